@@ -1,0 +1,334 @@
+//! Indicators (mått), their outcomes (utfall) and milestone targets (etappmål, målvärde).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::number::{format_sv, parse_decimal};
+use crate::period::Period;
+
+/// Which way is better for an indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Higher is better.
+    Higher,
+    /// Lower is better.
+    Lower,
+    /// Followed only; no better direction.
+    None,
+}
+
+impl Direction {
+    pub const ALL: [Direction; 3] = [Direction::Higher, Direction::Lower, Direction::None];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Direction::Higher => "higher",
+            Direction::Lower => "lower",
+            Direction::None => "none",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Direction> {
+        Direction::ALL.into_iter().find(|d| d.code() == code.trim())
+    }
+
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            Direction::Higher => "Högre är bättre",
+            Direction::Lower => "Lägre är bättre",
+            Direction::None => "Följs (ingen riktning)",
+        }
+    }
+
+    /// +1 when a rise is an improvement, −1 when a fall is, 0 when neither.
+    pub fn sign(self) -> f64 {
+        match self {
+            Direction::Higher => 1.0,
+            Direction::Lower => -1.0,
+            Direction::None => 0.0,
+        }
+    }
+}
+
+/// The population an outcome describes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Breakdown {
+    Total,
+    Women,
+    Men,
+    Girls,
+    Boys,
+    /// A district (kommundel, område) by name.
+    Area(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown breakdown {0:?}")]
+pub struct BreakdownError(pub String);
+
+impl Breakdown {
+    pub const FIXED: [Breakdown; 5] = [
+        Breakdown::Total,
+        Breakdown::Women,
+        Breakdown::Men,
+        Breakdown::Girls,
+        Breakdown::Boys,
+    ];
+
+    pub fn parse(input: &str) -> Result<Breakdown, BreakdownError> {
+        let s = input.trim();
+        Ok(match s {
+            "" | "total" => Breakdown::Total,
+            "women" => Breakdown::Women,
+            "men" => Breakdown::Men,
+            "girls" => Breakdown::Girls,
+            "boys" => Breakdown::Boys,
+            _ => match s.strip_prefix("area:").map(str::trim) {
+                Some(name) if !name.is_empty() && name.chars().count() <= 100 => {
+                    Breakdown::Area(name.to_string())
+                }
+                _ => return Err(BreakdownError(s.to_string())),
+            },
+        })
+    }
+
+    pub fn code(&self) -> String {
+        match self {
+            Breakdown::Total => "total".into(),
+            Breakdown::Women => "women".into(),
+            Breakdown::Men => "men".into(),
+            Breakdown::Girls => "girls".into(),
+            Breakdown::Boys => "boys".into(),
+            Breakdown::Area(name) => format!("area:{name}"),
+        }
+    }
+
+    pub fn label_sv(&self) -> String {
+        match self {
+            Breakdown::Total => "Totalt".into(),
+            Breakdown::Women => "Kvinnor".into(),
+            Breakdown::Men => "Män".into(),
+            Breakdown::Girls => "Flickor".into(),
+            Breakdown::Boys => "Pojkar".into(),
+            Breakdown::Area(name) => name.clone(),
+        }
+    }
+
+    pub fn area(&self) -> Option<&str> {
+        match self {
+            Breakdown::Area(name) => Some(name),
+            _ => None,
+        }
+    }
+}
+
+impl TryFrom<String> for Breakdown {
+    type Error = BreakdownError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Breakdown::parse(&s)
+    }
+}
+
+impl From<Breakdown> for String {
+    fn from(b: Breakdown) -> String {
+        b.code()
+    }
+}
+
+/// One value of an indicator for a period and breakdown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub period: Period,
+    pub breakdown: Breakdown,
+    pub value: f64,
+    /// Margin of error (±), in the indicator's unit.
+    pub margin: Option<f64>,
+    pub sample_size: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Comparator {
+    Gt,
+    Ge,
+    Lt,
+    Le,
+    Eq,
+}
+
+impl Comparator {
+    pub fn holds(self, value: f64, target: f64) -> bool {
+        // Published figures carry a fixed number of decimals; compare with a tolerance far
+        // below any displayed precision so that 93.7 >= 93.7 holds after float round-trips.
+        const EPS: f64 = 1e-9;
+        match self {
+            Comparator::Gt => value > target + EPS,
+            Comparator::Ge => value >= target - EPS,
+            Comparator::Lt => value < target - EPS,
+            Comparator::Le => value <= target + EPS,
+            Comparator::Eq => (value - target).abs() <= EPS,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparator::Gt => ">",
+            Comparator::Ge => "≥",
+            Comparator::Lt => "<",
+            Comparator::Le => "≤",
+            Comparator::Eq => "=",
+        }
+    }
+
+    fn ascii(self) -> &'static str {
+        match self {
+            Comparator::Gt => ">",
+            Comparator::Ge => ">=",
+            Comparator::Lt => "<",
+            Comparator::Le => "<=",
+            Comparator::Eq => "=",
+        }
+    }
+}
+
+/// What a milestone (etappmål) or long-term target (målvärde) asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Target {
+    /// A number with a comparator, e.g. `>93.7`, `≥850`.
+    Value { comparator: Comparator, value: f64 },
+    /// Öka: a significant rise on the previous outcome.
+    Increase,
+    /// Minska: a significant fall on the previous outcome.
+    Decrease,
+    /// Behåll: no significant worsening on the previous outcome.
+    Maintain,
+    /// Indikator: followed, with no target.
+    FollowOnly,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unrecognised target {0:?}")]
+pub struct TargetError(pub String);
+
+impl Target {
+    pub fn parse(input: &str) -> Result<Target, TargetError> {
+        let s = input.trim();
+        let err = || TargetError(s.to_string());
+        match s.to_lowercase().as_str() {
+            "öka" => return Ok(Target::Increase),
+            "minska" => return Ok(Target::Decrease),
+            "behåll" | "bibehåll" => return Ok(Target::Maintain),
+            "indikator" => return Ok(Target::FollowOnly),
+            _ => {}
+        }
+        const PREFIXES: [(&str, Comparator); 7] = [
+            (">=", Comparator::Ge),
+            ("≥", Comparator::Ge),
+            ("<=", Comparator::Le),
+            ("≤", Comparator::Le),
+            (">", Comparator::Gt),
+            ("<", Comparator::Lt),
+            ("=", Comparator::Eq),
+        ];
+        let (comparator, rest) = PREFIXES
+            .iter()
+            .find_map(|(p, c)| s.strip_prefix(p).map(|rest| (*c, rest)))
+            .unwrap_or((Comparator::Ge, s));
+        let value = parse_decimal(rest).map_err(|_| err())?;
+        Ok(Target::Value { comparator, value })
+    }
+
+    pub fn label_sv(&self, decimals: u8) -> String {
+        match self {
+            Target::Value { comparator, value } => {
+                format!("{}\u{a0}{}", comparator.symbol(), format_sv(*value, decimals))
+            }
+            Target::Increase => "Öka".into(),
+            Target::Decrease => "Minska".into(),
+            Target::Maintain => "Behåll".into(),
+            Target::FollowOnly => "Indikator".into(),
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Value { comparator, value } => write!(f, "{}{}", comparator.ascii(), value),
+            Target::Increase => f.write_str("Öka"),
+            Target::Decrease => f.write_str("Minska"),
+            Target::Maintain => f.write_str("Behåll"),
+            Target::FollowOnly => f.write_str("Indikator"),
+        }
+    }
+}
+
+impl TryFrom<String> for Target {
+    type Error = TargetError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Target::parse(&s)
+    }
+}
+
+impl From<Target> for String {
+    fn from(t: Target) -> String {
+        t.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn parses_milestones_as_published() {
+        assert_eq!(
+            Target::parse(">93.7"),
+            Ok(Target::Value { comparator: Comparator::Gt, value: 93.7 })
+        );
+        assert_eq!(
+            Target::parse("≥850"),
+            Ok(Target::Value { comparator: Comparator::Ge, value: 850.0 })
+        );
+        assert_eq!(
+            Target::parse(">= 93,7"),
+            Ok(Target::Value { comparator: Comparator::Ge, value: 93.7 })
+        );
+        assert_eq!(Target::parse("Öka"), Ok(Target::Increase));
+        assert_eq!(Target::parse("MINSKA"), Ok(Target::Decrease));
+        assert_eq!(Target::parse("Behåll"), Ok(Target::Maintain));
+        assert_eq!(Target::parse("Indikator"), Ok(Target::FollowOnly));
+        assert!(Target::parse("bättre").is_err());
+        assert!(Target::parse(">").is_err());
+    }
+
+    #[test]
+    fn comparators_treat_equal_published_values_as_equal() {
+        assert!(Comparator::Ge.holds(93.7, 93.7));
+        assert!(!Comparator::Gt.holds(93.7, 93.7));
+        assert!(!Comparator::Gt.holds(88.7, 93.7));
+        assert!(Comparator::Le.holds(0.1 + 0.2, 0.3));
+    }
+
+    #[test]
+    fn breakdowns_round_trip_through_their_codes() {
+        for b in Breakdown::FIXED.into_iter().chain([Breakdown::Area("Vårby".into())]) {
+            assert_eq!(Breakdown::parse(&b.code()), Ok(b));
+        }
+        assert!(Breakdown::parse("area:").is_err());
+        assert!(Breakdown::parse("kvinnor").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn target_display_parses_back(v in -1.0e6f64..1.0e6, c in 0usize..5) {
+            let comparator = [Comparator::Gt, Comparator::Ge, Comparator::Lt, Comparator::Le, Comparator::Eq][c];
+            let t = Target::Value { comparator, value: v };
+            prop_assert_eq!(Target::parse(&t.to_string()), Ok(t));
+        }
+    }
+}

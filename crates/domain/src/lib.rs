@@ -1,0 +1,20 @@
+//! The pure domain core of uppsikt.
+//!
+//! Types named after the glossary (`../../docs/glossary`, see `ARCHITECTURE.md`), parsing of
+//! user input into those types, and the rules that turn outcomes into an evaluation: status
+//! against the milestone, trend honouring margins of error, gender gap, district spread,
+//! and a proposed goal assessment. Nothing here does I/O.
+
+pub mod assessment;
+pub mod commitment;
+pub mod evaluation;
+pub mod indicator;
+pub mod number;
+pub mod period;
+
+pub use assessment::{AssessmentRules, AssessmentScale, Proposal};
+pub use commitment::CommitmentStatus;
+pub use evaluation::{evaluate, Evaluation, Status, Trend};
+pub use indicator::{Breakdown, Comparator, Direction, Outcome, Target};
+pub use number::parse_decimal;
+pub use period::Period;

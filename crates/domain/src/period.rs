@@ -1,0 +1,266 @@
+//! Periods that outcomes are reported for: year, tertial, month and ISO week.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A reporting period. Parsed from `2019`, `2019T2`, `2019-03` or `2019W07`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Period {
+    Year(i32),
+    /// Tertial 1–3: January–April, May–August, September–December.
+    Tertial(i32, u8),
+    /// Month 1–12.
+    Month(i32, u8),
+    /// ISO week 1–53.
+    Week(i32, u8),
+}
+
+/// What kind of period a [`Period`] is; outcomes are compared within one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PeriodKind {
+    Year,
+    Tertial,
+    Month,
+    Week,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PeriodError {
+    #[error("empty period")]
+    Empty,
+    #[error("unrecognised period {0:?}")]
+    Unrecognised(String),
+    #[error("year {0} out of range")]
+    YearOutOfRange(i32),
+    #[error("part {part} out of range 1..={max} in {input:?}")]
+    PartOutOfRange { input: String, part: u8, max: u8 },
+}
+
+pub const MIN_YEAR: i32 = 1900;
+pub const MAX_YEAR: i32 = 2200;
+
+impl Period {
+    pub fn parse(input: &str) -> Result<Period, PeriodError> {
+        let s = input.trim();
+        if s.is_empty() {
+            return Err(PeriodError::Empty);
+        }
+        let unrecognised = || PeriodError::Unrecognised(s.to_string());
+        let year_part = s.get(..4).ok_or_else(unrecognised)?;
+        if !year_part.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(unrecognised());
+        }
+        let rest = &s[4..];
+        let year: i32 = year_part.parse().map_err(|_| unrecognised())?;
+        if !(MIN_YEAR..=MAX_YEAR).contains(&year) {
+            return Err(PeriodError::YearOutOfRange(year));
+        }
+        if rest.is_empty() {
+            return Ok(Period::Year(year));
+        }
+        let (ctor, digits, max): (fn(i32, u8) -> Period, &str, u8) =
+            if let Some(d) = rest.strip_prefix(['T', 't']) {
+                (Period::Tertial, d, 3)
+            } else if let Some(d) = rest.strip_prefix(['W', 'w', 'V', 'v']) {
+                (Period::Week, d, iso_weeks_in_year(year))
+            } else if let Some(d) = rest.strip_prefix('-') {
+                (Period::Month, d, 12)
+            } else {
+                return Err(unrecognised());
+            };
+        if digits.is_empty() || digits.len() > 2 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(unrecognised());
+        }
+        let part: u8 = digits.parse().map_err(|_| unrecognised())?;
+        if part == 0 || part > max {
+            return Err(PeriodError::PartOutOfRange {
+                input: s.to_string(),
+                part,
+                max,
+            });
+        }
+        Ok(ctor(year, part))
+    }
+
+    pub fn year(self) -> i32 {
+        match self {
+            Period::Year(y) | Period::Tertial(y, _) | Period::Month(y, _) | Period::Week(y, _) => y,
+        }
+    }
+
+    pub fn kind(self) -> PeriodKind {
+        match self {
+            Period::Year(_) => PeriodKind::Year,
+            Period::Tertial(..) => PeriodKind::Tertial,
+            Period::Month(..) => PeriodKind::Month,
+            Period::Week(..) => PeriodKind::Week,
+        }
+    }
+
+    /// Swedish label for display, e.g. "2019", "Tertial 2 2019", "mars 2019", "vecka 7 2019".
+    pub fn label_sv(self) -> String {
+        const MONTHS: [&str; 12] = [
+            "januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
+            "september", "oktober", "november", "december",
+        ];
+        match self {
+            Period::Year(y) => y.to_string(),
+            Period::Tertial(y, t) => format!("tertial {t} {y}"),
+            Period::Month(y, m) => format!("{} {y}", MONTHS[usize::from(m - 1)]),
+            Period::Week(y, w) => format!("vecka {w} {y}"),
+        }
+    }
+
+    /// A key that orders periods by when they start, then by kind (longer first).
+    fn sort_key(self) -> (i32, u16, PeriodKind) {
+        let start_day = match self {
+            Period::Year(_) => 0,
+            Period::Tertial(_, t) => u16::from(t - 1) * 122,
+            Period::Month(_, m) => u16::from(m - 1) * 31,
+            Period::Week(_, w) => u16::from(w - 1) * 7,
+        };
+        (self.year(), start_day, self.kind())
+    }
+}
+
+impl Ord for Period {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.sort_key().cmp(&other.sort_key())
+    }
+}
+
+impl PartialOrd for Period {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Period::Year(y) => write!(f, "{y}"),
+            Period::Tertial(y, t) => write!(f, "{y}T{t}"),
+            Period::Month(y, m) => write!(f, "{y}-{m:02}"),
+            Period::Week(y, w) => write!(f, "{y}W{w:02}"),
+        }
+    }
+}
+
+impl FromStr for Period {
+    type Err = PeriodError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Period::parse(s)
+    }
+}
+
+impl TryFrom<String> for Period {
+    type Error = PeriodError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Period::parse(&s)
+    }
+}
+
+impl From<Period> for String {
+    fn from(p: Period) -> String {
+        p.to_string()
+    }
+}
+
+/// Number of ISO weeks in a year (52 or 53): a year has 53 when 1 January is a Thursday,
+/// or a Wednesday in a leap year.
+pub fn iso_weeks_in_year(year: i32) -> u8 {
+    let jan1 = weekday_of_jan1(year); // 0 = Monday
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if jan1 == 3 || (leap && jan1 == 2) {
+        53
+    } else {
+        52
+    }
+}
+
+/// Weekday of 1 January (0 = Monday … 6 = Sunday), by Gauss's algorithm.
+fn weekday_of_jan1(year: i32) -> i32 {
+    let y = year - 1;
+    // Gauss: 0 = Sunday.
+    let sunday_based = (1 + 5 * (y % 4) + 4 * (y % 100) + 6 * (y % 400)) % 7;
+    (sunday_based + 6) % 7
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn parses_every_documented_form() {
+        assert_eq!(Period::parse("2019"), Ok(Period::Year(2019)));
+        assert_eq!(Period::parse("2019T2"), Ok(Period::Tertial(2019, 2)));
+        assert_eq!(Period::parse("2019-03"), Ok(Period::Month(2019, 3)));
+        assert_eq!(Period::parse("2019W07"), Ok(Period::Week(2019, 7)));
+        assert_eq!(Period::parse(" 2019v7 "), Ok(Period::Week(2019, 7)));
+    }
+
+    #[test]
+    fn rejects_malformed_and_out_of_range_periods() {
+        for bad in ["", "19", "2019X", "2019T4", "2019T0", "2019-13", "2019W54", "abcd", "2019-", "2019T"] {
+            assert!(Period::parse(bad).is_err(), "{bad} should be rejected");
+        }
+        // 2019 has 52 ISO weeks, 2020 has 53.
+        assert!(Period::parse("2019W53").is_err());
+        assert_eq!(Period::parse("2020W53"), Ok(Period::Week(2020, 53)));
+    }
+
+    #[test]
+    fn iso_week_counts_match_the_calendar() {
+        assert_eq!(iso_weeks_in_year(2015), 53);
+        assert_eq!(iso_weeks_in_year(2019), 52);
+        assert_eq!(iso_weeks_in_year(2020), 53);
+        assert_eq!(iso_weeks_in_year(2026), 53);
+        assert_eq!(iso_weeks_in_year(2027), 52);
+    }
+
+    #[test]
+    fn orders_periods_by_time() {
+        let mut ps = vec![
+            Period::Year(2020),
+            Period::Tertial(2019, 3),
+            Period::Year(2019),
+            Period::Month(2019, 1),
+        ];
+        ps.sort();
+        assert_eq!(
+            ps,
+            vec![
+                Period::Year(2019),
+                Period::Month(2019, 1),
+                Period::Tertial(2019, 3),
+                Period::Year(2020)
+            ]
+        );
+    }
+
+    fn any_period() -> impl Strategy<Value = Period> {
+        prop_oneof![
+            (MIN_YEAR..=MAX_YEAR).prop_map(Period::Year),
+            (MIN_YEAR..=MAX_YEAR, 1u8..=3).prop_map(|(y, t)| Period::Tertial(y, t)),
+            (MIN_YEAR..=MAX_YEAR, 1u8..=12).prop_map(|(y, m)| Period::Month(y, m)),
+            (MIN_YEAR..=MAX_YEAR, 1u8..=52).prop_map(|(y, w)| Period::Week(y, w)),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn display_then_parse_round_trips(p in any_period()) {
+            prop_assert_eq!(Period::parse(&p.to_string()), Ok(p));
+        }
+
+        #[test]
+        fn parse_never_panics(s in "\\PC{0,12}") {
+            let _ = Period::parse(&s);
+        }
+    }
+}
