@@ -18,3 +18,8 @@ pub use evaluation::{evaluate, Evaluation, Status, Trend};
 pub use indicator::{Breakdown, Comparator, Direction, Outcome, Target};
 pub use number::parse_decimal;
 pub use period::Period;
+pub mod collate;
+pub mod messages;
+pub mod model;
+pub mod rollup;
+pub mod date;

@@ -1,0 +1,324 @@
+//! The objects of the follow-up model, as plain data (names from the glossary).
+//! Storage fills them; the web and reports read them. No behaviour that needs I/O.
+
+use serde::Serialize;
+
+use crate::commitment::CommitmentStatus;
+use crate::indicator::{Direction, Outcome, Target};
+use crate::period::Period;
+
+pub type Id = i64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    Kommun,
+    Fullmaktige,
+    Styrelse,
+    Namnd,
+    Bolag,
+    Forvaltning,
+    Avdelning,
+    Enhet,
+}
+
+impl OrgKind {
+    pub const ALL: [OrgKind; 8] = [
+        OrgKind::Kommun,
+        OrgKind::Fullmaktige,
+        OrgKind::Styrelse,
+        OrgKind::Namnd,
+        OrgKind::Bolag,
+        OrgKind::Forvaltning,
+        OrgKind::Avdelning,
+        OrgKind::Enhet,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            OrgKind::Kommun => "kommun",
+            OrgKind::Fullmaktige => "fullmaktige",
+            OrgKind::Styrelse => "styrelse",
+            OrgKind::Namnd => "namnd",
+            OrgKind::Bolag => "bolag",
+            OrgKind::Forvaltning => "forvaltning",
+            OrgKind::Avdelning => "avdelning",
+            OrgKind::Enhet => "enhet",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<OrgKind> {
+        OrgKind::ALL.into_iter().find(|k| k.code() == code.trim())
+    }
+
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            OrgKind::Kommun => "Kommun",
+            OrgKind::Fullmaktige => "Kommunfullmäktige",
+            OrgKind::Styrelse => "Styrelse",
+            OrgKind::Namnd => "Nämnd",
+            OrgKind::Bolag => "Bolag",
+            OrgKind::Forvaltning => "Förvaltning",
+            OrgKind::Avdelning => "Avdelning",
+            OrgKind::Enhet => "Enhet",
+        }
+    }
+
+    /// Whether units of this kind set goals and decide on reports (KF, KS, boards, companies).
+    pub fn is_governing(self) -> bool {
+        matches!(self, OrgKind::Fullmaktige | OrgKind::Styrelse | OrgKind::Namnd | OrgKind::Bolag)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrgUnit {
+    pub id: Id,
+    pub key: String,
+    pub name: String,
+    pub short_name: String,
+    pub kind: OrgKind,
+    pub parent_id: Option<Id>,
+    pub position: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GoalKind {
+    /// Övergripande mål (KF, outward).
+    Overall,
+    /// Strategiskt mål (KF, inward).
+    Strategic,
+    /// Nämndmål or any goal below.
+    Board,
+}
+
+impl GoalKind {
+    pub const ALL: [GoalKind; 3] = [GoalKind::Overall, GoalKind::Strategic, GoalKind::Board];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            GoalKind::Overall => "overall",
+            GoalKind::Strategic => "strategic",
+            GoalKind::Board => "board",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<GoalKind> {
+        GoalKind::ALL.into_iter().find(|k| k.code() == code.trim())
+    }
+
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            GoalKind::Overall => "Övergripande mål",
+            GoalKind::Strategic => "Strategiskt mål",
+            GoalKind::Board => "Nämndmål",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Goal {
+    pub id: Id,
+    pub key: String,
+    pub org_id: Id,
+    pub parent_id: Option<Id>,
+    pub title: String,
+    pub description: String,
+    pub kind: GoalKind,
+    pub position: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Analysis {
+    pub period: Period,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Indicator {
+    pub id: Id,
+    pub key: String,
+    pub goal_id: Id,
+    pub name: String,
+    pub unit: String,
+    pub direction: Direction,
+    pub source: String,
+    pub kolada_kpi: String,
+    pub decimals: u8,
+    pub frequency: String,
+    pub position: i64,
+}
+
+/// Position within a comparison group and the group's average (ranking & genomsnitt).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub period: Period,
+    pub group: String,
+    pub rank: Option<i64>,
+    pub of: Option<i64>,
+    pub average: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GapKind {
+    /// Kön.
+    Gender,
+    /// Område.
+    Area,
+}
+
+impl GapKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            GapKind::Gender => "gender",
+            GapKind::Area => "area",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<GapKind> {
+        match code.trim() {
+            "gender" => Some(GapKind::Gender),
+            "area" => Some(GapKind::Area),
+            _ => None,
+        }
+    }
+
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            GapKind::Gender => "Kön",
+            GapKind::Area => "Område",
+        }
+    }
+}
+
+/// A published judgement whether a gap is unjustified (omotiverade skillnader).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GapJudgement {
+    pub period: Period,
+    pub kind: GapKind,
+    pub unjustified: bool,
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutcomeComment {
+    pub period: Period,
+    pub text: String,
+}
+
+/// An indicator with everything recorded about it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorRecord {
+    pub indicator: Indicator,
+    pub outcomes: Vec<Outcome>,
+    pub milestones: Vec<(i32, Target)>,
+    pub targets: Vec<(i32, Target)>,
+    pub comparisons: Vec<Comparison>,
+    pub gaps: Vec<GapJudgement>,
+    pub comments: Vec<OutcomeComment>,
+}
+
+impl IndicatorRecord {
+    pub fn facts(&self) -> crate::evaluation::IndicatorFacts<'_> {
+        crate::evaluation::IndicatorFacts {
+            direction: self.indicator.direction,
+            decimals: self.indicator.decimals,
+            outcomes: &self.outcomes,
+            milestones: &self.milestones,
+        }
+    }
+
+    pub fn evaluate(&self, period: Period) -> crate::evaluation::Evaluation {
+        crate::evaluation::evaluate(&self.facts(), period)
+    }
+
+    /// Every period with a recorded outcome, oldest first.
+    pub fn periods(&self) -> Vec<Period> {
+        let mut ps: Vec<Period> = self.outcomes.iter().map(|o| o.period).collect();
+        ps.sort();
+        ps.dedup();
+        ps
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatusEntry {
+    pub id: Id,
+    /// ISO date `YYYY-MM-DD`.
+    pub date: String,
+    pub status: CommitmentStatus,
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Commitment {
+    pub id: Id,
+    pub key: String,
+    pub goal_id: Id,
+    pub title: String,
+    pub description: String,
+    pub year: i32,
+    pub carried_over_from: Option<Id>,
+    pub position: i64,
+    /// Oldest first.
+    pub statuses: Vec<StatusEntry>,
+}
+
+impl Commitment {
+    /// The status in force at the end of a year, if any was recorded by then.
+    pub fn status_at_year_end(&self, year: i32) -> Option<CommitmentStatus> {
+        let end = format!("{year:04}-12-31");
+        crate::commitment::status_on(&self.statuses, &end, |s| (s.date.as_str(), s.status))
+    }
+
+    pub fn latest(&self) -> Option<&StatusEntry> {
+        self.statuses.iter().max_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Proposed,
+    Decided,
+}
+
+impl Stage {
+    pub fn code(self) -> &'static str {
+        match self {
+            Stage::Proposed => "proposed",
+            Stage::Decided => "decided",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Stage> {
+        match code.trim() {
+            "proposed" => Some(Stage::Proposed),
+            "decided" => Some(Stage::Decided),
+            _ => None,
+        }
+    }
+
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            Stage::Proposed => "Föreslagen",
+            Stage::Decided => "Beslutad",
+        }
+    }
+}
+
+/// A person's or a board's assessment of goal fulfilment (måluppfyllelse).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assessment {
+    pub id: Id,
+    pub org_id: Id,
+    /// `None` for the unit's overall (sammanvägd) assessment.
+    pub goal_id: Option<Id>,
+    pub period: Period,
+    pub stage: Stage,
+    pub level: String,
+    pub motivation: String,
+    pub author: String,
+    pub date: String,
+}

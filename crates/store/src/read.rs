@@ -1,0 +1,434 @@
+//! Read queries. Collections come back in display order (position, then id).
+
+use std::collections::HashMap;
+
+use sqlx::FromRow;
+use uppsikt_domain::model::{
+    Analysis, Assessment, Commitment, Goal, Id, IndicatorRecord, OrgUnit, StatusEntry,
+};
+use uppsikt_domain::{AssessmentRules, AssessmentScale};
+
+use crate::rows::{self, convert, AssessmentRow, CommitmentRow, GoalRow, IndicatorRow, OrgUnitRow, PeriodTextRow, StatusRow};
+use crate::{Result, Store, StoreError};
+
+/// Which indicators or commitments to load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything.
+    All,
+    /// The goals owned by an organisation unit.
+    Org(Id),
+    /// One goal and every goal below it.
+    GoalTree(Id),
+    /// One indicator.
+    Indicator(Id),
+}
+
+impl Scope {
+    /// A condition on the goals alias `g` (and indicators alias `i` where joined) with at
+    /// most one bind parameter `$1`.
+    fn goal_condition(self) -> &'static str {
+        match self {
+            Scope::All => "1 = 1",
+            Scope::Org(_) => "g.org_id = $1",
+            Scope::GoalTree(_) => {
+                "g.id IN (WITH RECURSIVE sub(id) AS (SELECT CAST($1 AS BIGINT) \
+                 UNION ALL SELECT gc.id FROM goals gc JOIN sub ON gc.parent_id = sub.id) SELECT id FROM sub)"
+            }
+            Scope::Indicator(_) => "i.id = $1",
+        }
+    }
+
+    fn param(self) -> Option<Id> {
+        match self {
+            Scope::All => None,
+            Scope::Org(id) | Scope::GoalTree(id) | Scope::Indicator(id) => Some(id),
+        }
+    }
+}
+
+const INDICATOR_JOIN: &str = "FROM indicators i JOIN goals g ON g.id = i.goal_id";
+
+impl Store {
+    async fn fetch_scoped<R>(&self, sql: String, scope: Scope) -> Result<Vec<R>>
+    where
+        R: for<'r> FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        let mut q = sqlx::query_as::<_, R>(&sql);
+        if let Some(p) = scope.param() {
+            q = q.bind(p);
+        }
+        Ok(q.fetch_all(&self.pool).await?)
+    }
+
+    /// The current data version: bumped by every committed write.
+    pub async fn data_version(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT version FROM data_version WHERE id = 1").fetch_one(&self.pool).await?)
+    }
+
+    pub async fn org_units(&self) -> Result<Vec<OrgUnit>> {
+        let rows: Vec<OrgUnitRow> = sqlx::query_as(
+            "SELECT id, key, name, short_name, kind, parent_id, position FROM org_units ORDER BY position, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        convert(rows)
+    }
+
+    pub async fn org_unit(&self, id: Id) -> Result<OrgUnit> {
+        let row: Option<OrgUnitRow> = sqlx::query_as(
+            "SELECT id, key, name, short_name, kind, parent_id, position FROM org_units WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.ok_or_else(|| StoreError::not_found("org unit", id))?.try_into()
+    }
+
+    /// Finds a unit by id, key or short name (case-insensitive), as typed on the CLI.
+    pub async fn find_org_unit(&self, reference: &str) -> Result<OrgUnit> {
+        let wanted = reference.trim();
+        let units = self.org_units().await?;
+        units
+            .into_iter()
+            .find(|u| {
+                u.id.to_string() == wanted
+                    || u.key == wanted
+                    || u.short_name.to_lowercase() == wanted.to_lowercase()
+            })
+            .ok_or_else(|| StoreError::not_found("org unit", wanted))
+    }
+
+    pub async fn vision(&self) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT text FROM visions ORDER BY id LIMIT 1").fetch_optional(&self.pool).await?)
+    }
+
+    pub async fn areas(&self) -> Result<Vec<(String, Option<String>)>> {
+        let rows: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT name, police_class FROM areas").fetch_all(&self.pool).await?;
+        let mut rows = rows;
+        rows.sort_by(|a, b| uppsikt_domain::collate::swedish_cmp(&a.0, &b.0));
+        Ok(rows)
+    }
+
+    const GOAL_COLUMNS: &'static str = "SELECT id, key, org_id, parent_id, title, description, kind, position FROM goals";
+
+    pub async fn goals(&self) -> Result<Vec<Goal>> {
+        let sql = format!("{} ORDER BY position, id", Self::GOAL_COLUMNS);
+        convert(sqlx::query_as::<_, GoalRow>(&sql).fetch_all(&self.pool).await?)
+    }
+
+    pub async fn goals_of_org(&self, org_id: Id) -> Result<Vec<Goal>> {
+        let sql = format!("{} WHERE org_id = $1 ORDER BY position, id", Self::GOAL_COLUMNS);
+        convert(sqlx::query_as::<_, GoalRow>(&sql).bind(org_id).fetch_all(&self.pool).await?)
+    }
+
+    pub async fn child_goals(&self, goal_id: Id) -> Result<Vec<Goal>> {
+        let sql = format!("{} WHERE parent_id = $1 ORDER BY position, id", Self::GOAL_COLUMNS);
+        convert(sqlx::query_as::<_, GoalRow>(&sql).bind(goal_id).fetch_all(&self.pool).await?)
+    }
+
+    /// A goal and every goal below it, in tree order of their ids as stored.
+    pub async fn goal_tree(&self, goal_id: Id) -> Result<Vec<Goal>> {
+        let sql = format!(
+            "{} g WHERE {} ORDER BY position, id",
+            Self::GOAL_COLUMNS,
+            Scope::GoalTree(goal_id).goal_condition()
+        );
+        convert(sqlx::query_as::<_, GoalRow>(&sql).bind(goal_id).fetch_all(&self.pool).await?)
+    }
+
+    pub async fn goal(&self, id: Id) -> Result<Goal> {
+        let sql = format!("{} WHERE id = $1", Self::GOAL_COLUMNS);
+        let row: Option<GoalRow> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?;
+        row.ok_or_else(|| StoreError::not_found("goal", id))?.try_into()
+    }
+
+    pub async fn priorities(&self, goal_id: Id) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT text FROM goal_priorities WHERE goal_id = $1 ORDER BY position, id")
+            .bind(goal_id)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    pub async fn analyses(&self, goal_id: Id) -> Result<Vec<Analysis>> {
+        let rows: Vec<PeriodTextRow> = sqlx::query_as(
+            "SELECT goal_id AS owner_id, period, text FROM goal_analyses WHERE goal_id = $1",
+        )
+        .bind(goal_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = rows.iter().map(PeriodTextRow::analysis).collect::<Result<Vec<_>>>()?;
+        out.sort_by(|a, b| a.period.cmp(&b.period));
+        Ok(out)
+    }
+
+    /// Indicators with all their data, in display order.
+    pub async fn indicator_records(&self, scope: Scope) -> Result<Vec<IndicatorRecord>> {
+        let cond = scope.goal_condition();
+        let indicators: Vec<IndicatorRow> = self
+            .fetch_scoped(
+                format!(
+                    "SELECT i.id, i.key, i.goal_id, i.name, i.unit, i.direction, i.source, i.kolada_kpi, \
+                     i.decimals, i.frequency, i.position {INDICATOR_JOIN} WHERE {cond} ORDER BY i.position, i.id"
+                ),
+                scope,
+            )
+            .await?;
+        let mut records: Vec<IndicatorRecord> = Vec::with_capacity(indicators.len());
+        let mut index: HashMap<Id, usize> = HashMap::with_capacity(indicators.len());
+        for row in indicators {
+            let indicator: uppsikt_domain::model::Indicator = row.try_into()?;
+            index.insert(indicator.id, records.len());
+            records.push(IndicatorRecord {
+                indicator,
+                outcomes: Vec::new(),
+                milestones: Vec::new(),
+                targets: Vec::new(),
+                comparisons: Vec::new(),
+                gaps: Vec::new(),
+                comments: Vec::new(),
+            });
+        }
+        if records.is_empty() {
+            return Ok(records);
+        }
+        let sub = |table: &str, cols: &str| {
+            format!("SELECT {cols} FROM {table} x JOIN indicators i ON i.id = x.indicator_id JOIN goals g ON g.id = i.goal_id WHERE {cond}")
+        };
+        let outcomes: Vec<rows::OutcomeRow> = self
+            .fetch_scoped(sub("outcomes", "x.indicator_id, x.period, x.breakdown, x.value, x.margin, x.sample_size"), scope)
+            .await?;
+        for row in outcomes {
+            if let Some(&i) = index.get(&row.indicator_id) {
+                records[i].outcomes.push(row.try_into()?);
+            }
+        }
+        let milestones: Vec<rows::YearTargetRow> =
+            self.fetch_scoped(sub("milestones", "x.indicator_id, x.year, x.target"), scope).await?;
+        for row in milestones {
+            if let Some(&i) = index.get(&row.indicator_id) {
+                records[i].milestones.push(row.parse()?);
+            }
+        }
+        let targets: Vec<rows::YearTargetRow> =
+            self.fetch_scoped(sub("targets", "x.indicator_id, x.year, x.target"), scope).await?;
+        for row in targets {
+            if let Some(&i) = index.get(&row.indicator_id) {
+                records[i].targets.push(row.parse()?);
+            }
+        }
+        let comparisons: Vec<rows::ComparisonRow> = self
+            .fetch_scoped(sub("comparisons", "x.indicator_id, x.period, x.group_name, x.rank, x.of_count, x.average"), scope)
+            .await?;
+        for row in comparisons {
+            if let Some(&i) = index.get(&row.indicator_id) {
+                records[i].comparisons.push(row.try_into()?);
+            }
+        }
+        let gaps: Vec<rows::GapRow> = self
+            .fetch_scoped(sub("gap_judgements", "x.indicator_id, x.period, x.kind, x.unjustified, x.comment"), scope)
+            .await?;
+        for row in gaps {
+            if let Some(&i) = index.get(&row.indicator_id) {
+                records[i].gaps.push(row.try_into()?);
+            }
+        }
+        let comments: Vec<PeriodTextRow> = self
+            .fetch_scoped(sub("outcome_comments", "x.indicator_id AS owner_id, x.period, x.text"), scope)
+            .await?;
+        for row in comments {
+            if let Some(&i) = index.get(&row.owner_id) {
+                records[i].comments.push(row.comment()?);
+            }
+        }
+        for r in &mut records {
+            r.outcomes.sort_by(|a, b| a.period.cmp(&b.period).then_with(|| a.breakdown.cmp(&b.breakdown)));
+            r.milestones.sort_by_key(|m| m.0);
+            r.targets.sort_by_key(|m| m.0);
+            r.comparisons.sort_by(|a, b| b.period.cmp(&a.period).then_with(|| a.group.cmp(&b.group)));
+            r.gaps.sort_by(|a, b| a.period.cmp(&b.period));
+            r.comments.sort_by(|a, b| a.period.cmp(&b.period));
+        }
+        Ok(records)
+    }
+
+    pub async fn indicator_record(&self, id: Id) -> Result<IndicatorRecord> {
+        self.indicator_records(Scope::Indicator(id))
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::not_found("indicator", id))
+    }
+
+    /// Commitments with their status history, in display order.
+    pub async fn commitments(&self, scope: Scope) -> Result<Vec<Commitment>> {
+        let cond = match scope {
+            Scope::Indicator(_) => return Ok(Vec::new()),
+            other => other.goal_condition(),
+        };
+        let rows: Vec<CommitmentRow> = self
+            .fetch_scoped(
+                format!(
+                    "SELECT c.id, c.key, c.goal_id, c.title, c.description, c.year, c.carried_over_from_id, c.position \
+                     FROM commitments c JOIN goals g ON g.id = c.goal_id WHERE {cond} ORDER BY c.position, c.id"
+                ),
+                scope,
+            )
+            .await?;
+        let statuses: Vec<StatusRow> = self
+            .fetch_scoped(
+                format!(
+                    "SELECT s.id, s.commitment_id, s.date, s.status, s.comment FROM commitment_statuses s \
+                     JOIN commitments c ON c.id = s.commitment_id JOIN goals g ON g.id = c.goal_id \
+                     WHERE {cond} ORDER BY s.date, s.id"
+                ),
+                scope,
+            )
+            .await?;
+        let mut by_commitment: HashMap<Id, Vec<StatusEntry>> = HashMap::new();
+        for s in statuses {
+            let owner = s.commitment_id;
+            by_commitment.entry(owner).or_default().push(s.try_into()?);
+        }
+        rows.into_iter()
+            .map(|r| {
+                Ok(Commitment {
+                    statuses: by_commitment.remove(&r.id).unwrap_or_default(),
+                    year: i32::try_from(r.year).map_err(|_| StoreError::Corrupt(format!("year {}", r.year)))?,
+                    id: r.id,
+                    key: r.key,
+                    goal_id: r.goal_id,
+                    title: r.title,
+                    description: r.description,
+                    carried_over_from: r.carried_over_from_id,
+                    position: r.position,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn commitment(&self, id: Id) -> Result<Commitment> {
+        let goal_id: Option<i64> = sqlx::query_scalar("SELECT goal_id FROM commitments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let goal_id = goal_id.ok_or_else(|| StoreError::not_found("commitment", id))?;
+        let goal = self.goal(goal_id).await?;
+        self.commitments(Scope::Org(goal.org_id))
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| StoreError::not_found("commitment", id))
+    }
+
+    const ASSESSMENT_COLUMNS: &'static str =
+        "SELECT id, org_id, goal_id, period, stage, level, motivation, author, date FROM assessments";
+
+    /// Assessments made by a unit (of its own goals, the goals above them, and overall).
+    pub async fn assessments_by_org(&self, org_id: Id) -> Result<Vec<Assessment>> {
+        let sql = format!("{} WHERE org_id = $1 ORDER BY period, id", Self::ASSESSMENT_COLUMNS);
+        convert(sqlx::query_as::<_, AssessmentRow>(&sql).bind(org_id).fetch_all(&self.pool).await?)
+    }
+
+    pub async fn assessments_of_goal(&self, goal_id: Id) -> Result<Vec<Assessment>> {
+        let sql = format!("{} WHERE goal_id = $1 ORDER BY period, id", Self::ASSESSMENT_COLUMNS);
+        convert(sqlx::query_as::<_, AssessmentRow>(&sql).bind(goal_id).fetch_all(&self.pool).await?)
+    }
+
+    pub async fn all_assessments(&self) -> Result<Vec<Assessment>> {
+        let sql = format!("{} ORDER BY period, id", Self::ASSESSMENT_COLUMNS);
+        convert(sqlx::query_as::<_, AssessmentRow>(&sql).fetch_all(&self.pool).await?)
+    }
+
+    /// The active assessment scale and its rules.
+    pub async fn assessment_config(&self) -> Result<(AssessmentScale, AssessmentRules)> {
+        let row: Option<(String, String, String, f64, i64)> = sqlx::query_as(
+            "SELECT name, levels, thresholds, commitment_weight, unfinished_commitment_penalty \
+             FROM assessment_scales WHERE active = 1 ORDER BY id LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((name, levels, thresholds, weight, penalty)) = row else {
+            return Ok((AssessmentScale::huddinge(), AssessmentRules::default()));
+        };
+        let bad = |what: &str| StoreError::Corrupt(format!("assessment scale {name}: {what}"));
+        let scale = AssessmentScale { name: name.clone(), levels: serde_json::from_str(&levels).map_err(|_| bad("levels"))? };
+        let rules = AssessmentRules {
+            thresholds: serde_json::from_str(&thresholds).map_err(|_| bad("thresholds"))?,
+            commitment_weight: weight,
+            unfinished_commitment_penalty: usize::try_from(penalty).map_err(|_| bad("penalty"))?,
+        };
+        rules.check(&scale).map_err(|e| bad(&e.to_string()))?;
+        Ok((scale, rules))
+    }
+
+    /// The change log, newest first, optionally for one object.
+    pub async fn change_log(&self, object: Option<(&str, Id)>, limit: i64) -> Result<Vec<ChangeLogEntry>> {
+        let rows: Vec<ChangeLogEntry> = match object {
+            Some((kind, id)) => {
+                sqlx::query_as(
+                    "SELECT id, at, actor, action, object_type, object_id, before_value, after_value FROM change_log \
+                     WHERE object_type = $1 AND object_id = $2 ORDER BY id DESC LIMIT $3",
+                )
+                .bind(kind)
+                .bind(id)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query_as(
+                    "SELECT id, at, actor, action, object_type, object_id, before_value, after_value FROM change_log \
+                     ORDER BY id DESC LIMIT $1",
+                )
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        Ok(rows)
+    }
+
+    /// Counts of the main objects, for summaries and tests.
+    pub async fn counts(&self) -> Result<Counts> {
+        let count = |table: &'static str| async move {
+            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&self.pool).await?;
+            Ok::<i64, StoreError>(n)
+        };
+        Ok(Counts {
+            org_units: count("org_units").await?,
+            goals: count("goals").await?,
+            indicators: count("indicators").await?,
+            outcomes: count("outcomes").await?,
+            milestones: count("milestones").await?,
+            commitments: count("commitments").await?,
+            assessments: count("assessments").await?,
+            change_log: count("change_log").await?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Counts {
+    pub org_units: i64,
+    pub goals: i64,
+    pub indicators: i64,
+    pub outcomes: i64,
+    pub milestones: i64,
+    pub commitments: i64,
+    pub assessments: i64,
+    pub change_log: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, serde::Serialize)]
+pub struct ChangeLogEntry {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: Option<i64>,
+    pub before_value: Option<String>,
+    pub after_value: Option<String>,
+}

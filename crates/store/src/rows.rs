@@ -1,0 +1,272 @@
+//! Row types as stored, and their conversion into domain types.
+
+use sqlx::FromRow;
+use uppsikt_domain::model::{
+    Analysis, Assessment, Comparison, GapJudgement, GapKind, Goal, GoalKind, Indicator, OrgKind, OrgUnit,
+    OutcomeComment, Stage, StatusEntry,
+};
+use uppsikt_domain::{Breakdown, CommitmentStatus, Direction, Outcome, Period, Target};
+
+use crate::StoreError;
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what} {value:?}"))
+}
+
+pub(crate) fn period(s: &str) -> Result<Period, StoreError> {
+    Period::parse(s).map_err(|_| corrupt("period", s))
+}
+
+pub(crate) fn target(s: &str) -> Result<Target, StoreError> {
+    Target::parse(s).map_err(|_| corrupt("target", s))
+}
+
+#[derive(FromRow)]
+pub(crate) struct OrgUnitRow {
+    id: i64,
+    key: String,
+    name: String,
+    short_name: String,
+    kind: String,
+    parent_id: Option<i64>,
+    position: i64,
+}
+
+impl TryFrom<OrgUnitRow> for OrgUnit {
+    type Error = StoreError;
+    fn try_from(r: OrgUnitRow) -> Result<Self, StoreError> {
+        Ok(OrgUnit {
+            kind: OrgKind::parse(&r.kind).ok_or_else(|| corrupt("org kind", &r.kind))?,
+            id: r.id,
+            key: r.key,
+            name: r.name,
+            short_name: r.short_name,
+            parent_id: r.parent_id,
+            position: r.position,
+        })
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct GoalRow {
+    id: i64,
+    key: String,
+    org_id: i64,
+    parent_id: Option<i64>,
+    title: String,
+    description: String,
+    kind: String,
+    position: i64,
+}
+
+impl TryFrom<GoalRow> for Goal {
+    type Error = StoreError;
+    fn try_from(r: GoalRow) -> Result<Self, StoreError> {
+        Ok(Goal {
+            kind: GoalKind::parse(&r.kind).ok_or_else(|| corrupt("goal kind", &r.kind))?,
+            id: r.id,
+            key: r.key,
+            org_id: r.org_id,
+            parent_id: r.parent_id,
+            title: r.title,
+            description: r.description,
+            position: r.position,
+        })
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct IndicatorRow {
+    id: i64,
+    key: String,
+    goal_id: i64,
+    name: String,
+    unit: String,
+    direction: String,
+    source: String,
+    kolada_kpi: String,
+    decimals: i64,
+    frequency: String,
+    position: i64,
+}
+
+impl TryFrom<IndicatorRow> for Indicator {
+    type Error = StoreError;
+    fn try_from(r: IndicatorRow) -> Result<Self, StoreError> {
+        Ok(Indicator {
+            direction: Direction::parse(&r.direction).ok_or_else(|| corrupt("direction", &r.direction))?,
+            decimals: u8::try_from(r.decimals).map_err(|_| corrupt("decimals", &r.decimals.to_string()))?,
+            id: r.id,
+            key: r.key,
+            goal_id: r.goal_id,
+            name: r.name,
+            unit: r.unit,
+            source: r.source,
+            kolada_kpi: r.kolada_kpi,
+            frequency: r.frequency,
+            position: r.position,
+        })
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct OutcomeRow {
+    pub indicator_id: i64,
+    period: String,
+    breakdown: String,
+    value: f64,
+    margin: Option<f64>,
+    sample_size: Option<i64>,
+}
+
+impl TryFrom<OutcomeRow> for Outcome {
+    type Error = StoreError;
+    fn try_from(r: OutcomeRow) -> Result<Self, StoreError> {
+        Ok(Outcome {
+            period: period(&r.period)?,
+            breakdown: Breakdown::parse(&r.breakdown).map_err(|_| corrupt("breakdown", &r.breakdown))?,
+            value: r.value,
+            margin: r.margin,
+            sample_size: r.sample_size,
+        })
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct YearTargetRow {
+    pub indicator_id: i64,
+    pub year: i64,
+    pub target: String,
+}
+
+impl YearTargetRow {
+    pub fn parse(&self) -> Result<(i32, Target), StoreError> {
+        let year = i32::try_from(self.year).map_err(|_| corrupt("year", &self.year.to_string()))?;
+        Ok((year, target(&self.target)?))
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct ComparisonRow {
+    pub indicator_id: i64,
+    period: String,
+    group_name: String,
+    rank: Option<i64>,
+    of_count: Option<i64>,
+    average: Option<f64>,
+}
+
+impl TryFrom<ComparisonRow> for Comparison {
+    type Error = StoreError;
+    fn try_from(r: ComparisonRow) -> Result<Self, StoreError> {
+        Ok(Comparison { period: period(&r.period)?, group: r.group_name, rank: r.rank, of: r.of_count, average: r.average })
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct GapRow {
+    pub indicator_id: i64,
+    period: String,
+    kind: String,
+    unjustified: i64,
+    comment: String,
+}
+
+impl TryFrom<GapRow> for GapJudgement {
+    type Error = StoreError;
+    fn try_from(r: GapRow) -> Result<Self, StoreError> {
+        Ok(GapJudgement {
+            period: period(&r.period)?,
+            kind: GapKind::parse(&r.kind).ok_or_else(|| corrupt("gap kind", &r.kind))?,
+            unjustified: r.unjustified != 0,
+            comment: r.comment,
+        })
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct PeriodTextRow {
+    pub owner_id: i64,
+    pub period: String,
+    pub text: String,
+}
+
+impl PeriodTextRow {
+    pub fn analysis(&self) -> Result<Analysis, StoreError> {
+        Ok(Analysis { period: period(&self.period)?, text: self.text.clone() })
+    }
+
+    pub fn comment(&self) -> Result<OutcomeComment, StoreError> {
+        Ok(OutcomeComment { period: period(&self.period)?, text: self.text.clone() })
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct CommitmentRow {
+    pub id: i64,
+    pub key: String,
+    pub goal_id: i64,
+    pub title: String,
+    pub description: String,
+    pub year: i64,
+    pub carried_over_from_id: Option<i64>,
+    pub position: i64,
+}
+
+#[derive(FromRow)]
+pub(crate) struct StatusRow {
+    pub id: i64,
+    pub commitment_id: i64,
+    date: String,
+    status: String,
+    comment: String,
+}
+
+impl TryFrom<StatusRow> for StatusEntry {
+    type Error = StoreError;
+    fn try_from(r: StatusRow) -> Result<Self, StoreError> {
+        Ok(StatusEntry {
+            id: r.id,
+            status: CommitmentStatus::parse(&r.status).ok_or_else(|| corrupt("commitment status", &r.status))?,
+            date: r.date,
+            comment: r.comment,
+        })
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct AssessmentRow {
+    id: i64,
+    org_id: i64,
+    goal_id: Option<i64>,
+    period: String,
+    stage: String,
+    level: String,
+    motivation: String,
+    author: String,
+    date: String,
+}
+
+impl TryFrom<AssessmentRow> for Assessment {
+    type Error = StoreError;
+    fn try_from(r: AssessmentRow) -> Result<Self, StoreError> {
+        Ok(Assessment {
+            period: period(&r.period)?,
+            stage: Stage::parse(&r.stage).ok_or_else(|| corrupt("stage", &r.stage))?,
+            id: r.id,
+            org_id: r.org_id,
+            goal_id: r.goal_id,
+            level: r.level,
+            motivation: r.motivation,
+            author: r.author,
+            date: r.date,
+        })
+    }
+}
+
+pub(crate) fn convert<R, T>(rows: Vec<R>) -> Result<Vec<T>, StoreError>
+where
+    T: TryFrom<R, Error = StoreError>,
+{
+    rows.into_iter().map(T::try_from).collect()
+}

@@ -1,0 +1,861 @@
+//! The one write path. A [`Writer`] is a transaction: each change writes its change-log row
+//! (who, when, what, before, after) in the same transaction, and committing bumps the data
+//! version. Dropping a writer without committing rolls everything back.
+
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::{Any, Transaction};
+use uppsikt_domain::model::{Assessment, Goal, GoalKind, Id, Indicator, OrgKind, Stage};
+use uppsikt_domain::{CommitmentStatus, Direction, Outcome, Period, Target};
+
+use crate::rows::{AssessmentRow, GoalRow, IndicatorRow};
+use crate::{Result, Store, StoreError};
+
+pub struct Writer {
+    tx: Transaction<'static, Any>,
+    actor: String,
+    at: String,
+    changes: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OrgUnitInput {
+    pub key: String,
+    pub name: String,
+    pub short_name: String,
+    pub kind: OrgKind,
+    pub parent_id: Option<Id>,
+    pub position: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GoalInput {
+    /// Empty: derived from the title.
+    pub key: String,
+    pub org_id: Id,
+    pub parent_id: Option<Id>,
+    pub title: String,
+    pub description: String,
+    pub kind: GoalKind,
+    pub position: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IndicatorInput {
+    /// Empty: derived from the name.
+    pub key: String,
+    pub goal_id: Id,
+    pub name: String,
+    pub unit: String,
+    pub direction: Direction,
+    pub source: String,
+    pub kolada_kpi: String,
+    pub decimals: u8,
+    pub frequency: String,
+    pub position: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CommitmentInput {
+    /// Empty: derived from the title.
+    pub key: String,
+    pub goal_id: Id,
+    pub title: String,
+    pub description: String,
+    pub year: i32,
+    pub carried_over_from: Option<Id>,
+    pub position: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AssessmentInput {
+    pub org_id: Id,
+    pub goal_id: Option<Id>,
+    pub period: Period,
+    pub stage: Stage,
+    pub level: String,
+    pub motivation: String,
+    pub author: String,
+    pub date: String,
+}
+
+fn json<T: Serialize>(value: &T) -> Option<Value> {
+    serde_json::to_value(value).ok()
+}
+
+/// A URL- and file-friendly key from a Swedish title: `Ökad valfrihet` → `okad-valfrihet`.
+pub fn slugify(title: &str) -> String {
+    let mut out = String::new();
+    for c in title.chars().flat_map(char::to_lowercase) {
+        let mapped = match c {
+            'å' | 'ä' | 'á' | 'à' | 'â' => 'a',
+            'ö' | 'ø' | 'ó' | 'ò' | 'ô' => 'o',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'ü' | 'ú' => 'u',
+            c if c.is_ascii_alphanumeric() => c,
+            _ => '-',
+        };
+        if mapped == '-' && (out.is_empty() || out.ends_with('-')) {
+            continue;
+        }
+        out.push(mapped);
+        if out.len() >= 60 {
+            break;
+        }
+    }
+    let trimmed = out.trim_end_matches('-').to_string();
+    if trimmed.is_empty() {
+        "x".into()
+    } else {
+        trimmed
+    }
+}
+
+impl Writer {
+    pub(crate) async fn begin(store: &Store, actor: &str) -> Result<Writer> {
+        let tx = store.pool.begin().await?;
+        let at = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        Ok(Writer { tx, actor: actor.to_string(), at, changes: 0 })
+    }
+
+    /// Commits the transaction; bumps the data version if anything changed.
+    pub async fn commit(mut self) -> Result<()> {
+        if self.changes > 0 {
+            sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1")
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+
+    pub fn changes(&self) -> usize {
+        self.changes
+    }
+
+    /// Records one change in the change log.
+    pub async fn log(
+        &mut self,
+        action: &str,
+        object_type: &str,
+        object_id: Option<Id>,
+        before: Option<Value>,
+        after: Option<Value>,
+    ) -> Result<()> {
+        self.changes += 1;
+        sqlx::query(
+            "INSERT INTO change_log (at, actor, action, object_type, object_id, before_value, after_value) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&self.at)
+        .bind(&self.actor)
+        .bind(action)
+        .bind(object_type)
+        .bind(object_id)
+        .bind(before.map(|v| v.to_string()))
+        .bind(after.map(|v| v.to_string()))
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn id_by_key(&mut self, table: &str, key: &str) -> Result<Option<Id>> {
+        Ok(sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE key = $1"))
+            .bind(key)
+            .fetch_optional(&mut *self.tx)
+            .await?)
+    }
+
+    /// A key not yet used in `table`, from `wanted` or else from `title`.
+    async fn fresh_key(&mut self, table: &str, wanted: &str, title: &str) -> Result<String> {
+        let base = if wanted.trim().is_empty() { slugify(title) } else { wanted.trim().to_string() };
+        let mut candidate = base.clone();
+        let mut n = 2;
+        while self.id_by_key(table, &candidate).await?.is_some() {
+            candidate = format!("{base}-{n}");
+            n += 1;
+        }
+        Ok(candidate)
+    }
+
+    async fn insert_returning_id(&mut self, sql: &str, binds: Vec<Bind>) -> Result<Id> {
+        let sql = format!("{sql} RETURNING id");
+        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+        for b in binds {
+            q = b.apply_scalar(q);
+        }
+        Ok(q.fetch_one(&mut *self.tx).await?)
+    }
+
+    async fn execute(&mut self, sql: &str, binds: Vec<Bind>) -> Result<u64> {
+        let mut q = sqlx::query(sql);
+        for b in binds {
+            q = b.apply(q);
+        }
+        Ok(q.execute(&mut *self.tx).await?.rows_affected())
+    }
+
+    // --- organisation -----------------------------------------------------------------
+
+    pub async fn upsert_org_unit(&mut self, input: &OrgUnitInput) -> Result<Id> {
+        let binds = || {
+            vec![
+                Bind::Text(input.name.clone()),
+                Bind::Text(input.short_name.clone()),
+                Bind::Text(input.kind.code().into()),
+                Bind::OptInt(input.parent_id),
+                Bind::Int(input.position),
+                Bind::Text(input.key.clone()),
+            ]
+        };
+        let id = match self.id_by_key("org_units", &input.key).await? {
+            Some(id) => {
+                self.execute(
+                    "UPDATE org_units SET name = $1, short_name = $2, kind = $3, parent_id = $4, position = $5 WHERE key = $6",
+                    binds(),
+                )
+                .await?;
+                self.log("update", "org_unit", Some(id), None, json(input)).await?;
+                id
+            }
+            None => {
+                let id = self
+                    .insert_returning_id(
+                        "INSERT INTO org_units (name, short_name, kind, parent_id, position, key) VALUES ($1, $2, $3, $4, $5, $6)",
+                        binds(),
+                    )
+                    .await?;
+                self.log("create", "org_unit", Some(id), None, json(input)).await?;
+                id
+            }
+        };
+        Ok(id)
+    }
+
+    pub async fn set_vision(&mut self, org_id: Id, text: &str) -> Result<()> {
+        let before: Option<String> = sqlx::query_scalar("SELECT text FROM visions WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        if before.is_some() {
+            self.execute("UPDATE visions SET text = $1 WHERE org_id = $2", vec![Bind::Text(text.into()), Bind::Int(org_id)])
+                .await?;
+        } else {
+            self.execute("INSERT INTO visions (text, org_id) VALUES ($1, $2)", vec![Bind::Text(text.into()), Bind::Int(org_id)])
+                .await?;
+        }
+        self.log("set", "vision", Some(org_id), before.map(Value::String), Some(Value::String(text.into()))).await
+    }
+
+    pub async fn upsert_area(&mut self, name: &str, police_class: Option<&str>) -> Result<()> {
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM areas WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let class = police_class.map(str::to_string);
+        match exists {
+            Some(id) => {
+                if class.is_some() {
+                    self.execute("UPDATE areas SET police_class = $1 WHERE id = $2", vec![Bind::OptText(class.clone()), Bind::Int(id)])
+                        .await?;
+                    self.log("update", "area", Some(id), None, json(&(name, class))).await?;
+                }
+            }
+            None => {
+                let id = self
+                    .insert_returning_id(
+                        "INSERT INTO areas (name, police_class) VALUES ($1, $2)",
+                        vec![Bind::Text(name.into()), Bind::OptText(class.clone())],
+                    )
+                    .await?;
+                self.log("create", "area", Some(id), None, json(&(name, class))).await?;
+            }
+        }
+        Ok(())
+    }
+
+    // --- goals ------------------------------------------------------------------------
+
+    async fn goal_before(&mut self, id: Id) -> Result<Goal> {
+        let row: Option<GoalRow> = sqlx::query_as(
+            "SELECT id, key, org_id, parent_id, title, description, kind, position FROM goals WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.ok_or_else(|| StoreError::not_found("goal", id))?.try_into()
+    }
+
+    fn goal_binds(input: &GoalInput) -> Vec<Bind> {
+        vec![
+            Bind::Int(input.org_id),
+            Bind::OptInt(input.parent_id),
+            Bind::Text(input.title.clone()),
+            Bind::Text(input.description.clone()),
+            Bind::Text(input.kind.code().into()),
+            Bind::Int(input.position),
+        ]
+    }
+
+    pub async fn create_goal(&mut self, input: &GoalInput) -> Result<Id> {
+        let key = self.fresh_key("goals", &input.key, &input.title).await?;
+        let mut binds = Self::goal_binds(input);
+        binds.push(Bind::Text(key.clone()));
+        let id = self
+            .insert_returning_id(
+                "INSERT INTO goals (org_id, parent_id, title, description, kind, position, key) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                binds,
+            )
+            .await?;
+        let after = GoalInput { key, ..input.clone() };
+        self.log("create", "goal", Some(id), None, json(&after)).await?;
+        Ok(id)
+    }
+
+    pub async fn update_goal(&mut self, id: Id, input: &GoalInput) -> Result<()> {
+        let before = self.goal_before(id).await?;
+        if let Some(parent) = input.parent_id {
+            self.refuse_goal_cycle(id, parent).await?;
+        }
+        let mut binds = Self::goal_binds(input);
+        binds.push(Bind::Int(id));
+        self.execute(
+            "UPDATE goals SET org_id = $1, parent_id = $2, title = $3, description = $4, kind = $5, position = $6 WHERE id = $7",
+            binds,
+        )
+        .await?;
+        let after = GoalInput { key: before.key.clone(), ..input.clone() };
+        self.log("update", "goal", Some(id), json(&before), json(&after)).await
+    }
+
+    /// Refuses to make a goal its own ancestor.
+    async fn refuse_goal_cycle(&mut self, id: Id, new_parent: Id) -> Result<()> {
+        let mut cursor = Some(new_parent);
+        let mut steps = 0;
+        while let Some(current) = cursor {
+            if current == id {
+                return Err(StoreError::Corrupt("a goal cannot be placed under itself".into()));
+            }
+            steps += 1;
+            if steps > 10_000 {
+                break;
+            }
+            cursor = sqlx::query_scalar::<_, Option<i64>>("SELECT parent_id FROM goals WHERE id = $1")
+                .bind(current)
+                .fetch_optional(&mut *self.tx)
+                .await?
+                .flatten();
+        }
+        Ok(())
+    }
+
+    /// Creates or updates the goal with `input.key` (which must not be empty).
+    pub async fn upsert_goal(&mut self, input: &GoalInput) -> Result<Id> {
+        match self.id_by_key("goals", &input.key).await? {
+            Some(id) => {
+                self.update_goal(id, input).await?;
+                Ok(id)
+            }
+            None => self.create_goal(input).await,
+        }
+    }
+
+    pub async fn set_priorities(&mut self, goal_id: Id, priorities: &[String]) -> Result<()> {
+        let before: Vec<String> = sqlx::query_scalar("SELECT text FROM goal_priorities WHERE goal_id = $1 ORDER BY position, id")
+            .bind(goal_id)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        if before == priorities {
+            return Ok(());
+        }
+        self.execute("DELETE FROM goal_priorities WHERE goal_id = $1", vec![Bind::Int(goal_id)]).await?;
+        for (i, text) in priorities.iter().enumerate() {
+            self.execute(
+                "INSERT INTO goal_priorities (goal_id, position, text) VALUES ($1, $2, $3)",
+                vec![Bind::Int(goal_id), Bind::Int(i as i64), Bind::Text(text.clone())],
+            )
+            .await?;
+        }
+        self.log("set", "goal_priorities", Some(goal_id), json(&before), json(&priorities)).await
+    }
+
+    /// Sets the analysis of a goal for a period; an empty text removes it.
+    pub async fn set_analysis(&mut self, goal_id: Id, period: Period, text: &str) -> Result<()> {
+        let p = period.to_string();
+        let before: Option<String> = sqlx::query_scalar("SELECT text FROM goal_analyses WHERE goal_id = $1 AND period = $2")
+            .bind(goal_id)
+            .bind(&p)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        if before.as_deref() == Some(text) || (before.is_none() && text.is_empty()) {
+            return Ok(());
+        }
+        self.execute("DELETE FROM goal_analyses WHERE goal_id = $1 AND period = $2", vec![Bind::Int(goal_id), Bind::Text(p.clone())])
+            .await?;
+        if !text.is_empty() {
+            self.execute(
+                "INSERT INTO goal_analyses (goal_id, period, text) VALUES ($1, $2, $3)",
+                vec![Bind::Int(goal_id), Bind::Text(p.clone()), Bind::Text(text.into())],
+            )
+            .await?;
+        }
+        let after = (!text.is_empty()).then(|| serde_json::json!({"period": p, "text": text}));
+        let before = before.map(|t| serde_json::json!({"period": p, "text": t}));
+        self.log("set", "goal_analysis", Some(goal_id), before, after).await
+    }
+
+    // --- indicators -------------------------------------------------------------------
+
+    async fn indicator_before(&mut self, id: Id) -> Result<Indicator> {
+        let row: Option<IndicatorRow> = sqlx::query_as(
+            "SELECT id, key, goal_id, name, unit, direction, source, kolada_kpi, decimals, frequency, position \
+             FROM indicators WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.ok_or_else(|| StoreError::not_found("indicator", id))?.try_into()
+    }
+
+    fn indicator_binds(input: &IndicatorInput) -> Vec<Bind> {
+        vec![
+            Bind::Int(input.goal_id),
+            Bind::Text(input.name.clone()),
+            Bind::Text(input.unit.clone()),
+            Bind::Text(input.direction.code().into()),
+            Bind::Text(input.source.clone()),
+            Bind::Text(input.kolada_kpi.clone()),
+            Bind::Int(i64::from(input.decimals)),
+            Bind::Text(input.frequency.clone()),
+            Bind::Int(input.position),
+        ]
+    }
+
+    pub async fn create_indicator(&mut self, input: &IndicatorInput) -> Result<Id> {
+        let key = self.fresh_key("indicators", &input.key, &input.name).await?;
+        let mut binds = Self::indicator_binds(input);
+        binds.push(Bind::Text(key.clone()));
+        let id = self
+            .insert_returning_id(
+                "INSERT INTO indicators (goal_id, name, unit, direction, source, kolada_kpi, decimals, frequency, position, key) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                binds,
+            )
+            .await?;
+        let after = IndicatorInput { key, ..input.clone() };
+        self.log("create", "indicator", Some(id), None, json(&after)).await?;
+        Ok(id)
+    }
+
+    pub async fn update_indicator(&mut self, id: Id, input: &IndicatorInput) -> Result<()> {
+        let before = self.indicator_before(id).await?;
+        let mut binds = Self::indicator_binds(input);
+        binds.push(Bind::Int(id));
+        self.execute(
+            "UPDATE indicators SET goal_id = $1, name = $2, unit = $3, direction = $4, source = $5, kolada_kpi = $6, \
+             decimals = $7, frequency = $8, position = $9 WHERE id = $10",
+            binds,
+        )
+        .await?;
+        let after = IndicatorInput { key: before.key.clone(), ..input.clone() };
+        self.log("update", "indicator", Some(id), json(&before), json(&after)).await
+    }
+
+    pub async fn upsert_indicator(&mut self, input: &IndicatorInput) -> Result<Id> {
+        match self.id_by_key("indicators", &input.key).await? {
+            Some(id) => {
+                self.update_indicator(id, input).await?;
+                Ok(id)
+            }
+            None => self.create_indicator(input).await,
+        }
+    }
+
+    /// Removes every outcome, milestone, target, comparison, gap judgement and comment of
+    /// an indicator, so that a re-import replaces them whole.
+    pub async fn clear_indicator_series(&mut self, indicator_id: Id) -> Result<()> {
+        let mut removed = 0;
+        for table in ["outcomes", "milestones", "targets", "comparisons", "gap_judgements", "outcome_comments"] {
+            removed += self
+                .execute(&format!("DELETE FROM {table} WHERE indicator_id = $1"), vec![Bind::Int(indicator_id)])
+                .await?;
+        }
+        if removed > 0 {
+            self.log("clear_series", "indicator", Some(indicator_id), json(&removed), None).await?;
+        }
+        Ok(())
+    }
+
+    /// Inserts many outcomes of one indicator at once (an import); logged as one change.
+    pub async fn insert_outcomes(&mut self, indicator_id: Id, outcomes: &[Outcome]) -> Result<()> {
+        if outcomes.is_empty() {
+            return Ok(());
+        }
+        for chunk in outcomes.chunks(100) {
+            let mut sql = String::from(
+                "INSERT INTO outcomes (indicator_id, period, breakdown, value, margin, sample_size) VALUES ",
+            );
+            let mut binds = Vec::with_capacity(chunk.len() * 6);
+            for (i, o) in chunk.iter().enumerate() {
+                let b = i * 6;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("(${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6));
+                binds.extend([
+                    Bind::Int(indicator_id),
+                    Bind::Text(o.period.to_string()),
+                    Bind::Text(o.breakdown.code()),
+                    Bind::Real(o.value),
+                    Bind::OptReal(o.margin),
+                    Bind::OptInt(o.sample_size),
+                ]);
+            }
+            self.execute(&sql, binds).await?;
+        }
+        self.log("import_outcomes", "indicator", Some(indicator_id), None, json(&outcomes.len())).await
+    }
+
+    /// Sets one outcome (insert or replace for its period and breakdown).
+    pub async fn set_outcome(&mut self, indicator_id: Id, outcome: &Outcome) -> Result<()> {
+        let before = self.delete_outcome_row(indicator_id, outcome.period, &outcome.breakdown.code()).await?;
+        self.execute(
+            "INSERT INTO outcomes (indicator_id, period, breakdown, value, margin, sample_size) VALUES ($1, $2, $3, $4, $5, $6)",
+            vec![
+                Bind::Int(indicator_id),
+                Bind::Text(outcome.period.to_string()),
+                Bind::Text(outcome.breakdown.code()),
+                Bind::Real(outcome.value),
+                Bind::OptReal(outcome.margin),
+                Bind::OptInt(outcome.sample_size),
+            ],
+        )
+        .await?;
+        self.log("set", "outcome", Some(indicator_id), before, json(outcome)).await
+    }
+
+    pub async fn delete_outcome(&mut self, indicator_id: Id, period: Period, breakdown: &str) -> Result<bool> {
+        let before = self.delete_outcome_row(indicator_id, period, breakdown).await?;
+        let found = before.is_some();
+        if found {
+            self.log("delete", "outcome", Some(indicator_id), before, None).await?;
+        }
+        Ok(found)
+    }
+
+    async fn delete_outcome_row(&mut self, indicator_id: Id, period: Period, breakdown: &str) -> Result<Option<Value>> {
+        let before: Option<(f64, Option<f64>, Option<i64>)> = sqlx::query_as(
+            "SELECT value, margin, sample_size FROM outcomes WHERE indicator_id = $1 AND period = $2 AND breakdown = $3",
+        )
+        .bind(indicator_id)
+        .bind(period.to_string())
+        .bind(breakdown)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        if before.is_some() {
+            self.execute(
+                "DELETE FROM outcomes WHERE indicator_id = $1 AND period = $2 AND breakdown = $3",
+                vec![Bind::Int(indicator_id), Bind::Text(period.to_string()), Bind::Text(breakdown.into())],
+            )
+            .await?;
+        }
+        Ok(before.map(|(value, margin, sample_size)| {
+            serde_json::json!({"period": period.to_string(), "breakdown": breakdown, "value": value, "margin": margin, "sample_size": sample_size})
+        }))
+    }
+
+    /// Sets (or with `None` removes) the milestone of a year.
+    pub async fn set_milestone(&mut self, indicator_id: Id, year: i32, target: Option<Target>) -> Result<()> {
+        self.set_year_target("milestones", "milestone", indicator_id, year, target).await
+    }
+
+    /// Sets (or with `None` removes) a long-term target.
+    pub async fn set_target(&mut self, indicator_id: Id, year: i32, target: Option<Target>) -> Result<()> {
+        self.set_year_target("targets", "target", indicator_id, year, target).await
+    }
+
+    async fn set_year_target(
+        &mut self,
+        table: &str,
+        kind: &str,
+        indicator_id: Id,
+        year: i32,
+        target: Option<Target>,
+    ) -> Result<()> {
+        let before: Option<String> = sqlx::query_scalar(&format!("SELECT target FROM {table} WHERE indicator_id = $1 AND year = $2"))
+            .bind(indicator_id)
+            .bind(i64::from(year))
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let after = target.map(|t| t.to_string());
+        if before == after {
+            return Ok(());
+        }
+        self.execute(
+            &format!("DELETE FROM {table} WHERE indicator_id = $1 AND year = $2"),
+            vec![Bind::Int(indicator_id), Bind::Int(i64::from(year))],
+        )
+        .await?;
+        if let Some(t) = &after {
+            self.execute(
+                &format!("INSERT INTO {table} (indicator_id, year, target) VALUES ($1, $2, $3)"),
+                vec![Bind::Int(indicator_id), Bind::Int(i64::from(year)), Bind::Text(t.clone())],
+            )
+            .await?;
+        }
+        let wrap = |t: Option<String>| t.map(|t| serde_json::json!({"year": year, "target": t}));
+        self.log("set", kind, Some(indicator_id), wrap(before), wrap(after)).await
+    }
+
+    pub async fn add_comparison(&mut self, indicator_id: Id, c: &uppsikt_domain::model::Comparison) -> Result<()> {
+        self.execute(
+            "INSERT INTO comparisons (indicator_id, period, group_name, rank, of_count, average) VALUES ($1, $2, $3, $4, $5, $6)",
+            vec![
+                Bind::Int(indicator_id),
+                Bind::Text(c.period.to_string()),
+                Bind::Text(c.group.clone()),
+                Bind::OptInt(c.rank),
+                Bind::OptInt(c.of),
+                Bind::OptReal(c.average),
+            ],
+        )
+        .await?;
+        self.log("create", "comparison", Some(indicator_id), None, json(c)).await
+    }
+
+    pub async fn add_gap_judgement(&mut self, indicator_id: Id, g: &uppsikt_domain::model::GapJudgement) -> Result<()> {
+        self.execute(
+            "INSERT INTO gap_judgements (indicator_id, period, kind, unjustified, comment) VALUES ($1, $2, $3, $4, $5)",
+            vec![
+                Bind::Int(indicator_id),
+                Bind::Text(g.period.to_string()),
+                Bind::Text(g.kind.code().into()),
+                Bind::Int(i64::from(g.unjustified)),
+                Bind::Text(g.comment.clone()),
+            ],
+        )
+        .await?;
+        self.log("create", "gap_judgement", Some(indicator_id), None, json(g)).await
+    }
+
+    pub async fn add_outcome_comment(&mut self, indicator_id: Id, period: Period, text: &str) -> Result<()> {
+        self.execute(
+            "INSERT INTO outcome_comments (indicator_id, period, text) VALUES ($1, $2, $3)",
+            vec![Bind::Int(indicator_id), Bind::Text(period.to_string()), Bind::Text(text.into())],
+        )
+        .await?;
+        self.log("create", "outcome_comment", Some(indicator_id), None, json(&(period, text))).await
+    }
+
+    // --- commitments ------------------------------------------------------------------
+
+    fn commitment_binds(input: &CommitmentInput) -> Vec<Bind> {
+        vec![
+            Bind::Int(input.goal_id),
+            Bind::Text(input.title.clone()),
+            Bind::Text(input.description.clone()),
+            Bind::Int(i64::from(input.year)),
+            Bind::OptInt(input.carried_over_from),
+            Bind::Int(input.position),
+        ]
+    }
+
+    pub async fn create_commitment(&mut self, input: &CommitmentInput) -> Result<Id> {
+        let key = self.fresh_key("commitments", &input.key, &input.title).await?;
+        let mut binds = Self::commitment_binds(input);
+        binds.push(Bind::Text(key.clone()));
+        let id = self
+            .insert_returning_id(
+                "INSERT INTO commitments (goal_id, title, description, year, carried_over_from_id, position, key) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                binds,
+            )
+            .await?;
+        let after = CommitmentInput { key, ..input.clone() };
+        self.log("create", "commitment", Some(id), None, json(&after)).await?;
+        Ok(id)
+    }
+
+    pub async fn update_commitment(&mut self, id: Id, input: &CommitmentInput) -> Result<()> {
+        let before: Option<(String, i64, String, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT key, goal_id, title, description, year, carried_over_from_id FROM commitments WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let before = before.ok_or_else(|| StoreError::not_found("commitment", id))?;
+        let mut binds = Self::commitment_binds(input);
+        binds.push(Bind::Int(id));
+        self.execute(
+            "UPDATE commitments SET goal_id = $1, title = $2, description = $3, year = $4, carried_over_from_id = $5, \
+             position = $6 WHERE id = $7",
+            binds,
+        )
+        .await?;
+        let after = CommitmentInput { key: before.0.clone(), ..input.clone() };
+        let before = serde_json::json!({"key": before.0, "goal_id": before.1, "title": before.2, "description": before.3, "year": before.4, "carried_over_from": before.5});
+        self.log("update", "commitment", Some(id), Some(before), json(&after)).await
+    }
+
+    pub async fn upsert_commitment(&mut self, input: &CommitmentInput) -> Result<Id> {
+        match self.id_by_key("commitments", &input.key).await? {
+            Some(id) => {
+                self.update_commitment(id, input).await?;
+                Ok(id)
+            }
+            None => self.create_commitment(input).await,
+        }
+    }
+
+    pub async fn add_commitment_status(
+        &mut self,
+        commitment_id: Id,
+        date: &str,
+        status: CommitmentStatus,
+        comment: &str,
+    ) -> Result<Id> {
+        let id = self
+            .insert_returning_id(
+                "INSERT INTO commitment_statuses (commitment_id, date, status, comment) VALUES ($1, $2, $3, $4)",
+                vec![Bind::Int(commitment_id), Bind::Text(date.into()), Bind::Text(status.code().into()), Bind::Text(comment.into())],
+            )
+            .await?;
+        let after = serde_json::json!({"date": date, "status": status.label_sv(), "comment": comment});
+        self.log("create", "commitment_status", Some(commitment_id), None, Some(after)).await?;
+        Ok(id)
+    }
+
+    pub async fn clear_commitment_statuses(&mut self, commitment_id: Id) -> Result<()> {
+        let removed = self
+            .execute("DELETE FROM commitment_statuses WHERE commitment_id = $1", vec![Bind::Int(commitment_id)])
+            .await?;
+        if removed > 0 {
+            self.log("clear_statuses", "commitment", Some(commitment_id), json(&removed), None).await?;
+        }
+        Ok(())
+    }
+
+    // --- assessments ------------------------------------------------------------------
+
+    /// Records an assessment; replaces the one of the same unit, goal, period and stage.
+    pub async fn set_assessment(&mut self, input: &AssessmentInput) -> Result<Id> {
+        let existing: Option<AssessmentRow> = sqlx::query_as(
+            "SELECT id, org_id, goal_id, period, stage, level, motivation, author, date FROM assessments \
+             WHERE org_id = $1 AND period = $2 AND stage = $3 AND (goal_id = $4 OR (goal_id IS NULL AND $5 = 1))",
+        )
+        .bind(input.org_id)
+        .bind(input.period.to_string())
+        .bind(input.stage.code())
+        .bind(input.goal_id.unwrap_or(-1))
+        .bind(i64::from(input.goal_id.is_none()))
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let binds = vec![
+            Bind::Text(input.level.clone()),
+            Bind::Text(input.motivation.clone()),
+            Bind::Text(input.author.clone()),
+            Bind::Text(input.date.clone()),
+        ];
+        match existing {
+            Some(row) => {
+                let before: Assessment = row.try_into()?;
+                let mut binds = binds;
+                binds.push(Bind::Int(before.id));
+                self.execute("UPDATE assessments SET level = $1, motivation = $2, author = $3, date = $4 WHERE id = $5", binds)
+                    .await?;
+                self.log("update", "assessment", Some(before.id), json(&before), json(input)).await?;
+                Ok(before.id)
+            }
+            None => {
+                let mut binds = binds;
+                binds.extend([
+                    Bind::Int(input.org_id),
+                    Bind::OptInt(input.goal_id),
+                    Bind::Text(input.period.to_string()),
+                    Bind::Text(input.stage.code().into()),
+                ]);
+                let id = self
+                    .insert_returning_id(
+                        "INSERT INTO assessments (level, motivation, author, date, org_id, goal_id, period, stage) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                        binds,
+                    )
+                    .await?;
+                self.log("create", "assessment", Some(id), None, json(input)).await?;
+                Ok(id)
+            }
+        }
+    }
+
+    /// Removes every assessment of a unit for a period (for a re-import).
+    pub async fn clear_assessments(&mut self, org_id: Id, period: Period) -> Result<()> {
+        let removed = self
+            .execute(
+                "DELETE FROM assessments WHERE org_id = $1 AND period = $2",
+                vec![Bind::Int(org_id), Bind::Text(period.to_string())],
+            )
+            .await?;
+        if removed > 0 {
+            self.log("clear", "assessments", Some(org_id), json(&(period, removed)), None).await?;
+        }
+        Ok(())
+    }
+}
+
+/// A bind value of one of the types both backends share.
+#[derive(Debug, Clone)]
+enum Bind {
+    Int(i64),
+    OptInt(Option<i64>),
+    Real(f64),
+    OptReal(Option<f64>),
+    Text(String),
+    OptText(Option<String>),
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
+type AnyScalar<'q> = sqlx::query::QueryScalar<'q, Any, i64, sqlx::any::AnyArguments<'q>>;
+
+impl Bind {
+    fn apply(self, q: AnyQuery<'_>) -> AnyQuery<'_> {
+        match self {
+            Bind::Int(v) => q.bind(v),
+            Bind::OptInt(v) => q.bind(v),
+            Bind::Real(v) => q.bind(v),
+            Bind::OptReal(v) => q.bind(v),
+            Bind::Text(v) => q.bind(v),
+            Bind::OptText(v) => q.bind(v),
+        }
+    }
+
+    fn apply_scalar(self, q: AnyScalar<'_>) -> AnyScalar<'_> {
+        match self {
+            Bind::Int(v) => q.bind(v),
+            Bind::OptInt(v) => q.bind(v),
+            Bind::Real(v) => q.bind(v),
+            Bind::OptReal(v) => q.bind(v),
+            Bind::Text(v) => q.bind(v),
+            Bind::OptText(v) => q.bind(v),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slugify;
+
+    #[test]
+    fn slugs_are_ascii_and_readable() {
+        assert_eq!(slugify("Ökad valfrihet"), "okad-valfrihet");
+        assert_eq!(slugify("Bra att leva och bo"), "bra-att-leva-och-bo");
+        assert_eq!(slugify("  Trygg utomhus! "), "trygg-utomhus");
+        assert_eq!(slugify("???"), "x");
+    }
+}
