@@ -19,7 +19,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use error::StoreError;
 pub use read::{ChangeLogEntry, Counts, Scope};
-pub use write::{
+pub use write::{slugify, 
     AssessmentInput, CommitmentInput, GoalInput, IndicatorInput, OrgUnitInput, Writer,
 };
 
@@ -158,3 +158,6 @@ mod tests {
         assert!(backend_of("uppsikt.db").is_err());
     }
 }
+
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -1,0 +1,101 @@
+//! Fresh databases for tests, on both backends. Enabled with the `testing` feature.
+//!
+//! PostgreSQL: `UPPSIKT_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`)
+//! names an admin database; each test gets its own database with a random name, dropped by
+//! [`TestDb::finish`]. Where no server answers, the Postgres half of a test is skipped with
+//! a message on stderr, unless `UPPSIKT_REQUIRE_POSTGRES=1` (set by `.ci/run`), where a
+//! missing server fails the test.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::{Backend, Store};
+
+pub const DEFAULT_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+pub struct TestDb {
+    pub store: Store,
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Database { admin_url: String, name: String },
+}
+
+fn unique_suffix() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    format!("{}_{}_{}", std::process::id(), nanos % 1_000_000_000, COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+fn admin_url() -> String {
+    std::env::var("UPPSIKT_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_ADMIN_URL.to_string())
+}
+
+fn postgres_required() -> bool {
+    std::env::var("UPPSIKT_REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true")
+}
+
+impl TestDb {
+    /// A migrated, empty SQLite database in a temporary file.
+    pub async fn sqlite() -> TestDb {
+        let path = std::env::temp_dir().join(format!("uppsikt-test-{}.db", unique_suffix()));
+        let url = format!("sqlite://{}", path.display());
+        let store = Store::open(&url).await.expect("open test SQLite database");
+        TestDb { store, url, cleanup: Cleanup::File(path) }
+    }
+
+    /// A migrated, empty PostgreSQL database, or `None` (with a visible message) when no
+    /// server answers and Postgres is not required.
+    pub async fn postgres() -> Option<TestDb> {
+        let admin_url = admin_url();
+        let admin = match Store::connect(&admin_url).await {
+            Ok(s) => s,
+            Err(e) => {
+                if postgres_required() {
+                    panic!("UPPSIKT_REQUIRE_POSTGRES is set but PostgreSQL is unreachable: {e}");
+                }
+                eprintln!("SKIPPED (PostgreSQL): no server at {} ({e}); set UPPSIKT_TEST_POSTGRES_URL", crate::redact(&admin_url));
+                return None;
+            }
+        };
+        let name = format!("uppsikt_t_{}", unique_suffix());
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(admin.pool()).await.expect("create test database");
+        admin.close().await;
+        let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin_url.clone());
+        let url = format!("{base}/{name}");
+        let store = Store::open(&url).await.expect("open test PostgreSQL database");
+        Some(TestDb { store, url, cleanup: Cleanup::Database { admin_url, name } })
+    }
+
+    /// Both backends: SQLite always, PostgreSQL when reachable (or required).
+    pub async fn all() -> Vec<TestDb> {
+        let mut dbs = vec![TestDb::sqlite().await];
+        dbs.extend(TestDb::postgres().await);
+        dbs
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.store.backend()
+    }
+
+    /// Closes the store and removes the database.
+    pub async fn finish(self) {
+        self.store.close().await;
+        match self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::Database { admin_url, name } => {
+                if let Ok(admin) = Store::connect(&admin_url).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(admin.pool()).await;
+                    admin.close().await;
+                }
+            }
+        }
+    }
+}
