@@ -67,3 +67,183 @@ pub fn unknown_choice(value: &str) -> String {
 pub fn not_a_date(value: &str) -> String {
     format!("”{value}” är inget datum. Skriv ÅÅÅÅ-MM-DD, t.ex. 2019-12-31.")
 }
+
+// --- data files (the uppsikt/1 import format) ---------------------------------------
+
+/// A position in a file, as shown before a message: `rad 3, kolumn 7`.
+pub fn file_position(line: usize, column: usize) -> String {
+    format!("rad {line}, kolumn {column}")
+}
+
+pub fn cannot_read_file(detail: &str) -> String {
+    format!("Filen kan inte läsas: {detail}")
+}
+
+/// `detail` is the TOML parser's own description of the problem.
+pub fn toml_syntax(detail: &str) -> String {
+    format!("Filen är inte giltig TOML: {detail}")
+}
+
+pub fn missing_format(expected: &str) -> String {
+    format!("Filen saknar raden format = \"{expected}\".")
+}
+
+pub fn unsupported_format(found: &str, expected: &str) -> String {
+    format!("Formatet ”{found}” stöds inte; filen ska ha format = \"{expected}\".")
+}
+
+pub fn unknown_field(name: &str) -> String {
+    format!("Okänt fält ”{name}”. Kontrollera stavningen mot formatbeskrivningen.")
+}
+
+/// What a field's value should have been.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    Text,
+    Integer,
+    Number,
+    Boolean,
+    List,
+    Table,
+}
+
+pub fn wrong_type(expected: Expected) -> String {
+    let what = match expected {
+        Expected::Text => "en text inom citattecken",
+        Expected::Integer => "ett heltal",
+        Expected::Number => "ett tal",
+        Expected::Boolean => "true eller false",
+        Expected::List => "en lista",
+        Expected::Table => "en tabell",
+    };
+    format!("Värdet ska vara {what}.")
+}
+
+pub fn invalid_key(value: &str, max: usize) -> String {
+    format!("”{value}” är ingen giltig nyckel: använd bara a–z, 0–9 och bindestreck, högst {max} tecken.")
+}
+
+pub fn out_of_range(min: i64, max: i64) -> String {
+    format!("Värdet måste ligga mellan {min} och {max}.")
+}
+
+pub fn negative() -> String {
+    "Värdet får inte vara negativt.".into()
+}
+
+pub fn choice_of(value: &str, allowed: &[&str]) -> String {
+    format!("”{value}” är inget av de tillåtna alternativen: {}.", allowed.join(", "))
+}
+
+pub fn unknown_status(value: &str) -> String {
+    format!("”{value}” är ingen giltig status. Använd Klart, Ej klart i år, Pågår eller Avbrutet.")
+}
+
+pub fn percent_out_of_range(value: f64) -> String {
+    format!(
+        "En andel i procent måste ligga mellan 0 och 100; här står {}.",
+        crate::number::format_sv(value, 2).trim_end_matches('0').trim_end_matches(',')
+    )
+}
+
+pub fn rank_without_of() -> String {
+    "En placering (rank) kräver antalet rankade (of).".into()
+}
+
+pub fn rank_out_of_range(rank: i64, of: i64) -> String {
+    format!("Placeringen {rank} måste ligga mellan 1 och antalet rankade, {of}.")
+}
+
+/// Kinds of objects that rows refer to by key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Referent {
+    OrgUnit,
+    Goal,
+    Indicator,
+    Commitment,
+}
+
+fn referent_sv(kind: Referent) -> &'static str {
+    match kind {
+        Referent::OrgUnit => "organisationsenhet",
+        Referent::Goal => "mål",
+        Referent::Indicator => "indikator",
+        Referent::Commitment => "åtagande",
+    }
+}
+
+pub fn unknown_reference(kind: Referent, key: &str) -> String {
+    format!(
+        "Det finns ingen {} med nyckeln ”{key}”, varken i filerna eller i databasen.",
+        referent_sv(kind)
+    )
+}
+
+pub fn duplicate_key(kind: Referent, key: &str, first: &str) -> String {
+    format!("Nyckeln ”{key}” används redan för en annan {} ({first}).", referent_sv(kind))
+}
+
+pub fn reference_cycle(kind: Referent, key: &str) -> String {
+    format!("{} ”{key}” hamnar under sig själv; överordningen går i cirkel.", capitalised(referent_sv(kind)))
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+pub fn duplicate_short_name(name: &str, first: &str) -> String {
+    format!("Kortnamnet ”{name}” används redan av en annan organisationsenhet ({first}).")
+}
+
+pub fn duplicate_vision(first: &str) -> String {
+    format!("Visionen för den här enheten anges redan ({first}).")
+}
+
+pub fn duplicate_area(name: &str, first: &str) -> String {
+    format!("Området ”{name}” anges redan ({first}).")
+}
+
+pub fn duplicate_outcome(period: &str, breakdown: &str, first: &str) -> String {
+    format!("Det finns redan ett utfall för {period} ({breakdown}) ({first}).")
+}
+
+pub fn duplicate_year(year: i32, first: &str) -> String {
+    format!("Året {year} anges redan ({first}).")
+}
+
+pub fn duplicate_period(period: &str, first: &str) -> String {
+    format!("Perioden {period} anges redan ({first}).")
+}
+
+pub fn duplicate_gap(period: &str, kind: &str, first: &str) -> String {
+    format!("Bedömningen av skillnader ({kind}) för {period} anges redan ({first}).")
+}
+
+pub fn duplicate_comparison(period: &str, group: &str, field: &str, first: &str) -> String {
+    format!("Jämförelsen med ”{group}” för {period} anger {field} två gånger ({first}).")
+}
+
+pub fn duplicate_assessment(first: &str) -> String {
+    format!("Samma enhet har redan en bedömning av samma mål för samma period och skede ({first}).")
+}
+
+/// The database refused a write during an import; nothing was saved.
+pub fn import_database(detail: &str) -> String {
+    format!("Databasen kunde inte spara ändringen, så ingenting har sparats: {detail}")
+}
+
+pub fn integer_range(value: &str, min: i64, max: i64) -> String {
+    format!("”{value}” är inget heltal mellan {min} och {max}.")
+}
+
+pub const MOTIVATION_REQUIRED: &str =
+    "Skriv en motivering: den beslutade nivån skiljer sig från systemets förslag.";
+
+pub fn unknown_level(value: &str, levels: &[String]) -> String {
+    format!("”{value}” finns inte på bedömningsskalan ({}).", levels.join(", "))
+}
+
+pub fn short_name_taken(name: &str, key: &str) -> String {
+    format!("Kortnamnet ”{name}” används redan av organisationsenheten ”{key}” i databasen.")
+}

@@ -1,1 +1,120 @@
+//! The uppsikt web server: server-rendered Swedish pages that work without JavaScript,
+//! forms that re-display with the user's input and a message per field, and a read-only
+//! JSON API under `/api/v1/` described by an OpenAPI document.
+//!
+//! Handlers are thin: parse input, call the store and the domain, render. Derived figures
+//! (status, trend, proposed assessments) are computed per request from the store's data,
+//! and rendered pages are cached per data version, so a read after any write is current.
+
+mod api;
+mod cache;
+mod chart;
+mod error;
+mod forms;
+mod pages;
+mod view;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::http::{header, HeaderValue};
+use axum::routing::get;
+use axum::Router;
+use tower_http::set_header::SetResponseHeaderLayer;
+use uppsikt_store::Store;
+
+pub use error::AppError;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub(crate) cache: Arc<cache::PageCache>,
+}
+
+impl AppState {
+    pub fn new(store: Store) -> AppState {
+        AppState { store, cache: Arc::new(cache::PageCache::default()) }
+    }
+}
+
+const STYLE: &str = include_str!("../static/style.css");
+
+/// The application's routes.
+pub fn router(state: AppState) -> Router {
+    let pages = Router::new()
+        .route("/", get(pages::index))
+        .route("/org/{id}", get(pages::org_unit))
+        .route("/goals/{id}", get(pages::goal))
+        .route("/indicators/{id}", get(pages::indicator))
+        .route("/static/style.css", get(style))
+        .route("/healthz", get(|| async { "ok" }));
+    let forms = Router::new()
+        .route("/org/{id}/goals/new", get(forms::goal::new_form).post(forms::goal::create))
+        .route("/goals/{id}/edit", get(forms::goal::edit_form).post(forms::goal::update))
+        .route("/goals/{id}/indicators/new", get(forms::indicator::new_form).post(forms::indicator::create))
+        .route("/indicators/{id}/edit", get(forms::indicator::edit_form).post(forms::indicator::update))
+        .route("/indicators/{id}/outcomes", get(forms::outcome::form).post(forms::outcome::save))
+        .route("/indicators/{id}/milestones", get(forms::milestone::form).post(forms::milestone::save))
+        .route("/goals/{id}/commitments/new", get(forms::commitment::new_form).post(forms::commitment::create))
+        .route("/commitments/{id}/edit", get(forms::commitment::edit_form).post(forms::commitment::update))
+        .route("/commitments/{id}/status", get(forms::commitment::status_form).post(forms::commitment::add_status))
+        .route("/goals/{id}/assessment", get(forms::assessment::goal_form).post(forms::assessment::save_goal))
+        .route("/org/{id}/assessment", get(forms::assessment::org_form).post(forms::assessment::save_org));
+    let api = Router::new()
+        .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/api/v1/org-units", get(api::org_units))
+        .route("/api/v1/org-units/{id}/goals", get(api::goals_of_org))
+        .route("/api/v1/goals/{id}", get(api::goal))
+        .route("/api/v1/indicators/{id}", get(api::indicator));
+    pages
+        .merge(forms)
+        .merge(api)
+        .fallback(error::not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .with_state(state)
+}
+
+
+async fn style() -> impl axum::response::IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        STYLE,
+    )
+}
+
+/// Binds `addr` and serves until `shutdown` resolves; requests in flight finish first.
+pub async fn serve(
+    store: Store,
+    addr: SocketAddr,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    serve_on(store, listener, shutdown).await
+}
+
+/// Serves on an already bound listener (tests bind port 0).
+pub async fn serve_on(
+    store: Store,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(AppState::new(store));
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!("uppsikt lyssnar på http://{addr}");
+    }
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
 

@@ -1,0 +1,260 @@
+//! Line charts as SVG, generated on the server. Every chart has a data table beside it on
+//! the page; the SVG carries a title and a description for assistive technology.
+
+use std::fmt::Write;
+
+use uppsikt_domain::model::IndicatorRecord;
+use uppsikt_domain::number::format_sv;
+use uppsikt_domain::period::PeriodKind;
+use uppsikt_domain::{Breakdown, Period};
+
+const WIDTH: f64 = 640.0;
+const HEIGHT: f64 = 300.0;
+const LEFT: f64 = 56.0;
+const RIGHT: f64 = 16.0;
+const TOP: f64 = 16.0;
+const BOTTOM: f64 = 64.0;
+
+struct Series {
+    label: &'static str,
+    class: &'static str,
+    points: Vec<(Period, f64)>,
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// "Nice" tick step for a range: 1, 2 or 5 × 10^n giving about five ticks.
+fn tick_step(range: f64) -> f64 {
+    if range <= 0.0 || !range.is_finite() {
+        return 1.0;
+    }
+    let raw = range / 5.0;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let norm = raw / magnitude;
+    let nice = if norm <= 1.0 {
+        1.0
+    } else if norm <= 2.0 {
+        2.0
+    } else if norm <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * magnitude
+}
+
+/// The indicator's total, women and men (or girls and boys) over time, with milestones.
+pub fn line_chart(record: &IndicatorRecord, title: &str) -> String {
+    let ind = &record.indicator;
+    // Chart the kind of period with the most outcomes (usually years).
+    let kind = [PeriodKind::Year, PeriodKind::Tertial, PeriodKind::Month, PeriodKind::Week]
+        .into_iter()
+        .max_by_key(|k| record.outcomes.iter().filter(|o| o.period.kind() == *k).count())
+        .unwrap_or(PeriodKind::Year);
+    let series_of = |b: Breakdown| -> Vec<(Period, f64)> {
+        record.outcomes.iter().filter(|o| o.breakdown == b && o.period.kind() == kind).map(|o| (o.period, o.value)).collect()
+    };
+    let all_series = [
+        Series { label: "Totalt", class: "s-total", points: series_of(Breakdown::Total) },
+        Series { label: "Kvinnor", class: "s-women", points: series_of(Breakdown::Women) },
+        Series { label: "Män", class: "s-men", points: series_of(Breakdown::Men) },
+        Series { label: "Flickor", class: "s-women", points: series_of(Breakdown::Girls) },
+        Series { label: "Pojkar", class: "s-men", points: series_of(Breakdown::Boys) },
+    ];
+    let series: Vec<&Series> = all_series.iter().filter(|s| !s.points.is_empty()).collect();
+    let milestones: Vec<(Period, f64)> = if kind == PeriodKind::Year {
+        record
+            .milestones
+            .iter()
+            .filter_map(|(y, t)| match t {
+                uppsikt_domain::Target::Value { value, .. } => Some((Period::Year(*y), *value)),
+                _ => None,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut periods: Vec<Period> = series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).chain(milestones.iter().map(|m| m.0)).collect();
+    periods.sort();
+    periods.dedup();
+    let desc = describe(&series, ind.decimals, &ind.unit);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg"><title id="chart-title">{}</title><desc id="chart-desc">{}</desc>"#,
+        escape(title),
+        escape(&desc)
+    );
+    if series.is_empty() {
+        let _ = write!(svg, r#"<text x="{}" y="{}" class="empty" text-anchor="middle">Inga utfall ännu</text></svg>"#, WIDTH / 2.0, HEIGHT / 2.0);
+        return svg;
+    }
+    let values: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).chain(milestones.iter().map(|m| m.1)).collect();
+    let (mut lo, mut hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    if lo > 0.0 && lo < hi * 0.5 || lo == hi {
+        lo = lo.min(0.0);
+    }
+    if lo == hi {
+        hi = lo + 1.0;
+    }
+    let step = tick_step(hi - lo);
+    let y_min = (lo / step).floor() * step;
+    let y_max = (hi / step).ceil() * step;
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    let x = |p: Period| -> f64 {
+        let i = periods.iter().position(|q| *q == p).unwrap_or(0) as f64;
+        let n = (periods.len().max(2) - 1) as f64;
+        if periods.len() == 1 {
+            LEFT + plot_w / 2.0
+        } else {
+            LEFT + plot_w * i / n
+        }
+    };
+    let y = |v: f64| TOP + plot_h * (1.0 - (v - y_min) / (y_max - y_min));
+    // Grid and y-axis labels.
+    let mut tick = y_min;
+    let mut guard = 0;
+    while tick <= y_max + step * 0.001 && guard < 50 {
+        let ty = y(tick);
+        let _ = write!(
+            svg,
+            r#"<line class="grid" x1="{LEFT}" x2="{}" y1="{ty:.1}" y2="{ty:.1}"/><text class="axis" x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
+            WIDTH - RIGHT,
+            LEFT - 6.0,
+            ty + 4.0,
+            format_sv(tick, if step < 1.0 { 1 } else { 0 })
+        );
+        tick += step;
+        guard += 1;
+    }
+    // X-axis labels; thinned out when crowded.
+    let every = (periods.len() / 12).max(1);
+    for (i, p) in periods.iter().enumerate() {
+        if i % every == 0 || i == periods.len() - 1 {
+            let _ = write!(svg, r#"<text class="axis" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#, x(*p), HEIGHT - BOTTOM + 18.0, p);
+        }
+    }
+    for s in &series {
+        let mut pts = s.points.clone();
+        pts.sort_by(|a, b| a.0.cmp(&b.0));
+        let path: Vec<String> = pts.iter().map(|(p, v)| format!("{:.1},{:.1}", x(*p), y(*v))).collect();
+        let _ = write!(svg, r#"<polyline class="line {}" points="{}"/>"#, s.class, path.join(" "));
+        for (p, v) in &pts {
+            let _ = write!(svg, r#"<circle class="dot {}" cx="{:.1}" cy="{:.1}" r="3.5"/>"#, s.class, x(*p), y(*v));
+        }
+    }
+    for (p, v) in &milestones {
+        let (cx, cy) = (x(*p), y(*v));
+        let _ = write!(
+            svg,
+            r#"<path class="milestone" d="M{:.1},{:.1} l6,6 l-6,6 l-6,-6 z"/>"#,
+            cx,
+            cy - 6.0
+        );
+    }
+    // Legend.
+    let mut lx = LEFT;
+    let ly = HEIGHT - 16.0;
+    for s in &series {
+        let _ = write!(
+            svg,
+            r#"<line class="line {}" x1="{lx}" x2="{}" y1="{ly}" y2="{ly}"/><text class="legend" x="{}" y="{}">{}</text>"#,
+            s.class,
+            lx + 24.0,
+            lx + 30.0,
+            ly + 4.0,
+            s.label
+        );
+        lx += 40.0 + 8.0 * s.label.chars().count() as f64;
+    }
+    if !milestones.is_empty() {
+        let _ = write!(
+            svg,
+            r#"<path class="milestone" d="M{:.1},{:.1} l6,6 l-6,6 l-6,-6 z"/><text class="legend" x="{}" y="{}">Etappmål</text>"#,
+            lx + 12.0,
+            ly - 6.0,
+            lx + 24.0,
+            ly + 4.0
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn describe(series: &[&Series], decimals: u8, unit: &str) -> String {
+    let parts: Vec<String> = series
+        .iter()
+        .map(|s| {
+            let mut pts = s.points.clone();
+            pts.sort_by(|a, b| a.0.cmp(&b.0));
+            let values: Vec<String> = pts.iter().map(|(p, v)| format!("{p}: {}", crate::view::format_value(*v, decimals, unit))).collect();
+            format!("{}: {}", s.label, values.join(", "))
+        })
+        .collect();
+    if parts.is_empty() {
+        "Inga utfall ännu.".into()
+    } else {
+        format!("{}. Samma värden finns i tabellen nedan.", parts.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uppsikt_domain::model::Indicator;
+    use uppsikt_domain::{Direction, Outcome};
+
+    fn record(values: &[(i32, f64)]) -> IndicatorRecord {
+        IndicatorRecord {
+            indicator: Indicator {
+                id: 1,
+                key: "t".into(),
+                goal_id: 1,
+                name: "Trygg <utomhus>".into(),
+                unit: "%".into(),
+                direction: Direction::Higher,
+                source: String::new(),
+                kolada_kpi: String::new(),
+                decimals: 1,
+                frequency: "year".into(),
+                position: 0,
+            },
+            outcomes: values
+                .iter()
+                .map(|(y, v)| Outcome { period: Period::Year(*y), breakdown: Breakdown::Total, value: *v, margin: None, sample_size: None })
+                .collect(),
+            milestones: vec![(2023, uppsikt_domain::Target::parse(">68.5").unwrap())],
+            targets: vec![],
+            comparisons: vec![],
+            gaps: vec![],
+            comments: vec![],
+        }
+    }
+
+    #[test]
+    fn chart_has_accessible_name_points_and_milestone() {
+        let svg = line_chart(&record(&[(2021, 63.0), (2022, 68.5), (2023, 63.5)]), "Trygg <utomhus> över tid");
+        assert!(svg.starts_with("<svg"));
+        assert!(svg.contains(r#"role="img""#));
+        assert!(svg.contains("<title id=\"chart-title\">Trygg &lt;utomhus&gt; över tid</title>"));
+        assert!(svg.contains("2022: 68,5"), "description lists the values");
+        assert_eq!(svg.matches("<circle").count(), 3);
+        assert!(svg.contains("Etappmål"));
+    }
+
+    #[test]
+    fn empty_chart_says_so() {
+        let svg = line_chart(&record(&[]), "Tom");
+        assert!(svg.contains("Inga utfall ännu"));
+    }
+
+    #[test]
+    fn ticks_are_round_numbers() {
+        assert_eq!(tick_step(100.0), 20.0);
+        assert_eq!(tick_step(7.0), 2.0);
+        assert_eq!(tick_step(0.3), 0.1);
+    }
+}

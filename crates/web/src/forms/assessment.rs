@@ -1,0 +1,139 @@
+//! Assess goal fulfilment (måluppfyllelse): propose or decide a level with a motivation.
+//! A decided level that differs from the system's proposal needs a written motivation.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::Form;
+use uppsikt_domain::messages;
+use uppsikt_domain::model::{Id, Stage};
+use uppsikt_domain::{AssessmentScale, Period};
+use uppsikt_store::AssessmentInput;
+
+use super::{options, saved, Errors, Field, FieldKind, FormPage, Input, ACTOR, NAME_MAX, TEXT_MAX};
+use crate::error::Result;
+use crate::pages::PeriodQuery;
+use crate::view::{self, AssessmentView};
+use crate::AppState;
+
+/// What is being assessed: a goal as assessed by its own unit, or a unit overall.
+struct Subject {
+    org_id: Id,
+    goal_id: Option<Id>,
+    name: String,
+    back: String,
+    action: String,
+}
+
+fn page(subject: &Subject, scale: &AssessmentScale, current: &AssessmentView, period: Period) -> FormPage {
+    let proposal = match &current.system {
+        Some(p) => format!("Systemets förslag för {}: {} ({}). {}.", period.label_sv(), p.level, current.system_share(), current.basis.summary_sv()),
+        None => format!("Systemet har inget förslag för {}: {}.", period.label_sv(), current.basis.summary_sv()),
+    };
+    FormPage {
+        title: format!("Bedöm måluppfyllelse: {}", subject.name),
+        intro: Some(proposal),
+        action: subject.action.clone(),
+        cancel: subject.back.clone(),
+        submit: "Spara bedömningen".into(),
+        crumbs: vec![(subject.back.clone(), subject.name.clone())],
+        fields: vec![
+            Field::new("period", "Period", FieldKind::Text).required().value(period.to_string()),
+            Field::new("stage", "Steg", options([(Stage::Proposed.code(), "Förslag"), (Stage::Decided.code(), "Beslutad bedömning")])).required().value("proposed"),
+            Field::new("level", "Nivå", options(scale.levels.iter().map(|l| (l.clone(), l.clone())))).required(),
+            Field::new("motivation", "Motivering", FieldKind::Textarea(6)).hint("Krävs när en beslutad nivå skiljer sig från systemets förslag."),
+            Field::new("author", "Bedömd av", FieldKind::Text).required(),
+            Field::new("date", "Datum", FieldKind::Date).hint("ÅÅÅÅ-MM-DD. Beslutsdatum för en beslutad bedömning."),
+        ],
+    }
+}
+
+async fn current(state: &AppState, subject: &Subject, period: Period) -> Result<AssessmentView> {
+    Ok(match subject.goal_id {
+        Some(goal) => view::goal(&state.store, goal, Some(period)).await?.assessment,
+        None => view::board(&state.store, subject.org_id, Some(period)).await?.overall,
+    })
+}
+
+async fn goal_subject(state: &AppState, id: Id) -> Result<Subject> {
+    let goal = state.store.goal(id).await?;
+    Ok(Subject {
+        org_id: goal.org_id,
+        goal_id: Some(id),
+        name: goal.title,
+        back: format!("/goals/{id}"),
+        action: format!("/goals/{id}/assessment"),
+    })
+}
+
+async fn org_subject(state: &AppState, id: Id) -> Result<Subject> {
+    let org = state.store.org_unit(id).await?;
+    Ok(Subject {
+        org_id: id,
+        goal_id: None,
+        name: format!("{} (sammanvägd)", org.name),
+        back: format!("/org/{id}"),
+        action: format!("/org/{id}/assessment"),
+    })
+}
+
+async fn show(state: AppState, subject: Subject, q: PeriodQuery) -> Result<Response> {
+    let (scale, _) = state.store.assessment_config().await?;
+    let period = view::period_param(q.period.as_deref())?.unwrap_or(Period::Year(2019));
+    let now = current(&state, &subject, period).await?;
+    let mut p = page(&subject, &scale, &now, period);
+    if let Some(s) = &now.system {
+        p.fields[2].value = s.level.clone();
+    }
+    p.render_page()
+}
+
+async fn save(state: AppState, subject: Subject, input: Input) -> Result<Response> {
+    let (scale, _) = state.store.assessment_config().await?;
+    let mut e = Errors::default();
+    let period = e.period(&input, "period");
+    let stage = e.choice(&input, "stage", Stage::parse);
+    let level = e.choice(&input, "level", |s| scale.canonical(s).map(String::from));
+    if level.is_none() {
+        if let Some(raw) = input.get("level").filter(|s| !s.trim().is_empty()) {
+            e.0.insert("level", messages::unknown_level(raw, &scale.levels));
+        }
+    }
+    let motivation = e.optional_text(&input, "motivation", TEXT_MAX);
+    let author = e.text(&input, "author", NAME_MAX);
+    let date = e.optional_date(&input, "date");
+    let shown_period = period.unwrap_or(Period::Year(2019));
+    let now = current(&state, &subject, shown_period).await?;
+    if let (Some(Stage::Decided), Some(level), Some(system)) = (stage, &level, &now.system) {
+        if *level != system.level && motivation.is_empty() {
+            e.add("motivation", messages::MOTIVATION_REQUIRED);
+        }
+    }
+    let (Some(period), Some(stage), Some(level), Some(author), Some(date), true) = (period, stage, level, author, date, e.is_empty()) else {
+        return e.apply(page(&subject, &scale, &now, shown_period).fill(&input)).render_page();
+    };
+    let mut w = state.store.writer(ACTOR).await?;
+    w.set_assessment(&AssessmentInput { org_id: subject.org_id, goal_id: subject.goal_id, period, stage, level, motivation, author, date })
+        .await?;
+    w.commit().await?;
+    Ok(saved(format!("{}?period={period}", subject.back)))
+}
+
+pub async fn goal_form(State(state): State<AppState>, Path(id): Path<Id>, Query(q): Query<PeriodQuery>) -> Result<Response> {
+    let subject = goal_subject(&state, id).await?;
+    show(state, subject, q).await
+}
+
+pub async fn save_goal(State(state): State<AppState>, Path(id): Path<Id>, Form(input): Form<Input>) -> Result<Response> {
+    let subject = goal_subject(&state, id).await?;
+    save(state, subject, input).await
+}
+
+pub async fn org_form(State(state): State<AppState>, Path(id): Path<Id>, Query(q): Query<PeriodQuery>) -> Result<Response> {
+    let subject = org_subject(&state, id).await?;
+    show(state, subject, q).await
+}
+
+pub async fn save_org(State(state): State<AppState>, Path(id): Path<Id>, Form(input): Form<Input>) -> Result<Response> {
+    let subject = org_subject(&state, id).await?;
+    save(state, subject, input).await
+}

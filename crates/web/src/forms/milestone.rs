@@ -1,0 +1,68 @@
+//! Set the milestone (etappmål) of a year, or a long-term target (målvärde).
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::Form;
+use uppsikt_domain::messages;
+use uppsikt_domain::model::{Id, IndicatorRecord};
+use uppsikt_domain::Target;
+
+use super::{options, saved, Errors, Field, FieldKind, FormPage, Input, ACTOR};
+use crate::error::Result;
+use crate::AppState;
+
+fn page(record: &IndicatorRecord) -> FormPage {
+    let i = &record.indicator;
+    FormPage {
+        title: format!("Sätt etappmål för {}", i.name),
+        intro: Some("Ett etappmål för ett år som redan har ett ersätter det gamla. Lämna målet tomt för att ta bort årets etappmål.".into()),
+        action: format!("/indicators/{}/milestones", i.id),
+        cancel: format!("/indicators/{}", i.id),
+        submit: "Spara etappmålet".into(),
+        crumbs: vec![(format!("/indicators/{}", i.id), i.name.clone())],
+        fields: vec![
+            Field::new("kind", "Slag", options([("milestone", "Etappmål för året"), ("target", "Långsiktigt målvärde")])).required().value("milestone"),
+            Field::new("year", "År", FieldKind::Integer).required(),
+            Field::new("target", "Mål", FieldKind::Text).hint("Ett jämförelsetal som >93,7 eller ≥850, eller Öka, Minska, Behåll eller Indikator (följs utan mål)."),
+        ],
+    }
+}
+
+pub async fn form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
+    let record = state.store.indicator_record(id).await?;
+    page(&record).render_page()
+}
+
+pub async fn save(State(state): State<AppState>, Path(id): Path<Id>, Form(input): Form<Input>) -> Result<Response> {
+    let record = state.store.indicator_record(id).await?;
+    let mut e = Errors::default();
+    let long_term = e.choice(&input, "kind", |s| match s {
+        "milestone" => Some(false),
+        "target" => Some(true),
+        _ => None,
+    });
+    let year = e.integer(&input, "year", 1900, 2200);
+    let raw = input.get("target").map(|s| s.trim()).unwrap_or("");
+    let target = if raw.is_empty() {
+        Some(None)
+    } else {
+        match Target::parse(raw) {
+            Ok(t) => Some(Some(t)),
+            Err(err) => {
+                e.add("target", messages::target(&err));
+                None
+            }
+        }
+    };
+    let (Some(long_term), Some(year), Some(target), true) = (long_term, year, target, e.is_empty()) else {
+        return e.apply(page(&record).fill(&input)).render_page();
+    };
+    let mut w = state.store.writer(ACTOR).await?;
+    if long_term {
+        w.set_target(id, year as i32, target).await?;
+    } else {
+        w.set_milestone(id, year as i32, target).await?;
+    }
+    w.commit().await?;
+    Ok(saved(format!("/indicators/{id}")))
+}

@@ -1,0 +1,82 @@
+//! Add or correct an outcome (utfall) of an indicator.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::Form;
+use uppsikt_domain::model::{Id, IndicatorRecord};
+use uppsikt_domain::{Breakdown, Outcome};
+
+use super::{saved, Errors, Field, FieldKind, FormPage, Input, ACTOR};
+use crate::error::Result;
+use crate::AppState;
+
+async fn breakdown_options(state: &AppState) -> Result<FieldKind> {
+    let mut items: Vec<(String, String)> = Breakdown::FIXED.iter().map(|b| (b.code(), b.label_sv())).collect();
+    for (area, _) in state.store.areas().await? {
+        items.push((format!("area:{area}"), format!("Område: {area}")));
+    }
+    Ok(FieldKind::Select(items))
+}
+
+fn page(record: &IndicatorRecord, breakdowns: FieldKind) -> FormPage {
+    let i = &record.indicator;
+    FormPage {
+        title: format!("Lägg till utfall för {}", i.name),
+        intro: Some(format!(
+            "Enhet: {}. Ett utfall för samma period och grupp som redan finns ersätter det gamla; ändringen loggas.",
+            i.unit
+        )),
+        action: format!("/indicators/{}/outcomes", i.id),
+        cancel: format!("/indicators/{}", i.id),
+        submit: "Spara utfallet".into(),
+        crumbs: vec![(format!("/indicators/{}", i.id), i.name.clone())],
+        fields: vec![
+            Field::new("period", "Period", FieldKind::Text).required().hint("År (2023), tertial (2023T2), månad (2023-03) eller vecka (2023W07)."),
+            Field::new("breakdown", "Grupp", breakdowns).required().value("total"),
+            Field::new("value", "Värde", FieldKind::Decimal).required().hint("Decimalkomma går bra, t.ex. 88,7."),
+            Field::new("margin", "Felmarginal (±)", FieldKind::Decimal).hint("Valfritt. Samma enhet som värdet."),
+            Field::new("sample_size", "Antal svarande", FieldKind::Integer).hint("Valfritt."),
+        ],
+    }
+}
+
+fn parse(input: &Input, unit: &str) -> Result<Outcome, Errors> {
+    let mut e = Errors::default();
+    let period = e.period(input, "period");
+    let breakdown = e.choice(input, "breakdown", |s| Breakdown::parse(s).ok());
+    let value = e.decimal(input, "value");
+    if unit.trim() == "%" && value.is_some_and(|v| !(0.0..=100.0).contains(&v)) {
+        e.add("value", "En andel i procent måste ligga mellan 0 och 100.");
+    }
+    let margin = e.optional_decimal(input, "margin");
+    if margin.flatten().is_some_and(|m| m < 0.0) {
+        e.add("margin", "Felmarginalen kan inte vara negativ.");
+    }
+    let sample_size = e.optional_integer(input, "sample_size", 0, 100_000_000);
+    match (period, breakdown, value, margin, sample_size, e.is_empty()) {
+        (Some(period), Some(breakdown), Some(value), Some(margin), Some(sample_size), true) => {
+            Ok(Outcome { period, breakdown, value, margin, sample_size })
+        }
+        _ => Err(e),
+    }
+}
+
+pub async fn form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
+    let record = state.store.indicator_record(id).await?;
+    page(&record, breakdown_options(&state).await?).render_page()
+}
+
+pub async fn save(State(state): State<AppState>, Path(id): Path<Id>, Form(input): Form<Input>) -> Result<Response> {
+    let record = state.store.indicator_record(id).await?;
+    let outcome = match parse(&input, &record.indicator.unit) {
+        Ok(o) => o,
+        Err(e) => return e.apply(page(&record, breakdown_options(&state).await?).fill(&input)).render_page(),
+    };
+    let mut w = state.store.writer(ACTOR).await?;
+    if let Some(area) = outcome.breakdown.area() {
+        w.upsert_area(area, None).await?;
+    }
+    w.set_outcome(id, &outcome).await?;
+    w.commit().await?;
+    Ok(saved(format!("/indicators/{id}")))
+}

@@ -1,0 +1,295 @@
+//! Read-only pages: start page with the organisation tree, board page, goal page and
+//! indicator page.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::body::Bytes;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use uppsikt_domain::evaluation::Evaluation;
+use uppsikt_domain::model::{Goal, Id, IndicatorRecord, OrgUnit};
+use uppsikt_domain::{Breakdown, Period};
+
+use crate::chart;
+use crate::error::Result;
+use crate::view::{self, format_value, BoardView, GoalView};
+use crate::AppState;
+
+#[derive(Deserialize, Default)]
+pub struct PeriodQuery {
+    pub period: Option<String>,
+}
+
+/// Serves a page from the cache while the data version is unchanged, else renders it.
+async fn cached<F, Fut>(state: &AppState, key: &str, render: F) -> Result<Response>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<String>>,
+{
+    let version = state.store.data_version().await?;
+    let html = match state.cache.get(key, version) {
+        Some(html) => html,
+        None => {
+            let html = Bytes::from(render().await?);
+            state.cache.put(key.to_string(), version, html.clone());
+            html
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
+
+fn cache_key(uri: &OriginalUri) -> String {
+    uri.0.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default()
+}
+
+/// A unit in the organisation tree, with its depth for indentation.
+pub struct TreeNode {
+    pub unit: OrgUnit,
+    pub children: Vec<TreeNode>,
+    pub goals: usize,
+}
+
+#[derive(Template)]
+#[template(path = "index.html")]
+struct IndexPage {
+    vision: Option<String>,
+    tree_html: String,
+}
+
+/// The organisation tree as nested lists (escaped here; askama cannot recurse).
+fn tree_html(nodes: &[TreeNode]) -> String {
+    let mut out = String::from("<ul class=\"tree\">");
+    for n in nodes {
+        out.push_str(&format!(
+            "<li><a href=\"/org/{}\">{}</a> <span class=\"muted\">({}{})</span>",
+            n.unit.id,
+            escape(&n.unit.name),
+            escape(&n.unit.short_name),
+            if n.goals > 0 { format!(", {} mål", n.goals) } else { String::new() }
+        ));
+        if !n.children.is_empty() {
+            out.push_str(&tree_html(&n.children));
+        }
+        out.push_str("</li>");
+    }
+    out.push_str("</ul>");
+    out
+}
+
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+pub async fn index(State(state): State<AppState>, uri: OriginalUri) -> Result<Response> {
+    let key = cache_key(&uri);
+    cached(&state, &key, || async {
+        let units = state.store.org_units().await?;
+        let goals = state.store.goals().await?;
+        let mut goal_count: HashMap<Id, usize> = HashMap::new();
+        for g in &goals {
+            *goal_count.entry(g.org_id).or_default() += 1;
+        }
+        let tree = build_tree(&units, None, &goal_count, 0);
+        Ok(IndexPage { vision: state.store.vision().await?, tree_html: tree_html(&tree) }.render()?)
+    })
+    .await
+}
+
+fn build_tree(units: &[OrgUnit], parent: Option<Id>, goals: &HashMap<Id, usize>, depth: usize) -> Vec<TreeNode> {
+    if depth > 30 {
+        return Vec::new();
+    }
+    units
+        .iter()
+        .filter(|u| u.parent_id == parent)
+        .map(|u| TreeNode {
+            unit: u.clone(),
+            children: build_tree(units, Some(u.id), goals, depth + 1),
+            goals: goals.get(&u.id).copied().unwrap_or(0),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "org.html")]
+struct OrgPage {
+    v: BoardView,
+    children: Vec<OrgUnit>,
+    parent: Option<OrgUnit>,
+}
+
+pub async fn org_unit(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    Query(q): Query<PeriodQuery>,
+    uri: OriginalUri,
+) -> Result<Response> {
+    let period = view::period_param(q.period.as_deref())?;
+    let key = cache_key(&uri);
+    cached(&state, &key, || async {
+        let v = view::board(&state.store, id, period).await?;
+        let units = state.store.org_units().await?;
+        let children = units.iter().filter(|u| u.parent_id == Some(id)).cloned().collect();
+        let parent = v.org.parent_id.and_then(|p| units.iter().find(|u| u.id == p).cloned());
+        Ok(OrgPage { v, children, parent }.render()?)
+    })
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "goal.html")]
+struct GoalPage {
+    v: GoalView,
+}
+
+pub async fn goal(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    Query(q): Query<PeriodQuery>,
+    uri: OriginalUri,
+) -> Result<Response> {
+    let period = view::period_param(q.period.as_deref())?;
+    let key = cache_key(&uri);
+    cached(&state, &key, || async {
+        let v = view::goal(&state.store, id, period).await?;
+        Ok(GoalPage { v }.render()?)
+    })
+    .await
+}
+
+/// One row of the indicator's data table: a period with its values per breakdown.
+pub struct DataRow {
+    pub period: String,
+    pub cells: Vec<String>,
+}
+
+pub struct EvaluationRow {
+    pub period: String,
+    pub value: String,
+    pub milestone: String,
+    pub status: String,
+    pub status_code: String,
+    pub trend: String,
+}
+
+#[derive(Template)]
+#[template(path = "indicator.html")]
+struct IndicatorPage {
+    record: IndicatorRecord,
+    goal: Goal,
+    org: OrgUnit,
+    current: Evaluation,
+    current_row: view::MeasureRow,
+    chart_svg: String,
+    chart_title: String,
+    columns: Vec<String>,
+    rows: Vec<DataRow>,
+    evaluations: Vec<EvaluationRow>,
+    comparisons: Vec<(String, String, String, String)>,
+    margins: bool,
+}
+
+pub async fn indicator(State(state): State<AppState>, Path(id): Path<Id>, uri: OriginalUri) -> Result<Response> {
+    let key = cache_key(&uri);
+    cached(&state, &key, || async {
+        let record = state.store.indicator_record(id).await?;
+        let goal = state.store.goal(record.indicator.goal_id).await?;
+        let org = state.store.org_unit(goal.org_id).await?;
+        Ok(indicator_page(record, goal, org).render()?)
+    })
+    .await
+}
+
+fn indicator_page(record: IndicatorRecord, goal: Goal, org: OrgUnit) -> IndicatorPage {
+    let ind = &record.indicator;
+    let fmt = |v: f64| format_value(v, ind.decimals, &ind.unit);
+    let mut breakdowns: Vec<Breakdown> = Vec::new();
+    for o in &record.outcomes {
+        if !breakdowns.contains(&o.breakdown) {
+            breakdowns.push(o.breakdown.clone());
+        }
+    }
+    breakdowns.sort_by(|a, b| match (a.area(), b.area()) {
+        (Some(x), Some(y)) => uppsikt_domain::collate::swedish_cmp(x, y),
+        _ => a.cmp(b),
+    });
+    let periods = record.periods();
+    let margins = record.outcomes.iter().any(|o| o.margin.is_some());
+    let rows = periods
+        .iter()
+        .rev()
+        .map(|p| DataRow {
+            period: p.label_sv(),
+            cells: breakdowns
+                .iter()
+                .map(|b| {
+                    record
+                        .outcomes
+                        .iter()
+                        .find(|o| o.period == *p && &o.breakdown == b)
+                        .map(|o| match o.margin {
+                            Some(m) => format!("{} (±{})", fmt(o.value), uppsikt_domain::number::format_sv(m, ind.decimals.max(1))),
+                            None => fmt(o.value),
+                        })
+                        .unwrap_or_else(|| "–".into())
+                })
+                .collect(),
+        })
+        .collect();
+    let mut years: Vec<i32> = periods.iter().filter(|p| matches!(p, Period::Year(_))).map(|p| p.year()).collect();
+    years.extend(record.milestones.iter().map(|m| m.0));
+    years.sort();
+    years.dedup();
+    let evaluations = years
+        .iter()
+        .rev()
+        .map(|y| {
+            let e = record.evaluate(Period::Year(*y));
+            EvaluationRow {
+                period: y.to_string(),
+                value: e.current.map(|c| fmt(c.value)).unwrap_or_else(|| "–".into()),
+                milestone: e.milestone.map(|t| t.label_sv(ind.decimals)).unwrap_or_else(|| "–".into()),
+                status: e.status.label_sv().into(),
+                status_code: e.status.code().into(),
+                trend: e.trend.map(|t| t.label_sv().to_string()).unwrap_or_else(|| "–".into()),
+            }
+        })
+        .collect();
+    let latest = years.last().copied().map(Period::Year).unwrap_or(Period::Year(2019));
+    let current = record.evaluate(latest);
+    let current_row = view::measure_row(&record, latest);
+    let chart_title = format!("{} över tid", ind.name);
+    let chart_svg = chart::line_chart(&record, &chart_title);
+    let comparisons = record
+        .comparisons
+        .iter()
+        .map(|c| {
+            (
+                c.period.label_sv(),
+                c.group.clone(),
+                match (c.rank, c.of) {
+                    (Some(r), Some(n)) => format!("{r} av {n}"),
+                    _ => "–".into(),
+                },
+                c.average.map(fmt).unwrap_or_else(|| "–".into()),
+            )
+        })
+        .collect();
+    IndicatorPage {
+        columns: breakdowns.iter().map(|b| b.label_sv()).collect(),
+        rows,
+        evaluations,
+        current,
+        current_row,
+        chart_svg,
+        chart_title,
+        comparisons,
+        margins,
+        record,
+        goal,
+        org,
+    }
+}
