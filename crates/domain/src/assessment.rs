@@ -18,7 +18,9 @@ impl AssessmentScale {
     pub fn huddinge() -> AssessmentScale {
         AssessmentScale {
             name: "Huddinge".into(),
-            levels: ["Mycket god", "God", "Godtagbar", "Ej godtagbar"].map(String::from).to_vec(),
+            levels: ["Mycket god", "God", "Godtagbar", "Ej godtagbar"]
+                .map(String::from)
+                .to_vec(),
         }
     }
 
@@ -49,7 +51,11 @@ pub struct AssessmentRules {
 
 impl Default for AssessmentRules {
     fn default() -> Self {
-        AssessmentRules { thresholds: vec![0.9, 0.6, 0.4], commitment_weight: 1.0, unfinished_commitment_penalty: 0 }
+        AssessmentRules {
+            thresholds: vec![0.9, 0.6, 0.4],
+            commitment_weight: 1.0,
+            unfinished_commitment_penalty: 0,
+        }
     }
 }
 
@@ -98,13 +104,19 @@ impl Basis {
         let commitments = self.commitments_done + self.commitments_unfinished;
         let mut parts = Vec::new();
         if measured > 0 {
-            parts.push(format!("{} av {} mått nådde etappmålet", self.achieved, measured));
+            parts.push(format!(
+                "{} av {} mått nådde etappmålet",
+                self.achieved, measured
+            ));
         }
         if self.not_measured > 0 {
             parts.push(format!("{} mått saknar utfall", self.not_measured));
         }
         if commitments > 0 {
-            parts.push(format!("{} av {} åtaganden klara", self.commitments_done, commitments));
+            parts.push(format!(
+                "{} av {} åtaganden klara",
+                self.commitments_done, commitments
+            ));
         }
         if parts.is_empty() {
             return "Underlag saknas: inga mått med etappmål och inga åtaganden".into();
@@ -147,14 +159,17 @@ impl AssessmentRules {
             return Err(RulesError::EmptyScale);
         }
         if self.thresholds.len() + 1 != scale.levels.len() {
-            return Err(RulesError::ThresholdCount { thresholds: self.thresholds.len(), levels: scale.levels.len() });
+            return Err(RulesError::ThresholdCount {
+                thresholds: self.thresholds.len(),
+                levels: scale.levels.len(),
+            });
         }
         let in_range = self.thresholds.iter().all(|t| (0.0..=1.0).contains(t));
         let falling = self.thresholds.windows(2).all(|w| w[0] >= w[1]);
         if !in_range || !falling {
             return Err(RulesError::ThresholdOrder);
         }
-        if !(self.commitment_weight >= 0.0) {
+        if self.commitment_weight.is_nan() || self.commitment_weight < 0.0 {
             return Err(RulesError::NegativeWeight);
         }
         Ok(())
@@ -169,12 +184,26 @@ impl AssessmentRules {
         if denominator <= 0.0 || scale.levels.is_empty() {
             return None;
         }
-        let share = (f64::from(basis.achieved) + w * f64::from(basis.commitments_done)) / denominator;
+        let share =
+            (f64::from(basis.achieved) + w * f64::from(basis.commitments_done)) / denominator;
         let last = scale.levels.len() - 1;
-        let by_share = self.thresholds.iter().position(|t| share >= *t).unwrap_or(last);
-        let penalty = if basis.commitments_unfinished > 0 { self.unfinished_commitment_penalty } else { 0 };
+        let by_share = self
+            .thresholds
+            .iter()
+            .position(|t| share >= *t)
+            .unwrap_or(last);
+        let penalty = if basis.commitments_unfinished > 0 {
+            self.unfinished_commitment_penalty
+        } else {
+            0
+        };
         let position = (by_share + penalty).min(last);
-        Some(Proposal { position, level: scale.levels[position].clone(), share, basis })
+        Some(Proposal {
+            position,
+            level: scale.levels[position].clone(),
+            share,
+            basis,
+        })
     }
 }
 
@@ -184,34 +213,56 @@ mod tests {
     use proptest::prelude::*;
 
     fn basis(achieved: u32, not_achieved: u32, done: u32, unfinished: u32) -> Basis {
-        Basis { achieved, not_achieved, commitments_done: done, commitments_unfinished: unfinished, ..Basis::default() }
+        Basis {
+            achieved,
+            not_achieved,
+            commitments_done: done,
+            commitments_unfinished: unfinished,
+            ..Basis::default()
+        }
     }
 
     /// Seed 004, Ökad valfrihet: no indicators, its one commitment not finished → Ej godtagbar.
     #[test]
     fn unfinished_only_commitment_gives_the_lowest_level() {
-        let p = AssessmentRules::default().propose(&AssessmentScale::huddinge(), basis(0, 0, 0, 1)).unwrap();
+        let p = AssessmentRules::default()
+            .propose(&AssessmentScale::huddinge(), basis(0, 0, 0, 1))
+            .unwrap();
         assert_eq!(p.level, "Ej godtagbar");
     }
 
     #[test]
     fn two_of_three_indicators_is_good() {
-        let p = AssessmentRules::default().propose(&AssessmentScale::huddinge(), basis(2, 1, 0, 0)).unwrap();
+        let p = AssessmentRules::default()
+            .propose(&AssessmentScale::huddinge(), basis(2, 1, 0, 0))
+            .unwrap();
         assert_eq!(p.level, "God");
         assert!((p.share - 2.0 / 3.0).abs() < 1e-9);
     }
 
     #[test]
     fn nothing_to_judge_by_gives_no_proposal() {
-        let b = Basis { not_measured: 3, followed_only: 2, ..Basis::default() };
-        assert_eq!(AssessmentRules::default().propose(&AssessmentScale::huddinge(), b), None);
+        let b = Basis {
+            not_measured: 3,
+            followed_only: 2,
+            ..Basis::default()
+        };
+        assert_eq!(
+            AssessmentRules::default().propose(&AssessmentScale::huddinge(), b),
+            None
+        );
         assert!(b.summary_sv().contains("3 mått saknar utfall"));
     }
 
     #[test]
     fn a_penalty_rule_lowers_the_level_for_unfinished_commitments() {
-        let rules = AssessmentRules { unfinished_commitment_penalty: 1, ..AssessmentRules::default() };
-        let p = rules.propose(&AssessmentScale::huddinge(), basis(9, 0, 0, 1)).unwrap();
+        let rules = AssessmentRules {
+            unfinished_commitment_penalty: 1,
+            ..AssessmentRules::default()
+        };
+        let p = rules
+            .propose(&AssessmentScale::huddinge(), basis(9, 0, 0, 1))
+            .unwrap();
         assert_eq!(p.level, "God", "90 % share but one commitment unfinished");
     }
 
@@ -219,12 +270,28 @@ mod tests {
     fn rules_are_checked_against_the_scale() {
         let scale = AssessmentScale::huddinge();
         assert!(AssessmentRules::default().check(&scale).is_ok());
-        let bad = AssessmentRules { thresholds: vec![0.5, 0.9, 0.1], ..AssessmentRules::default() };
+        let bad = AssessmentRules {
+            thresholds: vec![0.5, 0.9, 0.1],
+            ..AssessmentRules::default()
+        };
         assert_eq!(bad.check(&scale), Err(RulesError::ThresholdOrder));
-        let three = AssessmentScale { name: "SKR".into(), levels: vec!["Uppfyllt".into(), "Delvis uppfyllt".into(), "Ej uppfyllt".into()] };
+        let three = AssessmentScale {
+            name: "SKR".into(),
+            levels: vec![
+                "Uppfyllt".into(),
+                "Delvis uppfyllt".into(),
+                "Ej uppfyllt".into(),
+            ],
+        };
         assert!(AssessmentRules::default().check(&three).is_err());
-        let rules = AssessmentRules { thresholds: vec![1.0, 0.5], ..AssessmentRules::default() };
-        assert_eq!(rules.propose(&three, basis(1, 1, 0, 0)).unwrap().level, "Delvis uppfyllt");
+        let rules = AssessmentRules {
+            thresholds: vec![1.0, 0.5],
+            ..AssessmentRules::default()
+        };
+        assert_eq!(
+            rules.propose(&three, basis(1, 1, 0, 0)).unwrap().level,
+            "Delvis uppfyllt"
+        );
     }
 
     #[test]
@@ -236,21 +303,32 @@ mod tests {
     }
 
     fn any_basis() -> impl Strategy<Value = Basis> {
-        (0u32..20, 0u32..20, 0u32..5, 0u32..5, 0u32..5, 0u32..5).prop_map(|(a, n, m, f, d, u)| Basis {
-            achieved: a,
-            not_achieved: n,
-            not_measured: m,
-            followed_only: f,
-            commitments_done: d,
-            commitments_unfinished: u,
+        (0u32..20, 0u32..20, 0u32..5, 0u32..5, 0u32..5, 0u32..5).prop_map(|(a, n, m, f, d, u)| {
+            Basis {
+                achieved: a,
+                not_achieved: n,
+                not_measured: m,
+                followed_only: f,
+                commitments_done: d,
+                commitments_unfinished: u,
+            }
         })
     }
 
     fn any_rules() -> impl Strategy<Value = AssessmentRules> {
-        (proptest::collection::vec(0.0f64..=1.0, 3), 0.0f64..3.0, 0usize..3).prop_map(|(mut t, w, p)| {
-            t.sort_by(|a, b| b.partial_cmp(a).unwrap());
-            AssessmentRules { thresholds: t, commitment_weight: w, unfinished_commitment_penalty: p }
-        })
+        (
+            proptest::collection::vec(0.0f64..=1.0, 3),
+            0.0f64..3.0,
+            0usize..3,
+        )
+            .prop_map(|(mut t, w, p)| {
+                t.sort_by(|a, b| b.partial_cmp(a).unwrap());
+                AssessmentRules {
+                    thresholds: t,
+                    commitment_weight: w,
+                    unfinished_commitment_penalty: p,
+                }
+            })
     }
 
     proptest! {

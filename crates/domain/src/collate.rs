@@ -39,17 +39,41 @@ mod tests {
 
     #[test]
     fn sorts_as_a_swedish_dictionary() {
-        let mut names = vec!["Ängsvägen", "Vårby", "Östberga", "Alby", "Åby", "Visättra", "Gladö-Lissma", "Zinkensdamm", "émile", "Ödeshög", "Ärla"];
+        let mut names = vec![
+            "Ängsvägen",
+            "Vårby",
+            "Östberga",
+            "Alby",
+            "Åby",
+            "Visättra",
+            "Gladö-Lissma",
+            "Zinkensdamm",
+            "émile",
+            "Ödeshög",
+            "Ärla",
+        ];
         names.sort_by(|a, b| swedish_cmp(a, b));
         assert_eq!(
             names,
-            vec!["Alby", "émile", "Gladö-Lissma", "Visättra", "Vårby", "Zinkensdamm", "Åby", "Ängsvägen", "Ärla", "Ödeshög", "Östberga"]
+            vec![
+                "Alby",
+                "émile",
+                "Gladö-Lissma",
+                "Visättra",
+                "Vårby",
+                "Zinkensdamm",
+                "Åby",
+                "Ängsvägen",
+                "Ärla",
+                "Ödeshög",
+                "Östberga"
+            ]
         );
     }
 
     #[test]
     fn case_only_breaks_ties() {
-        assert_eq!(swedish_cmp("skogås", "Skogås").is_ne(), true);
+        assert!(swedish_cmp("skogås", "Skogås").is_ne());
         assert_eq!(swedish_cmp("Skogås", "skogåsa"), Ordering::Less);
     }
 }

@@ -55,7 +55,10 @@ impl CommitmentStatus {
 
     /// Whether the commitment is still expected to be delivered.
     pub fn is_open(self) -> bool {
-        matches!(self, CommitmentStatus::InProgress | CommitmentStatus::NotDoneThisYear)
+        matches!(
+            self,
+            CommitmentStatus::InProgress | CommitmentStatus::NotDoneThisYear
+        )
     }
 }
 
@@ -80,9 +83,18 @@ mod tests {
 
     #[test]
     fn parses_swedish_labels_and_codes() {
-        assert_eq!(CommitmentStatus::parse("Ej klart i år"), Some(CommitmentStatus::NotDoneThisYear));
-        assert_eq!(CommitmentStatus::parse("klart"), Some(CommitmentStatus::Done));
-        assert_eq!(CommitmentStatus::parse("in_progress"), Some(CommitmentStatus::InProgress));
+        assert_eq!(
+            CommitmentStatus::parse("Ej klart i år"),
+            Some(CommitmentStatus::NotDoneThisYear)
+        );
+        assert_eq!(
+            CommitmentStatus::parse("klart"),
+            Some(CommitmentStatus::Done)
+        );
+        assert_eq!(
+            CommitmentStatus::parse("in_progress"),
+            Some(CommitmentStatus::InProgress)
+        );
         assert_eq!(CommitmentStatus::parse("Färdig"), None);
     }
 

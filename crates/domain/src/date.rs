@@ -14,9 +14,16 @@ pub fn parse_iso_date(input: &str) -> Result<String, DateError> {
     }
     let digits = |r: std::ops::Range<usize>| -> Option<u32> {
         let part = s.get(r)?;
-        part.bytes().all(|b| b.is_ascii_digit()).then(|| part.parse().ok()).flatten()
+        part.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| part.parse().ok())
+            .flatten()
     };
-    let (y, m, d) = (digits(0..4).ok_or_else(err)?, digits(5..7).ok_or_else(err)?, digits(8..10).ok_or_else(err)?);
+    let (y, m, d) = (
+        digits(0..4).ok_or_else(err)?,
+        digits(5..7).ok_or_else(err)?,
+        digits(8..10).ok_or_else(err)?,
+    );
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     let days = match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -39,7 +46,15 @@ mod tests {
     fn accepts_real_days_only() {
         assert_eq!(parse_iso_date(" 2019-12-31 "), Ok("2019-12-31".into()));
         assert!(parse_iso_date("2020-02-29").is_ok());
-        for bad in ["2019-02-29", "2019-13-01", "2019-00-10", "2019-1-1", "31/12/2019", "", "2019-12-3x"] {
+        for bad in [
+            "2019-02-29",
+            "2019-13-01",
+            "2019-00-10",
+            "2019-1-1",
+            "31/12/2019",
+            "",
+            "2019-12-3x",
+        ] {
             assert!(parse_iso_date(bad).is_err(), "{bad}");
         }
     }

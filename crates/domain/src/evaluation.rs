@@ -141,7 +141,8 @@ pub fn evaluate(facts: &IndicatorFacts<'_>, period: Period) -> Evaluation {
     let current = totals.iter().rev().find(|v| v.period == period).copied();
     let previous = totals.iter().rev().find(|v| v.period < period).copied();
     let latest = totals.last().copied();
-    let before_latest = latest.and_then(|l| totals.iter().rev().find(|v| v.period < l.period).copied());
+    let before_latest =
+        latest.and_then(|l| totals.iter().rev().find(|v| v.period < l.period).copied());
     let trend = match (latest, before_latest) {
         (Some(cur), Some(prev)) => Some(trend_between(prev, cur, facts.direction, facts.decimals)),
         _ => None,
@@ -151,7 +152,13 @@ pub fn evaluate(facts: &IndicatorFacts<'_>, period: Period) -> Evaluation {
         .iter()
         .find(|(year, _)| *year == period.year())
         .map(|(_, t)| *t);
-    let status = status_for(milestone, current, previous, facts.direction, facts.decimals);
+    let status = status_for(
+        milestone,
+        current,
+        previous,
+        facts.direction,
+        facts.decimals,
+    );
     Evaluation {
         period,
         status,
@@ -169,10 +176,16 @@ pub fn evaluate(facts: &IndicatorFacts<'_>, period: Period) -> Evaluation {
 fn series(outcomes: &[Outcome], breakdown: &Breakdown, period: Period) -> Vec<PeriodValue> {
     let mut values: Vec<PeriodValue> = outcomes
         .iter()
-        .filter(|o| &o.breakdown == breakdown && o.period.kind() == period.kind() && o.period <= period)
-        .map(|o| PeriodValue { period: o.period, value: o.value, margin: o.margin })
+        .filter(|o| {
+            &o.breakdown == breakdown && o.period.kind() == period.kind() && o.period <= period
+        })
+        .map(|o| PeriodValue {
+            period: o.period,
+            value: o.value,
+            margin: o.margin,
+        })
         .collect();
-    values.sort_by(|a, b| a.period.cmp(&b.period));
+    values.sort_by_key(|v| v.period);
     values
 }
 
@@ -196,7 +209,12 @@ fn same_at_precision(a: f64, b: f64, decimals: u8) -> bool {
     (a * scale).round() == (b * scale).round()
 }
 
-pub fn trend_between(prev: PeriodValue, cur: PeriodValue, direction: Direction, decimals: u8) -> Trend {
+pub fn trend_between(
+    prev: PeriodValue,
+    cur: PeriodValue,
+    direction: Direction,
+    decimals: u8,
+) -> Trend {
     if !significant_change(prev, cur, decimals) {
         return Trend::Unchanged;
     }
@@ -261,14 +279,17 @@ fn gender_gap(facts: &IndicatorFacts<'_>, period: Period) -> Option<GenderGap> {
         let first = series(facts.outcomes, &a, period);
         let second = series(facts.outcomes, &b, period);
         first.iter().rev().find_map(|w| {
-            second.iter().find(|m| m.period == w.period).map(|m| GenderGap {
-                period: w.period,
-                women: w.value,
-                men: m.value,
-                gap: w.value - m.value,
-                significant: significant_change(*m, *w, facts.decimals),
-                children,
-            })
+            second
+                .iter()
+                .find(|m| m.period == w.period)
+                .map(|m| GenderGap {
+                    period: w.period,
+                    women: w.value,
+                    men: m.value,
+                    gap: w.value - m.value,
+                    significant: significant_change(*m, *w, facts.decimals),
+                    children,
+                })
         })
     };
     let adults = pair(Breakdown::Women, Breakdown::Men, false);
@@ -282,7 +303,9 @@ fn gender_gap(facts: &IndicatorFacts<'_>, period: Period) -> Option<GenderGap> {
 fn district_spread(outcomes: &[Outcome], period: Period) -> Option<DistrictSpread> {
     let latest = outcomes
         .iter()
-        .filter(|o| o.breakdown.area().is_some() && o.period.kind() == period.kind() && o.period <= period)
+        .filter(|o| {
+            o.breakdown.area().is_some() && o.period.kind() == period.kind() && o.period <= period
+        })
         .map(|o| o.period)
         .max()?;
     let in_latest = outcomes.iter().filter(|o| o.period == latest);
@@ -290,7 +313,9 @@ fn district_spread(outcomes: &[Outcome], period: Period) -> Option<DistrictSprea
     let mut highest: Option<(&str, f64)> = None;
     let mut areas = 0;
     for o in in_latest {
-        let Some(area) = o.breakdown.area() else { continue };
+        let Some(area) = o.breakdown.area() else {
+            continue;
+        };
         areas += 1;
         if lowest.is_none_or(|(_, v)| o.value < v) {
             lowest = Some((area, o.value));
@@ -329,11 +354,17 @@ mod tests {
     }
 
     fn with(b: Breakdown, period: &str, value: f64) -> Outcome {
-        Outcome { breakdown: b, ..total(period, value, None) }
+        Outcome {
+            breakdown: b,
+            ..total(period, value, None)
+        }
     }
 
     fn gt(v: f64) -> Target {
-        Target::Value { comparator: Comparator::Gt, value: v }
+        Target::Value {
+            comparator: Comparator::Gt,
+            value: v,
+        }
     }
 
     /// Seed 004: Betygsindex för trygghet 56, 57, 55, 51 with estimates ±9 is Oförändrad.
@@ -345,7 +376,12 @@ mod tests {
             total("2017", 55.0, Some(9.0)),
             total("2019", 51.0, Some(9.0)),
         ];
-        let facts = IndicatorFacts { direction: Direction::Higher, decimals: 0, outcomes: &outcomes, milestones: &[] };
+        let facts = IndicatorFacts {
+            direction: Direction::Higher,
+            decimals: 0,
+            outcomes: &outcomes,
+            milestones: &[],
+        };
         let e = evaluate(&facts, Period::Year(2019));
         assert_eq!(e.trend, Some(Trend::Unchanged));
         assert_eq!(e.status, Status::FollowedOnly);
@@ -355,25 +391,57 @@ mod tests {
     /// Seed 002: Bra plats att leva och bo 89, 93.4, 88.7 against >93.7 in 2023.
     #[test]
     fn good_place_to_live_misses_its_2023_milestone() {
-        let outcomes = [total("2021", 89.0, None), total("2022", 93.4, None), total("2023", 88.7, None)];
+        let outcomes = [
+            total("2021", 89.0, None),
+            total("2022", 93.4, None),
+            total("2023", 88.7, None),
+        ];
         let milestones = [(2023, gt(93.7))];
-        let facts = IndicatorFacts { direction: Direction::Higher, decimals: 1, outcomes: &outcomes, milestones: &milestones };
+        let facts = IndicatorFacts {
+            direction: Direction::Higher,
+            decimals: 1,
+            outcomes: &outcomes,
+            milestones: &milestones,
+        };
         let e = evaluate(&facts, Period::Year(2023));
         assert_eq!(e.status, Status::NotAchieved);
         assert_eq!(e.trend, Some(Trend::Negative));
         let later = evaluate(&facts, Period::Year(2024));
-        assert_eq!(later.status, Status::FollowedOnly, "no milestone set for 2024");
+        assert_eq!(
+            later.status,
+            Status::FollowedOnly,
+            "no milestone set for 2024"
+        );
     }
 
     /// Seed 004: Antal färdigställda bostäder 864, 651, 997; milestone 2019 850, no 2019 value yet.
     #[test]
     fn milestone_without_outcome_is_not_measured() {
-        let outcomes = [total("2016", 864.0, None), total("2017", 651.0, None), total("2018", 997.0, None)];
-        let milestones = [(2019, Target::Value { comparator: Comparator::Ge, value: 850.0 })];
-        let facts = IndicatorFacts { direction: Direction::Higher, decimals: 0, outcomes: &outcomes, milestones: &milestones };
+        let outcomes = [
+            total("2016", 864.0, None),
+            total("2017", 651.0, None),
+            total("2018", 997.0, None),
+        ];
+        let milestones = [(
+            2019,
+            Target::Value {
+                comparator: Comparator::Ge,
+                value: 850.0,
+            },
+        )];
+        let facts = IndicatorFacts {
+            direction: Direction::Higher,
+            decimals: 0,
+            outcomes: &outcomes,
+            milestones: &milestones,
+        };
         let e = evaluate(&facts, Period::Year(2019));
         assert_eq!(e.status, Status::NotMeasured);
-        assert_eq!(e.trend, Some(Trend::Positive), "trend of the latest two values, 651 → 997");
+        assert_eq!(
+            e.trend,
+            Some(Trend::Positive),
+            "trend of the latest two values, 651 → 997"
+        );
     }
 
     #[test]
@@ -381,15 +449,32 @@ mod tests {
         let milestones = [(2019, Target::Increase)];
         let check = |prev: f64, cur: f64, margin: Option<f64>| {
             let outcomes = [total("2018", prev, margin), total("2019", cur, margin)];
-            let facts = IndicatorFacts { direction: Direction::Higher, decimals: 0, outcomes: &outcomes, milestones: &milestones };
+            let facts = IndicatorFacts {
+                direction: Direction::Higher,
+                decimals: 0,
+                outcomes: &outcomes,
+                milestones: &milestones,
+            };
             evaluate(&facts, Period::Year(2019)).status
         };
         assert_eq!(check(70.0, 72.0, None), Status::Achieved);
         assert_eq!(check(70.0, 72.0, Some(3.0)), Status::NotAchieved);
-        assert_eq!(check(70.0, 70.2, None), Status::NotAchieved, "invisible at 0 decimals");
+        assert_eq!(
+            check(70.0, 70.2, None),
+            Status::NotAchieved,
+            "invisible at 0 decimals"
+        );
         let alone = [total("2019", 70.0, None)];
-        let facts = IndicatorFacts { direction: Direction::Higher, decimals: 0, outcomes: &alone, milestones: &milestones };
-        assert_eq!(evaluate(&facts, Period::Year(2019)).status, Status::NotMeasured);
+        let facts = IndicatorFacts {
+            direction: Direction::Higher,
+            decimals: 0,
+            outcomes: &alone,
+            milestones: &milestones,
+        };
+        assert_eq!(
+            evaluate(&facts, Period::Year(2019)).status,
+            Status::NotMeasured
+        );
     }
 
     #[test]
@@ -397,7 +482,12 @@ mod tests {
         let milestones = [(2019, Target::Maintain)];
         let check = |direction, prev: f64, cur: f64| {
             let outcomes = [total("2018", prev, None), total("2019", cur, None)];
-            let facts = IndicatorFacts { direction, decimals: 0, outcomes: &outcomes, milestones: &milestones };
+            let facts = IndicatorFacts {
+                direction,
+                decimals: 0,
+                outcomes: &outcomes,
+                milestones: &milestones,
+            };
             evaluate(&facts, Period::Year(2019)).status
         };
         assert_eq!(check(Direction::Higher, 70.0, 75.0), Status::Achieved);
@@ -416,10 +506,18 @@ mod tests {
             with(Breakdown::Area("Vårby".into()), "2018", 50.0),
             with(Breakdown::Area("Gladö-Lissma".into()), "2018", 89.0),
         ];
-        let facts = IndicatorFacts { direction: Direction::Higher, decimals: 0, outcomes: &outcomes, milestones: &[] };
+        let facts = IndicatorFacts {
+            direction: Direction::Higher,
+            decimals: 0,
+            outcomes: &outcomes,
+            milestones: &[],
+        };
         let e = evaluate(&facts, Period::Year(2019));
         let gap = e.gender_gap.unwrap();
-        assert_eq!((gap.gap, gap.significant, gap.children), (-21.0, true, false));
+        assert_eq!(
+            (gap.gap, gap.significant, gap.children),
+            (-21.0, true, false)
+        );
         let spread = e.district_spread.unwrap();
         assert_eq!(spread.lowest_area, "Vårby");
         assert_eq!(spread.highest_area, "Gladö-Lissma");
@@ -428,7 +526,11 @@ mod tests {
     }
 
     fn pv(value: f64, margin: Option<f64>, year: i32) -> PeriodValue {
-        PeriodValue { period: Period::Year(year), value, margin }
+        PeriodValue {
+            period: Period::Year(year),
+            value,
+            margin,
+        }
     }
 
     proptest! {

@@ -244,7 +244,11 @@ impl Target {
     pub fn label_sv(&self, decimals: u8) -> String {
         match self {
             Target::Value { comparator, value } => {
-                format!("{}\u{a0}{}", comparator.symbol(), format_sv(*value, decimals))
+                format!(
+                    "{}\u{a0}{}",
+                    comparator.symbol(),
+                    format_sv(*value, decimals)
+                )
             }
             Target::Increase => "Öka".into(),
             Target::Decrease => "Minska".into(),
@@ -288,15 +292,24 @@ mod tests {
     fn parses_milestones_as_published() {
         assert_eq!(
             Target::parse(">93.7"),
-            Ok(Target::Value { comparator: Comparator::Gt, value: 93.7 })
+            Ok(Target::Value {
+                comparator: Comparator::Gt,
+                value: 93.7
+            })
         );
         assert_eq!(
             Target::parse("≥850"),
-            Ok(Target::Value { comparator: Comparator::Ge, value: 850.0 })
+            Ok(Target::Value {
+                comparator: Comparator::Ge,
+                value: 850.0
+            })
         );
         assert_eq!(
             Target::parse(">= 93,7"),
-            Ok(Target::Value { comparator: Comparator::Ge, value: 93.7 })
+            Ok(Target::Value {
+                comparator: Comparator::Ge,
+                value: 93.7
+            })
         );
         assert_eq!(Target::parse("Öka"), Ok(Target::Increase));
         assert_eq!(Target::parse("MINSKA"), Ok(Target::Decrease));
@@ -316,7 +329,10 @@ mod tests {
 
     #[test]
     fn breakdowns_round_trip_through_their_codes() {
-        for b in Breakdown::FIXED.into_iter().chain([Breakdown::Area("Vårby".into())]) {
+        for b in Breakdown::FIXED
+            .into_iter()
+            .chain([Breakdown::Area("Vårby".into())])
+        {
             assert_eq!(Breakdown::parse(&b.code()), Ok(b));
         }
         assert!(Breakdown::parse("area:").is_err());

@@ -19,7 +19,7 @@ pub use indicator::{Breakdown, Comparator, Direction, Outcome, Target};
 pub use number::parse_decimal;
 pub use period::Period;
 pub mod collate;
+pub mod date;
 pub mod messages;
 pub mod model;
 pub mod rollup;
-pub mod date;

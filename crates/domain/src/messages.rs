@@ -12,7 +12,9 @@ pub fn period(e: &PeriodError) -> String {
         PeriodError::Unrecognised(s) => {
             format!("”{s}” är ingen period. Skriv t.ex. 2019 (år), 2019T2 (tertial), 2019-03 (månad) eller 2019W07 (vecka).")
         }
-        PeriodError::YearOutOfRange(y) => format!("Året {y} ligger utanför det tillåtna intervallet 1900–2200."),
+        PeriodError::YearOutOfRange(y) => {
+            format!("Året {y} ligger utanför det tillåtna intervallet 1900–2200.")
+        }
         PeriodError::PartOutOfRange { input, max, .. } => {
             format!("”{input}” finns inte: numret måste vara mellan 1 och {max}.")
         }
@@ -49,7 +51,9 @@ pub fn rules(e: &RulesError) -> String {
         RulesError::ThresholdCount { thresholds, levels } => {
             format!("Skalan har {levels} nivåer men {thresholds} gränsvärden; det ska vara ett färre än nivåerna.")
         }
-        RulesError::ThresholdOrder => "Gränsvärdena ska ligga mellan 0 och 1 och sjunka från bästa till sämsta nivå.".into(),
+        RulesError::ThresholdOrder => {
+            "Gränsvärdena ska ligga mellan 0 och 1 och sjunka från bästa till sämsta nivå.".into()
+        }
         RulesError::NegativeWeight => "Vikten för åtaganden får inte vara negativ.".into(),
     }
 }
@@ -132,7 +136,10 @@ pub fn negative() -> String {
 }
 
 pub fn choice_of(value: &str, allowed: &[&str]) -> String {
-    format!("”{value}” är inget av de tillåtna alternativen: {}.", allowed.join(", "))
+    format!(
+        "”{value}” är inget av de tillåtna alternativen: {}.",
+        allowed.join(", ")
+    )
 }
 
 pub fn unknown_status(value: &str) -> String {
@@ -142,7 +149,9 @@ pub fn unknown_status(value: &str) -> String {
 pub fn percent_out_of_range(value: f64) -> String {
     format!(
         "En andel i procent måste ligga mellan 0 och 100; här står {}.",
-        crate::number::format_sv(value, 2).trim_end_matches('0').trim_end_matches(',')
+        crate::number::format_sv(value, 2)
+            .trim_end_matches('0')
+            .trim_end_matches(',')
     )
 }
 
@@ -163,33 +172,39 @@ pub enum Referent {
     Commitment,
 }
 
-fn referent_sv(kind: Referent) -> &'static str {
+/// (no such …, another …, the …) for a kind of object, with the right gender.
+fn referent_sv(kind: Referent) -> (&'static str, &'static str, &'static str) {
     match kind {
-        Referent::OrgUnit => "organisationsenhet",
-        Referent::Goal => "mål",
-        Referent::Indicator => "indikator",
-        Referent::Commitment => "åtagande",
+        Referent::OrgUnit => (
+            "ingen organisationsenhet",
+            "en annan organisationsenhet",
+            "organisationsenheten",
+        ),
+        Referent::Goal => ("inget mål", "ett annat mål", "målet"),
+        Referent::Indicator => ("ingen indikator", "en annan indikator", "indikatorn"),
+        Referent::Commitment => ("inget åtagande", "ett annat åtagande", "åtagandet"),
     }
 }
 
 pub fn unknown_reference(kind: Referent, key: &str) -> String {
     format!(
-        "Det finns ingen {} med nyckeln ”{key}”, varken i filerna eller i databasen.",
-        referent_sv(kind)
+        "Det finns {} med nyckeln ”{key}”, varken i filerna eller i databasen.",
+        referent_sv(kind).0
     )
 }
 
 pub fn duplicate_key(kind: Referent, key: &str, first: &str) -> String {
-    format!("Nyckeln ”{key}” används redan för en annan {} ({first}).", referent_sv(kind))
+    format!(
+        "Nyckeln ”{key}” används redan för {} ({first}).",
+        referent_sv(kind).1
+    )
 }
 
 pub fn reference_cycle(kind: Referent, key: &str) -> String {
-    format!("{} ”{key}” hamnar under sig själv; överordningen går i cirkel.", capitalised(referent_sv(kind)))
-}
-
-fn capitalised(s: &str) -> String {
-    let mut chars = s.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    format!(
+        "Överordningen går i cirkel: {} ”{key}” skulle hamna under sig själv.",
+        referent_sv(kind).2
+    )
 }
 
 pub fn duplicate_short_name(name: &str, first: &str) -> String {
@@ -241,7 +256,10 @@ pub const MOTIVATION_REQUIRED: &str =
     "Skriv en motivering: den beslutade nivån skiljer sig från systemets förslag.";
 
 pub fn unknown_level(value: &str, levels: &[String]) -> String {
-    format!("”{value}” finns inte på bedömningsskalan ({}).", levels.join(", "))
+    format!(
+        "”{value}” finns inte på bedömningsskalan ({}).",
+        levels.join(", ")
+    )
 }
 
 pub fn short_name_taken(name: &str, key: &str) -> String {

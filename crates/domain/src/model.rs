@@ -66,7 +66,10 @@ impl OrgKind {
 
     /// Whether units of this kind set goals and decide on reports (KF, KS, boards, companies).
     pub fn is_governing(self) -> bool {
-        matches!(self, OrgKind::Fullmaktige | OrgKind::Styrelse | OrgKind::Namnd | OrgKind::Bolag)
+        matches!(
+            self,
+            OrgKind::Fullmaktige | OrgKind::Styrelse | OrgKind::Namnd | OrgKind::Bolag
+        )
     }
 }
 
@@ -273,7 +276,9 @@ impl Commitment {
     }
 
     pub fn latest(&self) -> Option<&StatusEntry> {
-        self.statuses.iter().max_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)))
+        self.statuses
+            .iter()
+            .max_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)))
     }
 }
 

@@ -96,7 +96,9 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_one_clear_number() {
-        for bad in ["", " ", "abc", "1,234.5", "1,2,3", "1.2.3", "NaN", "inf", "-", "1e5", "12%", ","] {
+        for bad in [
+            "", " ", "abc", "1,234.5", "1,2,3", "1.2.3", "NaN", "inf", "-", "1e5", "12%", ",",
+        ] {
             assert!(parse_decimal(bad).is_err(), "{bad:?} should be refused");
         }
     }

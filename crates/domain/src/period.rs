@@ -104,8 +104,18 @@ impl Period {
     /// Swedish label for display, e.g. "2019", "Tertial 2 2019", "mars 2019", "vecka 7 2019".
     pub fn label_sv(self) -> String {
         const MONTHS: [&str; 12] = [
-            "januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
-            "september", "oktober", "november", "december",
+            "januari",
+            "februari",
+            "mars",
+            "april",
+            "maj",
+            "juni",
+            "juli",
+            "augusti",
+            "september",
+            "oktober",
+            "november",
+            "december",
         ];
         match self {
             Period::Year(y) => y.to_string(),
@@ -206,7 +216,9 @@ mod tests {
 
     #[test]
     fn rejects_malformed_and_out_of_range_periods() {
-        for bad in ["", "19", "2019X", "2019T4", "2019T0", "2019-13", "2019W54", "abcd", "2019-", "2019T"] {
+        for bad in [
+            "", "19", "2019X", "2019T4", "2019T0", "2019-13", "2019W54", "abcd", "2019-", "2019T",
+        ] {
             assert!(Period::parse(bad).is_err(), "{bad} should be rejected");
         }
         // 2019 has 52 ISO weeks, 2020 has 53.

@@ -14,7 +14,10 @@ pub fn basis_by_goal(
     commitments: &[Commitment],
     period: Period,
 ) -> HashMap<Id, Basis> {
-    let mut own: HashMap<Id, Basis> = goals.iter().map(|(id, _)| (*id, Basis::default())).collect();
+    let mut own: HashMap<Id, Basis> = goals
+        .iter()
+        .map(|(id, _)| (*id, Basis::default()))
+        .collect();
     for record in indicators {
         if let Some(b) = own.get_mut(&record.indicator.goal_id) {
             b.add_status(record.evaluate(period).status);
@@ -22,7 +25,9 @@ pub fn basis_by_goal(
     }
     for c in commitments.iter().filter(|c| c.year == period.year()) {
         if let Some(b) = own.get_mut(&c.goal_id) {
-            let finished = c.status_at_year_end(period.year()).is_some_and(|s| s.is_finished());
+            let finished = c
+                .status_at_year_end(period.year())
+                .is_some_and(|s| s.is_finished());
             b.add_commitment(finished);
         }
     }
@@ -52,7 +57,10 @@ pub fn proposals(
     rules: &AssessmentRules,
     basis: &HashMap<Id, Basis>,
 ) -> HashMap<Id, Option<Proposal>> {
-    basis.iter().map(|(id, b)| (*id, rules.propose(scale, *b))).collect()
+    basis
+        .iter()
+        .map(|(id, b)| (*id, rules.propose(scale, *b)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -77,8 +85,20 @@ mod tests {
                 frequency: "year".into(),
                 position: 0,
             },
-            outcomes: vec![Outcome { period: Period::Year(2019), breakdown: Breakdown::Total, value, margin: None, sample_size: None }],
-            milestones: vec![(2019, Target::Value { comparator: Comparator::Ge, value: target })],
+            outcomes: vec![Outcome {
+                period: Period::Year(2019),
+                breakdown: Breakdown::Total,
+                value,
+                margin: None,
+                sample_size: None,
+            }],
+            milestones: vec![(
+                2019,
+                Target::Value {
+                    comparator: Comparator::Ge,
+                    value: target,
+                },
+            )],
             targets: vec![],
             comparisons: vec![],
             gaps: vec![],
@@ -96,7 +116,12 @@ mod tests {
             year: 2019,
             carried_over_from: None,
             position: 0,
-            statuses: vec![StatusEntry { id: 1, date: "2019-12-31".into(), status, comment: String::new() }],
+            statuses: vec![StatusEntry {
+                id: 1,
+                date: "2019-12-31".into(),
+                status,
+                comment: String::new(),
+            }],
         }
     }
 
@@ -104,13 +129,31 @@ mod tests {
     fn parent_goal_counts_its_children() {
         // KF goal 1 with board goals 2 and 3.
         let goals = [(1, None), (2, Some(1)), (3, Some(1))];
-        let indicators = [indicator(10, 2, 80.0, 70.0), indicator(11, 2, 60.0, 70.0), indicator(12, 3, 90.0, 70.0)];
+        let indicators = [
+            indicator(10, 2, 80.0, 70.0),
+            indicator(11, 2, 60.0, 70.0),
+            indicator(12, 3, 90.0, 70.0),
+        ];
         let commitments = [commitment(3, CommitmentStatus::NotDoneThisYear)];
         let basis = basis_by_goal(&goals, &indicators, &commitments, Period::Year(2019));
         assert_eq!((basis[&2].achieved, basis[&2].not_achieved), (1, 1));
-        assert_eq!((basis[&3].achieved, basis[&3].commitments_unfinished), (1, 1));
-        assert_eq!((basis[&1].achieved, basis[&1].not_achieved, basis[&1].commitments_unfinished), (2, 1, 1));
-        let p = proposals(&AssessmentScale::huddinge(), &AssessmentRules::default(), &basis);
+        assert_eq!(
+            (basis[&3].achieved, basis[&3].commitments_unfinished),
+            (1, 1)
+        );
+        assert_eq!(
+            (
+                basis[&1].achieved,
+                basis[&1].not_achieved,
+                basis[&1].commitments_unfinished
+            ),
+            (2, 1, 1)
+        );
+        let p = proposals(
+            &AssessmentScale::huddinge(),
+            &AssessmentRules::default(),
+            &basis,
+        );
         assert_eq!(p[&1].as_ref().unwrap().level, "Godtagbar", "2 of 4 items");
         assert_eq!(p[&3].as_ref().unwrap().level, "Godtagbar", "1 of 2 items");
     }

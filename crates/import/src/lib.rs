@@ -1,1 +1,123 @@
+//! Getting data into uppsikt: the `uppsikt/1` data file format (TOML, see
+//! `docs/import-format.md`).
+//!
+//! Three steps, all-or-nothing:
+//! 1. [`parse_files`] / [`parse_str`]: TOML → [`DataSet`]; every row becomes domain types
+//!    (periods, breakdowns, targets, numbers with decimal comma, dates, keys), duplicates
+//!    within and across files are found. Every error is collected, none stops the parse.
+//! 2. [`load`]: key references are resolved against the files and then the database,
+//!    assessment levels against the active scale; then one transaction writes everything.
+//! 3. Any error: nothing is written and an [`ImportReport`] lists every problem with its
+//!    file and location, in Swedish.
 
+mod checks;
+mod data;
+mod load;
+mod parse;
+mod reader;
+mod report;
+mod resolve;
+
+use std::path::{Path, PathBuf};
+
+use uppsikt_domain::messages;
+use uppsikt_store::Store;
+
+pub use data::{
+    AreaData, AssessmentData, CommitmentData, DataSet, Frequency, GoalData, IndicatorData, Key,
+    OrgUnitData, PoliceClass, StatusData, VisionData, KEY_MAX, NAME_MAX, TEXT_MAX,
+};
+pub use load::{load, Summary};
+pub use parse::FORMAT;
+pub use report::{ImportReport, Origin, RowError};
+
+use report::Errors;
+
+/// Reads, parses and validates all files, merged in the order given.
+pub fn parse_files(paths: &[PathBuf]) -> Result<DataSet, ImportReport> {
+    let mut errors = Errors::default();
+    let mut data = DataSet::default();
+    for path in paths {
+        let file = path.display().to_string();
+        match std::fs::read_to_string(path) {
+            Ok(text) => data.append(parse::parse_document(&file, &text, &mut errors)),
+            Err(e) => errors.at(
+                &Origin::new(&file, ""),
+                messages::cannot_read_file(&e.to_string()),
+            ),
+        }
+    }
+    checks::check_merged(&data, &mut errors);
+    errors.into_result(data)
+}
+
+/// Parses and validates one file held in memory; `name` is used in error messages.
+pub fn parse_str(name: &str, text: &str) -> Result<DataSet, ImportReport> {
+    parse_texts(&[(name, text)])
+}
+
+/// Parses and validates several files held in memory (name, text), merged in order.
+pub fn parse_texts(files: &[(&str, &str)]) -> Result<DataSet, ImportReport> {
+    let mut errors = Errors::default();
+    let mut data = DataSet::default();
+    for (name, text) in files {
+        data.append(parse::parse_document(name, text, &mut errors));
+    }
+    checks::check_merged(&data, &mut errors);
+    errors.into_result(data)
+}
+
+/// The demo data set (`demo/*.toml`), built into the program so that `uppsikt demo` works
+/// anywhere; in load order, as [`demo_files`] lists them.
+pub const DEMO: &[(&str, &str)] = &[
+    (
+        "demo/huddinge.toml",
+        include_str!("../../../demo/huddinge.toml"),
+    ),
+    (
+        "demo/kf-2021-2023.toml",
+        include_str!("../../../demo/kf-2021-2023.toml"),
+    ),
+    (
+        "demo/ks-2019.toml",
+        include_str!("../../../demo/ks-2019.toml"),
+    ),
+];
+
+/// Loads the built-in demo data set ([`DEMO`]); loading it again updates by key.
+pub async fn load_demo(store: &Store, actor: &str) -> Result<Summary, ImportReport> {
+    let data = parse_texts(DEMO)?;
+    load(store, &data, actor).await
+}
+
+/// [`parse_files`] and [`load`] in one step.
+pub async fn import_files(
+    store: &Store,
+    paths: &[PathBuf],
+    actor: &str,
+) -> Result<Summary, ImportReport> {
+    let data = parse_files(paths)?;
+    load(store, &data, actor).await
+}
+
+/// The demo data files in `dir` in load order: `huddinge.toml` (the organisation) first,
+/// then the other `*.toml` files by name.
+pub fn demo_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort_by_key(|p| {
+        (
+            p.file_name().is_none_or(|n| n != "huddinge.toml"),
+            p.clone(),
+        )
+    });
+    files
+}
+
+#[cfg(test)]
+mod tests;

@@ -24,7 +24,10 @@ pub enum StoreError {
 
 impl StoreError {
     pub fn not_found(kind: &'static str, id: impl ToString) -> StoreError {
-        StoreError::NotFound { kind, id: id.to_string() }
+        StoreError::NotFound {
+            kind,
+            id: id.to_string(),
+        }
     }
 
     pub fn is_not_found(&self) -> bool {

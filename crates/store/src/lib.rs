@@ -19,8 +19,8 @@ use sqlx::{AnyPool, Executor};
 
 pub use error::StoreError;
 pub use read::{ChangeLogEntry, Counts, Scope};
-pub use write::{slugify, 
-    AssessmentInput, CommitmentInput, GoalInput, IndicatorInput, OrgUnitInput, Writer,
+pub use write::{
+    slugify, AssessmentInput, CommitmentInput, GoalInput, IndicatorInput, OrgUnitInput, Writer,
 };
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -78,8 +78,10 @@ impl Store {
             }
             _ => url.to_string(),
         };
-        let options = AnyConnectOptions::from_str(&url)
-            .map_err(|e| StoreError::Connect { url: redact(&url), source: e })?;
+        let options = AnyConnectOptions::from_str(&url).map_err(|e| StoreError::Connect {
+            url: redact(&url),
+            source: e,
+        })?;
         let max = match backend {
             Backend::Sqlite => 8,
             Backend::Postgres => 16,
@@ -101,7 +103,10 @@ impl Store {
             })
             .connect_with(options)
             .await
-            .map_err(|e| StoreError::Connect { url: redact(&url), source: e })?;
+            .map_err(|e| StoreError::Connect {
+                url: redact(&url),
+                source: e,
+            })?;
         Ok(Store { pool, backend })
     }
 
@@ -145,7 +150,10 @@ mod tests {
 
     #[test]
     fn passwords_never_reach_messages() {
-        assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact("sqlite://x.db"), "sqlite://x.db");
     }

@@ -8,7 +8,10 @@ use uppsikt_domain::model::{
 };
 use uppsikt_domain::{AssessmentRules, AssessmentScale};
 
-use crate::rows::{self, convert, AssessmentRow, CommitmentRow, GoalRow, IndicatorRow, OrgUnitRow, PeriodTextRow, StatusRow};
+use crate::rows::{
+    self, convert, AssessmentRow, CommitmentRow, GoalRow, IndicatorRow, OrgUnitRow, PeriodTextRow,
+    StatusRow,
+};
 use crate::{Result, Store, StoreError};
 
 /// Which indicators or commitments to load.
@@ -63,7 +66,11 @@ impl Store {
 
     /// The current data version: bumped by every committed write.
     pub async fn data_version(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT version FROM data_version WHERE id = 1").fetch_one(&self.pool).await?)
+        Ok(
+            sqlx::query_scalar("SELECT version FROM data_version WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn org_units(&self) -> Result<Vec<OrgUnit>> {
@@ -82,7 +89,8 @@ impl Store {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        row.ok_or_else(|| StoreError::not_found("org unit", id))?.try_into()
+        row.ok_or_else(|| StoreError::not_found("org unit", id))?
+            .try_into()
     }
 
     /// Finds a unit by id, key or short name (case-insensitive), as typed on the CLI.
@@ -100,32 +108,59 @@ impl Store {
     }
 
     pub async fn vision(&self) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT text FROM visions ORDER BY id LIMIT 1").fetch_optional(&self.pool).await?)
+        Ok(
+            sqlx::query_scalar("SELECT text FROM visions ORDER BY id LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn areas(&self) -> Result<Vec<(String, Option<String>)>> {
         let rows: Vec<(String, Option<String>)> =
-            sqlx::query_as("SELECT name, police_class FROM areas").fetch_all(&self.pool).await?;
+            sqlx::query_as("SELECT name, police_class FROM areas")
+                .fetch_all(&self.pool)
+                .await?;
         let mut rows = rows;
         rows.sort_by(|a, b| uppsikt_domain::collate::swedish_cmp(&a.0, &b.0));
         Ok(rows)
     }
 
-    const GOAL_COLUMNS: &'static str = "SELECT id, key, org_id, parent_id, title, description, kind, position FROM goals";
+    const GOAL_COLUMNS: &'static str =
+        "SELECT id, key, org_id, parent_id, title, description, kind, position FROM goals";
 
     pub async fn goals(&self) -> Result<Vec<Goal>> {
         let sql = format!("{} ORDER BY position, id", Self::GOAL_COLUMNS);
-        convert(sqlx::query_as::<_, GoalRow>(&sql).fetch_all(&self.pool).await?)
+        convert(
+            sqlx::query_as::<_, GoalRow>(&sql)
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn goals_of_org(&self, org_id: Id) -> Result<Vec<Goal>> {
-        let sql = format!("{} WHERE org_id = $1 ORDER BY position, id", Self::GOAL_COLUMNS);
-        convert(sqlx::query_as::<_, GoalRow>(&sql).bind(org_id).fetch_all(&self.pool).await?)
+        let sql = format!(
+            "{} WHERE org_id = $1 ORDER BY position, id",
+            Self::GOAL_COLUMNS
+        );
+        convert(
+            sqlx::query_as::<_, GoalRow>(&sql)
+                .bind(org_id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn child_goals(&self, goal_id: Id) -> Result<Vec<Goal>> {
-        let sql = format!("{} WHERE parent_id = $1 ORDER BY position, id", Self::GOAL_COLUMNS);
-        convert(sqlx::query_as::<_, GoalRow>(&sql).bind(goal_id).fetch_all(&self.pool).await?)
+        let sql = format!(
+            "{} WHERE parent_id = $1 ORDER BY position, id",
+            Self::GOAL_COLUMNS
+        );
+        convert(
+            sqlx::query_as::<_, GoalRow>(&sql)
+                .bind(goal_id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     /// A goal and every goal below it, in tree order of their ids as stored.
@@ -135,20 +170,31 @@ impl Store {
             Self::GOAL_COLUMNS,
             Scope::GoalTree(goal_id).goal_condition()
         );
-        convert(sqlx::query_as::<_, GoalRow>(&sql).bind(goal_id).fetch_all(&self.pool).await?)
+        convert(
+            sqlx::query_as::<_, GoalRow>(&sql)
+                .bind(goal_id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn goal(&self, id: Id) -> Result<Goal> {
         let sql = format!("{} WHERE id = $1", Self::GOAL_COLUMNS);
-        let row: Option<GoalRow> = sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?;
-        row.ok_or_else(|| StoreError::not_found("goal", id))?.try_into()
+        let row: Option<GoalRow> = sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.ok_or_else(|| StoreError::not_found("goal", id))?
+            .try_into()
     }
 
     pub async fn priorities(&self, goal_id: Id) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar("SELECT text FROM goal_priorities WHERE goal_id = $1 ORDER BY position, id")
-            .bind(goal_id)
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT text FROM goal_priorities WHERE goal_id = $1 ORDER BY position, id",
+        )
+        .bind(goal_id)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     pub async fn analyses(&self, goal_id: Id) -> Result<Vec<Analysis>> {
@@ -158,8 +204,11 @@ impl Store {
         .bind(goal_id)
         .fetch_all(&self.pool)
         .await?;
-        let mut out = rows.iter().map(PeriodTextRow::analysis).collect::<Result<Vec<_>>>()?;
-        out.sort_by(|a, b| a.period.cmp(&b.period));
+        let mut out = rows
+            .iter()
+            .map(PeriodTextRow::analysis)
+            .collect::<Result<Vec<_>>>()?;
+        out.sort_by_key(|a| a.period);
         Ok(out)
     }
 
@@ -197,29 +246,43 @@ impl Store {
             format!("SELECT {cols} FROM {table} x JOIN indicators i ON i.id = x.indicator_id JOIN goals g ON g.id = i.goal_id WHERE {cond}")
         };
         let outcomes: Vec<rows::OutcomeRow> = self
-            .fetch_scoped(sub("outcomes", "x.indicator_id, x.period, x.breakdown, x.value, x.margin, x.sample_size"), scope)
+            .fetch_scoped(
+                sub(
+                    "outcomes",
+                    "x.indicator_id, x.period, x.breakdown, x.value, x.margin, x.sample_size",
+                ),
+                scope,
+            )
             .await?;
         for row in outcomes {
             if let Some(&i) = index.get(&row.indicator_id) {
                 records[i].outcomes.push(row.try_into()?);
             }
         }
-        let milestones: Vec<rows::YearTargetRow> =
-            self.fetch_scoped(sub("milestones", "x.indicator_id, x.year, x.target"), scope).await?;
+        let milestones: Vec<rows::YearTargetRow> = self
+            .fetch_scoped(sub("milestones", "x.indicator_id, x.year, x.target"), scope)
+            .await?;
         for row in milestones {
             if let Some(&i) = index.get(&row.indicator_id) {
                 records[i].milestones.push(row.parse()?);
             }
         }
-        let targets: Vec<rows::YearTargetRow> =
-            self.fetch_scoped(sub("targets", "x.indicator_id, x.year, x.target"), scope).await?;
+        let targets: Vec<rows::YearTargetRow> = self
+            .fetch_scoped(sub("targets", "x.indicator_id, x.year, x.target"), scope)
+            .await?;
         for row in targets {
             if let Some(&i) = index.get(&row.indicator_id) {
                 records[i].targets.push(row.parse()?);
             }
         }
         let comparisons: Vec<rows::ComparisonRow> = self
-            .fetch_scoped(sub("comparisons", "x.indicator_id, x.period, x.group_name, x.rank, x.of_count, x.average"), scope)
+            .fetch_scoped(
+                sub(
+                    "comparisons",
+                    "x.indicator_id, x.period, x.group_name, x.rank, x.of_count, x.average",
+                ),
+                scope,
+            )
             .await?;
         for row in comparisons {
             if let Some(&i) = index.get(&row.indicator_id) {
@@ -227,7 +290,13 @@ impl Store {
             }
         }
         let gaps: Vec<rows::GapRow> = self
-            .fetch_scoped(sub("gap_judgements", "x.indicator_id, x.period, x.kind, x.unjustified, x.comment"), scope)
+            .fetch_scoped(
+                sub(
+                    "gap_judgements",
+                    "x.indicator_id, x.period, x.kind, x.unjustified, x.comment",
+                ),
+                scope,
+            )
             .await?;
         for row in gaps {
             if let Some(&i) = index.get(&row.indicator_id) {
@@ -235,7 +304,13 @@ impl Store {
             }
         }
         let comments: Vec<PeriodTextRow> = self
-            .fetch_scoped(sub("outcome_comments", "x.indicator_id AS owner_id, x.period, x.text"), scope)
+            .fetch_scoped(
+                sub(
+                    "outcome_comments",
+                    "x.indicator_id AS owner_id, x.period, x.text",
+                ),
+                scope,
+            )
             .await?;
         for row in comments {
             if let Some(&i) = index.get(&row.owner_id) {
@@ -243,12 +318,17 @@ impl Store {
             }
         }
         for r in &mut records {
-            r.outcomes.sort_by(|a, b| a.period.cmp(&b.period).then_with(|| a.breakdown.cmp(&b.breakdown)));
+            r.outcomes.sort_by(|a, b| {
+                a.period
+                    .cmp(&b.period)
+                    .then_with(|| a.breakdown.cmp(&b.breakdown))
+            });
             r.milestones.sort_by_key(|m| m.0);
             r.targets.sort_by_key(|m| m.0);
-            r.comparisons.sort_by(|a, b| b.period.cmp(&a.period).then_with(|| a.group.cmp(&b.group)));
-            r.gaps.sort_by(|a, b| a.period.cmp(&b.period));
-            r.comments.sort_by(|a, b| a.period.cmp(&b.period));
+            r.comparisons
+                .sort_by(|a, b| b.period.cmp(&a.period).then_with(|| a.group.cmp(&b.group)));
+            r.gaps.sort_by_key(|a| a.period);
+            r.comments.sort_by_key(|a| a.period);
         }
         Ok(records)
     }
@@ -295,7 +375,8 @@ impl Store {
             .map(|r| {
                 Ok(Commitment {
                     statuses: by_commitment.remove(&r.id).unwrap_or_default(),
-                    year: i32::try_from(r.year).map_err(|_| StoreError::Corrupt(format!("year {}", r.year)))?,
+                    year: i32::try_from(r.year)
+                        .map_err(|_| StoreError::Corrupt(format!("year {}", r.year)))?,
                     id: r.id,
                     key: r.key,
                     goal_id: r.goal_id,
@@ -309,10 +390,11 @@ impl Store {
     }
 
     pub async fn commitment(&self, id: Id) -> Result<Commitment> {
-        let goal_id: Option<i64> = sqlx::query_scalar("SELECT goal_id FROM commitments WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let goal_id: Option<i64> =
+            sqlx::query_scalar("SELECT goal_id FROM commitments WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
         let goal_id = goal_id.ok_or_else(|| StoreError::not_found("commitment", id))?;
         let goal = self.goal(goal_id).await?;
         self.commitments(Scope::Org(goal.org_id))
@@ -327,18 +409,38 @@ impl Store {
 
     /// Assessments made by a unit (of its own goals, the goals above them, and overall).
     pub async fn assessments_by_org(&self, org_id: Id) -> Result<Vec<Assessment>> {
-        let sql = format!("{} WHERE org_id = $1 ORDER BY period, id", Self::ASSESSMENT_COLUMNS);
-        convert(sqlx::query_as::<_, AssessmentRow>(&sql).bind(org_id).fetch_all(&self.pool).await?)
+        let sql = format!(
+            "{} WHERE org_id = $1 ORDER BY period, id",
+            Self::ASSESSMENT_COLUMNS
+        );
+        convert(
+            sqlx::query_as::<_, AssessmentRow>(&sql)
+                .bind(org_id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn assessments_of_goal(&self, goal_id: Id) -> Result<Vec<Assessment>> {
-        let sql = format!("{} WHERE goal_id = $1 ORDER BY period, id", Self::ASSESSMENT_COLUMNS);
-        convert(sqlx::query_as::<_, AssessmentRow>(&sql).bind(goal_id).fetch_all(&self.pool).await?)
+        let sql = format!(
+            "{} WHERE goal_id = $1 ORDER BY period, id",
+            Self::ASSESSMENT_COLUMNS
+        );
+        convert(
+            sqlx::query_as::<_, AssessmentRow>(&sql)
+                .bind(goal_id)
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn all_assessments(&self) -> Result<Vec<Assessment>> {
         let sql = format!("{} ORDER BY period, id", Self::ASSESSMENT_COLUMNS);
-        convert(sqlx::query_as::<_, AssessmentRow>(&sql).fetch_all(&self.pool).await?)
+        convert(
+            sqlx::query_as::<_, AssessmentRow>(&sql)
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     /// The active assessment scale and its rules.
@@ -353,7 +455,10 @@ impl Store {
             return Ok((AssessmentScale::huddinge(), AssessmentRules::default()));
         };
         let bad = |what: &str| StoreError::Corrupt(format!("assessment scale {name}: {what}"));
-        let scale = AssessmentScale { name: name.clone(), levels: serde_json::from_str(&levels).map_err(|_| bad("levels"))? };
+        let scale = AssessmentScale {
+            name: name.clone(),
+            levels: serde_json::from_str(&levels).map_err(|_| bad("levels"))?,
+        };
         let rules = AssessmentRules {
             thresholds: serde_json::from_str(&thresholds).map_err(|_| bad("thresholds"))?,
             commitment_weight: weight,
@@ -364,7 +469,11 @@ impl Store {
     }
 
     /// The change log, newest first, optionally for one object.
-    pub async fn change_log(&self, object: Option<(&str, Id)>, limit: i64) -> Result<Vec<ChangeLogEntry>> {
+    pub async fn change_log(
+        &self,
+        object: Option<(&str, Id)>,
+        limit: i64,
+    ) -> Result<Vec<ChangeLogEntry>> {
         let rows: Vec<ChangeLogEntry> = match object {
             Some((kind, id)) => {
                 sqlx::query_as(
@@ -393,7 +502,9 @@ impl Store {
     /// Counts of the main objects, for summaries and tests.
     pub async fn counts(&self) -> Result<Counts> {
         let count = |table: &'static str| async move {
-            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&self.pool).await?;
+            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(&self.pool)
+                .await?;
             Ok::<i64, StoreError>(n)
         };
         Ok(Counts {

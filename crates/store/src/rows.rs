@@ -2,8 +2,8 @@
 
 use sqlx::FromRow;
 use uppsikt_domain::model::{
-    Analysis, Assessment, Comparison, GapJudgement, GapKind, Goal, GoalKind, Indicator, OrgKind, OrgUnit,
-    OutcomeComment, Stage, StatusEntry,
+    Analysis, Assessment, Comparison, GapJudgement, GapKind, Goal, GoalKind, Indicator, OrgKind,
+    OrgUnit, OutcomeComment, Stage, StatusEntry,
 };
 use uppsikt_domain::{Breakdown, CommitmentStatus, Direction, Outcome, Period, Target};
 
@@ -94,8 +94,10 @@ impl TryFrom<IndicatorRow> for Indicator {
     type Error = StoreError;
     fn try_from(r: IndicatorRow) -> Result<Self, StoreError> {
         Ok(Indicator {
-            direction: Direction::parse(&r.direction).ok_or_else(|| corrupt("direction", &r.direction))?,
-            decimals: u8::try_from(r.decimals).map_err(|_| corrupt("decimals", &r.decimals.to_string()))?,
+            direction: Direction::parse(&r.direction)
+                .ok_or_else(|| corrupt("direction", &r.direction))?,
+            decimals: u8::try_from(r.decimals)
+                .map_err(|_| corrupt("decimals", &r.decimals.to_string()))?,
             id: r.id,
             key: r.key,
             goal_id: r.goal_id,
@@ -124,7 +126,8 @@ impl TryFrom<OutcomeRow> for Outcome {
     fn try_from(r: OutcomeRow) -> Result<Self, StoreError> {
         Ok(Outcome {
             period: period(&r.period)?,
-            breakdown: Breakdown::parse(&r.breakdown).map_err(|_| corrupt("breakdown", &r.breakdown))?,
+            breakdown: Breakdown::parse(&r.breakdown)
+                .map_err(|_| corrupt("breakdown", &r.breakdown))?,
             value: r.value,
             margin: r.margin,
             sample_size: r.sample_size,
@@ -159,7 +162,13 @@ pub(crate) struct ComparisonRow {
 impl TryFrom<ComparisonRow> for Comparison {
     type Error = StoreError;
     fn try_from(r: ComparisonRow) -> Result<Self, StoreError> {
-        Ok(Comparison { period: period(&r.period)?, group: r.group_name, rank: r.rank, of: r.of_count, average: r.average })
+        Ok(Comparison {
+            period: period(&r.period)?,
+            group: r.group_name,
+            rank: r.rank,
+            of: r.of_count,
+            average: r.average,
+        })
     }
 }
 
@@ -193,11 +202,17 @@ pub(crate) struct PeriodTextRow {
 
 impl PeriodTextRow {
     pub fn analysis(&self) -> Result<Analysis, StoreError> {
-        Ok(Analysis { period: period(&self.period)?, text: self.text.clone() })
+        Ok(Analysis {
+            period: period(&self.period)?,
+            text: self.text.clone(),
+        })
     }
 
     pub fn comment(&self) -> Result<OutcomeComment, StoreError> {
-        Ok(OutcomeComment { period: period(&self.period)?, text: self.text.clone() })
+        Ok(OutcomeComment {
+            period: period(&self.period)?,
+            text: self.text.clone(),
+        })
     }
 }
 
@@ -227,7 +242,8 @@ impl TryFrom<StatusRow> for StatusEntry {
     fn try_from(r: StatusRow) -> Result<Self, StoreError> {
         Ok(StatusEntry {
             id: r.id,
-            status: CommitmentStatus::parse(&r.status).ok_or_else(|| corrupt("commitment status", &r.status))?,
+            status: CommitmentStatus::parse(&r.status)
+                .ok_or_else(|| corrupt("commitment status", &r.status))?,
             date: r.date,
             comment: r.comment,
         })

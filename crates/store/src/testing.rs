@@ -26,8 +26,16 @@ enum Cleanup {
 
 fn unique_suffix() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    format!("{}_{}_{}", std::process::id(), nanos % 1_000_000_000, COUNTER.fetch_add(1, Ordering::Relaxed))
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        nanos % 1_000_000_000,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 fn admin_url() -> String {
@@ -44,7 +52,11 @@ impl TestDb {
         let path = std::env::temp_dir().join(format!("uppsikt-test-{}.db", unique_suffix()));
         let url = format!("sqlite://{}", path.display());
         let store = Store::open(&url).await.expect("open test SQLite database");
-        TestDb { store, url, cleanup: Cleanup::File(path) }
+        TestDb {
+            store,
+            url,
+            cleanup: Cleanup::File(path),
+        }
     }
 
     /// A migrated, empty PostgreSQL database, or `None` (with a visible message) when no
@@ -57,17 +69,32 @@ impl TestDb {
                 if postgres_required() {
                     panic!("UPPSIKT_REQUIRE_POSTGRES is set but PostgreSQL is unreachable: {e}");
                 }
-                eprintln!("SKIPPED (PostgreSQL): no server at {} ({e}); set UPPSIKT_TEST_POSTGRES_URL", crate::redact(&admin_url));
+                eprintln!(
+                    "SKIPPED (PostgreSQL): no server at {} ({e}); set UPPSIKT_TEST_POSTGRES_URL",
+                    crate::redact(&admin_url)
+                );
                 return None;
             }
         };
         let name = format!("uppsikt_t_{}", unique_suffix());
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(admin.pool()).await.expect("create test database");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(admin.pool())
+            .await
+            .expect("create test database");
         admin.close().await;
-        let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin_url.clone());
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_string())
+            .unwrap_or(admin_url.clone());
         let url = format!("{base}/{name}");
-        let store = Store::open(&url).await.expect("open test PostgreSQL database");
-        Some(TestDb { store, url, cleanup: Cleanup::Database { admin_url, name } })
+        let store = Store::open(&url)
+            .await
+            .expect("open test PostgreSQL database");
+        Some(TestDb {
+            store,
+            url,
+            cleanup: Cleanup::Database { admin_url, name },
+        })
     }
 
     /// Both backends: SQLite always, PostgreSQL when reachable (or required).
@@ -92,7 +119,9 @@ impl TestDb {
             }
             Cleanup::Database { admin_url, name } => {
                 if let Ok(admin) = Store::connect(&admin_url).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(admin.pool()).await;
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(admin.pool())
+                        .await;
                     admin.close().await;
                 }
             }

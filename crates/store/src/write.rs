@@ -117,7 +117,12 @@ impl Writer {
         let at = time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();
-        Ok(Writer { tx, actor: actor.to_string(), at, changes: 0 })
+        Ok(Writer {
+            tx,
+            actor: actor.to_string(),
+            at,
+            changes: 0,
+        })
     }
 
     /// Commits the transaction; bumps the data version if anything changed.
@@ -167,15 +172,21 @@ impl Writer {
     }
 
     async fn id_by_key(&mut self, table: &str, key: &str) -> Result<Option<Id>> {
-        Ok(sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE key = $1"))
-            .bind(key)
-            .fetch_optional(&mut *self.tx)
-            .await?)
+        Ok(
+            sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE key = $1"))
+                .bind(key)
+                .fetch_optional(&mut *self.tx)
+                .await?,
+        )
     }
 
     /// A key not yet used in `table`, from `wanted` or else from `title`.
     async fn fresh_key(&mut self, table: &str, wanted: &str, title: &str) -> Result<String> {
-        let base = if wanted.trim().is_empty() { slugify(title) } else { wanted.trim().to_string() };
+        let base = if wanted.trim().is_empty() {
+            slugify(title)
+        } else {
+            wanted.trim().to_string()
+        };
         let mut candidate = base.clone();
         let mut n = 2;
         while self.id_by_key(table, &candidate).await?.is_some() {
@@ -222,7 +233,8 @@ impl Writer {
                     binds(),
                 )
                 .await?;
-                self.log("update", "org_unit", Some(id), None, json(input)).await?;
+                self.log("update", "org_unit", Some(id), None, json(input))
+                    .await?;
                 id
             }
             None => {
@@ -232,7 +244,8 @@ impl Writer {
                         binds(),
                     )
                     .await?;
-                self.log("create", "org_unit", Some(id), None, json(input)).await?;
+                self.log("create", "org_unit", Some(id), None, json(input))
+                    .await?;
                 id
             }
         };
@@ -240,18 +253,32 @@ impl Writer {
     }
 
     pub async fn set_vision(&mut self, org_id: Id, text: &str) -> Result<()> {
-        let before: Option<String> = sqlx::query_scalar("SELECT text FROM visions WHERE org_id = $1")
-            .bind(org_id)
-            .fetch_optional(&mut *self.tx)
-            .await?;
+        let before: Option<String> =
+            sqlx::query_scalar("SELECT text FROM visions WHERE org_id = $1")
+                .bind(org_id)
+                .fetch_optional(&mut *self.tx)
+                .await?;
         if before.is_some() {
-            self.execute("UPDATE visions SET text = $1 WHERE org_id = $2", vec![Bind::Text(text.into()), Bind::Int(org_id)])
-                .await?;
+            self.execute(
+                "UPDATE visions SET text = $1 WHERE org_id = $2",
+                vec![Bind::Text(text.into()), Bind::Int(org_id)],
+            )
+            .await?;
         } else {
-            self.execute("INSERT INTO visions (text, org_id) VALUES ($1, $2)", vec![Bind::Text(text.into()), Bind::Int(org_id)])
-                .await?;
+            self.execute(
+                "INSERT INTO visions (text, org_id) VALUES ($1, $2)",
+                vec![Bind::Text(text.into()), Bind::Int(org_id)],
+            )
+            .await?;
         }
-        self.log("set", "vision", Some(org_id), before.map(Value::String), Some(Value::String(text.into()))).await
+        self.log(
+            "set",
+            "vision",
+            Some(org_id),
+            before.map(Value::String),
+            Some(Value::String(text.into())),
+        )
+        .await
     }
 
     pub async fn upsert_area(&mut self, name: &str, police_class: Option<&str>) -> Result<()> {
@@ -263,9 +290,13 @@ impl Writer {
         match exists {
             Some(id) => {
                 if class.is_some() {
-                    self.execute("UPDATE areas SET police_class = $1 WHERE id = $2", vec![Bind::OptText(class.clone()), Bind::Int(id)])
+                    self.execute(
+                        "UPDATE areas SET police_class = $1 WHERE id = $2",
+                        vec![Bind::OptText(class.clone()), Bind::Int(id)],
+                    )
+                    .await?;
+                    self.log("update", "area", Some(id), None, json(&(name, class)))
                         .await?;
-                    self.log("update", "area", Some(id), None, json(&(name, class))).await?;
                 }
             }
             None => {
@@ -275,7 +306,8 @@ impl Writer {
                         vec![Bind::Text(name.into()), Bind::OptText(class.clone())],
                     )
                     .await?;
-                self.log("create", "area", Some(id), None, json(&(name, class))).await?;
+                self.log("create", "area", Some(id), None, json(&(name, class)))
+                    .await?;
             }
         }
         Ok(())
@@ -290,7 +322,8 @@ impl Writer {
         .bind(id)
         .fetch_optional(&mut *self.tx)
         .await?;
-        row.ok_or_else(|| StoreError::not_found("goal", id))?.try_into()
+        row.ok_or_else(|| StoreError::not_found("goal", id))?
+            .try_into()
     }
 
     fn goal_binds(input: &GoalInput) -> Vec<Bind> {
@@ -314,8 +347,12 @@ impl Writer {
                 binds,
             )
             .await?;
-        let after = GoalInput { key, ..input.clone() };
-        self.log("create", "goal", Some(id), None, json(&after)).await?;
+        let after = GoalInput {
+            key,
+            ..input.clone()
+        };
+        self.log("create", "goal", Some(id), None, json(&after))
+            .await?;
         Ok(id)
     }
 
@@ -331,8 +368,12 @@ impl Writer {
             binds,
         )
         .await?;
-        let after = GoalInput { key: before.key.clone(), ..input.clone() };
-        self.log("update", "goal", Some(id), json(&before), json(&after)).await
+        let after = GoalInput {
+            key: before.key.clone(),
+            ..input.clone()
+        };
+        self.log("update", "goal", Some(id), json(&before), json(&after))
+            .await
     }
 
     /// Refuses to make a goal its own ancestor.
@@ -341,17 +382,20 @@ impl Writer {
         let mut steps = 0;
         while let Some(current) = cursor {
             if current == id {
-                return Err(StoreError::Corrupt("a goal cannot be placed under itself".into()));
+                return Err(StoreError::Corrupt(
+                    "a goal cannot be placed under itself".into(),
+                ));
             }
             steps += 1;
             if steps > 10_000 {
                 break;
             }
-            cursor = sqlx::query_scalar::<_, Option<i64>>("SELECT parent_id FROM goals WHERE id = $1")
-                .bind(current)
-                .fetch_optional(&mut *self.tx)
-                .await?
-                .flatten();
+            cursor =
+                sqlx::query_scalar::<_, Option<i64>>("SELECT parent_id FROM goals WHERE id = $1")
+                    .bind(current)
+                    .fetch_optional(&mut *self.tx)
+                    .await?
+                    .flatten();
         }
         Ok(())
     }
@@ -368,47 +412,73 @@ impl Writer {
     }
 
     pub async fn set_priorities(&mut self, goal_id: Id, priorities: &[String]) -> Result<()> {
-        let before: Vec<String> = sqlx::query_scalar("SELECT text FROM goal_priorities WHERE goal_id = $1 ORDER BY position, id")
-            .bind(goal_id)
-            .fetch_all(&mut *self.tx)
-            .await?;
+        let before: Vec<String> = sqlx::query_scalar(
+            "SELECT text FROM goal_priorities WHERE goal_id = $1 ORDER BY position, id",
+        )
+        .bind(goal_id)
+        .fetch_all(&mut *self.tx)
+        .await?;
         if before == priorities {
             return Ok(());
         }
-        self.execute("DELETE FROM goal_priorities WHERE goal_id = $1", vec![Bind::Int(goal_id)]).await?;
+        self.execute(
+            "DELETE FROM goal_priorities WHERE goal_id = $1",
+            vec![Bind::Int(goal_id)],
+        )
+        .await?;
         for (i, text) in priorities.iter().enumerate() {
             self.execute(
                 "INSERT INTO goal_priorities (goal_id, position, text) VALUES ($1, $2, $3)",
-                vec![Bind::Int(goal_id), Bind::Int(i as i64), Bind::Text(text.clone())],
+                vec![
+                    Bind::Int(goal_id),
+                    Bind::Int(i as i64),
+                    Bind::Text(text.clone()),
+                ],
             )
             .await?;
         }
-        self.log("set", "goal_priorities", Some(goal_id), json(&before), json(&priorities)).await
+        self.log(
+            "set",
+            "goal_priorities",
+            Some(goal_id),
+            json(&before),
+            json(&priorities),
+        )
+        .await
     }
 
     /// Sets the analysis of a goal for a period; an empty text removes it.
     pub async fn set_analysis(&mut self, goal_id: Id, period: Period, text: &str) -> Result<()> {
         let p = period.to_string();
-        let before: Option<String> = sqlx::query_scalar("SELECT text FROM goal_analyses WHERE goal_id = $1 AND period = $2")
-            .bind(goal_id)
-            .bind(&p)
-            .fetch_optional(&mut *self.tx)
-            .await?;
+        let before: Option<String> =
+            sqlx::query_scalar("SELECT text FROM goal_analyses WHERE goal_id = $1 AND period = $2")
+                .bind(goal_id)
+                .bind(&p)
+                .fetch_optional(&mut *self.tx)
+                .await?;
         if before.as_deref() == Some(text) || (before.is_none() && text.is_empty()) {
             return Ok(());
         }
-        self.execute("DELETE FROM goal_analyses WHERE goal_id = $1 AND period = $2", vec![Bind::Int(goal_id), Bind::Text(p.clone())])
-            .await?;
+        self.execute(
+            "DELETE FROM goal_analyses WHERE goal_id = $1 AND period = $2",
+            vec![Bind::Int(goal_id), Bind::Text(p.clone())],
+        )
+        .await?;
         if !text.is_empty() {
             self.execute(
                 "INSERT INTO goal_analyses (goal_id, period, text) VALUES ($1, $2, $3)",
-                vec![Bind::Int(goal_id), Bind::Text(p.clone()), Bind::Text(text.into())],
+                vec![
+                    Bind::Int(goal_id),
+                    Bind::Text(p.clone()),
+                    Bind::Text(text.into()),
+                ],
             )
             .await?;
         }
         let after = (!text.is_empty()).then(|| serde_json::json!({"period": p, "text": text}));
         let before = before.map(|t| serde_json::json!({"period": p, "text": t}));
-        self.log("set", "goal_analysis", Some(goal_id), before, after).await
+        self.log("set", "goal_analysis", Some(goal_id), before, after)
+            .await
     }
 
     // --- indicators -------------------------------------------------------------------
@@ -421,7 +491,8 @@ impl Writer {
         .bind(id)
         .fetch_optional(&mut *self.tx)
         .await?;
-        row.ok_or_else(|| StoreError::not_found("indicator", id))?.try_into()
+        row.ok_or_else(|| StoreError::not_found("indicator", id))?
+            .try_into()
     }
 
     fn indicator_binds(input: &IndicatorInput) -> Vec<Bind> {
@@ -439,7 +510,9 @@ impl Writer {
     }
 
     pub async fn create_indicator(&mut self, input: &IndicatorInput) -> Result<Id> {
-        let key = self.fresh_key("indicators", &input.key, &input.name).await?;
+        let key = self
+            .fresh_key("indicators", &input.key, &input.name)
+            .await?;
         let mut binds = Self::indicator_binds(input);
         binds.push(Bind::Text(key.clone()));
         let id = self
@@ -449,8 +522,12 @@ impl Writer {
                 binds,
             )
             .await?;
-        let after = IndicatorInput { key, ..input.clone() };
-        self.log("create", "indicator", Some(id), None, json(&after)).await?;
+        let after = IndicatorInput {
+            key,
+            ..input.clone()
+        };
+        self.log("create", "indicator", Some(id), None, json(&after))
+            .await?;
         Ok(id)
     }
 
@@ -464,8 +541,12 @@ impl Writer {
             binds,
         )
         .await?;
-        let after = IndicatorInput { key: before.key.clone(), ..input.clone() };
-        self.log("update", "indicator", Some(id), json(&before), json(&after)).await
+        let after = IndicatorInput {
+            key: before.key.clone(),
+            ..input.clone()
+        };
+        self.log("update", "indicator", Some(id), json(&before), json(&after))
+            .await
     }
 
     pub async fn upsert_indicator(&mut self, input: &IndicatorInput) -> Result<Id> {
@@ -482,13 +563,30 @@ impl Writer {
     /// an indicator, so that a re-import replaces them whole.
     pub async fn clear_indicator_series(&mut self, indicator_id: Id) -> Result<()> {
         let mut removed = 0;
-        for table in ["outcomes", "milestones", "targets", "comparisons", "gap_judgements", "outcome_comments"] {
+        for table in [
+            "outcomes",
+            "milestones",
+            "targets",
+            "comparisons",
+            "gap_judgements",
+            "outcome_comments",
+        ] {
             removed += self
-                .execute(&format!("DELETE FROM {table} WHERE indicator_id = $1"), vec![Bind::Int(indicator_id)])
+                .execute(
+                    &format!("DELETE FROM {table} WHERE indicator_id = $1"),
+                    vec![Bind::Int(indicator_id)],
+                )
                 .await?;
         }
         if removed > 0 {
-            self.log("clear_series", "indicator", Some(indicator_id), json(&removed), None).await?;
+            self.log(
+                "clear_series",
+                "indicator",
+                Some(indicator_id),
+                json(&removed),
+                None,
+            )
+            .await?;
         }
         Ok(())
     }
@@ -508,7 +606,15 @@ impl Writer {
                 if i > 0 {
                     sql.push_str(", ");
                 }
-                sql.push_str(&format!("(${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6));
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6
+                ));
                 binds.extend([
                     Bind::Int(indicator_id),
                     Bind::Text(o.period.to_string()),
@@ -520,12 +626,21 @@ impl Writer {
             }
             self.execute(&sql, binds).await?;
         }
-        self.log("import_outcomes", "indicator", Some(indicator_id), None, json(&outcomes.len())).await
+        self.log(
+            "import_outcomes",
+            "indicator",
+            Some(indicator_id),
+            None,
+            json(&outcomes.len()),
+        )
+        .await
     }
 
     /// Sets one outcome (insert or replace for its period and breakdown).
     pub async fn set_outcome(&mut self, indicator_id: Id, outcome: &Outcome) -> Result<()> {
-        let before = self.delete_outcome_row(indicator_id, outcome.period, &outcome.breakdown.code()).await?;
+        let before = self
+            .delete_outcome_row(indicator_id, outcome.period, &outcome.breakdown.code())
+            .await?;
         self.execute(
             "INSERT INTO outcomes (indicator_id, period, breakdown, value, margin, sample_size) VALUES ($1, $2, $3, $4, $5, $6)",
             vec![
@@ -538,19 +653,33 @@ impl Writer {
             ],
         )
         .await?;
-        self.log("set", "outcome", Some(indicator_id), before, json(outcome)).await
+        self.log("set", "outcome", Some(indicator_id), before, json(outcome))
+            .await
     }
 
-    pub async fn delete_outcome(&mut self, indicator_id: Id, period: Period, breakdown: &str) -> Result<bool> {
-        let before = self.delete_outcome_row(indicator_id, period, breakdown).await?;
+    pub async fn delete_outcome(
+        &mut self,
+        indicator_id: Id,
+        period: Period,
+        breakdown: &str,
+    ) -> Result<bool> {
+        let before = self
+            .delete_outcome_row(indicator_id, period, breakdown)
+            .await?;
         let found = before.is_some();
         if found {
-            self.log("delete", "outcome", Some(indicator_id), before, None).await?;
+            self.log("delete", "outcome", Some(indicator_id), before, None)
+                .await?;
         }
         Ok(found)
     }
 
-    async fn delete_outcome_row(&mut self, indicator_id: Id, period: Period, breakdown: &str) -> Result<Option<Value>> {
+    async fn delete_outcome_row(
+        &mut self,
+        indicator_id: Id,
+        period: Period,
+        breakdown: &str,
+    ) -> Result<Option<Value>> {
         let before: Option<(f64, Option<f64>, Option<i64>)> = sqlx::query_as(
             "SELECT value, margin, sample_size FROM outcomes WHERE indicator_id = $1 AND period = $2 AND breakdown = $3",
         )
@@ -562,7 +691,11 @@ impl Writer {
         if before.is_some() {
             self.execute(
                 "DELETE FROM outcomes WHERE indicator_id = $1 AND period = $2 AND breakdown = $3",
-                vec![Bind::Int(indicator_id), Bind::Text(period.to_string()), Bind::Text(breakdown.into())],
+                vec![
+                    Bind::Int(indicator_id),
+                    Bind::Text(period.to_string()),
+                    Bind::Text(breakdown.into()),
+                ],
             )
             .await?;
         }
@@ -572,13 +705,25 @@ impl Writer {
     }
 
     /// Sets (or with `None` removes) the milestone of a year.
-    pub async fn set_milestone(&mut self, indicator_id: Id, year: i32, target: Option<Target>) -> Result<()> {
-        self.set_year_target("milestones", "milestone", indicator_id, year, target).await
+    pub async fn set_milestone(
+        &mut self,
+        indicator_id: Id,
+        year: i32,
+        target: Option<Target>,
+    ) -> Result<()> {
+        self.set_year_target("milestones", "milestone", indicator_id, year, target)
+            .await
     }
 
     /// Sets (or with `None` removes) a long-term target.
-    pub async fn set_target(&mut self, indicator_id: Id, year: i32, target: Option<Target>) -> Result<()> {
-        self.set_year_target("targets", "target", indicator_id, year, target).await
+    pub async fn set_target(
+        &mut self,
+        indicator_id: Id,
+        year: i32,
+        target: Option<Target>,
+    ) -> Result<()> {
+        self.set_year_target("targets", "target", indicator_id, year, target)
+            .await
     }
 
     async fn set_year_target(
@@ -589,11 +734,13 @@ impl Writer {
         year: i32,
         target: Option<Target>,
     ) -> Result<()> {
-        let before: Option<String> = sqlx::query_scalar(&format!("SELECT target FROM {table} WHERE indicator_id = $1 AND year = $2"))
-            .bind(indicator_id)
-            .bind(i64::from(year))
-            .fetch_optional(&mut *self.tx)
-            .await?;
+        let before: Option<String> = sqlx::query_scalar(&format!(
+            "SELECT target FROM {table} WHERE indicator_id = $1 AND year = $2"
+        ))
+        .bind(indicator_id)
+        .bind(i64::from(year))
+        .fetch_optional(&mut *self.tx)
+        .await?;
         let after = target.map(|t| t.to_string());
         if before == after {
             return Ok(());
@@ -606,15 +753,24 @@ impl Writer {
         if let Some(t) = &after {
             self.execute(
                 &format!("INSERT INTO {table} (indicator_id, year, target) VALUES ($1, $2, $3)"),
-                vec![Bind::Int(indicator_id), Bind::Int(i64::from(year)), Bind::Text(t.clone())],
+                vec![
+                    Bind::Int(indicator_id),
+                    Bind::Int(i64::from(year)),
+                    Bind::Text(t.clone()),
+                ],
             )
             .await?;
         }
         let wrap = |t: Option<String>| t.map(|t| serde_json::json!({"year": year, "target": t}));
-        self.log("set", kind, Some(indicator_id), wrap(before), wrap(after)).await
+        self.log("set", kind, Some(indicator_id), wrap(before), wrap(after))
+            .await
     }
 
-    pub async fn add_comparison(&mut self, indicator_id: Id, c: &uppsikt_domain::model::Comparison) -> Result<()> {
+    pub async fn add_comparison(
+        &mut self,
+        indicator_id: Id,
+        c: &uppsikt_domain::model::Comparison,
+    ) -> Result<()> {
         self.execute(
             "INSERT INTO comparisons (indicator_id, period, group_name, rank, of_count, average) VALUES ($1, $2, $3, $4, $5, $6)",
             vec![
@@ -627,10 +783,15 @@ impl Writer {
             ],
         )
         .await?;
-        self.log("create", "comparison", Some(indicator_id), None, json(c)).await
+        self.log("create", "comparison", Some(indicator_id), None, json(c))
+            .await
     }
 
-    pub async fn add_gap_judgement(&mut self, indicator_id: Id, g: &uppsikt_domain::model::GapJudgement) -> Result<()> {
+    pub async fn add_gap_judgement(
+        &mut self,
+        indicator_id: Id,
+        g: &uppsikt_domain::model::GapJudgement,
+    ) -> Result<()> {
         self.execute(
             "INSERT INTO gap_judgements (indicator_id, period, kind, unjustified, comment) VALUES ($1, $2, $3, $4, $5)",
             vec![
@@ -642,16 +803,33 @@ impl Writer {
             ],
         )
         .await?;
-        self.log("create", "gap_judgement", Some(indicator_id), None, json(g)).await
+        self.log("create", "gap_judgement", Some(indicator_id), None, json(g))
+            .await
     }
 
-    pub async fn add_outcome_comment(&mut self, indicator_id: Id, period: Period, text: &str) -> Result<()> {
+    pub async fn add_outcome_comment(
+        &mut self,
+        indicator_id: Id,
+        period: Period,
+        text: &str,
+    ) -> Result<()> {
         self.execute(
             "INSERT INTO outcome_comments (indicator_id, period, text) VALUES ($1, $2, $3)",
-            vec![Bind::Int(indicator_id), Bind::Text(period.to_string()), Bind::Text(text.into())],
+            vec![
+                Bind::Int(indicator_id),
+                Bind::Text(period.to_string()),
+                Bind::Text(text.into()),
+            ],
         )
         .await?;
-        self.log("create", "outcome_comment", Some(indicator_id), None, json(&(period, text))).await
+        self.log(
+            "create",
+            "outcome_comment",
+            Some(indicator_id),
+            None,
+            json(&(period, text)),
+        )
+        .await
     }
 
     // --- commitments ------------------------------------------------------------------
@@ -668,7 +846,9 @@ impl Writer {
     }
 
     pub async fn create_commitment(&mut self, input: &CommitmentInput) -> Result<Id> {
-        let key = self.fresh_key("commitments", &input.key, &input.title).await?;
+        let key = self
+            .fresh_key("commitments", &input.key, &input.title)
+            .await?;
         let mut binds = Self::commitment_binds(input);
         binds.push(Bind::Text(key.clone()));
         let id = self
@@ -678,8 +858,12 @@ impl Writer {
                 binds,
             )
             .await?;
-        let after = CommitmentInput { key, ..input.clone() };
-        self.log("create", "commitment", Some(id), None, json(&after)).await?;
+        let after = CommitmentInput {
+            key,
+            ..input.clone()
+        };
+        self.log("create", "commitment", Some(id), None, json(&after))
+            .await?;
         Ok(id)
     }
 
@@ -699,9 +883,13 @@ impl Writer {
             binds,
         )
         .await?;
-        let after = CommitmentInput { key: before.0.clone(), ..input.clone() };
+        let after = CommitmentInput {
+            key: before.0.clone(),
+            ..input.clone()
+        };
         let before = serde_json::json!({"key": before.0, "goal_id": before.1, "title": before.2, "description": before.3, "year": before.4, "carried_over_from": before.5});
-        self.log("update", "commitment", Some(id), Some(before), json(&after)).await
+        self.log("update", "commitment", Some(id), Some(before), json(&after))
+            .await
     }
 
     pub async fn upsert_commitment(&mut self, input: &CommitmentInput) -> Result<Id> {
@@ -727,17 +915,35 @@ impl Writer {
                 vec![Bind::Int(commitment_id), Bind::Text(date.into()), Bind::Text(status.code().into()), Bind::Text(comment.into())],
             )
             .await?;
-        let after = serde_json::json!({"date": date, "status": status.label_sv(), "comment": comment});
-        self.log("create", "commitment_status", Some(commitment_id), None, Some(after)).await?;
+        let after =
+            serde_json::json!({"date": date, "status": status.label_sv(), "comment": comment});
+        self.log(
+            "create",
+            "commitment_status",
+            Some(commitment_id),
+            None,
+            Some(after),
+        )
+        .await?;
         Ok(id)
     }
 
     pub async fn clear_commitment_statuses(&mut self, commitment_id: Id) -> Result<()> {
         let removed = self
-            .execute("DELETE FROM commitment_statuses WHERE commitment_id = $1", vec![Bind::Int(commitment_id)])
+            .execute(
+                "DELETE FROM commitment_statuses WHERE commitment_id = $1",
+                vec![Bind::Int(commitment_id)],
+            )
             .await?;
         if removed > 0 {
-            self.log("clear_statuses", "commitment", Some(commitment_id), json(&removed), None).await?;
+            self.log(
+                "clear_statuses",
+                "commitment",
+                Some(commitment_id),
+                json(&removed),
+                None,
+            )
+            .await?;
         }
         Ok(())
     }
@@ -770,7 +976,14 @@ impl Writer {
                 binds.push(Bind::Int(before.id));
                 self.execute("UPDATE assessments SET level = $1, motivation = $2, author = $3, date = $4 WHERE id = $5", binds)
                     .await?;
-                self.log("update", "assessment", Some(before.id), json(&before), json(input)).await?;
+                self.log(
+                    "update",
+                    "assessment",
+                    Some(before.id),
+                    json(&before),
+                    json(input),
+                )
+                .await?;
                 Ok(before.id)
             }
             None => {
@@ -788,7 +1001,8 @@ impl Writer {
                         binds,
                     )
                     .await?;
-                self.log("create", "assessment", Some(id), None, json(input)).await?;
+                self.log("create", "assessment", Some(id), None, json(input))
+                    .await?;
                 Ok(id)
             }
         }
@@ -803,7 +1017,14 @@ impl Writer {
             )
             .await?;
         if removed > 0 {
-            self.log("clear", "assessments", Some(org_id), json(&(period, removed)), None).await?;
+            self.log(
+                "clear",
+                "assessments",
+                Some(org_id),
+                json(&(period, removed)),
+                None,
+            )
+            .await?;
         }
         Ok(())
     }
@@ -820,6 +1041,12 @@ enum Bind {
     OptText(Option<String>),
 }
 
+/// A NULL that reaches PostgreSQL as `float8`. sqlx 0.8's `Any` driver swaps the types of
+/// typed NULLs (an `Option<f64>::None` is sent as `float4`, an `Option<f32>::None` as
+/// `float8`); a statement first prepared with the `float4` NULL then fails on every real
+/// `f64` ("incorrect binary data format in bind parameter").
+const NULL_DOUBLE: Option<f32> = None;
+
 type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
 type AnyScalar<'q> = sqlx::query::QueryScalar<'q, Any, i64, sqlx::any::AnyArguments<'q>>;
 
@@ -829,6 +1056,7 @@ impl Bind {
             Bind::Int(v) => q.bind(v),
             Bind::OptInt(v) => q.bind(v),
             Bind::Real(v) => q.bind(v),
+            Bind::OptReal(None) => q.bind(NULL_DOUBLE),
             Bind::OptReal(v) => q.bind(v),
             Bind::Text(v) => q.bind(v),
             Bind::OptText(v) => q.bind(v),
@@ -840,6 +1068,7 @@ impl Bind {
             Bind::Int(v) => q.bind(v),
             Bind::OptInt(v) => q.bind(v),
             Bind::Real(v) => q.bind(v),
+            Bind::OptReal(None) => q.bind(NULL_DOUBLE),
             Bind::OptReal(v) => q.bind(v),
             Bind::Text(v) => q.bind(v),
             Bind::OptText(v) => q.bind(v),

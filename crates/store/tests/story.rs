@@ -1,57 +1,184 @@
 //! One story of writes and reads, run on every backend available (atuin's db_story style).
 
 use uppsikt_domain::model::{GoalKind, OrgKind, Stage};
-use uppsikt_domain::{Breakdown, CommitmentStatus, Direction, Outcome, Period, Status, Target, Trend};
+use uppsikt_domain::{
+    Breakdown, CommitmentStatus, Direction, Outcome, Period, Status, Target, Trend,
+};
 use uppsikt_store::testing::TestDb;
-use uppsikt_store::{AssessmentInput, CommitmentInput, GoalInput, IndicatorInput, OrgUnitInput, Scope, Store};
+use uppsikt_store::{
+    AssessmentInput, CommitmentInput, GoalInput, IndicatorInput, OrgUnitInput, Scope, Store,
+};
 
 async fn story(store: &Store) {
     let v0 = store.data_version().await.unwrap();
     let mut w = store.writer("test").await.unwrap();
     let kommun = w
-        .upsert_org_unit(&OrgUnitInput { key: "huddinge".into(), name: "Huddinge kommun".into(), short_name: "Huddinge".into(), kind: OrgKind::Kommun, parent_id: None, position: 0 })
+        .upsert_org_unit(&OrgUnitInput {
+            key: "huddinge".into(),
+            name: "Huddinge kommun".into(),
+            short_name: "Huddinge".into(),
+            kind: OrgKind::Kommun,
+            parent_id: None,
+            position: 0,
+        })
         .await
         .unwrap();
     let ks = w
-        .upsert_org_unit(&OrgUnitInput { key: "ks".into(), name: "Kommunstyrelsen".into(), short_name: "KS".into(), kind: OrgKind::Styrelse, parent_id: Some(kommun), position: 1 })
+        .upsert_org_unit(&OrgUnitInput {
+            key: "ks".into(),
+            name: "Kommunstyrelsen".into(),
+            short_name: "KS".into(),
+            kind: OrgKind::Styrelse,
+            parent_id: Some(kommun),
+            position: 1,
+        })
         .await
         .unwrap();
     let kf_goal = w
-        .create_goal(&GoalInput { key: String::new(), org_id: kommun, parent_id: None, title: "Bra att leva och bo".into(), description: String::new(), kind: GoalKind::Overall, position: 0 })
+        .create_goal(&GoalInput {
+            key: String::new(),
+            org_id: kommun,
+            parent_id: None,
+            title: "Bra att leva och bo".into(),
+            description: String::new(),
+            kind: GoalKind::Overall,
+            position: 0,
+        })
         .await
         .unwrap();
     let goal = w
-        .create_goal(&GoalInput { key: String::new(), org_id: ks, parent_id: Some(kf_goal), title: "Ökad trivsel och trygghet".into(), description: "Trygghet i alla områden".into(), kind: GoalKind::Board, position: 0 })
+        .create_goal(&GoalInput {
+            key: String::new(),
+            org_id: ks,
+            parent_id: Some(kf_goal),
+            title: "Ökad trivsel och trygghet".into(),
+            description: "Trygghet i alla områden".into(),
+            kind: GoalKind::Board,
+            position: 0,
+        })
         .await
         .unwrap();
-    w.set_priorities(goal, &["Trygghetsvandringar".into(), "Belysning".into()]).await.unwrap();
-    w.set_analysis(goal, Period::Year(2019), "Tryggheten är oförändrad.").await.unwrap();
+    w.set_priorities(goal, &["Trygghetsvandringar".into(), "Belysning".into()])
+        .await
+        .unwrap();
+    w.set_analysis(goal, Period::Year(2019), "Tryggheten är oförändrad.")
+        .await
+        .unwrap();
     let ind = w
-        .create_indicator(&IndicatorInput { key: String::new(), goal_id: goal, name: "Betygsindex för trygghet".into(), unit: "index".into(), direction: Direction::Higher, source: "SCB".into(), kolada_kpi: String::new(), decimals: 0, frequency: "biennial".into(), position: 0 })
+        .create_indicator(&IndicatorInput {
+            key: String::new(),
+            goal_id: goal,
+            name: "Betygsindex för trygghet".into(),
+            unit: "index".into(),
+            direction: Direction::Higher,
+            source: "SCB".into(),
+            kolada_kpi: String::new(),
+            decimals: 0,
+            frequency: "biennial".into(),
+            position: 0,
+        })
         .await
         .unwrap();
     for (y, v) in [(2013, 56.0), (2015, 57.0), (2017, 55.0), (2019, 51.0)] {
-        w.set_outcome(ind, &Outcome { period: Period::Year(y), breakdown: Breakdown::Total, value: v, margin: Some(9.0), sample_size: None }).await.unwrap();
-    }
-    w.set_outcome(ind, &Outcome { period: Period::Year(2019), breakdown: Breakdown::Area("Vårby".into()), value: 40.0, margin: None, sample_size: Some(120) }).await.unwrap();
-    w.set_milestone(ind, 2019, Some(Target::Maintain)).await.unwrap();
-    let c = w
-        .create_commitment(&CommitmentInput { key: String::new(), goal_id: goal, title: "Strategi för valfrihet".into(), description: String::new(), year: 2019, carried_over_from: None, position: 0 })
+        w.set_outcome(
+            ind,
+            &Outcome {
+                period: Period::Year(y),
+                breakdown: Breakdown::Total,
+                value: v,
+                margin: Some(9.0),
+                sample_size: None,
+            },
+        )
         .await
         .unwrap();
-    w.add_commitment_status(c, "2019-12-31", CommitmentStatus::NotDoneThisYear, "Fortsätter 2020").await.unwrap();
-    w.set_assessment(&AssessmentInput { org_id: ks, goal_id: Some(goal), period: Period::Year(2019), stage: Stage::Decided, level: "God".into(), motivation: "".into(), author: "KS".into(), date: "2020-02-19".into() }).await.unwrap();
-    w.set_assessment(&AssessmentInput { org_id: ks, goal_id: None, period: Period::Year(2019), stage: Stage::Decided, level: "God".into(), motivation: "".into(), author: "KS".into(), date: "".into() }).await.unwrap();
+    }
+    w.set_outcome(
+        ind,
+        &Outcome {
+            period: Period::Year(2019),
+            breakdown: Breakdown::Area("Vårby".into()),
+            value: 40.0,
+            margin: None,
+            sample_size: Some(120),
+        },
+    )
+    .await
+    .unwrap();
+    w.set_milestone(ind, 2019, Some(Target::Maintain))
+        .await
+        .unwrap();
+    let c = w
+        .create_commitment(&CommitmentInput {
+            key: String::new(),
+            goal_id: goal,
+            title: "Strategi för valfrihet".into(),
+            description: String::new(),
+            year: 2019,
+            carried_over_from: None,
+            position: 0,
+        })
+        .await
+        .unwrap();
+    w.add_commitment_status(
+        c,
+        "2019-12-31",
+        CommitmentStatus::NotDoneThisYear,
+        "Fortsätter 2020",
+    )
+    .await
+    .unwrap();
+    w.set_assessment(&AssessmentInput {
+        org_id: ks,
+        goal_id: Some(goal),
+        period: Period::Year(2019),
+        stage: Stage::Decided,
+        level: "God".into(),
+        motivation: "".into(),
+        author: "KS".into(),
+        date: "2020-02-19".into(),
+    })
+    .await
+    .unwrap();
+    w.set_assessment(&AssessmentInput {
+        org_id: ks,
+        goal_id: None,
+        period: Period::Year(2019),
+        stage: Stage::Decided,
+        level: "God".into(),
+        motivation: "".into(),
+        author: "KS".into(),
+        date: "".into(),
+    })
+    .await
+    .unwrap();
     // The same key again replaces instead of duplicating.
-    w.set_assessment(&AssessmentInput { org_id: ks, goal_id: None, period: Period::Year(2019), stage: Stage::Decided, level: "Godtagbar".into(), motivation: "Ändrad".into(), author: "KS".into(), date: "".into() }).await.unwrap();
+    w.set_assessment(&AssessmentInput {
+        org_id: ks,
+        goal_id: None,
+        period: Period::Year(2019),
+        stage: Stage::Decided,
+        level: "Godtagbar".into(),
+        motivation: "Ändrad".into(),
+        author: "KS".into(),
+        date: "".into(),
+    })
+    .await
+    .unwrap();
     w.commit().await.unwrap();
     assert_eq!(store.data_version().await.unwrap(), v0 + 1);
 
     let goals = store.goals_of_org(ks).await.unwrap();
     assert_eq!(goals.len(), 1);
     assert_eq!(goals[0].key, "okad-trivsel-och-trygghet");
-    assert_eq!(store.priorities(goal).await.unwrap(), vec!["Trygghetsvandringar", "Belysning"]);
-    assert_eq!(store.analyses(goal).await.unwrap()[0].text, "Tryggheten är oförändrad.");
+    assert_eq!(
+        store.priorities(goal).await.unwrap(),
+        vec!["Trygghetsvandringar", "Belysning"]
+    );
+    assert_eq!(
+        store.analyses(goal).await.unwrap()[0].text,
+        "Tryggheten är oförändrad."
+    );
     let tree = store.goal_tree(kf_goal).await.unwrap();
     assert_eq!(tree.len(), 2);
 
@@ -62,23 +189,53 @@ async fn story(store: &Store) {
     let e = r.evaluate(Period::Year(2019));
     assert_eq!(e.trend, Some(Trend::Unchanged));
     assert_eq!(e.status, Status::Achieved, "Behåll within the margin");
-    assert_eq!(store.indicator_records(Scope::GoalTree(kf_goal)).await.unwrap().len(), 1);
-    assert_eq!(store.indicator_records(Scope::Indicator(ind)).await.unwrap().len(), 1);
-    assert_eq!(store.indicator_records(Scope::Org(kommun)).await.unwrap().len(), 0);
+    assert_eq!(
+        store
+            .indicator_records(Scope::GoalTree(kf_goal))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        store
+            .indicator_records(Scope::Indicator(ind))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        store
+            .indicator_records(Scope::Org(kommun))
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
 
     let commitments = store.commitments(Scope::Org(ks)).await.unwrap();
-    assert_eq!(commitments[0].status_at_year_end(2019), Some(CommitmentStatus::NotDoneThisYear));
+    assert_eq!(
+        commitments[0].status_at_year_end(2019),
+        Some(CommitmentStatus::NotDoneThisYear)
+    );
     let assessments = store.assessments_by_org(ks).await.unwrap();
     assert_eq!(assessments.len(), 2);
     let overall = assessments.iter().find(|a| a.goal_id.is_none()).unwrap();
-    assert_eq!((overall.level.as_str(), overall.motivation.as_str()), ("Godtagbar", "Ändrad"));
+    assert_eq!(
+        (overall.level.as_str(), overall.motivation.as_str()),
+        ("Godtagbar", "Ändrad")
+    );
 
     let (scale, rules) = store.assessment_config().await.unwrap();
     assert_eq!(scale.levels[0], "Mycket god");
     assert_eq!(rules.thresholds.len(), 3);
 
     // Every change is in the log, with before and after values.
-    let log = store.change_log(Some(("assessment", overall.id)), 10).await.unwrap();
+    let log = store
+        .change_log(Some(("assessment", overall.id)), 10)
+        .await
+        .unwrap();
     assert_eq!(log.len(), 2);
     assert!(log[0].before_value.as_deref().unwrap().contains("God"));
     assert!(log[0].after_value.as_deref().unwrap().contains("Godtagbar"));
@@ -86,7 +243,18 @@ async fn story(store: &Store) {
     // A rolled-back writer leaves nothing behind and does not bump the version.
     let v1 = store.data_version().await.unwrap();
     let mut w = store.writer("test").await.unwrap();
-    w.set_outcome(ind, &Outcome { period: Period::Year(2021), breakdown: Breakdown::Total, value: 60.0, margin: None, sample_size: None }).await.unwrap();
+    w.set_outcome(
+        ind,
+        &Outcome {
+            period: Period::Year(2021),
+            breakdown: Breakdown::Total,
+            value: 60.0,
+            margin: None,
+            sample_size: None,
+        },
+    )
+    .await
+    .unwrap();
     drop(w);
     assert_eq!(store.indicator_record(ind).await.unwrap().outcomes.len(), 5);
     assert_eq!(store.data_version().await.unwrap(), v1);
@@ -97,13 +265,30 @@ async fn story(store: &Store) {
         w.upsert_area(a, None).await.unwrap();
     }
     w.commit().await.unwrap();
-    let names: Vec<String> = store.areas().await.unwrap().into_iter().map(|a| a.0).collect();
+    let names: Vec<String> = store
+        .areas()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.0)
+        .collect();
     assert_eq!(names, vec!["Alby", "Vårby", "Ängen", "Östberga"]);
 
     // A goal cannot be placed under itself.
     let mut w = store.writer("test").await.unwrap();
     let err = w
-        .update_goal(kf_goal, &GoalInput { key: String::new(), org_id: kommun, parent_id: Some(goal), title: "X".into(), description: String::new(), kind: GoalKind::Overall, position: 0 })
+        .update_goal(
+            kf_goal,
+            &GoalInput {
+                key: String::new(),
+                org_id: kommun,
+                parent_id: Some(goal),
+                title: "X".into(),
+                description: String::new(),
+                kind: GoalKind::Overall,
+                position: 0,
+            },
+        )
         .await;
     assert!(err.is_err());
 }

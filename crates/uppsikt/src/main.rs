@@ -1,1 +1,258 @@
-fn main() {}
+//! The `uppsikt` command: run the demo, serve, migrate and import.
+
+mod bench;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use uppsikt_store::Store;
+
+#[derive(Parser)]
+#[command(
+    name = "uppsikt",
+    version,
+    about = "Planera, följ upp och ha uppsikt över kommunens verksamhet."
+)]
+struct Cli {
+    /// Database: sqlite://FILE (embedded, default) or postgres://USER@HOST:PORT/DB.
+    #[arg(
+        long,
+        global = true,
+        env = "UPPSIKT_DATABASE_URL",
+        default_value = "sqlite://uppsikt.db"
+    )]
+    database_url: String,
+    /// Address the web server listens on.
+    #[arg(
+        long,
+        global = true,
+        env = "UPPSIKT_ADDR",
+        default_value = "127.0.0.1:8080"
+    )]
+    addr: SocketAddr,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create or refresh a demo database (Huddinge, from the seeds), then serve it.
+    Demo {
+        /// Load the demo data and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Serve the web UI and the JSON API.
+    Serve {
+        /// Serve the files of this directory under /files/.
+        #[arg(long)]
+        files_dir: Option<PathBuf>,
+    },
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Import data.
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
+    /// Benchmark helpers (synthetic data, timings); see bench/.
+    #[command(hide = true)]
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Write a synthetic large municipality into the database.
+    Synthetic(bench::Shape),
+    /// Time the evaluation of every goal.
+    Evaluate {
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Files in the uppsikt/1 data format (docs/import-format.md); all or nothing.
+    Data {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// A failure with the message the user sees.
+struct Failure(String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("Fel: kan inte starta: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(message)) => {
+            eprintln!("Fel: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(url: &str) -> Result<Store, Failure> {
+    check_sqlite_path(url)?;
+    Store::open(url)
+        .await
+        .map_err(|e| Failure(format!("kan inte öppna databasen: {e}")))
+}
+
+/// Refuses a SQLite file that cannot be created or written, with a clear message.
+fn check_sqlite_path(url: &str) -> Result<(), Failure> {
+    let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    else {
+        return Ok(());
+    };
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    let path = std::path::Path::new(path);
+    let probe = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path);
+    match probe {
+        Ok(_) => Ok(()),
+        Err(e) => Err(Failure(format!(
+            "databasfilen {} går inte att skriva: {e}",
+            path.display()
+        ))),
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    uppsikt_store::backend_of(&cli.database_url).map_err(|_| {
+        Failure(format!(
+            "ogiltig databasadress {:?}: använd sqlite://FIL eller postgres://ANVÄNDARE@VÄRD:PORT/DATABAS",
+            uppsikt_store::redact(&cli.database_url)
+        ))
+    })?;
+    match cli.command {
+        Command::Migrate => {
+            open(&cli.database_url).await?;
+            tracing::info!("databasen är uppdaterad");
+            Ok(())
+        }
+        Command::Serve { files_dir } => {
+            serve(open(&cli.database_url).await?, cli.addr, files_dir).await
+        }
+        Command::Bench {
+            what: BenchCommand::Synthetic(shape),
+        } => {
+            let store = open(&cli.database_url).await?;
+            let started = std::time::Instant::now();
+            bench::generate(&store, shape).await?;
+            println!(
+                "synthetic_generate_s={:.1}",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Bench {
+            what: BenchCommand::Evaluate { rounds },
+        } => {
+            let store = open(&cli.database_url).await?;
+            bench::evaluate(&store, rounds).await?;
+            Ok(())
+        }
+        Command::Demo { no_serve } => {
+            let store = open(&cli.database_url).await?;
+            let summary = uppsikt_import::load_demo(&store, "demo")
+                .await
+                .map_err(|r| Failure(format!("demodata kunde inte läsas in:\n{r}")))?;
+            tracing::info!(?summary, "demodata inläst");
+            if no_serve {
+                return Ok(());
+            }
+            serve(store, cli.addr, None).await
+        }
+        Command::Import {
+            what: ImportCommand::Data { files },
+        } => {
+            let store = open(&cli.database_url).await?;
+            let summary = uppsikt_import::import_files(&store, &files, "kommandorad")
+                .await
+                .map_err(|r| Failure(format!("inget importerades:\n{r}")))?;
+            println!(
+                "Importerat: {} enheter, {} mål, {} mått, {} utfall, {} etappmål, {} åtaganden, {} bedömningar.",
+                summary.org_units, summary.goals, summary.indicators, summary.outcomes, summary.milestones, summary.commitments, summary.assessments
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn serve(store: Store, addr: SocketAddr, files_dir: Option<PathBuf>) -> Result<(), Failure> {
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AddrInUse {
+            Failure(format!(
+                "adressen {addr} används redan av ett annat program; välj en annan med --addr"
+            ))
+        } else {
+            Failure(format!("kan inte lyssna på {addr}: {e}"))
+        }
+    })?;
+    println!("uppsikt är igång: http://{addr}/  (avsluta med Ctrl+C)");
+    let options = uppsikt_web::ServerOptions { files_dir };
+    uppsikt_web::serve_with(store.clone(), listener, options, shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("avslutat");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("avslutar: väntar på pågående förfrågningar");
+}

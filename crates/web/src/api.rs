@@ -54,7 +54,11 @@ pub async fn org_units(State(state): State<AppState>) -> ApiResult {
     Ok(Json(json!({ "org_units": to_value(&units) })))
 }
 
-pub async fn goals_of_org(State(state): State<AppState>, Path(id): Path<Id>, Query(q): Query<PeriodQuery>) -> ApiResult {
+pub async fn goals_of_org(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    Query(q): Query<PeriodQuery>,
+) -> ApiResult {
     let v = view::board(&state.store, id, period(&q)?).await?;
     let goals: Vec<Value> = v
         .sections
@@ -82,9 +86,16 @@ pub async fn goals_of_org(State(state): State<AppState>, Path(id): Path<Id>, Que
     })))
 }
 
-pub async fn goal(State(state): State<AppState>, Path(id): Path<Id>, Query(q): Query<PeriodQuery>) -> ApiResult {
+pub async fn goal(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    Query(q): Query<PeriodQuery>,
+) -> ApiResult {
     let v = view::goal(&state.store, id, period(&q)?).await?;
-    let records = state.store.indicator_records(uppsikt_store::Scope::GoalTree(id)).await?;
+    let records = state
+        .store
+        .indicator_records(uppsikt_store::Scope::GoalTree(id))
+        .await?;
     let indicators: Vec<Value> = records
         .iter()
         .filter(|r| r.indicator.goal_id == id)
@@ -106,11 +117,19 @@ pub async fn goal(State(state): State<AppState>, Path(id): Path<Id>, Query(q): Q
 
 pub async fn indicator(State(state): State<AppState>, Path(id): Path<Id>) -> ApiResult {
     let r = state.store.indicator_record(id).await?;
-    let mut years: Vec<i32> = r.outcomes.iter().filter(|o| matches!(o.period, Period::Year(_))).map(|o| o.period.year()).collect();
+    let mut years: Vec<i32> = r
+        .outcomes
+        .iter()
+        .filter(|o| matches!(o.period, Period::Year(_)))
+        .map(|o| o.period.year())
+        .collect();
     years.extend(r.milestones.iter().map(|m| m.0));
     years.sort();
     years.dedup();
-    let evaluations: Vec<Value> = years.iter().map(|y| to_value(&r.evaluate(Period::Year(*y)))).collect();
+    let evaluations: Vec<Value> = years
+        .iter()
+        .map(|y| to_value(&r.evaluate(Period::Year(*y))))
+        .collect();
     Ok(Json(json!({
         "indicator": to_value(&r.indicator),
         "outcomes": to_value(&r.outcomes),

@@ -22,7 +22,10 @@ struct Series {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// "Nice" tick step for a range: 1, 2 or 5 × 10^n giving about five ticks.
@@ -49,19 +52,55 @@ fn tick_step(range: f64) -> f64 {
 pub fn line_chart(record: &IndicatorRecord, title: &str) -> String {
     let ind = &record.indicator;
     // Chart the kind of period with the most outcomes (usually years).
-    let kind = [PeriodKind::Year, PeriodKind::Tertial, PeriodKind::Month, PeriodKind::Week]
-        .into_iter()
-        .max_by_key(|k| record.outcomes.iter().filter(|o| o.period.kind() == *k).count())
-        .unwrap_or(PeriodKind::Year);
+    let kind = [
+        PeriodKind::Year,
+        PeriodKind::Tertial,
+        PeriodKind::Month,
+        PeriodKind::Week,
+    ]
+    .into_iter()
+    .max_by_key(|k| {
+        record
+            .outcomes
+            .iter()
+            .filter(|o| o.period.kind() == *k)
+            .count()
+    })
+    .unwrap_or(PeriodKind::Year);
     let series_of = |b: Breakdown| -> Vec<(Period, f64)> {
-        record.outcomes.iter().filter(|o| o.breakdown == b && o.period.kind() == kind).map(|o| (o.period, o.value)).collect()
+        record
+            .outcomes
+            .iter()
+            .filter(|o| o.breakdown == b && o.period.kind() == kind)
+            .map(|o| (o.period, o.value))
+            .collect()
     };
     let all_series = [
-        Series { label: "Totalt", class: "s-total", points: series_of(Breakdown::Total) },
-        Series { label: "Kvinnor", class: "s-women", points: series_of(Breakdown::Women) },
-        Series { label: "Män", class: "s-men", points: series_of(Breakdown::Men) },
-        Series { label: "Flickor", class: "s-women", points: series_of(Breakdown::Girls) },
-        Series { label: "Pojkar", class: "s-men", points: series_of(Breakdown::Boys) },
+        Series {
+            label: "Totalt",
+            class: "s-total",
+            points: series_of(Breakdown::Total),
+        },
+        Series {
+            label: "Kvinnor",
+            class: "s-women",
+            points: series_of(Breakdown::Women),
+        },
+        Series {
+            label: "Män",
+            class: "s-men",
+            points: series_of(Breakdown::Men),
+        },
+        Series {
+            label: "Flickor",
+            class: "s-women",
+            points: series_of(Breakdown::Girls),
+        },
+        Series {
+            label: "Pojkar",
+            class: "s-men",
+            points: series_of(Breakdown::Boys),
+        },
     ];
     let series: Vec<&Series> = all_series.iter().filter(|s| !s.points.is_empty()).collect();
     let milestones: Vec<(Period, f64)> = if kind == PeriodKind::Year {
@@ -76,7 +115,11 @@ pub fn line_chart(record: &IndicatorRecord, title: &str) -> String {
     } else {
         Vec::new()
     };
-    let mut periods: Vec<Period> = series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).chain(milestones.iter().map(|m| m.0)).collect();
+    let mut periods: Vec<Period> = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .chain(milestones.iter().map(|m| m.0))
+        .collect();
     periods.sort();
     periods.dedup();
     let desc = describe(&series, ind.decimals, &ind.unit);
@@ -88,11 +131,24 @@ pub fn line_chart(record: &IndicatorRecord, title: &str) -> String {
         escape(&desc)
     );
     if series.is_empty() {
-        let _ = write!(svg, r#"<text x="{}" y="{}" class="empty" text-anchor="middle">Inga utfall ännu</text></svg>"#, WIDTH / 2.0, HEIGHT / 2.0);
+        let _ = write!(
+            svg,
+            r#"<text x="{}" y="{}" class="empty" text-anchor="middle">Inga utfall ännu</text></svg>"#,
+            WIDTH / 2.0,
+            HEIGHT / 2.0
+        );
         return svg;
     }
-    let values: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).chain(milestones.iter().map(|m| m.1)).collect();
-    let (mut lo, mut hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    let values: Vec<f64> = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .chain(milestones.iter().map(|m| m.1))
+        .collect();
+    let (mut lo, mut hi) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(*v), hi.max(*v))
+        });
     if lo > 0.0 && lo < hi * 0.5 || lo == hi {
         lo = lo.min(0.0);
     }
@@ -134,16 +190,36 @@ pub fn line_chart(record: &IndicatorRecord, title: &str) -> String {
     let every = (periods.len() / 12).max(1);
     for (i, p) in periods.iter().enumerate() {
         if i % every == 0 || i == periods.len() - 1 {
-            let _ = write!(svg, r#"<text class="axis" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#, x(*p), HEIGHT - BOTTOM + 18.0, p);
+            let _ = write!(
+                svg,
+                r#"<text class="axis" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+                x(*p),
+                HEIGHT - BOTTOM + 18.0,
+                p
+            );
         }
     }
     for s in &series {
         let mut pts = s.points.clone();
-        pts.sort_by(|a, b| a.0.cmp(&b.0));
-        let path: Vec<String> = pts.iter().map(|(p, v)| format!("{:.1},{:.1}", x(*p), y(*v))).collect();
-        let _ = write!(svg, r#"<polyline class="line {}" points="{}"/>"#, s.class, path.join(" "));
+        pts.sort_by_key(|a| a.0);
+        let path: Vec<String> = pts
+            .iter()
+            .map(|(p, v)| format!("{:.1},{:.1}", x(*p), y(*v)))
+            .collect();
+        let _ = write!(
+            svg,
+            r#"<polyline class="line {}" points="{}"/>"#,
+            s.class,
+            path.join(" ")
+        );
         for (p, v) in &pts {
-            let _ = write!(svg, r#"<circle class="dot {}" cx="{:.1}" cy="{:.1}" r="3.5"/>"#, s.class, x(*p), y(*v));
+            let _ = write!(
+                svg,
+                r#"<circle class="dot {}" cx="{:.1}" cy="{:.1}" r="3.5"/>"#,
+                s.class,
+                x(*p),
+                y(*v)
+            );
         }
     }
     for (p, v) in &milestones {
@@ -189,8 +265,11 @@ fn describe(series: &[&Series], decimals: u8, unit: &str) -> String {
         .iter()
         .map(|s| {
             let mut pts = s.points.clone();
-            pts.sort_by(|a, b| a.0.cmp(&b.0));
-            let values: Vec<String> = pts.iter().map(|(p, v)| format!("{p}: {}", crate::view::format_value(*v, decimals, unit))).collect();
+            pts.sort_by_key(|a| a.0);
+            let values: Vec<String> = pts
+                .iter()
+                .map(|(p, v)| format!("{p}: {}", crate::view::format_value(*v, decimals, unit)))
+                .collect();
             format!("{}: {}", s.label, values.join(", "))
         })
         .collect();
@@ -224,7 +303,13 @@ mod tests {
             },
             outcomes: values
                 .iter()
-                .map(|(y, v)| Outcome { period: Period::Year(*y), breakdown: Breakdown::Total, value: *v, margin: None, sample_size: None })
+                .map(|(y, v)| Outcome {
+                    period: Period::Year(*y),
+                    breakdown: Breakdown::Total,
+                    value: *v,
+                    margin: None,
+                    sample_size: None,
+                })
                 .collect(),
             milestones: vec![(2023, uppsikt_domain::Target::parse(">68.5").unwrap())],
             targets: vec![],
@@ -236,7 +321,10 @@ mod tests {
 
     #[test]
     fn chart_has_accessible_name_points_and_milestone() {
-        let svg = line_chart(&record(&[(2021, 63.0), (2022, 68.5), (2023, 63.5)]), "Trygg <utomhus> över tid");
+        let svg = line_chart(
+            &record(&[(2021, 63.0), (2022, 68.5), (2023, 63.5)]),
+            "Trygg <utomhus> över tid",
+        );
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains(r#"role="img""#));
         assert!(svg.contains("<title id=\"chart-title\">Trygg &lt;utomhus&gt; över tid</title>"));

@@ -28,10 +28,14 @@ struct ErrorPage<'a> {
 impl AppError {
     fn status_and_message(&self) -> (StatusCode, String) {
         match self {
-            AppError::NotFound => (StatusCode::NOT_FOUND, "Sidan finns inte. Den kan ha tagits bort eller så är adressen fel.".into()),
-            AppError::Store(e) if e.is_not_found() => {
-                (StatusCode::NOT_FOUND, "Det du söker finns inte. Det kan ha tagits bort eller så är adressen fel.".into())
-            }
+            AppError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Sidan finns inte. Den kan ha tagits bort eller så är adressen fel.".into(),
+            ),
+            AppError::Store(e) if e.is_not_found() => (
+                StatusCode::NOT_FOUND,
+                "Det du söker finns inte. Det kan ha tagits bort eller så är adressen fel.".into(),
+            ),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
             other => {
                 tracing::error!(error = %other, "request failed");
@@ -49,9 +53,16 @@ impl IntoResponse for AppError {
             StatusCode::BAD_REQUEST => "Felaktig begäran",
             _ => "Ett fel uppstod",
         };
-        let body = ErrorPage { title, message: &message }
-            .render()
-            .unwrap_or_else(|_| format!("<!doctype html><html lang=\"sv\"><title>{title}</title><p>{message}</p></html>"));
+        let body = ErrorPage {
+            title,
+            message: &message,
+        }
+        .render()
+        .unwrap_or_else(|_| {
+            format!(
+                "<!doctype html><html lang=\"sv\"><title>{title}</title><p>{message}</p></html>"
+            )
+        });
         (status, Html(body)).into_response()
     }
 }

@@ -33,15 +33,33 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The page cache is on unless `UPPSIKT_PAGE_CACHE=off` (the benchmarks measure both).
     pub fn new(store: Store) -> AppState {
-        AppState { store, cache: Arc::new(cache::PageCache::default()) }
+        let enabled = std::env::var("UPPSIKT_PAGE_CACHE").map_or(true, |v| v != "off");
+        AppState {
+            store,
+            cache: Arc::new(cache::PageCache::new(enabled)),
+        }
     }
 }
 
 const STYLE: &str = include_str!("../static/style.css");
 
+/// Optional parts of the server.
+#[derive(Debug, Clone, Default)]
+pub struct ServerOptions {
+    /// A directory whose files are served as they are under `/files/` (exported
+    /// documents; the benchmarks use it for their static-file baseline).
+    pub files_dir: Option<std::path::PathBuf>,
+}
+
 /// The application's routes.
 pub fn router(state: AppState) -> Router {
+    router_with(state, &ServerOptions::default())
+}
+
+/// The application's routes with options.
+pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
     let pages = Router::new()
         .route("/", get(pages::index))
         .route("/org/{id}", get(pages::org_unit))
@@ -50,23 +68,60 @@ pub fn router(state: AppState) -> Router {
         .route("/static/style.css", get(style))
         .route("/healthz", get(|| async { "ok" }));
     let forms = Router::new()
-        .route("/org/{id}/goals/new", get(forms::goal::new_form).post(forms::goal::create))
-        .route("/goals/{id}/edit", get(forms::goal::edit_form).post(forms::goal::update))
-        .route("/goals/{id}/indicators/new", get(forms::indicator::new_form).post(forms::indicator::create))
-        .route("/indicators/{id}/edit", get(forms::indicator::edit_form).post(forms::indicator::update))
-        .route("/indicators/{id}/outcomes", get(forms::outcome::form).post(forms::outcome::save))
-        .route("/indicators/{id}/milestones", get(forms::milestone::form).post(forms::milestone::save))
-        .route("/goals/{id}/commitments/new", get(forms::commitment::new_form).post(forms::commitment::create))
-        .route("/commitments/{id}/edit", get(forms::commitment::edit_form).post(forms::commitment::update))
-        .route("/commitments/{id}/status", get(forms::commitment::status_form).post(forms::commitment::add_status))
-        .route("/goals/{id}/assessment", get(forms::assessment::goal_form).post(forms::assessment::save_goal))
-        .route("/org/{id}/assessment", get(forms::assessment::org_form).post(forms::assessment::save_org));
+        .route(
+            "/org/{id}/goals/new",
+            get(forms::goal::new_form).post(forms::goal::create),
+        )
+        .route(
+            "/goals/{id}/edit",
+            get(forms::goal::edit_form).post(forms::goal::update),
+        )
+        .route(
+            "/goals/{id}/indicators/new",
+            get(forms::indicator::new_form).post(forms::indicator::create),
+        )
+        .route(
+            "/indicators/{id}/edit",
+            get(forms::indicator::edit_form).post(forms::indicator::update),
+        )
+        .route(
+            "/indicators/{id}/outcomes",
+            get(forms::outcome::form).post(forms::outcome::save),
+        )
+        .route(
+            "/indicators/{id}/milestones",
+            get(forms::milestone::form).post(forms::milestone::save),
+        )
+        .route(
+            "/goals/{id}/commitments/new",
+            get(forms::commitment::new_form).post(forms::commitment::create),
+        )
+        .route(
+            "/commitments/{id}/edit",
+            get(forms::commitment::edit_form).post(forms::commitment::update),
+        )
+        .route(
+            "/commitments/{id}/status",
+            get(forms::commitment::status_form).post(forms::commitment::add_status),
+        )
+        .route(
+            "/goals/{id}/assessment",
+            get(forms::assessment::goal_form).post(forms::assessment::save_goal),
+        )
+        .route(
+            "/org/{id}/assessment",
+            get(forms::assessment::org_form).post(forms::assessment::save_org),
+        );
     let api = Router::new()
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/api/v1/org-units", get(api::org_units))
         .route("/api/v1/org-units/{id}/goals", get(api::goals_of_org))
         .route("/api/v1/goals/{id}", get(api::goal))
         .route("/api/v1/indicators/{id}", get(api::indicator));
+    let pages = match &options.files_dir {
+        Some(dir) => pages.nest_service("/files", tower_http::services::ServeDir::new(dir)),
+        None => pages,
+    };
     pages
         .merge(forms)
         .merge(api)
@@ -87,10 +142,12 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-
 async fn style() -> impl axum::response::IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         STYLE,
     )
 }
@@ -111,10 +168,21 @@ pub async fn serve_on(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(AppState::new(store));
+    serve_with(store, listener, ServerOptions::default(), shutdown).await
+}
+
+/// Serves with options on an already bound listener.
+pub async fn serve_with(
+    store: Store,
+    listener: tokio::net::TcpListener,
+    options: ServerOptions,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router_with(AppState::new(store), &options);
     if let Ok(addr) = listener.local_addr() {
         tracing::info!("uppsikt lyssnar på http://{addr}");
     }
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }
-

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{OriginalUri, Path, Query, State};
 use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -42,7 +42,10 @@ where
 }
 
 fn cache_key(uri: &OriginalUri) -> String {
-    uri.0.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default()
+    uri.0
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default()
 }
 
 /// A unit in the organisation tree, with its depth for indentation.
@@ -68,7 +71,11 @@ fn tree_html(nodes: &[TreeNode]) -> String {
             n.unit.id,
             escape(&n.unit.name),
             escape(&n.unit.short_name),
-            if n.goals > 0 { format!(", {} mål", n.goals) } else { String::new() }
+            if n.goals > 0 {
+                format!(", {} mål", n.goals)
+            } else {
+                String::new()
+            }
         ));
         if !n.children.is_empty() {
             out.push_str(&tree_html(&n.children));
@@ -80,7 +87,11 @@ fn tree_html(nodes: &[TreeNode]) -> String {
 }
 
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 pub async fn index(State(state): State<AppState>, uri: OriginalUri) -> Result<Response> {
@@ -93,12 +104,21 @@ pub async fn index(State(state): State<AppState>, uri: OriginalUri) -> Result<Re
             *goal_count.entry(g.org_id).or_default() += 1;
         }
         let tree = build_tree(&units, None, &goal_count, 0);
-        Ok(IndexPage { vision: state.store.vision().await?, tree_html: tree_html(&tree) }.render()?)
+        Ok(IndexPage {
+            vision: state.store.vision().await?,
+            tree_html: tree_html(&tree),
+        }
+        .render()?)
     })
     .await
 }
 
-fn build_tree(units: &[OrgUnit], parent: Option<Id>, goals: &HashMap<Id, usize>, depth: usize) -> Vec<TreeNode> {
+fn build_tree(
+    units: &[OrgUnit],
+    parent: Option<Id>,
+    goals: &HashMap<Id, usize>,
+    depth: usize,
+) -> Vec<TreeNode> {
     if depth > 30 {
         return Vec::new();
     }
@@ -132,9 +152,21 @@ pub async fn org_unit(
     cached(&state, &key, || async {
         let v = view::board(&state.store, id, period).await?;
         let units = state.store.org_units().await?;
-        let children = units.iter().filter(|u| u.parent_id == Some(id)).cloned().collect();
-        let parent = v.org.parent_id.and_then(|p| units.iter().find(|u| u.id == p).cloned());
-        Ok(OrgPage { v, children, parent }.render()?)
+        let children = units
+            .iter()
+            .filter(|u| u.parent_id == Some(id))
+            .cloned()
+            .collect();
+        let parent = v
+            .org
+            .parent_id
+            .and_then(|p| units.iter().find(|u| u.id == p).cloned());
+        Ok(OrgPage {
+            v,
+            children,
+            parent,
+        }
+        .render()?)
     })
     .await
 }
@@ -192,7 +224,11 @@ struct IndicatorPage {
     margins: bool,
 }
 
-pub async fn indicator(State(state): State<AppState>, Path(id): Path<Id>, uri: OriginalUri) -> Result<Response> {
+pub async fn indicator(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    uri: OriginalUri,
+) -> Result<Response> {
     let key = cache_key(&uri);
     cached(&state, &key, || async {
         let record = state.store.indicator_record(id).await?;
@@ -231,7 +267,11 @@ fn indicator_page(record: IndicatorRecord, goal: Goal, org: OrgUnit) -> Indicato
                         .iter()
                         .find(|o| o.period == *p && &o.breakdown == b)
                         .map(|o| match o.margin {
-                            Some(m) => format!("{} (±{})", fmt(o.value), uppsikt_domain::number::format_sv(m, ind.decimals.max(1))),
+                            Some(m) => format!(
+                                "{} (±{})",
+                                fmt(o.value),
+                                uppsikt_domain::number::format_sv(m, ind.decimals.max(1))
+                            ),
                             None => fmt(o.value),
                         })
                         .unwrap_or_else(|| "–".into())
@@ -239,7 +279,11 @@ fn indicator_page(record: IndicatorRecord, goal: Goal, org: OrgUnit) -> Indicato
                 .collect(),
         })
         .collect();
-    let mut years: Vec<i32> = periods.iter().filter(|p| matches!(p, Period::Year(_))).map(|p| p.year()).collect();
+    let mut years: Vec<i32> = periods
+        .iter()
+        .filter(|p| matches!(p, Period::Year(_)))
+        .map(|p| p.year())
+        .collect();
     years.extend(record.milestones.iter().map(|m| m.0));
     years.sort();
     years.dedup();
@@ -250,15 +294,28 @@ fn indicator_page(record: IndicatorRecord, goal: Goal, org: OrgUnit) -> Indicato
             let e = record.evaluate(Period::Year(*y));
             EvaluationRow {
                 period: y.to_string(),
-                value: e.current.map(|c| fmt(c.value)).unwrap_or_else(|| "–".into()),
-                milestone: e.milestone.map(|t| t.label_sv(ind.decimals)).unwrap_or_else(|| "–".into()),
+                value: e
+                    .current
+                    .map(|c| fmt(c.value))
+                    .unwrap_or_else(|| "–".into()),
+                milestone: e
+                    .milestone
+                    .map(|t| t.label_sv(ind.decimals))
+                    .unwrap_or_else(|| "–".into()),
                 status: e.status.label_sv().into(),
                 status_code: e.status.code().into(),
-                trend: e.trend.map(|t| t.label_sv().to_string()).unwrap_or_else(|| "–".into()),
+                trend: e
+                    .trend
+                    .map(|t| t.label_sv().to_string())
+                    .unwrap_or_else(|| "–".into()),
             }
         })
         .collect();
-    let latest = years.last().copied().map(Period::Year).unwrap_or(Period::Year(2019));
+    let latest = years
+        .last()
+        .copied()
+        .map(Period::Year)
+        .unwrap_or(Period::Year(2019));
     let current = record.evaluate(latest);
     let current_row = view::measure_row(&record, latest);
     let chart_title = format!("{} över tid", ind.name);

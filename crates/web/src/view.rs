@@ -14,9 +14,17 @@ use uppsikt_store::{Scope, Store};
 
 use crate::error::Result;
 
-/// A value with its unit, the Swedish way: `70 %`, `88,7`, `13,4 mnkr`.
+/// A value with its unit, the Swedish way: `70 %`, `88,7`, `13,4 mnkr`. Shown with the
+/// indicator's decimals, or more when the value has them (up to three), so that a typed
+/// 66,5 is never displayed as 67.
 pub fn format_value(value: f64, decimals: u8, unit: &str) -> String {
-    let n = format_sv(value, decimals);
+    let shown = (decimals..=decimals.max(3))
+        .find(|d| {
+            let scale = 10f64.powi(i32::from(*d));
+            ((value * scale).round() / scale - value).abs() < 1e-9
+        })
+        .unwrap_or(decimals.max(3));
+    let n = format_sv(value, shown);
     match unit.trim() {
         "%" => format!("{n}\u{a0}%"),
         "" | "index" | "antal" | "st" => n,
@@ -48,7 +56,13 @@ impl AssessmentView {
         system: Option<Proposal>,
         basis: Basis,
     ) -> AssessmentView {
-        let pick = |stage: Stage| assessments.iter().rev().find(|a| a.stage == stage).map(|a| (*a).clone());
+        let pick = |stage: Stage| {
+            assessments
+                .iter()
+                .rev()
+                .find(|a| a.stage == stage)
+                .map(|a| (*a).clone())
+        };
         let decided = pick(Stage::Decided);
         let proposed = pick(Stage::Proposed);
         AssessmentView {
@@ -68,7 +82,10 @@ impl AssessmentView {
         match position {
             None => "level-none".into(),
             Some(p) if self.scale_len <= 1 => format!("level-{p}"),
-            Some(p) => format!("level-{}", (p * 3 + (self.scale_len - 2)) / (self.scale_len - 1)),
+            Some(p) => format!(
+                "level-{}",
+                (p * 3 + (self.scale_len - 2)) / (self.scale_len - 1)
+            ),
         }
     }
 
@@ -85,7 +102,10 @@ impl AssessmentView {
     }
 
     pub fn system_level(&self) -> String {
-        self.system.as_ref().map(|p| p.level.clone()).unwrap_or_else(|| "Underlag saknas".into())
+        self.system
+            .as_ref()
+            .map(|p| p.level.clone())
+            .unwrap_or_else(|| "Underlag saknas".into())
     }
 
     pub fn system_share(&self) -> String {
@@ -152,8 +172,15 @@ pub fn default_period(assessments: &[Assessment], records: &[IndicatorRecord]) -
         .unwrap_or(Period::Year(2019))
 }
 
-fn assessments_for<'a>(all: &'a [Assessment], org_id: Id, goal_id: Option<Id>, period: Period) -> Vec<&'a Assessment> {
-    all.iter().filter(|a| a.org_id == org_id && a.goal_id == goal_id && a.period == period).collect()
+fn assessments_for(
+    all: &[Assessment],
+    org_id: Id,
+    goal_id: Option<Id>,
+    period: Period,
+) -> Vec<&Assessment> {
+    all.iter()
+        .filter(|a| a.org_id == org_id && a.goal_id == goal_id && a.period == period)
+        .collect()
 }
 
 /// The board page: a unit's goals grouped under the goals above them, each with decided,
@@ -188,9 +215,20 @@ pub async fn board(store: &Store, org_id: Id, period: Option<Period>) -> Result<
         GoalSummary {
             goal: goal.clone(),
             depth,
-            assessment: AssessmentView::new(&scale, &assessments_for(&assessments, org_id, Some(goal.id), period), rules.propose(&scale, b), b),
-            indicators: records.iter().filter(|r| r.indicator.goal_id == goal.id).count(),
-            commitments: commitments.iter().filter(|c| c.goal_id == goal.id && c.year == period.year()).count(),
+            assessment: AssessmentView::new(
+                &scale,
+                &assessments_for(&assessments, org_id, Some(goal.id), period),
+                rules.propose(&scale, b),
+                b,
+            ),
+            indicators: records
+                .iter()
+                .filter(|r| r.indicator.goal_id == goal.id)
+                .count(),
+            commitments: commitments
+                .iter()
+                .filter(|c| c.goal_id == goal.id && c.year == period.year())
+                .count(),
         }
     };
     let mut sections: Vec<Section> = Vec::new();
@@ -212,11 +250,17 @@ pub async fn board(store: &Store, org_id: Id, period: Option<Period>) -> Result<
         for root in roots {
             push_subtree(root, 0, &own, &mut goals, &summary);
         }
-        sections.push(Section { parent: parent.and_then(|p| by_id.get(&p)).map(|g| summary(g, 0)), goals });
+        sections.push(Section {
+            parent: parent.and_then(|p| by_id.get(&p)).map(|g| summary(g, 0)),
+            goals,
+        });
     }
     let overall_basis = own
         .iter()
-        .filter(|g| g.parent_id.is_none_or(|p| by_id.get(&p).is_some_and(|pg| pg.org_id != org_id)))
+        .filter(|g| {
+            g.parent_id
+                .is_none_or(|p| by_id.get(&p).is_some_and(|pg| pg.org_id != org_id))
+        })
         .fold(Basis::default(), |mut acc, g| {
             if let Some(b) = basis.get(&g.id) {
                 acc.merge(b);
@@ -234,7 +278,14 @@ pub async fn board(store: &Store, org_id: Id, period: Option<Period>) -> Result<
         periods.push(period);
         periods.sort_by(|a, b| b.cmp(a));
     }
-    Ok(BoardView { org, period, periods, overall, sections, scale })
+    Ok(BoardView {
+        org,
+        period,
+        periods,
+        overall,
+        sections,
+        scale,
+    })
 }
 
 fn push_subtree(
@@ -284,9 +335,18 @@ pub fn measure_row(record: &IndicatorRecord, period: Period) -> MeasureRow {
         .iter()
         .filter(|o| o.breakdown == Breakdown::Total && o.period <= period)
         .collect();
-    totals.sort_by(|a, b| b.period.cmp(&a.period));
-    let values = totals.iter().take(4).map(|o| (o.period.label_sv(), fmt(o.value))).collect();
-    let latest_comparison_period = record.comparisons.iter().map(|c| c.period).filter(|p| *p <= period).max();
+    totals.sort_by_key(|b| std::cmp::Reverse(b.period));
+    let values = totals
+        .iter()
+        .take(4)
+        .map(|o| (o.period.label_sv(), fmt(o.value)))
+        .collect();
+    let latest_comparison_period = record
+        .comparisons
+        .iter()
+        .map(|c| c.period)
+        .filter(|p| *p <= period)
+        .max();
     let rankings = record
         .comparisons
         .iter()
@@ -309,8 +369,15 @@ pub fn measure_row(record: &IndicatorRecord, period: Period) -> MeasureRow {
         .gender_gap
         .as_ref()
         .map(|g| {
-            let (w, m) = if g.children { ("Flickor", "Pojkar") } else { ("Kvinnor", "Män") };
-            vec![format!("{w} {}: {}", g.period.label_sv(), fmt(g.women)), format!("{m} {}: {}", g.period.label_sv(), fmt(g.men))]
+            let (w, m) = if g.children {
+                ("Flickor", "Pojkar")
+            } else {
+                ("Kvinnor", "Män")
+            };
+            vec![
+                format!("{w} {}: {}", g.period.label_sv(), fmt(g.women)),
+                format!("{m} {}: {}", g.period.label_sv(), fmt(g.men)),
+            ]
         })
         .unwrap_or_default();
     let areas = e
@@ -318,17 +385,38 @@ pub fn measure_row(record: &IndicatorRecord, period: Period) -> MeasureRow {
         .as_ref()
         .map(|d| {
             vec![
-                format!("Lägst {}: {} ({})", d.period.label_sv(), fmt(d.lowest), d.lowest_area),
-                format!("Högst {}: {} ({})", d.period.label_sv(), fmt(d.highest), d.highest_area),
+                format!(
+                    "Lägst {}: {} ({})",
+                    d.period.label_sv(),
+                    fmt(d.lowest),
+                    d.lowest_area
+                ),
+                format!(
+                    "Högst {}: {} ({})",
+                    d.period.label_sv(),
+                    fmt(d.highest),
+                    d.highest_area
+                ),
             ]
         })
         .unwrap_or_default();
-    let latest_gap_period = record.gaps.iter().map(|g| g.period).filter(|p| *p <= period).max();
+    let latest_gap_period = record
+        .gaps
+        .iter()
+        .map(|g| g.period)
+        .filter(|p| *p <= period)
+        .max();
     let gaps = record
         .gaps
         .iter()
         .filter(|g| Some(g.period) == latest_gap_period)
-        .map(|g| format!("{}: {}", g.kind.label_sv(), if g.unjustified { "Ja" } else { "Nej" }))
+        .map(|g| {
+            format!(
+                "{}: {}",
+                g.kind.label_sv(),
+                if g.unjustified { "Ja" } else { "Nej" }
+            )
+        })
         .collect();
     MeasureRow {
         id: ind.id,
@@ -336,13 +424,23 @@ pub fn measure_row(record: &IndicatorRecord, period: Period) -> MeasureRow {
         unit: ind.unit.clone(),
         source: ind.source.clone(),
         values,
-        trend: e.trend.map(|t| t.label_sv().to_string()).unwrap_or_else(|| "–".into()),
-        trend_code: e.trend.map(|t| t.code().to_string()).unwrap_or_else(|| "none".into()),
+        trend: e
+            .trend
+            .map(|t| t.label_sv().to_string())
+            .unwrap_or_else(|| "–".into()),
+        trend_code: e
+            .trend
+            .map(|t| t.code().to_string())
+            .unwrap_or_else(|| "none".into()),
         milestone: e
             .milestone
             .map(|t| format!("Etappmål {}: {}", period.year(), t.label_sv(ind.decimals)))
             .unwrap_or_default(),
-        targets: record.targets.iter().map(|(y, t)| format!("Målvärde {y}: {}", t.label_sv(ind.decimals))).collect(),
+        targets: record
+            .targets
+            .iter()
+            .map(|(y, t)| format!("Målvärde {y}: {}", t.label_sv(ind.decimals)))
+            .collect(),
         status: e.status,
         status_label: e.status.label_sv().to_string(),
         rankings,
@@ -370,11 +468,19 @@ pub struct CommitmentRow {
 
 pub fn commitment_row(c: &Commitment, period: Period) -> CommitmentRow {
     let end = format!("{:04}-12-31", period.year());
-    let current = c.statuses.iter().filter(|s| s.date <= end).max_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)));
+    let current = c
+        .statuses
+        .iter()
+        .filter(|s| s.date <= end)
+        .max_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)));
     CommitmentRow {
         commitment: c.clone(),
-        status: current.map(|s| s.status.label_sv().to_string()).unwrap_or_else(|| "Ingen status".into()),
-        status_code: current.map(|s| s.status.code().to_string()).unwrap_or_else(|| "none".into()),
+        status: current
+            .map(|s| s.status.label_sv().to_string())
+            .unwrap_or_else(|| "Ingen status".into()),
+        status_code: current
+            .map(|s| s.status.code().to_string())
+            .unwrap_or_else(|| "none".into()),
         comment: current.map(|s| s.comment.clone()).unwrap_or_default(),
         date: current.map(|s| s.date.clone()).unwrap_or_default(),
     }
@@ -423,34 +529,63 @@ pub async fn goal(store: &Store, goal_id: Id, period: Option<Period>) -> Result<
         all
     };
     let period = period.unwrap_or_else(|| default_period(&assessments, &records));
-    let tree_ids: Vec<(Id, Option<Id>)> =
-        tree.iter().map(|g| (g.id, if g.id == goal_id { None } else { g.parent_id })).collect();
+    let tree_ids: Vec<(Id, Option<Id>)> = tree
+        .iter()
+        .map(|g| (g.id, if g.id == goal_id { None } else { g.parent_id }))
+        .collect();
     let basis = basis_by_goal(&tree_ids, &records, &commitments, period);
     let own_basis = basis.get(&goal_id).copied().unwrap_or_default();
-    let own_assessments: Vec<&Assessment> =
-        assessments.iter().filter(|a| a.period == period && a.org_id == goal.org_id).collect();
-    let assessment = AssessmentView::new(&scale, &own_assessments, rules.propose(&scale, own_basis), own_basis);
+    let own_assessments: Vec<&Assessment> = assessments
+        .iter()
+        .filter(|a| a.period == period && a.org_id == goal.org_id)
+        .collect();
+    let assessment = AssessmentView::new(
+        &scale,
+        &own_assessments,
+        rules.propose(&scale, own_basis),
+        own_basis,
+    );
     let units = store.org_units().await?;
-    let unit_name = |id: Id| units.iter().find(|u| u.id == id).map(|u| u.short_name.clone()).unwrap_or_default();
-    let mut history: Vec<(Assessment, String)> = assessments.iter().map(|a| (a.clone(), unit_name(a.org_id))).collect();
+    let unit_name = |id: Id| {
+        units
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.short_name.clone())
+            .unwrap_or_default()
+    };
+    let mut history: Vec<(Assessment, String)> = assessments
+        .iter()
+        .map(|a| (a.clone(), unit_name(a.org_id)))
+        .collect();
     history.sort_by(|a, b| b.0.period.cmp(&a.0.period).then(a.0.id.cmp(&b.0.id)));
     let children = tree
         .iter()
         .filter(|g| g.parent_id == Some(goal_id))
         .map(|g| {
             let b = basis.get(&g.id).copied().unwrap_or_default();
-            let mine: Vec<&Assessment> =
-                child_assessments.iter().filter(|a| a.goal_id == Some(g.id) && a.period == period && a.org_id == g.org_id).collect();
+            let mine: Vec<&Assessment> = child_assessments
+                .iter()
+                .filter(|a| a.goal_id == Some(g.id) && a.period == period && a.org_id == g.org_id)
+                .collect();
             GoalSummary {
                 goal: g.clone(),
                 depth: 0,
                 assessment: AssessmentView::new(&scale, &mine, rules.propose(&scale, b), b),
-                indicators: records.iter().filter(|r| r.indicator.goal_id == g.id).count(),
-                commitments: commitments.iter().filter(|c| c.goal_id == g.id && c.year == period.year()).count(),
+                indicators: records
+                    .iter()
+                    .filter(|r| r.indicator.goal_id == g.id)
+                    .count(),
+                commitments: commitments
+                    .iter()
+                    .filter(|c| c.goal_id == g.id && c.year == period.year())
+                    .count(),
             }
         })
         .collect();
-    let own_records: Vec<&IndicatorRecord> = records.iter().filter(|r| r.indicator.goal_id == goal_id).collect();
+    let own_records: Vec<&IndicatorRecord> = records
+        .iter()
+        .filter(|r| r.indicator.goal_id == goal_id)
+        .collect();
     let measures = own_records.iter().map(|r| measure_row(r, period)).collect();
     let commitments = commitments
         .iter()
@@ -459,7 +594,10 @@ pub async fn goal(store: &Store, goal_id: Id, period: Option<Period>) -> Result<
         .map(|c| commitment_row(c, period))
         .collect();
     let analyses = store.analyses(goal_id).await?;
-    let mut periods = years(&assessments, &own_records.iter().map(|r| (*r).clone()).collect::<Vec<_>>());
+    let mut periods = years(
+        &assessments,
+        &own_records.iter().map(|r| (*r).clone()).collect::<Vec<_>>(),
+    );
     for a in &analyses {
         if !periods.contains(&Period::Year(a.period.year())) {
             periods.push(Period::Year(a.period.year()));
@@ -471,7 +609,10 @@ pub async fn goal(store: &Store, goal_id: Id, period: Option<Period>) -> Result<
     periods.sort_by(|a, b| b.cmp(a));
     Ok(GoalView {
         priorities: store.priorities(goal_id).await?,
-        analysis: analyses.into_iter().find(|a| a.period == period).map(|a| a.text),
+        analysis: analyses
+            .into_iter()
+            .find(|a| a.period == period)
+            .map(|a| a.text),
         goal,
         org,
         parent,

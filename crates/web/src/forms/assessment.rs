@@ -24,10 +24,25 @@ struct Subject {
     action: String,
 }
 
-fn page(subject: &Subject, scale: &AssessmentScale, current: &AssessmentView, period: Period) -> FormPage {
+fn page(
+    subject: &Subject,
+    scale: &AssessmentScale,
+    current: &AssessmentView,
+    period: Period,
+) -> FormPage {
     let proposal = match &current.system {
-        Some(p) => format!("Systemets förslag för {}: {} ({}). {}.", period.label_sv(), p.level, current.system_share(), current.basis.summary_sv()),
-        None => format!("Systemet har inget förslag för {}: {}.", period.label_sv(), current.basis.summary_sv()),
+        Some(p) => format!(
+            "Systemets förslag för {}: {} ({}). {}.",
+            period.label_sv(),
+            p.level,
+            current.system_share(),
+            current.basis.summary_sv()
+        ),
+        None => format!(
+            "Systemet har inget förslag för {}: {}.",
+            period.label_sv(),
+            current.basis.summary_sv()
+        ),
     };
     FormPage {
         title: format!("Bedöm måluppfyllelse: {}", subject.name),
@@ -37,20 +52,46 @@ fn page(subject: &Subject, scale: &AssessmentScale, current: &AssessmentView, pe
         submit: "Spara bedömningen".into(),
         crumbs: vec![(subject.back.clone(), subject.name.clone())],
         fields: vec![
-            Field::new("period", "Period", FieldKind::Text).required().value(period.to_string()),
-            Field::new("stage", "Steg", options([(Stage::Proposed.code(), "Förslag"), (Stage::Decided.code(), "Beslutad bedömning")])).required().value("proposed"),
-            Field::new("level", "Nivå", options(scale.levels.iter().map(|l| (l.clone(), l.clone())))).required(),
-            Field::new("motivation", "Motivering", FieldKind::Textarea(6)).hint("Krävs när en beslutad nivå skiljer sig från systemets förslag."),
+            Field::new("period", "Period", FieldKind::Text)
+                .required()
+                .value(period.to_string()),
+            Field::new(
+                "stage",
+                "Steg",
+                options([
+                    (Stage::Proposed.code(), "Förslag"),
+                    (Stage::Decided.code(), "Beslutad bedömning"),
+                ]),
+            )
+            .required()
+            .value("proposed"),
+            Field::new(
+                "level",
+                "Nivå",
+                options(scale.levels.iter().map(|l| (l.clone(), l.clone()))),
+            )
+            .required(),
+            Field::new("motivation", "Motivering", FieldKind::Textarea(6))
+                .hint("Krävs när en beslutad nivå skiljer sig från systemets förslag."),
             Field::new("author", "Bedömd av", FieldKind::Text).required(),
-            Field::new("date", "Datum", FieldKind::Date).hint("ÅÅÅÅ-MM-DD. Beslutsdatum för en beslutad bedömning."),
+            Field::new("date", "Datum", FieldKind::Date)
+                .hint("ÅÅÅÅ-MM-DD. Beslutsdatum för en beslutad bedömning."),
         ],
     }
 }
 
 async fn current(state: &AppState, subject: &Subject, period: Period) -> Result<AssessmentView> {
     Ok(match subject.goal_id {
-        Some(goal) => view::goal(&state.store, goal, Some(period)).await?.assessment,
-        None => view::board(&state.store, subject.org_id, Some(period)).await?.overall,
+        Some(goal) => {
+            view::goal(&state.store, goal, Some(period))
+                .await?
+                .assessment
+        }
+        None => {
+            view::board(&state.store, subject.org_id, Some(period))
+                .await?
+                .overall
+        }
     })
 }
 
@@ -108,32 +149,61 @@ async fn save(state: AppState, subject: Subject, input: Input) -> Result<Respons
             e.add("motivation", messages::MOTIVATION_REQUIRED);
         }
     }
-    let (Some(period), Some(stage), Some(level), Some(author), Some(date), true) = (period, stage, level, author, date, e.is_empty()) else {
-        return e.apply(page(&subject, &scale, &now, shown_period).fill(&input)).render_page();
+    let (Some(period), Some(stage), Some(level), Some(author), Some(date), true) =
+        (period, stage, level, author, date, e.is_empty())
+    else {
+        return e
+            .apply(page(&subject, &scale, &now, shown_period).fill(&input))
+            .render_page();
     };
     let mut w = state.store.writer(ACTOR).await?;
-    w.set_assessment(&AssessmentInput { org_id: subject.org_id, goal_id: subject.goal_id, period, stage, level, motivation, author, date })
-        .await?;
+    w.set_assessment(&AssessmentInput {
+        org_id: subject.org_id,
+        goal_id: subject.goal_id,
+        period,
+        stage,
+        level,
+        motivation,
+        author,
+        date,
+    })
+    .await?;
     w.commit().await?;
     Ok(saved(format!("{}?period={period}", subject.back)))
 }
 
-pub async fn goal_form(State(state): State<AppState>, Path(id): Path<Id>, Query(q): Query<PeriodQuery>) -> Result<Response> {
+pub async fn goal_form(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Response> {
     let subject = goal_subject(&state, id).await?;
     show(state, subject, q).await
 }
 
-pub async fn save_goal(State(state): State<AppState>, Path(id): Path<Id>, Form(input): Form<Input>) -> Result<Response> {
+pub async fn save_goal(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    Form(input): Form<Input>,
+) -> Result<Response> {
     let subject = goal_subject(&state, id).await?;
     save(state, subject, input).await
 }
 
-pub async fn org_form(State(state): State<AppState>, Path(id): Path<Id>, Query(q): Query<PeriodQuery>) -> Result<Response> {
+pub async fn org_form(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Response> {
     let subject = org_subject(&state, id).await?;
     show(state, subject, q).await
 }
 
-pub async fn save_org(State(state): State<AppState>, Path(id): Path<Id>, Form(input): Form<Input>) -> Result<Response> {
+pub async fn save_org(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    Form(input): Form<Input>,
+) -> Result<Response> {
     let subject = org_subject(&state, id).await?;
     save(state, subject, input).await
 }

@@ -14,14 +14,24 @@ use crate::AppState;
 async fn earlier_options(state: &AppState, goal: &Goal, exclude: Option<Id>) -> Result<FieldKind> {
     let all = state.store.commitments(Scope::Org(goal.org_id)).await?;
     let mut items = vec![(String::new(), "Inget (nytt åtagande)".to_string())];
-    items.extend(all.iter().filter(|c| Some(c.id) != exclude).map(|c| (c.id.to_string(), format!("{} ({})", c.title, c.year))));
+    items.extend(
+        all.iter()
+            .filter(|c| Some(c.id) != exclude)
+            .map(|c| (c.id.to_string(), format!("{} ({})", c.title, c.year))),
+    );
     Ok(FieldKind::Select(items))
 }
 
 fn page(goal: &Goal, commitment: Option<&Commitment>, earlier: FieldKind) -> FormPage {
     let (title, action) = match commitment {
-        Some(c) => (format!("Ändra åtagandet {}", c.title), format!("/commitments/{}/edit", c.id)),
-        None => (format!("Nytt utvecklingsåtagande för {}", goal.title), format!("/goals/{}/commitments/new", goal.id)),
+        Some(c) => (
+            format!("Ändra åtagandet {}", c.title),
+            format!("/commitments/{}/edit", c.id),
+        ),
+        None => (
+            format!("Nytt utvecklingsåtagande för {}", goal.title),
+            format!("/goals/{}/commitments/new", goal.id),
+        ),
     };
     FormPage {
         title,
@@ -33,8 +43,11 @@ fn page(goal: &Goal, commitment: Option<&Commitment>, earlier: FieldKind) -> For
         fields: vec![
             Field::new("title", "Rubrik", FieldKind::Text).required(),
             Field::new("description", "Vad ska göras", FieldKind::Textarea(5)),
-            Field::new("year", "År", FieldKind::Integer).required().hint("Det år åtagandet gäller."),
-            Field::new("carried_over_from", "Överfört från", earlier).hint("Välj åtagandet från ett tidigare år som detta fortsätter."),
+            Field::new("year", "År", FieldKind::Integer)
+                .required()
+                .hint("Det år åtagandet gäller."),
+            Field::new("carried_over_from", "Överfört från", earlier)
+                .hint("Välj åtagandet från ett tidigare år som detta fortsätter."),
         ],
     }
 }
@@ -44,12 +57,18 @@ fn parse(input: &Input, goal_id: Id) -> Result<CommitmentInput, Errors> {
     let title = e.text(input, "title", NAME_MAX);
     let description = e.optional_text(input, "description", TEXT_MAX);
     let year = e.integer(input, "year", 1900, 2200);
-    let raw = input.get("carried_over_from").map(|s| s.trim()).unwrap_or("");
+    let raw = input
+        .get("carried_over_from")
+        .map(|s| s.trim())
+        .unwrap_or("");
     let carried = if raw.is_empty() {
         Some(None)
     } else {
         raw.parse::<Id>().ok().map(Some).or_else(|| {
-            e.add("carried_over_from", uppsikt_domain::messages::unknown_choice(raw));
+            e.add(
+                "carried_over_from",
+                uppsikt_domain::messages::unknown_choice(raw),
+            );
             None
         })
     };
@@ -72,56 +91,115 @@ pub async fn new_form(State(state): State<AppState>, Path(goal_id): Path<Id>) ->
     page(&goal, None, earlier_options(&state, &goal, None).await?).render_page()
 }
 
-pub async fn create(State(state): State<AppState>, Path(goal_id): Path<Id>, Form(input): Form<Input>) -> Result<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    Path(goal_id): Path<Id>,
+    Form(input): Form<Input>,
+) -> Result<Response> {
     let goal = state.store.goal(goal_id).await?;
     let parsed = match parse(&input, goal_id) {
         Ok(p) => p,
-        Err(e) => return e.apply(page(&goal, None, earlier_options(&state, &goal, None).await?).fill(&input)).render_page(),
+        Err(e) => {
+            return e
+                .apply(page(&goal, None, earlier_options(&state, &goal, None).await?).fill(&input))
+                .render_page()
+        }
     };
     let mut w = state.store.writer(ACTOR).await?;
     let id = w.create_commitment(&parsed).await?;
-    w.add_commitment_status(id, &format!("{:04}-01-01", parsed.year), CommitmentStatus::InProgress, "").await?;
+    w.add_commitment_status(
+        id,
+        &format!("{:04}-01-01", parsed.year),
+        CommitmentStatus::InProgress,
+        "",
+    )
+    .await?;
     w.commit().await?;
-    Ok(saved(format!("/goals/{goal_id}?period={}#commitment-{id}", parsed.year)))
+    Ok(saved(format!(
+        "/goals/{goal_id}?period={}#commitment-{id}",
+        parsed.year
+    )))
 }
 
 pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
     let c = state.store.commitment(id).await?;
     let goal = state.store.goal(c.goal_id).await?;
-    let mut p = page(&goal, Some(&c), earlier_options(&state, &goal, Some(id)).await?);
-    let values = [c.title.clone(), c.description.clone(), c.year.to_string(), c.carried_over_from.map(|x| x.to_string()).unwrap_or_default()];
+    let mut p = page(
+        &goal,
+        Some(&c),
+        earlier_options(&state, &goal, Some(id)).await?,
+    );
+    let values = [
+        c.title.clone(),
+        c.description.clone(),
+        c.year.to_string(),
+        c.carried_over_from
+            .map(|x| x.to_string())
+            .unwrap_or_default(),
+    ];
     for (f, v) in p.fields.iter_mut().zip(values) {
         f.value = v;
     }
     p.render_page()
 }
 
-pub async fn update(State(state): State<AppState>, Path(id): Path<Id>, Form(input): Form<Input>) -> Result<Response> {
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    Form(input): Form<Input>,
+) -> Result<Response> {
     let c = state.store.commitment(id).await?;
     let goal = state.store.goal(c.goal_id).await?;
     let mut parsed = match parse(&input, goal.id) {
         Ok(p) => p,
-        Err(e) => return e.apply(page(&goal, Some(&c), earlier_options(&state, &goal, Some(id)).await?).fill(&input)).render_page(),
+        Err(e) => {
+            return e
+                .apply(
+                    page(
+                        &goal,
+                        Some(&c),
+                        earlier_options(&state, &goal, Some(id)).await?,
+                    )
+                    .fill(&input),
+                )
+                .render_page()
+        }
     };
     parsed.key = c.key.clone();
     parsed.position = c.position;
     let mut w = state.store.writer(ACTOR).await?;
     w.update_commitment(id, &parsed).await?;
     w.commit().await?;
-    Ok(saved(format!("/goals/{}?period={}#commitment-{id}", goal.id, parsed.year)))
+    Ok(saved(format!(
+        "/goals/{}?period={}#commitment-{id}",
+        goal.id, parsed.year
+    )))
 }
 
 fn status_page(c: &Commitment) -> FormPage {
     FormPage {
         title: format!("Ny status för {}", c.title),
-        intro: Some("Statusen läggs till i åtagandets historik; tidigare statusar finns kvar.".into()),
+        intro: Some(
+            "Statusen läggs till i åtagandets historik; tidigare statusar finns kvar.".into(),
+        ),
         action: format!("/commitments/{}/status", c.id),
         cancel: format!("/goals/{}", c.goal_id),
         submit: "Spara statusen".into(),
         crumbs: vec![(format!("/goals/{}", c.goal_id), c.title.clone())],
         fields: vec![
-            Field::new("status", "Status", options(CommitmentStatus::ALL.iter().map(|s| (s.code(), s.label_sv())))).required(),
-            Field::new("date", "Datum", FieldKind::Date).required().hint("ÅÅÅÅ-MM-DD, t.ex. 2019-12-31."),
+            Field::new(
+                "status",
+                "Status",
+                options(
+                    CommitmentStatus::ALL
+                        .iter()
+                        .map(|s| (s.code(), s.label_sv())),
+                ),
+            )
+            .required(),
+            Field::new("date", "Datum", FieldKind::Date)
+                .required()
+                .hint("ÅÅÅÅ-MM-DD, t.ex. 2019-12-31."),
             Field::new("comment", "Kommentar", FieldKind::Textarea(5)),
         ],
     }
@@ -137,7 +215,11 @@ pub async fn status_form(State(state): State<AppState>, Path(id): Path<Id>) -> R
     p.render_page()
 }
 
-pub async fn add_status(State(state): State<AppState>, Path(id): Path<Id>, Form(input): Form<Input>) -> Result<Response> {
+pub async fn add_status(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    Form(input): Form<Input>,
+) -> Result<Response> {
     let c = state.store.commitment(id).await?;
     let mut e = Errors::default();
     let status = e.choice(&input, "status", CommitmentStatus::parse);
@@ -149,5 +231,8 @@ pub async fn add_status(State(state): State<AppState>, Path(id): Path<Id>, Form(
     let mut w = state.store.writer(ACTOR).await?;
     w.add_commitment_status(id, &date, status, &comment).await?;
     w.commit().await?;
-    Ok(saved(format!("/goals/{}?period={}#commitment-{id}", c.goal_id, c.year)))
+    Ok(saved(format!(
+        "/goals/{}?period={}#commitment-{id}",
+        c.goal_id, c.year
+    )))
 }

@@ -14,24 +14,44 @@ async fn parent_options(state: &AppState, exclude: Option<Id>) -> Result<FieldKi
     let goals = state.store.goals().await?;
     let units = state.store.org_units().await?;
     let excluded: Vec<Id> = match exclude {
-        Some(id) => state.store.goal_tree(id).await?.iter().map(|g| g.id).collect(),
+        Some(id) => state
+            .store
+            .goal_tree(id)
+            .await?
+            .iter()
+            .map(|g| g.id)
+            .collect(),
         None => Vec::new(),
     };
-    let unit = |id: Id| units.iter().find(|u| u.id == id).map(|u| u.short_name.clone()).unwrap_or_default();
-    let mut items = vec![(String::new(), "Inget överordnat mål".to_string())];
-    items.extend(
-        goals
+    let unit = |id: Id| {
+        units
             .iter()
-            .filter(|g| !excluded.contains(&g.id))
-            .map(|g| (g.id.to_string(), format!("{} ({})", g.title, unit(g.org_id)))),
-    );
+            .find(|u| u.id == id)
+            .map(|u| u.short_name.clone())
+            .unwrap_or_default()
+    };
+    let mut items = vec![(String::new(), "Inget överordnat mål".to_string())];
+    items.extend(goals.iter().filter(|g| !excluded.contains(&g.id)).map(|g| {
+        (
+            g.id.to_string(),
+            format!("{} ({})", g.title, unit(g.org_id)),
+        )
+    }));
     Ok(FieldKind::Select(items))
 }
 
 fn page(org: &OrgUnit, goal: Option<&Goal>, parents: FieldKind) -> FormPage {
     let (title, action, cancel) = match goal {
-        Some(g) => (format!("Redigera målet {}", g.title), format!("/goals/{}/edit", g.id), format!("/goals/{}", g.id)),
-        None => (format!("Nytt mål för {}", org.name), format!("/org/{}/goals/new", org.id), format!("/org/{}", org.id)),
+        Some(g) => (
+            format!("Redigera målet {}", g.title),
+            format!("/goals/{}/edit", g.id),
+            format!("/goals/{}", g.id),
+        ),
+        None => (
+            format!("Nytt mål för {}", org.name),
+            format!("/org/{}/goals/new", org.id),
+            format!("/org/{}", org.id),
+        ),
     };
     let mut crumbs = vec![(format!("/org/{}", org.id), org.name.clone())];
     if let Some(g) = goal {
@@ -47,12 +67,22 @@ fn page(org: &OrgUnit, goal: Option<&Goal>, parents: FieldKind) -> FormPage {
         fields: vec![
             Field::new("title", "Rubrik", FieldKind::Text).required(),
             Field::new("description", "Beskrivning", FieldKind::Textarea(4)),
-            Field::new("parent", "Överordnat mål", parents).hint("Det mål i kommunfullmäktiges eller nämndens målkedja som målet bidrar till."),
-            Field::new("kind", "Typ av mål", options(GoalKind::ALL.iter().map(|k| (k.code(), k.label_sv())))).required(),
-            Field::new("priorities", "Särskilt prioriterat", FieldKind::Textarea(5)).hint("En prioritering per rad."),
-            Field::new("analysis_period", "Analysens period", FieldKind::Text).hint("T.ex. 2019 eller 2019T2. Lämna tomt om du inte skriver någon analys."),
+            Field::new("parent", "Överordnat mål", parents).hint(
+                "Det mål i kommunfullmäktiges eller nämndens målkedja som målet bidrar till.",
+            ),
+            Field::new(
+                "kind",
+                "Typ av mål",
+                options(GoalKind::ALL.iter().map(|k| (k.code(), k.label_sv()))),
+            )
+            .required(),
+            Field::new("priorities", "Särskilt prioriterat", FieldKind::Textarea(5))
+                .hint("En prioritering per rad."),
+            Field::new("analysis_period", "Analysens period", FieldKind::Text)
+                .hint("T.ex. 2019 eller 2019T2. Lämna tomt om du inte skriver någon analys."),
             Field::new("analysis", "Analys", FieldKind::Textarea(8)),
-            Field::new("position", "Ordning", FieldKind::Integer).hint("Valfritt. Lägre tal visas först."),
+            Field::new("position", "Ordning", FieldKind::Integer)
+                .hint("Valfritt. Lägre tal visas först."),
         ],
     }
 }
@@ -72,34 +102,57 @@ fn parse(input: &Input, org_id: Id) -> Result<Parsed, Errors> {
         Some(None)
     } else {
         parent_raw.parse::<Id>().ok().map(Some).or_else(|| {
-            e.add("parent", uppsikt_domain::messages::unknown_choice(parent_raw));
+            e.add(
+                "parent",
+                uppsikt_domain::messages::unknown_choice(parent_raw),
+            );
             None
         })
     };
     let kind = e.choice(input, "kind", GoalKind::parse);
     let priorities_raw = e.optional_text(input, "priorities", TEXT_MAX);
-    let priorities: Vec<String> =
-        priorities_raw.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
+    let priorities: Vec<String> = priorities_raw
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
     if priorities.iter().any(|p| p.chars().count() > 1000) {
         e.add("priorities", uppsikt_domain::messages::too_long(1000));
     }
     let analysis_text = e.optional_text(input, "analysis", TEXT_MAX);
-    let has_period = input.get("analysis_period").is_some_and(|p| !p.trim().is_empty());
+    let has_period = input
+        .get("analysis_period")
+        .is_some_and(|p| !p.trim().is_empty());
     let analysis = if has_period {
-        e.period(input, "analysis_period").map(|p| Some((p, analysis_text)))
+        e.period(input, "analysis_period")
+            .map(|p| Some((p, analysis_text)))
     } else if !analysis_text.is_empty() {
-        e.add("analysis_period", "Ange vilken period analysen gäller, t.ex. 2019.");
+        e.add(
+            "analysis_period",
+            "Ange vilken period analysen gäller, t.ex. 2019.",
+        );
         None
     } else {
         Some(None)
     };
     let position = e.optional_integer(input, "position", -1_000_000, 1_000_000);
     match (title, parent_id, kind, analysis, position, e.is_empty()) {
-        (Some(title), Some(parent_id), Some(kind), Some(analysis), Some(position), true) => Ok(Parsed {
-            input: GoalInput { key: String::new(), org_id, parent_id, title, description, kind, position: position.unwrap_or(0) },
-            priorities,
-            analysis,
-        }),
+        (Some(title), Some(parent_id), Some(kind), Some(analysis), Some(position), true) => {
+            Ok(Parsed {
+                input: GoalInput {
+                    key: String::new(),
+                    org_id,
+                    parent_id,
+                    title,
+                    description,
+                    kind,
+                    position: position.unwrap_or(0),
+                },
+                priorities,
+                analysis,
+            })
+        }
         _ => Err(e),
     }
 }
@@ -107,16 +160,31 @@ fn parse(input: &Input, org_id: Id) -> Result<Parsed, Errors> {
 pub async fn new_form(State(state): State<AppState>, Path(org_id): Path<Id>) -> Result<Response> {
     let org = state.store.org_unit(org_id).await?;
     let mut p = page(&org, None, parent_options(&state, None).await?);
-    let kind = if org.kind.is_governing() && org.parent_id.is_some() && org.kind != uppsikt_domain::model::OrgKind::Fullmaktige { "board" } else { "overall" };
+    let kind = if org.kind.is_governing()
+        && org.parent_id.is_some()
+        && org.kind != uppsikt_domain::model::OrgKind::Fullmaktige
+    {
+        "board"
+    } else {
+        "overall"
+    };
     p.fields[3].value = kind.into();
     p.render_page()
 }
 
-pub async fn create(State(state): State<AppState>, Path(org_id): Path<Id>, Form(input): Form<Input>) -> Result<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    Path(org_id): Path<Id>,
+    Form(input): Form<Input>,
+) -> Result<Response> {
     let org = state.store.org_unit(org_id).await?;
     let parsed = match parse(&input, org_id) {
         Ok(p) => p,
-        Err(e) => return e.apply(page(&org, None, parent_options(&state, None).await?).fill(&input)).render_page(),
+        Err(e) => {
+            return e
+                .apply(page(&org, None, parent_options(&state, None).await?).fill(&input))
+                .render_page()
+        }
     };
     if let Some(parent) = parsed.input.parent_id {
         state.store.goal(parent).await?;
@@ -153,18 +221,39 @@ pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Res
     p.render_page()
 }
 
-pub async fn update(State(state): State<AppState>, Path(id): Path<Id>, Form(input): Form<Input>) -> Result<Response> {
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    Form(input): Form<Input>,
+) -> Result<Response> {
     let goal = state.store.goal(id).await?;
     let org = state.store.org_unit(goal.org_id).await?;
     let mut parsed = match parse(&input, goal.org_id) {
         Ok(p) => p,
-        Err(e) => return e.apply(page(&org, Some(&goal), parent_options(&state, Some(id)).await?).fill(&input)).render_page(),
+        Err(e) => {
+            return e
+                .apply(
+                    page(&org, Some(&goal), parent_options(&state, Some(id)).await?).fill(&input),
+                )
+                .render_page()
+        }
     };
-    let subtree: Vec<Id> = state.store.goal_tree(id).await?.iter().map(|g| g.id).collect();
+    let subtree: Vec<Id> = state
+        .store
+        .goal_tree(id)
+        .await?
+        .iter()
+        .map(|g| g.id)
+        .collect();
     if parsed.input.parent_id.is_some_and(|p| subtree.contains(&p)) {
         let mut e = Errors::default();
-        e.add("parent", "Ett mål kan inte ligga under sig självt eller ett av sina egna delmål.");
-        return e.apply(page(&org, Some(&goal), parent_options(&state, Some(id)).await?).fill(&input)).render_page();
+        e.add(
+            "parent",
+            "Ett mål kan inte ligga under sig självt eller ett av sina egna delmål.",
+        );
+        return e
+            .apply(page(&org, Some(&goal), parent_options(&state, Some(id)).await?).fill(&input))
+            .render_page();
     }
     parsed.input.key = goal.key.clone();
     let mut w = state.store.writer(ACTOR).await?;

@@ -11,13 +11,26 @@ use super::{options, saved, Errors, Field, FieldKind, FormPage, Input, ACTOR, NA
 use crate::error::Result;
 use crate::AppState;
 
-const FREQUENCIES: [(&str, &str); 5] =
-    [("year", "År"), ("biennial", "Vartannat år"), ("tertial", "Tertial"), ("month", "Månad"), ("week", "Vecka")];
+const FREQUENCIES: [(&str, &str); 5] = [
+    ("year", "År"),
+    ("biennial", "Vartannat år"),
+    ("tertial", "Tertial"),
+    ("month", "Månad"),
+    ("week", "Vecka"),
+];
 
 fn page(goal: &Goal, indicator: Option<&Indicator>) -> FormPage {
     let (title, action, cancel) = match indicator {
-        Some(i) => (format!("Redigera måttet {}", i.name), format!("/indicators/{}/edit", i.id), format!("/indicators/{}", i.id)),
-        None => (format!("Nytt mått för {}", goal.title), format!("/goals/{}/indicators/new", goal.id), format!("/goals/{}", goal.id)),
+        Some(i) => (
+            format!("Redigera måttet {}", i.name),
+            format!("/indicators/{}/edit", i.id),
+            format!("/indicators/{}", i.id),
+        ),
+        None => (
+            format!("Nytt mått för {}", goal.title),
+            format!("/goals/{}/indicators/new", goal.id),
+            format!("/goals/{}", goal.id),
+        ),
     };
     FormPage {
         title,
@@ -28,12 +41,25 @@ fn page(goal: &Goal, indicator: Option<&Indicator>) -> FormPage {
         crumbs: vec![(format!("/goals/{}", goal.id), goal.title.clone())],
         fields: vec![
             Field::new("name", "Namn", FieldKind::Text).required(),
-            Field::new("unit", "Enhet", FieldKind::Text).required().hint("T.ex. %, index, antal, mnkr, dagar."),
-            Field::new("direction", "Riktning", options(Direction::ALL.iter().map(|d| (d.code(), d.label_sv())))).required(),
-            Field::new("source", "Källa", FieldKind::Text).hint("T.ex. SCB:s medborgarundersökning, Kolada eller egen mätning."),
+            Field::new("unit", "Enhet", FieldKind::Text)
+                .required()
+                .hint("T.ex. %, index, antal, mnkr, dagar."),
+            Field::new(
+                "direction",
+                "Riktning",
+                options(Direction::ALL.iter().map(|d| (d.code(), d.label_sv()))),
+            )
+            .required(),
+            Field::new("source", "Källa", FieldKind::Text)
+                .hint("T.ex. SCB:s medborgarundersökning, Kolada eller egen mätning."),
             Field::new("kolada_kpi", "Kolada-id", FieldKind::Text).hint("Valfritt, t.ex. U07414."),
-            Field::new("decimals", "Decimaler", FieldKind::Integer).required().hint("Antal decimaler som visas, 0–4.").value("0"),
-            Field::new("frequency", "Mäts", options(FREQUENCIES)).required().value("year"),
+            Field::new("decimals", "Decimaler", FieldKind::Integer)
+                .required()
+                .hint("Antal decimaler som visas, 0–4.")
+                .value("0"),
+            Field::new("frequency", "Mäts", options(FREQUENCIES))
+                .required()
+                .value("year"),
         ],
     }
 }
@@ -46,23 +72,33 @@ fn parse(input: &Input, goal_id: Id) -> Result<IndicatorInput, Errors> {
     let source = e.optional_text(input, "source", NAME_MAX);
     let kolada_kpi = e.optional_text(input, "kolada_kpi", 20);
     if !kolada_kpi.chars().all(|c| c.is_ascii_alphanumeric()) {
-        e.add("kolada_kpi", "Ett Kolada-id består av bokstäver och siffror, t.ex. U07414.");
+        e.add(
+            "kolada_kpi",
+            "Ett Kolada-id består av bokstäver och siffror, t.ex. U07414.",
+        );
     }
     let decimals = e.integer(input, "decimals", 0, 4);
-    let frequency = e.choice(input, "frequency", |s| FREQUENCIES.iter().find(|f| f.0 == s).map(|f| f.0.to_string()));
+    let frequency = e.choice(input, "frequency", |s| {
+        FREQUENCIES
+            .iter()
+            .find(|f| f.0 == s)
+            .map(|f| f.0.to_string())
+    });
     match (name, unit, direction, decimals, frequency, e.is_empty()) {
-        (Some(name), Some(unit), Some(direction), Some(decimals), Some(frequency), true) => Ok(IndicatorInput {
-            key: String::new(),
-            goal_id,
-            name,
-            unit,
-            direction,
-            source,
-            kolada_kpi,
-            decimals: decimals as u8,
-            frequency,
-            position: 0,
-        }),
+        (Some(name), Some(unit), Some(direction), Some(decimals), Some(frequency), true) => {
+            Ok(IndicatorInput {
+                key: String::new(),
+                goal_id,
+                name,
+                unit,
+                direction,
+                source,
+                kolada_kpi,
+                decimals: decimals as u8,
+                frequency,
+                position: 0,
+            })
+        }
         _ => Err(e),
     }
 }
@@ -72,13 +108,21 @@ pub async fn new_form(State(state): State<AppState>, Path(goal_id): Path<Id>) ->
     page(&goal, None).render_page()
 }
 
-pub async fn create(State(state): State<AppState>, Path(goal_id): Path<Id>, Form(input): Form<Input>) -> Result<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    Path(goal_id): Path<Id>,
+    Form(input): Form<Input>,
+) -> Result<Response> {
     let goal = state.store.goal(goal_id).await?;
     let mut parsed = match parse(&input, goal_id) {
         Ok(p) => p,
         Err(e) => return e.apply(page(&goal, None).fill(&input)).render_page(),
     };
-    parsed.position = state.store.indicator_records(uppsikt_store::Scope::GoalTree(goal_id)).await?.len() as i64;
+    parsed.position = state
+        .store
+        .indicator_records(uppsikt_store::Scope::GoalTree(goal_id))
+        .await?
+        .len() as i64;
     let mut w = state.store.writer(ACTOR).await?;
     let id = w.create_indicator(&parsed).await?;
     w.commit().await?;
@@ -105,12 +149,20 @@ pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Res
     p.render_page()
 }
 
-pub async fn update(State(state): State<AppState>, Path(id): Path<Id>, Form(input): Form<Input>) -> Result<Response> {
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    Form(input): Form<Input>,
+) -> Result<Response> {
     let record = state.store.indicator_record(id).await?;
     let goal = state.store.goal(record.indicator.goal_id).await?;
     let mut parsed = match parse(&input, goal.id) {
         Ok(p) => p,
-        Err(e) => return e.apply(page(&goal, Some(&record.indicator)).fill(&input)).render_page(),
+        Err(e) => {
+            return e
+                .apply(page(&goal, Some(&record.indicator)).fill(&input))
+                .render_page()
+        }
     };
     parsed.key = record.indicator.key.clone();
     parsed.position = record.indicator.position;

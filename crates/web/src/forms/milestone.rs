@@ -33,7 +33,11 @@ pub async fn form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<R
     page(&record).render_page()
 }
 
-pub async fn save(State(state): State<AppState>, Path(id): Path<Id>, Form(input): Form<Input>) -> Result<Response> {
+pub async fn save(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    Form(input): Form<Input>,
+) -> Result<Response> {
     let record = state.store.indicator_record(id).await?;
     let mut e = Errors::default();
     let long_term = e.choice(&input, "kind", |s| match s {
@@ -54,7 +58,8 @@ pub async fn save(State(state): State<AppState>, Path(id): Path<Id>, Form(input)
             }
         }
     };
-    let (Some(long_term), Some(year), Some(target), true) = (long_term, year, target, e.is_empty()) else {
+    let (Some(long_term), Some(year), Some(target), true) = (long_term, year, target, e.is_empty())
+    else {
         return e.apply(page(&record).fill(&input)).render_page();
     };
     let mut w = state.store.writer(ACTOR).await?;

@@ -45,7 +45,15 @@ pub struct Field {
 
 impl Field {
     pub fn new(name: &'static str, label: &str, kind: FieldKind) -> Field {
-        Field { name, label: label.into(), value: String::new(), error: None, hint: None, kind, required: false }
+        Field {
+            name,
+            label: label.into(),
+            value: String::new(),
+            error: None,
+            hint: None,
+            kind,
+            required: false,
+        }
     }
 
     pub fn required(mut self) -> Field {
@@ -144,7 +152,11 @@ impl FormPage {
     }
 
     pub fn render_page(self) -> Result<Response> {
-        let status = if self.has_errors() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+        let status = if self.has_errors() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        };
         let html = self.render()?;
         Ok((status, Html(html)).into_response())
     }
@@ -198,17 +210,23 @@ impl Errors {
 
     /// An optional text (trimmed; empty allowed), at most `max` characters.
     pub fn optional_text(&mut self, input: &Input, field: &'static str, max: usize) -> String {
-        self.raw(input, field, max).map(|v| v.trim().to_string()).unwrap_or_default()
+        self.raw(input, field, max)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
     }
 
     pub fn period(&mut self, input: &Input, field: &'static str) -> Option<uppsikt_domain::Period> {
         let raw = input.get(field).map(String::as_str).unwrap_or("");
-        uppsikt_domain::Period::parse(raw).map_err(|e| self.add(field, messages::period(&e))).ok()
+        uppsikt_domain::Period::parse(raw)
+            .map_err(|e| self.add(field, messages::period(&e)))
+            .ok()
     }
 
     pub fn decimal(&mut self, input: &Input, field: &'static str) -> Option<f64> {
         let raw = input.get(field).map(String::as_str).unwrap_or("");
-        uppsikt_domain::parse_decimal(raw).map_err(|e| self.add(field, messages::number(&e))).ok()
+        uppsikt_domain::parse_decimal(raw)
+            .map_err(|e| self.add(field, messages::number(&e)))
+            .ok()
     }
 
     /// An optional decimal: empty gives `Some(None)`, invalid gives `None`.
@@ -219,7 +237,13 @@ impl Errors {
         }
     }
 
-    pub fn integer(&mut self, input: &Input, field: &'static str, min: i64, max: i64) -> Option<i64> {
+    pub fn integer(
+        &mut self,
+        input: &Input,
+        field: &'static str,
+        min: i64,
+        max: i64,
+    ) -> Option<i64> {
         let raw = input.get(field).map(|s| s.trim()).unwrap_or("");
         if raw.is_empty() {
             self.add(field, messages::REQUIRED);
@@ -234,7 +258,13 @@ impl Errors {
         }
     }
 
-    pub fn optional_integer(&mut self, input: &Input, field: &'static str, min: i64, max: i64) -> Option<Option<i64>> {
+    pub fn optional_integer(
+        &mut self,
+        input: &Input,
+        field: &'static str,
+        min: i64,
+        max: i64,
+    ) -> Option<Option<i64>> {
         match input.get(field).map(|s| s.trim()).filter(|s| !s.is_empty()) {
             None => Some(None),
             Some(_) => self.integer(input, field, min, max).map(Some),
@@ -243,7 +273,9 @@ impl Errors {
 
     pub fn date(&mut self, input: &Input, field: &'static str) -> Option<String> {
         let raw = input.get(field).map(String::as_str).unwrap_or("");
-        uppsikt_domain::date::parse_iso_date(raw).map_err(|_| self.add(field, messages::not_a_date(raw.trim()))).ok()
+        uppsikt_domain::date::parse_iso_date(raw)
+            .map_err(|_| self.add(field, messages::not_a_date(raw.trim())))
+            .ok()
     }
 
     pub fn optional_date(&mut self, input: &Input, field: &'static str) -> Option<String> {
@@ -254,7 +286,12 @@ impl Errors {
     }
 
     /// One of the allowed option values.
-    pub fn choice<T>(&mut self, input: &Input, field: &'static str, parse: impl Fn(&str) -> Option<T>) -> Option<T> {
+    pub fn choice<T>(
+        &mut self,
+        input: &Input,
+        field: &'static str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
         let raw = input.get(field).map(|s| s.trim()).unwrap_or("");
         if raw.is_empty() {
             self.add(field, messages::REQUIRED);
@@ -279,7 +316,12 @@ where
     V: ToString,
     L: ToString,
 {
-    FieldKind::Select(items.into_iter().map(|(v, l)| (v.to_string(), l.to_string())).collect())
+    FieldKind::Select(
+        items
+            .into_iter()
+            .map(|(v, l)| (v.to_string(), l.to_string()))
+            .collect(),
+    )
 }
 
 pub const NAME_MAX: usize = 200;

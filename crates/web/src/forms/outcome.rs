@@ -11,7 +11,10 @@ use crate::error::Result;
 use crate::AppState;
 
 async fn breakdown_options(state: &AppState) -> Result<FieldKind> {
-    let mut items: Vec<(String, String)> = Breakdown::FIXED.iter().map(|b| (b.code(), b.label_sv())).collect();
+    let mut items: Vec<(String, String)> = Breakdown::FIXED
+        .iter()
+        .map(|b| (b.code(), b.label_sv()))
+        .collect();
     for (area, _) in state.store.areas().await? {
         items.push((format!("area:{area}"), format!("Område: {area}")));
     }
@@ -55,7 +58,13 @@ fn parse(input: &Input, unit: &str) -> Result<Outcome, Errors> {
     let sample_size = e.optional_integer(input, "sample_size", 0, 100_000_000);
     match (period, breakdown, value, margin, sample_size, e.is_empty()) {
         (Some(period), Some(breakdown), Some(value), Some(margin), Some(sample_size), true) => {
-            Ok(Outcome { period, breakdown, value, margin, sample_size })
+            Ok(Outcome {
+                period,
+                breakdown,
+                value,
+                margin,
+                sample_size,
+            })
         }
         _ => Err(e),
     }
@@ -66,11 +75,19 @@ pub async fn form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<R
     page(&record, breakdown_options(&state).await?).render_page()
 }
 
-pub async fn save(State(state): State<AppState>, Path(id): Path<Id>, Form(input): Form<Input>) -> Result<Response> {
+pub async fn save(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    Form(input): Form<Input>,
+) -> Result<Response> {
     let record = state.store.indicator_record(id).await?;
     let outcome = match parse(&input, &record.indicator.unit) {
         Ok(o) => o,
-        Err(e) => return e.apply(page(&record, breakdown_options(&state).await?).fill(&input)).render_page(),
+        Err(e) => {
+            return e
+                .apply(page(&record, breakdown_options(&state).await?).fill(&input))
+                .render_page()
+        }
     };
     let mut w = state.store.writer(ACTOR).await?;
     if let Some(area) = outcome.breakdown.area() {

@@ -1,0 +1,249 @@
+//! The validated content of data files: every value already a domain type, every row
+//! with its origin so that later checks (references, the database) can point at it.
+
+use std::fmt;
+
+use serde::Serialize;
+use uppsikt_domain::model::{Comparison, GapJudgement, GoalKind, OrgKind, OutcomeComment, Stage};
+use uppsikt_domain::{CommitmentStatus, Direction, Outcome, Period, Target};
+
+use crate::report::Origin;
+
+/// Longest key (`[a-z0-9-]+`).
+pub const KEY_MAX: usize = 80;
+/// Longest name, title, unit, source, group or author.
+pub const NAME_MAX: usize = 200;
+/// Longest free text (descriptions, analyses, motivations, comments).
+pub const TEXT_MAX: usize = 20_000;
+
+/// A key as authors write them: lower-case ASCII letters, digits and `-`, at most 80.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Key(String);
+
+impl Key {
+    pub fn parse(input: &str) -> Option<Key> {
+        let s = input.trim();
+        let valid = !s.is_empty()
+            && s.len() <= KEY_MAX
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        valid.then(|| Key(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How often an indicator is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Frequency {
+    Year,
+    Tertial,
+    Month,
+    Week,
+    Biennial,
+}
+
+impl Frequency {
+    pub const ALL: [Frequency; 5] = [
+        Frequency::Year,
+        Frequency::Tertial,
+        Frequency::Month,
+        Frequency::Week,
+        Frequency::Biennial,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Frequency::Year => "year",
+            Frequency::Tertial => "tertial",
+            Frequency::Month => "month",
+            Frequency::Week => "week",
+            Frequency::Biennial => "biennial",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Frequency> {
+        Frequency::ALL.into_iter().find(|f| f.code() == code.trim())
+    }
+}
+
+/// The police's classification of a district.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum PoliceClass {
+    Vulnerable,
+    Risk,
+    SeverelyVulnerable,
+}
+
+impl PoliceClass {
+    pub const ALL: [PoliceClass; 3] = [
+        PoliceClass::Vulnerable,
+        PoliceClass::Risk,
+        PoliceClass::SeverelyVulnerable,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            PoliceClass::Vulnerable => "utsatt",
+            PoliceClass::Risk => "risk",
+            PoliceClass::SeverelyVulnerable => "sarskilt-utsatt",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<PoliceClass> {
+        PoliceClass::ALL
+            .into_iter()
+            .find(|c| c.code() == code.trim())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrgUnitData {
+    pub origin: Origin,
+    pub key: Key,
+    pub name: String,
+    pub short_name: String,
+    pub kind: OrgKind,
+    pub parent: Option<Key>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VisionData {
+    pub origin: Origin,
+    pub org: Key,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AreaData {
+    pub origin: Origin,
+    pub name: String,
+    pub police_class: Option<PoliceClass>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GoalData {
+    pub origin: Origin,
+    pub key: Key,
+    pub org: Key,
+    pub parent: Option<Key>,
+    pub title: String,
+    pub description: String,
+    pub kind: GoalKind,
+    pub priorities: Vec<String>,
+    /// `None`: file order.
+    pub position: Option<i64>,
+    pub analyses: Vec<(Period, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorData {
+    pub origin: Origin,
+    pub key: Key,
+    pub goal: Key,
+    pub name: String,
+    pub unit: String,
+    pub direction: Direction,
+    pub source: String,
+    pub kolada_kpi: String,
+    pub decimals: u8,
+    pub frequency: Frequency,
+    /// `None`: file order.
+    pub position: Option<i64>,
+    pub outcomes: Vec<Outcome>,
+    pub milestones: Vec<(i32, Target)>,
+    pub targets: Vec<(i32, Target)>,
+    pub comparisons: Vec<Comparison>,
+    pub gaps: Vec<GapJudgement>,
+    pub comments: Vec<OutcomeComment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatusData {
+    /// ISO `YYYY-MM-DD`.
+    pub date: String,
+    pub status: CommitmentStatus,
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommitmentData {
+    pub origin: Origin,
+    pub key: Key,
+    pub goal: Key,
+    pub title: String,
+    pub description: String,
+    pub year: i32,
+    pub carried_over_from: Option<Key>,
+    pub statuses: Vec<StatusData>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AssessmentData {
+    pub origin: Origin,
+    pub org: Key,
+    pub goal: Option<Key>,
+    pub period: Period,
+    /// As written; matched against the active scale when loading.
+    pub level: String,
+    pub stage: Stage,
+    pub motivation: String,
+    pub author: String,
+    /// ISO `YYYY-MM-DD` or empty.
+    pub date: String,
+}
+
+/// Everything in one or more data files, merged in file order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DataSet {
+    pub org_units: Vec<OrgUnitData>,
+    pub visions: Vec<VisionData>,
+    pub areas: Vec<AreaData>,
+    pub goals: Vec<GoalData>,
+    pub indicators: Vec<IndicatorData>,
+    pub commitments: Vec<CommitmentData>,
+    pub assessments: Vec<AssessmentData>,
+}
+
+impl DataSet {
+    /// Appends another file's content (file order is kept).
+    pub fn append(&mut self, other: DataSet) {
+        self.org_units.extend(other.org_units);
+        self.visions.extend(other.visions);
+        self.areas.extend(other.areas);
+        self.goals.extend(other.goals);
+        self.indicators.extend(other.indicators);
+        self.commitments.extend(other.commitments);
+        self.assessments.extend(other.assessments);
+    }
+
+    pub fn outcome_count(&self) -> usize {
+        self.indicators.iter().map(|i| i.outcomes.len()).sum()
+    }
+
+    pub fn milestone_count(&self) -> usize {
+        self.indicators.iter().map(|i| i.milestones.len()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_lower_case_ascii_slugs_of_at_most_80_characters() {
+        assert_eq!(Key::parse(" ks-2019 ").unwrap().as_str(), "ks-2019");
+        assert!(Key::parse(&"a".repeat(80)).is_some());
+        for bad in ["", "KS", "ökad", "a b", "a_b", "a.b", &"a".repeat(81)] {
+            assert!(Key::parse(bad).is_none(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,356 @@
+//! Writing a validated [`DataSet`] in one transaction: references resolved first, then
+//! org units, vision, areas, goals, indicators, commitments and assessments, in that order.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::Serialize;
+use uppsikt_domain::messages::{self, Referent};
+use uppsikt_domain::model::Id;
+use uppsikt_domain::AssessmentScale;
+use uppsikt_store::{
+    AssessmentInput, CommitmentInput, GoalInput, IndicatorInput, OrgUnitInput, Store, StoreError,
+    Writer,
+};
+
+use crate::data::*;
+use crate::report::{ImportReport, Origin};
+use crate::resolve::{self, parents_first, Existing};
+
+/// How many objects of each kind the files held (and were written).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub org_units: usize,
+    pub goals: usize,
+    pub indicators: usize,
+    pub outcomes: usize,
+    pub milestones: usize,
+    pub commitments: usize,
+    pub assessments: usize,
+}
+
+impl Summary {
+    pub fn of(data: &DataSet) -> Summary {
+        Summary {
+            org_units: data.org_units.len(),
+            goals: data.goals.len(),
+            indicators: data.indicators.len(),
+            outcomes: data.outcome_count(),
+            milestones: data.milestone_count(),
+            commitments: data.commitments.len(),
+            assessments: data.assessments.len(),
+        }
+    }
+}
+
+/// A database error while writing the row at `origin`.
+fn db_error(origin: &Origin, e: &StoreError) -> ImportReport {
+    ImportReport::single(origin, messages::import_database(&e.to_string()))
+}
+
+/// Attaches the row being written to a store error.
+trait At<T> {
+    fn at(self, origin: &Origin) -> Result<T, ImportReport>;
+}
+
+impl<T> At<T> for Result<T, StoreError> {
+    fn at(self, origin: &Origin) -> Result<T, ImportReport> {
+        self.map_err(|e| db_error(origin, &e))
+    }
+}
+
+/// Writes `data` in one transaction; on any error nothing is written.
+///
+/// References and assessment levels are checked first, against the files and what the
+/// database holds; then everything is written through one [`Writer`]. A database error
+/// halfway rolls the whole transaction back and names the row being written.
+pub async fn load(store: &Store, data: &DataSet, actor: &str) -> Result<Summary, ImportReport> {
+    let whole = Origin::new("", "");
+    let (scale, _rules) = store.assessment_config().await.at(&whole)?;
+    let existing = Existing::read(store).await.at(&whole)?;
+    let mut errors = resolve::check_references(data, &existing);
+    errors.0.extend(resolve::check_levels(data, &scale).0);
+    errors.into_result(())?;
+    let mut w = store.writer(actor).await.at(&whole)?;
+    let written = write_all(&mut w, data, &scale, &existing).await;
+    match written {
+        Ok(()) => w.commit().await.at(&whole)?,
+        Err(report) => {
+            // Dropping the writer rolls back too; an explicit rollback releases it at once.
+            let _ = w.rollback().await;
+            return Err(report);
+        }
+    }
+    Ok(Summary::of(data))
+}
+
+/// Ids by kind and key: the database's, replaced by the files' objects as they are written
+/// (an upsert keeps the id of an existing key).
+struct Ids(HashMap<Referent, HashMap<String, Id>>);
+
+impl Ids {
+    fn new(existing: &Existing) -> Ids {
+        let ids = |m: &HashMap<String, resolve::Stored>| {
+            m.iter().map(|(k, s)| (k.clone(), s.id)).collect()
+        };
+        let mut map = HashMap::new();
+        map.insert(Referent::OrgUnit, ids(&existing.org_units));
+        map.insert(Referent::Goal, ids(&existing.goals));
+        map.insert(Referent::Commitment, ids(&existing.commitments));
+        Ids(map)
+    }
+
+    fn insert(&mut self, kind: Referent, key: &Key, id: Id) {
+        self.0.entry(kind).or_default().insert(key.to_string(), id);
+    }
+
+    fn find(&self, kind: Referent, key: &Key) -> Option<Id> {
+        self.0.get(&kind).and_then(|m| m.get(key.as_str())).copied()
+    }
+
+    /// Checked before writing; fails only if another writer removed the object meanwhile.
+    fn get(&self, kind: Referent, key: &Key, origin: &Origin) -> Result<Id, ImportReport> {
+        self.find(kind, key).ok_or_else(|| {
+            ImportReport::single(origin, messages::unknown_reference(kind, key.as_str()))
+        })
+    }
+}
+
+async fn write_all(
+    w: &mut Writer,
+    data: &DataSet,
+    scale: &AssessmentScale,
+    existing: &Existing,
+) -> Result<(), ImportReport> {
+    let mut ids = Ids::new(existing);
+    write_org_units(w, data, &mut ids).await?;
+    write_visions(w, data, &ids).await?;
+    write_areas(w, data).await?;
+    write_goals(w, data, &mut ids).await?;
+    write_indicators(w, data, &ids).await?;
+    write_commitments(w, data, &mut ids).await?;
+    write_assessments(w, data, scale, &ids).await
+}
+
+/// File order, 1-based, where no position is given.
+fn position(given: Option<i64>, index: usize) -> i64 {
+    given.unwrap_or(index as i64 + 1)
+}
+
+async fn write_org_units(
+    w: &mut Writer,
+    data: &DataSet,
+    ids: &mut Ids,
+) -> Result<(), ImportReport> {
+    let links: Vec<_> = data
+        .org_units
+        .iter()
+        .map(|u| (&u.key, u.parent.as_ref()))
+        .collect();
+    for i in parents_first(&links) {
+        let u = &data.org_units[i];
+        let parent_id = match &u.parent {
+            Some(p) => Some(ids.get(Referent::OrgUnit, p, &u.origin.field("parent"))?),
+            None => None,
+        };
+        let input = OrgUnitInput {
+            key: u.key.to_string(),
+            name: u.name.clone(),
+            short_name: u.short_name.clone(),
+            kind: u.kind,
+            parent_id,
+            position: position(None, i),
+        };
+        let id = w.upsert_org_unit(&input).await.at(&u.origin)?;
+        ids.insert(Referent::OrgUnit, &u.key, id);
+    }
+    Ok(())
+}
+
+async fn write_visions(w: &mut Writer, data: &DataSet, ids: &Ids) -> Result<(), ImportReport> {
+    for v in &data.visions {
+        let org = ids.get(Referent::OrgUnit, &v.org, &v.origin.field("org"))?;
+        w.set_vision(org, &v.text).await.at(&v.origin)?;
+    }
+    Ok(())
+}
+
+/// Listed areas, then those only named in `area:` breakdowns.
+async fn write_areas(w: &mut Writer, data: &DataSet) -> Result<(), ImportReport> {
+    for a in &data.areas {
+        w.upsert_area(&a.name, a.police_class.map(PoliceClass::code))
+            .await
+            .at(&a.origin)?;
+    }
+    let listed: BTreeSet<&str> = data.areas.iter().map(|a| a.name.as_str()).collect();
+    for i in &data.indicators {
+        let named: BTreeSet<&str> = i
+            .outcomes
+            .iter()
+            .filter_map(|o| o.breakdown.area())
+            .collect();
+        for name in named.into_iter().filter(|n| !listed.contains(n)) {
+            w.upsert_area(name, None).await.at(&i.origin)?;
+        }
+    }
+    Ok(())
+}
+
+async fn write_goals(w: &mut Writer, data: &DataSet, ids: &mut Ids) -> Result<(), ImportReport> {
+    let links: Vec<_> = data
+        .goals
+        .iter()
+        .map(|g| (&g.key, g.parent.as_ref()))
+        .collect();
+    for i in parents_first(&links) {
+        let g = &data.goals[i];
+        let parent_id = match &g.parent {
+            Some(p) => Some(ids.get(Referent::Goal, p, &g.origin.field("parent"))?),
+            None => None,
+        };
+        let input = GoalInput {
+            key: g.key.to_string(),
+            org_id: ids.get(Referent::OrgUnit, &g.org, &g.origin.field("org"))?,
+            parent_id,
+            title: g.title.clone(),
+            description: g.description.clone(),
+            kind: g.kind,
+            position: position(g.position, i),
+        };
+        let id = w.upsert_goal(&input).await.at(&g.origin)?;
+        ids.insert(Referent::Goal, &g.key, id);
+        w.set_priorities(id, &g.priorities).await.at(&g.origin)?;
+        for (period, text) in &g.analyses {
+            w.set_analysis(id, *period, text).await.at(&g.origin)?;
+        }
+    }
+    Ok(())
+}
+
+async fn write_indicators(w: &mut Writer, data: &DataSet, ids: &Ids) -> Result<(), ImportReport> {
+    for (i, ind) in data.indicators.iter().enumerate() {
+        let input = IndicatorInput {
+            key: ind.key.to_string(),
+            goal_id: ids.get(Referent::Goal, &ind.goal, &ind.origin.field("goal"))?,
+            name: ind.name.clone(),
+            unit: ind.unit.clone(),
+            direction: ind.direction,
+            source: ind.source.clone(),
+            kolada_kpi: ind.kolada_kpi.clone(),
+            decimals: ind.decimals,
+            frequency: ind.frequency.code().to_string(),
+            position: position(ind.position, i),
+        };
+        let id = w.upsert_indicator(&input).await.at(&ind.origin)?;
+        write_series(w, id, ind).await.at(&ind.origin)?;
+    }
+    Ok(())
+}
+
+/// Replaces the indicator's outcomes, milestones, targets, comparisons, gaps and comments.
+async fn write_series(w: &mut Writer, id: Id, ind: &IndicatorData) -> Result<(), StoreError> {
+    w.clear_indicator_series(id).await?;
+    w.insert_outcomes(id, &ind.outcomes).await?;
+    for (year, target) in &ind.milestones {
+        w.set_milestone(id, *year, Some(*target)).await?;
+    }
+    for (year, target) in &ind.targets {
+        w.set_target(id, *year, Some(*target)).await?;
+    }
+    for c in &ind.comparisons {
+        w.add_comparison(id, c).await?;
+    }
+    for g in &ind.gaps {
+        w.add_gap_judgement(id, g).await?;
+    }
+    for c in &ind.comments {
+        w.add_outcome_comment(id, c.period, &c.text).await?;
+    }
+    Ok(())
+}
+
+/// Commitments, then their status histories; a `carried_over_from` that names a
+/// commitment written later in the same run is set in a second pass.
+async fn write_commitments(
+    w: &mut Writer,
+    data: &DataSet,
+    ids: &mut Ids,
+) -> Result<(), ImportReport> {
+    let mut deferred = Vec::new();
+    for (i, c) in data.commitments.iter().enumerate() {
+        let from = c
+            .carried_over_from
+            .as_ref()
+            .and_then(|k| ids.find(Referent::Commitment, k));
+        if c.carried_over_from.is_some() && from.is_none() {
+            deferred.push(i);
+        }
+        let id = w
+            .upsert_commitment(&commitment_input(c, i, ids, from)?)
+            .await
+            .at(&c.origin)?;
+        ids.insert(Referent::Commitment, &c.key, id);
+        w.clear_commitment_statuses(id).await.at(&c.origin)?;
+        for s in &c.statuses {
+            w.add_commitment_status(id, &s.date, s.status, &s.comment)
+                .await
+                .at(&c.origin)?;
+        }
+    }
+    for i in deferred {
+        let c = &data.commitments[i];
+        let from = c.carried_over_from.as_ref().map(|k| {
+            ids.get(
+                Referent::Commitment,
+                k,
+                &c.origin.field("carried_over_from"),
+            )
+        });
+        let input = commitment_input(c, i, ids, from.transpose()?)?;
+        w.upsert_commitment(&input).await.at(&c.origin)?;
+    }
+    Ok(())
+}
+
+fn commitment_input(
+    c: &CommitmentData,
+    i: usize,
+    ids: &Ids,
+    from: Option<Id>,
+) -> Result<CommitmentInput, ImportReport> {
+    Ok(CommitmentInput {
+        key: c.key.to_string(),
+        goal_id: ids.get(Referent::Goal, &c.goal, &c.origin.field("goal"))?,
+        title: c.title.clone(),
+        description: c.description.clone(),
+        year: c.year,
+        carried_over_from: from,
+        position: position(None, i),
+    })
+}
+
+async fn write_assessments(
+    w: &mut Writer,
+    data: &DataSet,
+    scale: &AssessmentScale,
+    ids: &Ids,
+) -> Result<(), ImportReport> {
+    for a in &data.assessments {
+        let goal_id = match &a.goal {
+            Some(g) => Some(ids.get(Referent::Goal, g, &a.origin.field("goal"))?),
+            None => None,
+        };
+        let level = scale.canonical(&a.level).unwrap_or(&a.level).to_string();
+        let input = AssessmentInput {
+            org_id: ids.get(Referent::OrgUnit, &a.org, &a.origin.field("org"))?,
+            goal_id,
+            period: a.period,
+            stage: a.stage,
+            level,
+            motivation: a.motivation.clone(),
+            author: a.author.clone(),
+            date: a.date.clone(),
+        };
+        w.set_assessment(&input).await.at(&a.origin)?;
+    }
+    Ok(())
+}

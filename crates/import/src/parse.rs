@@ -1,0 +1,625 @@
+//! One file: TOML text → [`DataSet`], with every row validated into domain types.
+//! Checks that need more than one file (unique keys, references) live elsewhere.
+
+use std::collections::HashMap;
+
+use toml::Table;
+use uppsikt_domain::messages;
+use uppsikt_domain::model::{
+    Comparison, GapJudgement, GapKind, GoalKind, OrgKind, OutcomeComment, Stage,
+};
+use uppsikt_domain::{Breakdown, CommitmentStatus, Direction, Outcome, Target};
+
+use crate::data::*;
+use crate::reader::{
+    boolean, choice, date, integer, key_of, non_negative, number, period, text, year, Row,
+};
+use crate::report::{Errors, Origin};
+
+/// The format this crate reads.
+pub const FORMAT: &str = "uppsikt/1";
+
+const TOP_LEVEL: &[&str] = &[
+    "format",
+    "org_units",
+    "vision",
+    "areas",
+    "goals",
+    "indicators",
+    "commitments",
+    "assessments",
+];
+
+/// Parses one file's text. Errors are added to `errors`; the data set holds the rows
+/// that were valid.
+pub(crate) fn parse_document(file: &str, text: &str, errors: &mut Errors) -> DataSet {
+    let table = match text.parse::<Table>() {
+        Ok(t) => t,
+        Err(e) => {
+            errors.at(
+                &syntax_origin(file, text, e.span()),
+                messages::toml_syntax(e.message().trim()),
+            );
+            return DataSet::default();
+        }
+    };
+    let doc = Row::new(&table, Origin::new(file, ""));
+    doc.only(errors, TOP_LEVEL);
+    check_format(&doc, errors);
+    DataSet {
+        org_units: doc
+            .rows(errors, "org_units")
+            .iter()
+            .filter_map(|r| org_unit(r, errors))
+            .collect(),
+        visions: doc
+            .sub_table(errors, "vision")
+            .and_then(|r| vision(&r, errors))
+            .into_iter()
+            .collect(),
+        areas: doc
+            .rows(errors, "areas")
+            .iter()
+            .filter_map(|r| area(r, errors))
+            .collect(),
+        goals: doc
+            .rows(errors, "goals")
+            .iter()
+            .filter_map(|r| goal(r, errors))
+            .collect(),
+        indicators: doc
+            .rows(errors, "indicators")
+            .iter()
+            .filter_map(|r| indicator(r, errors))
+            .collect(),
+        commitments: doc
+            .rows(errors, "commitments")
+            .iter()
+            .filter_map(|r| commitment(r, errors))
+            .collect(),
+        assessments: doc
+            .rows(errors, "assessments")
+            .iter()
+            .filter_map(|r| assessment(r, errors))
+            .collect(),
+    }
+}
+
+/// `rad L, kolumn C` (1-based, columns in characters) of a syntax error.
+fn syntax_origin(file: &str, text: &str, span: Option<std::ops::Range<usize>>) -> Origin {
+    let Some(span) = span else {
+        return Origin::new(file, "");
+    };
+    let offset = span.start.min(text.len());
+    let offset = (0..=offset)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    Origin::new(file, messages::file_position(line, column))
+}
+
+fn check_format(doc: &Row<'_>, errors: &mut Errors) {
+    match doc.table.get("format") {
+        None => errors.at(&doc.at("format"), messages::missing_format(FORMAT)),
+        Some(toml::Value::String(s)) if s.trim() == FORMAT => {}
+        Some(other) => {
+            let found = other
+                .as_str()
+                .map_or_else(|| other.to_string(), str::to_string);
+            errors.at(
+                &doc.at("format"),
+                messages::unsupported_format(&found, FORMAT),
+            );
+        }
+    }
+}
+
+fn org_unit(r: &Row<'_>, errors: &mut Errors) -> Option<OrgUnitData> {
+    r.only(errors, &["key", "name", "short_name", "kind", "parent"]);
+    const KINDS: &[&str] = &[
+        "kommun",
+        "fullmaktige",
+        "styrelse",
+        "namnd",
+        "bolag",
+        "forvaltning",
+        "avdelning",
+        "enhet",
+    ];
+    let key = r.req(errors, "key", &key_of);
+    let name = r.req(errors, "name", &text(NAME_MAX));
+    let short_name = r.req(errors, "short_name", &text(NAME_MAX));
+    let kind = r.req(errors, "kind", &choice(OrgKind::parse, KINDS));
+    let parent = r.opt(errors, "parent", &key_of);
+    Some(OrgUnitData {
+        origin: r.origin.clone(),
+        key: key?,
+        name: name?,
+        short_name: short_name?,
+        kind: kind?,
+        parent,
+    })
+}
+
+fn vision(r: &Row<'_>, errors: &mut Errors) -> Option<VisionData> {
+    r.only(errors, &["org", "text"]);
+    let org = r.req(errors, "org", &key_of);
+    let text = r.req(errors, "text", &text(TEXT_MAX));
+    Some(VisionData {
+        origin: r.origin.clone(),
+        org: org?,
+        text: text?,
+    })
+}
+
+fn area(r: &Row<'_>, errors: &mut Errors) -> Option<AreaData> {
+    r.only(errors, &["name", "police_class"]);
+    let name = r.req(errors, "name", &text(100));
+    let police_class = r.opt(
+        errors,
+        "police_class",
+        &choice(PoliceClass::parse, &["utsatt", "risk", "sarskilt-utsatt"]),
+    );
+    Some(AreaData {
+        origin: r.origin.clone(),
+        name: name?,
+        police_class,
+    })
+}
+
+fn goal(r: &Row<'_>, errors: &mut Errors) -> Option<GoalData> {
+    r.only(
+        errors,
+        &[
+            "key",
+            "org",
+            "parent",
+            "title",
+            "description",
+            "kind",
+            "priorities",
+            "position",
+            "analyses",
+        ],
+    );
+    let key = r.req(errors, "key", &key_of);
+    let org = r.req(errors, "org", &key_of);
+    let parent = r.opt(errors, "parent", &key_of);
+    let title = r.req(errors, "title", &text(NAME_MAX));
+    let description = r
+        .opt(errors, "description", &text(TEXT_MAX))
+        .unwrap_or_default();
+    let default_kind = if parent.is_some() {
+        GoalKind::Board
+    } else {
+        GoalKind::Overall
+    };
+    let kind = r.opt(
+        errors,
+        "kind",
+        &choice(GoalKind::parse, &["overall", "strategic", "board"]),
+    );
+    let priorities = r.text_list(errors, "priorities", TEXT_MAX);
+    let position = r.opt(errors, "position", &integer(i64::MIN, i64::MAX));
+    let analyses = analyses(r, errors);
+    Some(GoalData {
+        origin: r.origin.clone(),
+        key: key?,
+        org: org?,
+        parent,
+        title: title?,
+        description,
+        kind: kind.unwrap_or(default_kind),
+        priorities,
+        position,
+        analyses,
+    })
+}
+
+fn analyses(r: &Row<'_>, errors: &mut Errors) -> Vec<(uppsikt_domain::Period, String)> {
+    let mut seen = Unique::default();
+    let mut out = Vec::new();
+    for a in r.rows(errors, "analyses") {
+        a.only(errors, &["period", "text"]);
+        let p = a.req(errors, "period", &period);
+        let t = a.req(errors, "text", &text(TEXT_MAX));
+        if let (Some(p), Some(t)) = (p, t) {
+            if seen.first(p, &a.origin, errors, |first| {
+                messages::duplicate_period(&p.to_string(), first)
+            }) {
+                out.push((p, t));
+            }
+        }
+    }
+    out
+}
+
+/// Remembers the first row with each value of a uniqueness key and reports later ones.
+pub(crate) struct Unique<K> {
+    first: HashMap<K, Origin>,
+}
+
+impl<K> Default for Unique<K> {
+    fn default() -> Self {
+        Unique {
+            first: HashMap::new(),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq> Unique<K> {
+    /// `true` when `k` is new; otherwise records `message(where the first one is)`.
+    pub fn first(
+        &mut self,
+        k: K,
+        origin: &Origin,
+        errors: &mut Errors,
+        message: impl FnOnce(&str) -> String,
+    ) -> bool {
+        match self.first.get(&k) {
+            Some(first) => {
+                errors.at(origin, message(&first.cited_from(&origin.file)));
+                false
+            }
+            None => {
+                self.first.insert(k, origin.clone());
+                true
+            }
+        }
+    }
+}
+
+fn indicator(r: &Row<'_>, errors: &mut Errors) -> Option<IndicatorData> {
+    r.only(
+        errors,
+        &[
+            "key",
+            "goal",
+            "name",
+            "unit",
+            "direction",
+            "source",
+            "kolada_kpi",
+            "decimals",
+            "frequency",
+            "position",
+            "outcomes",
+            "milestones",
+            "targets",
+            "comparisons",
+            "gaps",
+            "comments",
+        ],
+    );
+    let key = r.req(errors, "key", &key_of);
+    let goal = r.req(errors, "goal", &key_of);
+    let name = r.req(errors, "name", &text(NAME_MAX));
+    let unit = r.req(errors, "unit", &text(NAME_MAX));
+    let direction = r.req(
+        errors,
+        "direction",
+        &choice(Direction::parse, &["higher", "lower", "none"]),
+    );
+    let source = r.opt(errors, "source", &text(NAME_MAX)).unwrap_or_default();
+    let kolada_kpi = r
+        .opt(errors, "kolada_kpi", &text(NAME_MAX))
+        .unwrap_or_default();
+    let decimals = r.opt(errors, "decimals", &integer(0, 6)).unwrap_or(0);
+    let frequency = r.opt(
+        errors,
+        "frequency",
+        &choice(
+            Frequency::parse,
+            &["year", "tertial", "month", "week", "biennial"],
+        ),
+    );
+    let position = r.opt(errors, "position", &integer(i64::MIN, i64::MAX));
+    let percent = unit.as_deref() == Some("%");
+    Some(IndicatorData {
+        origin: r.origin.clone(),
+        outcomes: outcomes(r, errors, percent),
+        milestones: year_targets(r, errors, "milestones"),
+        targets: year_targets(r, errors, "targets"),
+        comparisons: comparisons(r, errors),
+        gaps: gaps(r, errors),
+        comments: comments(r, errors),
+        key: key?,
+        goal: goal?,
+        name: name?,
+        unit: unit?,
+        direction: direction?,
+        source,
+        kolada_kpi,
+        decimals: u8::try_from(decimals).expect("decimals range fits u8"),
+        frequency: frequency.unwrap_or(Frequency::Year),
+        position,
+    })
+}
+
+fn outcomes(r: &Row<'_>, errors: &mut Errors, percent: bool) -> Vec<Outcome> {
+    let mut seen = Unique::default();
+    let mut out = Vec::new();
+    for o in r.rows(errors, "outcomes") {
+        let errors_before = errors.0.len();
+        o.only(
+            errors,
+            &["period", "breakdown", "value", "margin", "sample_size"],
+        );
+        let p = o.req(errors, "period", &period);
+        let breakdown = o
+            .opt(errors, "breakdown", &breakdown)
+            .unwrap_or(Breakdown::Total);
+        let value = o.req(errors, "value", &number);
+        let margin = o.opt(errors, "margin", &non_negative);
+        let sample_size = o.opt(errors, "sample_size", &integer(0, i64::MAX));
+        if let (true, Some(v)) = (percent, value) {
+            if !(0.0..=100.0).contains(&v) {
+                errors.at(&o.at("value"), messages::percent_out_of_range(v));
+            }
+        }
+        // A wrong row is left out, so that it causes no second error (e.g. a duplicate).
+        let (Some(p), Some(value), true) = (p, value, errors.0.len() == errors_before) else {
+            continue;
+        };
+        let label = breakdown.code();
+        if seen.first((p, breakdown.clone()), &o.origin, errors, |f| {
+            messages::duplicate_outcome(&p.to_string(), &label, f)
+        }) {
+            out.push(Outcome {
+                period: p,
+                breakdown,
+                value,
+                margin,
+                sample_size,
+            });
+        }
+    }
+    out
+}
+
+fn breakdown(v: &toml::Value) -> Result<Breakdown, String> {
+    let s = text(200)(v)?;
+    Breakdown::parse(&s).map_err(|e| messages::breakdown(&e))
+}
+
+fn target(v: &toml::Value) -> Result<Target, String> {
+    match v {
+        toml::Value::Integer(_) | toml::Value::Float(_) => Target::parse(&v.to_string()),
+        other => Target::parse(&text(200)(other)?),
+    }
+    .map_err(|e| messages::target(&e))
+}
+
+fn year_targets(r: &Row<'_>, errors: &mut Errors, field: &str) -> Vec<(i32, Target)> {
+    let mut seen = Unique::default();
+    let mut out = Vec::new();
+    for m in r.rows(errors, field) {
+        m.only(errors, &["year", "target"]);
+        let y = m.req(errors, "year", &year);
+        let t = m.req(errors, "target", &target);
+        let (Some(y), Some(t)) = (y, t) else { continue };
+        if seen.first(y, &m.origin, errors, |f| messages::duplicate_year(y, f)) {
+            out.push((y, t));
+        }
+    }
+    out
+}
+
+fn comparisons(r: &Row<'_>, errors: &mut Errors) -> Vec<Comparison> {
+    let mut merged: Vec<(Comparison, Origin)> = Vec::new();
+    for c in r.rows(errors, "comparisons") {
+        let Some(new) = comparison(&c, errors) else {
+            continue;
+        };
+        match merged
+            .iter_mut()
+            .find(|(m, _)| m.period == new.period && m.group == new.group)
+        {
+            Some((existing, first)) => merge_comparison(existing, new, &c.origin, first, errors),
+            None => merged.push((new, c.origin.clone())),
+        }
+    }
+    merged.into_iter().map(|(c, _)| c).collect()
+}
+
+fn comparison(c: &Row<'_>, errors: &mut Errors) -> Option<Comparison> {
+    c.only(errors, &["period", "group", "rank", "of", "average"]);
+    let p = c.req(errors, "period", &period);
+    let group = c.req(errors, "group", &text(NAME_MAX));
+    let rank = c.opt(errors, "rank", &integer(1, i64::MAX));
+    let of = c.opt(errors, "of", &integer(1, i64::MAX));
+    let average = c.opt(errors, "average", &number);
+    match (rank, of) {
+        (Some(_), None) if !c.table.contains_key("of") => {
+            errors.at(&c.at("of"), messages::rank_without_of())
+        }
+        (Some(rank), Some(of)) if rank > of => {
+            errors.at(&c.at("rank"), messages::rank_out_of_range(rank, of))
+        }
+        _ => {}
+    }
+    Some(Comparison {
+        period: p?,
+        group: group?,
+        rank,
+        of,
+        average,
+    })
+}
+
+/// Rows for the same period and group complete each other (a report may publish the rank
+/// and the group average in separate tables); giving one field twice is an error.
+fn merge_comparison(
+    into: &mut Comparison,
+    new: Comparison,
+    origin: &Origin,
+    first: &Origin,
+    errors: &mut Errors,
+) {
+    let mut twice = |field: &str| {
+        let m = messages::duplicate_comparison(
+            &new.period.to_string(),
+            &new.group,
+            field,
+            &first.cited_from(&origin.file),
+        );
+        errors.at(origin, m);
+    };
+    if into.rank.is_some() && new.rank.is_some() || into.of.is_some() && new.of.is_some() {
+        twice("rank/of");
+    }
+    if into.average.is_some() && new.average.is_some() {
+        twice("average");
+    }
+    into.rank = into.rank.or(new.rank);
+    into.of = into.of.or(new.of);
+    into.average = into.average.or(new.average);
+}
+
+fn gaps(r: &Row<'_>, errors: &mut Errors) -> Vec<GapJudgement> {
+    let mut seen = Unique::default();
+    let mut out = Vec::new();
+    for g in r.rows(errors, "gaps") {
+        g.only(errors, &["period", "kind", "unjustified", "comment"]);
+        let p = g.req(errors, "period", &period);
+        let kind = g.req(errors, "kind", &choice(GapKind::parse, &["gender", "area"]));
+        let unjustified = g.req(errors, "unjustified", &boolean);
+        let comment = g
+            .opt(errors, "comment", &text(TEXT_MAX))
+            .unwrap_or_default();
+        let (Some(p), Some(kind), Some(unjustified)) = (p, kind, unjustified) else {
+            continue;
+        };
+        if seen.first((p, kind), &g.origin, errors, |f| {
+            messages::duplicate_gap(&p.to_string(), kind.code(), f)
+        }) {
+            out.push(GapJudgement {
+                period: p,
+                kind,
+                unjustified,
+                comment,
+            });
+        }
+    }
+    out
+}
+
+fn comments(r: &Row<'_>, errors: &mut Errors) -> Vec<OutcomeComment> {
+    let mut seen = Unique::default();
+    let mut out = Vec::new();
+    for c in r.rows(errors, "comments") {
+        c.only(errors, &["period", "text"]);
+        let p = c.req(errors, "period", &period);
+        let t = c.req(errors, "text", &text(TEXT_MAX));
+        let (Some(p), Some(t)) = (p, t) else { continue };
+        if seen.first(p, &c.origin, errors, |f| {
+            messages::duplicate_period(&p.to_string(), f)
+        }) {
+            out.push(OutcomeComment { period: p, text: t });
+        }
+    }
+    out
+}
+
+fn commitment(r: &Row<'_>, errors: &mut Errors) -> Option<CommitmentData> {
+    r.only(
+        errors,
+        &[
+            "key",
+            "goal",
+            "title",
+            "description",
+            "year",
+            "carried_over_from",
+            "statuses",
+        ],
+    );
+    let key = r.req(errors, "key", &key_of);
+    let goal = r.req(errors, "goal", &key_of);
+    let title = r.req(errors, "title", &text(NAME_MAX));
+    let description = r
+        .opt(errors, "description", &text(TEXT_MAX))
+        .unwrap_or_default();
+    let y = r.req(errors, "year", &year);
+    let carried_over_from = r.opt(errors, "carried_over_from", &key_of);
+    let statuses = statuses(r, errors);
+    Some(CommitmentData {
+        origin: r.origin.clone(),
+        key: key?,
+        goal: goal?,
+        title: title?,
+        description,
+        year: y?,
+        carried_over_from,
+        statuses,
+    })
+}
+
+fn status(v: &toml::Value) -> Result<CommitmentStatus, String> {
+    let s = text(NAME_MAX)(v)?;
+    CommitmentStatus::parse(&s).ok_or_else(|| messages::unknown_status(&s))
+}
+
+fn statuses(r: &Row<'_>, errors: &mut Errors) -> Vec<StatusData> {
+    let mut out = Vec::new();
+    for s in r.rows(errors, "statuses") {
+        s.only(errors, &["date", "status", "comment"]);
+        let d = s.req(errors, "date", &date);
+        let st = s.req(errors, "status", &status);
+        let comment = s
+            .opt(errors, "comment", &text(TEXT_MAX))
+            .unwrap_or_default();
+        if let (Some(date), Some(status)) = (d, st) {
+            out.push(StatusData {
+                date,
+                status,
+                comment,
+            });
+        }
+    }
+    out
+}
+
+fn assessment(r: &Row<'_>, errors: &mut Errors) -> Option<AssessmentData> {
+    r.only(
+        errors,
+        &[
+            "org",
+            "goal",
+            "period",
+            "level",
+            "stage",
+            "motivation",
+            "author",
+            "date",
+        ],
+    );
+    let org = r.req(errors, "org", &key_of);
+    let goal = r.opt(errors, "goal", &key_of);
+    let p = r.req(errors, "period", &period);
+    let level = r.req(errors, "level", &text(NAME_MAX));
+    let stage = r.opt(
+        errors,
+        "stage",
+        &choice(Stage::parse, &["decided", "proposed"]),
+    );
+    let motivation = r
+        .opt(errors, "motivation", &text(TEXT_MAX))
+        .unwrap_or_default();
+    let author = r.opt(errors, "author", &text(NAME_MAX)).unwrap_or_default();
+    let d = r.opt(errors, "date", &date).unwrap_or_default();
+    Some(AssessmentData {
+        origin: r.origin.clone(),
+        org: org?,
+        goal,
+        period: p?,
+        level: level?,
+        stage: stage.unwrap_or(Stage::Decided),
+        motivation,
+        author,
+        date: d,
+    })
+}

@@ -1,0 +1,482 @@
+//! Unit tests of parsing and validation: each rule of the format, the location it is
+//! reported at, and the Swedish message from `uppsikt_domain::messages`.
+
+use uppsikt_domain::messages::{self, Expected, Referent};
+use uppsikt_domain::model::{GoalKind, Stage};
+use uppsikt_domain::{AssessmentScale, Breakdown, CommitmentStatus, Period, Target};
+
+use crate::resolve::{check_levels, check_references, Existing};
+use crate::*;
+
+/// A small valid document; tests change one thing in it.
+const VALID: &str = r#"format = "uppsikt/1"
+
+[[org_units]]
+key = "kommun"
+name = "Exempel kommun"
+short_name = "Kommun"
+kind = "kommun"
+
+[[org_units]]
+key = "ks"
+name = "Kommunstyrelsen"
+short_name = "KS"
+kind = "styrelse"
+parent = "kommun"
+
+[[goals]]
+key = "bo"
+org = "kommun"
+title = "Bra att leva och bo"
+
+[[goals]]
+key = "trygghet"
+org = "ks"
+parent = "bo"
+title = "Ökad trygghet"
+
+[[indicators]]
+key = "tryggt"
+goal = "trygghet"
+name = "Andel som känner sig trygga"
+unit = "%"
+direction = "higher"
+outcomes = [
+  { period = "2018", value = 70 },
+  { period = "2018", breakdown = "women", value = 61 },
+  { period = "2019", value = "71,5" },
+]
+milestones = [{ year = 2019, target = "Öka" }]
+comparisons = [{ period = "2019", group = "Riket", rank = 13, of = 19 }]
+
+[[commitments]]
+key = "plan"
+goal = "trygghet"
+title = "Trygghetsplan"
+year = 2019
+statuses = [{ date = "2019-12-31", status = "Ej klart i år" }]
+
+[[assessments]]
+org = "ks"
+goal = "trygghet"
+period = "2019"
+level = "God"
+"#;
+
+fn ok(text: &str) -> DataSet {
+    parse_str("t.toml", text).unwrap_or_else(|r| panic!("{r}"))
+}
+
+fn errors(text: &str) -> Vec<RowError> {
+    parse_str("t.toml", text)
+        .expect_err("should be refused")
+        .errors
+}
+
+/// The one error of `text`; fails if there is none or more than one.
+fn one_error(text: &str) -> (String, String) {
+    let errs = errors(text);
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!(errs[0].file, "t.toml");
+    (errs[0].location.clone(), errs[0].message.clone())
+}
+
+fn replace(from: &str, to: &str) -> String {
+    assert_eq!(VALID.matches(from).count(), 1, "{from:?} must occur once");
+    VALID.replace(from, to)
+}
+
+#[test]
+fn the_valid_document_parses_with_documented_defaults() {
+    let d = ok(VALID);
+    assert_eq!(
+        (d.org_units.len(), d.goals.len(), d.indicators.len()),
+        (2, 2, 1)
+    );
+    assert_eq!(d.goals[0].kind, GoalKind::Overall, "no parent: overall");
+    assert_eq!(d.goals[1].kind, GoalKind::Board, "with parent: board");
+    assert_eq!(
+        d.goals[0].position, None,
+        "file order is applied when loading"
+    );
+    let ind = &d.indicators[0];
+    assert_eq!((ind.decimals, ind.frequency), (0, Frequency::Year));
+    assert_eq!(ind.outcomes[0].breakdown, Breakdown::Total);
+    assert_eq!(ind.outcomes[1].breakdown, Breakdown::Women);
+    assert_eq!(ind.milestones, vec![(2019, Target::Increase)]);
+    assert_eq!(
+        d.commitments[0].statuses[0].status,
+        CommitmentStatus::NotDoneThisYear
+    );
+    assert_eq!(d.assessments[0].stage, Stage::Decided);
+}
+
+#[test]
+fn decimal_comma_string_values_are_accepted() {
+    let d = ok(&replace(r#"value = "71,5""#, r#"value = "88,7""#));
+    assert_eq!(d.indicators[0].outcomes[2].value, 88.7);
+    assert_eq!(d.indicators[0].outcomes[2].period, Period::Year(2019));
+}
+
+#[test]
+fn a_bad_period_is_reported_at_its_row() {
+    let (at, msg) = one_error(&replace(
+        r#"period = "2019", value = "71,5""#,
+        r#"period = "2019X", value = "71,5""#,
+    ));
+    assert_eq!(at, "indicators[0].outcomes[2].period");
+    assert_eq!(msg, messages::period(&Period::parse("2019X").unwrap_err()));
+    assert!(msg.contains("är ingen period"), "{msg}");
+}
+
+#[test]
+fn a_bad_breakdown_is_reported() {
+    let (at, msg) = one_error(&replace(
+        r#"breakdown = "women""#,
+        r#"breakdown = "kvinnor""#,
+    ));
+    assert_eq!(at, "indicators[0].outcomes[1].breakdown");
+    assert_eq!(
+        msg,
+        messages::breakdown(&Breakdown::parse("kvinnor").unwrap_err())
+    );
+}
+
+#[test]
+fn a_bad_target_is_reported() {
+    let (at, msg) = one_error(&replace(r#"target = "Öka""#, r#"target = "bättre""#));
+    assert_eq!(at, "indicators[0].milestones[0].target");
+    assert_eq!(msg, messages::target(&Target::parse("bättre").unwrap_err()));
+}
+
+#[test]
+fn milestone_targets_accept_comparators_and_bare_numbers() {
+    let d = ok(&replace(
+        r#"target = "Öka" }]"#,
+        r#"target = "≥850" }, { year = 2020, target = 93.7 }]"#,
+    ));
+    assert!(
+        matches!(d.indicators[0].milestones[0].1, Target::Value { value, .. } if value == 850.0)
+    );
+    assert!(
+        matches!(d.indicators[0].milestones[1].1, Target::Value { value, .. } if value == 93.7)
+    );
+}
+
+#[test]
+fn a_bad_status_is_reported() {
+    let (at, msg) = one_error(&replace(
+        r#"status = "Ej klart i år""#,
+        r#"status = "Färdig""#,
+    ));
+    assert_eq!(at, "commitments[0].statuses[0].status");
+    assert_eq!(msg, messages::unknown_status("Färdig"));
+}
+
+#[test]
+fn a_bad_date_is_reported() {
+    let (at, msg) = one_error(&replace(r#"date = "2019-12-31""#, r#"date = "2019-02-30""#));
+    assert_eq!(at, "commitments[0].statuses[0].date");
+    assert_eq!(msg, messages::not_a_date("2019-02-30"));
+}
+
+#[test]
+fn a_percentage_outside_0_to_100_is_refused() {
+    let (at, msg) = one_error(&replace(
+        r#"breakdown = "women", value = 61"#,
+        r#"breakdown = "women", value = 101"#,
+    ));
+    assert_eq!(at, "indicators[0].outcomes[1].value");
+    assert_eq!(msg, messages::percent_out_of_range(101.0));
+    assert!(msg.contains("mellan 0 och 100"), "{msg}");
+    // The same value is fine for an index.
+    ok(&replace(
+        r#"breakdown = "women", value = 61"#,
+        r#"breakdown = "women", value = 101"#,
+    )
+    .replace(r#"unit = "%""#, r#"unit = "index""#));
+}
+
+#[test]
+fn too_long_texts_are_refused_not_truncated() {
+    let title = "å".repeat(NAME_MAX + 1);
+    let (at, msg) = one_error(&replace(
+        r#"title = "Ökad trygghet""#,
+        &format!(r#"title = "{title}""#),
+    ));
+    assert_eq!(at, "goals[1].title");
+    assert_eq!(msg, messages::too_long(NAME_MAX));
+    let exactly = "å".repeat(NAME_MAX);
+    assert_eq!(
+        ok(&replace(
+            r#"title = "Ökad trygghet""#,
+            &format!(r#"title = "{exactly}""#)
+        ))
+        .goals[1]
+            .title,
+        exactly
+    );
+    let text = "x".repeat(TEXT_MAX + 1);
+    let (at, msg) = one_error(&replace(
+        r#"title = "Trygghetsplan""#,
+        &format!("title = \"Trygghetsplan\"\ndescription = \"{text}\""),
+    ));
+    assert_eq!(at, "commitments[0].description");
+    assert_eq!(msg, messages::too_long(TEXT_MAX));
+}
+
+#[test]
+fn a_missing_required_field_is_reported() {
+    let (at, msg) = one_error(&replace("name = \"Kommunstyrelsen\"\n", ""));
+    assert_eq!(at, "org_units[1].name");
+    assert_eq!(msg, messages::REQUIRED);
+    let (at, _) = one_error(&replace("year = 2019\n", ""));
+    assert_eq!(at, "commitments[0].year");
+}
+
+#[test]
+fn a_toml_syntax_error_is_reported_with_line_and_column() {
+    let broken = replace("key = \"ks\"", "key = \"ks");
+    let (at, msg) = one_error(&broken);
+    let line = VALID.lines().position(|l| l == "key = \"ks\"").unwrap() + 1;
+    assert!(at.starts_with(&format!("rad {line}, kolumn ")), "{at}");
+    assert!(msg.starts_with(&messages::toml_syntax("")), "{msg}");
+}
+
+#[test]
+fn keys_must_be_lower_case_slugs() {
+    let (at, msg) = one_error(&replace(r#"key = "plan""#, r#"key = "Plan 2019""#));
+    assert_eq!(at, "commitments[0].key");
+    assert_eq!(msg, messages::invalid_key("Plan 2019", KEY_MAX));
+}
+
+#[test]
+fn duplicate_keys_are_reported_with_the_first_place() {
+    let doc = format!("{VALID}\n[[goals]]\nkey = \"bo\"\norg = \"kommun\"\ntitle = \"Igen\"\n");
+    let (at, msg) = one_error(&doc);
+    assert_eq!(at, "goals[2].key");
+    assert_eq!(
+        msg,
+        messages::duplicate_key(Referent::Goal, "bo", "goals[0].key")
+    );
+}
+
+#[test]
+fn duplicate_keys_across_files_name_the_other_file() {
+    let dir = std::env::temp_dir().join(format!("uppsikt-import-dup-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (a, b) = (dir.join("a.toml"), dir.join("b.toml"));
+    std::fs::write(&a, VALID).unwrap();
+    std::fs::write(
+        &b,
+        "format = \"uppsikt/1\"\n[[goals]]\nkey = \"bo\"\norg = \"kommun\"\ntitle = \"X\"\n",
+    )
+    .unwrap();
+    let report = parse_files(&[a.clone(), b.clone()]).unwrap_err();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(report.errors.len(), 1, "{report}");
+    let e = &report.errors[0];
+    assert_eq!(
+        (e.file.as_str(), e.location.as_str()),
+        (b.display().to_string().as_str(), "goals[0].key")
+    );
+    let first = format!("{}: goals[0].key", a.display());
+    assert_eq!(
+        e.message,
+        messages::duplicate_key(Referent::Goal, "bo", &first)
+    );
+}
+
+#[test]
+fn duplicate_outcomes_and_milestone_years_are_refused() {
+    let (at, msg) = one_error(&replace(
+        r#"{ period = "2019", value = "71,5" }"#,
+        r#"{ period = "2018", value = "71,5" }"#,
+    ));
+    assert_eq!(at, "indicators[0].outcomes[2]");
+    assert_eq!(
+        msg,
+        messages::duplicate_outcome("2018", "total", "indicators[0].outcomes[0]")
+    );
+    let (at, msg) = one_error(&replace(
+        r#"target = "Öka" }]"#,
+        r#"target = "Öka" }, { year = 2019, target = ">5" }]"#,
+    ));
+    assert_eq!(at, "indicators[0].milestones[1]");
+    assert_eq!(
+        msg,
+        messages::duplicate_year(2019, "indicators[0].milestones[0]")
+    );
+}
+
+#[test]
+fn a_rank_needs_of_and_must_lie_within_it() {
+    let (at, msg) = one_error(&replace("rank = 13, of = 19", "rank = 13"));
+    assert_eq!(at, "indicators[0].comparisons[0].of");
+    assert_eq!(msg, messages::rank_without_of());
+    let (at, msg) = one_error(&replace("rank = 13, of = 19", "rank = 20, of = 19"));
+    assert_eq!(at, "indicators[0].comparisons[0].rank");
+    assert_eq!(msg, messages::rank_out_of_range(20, 19));
+    let (at, msg) = one_error(&replace("rank = 13, of = 19", "rank = 0, of = 19"));
+    assert_eq!(at, "indicators[0].comparisons[0].rank");
+    assert_eq!(msg, messages::out_of_range(1, i64::MAX));
+}
+
+#[test]
+fn a_rank_and_an_average_in_separate_rows_are_merged() {
+    let d = ok(&replace(
+        "rank = 13, of = 19 }]",
+        "rank = 13, of = 19 }, { period = \"2019\", group = \"Riket\", average = 45 }]",
+    ));
+    let c = &d.indicators[0].comparisons;
+    assert_eq!(c.len(), 1);
+    assert_eq!(
+        (c[0].rank, c[0].of, c[0].average),
+        (Some(13), Some(19), Some(45.0))
+    );
+    let (at, _) = one_error(&replace(
+        "rank = 13, of = 19 }]",
+        "rank = 13, of = 19 }, { period = \"2019\", group = \"Riket\", rank = 12, of = 19 }]",
+    ));
+    assert_eq!(at, "indicators[0].comparisons[1]");
+}
+
+#[test]
+fn unknown_fields_and_wrong_types_are_reported() {
+    let (at, msg) = one_error(&replace(
+        "title = \"Trygghetsplan\"",
+        "titel = \"Trygghetsplan\"\ntitle = \"T\"",
+    ));
+    assert_eq!(at, "commitments[0].titel");
+    assert_eq!(msg, messages::unknown_field("titel"));
+    let (at, msg) = one_error(&replace("year = 2019\n", "year = \"tjugo\"\n"));
+    assert_eq!(at, "commitments[0].year");
+    assert_eq!(msg, messages::wrong_type(Expected::Integer));
+}
+
+#[test]
+fn the_format_line_is_required() {
+    let (at, msg) = one_error(&replace("format = \"uppsikt/1\"", ""));
+    assert_eq!(at, "format");
+    assert_eq!(msg, messages::missing_format(FORMAT));
+    let (_, msg) = one_error(&replace("format = \"uppsikt/1\"", "format = \"uppsikt/2\""));
+    assert_eq!(msg, messages::unsupported_format("uppsikt/2", FORMAT));
+}
+
+#[test]
+fn every_error_is_collected_not_just_the_first() {
+    let doc = replace(
+        r#"period = "2019", value = "71,5""#,
+        r#"period = "2019X", value = "x""#,
+    )
+    .replace(r#"status = "Ej klart i år""#, r#"status = "?""#)
+    .replace("kind = \"styrelse\"", "kind = \"nämnd\"");
+    let locations: Vec<String> = errors(&doc).into_iter().map(|e| e.location).collect();
+    assert_eq!(
+        locations,
+        [
+            "org_units[1].kind",
+            "indicators[0].outcomes[2].period",
+            "indicators[0].outcomes[2].value",
+            "commitments[0].statuses[0].status"
+        ]
+    );
+}
+
+#[test]
+fn unknown_references_are_found_before_anything_is_written() {
+    let doc = replace(
+        r#"goal = "trygghet"
+title = "Trygghetsplan""#,
+        r#"goal = "saknas"
+title = "Trygghetsplan""#,
+    )
+    .replace("parent = \"kommun\"", "parent = \"region\"");
+    let errs = check_references(&ok(&doc), &Existing::default()).0;
+    let found: Vec<(&str, &str)> = errs
+        .iter()
+        .map(|e| (e.location.as_str(), e.message.as_str()))
+        .collect();
+    let region = messages::unknown_reference(Referent::OrgUnit, "region");
+    let goal = messages::unknown_reference(Referent::Goal, "saknas");
+    assert_eq!(
+        found,
+        [
+            ("org_units[1].parent", region.as_str()),
+            ("commitments[0].goal", goal.as_str())
+        ]
+    );
+    assert!(check_references(&ok(VALID), &Existing::default())
+        .0
+        .is_empty());
+}
+
+#[test]
+fn cycles_in_the_goal_tree_are_refused() {
+    let doc = replace(
+        "key = \"bo\"\norg = \"kommun\"",
+        "key = \"bo\"\norg = \"kommun\"\nparent = \"trygghet\"",
+    );
+    let errs = check_references(&ok(&doc), &Existing::default()).0;
+    let locations: Vec<&str> = errs.iter().map(|e| e.location.as_str()).collect();
+    assert_eq!(locations, ["goals[0].parent", "goals[1].parent"]);
+    assert_eq!(
+        errs[0].message,
+        messages::reference_cycle(Referent::Goal, "bo")
+    );
+}
+
+#[test]
+fn assessment_levels_must_be_on_the_scale_in_any_case() {
+    let scale = AssessmentScale::huddinge();
+    assert!(check_levels(
+        &ok(&replace("level = \"God\"", "level = \"ej GODTAGBAR\"")),
+        &scale
+    )
+    .0
+    .is_empty());
+    let errs = check_levels(
+        &ok(&replace("level = \"God\"", "level = \"Uppfyllt\"")),
+        &scale,
+    )
+    .0;
+    assert_eq!(errs.len(), 1);
+    assert_eq!(errs[0].location, "assessments[0].level");
+    assert_eq!(
+        errs[0].message,
+        messages::unknown_level("Uppfyllt", &scale.levels)
+    );
+}
+
+#[test]
+fn demo_files_come_organisation_first() {
+    let files = demo_files(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../demo"
+    )));
+    let names: Vec<String> = files
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.first().map(String::as_str), Some("huddinge.toml"));
+    let mut rest = names[1..].to_vec();
+    rest.sort();
+    assert_eq!(names[1..], rest[..]);
+    assert!(names.len() >= 3);
+}
+
+#[test]
+fn the_built_in_demo_is_the_demo_directory() {
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../demo"));
+    let files = demo_files(dir);
+    assert_eq!(files.len(), DEMO.len(), "add new demo files to DEMO");
+    for (path, (name, text)) in files.iter().zip(DEMO) {
+        assert!(
+            name.ends_with(&*path.file_name().unwrap().to_string_lossy()),
+            "{name} vs {path:?}"
+        );
+        assert_eq!(&std::fs::read_to_string(path).unwrap(), text);
+    }
+    let data = parse_texts(DEMO).unwrap_or_else(|r| panic!("{r}"));
+    assert_eq!(data.org_units.len(), 21);
+}

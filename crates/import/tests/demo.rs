@@ -1,0 +1,167 @@
+//! The real demo files load on every backend, give the published figures, and loading
+//! them again changes no counts (re-import updates by key).
+
+use std::path::{Path, PathBuf};
+
+use uppsikt_domain::model::Stage;
+use uppsikt_domain::{Breakdown, Period};
+use uppsikt_import::{demo_files, import_files, load_demo, Summary};
+use uppsikt_store::testing::TestDb;
+use uppsikt_store::{Counts, Scope, Store};
+
+fn demo() -> Vec<PathBuf> {
+    let files = demo_files(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../demo"
+    )));
+    assert!(files[0].ends_with("huddinge.toml"), "{files:?}");
+    files
+}
+
+const EXPECTED: Summary = Summary {
+    org_units: 21,
+    goals: 36,
+    indicators: 92,
+    outcomes: 494,
+    milestones: 67,
+    commitments: 43,
+    assessments: 34,
+};
+
+fn as_counts(s: &Summary, change_log: i64) -> Counts {
+    let n = |v: usize| i64::try_from(v).unwrap();
+    Counts {
+        org_units: n(s.org_units),
+        goals: n(s.goals),
+        indicators: n(s.indicators),
+        outcomes: n(s.outcomes),
+        milestones: n(s.milestones),
+        commitments: n(s.commitments),
+        assessments: n(s.assessments),
+        change_log,
+    }
+}
+
+async fn published_facts(store: &Store) {
+    let goals = store.goals().await.unwrap();
+    let choice = goals
+        .iter()
+        .find(|g| g.title == "Ökad valfrihet")
+        .expect("goal Ökad valfrihet");
+    let decided: Vec<_> = store
+        .assessments_of_goal(choice.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.period == Period::Year(2019) && a.stage == Stage::Decided)
+        .collect();
+    assert_eq!(decided.len(), 1);
+    assert_eq!(decided[0].level, "Ej godtagbar");
+
+    let records = store.indicator_records(Scope::All).await.unwrap();
+    let safety = records
+        .iter()
+        .find(|r| r.indicator.name == "Betygsindex för trygghet")
+        .expect("Betygsindex för trygghet");
+    let totals: Vec<(Period, f64, Option<f64>)> = safety
+        .outcomes
+        .iter()
+        .filter(|o| o.breakdown == Breakdown::Total)
+        .map(|o| (o.period, o.value, o.margin))
+        .collect();
+    let expected: Vec<_> = [(2013, 56.0), (2015, 57.0), (2017, 55.0), (2019, 51.0)]
+        .map(|(y, v)| (Period::Year(y), v, Some(9.0)))
+        .to_vec();
+    assert_eq!(totals, expected);
+
+    let homes = records
+        .iter()
+        .find(|r| {
+            r.indicator
+                .name
+                .starts_with("Antal färdigställda bostäder (Totalt)")
+        })
+        .expect("Antal färdigställda bostäder");
+    let y2018 = homes
+        .outcomes
+        .iter()
+        .find(|o| o.period == Period::Year(2018) && o.breakdown == Breakdown::Total);
+    assert_eq!(y2018.map(|o| o.value), Some(997.0));
+    assert_eq!(homes.milestones.len(), 1);
+
+    // Areas named only in `area:` breakdowns exist too, and listed ones keep their class.
+    let areas = store.areas().await.unwrap();
+    assert!(areas
+        .iter()
+        .any(|(name, class)| name == "Vårby" && class.as_deref() == Some("utsatt")));
+}
+
+#[tokio::test]
+async fn demo_files_load_on_every_backend_and_reload_idempotently() {
+    let files = demo();
+    for db in TestDb::all().await {
+        eprintln!("demo on {:?}", db.backend());
+        let store = &db.store;
+        let first = import_files(store, &files, "test")
+            .await
+            .unwrap_or_else(|r| panic!("{r}"));
+        assert_eq!(first, EXPECTED);
+        let counts = store.counts().await.unwrap();
+        assert_eq!(counts, as_counts(&EXPECTED, counts.change_log));
+        published_facts(store).await;
+        let areas = store.areas().await.unwrap();
+
+        let second = import_files(store, &files, "test")
+            .await
+            .unwrap_or_else(|r| panic!("{r}"));
+        assert_eq!(second, first);
+        let again = store.counts().await.unwrap();
+        assert_eq!(
+            again,
+            as_counts(&EXPECTED, again.change_log),
+            "re-import must not duplicate"
+        );
+        assert_eq!(store.areas().await.unwrap(), areas);
+        published_facts(store).await;
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_board_file_loads_after_the_organisation_file_in_a_separate_run() {
+    let files = demo();
+    let db = TestDb::sqlite().await;
+    import_files(&db.store, &files[..1], "test")
+        .await
+        .unwrap_or_else(|r| panic!("{r}"));
+    let rest = import_files(&db.store, &files[1..], "test")
+        .await
+        .unwrap_or_else(|r| panic!("{r}"));
+    assert_eq!(rest.org_units, 0);
+    assert_eq!(rest.goals, EXPECTED.goals - 8);
+    let counts = db.store.counts().await.unwrap();
+    assert_eq!(counts, as_counts(&EXPECTED, counts.change_log));
+    published_facts(&db.store).await;
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn the_built_in_demo_loads_like_the_files() {
+    let db = TestDb::sqlite().await;
+    assert_eq!(
+        load_demo(&db.store, "demo")
+            .await
+            .unwrap_or_else(|r| panic!("{r}")),
+        EXPECTED
+    );
+    assert_eq!(
+        import_files(&db.store, &demo(), "test")
+            .await
+            .unwrap_or_else(|r| panic!("{r}")),
+        EXPECTED
+    );
+    let counts = db.store.counts().await.unwrap();
+    assert_eq!(counts, as_counts(&EXPECTED, counts.change_log));
+    published_facts(&db.store).await;
+    db.finish().await;
+}

@@ -1,0 +1,276 @@
+// Shared set-up for the browser tests: a fresh demo server per test file and Debian's
+// Chromium driven by playwright-core. See /work/shared/TESTING.md (or docs) for why the
+// browser is launched exactly like this.
+//
+// Usage in a test file:
+//   const h = await startHarness();   // in before()
+//   after(() => h.close());
+//   const page = await h.newPage();   // or h.newContext({ javaScriptEnabled: false })
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+
+export const E2E_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const REPO_ROOT = resolve(E2E_DIR, '..');
+export const SCREENSHOT_DIR = join(E2E_DIR, 'screenshots');
+
+export const CHROMIUM = process.env.UPPSIKT_E2E_CHROMIUM || '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const HEALTH_TIMEOUT_MS = 60_000;
+
+/** The server binary: $UPPSIKT_BIN, else ${CARGO_TARGET_DIR:-target}/debug/uppsikt. */
+export function serverBinary() {
+  if (process.env.UPPSIKT_BIN) return resolve(process.env.UPPSIKT_BIN);
+  const target = process.env.CARGO_TARGET_DIR ? resolve(REPO_ROOT, process.env.CARGO_TARGET_DIR) : join(REPO_ROOT, 'target');
+  return join(target, 'debug', 'uppsikt');
+}
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Every child server of this process, so that an exit or a signal never leaves one behind.
+const children = new Set();
+function killAll() {
+  for (const child of children) {
+    try { child.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+}
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(128 + ({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1 })[signal]);
+  });
+}
+
+/**
+ * Starts `uppsikt demo` on a free port with a new SQLite file in `dir` and waits for
+ * GET /healthz. Rejects with the server's stderr if it exits or does not answer in 60 s.
+ */
+async function startServer(dir) {
+  const bin = serverBinary();
+  if (!existsSync(bin)) {
+    throw new Error(`Servern finns inte: ${bin}. Bygg den med \`cargo build -p uppsikt\` (e2e/run.sh gör det).`);
+  }
+  let lastError;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const port = await freePort();
+    const db = join(dir, `demo-${attempt}.db`);
+    const args = ['demo', '--database-url', `sqlite://${db}`, '--addr', `127.0.0.1:${port}`];
+    // The demo data is read from ./demo, so the server runs in the repository root.
+    const child = spawn(bin, args, {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(child);
+    let stderr = '';
+    let stdout = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout.on('data', (d) => { stdout += d; });
+    let exited = null;
+    child.on('exit', (code, signal) => {
+      exited = { code, signal };
+      children.delete(child);
+    });
+    child.on('error', (e) => { exited = { code: null, signal: null, error: e }; });
+
+    const base = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+    let healthy = false;
+    while (Date.now() < deadline && !exited) {
+      try {
+        const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) });
+        if (res.ok) { healthy = true; break; }
+      } catch { /* not yet listening */ }
+      await sleep(200);
+    }
+    if (healthy) {
+      return { child, base, port, db, output: () => ({ stdout, stderr }) };
+    }
+    if (!exited) await stopChild(child);
+    const how = exited
+      ? (exited.error ? `kunde inte starta: ${exited.error.message}` : `avslutades med kod ${exited.code}${exited.signal ? ` (signal ${exited.signal})` : ''}`)
+      : `svarade inte på ${base}/healthz inom ${HEALTH_TIMEOUT_MS / 1000} s`;
+    lastError = new Error(`Servern ${how}.\nKommando: ${bin} ${args.join(' ')}\n--- serverns stderr ---\n${stderr}\n--- serverns stdout ---\n${stdout}`);
+    // Retry only when another process took the port between choosing and binding it.
+    if (!/används redan|address already in use|AddrInUse/i.test(stderr)) break;
+  }
+  process.stderr.write(`${lastError.message}\n`);
+  throw lastError;
+}
+
+async function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => { try { child.kill('SIGKILL'); } catch { /* gone */ } }, 5000);
+  await gone;
+  clearTimeout(timer);
+  children.delete(child);
+}
+
+/**
+ * Launches Debian's Chromium. playwright-core refuses `--user-data-dir` in `args` and
+ * always passes a new empty profile directory made with mkdtemp under os.tmpdir(); TMPDIR
+ * points at this test file's own fresh temp dir while it does, so the profile is new,
+ * empty and removed with that dir.
+ */
+async function launchBrowser(dir) {
+  const profileParent = join(dir, 'browser');
+  mkdirSync(profileParent, { recursive: true });
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = profileParent;
+  try {
+    return await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      timeout: 60_000,
+    });
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR; else process.env.TMPDIR = saved;
+  }
+}
+
+/** A server, a browser and clean-up for one test file. */
+export async function startHarness() {
+  const dir = mkdtempSync(join(tmpdir(), 'uppsikt-e2e-'));
+  let server;
+  let browser;
+  const contexts = [];
+  const close = async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    if (browser) await browser.close().catch(() => {});
+    if (server) await stopChild(server.child);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    server = await startServer(dir);
+    browser = await launchBrowser(dir);
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return {
+    base: server.base,
+    url: (path) => new URL(path, server.base).toString(),
+    browser,
+    server,
+    async newContext(options = {}) {
+      const context = await browser.newContext({
+        baseURL: server.base,
+        locale: 'sv-SE',
+        viewport: { width: 1280, height: 900 },
+        ...options,
+      });
+      context.setDefaultTimeout(15_000);
+      contexts.push(context);
+      return context;
+    },
+    async newPage(options = {}) {
+      const context = await this.newContext(options);
+      return context.newPage();
+    },
+    close,
+  };
+}
+
+/** Goes to `path` and fails unless the response has the expected status. */
+export async function visit(page, path, expectedStatus = 200) {
+  const res = await page.goto(path, { waitUntil: 'load' });
+  if (!res) throw new Error(`Inget svar för ${path}`);
+  if (res.status() !== expectedStatus) {
+    throw new Error(`${path}: väntade status ${expectedStatus}, fick ${res.status()}`);
+  }
+  return res;
+}
+
+/** Clicks a link (exact accessible name, or a RegExp) and waits until its page has loaded. */
+export async function followLink(page, name, within = page) {
+  const links = within.getByRole('link', { name, exact: typeof name === 'string' });
+  const count = await links.count();
+  if (count === 0) throw new Error(`Ingen länk ${JSON.stringify(String(name))} på ${page.url()}`);
+  const link = links.first();
+  const target = new URL(await link.getAttribute('href'), page.url());
+  target.hash = '';
+  await Promise.all([
+    page.waitForURL((u) => { const v = new URL(u); v.hash = ''; return v.href === target.href; }, { waitUntil: 'load' }),
+    link.click(),
+  ]);
+  return target;
+}
+
+/** Clicks a submit button and waits for the response page (after any redirect). */
+export async function submit(page, buttonName) {
+  const [response] = await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load' }),
+    page.getByRole('button', { name: buttonName, exact: true }).click(),
+  ]);
+  return response;
+}
+
+/** The number in a path like /goals/12: the id of the object the page shows. */
+export function idFromPath(url, prefix) {
+  const m = new URL(url).pathname.match(new RegExp(`^/${prefix}/(\\d+)`));
+  if (!m) throw new Error(`Hittar inget id efter /${prefix}/ i ${url}`);
+  return Number(m[1]);
+}
+
+/** A full-page PNG in e2e/screenshots/. */
+export async function screenshot(page, name) {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/** Runs axe on the page; returns the violations (empty when the page passes). */
+export async function axe(page) {
+  const result = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+  return result.violations;
+}
+
+/** A readable report of axe violations: id, impact, help and the target of each node. */
+export function formatViolations(label, violations) {
+  const lines = [`${label}: ${violations.length} axe-överträdelse(r)`];
+  for (const v of violations) {
+    lines.push(`  - ${v.id} [${v.impact}] ${v.help} (${v.helpUrl})`);
+    for (const n of v.nodes) {
+      lines.push(`      target: ${n.target.map((t) => (Array.isArray(t) ? t.join(' >>> ') : t)).join(' | ')}`);
+      if (n.failureSummary) lines.push(`        ${n.failureSummary.replace(/\n/g, '\n        ')}`);
+      if (n.html) lines.push(`        html: ${n.html.slice(0, 200)}`);
+    }
+  }
+  return lines.join('\n');
+}

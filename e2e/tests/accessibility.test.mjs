@@ -1,0 +1,93 @@
+// axe (WCAG 2.0/2.1 A and AA) on every page of the journey and on the other forms.
+// Each page is its own test, so one report names every page with violations.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { axe, followLink, formatViolations, startHarness, submit, visit } from '../lib/harness.mjs';
+import { walkToIndicator } from '../lib/journey.mjs';
+
+describe('tillgänglighet (axe, wcag2a/wcag2aa/wcag21a/wcag21aa)', () => {
+  let h;
+  let page;
+  let ids;
+  const summary = [];
+
+  before(async () => {
+    h = await startHarness();
+    page = await h.newPage();
+    ids = await walkToIndicator(page);
+    // A commitment of the goal, for its status form.
+    await page.goto(ids.goalUrl);
+    const href = await page.locator('main a[href^="/commitments/"][href$="/status"]').first().getAttribute('href', { timeout: 5000 }).catch(() => null);
+    ids.commitmentStatus = href;
+  });
+  after(async () => {
+    if (summary.length) {
+      const width = Math.max(...summary.map(([label]) => label.length));
+      process.stdout.write(`\naxe per sida:\n${summary.map(([label, n, rules]) => `  ${label.padEnd(width)}  ${n === 0 ? 'inga överträdelser' : `${n} överträdelse(r): ${rules}`}`).join('\n')}\n`);
+    }
+    await h?.close();
+  });
+
+  async function check(t, label) {
+    const violations = await axe(page);
+    summary.push([label, violations.length, violations.map((v) => `${v.id} (${v.nodes.length})`).join(', ')]);
+    if (violations.length) {
+      const report = formatViolations(`${label} (${page.url()})`, violations);
+      t.diagnostic(report);
+      process.stderr.write(`${report}\n`);
+      assert.fail(report);
+    }
+  }
+
+  const pages = [
+    ['startsidan', async () => visit(page, '/')],
+    ['nämndsidan (Kommunstyrelsen)', async () => visit(page, `/org/${ids.orgId}`)],
+    ['målsidan', async () => visit(page, ids.goalUrl)],
+    ['måttsidan', async () => visit(page, `/indicators/${ids.indicatorId}`)],
+    ['utfallsformuläret', async () => visit(page, `/indicators/${ids.indicatorId}/outcomes`)],
+    ['utfallsformuläret med fel', async () => {
+      await visit(page, `/indicators/${ids.indicatorId}/outcomes`);
+      await page.getByLabel(/^Period/).fill('2019X');
+      await page.getByLabel(/^Värde/).fill('fyrtio');
+      const res = await submit(page, 'Spara utfallet');
+      assert.equal(res.status(), 422);
+    }],
+    ['etappmålsformuläret', async () => visit(page, `/indicators/${ids.indicatorId}/milestones`)],
+    ['etappmålsformuläret med fel', async () => {
+      await visit(page, `/indicators/${ids.indicatorId}/milestones`);
+      await page.getByLabel(/^År/).fill('tjugo');
+      await page.getByLabel(/^Mål/).fill('mycket');
+      const res = await submit(page, 'Spara etappmålet');
+      assert.equal(res.status(), 422);
+    }],
+    ['måttsidan efter nytt utfall och etappmål', async () => {
+      await visit(page, `/indicators/${ids.indicatorId}/outcomes`);
+      await page.getByLabel(/^Period/).fill('2021');
+      await page.getByLabel(/^Värde/).fill('66,5');
+      await page.getByLabel('Felmarginal (±)').fill('3');
+      await submit(page, 'Spara utfallet');
+      await followLink(page, 'Sätt etappmål');
+      await page.getByLabel(/^År/).fill('2021');
+      await page.getByLabel(/^Mål/).fill('>60');
+      await submit(page, 'Spara etappmålet');
+      assert.equal(new URL(page.url()).pathname, `/indicators/${ids.indicatorId}`);
+    }],
+    ['målbedömningsformuläret', async () => visit(page, `/goals/${ids.goalId}/assessment?period=2019`)],
+    ['formuläret för nytt mål', async () => visit(page, `/org/${ids.orgId}/goals/new`)],
+    ['formuläret för nytt mått', async () => visit(page, `/goals/${ids.goalId}/indicators/new`)],
+    ['statusformuläret för ett utvecklingsåtagande', async () => {
+      assert.ok(ids.commitmentStatus, 'målsidan har en länk till ett åtagandes statusformulär');
+      await visit(page, ids.commitmentStatus);
+    }],
+    ['404-sidan', async () => visit(page, '/finns-inte', 404)],
+  ];
+
+  for (const [label, open] of pages) {
+    it(label, async (t) => {
+      await open();
+      await check(t, label);
+    });
+  }
+});
