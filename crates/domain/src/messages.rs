@@ -265,3 +265,33 @@ pub fn unknown_level(value: &str, levels: &[String]) -> String {
 pub fn short_name_taken(name: &str, key: &str) -> String {
     format!("Kortnamnet ”{name}” används redan av organisationsenheten ”{key}” i databasen.")
 }
+
+/// Swedish genitive: `KS` → `KS:s`, `Huddinge` → `Huddinges`, `Kultur- och fritidsnämnden`
+/// → `Kultur- och fritidsnämndens`; names ending in s, x or z take no extra s.
+pub fn genitive(name: &str) -> String {
+    let last = name.chars().last();
+    let is_abbreviation = name
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .all(|c| c.is_uppercase());
+    match last {
+        None => String::new(),
+        Some('s' | 'x' | 'z' | 'S' | 'X' | 'Z') => name.to_string(),
+        Some(_) if is_abbreviation => format!("{name}:s"),
+        Some(_) => format!("{name}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::genitive;
+
+    #[test]
+    fn genitive_follows_swedish_rules() {
+        assert_eq!(genitive("KS"), "KS:s");
+        assert_eq!(genitive("Huddinge"), "Huddinges");
+        assert_eq!(genitive("Kommunstyrelsen"), "Kommunstyrelsens");
+        assert_eq!(genitive("Huge Bostäder AB"), "Huge Bostäder AB:s");
+        assert_eq!(genitive("Västerås"), "Västerås");
+    }
+}

@@ -151,6 +151,13 @@ pub struct BoardView {
     pub scale: AssessmentScale,
 }
 
+impl BoardView {
+    /// "KS:s", for "KS:s bedömning".
+    pub fn org_genitive(&self) -> String {
+        uppsikt_domain::messages::genitive(&self.org.short_name)
+    }
+}
+
 /// The years a unit has data or assessments for, newest first.
 fn years(assessments: &[Assessment], records: &[IndicatorRecord]) -> Vec<Period> {
     let mut years: BTreeSet<i32> = assessments.iter().map(|a| a.period.year()).collect();

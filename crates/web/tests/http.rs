@@ -96,7 +96,9 @@ async fn goal_page_is_laid_out_like_the_annual_report() {
         assert!(html.contains("Vårby"), "lowest district");
         assert!(html.contains("Klart"));
 
-        let service = app.goal_id("Utbyggd samhällsservice i takt med bostadsbyggandet").await;
+        let service = app
+            .goal_id("Utbyggd samhällsservice i takt med bostadsbyggandet")
+            .await;
         let (_, html) = app.get(&format!("/goals/{service}?period=2019")).await;
         assert!(html.contains("Särskilt prioriterat"));
         assert!(html.contains("Förskolor, skolor och äldreboenden ska prioriteras"));

@@ -1,0 +1,145 @@
+//! The command line: clear messages and non-zero exits for the failures people meet.
+
+use std::net::TcpListener;
+use std::process::{Command, Output};
+
+fn uppsikt(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_uppsikt"))
+        .args(args)
+        .env_remove("UPPSIKT_DATABASE_URL")
+        .env_remove("UPPSIKT_ADDR")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run uppsikt")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn temp_db(name: &str) -> (std::path::PathBuf, String) {
+    let dir = std::env::temp_dir().join(format!("uppsikt-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("db.sqlite");
+    let url = format!("sqlite://{}", path.display());
+    (dir, url)
+}
+
+#[test]
+fn a_bad_database_url_is_refused_clearly() {
+    let o = uppsikt(&["--database-url", "mysql://root@localhost/x", "migrate"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("ogiltig databasadress"),
+        "{}",
+        stderr(&o)
+    );
+    let o = uppsikt(&[
+        "--database-url",
+        "postgres://u:hemligt@127.0.0.1:1/x",
+        "migrate",
+    ]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("kan inte öppna databasen"), "{err}");
+    assert!(
+        !err.contains("hemligt"),
+        "password must not be printed: {err}"
+    );
+}
+
+#[test]
+fn an_unwritable_database_file_is_refused_clearly() {
+    let o = uppsikt(&[
+        "--database-url",
+        "sqlite:///finns/inte/katalog/uppsikt.db",
+        "migrate",
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("går inte att skriva"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_port_in_use_is_refused_clearly() {
+    let (dir, url) = temp_db("port");
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let o = uppsikt(&["--database-url", &url, "--addr", &addr, "serve"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("används redan"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn demo_loads_the_seed_data_and_is_idempotent() {
+    let (dir, url) = temp_db("demo");
+    for _ in 0..2 {
+        let o = uppsikt(&["--database-url", &url, "demo", "--no-serve"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = uppsikt_store::Store::open(&url).await.unwrap();
+        let c = store.counts().await.unwrap();
+        assert_eq!(
+            (
+                c.org_units,
+                c.goals,
+                c.indicators,
+                c.commitments,
+                c.assessments
+            ),
+            (21, 36, 92, 43, 34)
+        );
+        store.close().await;
+    });
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn import_reports_every_bad_row_and_writes_nothing() {
+    let (dir, url) = temp_db("import");
+    let file = dir.join("bad.toml");
+    std::fs::write(
+        &file,
+        "format = \"uppsikt/1\"\n\n[[org_units]]\nkey = \"kommun\"\nname = \"Kommunen\"\nshort_name = \"K\"\nkind = \"kommun\"\n\n[[goals]]\nkey = \"g\"\norg = \"kommun\"\ntitle = \"Mål\"\n\n[[indicators]]\nkey = \"i\"\ngoal = \"g\"\nname = \"Mått\"\nunit = \"%\"\ndirection = \"higher\"\noutcomes = [ { period = \"2019X\", value = 1 }, { period = \"2020\", value = \"tio\" } ]\n",
+    )
+    .unwrap();
+    let o = uppsikt(&[
+        "--database-url",
+        &url,
+        "import",
+        "data",
+        file.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("inget importerades"), "{err}");
+    assert!(err.contains("indicators[0].outcomes[0].period"), "{err}");
+    assert!(err.contains("indicators[0].outcomes[1].value"), "{err}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = uppsikt_store::Store::open(&url).await.unwrap();
+        assert_eq!(
+            store.counts().await.unwrap().org_units,
+            0,
+            "nothing written"
+        );
+        store.close().await;
+    });
+    let good = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("2019X", "2019")
+        .replace("\"tio\"", "\"10,5\"");
+    std::fs::write(&file, good).unwrap();
+    let o = uppsikt(&[
+        "--database-url",
+        &url,
+        "import",
+        "data",
+        file.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("2 utfall"));
+    let _ = std::fs::remove_dir_all(dir);
+}
