@@ -113,7 +113,12 @@ pub fn slugify(title: &str) -> String {
 
 impl Writer {
     pub(crate) async fn begin(store: &Store, actor: &str) -> Result<Writer> {
-        let tx = store.pool.begin().await?;
+        // SQLite: take the write lock at the start, so that concurrent writers queue on
+        // busy_timeout instead of failing when a read transaction tries to upgrade.
+        let tx = match store.backend {
+            crate::Backend::Sqlite => store.pool.begin_with("BEGIN IMMEDIATE").await?,
+            crate::Backend::Postgres => store.pool.begin().await?,
+        };
         let at = time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();

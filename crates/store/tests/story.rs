@@ -301,3 +301,86 @@ async fn story_on_every_backend() {
         db.finish().await;
     }
 }
+
+/// Concurrent writers queue instead of failing, and every committed write is counted.
+#[tokio::test]
+async fn concurrent_writers_all_commit() {
+    for db in TestDb::all().await {
+        let store = db.store.clone();
+        let mut w = store.writer("test").await.unwrap();
+        let org = w
+            .upsert_org_unit(&OrgUnitInput {
+                key: "k".into(),
+                name: "Kommunen".into(),
+                short_name: "K".into(),
+                kind: OrgKind::Kommun,
+                parent_id: None,
+                position: 0,
+            })
+            .await
+            .unwrap();
+        let goal = w
+            .create_goal(&GoalInput {
+                key: String::new(),
+                org_id: org,
+                parent_id: None,
+                title: "Mål".into(),
+                description: String::new(),
+                kind: GoalKind::Overall,
+                position: 0,
+            })
+            .await
+            .unwrap();
+        let ind = w
+            .create_indicator(&IndicatorInput {
+                key: String::new(),
+                goal_id: goal,
+                name: "Mått".into(),
+                unit: "antal".into(),
+                direction: Direction::Higher,
+                source: String::new(),
+                kolada_kpi: String::new(),
+                decimals: 0,
+                frequency: "week".into(),
+                position: 0,
+            })
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+        let v0 = store.data_version().await.unwrap();
+        let mut tasks = Vec::new();
+        for t in 0..8u8 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                for i in 0..5u8 {
+                    // Read first, then write: the pattern that upgrades a read lock.
+                    let _ = store.indicator_record(ind).await.unwrap();
+                    let mut w = store.writer("test").await.unwrap();
+                    let week = Period::Week(2020, t * 5 + i + 1);
+                    w.set_outcome(
+                        ind,
+                        &Outcome {
+                            period: week,
+                            breakdown: Breakdown::Total,
+                            value: f64::from(i),
+                            margin: None,
+                            sample_size: None,
+                        },
+                    )
+                    .await
+                    .unwrap();
+                    w.commit().await.unwrap();
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(
+            store.indicator_record(ind).await.unwrap().outcomes.len(),
+            40
+        );
+        assert_eq!(store.data_version().await.unwrap(), v0 + 40);
+        db.finish().await;
+    }
+}
