@@ -116,8 +116,9 @@ async function startServer(dir) {
     if (healthy) {
       return { child, base, port, db, output: () => ({ stdout, stderr }) };
     }
-    if (!exited) await stopChild(child);
-    const how = exited
+    const timedOut = !exited;
+    if (timedOut) await stopChild(child);
+    const how = !timedOut
       ? (exited.error ? `kunde inte starta: ${exited.error.message}` : `avslutades med kod ${exited.code}${exited.signal ? ` (signal ${exited.signal})` : ''}`)
       : `svarade inte på ${base}/healthz inom ${HEALTH_TIMEOUT_MS / 1000} s`;
     lastError = new Error(`Servern ${how}.\nKommando: ${bin} ${args.join(' ')}\n--- serverns stderr ---\n${stderr}\n--- serverns stdout ---\n${stdout}`);
@@ -257,8 +258,12 @@ export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 /** Runs axe on the page; returns the violations (empty when the page passes). */
 export async function axe(page) {
-  const result = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
-  return result.violations;
+  return (await axeResults(page)).violations;
+}
+
+/** The whole axe result: violations, passes, incomplete (needs a person to check). */
+export async function axeResults(page) {
+  return new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
 }
 
 /** A readable report of axe violations: id, impact, help and the target of each node. */

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { axe, followLink, formatViolations, startHarness, submit, visit } from '../lib/harness.mjs';
+import { axeResults, followLink, formatViolations, screenshot, startHarness, submit, visit } from '../lib/harness.mjs';
 import { walkToIndicator } from '../lib/journey.mjs';
 
 describe('tillgänglighet (axe, wcag2a/wcag2aa/wcag21a/wcag21aa)', () => {
@@ -25,14 +25,17 @@ describe('tillgänglighet (axe, wcag2a/wcag2aa/wcag21a/wcag21aa)', () => {
   after(async () => {
     if (summary.length) {
       const width = Math.max(...summary.map(([label]) => label.length));
-      process.stdout.write(`\naxe per sida:\n${summary.map(([label, n, rules]) => `  ${label.padEnd(width)}  ${n === 0 ? 'inga överträdelser' : `${n} överträdelse(r): ${rules}`}`).join('\n')}\n`);
+      const line = ([label, n, rules, passed, review]) => `  ${label.padEnd(width)}  ${n === 0 ? 'inga överträdelser' : `${n} överträdelse(r): ${rules}`}; ${passed} regler godkända${review ? `; att granska manuellt: ${review}` : ''}`;
+      process.stdout.write(`\naxe per sida:\n${summary.map(line).join('\n')}\n`);
     }
     await h?.close();
   });
 
   async function check(t, label) {
-    const violations = await axe(page);
-    summary.push([label, violations.length, violations.map((v) => `${v.id} (${v.nodes.length})`).join(', ')]);
+    const { violations, passes, incomplete } = await axeResults(page);
+    assert.ok(passes.length > 0, 'axe körde reglerna på sidan');
+    const review = incomplete.map((v) => `${v.id} (${v.nodes.length})`).join(', ');
+    summary.push([label, violations.length, violations.map((v) => `${v.id} (${v.nodes.length})`).join(', '), passes.length, review]);
     if (violations.length) {
       const report = formatViolations(`${label} (${page.url()})`, violations);
       t.diagnostic(report);
@@ -84,9 +87,21 @@ describe('tillgänglighet (axe, wcag2a/wcag2aa/wcag21a/wcag21aa)', () => {
     ['404-sidan', async () => visit(page, '/finns-inte', 404)],
   ];
 
+  // Pages that no other test takes a screenshot of.
+  const shots = {
+    'etappmålsformuläret': 'form-milestone',
+    'etappmålsformuläret med fel': 'form-milestone-errors',
+    'målbedömningsformuläret': 'form-assessment',
+    'formuläret för nytt mål': 'form-new-goal',
+    'formuläret för nytt mått': 'form-new-indicator',
+    'statusformuläret för ett utvecklingsåtagande': 'form-commitment-status',
+    '404-sidan': 'not-found',
+  };
+
   for (const [label, open] of pages) {
     it(label, async (t) => {
       await open();
+      if (shots[label]) await screenshot(page, shots[label]);
       await check(t, label);
     });
   }

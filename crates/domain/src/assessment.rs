@@ -113,10 +113,14 @@ impl Basis {
             parts.push(format!("{} mått saknar utfall", self.not_measured));
         }
         if commitments > 0 {
-            parts.push(format!(
-                "{} av {} åtaganden klara",
-                self.commitments_done, commitments
-            ));
+            parts.push(if commitments == 1 {
+                format!("{} av 1 åtagande klart", self.commitments_done)
+            } else {
+                format!(
+                    "{} av {} åtaganden klara",
+                    self.commitments_done, commitments
+                )
+            });
         }
         if parts.is_empty() {
             return "Underlag saknas: inga mått med etappmål och inga åtaganden".into();

@@ -23,7 +23,7 @@ impl Status {
         match self {
             Status::Achieved => "Uppnått",
             Status::NotAchieved => "Ej uppnått",
-            Status::NotMeasured => "Ej mätt",
+            Status::NotMeasured => "Inget utfall",
             Status::FollowedOnly => "Följs",
         }
     }

@@ -270,14 +270,16 @@ pub fn short_name_taken(name: &str, key: &str) -> String {
 /// → `Kultur- och fritidsnämndens`; names ending in s, x or z take no extra s.
 pub fn genitive(name: &str) -> String {
     let last = name.chars().last();
-    let is_abbreviation = name
-        .chars()
-        .filter(|c| c.is_alphabetic())
-        .all(|c| c.is_uppercase());
+    let last_word = name.split_whitespace().last().unwrap_or("");
+    let is_abbreviation = last_word.chars().any(char::is_alphabetic)
+        && last_word
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .all(char::is_uppercase);
     match last {
         None => String::new(),
-        Some('s' | 'x' | 'z' | 'S' | 'X' | 'Z') => name.to_string(),
         Some(_) if is_abbreviation => format!("{name}:s"),
+        Some('s' | 'x' | 'z') => name.to_string(),
         Some(_) => format!("{name}s"),
     }
 }

@@ -139,10 +139,18 @@ pub fn line_chart(record: &IndicatorRecord, title: &str) -> String {
         );
         return svg;
     }
+    // Margins of error of the total, drawn as error bars (a change inside them is no change).
+    let error_bars: Vec<(Period, f64, f64)> = record
+        .outcomes
+        .iter()
+        .filter(|o| o.breakdown == Breakdown::Total && o.period.kind() == kind)
+        .filter_map(|o| o.margin.map(|m| (o.period, o.value - m, o.value + m)))
+        .collect();
     let values: Vec<f64> = series
         .iter()
         .flat_map(|s| s.points.iter().map(|p| p.1))
         .chain(milestones.iter().map(|m| m.1))
+        .chain(error_bars.iter().flat_map(|e| [e.1, e.2]))
         .collect();
     let (mut lo, mut hi) = values
         .iter()
@@ -198,6 +206,17 @@ pub fn line_chart(record: &IndicatorRecord, title: &str) -> String {
                 p
             );
         }
+    }
+    for (p, low, high) in &error_bars {
+        let (cx, y1, y2) = (x(*p), y(*low), y(*high));
+        let _ = write!(
+            svg,
+            r#"<path class="errorbar" d="M{cx:.1},{y1:.1} V{y2:.1} M{:.1},{y1:.1} H{:.1} M{:.1},{y2:.1} H{:.1}"/>"#,
+            cx - 5.0,
+            cx + 5.0,
+            cx - 5.0,
+            cx + 5.0
+        );
     }
     for s in &series {
         let mut pts = s.points.clone();

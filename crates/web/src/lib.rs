@@ -182,6 +182,13 @@ pub async fn serve_with(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!("uppsikt lyssnar på http://{addr}");
     }
+    // Without TCP_NODELAY a streamed body (files) stalls on Nagle's algorithm and delayed
+    // ACKs: tens of milliseconds per response on keep-alive connections.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!("cannot set TCP_NODELAY: {e}");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

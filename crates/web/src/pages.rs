@@ -239,6 +239,16 @@ pub async fn indicator(
     .await
 }
 
+impl IndicatorPage {
+    /// The milestone of the current year, e.g. "> 60", or "–".
+    fn milestone_label(&self) -> String {
+        self.current
+            .milestone
+            .map(|t| t.label_sv(self.record.indicator.decimals))
+            .unwrap_or_else(|| "–".into())
+    }
+}
+
 fn indicator_page(record: IndicatorRecord, goal: Goal, org: OrgUnit) -> IndicatorPage {
     let ind = &record.indicator;
     let fmt = |v: f64| format_value(v, ind.decimals, &ind.unit);

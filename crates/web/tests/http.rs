@@ -106,7 +106,7 @@ async fn goal_page_is_laid_out_like_the_annual_report() {
         let valfrihet = app.goal_id("Ökad valfrihet").await;
         let (_, html) = app.get(&format!("/goals/{valfrihet}?period=2019")).await;
         assert!(html.contains("Ej klart i år"));
-        assert!(html.contains("0 av 1 åtaganden klara"));
+        assert!(html.contains("0 av 1 åtagande klart"));
         assert!(
             html.contains("badge level-3\">Ej godtagbar</span> <span class=\"muted\">(0"),
             "system proposes Ej godtagbar too"

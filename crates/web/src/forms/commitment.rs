@@ -7,7 +7,10 @@ use uppsikt_domain::model::{Commitment, Goal, Id};
 use uppsikt_domain::CommitmentStatus;
 use uppsikt_store::{CommitmentInput, Scope};
 
-use super::{options, saved, Errors, Field, FieldKind, FormPage, Input, ACTOR, NAME_MAX, TEXT_MAX};
+use super::{
+    goal_crumbs, options, saved, Errors, Field, FieldKind, FormPage, Input, ACTOR, NAME_MAX,
+    TEXT_MAX,
+};
 use crate::error::Result;
 use crate::AppState;
 
@@ -176,7 +179,11 @@ pub async fn update(
     )))
 }
 
-fn status_page(c: &Commitment) -> FormPage {
+fn status_page(c: &Commitment, mut crumbs: Vec<(String, String)>) -> FormPage {
+    crumbs.push((
+        format!("/goals/{}#commitment-{}", c.goal_id, c.id),
+        c.title.clone(),
+    ));
     FormPage {
         title: format!("Ny status för {}", c.title),
         intro: Some(
@@ -185,7 +192,7 @@ fn status_page(c: &Commitment) -> FormPage {
         action: format!("/commitments/{}/status", c.id),
         cancel: format!("/goals/{}", c.goal_id),
         submit: "Spara statusen".into(),
-        crumbs: vec![(format!("/goals/{}", c.goal_id), c.title.clone())],
+        crumbs,
         fields: vec![
             Field::new(
                 "status",
@@ -207,7 +214,7 @@ fn status_page(c: &Commitment) -> FormPage {
 
 pub async fn status_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
     let c = state.store.commitment(id).await?;
-    let mut p = status_page(&c);
+    let mut p = status_page(&c, goal_crumbs(&state, c.goal_id).await?);
     if let Some(latest) = c.latest() {
         p.fields[0].value = latest.status.code().into();
     }
@@ -226,7 +233,9 @@ pub async fn add_status(
     let date = e.date(&input, "date");
     let comment = e.optional_text(&input, "comment", TEXT_MAX);
     let (Some(status), Some(date), true) = (status, date, e.is_empty()) else {
-        return e.apply(status_page(&c).fill(&input)).render_page();
+        return e
+            .apply(status_page(&c, goal_crumbs(&state, c.goal_id).await?).fill(&input))
+            .render_page();
     };
     let mut w = state.store.writer(ACTOR).await?;
     w.add_commitment_status(id, &date, status, &comment).await?;

@@ -7,11 +7,11 @@ use uppsikt_domain::messages;
 use uppsikt_domain::model::{Id, IndicatorRecord};
 use uppsikt_domain::Target;
 
-use super::{options, saved, Errors, Field, FieldKind, FormPage, Input, ACTOR};
+use super::{indicator_crumbs, options, saved, Errors, Field, FieldKind, FormPage, Input, ACTOR};
 use crate::error::Result;
 use crate::AppState;
 
-fn page(record: &IndicatorRecord) -> FormPage {
+fn page(record: &IndicatorRecord, crumbs: Vec<(String, String)>) -> FormPage {
     let i = &record.indicator;
     FormPage {
         title: format!("Sätt etappmål för {}", i.name),
@@ -19,18 +19,18 @@ fn page(record: &IndicatorRecord) -> FormPage {
         action: format!("/indicators/{}/milestones", i.id),
         cancel: format!("/indicators/{}", i.id),
         submit: "Spara etappmålet".into(),
-        crumbs: vec![(format!("/indicators/{}", i.id), i.name.clone())],
+        crumbs,
         fields: vec![
             Field::new("kind", "Slag", options([("milestone", "Etappmål för året"), ("target", "Långsiktigt målvärde")])).required().value("milestone"),
             Field::new("year", "År", FieldKind::Integer).required(),
-            Field::new("target", "Mål", FieldKind::Text).hint("Ett jämförelsetal som >93,7 eller ≥850, eller Öka, Minska, Behåll eller Indikator (följs utan mål)."),
+            Field::new("target", "Målvärde", FieldKind::Text).hint("Ett jämförelsetal som >93,7 eller ≥850, eller Öka, Minska, Behåll eller Indikator (följs utan mål)."),
         ],
     }
 }
 
 pub async fn form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
     let record = state.store.indicator_record(id).await?;
-    page(&record).render_page()
+    page(&record, indicator_crumbs(&state, &record).await?).render_page()
 }
 
 pub async fn save(
@@ -60,7 +60,9 @@ pub async fn save(
     };
     let (Some(long_term), Some(year), Some(target), true) = (long_term, year, target, e.is_empty())
     else {
-        return e.apply(page(&record).fill(&input)).render_page();
+        return e
+            .apply(page(&record, indicator_crumbs(&state, &record).await?).fill(&input))
+            .render_page();
     };
     let mut w = state.store.writer(ACTOR).await?;
     if long_term {

@@ -324,5 +324,31 @@ where
     )
 }
 
+/// Breadcrumbs down to a goal: its unit, then the goal.
+pub async fn goal_crumbs(
+    state: &crate::AppState,
+    goal_id: uppsikt_domain::model::Id,
+) -> Result<Vec<(String, String)>> {
+    let goal = state.store.goal(goal_id).await?;
+    let org = state.store.org_unit(goal.org_id).await?;
+    Ok(vec![
+        (format!("/org/{}", org.id), org.name),
+        (format!("/goals/{}", goal.id), goal.title),
+    ])
+}
+
+/// Breadcrumbs down to an indicator: unit, goal, indicator.
+pub async fn indicator_crumbs(
+    state: &crate::AppState,
+    record: &uppsikt_domain::model::IndicatorRecord,
+) -> Result<Vec<(String, String)>> {
+    let mut crumbs = goal_crumbs(state, record.indicator.goal_id).await?;
+    crumbs.push((
+        format!("/indicators/{}", record.indicator.id),
+        record.indicator.name.clone(),
+    ));
+    Ok(crumbs)
+}
+
 pub const NAME_MAX: usize = 200;
 pub const TEXT_MAX: usize = 20_000;

@@ -6,7 +6,7 @@ use axum::Form;
 use uppsikt_domain::model::{Id, IndicatorRecord};
 use uppsikt_domain::{Breakdown, Outcome};
 
-use super::{saved, Errors, Field, FieldKind, FormPage, Input, ACTOR};
+use super::{indicator_crumbs, saved, Errors, Field, FieldKind, FormPage, Input, ACTOR};
 use crate::error::Result;
 use crate::AppState;
 
@@ -21,7 +21,11 @@ async fn breakdown_options(state: &AppState) -> Result<FieldKind> {
     Ok(FieldKind::Select(items))
 }
 
-fn page(record: &IndicatorRecord, breakdowns: FieldKind) -> FormPage {
+fn page(
+    record: &IndicatorRecord,
+    breakdowns: FieldKind,
+    crumbs: Vec<(String, String)>,
+) -> FormPage {
     let i = &record.indicator;
     FormPage {
         title: format!("Lägg till utfall för {}", i.name),
@@ -32,9 +36,9 @@ fn page(record: &IndicatorRecord, breakdowns: FieldKind) -> FormPage {
         action: format!("/indicators/{}/outcomes", i.id),
         cancel: format!("/indicators/{}", i.id),
         submit: "Spara utfallet".into(),
-        crumbs: vec![(format!("/indicators/{}", i.id), i.name.clone())],
+        crumbs,
         fields: vec![
-            Field::new("period", "Period", FieldKind::Text).required().hint("År (2023), tertial (2023T2), månad (2023-03) eller vecka (2023W07)."),
+            Field::new("period", "Period", FieldKind::Text).required().hint("År (2019), tertial (2019T2), månad (2019-03) eller vecka (2019W07)."),
             Field::new("breakdown", "Grupp", breakdowns).required().value("total"),
             Field::new("value", "Värde", FieldKind::Decimal).required().hint("Decimalkomma går bra, t.ex. 88,7."),
             Field::new("margin", "Felmarginal (±)", FieldKind::Decimal).hint("Valfritt. Samma enhet som värdet."),
@@ -72,7 +76,12 @@ fn parse(input: &Input, unit: &str) -> Result<Outcome, Errors> {
 
 pub async fn form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
     let record = state.store.indicator_record(id).await?;
-    page(&record, breakdown_options(&state).await?).render_page()
+    page(
+        &record,
+        breakdown_options(&state).await?,
+        indicator_crumbs(&state, &record).await?,
+    )
+    .render_page()
 }
 
 pub async fn save(
@@ -85,7 +94,14 @@ pub async fn save(
         Ok(o) => o,
         Err(e) => {
             return e
-                .apply(page(&record, breakdown_options(&state).await?).fill(&input))
+                .apply(
+                    page(
+                        &record,
+                        breakdown_options(&state).await?,
+                        indicator_crumbs(&state, &record).await?,
+                    )
+                    .fill(&input),
+                )
                 .render_page()
         }
     };
