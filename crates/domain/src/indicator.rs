@@ -87,7 +87,11 @@ impl Breakdown {
             "girls" => Breakdown::Girls,
             "boys" => Breakdown::Boys,
             _ => match s.strip_prefix("area:").map(str::trim) {
-                Some(name) if !name.is_empty() && name.chars().count() <= 100 => {
+                Some(name)
+                    if !name.is_empty()
+                        && name.chars().count() <= 100
+                        && !name.contains(['|', '\n', '\r']) =>
+                {
                     Breakdown::Area(name.to_string())
                 }
                 _ => return Err(BreakdownError(s.to_string())),

@@ -111,28 +111,29 @@ impl TryFrom<IndicatorRow> for Indicator {
     }
 }
 
-#[derive(FromRow)]
-pub(crate) struct OutcomeRow {
-    pub indicator_id: i64,
-    period: String,
-    breakdown: String,
-    value: f64,
-    margin: Option<f64>,
-    sample_size: Option<i64>,
-}
-
-impl TryFrom<OutcomeRow> for Outcome {
-    type Error = StoreError;
-    fn try_from(r: OutcomeRow) -> Result<Self, StoreError> {
-        Ok(Outcome {
-            period: period(&r.period)?,
-            breakdown: Breakdown::parse(&r.breakdown)
-                .map_err(|_| corrupt("breakdown", &r.breakdown))?,
-            value: r.value,
-            margin: r.margin,
-            sample_size: r.sample_size,
+/// Unpacks the text of `packed_outcomes_sql`: one outcome per line,
+/// `period|breakdown|value|margin|sample_size`.
+pub(crate) fn unpack_outcomes(text: &str) -> Result<Vec<Outcome>, StoreError> {
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let mut parts = line.split('|');
+            let mut next = || parts.next().unwrap_or("");
+            let (p, b, v, m, n) = (next(), next(), next(), next(), next());
+            let number = |s: &str| s.parse::<f64>().map_err(|_| corrupt("outcome value", line));
+            Ok(Outcome {
+                period: period(p)?,
+                breakdown: Breakdown::parse(b).map_err(|_| corrupt("breakdown", b))?,
+                value: number(v)?,
+                margin: if m.is_empty() { None } else { Some(number(m)?) },
+                sample_size: if n.is_empty() {
+                    None
+                } else {
+                    Some(n.parse().map_err(|_| corrupt("sample size", n))?)
+                },
+            })
         })
-    }
+        .collect()
 }
 
 #[derive(FromRow)]
