@@ -66,6 +66,14 @@ fn packed_outcomes_sql(backend: crate::Backend) -> &'static str {
     }
 }
 
+/// As [`packed_outcomes_sql`], for milestones and targets: `year|target` per line.
+fn packed_year_targets_sql(backend: crate::Backend) -> &'static str {
+    match backend {
+        crate::Backend::Sqlite => "group_concat(x.year || '|' || x.target, char(10))",
+        crate::Backend::Postgres => "string_agg(x.year::text || '|' || x.target, E'\\n')",
+    }
+}
+
 const INDICATOR_JOIN: &str = "FROM indicators i JOIN goals g ON g.id = i.goal_id";
 
 impl Store {
@@ -278,20 +286,26 @@ impl Store {
                 records[i].outcomes = rows::unpack_outcomes(&text)?;
             }
         }
-        let milestones: Vec<rows::YearTargetRow> = self
-            .fetch_scoped(sub("milestones", "x.indicator_id, x.year, x.target"), scope)
-            .await?;
-        for row in milestones {
-            if let Some(&i) = index.get(&row.indicator_id) {
-                records[i].milestones.push(row.parse()?);
-            }
-        }
-        let targets: Vec<rows::YearTargetRow> = self
-            .fetch_scoped(sub("targets", "x.indicator_id, x.year, x.target"), scope)
-            .await?;
-        for row in targets {
-            if let Some(&i) = index.get(&row.indicator_id) {
-                records[i].targets.push(row.parse()?);
+        for (table, is_milestone) in [("milestones", true), ("targets", false)] {
+            let packed: Vec<(i64, String)> = self
+                .fetch_scoped(
+                    format!(
+                        "SELECT x.indicator_id, {} FROM {table} x JOIN indicators i ON i.id = x.indicator_id \
+                         JOIN goals g ON g.id = i.goal_id WHERE {cond} GROUP BY x.indicator_id",
+                        packed_year_targets_sql(self.backend)
+                    ),
+                    scope,
+                )
+                .await?;
+            for (indicator_id, text) in packed {
+                if let Some(&i) = index.get(&indicator_id) {
+                    let list = rows::unpack_year_targets(&text)?;
+                    if is_milestone {
+                        records[i].milestones = list;
+                    } else {
+                        records[i].targets = list;
+                    }
+                }
             }
         }
         let comparisons: Vec<rows::ComparisonRow> = self

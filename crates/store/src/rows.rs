@@ -136,18 +136,18 @@ pub(crate) fn unpack_outcomes(text: &str) -> Result<Vec<Outcome>, StoreError> {
         .collect()
 }
 
-#[derive(FromRow)]
-pub(crate) struct YearTargetRow {
-    pub indicator_id: i64,
-    pub year: i64,
-    pub target: String,
-}
-
-impl YearTargetRow {
-    pub fn parse(&self) -> Result<(i32, Target), StoreError> {
-        let year = i32::try_from(self.year).map_err(|_| corrupt("year", &self.year.to_string()))?;
-        Ok((year, target(&self.target)?))
-    }
+/// Unpacks `year|target` lines.
+pub(crate) fn unpack_year_targets(text: &str) -> Result<Vec<(i32, Target)>, StoreError> {
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let (year, t) = line
+                .split_once('|')
+                .ok_or_else(|| corrupt("year target", line))?;
+            let year = year.parse::<i32>().map_err(|_| corrupt("year", year))?;
+            Ok((year, target(t)?))
+        })
+        .collect()
 }
 
 #[derive(FromRow)]
