@@ -74,6 +74,27 @@ fn packed_year_targets_sql(backend: crate::Backend) -> &'static str {
     }
 }
 
+/// Puts a record's lists in display order.
+fn sort_record(r: &mut IndicatorRecord) {
+    r.outcomes.sort_by(|a, b| {
+        a.period
+            .cmp(&b.period)
+            .then_with(|| a.breakdown.cmp(&b.breakdown))
+    });
+    r.milestones.sort_by_key(|m| m.0);
+    r.targets.sort_by_key(|m| m.0);
+    r.comparisons
+        .sort_by(|a, b| b.period.cmp(&a.period).then_with(|| a.group.cmp(&b.group)));
+    r.gaps.sort_by_key(|a| a.period);
+    r.comments.sort_by_key(|a| a.period);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    Full,
+    Totals,
+}
+
 const INDICATOR_JOIN: &str = "FROM indicators i JOIN goals g ON g.id = i.goal_id";
 
 impl Store {
@@ -238,6 +259,16 @@ impl Store {
 
     /// Indicators with all their data, in display order.
     pub async fn indicator_records(&self, scope: Scope) -> Result<Vec<IndicatorRecord>> {
+        self.load_records(scope, Detail::Full).await
+    }
+
+    /// Indicators with only what a status and trend need: total outcomes and milestones
+    /// (no breakdowns, comparisons, gap judgements or comments). For lists of goals.
+    pub async fn indicator_statuses(&self, scope: Scope) -> Result<Vec<IndicatorRecord>> {
+        self.load_records(scope, Detail::Totals).await
+    }
+
+    async fn load_records(&self, scope: Scope, detail: Detail) -> Result<Vec<IndicatorRecord>> {
         let cond = scope.goal_condition();
         let indicators: Vec<IndicatorRow> = self
             .fetch_scoped(
@@ -275,8 +306,9 @@ impl Store {
             .fetch_scoped(
                 format!(
                     "SELECT x.indicator_id, {} FROM outcomes x JOIN indicators i ON i.id = x.indicator_id \
-                     JOIN goals g ON g.id = i.goal_id WHERE {cond} GROUP BY x.indicator_id",
-                    packed_outcomes_sql(self.backend)
+                     JOIN goals g ON g.id = i.goal_id WHERE {cond}{} GROUP BY x.indicator_id",
+                    packed_outcomes_sql(self.backend),
+                    if detail == Detail::Totals { " AND x.breakdown = 'total'" } else { "" }
                 ),
                 scope,
             )
@@ -307,6 +339,10 @@ impl Store {
                     }
                 }
             }
+        }
+        if detail == Detail::Totals {
+            records.iter_mut().for_each(sort_record);
+            return Ok(records);
         }
         let comparisons: Vec<rows::ComparisonRow> = self
             .fetch_scoped(
@@ -350,19 +386,7 @@ impl Store {
                 records[i].comments.push(row.comment()?);
             }
         }
-        for r in &mut records {
-            r.outcomes.sort_by(|a, b| {
-                a.period
-                    .cmp(&b.period)
-                    .then_with(|| a.breakdown.cmp(&b.breakdown))
-            });
-            r.milestones.sort_by_key(|m| m.0);
-            r.targets.sort_by_key(|m| m.0);
-            r.comparisons
-                .sort_by(|a, b| b.period.cmp(&a.period).then_with(|| a.group.cmp(&b.group)));
-            r.gaps.sort_by_key(|a| a.period);
-            r.comments.sort_by_key(|a| a.period);
-        }
+        records.iter_mut().for_each(sort_record);
         Ok(records)
     }
 

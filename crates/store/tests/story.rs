@@ -197,6 +197,11 @@ async fn story(store: &Store) {
             .len(),
         1
     );
+    // The light load for goal lists holds only totals, and evaluates the same.
+    let light = store.indicator_statuses(Scope::Org(ks)).await.unwrap();
+    assert_eq!(light[0].outcomes.len(), 4);
+    let le = light[0].evaluate(Period::Year(2019));
+    assert_eq!((le.status, le.trend), (e.status, e.trend));
     assert_eq!(
         store
             .indicator_records(Scope::Indicator(ind))

@@ -196,7 +196,7 @@ pub async fn board(store: &Store, org_id: Id, period: Option<Period>) -> Result<
     let org = store.org_unit(org_id).await?;
     let (scale, rules) = store.assessment_config().await?;
     let all_goals = store.goals().await?;
-    let records = store.indicator_records(Scope::Org(org_id)).await?;
+    let records = store.indicator_statuses(Scope::Org(org_id)).await?;
     let commitments = store.commitments(Scope::Org(org_id)).await?;
     let assessments = store.assessments_by_org(org_id).await?;
     let period = period.unwrap_or_else(|| default_period(&assessments, &records));
