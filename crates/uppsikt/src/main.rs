@@ -13,20 +13,24 @@ use uppsikt_store::Store;
 #[command(
     name = "uppsikt",
     version,
-    about = "Planera, följ upp och ha uppsikt över kommunens verksamhet."
+    about = "Planera, följ upp och ha uppsikt över kommunens verksamhet.",
+    disable_help_subcommand = true
 )]
 struct Cli {
-    /// Database: sqlite://FILE (embedded, default) or postgres://USER@HOST:PORT/DB.
+    // The user-facing help texts are Swedish (help = …); the comments stay English.
+    /// Database URL.
     #[arg(
         long,
+        help = "Databas: sqlite://FIL (inbyggd, standard) eller postgres://ANVÄNDARE@VÄRD:PORT/DATABAS",
         global = true,
         env = "UPPSIKT_DATABASE_URL",
         default_value = "sqlite://uppsikt.db"
     )]
     database_url: String,
-    /// Address the web server listens on.
+    /// Listening address.
     #[arg(
         long,
+        help = "Adress som webbservern lyssnar på",
         global = true,
         env = "UPPSIKT_ADDR",
         default_value = "127.0.0.1:8080"
@@ -38,21 +42,25 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Create or refresh a demo database (Huddinge, from the seeds), then serve it.
+    /// Demo database.
+    #[command(about = "Skapa eller uppdatera en demodatabas (Huddinge) och starta webbservern")]
     Demo {
-        /// Load the demo data and exit without serving.
-        #[arg(long)]
+        /// Load only.
+        #[arg(long, help = "Läs bara in demodata, starta inte webbservern")]
         no_serve: bool,
     },
-    /// Serve the web UI and the JSON API.
+    /// Serve.
+    #[command(about = "Starta webbservern (webbgränssnitt och JSON-API)")]
     Serve {
-        /// Serve the files of this directory under /files/.
-        #[arg(long)]
+        /// Static files.
+        #[arg(long, help = "Visa filerna i denna katalog under /files/")]
         files_dir: Option<PathBuf>,
     },
-    /// Bring the database schema up to date and exit.
+    /// Migrate.
+    #[command(about = "Uppdatera databasens schema och avsluta")]
     Migrate,
-    /// Import data.
+    /// Import.
+    #[command(about = "Importera data")]
     Import {
         #[command(subcommand)]
         what: ImportCommand,
@@ -79,8 +87,11 @@ enum BenchCommand {
 #[derive(Subcommand)]
 enum ImportCommand {
     /// Files in the uppsikt/1 data format (docs/import-format.md); all or nothing.
+    #[command(
+        about = "Importera filer i formatet uppsikt/1 (docs/import-format.md); allt eller inget"
+    )]
     Data {
-        #[arg(required = true)]
+        #[arg(required = true, help = "Filer att importera")]
         files: Vec<PathBuf>,
     },
 }
