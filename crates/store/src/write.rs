@@ -202,12 +202,13 @@ impl Writer {
     }
 
     async fn insert_returning_id(&mut self, sql: &str, binds: Vec<Bind>) -> Result<Id> {
+        use sqlx::Row;
         let sql = format!("{sql} RETURNING id");
-        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+        let mut q = sqlx::query(&sql);
         for b in binds {
-            q = b.apply_scalar(q);
+            q = b.apply(q);
         }
-        Ok(q.fetch_one(&mut *self.tx).await?)
+        Ok(q.fetch_one(&mut *self.tx).await?.try_get(0)?)
     }
 
     async fn execute(&mut self, sql: &str, binds: Vec<Bind>) -> Result<u64> {
@@ -620,14 +621,7 @@ impl Writer {
                     b + 5,
                     b + 6
                 ));
-                binds.extend([
-                    Bind::Int(indicator_id),
-                    Bind::Text(o.period.to_string()),
-                    Bind::Text(o.breakdown.code()),
-                    Bind::Real(o.value),
-                    Bind::OptReal(o.margin),
-                    Bind::OptInt(o.sample_size),
-                ]);
+                binds.extend(outcome_binds(indicator_id, o));
             }
             self.execute(&sql, binds).await?;
         }
@@ -648,14 +642,7 @@ impl Writer {
             .await?;
         self.execute(
             "INSERT INTO outcomes (indicator_id, period, breakdown, value, margin, sample_size) VALUES ($1, $2, $3, $4, $5, $6)",
-            vec![
-                Bind::Int(indicator_id),
-                Bind::Text(outcome.period.to_string()),
-                Bind::Text(outcome.breakdown.code()),
-                Bind::Real(outcome.value),
-                Bind::OptReal(outcome.margin),
-                Bind::OptInt(outcome.sample_size),
-            ],
+            outcome_binds(indicator_id, outcome).to_vec(),
         )
         .await?;
         self.log("set", "outcome", Some(indicator_id), before, json(outcome))
@@ -1035,6 +1022,18 @@ impl Writer {
     }
 }
 
+/// The six values of an outcome row, in the order of the outcomes table's columns.
+fn outcome_binds(indicator_id: Id, o: &Outcome) -> [Bind; 6] {
+    [
+        Bind::Int(indicator_id),
+        Bind::Text(o.period.to_string()),
+        Bind::Text(o.breakdown.code()),
+        Bind::Real(o.value),
+        Bind::OptReal(o.margin),
+        Bind::OptInt(o.sample_size),
+    ]
+}
+
 /// A bind value of one of the types both backends share.
 #[derive(Debug, Clone)]
 enum Bind {
@@ -1053,22 +1052,9 @@ enum Bind {
 const NULL_DOUBLE: Option<f32> = None;
 
 type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
-type AnyScalar<'q> = sqlx::query::QueryScalar<'q, Any, i64, sqlx::any::AnyArguments<'q>>;
 
 impl Bind {
     fn apply(self, q: AnyQuery<'_>) -> AnyQuery<'_> {
-        match self {
-            Bind::Int(v) => q.bind(v),
-            Bind::OptInt(v) => q.bind(v),
-            Bind::Real(v) => q.bind(v),
-            Bind::OptReal(None) => q.bind(NULL_DOUBLE),
-            Bind::OptReal(v) => q.bind(v),
-            Bind::Text(v) => q.bind(v),
-            Bind::OptText(v) => q.bind(v),
-        }
-    }
-
-    fn apply_scalar(self, q: AnyScalar<'_>) -> AnyScalar<'_> {
         match self {
             Bind::Int(v) => q.bind(v),
             Bind::OptInt(v) => q.bind(v),
