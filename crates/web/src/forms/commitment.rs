@@ -127,7 +127,7 @@ pub async fn create(
 pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
     let c = state.store.commitment(id).await?;
     let goal = state.store.goal(c.goal_id).await?;
-    let mut p = page(
+    let p = page(
         &goal,
         Some(&c),
         earlier_options(&state, &goal, Some(id)).await?,
@@ -140,10 +140,7 @@ pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Res
             .map(|x| x.to_string())
             .unwrap_or_default(),
     ];
-    for (f, v) in p.fields.iter_mut().zip(values) {
-        f.value = v;
-    }
-    p.render_page()
+    p.with_values(values).render_page()
 }
 
 pub async fn update(

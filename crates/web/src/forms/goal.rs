@@ -204,7 +204,7 @@ pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Res
     let org = state.store.org_unit(goal.org_id).await?;
     let analyses = state.store.analyses(id).await?;
     let latest = analyses.last();
-    let mut p = page(&org, Some(&goal), parent_options(&state, Some(id)).await?);
+    let p = page(&org, Some(&goal), parent_options(&state, Some(id)).await?);
     let values = [
         goal.title.clone(),
         goal.description.clone(),
@@ -215,10 +215,7 @@ pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Res
         latest.map(|a| a.text.clone()).unwrap_or_default(),
         goal.position.to_string(),
     ];
-    for (f, v) in p.fields.iter_mut().zip(values) {
-        f.value = v;
-    }
-    p.render_page()
+    p.with_values(values).render_page()
 }
 
 pub async fn update(

@@ -133,7 +133,7 @@ pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Res
     let record = state.store.indicator_record(id).await?;
     let i = &record.indicator;
     let goal = state.store.goal(i.goal_id).await?;
-    let mut p = page(&goal, Some(i));
+    let p = page(&goal, Some(i));
     let values = [
         i.name.clone(),
         i.unit.clone(),
@@ -143,10 +143,7 @@ pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Res
         i.decimals.to_string(),
         i.frequency.clone(),
     ];
-    for (f, v) in p.fields.iter_mut().zip(values) {
-        f.value = v;
-    }
-    p.render_page()
+    p.with_values(values).render_page()
 }
 
 pub async fn update(

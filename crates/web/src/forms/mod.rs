@@ -141,6 +141,14 @@ impl FormPage {
         self.fields.iter().any(|f| f.error.is_some())
     }
 
+    /// Puts stored values into the fields, in field order (for an edit form).
+    pub fn with_values(mut self, values: impl IntoIterator<Item = String>) -> FormPage {
+        for (f, v) in self.fields.iter_mut().zip(values) {
+            f.value = v;
+        }
+        self
+    }
+
     /// Puts the submitted values into the fields (all of them, valid or not).
     pub fn fill(mut self, input: &Input) -> FormPage {
         for f in &mut self.fields {
