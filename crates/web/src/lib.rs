@@ -8,7 +8,6 @@
 
 mod api;
 mod cache;
-mod chart;
 mod error;
 mod forms;
 mod pages;

@@ -13,10 +13,10 @@ use uppsikt_domain::evaluation::Evaluation;
 use uppsikt_domain::model::{Goal, Id, IndicatorRecord, OrgUnit};
 use uppsikt_domain::{Breakdown, Period};
 
-use crate::chart;
 use crate::error::Result;
 use crate::view::{self, format_value, BoardView, GoalView};
 use crate::AppState;
+use uppsikt_report::chart;
 
 #[derive(Deserialize, Default)]
 pub struct PeriodQuery {

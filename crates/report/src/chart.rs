@@ -279,6 +279,40 @@ pub fn line_chart(record: &IndicatorRecord, title: &str) -> String {
     svg
 }
 
+/// The text alternative of [`line_chart`]: every value of every series.
+pub fn describe_record(record: &IndicatorRecord) -> String {
+    let ind = &record.indicator;
+    let points = |b: Breakdown| -> Vec<(Period, f64)> {
+        let mut v: Vec<(Period, f64)> = record
+            .outcomes
+            .iter()
+            .filter(|o| o.breakdown == b && o.period.kind() == PeriodKind::Year)
+            .map(|o| (o.period, o.value))
+            .collect();
+        v.sort_by_key(|p| p.0);
+        v
+    };
+    let all = [
+        Series {
+            label: "Totalt",
+            class: "s-total",
+            points: points(Breakdown::Total),
+        },
+        Series {
+            label: "Kvinnor",
+            class: "s-women",
+            points: points(Breakdown::Women),
+        },
+        Series {
+            label: "Män",
+            class: "s-men",
+            points: points(Breakdown::Men),
+        },
+    ];
+    let present: Vec<&Series> = all.iter().filter(|s| !s.points.is_empty()).collect();
+    describe(&present, ind.decimals, &ind.unit)
+}
+
 fn describe(series: &[&Series], decimals: u8, unit: &str) -> String {
     let parts: Vec<String> = series
         .iter()
@@ -287,7 +321,7 @@ fn describe(series: &[&Series], decimals: u8, unit: &str) -> String {
             pts.sort_by_key(|a| a.0);
             let values: Vec<String> = pts
                 .iter()
-                .map(|(p, v)| format!("{p}: {}", crate::view::format_value(*v, decimals, unit)))
+                .map(|(p, v)| format!("{p}: {}", crate::followup::format_value(*v, decimals, unit)))
                 .collect();
             format!("{}: {}", s.label, values.join(", "))
         })

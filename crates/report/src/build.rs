@@ -1,0 +1,561 @@
+//! Builds a [`Report`] from the store: the goals part for one unit or the whole
+//! municipality, and any further parts that modules contribute.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use uppsikt_domain::model::{Id, IndicatorRecord, OrgUnit};
+use uppsikt_domain::{Breakdown, Period};
+use uppsikt_store::{Scope, Store};
+
+use crate::chart;
+use crate::followup::{self, AssessmentView, BoardView, GoalSummary};
+use crate::model::{
+    Badge, Block, Chart, MeasureValues, Report, ReportKind, ReportMeta, Section, Table,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Store(#[from] uppsikt_store::StoreError),
+    /// A request that cannot be built, with a Swedish message for the user.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T, E = ReportError> = std::result::Result<T, E>;
+
+/// Whose report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// One board, committee or company.
+    Unit(Id),
+    /// Every unit that has goals, consolidated.
+    Municipality,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Request {
+    pub subject: Subject,
+    pub kind: ReportKind,
+    pub year: i32,
+    /// For a delårsrapport: 1 (per 30 April) or 2 (per 31 August).
+    pub tertial: Option<u8>,
+}
+
+impl Request {
+    /// The period the report covers, or a Swedish message why the request is invalid.
+    pub fn period(&self) -> Result<Period> {
+        match (self.kind, self.tertial) {
+            (ReportKind::Verksamhetsberattelse, None) => Ok(Period::Year(self.year)),
+            (ReportKind::Delarsrapport, Some(t @ (1 | 2))) => Ok(Period::Tertial(self.year, t)),
+            (ReportKind::Delarsrapport, _) => Err(ReportError::Invalid(
+                "En delårsrapport avser tertial 1 (per 30 april) eller tertial 2 (per 31 augusti)."
+                    .into(),
+            )),
+            (ReportKind::Verksamhetsberattelse, Some(_)) => Err(ReportError::Invalid(
+                "En verksamhetsberättelse avser ett helt år; ange inget tertial.".into(),
+            )),
+        }
+    }
+}
+
+fn period_label(period: Period) -> String {
+    match period {
+        Period::Tertial(y, 1) => format!("per 30 april {y}"),
+        Period::Tertial(y, 2) => format!("per 31 augusti {y}"),
+        Period::Year(y) => format!("1 januari–31 december {y}"),
+        other => other.label_sv(),
+    }
+}
+
+/// What every part of a report can read.
+pub struct Context<'a> {
+    pub store: &'a Store,
+    pub request: Request,
+    pub period: Period,
+    pub units: Vec<OrgUnit>,
+}
+
+/// A part of a report: a module's contribution of sections (goals now; internal control,
+/// audits, budget and areas later).
+pub trait ReportPart: Send + Sync {
+    fn sections<'a>(
+        &'a self,
+        ctx: &'a Context<'a>,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<Section>>> + Send + 'a>>;
+}
+
+/// The goals and indicators part.
+pub struct GoalsPart;
+
+impl ReportPart for GoalsPart {
+    fn sections<'a>(
+        &'a self,
+        ctx: &'a Context<'a>,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<Section>>> + Send + 'a>> {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            for unit in &ctx.units {
+                out.push(unit_section(ctx, unit).await?);
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// Builds the report with the goals part.
+pub async fn build(store: &Store, request: Request) -> Result<Report> {
+    build_with(store, request, &[&GoalsPart]).await
+}
+
+/// Builds the report from the given parts, in order.
+pub async fn build_with(
+    store: &Store,
+    request: Request,
+    parts: &[&dyn ReportPart],
+) -> Result<Report> {
+    let period = request.period()?;
+    let data_version = store.data_version().await?;
+    let all_units = store.org_units().await?;
+    let goals = store.goals().await?;
+    let units: Vec<OrgUnit> = match request.subject {
+        Subject::Unit(id) => vec![store.org_unit(id).await?],
+        Subject::Municipality => all_units
+            .iter()
+            .filter(|u| goals.iter().any(|g| g.org_id == u.id))
+            .cloned()
+            .collect(),
+    };
+    if units.is_empty() {
+        return Err(ReportError::Invalid(
+            "Det finns inga mål att rapportera.".into(),
+        ));
+    }
+    let organisation = all_units
+        .iter()
+        .find(|u| u.parent_id.is_none())
+        .map(|u| u.name.clone())
+        .unwrap_or_else(|| units[0].name.clone());
+    let subject = match request.subject {
+        Subject::Unit(_) => units[0].name.clone(),
+        Subject::Municipality => format!("{organisation} – alla nämnder och styrelser"),
+    };
+    let ctx = Context {
+        store,
+        request,
+        period,
+        units,
+    };
+    let mut sections = Vec::new();
+    for part in parts {
+        sections.extend(part.sections(&ctx).await?);
+    }
+    let summary = summary(&ctx).await?;
+    let measures = measures(&ctx).await?;
+    let title = match request.kind {
+        ReportKind::Verksamhetsberattelse => format!("Verksamhetsberättelse {}", request.year),
+        ReportKind::Delarsrapport => format!("Delårsrapport {}", period_label(period)),
+    };
+    let meta = ReportMeta {
+        kind: request.kind,
+        title,
+        subject,
+        organisation,
+        period,
+        period_label: period_label(period),
+        data_version,
+        generated_at: String::new(),
+    };
+    Ok(Report {
+        meta,
+        summary,
+        sections,
+        measures,
+    })
+}
+
+fn badge(level: Option<&str>, position: Option<usize>, scale_len: usize) -> Badge {
+    match level {
+        None => Badge {
+            text: "Ej bedömd".into(),
+            tone: None,
+        },
+        Some(l) => Badge {
+            text: l.to_string(),
+            tone: position.map(|p| {
+                if scale_len <= 1 {
+                    0
+                } else {
+                    ((p * 3 + (scale_len - 2)) / (scale_len - 1)) as u8
+                }
+            }),
+        },
+    }
+}
+
+/// The badge beside a heading: the decided level, else a person's proposal, else the system's.
+fn heading_badge(a: &AssessmentView) -> Option<Badge> {
+    if let Some(d) = &a.decided {
+        return Some(badge(Some(&d.level), a.decided_position, a.scale_len));
+    }
+    if let Some(p) = &a.proposed {
+        return Some(Badge {
+            text: format!("{} (förslag)", p.level),
+            ..badge(Some(&p.level), a.proposed_position, a.scale_len)
+        });
+    }
+    a.system.as_ref().map(|s| Badge {
+        text: format!("{} (systemets förslag)", s.level),
+        ..badge(Some(&s.level), Some(s.position), a.scale_len)
+    })
+}
+
+fn assessment_block(a: &AssessmentView) -> Vec<Block> {
+    let mut entries = vec![(
+        "Beslutad".to_string(),
+        badge(
+            a.decided.as_ref().map(|d| d.level.as_str()),
+            a.decided_position,
+            a.scale_len,
+        ),
+    )];
+    if let Some(p) = &a.proposed {
+        entries.push((
+            "Föreslagen".into(),
+            badge(Some(&p.level), a.proposed_position, a.scale_len),
+        ));
+    }
+    entries.push((
+        "Systemets förslag".into(),
+        match &a.system {
+            Some(s) => Badge {
+                text: format!("{} ({} uppfyllt)", s.level, a.system_share()),
+                ..badge(Some(&s.level), Some(s.position), a.scale_len)
+            },
+            None => Badge {
+                text: "Underlag saknas".into(),
+                tone: None,
+            },
+        },
+    ));
+    let mut blocks = vec![Block::Assessment {
+        entries,
+        basis: format!("{}.", a.basis.summary_sv()),
+    }];
+    if let Some(d) = a.decided.as_ref().filter(|d| !d.motivation.is_empty()) {
+        blocks.push(Block::Labeled {
+            label: "Motivering".into(),
+            text: d.motivation.clone(),
+        });
+    }
+    blocks
+}
+
+async fn unit_section(ctx: &Context<'_>, unit: &OrgUnit) -> Result<Section> {
+    let board = followup::board(ctx.store, unit.id, Some(ctx.period)).await?;
+    let records = ctx.store.indicator_records(Scope::Org(unit.id)).await?;
+    let commitments = ctx.store.commitments(Scope::Org(unit.id)).await?;
+    let mut section = Section::new(unit.name.clone());
+    section.badge = heading_badge(&board.overall);
+    section.blocks.push(Block::Paragraph {
+        text: format!(
+            "Sammanvägd måluppfyllelse för {} {}.",
+            unit.name,
+            period_label(ctx.period)
+        ),
+    });
+    section.blocks.extend(assessment_block(&board.overall));
+    section.blocks.push(Block::Table(goal_table(&board)));
+    for s in &board.sections {
+        let mut group = match &s.parent {
+            Some(parent) => {
+                let mut g = Section::new(parent.goal.title.clone());
+                g.badge = heading_badge(&parent.assessment);
+                g.blocks.push(Block::Paragraph {
+                    text: format!(
+                        "{}. {} bedömning av bidraget till målet.",
+                        parent.goal.kind.label_sv(),
+                        board.org_genitive()
+                    ),
+                });
+                g.blocks.extend(assessment_block(&parent.assessment));
+                g
+            }
+            None => Section::new("Egna mål"),
+        };
+        for goal in &s.goals {
+            group
+                .children
+                .push(goal_section(ctx, goal, &records, &commitments).await?);
+        }
+        section.children.push(group);
+    }
+    Ok(section)
+}
+
+fn goal_table(board: &BoardView) -> Table {
+    let rows = board
+        .sections
+        .iter()
+        .flat_map(|s| s.goals.iter().map(move |g| (s, g)))
+        .map(|(s, g)| {
+            vec![
+                g.goal.title.clone(),
+                s.parent
+                    .as_ref()
+                    .map(|p| p.goal.title.clone())
+                    .unwrap_or_default(),
+                g.assessment
+                    .decided
+                    .as_ref()
+                    .map(|d| d.level.clone())
+                    .unwrap_or_else(|| "Ej beslutad".into()),
+                g.assessment.system_level(),
+                g.assessment.basis.summary_sv(),
+            ]
+        })
+        .collect();
+    Table {
+        caption: format!("Måluppfyllelse per mål, {}", board.org.name),
+        columns: [
+            "Mål",
+            "Övergripande mål",
+            "Beslutad",
+            "Systemets förslag",
+            "Underlag",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+        row_headers: true,
+    }
+}
+
+async fn goal_section(
+    ctx: &Context<'_>,
+    g: &GoalSummary,
+    records: &[IndicatorRecord],
+    commitments: &[uppsikt_domain::model::Commitment],
+) -> Result<Section> {
+    let mut s = Section::new(g.goal.title.clone());
+    s.badge = heading_badge(&g.assessment);
+    s.blocks.extend(assessment_block(&g.assessment));
+    if !g.goal.description.is_empty() {
+        s.blocks.push(Block::Paragraph {
+            text: g.goal.description.clone(),
+        });
+    }
+    let priorities = ctx.store.priorities(g.goal.id).await?;
+    if !priorities.is_empty() {
+        s.blocks.push(Block::List {
+            title: Some("Särskilt prioriterat".into()),
+            items: priorities,
+        });
+    }
+    let analysis = ctx
+        .store
+        .analyses(g.goal.id)
+        .await?
+        .into_iter()
+        .find(|a| a.period == ctx.period || a.period == Period::Year(ctx.period.year()));
+    if let Some(a) = analysis {
+        s.blocks.push(Block::Labeled {
+            label: "Analys".into(),
+            text: a.text,
+        });
+    }
+    let own: Vec<&IndicatorRecord> = records
+        .iter()
+        .filter(|r| r.indicator.goal_id == g.goal.id)
+        .collect();
+    if !own.is_empty() {
+        s.blocks.push(Block::Table(measures_table(
+            &g.goal.title,
+            &own,
+            ctx.period,
+        )));
+        for r in own.iter().filter(|r| chartable(r)) {
+            let title = format!("{} över tid", r.indicator.name);
+            s.blocks.push(Block::Chart(Chart {
+                alt: chart::describe_record(r),
+                svg: chart::line_chart(r, &title),
+                title,
+            }));
+        }
+    }
+    for c in commitments
+        .iter()
+        .filter(|c| c.goal_id == g.goal.id && c.year == ctx.period.year())
+    {
+        let row = followup::commitment_row(c, ctx.period);
+        s.blocks.push(Block::Commitment {
+            title: c.title.clone(),
+            description: c.description.clone(),
+            done: row.status_code == "done",
+            status: row.status,
+            comment: row.comment,
+        });
+    }
+    Ok(s)
+}
+
+/// A chart is worth drawing from three total values on.
+fn chartable(r: &IndicatorRecord) -> bool {
+    r.outcomes
+        .iter()
+        .filter(|o| o.breakdown == Breakdown::Total)
+        .count()
+        >= 3
+}
+
+fn measures_table(goal: &str, records: &[&IndicatorRecord], period: Period) -> Table {
+    let rows = records
+        .iter()
+        .map(|r| {
+            let m = followup::measure_row(r, period);
+            let values: Vec<String> = m.values.iter().map(|(p, v)| format!("{p}: {v}")).collect();
+            let mut target = vec![];
+            if !m.milestone.is_empty() {
+                target.push(m.milestone.clone());
+            }
+            target.extend(m.targets.iter().cloned());
+            target.push(m.status_label.clone());
+            vec![
+                m.name.clone(),
+                format!("{}\nTrend: {}", values.join("\n"), m.trend),
+                target.join("\n"),
+                m.rankings.join("\n"),
+                m.gender.join("\n"),
+                m.areas.join("\n"),
+                m.gaps.join("\n"),
+            ]
+        })
+        .collect();
+    Table {
+        caption: format!("Mått för {goal}"),
+        columns: [
+            "Mått",
+            "Utfall & trend",
+            "Etappmål & status",
+            "Ranking & genomsnitt",
+            "Kön",
+            "Område",
+            "Omotiverade skillnader?",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+        row_headers: true,
+    }
+}
+
+async fn summary(ctx: &Context<'_>) -> Result<Vec<Block>> {
+    let mut rows = Vec::new();
+    let mut blocks = Vec::new();
+    for unit in &ctx.units {
+        let board = followup::board(ctx.store, unit.id, Some(ctx.period)).await?;
+        if ctx.units.len() == 1 {
+            blocks.push(Block::Paragraph {
+                text: format!(
+                    "Sammanvägd måluppfyllelse för {} {}.",
+                    unit.name,
+                    period_label(ctx.period)
+                ),
+            });
+            blocks.extend(assessment_block(&board.overall));
+        }
+        let goals = board.sections.iter().map(|s| s.goals.len()).sum::<usize>();
+        let decided: Vec<String> = board
+            .scale
+            .levels
+            .iter()
+            .map(|level| {
+                let n = board
+                    .sections
+                    .iter()
+                    .flat_map(|s| &s.goals)
+                    .filter(|g| {
+                        g.assessment
+                            .decided
+                            .as_ref()
+                            .is_some_and(|d| &d.level == level)
+                    })
+                    .count();
+                format!("{level}: {n}")
+            })
+            .collect();
+        rows.push(vec![
+            unit.name.clone(),
+            board
+                .overall
+                .decided
+                .as_ref()
+                .map(|d| d.level.clone())
+                .unwrap_or_else(|| "Ej beslutad".into()),
+            board.overall.system_level(),
+            goals.to_string(),
+            decided.join("\n"),
+        ]);
+    }
+    blocks.push(Block::Table(Table {
+        caption: "Sammanfattning av måluppfyllelsen".into(),
+        columns: [
+            "Enhet",
+            "Beslutad sammanvägd bedömning",
+            "Systemets förslag",
+            "Antal mål",
+            "Beslutade bedömningar per nivå",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+        row_headers: true,
+    }));
+    Ok(blocks)
+}
+
+async fn measures(ctx: &Context<'_>) -> Result<Vec<MeasureValues>> {
+    let mut out = Vec::new();
+    for unit in &ctx.units {
+        let goals = ctx.store.goals_of_org(unit.id).await?;
+        for r in ctx.store.indicator_records(Scope::Org(unit.id)).await? {
+            let e = r.evaluate(Period::Year(ctx.period.year()));
+            let ind = &r.indicator;
+            out.push(MeasureValues {
+                unit_name: unit.name.clone(),
+                goal: goals
+                    .iter()
+                    .find(|g| g.id == ind.goal_id)
+                    .map(|g| g.title.clone())
+                    .unwrap_or_default(),
+                indicator: ind.name.clone(),
+                unit: ind.unit.clone(),
+                decimals: ind.decimals,
+                source: ind.source.clone(),
+                values: r
+                    .outcomes
+                    .iter()
+                    .map(|o| {
+                        (
+                            o.period.to_string(),
+                            o.breakdown.label_sv(),
+                            o.value,
+                            o.margin,
+                        )
+                    })
+                    .collect(),
+                milestone: e
+                    .milestone
+                    .map(|t| t.label_sv(ind.decimals))
+                    .unwrap_or_default(),
+                status: e.status.label_sv().into(),
+                trend: e
+                    .trend
+                    .map(|t| t.label_sv().to_string())
+                    .unwrap_or_default(),
+            });
+        }
+    }
+    Ok(out)
+}

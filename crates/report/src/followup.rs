@@ -1,0 +1,636 @@
+//! The follow-up as pages, the API and reports show it: data from the store, evaluated by
+//! the domain, shaped for display. One place, so that a page and a report never disagree.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::Serialize;
+use uppsikt_domain::assessment::Basis;
+use uppsikt_domain::evaluation::Evaluation;
+use uppsikt_domain::model::{Assessment, Commitment, Goal, Id, IndicatorRecord, OrgUnit, Stage};
+use uppsikt_domain::number::format_sv;
+use uppsikt_domain::rollup::basis_by_goal;
+use uppsikt_domain::{AssessmentRules, AssessmentScale, Breakdown, Period, Proposal, Status};
+use uppsikt_store::{Scope, Store};
+
+use uppsikt_store::Result;
+
+/// A value with its unit, the Swedish way: `70 %`, `88,7`, `13,4 mnkr`. Shown with the
+/// indicator's decimals, or more when the value has them (up to three), so that a typed
+/// 66,5 is never displayed as 67.
+pub fn format_value(value: f64, decimals: u8, unit: &str) -> String {
+    let shown = (decimals..=decimals.max(3))
+        .find(|d| {
+            let scale = 10f64.powi(i32::from(*d));
+            ((value * scale).round() / scale - value).abs() < 1e-9
+        })
+        .unwrap_or(decimals.max(3));
+    let n = format_sv(value, shown);
+    match unit.trim() {
+        "%" => format!("{n}\u{a0}%"),
+        "" | "index" | "antal" | "st" => n,
+        u => format!("{n}\u{a0}{u}"),
+    }
+}
+
+/// The decided and proposed assessments of one goal (or a unit overall) for a period, and
+/// the system's own proposal with what it rests on.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssessmentView {
+    pub decided: Option<Assessment>,
+    pub proposed: Option<Assessment>,
+    pub system: Option<Proposal>,
+    pub basis: Basis,
+    /// Position on the scale of each level, for badge styling (0 = best).
+    #[serde(skip)]
+    pub scale_len: usize,
+    #[serde(skip)]
+    pub decided_position: Option<usize>,
+    #[serde(skip)]
+    pub proposed_position: Option<usize>,
+}
+
+impl AssessmentView {
+    fn new(
+        scale: &AssessmentScale,
+        assessments: &[&Assessment],
+        system: Option<Proposal>,
+        basis: Basis,
+    ) -> AssessmentView {
+        let pick = |stage: Stage| {
+            assessments
+                .iter()
+                .rev()
+                .find(|a| a.stage == stage)
+                .map(|a| (*a).clone())
+        };
+        let decided = pick(Stage::Decided);
+        let proposed = pick(Stage::Proposed);
+        AssessmentView {
+            decided_position: decided.as_ref().and_then(|a| scale.position(&a.level)),
+            proposed_position: proposed.as_ref().and_then(|a| scale.position(&a.level)),
+            decided,
+            proposed,
+            system,
+            basis,
+            scale_len: scale.levels.len(),
+        }
+    }
+
+    /// CSS class for a level's badge: `level-0` best … `level-3` worst on a 4-level scale,
+    /// spread evenly on other scales.
+    pub fn badge_class(&self, position: Option<usize>) -> String {
+        match position {
+            None => "level-none".into(),
+            Some(p) if self.scale_len <= 1 => format!("level-{p}"),
+            Some(p) => format!(
+                "level-{}",
+                (p * 3 + (self.scale_len - 2)) / (self.scale_len - 1)
+            ),
+        }
+    }
+
+    pub fn decided_class(&self) -> String {
+        self.badge_class(self.decided_position)
+    }
+
+    pub fn proposed_class(&self) -> String {
+        self.badge_class(self.proposed_position)
+    }
+
+    pub fn system_class(&self) -> String {
+        self.badge_class(self.system.as_ref().map(|p| p.position))
+    }
+
+    pub fn system_level(&self) -> String {
+        self.system
+            .as_ref()
+            .map(|p| p.level.clone())
+            .unwrap_or_else(|| "Underlag saknas".into())
+    }
+
+    pub fn system_share(&self) -> String {
+        self.system
+            .as_ref()
+            .map(|p| format!("{}\u{a0}%", format_sv(p.share * 100.0, 0)))
+            .unwrap_or_default()
+    }
+
+    /// Whether the decided level differs from the system's proposal.
+    pub fn differs(&self) -> bool {
+        match (&self.decided, &self.system) {
+            (Some(d), Some(s)) => self.decided_position != Some(s.position) || d.level.is_empty(),
+            _ => false,
+        }
+    }
+}
+
+/// One goal in a list, with its assessments.
+#[derive(Debug, Clone, Serialize)]
+pub struct GoalSummary {
+    pub goal: Goal,
+    pub depth: usize,
+    pub assessment: AssessmentView,
+    pub indicators: usize,
+    pub commitments: usize,
+}
+
+/// A group of a unit's goals under the goal above them (a KF goal for a board).
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    pub parent: Option<GoalSummary>,
+    pub goals: Vec<GoalSummary>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BoardView {
+    pub org: OrgUnit,
+    pub period: Period,
+    pub periods: Vec<Period>,
+    pub overall: AssessmentView,
+    pub sections: Vec<Section>,
+    pub scale: AssessmentScale,
+}
+
+impl BoardView {
+    /// "KS:s", for "KS:s bedömning".
+    pub fn org_genitive(&self) -> String {
+        uppsikt_domain::messages::genitive(&self.org.short_name)
+    }
+}
+
+/// The years a unit has data or assessments for, newest first.
+fn years(assessments: &[Assessment], records: &[IndicatorRecord]) -> Vec<Period> {
+    let mut years: BTreeSet<i32> = assessments.iter().map(|a| a.period.year()).collect();
+    for r in records {
+        years.extend(r.outcomes.iter().map(|o| o.period.year()));
+        years.extend(r.milestones.iter().map(|m| m.0));
+    }
+    years.into_iter().rev().map(Period::Year).collect()
+}
+
+/// The period to show by default: the latest year with an assessment, else with data.
+pub fn default_period(assessments: &[Assessment], records: &[IndicatorRecord]) -> Period {
+    assessments
+        .iter()
+        .map(|a| a.period)
+        .filter(|p| matches!(p, Period::Year(_)))
+        .max()
+        .or_else(|| years(&[], records).into_iter().next())
+        .unwrap_or(Period::Year(2019))
+}
+
+fn assessments_for(
+    all: &[Assessment],
+    org_id: Id,
+    goal_id: Option<Id>,
+    period: Period,
+) -> Vec<&Assessment> {
+    all.iter()
+        .filter(|a| a.org_id == org_id && a.goal_id == goal_id && a.period == period)
+        .collect()
+}
+
+/// The board page: a unit's goals grouped under the goals above them, each with decided,
+/// proposed and system-proposed assessments for the period.
+pub async fn board(store: &Store, org_id: Id, period: Option<Period>) -> Result<BoardView> {
+    let org = store.org_unit(org_id).await?;
+    let (scale, rules) = store.assessment_config().await?;
+    let all_goals = store.goals().await?;
+    let records = store.indicator_statuses(Scope::Org(org_id)).await?;
+    let commitments = store.commitments(Scope::Org(org_id)).await?;
+    let assessments = store.assessments_by_org(org_id).await?;
+    let period = period.unwrap_or_else(|| default_period(&assessments, &records));
+
+    let by_id: HashMap<Id, &Goal> = all_goals.iter().map(|g| (g.id, g)).collect();
+    let own: Vec<&Goal> = all_goals.iter().filter(|g| g.org_id == org_id).collect();
+    // The unit's goals and the goals directly above them, for the roll-up.
+    let mut tree: Vec<(Id, Option<Id>)> = own.iter().map(|g| (g.id, g.parent_id)).collect();
+    let outside_parents: Vec<Id> = own
+        .iter()
+        .filter_map(|g| g.parent_id)
+        .filter(|p| by_id.get(p).is_some_and(|pg| pg.org_id != org_id))
+        .fold(Vec::new(), |mut acc, p| {
+            if !acc.contains(&p) {
+                acc.push(p);
+            }
+            acc
+        });
+    tree.extend(outside_parents.iter().map(|p| (*p, None)));
+    let basis = basis_by_goal(&tree, &records, &commitments, period);
+    let summary = |goal: &Goal, depth: usize| -> GoalSummary {
+        let b = basis.get(&goal.id).copied().unwrap_or_default();
+        GoalSummary {
+            goal: goal.clone(),
+            depth,
+            assessment: AssessmentView::new(
+                &scale,
+                &assessments_for(&assessments, org_id, Some(goal.id), period),
+                rules.propose(&scale, b),
+                b,
+            ),
+            indicators: records
+                .iter()
+                .filter(|r| r.indicator.goal_id == goal.id)
+                .count(),
+            commitments: commitments
+                .iter()
+                .filter(|c| c.goal_id == goal.id && c.year == period.year())
+                .count(),
+        }
+    };
+    let mut sections: Vec<Section> = Vec::new();
+    let mut ordered_parents: Vec<Option<Id>> = outside_parents.iter().map(|p| Some(*p)).collect();
+    ordered_parents.sort_by_key(|p| p.and_then(|id| by_id.get(&id).map(|g| (g.position, g.id))));
+    if own.iter().any(|g| g.parent_id.is_none()) {
+        ordered_parents.push(None);
+    }
+    for parent in ordered_parents {
+        let roots: Vec<&Goal> = own
+            .iter()
+            .copied()
+            .filter(|g| match parent {
+                Some(p) => g.parent_id == Some(p),
+                None => g.parent_id.is_none(),
+            })
+            .collect();
+        let mut goals = Vec::new();
+        for root in roots {
+            push_subtree(root, 0, &own, &mut goals, &summary);
+        }
+        sections.push(Section {
+            parent: parent.and_then(|p| by_id.get(&p)).map(|g| summary(g, 0)),
+            goals,
+        });
+    }
+    let overall_basis = own
+        .iter()
+        .filter(|g| {
+            g.parent_id
+                .is_none_or(|p| by_id.get(&p).is_some_and(|pg| pg.org_id != org_id))
+        })
+        .fold(Basis::default(), |mut acc, g| {
+            if let Some(b) = basis.get(&g.id) {
+                acc.merge(b);
+            }
+            acc
+        });
+    let overall = AssessmentView::new(
+        &scale,
+        &assessments_for(&assessments, org_id, None, period),
+        rules.propose(&scale, overall_basis),
+        overall_basis,
+    );
+    let mut periods = years(&assessments, &records);
+    if !periods.contains(&period) {
+        periods.push(period);
+        periods.sort_by(|a, b| b.cmp(a));
+    }
+    Ok(BoardView {
+        org,
+        period,
+        periods,
+        overall,
+        sections,
+        scale,
+    })
+}
+
+fn push_subtree(
+    goal: &Goal,
+    depth: usize,
+    own: &[&Goal],
+    out: &mut Vec<GoalSummary>,
+    summary: &impl Fn(&Goal, usize) -> GoalSummary,
+) {
+    out.push(summary(goal, depth));
+    if depth > 20 {
+        return;
+    }
+    for child in own.iter().filter(|g| g.parent_id == Some(goal.id)) {
+        push_subtree(child, depth + 1, own, out, summary);
+    }
+}
+
+/// One row of a goal's measures table, laid out as in the annual report.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeasureRow {
+    pub id: Id,
+    pub name: String,
+    pub unit: String,
+    pub source: String,
+    /// Up to four latest total outcomes, newest first: (period, value).
+    pub values: Vec<(String, String)>,
+    pub trend: String,
+    pub trend_code: String,
+    pub milestone: String,
+    pub targets: Vec<String>,
+    pub status: Status,
+    pub status_label: String,
+    pub rankings: Vec<String>,
+    pub gender: Vec<String>,
+    pub areas: Vec<String>,
+    pub gaps: Vec<String>,
+    pub comment: String,
+}
+
+pub fn measure_row(record: &IndicatorRecord, period: Period) -> MeasureRow {
+    let ind = &record.indicator;
+    let e: Evaluation = record.evaluate(period);
+    let fmt = |v: f64| format_value(v, ind.decimals, &ind.unit);
+    let mut totals: Vec<_> = record
+        .outcomes
+        .iter()
+        .filter(|o| o.breakdown == Breakdown::Total && o.period <= period)
+        .collect();
+    totals.sort_by_key(|b| std::cmp::Reverse(b.period));
+    let values = totals
+        .iter()
+        .take(4)
+        .map(|o| (o.period.label_sv(), fmt(o.value)))
+        .collect();
+    let latest_comparison_period = record
+        .comparisons
+        .iter()
+        .map(|c| c.period)
+        .filter(|p| *p <= period)
+        .max();
+    let rankings = record
+        .comparisons
+        .iter()
+        .filter(|c| Some(c.period) == latest_comparison_period)
+        .map(|c| {
+            let mut s = String::new();
+            if let (Some(r), Some(n)) = (c.rank, c.of) {
+                s.push_str(&format!("Ranking {}: {r}/{n}", c.period.label_sv()));
+            }
+            if let Some(avg) = c.average {
+                if !s.is_empty() {
+                    s.push_str(", ");
+                }
+                s.push_str(&format!("snitt {}", fmt(avg)));
+            }
+            format!("{s} ({})", c.group)
+        })
+        .collect();
+    let gender = e
+        .gender_gap
+        .as_ref()
+        .map(|g| {
+            let (w, m) = if g.children {
+                ("Flickor", "Pojkar")
+            } else {
+                ("Kvinnor", "Män")
+            };
+            vec![
+                format!("{w} {}: {}", g.period.label_sv(), fmt(g.women)),
+                format!("{m} {}: {}", g.period.label_sv(), fmt(g.men)),
+            ]
+        })
+        .unwrap_or_default();
+    let areas = e
+        .district_spread
+        .as_ref()
+        .map(|d| {
+            vec![
+                format!(
+                    "Lägst {}: {} ({})",
+                    d.period.label_sv(),
+                    fmt(d.lowest),
+                    d.lowest_area
+                ),
+                format!(
+                    "Högst {}: {} ({})",
+                    d.period.label_sv(),
+                    fmt(d.highest),
+                    d.highest_area
+                ),
+            ]
+        })
+        .unwrap_or_default();
+    let latest_gap_period = record
+        .gaps
+        .iter()
+        .map(|g| g.period)
+        .filter(|p| *p <= period)
+        .max();
+    let gaps = record
+        .gaps
+        .iter()
+        .filter(|g| Some(g.period) == latest_gap_period)
+        .map(|g| {
+            format!(
+                "{}: {}",
+                g.kind.label_sv(),
+                if g.unjustified { "Ja" } else { "Nej" }
+            )
+        })
+        .collect();
+    MeasureRow {
+        id: ind.id,
+        name: ind.name.clone(),
+        unit: ind.unit.clone(),
+        source: ind.source.clone(),
+        values,
+        trend: e
+            .trend
+            .map(|t| t.label_sv().to_string())
+            .unwrap_or_else(|| "–".into()),
+        trend_code: e
+            .trend
+            .map(|t| t.code().to_string())
+            .unwrap_or_else(|| "none".into()),
+        milestone: e
+            .milestone
+            .map(|t| format!("Etappmål {}: {}", period.year(), t.label_sv(ind.decimals)))
+            .unwrap_or_default(),
+        targets: record
+            .targets
+            .iter()
+            .map(|(y, t)| format!("Målvärde {y}: {}", t.label_sv(ind.decimals)))
+            .collect(),
+        status: e.status,
+        status_label: e.status.label_sv().to_string(),
+        rankings,
+        gender,
+        areas,
+        gaps,
+        comment: record
+            .comments
+            .iter()
+            .filter(|c| c.period <= period)
+            .max_by_key(|c| c.period)
+            .map(|c| c.text.clone())
+            .unwrap_or_default(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CommitmentRow {
+    pub commitment: Commitment,
+    pub status: String,
+    pub status_code: String,
+    pub comment: String,
+    pub date: String,
+}
+
+pub fn commitment_row(c: &Commitment, period: Period) -> CommitmentRow {
+    let end = format!("{:04}-12-31", period.year());
+    let current = c
+        .statuses
+        .iter()
+        .filter(|s| s.date <= end)
+        .max_by(|a, b| a.date.cmp(&b.date).then(a.id.cmp(&b.id)));
+    CommitmentRow {
+        commitment: c.clone(),
+        status: current
+            .map(|s| s.status.label_sv().to_string())
+            .unwrap_or_else(|| "Ingen status".into()),
+        status_code: current
+            .map(|s| s.status.code().to_string())
+            .unwrap_or_else(|| "none".into()),
+        comment: current.map(|s| s.comment.clone()).unwrap_or_default(),
+        date: current.map(|s| s.date.clone()).unwrap_or_default(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GoalView {
+    pub goal: Goal,
+    pub org: OrgUnit,
+    pub parent: Option<(Goal, OrgUnit)>,
+    pub period: Period,
+    pub periods: Vec<Period>,
+    pub priorities: Vec<String>,
+    pub analysis: Option<String>,
+    pub assessment: AssessmentView,
+    /// Assessments of this goal by other units (e.g. KS assessing a KF goal), and all periods.
+    pub history: Vec<(Assessment, String)>,
+    pub children: Vec<GoalSummary>,
+    pub measures: Vec<MeasureRow>,
+    pub commitments: Vec<CommitmentRow>,
+    pub scale: AssessmentScale,
+    pub rules: AssessmentRules,
+}
+
+pub async fn goal(store: &Store, goal_id: Id, period: Option<Period>) -> Result<GoalView> {
+    let goal = store.goal(goal_id).await?;
+    let org = store.org_unit(goal.org_id).await?;
+    let (scale, rules) = store.assessment_config().await?;
+    let parent = match goal.parent_id {
+        Some(p) => {
+            let pg = store.goal(p).await?;
+            let po = store.org_unit(pg.org_id).await?;
+            Some((pg, po))
+        }
+        None => None,
+    };
+    let tree = store.goal_tree(goal_id).await?;
+    let records = store.indicator_records(Scope::GoalTree(goal_id)).await?;
+    let commitments = store.commitments(Scope::GoalTree(goal_id)).await?;
+    let assessments = store.assessments_of_goal(goal_id).await?;
+    let child_assessments = {
+        let mut all = Vec::new();
+        for g in tree.iter().filter(|g| g.parent_id == Some(goal_id)) {
+            all.extend(store.assessments_of_goal(g.id).await?);
+        }
+        all
+    };
+    let period = period.unwrap_or_else(|| default_period(&assessments, &records));
+    let tree_ids: Vec<(Id, Option<Id>)> = tree
+        .iter()
+        .map(|g| (g.id, if g.id == goal_id { None } else { g.parent_id }))
+        .collect();
+    let basis = basis_by_goal(&tree_ids, &records, &commitments, period);
+    let own_basis = basis.get(&goal_id).copied().unwrap_or_default();
+    let own_assessments: Vec<&Assessment> = assessments
+        .iter()
+        .filter(|a| a.period == period && a.org_id == goal.org_id)
+        .collect();
+    let assessment = AssessmentView::new(
+        &scale,
+        &own_assessments,
+        rules.propose(&scale, own_basis),
+        own_basis,
+    );
+    let units = store.org_units().await?;
+    let unit_name = |id: Id| {
+        units
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.short_name.clone())
+            .unwrap_or_default()
+    };
+    let mut history: Vec<(Assessment, String)> = assessments
+        .iter()
+        .map(|a| (a.clone(), unit_name(a.org_id)))
+        .collect();
+    history.sort_by(|a, b| b.0.period.cmp(&a.0.period).then(a.0.id.cmp(&b.0.id)));
+    let children = tree
+        .iter()
+        .filter(|g| g.parent_id == Some(goal_id))
+        .map(|g| {
+            let b = basis.get(&g.id).copied().unwrap_or_default();
+            let mine: Vec<&Assessment> = child_assessments
+                .iter()
+                .filter(|a| a.goal_id == Some(g.id) && a.period == period && a.org_id == g.org_id)
+                .collect();
+            GoalSummary {
+                goal: g.clone(),
+                depth: 0,
+                assessment: AssessmentView::new(&scale, &mine, rules.propose(&scale, b), b),
+                indicators: records
+                    .iter()
+                    .filter(|r| r.indicator.goal_id == g.id)
+                    .count(),
+                commitments: commitments
+                    .iter()
+                    .filter(|c| c.goal_id == g.id && c.year == period.year())
+                    .count(),
+            }
+        })
+        .collect();
+    let own_records: Vec<&IndicatorRecord> = records
+        .iter()
+        .filter(|r| r.indicator.goal_id == goal_id)
+        .collect();
+    let measures = own_records.iter().map(|r| measure_row(r, period)).collect();
+    let commitments = commitments
+        .iter()
+        .filter(|c| c.goal_id == goal_id && c.year <= period.year())
+        .filter(|c| c.year == period.year() || c.statuses.iter().all(|s| !s.status.is_finished()))
+        .map(|c| commitment_row(c, period))
+        .collect();
+    let analyses = store.analyses(goal_id).await?;
+    let mut periods = years(
+        &assessments,
+        &own_records.iter().map(|r| (*r).clone()).collect::<Vec<_>>(),
+    );
+    for a in &analyses {
+        if !periods.contains(&Period::Year(a.period.year())) {
+            periods.push(Period::Year(a.period.year()));
+        }
+    }
+    if !periods.contains(&period) {
+        periods.push(period);
+    }
+    periods.sort_by(|a, b| b.cmp(a));
+    Ok(GoalView {
+        priorities: store.priorities(goal_id).await?,
+        analysis: analyses
+            .into_iter()
+            .find(|a| a.period == period)
+            .map(|a| a.text),
+        goal,
+        org,
+        parent,
+        period,
+        periods,
+        assessment,
+        history,
+        children,
+        measures,
+        commitments,
+        scale,
+        rules,
+    })
+}

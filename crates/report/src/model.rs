@@ -1,0 +1,183 @@
+//! The report model: a document of sections and generic blocks. Renderers (HTML, PDF via
+//! typst, XLSX) know blocks, not the domain; a module that wants a place in the reports
+//! (internal control, audits, budget, areas) contributes [`Section`]s through a
+//! [`crate::build::ReportPart`].
+
+use serde::Serialize;
+use uppsikt_domain::Period;
+
+/// Which report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportKind {
+    /// Delårsrapport per 30 April (tertial 1) or 31 August (tertial 2).
+    Delarsrapport,
+    /// Verksamhetsberättelse for the year.
+    Verksamhetsberattelse,
+}
+
+impl ReportKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            ReportKind::Delarsrapport => "delarsrapport",
+            ReportKind::Verksamhetsberattelse => "verksamhetsberattelse",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<ReportKind> {
+        match code.trim().to_lowercase().as_str() {
+            "delarsrapport" | "delårsrapport" => Some(ReportKind::Delarsrapport),
+            "verksamhetsberattelse" | "verksamhetsberättelse" => {
+                Some(ReportKind::Verksamhetsberattelse)
+            }
+            _ => None,
+        }
+    }
+
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            ReportKind::Delarsrapport => "Delårsrapport",
+            ReportKind::Verksamhetsberattelse => "Verksamhetsberättelse",
+        }
+    }
+}
+
+/// What a report is about and when it was made.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportMeta {
+    pub kind: ReportKind,
+    /// E.g. "Verksamhetsberättelse 2019".
+    pub title: String,
+    /// E.g. "Kommunstyrelsen" or "Huddinge kommun – alla nämnder".
+    pub subject: String,
+    /// The organisation shown in the running header.
+    pub organisation: String,
+    pub period: Period,
+    /// E.g. "1 januari–31 december 2019" or "per 31 augusti 2019".
+    pub period_label: String,
+    /// The data version the report was built from.
+    pub data_version: i64,
+    /// When it was built (RFC 3339, UTC); left out of snapshots.
+    #[serde(skip)]
+    pub generated_at: String,
+}
+
+/// A heading with its content and subsections.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Section {
+    pub title: String,
+    /// A level shown beside the heading (the decided assessment, or else the proposal).
+    pub badge: Option<Badge>,
+    pub blocks: Vec<Block>,
+    pub children: Vec<Section>,
+}
+
+impl Section {
+    pub fn new(title: impl Into<String>) -> Section {
+        Section {
+            title: title.into(),
+            badge: None,
+            blocks: Vec::new(),
+            children: Vec::new(),
+        }
+    }
+}
+
+/// An assessment level as a badge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Badge {
+    pub text: String,
+    /// 0 best … 3 worst; `None` for "not assessed".
+    pub tone: Option<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Block {
+    Paragraph {
+        text: String,
+    },
+    /// A short labelled text: "Motivering: …".
+    Labeled {
+        label: String,
+        text: String,
+    },
+    List {
+        title: Option<String>,
+        items: Vec<String>,
+    },
+    /// Decided, proposed and the system's proposal, side by side.
+    Assessment {
+        entries: Vec<(String, Badge)>,
+        basis: String,
+    },
+    Table(Table),
+    Chart(Chart),
+    Commitment {
+        title: String,
+        description: String,
+        status: String,
+        done: bool,
+        comment: String,
+    },
+}
+
+/// A table with a header row; the first column heads its row when `row_headers`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Table {
+    pub caption: String,
+    pub columns: Vec<String>,
+    /// Cells may hold several lines separated by `\n`.
+    pub rows: Vec<Vec<String>>,
+    pub row_headers: bool,
+}
+
+/// A chart as SVG with its text alternative; the data is also in a table nearby.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Chart {
+    pub title: String,
+    pub alt: String,
+    #[serde(skip)]
+    pub svg: String,
+}
+
+/// One measure with every value, for the workbook.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MeasureValues {
+    pub unit_name: String,
+    pub goal: String,
+    pub indicator: String,
+    pub unit: String,
+    pub decimals: u8,
+    pub source: String,
+    /// (period, breakdown label, value, margin)
+    pub values: Vec<(String, String, f64, Option<f64>)>,
+    pub milestone: String,
+    pub status: String,
+    pub trend: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub meta: ReportMeta,
+    pub summary: Vec<Block>,
+    pub sections: Vec<Section>,
+    pub measures: Vec<MeasureValues>,
+}
+
+impl Report {
+    /// Every section in document order (depth first), with its depth (0 = chapter).
+    pub fn walk(&self) -> Vec<(usize, &Section)> {
+        fn visit<'a>(s: &'a Section, depth: usize, out: &mut Vec<(usize, &'a Section)>) {
+            out.push((depth, s));
+            for c in &s.children {
+                visit(c, depth + 1, out);
+            }
+        }
+        let mut out = Vec::new();
+        for s in &self.sections {
+            visit(s, 0, &mut out);
+        }
+        out
+    }
+}
