@@ -379,7 +379,7 @@ async fn goal_section(
             let title = format!("{} över tid", r.indicator.name);
             s.blocks.push(Block::Chart(Chart {
                 alt: chart::describe_record(r),
-                svg: chart::line_chart(r, &title),
+                svg: chart::line_chart(r, &title, &format!("chart-{}", r.indicator.id)),
                 title,
             }));
         }

@@ -17,8 +17,20 @@ const BOTTOM: f64 = 64.0;
 
 struct Series {
     label: &'static str,
+    /// Presentation attributes of the line (colour, dashes); charts carry their own style
+    /// so that they look the same in pages, HTML reports and PDFs.
     class: &'static str,
     points: Vec<(Period, f64)>,
+}
+
+const TOTAL: &str = r##"stroke="#0b4f8a""##;
+const WOMEN: &str = r##"stroke="#a3375f" stroke-dasharray="6 4""##;
+const MEN: &str = r##"stroke="#2f6b3a" stroke-dasharray="2 3""##;
+
+/// The fill of a series' dots, from its line attributes.
+fn dot_fill(line: &str) -> String {
+    let colour = line.split('"').nth(1).unwrap_or("#0b4f8a");
+    format!(r#"fill="{colour}""#)
 }
 
 fn escape(s: &str) -> String {
@@ -49,7 +61,8 @@ fn tick_step(range: f64) -> f64 {
 }
 
 /// The indicator's total, women and men (or girls and boys) over time, with milestones.
-pub fn line_chart(record: &IndicatorRecord, title: &str) -> String {
+/// `id` makes the title and description ids unique within a page that holds several charts.
+pub fn line_chart(record: &IndicatorRecord, title: &str, id: &str) -> String {
     let ind = &record.indicator;
     // Chart the kind of period with the most outcomes (usually years).
     let kind = [
@@ -78,27 +91,27 @@ pub fn line_chart(record: &IndicatorRecord, title: &str) -> String {
     let all_series = [
         Series {
             label: "Totalt",
-            class: "s-total",
+            class: TOTAL,
             points: series_of(Breakdown::Total),
         },
         Series {
             label: "Kvinnor",
-            class: "s-women",
+            class: WOMEN,
             points: series_of(Breakdown::Women),
         },
         Series {
             label: "Män",
-            class: "s-men",
+            class: MEN,
             points: series_of(Breakdown::Men),
         },
         Series {
             label: "Flickor",
-            class: "s-women",
+            class: WOMEN,
             points: series_of(Breakdown::Girls),
         },
         Series {
             label: "Pojkar",
-            class: "s-men",
+            class: MEN,
             points: series_of(Breakdown::Boys),
         },
     ];
@@ -126,14 +139,14 @@ pub fn line_chart(record: &IndicatorRecord, title: &str) -> String {
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r#"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-title chart-desc" xmlns="http://www.w3.org/2000/svg"><title id="chart-title">{}</title><desc id="chart-desc">{}</desc>"#,
+        r##"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{id}-title {id}-desc" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"##,
         escape(title),
         escape(&desc)
     );
     if series.is_empty() {
         let _ = write!(
             svg,
-            r#"<text x="{}" y="{}" class="empty" text-anchor="middle">Inga utfall ännu</text></svg>"#,
+            r##"<text x="{}" y="{}" font-size="12" fill="#3b434d" text-anchor="middle">Inga utfall ännu</text></svg>"##,
             WIDTH / 2.0,
             HEIGHT / 2.0
         );
@@ -185,7 +198,7 @@ pub fn line_chart(record: &IndicatorRecord, title: &str) -> String {
         let ty = y(tick);
         let _ = write!(
             svg,
-            r#"<line class="grid" x1="{LEFT}" x2="{}" y1="{ty:.1}" y2="{ty:.1}"/><text class="axis" x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
+            r##"<line stroke="#e1e5ea" stroke-width="1" x1="{LEFT}" x2="{}" y1="{ty:.1}" y2="{ty:.1}"/><text font-size="12" fill="#3b434d" x="{}" y="{:.1}" text-anchor="end">{}</text>"##,
             WIDTH - RIGHT,
             LEFT - 6.0,
             ty + 4.0,
@@ -200,7 +213,7 @@ pub fn line_chart(record: &IndicatorRecord, title: &str) -> String {
         if i % every == 0 || i == periods.len() - 1 {
             let _ = write!(
                 svg,
-                r#"<text class="axis" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+                r##"<text font-size="12" fill="#3b434d" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"##,
                 x(*p),
                 HEIGHT - BOTTOM + 18.0,
                 p
@@ -211,7 +224,7 @@ pub fn line_chart(record: &IndicatorRecord, title: &str) -> String {
         let (cx, y1, y2) = (x(*p), y(*low), y(*high));
         let _ = write!(
             svg,
-            r#"<path class="errorbar" d="M{cx:.1},{y1:.1} V{y2:.1} M{:.1},{y1:.1} H{:.1} M{:.1},{y2:.1} H{:.1}"/>"#,
+            r##"<path stroke="#4a5360" stroke-width="1.5" fill="none" d="M{cx:.1},{y1:.1} V{y2:.1} M{:.1},{y1:.1} H{:.1} M{:.1},{y2:.1} H{:.1}"/>"##,
             cx - 5.0,
             cx + 5.0,
             cx - 5.0,
@@ -227,15 +240,15 @@ pub fn line_chart(record: &IndicatorRecord, title: &str) -> String {
             .collect();
         let _ = write!(
             svg,
-            r#"<polyline class="line {}" points="{}"/>"#,
+            r##"<polyline fill="none" stroke-width="2.5" {} points="{}"/>"##,
             s.class,
             path.join(" ")
         );
         for (p, v) in &pts {
             let _ = write!(
                 svg,
-                r#"<circle class="dot {}" cx="{:.1}" cy="{:.1}" r="3.5"/>"#,
-                s.class,
+                r##"<circle {} cx="{:.1}" cy="{:.1}" r="3.5"/>"##,
+                dot_fill(s.class),
                 x(*p),
                 y(*v)
             );
@@ -245,7 +258,7 @@ pub fn line_chart(record: &IndicatorRecord, title: &str) -> String {
         let (cx, cy) = (x(*p), y(*v));
         let _ = write!(
             svg,
-            r#"<path class="milestone" d="M{:.1},{:.1} l6,6 l-6,6 l-6,-6 z"/>"#,
+            r##"<path fill="#ffbf47" stroke="#5c4300" stroke-width="1.5" d="M{:.1},{:.1} l6,6 l-6,6 l-6,-6 z"/>"##,
             cx,
             cy - 6.0
         );
@@ -256,7 +269,7 @@ pub fn line_chart(record: &IndicatorRecord, title: &str) -> String {
     for s in &series {
         let _ = write!(
             svg,
-            r#"<line class="line {}" x1="{lx}" x2="{}" y1="{ly}" y2="{ly}"/><text class="legend" x="{}" y="{}">{}</text>"#,
+            r##"<line stroke-width="2.5" {} x1="{lx}" x2="{}" y1="{ly}" y2="{ly}"/><text font-size="12" fill="#3b434d" x="{}" y="{}">{}</text>"##,
             s.class,
             lx + 24.0,
             lx + 30.0,
@@ -268,7 +281,7 @@ pub fn line_chart(record: &IndicatorRecord, title: &str) -> String {
     if !milestones.is_empty() {
         let _ = write!(
             svg,
-            r#"<path class="milestone" d="M{:.1},{:.1} l6,6 l-6,6 l-6,-6 z"/><text class="legend" x="{}" y="{}">Etappmål</text>"#,
+            r##"<path fill="#ffbf47" stroke="#5c4300" stroke-width="1.5" d="M{:.1},{:.1} l6,6 l-6,6 l-6,-6 z"/><text font-size="12" fill="#3b434d" x="{}" y="{}">Etappmål</text>"##,
             lx + 12.0,
             ly - 6.0,
             lx + 24.0,
@@ -295,17 +308,17 @@ pub fn describe_record(record: &IndicatorRecord) -> String {
     let all = [
         Series {
             label: "Totalt",
-            class: "s-total",
+            class: TOTAL,
             points: points(Breakdown::Total),
         },
         Series {
             label: "Kvinnor",
-            class: "s-women",
+            class: WOMEN,
             points: points(Breakdown::Women),
         },
         Series {
             label: "Män",
-            class: "s-men",
+            class: MEN,
             points: points(Breakdown::Men),
         },
     ];
@@ -377,6 +390,7 @@ mod tests {
         let svg = line_chart(
             &record(&[(2021, 63.0), (2022, 68.5), (2023, 63.5)]),
             "Trygg <utomhus> över tid",
+            "chart",
         );
         assert!(svg.starts_with("<svg"));
         assert!(svg.contains(r#"role="img""#));
@@ -388,7 +402,7 @@ mod tests {
 
     #[test]
     fn empty_chart_says_so() {
-        let svg = line_chart(&record(&[]), "Tom");
+        let svg = line_chart(&record(&[]), "Tom", "c");
         assert!(svg.contains("Inga utfall ännu"));
     }
 

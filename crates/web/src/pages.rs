@@ -329,7 +329,7 @@ fn indicator_page(record: IndicatorRecord, goal: Goal, org: OrgUnit) -> Indicato
     let current = record.evaluate(latest);
     let current_row = view::measure_row(&record, latest);
     let chart_title = format!("{} över tid", ind.name);
-    let chart_svg = chart::line_chart(&record, &chart_title);
+    let chart_svg = chart::line_chart(&record, &chart_title, "chart");
     let comparisons = record
         .comparisons
         .iter()
