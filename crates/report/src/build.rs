@@ -258,14 +258,17 @@ async fn unit_section(ctx: &Context<'_>, unit: &OrgUnit) -> Result<Section> {
     let commitments = ctx.store.commitments(Scope::Org(unit.id)).await?;
     let mut section = Section::new(unit.name.clone());
     section.badge = heading_badge(&board.overall);
-    section.blocks.push(Block::Paragraph {
-        text: format!(
-            "Sammanvägd måluppfyllelse för {} {}.",
-            unit.name,
-            period_label(ctx.period)
-        ),
-    });
-    section.blocks.extend(assessment_block(&board.overall));
+    // A report on one unit has its overall assessment in the summary already.
+    if ctx.units.len() > 1 {
+        section.blocks.push(Block::Paragraph {
+            text: format!(
+                "Sammanvägd måluppfyllelse för {} {}.",
+                unit.name,
+                period_label(ctx.period)
+            ),
+        });
+        section.blocks.extend(assessment_block(&board.overall));
+    }
     section.blocks.push(Block::Table(goal_table(&board)));
     for s in &board.sections {
         let mut group = match &s.parent {

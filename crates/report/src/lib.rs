@@ -4,7 +4,54 @@
 pub mod build;
 pub mod chart;
 pub mod followup;
+pub mod html;
 pub mod model;
+pub mod xlsx;
 
 pub use build::{build, ReportError, Request, Subject};
 pub use model::{Report, ReportKind};
+
+/// The formats a report can be rendered in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Html,
+    Xlsx,
+}
+
+impl Format {
+    pub fn parse(code: &str) -> Option<Format> {
+        match code.trim().to_lowercase().as_str() {
+            "html" => Some(Format::Html),
+            "xlsx" | "excel" => Some(Format::Xlsx),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Html => "html",
+            Format::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Html => "text/html; charset=utf-8",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("Excel: {0}")]
+    Xlsx(String),
+}
+
+/// Renders a report in a format.
+pub fn render(report: &Report, format: Format) -> Result<Vec<u8>, RenderError> {
+    match format {
+        Format::Html => Ok(html::render(report).into_bytes()),
+        Format::Xlsx => xlsx::render(report).map_err(|e| RenderError::Xlsx(e.to_string())),
+    }
+}

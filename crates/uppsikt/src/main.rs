@@ -65,6 +65,32 @@ enum Command {
         #[command(subcommand)]
         what: ImportCommand,
     },
+    /// Report.
+    #[command(
+        about = "Skapa en rapport (verksamhetsberättelse eller delårsrapport) som HTML eller Excel"
+    )]
+    Report {
+        #[arg(
+            long,
+            help = "Enhetens id eller kortnamn (t.ex. KS); kommunen (t.ex. Huddinge) ger en rapport för alla nämnder"
+        )]
+        org: String,
+        #[arg(
+            long,
+            help = "År (2019) för verksamhetsberättelse, tertial (2019T2) för delårsrapport"
+        )]
+        period: String,
+        #[arg(
+            long,
+            default_value = "verksamhetsberattelse",
+            help = "verksamhetsberattelse eller delarsrapport"
+        )]
+        kind: String,
+        #[arg(long, default_value = "html", help = "html eller xlsx")]
+        format: String,
+        #[arg(short = 'o', long, help = "Fil att skriva")]
+        output: PathBuf,
+    },
     /// Benchmark helpers (synthetic data, timings); see bench/.
     #[command(hide = true)]
     Bench {
@@ -194,6 +220,16 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
+        Command::Report {
+            org,
+            period,
+            kind,
+            format,
+            output,
+        } => {
+            let store = open(&cli.database_url).await?;
+            report(&store, &org, &period, &kind, &format, &output).await
+        }
         Command::Bench {
             what: BenchCommand::Evaluate { rounds },
         } => {
@@ -226,6 +262,62 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
     }
+}
+
+/// `uppsikt report`: parses the request, builds the report, writes the file.
+async fn report(
+    store: &Store,
+    org: &str,
+    period: &str,
+    kind: &str,
+    format: &str,
+    output: &std::path::Path,
+) -> Result<(), Failure> {
+    use uppsikt_report::{Format, ReportKind, Request, Subject};
+    let kind = ReportKind::parse(kind).ok_or_else(|| {
+        Failure(format!(
+            "okänd rapporttyp {kind:?}: använd verksamhetsberattelse eller delarsrapport"
+        ))
+    })?;
+    let format = Format::parse(format)
+        .ok_or_else(|| Failure(format!("okänt format {format:?}: använd html eller xlsx")))?;
+    let period = uppsikt_domain::Period::parse(period)
+        .map_err(|e| Failure(uppsikt_domain::messages::period(&e)))?;
+    let unit = store.find_org_unit(org).await.map_err(|_| {
+        Failure(format!(
+            "enheten {org:?} finns inte; ange id eller kortnamn, t.ex. KS"
+        ))
+    })?;
+    let subject = if unit.parent_id.is_none() {
+        Subject::Municipality
+    } else {
+        Subject::Unit(unit.id)
+    };
+    let tertial = match period {
+        uppsikt_domain::Period::Tertial(_, t) => Some(t),
+        _ => None,
+    };
+    let request = Request {
+        subject,
+        kind,
+        year: period.year(),
+        tertial,
+    };
+    let started = std::time::Instant::now();
+    let report = uppsikt_report::build(store, request)
+        .await
+        .map_err(|e| Failure(e.to_string()))?;
+    let bytes = uppsikt_report::render(&report, format).map_err(|e| Failure(e.to_string()))?;
+    std::fs::write(output, &bytes)
+        .map_err(|e| Failure(format!("kan inte skriva {}: {e}", output.display())))?;
+    println!(
+        "Skrev {} ({} kB, {} avsnitt) på {:.2} s.",
+        output.display(),
+        bytes.len() / 1024,
+        report.walk().len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 async fn serve(store: Store, addr: SocketAddr, files_dir: Option<PathBuf>) -> Result<(), Failure> {

@@ -143,3 +143,64 @@ fn import_reports_every_bad_row_and_writes_nothing() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("2 utfall"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn report_writes_html_and_xlsx_and_refuses_bad_requests() {
+    let (dir, url) = temp_db("report");
+    assert!(uppsikt(&["--database-url", &url, "demo", "--no-serve"])
+        .status
+        .success());
+    for format in ["html", "xlsx"] {
+        let out = dir.join(format!("ks.{format}"));
+        let o = uppsikt(&[
+            "--database-url",
+            &url,
+            "report",
+            "--org",
+            "KS",
+            "--period",
+            "2019",
+            "--kind",
+            "verksamhetsberattelse",
+            "--format",
+            format,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(std::fs::metadata(&out).unwrap().len() > 10_000);
+    }
+    let html = std::fs::read_to_string(dir.join("ks.html")).unwrap();
+    assert!(html.contains("Ökad valfrihet") && html.contains("Ej godtagbar"));
+    let o = uppsikt(&[
+        "--database-url",
+        &url,
+        "report",
+        "--org",
+        "XX",
+        "--period",
+        "2019",
+        "-o",
+        "/tmp/x.html",
+    ]);
+    assert!(!o.status.success() && stderr(&o).contains("finns inte"));
+    let o = uppsikt(&[
+        "--database-url",
+        &url,
+        "report",
+        "--org",
+        "KS",
+        "--period",
+        "2019T3",
+        "--kind",
+        "delarsrapport",
+        "-o",
+        "/tmp/x.html",
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("tertial 1"),
+        "{}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
