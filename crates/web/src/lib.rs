@@ -11,6 +11,7 @@ mod cache;
 mod error;
 mod forms;
 mod pages;
+mod reports;
 mod view;
 
 use std::net::SocketAddr;
@@ -29,6 +30,7 @@ pub use error::AppError;
 pub struct AppState {
     pub store: Store,
     pub(crate) cache: Arc<cache::PageCache>,
+    pub(crate) jobs: Arc<reports::Jobs>,
 }
 
 impl AppState {
@@ -38,11 +40,13 @@ impl AppState {
         AppState {
             store,
             cache: Arc::new(cache::PageCache::new(enabled)),
+            jobs: Arc::new(reports::Jobs::default()),
         }
     }
 }
 
 const STYLE: &str = include_str!("../static/style.css");
+const REPORT_JS: &str = include_str!("../static/report.js");
 
 /// Optional parts of the server.
 #[derive(Debug, Clone, Default)]
@@ -65,6 +69,22 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route("/goals/{id}", get(pages::goal))
         .route("/indicators/{id}", get(pages::indicator))
         .route("/static/style.css", get(style))
+        .route(
+            "/static/report.js",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+                    REPORT_JS,
+                )
+            }),
+        )
+        .route(
+            "/org/{id}/reports",
+            get(reports::new_form).post(reports::create),
+        )
+        .route("/reports/{id}", get(reports::show))
+        .route("/reports/{id}/status", get(reports::status))
+        .route("/reports/{id}/download", get(reports::download))
         .route("/healthz", get(|| async { "ok" }));
     let forms = Router::new()
         .route(

@@ -642,3 +642,75 @@ async fn responses_carry_security_headers_and_unknown_paths_are_404() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn skapa_rapport_builds_a_report_in_the_background_for_download() {
+    each(async |app| {
+        let ks = app.org_id("KS").await;
+        let (status, html) = app.get(&format!("/org/{ks}")).await;
+        assert_eq!(status, 200);
+        assert!(html.contains(&format!("href=\"/org/{ks}/reports\">Skapa rapport")));
+        assert_eq!(app.get(&format!("/org/{ks}/reports")).await.0, 200);
+        let (status, html, _) = app
+            .post(
+                &format!("/org/{ks}/reports"),
+                &[
+                    ("kind", "delarsrapport"),
+                    ("period", "2019"),
+                    ("format", "html"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 422, "a delårsrapport needs a tertial");
+        assert!(html.contains("tertial 1 (per 30 april)"));
+        let (status, _, location) = app
+            .post(
+                &format!("/org/{ks}/reports"),
+                &[
+                    ("kind", "verksamhetsberattelse"),
+                    ("period", "2019"),
+                    ("format", "html"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 303);
+        let job = location.unwrap();
+        let mut ready = false;
+        for _ in 0..100 {
+            let (_, s) = app.json(&format!("{job}/status")).await;
+            if s["state"] == "ready" {
+                ready = true;
+                break;
+            }
+            assert_ne!(s["state"], "failed", "{s}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(ready, "report finished");
+        let (status, page) = app.get(&job).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Rapporten är klar"));
+        let r = app
+            .client
+            .get(app.url(&format!("{job}/download")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("verksamhetsberattelse-2019-kommunstyrelsen.html"));
+        let version = r.headers()["x-uppsikt-data-version"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            version,
+            app.store().data_version().await.unwrap().to_string()
+        );
+        let body = r.text().await.unwrap();
+        assert!(body.contains("Verksamhetsberättelse 2019") && body.contains("Ökad valfrihet"));
+        assert_eq!(app.get("/reports/999999").await.0, 404);
+    })
+    .await;
+}
