@@ -85,6 +85,19 @@ describe('tillgänglighet (axe, wcag2a/wcag2aa/wcag21a/wcag21aa)', () => {
       await visit(page, ids.commitmentStatus);
     }],
     ['404-sidan', async () => visit(page, '/finns-inte', 404)],
+    ['rapportformuläret', async () => visit(page, `/org/${ids.orgId}/reports`)],
+    ['rapportsidan när rapporten är klar', async () => {
+      await visit(page, `/org/${ids.orgId}/reports`);
+      await submit(page, 'Skapa rapporten');
+      // report.js reloads the job page when the report is ready.
+      await page.waitForSelector('#report-download', { timeout: 30000 });
+      ids.reportUrl = await page.locator('#report-download').getAttribute('href');
+    }],
+    ['verksamhetsberättelsen som HTML', async () => {
+      assert.ok(ids.reportUrl, 'rapportsidan har en nedladdningslänk');
+      await visit(page, ids.reportUrl);
+      assert.match(await page.title(), /Verksamhetsberättelse 2019/);
+    }],
   ];
 
   // Pages that no other test takes a screenshot of.
@@ -96,6 +109,8 @@ describe('tillgänglighet (axe, wcag2a/wcag2aa/wcag21a/wcag21aa)', () => {
     'formuläret för nytt mått': 'form-new-indicator',
     'statusformuläret för ett utvecklingsåtagande': 'form-commitment-status',
     '404-sidan': 'not-found',
+    'rapportsidan när rapporten är klar': 'report-job',
+    'verksamhetsberättelsen som HTML': 'report-html',
   };
 
   for (const [label, open] of pages) {
