@@ -232,6 +232,19 @@ pub fn line_chart(record: &IndicatorRecord, title: &str, id: &str) -> String {
         );
     }
     for s in &series {
+        if s.points.len() < 2 {
+            // A single value is drawn as its dot only.
+            for (p, v) in &s.points {
+                let _ = write!(
+                    svg,
+                    r#"<circle {} cx="{:.1}" cy="{:.1}" r="3.5"/>"#,
+                    dot_fill(s.class),
+                    x(*p),
+                    y(*v)
+                );
+            }
+            continue;
+        }
         let mut pts = s.points.clone();
         pts.sort_by_key(|a| a.0);
         let path: Vec<String> = pts

@@ -6,6 +6,7 @@ pub mod chart;
 pub mod followup;
 pub mod html;
 pub mod model;
+pub mod pdf;
 pub mod xlsx;
 
 pub use build::{build, ReportError, Request, Subject};
@@ -16,6 +17,7 @@ pub use model::{Report, ReportKind};
 pub enum Format {
     Html,
     Xlsx,
+    Pdf,
 }
 
 impl Format {
@@ -23,6 +25,7 @@ impl Format {
         match code.trim().to_lowercase().as_str() {
             "html" => Some(Format::Html),
             "xlsx" | "excel" => Some(Format::Xlsx),
+            "pdf" => Some(Format::Pdf),
             _ => None,
         }
     }
@@ -31,6 +34,7 @@ impl Format {
         match self {
             Format::Html => "html",
             Format::Xlsx => "xlsx",
+            Format::Pdf => "pdf",
         }
     }
 
@@ -38,12 +42,15 @@ impl Format {
         match self {
             Format::Html => "text/html; charset=utf-8",
             Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Format::Pdf => "application/pdf",
         }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
+    #[error("PDF: {0}")]
+    Pdf(String),
     #[error("Excel: {0}")]
     Xlsx(String),
 }
@@ -53,5 +60,6 @@ pub fn render(report: &Report, format: Format) -> Result<Vec<u8>, RenderError> {
     match format {
         Format::Html => Ok(html::render(report).into_bytes()),
         Format::Xlsx => xlsx::render(report).map_err(|e| RenderError::Xlsx(e.to_string())),
+        Format::Pdf => pdf::render(report).map_err(|e| RenderError::Pdf(e.to_string())),
     }
 }

@@ -219,3 +219,76 @@ async fn delarsrapport_needs_a_tertial_and_municipality_covers_every_board() {
     );
     db.finish().await;
 }
+
+fn tool_missing(tool: &str) -> bool {
+    let missing = std::process::Command::new(tool).arg("-v").output().is_err();
+    if missing && std::env::var("UPPSIKT_REQUIRE_TOOLS").is_ok_and(|v| v == "1") {
+        panic!("{tool} is required (apt-get install poppler-utils)");
+    }
+    if missing {
+        eprintln!("SKIPPED (PDF text check): {tool} is missing; apt-get install poppler-utils");
+    }
+    missing
+}
+
+#[tokio::test]
+async fn pdf_report_is_tagged_swedish_and_holds_every_goal_and_level() {
+    if tool_missing("pdftotext") {
+        return;
+    }
+    let db = demo().await;
+    let report = ks_2019(&db.store).await;
+    let bytes = render(&report, Format::Pdf).unwrap();
+    let path = std::env::temp_dir().join(format!("uppsikt-ks-2019-{}.pdf", std::process::id()));
+    std::fs::write(&path, &bytes).unwrap();
+    let text = String::from_utf8(
+        std::process::Command::new("pdftotext")
+            .arg(&path)
+            .arg("-")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    // pdftotext may break a long title over lines; compare with whitespace collapsed.
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (goal, level) in published(&db.store).await {
+        let goal_flat = goal.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains(&goal_flat), "goal {goal}");
+        assert!(
+            flat.contains(&format!("{goal_flat} {level}")),
+            "{goal} with its level {level}"
+        );
+    }
+    for sample in [
+        "Betygsindex för trygghet",
+        "2019: 51",
+        "2018: 997",
+        "Ej klart i år",
+        "Innehåll",
+        "Sammanfattning",
+    ] {
+        assert!(flat.contains(sample), "sample {sample}");
+    }
+    let info = String::from_utf8(
+        std::process::Command::new("pdfinfo")
+            .arg(&path)
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(info.contains("Tagged:          yes"), "{info}");
+    assert!(
+        info.contains("Title:           Verksamhetsberättelse 2019 – Kommunstyrelsen"),
+        "{info}"
+    );
+    let raw = String::from_utf8_lossy(&bytes);
+    assert!(
+        raw.contains("<dc:language>") || raw.contains("/Lang"),
+        "declares a language"
+    );
+    assert!(raw.contains("sv"), "language sv");
+    let _ = std::fs::remove_file(path);
+    db.finish().await;
+}

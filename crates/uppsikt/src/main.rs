@@ -86,7 +86,7 @@ enum Command {
             help = "verksamhetsberattelse eller delarsrapport"
         )]
         kind: String,
-        #[arg(long, default_value = "html", help = "html eller xlsx")]
+        #[arg(long, default_value = "pdf", help = "pdf, html eller xlsx")]
         format: String,
         #[arg(short = 'o', long, help = "Fil att skriva")]
         output: PathBuf,
@@ -279,8 +279,11 @@ async fn report(
             "okänd rapporttyp {kind:?}: använd verksamhetsberattelse eller delarsrapport"
         ))
     })?;
-    let format = Format::parse(format)
-        .ok_or_else(|| Failure(format!("okänt format {format:?}: använd html eller xlsx")))?;
+    let format = Format::parse(format).ok_or_else(|| {
+        Failure(format!(
+            "okänt format {format:?}: använd pdf, html eller xlsx"
+        ))
+    })?;
     let period = uppsikt_domain::Period::parse(period)
         .map_err(|e| Failure(uppsikt_domain::messages::period(&e)))?;
     let unit = store.find_org_unit(org).await.map_err(|_| {

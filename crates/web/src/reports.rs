@@ -105,7 +105,7 @@ fn form_page(org: &uppsikt_domain::model::OrgUnit) -> FormPage {
         fields: vec![
             Field::new("kind", "Rapport", options([("verksamhetsberattelse", "Verksamhetsberättelse (helår)"), ("delarsrapport", "Delårsrapport")])).required().value("verksamhetsberattelse"),
             Field::new("period", "Period", FieldKind::Text).required().hint("År för verksamhetsberättelse (2019). Tertial för delårsrapport: 2019T1 (per 30 april) eller 2019T2 (per 31 augusti).").value("2019"),
-            Field::new("format", "Format", options([("html", "HTML (webbsida, går att skriva ut)"), ("xlsx", "Excel (alla mått och värden)")])).required().value("html"),
+            Field::new("format", "Format", options([("pdf", "PDF (tillgänglig, för nämnden)"), ("html", "HTML (webbsida, går att skriva ut)"), ("xlsx", "Excel (alla mått och värden)")])).required().value("pdf"),
         ],
     }
 }
