@@ -88,6 +88,7 @@ describe('tillgänglighet (axe, wcag2a/wcag2aa/wcag21a/wcag21aa)', () => {
     ['rapportformuläret', async () => visit(page, `/org/${ids.orgId}/reports`)],
     ['rapportsidan när rapporten är klar', async () => {
       await visit(page, `/org/${ids.orgId}/reports`);
+      await page.getByLabel(/^Format/).selectOption('html');
       await submit(page, 'Skapa rapporten');
       // report.js reloads the job page when the report is ready.
       await page.waitForSelector('#report-download', { timeout: 30000 });

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Report benchmark (issue 3): builds the municipality-wide annual report of the synthetic
+# large municipality (see bench/foundation.sh) as PDF and prints its time and page count,
+# and, in the same run, the time Debian's LibreOffice (headless) takes to convert the HTML
+# version of the same report to PDF, with the ratio.
+# Needs: libreoffice-writer (apt-get install -y libreoffice-writer), poppler-utils.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v libreoffice >/dev/null || { echo "libreoffice is missing: apt-get install -y libreoffice-writer" >&2; exit 1; }
+OUT=bench/out
+mkdir -p "$OUT"
+cargo build --release -q -p uppsikt
+BIN="${CARGO_TARGET_DIR:-target}/release/uppsikt"
+DB="$OUT/synthetic.db"
+if [ ! -f "$DB" ]; then
+    "$BIN" --database-url "sqlite://$DB" bench synthetic --boards 20 --goals 400 --indicators 4000 --years 15
+fi
+URL="sqlite://$DB"
+now() { date +%s.%N; }
+"$BIN" --database-url "$URL" report --org Synt --period 2024 --format html -o "$OUT/municipality.html" >/dev/null
+t0=$(now)
+"$BIN" --database-url "$URL" report --org Synt --period 2024 --format pdf -o "$OUT/municipality.pdf"
+t1=$(now)
+pages=$(pdfinfo "$OUT/municipality.pdf" 2>/dev/null | awk '/^Pages:/ {print $2}')
+rm -rf "$OUT/lo" && mkdir -p "$OUT/lo"
+t2=$(now)
+libreoffice --headless --norestore --convert-to pdf --outdir "$OUT/lo" "$OUT/municipality.html" >/dev/null 2>&1
+t3=$(now)
+lo_pages=$(pdfinfo "$OUT/lo/municipality.pdf" 2>/dev/null | awk '/^Pages:/ {print $2}')
+python3 - "$t0" "$t1" "$t2" "$t3" "$pages" "$lo_pages" <<'PY'
+import sys
+t0, t1, t2, t3 = map(float, sys.argv[1:5])
+ours, lo = t1 - t0, t3 - t2
+print(f"uppsikt_pdf_s={ours:.2f} pages={sys.argv[5]}")
+print(f"libreoffice_html_to_pdf_s={lo:.2f} pages={sys.argv[6]}")
+print(f"ratio libreoffice/uppsikt={lo / ours:.1f}x")
+PY
