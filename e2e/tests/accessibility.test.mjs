@@ -78,6 +78,10 @@ describe('tillgänglighet (axe, wcag2a/wcag2aa/wcag21a/wcag21aa)', () => {
       assert.equal(new URL(page.url()).pathname, `/indicators/${ids.indicatorId}`);
     }],
     ['målbedömningsformuläret', async () => visit(page, `/goals/${ids.goalId}/assessment?period=2019`)],
+    ['formuläret för händelser och förbättringsområden', async () => {
+      await visit(page, `/org/${ids.orgId}/review?period=2019`);
+      assert.match(await page.getByLabel(/^Viktiga händelser/).inputValue(), /Europaparlamentet/);
+    }],
     ['formuläret för nytt mål', async () => visit(page, `/org/${ids.orgId}/goals/new`)],
     ['formuläret för nytt mått', async () => visit(page, `/goals/${ids.goalId}/indicators/new`)],
     ['statusformuläret för ett utvecklingsåtagande', async () => {
@@ -106,6 +110,7 @@ describe('tillgänglighet (axe, wcag2a/wcag2aa/wcag21a/wcag21aa)', () => {
     'etappmålsformuläret': 'form-milestone',
     'etappmålsformuläret med fel': 'form-milestone-errors',
     'målbedömningsformuläret': 'form-assessment',
+    'formuläret för händelser och förbättringsområden': 'form-review',
     'formuläret för nytt mål': 'form-new-goal',
     'formuläret för nytt mått': 'form-new-indicator',
     'statusformuläret för ett utvecklingsåtagande': 'form-commitment-status',

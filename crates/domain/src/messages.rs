@@ -60,6 +60,10 @@ pub fn rules(e: &RulesError) -> String {
 
 pub const REQUIRED: &str = "Fältet måste fyllas i.";
 
+/// An item of a list that is edited one item per line.
+pub const LINE_BREAK_IN_ITEM: &str =
+    "En punkt får inte innehålla radbrytningar; dela upp den i flera punkter.";
+
 pub fn too_long(max: usize) -> String {
     format!("Texten är för lång: högst {max} tecken.")
 }

@@ -327,3 +327,77 @@ pub struct Assessment {
     pub author: String,
     pub date: String,
 }
+
+/// What a unit reports beside its assessments for a period: the year's (or the
+/// tertial's) most important events (årets händelser) and the improvement areas
+/// (förbättringsområden) it proposes for coming planning periods. One item per entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PeriodReview {
+    pub org_id: Id,
+    pub period: Period,
+    pub events: Vec<String>,
+    pub improvement_areas: Vec<String>,
+}
+
+impl PeriodReview {
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty() && self.improvement_areas.is_empty()
+    }
+
+    /// "Årets händelser" for a year, "Periodens händelser" for a tertial or shorter.
+    pub fn events_label_sv(&self) -> &'static str {
+        match self.period {
+            Period::Year(_) => "Årets händelser",
+            _ => "Periodens händelser",
+        }
+    }
+
+    /// Items from a text with one item per line: lines are trimmed, a leading list
+    /// mark (`-`, `*`, `•`, `–`) is removed and empty lines are skipped.
+    pub fn items_from_lines(text: &str) -> Vec<String> {
+        text.lines()
+            .map(|line| {
+                let line = line.trim();
+                line.strip_prefix(['-', '*', '•', '–'])
+                    .map(str::trim_start)
+                    .unwrap_or(line)
+                    .to_string()
+            })
+            .filter(|line| !line.is_empty())
+            .collect()
+    }
+
+    /// The items as a text with one item per line (the inverse of [`Self::items_from_lines`]
+    /// for items without line breaks or leading list marks).
+    pub fn lines_from_items(items: &[String]) -> String {
+        items.join("\n")
+    }
+}
+
+#[cfg(test)]
+mod period_review_tests {
+    use super::PeriodReview;
+
+    #[test]
+    fn items_from_lines_drops_marks_and_blank_lines() {
+        let items = PeriodReview::items_from_lines(
+            "  - Spårväg syd tidigareläggs\r\n\n• Val till Europaparlamentet\n–  Servicecenter i nya lokaler \n   \nHuddKLASSA",
+        );
+        assert_eq!(
+            items,
+            vec![
+                "Spårväg syd tidigareläggs",
+                "Val till Europaparlamentet",
+                "Servicecenter i nya lokaler",
+                "HuddKLASSA"
+            ]
+        );
+    }
+
+    #[test]
+    fn lines_round_trip() {
+        let items = vec!["Första".to_string(), "Andra – med tankstreck".to_string()];
+        let text = PeriodReview::lines_from_items(&items);
+        assert_eq!(PeriodReview::items_from_lines(&text), items);
+    }
+}

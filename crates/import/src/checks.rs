@@ -50,6 +50,12 @@ pub(crate) fn check_merged(data: &DataSet, errors: &mut Errors) {
         let k = (a.org.clone(), a.goal.clone(), a.period, a.stage);
         assessments.first(k, &a.origin, errors, messages::duplicate_assessment);
     }
+    let mut reviews = Unique::default();
+    for r in &data.period_reviews {
+        reviews.first((r.org.clone(), r.period), &r.origin, errors, |f| {
+            messages::duplicate_period(&r.period.to_string(), f)
+        });
+    }
 }
 
 fn unique_keys<'a>(

@@ -201,6 +201,16 @@ pub struct AssessmentData {
     pub date: String,
 }
 
+/// A unit's events and improvement areas for a period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeriodReviewData {
+    pub origin: Origin,
+    pub org: Key,
+    pub period: Period,
+    pub events: Vec<String>,
+    pub improvement_areas: Vec<String>,
+}
+
 /// Everything in one or more data files, merged in file order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DataSet {
@@ -211,6 +221,7 @@ pub struct DataSet {
     pub indicators: Vec<IndicatorData>,
     pub commitments: Vec<CommitmentData>,
     pub assessments: Vec<AssessmentData>,
+    pub period_reviews: Vec<PeriodReviewData>,
 }
 
 impl DataSet {
@@ -223,6 +234,7 @@ impl DataSet {
         self.indicators.extend(other.indicators);
         self.commitments.extend(other.commitments);
         self.assessments.extend(other.assessments);
+        self.period_reviews.extend(other.period_reviews);
     }
 
     pub fn outcome_count(&self) -> usize {

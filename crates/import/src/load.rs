@@ -1,11 +1,12 @@
 //! Writing a validated [`DataSet`] in one transaction: references resolved first, then
-//! org units, vision, areas, goals, indicators, commitments and assessments, in that order.
+//! org units, vision, areas, goals, indicators, commitments, assessments and period reviews,
+//! in that order.
 
 use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 use uppsikt_domain::messages::{self, Referent};
-use uppsikt_domain::model::Id;
+use uppsikt_domain::model::{Id, PeriodReview};
 use uppsikt_domain::AssessmentScale;
 use uppsikt_store::{
     AssessmentInput, CommitmentInput, GoalInput, IndicatorInput, OrgUnitInput, Store, StoreError,
@@ -26,6 +27,7 @@ pub struct Summary {
     pub milestones: usize,
     pub commitments: usize,
     pub assessments: usize,
+    pub period_reviews: usize,
 }
 
 impl Summary {
@@ -38,6 +40,7 @@ impl Summary {
             milestones: data.milestone_count(),
             commitments: data.commitments.len(),
             assessments: data.assessments.len(),
+            period_reviews: data.period_reviews.len(),
         }
     }
 }
@@ -128,7 +131,8 @@ async fn write_all(
     write_goals(w, data, &mut ids).await?;
     write_indicators(w, data, &ids).await?;
     write_commitments(w, data, &mut ids).await?;
-    write_assessments(w, data, scale, &ids).await
+    write_assessments(w, data, scale, &ids).await?;
+    write_period_reviews(w, data, &ids).await
 }
 
 /// File order, 1-based, where no position is given.
@@ -351,6 +355,23 @@ async fn write_assessments(
             date: a.date.clone(),
         };
         w.set_assessment(&input).await.at(&a.origin)?;
+    }
+    Ok(())
+}
+
+async fn write_period_reviews(
+    w: &mut Writer,
+    data: &DataSet,
+    ids: &Ids,
+) -> Result<(), ImportReport> {
+    for r in &data.period_reviews {
+        let review = PeriodReview {
+            org_id: ids.get(Referent::OrgUnit, &r.org, &r.origin.field("org"))?,
+            period: r.period,
+            events: r.events.clone(),
+            improvement_areas: r.improvement_areas.clone(),
+        };
+        w.set_period_review(&review).await.at(&r.origin)?;
     }
     Ok(())
 }

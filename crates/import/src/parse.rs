@@ -28,6 +28,7 @@ const TOP_LEVEL: &[&str] = &[
     "indicators",
     "commitments",
     "assessments",
+    "period_reviews",
 ];
 
 /// Parses one file's text. Errors are added to `errors`; the data set holds the rows
@@ -81,6 +82,11 @@ pub(crate) fn parse_document(file: &str, text: &str, errors: &mut Errors) -> Dat
             .rows(errors, "assessments")
             .iter()
             .filter_map(|r| assessment(r, errors))
+            .collect(),
+        period_reviews: doc
+            .rows(errors, "period_reviews")
+            .iter()
+            .filter_map(|r| period_review(r, errors))
             .collect(),
     }
 }
@@ -621,5 +627,32 @@ fn assessment(r: &Row<'_>, errors: &mut Errors) -> Option<AssessmentData> {
         motivation,
         author,
         date: d,
+    })
+}
+
+fn period_review(r: &Row<'_>, errors: &mut Errors) -> Option<PeriodReviewData> {
+    r.only(errors, &["org", "period", "events", "improvement_areas"]);
+    let org = r.req(errors, "org", &key_of);
+    let p = r.req(errors, "period", &period);
+    let mut items = |field: &str| {
+        let items = r.text_list(errors, field, TEXT_MAX);
+        for (i, item) in items.iter().enumerate() {
+            if item.contains(['\n', '\r']) {
+                errors.at(
+                    &r.origin.field(&format!("{field}[{i}]")),
+                    messages::LINE_BREAK_IN_ITEM.into(),
+                );
+            }
+        }
+        items
+    };
+    let events = items("events");
+    let improvement_areas = items("improvement_areas");
+    Some(PeriodReviewData {
+        origin: r.origin.clone(),
+        org: org?,
+        period: p?,
+        events,
+        improvement_areas,
     })
 }

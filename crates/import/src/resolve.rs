@@ -122,6 +122,9 @@ pub(crate) fn check_references(data: &DataSet, existing: &Existing) -> Errors {
             need(&goals, Referent::Goal, goal, &a.origin, "goal");
         }
     }
+    for r in &data.period_reviews {
+        need(&units, Referent::OrgUnit, &r.org, &r.origin, "org");
+    }
     check_short_names(data, existing, &mut errors);
     errors
 }

@@ -26,6 +26,7 @@ const EXPECTED: Summary = Summary {
     milestones: 67,
     commitments: 43,
     assessments: 34,
+    period_reviews: 1,
 };
 
 fn as_counts(s: &Summary, change_log: i64) -> Counts {

@@ -6,7 +6,9 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Serialize;
 use uppsikt_domain::assessment::Basis;
 use uppsikt_domain::evaluation::Evaluation;
-use uppsikt_domain::model::{Assessment, Commitment, Goal, Id, IndicatorRecord, OrgUnit, Stage};
+use uppsikt_domain::model::{
+    Assessment, Commitment, Goal, Id, IndicatorRecord, OrgUnit, PeriodReview, Stage,
+};
 use uppsikt_domain::number::format_sv;
 use uppsikt_domain::rollup::basis_by_goal;
 use uppsikt_domain::{AssessmentRules, AssessmentScale, Breakdown, Period, Proposal, Status};
@@ -149,6 +151,8 @@ pub struct BoardView {
     pub overall: AssessmentView,
     pub sections: Vec<Section>,
     pub scale: AssessmentScale,
+    /// The period's events and improvement areas, if the unit has written them.
+    pub review: Option<PeriodReview>,
 }
 
 impl BoardView {
@@ -285,6 +289,7 @@ pub async fn board(store: &Store, org_id: Id, period: Option<Period>) -> Result<
         periods.push(period);
         periods.sort_by(|a, b| b.cmp(a));
     }
+    let review = store.period_review(org_id, period).await?;
     Ok(BoardView {
         org,
         period,
@@ -292,6 +297,7 @@ pub async fn board(store: &Store, org_id: Id, period: Option<Period>) -> Result<
         overall,
         sections,
         scale,
+        review,
     })
 }
 

@@ -4,13 +4,13 @@ use std::collections::HashMap;
 
 use sqlx::FromRow;
 use uppsikt_domain::model::{
-    Analysis, Assessment, Commitment, Goal, Id, IndicatorRecord, OrgUnit, StatusEntry,
+    Analysis, Assessment, Commitment, Goal, Id, IndicatorRecord, OrgUnit, PeriodReview, StatusEntry,
 };
-use uppsikt_domain::{AssessmentRules, AssessmentScale};
+use uppsikt_domain::{AssessmentRules, AssessmentScale, Period};
 
 use crate::rows::{
-    self, convert, AssessmentRow, CommitmentRow, GoalRow, IndicatorRow, OrgUnitRow, PeriodTextRow,
-    StatusRow,
+    self, convert, AssessmentRow, CommitmentRow, GoalRow, IndicatorRow, OrgUnitRow,
+    PeriodReviewRow, PeriodTextRow, StatusRow,
 };
 use crate::{Result, Store, StoreError};
 
@@ -255,6 +255,16 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         out.sort_by_key(|a| a.period);
         Ok(out)
+    }
+
+    /// A unit's events and improvement areas for a period, if any were recorded.
+    pub async fn period_review(&self, org_id: Id, period: Period) -> Result<Option<PeriodReview>> {
+        let row: Option<PeriodReviewRow> = sqlx::query_as(rows::PERIOD_REVIEW_SQL)
+            .bind(org_id)
+            .bind(period.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(PeriodReviewRow::review).transpose()
     }
 
     /// Indicators with all their data, in display order.

@@ -3,7 +3,7 @@
 use sqlx::FromRow;
 use uppsikt_domain::model::{
     Analysis, Assessment, Comparison, GapJudgement, GapKind, Goal, GoalKind, Indicator, OrgKind,
-    OrgUnit, OutcomeComment, Stage, StatusEntry,
+    OrgUnit, OutcomeComment, PeriodReview, Stage, StatusEntry,
 };
 use uppsikt_domain::{Breakdown, CommitmentStatus, Direction, Outcome, Period, Target};
 
@@ -286,4 +286,30 @@ where
     T: TryFrom<R, Error = StoreError>,
 {
     rows.into_iter().map(T::try_from).collect()
+}
+
+/// Selects one unit's review of one period (`$1` org id, `$2` period).
+pub(crate) const PERIOD_REVIEW_SQL: &str = "SELECT org_id, period, events, improvement_areas \
+     FROM period_reviews WHERE org_id = $1 AND period = $2";
+
+#[derive(FromRow)]
+pub(crate) struct PeriodReviewRow {
+    pub org_id: i64,
+    pub period: String,
+    pub events: String,
+    pub improvement_areas: String,
+}
+
+impl PeriodReviewRow {
+    pub fn review(&self) -> Result<PeriodReview, StoreError> {
+        let items = |what: &str, json: &str| {
+            serde_json::from_str::<Vec<String>>(json).map_err(|_| corrupt(what, json))
+        };
+        Ok(PeriodReview {
+            org_id: self.org_id,
+            period: period(&self.period)?,
+            events: items("events", &self.events)?,
+            improvement_areas: items("improvement_areas", &self.improvement_areas)?,
+        })
+    }
 }

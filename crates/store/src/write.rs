@@ -5,10 +5,12 @@
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::{Any, Transaction};
-use uppsikt_domain::model::{Assessment, Goal, GoalKind, Id, Indicator, OrgKind, Stage};
+use uppsikt_domain::model::{
+    Assessment, Goal, GoalKind, Id, Indicator, OrgKind, PeriodReview, Stage,
+};
 use uppsikt_domain::{CommitmentStatus, Direction, Outcome, Period, Target};
 
-use crate::rows::{AssessmentRow, GoalRow, IndicatorRow};
+use crate::rows::{self, AssessmentRow, GoalRow, IndicatorRow, PeriodReviewRow};
 use crate::{Result, Store, StoreError};
 
 pub struct Writer {
@@ -485,6 +487,57 @@ impl Writer {
         let before = before.map(|t| serde_json::json!({"period": p, "text": t}));
         self.log("set", "goal_analysis", Some(goal_id), before, after)
             .await
+    }
+
+    // --- period reviews ---------------------------------------------------------------
+
+    /// Sets a unit's events and improvement areas for a period; an empty review removes it.
+    pub async fn set_period_review(&mut self, review: &PeriodReview) -> Result<()> {
+        let p = review.period.to_string();
+        let before: Option<PeriodReview> = self.period_review_before(review.org_id, &p).await?;
+        let unchanged = match &before {
+            Some(b) => b == review,
+            None => review.is_empty(),
+        };
+        if unchanged {
+            return Ok(());
+        }
+        self.execute(
+            "DELETE FROM period_reviews WHERE org_id = $1 AND period = $2",
+            vec![Bind::Int(review.org_id), Bind::Text(p.clone())],
+        )
+        .await?;
+        if !review.is_empty() {
+            let items = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+            self.execute(
+                "INSERT INTO period_reviews (org_id, period, events, improvement_areas) \
+                 VALUES ($1, $2, $3, $4)",
+                vec![
+                    Bind::Int(review.org_id),
+                    Bind::Text(p),
+                    Bind::Text(items(&review.events)),
+                    Bind::Text(items(&review.improvement_areas)),
+                ],
+            )
+            .await?;
+        }
+        let after = (!review.is_empty()).then(|| json(review)).flatten();
+        let before = before.and_then(|b| json(&b));
+        self.log("set", "period_review", Some(review.org_id), before, after)
+            .await
+    }
+
+    async fn period_review_before(
+        &mut self,
+        org_id: Id,
+        period: &str,
+    ) -> Result<Option<PeriodReview>> {
+        let row: Option<PeriodReviewRow> = sqlx::query_as(rows::PERIOD_REVIEW_SQL)
+            .bind(org_id)
+            .bind(period)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        row.as_ref().map(PeriodReviewRow::review).transpose()
     }
 
     // --- indicators -------------------------------------------------------------------

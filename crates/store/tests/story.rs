@@ -1,6 +1,6 @@
 //! One story of writes and reads, run on every backend available (atuin's db_story style).
 
-use uppsikt_domain::model::{GoalKind, OrgKind, Stage};
+use uppsikt_domain::model::{GoalKind, OrgKind, PeriodReview, Stage};
 use uppsikt_domain::{
     Breakdown, CommitmentStatus, Direction, Outcome, Period, Status, Target, Trend,
 };
@@ -278,6 +278,56 @@ async fn story(store: &Store) {
         .map(|a| a.0)
         .collect();
     assert_eq!(names, vec!["Alby", "Vårby", "Ängen", "Östberga"]);
+
+    // A period review is stored, replaced, logged and removed when emptied.
+    let mut review = PeriodReview {
+        org_id: ks,
+        period: Period::Year(2019),
+        events: vec![
+            "Överenskommelse om Spårväg syd".into(),
+            "Val till Europaparlamentet".into(),
+        ],
+        improvement_areas: vec!["Utveckla lokalförsörjningsprocessen".into()],
+    };
+    let mut w = store.writer("test").await.unwrap();
+    w.set_period_review(&review).await.unwrap();
+    w.commit().await.unwrap();
+    assert_eq!(
+        store.period_review(ks, Period::Year(2019)).await.unwrap(),
+        Some(review.clone())
+    );
+    assert_eq!(
+        store.period_review(ks, Period::Year(2020)).await.unwrap(),
+        None
+    );
+    review.events.pop();
+    let mut w = store.writer("test").await.unwrap();
+    w.set_period_review(&review).await.unwrap();
+    w.commit().await.unwrap();
+    let log = store
+        .change_log(Some(("period_review", ks)), 10)
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 2);
+    assert!(log[0]
+        .before_value
+        .as_deref()
+        .unwrap()
+        .contains("Europaparlamentet"));
+    assert!(!log[0]
+        .after_value
+        .as_deref()
+        .unwrap()
+        .contains("Europaparlamentet"));
+    review.events.clear();
+    review.improvement_areas.clear();
+    let mut w = store.writer("test").await.unwrap();
+    w.set_period_review(&review).await.unwrap();
+    w.commit().await.unwrap();
+    assert_eq!(
+        store.period_review(ks, Period::Year(2019)).await.unwrap(),
+        None
+    );
 
     // A goal cannot be placed under itself.
     let mut w = store.writer("test").await.unwrap();

@@ -256,8 +256,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 .await
                 .map_err(|r| Failure(format!("inget importerades:\n{r}")))?;
             println!(
-                "Importerat: {} enheter, {} mål, {} mått, {} utfall, {} etappmål, {} åtaganden, {} bedömningar.",
-                summary.org_units, summary.goals, summary.indicators, summary.outcomes, summary.milestones, summary.commitments, summary.assessments
+                "Importerat: {} enheter, {} mål, {} mått, {} utfall, {} etappmål, {} åtaganden, {} bedömningar, {} redovisningar av händelser och förbättringsområden.",
+                summary.org_units, summary.goals, summary.indicators, summary.outcomes, summary.milestones, summary.commitments, summary.assessments, summary.period_reviews
             );
             Ok(())
         }
@@ -310,6 +310,10 @@ async fn report(
     let report = uppsikt_report::build(store, request)
         .await
         .map_err(|e| Failure(e.to_string()))?;
+    tracing::debug!(
+        ms = started.elapsed().as_millis() as u64,
+        "report model built"
+    );
     let bytes = uppsikt_report::render(&report, format).map_err(|e| Failure(e.to_string()))?;
     std::fs::write(output, &bytes)
         .map_err(|e| Failure(format!("kan inte skriva {}: {e}", output.display())))?;

@@ -130,6 +130,10 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route(
             "/org/{id}/assessment",
             get(forms::assessment::org_form).post(forms::assessment::save_org),
+        )
+        .route(
+            "/org/{id}/review",
+            get(forms::review::form).post(forms::review::save),
         );
     let api = Router::new()
         .route("/api/v1/openapi.json", get(api::openapi))

@@ -542,6 +542,83 @@ async fn a_decided_assessment_that_overrides_the_proposal_needs_a_motivation() {
 }
 
 #[tokio::test]
+async fn events_and_improvement_areas_are_shown_edited_and_validated() {
+    each(async |app| {
+        let ks = app.org_id("KS").await;
+        let (status, html) = app.get(&format!("/org/{ks}?period=2019")).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("<h3>Årets händelser</h3>"));
+        assert!(html.contains("Valet till Europaparlamentet hölls i maj."));
+        assert!(html.contains("Utveckla processen för lokalförsörjning."));
+        let form = format!("/org/{ks}/review");
+        let (status, html) = app.get(&format!("{form}?period=2019")).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("Valet till Europaparlamentet hölls i maj.\n"));
+
+        // A bad period re-displays everything typed, with a Swedish message.
+        let typed = "Ny simhall i Flemingsberg öppnade\nÅrets företagare utsågs";
+        let (status, html, _) = app
+            .post(
+                &form,
+                &[
+                    ("period", "2019X"),
+                    ("events", typed),
+                    ("improvement_areas", "Ökad samverkan"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 422);
+        assert!(html.contains("2019X"));
+        assert!(html.contains("Ny simhall i Flemingsberg öppnade\nÅrets företagare utsågs"));
+        assert!(html.contains("Ökad samverkan"));
+        // Over-long text is refused, not truncated.
+        let long = "å".repeat(20_001);
+        let (status, html, _) = app
+            .post(&form, &[("period", "2020"), ("events", long.as_str())])
+            .await;
+        assert_eq!(status, 422);
+        assert!(html.contains(&long));
+
+        let (status, _, location) = app
+            .post(
+                &form,
+                &[
+                    ("period", "2020T1"),
+                    (
+                        "events",
+                        "- Ny simhall i Flemingsberg öppnade\n\n• Årets företagare utsågs",
+                    ),
+                    ("improvement_areas", ""),
+                ],
+            )
+            .await;
+        assert_eq!(status, 303);
+        assert_eq!(
+            location.as_deref(),
+            Some(format!("/org/{ks}?period=2020T1").as_str())
+        );
+        let review = app
+            .store()
+            .period_review(ks, uppsikt_domain::Period::Tertial(2020, 1))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            review.events,
+            vec![
+                "Ny simhall i Flemingsberg öppnade",
+                "Årets företagare utsågs"
+            ]
+        );
+        assert!(review.improvement_areas.is_empty());
+        let (_, html) = app.get(&format!("/org/{ks}?period=2020T1")).await;
+        assert!(html.contains("<h3>Periodens händelser</h3>"));
+        assert!(!html.contains("<h3>Förbättringsområden</h3>"));
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn api_serves_goals_indicators_and_its_openapi_document() {
     each(async |app| {
         let (status, doc) = app.json("/api/v1/openapi.json").await;

@@ -8,6 +8,7 @@ pub mod goal;
 pub mod indicator;
 pub mod milestone;
 pub mod outcome;
+pub mod review;
 
 use std::collections::HashMap;
 

@@ -1,0 +1,92 @@
+//! Write a unit's events and improvement areas for a period (årets händelser,
+//! förbättringsområden): one item per line, shown on the unit's page and in its reports.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::Form;
+use uppsikt_domain::model::{Id, OrgUnit, PeriodReview};
+use uppsikt_domain::Period;
+
+use super::{saved, Errors, Field, FieldKind, FormPage, Input, ACTOR, TEXT_MAX};
+use crate::error::Result;
+use crate::pages::PeriodQuery;
+use crate::view;
+use crate::AppState;
+
+const ONE_PER_LINE: &str =
+    "En punkt per rad. Lämna båda fälten tomma för att ta bort periodens redovisning.";
+
+fn page(org: &OrgUnit, period: Period) -> FormPage {
+    FormPage {
+        title: format!("Händelser och förbättringsområden: {}", org.name),
+        intro: Some(
+            "Det här visas på enhetens sida och i sammanfattningen av dess delårsrapport och verksamhetsberättelse."
+                .into(),
+        ),
+        action: format!("/org/{}/review", org.id),
+        cancel: format!("/org/{}?period={period}", org.id),
+        submit: "Spara".into(),
+        crumbs: vec![(format!("/org/{}", org.id), org.name.clone())],
+        fields: vec![
+            Field::new("period", "Period", FieldKind::Text)
+                .required()
+                .hint("Ett år som 2019, eller ett tertial som 2019T2.")
+                .value(period.to_string()),
+            Field::new("events", "Viktiga händelser", FieldKind::Textarea(8)).hint(ONE_PER_LINE),
+            Field::new("improvement_areas", "Förbättringsområden", FieldKind::Textarea(8))
+                .hint(ONE_PER_LINE),
+        ],
+    }
+}
+
+pub async fn form(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Response> {
+    let org = state.store.org_unit(id).await?;
+    let period = match view::period_param(q.period.as_deref())? {
+        Some(p) => p,
+        None => view::board(&state.store, id, None).await?.period,
+    };
+    let stored = state.store.period_review(id, period).await?;
+    let (events, improvements) = stored
+        .map(|r| {
+            (
+                PeriodReview::lines_from_items(&r.events),
+                PeriodReview::lines_from_items(&r.improvement_areas),
+            )
+        })
+        .unwrap_or_default();
+    page(&org, period)
+        .with_values([period.to_string(), events, improvements])
+        .render_page()
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    Form(input): Form<Input>,
+) -> Result<Response> {
+    let org = state.store.org_unit(id).await?;
+    let mut e = Errors::default();
+    let period = e.period(&input, "period");
+    let events = e.optional_text(&input, "events", TEXT_MAX);
+    let improvements = e.optional_text(&input, "improvement_areas", TEXT_MAX);
+    let Some(period) = period.filter(|_| e.is_empty()) else {
+        // The submitted period is shown as typed; the page itself needs a valid one.
+        let mut p = page(&org, period.unwrap_or(Period::Year(0))).fill(&input);
+        p.cancel = format!("/org/{id}");
+        return e.apply(p).render_page();
+    };
+    let review = PeriodReview {
+        org_id: id,
+        period,
+        events: PeriodReview::items_from_lines(&events),
+        improvement_areas: PeriodReview::items_from_lines(&improvements),
+    };
+    let mut w = state.store.writer(ACTOR).await?;
+    w.set_period_review(&review).await?;
+    w.commit().await?;
+    Ok(saved(format!("/org/{id}?period={period}")))
+}
