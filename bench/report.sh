@@ -19,8 +19,13 @@ URL="sqlite://$DB"
 now() { date +%s.%N; }
 "$BIN" --database-url "$URL" report --org Synt --period 2024 --format html -o "$OUT/municipality.html" >/dev/null
 t0=$(now)
-"$BIN" --database-url "$URL" report --org Synt --period 2024 --format pdf -o "$OUT/municipality.pdf"
+RUST_LOG=uppsikt=debug,uppsikt_report_pdf=debug \
+    "$BIN" --database-url "$URL" report --org Synt --period 2024 --format pdf -o "$OUT/municipality.pdf" 2>"$OUT/phases.log"
 t1=$(now)
+# The phases, from the debug log: model built, typst layout, PDF export (ms).
+sed -e 's/\x1b\[[0-9;]*m//g' "$OUT/phases.log" | grep -E "report model built|typst layout|pdf export" |
+    sed -E 's/.*DEBUG [a-z_]+: ([a-z ]+) (pages=[0-9]+ )?ms=([0-9]+).*/phase \1: \3 ms/'
+
 pages=$(pdfinfo "$OUT/municipality.pdf" 2>/dev/null | awk '/^Pages:/ {print $2}')
 rm -rf "$OUT/lo" && mkdir -p "$OUT/lo"
 t2=$(now)

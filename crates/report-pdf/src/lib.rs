@@ -104,17 +104,26 @@ pub fn render_pdf(markup: &str, meta: &PdfMeta) -> Result<Vec<u8>, PdfError> {
     let world = ReportWorld::new(text);
 
     let result = catch_unwind(AssertUnwindSafe(|| {
+        let started = std::time::Instant::now();
         let Warned { output, .. } = typst::compile::<PagedDocument>(&world);
         let document =
             output.map_err(|errors| PdfError::Compile(describe(&world, &errors, prefix_len)))?;
+        tracing::debug!(
+            pages = document.pages().len(),
+            ms = started.elapsed().as_millis() as u64,
+            "typst layout"
+        );
+        let started = std::time::Instant::now();
         let options = PdfOptions {
             standards: standards(),
             tagged: true,
             timestamp: world::now_utc().map(Timestamp::new_utc),
             ..PdfOptions::default()
         };
-        typst_pdf::pdf(&document, &options)
-            .map_err(|errors| PdfError::Export(describe(&world, &errors, prefix_len)))
+        let pdf = typst_pdf::pdf(&document, &options)
+            .map_err(|errors| PdfError::Export(describe(&world, &errors, prefix_len)));
+        tracing::debug!(ms = started.elapsed().as_millis() as u64, "pdf export");
+        pdf
     }));
     // Typst memoizes across compilations; keep what recent renders used, drop the
     // rest, so a long-running server does not grow without bound.

@@ -1,10 +1,11 @@
 //! Builds a [`Report`] from the store: the goals part for one unit or the whole
 //! municipality, and any further parts that modules contribute.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
-use uppsikt_domain::model::{Id, IndicatorRecord, OrgUnit};
+use uppsikt_domain::model::{Commitment, Id, IndicatorRecord, OrgUnit};
 use uppsikt_domain::{Breakdown, Period};
 use uppsikt_store::{Scope, Store};
 
@@ -69,12 +70,41 @@ fn period_label(period: Period) -> String {
     }
 }
 
-/// What every part of a report can read.
+/// What every part of a report can read: the request and, loaded once for all parts,
+/// each unit's follow-up view, indicators (with all their data) and commitments.
 pub struct Context<'a> {
     pub store: &'a Store,
     pub request: Request,
     pub period: Period,
-    pub units: Vec<OrgUnit>,
+    pub units: Vec<UnitData>,
+}
+
+/// One unit's data for the report.
+pub struct UnitData {
+    pub unit: OrgUnit,
+    pub board: BoardView,
+    pub records: Vec<IndicatorRecord>,
+    pub commitments: Vec<Commitment>,
+}
+
+impl UnitData {
+    async fn load(store: &Store, unit: OrgUnit, period: Period) -> Result<UnitData> {
+        Ok(UnitData {
+            board: followup::board(store, unit.id, Some(period)).await?,
+            records: store.indicator_records(Scope::Org(unit.id)).await?,
+            commitments: store.commitments(Scope::Org(unit.id)).await?,
+            unit,
+        })
+    }
+}
+
+impl Context<'_> {
+    /// A municipality-wide report consolidates every unit: measures show the period's
+    /// outcome, milestone, status and trend only; outcomes over time, breakdowns and
+    /// charts are in each unit's own report and in the workbook.
+    pub fn consolidated(&self) -> bool {
+        self.request.subject == Subject::Municipality
+    }
 }
 
 /// A part of a report: a module's contribution of sections (goals now; internal control,
@@ -141,18 +171,22 @@ pub async fn build_with(
         Subject::Unit(_) => units[0].name.clone(),
         Subject::Municipality => format!("{organisation} – alla nämnder och styrelser"),
     };
+    let mut loaded = Vec::with_capacity(units.len());
+    for unit in units {
+        loaded.push(UnitData::load(store, unit, period).await?);
+    }
     let ctx = Context {
         store,
         request,
         period,
-        units,
+        units: loaded,
     };
     let mut sections = Vec::new();
     for part in parts {
         sections.extend(part.sections(&ctx).await?);
     }
     let summary = summary(&ctx).await?;
-    let measures = measures(&ctx).await?;
+    let measures = measures(&ctx);
     let title = match request.kind {
         ReportKind::Verksamhetsberattelse => format!("Verksamhetsberättelse {}", request.year),
         ReportKind::Delarsrapport => format!("Delårsrapport {}", period_label(period)),
@@ -252,14 +286,17 @@ fn assessment_block(a: &AssessmentView) -> Vec<Block> {
     blocks
 }
 
-async fn unit_section(ctx: &Context<'_>, unit: &OrgUnit) -> Result<Section> {
-    let board = followup::board(ctx.store, unit.id, Some(ctx.period)).await?;
-    let records = ctx.store.indicator_records(Scope::Org(unit.id)).await?;
-    let commitments = ctx.store.commitments(Scope::Org(unit.id)).await?;
+async fn unit_section(ctx: &Context<'_>, data: &UnitData) -> Result<Section> {
+    let UnitData {
+        unit,
+        board,
+        records,
+        commitments,
+    } = data;
     let mut section = Section::new(unit.name.clone());
     section.badge = heading_badge(&board.overall);
     // A report on one unit has its overall assessment in the summary already.
-    if ctx.units.len() > 1 {
+    if ctx.consolidated() {
         section.blocks.push(Block::Paragraph {
             text: format!(
                 "Sammanvägd måluppfyllelse för {} {}.",
@@ -268,8 +305,9 @@ async fn unit_section(ctx: &Context<'_>, unit: &OrgUnit) -> Result<Section> {
             ),
         });
         section.blocks.extend(assessment_block(&board.overall));
+        section.children.extend(review_sections(board));
     }
-    section.blocks.push(Block::Table(goal_table(&board)));
+    section.blocks.push(Block::Table(goal_table(board)));
     for s in &board.sections {
         let mut group = match &s.parent {
             Some(parent) => {
@@ -290,7 +328,7 @@ async fn unit_section(ctx: &Context<'_>, unit: &OrgUnit) -> Result<Section> {
         for goal in &s.goals {
             group
                 .children
-                .push(goal_section(ctx, goal, &records, &commitments).await?);
+                .push(goal_section(ctx, goal, records, commitments).await?);
         }
         section.children.push(group);
     }
@@ -339,7 +377,7 @@ async fn goal_section(
     ctx: &Context<'_>,
     g: &GoalSummary,
     records: &[IndicatorRecord],
-    commitments: &[uppsikt_domain::model::Commitment],
+    commitments: &[Commitment],
 ) -> Result<Section> {
     let mut s = Section::new(g.goal.title.clone());
     s.badge = heading_badge(&g.assessment);
@@ -372,7 +410,13 @@ async fn goal_section(
         .iter()
         .filter(|r| r.indicator.goal_id == g.goal.id)
         .collect();
-    if !own.is_empty() {
+    if ctx.consolidated() && !own.is_empty() {
+        s.blocks.push(Block::Table(compact_measures_table(
+            &g.goal.title,
+            &own,
+            ctx.period,
+        )));
+    } else if !own.is_empty() {
         s.blocks.push(Block::Table(measures_table(
             &g.goal.title,
             &own,
@@ -410,6 +454,30 @@ fn chartable(r: &IndicatorRecord) -> bool {
         .filter(|o| o.breakdown == Breakdown::Total)
         .count()
         >= 3
+}
+
+/// One line per measure: the period's outcome, milestone, status and trend.
+fn compact_measures_table(goal: &str, records: &[&IndicatorRecord], period: Period) -> Table {
+    let rows = records
+        .iter()
+        .map(|r| {
+            let m = followup::measure_row(r, period);
+            let latest = m
+                .values
+                .first()
+                .map(|(p, v)| format!("{v} ({p})"))
+                .unwrap_or_else(|| "Inget utfall".into());
+            vec![m.name, latest, m.milestone, m.status_label, m.trend]
+        })
+        .collect();
+    Table {
+        caption: format!("Mått för {goal}"),
+        columns: ["Mått", "Utfall", "Etappmål", "Status", "Trend"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+        row_headers: true,
+    }
 }
 
 fn measures_table(goal: &str, records: &[&IndicatorRecord], period: Period) -> Table {
@@ -451,22 +519,30 @@ fn measures_table(goal: &str, records: &[&IndicatorRecord], period: Period) -> T
         rows,
         row_headers: true,
     }
+    .without_empty_columns()
 }
 
-async fn summary(ctx: &Context<'_>) -> Result<Vec<Block>> {
+/// The summary chapter: for one unit its overall assessment, events and improvement
+/// areas; for the municipality a table of every unit's (their texts are in their chapters).
+async fn summary(ctx: &Context<'_>) -> Result<Section> {
     let mut rows = Vec::new();
-    let mut blocks = Vec::new();
-    for unit in &ctx.units {
-        let board = followup::board(ctx.store, unit.id, Some(ctx.period)).await?;
-        if ctx.units.len() == 1 {
-            blocks.push(Block::Paragraph {
+    let mut summary = Section::new("Sammanfattning");
+    if ctx.consolidated() {
+        summary.blocks.push(Block::Paragraph {
+            text: "Rapporten sammanställer alla nämnders och styrelsers mål. Måtten visas med periodens utfall, etappmål, status och trend; utfall över tid, uppdelning på kön och område samt diagram finns i respektive nämnds egen rapport och i arbetsboken (Excel).".into(),
+        });
+    }
+    for UnitData { unit, board, .. } in &ctx.units {
+        if !ctx.consolidated() {
+            summary.blocks.push(Block::Paragraph {
                 text: format!(
                     "Sammanvägd måluppfyllelse för {} {}.",
                     unit.name,
                     period_label(ctx.period)
                 ),
             });
-            blocks.extend(assessment_block(&board.overall));
+            summary.blocks.extend(assessment_block(&board.overall));
+            summary.children.extend(review_sections(board));
         }
         let goals = board.sections.iter().map(|s| s.goals.len()).sum::<usize>();
         let decided: Vec<String> = board
@@ -501,7 +577,7 @@ async fn summary(ctx: &Context<'_>) -> Result<Vec<Block>> {
             decided.join("\n"),
         ]);
     }
-    blocks.push(Block::Table(Table {
+    summary.blocks.push(Block::Table(Table {
         caption: "Sammanfattning av måluppfyllelsen".into(),
         columns: [
             "Enhet",
@@ -515,22 +591,54 @@ async fn summary(ctx: &Context<'_>) -> Result<Vec<Block>> {
         rows,
         row_headers: true,
     }));
-    Ok(blocks)
+    Ok(summary)
 }
 
-async fn measures(ctx: &Context<'_>) -> Result<Vec<MeasureValues>> {
+/// "Årets händelser" and "Förbättringsområden" as subsections, where the unit wrote them.
+fn review_sections(board: &BoardView) -> Vec<Section> {
+    let Some(review) = &board.review else {
+        return Vec::new();
+    };
+    [
+        (review.events_label_sv(), &review.events),
+        ("Förbättringsområden", &review.improvement_areas),
+    ]
+    .into_iter()
+    .filter(|(_, items)| !items.is_empty())
+    .map(|(title, items)| {
+        let mut s = Section::new(title);
+        s.blocks.push(Block::List {
+            title: None,
+            items: items.clone(),
+        });
+        s
+    })
+    .collect()
+}
+
+fn measures(ctx: &Context<'_>) -> Vec<MeasureValues> {
     let mut out = Vec::new();
-    for unit in &ctx.units {
-        let goals = ctx.store.goals_of_org(unit.id).await?;
-        for r in ctx.store.indicator_records(Scope::Org(unit.id)).await? {
+    for UnitData {
+        unit,
+        board,
+        records,
+        ..
+    } in &ctx.units
+    {
+        let titles: HashMap<Id, &str> = board
+            .sections
+            .iter()
+            .flat_map(|s| &s.goals)
+            .map(|g| (g.goal.id, g.goal.title.as_str()))
+            .collect();
+        for r in records {
             let e = r.evaluate(Period::Year(ctx.period.year()));
             let ind = &r.indicator;
             out.push(MeasureValues {
                 unit_name: unit.name.clone(),
-                goal: goals
-                    .iter()
-                    .find(|g| g.id == ind.goal_id)
-                    .map(|g| g.title.clone())
+                goal: titles
+                    .get(&ind.goal_id)
+                    .map(|t| t.to_string())
                     .unwrap_or_default(),
                 indicator: ind.name.clone(),
                 unit: ind.unit.clone(),
@@ -560,5 +668,5 @@ async fn measures(ctx: &Context<'_>) -> Result<Vec<MeasureValues>> {
             });
         }
     }
-    Ok(out)
+    out
 }

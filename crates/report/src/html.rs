@@ -161,7 +161,12 @@ fn section(s: &Section, depth: usize, id: &mut usize, out: &mut String) {
     out.push_str("</section>");
 }
 
-fn toc(sections: &[Section], depth: usize, id: &mut usize, out: &mut String) {
+fn toc<'a>(
+    sections: impl IntoIterator<Item = &'a Section>,
+    depth: usize,
+    id: &mut usize,
+    out: &mut String,
+) {
     out.push_str("<ol>");
     for s in sections {
         *id += 1;
@@ -206,18 +211,11 @@ pub fn render(r: &Report) -> String {
             format!(", {}", escape(&m.generated_at))
         }
     );
-    out.push_str(r##"<nav class="toc" aria-labelledby="toc-h"><h2 id="toc-h">Innehåll</h2><ol><li><a href="#sammanfattning">Sammanfattning</a></li></ol>"##);
-    toc(&r.sections, 0, &mut 0, &mut out);
+    out.push_str(r##"<nav class="toc" aria-labelledby="toc-h"><h2 id="toc-h">Innehåll</h2>"##);
+    toc(r.chapters(), 0, &mut 0, &mut out);
     out.push_str("</nav><main>");
-    out.push_str(
-        r#"<section aria-labelledby="sammanfattning"><h2 id="sammanfattning">Sammanfattning</h2>"#,
-    );
-    for b in &r.summary {
-        block(b, &mut out);
-    }
-    out.push_str("</section>");
     let mut id = 0;
-    for s in &r.sections {
+    for s in r.chapters() {
         section(s, 0, &mut id, &mut out);
     }
     out.push_str("</main><footer><p>Måluppfyllelsen bedöms på skalan i uppsikts inställningar. Systemets förslag räknas fram ur mått och åtaganden; beslutade bedömningar är nämndens.</p></footer></body></html>");

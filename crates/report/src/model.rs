@@ -132,6 +132,32 @@ pub struct Table {
     pub row_headers: bool,
 }
 
+impl Table {
+    /// Without the columns (after the first) that are empty in every row: a measure
+    /// table for goals without rankings or breakdowns then gives its space to the rest.
+    pub fn without_empty_columns(mut self) -> Table {
+        let keep: Vec<bool> = (0..self.columns.len())
+            .map(|c| {
+                c == 0
+                    || self
+                        .rows
+                        .iter()
+                        .any(|r| r.get(c).is_some_and(|v| !v.is_empty()))
+            })
+            .collect();
+        fn kept(cells: Vec<String>, keep: &[bool]) -> Vec<String> {
+            cells
+                .into_iter()
+                .zip(keep)
+                .filter_map(|(cell, k)| k.then_some(cell))
+                .collect()
+        }
+        self.columns = kept(self.columns, &keep);
+        self.rows = self.rows.into_iter().map(|r| kept(r, &keep)).collect();
+        self
+    }
+}
+
 /// A chart as SVG with its text alternative; the data is also in a table nearby.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Chart {
@@ -160,12 +186,18 @@ pub struct MeasureValues {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub meta: ReportMeta,
-    pub summary: Vec<Block>,
+    /// The first chapter, "Sammanfattning": overall assessment, events, improvement areas.
+    pub summary: Section,
     pub sections: Vec<Section>,
     pub measures: Vec<MeasureValues>,
 }
 
 impl Report {
+    /// The chapters in document order: the summary, then the parts' sections.
+    pub fn chapters(&self) -> impl Iterator<Item = &Section> {
+        std::iter::once(&self.summary).chain(&self.sections)
+    }
+
     /// Every section in document order (depth first), with its depth (0 = chapter).
     pub fn walk(&self) -> Vec<(usize, &Section)> {
         fn visit<'a>(s: &'a Section, depth: usize, out: &mut Vec<(usize, &'a Section)>) {
@@ -175,9 +207,33 @@ impl Report {
             }
         }
         let mut out = Vec::new();
-        for s in &self.sections {
+        for s in self.chapters() {
             visit(s, 0, &mut out);
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Table;
+
+    #[test]
+    fn empty_columns_are_dropped_but_never_the_first() {
+        let t = Table {
+            caption: "Mått".into(),
+            columns: ["Mått", "Utfall", "Kön", "Område"]
+                .map(String::from)
+                .to_vec(),
+            rows: vec![
+                ["", "51", "", ""].map(String::from).to_vec(),
+                ["Trygghet", "", "", "Vårby: 40"].map(String::from).to_vec(),
+            ],
+            row_headers: true,
+        }
+        .without_empty_columns();
+        assert_eq!(t.columns, vec!["Mått", "Utfall", "Område"]);
+        assert_eq!(t.rows[0], vec!["", "51", ""]);
+        assert_eq!(t.rows[1], vec!["Trygghet", "", "Vårby: 40"]);
     }
 }

@@ -106,7 +106,7 @@ fn block(b: &Block, out: &mut String) {
         Block::Chart(c) => {
             let _ = writeln!(
                 out,
-                "#figure(image(bytes(\"{}\"), format: \"svg\", width: 85%, alt: \"{}\"), caption: [{}])\n",
+                "#figure(image(bytes(\"{}\"), format: \"svg\", width: 72%, alt: \"{}\"), caption: [{}])\n",
                 escape_string(&c.svg),
                 escape_string(&c.alt),
                 escape_markup(&c.title)
@@ -145,6 +145,10 @@ fn block(b: &Block, out: &mut String) {
 }
 
 fn section(s: &Section, depth: usize, out: &mut String) {
+    if depth == 0 {
+        // Chapters start on a new page; typst also lays out such page runs in parallel.
+        out.push_str("#pagebreak(weak: true)\n");
+    }
     let marks = "=".repeat((depth + 1).min(6));
     let _ = write!(out, "{marks} {}", escape_markup(&s.title));
     if let Some(b) = &s.badge {
@@ -175,17 +179,14 @@ pub fn markup(r: &Report) -> String {
     out.push_str("\n#show figure.where(kind: table): set block(breakable: true)\n#set table(align: left + top)\n");
     let _ = write!(
         out,
-        "\n#align(center + horizon)[\n  #text(size: 13pt)[{}] \\\n  #v(1em)\n  #text(size: 26pt, weight: \"bold\")[{}] \\\n  #v(0.5em)\n  #text(size: 16pt)[{}] \\\n  #v(1em)\n  {} \\\n  #v(2em)\n  #text(size: 9pt)[Sammanställd av uppsikt ur dataversion {}.]\n]\n#pagebreak()\n#outline(title: [Innehåll], depth: 2)\n#pagebreak()\n\n= Sammanfattning\n\n",
+        "\n#align(center + horizon)[\n  #text(size: 13pt)[{}] \\\n  #v(1em)\n  #text(size: 26pt, weight: \"bold\")[{}] \\\n  #v(0.5em)\n  #text(size: 16pt)[{}] \\\n  #v(1em)\n  {} \\\n  #v(2em)\n  #text(size: 9pt)[Sammanställd av uppsikt ur dataversion {}.]\n]\n#pagebreak()\n#outline(title: [Innehåll], depth: 2)\n#pagebreak()\n\n",
         escape_markup(&m.organisation),
         escape_markup(&m.title),
         escape_markup(&m.subject),
         escape_markup(&m.period_label),
         m.data_version
     );
-    for b in &r.summary {
-        block(b, &mut out);
-    }
-    for s in &r.sections {
+    for s in r.chapters() {
         section(s, 0, &mut out);
     }
     out

@@ -99,12 +99,7 @@ pub fn render(report: &Report) -> Result<Vec<u8>, XlsxError> {
         &title,
     )?;
     let mut row = 2u32;
-    for block in report
-        .sections
-        .iter()
-        .flat_map(|s| s.blocks.iter())
-        .chain(report.summary.iter())
-    {
+    for block in report.chapters().flat_map(|s| s.blocks.iter()) {
         if let Block::Table(t) = block {
             if !t.caption.starts_with("Måluppfyllelse per mål")
                 && !t.caption.starts_with("Sammanfattning")

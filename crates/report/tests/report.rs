@@ -79,6 +79,10 @@ async fn html_report_holds_every_goal_assessment_and_sample_values() {
         "Ranking 2019: 13/19",
         "Ej klart i år",
         "Vårby",
+        "Årets händelser</h3>",
+        "Valet till Europaparlamentet hölls i maj.",
+        "Förbättringsområden</h3>",
+        "Utveckla processen för lokalförsörjning.",
     ] {
         assert!(html.contains(sample), "sample {sample}");
     }
@@ -267,6 +271,10 @@ async fn pdf_report_is_tagged_swedish_and_holds_every_goal_and_level() {
         "Ej klart i år",
         "Innehåll",
         "Sammanfattning",
+        "Årets händelser",
+        "Valet till Europaparlamentet hölls i maj.",
+        "Förbättringsområden",
+        "Utveckla processen för lokalförsörjning.",
     ] {
         assert!(flat.contains(sample), "sample {sample}");
     }
