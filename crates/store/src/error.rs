@@ -20,6 +20,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0} already exists")]
     Duplicate(String),
+    #[error("{0}")]
+    Backup(crate::backup::BackupError),
 }
 
 impl StoreError {

@@ -6,6 +6,7 @@
 //! in the same transaction and bumps the data version that readers use to tell whether
 //! cached derived data is still current.
 
+mod backup;
 mod error;
 mod read;
 mod rows;
@@ -17,6 +18,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+pub use backup::{BackupError, RestoreSummary};
 pub use error::StoreError;
 pub use read::{ChangeLogEntry, Counts, Scope};
 pub use write::{

@@ -81,6 +81,13 @@ pub struct AssessmentInput {
     pub date: String,
 }
 
+/// The current time as RFC 3339 (UTC), as change-log rows record it.
+pub(crate) fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 fn json<T: Serialize>(value: &T) -> Option<Value> {
     serde_json::to_value(value).ok()
 }
@@ -121,9 +128,7 @@ impl Writer {
             crate::Backend::Sqlite => store.pool.begin_with("BEGIN IMMEDIATE").await?,
             crate::Backend::Postgres => store.pool.begin().await?,
         };
-        let at = time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
+        let at = now();
         Ok(Writer {
             tx,
             actor: actor.to_string(),

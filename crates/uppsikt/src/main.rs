@@ -91,6 +91,22 @@ enum Command {
         #[arg(short = 'o', long, help = "Fil att skriva")]
         output: PathBuf,
     },
+    /// Online backup of the SQLite database.
+    #[command(
+        about = "Gör en säkerhetskopia av SQLite-databasen; fungerar medan webbservern är igång"
+    )]
+    Backup {
+        #[arg(help = "Fil att skriva säkerhetskopian till (får inte finnas)")]
+        file: PathBuf,
+    },
+    /// Online restore of the SQLite database from a backup.
+    #[command(
+        about = "Återställ SQLite-databasen från en säkerhetskopia; allt eller inget, fungerar medan webbservern är igång"
+    )]
+    Restore {
+        #[arg(help = "Säkerhetskopian att återställa från")]
+        file: PathBuf,
+    },
     /// Benchmark helpers (synthetic data, timings); see bench/.
     #[command(hide = true)]
     Bench {
@@ -157,6 +173,29 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A backup or restore failure in Swedish; a refused restore has changed nothing.
+fn backup_failure(e: uppsikt_store::StoreError) -> Failure {
+    use uppsikt_store::{BackupError, StoreError};
+    let StoreError::Backup(e) = e else {
+        return Failure(format!("ingenting har ändrats: {e}"));
+    };
+    Failure(match e {
+        BackupError::NotSqlite => "säkerhetskopiering och återställning med uppsikt gäller SQLite; använd pg_dump och pg_restore för PostgreSQL".into(),
+        BackupError::Exists(p) => format!("{} finns redan; välj ett nytt filnamn", p.display()),
+        BackupError::Missing(p) => format!("{} finns inte; ingenting har ändrats", p.display()),
+        BackupError::NotADatabase(p) => {
+            format!("{} är ingen SQLite-databas; ingenting har ändrats", p.display())
+        }
+        BackupError::Damaged(p, detail) => {
+            format!("{} är skadad ({detail}); ingenting har ändrats", p.display())
+        }
+        BackupError::Incompatible(p, detail) => format!(
+            "{} är ingen uppsikt-databas eller kommer från en nyare version av uppsikt ({detail}); ingenting har ändrats",
+            p.display()
+        ),
+    })
 }
 
 async fn open(url: &str) -> Result<Store, Failure> {
@@ -247,6 +286,27 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 return Ok(());
             }
             serve(store, cli.addr, None).await
+        }
+        Command::Backup { file } => {
+            let store = open(&cli.database_url).await?;
+            store.backup_to(&file).await.map_err(backup_failure)?;
+            println!("Säkerhetskopian skrevs till {}.", file.display());
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let store = open(&cli.database_url).await?;
+            let done = store
+                .restore_from(&file, "kommandorad (återställning)")
+                .await
+                .map_err(backup_failure)?;
+            println!(
+                "Databasen återställdes från {}: {} tabeller, {} rader. Ny dataversion: {}.",
+                file.display(),
+                done.tables,
+                done.rows,
+                done.data_version
+            );
+            Ok(())
         }
         Command::Import {
             what: ImportCommand::Data { files },

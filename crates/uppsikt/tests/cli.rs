@@ -204,3 +204,63 @@ fn report_writes_html_and_xlsx_and_refuses_bad_requests() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Backup, a change, restore: the change is gone, the restore is logged, and a file that
+/// is not a backup is refused without changing anything.
+#[tokio::test]
+async fn backup_and_restore_round_trip_and_refuse_bad_files() {
+    let (dir, url) = temp_db("backup");
+    let ok = |o: &Output| assert!(o.status.success(), "{}", stderr(o));
+    ok(&uppsikt(&["--database-url", &url, "demo", "--no-serve"]));
+    let backup = dir.join("kopia.sqlite");
+    let backup_arg = backup.to_str().unwrap();
+    ok(&uppsikt(&["--database-url", &url, "backup", backup_arg]));
+    let again = uppsikt(&["--database-url", &url, "backup", backup_arg]);
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("finns redan"), "{}", stderr(&again));
+
+    let extra = dir.join("extra.toml");
+    std::fs::write(
+        &extra,
+        "format = \"uppsikt/1\"\n[[org_units]]\nkey = \"ovn\"\nname = \"Överförmyndarnämnden\"\nshort_name = \"ÖFN\"\nkind = \"namnd\"\nparent = \"kf\"\n",
+    )
+    .unwrap();
+    ok(&uppsikt(&[
+        "--database-url",
+        &url,
+        "import",
+        "data",
+        extra.to_str().unwrap(),
+    ]));
+    let store = uppsikt_store::Store::open(&url).await.unwrap();
+    assert!(store.find_org_unit("ÖFN").await.is_ok());
+    let version_before = store.data_version().await.unwrap();
+
+    let garbage = dir.join("inte-en-kopia.sqlite");
+    std::fs::write(&garbage, "det här är ingen databas").unwrap();
+    let refused = uppsikt(&["--database-url", &url, "restore", garbage.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("ingen SQLite-databas"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(store.find_org_unit("ÖFN").await.is_ok(), "nothing changed");
+
+    let restored = uppsikt(&["--database-url", &url, "restore", backup_arg]);
+    ok(&restored);
+    assert!(String::from_utf8_lossy(&restored.stdout).contains("Databasen återställdes"));
+    assert!(
+        store.find_org_unit("ÖFN").await.is_err(),
+        "the change is gone"
+    );
+    assert!(store.find_org_unit("KS").await.is_ok());
+    assert!(
+        store.data_version().await.unwrap() > version_before,
+        "caches see a new version"
+    );
+    let log = store.change_log(None, 1).await.unwrap();
+    assert_eq!(log[0].action, "restore");
+    store.close().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
