@@ -542,6 +542,18 @@ async fn a_decided_assessment_that_overrides_the_proposal_needs_a_motivation() {
 }
 
 #[tokio::test]
+async fn assessment_form_without_a_period_uses_the_units_latest() {
+    each(async |app| {
+        let kf = app.org_id("KF").await;
+        let (status, html) = app.get(&format!("/org/{kf}/assessment")).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("value=\"2023\""), "KF's data runs to 2023");
+        assert!(!html.contains("value=\"2019\""));
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn events_and_improvement_areas_are_shown_edited_and_validated() {
     each(async |app| {
         let ks = app.org_id("KS").await;

@@ -95,6 +95,18 @@ async fn current(state: &AppState, subject: &Subject, period: Period) -> Result<
     })
 }
 
+/// The period the goal's or unit's page shows by default (its latest with data).
+async fn default_period(state: &AppState, subject: &Subject) -> Result<Period> {
+    Ok(match subject.goal_id {
+        Some(goal) => view::goal(&state.store, goal, None).await?.period,
+        None => {
+            view::board(&state.store, subject.org_id, None)
+                .await?
+                .period
+        }
+    })
+}
+
 async fn goal_subject(state: &AppState, id: Id) -> Result<Subject> {
     let goal = state.store.goal(id).await?;
     Ok(Subject {
@@ -119,7 +131,10 @@ async fn org_subject(state: &AppState, id: Id) -> Result<Subject> {
 
 async fn show(state: AppState, subject: Subject, q: PeriodQuery) -> Result<Response> {
     let (scale, _) = state.store.assessment_config().await?;
-    let period = view::period_param(q.period.as_deref())?.unwrap_or(Period::Year(2019));
+    let period = match view::period_param(q.period.as_deref())? {
+        Some(p) => p,
+        None => default_period(&state, &subject).await?,
+    };
     let now = current(&state, &subject, period).await?;
     let mut p = page(&subject, &scale, &now, period);
     if let Some(s) = &now.system {
@@ -142,7 +157,10 @@ async fn save(state: AppState, subject: Subject, input: Input) -> Result<Respons
     let motivation = e.optional_text(&input, "motivation", TEXT_MAX);
     let author = e.text(&input, "author", NAME_MAX);
     let date = e.optional_date(&input, "date");
-    let shown_period = period.unwrap_or(Period::Year(2019));
+    let shown_period = match period {
+        Some(p) => p,
+        None => default_period(&state, &subject).await?,
+    };
     let now = current(&state, &subject, shown_period).await?;
     if let (Some(Stage::Decided), Some(level), Some(system)) = (stage, &level, &now.system) {
         if *level != system.level && motivation.is_empty() {
