@@ -185,11 +185,17 @@ impl Drop for TempCopy {
     }
 }
 
+/// Whether the file starts as an SQLite database does; reads only those 16 bytes.
+fn has_sqlite_header(path: &Path) -> Result<bool> {
+    use std::io::Read;
+    let mut file =
+        std::fs::File::open(path).map_err(|_| BackupError::Missing(path.to_path_buf()))?;
+    let mut header = [0u8; 16];
+    Ok(file.read_exact(&mut header).is_ok() && &header == SQLITE_HEADER)
+}
+
 async fn prepared_copy(path: &Path) -> Result<TempCopy> {
-    let header = std::fs::read(path)
-        .map_err(|_| BackupError::Missing(path.to_path_buf()))
-        .map(|bytes| bytes.get(..16).map(|h| h == SQLITE_HEADER).unwrap_or(false))?;
-    if !header {
+    if !has_sqlite_header(path)? {
         return Err(BackupError::NotADatabase(path.to_path_buf()).into());
     }
     let temp = TempCopy(path.with_extension(format!(

@@ -9,8 +9,8 @@ use uppsikt_domain::model::{
 use uppsikt_domain::{AssessmentRules, AssessmentScale, Period};
 
 use crate::rows::{
-    self, convert, AssessmentRow, CommitmentRow, GoalRow, IndicatorRow, OrgUnitRow,
-    PeriodReviewRow, PeriodTextRow, StatusRow,
+    self, convert, AssessmentRow, CommitmentRow, GoalRow, IndicatorRow, OrgUnitRow, PeriodTextRow,
+    StatusRow,
 };
 use crate::{Result, Store, StoreError};
 
@@ -259,12 +259,7 @@ impl Store {
 
     /// A unit's events and improvement areas for a period, if any were recorded.
     pub async fn period_review(&self, org_id: Id, period: Period) -> Result<Option<PeriodReview>> {
-        let row: Option<PeriodReviewRow> = sqlx::query_as(rows::PERIOD_REVIEW_SQL)
-            .bind(org_id)
-            .bind(period.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(PeriodReviewRow::review).transpose()
+        rows::fetch_period_review(&self.pool, org_id, &period.to_string()).await
     }
 
     /// Indicators with all their data, in display order.

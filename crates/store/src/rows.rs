@@ -288,9 +288,25 @@ where
     rows.into_iter().map(T::try_from).collect()
 }
 
-/// Selects one unit's review of one period (`$1` org id, `$2` period).
-pub(crate) const PERIOD_REVIEW_SQL: &str = "SELECT org_id, period, events, improvement_areas \
-     FROM period_reviews WHERE org_id = $1 AND period = $2";
+/// One unit's review of one period, read through the pool or a writer's transaction.
+pub(crate) async fn fetch_period_review<'e, E>(
+    executor: E,
+    org_id: i64,
+    period: &str,
+) -> Result<Option<PeriodReview>, StoreError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let row: Option<PeriodReviewRow> = sqlx::query_as(
+        "SELECT org_id, period, events, improvement_areas \
+         FROM period_reviews WHERE org_id = $1 AND period = $2",
+    )
+    .bind(org_id)
+    .bind(period.to_string())
+    .fetch_optional(executor)
+    .await?;
+    row.as_ref().map(PeriodReviewRow::review).transpose()
+}
 
 #[derive(FromRow)]
 pub(crate) struct PeriodReviewRow {

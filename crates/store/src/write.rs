@@ -10,7 +10,7 @@ use uppsikt_domain::model::{
 };
 use uppsikt_domain::{CommitmentStatus, Direction, Outcome, Period, Target};
 
-use crate::rows::{self, AssessmentRow, GoalRow, IndicatorRow, PeriodReviewRow};
+use crate::rows::{self, AssessmentRow, GoalRow, IndicatorRow};
 use crate::{Result, Store, StoreError};
 
 pub struct Writer {
@@ -499,7 +499,7 @@ impl Writer {
     /// Sets a unit's events and improvement areas for a period; an empty review removes it.
     pub async fn set_period_review(&mut self, review: &PeriodReview) -> Result<()> {
         let p = review.period.to_string();
-        let before: Option<PeriodReview> = self.period_review_before(review.org_id, &p).await?;
+        let before = rows::fetch_period_review(&mut *self.tx, review.org_id, &p).await?;
         let unchanged = match &before {
             Some(b) => b == review,
             None => review.is_empty(),
@@ -530,19 +530,6 @@ impl Writer {
         let before = before.and_then(|b| json(&b));
         self.log("set", "period_review", Some(review.org_id), before, after)
             .await
-    }
-
-    async fn period_review_before(
-        &mut self,
-        org_id: Id,
-        period: &str,
-    ) -> Result<Option<PeriodReview>> {
-        let row: Option<PeriodReviewRow> = sqlx::query_as(rows::PERIOD_REVIEW_SQL)
-            .bind(org_id)
-            .bind(period)
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        row.as_ref().map(PeriodReviewRow::review).transpose()
     }
 
     // --- indicators -------------------------------------------------------------------

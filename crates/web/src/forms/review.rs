@@ -16,7 +16,8 @@ use crate::AppState;
 const ONE_PER_LINE: &str =
     "En punkt per rad. Lämna båda fälten tomma för att ta bort periodens redovisning.";
 
-fn page(org: &OrgUnit, period: Period) -> FormPage {
+/// The form; `period` (when valid) makes "Avbryt" return to that period's page.
+fn page(org: &OrgUnit, period: Option<Period>) -> FormPage {
     FormPage {
         title: format!("Händelser och förbättringsområden: {}", org.name),
         intro: Some(
@@ -24,14 +25,17 @@ fn page(org: &OrgUnit, period: Period) -> FormPage {
                 .into(),
         ),
         action: format!("/org/{}/review", org.id),
-        cancel: format!("/org/{}?period={period}", org.id),
+        cancel: match period {
+            Some(p) => format!("/org/{}?period={p}", org.id),
+            None => format!("/org/{}", org.id),
+        },
         submit: "Spara".into(),
         crumbs: vec![(format!("/org/{}", org.id), org.name.clone())],
         fields: vec![
             Field::new("period", "Period", FieldKind::Text)
                 .required()
                 .hint("Ett år som 2019, eller ett tertial som 2019T2.")
-                .value(period.to_string()),
+                .value(period.map(|p| p.to_string()).unwrap_or_default()),
             Field::new("events", "Viktiga händelser", FieldKind::Textarea(8)).hint(ONE_PER_LINE),
             Field::new("improvement_areas", "Förbättringsområden", FieldKind::Textarea(8))
                 .hint(ONE_PER_LINE),
@@ -58,7 +62,7 @@ pub async fn form(
             )
         })
         .unwrap_or_default();
-    page(&org, period)
+    page(&org, Some(period))
         .with_values([period.to_string(), events, improvements])
         .render_page()
 }
@@ -74,10 +78,8 @@ pub async fn save(
     let events = e.optional_text(&input, "events", TEXT_MAX);
     let improvements = e.optional_text(&input, "improvement_areas", TEXT_MAX);
     let Some(period) = period.filter(|_| e.is_empty()) else {
-        // The submitted period is shown as typed; the page itself needs a valid one.
-        let mut p = page(&org, period.unwrap_or(Period::Year(0))).fill(&input);
-        p.cancel = format!("/org/{id}");
-        return e.apply(p).render_page();
+        // The submitted period is shown as typed.
+        return e.apply(page(&org, period).fill(&input)).render_page();
     };
     let review = PeriodReview {
         org_id: id,
