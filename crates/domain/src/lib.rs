@@ -5,6 +5,7 @@
 //! against the milestone, trend honouring margins of error, gender gap, district spread,
 //! and a proposed goal assessment. Nothing here does I/O.
 
+pub mod access;
 pub mod assessment;
 pub mod commitment;
 pub mod evaluation;

@@ -301,3 +301,16 @@ mod tests {
         assert_eq!(genitive("Västerås"), "Västerås");
     }
 }
+
+/// A change refused because a board's decision has locked the period.
+pub fn period_locked(lock: &crate::model::PeriodLock) -> String {
+    format!(
+        "Perioden {} är låst: {} beslutade om den {} ({}, dnr {}). Beslutade uppgifter kan inte ändras. \
+         En controller kan öppna perioden igen med en motivering; det loggas.",
+        lock.period.label_sv(),
+        lock.body,
+        lock.decided_on,
+        lock.paragraph,
+        lock.diary_number
+    )
+}

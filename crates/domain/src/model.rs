@@ -401,3 +401,21 @@ mod period_review_tests {
         assert_eq!(PeriodReview::items_from_lines(&text), items);
     }
 }
+
+/// A board's decision on a report for a period (e.g. KS's verksamhetsberättelse 2019):
+/// it locks that period's outcomes, analyses and assessments of the unit and its children.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PeriodLock {
+    pub org_id: Id,
+    pub period: Period,
+    /// The deciding body, e.g. "Kommunstyrelsen".
+    pub body: String,
+    /// ISO date of the decision.
+    pub decided_on: String,
+    /// The minutes' paragraph, e.g. "§ 45".
+    pub paragraph: String,
+    /// diarienummer, e.g. "KS-2020/123".
+    pub diary_number: String,
+    pub locked_by: String,
+    pub locked_at: String,
+}

@@ -101,6 +101,22 @@ impl Period {
         }
     }
 
+    /// Whether data for `self` is part of what a decision on `decided` covers: a year
+    /// covers every period in it; a tertial report covers the year so far (tertials and
+    /// months up to its end, as delårsrapporter are cumulative); a month or week only
+    /// itself.
+    pub fn covered_by(self, decided: Period) -> bool {
+        if self == decided {
+            return true;
+        }
+        match (decided, self) {
+            (Period::Year(y), p) => p.year() == y,
+            (Period::Tertial(y, t), Period::Tertial(py, pt)) => py == y && pt <= t,
+            (Period::Tertial(y, t), Period::Month(py, m)) => py == y && m <= t * 4,
+            _ => false,
+        }
+    }
+
     /// Swedish label for display, e.g. "2019", "Tertial 2 2019", "mars 2019", "vecka 7 2019".
     pub fn label_sv(self) -> String {
         const MONTHS: [&str; 12] = [
@@ -203,6 +219,20 @@ fn weekday_of_jan1(year: i32) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_decision_covers_its_period_and_the_year_so_far() {
+        let p = |s: &str| Period::parse(s).unwrap();
+        assert!(p("2019T3").covered_by(p("2019")));
+        assert!(p("2019W07").covered_by(p("2019")));
+        assert!(!p("2020").covered_by(p("2019")));
+        assert!(!p("2019").covered_by(p("2019T2")));
+        assert!(p("2019T1").covered_by(p("2019T2")));
+        assert!(p("2019-08").covered_by(p("2019T2")));
+        assert!(!p("2019-09").covered_by(p("2019T2")));
+        assert!(!p("2019T3").covered_by(p("2019T2")));
+        assert!(!p("2019-03").covered_by(p("2019-04")));
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -115,9 +115,12 @@ async fn copy_all(
         .fetch_optional(&mut **tx)
         .await?;
     let before = before.unwrap_or(0);
+    // The change log is append-only and stays as it is: it records what the restore
+    // undoes, and the restore itself. Sessions end: everyone signs in again.
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM main.sqlite_master WHERE type = 'table' \
-         AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations' ORDER BY name",
+         AND name NOT LIKE 'sqlite_%' \
+         AND name NOT IN ('_sqlx_migrations', 'change_log', 'sessions') ORDER BY name",
     )
     .fetch_all(&mut **tx)
     .await?;
@@ -126,6 +129,7 @@ async fn copy_all(
         .await?;
     // Names come from the database's own catalogue, not from input. Every table is
     // emptied before any is filled, so that no cascade removes rows already copied.
+    (&mut **tx).execute("DELETE FROM main.sessions").await?;
     for t in &tables {
         (&mut **tx)
             .execute(format!("DELETE FROM main.\"{t}\"").as_str())

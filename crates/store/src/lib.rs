@@ -6,8 +6,10 @@
 //! in the same transaction and bumps the data version that readers use to tell whether
 //! cached derived data is still current.
 
+mod access;
 mod backup;
 mod error;
+mod history;
 mod read;
 mod rows;
 mod write;
@@ -18,8 +20,10 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+pub use access::{NewUser, Session, User};
 pub use backup::{BackupError, RestoreSummary};
 pub use error::StoreError;
+pub use history::HistoryOf;
 pub use read::{ChangeLogEntry, Counts, Scope};
 pub use write::{
     slugify, AssessmentInput, CommitmentInput, GoalInput, IndicatorInput, OrgUnitInput, Writer,

@@ -14,10 +14,12 @@ use crate::rows::{self, AssessmentRow, GoalRow, IndicatorRow};
 use crate::{Result, Store, StoreError};
 
 pub struct Writer {
-    tx: Transaction<'static, Any>,
+    pub(crate) tx: Transaction<'static, Any>,
     actor: String,
     at: String,
     changes: usize,
+    /// Period locks and the unit tree, loaded at the first lock check.
+    pub(crate) locks: Option<crate::access::LockIndex>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -134,6 +136,7 @@ impl Writer {
             actor: actor.to_string(),
             at,
             changes: 0,
+            locks: None,
         })
     }
 
@@ -218,7 +221,7 @@ impl Writer {
         Ok(q.fetch_one(&mut *self.tx).await?.try_get(0)?)
     }
 
-    async fn execute(&mut self, sql: &str, binds: Vec<Bind>) -> Result<u64> {
+    pub(crate) async fn execute(&mut self, sql: &str, binds: Vec<Bind>) -> Result<u64> {
         let mut q = sqlx::query(sql);
         for b in binds {
             q = b.apply(q);
@@ -472,6 +475,8 @@ impl Writer {
         if before.as_deref() == Some(text) || (before.is_none() && text.is_empty()) {
             return Ok(());
         }
+        let org = self.org_of_goal(goal_id).await?;
+        self.ensure_unlocked(org, period).await?;
         self.execute(
             "DELETE FROM goal_analyses WHERE goal_id = $1 AND period = $2",
             vec![Bind::Int(goal_id), Bind::Text(p.clone())],
@@ -507,6 +512,7 @@ impl Writer {
         if unchanged {
             return Ok(());
         }
+        self.ensure_unlocked(review.org_id, review.period).await?;
         self.execute(
             "DELETE FROM period_reviews WHERE org_id = $1 AND period = $2",
             vec![Bind::Int(review.org_id), Bind::Text(p.clone())],
@@ -613,6 +619,15 @@ impl Writer {
     /// Removes every outcome, milestone, target, comparison, gap judgement and comment of
     /// an indicator, so that a re-import replaces them whole.
     pub async fn clear_indicator_series(&mut self, indicator_id: Id) -> Result<()> {
+        if self.has_locks().await? {
+            let stored: Vec<String> =
+                sqlx::query_scalar("SELECT DISTINCT period FROM outcomes WHERE indicator_id = $1")
+                    .bind(indicator_id)
+                    .fetch_all(&mut *self.tx)
+                    .await?;
+            let periods = stored.iter().filter_map(|p| Period::parse(p).ok());
+            self.ensure_indicator_unlocked(indicator_id, periods).await?;
+        }
         let mut removed = 0;
         for table in [
             "outcomes",
@@ -647,6 +662,8 @@ impl Writer {
         if outcomes.is_empty() {
             return Ok(());
         }
+        self.ensure_indicator_unlocked(indicator_id, outcomes.iter().map(|o| o.period))
+            .await?;
         for chunk in outcomes.chunks(100) {
             let mut sql = String::from(
                 "INSERT INTO outcomes (indicator_id, period, breakdown, value, margin, sample_size) VALUES ",
@@ -682,6 +699,8 @@ impl Writer {
 
     /// Sets one outcome (insert or replace for its period and breakdown).
     pub async fn set_outcome(&mut self, indicator_id: Id, outcome: &Outcome) -> Result<()> {
+        self.ensure_indicator_unlocked(indicator_id, [outcome.period])
+            .await?;
         let before = self
             .delete_outcome_row(indicator_id, outcome.period, &outcome.breakdown.code())
             .await?;
@@ -700,6 +719,8 @@ impl Writer {
         period: Period,
         breakdown: &str,
     ) -> Result<bool> {
+        self.ensure_indicator_unlocked(indicator_id, [period])
+            .await?;
         let before = self
             .delete_outcome_row(indicator_id, period, breakdown)
             .await?;
@@ -829,6 +850,8 @@ impl Writer {
         indicator_id: Id,
         g: &uppsikt_domain::model::GapJudgement,
     ) -> Result<()> {
+        self.ensure_indicator_unlocked(indicator_id, [g.period])
+            .await?;
         self.execute(
             "INSERT INTO gap_judgements (indicator_id, period, kind, unjustified, comment) VALUES ($1, $2, $3, $4, $5)",
             vec![
@@ -850,6 +873,8 @@ impl Writer {
         period: Period,
         text: &str,
     ) -> Result<()> {
+        self.ensure_indicator_unlocked(indicator_id, [period])
+            .await?;
         self.execute(
             "INSERT INTO outcome_comments (indicator_id, period, text) VALUES ($1, $2, $3)",
             vec![
@@ -989,6 +1014,7 @@ impl Writer {
 
     /// Records an assessment; replaces the one of the same unit, goal, period and stage.
     pub async fn set_assessment(&mut self, input: &AssessmentInput) -> Result<Id> {
+        self.ensure_unlocked(input.org_id, input.period).await?;
         let existing: Option<AssessmentRow> = sqlx::query_as(
             "SELECT id, org_id, goal_id, period, stage, level, motivation, author, date FROM assessments \
              WHERE org_id = $1 AND period = $2 AND stage = $3 AND (goal_id = $4 OR (goal_id IS NULL AND $5 = 1))",
@@ -1047,6 +1073,7 @@ impl Writer {
 
     /// Removes every assessment of a unit for a period (for a re-import).
     pub async fn clear_assessments(&mut self, org_id: Id, period: Period) -> Result<()> {
+        self.ensure_unlocked(org_id, period).await?;
         let removed = self
             .execute(
                 "DELETE FROM assessments WHERE org_id = $1 AND period = $2",
@@ -1081,7 +1108,7 @@ fn outcome_binds(indicator_id: Id, o: &Outcome) -> [Bind; 6] {
 
 /// A bind value of one of the types both backends share.
 #[derive(Debug, Clone)]
-enum Bind {
+pub(crate) enum Bind {
     Int(i64),
     OptInt(Option<i64>),
     Real(f64),

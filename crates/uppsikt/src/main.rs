@@ -1,6 +1,7 @@
 //! The `uppsikt` command: run the demo, serve, migrate and import.
 
 mod bench;
+mod users;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -55,6 +56,20 @@ enum Command {
         /// Static files.
         #[arg(long, help = "Visa filerna i denna katalog under /files/")]
         files_dir: Option<PathBuf>,
+        /// Sign-in attempts per client address and minute.
+        #[arg(
+            long,
+            env = "UPPSIKT_LOGIN_RATE",
+            default_value_t = 20,
+            help = "Högsta antal inloggningsförsök per klientadress och minut"
+        )]
+        login_rate: u32,
+    },
+    /// Accounts.
+    #[command(about = "Hantera konton: add, set-password, disable, enable, list")]
+    User {
+        #[command(subcommand)]
+        what: users::UserCommand,
     },
     /// Migrate.
     #[command(about = "Uppdatera databasens schema och avsluta")]
@@ -139,7 +154,7 @@ enum ImportCommand {
 }
 
 /// A failure with the message the user sees.
-struct Failure(String);
+pub(crate) struct Failure(String);
 
 impl<E: std::fmt::Display> From<E> for Failure {
     fn from(e: E) -> Self {
@@ -244,9 +259,17 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             tracing::info!("databasen är uppdaterad");
             Ok(())
         }
-        Command::Serve { files_dir } => {
-            serve(open(&cli.database_url).await?, cli.addr, files_dir).await
+        Command::Serve {
+            files_dir,
+            login_rate,
+        } => {
+            let options = uppsikt_web::ServerOptions {
+                files_dir,
+                login_attempts_per_minute: login_rate,
+            };
+            serve(open(&cli.database_url).await?, cli.addr, options).await
         }
+        Command::User { what } => users::run(&open(&cli.database_url).await?, what).await,
         Command::Bench {
             what: BenchCommand::Synthetic(shape),
         } => {
@@ -282,10 +305,22 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 .await
                 .map_err(|r| Failure(format!("demodata kunde inte läsas in:\n{r}")))?;
             tracing::info!(?summary, "demodata inläst");
+            let created = users::demo_accounts(&store).await?;
+            if !created.is_empty() {
+                let list: Vec<String> = created
+                    .iter()
+                    .map(|(name, role)| format!("{name} ({role})"))
+                    .collect();
+                println!(
+                    "Demokonton: {}. Lösenord för alla: {}",
+                    list.join(", "),
+                    users::DEMO_PASSWORD
+                );
+            }
             if no_serve {
                 return Ok(());
             }
-            serve(store, cli.addr, None).await
+            serve(store, cli.addr, uppsikt_web::ServerOptions::default()).await
         }
         Command::Backup { file } => {
             let store = open(&cli.database_url).await?;
@@ -387,7 +422,11 @@ async fn report(
     Ok(())
 }
 
-async fn serve(store: Store, addr: SocketAddr, files_dir: Option<PathBuf>) -> Result<(), Failure> {
+async fn serve(
+    store: Store,
+    addr: SocketAddr,
+    options: uppsikt_web::ServerOptions,
+) -> Result<(), Failure> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
         if e.kind() == std::io::ErrorKind::AddrInUse {
             Failure(format!(
@@ -398,7 +437,6 @@ async fn serve(store: Store, addr: SocketAddr, files_dir: Option<PathBuf>) -> Re
         }
     })?;
     println!("uppsikt är igång: http://{addr}/  (avsluta med Ctrl+C)");
-    let options = uppsikt_web::ServerOptions { files_dir };
     uppsikt_web::serve_with(store.clone(), listener, options, shutdown_signal()).await?;
     store.close().await;
     tracing::info!("avslutat");

@@ -16,6 +16,12 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error("template: {0}")]
     Template(#[from] askama::Error),
+    /// Refused (403, 413, …) with a message for the user; nothing was changed.
+    #[error("refused: {1}")]
+    Refused(StatusCode, String),
+    /// The public asked for a period that no board has decided yet.
+    #[error("not published")]
+    NotPublished,
 }
 
 #[derive(Template)]
@@ -37,6 +43,15 @@ impl AppError {
                 "Det du söker finns inte. Det kan ha tagits bort eller så är adressen fel.".into(),
             ),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
+            AppError::Refused(status, m) => (*status, m.clone()),
+            AppError::NotPublished => (
+                StatusCode::NOT_FOUND,
+                "Här visas bara det som nämnden har beslutat, och för den här perioden finns inget beslut ännu. Logga in för att se arbetsmaterialet.".into(),
+            ),
+            AppError::Store(StoreError::Locked(lock)) => (
+                StatusCode::CONFLICT,
+                uppsikt_domain::messages::period_locked(lock),
+            ),
             other => {
                 tracing::error!(error = %other, "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "Något gick fel hos oss. Försök igen om en stund; inget av det du skrev har sparats.".into())
@@ -51,6 +66,9 @@ impl IntoResponse for AppError {
         let title = match status {
             StatusCode::NOT_FOUND => "Sidan hittades inte",
             StatusCode::BAD_REQUEST => "Felaktig begäran",
+            StatusCode::FORBIDDEN => "Ingen behörighet",
+            StatusCode::CONFLICT => "Perioden är låst",
+            StatusCode::PAYLOAD_TOO_LARGE => "För stor begäran",
             _ => "Ett fel uppstod",
         };
         let body = ErrorPage {

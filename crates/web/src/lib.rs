@@ -7,9 +7,11 @@
 //! and rendered pages are cached per data version, so a read after any write is current.
 
 mod api;
+pub mod auth;
 mod cache;
 mod error;
 mod forms;
+mod history;
 mod pages;
 mod reports;
 mod view;
@@ -18,9 +20,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::http::{header, HeaderValue};
-use axum::routing::get;
+use axum::middleware::{from_fn_with_state, FromFnLayer};
+use axum::routing::{get, post};
 use axum::Router;
 use tower_http::set_header::SetResponseHeaderLayer;
+use uppsikt_domain::access::Action;
 use uppsikt_store::Store;
 
 pub use error::AppError;
@@ -31,16 +35,24 @@ pub struct AppState {
     pub store: Store,
     pub(crate) cache: Arc<cache::PageCache>,
     pub(crate) jobs: Arc<reports::Jobs>,
+    pub(crate) login_limiter: Arc<auth::login::LoginLimiter>,
 }
 
 impl AppState {
     /// The page cache is on unless `UPPSIKT_PAGE_CACHE=off` (the benchmarks measure both).
     pub fn new(store: Store) -> AppState {
+        AppState::with_options(store, &ServerOptions::default())
+    }
+
+    pub fn with_options(store: Store, options: &ServerOptions) -> AppState {
         let enabled = std::env::var("UPPSIKT_PAGE_CACHE").map_or(true, |v| v != "off");
         AppState {
             store,
             cache: Arc::new(cache::PageCache::new(enabled)),
             jobs: Arc::new(reports::Jobs::default()),
+            login_limiter: Arc::new(auth::login::LoginLimiter::new(
+                options.login_attempts_per_minute,
+            )),
         }
     }
 }
@@ -49,11 +61,22 @@ const STYLE: &str = include_str!("../static/style.css");
 const REPORT_JS: &str = include_str!("../static/report.js");
 
 /// Optional parts of the server.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ServerOptions {
     /// A directory whose files are served as they are under `/files/` (exported
     /// documents; the benchmarks use it for their static-file baseline).
     pub files_dir: Option<std::path::PathBuf>,
+    /// Sign-in attempts allowed per client address and minute (429 beyond).
+    pub login_attempts_per_minute: u32,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            files_dir: None,
+            login_attempts_per_minute: 20,
+        }
+    }
 }
 
 /// The application's routes.
@@ -61,13 +84,39 @@ pub fn router(state: AppState) -> Router {
     router_with(state, &ServerOptions::default())
 }
 
-/// The application's routes with options.
+type Guard = FromFnLayer<
+    fn(
+        axum::extract::State<(AppState, Action)>,
+        auth::Viewer,
+        Option<axum::extract::MatchedPath>,
+        axum::extract::RawPathParams,
+        axum::extract::Request,
+        axum::middleware::Next,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = axum::response::Response> + Send>>,
+    (AppState, Action),
+    (
+        axum::extract::State<(AppState, Action)>,
+        auth::Viewer,
+        Option<axum::extract::MatchedPath>,
+        axum::extract::RawPathParams,
+        axum::extract::Request,
+    ),
+>;
+
+/// The layer that lets a route group through only for viewers allowed `action` there.
+fn guard(state: &AppState, action: Action) -> Guard {
+    from_fn_with_state((state.clone(), action), |s, v, m, p, r, n| {
+        Box::pin(auth::guard(s, v, m, p, r, n))
+    })
+}
+
+/// The application's routes with options. Every route group states what it needs.
 pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
-    let pages = Router::new()
+    // Open to everyone; board and goal pages show the public only decided periods.
+    let open = Router::new()
         .route("/", get(pages::index))
         .route("/org/{id}", get(pages::org_unit))
         .route("/goals/{id}", get(pages::goal))
-        .route("/indicators/{id}", get(pages::indicator))
         .route("/static/style.css", get(style))
         .route(
             "/static/report.js",
@@ -79,14 +128,45 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
             }),
         )
         .route(
+            "/login",
+            get(auth::login::form).post(auth::login::login),
+        )
+        .route("/logout", post(auth::login::logout))
+        .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/healthz", get(|| async { "ok" }));
+    let read_all = Router::new()
+        .route("/indicators/{id}", get(pages::indicator))
+        .route(
             "/org/{id}/reports",
             get(reports::new_form).post(reports::create),
         )
         .route("/reports/{id}", get(reports::show))
         .route("/reports/{id}/status", get(reports::status))
         .route("/reports/{id}/download", get(reports::download))
-        .route("/healthz", get(|| async { "ok" }));
-    let forms = Router::new()
+        .route("/api/v1/org-units", get(api::org_units))
+        .route("/api/v1/org-units/{id}/goals", get(api::goals_of_org))
+        .route("/api/v1/goals/{id}", get(api::goal))
+        .route("/api/v1/indicators/{id}", get(api::indicator))
+        .route_layer(guard(&state, Action::ReadAll));
+    let history = Router::new()
+        .route("/history/{kind}/{id}", get(history::page))
+        .route_layer(guard(&state, Action::ReadHistory));
+    let export = Router::new()
+        .route("/history/export.csv", get(history::export))
+        .route_layer(guard(&state, Action::ExportLog));
+    let lock = Router::new()
+        .route(
+            "/org/{id}/lock",
+            get(forms::lock::lock_form).post(forms::lock::lock),
+        )
+        .route_layer(guard(&state, Action::LockPeriod));
+    let reopen = Router::new()
+        .route(
+            "/org/{id}/reopen",
+            get(forms::lock::reopen_form).post(forms::lock::reopen),
+        )
+        .route_layer(guard(&state, Action::ReopenPeriod));
+    let edit = Router::new()
         .route(
             "/org/{id}/goals/new",
             get(forms::goal::new_form).post(forms::goal::create),
@@ -134,33 +214,36 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route(
             "/org/{id}/review",
             get(forms::review::form).post(forms::review::save),
-        );
-    let api = Router::new()
-        .route("/api/v1/openapi.json", get(api::openapi))
-        .route("/api/v1/org-units", get(api::org_units))
-        .route("/api/v1/org-units/{id}/goals", get(api::goals_of_org))
-        .route("/api/v1/goals/{id}", get(api::goal))
-        .route("/api/v1/indicators/{id}", get(api::indicator));
-    let pages = match &options.files_dir {
-        Some(dir) => pages.nest_service("/files", tower_http::services::ServeDir::new(dir)),
-        None => pages,
+        )
+        .route_layer(guard(&state, Action::Edit));
+    let open = match &options.files_dir {
+        Some(dir) => open.nest_service("/files", tower_http::services::ServeDir::new(dir)),
+        None => open,
     };
-    pages
-        .merge(forms)
-        .merge(api)
+    open.merge(read_all)
+        .merge(history)
+        .merge(export)
+        .merge(lock)
+        .merge(reopen)
+        .merge(edit)
         .fallback(error::not_found)
-        .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
+        .layer(from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(axum::extract::DefaultBodyLimit::max(auth::MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"),
+            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
         ))
         .with_state(state)
 }
@@ -201,7 +284,8 @@ pub async fn serve_with(
     options: ServerOptions,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router_with(AppState::new(store), &options);
+    let app = router_with(AppState::with_options(store, &options), &options)
+        .into_make_service_with_connect_info::<SocketAddr>();
     if let Ok(addr) = listener.local_addr() {
         tracing::info!("uppsikt lyssnar på http://{addr}");
     }

@@ -13,7 +13,11 @@ use uppsikt_domain::evaluation::Evaluation;
 use uppsikt_domain::model::{Goal, Id, IndicatorRecord, OrgUnit};
 use uppsikt_domain::{Breakdown, Period};
 
-use crate::error::Result;
+use uppsikt_domain::access::Action;
+use uppsikt_domain::model::PeriodLock;
+
+use crate::auth::Viewer;
+use crate::error::{AppError, Result};
 use crate::view::{self, format_value, BoardView, GoalView};
 use crate::AppState;
 use uppsikt_report::chart;
@@ -41,11 +45,85 @@ where
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }
 
-fn cache_key(uri: &OriginalUri) -> String {
-    uri.0
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_default()
+/// Pages differ by what the viewer may do (edit links, published periods), not by who
+/// the viewer is: the user bar is filled in after the cache.
+fn cache_key(viewer: &Viewer, uri: &OriginalUri) -> String {
+    let path = uri.0.path_and_query().map(|p| p.as_str()).unwrap_or_default();
+    format!("{} {path}", viewer.principal.view_key())
+}
+
+/// What a page offers the viewer for one unit and period.
+pub struct PageAccess {
+    pub signed_in: bool,
+    pub can_edit: bool,
+    pub can_lock: bool,
+    pub can_reopen: bool,
+    /// Locks on the unit and its parents, newest period first.
+    pub locks: Vec<PeriodLock>,
+    /// The lock that covers the page's period, if any.
+    pub lock: Option<PeriodLock>,
+}
+
+impl PageAccess {
+    pub async fn of(
+        state: &AppState,
+        viewer: &Viewer,
+        org_id: Id,
+        period: Option<Period>,
+    ) -> Result<PageAccess> {
+        let chain = state.store.org_chain(org_id).await?;
+        let mut locks = state.store.period_locks(None).await?;
+        locks.retain(|l| chain.contains(&l.org_id));
+        let lock = period.and_then(|p| locks.iter().find(|l| p.covered_by(l.period)).cloned());
+        Ok(PageAccess {
+            signed_in: !viewer.is_public(),
+            can_edit: viewer.allows(Action::Edit, &chain),
+            can_lock: viewer.allows(Action::LockPeriod, &chain),
+            can_reopen: viewer.allows(Action::ReopenPeriod, &chain),
+            locks,
+            lock,
+        })
+    }
+
+    /// Whether the unit's lock list has a lock this unit itself holds (can be reopened here).
+    pub fn own_lock(&self, lock: &PeriodLock, org_id: &Id) -> bool {
+        lock.org_id == *org_id
+    }
+}
+
+/// For the public: the requested period if a decision covers it, else the latest decided
+/// one; nothing decided is [`AppError::NotPublished`].
+async fn published_period(
+    state: &AppState,
+    org_id: Id,
+    requested: Option<Period>,
+) -> Result<Period> {
+    let chain = state.store.org_chain(org_id).await?;
+    let mut locks = state.store.period_locks(None).await?;
+    locks.retain(|l| chain.contains(&l.org_id));
+    match requested {
+        Some(p) if locks.iter().any(|l| p.covered_by(l.period)) => Ok(p),
+        Some(_) => Err(AppError::NotPublished),
+        None => locks
+            .iter()
+            .map(|l| l.period)
+            .max()
+            .ok_or(AppError::NotPublished),
+    }
+}
+
+/// The period a page shows: as asked, except that the public sees only decided periods.
+async fn page_period(
+    state: &AppState,
+    viewer: &Viewer,
+    org_id: Id,
+    requested: Option<Period>,
+) -> Result<Option<Period>> {
+    if viewer.is_public() {
+        Ok(Some(published_period(state, org_id, requested).await?))
+    } else {
+        Ok(requested)
+    }
 }
 
 /// A unit in the organisation tree, with its depth for indentation.
@@ -94,8 +172,12 @@ pub fn escape(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-pub async fn index(State(state): State<AppState>, uri: OriginalUri) -> Result<Response> {
-    let key = cache_key(&uri);
+pub async fn index(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+) -> Result<Response> {
+    let key = cache_key(&viewer, &uri);
     cached(&state, &key, || async {
         let units = state.store.org_units().await?;
         let goals = state.store.goals().await?;
@@ -139,18 +221,26 @@ struct OrgPage {
     v: BoardView,
     children: Vec<OrgUnit>,
     parent: Option<OrgUnit>,
+    access: PageAccess,
 }
 
 pub async fn org_unit(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(id): Path<Id>,
     Query(q): Query<PeriodQuery>,
     uri: OriginalUri,
 ) -> Result<Response> {
     let period = view::period_param(q.period.as_deref())?;
-    let key = cache_key(&uri);
+    let key = cache_key(&viewer, &uri);
     cached(&state, &key, || async {
-        let v = view::board(&state.store, id, period).await?;
+        let period = page_period(&state, &viewer, id, period).await?;
+        let mut v = view::board(&state.store, id, period).await?;
+        let access = PageAccess::of(&state, &viewer, id, Some(v.period)).await?;
+        if viewer.is_public() {
+            v.periods
+                .retain(|p| access.locks.iter().any(|l| p.covered_by(l.period)));
+        }
         let units = state.store.org_units().await?;
         let children = units
             .iter()
@@ -165,6 +255,7 @@ pub async fn org_unit(
             v,
             children,
             parent,
+            access,
         }
         .render()?)
     })
@@ -175,19 +266,28 @@ pub async fn org_unit(
 #[template(path = "goal.html")]
 struct GoalPage {
     v: GoalView,
+    access: PageAccess,
 }
 
 pub async fn goal(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(id): Path<Id>,
     Query(q): Query<PeriodQuery>,
     uri: OriginalUri,
 ) -> Result<Response> {
     let period = view::period_param(q.period.as_deref())?;
-    let key = cache_key(&uri);
+    let key = cache_key(&viewer, &uri);
     cached(&state, &key, || async {
-        let v = view::goal(&state.store, id, period).await?;
-        Ok(GoalPage { v }.render()?)
+        let org_id = state.store.owning_unit("goal", id).await?;
+        let period = page_period(&state, &viewer, org_id, period).await?;
+        let mut v = view::goal(&state.store, id, period).await?;
+        let access = PageAccess::of(&state, &viewer, org_id, Some(v.period)).await?;
+        if viewer.is_public() {
+            v.periods
+                .retain(|p| access.locks.iter().any(|l| p.covered_by(l.period)));
+        }
+        Ok(GoalPage { v, access }.render()?)
     })
     .await
 }
@@ -222,19 +322,22 @@ struct IndicatorPage {
     evaluations: Vec<EvaluationRow>,
     comparisons: Vec<(String, String, String, String)>,
     margins: bool,
+    access: PageAccess,
 }
 
 pub async fn indicator(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(id): Path<Id>,
     uri: OriginalUri,
 ) -> Result<Response> {
-    let key = cache_key(&uri);
+    let key = cache_key(&viewer, &uri);
     cached(&state, &key, || async {
         let record = state.store.indicator_record(id).await?;
         let goal = state.store.goal(record.indicator.goal_id).await?;
         let org = state.store.org_unit(goal.org_id).await?;
-        Ok(indicator_page(record, goal, org).render()?)
+        let access = PageAccess::of(&state, &viewer, org.id, None).await?;
+        Ok(indicator_page(record, goal, org, access).render()?)
     })
     .await
 }
@@ -249,7 +352,12 @@ impl IndicatorPage {
     }
 }
 
-fn indicator_page(record: IndicatorRecord, goal: Goal, org: OrgUnit) -> IndicatorPage {
+fn indicator_page(
+    record: IndicatorRecord,
+    goal: Goal,
+    org: OrgUnit,
+    access: PageAccess,
+) -> IndicatorPage {
     let ind = &record.indicator;
     let fmt = |v: f64| format_value(v, ind.decimals, &ind.unit);
     let mut breakdowns: Vec<Breakdown> = Vec::new();
@@ -358,5 +466,6 @@ fn indicator_page(record: IndicatorRecord, goal: Goal, org: OrgUnit) -> Indicato
         record,
         goal,
         org,
+        access,
     }
 }

@@ -215,7 +215,7 @@ async fn adding_an_outcome_changes_status_and_trend() {
             .change_log(Some(("outcome", id)), 5)
             .await
             .unwrap();
-        assert_eq!(log[0].actor, "webb (ej inloggad)");
+        assert_eq!(log[0].actor, "admin", "the signed-in user is logged");
     })
     .await;
 }
@@ -781,6 +781,7 @@ async fn skapa_rapport_builds_a_report_in_the_background_for_download() {
         let r = app
             .client
             .get(app.url(&format!("{job}/download")))
+            .header("cookie", &app.session.as_ref().unwrap().cookie)
             .send()
             .await
             .unwrap();

@@ -9,7 +9,7 @@ use uppsikt_domain::model::{Id, Stage};
 use uppsikt_domain::{AssessmentScale, Period};
 use uppsikt_store::AssessmentInput;
 
-use super::{options, saved, Errors, Field, FieldKind, FormPage, Input, ACTOR, NAME_MAX, TEXT_MAX};
+use super::{locked_to_field, options, saved, Errors, Field, FieldKind, FormPage, Input, NAME_MAX, TEXT_MAX};
 use crate::error::Result;
 use crate::pages::PeriodQuery;
 use crate::view::{self, AssessmentView};
@@ -143,7 +143,12 @@ async fn show(state: AppState, subject: Subject, q: PeriodQuery) -> Result<Respo
     p.render_page()
 }
 
-async fn save(state: AppState, subject: Subject, input: Input) -> Result<Response> {
+async fn save(
+    state: AppState,
+    viewer: crate::auth::Viewer,
+    subject: Subject,
+    input: Input,
+) -> Result<Response> {
     let (scale, _) = state.store.assessment_config().await?;
     let mut e = Errors::default();
     let period = e.period(&input, "period");
@@ -174,18 +179,25 @@ async fn save(state: AppState, subject: Subject, input: Input) -> Result<Respons
             .apply(page(&subject, &scale, &now, shown_period).fill(&input))
             .render_page();
     };
-    let mut w = state.store.writer(ACTOR).await?;
-    w.set_assessment(&AssessmentInput {
-        org_id: subject.org_id,
-        goal_id: subject.goal_id,
-        period,
-        stage,
-        level,
-        motivation,
-        author,
-        date,
-    })
-    .await?;
+    let mut w = state.store.writer(&viewer.actor()).await?;
+    let written = w
+        .set_assessment(&AssessmentInput {
+            org_id: subject.org_id,
+            goal_id: subject.goal_id,
+            period,
+            stage,
+            level,
+            motivation,
+            author,
+            date,
+        })
+        .await
+        .map(|_| ());
+    if let Some(e) = locked_to_field(written, "period")? {
+        return e
+            .apply(page(&subject, &scale, &now, shown_period).fill(&input))
+            .render_page();
+    }
     w.commit().await?;
     Ok(saved(format!("{}?period={period}", subject.back)))
 }
@@ -201,11 +213,12 @@ pub async fn goal_form(
 
 pub async fn save_goal(
     State(state): State<AppState>,
+    viewer: crate::auth::Viewer,
     Path(id): Path<Id>,
     Form(input): Form<Input>,
 ) -> Result<Response> {
     let subject = goal_subject(&state, id).await?;
-    save(state, subject, input).await
+    save(state, viewer, subject, input).await
 }
 
 pub async fn org_form(
@@ -219,9 +232,10 @@ pub async fn org_form(
 
 pub async fn save_org(
     State(state): State<AppState>,
+    viewer: crate::auth::Viewer,
     Path(id): Path<Id>,
     Form(input): Form<Input>,
 ) -> Result<Response> {
     let subject = org_subject(&state, id).await?;
-    save(state, subject, input).await
+    save(state, viewer, subject, input).await
 }

@@ -8,7 +8,7 @@ use uppsikt_domain::CommitmentStatus;
 use uppsikt_store::{CommitmentInput, Scope};
 
 use super::{
-    goal_crumbs, options, saved, Errors, Field, FieldKind, FormPage, Input, ACTOR, NAME_MAX,
+    goal_crumbs, options, saved, Errors, Field, FieldKind, FormPage, Input, NAME_MAX,
     TEXT_MAX,
 };
 use crate::error::Result;
@@ -96,6 +96,7 @@ pub async fn new_form(State(state): State<AppState>, Path(goal_id): Path<Id>) ->
 
 pub async fn create(
     State(state): State<AppState>,
+    viewer: crate::auth::Viewer,
     Path(goal_id): Path<Id>,
     Form(input): Form<Input>,
 ) -> Result<Response> {
@@ -108,7 +109,7 @@ pub async fn create(
                 .render_page()
         }
     };
-    let mut w = state.store.writer(ACTOR).await?;
+    let mut w = state.store.writer(&viewer.actor()).await?;
     let id = w.create_commitment(&parsed).await?;
     w.add_commitment_status(
         id,
@@ -145,6 +146,7 @@ pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Res
 
 pub async fn update(
     State(state): State<AppState>,
+    viewer: crate::auth::Viewer,
     Path(id): Path<Id>,
     Form(input): Form<Input>,
 ) -> Result<Response> {
@@ -167,7 +169,7 @@ pub async fn update(
     };
     parsed.key = c.key.clone();
     parsed.position = c.position;
-    let mut w = state.store.writer(ACTOR).await?;
+    let mut w = state.store.writer(&viewer.actor()).await?;
     w.update_commitment(id, &parsed).await?;
     w.commit().await?;
     Ok(saved(format!(
@@ -221,6 +223,7 @@ pub async fn status_form(State(state): State<AppState>, Path(id): Path<Id>) -> R
 
 pub async fn add_status(
     State(state): State<AppState>,
+    viewer: crate::auth::Viewer,
     Path(id): Path<Id>,
     Form(input): Form<Input>,
 ) -> Result<Response> {
@@ -234,7 +237,7 @@ pub async fn add_status(
             .apply(status_page(&c, goal_crumbs(&state, c.goal_id).await?).fill(&input))
             .render_page();
     };
-    let mut w = state.store.writer(ACTOR).await?;
+    let mut w = state.store.writer(&viewer.actor()).await?;
     w.add_commitment_status(id, &date, status, &comment).await?;
     w.commit().await?;
     Ok(saved(format!(

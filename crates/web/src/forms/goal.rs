@@ -6,7 +6,7 @@ use axum::Form;
 use uppsikt_domain::model::{Goal, GoalKind, Id, OrgUnit};
 use uppsikt_store::GoalInput;
 
-use super::{options, saved, Errors, Field, FieldKind, FormPage, Input, ACTOR, NAME_MAX, TEXT_MAX};
+use super::{locked_to_field, options, saved, Errors, Field, FieldKind, FormPage, Input, NAME_MAX, TEXT_MAX};
 use crate::error::Result;
 use crate::AppState;
 
@@ -174,6 +174,7 @@ pub async fn new_form(State(state): State<AppState>, Path(org_id): Path<Id>) -> 
 
 pub async fn create(
     State(state): State<AppState>,
+    viewer: crate::auth::Viewer,
     Path(org_id): Path<Id>,
     Form(input): Form<Input>,
 ) -> Result<Response> {
@@ -189,7 +190,7 @@ pub async fn create(
     if let Some(parent) = parsed.input.parent_id {
         state.store.goal(parent).await?;
     }
-    let mut w = state.store.writer(ACTOR).await?;
+    let mut w = state.store.writer(&viewer.actor()).await?;
     let id = w.create_goal(&parsed.input).await?;
     w.set_priorities(id, &parsed.priorities).await?;
     if let Some((period, text)) = &parsed.analysis {
@@ -220,6 +221,7 @@ pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Res
 
 pub async fn update(
     State(state): State<AppState>,
+    viewer: crate::auth::Viewer,
     Path(id): Path<Id>,
     Form(input): Form<Input>,
 ) -> Result<Response> {
@@ -253,11 +255,18 @@ pub async fn update(
             .render_page();
     }
     parsed.input.key = goal.key.clone();
-    let mut w = state.store.writer(ACTOR).await?;
+    let mut w = state.store.writer(&viewer.actor()).await?;
     w.update_goal(id, &parsed.input).await?;
     w.set_priorities(id, &parsed.priorities).await?;
     if let Some((period, text)) = &parsed.analysis {
-        w.set_analysis(id, *period, text).await?;
+        let written = w.set_analysis(id, *period, text).await;
+        if let Some(e) = locked_to_field(written, "analysis_period")? {
+            return e
+                .apply(
+                    page(&org, Some(&goal), parent_options(&state, Some(id)).await?).fill(&input),
+                )
+                .render_page();
+        }
     }
     w.commit().await?;
     Ok(saved(format!("/goals/{id}")))

@@ -7,7 +7,7 @@ use uppsikt_domain::model::{Goal, Id, Indicator};
 use uppsikt_domain::Direction;
 use uppsikt_store::IndicatorInput;
 
-use super::{options, saved, Errors, Field, FieldKind, FormPage, Input, ACTOR, NAME_MAX};
+use super::{options, saved, Errors, Field, FieldKind, FormPage, Input, NAME_MAX};
 use crate::error::Result;
 use crate::AppState;
 
@@ -110,6 +110,7 @@ pub async fn new_form(State(state): State<AppState>, Path(goal_id): Path<Id>) ->
 
 pub async fn create(
     State(state): State<AppState>,
+    viewer: crate::auth::Viewer,
     Path(goal_id): Path<Id>,
     Form(input): Form<Input>,
 ) -> Result<Response> {
@@ -123,7 +124,7 @@ pub async fn create(
         .indicator_records(uppsikt_store::Scope::GoalTree(goal_id))
         .await?
         .len() as i64;
-    let mut w = state.store.writer(ACTOR).await?;
+    let mut w = state.store.writer(&viewer.actor()).await?;
     let id = w.create_indicator(&parsed).await?;
     w.commit().await?;
     Ok(saved(format!("/indicators/{id}")))
@@ -148,6 +149,7 @@ pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Res
 
 pub async fn update(
     State(state): State<AppState>,
+    viewer: crate::auth::Viewer,
     Path(id): Path<Id>,
     Form(input): Form<Input>,
 ) -> Result<Response> {
@@ -163,7 +165,7 @@ pub async fn update(
     };
     parsed.key = record.indicator.key.clone();
     parsed.position = record.indicator.position;
-    let mut w = state.store.writer(ACTOR).await?;
+    let mut w = state.store.writer(&viewer.actor()).await?;
     w.update_indicator(id, &parsed).await?;
     w.commit().await?;
     Ok(saved(format!("/indicators/{id}")))

@@ -7,7 +7,7 @@ use uppsikt_domain::messages;
 use uppsikt_domain::model::{Id, IndicatorRecord};
 use uppsikt_domain::Target;
 
-use super::{indicator_crumbs, options, saved, Errors, Field, FieldKind, FormPage, Input, ACTOR};
+use super::{indicator_crumbs, options, saved, Errors, Field, FieldKind, FormPage, Input};
 use crate::error::Result;
 use crate::AppState;
 
@@ -35,6 +35,7 @@ pub async fn form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<R
 
 pub async fn save(
     State(state): State<AppState>,
+    viewer: crate::auth::Viewer,
     Path(id): Path<Id>,
     Form(input): Form<Input>,
 ) -> Result<Response> {
@@ -64,7 +65,7 @@ pub async fn save(
             .apply(page(&record, indicator_crumbs(&state, &record).await?).fill(&input))
             .render_page();
     };
-    let mut w = state.store.writer(ACTOR).await?;
+    let mut w = state.store.writer(&viewer.actor()).await?;
     if long_term {
         w.set_target(id, year as i32, target).await?;
     } else {

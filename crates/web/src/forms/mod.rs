@@ -6,6 +6,7 @@ pub mod assessment;
 pub mod commitment;
 pub mod goal;
 pub mod indicator;
+pub mod lock;
 pub mod milestone;
 pub mod outcome;
 pub mod review;
@@ -22,9 +23,6 @@ use crate::error::Result;
 /// The submitted form, by field name.
 pub type Input = HashMap<String, String>;
 
-/// Actor recorded in the change log until sign-in exists.
-pub const ACTOR: &str = "webb (ej inloggad)";
-
 pub enum FieldKind {
     Text,
     Decimal,
@@ -32,6 +30,10 @@ pub enum FieldKind {
     Date,
     Textarea(u8),
     Select(Vec<(String, String)>),
+    /// A user name (sign-in).
+    Username,
+    /// A password: never re-displayed.
+    Password,
 }
 
 pub struct Field {
@@ -103,7 +105,18 @@ impl Field {
     }
 
     pub fn autocomplete(&self) -> Option<&'static str> {
-        (self.name == "author").then_some("name")
+        match self.kind {
+            FieldKind::Username => Some("username"),
+            FieldKind::Password => Some("current-password"),
+            _ => (self.name == "author").then_some("name"),
+        }
+    }
+
+    pub fn input_type(&self) -> &'static str {
+        match self.kind {
+            FieldKind::Password => "password",
+            _ => "text",
+        }
     }
 
     pub fn width(&self) -> &'static str {
@@ -310,6 +323,23 @@ impl Errors {
             self.add(field, messages::unknown_choice(raw));
             None
         })
+    }
+}
+
+/// A write refused because a decision locked its period becomes a message at `field`,
+/// so that the form is shown again with everything typed; other errors pass on.
+pub fn locked_to_field(
+    written: std::result::Result<(), uppsikt_store::StoreError>,
+    field: &'static str,
+) -> Result<Option<Errors>> {
+    match written {
+        Ok(()) => Ok(None),
+        Err(uppsikt_store::StoreError::Locked(lock)) => {
+            let mut e = Errors::default();
+            e.add(field, messages::period_locked(&lock));
+            Ok(Some(e))
+        }
+        Err(other) => Err(other.into()),
     }
 }
 

@@ -6,7 +6,7 @@ use axum::Form;
 use uppsikt_domain::model::{Id, IndicatorRecord};
 use uppsikt_domain::{Breakdown, Outcome};
 
-use super::{indicator_crumbs, saved, Errors, Field, FieldKind, FormPage, Input, ACTOR};
+use super::{indicator_crumbs, locked_to_field, saved, Errors, Field, FieldKind, FormPage, Input};
 use crate::error::Result;
 use crate::AppState;
 
@@ -86,6 +86,7 @@ pub async fn form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<R
 
 pub async fn save(
     State(state): State<AppState>,
+    viewer: crate::auth::Viewer,
     Path(id): Path<Id>,
     Form(input): Form<Input>,
 ) -> Result<Response> {
@@ -105,11 +106,22 @@ pub async fn save(
                 .render_page()
         }
     };
-    let mut w = state.store.writer(ACTOR).await?;
+    let mut w = state.store.writer(&viewer.actor()).await?;
     if let Some(area) = outcome.breakdown.area() {
         w.upsert_area(area, None).await?;
     }
-    w.set_outcome(id, &outcome).await?;
+    if let Some(e) = locked_to_field(w.set_outcome(id, &outcome).await, "period")? {
+        return e
+            .apply(
+                page(
+                    &record,
+                    breakdown_options(&state).await?,
+                    indicator_crumbs(&state, &record).await?,
+                )
+                .fill(&input),
+            )
+            .render_page();
+    }
     w.commit().await?;
     Ok(saved(format!("/indicators/{id}")))
 }

@@ -7,7 +7,7 @@ use axum::Form;
 use uppsikt_domain::model::{Id, OrgUnit, PeriodReview};
 use uppsikt_domain::Period;
 
-use super::{saved, Errors, Field, FieldKind, FormPage, Input, ACTOR, TEXT_MAX};
+use super::{locked_to_field, saved, Errors, Field, FieldKind, FormPage, Input, TEXT_MAX};
 use crate::error::Result;
 use crate::pages::PeriodQuery;
 use crate::view;
@@ -69,6 +69,7 @@ pub async fn form(
 
 pub async fn save(
     State(state): State<AppState>,
+    viewer: crate::auth::Viewer,
     Path(id): Path<Id>,
     Form(input): Form<Input>,
 ) -> Result<Response> {
@@ -87,8 +88,10 @@ pub async fn save(
         events: PeriodReview::items_from_lines(&events),
         improvement_areas: PeriodReview::items_from_lines(&improvements),
     };
-    let mut w = state.store.writer(ACTOR).await?;
-    w.set_period_review(&review).await?;
+    let mut w = state.store.writer(&viewer.actor()).await?;
+    if let Some(e) = locked_to_field(w.set_period_review(&review).await, "period")? {
+        return e.apply(page(&org, Some(period)).fill(&input)).render_page();
+    }
     w.commit().await?;
     Ok(saved(format!("/org/{id}?period={period}")))
 }

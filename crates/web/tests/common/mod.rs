@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use uppsikt_domain::access::Role;
 use uppsikt_store::testing::TestDb;
 use uppsikt_store::Store;
 
@@ -11,6 +12,8 @@ pub struct App {
     pub base: String,
     pub client: reqwest::Client,
     pub db: TestDb,
+    /// The session `get` and `post` use: the administrator's, unless changed.
+    pub session: Option<Session>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
@@ -19,11 +22,60 @@ pub fn demo_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../demo"))
 }
 
+/// A signed-in session: its cookie and CSRF token.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+/// The password of every test account.
+pub const PASSWORD: &str = "test-lösenord-123";
+
+/// One argon2id hash of [`PASSWORD`] per test process (hashing is deliberately slow).
+fn password_hash() -> String {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| uppsikt_web::auth::password::hash_password(PASSWORD).unwrap())
+        .clone()
+}
+
+/// The test accounts: (user name, role, units by short name).
+pub const ACCOUNTS: [(&str, Role, &[&str]); 6] = [
+    ("admin", Role::Admin, &[]),
+    ("controller", Role::Controller, &[]),
+    ("redaktor-ks", Role::Editor, &["KS"]),
+    ("redaktor-fsn", Role::Editor, &["FSN"]),
+    ("lasare", Role::Reader, &[]),
+    ("revisor", Role::Auditor, &[]),
+];
+
+async fn add_accounts(store: &Store) {
+    let mut w = store.writer("test").await.unwrap();
+    for (username, role, units) in ACCOUNTS {
+        let mut ids = Vec::new();
+        for u in units {
+            ids.push(store.find_org_unit(u).await.unwrap().id);
+        }
+        w.add_user(&uppsikt_store::NewUser {
+            username: username.into(),
+            display_name: format!("Test {username}"),
+            role,
+            units: ids,
+            password_hash: Some(password_hash()),
+            oidc_subject: None,
+        })
+        .await
+        .unwrap();
+    }
+    w.commit().await.unwrap();
+}
+
 async fn start(db: TestDb) -> App {
     let files = uppsikt_import::demo_files(&demo_dir());
     uppsikt_import::import_files(&db.store, &files, "test")
         .await
         .expect("demo data loads");
+    add_accounts(&db.store).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -39,13 +91,16 @@ async fn start(db: TestDb) -> App {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    App {
+    let mut app = App {
         base,
         client,
         db,
+        session: None,
         shutdown: Some(tx),
         server: Some(server),
-    }
+    };
+    app.session = Some(app.session_for("admin").await);
+    app
 }
 
 /// One app per available backend: SQLite always, PostgreSQL when reachable or required.
@@ -66,20 +121,56 @@ impl App {
         format!("{}{path}", self.base)
     }
 
+    /// A session for a test account, stored as sign-in would store it.
+    pub async fn session_for(&self, username: &str) -> Session {
+        use uppsikt_web::auth::password::{random_token, token_hash};
+        let user = self.store().user_by_name(username).await.unwrap().unwrap();
+        let (token, csrf) = (random_token(), random_token());
+        self.store()
+            .create_session(&token_hash(&token), user.id, &csrf, "2999-01-01T00:00:00Z")
+            .await
+            .unwrap();
+        Session {
+            cookie: format!("{}={token}", uppsikt_web::auth::SESSION_COOKIE),
+            csrf,
+        }
+    }
+
+    /// GET as the app's session.
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let r = self.client.get(self.url(path)).send().await.unwrap();
+        self.get_as(self.session.as_ref(), path).await
+    }
+
+    /// GET as `session` (None: the public).
+    pub async fn get_as(&self, session: Option<&Session>, path: &str) -> (u16, String) {
+        let mut req = self.client.get(self.url(path));
+        if let Some(s) = session {
+            req = req.header("cookie", &s.cookie);
+        }
+        let r = req.send().await.unwrap();
         let status = r.status().as_u16();
         (status, r.text().await.unwrap())
     }
 
+    /// POST a form as the app's session (its CSRF token added).
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, Option<String>) {
-        let r = self
-            .client
-            .post(self.url(path))
-            .form(form)
-            .send()
-            .await
-            .unwrap();
+        self.post_as(self.session.as_ref(), path, form).await
+    }
+
+    /// POST a form as `session` with its CSRF token (None: the public, no token).
+    pub async fn post_as(
+        &self,
+        session: Option<&Session>,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, String, Option<String>) {
+        let mut fields: Vec<(&str, &str)> = form.to_vec();
+        let mut req = self.client.post(self.url(path));
+        if let Some(s) = session {
+            fields.push(("csrf", &s.csrf));
+            req = req.header("cookie", &s.cookie);
+        }
+        let r = req.form(&fields).send().await.unwrap();
         let status = r.status().as_u16();
         let location = r
             .headers()
@@ -89,7 +180,11 @@ impl App {
     }
 
     pub async fn json(&self, path: &str) -> (u16, serde_json::Value) {
-        let r = self.client.get(self.url(path)).send().await.unwrap();
+        let mut req = self.client.get(self.url(path));
+        if let Some(s) = &self.session {
+            req = req.header("cookie", &s.cookie);
+        }
+        let r = req.send().await.unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap())
     }

@@ -1,0 +1,563 @@
+//! Accounts, sessions and period locks.
+//!
+//! Account and lock changes go through the [`Writer`] like every other change, so they are
+//! logged (a password hash never is). Sessions and failed sign-in counters are
+//! bookkeeping, not data a board decides on: they are written directly and do not bump
+//! the data version.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use uppsikt_domain::access::{Principal, Role};
+use uppsikt_domain::model::{Id, PeriodLock};
+use uppsikt_domain::Period;
+
+use crate::write::{now, Bind, Writer};
+use crate::{Result, Store, StoreError};
+
+/// An account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: Id,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// For editors: the units they edit (each with its children).
+    pub units: Vec<Id>,
+    pub disabled: bool,
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+    pub oidc_subject: Option<String>,
+    pub failed_logins: i64,
+    /// RFC 3339 time until which sign-in is refused after too many failures.
+    pub locked_until: Option<String>,
+}
+
+impl User {
+    pub fn principal(&self) -> Principal {
+        Principal {
+            role: self.role,
+            units: self.units.clone(),
+        }
+    }
+}
+
+/// What a new account needs.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub units: Vec<Id>,
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+    pub oidc_subject: Option<String>,
+}
+
+/// A signed-in session, found by the hash of its cookie's token.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    pub csrf_token: String,
+    pub expires_at: String,
+}
+
+type UserRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    i64,
+    Option<String>,
+);
+
+enum Key<'a> {
+    Id(Id),
+    Text(&'a str),
+}
+
+const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.password_hash, \
+     u.oidc_subject, u.disabled, u.failed_logins, u.locked_until";
+
+impl Store {
+    async fn user_where(&self, condition: &str, value: Key<'_>) -> Result<Option<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE {condition}");
+        let q = sqlx::query_as(&sql);
+        let q = match value {
+            Key::Id(id) => q.bind(id),
+            Key::Text(text) => q.bind(text),
+        };
+        let row: Option<UserRow> = q.fetch_optional(&self.pool).await?;
+        match row {
+            Some(row) => Ok(Some(self.user_from_row(row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn user_from_row(&self, row: UserRow) -> Result<User> {
+        let (id, username, display_name, role, hash, subject, disabled, failed, locked) = row;
+        let role =
+            Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("user role {role}")))?;
+        let units: Vec<i64> = sqlx::query_scalar(
+            "SELECT org_id FROM user_units WHERE user_id = $1 ORDER BY org_id",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(User {
+            id,
+            username,
+            display_name,
+            role,
+            units,
+            disabled: disabled != 0,
+            password_hash: hash,
+            oidc_subject: subject,
+            failed_logins: failed,
+            locked_until: locked,
+        })
+    }
+
+    pub async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
+        self.user_where("u.username = $1", Key::Text(username)).await
+    }
+
+    pub async fn user_by_oidc_subject(&self, subject: &str) -> Result<Option<User>> {
+        self.user_where("u.oidc_subject = $1", Key::Text(subject)).await
+    }
+
+    /// Every account, by user name.
+    pub async fn users(&self) -> Result<Vec<User>> {
+        let rows: Vec<UserRow> = sqlx::query_as(&format!(
+            "SELECT {USER_COLUMNS} FROM users u ORDER BY u.username"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            out.push(self.user_from_row(row).await?);
+        }
+        Ok(out)
+    }
+
+    /// Counts a failed sign-in; at `max_failures` the account is locked until `until`.
+    pub async fn record_failed_login(
+        &self,
+        user_id: Id,
+        max_failures: i64,
+        until: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE users SET failed_logins = failed_logins + 1, \
+             locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END \
+             WHERE id = $3",
+        )
+        .bind(max_failures)
+        .bind(until)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A successful sign-in clears the failure count and any lock-out.
+    pub async fn record_login(&self, user_id: Id) -> Result<()> {
+        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: Id,
+        csrf_token: &str,
+        expires_at: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(csrf_token)
+        .bind(now())
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The session with this token hash, if it has not expired and its account is active.
+    pub async fn session(&self, token_hash: &str) -> Result<Option<Session>> {
+        let row: Option<(String, String, i64)> = sqlx::query_as(
+            "SELECT s.csrf_token, s.expires_at, s.user_id FROM sessions s \
+             JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
+        )
+        .bind(token_hash)
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((csrf_token, expires_at, user_id)) = row else {
+            return Ok(None);
+        };
+        let user = self.user_where("u.id = $1", Key::Id(user_id)).await?;
+        Ok(user.map(|user| Session {
+            user,
+            csrf_token,
+            expires_at,
+        }))
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Removes expired sessions; returns how many.
+    pub async fn delete_expired_sessions(&self) -> Result<u64> {
+        Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now())
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+
+    /// Period locks, of one unit or of all, newest period first.
+    pub async fn period_locks(&self, org_id: Option<Id>) -> Result<Vec<PeriodLock>> {
+        let rows: Vec<LockRow> = sqlx::query_as(
+            "SELECT org_id, period, body, decided_on, paragraph, diary_number, locked_by, locked_at \
+             FROM period_locks WHERE $1 < 0 OR org_id = $1",
+        )
+        .bind(org_id.unwrap_or(-1))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut locks = rows
+            .into_iter()
+            .map(lock_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        locks.sort_by(|a, b| b.period.cmp(&a.period));
+        Ok(locks)
+    }
+
+    /// The unit itself, then its parent, up to the root.
+    pub async fn org_chain(&self, org_id: Id) -> Result<Vec<Id>> {
+        let parents: Vec<(i64, Option<i64>)> =
+            sqlx::query_as("SELECT id, parent_id FROM org_units")
+                .fetch_all(&self.pool)
+                .await?;
+        chain(&parents.into_iter().collect(), org_id)
+    }
+
+    /// The lock (on the unit or an ancestor) that covers `period`, if any.
+    pub async fn lock_covering(&self, org_id: Id, period: Period) -> Result<Option<PeriodLock>> {
+        let chain = self.org_chain(org_id).await?;
+        let locks = self.period_locks(None).await?;
+        Ok(covering(&locks, &chain, period).cloned())
+    }
+}
+
+type LockRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+
+fn lock_from_row(row: LockRow) -> Result<PeriodLock> {
+    let (org_id, period, body, decided_on, paragraph, diary_number, locked_by, locked_at) = row;
+    Ok(PeriodLock {
+        org_id,
+        period: Period::parse(&period)
+            .map_err(|_| StoreError::Corrupt(format!("lock period {period}")))?,
+        body,
+        decided_on,
+        paragraph,
+        diary_number,
+        locked_by,
+        locked_at,
+    })
+}
+
+fn chain(parents: &HashMap<Id, Option<Id>>, org_id: Id) -> Result<Vec<Id>> {
+    let mut out = vec![org_id];
+    let mut at = org_id;
+    while let Some(parent) = parents
+        .get(&at)
+        .ok_or_else(|| StoreError::not_found("org_unit", at))?
+    {
+        if out.contains(parent) {
+            return Err(StoreError::Corrupt(format!("org unit cycle at {parent}")));
+        }
+        out.push(*parent);
+        at = *parent;
+    }
+    Ok(out)
+}
+
+fn covering<'a>(locks: &'a [PeriodLock], chain: &[Id], period: Period) -> Option<&'a PeriodLock> {
+    locks
+        .iter()
+        .find(|l| chain.contains(&l.org_id) && period.covered_by(l.period))
+}
+
+/// What a writer knows about locks, loaded once per transaction.
+#[derive(Default)]
+pub(crate) struct LockIndex {
+    parents: HashMap<Id, Option<Id>>,
+    locks: Vec<PeriodLock>,
+}
+
+impl Writer {
+    async fn lock_index(&mut self) -> Result<&LockIndex> {
+        if self.locks.is_none() {
+            let parents: Vec<(i64, Option<i64>)> =
+                sqlx::query_as("SELECT id, parent_id FROM org_units")
+                    .fetch_all(&mut *self.tx)
+                    .await?;
+            let rows: Vec<LockRow> = sqlx::query_as(
+                "SELECT org_id, period, body, decided_on, paragraph, diary_number, locked_by, locked_at \
+                 FROM period_locks",
+            )
+            .fetch_all(&mut *self.tx)
+            .await?;
+            self.locks = Some(LockIndex {
+                parents: parents.into_iter().collect(),
+                locks: rows
+                    .into_iter()
+                    .map(lock_from_row)
+                    .collect::<Result<Vec<_>>>()?,
+            });
+        }
+        Ok(self.locks.get_or_insert_with(LockIndex::default))
+    }
+
+    pub(crate) async fn has_locks(&mut self) -> Result<bool> {
+        Ok(!self.lock_index().await?.locks.is_empty())
+    }
+
+    /// Refuses a change to data of `org_id` for `period` when a decision has locked it.
+    pub async fn ensure_unlocked(&mut self, org_id: Id, period: Period) -> Result<()> {
+        let index = self.lock_index().await?;
+        if index.locks.is_empty() {
+            return Ok(());
+        }
+        let chain = chain(&index.parents, org_id)?;
+        match covering(&index.locks, &chain, period) {
+            Some(lock) => Err(StoreError::Locked(Box::new(lock.clone()))),
+            None => Ok(()),
+        }
+    }
+
+    pub(crate) async fn org_of_goal(&mut self, goal_id: Id) -> Result<Id> {
+        let org: Option<i64> = sqlx::query_scalar("SELECT org_id FROM goals WHERE id = $1")
+            .bind(goal_id)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        org.ok_or_else(|| StoreError::not_found("goal", goal_id))
+    }
+
+    pub(crate) async fn org_of_indicator(&mut self, indicator_id: Id) -> Result<Id> {
+        let org: Option<i64> = sqlx::query_scalar(
+            "SELECT g.org_id FROM indicators i JOIN goals g ON g.id = i.goal_id WHERE i.id = $1",
+        )
+        .bind(indicator_id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        org.ok_or_else(|| StoreError::not_found("indicator", indicator_id))
+    }
+
+    /// Refuses a change to an indicator's data for any of `periods` that is locked.
+    pub async fn ensure_indicator_unlocked(
+        &mut self,
+        indicator_id: Id,
+        periods: impl IntoIterator<Item = Period>,
+    ) -> Result<()> {
+        if self.lock_index().await?.locks.is_empty() {
+            return Ok(());
+        }
+        let org = self.org_of_indicator(indicator_id).await?;
+        for p in periods {
+            self.ensure_unlocked(org, p).await?;
+        }
+        Ok(())
+    }
+
+    /// Creates an account (logged without its password hash).
+    pub async fn add_user(&mut self, user: &NewUser) -> Result<Id> {
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+            .bind(&user.username)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        if exists.is_some() {
+            return Err(StoreError::Duplicate(format!("user {}", user.username)));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (username, display_name, role, password_hash, oidc_subject, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(&user.username)
+        .bind(&user.display_name)
+        .bind(user.role.key())
+        .bind(&user.password_hash)
+        .bind(&user.oidc_subject)
+        .bind(now())
+        .fetch_one(&mut *self.tx)
+        .await?;
+        self.insert_units(id, &user.units).await?;
+        let after = serde_json::to_value(user).ok();
+        self.log("create", "user", Some(id), None, after).await?;
+        Ok(id)
+    }
+
+    async fn insert_units(&mut self, user_id: Id, units: &[Id]) -> Result<()> {
+        for org in units {
+            self.execute(
+                "INSERT INTO user_units (user_id, org_id) VALUES ($1, $2)",
+                vec![Bind::Int(user_id), Bind::Int(*org)],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Sets a new password hash; the log records that it changed, never the hash. Every
+    /// session of the account ends, and a lock-out is lifted.
+    pub async fn set_password(&mut self, user_id: Id, password_hash: &str) -> Result<()> {
+        let n = self
+            .execute(
+                "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL WHERE id = $2",
+                vec![Bind::Text(password_hash.into()), Bind::Int(user_id)],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::not_found("user", user_id));
+        }
+        self.execute(
+            "DELETE FROM sessions WHERE user_id = $1",
+            vec![Bind::Int(user_id)],
+        )
+        .await?;
+        self.log("set_password", "user", Some(user_id), None, None)
+            .await
+    }
+
+    /// Disables (or enables) an account; disabling ends its sessions at once.
+    pub async fn set_user_disabled(&mut self, user_id: Id, disabled: bool) -> Result<()> {
+        let n = self
+            .execute(
+                "UPDATE users SET disabled = $1 WHERE id = $2",
+                vec![Bind::Int(i64::from(disabled)), Bind::Int(user_id)],
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::not_found("user", user_id));
+        }
+        if disabled {
+            self.execute(
+                "DELETE FROM sessions WHERE user_id = $1",
+                vec![Bind::Int(user_id)],
+            )
+            .await?;
+        }
+        let after = serde_json::json!({ "disabled": disabled });
+        self.log("set_disabled", "user", Some(user_id), None, Some(after))
+            .await
+    }
+
+    /// Records a board's decision and locks the period.
+    pub async fn lock_period(&mut self, lock: &PeriodLock) -> Result<()> {
+        let p = lock.period.to_string();
+        let exists: Option<i64> = sqlx::query_scalar(
+            "SELECT org_id FROM period_locks WHERE org_id = $1 AND period = $2",
+        )
+        .bind(lock.org_id)
+        .bind(&p)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        if exists.is_some() {
+            return Err(StoreError::Duplicate(format!("lock {p}")));
+        }
+        self.execute(
+            "INSERT INTO period_locks (org_id, period, body, decided_on, paragraph, diary_number, locked_by, locked_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            vec![
+                Bind::Int(lock.org_id),
+                Bind::Text(p),
+                Bind::Text(lock.body.clone()),
+                Bind::Text(lock.decided_on.clone()),
+                Bind::Text(lock.paragraph.clone()),
+                Bind::Text(lock.diary_number.clone()),
+                Bind::Text(lock.locked_by.clone()),
+                Bind::Text(lock.locked_at.clone()),
+            ],
+        )
+        .await?;
+        self.locks = None;
+        let after = serde_json::to_value(lock).ok();
+        self.log("lock", "period", Some(lock.org_id), None, after)
+            .await
+    }
+
+    /// Reopens a locked period; the reason and the lock it lifts are logged.
+    pub async fn reopen_period(&mut self, org_id: Id, period: Period, reason: &str) -> Result<()> {
+        let p = period.to_string();
+        let row: Option<LockRow> = sqlx::query_as(
+            "SELECT org_id, period, body, decided_on, paragraph, diary_number, locked_by, locked_at \
+             FROM period_locks WHERE org_id = $1 AND period = $2",
+        )
+        .bind(org_id)
+        .bind(&p)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let lock = lock_from_row(row.ok_or_else(|| StoreError::not_found("period_lock", &p))?)?;
+        self.execute(
+            "DELETE FROM period_locks WHERE org_id = $1 AND period = $2",
+            vec![Bind::Int(org_id), Bind::Text(p.clone())],
+        )
+        .await?;
+        self.locks = None;
+        let before = serde_json::to_value(&lock).ok();
+        let after = serde_json::json!({ "period": p, "reason": reason });
+        self.log("reopen", "period", Some(org_id), before, Some(after))
+            .await
+    }
+}
+
+impl Store {
+    /// The organisation unit that owns a goal, indicator or commitment.
+    pub async fn owning_unit(&self, kind: &str, id: Id) -> Result<Id> {
+        let sql = match kind {
+            "goal" => "SELECT org_id FROM goals WHERE id = $1",
+            "indicator" => {
+                "SELECT g.org_id FROM indicators i JOIN goals g ON g.id = i.goal_id WHERE i.id = $1"
+            }
+            "commitment" => {
+                "SELECT g.org_id FROM commitments c JOIN goals g ON g.id = c.goal_id WHERE c.id = $1"
+            }
+            "org_unit" => "SELECT id FROM org_units WHERE id = $1",
+            _ => return Err(StoreError::not_found("object kind", kind)),
+        };
+        let org: Option<i64> = sqlx::query_scalar(sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        org.ok_or_else(|| StoreError::NotFound {
+            kind: "object",
+            id: format!("{kind} {id}"),
+        })
+    }
+}

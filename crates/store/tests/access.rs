@@ -1,0 +1,293 @@
+//! Accounts, sessions, period locks and the append-only change log, on every backend.
+
+use uppsikt_domain::access::Role;
+use uppsikt_domain::model::{GoalKind, OrgKind, PeriodLock, PeriodReview};
+use uppsikt_domain::{Breakdown, Direction, Outcome, Period};
+use uppsikt_store::testing::TestDb;
+use uppsikt_store::{GoalInput, IndicatorInput, NewUser, OrgUnitInput, Store, StoreError};
+
+struct Tree {
+    kommun: i64,
+    ks: i64,
+    child: i64,
+    other: i64,
+    indicator: i64,
+}
+
+async fn unit(w: &mut uppsikt_store::Writer, key: &str, parent: Option<i64>) -> i64 {
+    w.upsert_org_unit(&OrgUnitInput {
+        key: key.into(),
+        name: key.into(),
+        short_name: key.into(),
+        kind: if parent.is_none() {
+            OrgKind::Kommun
+        } else {
+            OrgKind::Namnd
+        },
+        parent_id: parent,
+        position: 0,
+    })
+    .await
+    .unwrap()
+}
+
+/// Kommunen → KS → KS förvaltning, and a sibling board; one indicator under the child.
+async fn tree(store: &Store) -> Tree {
+    let mut w = store.writer("test").await.unwrap();
+    let kommun = unit(&mut w, "kommun", None).await;
+    let ks = unit(&mut w, "ks", Some(kommun)).await;
+    let child = unit(&mut w, "ks-forvaltning", Some(ks)).await;
+    let other = unit(&mut w, "son", Some(kommun)).await;
+    let goal = w
+        .create_goal(&GoalInput {
+            key: String::new(),
+            org_id: child,
+            parent_id: None,
+            title: "Trygghet".into(),
+            description: String::new(),
+            kind: GoalKind::Board,
+            position: 0,
+        })
+        .await
+        .unwrap();
+    let indicator = w
+        .create_indicator(&IndicatorInput {
+            key: String::new(),
+            goal_id: goal,
+            name: "Andel trygga".into(),
+            unit: "%".into(),
+            direction: Direction::Higher,
+            source: String::new(),
+            kolada_kpi: String::new(),
+            decimals: 0,
+            frequency: "year".into(),
+            position: 0,
+        })
+        .await
+        .unwrap();
+    w.commit().await.unwrap();
+    Tree {
+        kommun,
+        ks,
+        child,
+        other,
+        indicator,
+    }
+}
+
+fn outcome(period: &str, value: f64) -> Outcome {
+    Outcome {
+        period: Period::parse(period).unwrap(),
+        breakdown: Breakdown::Total,
+        value,
+        margin: None,
+        sample_size: None,
+    }
+}
+
+fn ks_decision(org_id: i64, period: &str) -> PeriodLock {
+    PeriodLock {
+        org_id,
+        period: Period::parse(period).unwrap(),
+        body: "Kommunstyrelsen".into(),
+        decided_on: "2020-03-30".into(),
+        paragraph: "§ 45".into(),
+        diary_number: "KS-2020/123".into(),
+        locked_by: "controller".into(),
+        locked_at: "2020-03-30T12:00:00Z".into(),
+    }
+}
+
+async fn set_outcome(store: &Store, ind: i64, o: &Outcome) -> Result<(), StoreError> {
+    let mut w = store.writer("redaktor").await.unwrap();
+    w.set_outcome(ind, o).await?;
+    w.commit().await
+}
+
+#[tokio::test]
+async fn a_decided_period_is_locked_for_the_unit_and_its_children_until_reopened() {
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let t = tree(store).await;
+        set_outcome(store, t.indicator, &outcome("2019", 70.0))
+            .await
+            .unwrap();
+        let mut w = store.writer("controller").await.unwrap();
+        w.lock_period(&ks_decision(t.ks, "2019")).await.unwrap();
+        w.commit().await.unwrap();
+        let v = store.data_version().await.unwrap();
+
+        // The child's outcome for 2019 (and for a tertial in 2019) is refused, untouched.
+        for p in ["2019", "2019T2"] {
+            let refused = set_outcome(store, t.indicator, &outcome(p, 99.0)).await;
+            match refused {
+                Err(StoreError::Locked(lock)) => {
+                    assert_eq!(lock.paragraph, "§ 45");
+                    assert_eq!(lock.org_id, t.ks);
+                }
+                other => panic!("expected a lock for {p}, got {other:?}"),
+            }
+        }
+        assert_eq!(store.data_version().await.unwrap(), v, "nothing changed");
+        let stored = store.indicator_record(t.indicator).await.unwrap().outcomes;
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].value, 70.0);
+        // Assessments, analyses, reviews and a re-import's clearing are refused too.
+        let mut w = store.writer("redaktor").await.unwrap();
+        let review = PeriodReview {
+            org_id: t.child,
+            period: Period::Year(2019),
+            events: vec!["Något".into()],
+            improvement_areas: vec![],
+        };
+        assert!(matches!(
+            w.set_period_review(&review).await,
+            Err(StoreError::Locked(_))
+        ));
+        assert!(matches!(
+            w.clear_indicator_series(t.indicator).await,
+            Err(StoreError::Locked(_))
+        ));
+        drop(w);
+        // Another year, and a sibling board, are open.
+        set_outcome(store, t.indicator, &outcome("2020", 71.0))
+            .await
+            .unwrap();
+        assert_eq!(store.lock_covering(t.other, Period::Year(2019)).await.unwrap(), None);
+        assert!(store
+            .lock_covering(t.child, Period::Tertial(2019, 1))
+            .await
+            .unwrap()
+            .is_some());
+        // Locking the same period twice is refused.
+        let mut w = store.writer("controller").await.unwrap();
+        assert!(matches!(
+            w.lock_period(&ks_decision(t.ks, "2019")).await,
+            Err(StoreError::Duplicate(_))
+        ));
+        drop(w);
+
+        // Reopening with a reason is logged with the lock it lifted; then writes pass.
+        let mut w = store.writer("controller").await.unwrap();
+        w.reopen_period(t.ks, Period::Year(2019), "Felaktigt utfall rättas enligt KS beslut")
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+        set_outcome(store, t.indicator, &outcome("2019", 72.0))
+            .await
+            .unwrap();
+        let log = store.change_log(Some(("period", t.ks)), 10).await.unwrap();
+        let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["reopen", "lock"]);
+        assert!(log[0].after_value.as_deref().unwrap().contains("Felaktigt utfall"));
+        assert!(log[0].before_value.as_deref().unwrap().contains("KS-2020/123"));
+        assert_eq!(log[0].actor, "controller");
+        assert!(store.period_locks(Some(t.ks)).await.unwrap().is_empty());
+        let _ = t.kommun;
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_change_log_refuses_updates_and_deletes() {
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let t = tree(store).await;
+        set_outcome(store, t.indicator, &outcome("2019", 70.0))
+            .await
+            .unwrap();
+        let before = store.counts().await.unwrap().change_log;
+        for sql in [
+            "UPDATE change_log SET actor = 'någon annan'",
+            "DELETE FROM change_log",
+        ] {
+            let result = sqlx::query(sql).execute(store.pool()).await;
+            let message = result.expect_err(sql).to_string();
+            assert!(message.contains("append-only"), "{sql}: {message}");
+        }
+        assert_eq!(store.counts().await.unwrap().change_log, before);
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn accounts_sessions_and_lock_out() {
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let t = tree(store).await;
+        let mut w = store.writer("admin").await.unwrap();
+        let id = w
+            .add_user(&NewUser {
+                username: "anna".into(),
+                display_name: "Anna Åström".into(),
+                role: Role::Editor,
+                units: vec![t.ks],
+                password_hash: Some("$argon2id$v=19$secret-hash".into()),
+                oidc_subject: None,
+            })
+            .await
+            .unwrap();
+        let again = w
+            .add_user(&NewUser {
+                username: "anna".into(),
+                display_name: "Anna igen".into(),
+                role: Role::Reader,
+                units: vec![],
+                password_hash: None,
+                oidc_subject: None,
+            })
+            .await;
+        assert!(matches!(again, Err(StoreError::Duplicate(_))));
+        w.commit().await.unwrap();
+
+        let anna = store.user_by_name("anna").await.unwrap().unwrap();
+        assert_eq!(anna.id, id);
+        assert_eq!(anna.display_name, "Anna Åström");
+        assert_eq!(anna.role, Role::Editor);
+        assert_eq!(anna.units, vec![t.ks]);
+        // The log has the account, never its hash.
+        let log = store.change_log(Some(("user", id)), 5).await.unwrap();
+        assert_eq!(log.len(), 1);
+        assert!(!log[0].after_value.as_deref().unwrap().contains("argon2"));
+
+        // Sessions: found while valid; gone when expired, when signed out, when disabled.
+        store
+            .create_session("hash-1", id, "csrf-1", "2999-01-01T00:00:00Z")
+            .await
+            .unwrap();
+        store
+            .create_session("hash-old", id, "csrf-2", "2000-01-01T00:00:00Z")
+            .await
+            .unwrap();
+        let s = store.session("hash-1").await.unwrap().unwrap();
+        assert_eq!(s.csrf_token, "csrf-1");
+        assert_eq!(s.user.username, "anna");
+        assert!(store.session("hash-old").await.unwrap().is_none());
+        assert_eq!(store.delete_expired_sessions().await.unwrap(), 1);
+        let mut w = store.writer("admin").await.unwrap();
+        w.set_user_disabled(id, true).await.unwrap();
+        w.commit().await.unwrap();
+        assert!(store.session("hash-1").await.unwrap().is_none());
+
+        // Failed sign-ins lock the account at the limit; a new password lifts it.
+        for _ in 0..3 {
+            store
+                .record_failed_login(id, 3, "2999-01-01T00:00:00Z")
+                .await
+                .unwrap();
+        }
+        let anna = store.user_by_name("anna").await.unwrap().unwrap();
+        assert_eq!(anna.failed_logins, 3);
+        assert_eq!(anna.locked_until.as_deref(), Some("2999-01-01T00:00:00Z"));
+        let mut w = store.writer("admin").await.unwrap();
+        w.set_password(id, "$argon2id$v=19$new").await.unwrap();
+        w.set_user_disabled(id, false).await.unwrap();
+        w.commit().await.unwrap();
+        let anna = store.user_by_name("anna").await.unwrap().unwrap();
+        assert_eq!((anna.failed_logins, anna.locked_until), (0, None));
+        assert!(!anna.disabled);
+        let log = store.change_log(Some(("user", id)), 5).await.unwrap();
+        assert!(log.iter().all(|e| !format!("{e:?}").contains("argon2")));
+        db.finish().await;
+    }
+}

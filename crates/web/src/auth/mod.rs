@@ -1,0 +1,341 @@
+//! Who is asking, and may they: sessions, CSRF, and the guards every route sits behind.
+//!
+//! - [`authenticate`] runs first on every request: it finds the session from its cookie
+//!   (only the token's hash is stored), checks the CSRF token and origin of every POST,
+//!   and puts a [`Viewer`] in the request. On the way out it fills the user bar and the
+//!   forms' CSRF field into HTML, so that cached pages stay shared between users.
+//! - [`guard`] layers a route group with the [`Action`] it needs; for edits and locks it
+//!   resolves the organisation unit the path concerns and asks the domain's one access
+//!   function. A refusal changes nothing.
+
+pub mod login;
+pub mod password;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request, State};
+use axum::http::{header, request::Parts, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use uppsikt_domain::access::{Action, Principal, Role};
+use uppsikt_domain::model::Id;
+use uppsikt_store::User;
+
+use crate::error::AppError;
+use crate::pages::escape;
+use crate::AppState;
+
+pub const SESSION_COOKIE: &str = "uppsikt_session";
+/// A session lasts a working day.
+pub const SESSION_SECONDS: i64 = 8 * 60 * 60;
+/// The largest form body accepted (the same limit as every other request body).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Where in a page the user bar goes (filled per request, after the page cache).
+pub const USER_MARKER: &str = "<!--uppsikt:user-->";
+/// Where in a form its CSRF field goes.
+pub const CSRF_MARKER: &str = "<!--uppsikt:csrf-->";
+
+/// The person behind a request, or the public.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub principal: Principal,
+    pub user: Option<User>,
+    pub csrf: Option<String>,
+    pub token_hash: Option<String>,
+}
+
+impl Viewer {
+    pub fn public() -> Viewer {
+        Viewer {
+            principal: Principal::public(),
+            user: None,
+            csrf: None,
+            token_hash: None,
+        }
+    }
+
+    /// The name the change log records.
+    pub fn actor(&self) -> String {
+        self.user
+            .as_ref()
+            .map(|u| u.username.clone())
+            .unwrap_or_else(|| "allmänheten".into())
+    }
+
+    pub fn is_public(&self) -> bool {
+        self.principal.role == Role::Public
+    }
+
+    pub fn allows(&self, action: Action, chain: &[Id]) -> bool {
+        self.principal.allows(action, chain)
+    }
+
+    fn user_bar(&self) -> String {
+        match (&self.user, &self.csrf) {
+            (Some(u), Some(csrf)) => format!(
+                "<form class=\"user\" method=\"post\" action=\"/logout\"><span>Inloggad som {} ({})</span> \
+                 <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\" class=\"link\">Logga ut</button></form>",
+                escape(&u.display_name),
+                u.role.label_sv(),
+                escape(csrf)
+            ),
+            _ => "<a class=\"user\" href=\"/login\">Logga in</a>".into(),
+        }
+    }
+
+    fn csrf_field(&self) -> String {
+        self.csrf
+            .as_deref()
+            .map(|c| format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", escape(c)))
+            .unwrap_or_default()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Viewer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Viewer, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Viewer>()
+            .cloned()
+            .unwrap_or_else(Viewer::public))
+    }
+}
+
+/// The session token from the request's cookies.
+fn session_token(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_string())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+}
+
+async fn viewer_of(state: &AppState, parts: &Parts) -> Result<Viewer, AppError> {
+    let Some(token) = session_token(parts) else {
+        return Ok(Viewer::public());
+    };
+    let hash = password::token_hash(&token);
+    Ok(match state.store.session(&hash).await? {
+        Some(s) => Viewer {
+            principal: s.user.principal(),
+            user: Some(s.user),
+            csrf: Some(s.csrf_token),
+            token_hash: Some(hash),
+        },
+        None => Viewer::public(),
+    })
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// A POST from another site's page is refused whatever it carries.
+fn foreign_origin(parts: &Parts) -> bool {
+    let Some(origin) = parts.headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return false;
+    };
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let origin_host = origin
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .unwrap_or(origin);
+    origin == "null" || origin_host != host
+}
+
+/// Finds the viewer, checks CSRF on unsafe methods, and fills per-user parts of HTML.
+pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let viewer = match viewer_of(&state, &parts).await {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
+    let body = if is_safe(&parts.method) {
+        body
+    } else {
+        match check_post(&parts, &viewer, body).await {
+            Ok(bytes) => Body::from(bytes),
+            Err(refusal) => return refusal,
+        }
+    };
+    parts.extensions.insert(viewer.clone());
+    let response = next.run(Request::from_parts(parts, body)).await;
+    personalise(response, &viewer).await
+}
+
+/// Reads the body (within the limit) and checks that it carries the session's CSRF token.
+async fn check_post(parts: &Parts, viewer: &Viewer, body: Body) -> Result<Bytes, Response> {
+    if foreign_origin(parts) {
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            "Begäran kom från en annan webbplats och har inte utförts.",
+        ));
+    }
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Det du skickade är för stort (högst 1 MB). Inget har sparats.",
+            )
+        })?;
+    // Signing in happens before there is a session; the origin check and SameSite cover it.
+    if parts.uri.path() == "/login" {
+        return Ok(bytes);
+    }
+    let Some(expected) = viewer.csrf.as_deref() else {
+        return Err(sign_in_first(parts));
+    };
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+    let sent = form
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str());
+    match sent {
+        Some(sent) if password::constant_time_eq(sent, expected) => Ok(bytes),
+        _ => Err(refuse(
+            StatusCode::FORBIDDEN,
+            "Formuläret kunde inte kontrolleras (det kan ha öppnats före en ny inloggning). \
+             Gå tillbaka, ladda om sidan och skicka igen. Inget har sparats.",
+        )),
+    }
+}
+
+/// Fills the user bar and CSRF fields into an HTML response; other responses pass as they are.
+async fn personalise(response: Response, viewer: &Viewer) -> Response {
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !is_html {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let html = String::from_utf8_lossy(&bytes)
+        .replace(USER_MARKER, &viewer.user_bar())
+        .replace(CSRF_MARKER, &viewer.csrf_field());
+    parts.headers.remove(header::CONTENT_LENGTH);
+    if viewer.user.is_some() {
+        // Pages of a signed-in user are theirs: no shared or back-button caches.
+        parts
+            .headers
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Response::from_parts(parts, Body::from(html))
+}
+
+/// A refusal page (HTML) that says what happened; nothing was changed.
+pub fn refuse(status: StatusCode, message: &str) -> Response {
+    AppError::Refused(status, message.to_string()).into_response()
+}
+
+fn sign_in_first(parts: &Parts) -> Response {
+    if parts.uri.path().starts_with("/api/") {
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(serde_json::json!({ "error": "Logga in för att använda API:t." })),
+        )
+            .into_response();
+    }
+    let next = if is_safe(&parts.method) {
+        parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/")
+    } else {
+        "/"
+    };
+    let next: String = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+    Redirect::to(&format!("/login?{next}")).into_response()
+}
+
+/// Which organisation unit a path's `{id}` concerns, from the route's first segment.
+async fn unit_of_path(state: &AppState, matched: &str, id: Id) -> Result<Id, AppError> {
+    let kind = matched.trim_start_matches('/').split('/').next().unwrap_or("");
+    let kind = match kind {
+        "org" => return Ok(id),
+        "goals" => "goal",
+        "indicators" => "indicator",
+        "commitments" => "commitment",
+        _ => return Err(AppError::NotFound),
+    };
+    Ok(state.store.owning_unit(kind, id).await?)
+}
+
+/// Lets a request through a route group only if the viewer may do `action` there.
+pub async fn guard(
+    State((state, action)): State<(AppState, Action)>,
+    viewer: Viewer,
+    matched: Option<MatchedPath>,
+    params: RawPathParams,
+    req: Request,
+    next: Next,
+) -> Response {
+    let needs_unit = matches!(
+        action,
+        Action::Edit | Action::LockPeriod | Action::ReopenPeriod
+    );
+    let chain = if needs_unit {
+        let id = params
+            .iter()
+            .find(|(k, _)| *k == "id")
+            .and_then(|(_, v)| v.parse::<Id>().ok());
+        let (Some(id), Some(matched)) = (id, matched) else {
+            return AppError::NotFound.into_response();
+        };
+        let unit = match unit_of_path(&state, matched.as_str(), id).await {
+            Ok(unit) => unit,
+            Err(e) => return e.into_response(),
+        };
+        match state.store.org_chain(unit).await {
+            Ok(chain) => chain,
+            Err(e) => return AppError::from(e).into_response(),
+        }
+    } else {
+        Vec::new()
+    };
+    if viewer.allows(action, &chain) {
+        return next.run(req).await;
+    }
+    let (parts, _) = req.into_parts();
+    if viewer.is_public() {
+        return sign_in_first(&parts);
+    }
+    let message = refusal_message(action);
+    if parts.uri.path().starts_with("/api/") {
+        return (
+            StatusCode::FORBIDDEN,
+            axum::Json(serde_json::json!({ "error": message })),
+        )
+            .into_response();
+    }
+    refuse(StatusCode::FORBIDDEN, message)
+}
+
+fn refusal_message(action: Action) -> &'static str {
+    match action {
+        Action::Edit => "Du har inte behörighet att ändra uppgifter för den här enheten. Inget har sparats. Be en controller om behörighet om du ska arbeta med enheten.",
+        Action::LockPeriod | Action::ReopenPeriod => "Bara en controller kan låsa en period efter beslut eller öppna den igen. Inget har ändrats.",
+        Action::ExportLog => "Bara revisorer, controller och administratörer kan exportera ändringsloggen.",
+        Action::ManageUsers => "Bara administratörer kan hantera konton.",
+        Action::ReadAll | Action::ReadHistory | Action::ReadPublished => {
+            "Du har inte behörighet att se den här sidan."
+        }
+    }
+}

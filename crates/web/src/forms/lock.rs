@@ -1,0 +1,167 @@
+//! Locking a period after the board's decision, and reopening it (controllers only; the
+//! routes are guarded). A lock covers the unit and its children.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::Form;
+use uppsikt_domain::model::{Id, OrgUnit, PeriodLock};
+use uppsikt_store::StoreError;
+
+use super::{options, saved, Errors, Field, FieldKind, FormPage, Input, NAME_MAX, TEXT_MAX};
+use crate::auth::Viewer;
+use crate::error::Result;
+use crate::pages::PeriodQuery;
+use crate::AppState;
+
+fn lock_page(org: &OrgUnit) -> FormPage {
+    FormPage {
+        title: format!("Lås period efter beslut: {}", org.name),
+        intro: Some(format!(
+            "När {} har beslutat om delårsrapporten eller verksamhetsberättelsen låses periodens utfall, analyser och bedömningar för enheten och dess underenheter. Ett år låser hela året; ett tertial låser året till och med tertialet.",
+            org.name
+        )),
+        action: format!("/org/{}/lock", org.id),
+        cancel: format!("/org/{}", org.id),
+        submit: "Lås perioden".into(),
+        crumbs: vec![(format!("/org/{}", org.id), org.name.clone())],
+        fields: vec![
+            Field::new("period", "Period", FieldKind::Text)
+                .required()
+                .hint("Ett år som 2019, eller ett tertial som 2019T2."),
+            Field::new("body", "Beslutande organ", FieldKind::Text)
+                .required()
+                .value(org.name.clone()),
+            Field::new("decided_on", "Beslutsdatum", FieldKind::Date)
+                .required()
+                .hint("ÅÅÅÅ-MM-DD"),
+            Field::new("paragraph", "Paragraf", FieldKind::Text)
+                .required()
+                .hint("T.ex. § 45"),
+            Field::new("diary_number", "Diarienummer", FieldKind::Text)
+                .required()
+                .hint("T.ex. KS-2020/123"),
+        ],
+    }
+}
+
+pub async fn lock_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
+    let org = state.store.org_unit(id).await?;
+    lock_page(&org).render_page()
+}
+
+pub async fn lock(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<Id>,
+    Form(input): Form<Input>,
+) -> Result<Response> {
+    let org = state.store.org_unit(id).await?;
+    let mut e = Errors::default();
+    let period = e.period(&input, "period");
+    let body = e.text(&input, "body", NAME_MAX);
+    let decided_on = e.date(&input, "decided_on");
+    let paragraph = e.text(&input, "paragraph", 50);
+    let diary_number = e.text(&input, "diary_number", 100);
+    let (Some(period), Some(body), Some(decided_on), Some(paragraph), Some(diary_number), true) =
+        (period, body, decided_on, paragraph, diary_number, e.is_empty())
+    else {
+        return e.apply(lock_page(&org).fill(&input)).render_page();
+    };
+    let lock = PeriodLock {
+        org_id: id,
+        period,
+        body,
+        decided_on,
+        paragraph,
+        diary_number,
+        locked_by: viewer.actor(),
+        locked_at: time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+    };
+    let mut w = state.store.writer(&viewer.actor()).await?;
+    match w.lock_period(&lock).await {
+        Ok(()) => {}
+        Err(StoreError::Duplicate(_)) => {
+            let mut e = Errors::default();
+            e.add(
+                "period",
+                format!("Perioden {} är redan låst för enheten.", period.label_sv()),
+            );
+            return e.apply(lock_page(&org).fill(&input)).render_page();
+        }
+        Err(other) => return Err(other.into()),
+    }
+    w.commit().await?;
+    Ok(saved(format!("/org/{id}?period={period}")))
+}
+
+fn reopen_page(org: &OrgUnit, locked: &[PeriodLock]) -> FormPage {
+    FormPage {
+        title: format!("Öppna låst period: {}", org.name),
+        intro: Some("Att öppna en beslutad period är ett undantag: ange varför. Motiveringen och vem som öppnade loggas, och perioden bör låsas igen efter ett nytt beslut.".into()),
+        action: format!("/org/{}/reopen", org.id),
+        cancel: format!("/org/{}", org.id),
+        submit: "Öppna perioden".into(),
+        crumbs: vec![(format!("/org/{}", org.id), org.name.clone())],
+        fields: vec![
+            Field::new(
+                "period",
+                "Period",
+                options(locked.iter().map(|l| {
+                    (
+                        l.period.to_string(),
+                        format!(
+                            "{} ({} {}, {})",
+                            l.period.label_sv(),
+                            l.body,
+                            l.decided_on,
+                            l.paragraph
+                        ),
+                    )
+                })),
+            )
+            .required(),
+            Field::new("reason", "Motivering", FieldKind::Textarea(4)).required(),
+        ],
+    }
+}
+
+pub async fn reopen_form(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Response> {
+    let org = state.store.org_unit(id).await?;
+    let locked = state.store.period_locks(Some(id)).await?;
+    let mut page = reopen_page(&org, &locked);
+    if let Some(p) = q.period {
+        page.fields[0].value = p;
+    }
+    page.render_page()
+}
+
+pub async fn reopen(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<Id>,
+    Form(input): Form<Input>,
+) -> Result<Response> {
+    let org = state.store.org_unit(id).await?;
+    let locked = state.store.period_locks(Some(id)).await?;
+    let mut e = Errors::default();
+    let period = e.choice(&input, "period", |raw| {
+        locked
+            .iter()
+            .find(|l| l.period.to_string() == raw)
+            .map(|l| l.period)
+    });
+    let reason = e.text(&input, "reason", TEXT_MAX);
+    let (Some(period), Some(reason), true) = (period, reason, e.is_empty()) else {
+        return e.apply(reopen_page(&org, &locked).fill(&input)).render_page();
+    };
+    let mut w = state.store.writer(&viewer.actor()).await?;
+    w.reopen_period(id, period, &reason).await?;
+    w.commit().await?;
+    Ok(saved(format!("/org/{id}?period={period}")))
+}
