@@ -205,6 +205,24 @@ export async function startHarness() {
   };
 }
 
+/** The demo accounts' password (`uppsikt demo` creates them; see README). */
+export const DEMO_PASSWORD = 'uppsikt-demo';
+
+/**
+ * Signs in through the sign-in form like a person: fills the user name and password and
+ * submits. Fails unless the browser lands signed in (the user bar names the account).
+ */
+export async function signIn(page, username, password = DEMO_PASSWORD) {
+  await visit(page, '/login');
+  await page.getByLabel(/^Användarnamn/).fill(username);
+  await page.getByLabel(/^Lösenord/).fill(password);
+  const res = await submit(page, 'Logga in');
+  if (!res || res.status() !== 200) throw new Error(`Inloggning som ${username}: status ${res && res.status()}`);
+  const bar = await page.locator('header form.user').innerText().catch(() => '');
+  if (!bar.includes('Inloggad som')) throw new Error(`Inte inloggad som ${username} efter inloggningen (${page.url()})`);
+  return res;
+}
+
 /** Goes to `path` and fails unless the response has the expected status. */
 export async function visit(page, path, expectedStatus = 200) {
   const res = await page.goto(path, { waitUntil: 'load' });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { axeResults, followLink, formatViolations, screenshot, startHarness, submit, visit } from '../lib/harness.mjs';
+import { axeResults, followLink, formatViolations, screenshot, startHarness, submit, visit, signIn } from '../lib/harness.mjs';
 import { walkToIndicator } from '../lib/journey.mjs';
 
 describe('tillgänglighet (axe, wcag2a/wcag2aa/wcag21a/wcag21aa)', () => {
@@ -16,6 +16,8 @@ describe('tillgänglighet (axe, wcag2a/wcag2aa/wcag21a/wcag21aa)', () => {
   before(async () => {
     h = await startHarness();
     page = await h.newPage();
+    // An editor of Kommunstyrelsen: the journey's goal and indicator are KS's.
+    await signIn(page, 'redaktor-ks');
     ids = await walkToIndicator(page);
     // A commitment of the goal, for its status form.
     await page.goto(ids.goalUrl);

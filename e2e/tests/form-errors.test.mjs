@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { followLink, screenshot, startHarness, submit } from '../lib/harness.mjs';
+import { followLink, screenshot, startHarness, submit, signIn } from '../lib/harness.mjs';
 import { steps, walkToIndicator } from '../lib/journey.mjs';
 
 describe('utfallsformulär med fel', () => {
@@ -16,6 +16,8 @@ describe('utfallsformulär med fel', () => {
   before(async () => {
     h = await startHarness();
     page = await h.newPage();
+    // An editor of Kommunstyrelsen: the journey's goal and indicator are KS's.
+    await signIn(page, 'redaktor-ks');
   });
   after(async () => {
     await h?.close();

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { followLink, idFromPath, screenshot, startHarness, submit } from '../lib/harness.mjs';
+import { followLink, idFromPath, screenshot, startHarness, submit, signIn } from '../lib/harness.mjs';
 import { GOAL, INDICATOR, steps, textOf, walkToIndicator } from '../lib/journey.mjs';
 
 describe('huvudflödet: utfall och etappmål för Betygsindex för trygghet', () => {
@@ -17,6 +17,8 @@ describe('huvudflödet: utfall och etappmål för Betygsindex för trygghet', ()
   before(async () => {
     h = await startHarness();
     page = await h.newPage();
+    // An editor of Kommunstyrelsen: the journey's goal and indicator are KS's.
+    await signIn(page, 'redaktor-ks');
   });
   after(async () => {
     await h?.close();

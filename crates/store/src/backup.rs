@@ -91,6 +91,9 @@ impl Store {
             .bind(source.to_string_lossy().into_owned())
             .execute(&mut *conn)
             .await?;
+        // Foreign keys are checked once, over the whole restored database, before commit
+        // (SQLite's deferred counting misjudges tables emptied and refilled out of order).
+        (&mut *conn).execute("PRAGMA foreign_keys = OFF").await?;
         let copied = async {
             let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
             let summary = copy_all(&mut tx, original, actor).await?;
@@ -99,6 +102,7 @@ impl Store {
         }
         .await;
         let _ = (&mut *conn).execute("DETACH DATABASE restore_source").await;
+        (&mut *conn).execute("PRAGMA foreign_keys = ON").await?;
         copied
     }
 }
@@ -124,9 +128,6 @@ async fn copy_all(
     )
     .fetch_all(&mut **tx)
     .await?;
-    (&mut **tx)
-        .execute("PRAGMA defer_foreign_keys = ON")
-        .await?;
     // Names come from the database's own catalogue, not from input. Every table is
     // emptied before any is filled, so that no cascade removes rows already copied.
     (&mut **tx).execute("DELETE FROM main.sessions").await?;
@@ -143,6 +144,16 @@ async fn copy_all(
             )
             .await?
             .rows_affected();
+    }
+    let dangling: Vec<String> = sqlx::query_scalar("SELECT \"table\" FROM pragma_foreign_key_check")
+        .fetch_all(&mut **tx)
+        .await?;
+    if let Some(table) = dangling.first() {
+        return Err(BackupError::Damaged(
+            original.to_path_buf(),
+            format!("references that lead nowhere in {table}"),
+        )
+        .into());
     }
     let restored: Option<i64> = sqlx::query_scalar(version)
         .fetch_optional(&mut **tx)
