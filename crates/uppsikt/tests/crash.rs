@@ -129,7 +129,7 @@ async fn sigkill_mid_write_loses_no_committed_change() {
                 let ind = indicators[(k as usize) % indicators.len()];
                 let n = k * 4 + w;
                 let period = format!("{}W{:02}", 2150 + n / 52, n % 52 + 1);
-                let value = 1000 + n;
+                let value = n % 97; // valid for percentages too
                 let sent = client
                     .post(format!("http://127.0.0.1:{port}/indicators/{ind}/outcomes"))
                     .header("cookie", &cookie)
