@@ -41,7 +41,7 @@ function request()
     local ind = indicators[(k % #indicators) + 1]
     local j = math.floor(k / #indicators)
     local period = string.format("%dW%02d", 2100 + math.floor(j / 52), j % 52 + 1)
-    local body = "period=" .. period .. "&breakdown=total&value=" .. k ..
+    local body = "period=" .. period .. "&breakdown=total&value=" .. (k % 97) ..
       "&margin=&sample_size=&csrf=" .. user.csrf
     return wrk.format("POST", "/indicators/" .. ind .. "/outcomes", {
       ["Cookie"] = user.cookie,
@@ -57,6 +57,10 @@ function response(status, headers, body)
     writes_ok = writes_ok + 1
   elseif status ~= 200 then
     bad = bad + 1
+    if bad <= 3 then
+      local message = body:match('<p class="error"[^>]*>(.-)</p>') or body:match("<main.-<p>(.-)</p>") or ""
+      io.stderr:write(string.format("unexpected status %d: %s\n", status, message:sub(1, 300)))
+    end
   end
 end
 
