@@ -42,7 +42,7 @@ export function serverBinary() {
   return join(target, 'debug', 'uppsikt');
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((ok, fail) => {
     const srv = createServer();
     srv.unref();
@@ -75,20 +75,20 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
  * Starts `uppsikt demo` on a free port with a new SQLite file in `dir` and waits for
  * GET /healthz. Rejects with the server's stderr if it exits or does not answer in 60 s.
  */
-async function startServer(dir) {
+async function startServer(dir, { port: fixedPort, env: extraEnv = {} } = {}) {
   const bin = serverBinary();
   if (!existsSync(bin)) {
     throw new Error(`Servern finns inte: ${bin}. Bygg den med \`cargo build -p uppsikt\` (e2e/run.sh gör det).`);
   }
   let lastError;
   for (let attempt = 1; attempt <= 3; attempt++) {
-    const port = await freePort();
+    const port = fixedPort ?? await freePort();
     const db = join(dir, `demo-${attempt}.db`);
     const args = ['demo', '--database-url', `sqlite://${db}`, '--addr', `127.0.0.1:${port}`];
     // The demo data is read from ./demo, so the server runs in the repository root.
     const child = spawn(bin, args, {
       cwd: REPO_ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.add(child);
@@ -123,7 +123,7 @@ async function startServer(dir) {
       : `svarade inte på ${base}/healthz inom ${HEALTH_TIMEOUT_MS / 1000} s`;
     lastError = new Error(`Servern ${how}.\nKommando: ${bin} ${args.join(' ')}\n--- serverns stderr ---\n${stderr}\n--- serverns stdout ---\n${stdout}`);
     // Retry only when another process took the port between choosing and binding it.
-    if (!/används redan|address already in use|AddrInUse/i.test(stderr)) break;
+    if (fixedPort || !/används redan|address already in use|AddrInUse/i.test(stderr)) break;
   }
   process.stderr.write(`${lastError.message}\n`);
   throw lastError;
@@ -162,8 +162,11 @@ async function launchBrowser(dir) {
   }
 }
 
-/** A server, a browser and clean-up for one test file. */
-export async function startHarness() {
+/**
+ * A server, a browser and clean-up for one test file. `options.port` fixes the server's
+ * port and `options.env` adds environment variables (single sign-on settings).
+ */
+export async function startHarness(options = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'uppsikt-e2e-'));
   let server;
   let browser;
@@ -175,7 +178,7 @@ export async function startHarness() {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    server = await startServer(dir);
+    server = await startServer(dir, options);
     browser = await launchBrowser(dir);
   } catch (e) {
     await close();

@@ -288,6 +288,19 @@ pub fn genitive(name: &str) -> String {
     }
 }
 
+/// A change refused because a board's decision has locked the period.
+pub fn period_locked(lock: &crate::model::PeriodLock) -> String {
+    format!(
+        "Perioden {} är låst: {} beslutade om den {} ({}, dnr {}). Beslutade uppgifter kan inte ändras. \
+         En controller kan öppna perioden igen med en motivering; det loggas.",
+        lock.period.label_sv(),
+        lock.body,
+        lock.decided_on,
+        lock.paragraph,
+        lock.diary_number
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::genitive;
@@ -300,17 +313,4 @@ mod tests {
         assert_eq!(genitive("Huge Bostäder AB"), "Huge Bostäder AB:s");
         assert_eq!(genitive("Västerås"), "Västerås");
     }
-}
-
-/// A change refused because a board's decision has locked the period.
-pub fn period_locked(lock: &crate::model::PeriodLock) -> String {
-    format!(
-        "Perioden {} är låst: {} beslutade om den {} ({}, dnr {}). Beslutade uppgifter kan inte ändras. \
-         En controller kan öppna perioden igen med en motivering; det loggas.",
-        lock.period.label_sv(),
-        lock.body,
-        lock.decided_on,
-        lock.paragraph,
-        lock.diary_number
-    )
 }

@@ -101,12 +101,11 @@ impl Store {
         let (id, username, display_name, role, hash, subject, disabled, failed, locked) = row;
         let role =
             Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("user role {role}")))?;
-        let units: Vec<i64> = sqlx::query_scalar(
-            "SELECT org_id FROM user_units WHERE user_id = $1 ORDER BY org_id",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?;
+        let units: Vec<i64> =
+            sqlx::query_scalar("SELECT org_id FROM user_units WHERE user_id = $1 ORDER BY org_id")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
         Ok(User {
             id,
             username,
@@ -122,11 +121,13 @@ impl Store {
     }
 
     pub async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
-        self.user_where("u.username = $1", Key::Text(username)).await
+        self.user_where("u.username = $1", Key::Text(username))
+            .await
     }
 
     pub async fn user_by_oidc_subject(&self, subject: &str) -> Result<Option<User>> {
-        self.user_where("u.oidc_subject = $1", Key::Text(subject)).await
+        self.user_where("u.oidc_subject = $1", Key::Text(subject))
+            .await
     }
 
     /// Every account, by user name.
@@ -245,7 +246,7 @@ impl Store {
             .into_iter()
             .map(lock_from_row)
             .collect::<Result<Vec<_>>>()?;
-        locks.sort_by(|a, b| b.period.cmp(&a.period));
+        locks.sort_by_key(|l| std::cmp::Reverse(l.period));
         Ok(locks)
     }
 
@@ -266,16 +267,7 @@ impl Store {
     }
 }
 
-type LockRow = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-);
+type LockRow = (i64, String, String, String, String, String, String, String);
 
 fn lock_from_row(row: LockRow) -> Result<PeriodLock> {
     let (org_id, period, body, decided_on, paragraph, diary_number, locked_by, locked_at) = row;
@@ -481,13 +473,12 @@ impl Writer {
     /// Records a board's decision and locks the period.
     pub async fn lock_period(&mut self, lock: &PeriodLock) -> Result<()> {
         let p = lock.period.to_string();
-        let exists: Option<i64> = sqlx::query_scalar(
-            "SELECT org_id FROM period_locks WHERE org_id = $1 AND period = $2",
-        )
-        .bind(lock.org_id)
-        .bind(&p)
-        .fetch_optional(&mut *self.tx)
-        .await?;
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT org_id FROM period_locks WHERE org_id = $1 AND period = $2")
+                .bind(lock.org_id)
+                .bind(&p)
+                .fetch_optional(&mut *self.tx)
+                .await?;
         if exists.is_some() {
             return Err(StoreError::Duplicate(format!("lock {p}")));
         }

@@ -145,9 +145,10 @@ async fn copy_all(
             .await?
             .rows_affected();
     }
-    let dangling: Vec<String> = sqlx::query_scalar("SELECT \"table\" FROM pragma_foreign_key_check")
-        .fetch_all(&mut **tx)
-        .await?;
+    let dangling: Vec<String> =
+        sqlx::query_scalar("SELECT \"table\" FROM pragma_foreign_key_check")
+            .fetch_all(&mut **tx)
+            .await?;
     if let Some(table) = dangling.first() {
         return Err(BackupError::Damaged(
             original.to_path_buf(),

@@ -29,7 +29,13 @@ impl HistoryOf {
     /// The change-log object types logged with this object's id.
     fn own_types(self) -> &'static [&'static str] {
         match self {
-            HistoryOf::OrgUnit => &["org_unit", "vision", "period_review", "period", "assessments"],
+            HistoryOf::OrgUnit => &[
+                "org_unit",
+                "vision",
+                "period_review",
+                "period",
+                "assessments",
+            ],
             HistoryOf::Goal => &["goal", "goal_priorities", "goal_analysis"],
             HistoryOf::Indicator => &[
                 "indicator",
@@ -69,11 +75,7 @@ impl Store {
             }
             _ => Vec::new(),
         };
-        let types: Vec<String> = of
-            .own_types()
-            .iter()
-            .map(|t| format!("'{t}'"))
-            .collect();
+        let types: Vec<String> = of.own_types().iter().map(|t| format!("'{t}'")).collect();
         let mut sql = format!(
             "SELECT {COLUMNS} WHERE (object_id = $1 AND object_type IN ({}))",
             types.join(", ")
@@ -119,8 +121,8 @@ impl Store {
 
 fn next_day(day: &str) -> Result<String> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date = time::Date::parse(day, &format)
-        .map_err(|_| StoreError::Corrupt(format!("date {day}")))?;
+    let date =
+        time::Date::parse(day, &format).map_err(|_| StoreError::Corrupt(format!("date {day}")))?;
     let next = date.next_day().unwrap_or(date);
     Ok(next.format(&format).unwrap_or_default())
 }

@@ -626,7 +626,8 @@ impl Writer {
                     .fetch_all(&mut *self.tx)
                     .await?;
             let periods = stored.iter().filter_map(|p| Period::parse(p).ok());
-            self.ensure_indicator_unlocked(indicator_id, periods).await?;
+            self.ensure_indicator_unlocked(indicator_id, periods)
+                .await?;
         }
         let mut removed = 0;
         for table in [

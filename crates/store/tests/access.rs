@@ -153,7 +153,13 @@ async fn a_decided_period_is_locked_for_the_unit_and_its_children_until_reopened
         set_outcome(store, t.indicator, &outcome("2020", 71.0))
             .await
             .unwrap();
-        assert_eq!(store.lock_covering(t.other, Period::Year(2019)).await.unwrap(), None);
+        assert_eq!(
+            store
+                .lock_covering(t.other, Period::Year(2019))
+                .await
+                .unwrap(),
+            None
+        );
         assert!(store
             .lock_covering(t.child, Period::Tertial(2019, 1))
             .await
@@ -169,9 +175,13 @@ async fn a_decided_period_is_locked_for_the_unit_and_its_children_until_reopened
 
         // Reopening with a reason is logged with the lock it lifted; then writes pass.
         let mut w = store.writer("controller").await.unwrap();
-        w.reopen_period(t.ks, Period::Year(2019), "Felaktigt utfall rättas enligt KS beslut")
-            .await
-            .unwrap();
+        w.reopen_period(
+            t.ks,
+            Period::Year(2019),
+            "Felaktigt utfall rättas enligt KS beslut",
+        )
+        .await
+        .unwrap();
         w.commit().await.unwrap();
         set_outcome(store, t.indicator, &outcome("2019", 72.0))
             .await
@@ -179,8 +189,16 @@ async fn a_decided_period_is_locked_for_the_unit_and_its_children_until_reopened
         let log = store.change_log(Some(("period", t.ks)), 10).await.unwrap();
         let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(actions, ["reopen", "lock"]);
-        assert!(log[0].after_value.as_deref().unwrap().contains("Felaktigt utfall"));
-        assert!(log[0].before_value.as_deref().unwrap().contains("KS-2020/123"));
+        assert!(log[0]
+            .after_value
+            .as_deref()
+            .unwrap()
+            .contains("Felaktigt utfall"));
+        assert!(log[0]
+            .before_value
+            .as_deref()
+            .unwrap()
+            .contains("KS-2020/123"));
         assert_eq!(log[0].actor, "controller");
         assert!(store.period_locks(Some(t.ks)).await.unwrap().is_empty());
         let _ = t.kommun;

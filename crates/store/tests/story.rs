@@ -513,9 +513,19 @@ async fn backup_during_writes_is_consistent_and_restores() {
         store.indicator_record(ind).await.unwrap().outcomes.len() as i64,
         outcomes
     );
-    let kept = store.change_log(Some(("outcome", ind)), 1000).await.unwrap();
-    assert_eq!(kept.len(), 40, "the append-only log keeps what the restore undid");
-    assert_eq!(store.change_log(None, 1).await.unwrap()[0].action, "restore");
+    let kept = store
+        .change_log(Some(("outcome", ind)), 1000)
+        .await
+        .unwrap();
+    assert_eq!(
+        kept.len(),
+        40,
+        "the append-only log keeps what the restore undid"
+    );
+    assert_eq!(
+        store.change_log(None, 1).await.unwrap()[0].action,
+        "restore"
+    );
     assert!(matches!(
         store.backup_to(&backup).await,
         Err(uppsikt_store::StoreError::Backup(

@@ -37,8 +37,63 @@ struct Cli {
         default_value = "127.0.0.1:8080"
     )]
     addr: SocketAddr,
+    /// Single sign-on: the OpenID Connect provider.
+    #[arg(
+        long,
+        global = true,
+        env = "UPPSIKT_OIDC_ISSUER",
+        help = "Inloggning via organisationens konto (OpenID Connect): utfärdarens adress, t.ex. https://login.microsoftonline.com/TENANT/v2.0"
+    )]
+    oidc_issuer: Option<String>,
+    #[arg(
+        long,
+        global = true,
+        env = "UPPSIKT_OIDC_CLIENT_ID",
+        help = "OpenID Connect: uppsikts klient-id hos utfärdaren"
+    )]
+    oidc_client_id: Option<String>,
+    #[arg(
+        long,
+        global = true,
+        env = "UPPSIKT_OIDC_CLIENT_SECRET",
+        hide_env_values = true,
+        help = "OpenID Connect: klienthemligheten (ange den helst som miljövariabel)"
+    )]
+    oidc_client_secret: Option<String>,
+    #[arg(
+        long,
+        global = true,
+        env = "UPPSIKT_OIDC_REDIRECT_URL",
+        help = "OpenID Connect: uppsikts återkomstadress (standard: http://ADDR/login/oidc/callback)"
+    )]
+    oidc_redirect_url: Option<String>,
     #[command(subcommand)]
     command: Command,
+}
+
+impl Cli {
+    /// Single sign-on when an issuer is given; then the client id and secret are needed too.
+    fn oidc(&self) -> Result<Option<uppsikt_web::auth::oidc::OidcConfig>, Failure> {
+        let Some(issuer) = &self.oidc_issuer else {
+            return Ok(None);
+        };
+        let (Some(client_id), Some(client_secret)) =
+            (&self.oidc_client_id, &self.oidc_client_secret)
+        else {
+            return Err(Failure(
+                "--oidc-issuer kräver också --oidc-client-id och --oidc-client-secret".into(),
+            ));
+        };
+        Ok(Some(uppsikt_web::auth::oidc::OidcConfig {
+            issuer: issuer.clone(),
+            client_id: client_id.clone(),
+            client_secret: client_secret.clone(),
+            redirect_url: self
+                .oidc_redirect_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}/login/oidc/callback", self.addr)),
+        }))
+    }
 }
 
 #[derive(Subcommand)]
@@ -253,6 +308,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             uppsikt_store::redact(&cli.database_url)
         ))
     })?;
+    let oidc = cli.oidc()?;
     match cli.command {
         Command::Migrate => {
             open(&cli.database_url).await?;
@@ -266,6 +322,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let options = uppsikt_web::ServerOptions {
                 files_dir,
                 login_attempts_per_minute: login_rate,
+                oidc,
             };
             serve(open(&cli.database_url).await?, cli.addr, options).await
         }
@@ -320,7 +377,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             if no_serve {
                 return Ok(());
             }
-            serve(store, cli.addr, uppsikt_web::ServerOptions::default()).await
+            let options = uppsikt_web::ServerOptions {
+                oidc,
+                ..Default::default()
+            };
+            serve(store, cli.addr, options).await
         }
         Command::Backup { file } => {
             let store = open(&cli.database_url).await?;

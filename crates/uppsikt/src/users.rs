@@ -35,11 +35,14 @@ pub enum UserCommand {
         units: Vec<String>,
         #[arg(long, help = "Läs lösenordet från första raden på standard in")]
         password_stdin: bool,
+        #[arg(
+            long,
+            help = "Inloggning via organisationens konto: kontots subject (sub) hos OpenID Connect-utfärdaren; kontot får då inget lösenord"
+        )]
+        oidc_subject: Option<String>,
     },
     /// Set a new password (ends the account's sessions, lifts a lock-out).
-    #[command(
-        about = "Sätt ett nytt lösenord (avslutar kontots inloggningar och häver en spärr)"
-    )]
+    #[command(about = "Sätt ett nytt lösenord (avslutar kontots inloggningar och häver en spärr)")]
     SetPassword {
         username: String,
         #[arg(long, help = "Läs lösenordet från första raden på standard in")]
@@ -94,12 +97,15 @@ pub async fn run(store: &Store, command: UserCommand) -> Result<(), Failure> {
             role,
             units,
             password_stdin,
+            oidc_subject,
         } => {
-            let role = Role::parse(&role).filter(|r| *r != Role::Public).ok_or_else(|| {
-                Failure(format!(
+            let role = Role::parse(&role)
+                .filter(|r| *r != Role::Public)
+                .ok_or_else(|| {
+                    Failure(format!(
                     "okänd roll {role:?}: använd admin, controller, editor, reader eller auditor"
                 ))
-            })?;
+                })?;
             if role == Role::Editor && units.is_empty() {
                 return Err(Failure(
                     "en redaktör behöver minst en enhet: ange --unit, t.ex. --unit KS".into(),
@@ -116,7 +122,18 @@ pub async fn run(store: &Store, command: UserCommand) -> Result<(), Failure> {
                 })?;
                 unit_ids.push(unit.id);
             }
-            let (password, generated) = password(password_stdin)?;
+            // An SSO account has no password; otherwise one is read or generated.
+            let (password, generated) = match &oidc_subject {
+                Some(_) => (None, false),
+                None => {
+                    let (p, generated) = password(password_stdin)?;
+                    (Some(p), generated)
+                }
+            };
+            let password_hash = match &password {
+                Some(p) => Some(hash(p)?),
+                None => None,
+            };
             let mut w = store.writer(CLI_ACTOR).await?;
             let added = w
                 .add_user(&NewUser {
@@ -124,8 +141,8 @@ pub async fn run(store: &Store, command: UserCommand) -> Result<(), Failure> {
                     display_name: name,
                     role,
                     units: unit_ids,
-                    password_hash: Some(hash(&password)?),
-                    oidc_subject: None,
+                    password_hash,
+                    oidc_subject,
                 })
                 .await;
             match added {
@@ -136,7 +153,7 @@ pub async fn run(store: &Store, command: UserCommand) -> Result<(), Failure> {
             };
             w.commit().await?;
             println!("Kontot {username} ({}) är skapat.", role.label_sv());
-            if generated {
+            if let (true, Some(password)) = (generated, password) {
                 println!("Lösenord (visas bara nu): {password}");
             }
             Ok(())
@@ -194,8 +211,18 @@ pub async fn demo_accounts(store: &Store) -> Result<Vec<(String, String)>, Failu
     let accounts: [(&str, &str, Role, &[&str]); 6] = [
         ("admin", "Administratör Demo", Role::Admin, &[]),
         ("controller", "Karin Controller", Role::Controller, &[]),
-        ("redaktor-ks", "Åsa Öberg (redaktör KS)", Role::Editor, &["KS"]),
-        ("redaktor-fsn", "Örjan Ek (redaktör FSN)", Role::Editor, &["FSN"]),
+        (
+            "redaktor-ks",
+            "Åsa Öberg (redaktör KS)",
+            Role::Editor,
+            &["KS"],
+        ),
+        (
+            "redaktor-fsn",
+            "Örjan Ek (redaktör FSN)",
+            Role::Editor,
+            &["FSN"],
+        ),
         ("lasare", "Lena Läsare", Role::Reader, &[]),
         ("revisor", "Rut Revisor", Role::Auditor, &[]),
     ];

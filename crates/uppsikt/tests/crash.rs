@@ -26,8 +26,14 @@ fn free_port() -> u16 {
 }
 
 async fn start_server(url: &str, port: u16) -> Child {
-    let child = bin()
-        .args(["--database-url", url, "--addr", &format!("127.0.0.1:{port}"), "serve"])
+    let mut child = bin()
+        .args([
+            "--database-url",
+            url,
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "serve",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -39,6 +45,8 @@ async fn start_server(url: &str, port: u16) -> Child {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("server did not start");
 }
 
@@ -52,7 +60,9 @@ fn large_import(path: &std::path::Path) -> usize {
         ));
         for year in 1901..2201 {
             for week in 1..=52 {
-                toml.push_str(&format!("  {{ period = \"{year}W{week:02}\", value = {n} }},\n"));
+                toml.push_str(&format!(
+                    "  {{ period = \"{year}W{week:02}\", value = {n} }},\n"
+                ));
                 n += 1;
             }
         }
@@ -114,7 +124,8 @@ async fn sigkill_mid_write_loses_no_committed_change() {
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut writers = Vec::new();
     for w in 0..4i64 {
-        let (acked, stop, cookie, csrf) = (acked.clone(), stop.clone(), cookie.clone(), csrf.clone());
+        let (acked, stop, cookie, csrf) =
+            (acked.clone(), stop.clone(), cookie.clone(), csrf.clone());
         let indicators = indicators.clone();
         writers.push(tokio::spawn(async move {
             let client = reqwest::Client::builder()
@@ -167,10 +178,16 @@ async fn sigkill_mid_write_loses_no_committed_change() {
             import.try_wait().unwrap().is_none(),
             "the import finished before it could be killed mid-write"
         );
-        assert!(started.elapsed() < Duration::from_secs(120), "import never wrote");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "import never wrote"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    assert!(import.try_wait().unwrap().is_none(), "still writing when killed");
+    assert!(
+        import.try_wait().unwrap().is_none(),
+        "still writing when killed"
+    );
     import.kill().unwrap(); // SIGKILL
     server.kill().unwrap(); // SIGKILL
     import.wait().unwrap();
@@ -202,7 +219,10 @@ async fn sigkill_mid_write_loses_no_committed_change() {
         .iter()
         .filter(|e| e.actor == "controller" && e.object_type == "outcome")
         .count();
-    assert!(acked_logged >= acked.len(), "every acknowledged write is logged");
+    assert!(
+        acked_logged >= acked.len(),
+        "every acknowledged write is logged"
+    );
     let imported: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM outcomes o JOIN indicators i ON i.id = o.indicator_id WHERE i.key LIKE 'krasch-%'")
             .fetch_one(store.pool())

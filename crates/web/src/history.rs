@@ -100,7 +100,11 @@ pub async fn page(
     };
     let entries = state.store.history(of, id, PAGE_ROWS + 1).await?;
     let truncated = entries.len() as i64 > PAGE_ROWS;
-    let rows = entries.into_iter().take(PAGE_ROWS as usize).map(row).collect();
+    let rows = entries
+        .into_iter()
+        .take(PAGE_ROWS as usize)
+        .map(row)
+        .collect();
     let back = match of {
         HistoryOf::Commitment => {
             let c = state.store.commitment(id).await?;

@@ -36,6 +36,8 @@ pub struct AppState {
     pub(crate) cache: Arc<cache::PageCache>,
     pub(crate) jobs: Arc<reports::Jobs>,
     pub(crate) login_limiter: Arc<auth::login::LoginLimiter>,
+    /// Single sign-on, when configured.
+    pub(crate) oidc: Option<Arc<auth::oidc::Oidc>>,
 }
 
 impl AppState {
@@ -53,6 +55,10 @@ impl AppState {
             login_limiter: Arc::new(auth::login::LoginLimiter::new(
                 options.login_attempts_per_minute,
             )),
+            oidc: options
+                .oidc
+                .clone()
+                .map(|c| Arc::new(auth::oidc::Oidc::new(c))),
         }
     }
 }
@@ -68,6 +74,8 @@ pub struct ServerOptions {
     pub files_dir: Option<std::path::PathBuf>,
     /// Sign-in attempts allowed per client address and minute (429 beyond).
     pub login_attempts_per_minute: u32,
+    /// Single sign-on through an OpenID Connect provider.
+    pub oidc: Option<auth::oidc::OidcConfig>,
 }
 
 impl Default for ServerOptions {
@@ -75,6 +83,7 @@ impl Default for ServerOptions {
         ServerOptions {
             files_dir: None,
             login_attempts_per_minute: 20,
+            oidc: None,
         }
     }
 }
@@ -92,7 +101,8 @@ type Guard = FromFnLayer<
         axum::extract::RawPathParams,
         axum::extract::Request,
         axum::middleware::Next,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = axum::response::Response> + Send>>,
+    )
+        -> std::pin::Pin<Box<dyn std::future::Future<Output = axum::response::Response> + Send>>,
     (AppState, Action),
     (
         axum::extract::State<(AppState, Action)>,
@@ -127,11 +137,10 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
                 )
             }),
         )
-        .route(
-            "/login",
-            get(auth::login::form).post(auth::login::login),
-        )
+        .route("/login", get(auth::login::form).post(auth::login::login))
         .route("/logout", post(auth::login::logout))
+        .route("/login/oidc", get(auth::oidc::start))
+        .route("/login/oidc/callback", get(auth::oidc::callback))
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/healthz", get(|| async { "ok" }));
     let read_all = Router::new()

@@ -48,7 +48,11 @@ where
 /// Pages differ by what the viewer may do (edit links, published periods), not by who
 /// the viewer is: the user bar is filled in after the cache.
 fn cache_key(viewer: &Viewer, uri: &OriginalUri) -> String {
-    let path = uri.0.path_and_query().map(|p| p.as_str()).unwrap_or_default();
+    let path = uri
+        .0
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or_default();
     format!("{} {path}", viewer.principal.view_key())
 }
 

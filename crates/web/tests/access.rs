@@ -76,13 +76,23 @@ async fn sign_in_sets_a_secure_session_cookie_and_sign_out_ends_it() {
         // An unknown user gets the very same answer.
         let r = sign_in(app, "finns-inte", "fel-lösenord-999").await;
         assert_eq!(r.status(), 422);
-        assert!(r.text().await.unwrap().contains("Fel användarnamn eller lösenord."));
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("Fel användarnamn eller lösenord."));
 
         let r = sign_in(app, "redaktor-ks", PASSWORD).await;
         assert_eq!(r.status(), 303);
         assert_eq!(r.headers()["location"], "/org/3", "back to where they were");
         let set = r.headers()["set-cookie"].to_str().unwrap().to_string();
-        for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Max-Age=28800", "Path=/"] {
+        for attribute in [
+            "HttpOnly",
+            "Secure",
+            "SameSite=Lax",
+            "Max-Age=28800",
+            "Path=/",
+        ] {
             assert!(set.contains(attribute), "{attribute} in {set}");
         }
         let cookie = set.split(';').next().unwrap().to_string();
@@ -101,7 +111,10 @@ async fn sign_in_sets_a_secure_session_cookie_and_sign_out_ends_it() {
             .await;
         assert_eq!(status, 200);
         assert!(html.contains("Inloggad som Test redaktor-ks (redaktör)"));
-        assert!(html.contains("Lägg till utfall"), "an editor of KS sees edit links");
+        assert!(
+            html.contains("Lägg till utfall"),
+            "an editor of KS sees edit links"
+        );
 
         let (status, _, location) = app.post_as(Some(&session), "/logout", &[]).await;
         assert_eq!((status, location.as_deref()), (303, Some("/")));
@@ -117,7 +130,10 @@ async fn sign_in_sets_a_secure_session_cookie_and_sign_out_ends_it() {
 async fn repeated_failures_lock_the_account_and_a_new_password_lifts_it() {
     each(async |app| {
         for _ in 0..5 {
-            assert_eq!(sign_in(app, "lasare", "fel-lösenord-999").await.status(), 422);
+            assert_eq!(
+                sign_in(app, "lasare", "fel-lösenord-999").await.status(),
+                422
+            );
         }
         let r = sign_in(app, "lasare", PASSWORD).await;
         assert_eq!(r.status(), 422, "locked even with the right password");
@@ -186,13 +202,20 @@ async fn every_post_needs_the_sessions_csrf_token_and_our_origin() {
             .await
             .unwrap();
         assert_eq!(r.status(), 403);
-        assert_eq!(app.store().data_version().await.unwrap(), v, "nothing saved");
+        assert_eq!(
+            app.store().data_version().await.unwrap(),
+            v,
+            "nothing saved"
+        );
         // With the token (and our own origin) it saves.
         let (status, _, _) = app.post(&path, &outcome_form("2024")).await;
         assert_eq!(status, 303);
     })
     .await;
 }
+
+/// (method, path, form, expected per viewer).
+type Row<'a> = (&'a str, String, &'a Vec<(&'a str, &'a str)>, [u8; 7]);
 
 /// What each role gets at each guarded route: the status, and for refusals that nothing
 /// changed. `None` in a row means "allowed" (any answer but a refusal).
@@ -220,27 +243,97 @@ async fn each_role_is_refused_wherever_it_must_be() {
         let empty: Vec<(&str, &str)> = vec![];
         // (method, path, form, [public, reader, auditor, redaktor-fsn, redaktor-ks, controller, admin])
         // 0 = allowed, 1 = sign in first (303 to /login or 401 for the API), 3 = 403.
-        let rows: Vec<(&str, String, &Vec<(&str, &str)>, [u8; 7])> = vec![
-            ("GET", format!("/indicators/{ind}"), &empty, [1, 0, 0, 0, 0, 0, 0]),
-            ("GET", "/api/v1/org-units".into(), &empty, [1, 0, 0, 0, 0, 0, 0]),
-            ("GET", format!("/org/{ks}/reports"), &empty, [1, 0, 0, 0, 0, 0, 0]),
-            ("GET", format!("/history/goals/{goal}"), &empty, [1, 0, 0, 0, 0, 0, 0]),
-            ("GET", "/history/export.csv".into(), &empty, [1, 3, 0, 3, 3, 0, 0]),
-            ("GET", format!("/goals/{goal}/edit"), &empty, [1, 3, 3, 3, 0, 0, 0]),
-            ("POST", format!("/indicators/{ind}/outcomes"), &outcome, [1, 3, 3, 3, 0, 0, 0]),
-            ("POST", format!("/org/{ks}/review"), &empty, [1, 3, 3, 3, 0, 0, 0]),
-            ("GET", format!("/org/{ks}/lock"), &empty, [1, 3, 3, 3, 3, 0, 0]),
+        let rows: Vec<Row> = vec![
+            (
+                "GET",
+                format!("/indicators/{ind}"),
+                &empty,
+                [1, 0, 0, 0, 0, 0, 0],
+            ),
+            (
+                "GET",
+                "/api/v1/org-units".into(),
+                &empty,
+                [1, 0, 0, 0, 0, 0, 0],
+            ),
+            (
+                "GET",
+                format!("/org/{ks}/reports"),
+                &empty,
+                [1, 0, 0, 0, 0, 0, 0],
+            ),
+            (
+                "GET",
+                format!("/history/goals/{goal}"),
+                &empty,
+                [1, 0, 0, 0, 0, 0, 0],
+            ),
+            (
+                "GET",
+                "/history/export.csv".into(),
+                &empty,
+                [1, 3, 0, 3, 3, 0, 0],
+            ),
+            (
+                "GET",
+                format!("/goals/{goal}/edit"),
+                &empty,
+                [1, 3, 3, 3, 0, 0, 0],
+            ),
+            (
+                "POST",
+                format!("/indicators/{ind}/outcomes"),
+                &outcome,
+                [1, 3, 3, 3, 0, 0, 0],
+            ),
+            (
+                "POST",
+                format!("/org/{ks}/review"),
+                &empty,
+                [1, 3, 3, 3, 0, 0, 0],
+            ),
+            (
+                "GET",
+                format!("/org/{ks}/lock"),
+                &empty,
+                [1, 3, 3, 3, 3, 0, 0],
+            ),
             // The admin's lock and reopening come after the controller's, so the form
             // answers that the period is already locked or open (422): allowed, not refused.
-            ("POST", format!("/org/{ks}/lock"), &lock, [1, 3, 3, 3, 3, 0, 0]),
-            ("POST", format!("/org/{ks}/reopen"), &reopen, [1, 3, 3, 3, 3, 0, 0]),
+            (
+                "POST",
+                format!("/org/{ks}/lock"),
+                &lock,
+                [1, 3, 3, 3, 3, 0, 0],
+            ),
+            (
+                "POST",
+                format!("/org/{ks}/reopen"),
+                &reopen,
+                [1, 3, 3, 3, 3, 0, 0],
+            ),
         ];
-        let users = ["lasare", "revisor", "redaktor-fsn", "redaktor-ks", "controller", "admin"];
+        let users = [
+            "lasare",
+            "revisor",
+            "redaktor-fsn",
+            "redaktor-ks",
+            "controller",
+            "admin",
+        ];
         let mut sessions: Vec<Option<Session>> = vec![None];
         for u in users {
             sessions.push(Some(app.session_for(u).await));
         }
-        let names = ["public", "lasare", "revisor", "redaktor-fsn", "redaktor-ks", "controller", "admin"];
+        let names = [
+            "public",
+            "lasare",
+            "revisor",
+            "redaktor-fsn",
+            "redaktor-ks",
+            "controller",
+            "admin",
+        ];
         for (method, path, form, expected) in &rows {
             for (i, session) in sessions.iter().enumerate() {
                 let expect = expected[i];
@@ -387,9 +480,15 @@ async fn the_public_sees_only_decided_periods_and_no_edit_links() {
         let (status, html) = app.get_as(None, &format!("/org/{ks}")).await;
         assert_eq!(status, 200);
         assert!(html.contains("mål och måluppfyllelse 2019"));
-        assert!(!html.contains("Bedöm sammanvägd"), "no edit links for the public");
+        assert!(
+            !html.contains("Bedöm sammanvägd"),
+            "no edit links for the public"
+        );
         assert!(!html.contains("Skapa rapport"));
-        assert_eq!(app.get_as(None, &format!("/org/{ks}?period=2020")).await.0, 404);
+        assert_eq!(
+            app.get_as(None, &format!("/org/{ks}?period=2020")).await.0,
+            404
+        );
         // Signed in, the same page has the edit links (the cache keeps them apart).
         let (_, html) = app.get(&format!("/org/{ks}")).await;
         assert!(html.contains("Bedöm sammanvägd"));
@@ -403,11 +502,18 @@ async fn history_shows_who_changed_what_and_auditors_export_the_log() {
         let ind = ks_indicator(app).await;
         let editor = app.session_for("redaktor-ks").await;
         let (status, _, _) = app
-            .post_as(Some(&editor), &format!("/indicators/{ind}/outcomes"), &outcome_form("2024"))
+            .post_as(
+                Some(&editor),
+                &format!("/indicators/{ind}/outcomes"),
+                &outcome_form("2024"),
+            )
             .await;
         assert_eq!(status, 303);
         let (status, html) = app
-            .get_as(Some(&app.session_for("lasare").await), &format!("/history/indicators/{ind}"))
+            .get_as(
+                Some(&app.session_for("lasare").await),
+                &format!("/history/indicators/{ind}"),
+            )
             .await;
         assert_eq!(status, 200);
         assert!(html.contains("<h1>Historik:"));
@@ -423,12 +529,17 @@ async fn history_shows_who_changed_what_and_auditors_export_the_log() {
             .await
             .unwrap();
         assert_eq!(r.status(), 200);
-        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+        assert!(r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv"));
         let csv = r.text().await.unwrap();
         assert!(csv.starts_with("\u{feff}id;tid;vem;åtgärd;objekttyp;objekt-id;före;efter"));
         assert!(csv.contains("\"redaktor-ks\";\"set\";\"outcome\""));
         assert!(!csv.contains("argon2"), "no password hashes in the export");
-        let (status, _) = app.get_as(Some(&auditor), "/history/export.csv?from=igår").await;
+        let (status, _) = app
+            .get_as(Some(&auditor), "/history/export.csv?from=igår")
+            .await;
         assert_eq!(status, 400);
     })
     .await;

@@ -83,7 +83,7 @@ pub struct NextQuery {
 }
 
 /// Only a path on this site is followed after sign-in.
-fn safe_next(next: Option<&str>) -> String {
+pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.into(),
         _ => "/".into(),
@@ -113,8 +113,33 @@ fn page(next: &str) -> FormPage {
     }
 }
 
-pub async fn form(Query(q): Query<NextQuery>) -> Result<Response> {
-    page(&safe_next(q.next.as_deref())).render_page()
+pub async fn form(State(state): State<AppState>, Query(q): Query<NextQuery>) -> Result<Response> {
+    let next = safe_next(q.next.as_deref());
+    with_sso(&state, &next, page(&next).render_page()?).await
+}
+
+/// Where a form page may carry more than its fields (the sign-in page's SSO link).
+const AFTER_FORM: &str = "<!--uppsikt:after-form-->";
+
+/// Adds "sign in with the organisation's account" below the form when SSO is configured.
+async fn with_sso(state: &AppState, next: &str, response: Response) -> Result<Response> {
+    if state.oidc.is_none() {
+        return Ok(response);
+    }
+    let (parts, body) = response.into_parts();
+    let html = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .map_err(|e| crate::error::AppError::BadRequest(e.to_string()))?;
+    let href = format!(
+        "/login/oidc?{}",
+        serde_urlencoded::to_string([("next", next)]).unwrap_or_default()
+    );
+    let link = format!(
+        "<p class=\"sso\"><a class=\"button secondary\" href=\"{}\">Logga in med organisationens konto</a></p>",
+        crate::pages::escape(&href)
+    );
+    let html = String::from_utf8_lossy(&html).replace(AFTER_FORM, &link);
+    Ok(Response::from_parts(parts, axum::body::Body::from(html)))
 }
 
 fn in_minutes(minutes: i64) -> String {
@@ -157,8 +182,9 @@ pub async fn login(
         shown.remove("password");
         e.apply(page(&next).fill(&shown)).render_page()
     };
+    let redisplay = |e: Errors| async { with_sso(&state, &next, redisplay(e)?).await };
     let Some(username) = username.filter(|_| e.is_empty()) else {
-        return redisplay(e);
+        return redisplay(e).await;
     };
     if !state.login_limiter.allow(ip) {
         let mut response = redisplay({
@@ -168,7 +194,8 @@ pub async fn login(
                 "För många inloggningsförsök från din dator. Vänta en minut och försök igen.",
             );
             e
-        })?;
+        })
+        .await?;
         *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
         return Ok(response);
     }
@@ -177,7 +204,7 @@ pub async fn login(
         Err(message) => {
             let mut e = Errors::default();
             e.add("password", message);
-            redisplay(e)
+            redisplay(e).await
         }
     }
 }
@@ -254,7 +281,10 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(safe_next(Some("/goals/3?period=2019")), "/goals/3?period=2019");
+        assert_eq!(
+            safe_next(Some("/goals/3?period=2019")),
+            "/goals/3?period=2019"
+        );
         assert_eq!(safe_next(Some("//evil.example/")), "/");
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");

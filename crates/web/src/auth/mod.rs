@@ -9,6 +9,7 @@
 //!   function. A refusal changes nothing.
 
 pub mod login;
+pub mod oidc;
 pub mod password;
 
 use axum::body::{Body, Bytes};
@@ -86,7 +87,12 @@ impl Viewer {
     fn csrf_field(&self) -> String {
         self.csrf
             .as_deref()
-            .map(|c| format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", escape(c)))
+            .map(|c| {
+                format!(
+                    "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+                    escape(c)
+                )
+            })
             .unwrap_or_default()
     }
 }
@@ -139,7 +145,11 @@ fn is_safe(method: &Method) -> bool {
 
 /// A POST from another site's page is refused whatever it carries.
 fn foreign_origin(parts: &Parts) -> bool {
-    let Some(origin) = parts.headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+    let Some(origin) = parts
+        .headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+    else {
         return false;
     };
     let host = parts
@@ -267,7 +277,11 @@ fn sign_in_first(parts: &Parts) -> Response {
 
 /// Which organisation unit a path's `{id}` concerns, from the route's first segment.
 async fn unit_of_path(state: &AppState, matched: &str, id: Id) -> Result<Id, AppError> {
-    let kind = matched.trim_start_matches('/').split('/').next().unwrap_or("");
+    let kind = matched
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or("");
     let kind = match kind {
         "org" => return Ok(id),
         "goals" => "goal",

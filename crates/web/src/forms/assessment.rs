@@ -9,7 +9,9 @@ use uppsikt_domain::model::{Id, Stage};
 use uppsikt_domain::{AssessmentScale, Period};
 use uppsikt_store::AssessmentInput;
 
-use super::{locked_to_field, options, saved, Errors, Field, FieldKind, FormPage, Input, NAME_MAX, TEXT_MAX};
+use super::{
+    locked_to_field, options, saved, Errors, Field, FieldKind, FormPage, Input, NAME_MAX, TEXT_MAX,
+};
 use crate::error::Result;
 use crate::pages::PeriodQuery;
 use crate::view::{self, AssessmentView};

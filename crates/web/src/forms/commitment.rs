@@ -8,8 +8,7 @@ use uppsikt_domain::CommitmentStatus;
 use uppsikt_store::{CommitmentInput, Scope};
 
 use super::{
-    goal_crumbs, options, saved, Errors, Field, FieldKind, FormPage, Input, NAME_MAX,
-    TEXT_MAX,
+    goal_crumbs, options, saved, Errors, Field, FieldKind, FormPage, Input, NAME_MAX, TEXT_MAX,
 };
 use crate::error::Result;
 use crate::AppState;

@@ -6,7 +6,9 @@ use axum::Form;
 use uppsikt_domain::model::{Goal, GoalKind, Id, OrgUnit};
 use uppsikt_store::GoalInput;
 
-use super::{locked_to_field, options, saved, Errors, Field, FieldKind, FormPage, Input, NAME_MAX, TEXT_MAX};
+use super::{
+    locked_to_field, options, saved, Errors, Field, FieldKind, FormPage, Input, NAME_MAX, TEXT_MAX,
+};
 use crate::error::Result;
 use crate::AppState;
 

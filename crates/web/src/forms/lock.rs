@@ -62,9 +62,14 @@ pub async fn lock(
     let decided_on = e.date(&input, "decided_on");
     let paragraph = e.text(&input, "paragraph", 50);
     let diary_number = e.text(&input, "diary_number", 100);
-    let (Some(period), Some(body), Some(decided_on), Some(paragraph), Some(diary_number), true) =
-        (period, body, decided_on, paragraph, diary_number, e.is_empty())
-    else {
+    let (Some(period), Some(body), Some(decided_on), Some(paragraph), Some(diary_number), true) = (
+        period,
+        body,
+        decided_on,
+        paragraph,
+        diary_number,
+        e.is_empty(),
+    ) else {
         return e.apply(lock_page(&org).fill(&input)).render_page();
     };
     let lock = PeriodLock {
@@ -158,7 +163,9 @@ pub async fn reopen(
     });
     let reason = e.text(&input, "reason", TEXT_MAX);
     let (Some(period), Some(reason), true) = (period, reason, e.is_empty()) else {
-        return e.apply(reopen_page(&org, &locked).fill(&input)).render_page();
+        return e
+            .apply(reopen_page(&org, &locked).fill(&input))
+            .render_page();
     };
     let mut w = state.store.writer(&viewer.actor()).await?;
     w.reopen_period(id, period, &reason).await?;

@@ -1,0 +1,90 @@
+// Single sign-on against a real OpenID provider run locally (npm `oidc-provider`): the
+// whole authorization code flow in the browser, an account matched by its subject, and a
+// person with no account in uppsikt refused with a clear message.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+
+import { axeResults, formatViolations, freePort, serverBinary, startHarness, submit, visit } from '../lib/harness.mjs';
+import { CLIENT_ID, CLIENT_SECRET, startProvider } from '../lib/oidc-provider.mjs';
+import { steps } from '../lib/journey.mjs';
+
+/** Signs in at uppsikt through the provider's own sign-in and consent pages. */
+async function signInWithProvider(page, subject) {
+  await visit(page, '/login');
+  await Promise.all([
+    page.waitForURL(/\/interaction\//),
+    page.getByRole('link', { name: 'Logga in med organisationens konto' }).click(),
+  ]);
+  await page.locator('input[name="login"]').fill(subject);
+  await page.locator('input[name="password"]').fill('vad-som-helst');
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Sign-in' }).click()]);
+  // First time: the provider asks the person to allow uppsikt.
+  if (await page.getByRole('button', { name: 'Continue' }).count()) {
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Continue' }).click()]);
+  }
+  await page.waitForLoadState('load');
+}
+
+describe('inloggning via organisationens konto (OpenID Connect)', () => {
+  let h;
+  let idp;
+  const step = steps();
+
+  before(async () => {
+    const appPort = await freePort();
+    const idpPort = await freePort();
+    const redirect = `http://127.0.0.1:${appPort}/login/oidc/callback`;
+    idp = await startProvider({ port: idpPort, redirectUri: redirect });
+    h = await startHarness({
+      port: appPort,
+      env: {
+        UPPSIKT_OIDC_ISSUER: idp.issuer,
+        UPPSIKT_OIDC_CLIENT_ID: CLIENT_ID,
+        UPPSIKT_OIDC_CLIENT_SECRET: CLIENT_SECRET,
+        UPPSIKT_OIDC_REDIRECT_URL: redirect,
+      },
+    });
+    // An editor of KS who signs in through the organisation: no password in uppsikt.
+    execFileSync(serverBinary(), [
+      '--database-url', `sqlite://${h.server.db}`, 'user', 'add', 'anna-sso',
+      '--name', 'Anna Åström', '--role', 'editor', '--unit', 'KS', '--oidc-subject', 'anna.astrom@huddinge.se',
+    ], { env: { ...process.env, RUST_LOG: 'warn' } });
+  });
+  after(async () => {
+    await h?.close();
+    await idp?.close();
+  });
+
+  it('inloggningssidan erbjuder organisationens konto och är tillgänglig', step('sidan', async (t) => {
+    const page = await h.newPage();
+    await visit(page, '/login');
+    assert.equal(await page.getByRole('link', { name: 'Logga in med organisationens konto' }).count(), 1);
+    const { violations } = await axeResults(page);
+    if (violations.length) {
+      const report = formatViolations('inloggningssidan med SSO', violations);
+      t.diagnostic(report);
+      assert.fail(report);
+    }
+  }));
+
+  it('ett konto med rätt subject loggas in och kan arbeta', step('inloggning', async () => {
+    const page = await h.newPage();
+    await signInWithProvider(page, 'anna.astrom@huddinge.se');
+    assert.equal(new URL(page.url()).origin, h.base, 'tillbaka i uppsikt');
+    assert.match(await page.locator('header form.user').innerText(), /Inloggad som Anna Åström \(redaktör\)/);
+    // The session works like any other: a KS page with edit links.
+    await visit(page, '/');
+    await page.getByRole('link', { name: 'Kommunstyrelsen', exact: true }).click();
+    await page.waitForLoadState('load');
+    assert.equal(await page.getByRole('link', { name: /Bedöm sammanvägd/ }).count(), 1);
+  }));
+
+  it('den som saknar konto i uppsikt får ett tydligt nej', step('okänd', async () => {
+    const page = await h.newPage();
+    await signInWithProvider(page, 'okand@huddinge.se');
+    assert.match(await page.locator('main').innerText(), /har inget aktivt konto i uppsikt/);
+    assert.equal(await page.locator('header form.user').count(), 0, 'inte inloggad');
+  }));
+});
