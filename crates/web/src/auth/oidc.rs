@@ -101,6 +101,18 @@ fn base64url(bytes: &[u8]) -> String {
     out
 }
 
+/// Sends a request to the provider and reads its JSON answer.
+async fn fetch_json<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> Result<T> {
+    request
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .map_err(unavailable)?
+        .json()
+        .await
+        .map_err(unavailable)
+}
+
 impl Oidc {
     pub fn new(config: OidcConfig) -> Oidc {
         Oidc {
@@ -119,16 +131,7 @@ impl Oidc {
             "{}/.well-known/openid-configuration",
             self.config.issuer.trim_end_matches('/')
         );
-        let metadata: Metadata = self
-            .http
-            .get(&url)
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .map_err(unavailable)?
-            .json()
-            .await
-            .map_err(unavailable)?;
+        let metadata: Metadata = fetch_json(self.http.get(&url)).await?;
         if metadata.issuer.trim_end_matches('/') != self.config.issuer.trim_end_matches('/') {
             return Err(unavailable("issuer in metadata differs from configuration"));
         }
@@ -178,24 +181,15 @@ impl Oidc {
                 refused("Inloggningen hade gått ut eller startades inte här. Börja om från inloggningssidan.")
             })?;
         let metadata = self.metadata().await?;
-        let token: TokenResponse = self
-            .http
-            .post(&metadata.token_endpoint)
-            .form(&[
-                ("grant_type", "authorization_code"),
-                ("code", code),
-                ("redirect_uri", &self.config.redirect_url),
-                ("code_verifier", &pending.verifier),
-                ("client_id", &self.config.client_id),
-                ("client_secret", &self.config.client_secret),
-            ])
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .map_err(unavailable)?
-            .json()
-            .await
-            .map_err(unavailable)?;
+        let token: TokenResponse = fetch_json(self.http.post(&metadata.token_endpoint).form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", &self.config.redirect_url),
+            ("code_verifier", &pending.verifier),
+            ("client_id", &self.config.client_id),
+            ("client_secret", &self.config.client_secret),
+        ]))
+        .await?;
         let claims = self.verify(&metadata, &token.id_token).await?;
         if claims.nonce.as_deref() != Some(pending.nonce.as_str()) {
             return Err(refused(
@@ -216,16 +210,7 @@ impl Oidc {
                 header.alg
             )));
         }
-        let keys: JwkSet = self
-            .http
-            .get(&metadata.jwks_uri)
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .map_err(unavailable)?
-            .json()
-            .await
-            .map_err(unavailable)?;
+        let keys: JwkSet = fetch_json(self.http.get(&metadata.jwks_uri)).await?;
         let jwk = match &header.kid {
             Some(kid) => keys.find(kid),
             None => keys.keys.first(),
