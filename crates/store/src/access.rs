@@ -316,6 +316,15 @@ pub(crate) struct LockIndex {
 impl Writer {
     async fn lock_index(&mut self) -> Result<&LockIndex> {
         if self.locks.is_none() {
+            // PostgreSQL: a decision being recorded in another transaction (its INSERT
+            // takes ROW EXCLUSIVE) makes this wait until it commits, and a decision cannot
+            // be recorded while this transaction may still write under the old state. On
+            // SQLite the writer already holds the database's one write lock.
+            if self.backend == crate::Backend::Postgres {
+                sqlx::query("LOCK TABLE period_locks IN SHARE MODE")
+                    .execute(&mut *self.tx)
+                    .await?;
+            }
             let parents: Vec<(i64, Option<i64>)> =
                 sqlx::query_as("SELECT id, parent_id FROM org_units")
                     .fetch_all(&mut *self.tx)

@@ -20,6 +20,7 @@ pub struct Writer {
     changes: usize,
     /// Period locks and the unit tree, loaded at the first lock check.
     pub(crate) locks: Option<crate::access::LockIndex>,
+    pub(crate) backend: crate::Backend,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -137,6 +138,7 @@ impl Writer {
             at,
             changes: 0,
             locks: None,
+            backend: store.backend,
         })
     }
 

@@ -309,3 +309,44 @@ async fn accounts_sessions_and_lock_out() {
         db.finish().await;
     }
 }
+
+/// A decision cannot slip in under a write that already checked the locks: recording it
+/// waits until that write has committed (PostgreSQL: a table lock; SQLite: the one writer).
+#[tokio::test]
+async fn recording_a_decision_waits_for_writes_that_checked_the_locks() {
+    for db in TestDb::all().await {
+        let store = db.store.clone();
+        let t = tree(&store).await;
+        let mut writer = store.writer("redaktor").await.unwrap();
+        writer
+            .ensure_unlocked(t.child, Period::Year(2019))
+            .await
+            .unwrap();
+        let locker = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut w = store.writer("controller").await.unwrap();
+                w.lock_period(&ks_decision(t.ks, "2019")).await.unwrap();
+                w.commit().await.unwrap();
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(
+            !locker.is_finished(),
+            "the decision waits for the open write"
+        );
+        writer
+            .set_outcome(t.indicator, &outcome("2019", 55.0))
+            .await
+            .unwrap();
+        writer.commit().await.unwrap();
+        locker.await.unwrap();
+        // The write landed before the decision; after it, the same write is refused.
+        assert_eq!(store.period_locks(Some(t.ks)).await.unwrap().len(), 1);
+        assert!(matches!(
+            set_outcome(&store, t.indicator, &outcome("2019", 56.0)).await,
+            Err(StoreError::Locked(_))
+        ));
+        db.finish().await;
+    }
+}
