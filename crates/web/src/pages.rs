@@ -142,6 +142,7 @@ pub struct TreeNode {
 struct IndexPage {
     vision: Option<String>,
     tree_html: String,
+    public: bool,
 }
 
 /// The organisation tree as nested lists (escaped here; askama cannot recurse).
@@ -193,6 +194,7 @@ pub async fn index(
         Ok(IndexPage {
             vision: state.store.vision().await?,
             tree_html: tree_html(&tree),
+            public: viewer.is_public(),
         }
         .render()?)
     })
