@@ -280,3 +280,66 @@ async fn crash_story(db: &TestDb) {
     server.wait().unwrap();
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// SIGTERM lets a request in flight finish: a sign-in whose body is still arriving when
+/// the signal comes is answered, and then the server exits cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_requests_in_flight() {
+    use std::io::{Read, Write};
+    let dir = std::env::temp_dir().join(format!("uppsikt-sigterm-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("db.sqlite").display());
+    let ok = bin()
+        .args(["--database-url", &url, "demo", "--no-serve"])
+        .output()
+        .unwrap();
+    assert!(ok.status.success());
+    let port = free_port();
+    let mut server = start_server(&url, port).await;
+
+    let body = "username=controller&password=fel-l%C3%B6senord-123";
+    let (first, rest) = body.split_at(20);
+    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    write!(
+        tcp,
+        "POST /login HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first}",
+        body.len()
+    )
+    .unwrap();
+    tcp.flush().unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let term = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        server.try_wait().unwrap().is_none(),
+        "the server waits for the request in flight"
+    );
+    tcp.write_all(rest.as_bytes()).unwrap();
+    let mut response = String::new();
+    tcp.read_to_string(&mut response).unwrap();
+    assert!(
+        response.starts_with("HTTP/1.1 422"),
+        "answered: {}",
+        response.lines().next().unwrap_or("")
+    );
+    assert!(response.contains("Fel användarnamn eller lösenord."));
+    let started = Instant::now();
+    loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            assert!(status.success(), "clean exit: {status}");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "server did not exit"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
