@@ -8,6 +8,7 @@
 pub mod access;
 pub mod assessment;
 pub mod commitment;
+pub mod deviation;
 pub mod evaluation;
 pub mod indicator;
 pub mod number;

@@ -1,0 +1,527 @@
+//! Deviations (avvikelser) and what is decided about them: the loop from "something went
+//! wrong" to a recorded decision, its actions and their effect.
+//!
+//! A deviation is open until it has a decision: actions, or a motivated decision not to
+//! act. Actions exist only under a decision to act, and move planned → in progress → done,
+//! or to cancelled. Automatic deviations carry a cause key, so raising them again for the
+//! same cause and period adds nothing.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use crate::evaluation::{Evaluation, Status, Trend};
+use crate::model::Id;
+use crate::period::Period;
+
+/// What raised a deviation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// An indicator evaluated as not achieved.
+    IndicatorNotAchieved,
+    /// An indicator whose trend is a significant change for the worse.
+    IndicatorNegativeTrend,
+    /// A development commitment not finished by its year's end.
+    CommitmentUnfinished,
+    InternalControl,
+    SituationReport,
+    AuditRemark,
+    CitizenDialogue,
+    Other,
+}
+
+impl Source {
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            Source::IndicatorNotAchieved => "Mått ej uppnått",
+            Source::IndicatorNegativeTrend => "Mått med negativ trend",
+            Source::CommitmentUnfinished => "Utvecklingsåtagande ej klart",
+            Source::InternalControl => "Intern kontroll",
+            Source::SituationReport => "Lägesbild",
+            Source::AuditRemark => "Revisionsanmärkning",
+            Source::CitizenDialogue => "Medborgardialog",
+            Source::Other => "Annat",
+        }
+    }
+
+    /// Whether people raise it (the others are raised from evaluations).
+    pub fn is_manual(self) -> bool {
+        !matches!(
+            self,
+            Source::IndicatorNotAchieved
+                | Source::IndicatorNegativeTrend
+                | Source::CommitmentUnfinished
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+}
+
+impl Severity {
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            Severity::Low => "Låg",
+            Severity::Medium => "Medel",
+            Severity::High => "Hög",
+        }
+    }
+}
+
+/// A deviation not yet stored: what raising one needs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewDeviation {
+    pub org_id: Id,
+    pub area: Option<String>,
+    pub source: Source,
+    pub severity: Severity,
+    pub period: Period,
+    pub description: String,
+    /// The same cause in the same period has the same key (automatic deviations).
+    pub cause_key: Option<String>,
+}
+
+/// The body that decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecidingBody {
+    Board,
+    Committee,
+    Administration,
+}
+
+impl DecidingBody {
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            DecidingBody::Board => "Nämnd/styrelse",
+            DecidingBody::Committee => "Utskott",
+            DecidingBody::Administration => "Förvaltning",
+        }
+    }
+}
+
+/// What was decided about a deviation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Outcome {
+    /// Act: actions follow.
+    Act,
+    /// Not act, and why.
+    NoAction { motivation: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    pub body: DecidingBody,
+    pub decided_on: String,
+    pub paragraph: String,
+    pub diary_number: String,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionState {
+    Planned,
+    InProgress,
+    Done,
+    Cancelled,
+}
+
+impl ActionState {
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            ActionState::Planned => "Planerad",
+            ActionState::InProgress => "Pågår",
+            ActionState::Done => "Genomförd",
+            ActionState::Cancelled => "Avbruten",
+        }
+    }
+
+    pub fn is_closed(self) -> bool {
+        matches!(self, ActionState::Done | ActionState::Cancelled)
+    }
+
+    /// planned → in progress → done; planned or in progress → cancelled.
+    pub fn may_become(self, next: ActionState) -> bool {
+        use ActionState::*;
+        matches!(
+            (self, next),
+            (Planned, InProgress) | (InProgress, Done) | (Planned | InProgress, Cancelled)
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Action {
+    pub what: String,
+    pub responsible_unit: Id,
+    pub responsible_person: String,
+    /// ISO date.
+    pub due: String,
+    pub expected_effect: String,
+    /// The indicator that will show the effect.
+    pub indicator_id: Option<Id>,
+    pub state: ActionState,
+    /// Dated comments (ISO date, text), oldest first.
+    pub comments: Vec<(String, String)>,
+}
+
+impl Action {
+    /// Past its due date and not closed (`today` as an ISO date).
+    pub fn is_overdue(&self, today: &str) -> bool {
+        !self.state.is_closed() && self.due.as_str() < today
+    }
+}
+
+/// Why a change to a deviation is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LifecycleError {
+    #[error("the deviation already has a decision")]
+    AlreadyDecided,
+    #[error("a decision not to act needs a motivation")]
+    MotivationRequired,
+    #[error("actions need a decision to act")]
+    NoDecisionToAct,
+    #[error("no action {0}")]
+    NoSuchAction(usize),
+    #[error("an action cannot go from {0:?} to {1:?}")]
+    Transition(ActionState, ActionState),
+}
+
+/// A deviation with its decision and actions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Deviation {
+    pub raised: NewDeviation,
+    /// ISO date raised.
+    pub raised_on: String,
+    pub decision: Option<Decision>,
+    pub actions: Vec<Action>,
+}
+
+/// Where a deviation stands, for the oversight view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    /// No decision yet.
+    Undecided,
+    /// Decided not to act (with a motivation).
+    NotActedOn,
+    /// Decided to act, but no action recorded.
+    DecidedWithoutAction,
+    /// Actions under way.
+    ActionsOpen,
+    /// Every action closed.
+    ActionsClosed,
+}
+
+impl Deviation {
+    pub fn new(raised: NewDeviation, raised_on: &str) -> Deviation {
+        Deviation {
+            raised,
+            raised_on: raised_on.into(),
+            decision: None,
+            actions: Vec::new(),
+        }
+    }
+
+    pub fn decide(&mut self, decision: Decision) -> Result<(), LifecycleError> {
+        if self.decision.is_some() {
+            return Err(LifecycleError::AlreadyDecided);
+        }
+        if let Outcome::NoAction { motivation } = &decision.outcome {
+            if motivation.trim().is_empty() {
+                return Err(LifecycleError::MotivationRequired);
+            }
+        }
+        self.decision = Some(decision);
+        Ok(())
+    }
+
+    /// Adds a planned action; only under a decision to act.
+    pub fn add_action(&mut self, mut action: Action) -> Result<usize, LifecycleError> {
+        match &self.decision {
+            Some(Decision {
+                outcome: Outcome::Act,
+                ..
+            }) => {
+                action.state = ActionState::Planned;
+                self.actions.push(action);
+                Ok(self.actions.len() - 1)
+            }
+            _ => Err(LifecycleError::NoDecisionToAct),
+        }
+    }
+
+    /// Moves an action on, with a dated comment.
+    pub fn advance(
+        &mut self,
+        index: usize,
+        next: ActionState,
+        on: &str,
+        comment: &str,
+    ) -> Result<(), LifecycleError> {
+        let action = self
+            .actions
+            .get_mut(index)
+            .ok_or(LifecycleError::NoSuchAction(index))?;
+        if !action.state.may_become(next) {
+            return Err(LifecycleError::Transition(action.state, next));
+        }
+        action.state = next;
+        action
+            .comments
+            .push((on.to_string(), comment.trim().to_string()));
+        Ok(())
+    }
+
+    pub fn standing(&self) -> Standing {
+        match &self.decision {
+            None => Standing::Undecided,
+            Some(d) => match d.outcome {
+                Outcome::NoAction { .. } => Standing::NotActedOn,
+                Outcome::Act if self.actions.is_empty() => Standing::DecidedWithoutAction,
+                Outcome::Act if self.actions.iter().all(|a| a.state.is_closed()) => {
+                    Standing::ActionsClosed
+                }
+                Outcome::Act => Standing::ActionsOpen,
+            },
+        }
+    }
+}
+
+/// The automatic deviations an indicator's evaluation raises, with their cause keys.
+pub fn from_indicator(
+    indicator_id: Id,
+    org_id: Id,
+    name: &str,
+    evaluation: &Evaluation,
+) -> Vec<NewDeviation> {
+    let mut out = Vec::new();
+    let p = evaluation.period;
+    if evaluation.status == Status::NotAchieved {
+        out.push(NewDeviation {
+            org_id,
+            area: None,
+            source: Source::IndicatorNotAchieved,
+            severity: Severity::Medium,
+            period: p,
+            description: format!("{name}: etappmålet nåddes inte {}.", p.label_sv()),
+            cause_key: Some(format!("indicator:{indicator_id}:not_achieved:{p}")),
+        });
+    }
+    if evaluation.trend == Some(Trend::Negative) {
+        out.push(NewDeviation {
+            org_id,
+            area: None,
+            source: Source::IndicatorNegativeTrend,
+            severity: Severity::Medium,
+            period: p,
+            description: format!(
+                "{name}: utfallet försämrades mer än felmarginalen {}.",
+                p.label_sv()
+            ),
+            cause_key: Some(format!("indicator:{indicator_id}:negative_trend:{p}")),
+        });
+    }
+    out
+}
+
+/// The deviation of a commitment not finished by the end of its year, if any.
+pub fn from_commitment(
+    commitment_id: Id,
+    org_id: Id,
+    title: &str,
+    year: i32,
+    finished: bool,
+) -> Option<NewDeviation> {
+    (!finished).then(|| NewDeviation {
+        org_id,
+        area: None,
+        source: Source::CommitmentUnfinished,
+        severity: Severity::Low,
+        period: Period::Year(year),
+        description: format!("Utvecklingsåtagandet ”{title}” blev inte klart {year}."),
+        cause_key: Some(format!("commitment:{commitment_id}:unfinished:{year}")),
+    })
+}
+
+/// The candidates not raised before: raising is idempotent per cause key.
+pub fn not_yet_raised(
+    raised_keys: &HashSet<String>,
+    candidates: Vec<NewDeviation>,
+) -> Vec<NewDeviation> {
+    let mut seen = raised_keys.clone();
+    candidates
+        .into_iter()
+        .filter(|c| match &c.cause_key {
+            Some(k) => seen.insert(k.clone()),
+            None => true,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn raised(key: &str) -> NewDeviation {
+        NewDeviation {
+            org_id: 1,
+            area: Some("Vårby".into()),
+            source: Source::IndicatorNotAchieved,
+            severity: Severity::Medium,
+            period: Period::Year(2023),
+            description: "Trygg utomhus under etappmålet".into(),
+            cause_key: Some(key.into()),
+        }
+    }
+
+    fn decision(outcome: Outcome) -> Decision {
+        Decision {
+            body: DecidingBody::Board,
+            decided_on: "2024-03-20".into(),
+            paragraph: "§ 12".into(),
+            diary_number: "KS-2024/55".into(),
+            outcome,
+        }
+    }
+
+    fn action(due: &str) -> Action {
+        Action {
+            what: "Trygghetsvandring i Vårby".into(),
+            responsible_unit: 2,
+            responsible_person: "Områdessamordnare".into(),
+            due: due.into(),
+            expected_effect: "Fler känner sig trygga kvällstid".into(),
+            indicator_id: Some(7),
+            state: ActionState::Done,
+            comments: vec![],
+        }
+    }
+
+    #[test]
+    fn a_deviation_is_open_until_decided_and_actions_need_a_decision_to_act() {
+        let mut d = Deviation::new(raised("k"), "2024-02-01");
+        assert_eq!(d.standing(), Standing::Undecided);
+        assert_eq!(
+            d.add_action(action("2024-06-30")),
+            Err(LifecycleError::NoDecisionToAct)
+        );
+        assert_eq!(
+            d.decide(decision(Outcome::NoAction {
+                motivation: " ".into()
+            })),
+            Err(LifecycleError::MotivationRequired)
+        );
+        d.decide(decision(Outcome::Act)).unwrap();
+        assert_eq!(d.standing(), Standing::DecidedWithoutAction);
+        let i = d.add_action(action("2024-06-30")).unwrap();
+        assert_eq!(
+            d.actions[i].state,
+            ActionState::Planned,
+            "always starts planned"
+        );
+        assert!(d.actions[i].is_overdue("2024-07-01"));
+        assert!(!d.actions[i].is_overdue("2024-06-30"));
+        assert_eq!(
+            d.advance(i, ActionState::Done, "2024-05-01", ""),
+            Err(LifecycleError::Transition(
+                ActionState::Planned,
+                ActionState::Done
+            ))
+        );
+        d.advance(i, ActionState::InProgress, "2024-04-01", "Startad")
+            .unwrap();
+        assert_eq!(d.standing(), Standing::ActionsOpen);
+        d.advance(i, ActionState::Done, "2024-06-01", "Genomförd")
+            .unwrap();
+        assert_eq!(d.standing(), Standing::ActionsClosed);
+        assert!(!d.actions[i].is_overdue("2025-01-01"));
+        assert_eq!(
+            d.decide(decision(Outcome::Act)),
+            Err(LifecycleError::AlreadyDecided)
+        );
+    }
+
+    #[test]
+    fn raising_twice_adds_nothing() {
+        let once = not_yet_raised(&HashSet::new(), vec![raised("a"), raised("b"), raised("a")]);
+        assert_eq!(once.len(), 2, "a duplicate in one batch is dropped too");
+        let keys: HashSet<String> = once.iter().filter_map(|d| d.cause_key.clone()).collect();
+        assert!(not_yet_raised(&keys, vec![raised("a"), raised("b")]).is_empty());
+    }
+
+    #[test]
+    fn an_unfinished_commitment_raises_one_deviation_for_its_year() {
+        let d = from_commitment(9, 3, "Ökad valfrihet", 2019, false).unwrap();
+        assert_eq!(d.period, Period::Year(2019));
+        assert_eq!(d.cause_key.as_deref(), Some("commitment:9:unfinished:2019"));
+        assert!(from_commitment(9, 3, "Ökad valfrihet", 2019, true).is_none());
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Decide(bool),
+        Add,
+        Advance(usize, u8),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            any::<bool>().prop_map(Op::Decide),
+            Just(Op::Add),
+            (0usize..4, 0u8..4).prop_map(|(i, s)| Op::Advance(i, s)),
+        ]
+    }
+
+    proptest! {
+        /// Whatever is tried in whatever order, no action exists without a decision to
+        /// act, and no action reaches done without having been in progress.
+        #[test]
+        fn no_state_skips_a_decision(ops in proptest::collection::vec(op(), 0..30)) {
+            let mut d = Deviation::new(raised("k"), "2024-01-01");
+            for op in ops {
+                let _ = match op {
+                    Op::Decide(act) => d.decide(decision(if act {
+                        Outcome::Act
+                    } else {
+                        Outcome::NoAction { motivation: "Ryms inom ordinarie arbete".into() }
+                    })),
+                    Op::Add => d.add_action(action("2024-12-31")).map(|_| ()),
+                    Op::Advance(i, s) => {
+                        let next = [ActionState::Planned, ActionState::InProgress, ActionState::Done, ActionState::Cancelled][s as usize];
+                        d.advance(i, next, "2024-06-01", "")
+                    }
+                };
+                let decided_to_act = matches!(&d.decision, Some(x) if x.outcome == Outcome::Act);
+                prop_assert!(d.actions.is_empty() || decided_to_act, "actions without a decision to act");
+                for a in &d.actions {
+                    if a.state == ActionState::Done {
+                        prop_assert!(a.comments.len() >= 2, "done only via in progress");
+                    }
+                }
+                if d.decision.is_none() {
+                    prop_assert_eq!(d.standing(), Standing::Undecided);
+                }
+            }
+        }
+
+        /// Raising is idempotent: raising the result again adds nothing.
+        #[test]
+        fn raising_is_idempotent(keys in proptest::collection::vec("[a-c]{1,2}", 0..20)) {
+            let candidates: Vec<NewDeviation> = keys.iter().map(|k| raised(k)).collect();
+            let first = not_yet_raised(&HashSet::new(), candidates.clone());
+            let raised_keys: HashSet<String> = first.iter().filter_map(|d| d.cause_key.clone()).collect();
+            prop_assert_eq!(first.len(), raised_keys.len());
+            prop_assert!(not_yet_raised(&raised_keys, candidates).is_empty());
+        }
+    }
+}
