@@ -296,6 +296,34 @@ impl Deviation {
     }
 }
 
+/// Stored codes of the lifecycle's enums (the same words as their JSON).
+macro_rules! codes {
+    ($t:ty { $($v:ident => $c:literal),+ $(,)? }) => {
+        impl $t {
+            pub fn code(self) -> &'static str {
+                match self { $(<$t>::$v => $c),+ }
+            }
+            pub fn parse(code: &str) -> Option<$t> {
+                match code { $($c => Some(<$t>::$v),)+ _ => None }
+            }
+        }
+    };
+}
+
+codes!(Source {
+    IndicatorNotAchieved => "indicator_not_achieved",
+    IndicatorNegativeTrend => "indicator_negative_trend",
+    CommitmentUnfinished => "commitment_unfinished",
+    InternalControl => "internal_control",
+    SituationReport => "situation_report",
+    AuditRemark => "audit_remark",
+    CitizenDialogue => "citizen_dialogue",
+    Other => "other",
+});
+codes!(Severity { Low => "low", Medium => "medium", High => "high" });
+codes!(DecidingBody { Board => "board", Committee => "committee", Administration => "administration" });
+codes!(ActionState { Planned => "planned", InProgress => "in_progress", Done => "done", Cancelled => "cancelled" });
+
 /// The automatic deviations an indicator's evaluation raises, with their cause keys.
 pub fn from_indicator(
     indicator_id: Id,
@@ -449,6 +477,28 @@ mod tests {
             d.decide(decision(Outcome::Act)),
             Err(LifecycleError::AlreadyDecided)
         );
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for s in [
+            Source::IndicatorNotAchieved,
+            Source::AuditRemark,
+            Source::Other,
+        ] {
+            assert_eq!(Source::parse(s.code()), Some(s));
+        }
+        for a in [
+            ActionState::Planned,
+            ActionState::InProgress,
+            ActionState::Done,
+            ActionState::Cancelled,
+        ] {
+            assert_eq!(ActionState::parse(a.code()), Some(a));
+        }
+        assert_eq!(Severity::parse("high"), Some(Severity::High));
+        assert_eq!(DecidingBody::parse("board"), Some(DecidingBody::Board));
+        assert_eq!(Source::parse("okänd"), None);
     }
 
     #[test]

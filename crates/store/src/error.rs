@@ -22,6 +22,8 @@ pub enum StoreError {
     Duplicate(String),
     #[error("{0}")]
     Backup(crate::backup::BackupError),
+    #[error("deviation lifecycle: {0}")]
+    Lifecycle(uppsikt_domain::deviation::LifecycleError),
     #[error("period {} of unit {} is locked by a decision", .0.period, .0.org_id)]
     Locked(Box<uppsikt_domain::model::PeriodLock>),
 }

@@ -8,6 +8,7 @@
 
 mod access;
 mod backup;
+mod deviations;
 mod error;
 mod history;
 mod read;
@@ -22,6 +23,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use access::{NewUser, Session, User};
 pub use backup::{BackupError, RestoreSummary};
+pub use deviations::StoredDeviation;
 pub use error::StoreError;
 pub use history::HistoryOf;
 pub use read::{ChangeLogEntry, Counts, Scope};

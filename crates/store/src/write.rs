@@ -158,6 +158,11 @@ impl Writer {
         Ok(())
     }
 
+    /// Who this writer records in the change log.
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
     pub fn changes(&self) -> usize {
         self.changes
     }

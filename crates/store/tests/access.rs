@@ -1,79 +1,13 @@
 //! Accounts, sessions, period locks and the append-only change log, on every backend.
 
+mod common;
+
+use common::tree;
 use uppsikt_domain::access::Role;
-use uppsikt_domain::model::{GoalKind, OrgKind, PeriodLock, PeriodReview};
-use uppsikt_domain::{Breakdown, Direction, Outcome, Period};
+use uppsikt_domain::model::{PeriodLock, PeriodReview};
+use uppsikt_domain::{Breakdown, Outcome, Period};
 use uppsikt_store::testing::TestDb;
-use uppsikt_store::{GoalInput, IndicatorInput, NewUser, OrgUnitInput, Store, StoreError};
-
-struct Tree {
-    kommun: i64,
-    ks: i64,
-    child: i64,
-    other: i64,
-    indicator: i64,
-}
-
-async fn unit(w: &mut uppsikt_store::Writer, key: &str, parent: Option<i64>) -> i64 {
-    w.upsert_org_unit(&OrgUnitInput {
-        key: key.into(),
-        name: key.into(),
-        short_name: key.into(),
-        kind: if parent.is_none() {
-            OrgKind::Kommun
-        } else {
-            OrgKind::Namnd
-        },
-        parent_id: parent,
-        position: 0,
-    })
-    .await
-    .unwrap()
-}
-
-/// Kommunen → KS → KS förvaltning, and a sibling board; one indicator under the child.
-async fn tree(store: &Store) -> Tree {
-    let mut w = store.writer("test").await.unwrap();
-    let kommun = unit(&mut w, "kommun", None).await;
-    let ks = unit(&mut w, "ks", Some(kommun)).await;
-    let child = unit(&mut w, "ks-forvaltning", Some(ks)).await;
-    let other = unit(&mut w, "son", Some(kommun)).await;
-    let goal = w
-        .create_goal(&GoalInput {
-            key: String::new(),
-            org_id: child,
-            parent_id: None,
-            title: "Trygghet".into(),
-            description: String::new(),
-            kind: GoalKind::Board,
-            position: 0,
-        })
-        .await
-        .unwrap();
-    let indicator = w
-        .create_indicator(&IndicatorInput {
-            key: String::new(),
-            goal_id: goal,
-            name: "Andel trygga".into(),
-            unit: "%".into(),
-            direction: Direction::Higher,
-            source: String::new(),
-            kolada_kpi: String::new(),
-            decimals: 0,
-            frequency: "year".into(),
-            position: 0,
-        })
-        .await
-        .unwrap();
-    w.commit().await.unwrap();
-    Tree {
-        kommun,
-        ks,
-        child,
-        other,
-        indicator,
-    }
-}
+use uppsikt_store::{NewUser, Store, StoreError};
 
 fn outcome(period: &str, value: f64) -> Outcome {
     Outcome {
