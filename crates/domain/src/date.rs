@@ -38,9 +38,43 @@ pub fn parse_iso_date(input: &str) -> Result<String, DateError> {
     Ok(s.to_string())
 }
 
+/// Days from `from` to `to` (ISO dates); `None` if either is not a date.
+pub fn days_between(from: &str, to: &str) -> Option<i64> {
+    Some(day_number(to)? - day_number(from)?)
+}
+
+/// Days since 1970-01-01 (the civil-from-days inverse, proleptic Gregorian).
+fn day_number(date: &str) -> Option<i64> {
+    let date = parse_iso_date(date).ok()?;
+    let y: i64 = date[0..4].parse().ok()?;
+    let m: i64 = date[5..7].parse().ok()?;
+    let d: i64 = date[8..10].parse().ok()?;
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_between_counts_calendar_days() {
+        assert_eq!(days_between("1970-01-01", "1970-01-02"), Some(1));
+        assert_eq!(day_number("1970-01-01"), Some(0));
+        assert_eq!(
+            days_between("2024-02-28", "2024-03-01"),
+            Some(2),
+            "leap year"
+        );
+        assert_eq!(days_between("2023-02-28", "2023-03-01"), Some(1));
+        assert_eq!(days_between("2024-03-20", "2023-03-20"), Some(-366));
+        assert_eq!(days_between("2019-12-31", "2020-12-31"), Some(366));
+        assert_eq!(days_between("igår", "2020-12-31"), None);
+    }
 
     #[test]
     fn accepts_real_days_only() {

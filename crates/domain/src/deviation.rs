@@ -395,6 +395,79 @@ pub fn not_yet_raised(
         .collect()
 }
 
+/// The automatic candidates of a year: every indicator not achieved or with a significant
+/// negative trend, and every commitment of the year not finished (its latest status is not
+/// done). Each pair carries the owning unit.
+pub fn candidates_for_year(
+    indicators: &[(Id, &crate::model::IndicatorRecord)],
+    commitments: &[(Id, &crate::model::Commitment)],
+    year: i32,
+) -> Vec<NewDeviation> {
+    let period = Period::Year(year);
+    let mut out: Vec<NewDeviation> = indicators
+        .iter()
+        .flat_map(|(org, r)| {
+            from_indicator(r.indicator.id, *org, &r.indicator.name, &r.evaluate(period))
+        })
+        .collect();
+    out.extend(
+        commitments
+            .iter()
+            .filter(|(_, c)| c.year == year)
+            .filter_map(|(org, c)| {
+                let done = c.statuses.last().map(|s| s.status)
+                    == Some(crate::commitment::CommitmentStatus::Done);
+                from_commitment(c.id, *org, &c.title, year, done)
+            }),
+    );
+    out
+}
+
+/// What the executive board must see: what has not been acted on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Oversight {
+    pub total: usize,
+    /// Deviations without a decision, with their age in days (oldest first).
+    pub undecided: Vec<(usize, i64)>,
+    /// Decided to act, no action recorded.
+    pub decided_without_action: usize,
+    /// Actions past due and not closed.
+    pub overdue_actions: usize,
+    /// Done actions whose indicator has no outcome after they were done (effect unknown).
+    pub done_effect_unknown: usize,
+}
+
+/// Tallies deviations (by index in `deviations`) as of `today` (ISO date).
+/// `effect_known(action)` tells whether the action's indicator shows a later outcome.
+pub fn oversight(
+    deviations: &[Deviation],
+    today: &str,
+    effect_known: impl Fn(&Action) -> bool,
+) -> Oversight {
+    let mut o = Oversight {
+        total: deviations.len(),
+        ..Oversight::default()
+    };
+    for (i, d) in deviations.iter().enumerate() {
+        match d.standing() {
+            Standing::Undecided => {
+                let age = crate::date::days_between(&d.raised_on, today).unwrap_or(0);
+                o.undecided.push((i, age));
+            }
+            Standing::DecidedWithoutAction => o.decided_without_action += 1,
+            _ => {}
+        }
+        o.overdue_actions += d.actions.iter().filter(|a| a.is_overdue(today)).count();
+        o.done_effect_unknown += d
+            .actions
+            .iter()
+            .filter(|a| a.state == ActionState::Done && !effect_known(a))
+            .count();
+    }
+    o.undecided.sort_by_key(|(_, age)| std::cmp::Reverse(*age));
+    o
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -476,6 +549,51 @@ mod tests {
         assert_eq!(
             d.decide(decision(Outcome::Act)),
             Err(LifecycleError::AlreadyDecided)
+        );
+    }
+
+    #[test]
+    fn oversight_counts_what_has_not_been_acted_on() {
+        let undecided_old = Deviation::new(raised("a"), "2023-01-10");
+        let undecided_new = Deviation::new(raised("b"), "2024-05-01");
+        let mut without_action = Deviation::new(raised("c"), "2024-01-01");
+        without_action.decide(decision(Outcome::Act)).unwrap();
+        let mut with_actions = Deviation::new(raised("d"), "2024-01-01");
+        with_actions.decide(decision(Outcome::Act)).unwrap();
+        with_actions.add_action(action("2024-03-31")).unwrap(); // overdue by June
+        let done = with_actions.add_action(action("2024-12-31")).unwrap();
+        with_actions
+            .advance(done, ActionState::InProgress, "2024-02-01", "")
+            .unwrap();
+        with_actions
+            .advance(done, ActionState::Done, "2024-04-01", "")
+            .unwrap();
+        let mut not_acted = Deviation::new(raised("e"), "2024-01-01");
+        not_acted
+            .decide(decision(Outcome::NoAction {
+                motivation: "Ryms i ordinarie arbete".into(),
+            }))
+            .unwrap();
+        let all = [
+            undecided_new,
+            without_action,
+            with_actions,
+            not_acted,
+            undecided_old,
+        ];
+        let o = oversight(&all, "2024-06-01", |_| false);
+        assert_eq!(o.total, 5);
+        assert_eq!(
+            o.undecided,
+            vec![(4, 508), (0, 31)],
+            "oldest first, with age in days"
+        );
+        assert_eq!(o.decided_without_action, 1);
+        assert_eq!(o.overdue_actions, 1);
+        assert_eq!(o.done_effect_unknown, 1);
+        assert_eq!(
+            oversight(&all, "2024-06-01", |_| true).done_effect_unknown,
+            0
         );
     }
 
