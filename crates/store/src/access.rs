@@ -259,11 +259,18 @@ impl Store {
         chain(&parents.into_iter().collect(), org_id)
     }
 
+    /// The locks that bind the unit: its own and its ancestors', newest period first.
+    pub async fn locks_over(&self, org_id: Id) -> Result<Vec<PeriodLock>> {
+        let chain = self.org_chain(org_id).await?;
+        let mut locks = self.period_locks(None).await?;
+        locks.retain(|l| chain.contains(&l.org_id));
+        Ok(locks)
+    }
+
     /// The lock (on the unit or an ancestor) that covers `period`, if any.
     pub async fn lock_covering(&self, org_id: Id, period: Period) -> Result<Option<PeriodLock>> {
-        let chain = self.org_chain(org_id).await?;
-        let locks = self.period_locks(None).await?;
-        Ok(covering(&locks, &chain, period).cloned())
+        let locks = self.locks_over(org_id).await?;
+        Ok(locks.into_iter().find(|l| period.covered_by(l.period)))
     }
 }
 

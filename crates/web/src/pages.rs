@@ -76,9 +76,8 @@ impl PageAccess {
         period: Option<Period>,
     ) -> Result<PageAccess> {
         let chain = state.store.org_chain(org_id).await?;
-        let mut locks = state.store.period_locks(None).await?;
-        locks.retain(|l| chain.contains(&l.org_id));
-        let lock = period.and_then(|p| locks.iter().find(|l| p.covered_by(l.period)).cloned());
+        let locks = state.store.locks_over(org_id).await?;
+        let lock = period.and_then(|p| covering(&locks, p).cloned());
         Ok(PageAccess {
             signed_in: !viewer.is_public(),
             can_edit: viewer.allows(Action::Edit, &chain),
@@ -89,10 +88,20 @@ impl PageAccess {
         })
     }
 
+    /// Whether a decision covers `period` (what the public may see).
+    pub fn is_published(&self, period: Period) -> bool {
+        covering(&self.locks, period).is_some()
+    }
+
     /// Whether the unit's lock list has a lock this unit itself holds (can be reopened here).
     pub fn own_lock(&self, lock: &PeriodLock, org_id: &Id) -> bool {
         lock.org_id == *org_id
     }
+}
+
+/// The decision among `locks` that covers `period`, if any.
+fn covering(locks: &[PeriodLock], period: Period) -> Option<&PeriodLock> {
+    locks.iter().find(|l| period.covered_by(l.period))
 }
 
 /// For the public: the requested period if a decision covers it, else the latest decided
@@ -102,11 +111,9 @@ async fn published_period(
     org_id: Id,
     requested: Option<Period>,
 ) -> Result<Period> {
-    let chain = state.store.org_chain(org_id).await?;
-    let mut locks = state.store.period_locks(None).await?;
-    locks.retain(|l| chain.contains(&l.org_id));
+    let locks = state.store.locks_over(org_id).await?;
     match requested {
-        Some(p) if locks.iter().any(|l| p.covered_by(l.period)) => Ok(p),
+        Some(p) if covering(&locks, p).is_some() => Ok(p),
         Some(_) => Err(AppError::NotPublished),
         None => locks
             .iter()
@@ -244,8 +251,7 @@ pub async fn org_unit(
         let mut v = view::board(&state.store, id, period).await?;
         let access = PageAccess::of(&state, &viewer, id, Some(v.period)).await?;
         if viewer.is_public() {
-            v.periods
-                .retain(|p| access.locks.iter().any(|l| p.covered_by(l.period)));
+            v.periods.retain(|p| access.is_published(*p));
         }
         let units = state.store.org_units().await?;
         let children = units
@@ -290,8 +296,7 @@ pub async fn goal(
         let mut v = view::goal(&state.store, id, period).await?;
         let access = PageAccess::of(&state, &viewer, org_id, Some(v.period)).await?;
         if viewer.is_public() {
-            v.periods
-                .retain(|p| access.locks.iter().any(|l| p.covered_by(l.period)));
+            v.periods.retain(|p| access.is_published(*p));
         }
         Ok(GoalPage { v, access }.render()?)
     })

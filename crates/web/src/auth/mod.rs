@@ -256,11 +256,11 @@ pub fn refuse(status: StatusCode, message: &str) -> Response {
 
 fn sign_in_first(parts: &Parts) -> Response {
     if parts.uri.path().starts_with("/api/") {
-        return (
+        let refusal = AppError::Refused(
             StatusCode::UNAUTHORIZED,
-            axum::Json(serde_json::json!({ "error": "Logga in för att använda API:t." })),
-        )
-            .into_response();
+            "Logga in för att använda API:t.".into(),
+        );
+        return crate::error::ApiError(refusal).into_response();
     }
     let next = if is_safe(&parts.method) {
         parts
@@ -331,15 +331,11 @@ pub async fn guard(
     if viewer.is_public() {
         return sign_in_first(&parts);
     }
-    let message = refusal_message(action);
+    let refusal = AppError::Refused(StatusCode::FORBIDDEN, refusal_message(action).into());
     if parts.uri.path().starts_with("/api/") {
-        return (
-            StatusCode::FORBIDDEN,
-            axum::Json(serde_json::json!({ "error": message })),
-        )
-            .into_response();
+        return crate::error::ApiError(refusal).into_response();
     }
-    refuse(StatusCode::FORBIDDEN, message)
+    refusal.into_response()
 }
 
 fn refusal_message(action: Action) -> &'static str {
