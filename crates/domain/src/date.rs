@@ -43,8 +43,8 @@ pub fn days_between(from: &str, to: &str) -> Option<i64> {
     Some(day_number(to)? - day_number(from)?)
 }
 
-/// Days since 1970-01-01 (the civil-from-days inverse, proleptic Gregorian).
-fn day_number(date: &str) -> Option<i64> {
+/// Days since 1970-01-01 (proleptic Gregorian).
+pub fn day_number(date: &str) -> Option<i64> {
     let date = parse_iso_date(date).ok()?;
     let y: i64 = date[0..4].parse().ok()?;
     let m: i64 = date[5..7].parse().ok()?;
@@ -55,6 +55,20 @@ fn day_number(date: &str) -> Option<i64> {
     let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     Some(era * 146_097 + doe - 719_468)
+}
+
+/// The ISO date of a day number (days since 1970-01-01); the inverse of [`day_number`].
+pub fn from_day_number(n: i64) -> String {
+    let z = n + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 #[cfg(test)]
@@ -74,6 +88,14 @@ mod tests {
         assert_eq!(days_between("2024-03-20", "2023-03-20"), Some(-366));
         assert_eq!(days_between("2019-12-31", "2020-12-31"), Some(366));
         assert_eq!(days_between("igår", "2020-12-31"), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn day_numbers_round_trip(n in -25_567i64..84_000) {
+            let date = from_day_number(n);
+            proptest::prop_assert_eq!(day_number(&date), Some(n), "{}", date);
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use crate::evaluation::{Evaluation, Status, Trend};
+use crate::indicator::{Breakdown, Outcome as IndicatorOutcome};
 use crate::model::Id;
 use crate::period::Period;
 
@@ -171,12 +172,28 @@ pub struct Action {
     pub state: ActionState,
     /// Dated comments (ISO date, text), oldest first.
     pub comments: Vec<(String, String)>,
+    /// The day it was done or cancelled (ISO date).
+    pub closed_on: Option<String>,
 }
 
 impl Action {
     /// Past its due date and not closed (`today` as an ISO date).
     pub fn is_overdue(&self, today: &str) -> bool {
         !self.state.is_closed() && self.due.as_str() < today
+    }
+
+    /// For a done action: the linked indicator's first total outcome for a period that
+    /// ended after the action was done, i.e. the first figure that can show its effect.
+    /// `outcomes` are the linked indicator's.
+    pub fn effect<'a>(&self, outcomes: &'a [IndicatorOutcome]) -> Option<&'a IndicatorOutcome> {
+        let closed_on = self.closed_on.as_deref()?;
+        if self.state != ActionState::Done || self.indicator_id.is_none() {
+            return None;
+        }
+        outcomes
+            .iter()
+            .filter(|o| o.breakdown == Breakdown::Total && o.period.last_day().as_str() > closed_on)
+            .min_by_key(|o| (o.period.last_day(), o.period))
     }
 }
 
@@ -275,6 +292,9 @@ impl Deviation {
             return Err(LifecycleError::Transition(action.state, next));
         }
         action.state = next;
+        if next.is_closed() {
+            action.closed_on = Some(on.to_string());
+        }
         action
             .comments
             .push((on.to_string(), comment.trim().to_string()));
@@ -423,49 +443,161 @@ pub fn candidates_for_year(
     out
 }
 
-/// What the executive board must see: what has not been acted on.
+/// What the executive board must see of a set of deviations: what has not been acted on.
+/// Tallies add up, so a board's tally is the sum of its units' and the total the sum of all.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Oversight {
-    pub total: usize,
-    /// Deviations without a decision, with their age in days (oldest first).
-    pub undecided: Vec<(usize, i64)>,
+pub struct Tally {
+    pub deviations: usize,
+    /// Deviations without a decision.
+    pub undecided: usize,
+    /// When the oldest deviation without a decision was raised (ISO date).
+    pub oldest_undecided: Option<String>,
     /// Decided to act, no action recorded.
     pub decided_without_action: usize,
     /// Actions past due and not closed.
     pub overdue_actions: usize,
-    /// Done actions whose indicator has no outcome after they were done (effect unknown).
+    /// Done actions whose indicator shows no outcome after they were done (or that have no
+    /// indicator): effect unknown.
     pub done_effect_unknown: usize,
 }
 
-/// Tallies deviations (by index in `deviations`) as of `today` (ISO date).
-/// `effect_known(action)` tells whether the action's indicator shows a later outcome.
-pub fn oversight(
-    deviations: &[Deviation],
+impl Tally {
+    /// One deviation's part, as of `today` (ISO date). `effect_known(action)` tells whether
+    /// a done action's indicator shows an outcome after it was done (see [`Action::effect`]).
+    pub fn of(d: &Deviation, today: &str, effect_known: impl Fn(&Action) -> bool) -> Tally {
+        let standing = d.standing();
+        let undecided = standing == Standing::Undecided;
+        Tally {
+            deviations: 1,
+            undecided: usize::from(undecided),
+            oldest_undecided: undecided.then(|| d.raised_on.clone()),
+            decided_without_action: usize::from(standing == Standing::DecidedWithoutAction),
+            overdue_actions: d.actions.iter().filter(|a| a.is_overdue(today)).count(),
+            done_effect_unknown: d
+                .actions
+                .iter()
+                .filter(|a| a.state == ActionState::Done && !effect_known(a))
+                .count(),
+        }
+    }
+
+    pub fn add(&mut self, other: &Tally) {
+        self.deviations += other.deviations;
+        self.undecided += other.undecided;
+        self.oldest_undecided = match (self.oldest_undecided.take(), &other.oldest_undecided) {
+            (Some(a), Some(b)) => Some(a.min(b.clone())),
+            (a, b) => a.or_else(|| b.clone()),
+        };
+        self.decided_without_action += other.decided_without_action;
+        self.overdue_actions += other.overdue_actions;
+        self.done_effect_unknown += other.done_effect_unknown;
+    }
+
+    /// Days the oldest undecided deviation has waited, as of `today`.
+    pub fn oldest_age(&self, today: &str) -> Option<i64> {
+        crate::date::days_between(self.oldest_undecided.as_deref()?, today)
+    }
+
+    /// Whether anything here waits for the board's attention.
+    pub fn needs_attention(&self) -> bool {
+        self.undecided
+            + self.decided_without_action
+            + self.overdue_actions
+            + self.done_effect_unknown
+            > 0
+    }
+}
+
+/// What the oversight view drills down to: the deviations behind one figure of a tally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Concern {
+    All,
+    Undecided,
+    DecidedWithoutAction,
+    /// Deviations with at least one overdue action.
+    OverdueActions,
+    /// Deviations with at least one done action whose effect is unknown.
+    EffectUnknown,
+}
+
+impl Concern {
+    pub const ALL: [Concern; 5] = [
+        Concern::All,
+        Concern::Undecided,
+        Concern::DecidedWithoutAction,
+        Concern::OverdueActions,
+        Concern::EffectUnknown,
+    ];
+
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            Concern::All => "Alla avvikelser",
+            Concern::Undecided => "Utan beslut",
+            Concern::DecidedWithoutAction => "Beslut utan åtgärd",
+            Concern::OverdueActions => "Med försenade åtgärder",
+            Concern::EffectUnknown => "Genomförda åtgärder med okänd effekt",
+        }
+    }
+
+    /// Whether `d` is behind this figure (the rule the store's queries implement).
+    pub fn matches(
+        self,
+        d: &Deviation,
+        today: &str,
+        effect_known: impl Fn(&Action) -> bool,
+    ) -> bool {
+        let t = Tally::of(d, today, effect_known);
+        match self {
+            Concern::All => true,
+            Concern::Undecided => t.undecided > 0,
+            Concern::DecidedWithoutAction => t.decided_without_action > 0,
+            Concern::OverdueActions => t.overdue_actions > 0,
+            Concern::EffectUnknown => t.done_effect_unknown > 0,
+        }
+    }
+}
+
+codes!(Concern {
+    All => "all",
+    Undecided => "undecided",
+    DecidedWithoutAction => "without_action",
+    OverdueActions => "overdue",
+    EffectUnknown => "effect_unknown",
+});
+
+/// The board a unit's deviations are overseen under: the unit itself if it governs (KF,
+/// KS, a nämnd or a company), else its nearest governing ancestor, else the root.
+pub fn board_of(units: &std::collections::HashMap<Id, &crate::model::OrgUnit>, id: Id) -> Id {
+    let mut current = id;
+    let mut last = id;
+    for _ in 0..units.len() + 1 {
+        let Some(unit) = units.get(&current) else {
+            return last;
+        };
+        if unit.kind.is_governing() {
+            return unit.id;
+        }
+        last = unit.id;
+        match unit.parent_id {
+            Some(parent) => current = parent,
+            None => return last,
+        }
+    }
+    last
+}
+
+/// The tally of many deviations.
+pub fn oversight<'a>(
+    deviations: impl IntoIterator<Item = &'a Deviation>,
     today: &str,
     effect_known: impl Fn(&Action) -> bool,
-) -> Oversight {
-    let mut o = Oversight {
-        total: deviations.len(),
-        ..Oversight::default()
-    };
-    for (i, d) in deviations.iter().enumerate() {
-        match d.standing() {
-            Standing::Undecided => {
-                let age = crate::date::days_between(&d.raised_on, today).unwrap_or(0);
-                o.undecided.push((i, age));
-            }
-            Standing::DecidedWithoutAction => o.decided_without_action += 1,
-            _ => {}
-        }
-        o.overdue_actions += d.actions.iter().filter(|a| a.is_overdue(today)).count();
-        o.done_effect_unknown += d
-            .actions
-            .iter()
-            .filter(|a| a.state == ActionState::Done && !effect_known(a))
-            .count();
+) -> Tally {
+    let mut total = Tally::default();
+    for d in deviations {
+        total.add(&Tally::of(d, today, &effect_known));
     }
-    o.undecided.sort_by_key(|(_, age)| std::cmp::Reverse(*age));
-    o
+    total
 }
 
 #[cfg(test)]
@@ -505,6 +637,7 @@ mod tests {
             indicator_id: Some(7),
             state: ActionState::Done,
             comments: vec![],
+            closed_on: None,
         }
     }
 
@@ -582,18 +715,64 @@ mod tests {
             undecided_old,
         ];
         let o = oversight(&all, "2024-06-01", |_| false);
-        assert_eq!(o.total, 5);
-        assert_eq!(
-            o.undecided,
-            vec![(4, 508), (0, 31)],
-            "oldest first, with age in days"
-        );
+        assert_eq!(o.deviations, 5);
+        assert_eq!(o.undecided, 2);
+        assert_eq!(o.oldest_undecided.as_deref(), Some("2023-01-10"));
+        assert_eq!(o.oldest_age("2024-06-01"), Some(508), "age in days");
         assert_eq!(o.decided_without_action, 1);
         assert_eq!(o.overdue_actions, 1);
         assert_eq!(o.done_effect_unknown, 1);
         assert_eq!(
             oversight(&all, "2024-06-01", |_| true).done_effect_unknown,
             0
+        );
+        let mut halves = oversight(&all[..2], "2024-06-01", |_| false);
+        halves.add(&oversight(&all[2..], "2024-06-01", |_| false));
+        assert_eq!(halves, o, "tallies add up");
+    }
+
+    #[test]
+    fn a_done_actions_effect_is_the_first_outcome_after_it_was_done() {
+        use crate::indicator::Outcome as O;
+        let out = |p: &str, v: f64| O {
+            period: Period::parse(p).unwrap(),
+            breakdown: Breakdown::Total,
+            value: v,
+            margin: None,
+            sample_size: None,
+        };
+        let outcomes = [
+            out("2025", 71.0),
+            out("2023", 60.0),
+            out("2024", 64.0),
+            out("2024T2", 63.0),
+        ];
+        let mut d = Deviation::new(raised("k"), "2024-01-01");
+        d.decide(decision(Outcome::Act)).unwrap();
+        let i = d.add_action(action("2024-12-31")).unwrap();
+        assert_eq!(d.actions[i].effect(&outcomes), None, "not done yet");
+        d.advance(i, ActionState::InProgress, "2024-02-01", "")
+            .unwrap();
+        d.advance(i, ActionState::Done, "2024-06-15", "Klar")
+            .unwrap();
+        assert_eq!(d.actions[i].closed_on.as_deref(), Some("2024-06-15"));
+        assert_eq!(
+            d.actions[i].effect(&outcomes).map(|o| o.value),
+            Some(63.0),
+            "tertial 2 ends 31 Aug"
+        );
+        assert_eq!(
+            d.actions[i].effect(&outcomes[..3]).map(|o| o.value),
+            Some(64.0)
+        );
+        assert_eq!(
+            d.actions[i].effect(&outcomes[..2]).map(|o| o.value),
+            Some(71.0)
+        );
+        assert_eq!(
+            d.actions[i].effect(&outcomes[1..2]),
+            None,
+            "only an earlier outcome"
         );
     }
 

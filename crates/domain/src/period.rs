@@ -141,6 +141,30 @@ impl Period {
         }
     }
 
+    /// The period's last day (ISO date): an outcome for it is known only after that day.
+    pub fn last_day(self) -> String {
+        let month_end = |y: i32, m: u8| {
+            let next = if m == 12 {
+                format!("{:04}-01-01", y + 1)
+            } else {
+                format!("{y:04}-{:02}-01", m + 1)
+            };
+            let n = crate::date::day_number(&next).unwrap_or_default();
+            crate::date::from_day_number(n - 1)
+        };
+        match self {
+            Period::Year(y) => format!("{y:04}-12-31"),
+            Period::Tertial(y, t) => month_end(y, t * 4),
+            Period::Month(y, m) => month_end(y, m),
+            Period::Week(y, w) => {
+                // Week 1 holds 4 January; weeks run Monday–Sunday (day 0 was a Thursday).
+                let jan4 = crate::date::day_number(&format!("{y:04}-01-04")).unwrap_or_default();
+                let monday1 = jan4 - (jan4 + 3).rem_euclid(7);
+                crate::date::from_day_number(monday1 + 7 * i64::from(w) - 1)
+            }
+        }
+    }
+
     /// A key that orders periods by when they start, then by kind (longer first).
     fn sort_key(self) -> (i32, u16, PeriodKind) {
         let start_day = match self {
@@ -234,6 +258,23 @@ mod tests {
         assert!(!p("2019-03").covered_by(p("2019-04")));
     }
     use proptest::prelude::*;
+
+    #[test]
+    fn a_period_ends_on_its_last_calendar_day() {
+        let last = |p: &str| Period::parse(p).unwrap().last_day();
+        assert_eq!(last("2023"), "2023-12-31");
+        assert_eq!(last("2023T1"), "2023-04-30");
+        assert_eq!(last("2024-02"), "2024-02-29");
+        assert_eq!(last("2023-02"), "2023-02-28");
+        assert_eq!(last("2023T3"), "2023-12-31");
+        assert_eq!(
+            last("2019W01"),
+            "2019-01-06",
+            "week 1 of 2019 began Monday 31 Dec 2018"
+        );
+        assert_eq!(last("2020W53"), "2021-01-03");
+        assert_eq!(last("2023W07"), "2023-02-19");
+    }
 
     #[test]
     fn parses_every_documented_form() {

@@ -12,6 +12,7 @@
 
 mod checks;
 mod data;
+mod demo_deviations;
 mod load;
 mod parse;
 mod reader;
@@ -27,6 +28,7 @@ pub use data::{
     AreaData, AssessmentData, CommitmentData, DataSet, Frequency, GoalData, IndicatorData, Key,
     OrgUnitData, PoliceClass, StatusData, VisionData, KEY_MAX, NAME_MAX, TEXT_MAX,
 };
+pub use demo_deviations::load_demo_deviations;
 pub use load::{load, Summary};
 pub use parse::FORMAT;
 pub use report::{ImportReport, Origin, RowError};

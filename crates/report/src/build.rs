@@ -107,8 +107,8 @@ impl Context<'_> {
     }
 }
 
-/// A part of a report: a module's contribution of sections (goals now; internal control,
-/// audits, budget and areas later).
+/// A part of a report: a module's contribution of sections (goals, the oversight of
+/// deviations; internal control, audits, budget and areas later).
 pub trait ReportPart: Send + Sync {
     fn sections<'a>(
         &'a self,
@@ -134,9 +134,12 @@ impl ReportPart for GoalsPart {
     }
 }
 
-/// Builds the report with the goals part.
+/// Builds the report with the goals part and the oversight of deviations (as of today).
 pub async fn build(store: &Store, request: Request) -> Result<Report> {
-    build_with(store, request, &[&GoalsPart]).await
+    let oversight = crate::oversight::OversightPart {
+        today: uppsikt_store::today(),
+    };
+    build_with(store, request, &[&GoalsPart, &oversight]).await
 }
 
 /// Builds the report from the given parts, in order.

@@ -6,6 +6,7 @@ pub mod chart;
 pub mod followup;
 pub mod html;
 pub mod model;
+pub mod oversight;
 pub mod pdf;
 pub mod xlsx;
 

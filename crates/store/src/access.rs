@@ -556,6 +556,10 @@ impl Store {
                 "SELECT g.org_id FROM commitments c JOIN goals g ON g.id = c.goal_id WHERE c.id = $1"
             }
             "org_unit" => "SELECT id FROM org_units WHERE id = $1",
+            "deviation" => "SELECT org_id FROM deviations WHERE id = $1",
+            "deviation_action" => {
+                "SELECT d.org_id FROM deviation_actions a JOIN deviations d ON d.id = a.deviation_id WHERE a.id = $1"
+            }
             _ => return Err(StoreError::not_found("object kind", kind)),
         };
         let org: Option<i64> = sqlx::query_scalar(sql)

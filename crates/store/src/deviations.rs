@@ -2,11 +2,11 @@
 //! lifecycle rule to the stored deviation (so no write can skip a decision), then writes
 //! and logs it like every other change.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use uppsikt_domain::deviation::{
-    Action, ActionState, DecidingBody, Decision, Deviation, LifecycleError, NewDeviation, Outcome,
-    Severity, Source,
+    Action, ActionState, Concern, DecidingBody, Decision, Deviation, LifecycleError, NewDeviation,
+    Outcome, Severity, Source, Tally,
 };
 use uppsikt_domain::model::Id;
 use uppsikt_domain::Period;
@@ -33,8 +33,9 @@ type DeviationRow = (
     Option<String>,
     String,
 );
-type DecisionRow = (String, String, String, String, i64, String);
+type DecisionRow = (i64, String, String, String, String, i64, String);
 type ActionRow = (
+    i64,
     i64,
     String,
     i64,
@@ -43,41 +44,76 @@ type ActionRow = (
     String,
     Option<i64>,
     String,
+    Option<String>,
 );
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("deviation {what}"))
 }
 
-async fn load(conn: &mut sqlx::AnyConnection, id: Id) -> Result<StoredDeviation> {
-    let row: Option<DeviationRow> = sqlx::query_as(
+/// `$first, $first+1, …` for `n` binds.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|k| format!("${k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Rows of `sql` (which ends in `IN (` … `)` over the ids) for every chunk of ids.
+async fn rows_for<T>(conn: &mut sqlx::AnyConnection, sql: &str, ids: &[Id]) -> Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let mut out = Vec::new();
+    for chunk in ids.chunks(500) {
+        let sql = sql.replace("@IDS@", &placeholders(1, chunk.len()));
+        let mut q = sqlx::query_as::<_, T>(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        out.extend(q.fetch_all(&mut *conn).await?);
+    }
+    Ok(out)
+}
+
+/// Loads deviations with their decisions, actions and comments: four queries however many.
+/// Returned in the order of `ids`; a missing id is not found.
+async fn load_many(conn: &mut sqlx::AnyConnection, ids: &[Id]) -> Result<Vec<StoredDeviation>> {
+    let rows: Vec<DeviationRow> = rows_for(
+        conn,
         "SELECT id, org_id, area, source, severity, period, description, cause_key, raised_on \
-         FROM deviations WHERE id = $1",
+         FROM deviations WHERE id IN (@IDS@)",
+        ids,
     )
-    .bind(id)
-    .fetch_optional(&mut *conn)
     .await?;
-    let (id, org_id, area, source, severity, period, description, cause_key, raised_on) =
-        row.ok_or_else(|| StoreError::not_found("deviation", id))?;
-    let raised = NewDeviation {
-        org_id,
-        area,
-        source: Source::parse(&source).ok_or_else(|| corrupt("source"))?,
-        severity: Severity::parse(&severity).ok_or_else(|| corrupt("severity"))?,
-        period: Period::parse(&period).map_err(|_| corrupt("period"))?,
-        description,
-        cause_key,
-    };
-    let decision: Option<DecisionRow> = sqlx::query_as(
-        "SELECT body, decided_on, paragraph, diary_number, act, motivation \
-         FROM deviation_decisions WHERE deviation_id = $1",
+    let decisions: Vec<DecisionRow> = rows_for(
+        conn,
+        "SELECT deviation_id, body, decided_on, paragraph, diary_number, act, motivation \
+         FROM deviation_decisions WHERE deviation_id IN (@IDS@)",
+        ids,
     )
-    .bind(id)
-    .fetch_optional(&mut *conn)
     .await?;
-    let decision = match decision {
-        None => None,
-        Some((body, decided_on, paragraph, diary_number, act, motivation)) => Some(Decision {
+    let actions: Vec<ActionRow> = rows_for(
+        conn,
+        "SELECT id, deviation_id, what, responsible_org_id, responsible_person, due, expected_effect, indicator_id, state, closed_on \
+         FROM deviation_actions WHERE deviation_id IN (@IDS@) ORDER BY deviation_id, position",
+        ids,
+    )
+    .await?;
+    let action_ids: Vec<Id> = actions.iter().map(|a| a.0).collect();
+    let comments: Vec<(i64, String, String)> = rows_for(
+        conn,
+        "SELECT action_id, on_date, text FROM deviation_action_comments WHERE action_id IN (@IDS@) ORDER BY id",
+        &action_ids,
+    )
+    .await?;
+    let mut comments_of: HashMap<Id, Vec<(String, String)>> = HashMap::new();
+    for (action_id, on, text) in comments {
+        comments_of.entry(action_id).or_default().push((on, text));
+    }
+    let mut decision_of: HashMap<Id, Decision> = HashMap::new();
+    for (id, body, decided_on, paragraph, diary_number, act, motivation) in decisions {
+        let decision = Decision {
             body: DecidingBody::parse(&body).ok_or_else(|| corrupt("body"))?,
             decided_on,
             paragraph,
@@ -87,26 +123,26 @@ async fn load(conn: &mut sqlx::AnyConnection, id: Id) -> Result<StoredDeviation>
             } else {
                 Outcome::NoAction { motivation }
             },
-        }),
-    };
-    let rows: Vec<ActionRow> = sqlx::query_as(
-        "SELECT id, what, responsible_org_id, responsible_person, due, expected_effect, indicator_id, state \
-         FROM deviation_actions WHERE deviation_id = $1 ORDER BY position",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut actions = Vec::with_capacity(rows.len());
-    let mut action_ids = Vec::with_capacity(rows.len());
-    for (action_id, what, unit, person, due, effect, indicator_id, state) in rows {
-        let comments: Vec<(String, String)> = sqlx::query_as(
-            "SELECT on_date, text FROM deviation_action_comments WHERE action_id = $1 ORDER BY id",
-        )
-        .bind(action_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        action_ids.push(action_id);
-        actions.push(Action {
+        };
+        decision_of.insert(id, decision);
+    }
+    let mut actions_of: HashMap<Id, (Vec<Action>, Vec<Id>)> = HashMap::new();
+    for (
+        action_id,
+        deviation_id,
+        what,
+        unit,
+        person,
+        due,
+        effect,
+        indicator_id,
+        state,
+        closed_on,
+    ) in actions
+    {
+        let entry = actions_of.entry(deviation_id).or_default();
+        entry.1.push(action_id);
+        entry.0.push(Action {
             what,
             responsible_unit: unit,
             responsible_person: person,
@@ -114,20 +150,112 @@ async fn load(conn: &mut sqlx::AnyConnection, id: Id) -> Result<StoredDeviation>
             expected_effect: effect,
             indicator_id,
             state: ActionState::parse(&state).ok_or_else(|| corrupt("action state"))?,
-            comments,
+            comments: comments_of.remove(&action_id).unwrap_or_default(),
+            closed_on,
         });
     }
-    Ok(StoredDeviation {
-        id,
-        deviation: Deviation {
-            raised,
-            raised_on,
-            decision,
-            actions,
-        },
-        action_ids,
-    })
+    let mut by_id: HashMap<Id, StoredDeviation> = HashMap::with_capacity(rows.len());
+    for (id, org_id, area, source, severity, period, description, cause_key, raised_on) in rows {
+        let raised = NewDeviation {
+            org_id,
+            area,
+            source: Source::parse(&source).ok_or_else(|| corrupt("source"))?,
+            severity: Severity::parse(&severity).ok_or_else(|| corrupt("severity"))?,
+            period: Period::parse(&period).map_err(|_| corrupt("period"))?,
+            description,
+            cause_key,
+        };
+        let (actions, action_ids) = actions_of.remove(&id).unwrap_or_default();
+        by_id.insert(
+            id,
+            StoredDeviation {
+                id,
+                deviation: Deviation {
+                    raised,
+                    raised_on,
+                    decision: decision_of.remove(&id),
+                    actions,
+                },
+                action_ids,
+            },
+        );
+    }
+    ids.iter()
+        .map(|id| {
+            by_id
+                .remove(id)
+                .ok_or_else(|| StoreError::not_found("deviation", *id))
+        })
+        .collect()
 }
+
+async fn load(conn: &mut sqlx::AnyConnection, id: Id) -> Result<StoredDeviation> {
+    let mut one = load_many(conn, &[id]).await?;
+    one.pop()
+        .ok_or_else(|| StoreError::not_found("deviation", id))
+}
+
+// The oversight rules of `uppsikt_domain::deviation::Tally` as SQL conditions (the store's
+// tests check that both agree). `$1` is today.
+const UNDECIDED: &str =
+    "NOT EXISTS (SELECT 1 FROM deviation_decisions dd WHERE dd.deviation_id = d.id)";
+const WITHOUT_ACTION: &str =
+    "EXISTS (SELECT 1 FROM deviation_decisions dd WHERE dd.deviation_id = d.id AND dd.act = 1) \
+     AND NOT EXISTS (SELECT 1 FROM deviation_actions a WHERE a.deviation_id = d.id)";
+const OVERDUE: &str = "a.state IN ('planned', 'in_progress') AND a.due < $1";
+const EFFECT_UNKNOWN: &str = "a.state = 'done' AND NOT EXISTS (SELECT 1 FROM outcomes o \
+     WHERE o.indicator_id = a.indicator_id AND o.breakdown = 'total' AND o.last_day > a.closed_on)";
+const EFFECT_SEEN: &str = "a.state = 'done' AND EXISTS (SELECT 1 FROM outcomes o \
+     WHERE o.indicator_id = a.indicator_id AND o.breakdown = 'total' AND o.last_day > a.closed_on)";
+
+fn concern_condition(concern: Concern) -> String {
+    match concern {
+        Concern::All => "1 = 1".into(),
+        Concern::Undecided => UNDECIDED.into(),
+        Concern::DecidedWithoutAction => format!("({WITHOUT_ACTION})"),
+        Concern::OverdueActions => format!(
+            "EXISTS (SELECT 1 FROM deviation_actions a WHERE a.deviation_id = d.id AND {OVERDUE})"
+        ),
+        Concern::EffectUnknown => format!(
+            "EXISTS (SELECT 1 FROM deviation_actions a WHERE a.deviation_id = d.id AND {EFFECT_UNKNOWN})"
+        ),
+    }
+}
+
+/// Which deviations a drill-down lists.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeviationFilter {
+    /// Only these units' deviations (all when `None`).
+    pub org_ids: Option<Vec<Id>>,
+    /// Only this area's ("" for deviations without an area).
+    pub area: Option<String>,
+}
+
+/// One page of a drill-down.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviationPage {
+    /// How many match in all.
+    pub total: usize,
+    pub items: Vec<StoredDeviation>,
+}
+
+/// A query over deviations with today and the filter's values bound, in that order.
+fn filtered<'q>(
+    sql: &'q str,
+    today: &'q str,
+    filter: &'q DeviationFilter,
+) -> sqlx::query::QueryScalar<'q, sqlx::Any, i64, sqlx::any::AnyArguments<'q>> {
+    let mut q = sqlx::query_scalar(sql).bind(today);
+    for id in filter.org_ids.iter().flatten() {
+        q = q.bind(*id);
+    }
+    if let Some(area) = &filter.area {
+        q = q.bind(area.as_str());
+    }
+    q
+}
+
+type TallyRow = (i64, String, i64, i64, Option<String>, i64, i64, i64);
 
 impl Store {
     pub async fn deviation(&self, id: Id) -> Result<StoredDeviation> {
@@ -143,12 +271,179 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?;
         let mut conn = self.pool.acquire().await?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            out.push(load(&mut conn, id).await?);
-        }
-        Ok(out)
+        load_many(&mut conn, &ids).await
     }
+
+    /// The oversight tally per unit and area (`None` for deviations without one), as of
+    /// `today`: one query, however many deviations.
+    pub async fn oversight_tallies(&self, today: &str) -> Result<Vec<(Id, Option<String>, Tally)>> {
+        let sql = format!(
+            "SELECT d.org_id, COALESCE(d.area, ''), COUNT(*), \
+             CAST(SUM(CASE WHEN dd.deviation_id IS NULL THEN 1 ELSE 0 END) AS BIGINT), \
+             MIN(CASE WHEN dd.deviation_id IS NULL THEN d.raised_on END), \
+             CAST(SUM(CASE WHEN dd.act = 1 AND ac.deviation_id IS NULL THEN 1 ELSE 0 END) AS BIGINT), \
+             CAST(SUM(COALESCE(ac.overdue, 0)) AS BIGINT), \
+             CAST(SUM(COALESCE(ac.unknown, 0)) AS BIGINT) \
+             FROM deviations d \
+             LEFT JOIN deviation_decisions dd ON dd.deviation_id = d.id \
+             LEFT JOIN (SELECT a.deviation_id, \
+                 CAST(SUM(CASE WHEN {OVERDUE} THEN 1 ELSE 0 END) AS BIGINT) AS overdue, \
+                 CAST(SUM(CASE WHEN {EFFECT_UNKNOWN} THEN 1 ELSE 0 END) AS BIGINT) AS unknown \
+                 FROM deviation_actions a GROUP BY a.deviation_id) ac ON ac.deviation_id = d.id \
+             GROUP BY d.org_id, COALESCE(d.area, '')"
+        );
+        let rows: Vec<TallyRow> = sqlx::query_as(&sql)
+            .bind(today)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(org, area, n, undecided, oldest, without, overdue, unknown)| {
+                    let count = |v: i64| usize::try_from(v).unwrap_or(0);
+                    (
+                        org,
+                        (!area.is_empty()).then_some(area),
+                        Tally {
+                            deviations: count(n),
+                            undecided: count(undecided),
+                            oldest_undecided: oldest,
+                            decided_without_action: count(without),
+                            overdue_actions: count(overdue),
+                            done_effect_unknown: count(unknown),
+                        },
+                    )
+                },
+            )
+            .collect())
+    }
+
+    /// The deviation an action belongs to.
+    pub async fn owning_deviation(&self, action_id: Id) -> Result<Id> {
+        let id: Option<i64> =
+            sqlx::query_scalar("SELECT deviation_id FROM deviation_actions WHERE id = $1")
+                .bind(action_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        id.ok_or_else(|| StoreError::not_found("deviation_action", action_id))
+    }
+
+    /// Every indicator as (id, name, owning unit's name): the choices for the indicator
+    /// that will show an action's effect.
+    pub async fn indicator_choices(&self) -> Result<Vec<(Id, String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT i.id, i.name, o.name FROM indicators i JOIN goals g ON g.id = i.goal_id \
+             JOIN org_units o ON o.id = g.org_id ORDER BY i.id",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// The done actions whose indicator shows an outcome after they were done.
+    pub async fn actions_with_effect_seen(&self) -> Result<HashSet<Id>> {
+        let sql = format!("SELECT a.id FROM deviation_actions a WHERE {EFFECT_SEEN}");
+        let ids: Vec<i64> = sqlx::query_scalar(&sql).fetch_all(&self.pool).await?;
+        Ok(ids.into_iter().collect())
+    }
+
+    /// The deviations behind one figure of the oversight view, oldest raised first:
+    /// `limit` of them from `offset`, with how many there are in all.
+    pub async fn deviation_page(
+        &self,
+        filter: &DeviationFilter,
+        concern: Concern,
+        today: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<DeviationPage> {
+        let mut conditions = vec![concern_condition(concern)];
+        let mut next = 2;
+        if let Some(ids) = &filter.org_ids {
+            conditions.push(if ids.is_empty() {
+                "1 = 0".into()
+            } else {
+                format!("d.org_id IN ({})", placeholders(next, ids.len()))
+            });
+            next += ids.len();
+        }
+        if filter.area.is_some() {
+            conditions.push(format!("COALESCE(d.area, '') = ${next}"));
+        }
+        let filter_sql = format!("FROM deviations d WHERE {}", conditions.join(" AND "));
+        let count_sql = format!("SELECT COUNT(*) {filter_sql}");
+        let ids_sql = format!(
+            "SELECT d.id {filter_sql} ORDER BY d.raised_on, d.id LIMIT {limit} OFFSET {offset}"
+        );
+        let total = filtered(&count_sql, today, filter)
+            .fetch_one(&self.pool)
+            .await?;
+        let ids = filtered(&ids_sql, today, filter)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut conn = self.pool.acquire().await?;
+        Ok(DeviationPage {
+            total: usize::try_from(total).unwrap_or(0),
+            items: load_many(&mut conn, &ids).await?,
+        })
+    }
+
+    /// The automatic deviations due as of `today` (ISO date): every indicator evaluated as
+    /// not achieved or with a significant negative trend in a year up to this one, and every
+    /// commitment of an ended year not finished. Raise them with
+    /// [`Writer::raise_deviations`], which skips those raised before.
+    pub async fn automatic_deviations(&self, today: &str) -> Result<Vec<NewDeviation>> {
+        let this_year: i32 = today
+            .get(..4)
+            .and_then(|y| y.parse().ok())
+            .unwrap_or(i32::MAX);
+        let goals = self.goals().await?;
+        let org_of: HashMap<Id, Id> = goals.iter().map(|g| (g.id, g.org_id)).collect();
+        let records = self.indicator_records(crate::Scope::All).await?;
+        let commitments = self.commitments(crate::Scope::All).await?;
+        let indicators: Vec<_> = records
+            .iter()
+            .filter_map(|r| Some((*org_of.get(&r.indicator.goal_id)?, r)))
+            .collect();
+        let commitments: Vec<_> = commitments
+            .iter()
+            .filter(|c| c.year < this_year)
+            .filter_map(|c| Some((*org_of.get(&c.goal_id)?, c)))
+            .collect();
+        let mut years: Vec<i32> = records
+            .iter()
+            .flat_map(|r| r.outcomes.iter().map(|o| o.period.year()))
+            .chain(commitments.iter().map(|(_, c)| c.year))
+            .filter(|y| *y <= this_year)
+            .collect();
+        years.sort_unstable();
+        years.dedup();
+        Ok(years
+            .into_iter()
+            .flat_map(|y| {
+                uppsikt_domain::deviation::candidates_for_year(&indicators, &commitments, y)
+            })
+            .collect())
+    }
+}
+
+/// Fills in the last day of every outcome's period where it is missing (outcomes stored
+/// before the column existed, or restored from an older backup).
+pub(crate) async fn fill_last_days(pool: &sqlx::AnyPool) -> Result<()> {
+    let periods: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT period FROM outcomes WHERE last_day IS NULL")
+            .fetch_all(pool)
+            .await?;
+    for period in periods {
+        let Ok(p) = Period::parse(&period) else {
+            continue;
+        };
+        sqlx::query("UPDATE outcomes SET last_day = $1 WHERE period = $2 AND last_day IS NULL")
+            .bind(p.last_day())
+            .bind(&period)
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
 }
 
 fn lifecycle(e: LifecycleError) -> StoreError {
@@ -287,8 +582,12 @@ impl Writer {
             .advance(index, next, on, comment)
             .map_err(lifecycle)?;
         self.execute(
-            "UPDATE deviation_actions SET state = $1 WHERE id = $2",
-            vec![Bind::Text(next.code().into()), Bind::Int(action_id)],
+            "UPDATE deviation_actions SET state = $1, closed_on = $2 WHERE id = $3",
+            vec![
+                Bind::Text(next.code().into()),
+                Bind::OptText(stored.deviation.actions[index].closed_on.clone()),
+                Bind::Int(action_id),
+            ],
         )
         .await?;
         self.execute(

@@ -13,6 +13,7 @@ pub enum HistoryOf {
     Goal,
     Indicator,
     Commitment,
+    Deviation,
 }
 
 impl HistoryOf {
@@ -22,6 +23,7 @@ impl HistoryOf {
             "goals" => Some(HistoryOf::Goal),
             "indicators" => Some(HistoryOf::Indicator),
             "commitments" => Some(HistoryOf::Commitment),
+            "deviations" => Some(HistoryOf::Deviation),
             _ => None,
         }
     }
@@ -47,6 +49,7 @@ impl HistoryOf {
                 "outcome_comment",
             ],
             HistoryOf::Commitment => &["commitment", "commitment_status"],
+            HistoryOf::Deviation => &["deviation"],
         }
     }
 }
@@ -57,7 +60,18 @@ const COLUMNS: &str =
 impl Store {
     /// The object's history, newest first, at most `limit` rows.
     pub async fn history(&self, of: HistoryOf, id: Id, limit: i64) -> Result<Vec<ChangeLogEntry>> {
-        // Assessments are logged under their own ids: a goal's, or a unit's overall ones.
+        // Assessments are logged under their own ids: a goal's, or a unit's overall ones;
+        // so are a deviation's actions.
+        let (related, related_type): (Vec<i64>, &str) = match of {
+            HistoryOf::Deviation => (
+                sqlx::query_scalar("SELECT id FROM deviation_actions WHERE deviation_id = $1")
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await?,
+                "deviation_action",
+            ),
+            _ => (Vec::new(), "assessment"),
+        };
         let assessments: Vec<i64> = match of {
             HistoryOf::Goal => {
                 sqlx::query_scalar("SELECT id FROM assessments WHERE goal_id = $1")
@@ -73,7 +87,7 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?
             }
-            _ => Vec::new(),
+            _ => related,
         };
         let types: Vec<String> = of.own_types().iter().map(|t| format!("'{t}'")).collect();
         let mut sql = format!(
@@ -84,7 +98,7 @@ impl Store {
             // Ids come from the database as integers, not from input.
             let ids: Vec<String> = assessments.iter().map(i64::to_string).collect();
             sql.push_str(&format!(
-                " OR (object_type = 'assessment' AND object_id IN ({}))",
+                " OR (object_type = '{related_type}' AND object_id IN ({}))",
                 ids.join(", ")
             ));
         }

@@ -23,7 +23,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use access::{NewUser, Session, User};
 pub use backup::{BackupError, RestoreSummary};
-pub use deviations::StoredDeviation;
+pub use deviations::{DeviationFilter, DeviationPage, StoredDeviation};
 pub use error::StoreError;
 pub use history::HistoryOf;
 pub use read::{ChangeLogEntry, Counts, Scope};
@@ -131,7 +131,7 @@ impl Store {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.run(&self.pool).await?;
-        Ok(())
+        deviations::fill_last_days(&self.pool).await
     }
 
     pub fn backend(&self) -> Backend {
@@ -150,6 +150,17 @@ impl Store {
     pub async fn writer(&self, actor: &str) -> Result<Writer> {
         Writer::begin(self, actor).await
     }
+}
+
+/// Today's date (ISO, UTC): what "overdue" and "age" are measured against.
+pub fn today() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    format!(
+        "{:04}-{:02}-{:02}",
+        now.year(),
+        u8::from(now.month()),
+        now.day()
+    )
 }
 
 #[cfg(test)]

@@ -674,23 +674,15 @@ impl Writer {
             .await?;
         for chunk in outcomes.chunks(100) {
             let mut sql = String::from(
-                "INSERT INTO outcomes (indicator_id, period, breakdown, value, margin, sample_size) VALUES ",
+                "INSERT INTO outcomes (indicator_id, period, breakdown, value, margin, sample_size, last_day) VALUES ",
             );
-            let mut binds = Vec::with_capacity(chunk.len() * 6);
+            let mut binds = Vec::with_capacity(chunk.len() * 7);
             for (i, o) in chunk.iter().enumerate() {
-                let b = i * 6;
                 if i > 0 {
                     sql.push_str(", ");
                 }
-                sql.push_str(&format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6
-                ));
+                let row: Vec<String> = (1..=7).map(|k| format!("${}", i * 7 + k)).collect();
+                sql.push_str(&format!("({})", row.join(", ")));
                 binds.extend(outcome_binds(indicator_id, o));
             }
             self.execute(&sql, binds).await?;
@@ -713,7 +705,7 @@ impl Writer {
             .delete_outcome_row(indicator_id, outcome.period, &outcome.breakdown.code())
             .await?;
         self.execute(
-            "INSERT INTO outcomes (indicator_id, period, breakdown, value, margin, sample_size) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO outcomes (indicator_id, period, breakdown, value, margin, sample_size, last_day) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             outcome_binds(indicator_id, outcome).to_vec(),
         )
         .await?;
@@ -1103,7 +1095,7 @@ impl Writer {
 }
 
 /// The six values of an outcome row, in the order of the outcomes table's columns.
-fn outcome_binds(indicator_id: Id, o: &Outcome) -> [Bind; 6] {
+fn outcome_binds(indicator_id: Id, o: &Outcome) -> [Bind; 7] {
     [
         Bind::Int(indicator_id),
         Bind::Text(o.period.to_string()),
@@ -1111,6 +1103,7 @@ fn outcome_binds(indicator_id: Id, o: &Outcome) -> [Bind; 6] {
         Bind::Real(o.value),
         Bind::OptReal(o.margin),
         Bind::OptInt(o.sample_size),
+        Bind::Text(o.period.last_day()),
     ]
 }
 

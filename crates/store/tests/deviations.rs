@@ -4,13 +4,16 @@
 mod common;
 
 use common::tree;
+use std::collections::BTreeMap;
+
 use uppsikt_domain::deviation::{
-    Action, ActionState, DecidingBody, Decision, LifecycleError, NewDeviation, Outcome, Severity,
-    Source, Standing,
+    Action, ActionState, Concern, DecidingBody, Decision, LifecycleError, NewDeviation, Outcome,
+    Severity, Source, Standing, Tally,
 };
+use uppsikt_domain::indicator::{Breakdown, Outcome as IndicatorOutcome};
 use uppsikt_domain::Period;
 use uppsikt_store::testing::TestDb;
-use uppsikt_store::StoreError;
+use uppsikt_store::{DeviationFilter, StoreError};
 
 fn trygg_utomhus(org_id: i64, indicator: i64) -> NewDeviation {
     NewDeviation {
@@ -78,6 +81,7 @@ async fn a_deviation_is_raised_once_decided_once_and_its_actions_followed() {
             indicator_id: Some(t.indicator),
             state: ActionState::Done,
             comments: vec![],
+            closed_on: None,
         };
         let id = ids[0];
         let mut w = store.writer("controller").await.unwrap();
@@ -137,6 +141,216 @@ async fn a_deviation_is_raised_once_decided_once_and_its_actions_followed() {
                 ("raise", "deviation"),
             ]
         );
+        db.finish().await;
+    }
+}
+
+/// The oversight view's queries count and list exactly what the domain's rules say, for
+/// a mix of every standing, overdue and done actions, and effects known and unknown.
+#[tokio::test]
+async fn the_oversight_queries_agree_with_the_domain_rules() {
+    const TODAY: &str = "2024-09-15";
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let t = tree(store).await;
+        let mut w = store.writer("controller").await.unwrap();
+        // Outcomes for 2023 (ends 2023-12-31) and tertial 1 2024 (ends 2024-04-30).
+        for (period, value) in [("2023", 63.5), ("2024T1", 65.0)] {
+            let outcome = IndicatorOutcome {
+                period: Period::parse(period).unwrap(),
+                breakdown: Breakdown::Total,
+                value,
+                margin: None,
+                sample_size: None,
+            };
+            w.set_outcome(t.indicator, &outcome).await.unwrap();
+        }
+        let units = [t.ks, t.child, t.other];
+        let areas = [None, Some("Vårby"), Some("Skogås")];
+        let candidates: Vec<NewDeviation> = (0..45)
+            .map(|i| NewDeviation {
+                org_id: units[i % 3],
+                area: areas[(i / 3) % 3].map(String::from),
+                source: Source::Other,
+                severity: Severity::Low,
+                period: Period::Year(2024),
+                description: format!("Avvikelse {i}"),
+                cause_key: None,
+            })
+            .collect();
+        let mut ids = Vec::new();
+        for (i, c) in candidates.into_iter().enumerate() {
+            let raised_on = format!("2024-0{}-1{}", 1 + i % 8, i % 10);
+            ids.extend(w.raise_deviations(vec![c], &raised_on).await.unwrap());
+        }
+        for (i, id) in ids.iter().enumerate() {
+            let kind = i % 5;
+            if kind == 0 {
+                continue; // undecided
+            }
+            let outcome = if kind == 1 {
+                Outcome::NoAction {
+                    motivation: "Ryms i ordinarie arbete".into(),
+                }
+            } else {
+                Outcome::Act
+            };
+            w.decide_deviation(*id, &decision(outcome)).await.unwrap();
+            if kind <= 2 {
+                continue; // not acted on, or decided without action
+            }
+            for j in 0..(i % 4) {
+                let action = Action {
+                    what: format!("Åtgärd {i}.{j}"),
+                    responsible_unit: t.child,
+                    responsible_person: "Samordnare".into(),
+                    due: ["2024-03-31", "2024-12-31", "2024-09-15"][j % 3].into(),
+                    expected_effect: "Fler trygga".into(),
+                    indicator_id: (j != 2).then_some(t.indicator),
+                    state: ActionState::Planned,
+                    comments: vec![],
+                    closed_on: None,
+                };
+                let a = w.add_deviation_action(*id, &action).await.unwrap();
+                let steps: &[(ActionState, &str)] = match (i + j) % 4 {
+                    0 => &[],
+                    1 => &[(ActionState::InProgress, "2024-02-01")],
+                    2 => &[
+                        (ActionState::InProgress, "2024-02-01"),
+                        (ActionState::Done, "2024-03-31"),
+                    ],
+                    _ => &[
+                        (ActionState::InProgress, "2024-02-01"),
+                        (ActionState::Done, "2024-06-30"),
+                    ],
+                };
+                for (state, on) in steps {
+                    w.advance_deviation_action(a, *state, on, "").await.unwrap();
+                }
+            }
+        }
+        w.commit().await.unwrap();
+
+        let record = store.indicator_record(t.indicator).await.unwrap();
+        let effect_known = |a: &Action| a.effect(&record.outcomes).is_some();
+        let all = store.deviations(None).await.unwrap();
+        let mut expected: BTreeMap<(i64, Option<String>), Tally> = BTreeMap::new();
+        for d in &all {
+            let key = (d.deviation.raised.org_id, d.deviation.raised.area.clone());
+            expected
+                .entry(key)
+                .or_default()
+                .add(&Tally::of(&d.deviation, TODAY, effect_known));
+        }
+        let stored: BTreeMap<(i64, Option<String>), Tally> = store
+            .oversight_tallies(TODAY)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(org, area, tally)| ((org, area), tally))
+            .collect();
+        assert_eq!(stored, expected);
+        let total = uppsikt_domain::deviation::oversight(
+            all.iter().map(|d| &d.deviation),
+            TODAY,
+            effect_known,
+        );
+        assert!(total.undecided > 0 && total.decided_without_action > 0);
+        assert!(total.overdue_actions > 0 && total.done_effect_unknown > 0);
+
+        let filters = [
+            DeviationFilter::default(),
+            DeviationFilter {
+                org_ids: Some(vec![t.ks, t.child]),
+                area: None,
+            },
+            DeviationFilter {
+                org_ids: None,
+                area: Some("Vårby".into()),
+            },
+            DeviationFilter {
+                org_ids: Some(vec![t.other]),
+                area: Some(String::new()),
+            },
+        ];
+        for filter in &filters {
+            for concern in Concern::ALL {
+                let mut want: Vec<&uppsikt_store::StoredDeviation> = all
+                    .iter()
+                    .filter(|d| {
+                        let r = &d.deviation.raised;
+                        filter
+                            .org_ids
+                            .as_ref()
+                            .is_none_or(|ids| ids.contains(&r.org_id))
+                            && filter
+                                .area
+                                .as_ref()
+                                .is_none_or(|a| r.area.as_deref().unwrap_or("") == a)
+                            && concern.matches(&d.deviation, TODAY, effect_known)
+                    })
+                    .collect();
+                want.sort_by(|a, b| {
+                    (&a.deviation.raised_on, a.id).cmp(&(&b.deviation.raised_on, b.id))
+                });
+                let page = store
+                    .deviation_page(filter, concern, TODAY, 2, 5)
+                    .await
+                    .unwrap();
+                assert_eq!(page.total, want.len(), "{filter:?} {concern:?}");
+                let want_ids: Vec<i64> = want.iter().skip(2).take(5).map(|d| d.id).collect();
+                let got_ids: Vec<i64> = page.items.iter().map(|d| d.id).collect();
+                assert_eq!(got_ids, want_ids, "{filter:?} {concern:?}");
+            }
+        }
+        db.finish().await;
+    }
+}
+
+/// The automatic deviations of a year come from the stored evaluations and commitments,
+/// and raising them twice raises them once.
+#[tokio::test]
+async fn automatic_deviations_are_raised_once() {
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let t = tree(store).await;
+        let mut w = store.writer("controller").await.unwrap();
+        for (period, value) in [("2022", 68.5), ("2023", 63.5)] {
+            let outcome = IndicatorOutcome {
+                period: Period::parse(period).unwrap(),
+                breakdown: Breakdown::Total,
+                value,
+                margin: None,
+                sample_size: None,
+            };
+            w.set_outcome(t.indicator, &outcome).await.unwrap();
+        }
+        w.set_milestone(
+            t.indicator,
+            2023,
+            Some(uppsikt_domain::Target::parse(">68,5").unwrap()),
+        )
+        .await
+        .unwrap();
+        w.commit().await.unwrap();
+        let due = store.automatic_deviations("2024-02-01").await.unwrap();
+        assert!(
+            due.iter().any(|d| d.source == Source::IndicatorNotAchieved
+                && d.period == Period::Year(2023)
+                && d.org_id == t.child),
+            "{due:#?}"
+        );
+        for _ in 0..2 {
+            let mut w = store.writer("controller").await.unwrap();
+            w.raise_deviations(
+                store.automatic_deviations("2024-02-01").await.unwrap(),
+                "2024-02-01",
+            )
+            .await
+            .unwrap();
+            w.commit().await.unwrap();
+        }
+        assert_eq!(store.deviations(None).await.unwrap().len(), due.len());
         db.finish().await;
     }
 }

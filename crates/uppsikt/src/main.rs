@@ -129,6 +129,11 @@ enum Command {
     /// Migrate.
     #[command(about = "Uppdatera databasens schema och avsluta")]
     Migrate,
+    /// Raise the automatic deviations that are due (idempotent; run e.g. nightly).
+    #[command(
+        about = "Ta fram automatiska avvikelser (mått som inte nått etappmålet eller har negativ trend, utvecklingsåtaganden som inte blev klara)"
+    )]
+    RaiseDeviations,
     /// Import.
     #[command(about = "Importera data")]
     Import {
@@ -189,6 +194,13 @@ enum Command {
 enum BenchCommand {
     /// Write a synthetic large municipality into the database.
     Synthetic(bench::Shape),
+    /// Write synthetic deviations, decisions and actions over the existing units.
+    Deviations {
+        #[arg(long, default_value_t = 100_000)]
+        deviations: usize,
+        #[arg(long, default_value_t = 300_000)]
+        actions: usize,
+    },
     /// Time the evaluation of every goal.
     Evaluate {
         #[arg(long, default_value_t = 5)]
@@ -315,6 +327,16 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             tracing::info!("databasen är uppdaterad");
             Ok(())
         }
+        Command::RaiseDeviations => {
+            let store = open(&cli.database_url).await?;
+            let today = uppsikt_store::today();
+            let due = store.automatic_deviations(&today).await?;
+            let mut w = store.writer("system").await?;
+            let raised = w.raise_deviations(due, &today).await?;
+            w.commit().await?;
+            println!("{} nya avvikelser.", raised.len());
+            Ok(())
+        }
         Command::Serve {
             files_dir,
             login_rate,
@@ -350,6 +372,22 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             report(&store, &org, &period, &kind, &format, &output).await
         }
         Command::Bench {
+            what:
+                BenchCommand::Deviations {
+                    deviations,
+                    actions,
+                },
+        } => {
+            let store = open(&cli.database_url).await?;
+            let started = std::time::Instant::now();
+            bench::deviations(&store, deviations, actions).await?;
+            println!(
+                "synthetic_deviations_s={:.1}",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Bench {
             what: BenchCommand::Evaluate { rounds },
         } => {
             let store = open(&cli.database_url).await?;
@@ -362,6 +400,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 .await
                 .map_err(|r| Failure(format!("demodata kunde inte läsas in:\n{r}")))?;
             tracing::info!(?summary, "demodata inläst");
+            let raised = uppsikt_import::load_demo_deviations(&store, "demo").await?;
+            tracing::info!(raised, "avvikelser i demodata");
             let created = users::demo_accounts(&store).await?;
             if !created.is_empty() {
                 let list: Vec<String> = created

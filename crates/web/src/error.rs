@@ -22,6 +22,9 @@ pub enum AppError {
     /// The public asked for a period that no board has decided yet.
     #[error("not published")]
     NotPublished,
+    /// A failure of ours that is neither the store's nor a template's (e.g. a workbook).
+    #[error("internal: {0}")]
+    Internal(String),
 }
 
 #[derive(Template)]
@@ -29,6 +32,15 @@ pub enum AppError {
 struct ErrorPage<'a> {
     title: &'a str,
     message: &'a str,
+}
+
+impl From<uppsikt_report::ReportError> for AppError {
+    fn from(e: uppsikt_report::ReportError) -> AppError {
+        match e {
+            uppsikt_report::ReportError::Store(e) => AppError::Store(e),
+            uppsikt_report::ReportError::Invalid(m) => AppError::BadRequest(m),
+        }
+    }
 }
 
 impl AppError {

@@ -97,6 +97,7 @@ pub async fn page(
         HistoryOf::Goal => state.store.goal(id).await?.title,
         HistoryOf::Indicator => state.store.indicator_record(id).await?.indicator.name,
         HistoryOf::Commitment => state.store.commitment(id).await?.title,
+        HistoryOf::Deviation => format!("avvikelse {id}"),
     };
     let entries = state.store.history(of, id, PAGE_ROWS + 1).await?;
     let truncated = entries.len() as i64 > PAGE_ROWS;

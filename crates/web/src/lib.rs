@@ -12,6 +12,7 @@ mod cache;
 mod error;
 mod forms;
 mod history;
+mod oversight;
 mod pages;
 mod reports;
 mod view;
@@ -149,6 +150,12 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
             "/org/{id}/reports",
             get(reports::new_form).post(reports::create),
         )
+        .route("/uppsikt", get(oversight::overview))
+        .route("/uppsikt/list", get(oversight::list))
+        .route("/uppsikt/export.xlsx", get(oversight::export))
+        .route("/uppsikt/raise", post(oversight::raise))
+        .route("/deviations/new", get(oversight::choose_unit))
+        .route("/deviations/{id}", get(oversight::show))
         .route("/reports/{id}", get(reports::show))
         .route("/reports/{id}/status", get(reports::status))
         .route("/reports/{id}/download", get(reports::download))
@@ -223,6 +230,22 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route(
             "/org/{id}/review",
             get(forms::review::form).post(forms::review::save),
+        )
+        .route(
+            "/org/{id}/deviations/new",
+            get(forms::deviation::new_form).post(forms::deviation::create),
+        )
+        .route(
+            "/deviations/{id}/decision",
+            get(forms::deviation::decision_form).post(forms::deviation::decide),
+        )
+        .route(
+            "/deviations/{id}/actions/new",
+            get(forms::deviation::action_form).post(forms::deviation::add_action),
+        )
+        .route(
+            "/deviation-actions/{id}/progress",
+            get(forms::deviation::progress_form).post(forms::deviation::progress),
         )
         .route_layer(guard(&state, Action::Edit));
     let open = match &options.files_dir {

@@ -28,7 +28,7 @@ pub struct PeriodQuery {
 }
 
 /// Serves a page from the cache while the data version is unchanged, else renders it.
-async fn cached<F, Fut>(state: &AppState, key: &str, render: F) -> Result<Response>
+pub(crate) async fn cached<F, Fut>(state: &AppState, key: &str, render: F) -> Result<Response>
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<String>>,
@@ -47,7 +47,7 @@ where
 
 /// Pages differ by what the viewer may do (edit links, published periods), not by who
 /// the viewer is: the user bar is filled in after the cache.
-fn cache_key(viewer: &Viewer, uri: &OriginalUri) -> String {
+pub(crate) fn cache_key(viewer: &Viewer, uri: &OriginalUri) -> String {
     let path = uri
         .0
         .path_and_query()

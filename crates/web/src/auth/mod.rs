@@ -287,6 +287,8 @@ async fn unit_of_path(state: &AppState, matched: &str, id: Id) -> Result<Id, App
         "goals" => "goal",
         "indicators" => "indicator",
         "commitments" => "commitment",
+        "deviations" => "deviation",
+        "deviation-actions" => "deviation_action",
         _ => return Err(AppError::NotFound),
     };
     Ok(state.store.owning_unit(kind, id).await?)

@@ -4,6 +4,7 @@
 
 pub mod assessment;
 pub mod commitment;
+pub mod deviation;
 pub mod goal;
 pub mod indicator;
 pub mod lock;

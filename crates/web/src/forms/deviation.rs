@@ -1,0 +1,473 @@
+//! Register a deviation by hand, record the decision on it, add actions and follow them up.
+//! The domain's lifecycle decides what is allowed; a refusal is shown at the field it
+//! concerns, with everything typed kept.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::Form;
+use uppsikt_domain::collate::swedish_cmp;
+use uppsikt_domain::deviation::{
+    Action, ActionState, DecidingBody, Decision, LifecycleError, NewDeviation, Outcome, Severity,
+    Source,
+};
+use uppsikt_domain::model::{Id, OrgUnit};
+use uppsikt_store::{StoreError, StoredDeviation};
+
+use super::{options, saved, Errors, Field, FieldKind, FormPage, Input, NAME_MAX, TEXT_MAX};
+use crate::auth::Viewer;
+use crate::error::Result;
+use crate::AppState;
+
+fn deviation_crumbs(id: Id) -> Vec<(String, String)> {
+    vec![
+        ("/uppsikt".into(), "Uppsikt".into()),
+        (format!("/deviations/{id}"), format!("Avvikelse {id}")),
+    ]
+}
+
+/// A lifecycle refusal at `field`; other errors pass on.
+fn refused_at(e: StoreError, field: &'static str) -> Result<Errors> {
+    let message = match &e {
+        StoreError::Lifecycle(LifecycleError::AlreadyDecided) => {
+            "Avvikelsen har redan ett beslut. Ett beslut kan inte ändras här; registrera en ny avvikelse om läget har ändrats."
+        }
+        StoreError::Lifecycle(LifecycleError::MotivationRequired) => {
+            "Skriv varför avvikelsen inte ska åtgärdas. Ett beslut att inte åtgärda måste motiveras."
+        }
+        StoreError::Lifecycle(LifecycleError::NoDecisionToAct) => {
+            "Åtgärder kan bara läggas till när det finns ett beslut att åtgärda avvikelsen."
+        }
+        StoreError::Lifecycle(LifecycleError::Transition(..)) => {
+            "Åtgärden kan inte få den statusen nu: planerad → pågår → genomförd, eller avbruten."
+        }
+        _ => return Err(e.into()),
+    };
+    let mut errors = Errors::default();
+    errors.add(field, message);
+    Ok(errors)
+}
+
+// ---- A deviation raised by hand ----
+
+fn new_page(unit: &OrgUnit, today: &str) -> FormPage {
+    FormPage {
+        title: format!("Ny avvikelse för {}", unit.name),
+        intro: Some("Avvikelser från mått och utvecklingsåtaganden tas fram automatiskt. Här registreras de som upptäcks på annat sätt: intern kontroll, lägesbilder, revisionen, medborgardialog.".into()),
+        action: format!("/org/{}/deviations/new", unit.id),
+        cancel: "/uppsikt".into(),
+        submit: "Registrera avvikelsen".into(),
+        crumbs: vec![("/uppsikt".into(), "Uppsikt".into())],
+        fields: vec![
+            Field::new("description", "Vad har hänt", FieldKind::Textarea(5)).required(),
+            Field::new(
+                "source",
+                "Källa",
+                options(
+                    crate::oversight::manual_sources()
+                        .into_iter()
+                        .map(|s| (s.code(), s.label_sv())),
+                ),
+            )
+            .required(),
+            Field::new(
+                "severity",
+                "Allvarlighet",
+                options(
+                    [Severity::High, Severity::Medium, Severity::Low]
+                        .into_iter()
+                        .map(|s| (s.code(), s.label_sv())),
+                ),
+            )
+            .required()
+            .value(Severity::Medium.code()),
+            Field::new("area", "Område", FieldKind::Text)
+                .hint("Kommundel eller område, t.ex. Vårby. Lämna tomt om avvikelsen gäller hela enheten."),
+            Field::new("period", "Period", FieldKind::Text)
+                .required()
+                .hint("Den period avvikelsen gäller: 2024, 2024T2, 2024-05 eller 2024W07.")
+                .value(&today[..4]),
+            Field::new("raised_on", "Upptäckt", FieldKind::Date)
+                .required()
+                .hint("ÅÅÅÅ-MM-DD.")
+                .value(today),
+        ],
+    }
+}
+
+pub async fn new_form(State(state): State<AppState>, Path(org): Path<Id>) -> Result<Response> {
+    let unit = state.store.org_unit(org).await?;
+    new_page(&unit, &uppsikt_store::today()).render_page()
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(org): Path<Id>,
+    Form(input): Form<Input>,
+) -> Result<Response> {
+    let unit = state.store.org_unit(org).await?;
+    let mut e = Errors::default();
+    let description = e.text(&input, "description", TEXT_MAX);
+    let source = e.choice(&input, "source", |c| {
+        Source::parse(c).filter(|s| s.is_manual())
+    });
+    let severity = e.choice(&input, "severity", Severity::parse);
+    let area = e.optional_text(&input, "area", NAME_MAX);
+    let period = e.period(&input, "period");
+    let raised_on = e.date(&input, "raised_on");
+    let (Some(description), Some(source), Some(severity), Some(period), Some(raised_on), true) = (
+        description,
+        source,
+        severity,
+        period,
+        raised_on,
+        e.is_empty(),
+    ) else {
+        return e
+            .apply(new_page(&unit, &uppsikt_store::today()).fill(&input))
+            .render_page();
+    };
+    let deviation = NewDeviation {
+        org_id: org,
+        area: (!area.is_empty()).then_some(area),
+        source,
+        severity,
+        period,
+        description,
+        cause_key: None,
+    };
+    let mut w = state.store.writer(&viewer.actor()).await?;
+    let ids = w.raise_deviations(vec![deviation], &raised_on).await?;
+    w.commit().await?;
+    let id = ids.first().copied().unwrap_or_default();
+    Ok(saved(format!("/deviations/{id}")))
+}
+
+// ---- The decision ----
+
+fn decision_page(s: &StoredDeviation, today: &str) -> FormPage {
+    FormPage {
+        title: format!("Beslut om avvikelse {}", s.id),
+        intro: Some(format!(
+            "{} Ett beslut är antingen att åtgärda (åtgärderna läggs till sedan) eller att inte åtgärda, med motivering. Beslutet kan inte ändras efteråt.",
+            s.deviation.raised.description
+        )),
+        action: format!("/deviations/{}/decision", s.id),
+        cancel: format!("/deviations/{}", s.id),
+        submit: "Spara beslutet".into(),
+        crumbs: deviation_crumbs(s.id),
+        fields: vec![
+            Field::new(
+                "outcome",
+                "Beslut",
+                options([("act", "Åtgärda avvikelsen"), ("no_action", "Inte åtgärda avvikelsen")]),
+            )
+            .required()
+            .value("act"),
+            Field::new("motivation", "Motivering", FieldKind::Textarea(4))
+                .hint("Krävs om avvikelsen inte ska åtgärdas."),
+            Field::new(
+                "body",
+                "Beslutat av",
+                options(
+                    [DecidingBody::Board, DecidingBody::Committee, DecidingBody::Administration]
+                        .into_iter()
+                        .map(|b| (b.code(), b.label_sv())),
+                ),
+            )
+            .required(),
+            Field::new("decided_on", "Beslutsdatum", FieldKind::Date)
+                .required()
+                .hint("ÅÅÅÅ-MM-DD.")
+                .value(today),
+            Field::new("paragraph", "Paragraf", FieldKind::Text).hint("T.ex. § 12. Lämna tomt för ett beslut utan protokollsparagraf (förvaltningen)."),
+            Field::new("diary_number", "Diarienummer", FieldKind::Text).hint("T.ex. KS-2024/123."),
+        ],
+    }
+}
+
+pub async fn decision_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
+    let s = state.store.deviation(id).await?;
+    decision_page(&s, &uppsikt_store::today()).render_page()
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<Id>,
+    Form(input): Form<Input>,
+) -> Result<Response> {
+    let s = state.store.deviation(id).await?;
+    let mut e = Errors::default();
+    let act = e.choice(&input, "outcome", |c| match c {
+        "act" => Some(true),
+        "no_action" => Some(false),
+        _ => None,
+    });
+    let motivation = e.optional_text(&input, "motivation", TEXT_MAX);
+    let body = e.choice(&input, "body", DecidingBody::parse);
+    let decided_on = e.date(&input, "decided_on");
+    let paragraph = e.optional_text(&input, "paragraph", NAME_MAX);
+    let diary_number = e.optional_text(&input, "diary_number", NAME_MAX);
+    let page = || decision_page(&s, &uppsikt_store::today()).fill(&input);
+    let (Some(act), Some(body), Some(decided_on), true) = (act, body, decided_on, e.is_empty())
+    else {
+        return e.apply(page()).render_page();
+    };
+    let decision = Decision {
+        body,
+        decided_on,
+        paragraph,
+        diary_number,
+        outcome: if act {
+            Outcome::Act
+        } else {
+            Outcome::NoAction { motivation }
+        },
+    };
+    let mut w = state.store.writer(&viewer.actor()).await?;
+    if let Err(err) = w.decide_deviation(id, &decision).await {
+        let field = if act { "outcome" } else { "motivation" };
+        return refused_at(err, field)?.apply(page()).render_page();
+    }
+    w.commit().await?;
+    let to = if act {
+        format!("/deviations/{id}/actions/new")
+    } else {
+        format!("/deviations/{id}")
+    };
+    Ok(saved(to))
+}
+
+// ---- Actions ----
+
+async fn action_page(state: &AppState, s: &StoredDeviation) -> Result<FormPage> {
+    let mut units = state.store.org_units().await?;
+    units.sort_by(|a, b| swedish_cmp(&a.name, &b.name));
+    let mut indicators = state.store.indicator_choices().await?;
+    indicators.sort_by(|a, b| swedish_cmp(&a.1, &b.1).then_with(|| swedish_cmp(&a.2, &b.2)));
+    let mut indicator_options = vec![(String::new(), "Inget mått".to_string())];
+    indicator_options.extend(
+        indicators
+            .into_iter()
+            .map(|(id, name, unit)| (id.to_string(), format!("{name} ({unit})"))),
+    );
+    // The indicator that raised the deviation is the natural one to follow.
+    let raised_by = s
+        .deviation
+        .raised
+        .cause_key
+        .as_deref()
+        .and_then(|k| k.strip_prefix("indicator:"))
+        .and_then(|k| k.split(':').next())
+        .unwrap_or("")
+        .to_string();
+    Ok(FormPage {
+        title: format!("Ny åtgärd för avvikelse {}", s.id),
+        intro: Some(s.deviation.raised.description.clone()),
+        action: format!("/deviations/{}/actions/new", s.id),
+        cancel: format!("/deviations/{}", s.id),
+        submit: "Spara åtgärden".into(),
+        crumbs: deviation_crumbs(s.id),
+        fields: vec![
+            Field::new("what", "Åtgärd", FieldKind::Text).required(),
+            Field::new(
+                "responsible_unit",
+                "Ansvarig enhet",
+                options(units.iter().map(|u| (u.id, u.name.clone()))),
+            )
+            .required()
+            .value(s.deviation.raised.org_id.to_string()),
+            Field::new("responsible_person", "Ansvarig person eller funktion", FieldKind::Text)
+                .required(),
+            Field::new("due", "Klar senast", FieldKind::Date)
+                .required()
+                .hint("ÅÅÅÅ-MM-DD."),
+            Field::new("expected_effect", "Förväntad effekt", FieldKind::Textarea(4))
+                .required()
+                .hint("Vad ska bli bättre, och hur mycket?"),
+            Field::new("indicator", "Mått som ska visa effekten", FieldKind::Select(indicator_options))
+                .hint("När åtgärden är genomförd visas måttets nästa utfall bredvid den förväntade effekten.")
+                .value(raised_by),
+        ],
+    })
+}
+
+pub async fn action_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
+    let s = state.store.deviation(id).await?;
+    action_page(&state, &s).await?.render_page()
+}
+
+pub async fn add_action(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<Id>,
+    Form(input): Form<Input>,
+) -> Result<Response> {
+    let s = state.store.deviation(id).await?;
+    let mut e = Errors::default();
+    let what = e.text(&input, "what", NAME_MAX);
+    let unit = e.choice(&input, "responsible_unit", |c| c.parse::<Id>().ok());
+    let person = e.text(&input, "responsible_person", NAME_MAX);
+    let due = e.date(&input, "due");
+    let effect = e.text(&input, "expected_effect", TEXT_MAX);
+    let indicator = match input.get("indicator").map(|v| v.trim()).unwrap_or("") {
+        "" => Some(None),
+        raw => match raw.parse::<Id>() {
+            Ok(i) => Some(Some(i)),
+            Err(_) => {
+                e.add("indicator", uppsikt_domain::messages::unknown_choice(raw));
+                None
+            }
+        },
+    };
+    let (Some(what), Some(unit), Some(person), Some(due), Some(effect), Some(indicator), true) =
+        (what, unit, person, due, effect, indicator, e.is_empty())
+    else {
+        return e
+            .apply(action_page(&state, &s).await?.fill(&input))
+            .render_page();
+    };
+    let action = Action {
+        what,
+        responsible_unit: unit,
+        responsible_person: person,
+        due,
+        expected_effect: effect,
+        indicator_id: indicator,
+        state: ActionState::Planned,
+        comments: Vec::new(),
+        closed_on: None,
+    };
+    // Both choices must still exist (another user may have removed them meanwhile).
+    let units = state.store.org_units().await?;
+    let indicators = state.store.indicator_choices().await?;
+    if !units.iter().any(|u| u.id == action.responsible_unit) {
+        e.add(
+            "responsible_unit",
+            "Enheten finns inte längre. Välj en annan.",
+        );
+    }
+    if let Some(i) = action
+        .indicator_id
+        .filter(|i| !indicators.iter().any(|c| c.0 == *i))
+    {
+        e.add(
+            "indicator",
+            uppsikt_domain::messages::unknown_choice(&i.to_string()),
+        );
+    }
+    if !e.is_empty() {
+        return e
+            .apply(action_page(&state, &s).await?.fill(&input))
+            .render_page();
+    }
+    let mut w = state.store.writer(&viewer.actor()).await?;
+    match w.add_deviation_action(id, &action).await {
+        Ok(action_id) => {
+            w.commit().await?;
+            Ok(saved(format!("/deviations/{id}#action-{action_id}")))
+        }
+        Err(err) => refused_at(err, "what")?
+            .apply(action_page(&state, &s).await?.fill(&input))
+            .render_page(),
+    }
+}
+
+// ---- Following up an action ----
+
+fn progress_page(deviation_id: Id, action_id: Id, a: &Action, today: &str) -> FormPage {
+    let next: Vec<ActionState> = [
+        ActionState::InProgress,
+        ActionState::Done,
+        ActionState::Cancelled,
+    ]
+    .into_iter()
+    .filter(|n| a.state.may_become(*n))
+    .collect();
+    FormPage {
+        title: format!("Följ upp åtgärden {}", a.what),
+        intro: Some(format!(
+            "Status nu: {}. Klar senast {}.",
+            a.state.label_sv(),
+            a.due
+        )),
+        action: format!("/deviation-actions/{action_id}/progress"),
+        cancel: format!("/deviations/{deviation_id}#action-{action_id}"),
+        submit: "Spara uppföljningen".into(),
+        crumbs: deviation_crumbs(deviation_id),
+        fields: vec![
+            Field::new(
+                "state",
+                "Ny status",
+                options(next.iter().map(|s| (s.code(), s.label_sv()))),
+            )
+            .required(),
+            Field::new("on", "Datum", FieldKind::Date)
+                .required()
+                .hint("ÅÅÅÅ-MM-DD.")
+                .value(today),
+            Field::new("comment", "Kommentar", FieldKind::Textarea(4))
+                .hint("Vad har gjorts? Vid genomförd: vad blev resultatet?"),
+        ],
+    }
+}
+
+async fn action_of(state: &AppState, action_id: Id) -> Result<(StoredDeviation, usize)> {
+    let deviation_id = state.store.owning_deviation(action_id).await?;
+    let s = state.store.deviation(deviation_id).await?;
+    let index = s
+        .action_ids
+        .iter()
+        .position(|a| *a == action_id)
+        .ok_or(crate::error::AppError::NotFound)?;
+    Ok((s, index))
+}
+
+pub async fn progress_form(
+    State(state): State<AppState>,
+    Path(action_id): Path<Id>,
+) -> Result<Response> {
+    let (s, i) = action_of(&state, action_id).await?;
+    progress_page(
+        s.id,
+        action_id,
+        &s.deviation.actions[i],
+        &uppsikt_store::today(),
+    )
+    .render_page()
+}
+
+pub async fn progress(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(action_id): Path<Id>,
+    Form(input): Form<Input>,
+) -> Result<Response> {
+    let (s, i) = action_of(&state, action_id).await?;
+    let page = || {
+        progress_page(
+            s.id,
+            action_id,
+            &s.deviation.actions[i],
+            &uppsikt_store::today(),
+        )
+        .fill(&input)
+    };
+    let mut e = Errors::default();
+    let next = e.choice(&input, "state", ActionState::parse);
+    let on = e.date(&input, "on");
+    let comment = e.optional_text(&input, "comment", TEXT_MAX);
+    let (Some(next), Some(on), true) = (next, on, e.is_empty()) else {
+        return e.apply(page()).render_page();
+    };
+    let mut w = state.store.writer(&viewer.actor()).await?;
+    if let Err(err) = w
+        .advance_deviation_action(action_id, next, &on, &comment)
+        .await
+    {
+        return refused_at(err, "state")?.apply(page()).render_page();
+    }
+    w.commit().await?;
+    Ok(saved(format!("/deviations/{}#action-{action_id}", s.id)))
+}

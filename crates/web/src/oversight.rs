@@ -1,0 +1,572 @@
+//! The oversight view ("Uppsikt") for the executive board: what has not been acted on,
+//! per board, per area and in total; the drill-down to each deviation; the deviation page
+//! with its decision, actions and their effect; and the workbook export.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use uppsikt_domain::access::Action as Access;
+use uppsikt_domain::deviation::{ActionState, Concern, Outcome, Source, Tally};
+use uppsikt_domain::model::{Id, OrgUnit};
+use uppsikt_report::oversight::{
+    self, standing_sv, tally_cells, Oversight, TallyRow, TALLY_COLUMNS,
+};
+use uppsikt_store::{DeviationFilter, StoredDeviation};
+
+use crate::auth::Viewer;
+use crate::error::{AppError, Result};
+use crate::AppState;
+
+/// Deviations per page of a drill-down.
+const PAGE_SIZE: usize = 100;
+
+/// The concerns behind each column of [`TALLY_COLUMNS`] (the age column lists the undecided).
+const COLUMN_CONCERNS: [Concern; 6] = [
+    Concern::All,
+    Concern::Undecided,
+    Concern::Undecided,
+    Concern::DecidedWithoutAction,
+    Concern::OverdueActions,
+    Concern::EffectUnknown,
+];
+
+pub struct Cell {
+    pub value: String,
+    pub link: Option<String>,
+}
+
+pub struct Row {
+    pub label: String,
+    pub link: Option<String>,
+    pub cells: Vec<Cell>,
+}
+
+pub struct TallyTable {
+    pub id: &'static str,
+    pub caption: String,
+    pub heading: &'static str,
+    pub columns: [&'static str; 6],
+    pub rows: Vec<Row>,
+    pub total: Row,
+}
+
+/// The query string of a drill-down.
+fn list_link(concern: Concern, board: Option<Id>, area: Option<&str>) -> String {
+    let mut pairs = vec![("concern", concern.code().to_string())];
+    if let Some(b) = board {
+        pairs.push(("board", b.to_string()));
+    }
+    if let Some(a) = area {
+        pairs.push(("area", a.to_string()));
+    }
+    format!(
+        "/uppsikt/list?{}",
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    )
+}
+
+fn row(o: &Oversight, label: &str, board: Option<Id>, area: Option<&str>, t: &Tally) -> Row {
+    let cells = tally_cells(o, t)
+        .into_iter()
+        .zip(COLUMN_CONCERNS)
+        .map(|(value, concern)| Cell {
+            link: (!value.is_empty() && value != "0").then(|| list_link(concern, board, area)),
+            value,
+        })
+        .collect();
+    Row {
+        label: label.to_string(),
+        link: (t.deviations > 0).then(|| list_link(Concern::All, board, area)),
+        cells,
+    }
+}
+
+fn table(
+    o: &Oversight,
+    id: &'static str,
+    caption: &str,
+    heading: &'static str,
+    rows: &[TallyRow],
+) -> TallyTable {
+    TallyTable {
+        id,
+        caption: caption.into(),
+        heading,
+        columns: TALLY_COLUMNS,
+        rows: rows
+            .iter()
+            .map(|r| row(o, &r.label, r.board, r.area.as_deref(), &r.tally))
+            .collect(),
+        total: row(o, "Totalt", None, None, &o.total),
+    }
+}
+
+/// A headline figure at the top of the page.
+pub struct Figure {
+    pub label: &'static str,
+    pub value: usize,
+    pub link: String,
+    pub alert: bool,
+}
+
+#[derive(Template)]
+#[template(path = "oversight.html")]
+struct OversightPage {
+    today: String,
+    figures: Vec<Figure>,
+    oldest_age: String,
+    tables: Vec<TallyTable>,
+    empty: bool,
+    can_raise: bool,
+    /// Units the viewer may register a deviation for.
+    units: Vec<(Id, String)>,
+}
+
+pub async fn overview(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+) -> Result<Response> {
+    let today = uppsikt_store::today();
+    let key = format!("{} {today}", crate::pages::cache_key(&viewer, &uri));
+    crate::pages::cached(&state, &key, || async {
+        let o = Oversight::load(&state.store, &today, None).await?;
+        let t = &o.total;
+        let figure = |label, value: usize, concern: Concern| Figure {
+            label,
+            value,
+            link: list_link(concern, None, None),
+            alert: value > 0 && concern != Concern::All,
+        };
+        let figures = vec![
+            figure("Avvikelser utan beslut", t.undecided, Concern::Undecided),
+            figure(
+                "Beslut utan åtgärd",
+                t.decided_without_action,
+                Concern::DecidedWithoutAction,
+            ),
+            figure(
+                "Försenade åtgärder",
+                t.overdue_actions,
+                Concern::OverdueActions,
+            ),
+            figure(
+                "Genomförda åtgärder med okänd effekt",
+                t.done_effect_unknown,
+                Concern::EffectUnknown,
+            ),
+            figure("Avvikelser totalt", t.deviations, Concern::All),
+        ];
+        let units = state.store.org_units().await?;
+        let mut editable = Vec::new();
+        for u in &units {
+            let chain = state.store.org_chain(u.id).await?;
+            if viewer.allows(Access::Edit, &chain) {
+                editable.push((u.id, u.name.clone()));
+            }
+        }
+        let page = OversightPage {
+            oldest_age: o.age(t),
+            figures,
+            tables: vec![
+                table(
+                    &o,
+                    "per-board",
+                    "Per nämnd och styrelse",
+                    "Nämnd/styrelse",
+                    &o.boards,
+                ),
+                table(&o, "per-area", "Per område", "Område", &o.areas),
+            ],
+            empty: t.deviations == 0,
+            can_raise: viewer.allows(Access::Edit, &[]),
+            units: editable,
+            today: o.today.clone(),
+        };
+        Ok(page.render()?)
+    })
+    .await
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    pub concern: Option<String>,
+    pub board: Option<Id>,
+    pub area: Option<String>,
+    pub page: Option<usize>,
+}
+
+pub struct ListItem {
+    pub id: Id,
+    pub description: String,
+    pub unit: String,
+    pub area: String,
+    pub source: &'static str,
+    pub period: String,
+    pub raised_on: String,
+    pub age: String,
+    pub standing: &'static str,
+    pub overdue: usize,
+}
+
+#[derive(Template)]
+#[template(path = "deviation_list.html")]
+struct ListPage {
+    title: String,
+    scope: String,
+    concern: Concern,
+    tabs: Vec<(String, &'static str, bool)>,
+    items: Vec<ListItem>,
+    total: usize,
+    first: usize,
+    last: usize,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+fn unit_names(units: &[OrgUnit]) -> HashMap<Id, String> {
+    units.iter().map(|u| (u.id, u.name.clone())).collect()
+}
+
+fn list_item(s: &StoredDeviation, names: &HashMap<Id, String>, today: &str) -> ListItem {
+    let d = &s.deviation;
+    ListItem {
+        id: s.id,
+        description: d.raised.description.clone(),
+        unit: names.get(&d.raised.org_id).cloned().unwrap_or_default(),
+        area: d.raised.area.clone().unwrap_or_default(),
+        source: d.raised.source.label_sv(),
+        period: d.raised.period.label_sv(),
+        raised_on: d.raised_on.clone(),
+        age: d
+            .decision
+            .is_none()
+            .then(|| uppsikt_domain::date::days_between(&d.raised_on, today))
+            .flatten()
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+        standing: standing_sv(d.standing()),
+        overdue: d.actions.iter().filter(|a| a.is_overdue(today)).count(),
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Query(q): Query<ListQuery>,
+) -> Result<Response> {
+    let concern = match q.concern.as_deref() {
+        None | Some("") => Concern::All,
+        Some(c) => {
+            Concern::parse(c).ok_or_else(|| AppError::BadRequest(format!("Okänt urval ”{c}”.")))?
+        }
+    };
+    let today = uppsikt_store::today();
+    let key = format!("{} {today}", crate::pages::cache_key(&viewer, &uri));
+    crate::pages::cached(&state, &key, || async {
+        let units = state.store.org_units().await?;
+        let names = unit_names(&units);
+        let (scope, filter) = match (&q.board, &q.area) {
+            (Some(board), _) => {
+                let name = names.get(board).cloned().ok_or(AppError::NotFound)?;
+                let filter = DeviationFilter {
+                    org_ids: Some(oversight::units_of_board(&units, *board)),
+                    area: None,
+                };
+                (name, filter)
+            }
+            (None, Some(area)) => {
+                let label = if area.is_empty() {
+                    oversight::NO_AREA.to_string()
+                } else {
+                    format!("området {area}")
+                };
+                (
+                    label,
+                    DeviationFilter {
+                        org_ids: None,
+                        area: Some(area.clone()),
+                    },
+                )
+            }
+            (None, None) => ("hela kommunen".to_string(), DeviationFilter::default()),
+        };
+        let page_no = q.page.unwrap_or(1).max(1);
+        let offset = (page_no - 1) * PAGE_SIZE;
+        let page = state
+            .store
+            .deviation_page(&filter, concern, &today, offset, PAGE_SIZE)
+            .await?;
+        let link = |concern: Concern, page: Option<usize>| {
+            let mut l = list_link(
+                concern,
+                q.board,
+                if q.board.is_some() {
+                    None
+                } else {
+                    q.area.as_deref()
+                },
+            );
+            if let Some(p) = page {
+                l.push_str(&format!("&page={p}"));
+            }
+            l
+        };
+        let tabs = Concern::ALL
+            .iter()
+            .map(|c| (link(*c, None), c.label_sv(), *c == concern))
+            .collect();
+        let items: Vec<ListItem> = page
+            .items
+            .iter()
+            .map(|s| list_item(s, &names, &today))
+            .collect();
+        let html = ListPage {
+            title: format!("{} – {scope}", concern.label_sv()),
+            scope,
+            concern,
+            tabs,
+            first: if items.is_empty() { 0 } else { offset + 1 },
+            last: offset + items.len(),
+            previous: (page_no > 1).then(|| link(concern, Some(page_no - 1))),
+            next: (offset + items.len() < page.total).then(|| link(concern, Some(page_no + 1))),
+            total: page.total,
+            items,
+        }
+        .render()?;
+        Ok(html)
+    })
+    .await
+}
+
+pub struct ActionView {
+    pub id: Id,
+    pub what: String,
+    pub unit: String,
+    pub person: String,
+    pub due: String,
+    pub state: &'static str,
+    pub open: bool,
+    pub overdue: bool,
+    pub expected_effect: String,
+    pub indicator: Option<(Id, String)>,
+    /// For a done action: the first outcome after it, or why the effect is unknown.
+    pub effect: Option<String>,
+    pub effect_known: bool,
+    pub comments: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "deviation.html")]
+struct DeviationPage {
+    id: Id,
+    d: uppsikt_domain::deviation::Deviation,
+    unit: OrgUnit,
+    raised_by_link: Option<(String, String)>,
+    standing: &'static str,
+    age: String,
+    act: bool,
+    motivation: String,
+    actions: Vec<ActionView>,
+    can_edit: bool,
+    can_read_history: bool,
+}
+
+/// The page of what raised an automatic deviation (from its cause key), with a label.
+async fn raised_by(state: &AppState, cause_key: Option<&str>) -> Result<Option<(String, String)>> {
+    let Some(key) = cause_key else {
+        return Ok(None);
+    };
+    let mut parts = key.split(':');
+    let (kind, id) = (
+        parts.next(),
+        parts.next().and_then(|s| s.parse::<Id>().ok()),
+    );
+    Ok(match (kind, id) {
+        (Some("indicator"), Some(id)) => match state.store.indicator_record(id).await {
+            Ok(r) => Some((
+                format!("/indicators/{id}"),
+                format!("Måttet {}", r.indicator.name),
+            )),
+            Err(_) => None,
+        },
+        (Some("commitment"), Some(id)) => match state.store.commitment(id).await {
+            Ok(c) => Some((
+                format!("/goals/{}?period={}#commitment-{id}", c.goal_id, c.year),
+                format!("Utvecklingsåtagandet {}", c.title),
+            )),
+            Err(_) => None,
+        },
+        _ => None,
+    })
+}
+
+async fn action_view(
+    state: &AppState,
+    a: &uppsikt_domain::deviation::Action,
+    id: Id,
+    names: &HashMap<Id, String>,
+    today: &str,
+) -> Result<ActionView> {
+    let record = match a.indicator_id {
+        Some(i) => state.store.indicator_record(i).await.ok(),
+        None => None,
+    };
+    let (effect, effect_known) = match (a.state, &record) {
+        (ActionState::Done, None) => (
+            Some("Effekten går inte att följa: inget mått är kopplat.".to_string()),
+            false,
+        ),
+        (ActionState::Done, Some(r)) => match a.effect(&r.outcomes) {
+            Some(o) => (
+                Some(format!(
+                    "{}: {}",
+                    o.period.label_sv(),
+                    crate::view::format_value(o.value, r.indicator.decimals, &r.indicator.unit)
+                )),
+                true,
+            ),
+            None => (
+                Some(format!(
+                    "Okänd ännu: inget utfall för en period efter {}.",
+                    a.closed_on.as_deref().unwrap_or("genomförandet")
+                )),
+                false,
+            ),
+        },
+        _ => (None, false),
+    };
+    Ok(ActionView {
+        id,
+        what: a.what.clone(),
+        unit: names.get(&a.responsible_unit).cloned().unwrap_or_default(),
+        person: a.responsible_person.clone(),
+        due: a.due.clone(),
+        state: a.state.label_sv(),
+        open: !a.state.is_closed(),
+        overdue: a.is_overdue(today),
+        expected_effect: a.expected_effect.clone(),
+        indicator: record.map(|r| (r.indicator.id, r.indicator.name.clone())),
+        effect,
+        effect_known,
+        comments: a.comments.clone(),
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    uri: OriginalUri,
+    Path(id): Path<Id>,
+) -> Result<Response> {
+    let today = uppsikt_store::today();
+    let key = format!("{} {today}", crate::pages::cache_key(&viewer, &uri));
+    crate::pages::cached(&state, &key, || async {
+        let stored = state.store.deviation(id).await?;
+        let d = stored.deviation;
+        let units = state.store.org_units().await?;
+        let names = unit_names(&units);
+        let unit = state.store.org_unit(d.raised.org_id).await?;
+        let chain = state.store.org_chain(unit.id).await?;
+        let mut actions = Vec::new();
+        for (a, action_id) in d.actions.iter().zip(&stored.action_ids) {
+            actions.push(action_view(&state, a, *action_id, &names, &today).await?);
+        }
+        let (act, motivation) = match d.decision.as_ref().map(|x| &x.outcome) {
+            Some(Outcome::Act) => (true, String::new()),
+            Some(Outcome::NoAction { motivation }) => (false, motivation.clone()),
+            None => (false, String::new()),
+        };
+        let page = DeviationPage {
+            id,
+            raised_by_link: raised_by(&state, d.raised.cause_key.as_deref()).await?,
+            standing: standing_sv(d.standing()),
+            age: uppsikt_domain::date::days_between(&d.raised_on, &today)
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            act,
+            motivation,
+            actions,
+            can_edit: viewer.allows(Access::Edit, &chain),
+            can_read_history: viewer.allows(Access::ReadHistory, &chain),
+            unit,
+            d,
+        };
+        Ok(page.render()?)
+    })
+    .await
+}
+
+/// The workbook: tallies and every deviation.
+pub async fn export(State(state): State<AppState>) -> Result<Response> {
+    let today = uppsikt_store::today();
+    let o = Oversight::load(&state.store, &today, None).await?;
+    let all = state.store.deviations(None).await?;
+    let names = unit_names(&state.store.org_units().await?);
+    let seen = state.store.actions_with_effect_seen().await?;
+    let bytes = oversight::workbook(&o, &all, &names, &seen)
+        .map_err(|e| AppError::Internal(format!("Excel: {e}")))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"uppsikt-{today}.xlsx\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct NewQuery {
+    pub org: Option<Id>,
+}
+
+/// From the unit chooser on the oversight page to that unit's form.
+pub async fn choose_unit(Query(q): Query<NewQuery>) -> Result<Response> {
+    let org = q
+        .org
+        .ok_or_else(|| AppError::BadRequest("Välj en enhet.".into()))?;
+    Ok(Redirect::to(&format!("/org/{org}/deviations/new")).into_response())
+}
+
+/// Raises every automatic deviation that is due (controllers; idempotent).
+pub async fn raise(State(state): State<AppState>, viewer: Viewer) -> Result<Response> {
+    if !viewer.allows(Access::Edit, &[]) {
+        return Err(AppError::Refused(
+            axum::http::StatusCode::FORBIDDEN,
+            "Bara en controller kan ta fram avvikelser för hela kommunen.".into(),
+        ));
+    }
+    let today = uppsikt_store::today();
+    let due = state.store.automatic_deviations(&today).await?;
+    let mut w = state.store.writer(&viewer.actor()).await?;
+    let raised = w.raise_deviations(due, &today).await?;
+    w.commit().await?;
+    tracing::info!(raised = raised.len(), "automatic deviations raised");
+    Ok(Redirect::to(&format!("/uppsikt?raised={}", raised.len())).into_response())
+}
+
+/// Whether a source is one people raise (for the form's choices).
+pub fn manual_sources() -> Vec<Source> {
+    [
+        Source::InternalControl,
+        Source::SituationReport,
+        Source::AuditRemark,
+        Source::CitizenDialogue,
+        Source::Other,
+    ]
+    .into_iter()
+    .filter(|s| s.is_manual())
+    .collect()
+}
