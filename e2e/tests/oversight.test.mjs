@@ -54,6 +54,11 @@ describe('uppsikt: från avvikelse till beslut och åtgärd', () => {
     await followLink(page, new RegExp(`^${undecided} Avvikelser utan beslut$`));
     assert.match(await page.locator('h1').innerText(), /Utan beslut/);
     await assertAxeClean(t, page, 'listan utan beslut');
+    // The area's row leads to its deviations; the tab narrows them to the undecided.
+    await visit(page, '/uppsikt');
+    await followLink(page, 'Vårby', page.locator('#per-area-h + .table-wrap'));
+    await followLink(page, 'Utan beslut');
+    assert.match(await page.locator('h1').innerText(), /Utan beslut.*Vårby/);
     await followLink(page, /^Den övergripande lägesbilden 2023/);
     assert.match(await page.locator('main').innerText(), /Inget beslut ännu/);
     await assertAxeClean(t, page, 'avvikelsesidan');

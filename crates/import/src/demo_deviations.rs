@@ -219,7 +219,8 @@ pub async fn load_demo_deviations(store: &Store, actor: &str) -> Result<usize, S
     let today = uppsikt_store::today();
     let mut w = store.writer(actor).await?;
     let mut raised = 0;
-    let due = store.automatic_deviations(&today).await?;
+    // The years the demo's reports follow up: KS 2019, KF 2021–2023.
+    let due = store.automatic_deviations(&today, 2019).await?;
     let mut years: Vec<i32> = due.iter().map(|d| d.period.year()).collect();
     years.sort_unstable();
     years.dedup();
@@ -234,6 +235,7 @@ pub async fn load_demo_deviations(store: &Store, actor: &str) -> Result<usize, S
             .await?
             .len();
     }
+    raised_valfrihet(store, &mut w).await?;
     for r in recorded() {
         let new = NewDeviation {
             org_id: unit_id(store, r.unit).await?,
@@ -248,19 +250,61 @@ pub async fn load_demo_deviations(store: &Store, actor: &str) -> Result<usize, S
             continue; // raised before
         };
         raised += 1;
-        record(store, &mut w, id, r).await?;
+        record(store, &mut w, id, r.decision, r.actions).await?;
     }
     w.commit().await?;
     Ok(raised)
 }
 
-async fn record(store: &Store, w: &mut Writer, id: Id, r: Recorded) -> Result<(), StoreError> {
-    let Some(decision) = r.decision else {
+/// Seed 004, Ökad valfrihet: the strategy for competition, choice and new establishment
+/// was not finished in 2019; "arbetet … fortgår under våren 2020".
+async fn raised_valfrihet(store: &Store, w: &mut Writer) -> Result<(), StoreError> {
+    let Some(commitment) = store
+        .commitments(Scope::All)
+        .await?
+        .into_iter()
+        .find(|c| c.year == 2019 && c.title.starts_with("Strategi för konkurrensprövning"))
+    else {
+        return Ok(());
+    };
+    let key = format!("commitment:{}:unfinished:2019", commitment.id);
+    let found: Option<i64> = w.deviation_by_cause(&key).await?;
+    let Some(id) = found else {
+        return Ok(());
+    };
+    if w.deviation_is_decided(id).await? {
+        return Ok(());
+    }
+    let action = RecordedAction {
+        what: "Slutföra styrdokumentet för konkurrensprövning, valfrihet och nyetablering",
+        unit: "Kommunstyrelsens förvaltning",
+        person: "Projektledare",
+        due: "2020-06-30",
+        effect: "Ett beslutat styrdokument för konkurrensprövning, valfrihet och nyetablering.",
+        indicator: None,
+        steps: vec![(
+            ActionState::InProgress,
+            "2019-12-31",
+            "Projektet startade i augusti 2019 och bedrivs tillsammans med fackförvaltningarna; arbetet fortgår under våren 2020.",
+        )],
+    };
+    let decided = decision(DecidingBody::Administration, "2019-12-31", "", "");
+    record(store, w, id, decided, vec![action]).await
+}
+
+async fn record(
+    store: &Store,
+    w: &mut Writer,
+    id: Id,
+    decision: Option<Decision>,
+    actions: Vec<RecordedAction>,
+) -> Result<(), StoreError> {
+    let Some(decision) = decision else {
         return Ok(());
     };
     w.decide_deviation(id, &decision).await?;
     let indicators = store.indicator_records(Scope::All).await?;
-    for a in r.actions {
+    for a in actions {
         let indicator_id = a.indicator.and_then(|name| {
             indicators
                 .iter()

@@ -388,10 +388,15 @@ impl Store {
     }
 
     /// The automatic deviations due as of `today` (ISO date): every indicator evaluated as
-    /// not achieved or with a significant negative trend in a year up to this one, and every
-    /// commitment of an ended year not finished. Raise them with
-    /// [`Writer::raise_deviations`], which skips those raised before.
-    pub async fn automatic_deviations(&self, today: &str) -> Result<Vec<NewDeviation>> {
+    /// not achieved or with a significant negative trend in a year from `from_year` up to
+    /// this one, and every commitment of such a year, ended, not finished. Raise them with
+    /// [`Writer::raise_deviations`], which skips those raised before. (Years before
+    /// `from_year` are history the system was not there to follow up.)
+    pub async fn automatic_deviations(
+        &self,
+        today: &str,
+        from_year: i32,
+    ) -> Result<Vec<NewDeviation>> {
         let this_year: i32 = today
             .get(..4)
             .and_then(|y| y.parse().ok())
@@ -413,7 +418,7 @@ impl Store {
             .iter()
             .flat_map(|r| r.outcomes.iter().map(|o| o.period.year()))
             .chain(commitments.iter().map(|(_, c)| c.year))
-            .filter(|y| *y <= this_year)
+            .filter(|y| (from_year..=this_year).contains(y))
             .collect();
         years.sort_unstable();
         years.dedup();
@@ -451,6 +456,21 @@ fn lifecycle(e: LifecycleError) -> StoreError {
 }
 
 impl Writer {
+    /// The deviation raised for a cause key, if any (seen from inside the transaction).
+    pub async fn deviation_by_cause(&mut self, cause_key: &str) -> Result<Option<Id>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM deviations WHERE cause_key = $1")
+                .bind(cause_key)
+                .fetch_optional(&mut *self.tx)
+                .await?,
+        )
+    }
+
+    /// Whether the deviation has a decision (seen from inside the transaction).
+    pub async fn deviation_is_decided(&mut self, id: Id) -> Result<bool> {
+        Ok(load(&mut self.tx, id).await?.deviation.decision.is_some())
+    }
+
     /// Raises the deviations not raised before (by cause key); returns the new ids.
     pub async fn raise_deviations(
         &mut self,

@@ -333,7 +333,18 @@ async fn automatic_deviations_are_raised_once() {
         .await
         .unwrap();
         w.commit().await.unwrap();
-        let due = store.automatic_deviations("2024-02-01").await.unwrap();
+        let due = store
+            .automatic_deviations("2024-02-01", 2023)
+            .await
+            .unwrap();
+        assert!(
+            store
+                .automatic_deviations("2024-02-01", 2024)
+                .await
+                .unwrap()
+                .is_empty(),
+            "nothing before the first year followed up"
+        );
         assert!(
             due.iter().any(|d| d.source == Source::IndicatorNotAchieved
                 && d.period == Period::Year(2023)
@@ -343,7 +354,10 @@ async fn automatic_deviations_are_raised_once() {
         for _ in 0..2 {
             let mut w = store.writer("controller").await.unwrap();
             w.raise_deviations(
-                store.automatic_deviations("2024-02-01").await.unwrap(),
+                store
+                    .automatic_deviations("2024-02-01", 2023)
+                    .await
+                    .unwrap(),
                 "2024-02-01",
             )
             .await

@@ -133,7 +133,13 @@ enum Command {
     #[command(
         about = "Ta fram automatiska avvikelser (mått som inte nått etappmålet eller har negativ trend, utvecklingsåtaganden som inte blev klara)"
     )]
-    RaiseDeviations,
+    RaiseDeviations {
+        #[arg(
+            long,
+            help = "Första året att ta fram avvikelser för (standard: förra året)"
+        )]
+        from_year: Option<i32>,
+    },
     /// Import.
     #[command(about = "Importera data")]
     Import {
@@ -327,10 +333,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             tracing::info!("databasen är uppdaterad");
             Ok(())
         }
-        Command::RaiseDeviations => {
+        Command::RaiseDeviations { from_year } => {
             let store = open(&cli.database_url).await?;
             let today = uppsikt_store::today();
-            let due = store.automatic_deviations(&today).await?;
+            let last_year = today[..4].parse::<i32>().unwrap_or(2000) - 1;
+            let due = store
+                .automatic_deviations(&today, from_year.unwrap_or(last_year))
+                .await?;
             let mut w = store.writer("system").await?;
             let raised = w.raise_deviations(due, &today).await?;
             w.commit().await?;

@@ -549,7 +549,9 @@ pub async fn raise(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
         ));
     }
     let today = uppsikt_store::today();
-    let due = state.store.automatic_deviations(&today).await?;
+    // Last year's (the annual report's) and this year's; older years are history.
+    let last_year = today[..4].parse::<i32>().unwrap_or(2000) - 1;
+    let due = state.store.automatic_deviations(&today, last_year).await?;
     let mut w = state.store.writer(&viewer.actor()).await?;
     let raised = w.raise_deviations(due, &today).await?;
     w.commit().await?;
