@@ -56,7 +56,9 @@ load() { # $1 = url
     wrk -t2 -c32 -d"${DURATION}s" --timeout 10s --latency -H "Cookie: $COOKIE" "$1" | python3 bench/wrk_stats.py
 }
 
-ratio() { python3 -c "print(f'  ratio $1/static: median={$2/$4:.2f}x p99={$3/$5:.2f}x')"; }
+ratio() { # a run in which no request finished within wrk's timeout has no latency to divide
+    python3 -c "print(f'  ratio $1/static: median={$2/$4:.2f}x p99={$3/$5:.2f}x' if $2 > 0 and $4 > 0 else '  ratio $1/static: none (no request finished within the 10 s timeout)')"
+}
 
 for cache in on off; do
     run_server "$cache"
@@ -69,6 +71,8 @@ for cache in on off; do
     read -r o50 o99 orps oerr < <(load "$BASE/uppsikt")
     read -r s50 s99 srps serr < <(load "$BASE/files/uppsikt.html")
     echo "oversight cache=$cache deviations=$DEVIATIONS actions=$ACTIONS bytes=$(wc -c < "$OUT/static/uppsikt.html") first_request_ms=$first_ms"
+    # A single request, alone: what one rebuild of the page costs.
+    echo "  single_request_ms=$(curl -fs -o /dev/null -w '%{time_total}' -H "Cookie: $COOKIE" "$BASE/uppsikt" | python3 -c 'import sys; print(round(float(sys.stdin.read())*1000))')"
     echo "  oversight   median_ms=$o50 p99_ms=$o99 req_per_s=$orps errors=$oerr"
     echo "  static_file median_ms=$s50 p99_ms=$s99 req_per_s=$srps errors=$serr"
     ratio oversight "$o50" "$o99" "$s50" "$s99"
