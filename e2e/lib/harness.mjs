@@ -7,6 +7,7 @@
 //   after(() => h.close());
 //   const page = await h.newPage();   // or h.newContext({ javaScriptEnabled: false })
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -285,6 +286,17 @@ export async function axe(page) {
 /** The whole axe result: violations, passes, incomplete (needs a person to check). */
 export async function axeResults(page) {
   return new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+}
+
+/** Fails the test `t` (with the report as its diagnostic) unless axe finds no violations. */
+export async function assertAxeClean(t, page, label) {
+  const { violations, passes } = await axeResults(page);
+  assert.ok(passes.length > 0, 'axe körde reglerna på sidan');
+  if (violations.length) {
+    const report = formatViolations(`${label} (${page.url()})`, violations);
+    t.diagnostic(report);
+    assert.fail(report);
+  }
 }
 
 /** A readable report of axe violations: id, impact, help and the target of each node. */

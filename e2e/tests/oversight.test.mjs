@@ -5,18 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { axeResults, formatViolations, followLink, screenshot, signIn, startHarness, submit, visit } from '../lib/harness.mjs';
+import { assertAxeClean, followLink, screenshot, signIn, startHarness, submit, visit } from '../lib/harness.mjs';
 import { steps } from '../lib/journey.mjs';
-
-async function assertAxeClean(t, page, label) {
-  const { violations, passes } = await axeResults(page);
-  assert.ok(passes.length > 0, 'axe körde reglerna på sidan');
-  if (violations.length) {
-    const report = formatViolations(`${label} (${page.url()})`, violations);
-    t.diagnostic(report);
-    assert.fail(report);
-  }
-}
 
 /** The headline figure whose label is `label`. */
 async function figure(page, label) {

@@ -33,6 +33,15 @@ pub enum Source {
 }
 
 impl Source {
+    /// The sources people raise deviations from (the others come from evaluations).
+    pub const MANUAL: [Source; 5] = [
+        Source::InternalControl,
+        Source::SituationReport,
+        Source::AuditRemark,
+        Source::CitizenDialogue,
+        Source::Other,
+    ];
+
     pub fn label_sv(self) -> &'static str {
         match self {
             Source::IndicatorNotAchieved => "Mått ej uppnått",
@@ -48,12 +57,7 @@ impl Source {
 
     /// Whether people raise it (the others are raised from evaluations).
     pub fn is_manual(self) -> bool {
-        !matches!(
-            self,
-            Source::IndicatorNotAchieved
-                | Source::IndicatorNegativeTrend
-                | Source::CommitmentUnfinished
-        )
+        Source::MANUAL.contains(&self)
     }
 }
 

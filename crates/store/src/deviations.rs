@@ -431,6 +431,27 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Raises, in one transaction on behalf of `actor`, the automatic deviations due today
+    /// from `from_year` on (by default last year, the annual report's, and this year; older
+    /// years are history). Returns the ids of those not raised before.
+    pub async fn raise_automatic_deviations(
+        &self,
+        actor: &str,
+        from_year: Option<i32>,
+    ) -> Result<Vec<Id>> {
+        let today = crate::today();
+        let last_year = today[..4].parse::<i32>().unwrap_or(2000) - 1;
+        let due = self
+            .automatic_deviations(&today, from_year.unwrap_or(last_year))
+            .await?;
+        let mut w = self.writer(actor).await?;
+        let raised = w.raise_deviations(due, &today).await?;
+        w.commit().await?;
+        Ok(raised)
+    }
+}
+
 /// Fills in the last day of every outcome's period where it is missing (outcomes stored
 /// before the column existed, or restored from an older backup).
 pub(crate) async fn fill_last_days(pool: &sqlx::AnyPool) -> Result<()> {

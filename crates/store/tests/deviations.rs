@@ -27,6 +27,17 @@ fn trygg_utomhus(org_id: i64, indicator: i64) -> NewDeviation {
     }
 }
 
+/// A total outcome for `period`.
+fn total(period: &str, value: f64) -> IndicatorOutcome {
+    IndicatorOutcome {
+        period: Period::parse(period).unwrap(),
+        breakdown: Breakdown::Total,
+        value,
+        margin: None,
+        sample_size: None,
+    }
+}
+
 fn decision(outcome: Outcome) -> Decision {
     Decision {
         body: DecidingBody::Board,
@@ -156,14 +167,9 @@ async fn the_oversight_queries_agree_with_the_domain_rules() {
         let mut w = store.writer("controller").await.unwrap();
         // Outcomes for 2023 (ends 2023-12-31) and tertial 1 2024 (ends 2024-04-30).
         for (period, value) in [("2023", 63.5), ("2024T1", 65.0)] {
-            let outcome = IndicatorOutcome {
-                period: Period::parse(period).unwrap(),
-                breakdown: Breakdown::Total,
-                value,
-                margin: None,
-                sample_size: None,
-            };
-            w.set_outcome(t.indicator, &outcome).await.unwrap();
+            w.set_outcome(t.indicator, &total(period, value))
+                .await
+                .unwrap();
         }
         let units = [t.ks, t.child, t.other];
         let areas = [None, Some("Vårby"), Some("Skogås")];
@@ -316,14 +322,9 @@ async fn automatic_deviations_are_raised_once() {
         let t = tree(store).await;
         let mut w = store.writer("controller").await.unwrap();
         for (period, value) in [("2022", 68.5), ("2023", 63.5)] {
-            let outcome = IndicatorOutcome {
-                period: Period::parse(period).unwrap(),
-                breakdown: Breakdown::Total,
-                value,
-                margin: None,
-                sample_size: None,
-            };
-            w.set_outcome(t.indicator, &outcome).await.unwrap();
+            w.set_outcome(t.indicator, &total(period, value))
+                .await
+                .unwrap();
         }
         w.set_milestone(
             t.indicator,

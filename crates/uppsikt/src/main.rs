@@ -335,14 +335,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::RaiseDeviations { from_year } => {
             let store = open(&cli.database_url).await?;
-            let today = uppsikt_store::today();
-            let last_year = today[..4].parse::<i32>().unwrap_or(2000) - 1;
-            let due = store
-                .automatic_deviations(&today, from_year.unwrap_or(last_year))
+            let raised = store
+                .raise_automatic_deviations("system", from_year)
                 .await?;
-            let mut w = store.writer("system").await?;
-            let raised = w.raise_deviations(due, &today).await?;
-            w.commit().await?;
             println!("{} nya avvikelser.", raised.len());
             Ok(())
         }

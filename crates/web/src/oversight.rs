@@ -10,7 +10,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uppsikt_domain::access::Action as Access;
-use uppsikt_domain::deviation::{ActionState, Concern, Outcome, Source, Tally};
+use uppsikt_domain::deviation::{ActionState, Concern, Outcome, Tally};
 use uppsikt_domain::model::{Id, OrgUnit};
 use uppsikt_report::oversight::{
     self, standing_sv, tally_cells, Oversight, TallyRow, TALLY_COLUMNS,
@@ -548,27 +548,10 @@ pub async fn raise(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
             "Bara en controller kan ta fram avvikelser för hela kommunen.".into(),
         ));
     }
-    let today = uppsikt_store::today();
-    // Last year's (the annual report's) and this year's; older years are history.
-    let last_year = today[..4].parse::<i32>().unwrap_or(2000) - 1;
-    let due = state.store.automatic_deviations(&today, last_year).await?;
-    let mut w = state.store.writer(&viewer.actor()).await?;
-    let raised = w.raise_deviations(due, &today).await?;
-    w.commit().await?;
+    let raised = state
+        .store
+        .raise_automatic_deviations(&viewer.actor(), None)
+        .await?;
     tracing::info!(raised = raised.len(), "automatic deviations raised");
     Ok(Redirect::to(&format!("/uppsikt?raised={}", raised.len())).into_response())
-}
-
-/// Whether a source is one people raise (for the form's choices).
-pub fn manual_sources() -> Vec<Source> {
-    [
-        Source::InternalControl,
-        Source::SituationReport,
-        Source::AuditRemark,
-        Source::CitizenDialogue,
-        Source::Other,
-    ]
-    .into_iter()
-    .filter(|s| s.is_manual())
-    .collect()
 }

@@ -63,7 +63,7 @@ fn new_page(unit: &OrgUnit, today: &str) -> FormPage {
                 "source",
                 "Källa",
                 options(
-                    crate::oversight::manual_sources()
+                    Source::MANUAL
                         .into_iter()
                         .map(|s| (s.code(), s.label_sv())),
                 ),
