@@ -80,6 +80,11 @@ pub enum Action {
     ReopenPeriod,
     /// Manage accounts.
     ManageUsers,
+    /// Import outcomes from a file. Editors may too, but only for indicators of units in
+    /// their scope: the importer asks [`Action::Edit`] for each row's unit.
+    ImportData,
+    /// Configure data sources: the Kolada link, comparison groups, fetching from Kolada.
+    ManageSources,
 }
 
 /// The signed-in person (or the public) as access decisions see it.
@@ -110,6 +115,7 @@ impl Principal {
             (Role::Controller, _) => true,
             (_, ReadAll | ReadHistory) => true,
             (Role::Auditor, ExportLog) => true,
+            (Role::Editor, ImportData) => true,
             (Role::Editor, Edit) => unit_and_ancestors.iter().any(|u| self.units.contains(u)),
             _ => false,
         }
@@ -165,24 +171,38 @@ mod tests {
             LockPeriod,
             ReopenPeriod,
             ManageUsers,
+            ImportData,
+            ManageSources,
         ];
-        let expected: [(Role, [bool; 8]); 5] = [
-            (Role::Admin, [true; 8]),
+        let expected: [(Role, [bool; 10]); 6] = [
+            (Role::Admin, [true; 10]),
             (
                 Role::Controller,
-                [true, true, true, true, true, true, true, false],
+                [true, true, true, true, true, true, true, false, true, true],
+            ),
+            (
+                Role::Editor,
+                [
+                    true, true, true, false, true, false, false, false, true, false,
+                ],
             ),
             (
                 Role::Reader,
-                [true, true, true, false, false, false, false, false],
+                [
+                    true, true, true, false, false, false, false, false, false, false,
+                ],
             ),
             (
                 Role::Auditor,
-                [true, true, true, true, false, false, false, false],
+                [
+                    true, true, true, true, false, false, false, false, false, false,
+                ],
             ),
             (
                 Role::Public,
-                [true, false, false, false, false, false, false, false],
+                [
+                    true, false, false, false, false, false, false, false, false, false,
+                ],
             ),
         ];
         for (role, rights) in expected {

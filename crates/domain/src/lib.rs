@@ -8,9 +8,11 @@
 pub mod access;
 pub mod assessment;
 pub mod commitment;
+pub mod comparison;
 pub mod deviation;
 pub mod evaluation;
 pub mod indicator;
+pub mod kolada;
 pub mod number;
 pub mod period;
 

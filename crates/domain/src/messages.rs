@@ -248,6 +248,10 @@ pub fn duplicate_assessment(first: &str) -> String {
 }
 
 /// The database refused a write during an import; nothing was saved.
+pub fn import_cancelled() -> String {
+    "Importen avbröts. Ingenting sparades.".into()
+}
+
 pub fn import_database(detail: &str) -> String {
     format!("Databasen kunde inte spara ändringen, så ingenting har sparats: {detail}")
 }

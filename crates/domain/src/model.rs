@@ -220,6 +220,9 @@ pub struct IndicatorRecord {
     pub comparisons: Vec<Comparison>,
     pub gaps: Vec<GapJudgement>,
     pub comments: Vec<OutcomeComment>,
+    /// Whether any outcome or comparison shown comes from Kolada (then the page or report
+    /// must say "Källa: Kolada (RKA)").
+    pub kolada: bool,
 }
 
 impl IndicatorRecord {

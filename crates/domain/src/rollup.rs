@@ -103,6 +103,7 @@ mod tests {
             comparisons: vec![],
             gaps: vec![],
             comments: vec![],
+            kolada: false,
         }
     }
 

@@ -15,6 +15,7 @@ mod data;
 mod demo_deviations;
 mod load;
 mod parse;
+pub mod progress;
 mod reader;
 mod report;
 mod resolve;
@@ -31,6 +32,7 @@ pub use data::{
 pub use demo_deviations::load_demo_deviations;
 pub use load::{load, Summary};
 pub use parse::FORMAT;
+pub use progress::{Progress, Snapshot};
 pub use report::{ImportReport, Origin, RowError};
 
 use report::Errors;

@@ -33,12 +33,23 @@ impl fmt::Display for RowError {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct ImportReport {
     pub errors: Vec<RowError>,
+    /// The import was cancelled by the user (the one "error" is the message saying so).
+    pub cancelled: bool,
 }
 
 impl ImportReport {
     pub fn single(origin: &Origin, message: String) -> ImportReport {
         ImportReport {
             errors: vec![origin.error(message)],
+            cancelled: false,
+        }
+    }
+
+    /// A cancelled import: nothing was written.
+    pub fn cancelled() -> ImportReport {
+        ImportReport {
+            errors: vec![Origin::new("", "").error(uppsikt_domain::messages::import_cancelled())],
+            cancelled: true,
         }
     }
 }
@@ -117,7 +128,10 @@ impl Errors {
         if self.0.is_empty() {
             Ok(value)
         } else {
-            Err(ImportReport { errors: self.0 })
+            Err(ImportReport {
+                errors: self.0,
+                cancelled: false,
+            })
         }
     }
 }
@@ -129,6 +143,7 @@ mod tests {
     #[test]
     fn report_prints_one_line_per_error_with_file_and_location() {
         let report = ImportReport {
+            cancelled: false,
             errors: vec![
                 Origin::new("a.toml", "goals[0].title").error("Fältet måste fyllas i.".into()),
                 Origin::new("b.toml", "").error("Filen kan inte läsas: x".into()),

@@ -395,6 +395,7 @@ mod tests {
             comparisons: vec![],
             gaps: vec![],
             comments: vec![],
+            kolada: false,
         }
     }
 

@@ -11,6 +11,7 @@ mod backup;
 mod deviations;
 mod error;
 mod history;
+mod kolada;
 mod read;
 mod rows;
 mod write;
@@ -26,6 +27,10 @@ pub use backup::{BackupError, RestoreSummary};
 pub use deviations::{DeviationFilter, DeviationPage, StoredDeviation};
 pub use error::StoreError;
 pub use history::HistoryOf;
+pub use kolada::{
+    ComparisonGroup, ComparisonGroupInput, KoladaChanges, KoladaKpi, KoladaMunicipality,
+    KoladaSettings, OutcomeSync, KOLADA_API,
+};
 pub use read::{ChangeLogEntry, Counts, Scope};
 pub use write::{
     slugify, AssessmentInput, CommitmentInput, GoalInput, IndicatorInput, OrgUnitInput, Writer,

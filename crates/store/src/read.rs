@@ -297,6 +297,7 @@ impl Store {
                 comparisons: Vec::new(),
                 gaps: Vec::new(),
                 comments: Vec::new(),
+                kolada: false,
             });
         }
         if records.is_empty() {
@@ -346,6 +347,7 @@ impl Store {
             }
         }
         if detail == Detail::Totals {
+            self.add_kolada_figures(&mut records, false).await?;
             records.iter_mut().for_each(sort_record);
             return Ok(records);
         }
@@ -391,6 +393,7 @@ impl Store {
                 records[i].comments.push(row.comment()?);
             }
         }
+        self.add_kolada_figures(&mut records, true).await?;
         records.iter_mut().for_each(sort_record);
         Ok(records)
     }

@@ -21,6 +21,8 @@ pub struct Writer {
     /// Period locks and the unit tree, loaded at the first lock check.
     pub(crate) locks: Option<crate::access::LockIndex>,
     pub(crate) backend: crate::Backend,
+    /// Raw Kolada values written or deleted in this transaction, logged once at commit.
+    pub(crate) kolada: Option<crate::kolada::KoladaChanges>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -139,11 +141,16 @@ impl Writer {
             changes: 0,
             locks: None,
             backend: store.backend,
+            kolada: None,
         })
     }
 
     /// Commits the transaction; bumps the data version if anything changed.
     pub async fn commit(mut self) -> Result<()> {
+        if let Some(kolada) = self.kolada.take().filter(|k| !k.is_empty()) {
+            self.log("import", "kolada_values", None, None, json(&kolada))
+                .await?;
+        }
         if self.changes > 0 {
             sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1")
                 .execute(&mut *self.tx)
@@ -218,7 +225,7 @@ impl Writer {
         Ok(candidate)
     }
 
-    async fn insert_returning_id(&mut self, sql: &str, binds: Vec<Bind>) -> Result<Id> {
+    pub(crate) async fn insert_returning_id(&mut self, sql: &str, binds: Vec<Bind>) -> Result<Id> {
         use sqlx::Row;
         let sql = format!("{sql} RETURNING id");
         let mut q = sqlx::query(&sql);
@@ -699,17 +706,36 @@ impl Writer {
 
     /// Sets one outcome (insert or replace for its period and breakdown).
     pub async fn set_outcome(&mut self, indicator_id: Id, outcome: &Outcome) -> Result<()> {
+        self.set_outcome_from(indicator_id, outcome, "").await
+    }
+
+    /// Sets one outcome and records where it came from (`""` typed or from a file,
+    /// `"kolada"` filled from Kolada's values).
+    pub(crate) async fn set_outcome_from(
+        &mut self,
+        indicator_id: Id,
+        outcome: &Outcome,
+        source: &str,
+    ) -> Result<()> {
         self.ensure_indicator_unlocked(indicator_id, [outcome.period])
             .await?;
         let before = self
             .delete_outcome_row(indicator_id, outcome.period, &outcome.breakdown.code())
             .await?;
+        let mut binds = outcome_binds(indicator_id, outcome).to_vec();
+        binds.push(Bind::Text(source.into()));
         self.execute(
-            "INSERT INTO outcomes (indicator_id, period, breakdown, value, margin, sample_size, last_day) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            outcome_binds(indicator_id, outcome).to_vec(),
+            "INSERT INTO outcomes (indicator_id, period, breakdown, value, margin, sample_size, last_day, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            binds,
         )
         .await?;
-        self.log("set", "outcome", Some(indicator_id), before, json(outcome))
+        let after = json(outcome).map(|mut v| {
+            if !source.is_empty() {
+                v["source"] = Value::String(source.into());
+            }
+            v
+        });
+        self.log("set", "outcome", Some(indicator_id), before, after)
             .await
     }
 

@@ -346,6 +346,8 @@ fn refusal_message(action: Action) -> &'static str {
         Action::LockPeriod | Action::ReopenPeriod => "Bara en controller kan låsa en period efter beslut eller öppna den igen. Inget har ändrats.",
         Action::ExportLog => "Bara revisorer, controller och administratörer kan exportera ändringsloggen.",
         Action::ManageUsers => "Bara administratörer kan hantera konton.",
+        Action::ImportData => "Bara controller, administratörer och redaktörer kan importera utfall. Ingenting har importerats.",
+        Action::ManageSources => "Bara controller och administratörer kan ändra kopplingen till Kolada och jämförelsegrupperna. Inget har ändrats.",
         Action::ReadAll | Action::ReadHistory | Action::ReadPublished => {
             "Du har inte behörighet att se den här sidan."
         }

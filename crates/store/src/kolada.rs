@@ -1,0 +1,995 @@
+//! Kolada in the store: settings, metadata, the raw values (written in bulk), comparison
+//! groups and which of them each indicator is compared against; filling linked indicators'
+//! outcomes from the raw values; and the ranks and averages derived from them on read.
+//!
+//! The raw values are reference data, not the municipality's own decisions: a bulk write is
+//! logged as one change-log row per transaction (how many values were written and
+//! deleted, of which KPIs), written by [`Writer::commit`]. The outcomes they fill are the
+//! municipality's follow-up data and are logged one by one, like any other outcome, and
+//! refused for periods a board has locked (reported, not failed: Kolada revises old years).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+use uppsikt_domain::comparison::group_figures;
+use uppsikt_domain::kolada::{Gender, KoladaKey, KoladaValue, KpiId, MunicipalityId};
+use uppsikt_domain::model::{Comparison, Id, IndicatorRecord};
+use uppsikt_domain::{Breakdown, Direction, Outcome, Period};
+
+use crate::write::Bind;
+use crate::{Backend, Result, Store, StoreError, Writer};
+
+/// Which municipality is ours in Kolada, and where its API answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KoladaSettings {
+    /// `None` until configured: then no outcomes are filled and no ranks computed.
+    pub municipality: Option<MunicipalityId>,
+    pub api_url: String,
+}
+
+/// The default API address.
+pub const KOLADA_API: &str = "https://api.kolada.se/v3";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KoladaMunicipality {
+    pub id: MunicipalityId,
+    pub title: String,
+    /// `K` (kommun) or `L` (region), as Kolada gives it.
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KoladaKpi {
+    pub id: KpiId,
+    pub title: String,
+    pub description: String,
+    pub operating_area: String,
+    pub divided_by_gender: bool,
+}
+
+/// A comparison group with its members.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ComparisonGroup {
+    pub id: Id,
+    pub key: String,
+    pub title: String,
+    /// Kolada's id for a municipality group (e.g. `G124125`); `None` for a custom list.
+    pub kolada_id: Option<String>,
+    pub members: Vec<MunicipalityId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ComparisonGroupInput {
+    /// Identifies the group across imports (`kolada-g124125` for Kolada's groups).
+    pub key: String,
+    pub title: String,
+    pub kolada_id: Option<String>,
+    pub members: Vec<MunicipalityId>,
+}
+
+/// What one transaction did to the raw values; logged once at commit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct KoladaChanges {
+    pub written: u64,
+    pub deleted: u64,
+    pub kpis: BTreeSet<String>,
+}
+
+impl KoladaChanges {
+    pub fn is_empty(&self) -> bool {
+        self.written == 0 && self.deleted == 0
+    }
+}
+
+/// What filling the linked indicators' outcomes did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct OutcomeSync {
+    /// Indicators linked to a KPI that were looked at.
+    pub indicators: usize,
+    /// Outcomes set (new or changed).
+    pub set: usize,
+    /// Outcomes removed because Kolada no longer has a value.
+    pub removed: usize,
+    /// Outcomes already as Kolada has them.
+    pub unchanged: usize,
+    /// Changes refused because a board has locked the period: (indicator, period,
+    /// Kolada's value or `None` for a removal).
+    pub locked: Vec<(Id, Period, Option<f64>)>,
+    /// No municipality configured: nothing was filled.
+    pub no_municipality: bool,
+}
+
+/// Rows per bulk statement. SQLite: 6 binds a row stay under its 32,766 variables;
+/// PostgreSQL takes one array per column, so a chunk only bounds the statement's size.
+const SQLITE_CHUNK: usize = 5_000;
+const POSTGRES_CHUNK: usize = 20_000;
+
+/// Values within this distance are equal (as in the domain's comparators).
+const EPS: f64 = 1e-9;
+
+fn municipality(s: &str) -> Result<MunicipalityId> {
+    MunicipalityId::parse(s)
+        .ok_or_else(|| StoreError::Corrupt(format!("kolada municipality {s:?}")))
+}
+
+impl Store {
+    pub async fn kolada_settings(&self) -> Result<KoladaSettings> {
+        let (m, url): (String, String) =
+            sqlx::query_as("SELECT municipality, api_url FROM kolada_settings WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(KoladaSettings {
+            municipality: MunicipalityId::parse(&m),
+            api_url: url,
+        })
+    }
+
+    /// Kolada's municipalities and regions as imported, by id.
+    pub async fn kolada_municipalities(&self) -> Result<Vec<KoladaMunicipality>> {
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT id, title, kind FROM kolada_municipalities ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter()
+            .map(|(id, title, kind)| {
+                Ok(KoladaMunicipality {
+                    id: municipality(&id)?,
+                    title,
+                    kind,
+                })
+            })
+            .collect()
+    }
+
+    /// A KPI's metadata, if imported.
+    pub async fn kolada_kpi(&self, id: &KpiId) -> Result<Option<KoladaKpi>> {
+        let row: Option<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT title, description, operating_area, divided_by_gender FROM kolada_kpis WHERE id = $1",
+        )
+        .bind(id.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(
+            row.map(|(title, description, operating_area, g)| KoladaKpi {
+                id: id.clone(),
+                title,
+                description,
+                operating_area,
+                divided_by_gender: g != 0,
+            }),
+        )
+    }
+
+    /// The day of the last complete fetch of each KPI (for `from_date`).
+    pub async fn kolada_fetched_on(&self) -> Result<HashMap<String, String>> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, fetched_on FROM kolada_kpis WHERE fetched_on IS NOT NULL")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// The KPIs that indicators are linked to, with the number of indicators each.
+    pub async fn linked_kpis(&self) -> Result<Vec<(KpiId, i64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT kolada_kpi, COUNT(*) FROM indicators WHERE kolada_kpi <> '' GROUP BY kolada_kpi ORDER BY kolada_kpi",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(k, n)| KpiId::parse(&k).map(|k| (k, n)))
+            .collect())
+    }
+
+    /// How many raw values are stored (and how many of them are missing).
+    pub async fn kolada_value_count(&self) -> Result<(i64, i64)> {
+        Ok(sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN value IS NULL THEN 1 ELSE 0 END), 0) FROM kolada_values",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// One municipality's values of a KPI, by year and gender (`None`: missing).
+    pub async fn kolada_values_of(
+        &self,
+        kpi: &KpiId,
+        municipality: &MunicipalityId,
+    ) -> Result<Vec<(i32, Gender, Option<f64>, String)>> {
+        let rows: Vec<(i64, String, Option<f64>, String)> = sqlx::query_as(
+            "SELECT year, gender, value, status FROM kolada_values WHERE kpi = $1 AND municipality = $2 ORDER BY year, gender",
+        )
+        .bind(kpi.as_str())
+        .bind(municipality.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(y, g, v, s)| {
+                let gender = Gender::parse(&g)
+                    .ok_or_else(|| StoreError::Corrupt(format!("kolada gender {g:?}")))?;
+                Ok((y as i32, gender, v, s))
+            })
+            .collect()
+    }
+
+    /// Every comparison group with its members, by title.
+    pub async fn comparison_groups(&self) -> Result<Vec<ComparisonGroup>> {
+        let groups: Vec<(Id, String, String, Option<String>)> =
+            sqlx::query_as("SELECT id, key, title, kolada_id FROM comparison_groups")
+                .fetch_all(&self.pool)
+                .await?;
+        let members: Vec<(Id, String)> = sqlx::query_as(
+            "SELECT group_id, municipality FROM comparison_group_members ORDER BY municipality",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_group: HashMap<Id, Vec<MunicipalityId>> = HashMap::new();
+        for (g, m) in members {
+            by_group.entry(g).or_default().push(municipality(&m)?);
+        }
+        let mut out: Vec<ComparisonGroup> = groups
+            .into_iter()
+            .map(|(id, key, title, kolada_id)| ComparisonGroup {
+                members: by_group.remove(&id).unwrap_or_default(),
+                id,
+                key,
+                title,
+                kolada_id,
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            uppsikt_domain::collate::swedish_cmp(&a.title, &b.title).then(a.id.cmp(&b.id))
+        });
+        Ok(out)
+    }
+
+    /// The groups an indicator is compared against, in order.
+    pub async fn indicator_groups(&self, indicator_id: Id) -> Result<Vec<Id>> {
+        Ok(sqlx::query_scalar(
+            "SELECT group_id FROM indicator_comparison_groups WHERE indicator_id = $1 ORDER BY position, group_id",
+        )
+        .bind(indicator_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Adds to `records` what Kolada says about them: ranks and group averages per year for
+    /// each comparison group of a linked indicator (derived here, never stored), and
+    /// whether any figure shown comes from Kolada (for the attribution).
+    pub(crate) async fn add_kolada_figures(
+        &self,
+        records: &mut [IndicatorRecord],
+        with_comparisons: bool,
+    ) -> Result<()> {
+        let linked: Vec<usize> = (0..records.len())
+            .filter(|&i| !records[i].indicator.kolada_kpi.is_empty())
+            .collect();
+        if linked.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<Id> = linked.iter().map(|&i| records[i].indicator.id).collect();
+        let with_kolada_outcomes: BTreeSet<Id> = self
+            .ids_in(
+                "SELECT DISTINCT indicator_id FROM outcomes WHERE source = 'kolada' AND indicator_id IN",
+                &ids,
+            )
+            .await?
+            .into_iter()
+            .collect();
+        for &i in &linked {
+            if with_kolada_outcomes.contains(&records[i].indicator.id) {
+                records[i].kolada = true;
+            }
+        }
+        if !with_comparisons {
+            return Ok(());
+        }
+        let Some(ours) = self.kolada_settings().await?.municipality else {
+            return Ok(());
+        };
+        let uses = self.groups_of_indicators(&ids).await?;
+        if uses.is_empty() {
+            return Ok(());
+        }
+        let groups: HashMap<Id, ComparisonGroup> = self
+            .comparison_groups()
+            .await?
+            .into_iter()
+            .map(|g| (g.id, g))
+            .collect();
+        let mut kpis: BTreeSet<String> = BTreeSet::new();
+        let mut places: BTreeSet<String> = BTreeSet::from([ours.as_str().to_string()]);
+        for &i in &linked {
+            let id = records[i].indicator.id;
+            for g in uses.get(&id).into_iter().flatten() {
+                if let Some(group) = groups.get(g) {
+                    kpis.insert(records[i].indicator.kolada_kpi.clone());
+                    places.extend(group.members.iter().map(|m| m.as_str().to_string()));
+                }
+            }
+        }
+        let values = self.total_values(&kpis, &places).await?;
+        for &i in &linked {
+            let r = &mut records[i];
+            let Some(series) = values.get(&r.indicator.kolada_kpi) else {
+                continue;
+            };
+            for g in uses.get(&r.indicator.id).into_iter().flatten() {
+                let Some(group) = groups.get(g) else { continue };
+                let added = group_comparisons(series, group, &ours, r.indicator.direction);
+                if !added.is_empty() {
+                    r.kolada = true;
+                }
+                r.comparisons.extend(added);
+            }
+        }
+        Ok(())
+    }
+
+    /// The comparison groups of each indicator, in order.
+    async fn groups_of_indicators(&self, ids: &[Id]) -> Result<HashMap<Id, Vec<Id>>> {
+        let mut out: HashMap<Id, Vec<Id>> = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let sql = format!(
+                "SELECT indicator_id, group_id FROM indicator_comparison_groups WHERE indicator_id IN ({}) \
+                 ORDER BY indicator_id, position, group_id",
+                placeholders(1, chunk.len())
+            );
+            let mut q = sqlx::query_as::<_, (Id, Id)>(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for (i, g) in q.fetch_all(&self.pool).await? {
+                out.entry(i).or_default().push(g);
+            }
+        }
+        Ok(out)
+    }
+
+    /// `sql_prefix (…ids…)` for ids in chunks: the first column of every row.
+    async fn ids_in(&self, sql_prefix: &str, ids: &[Id]) -> Result<Vec<Id>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(500) {
+            let sql = format!("{sql_prefix} ({})", placeholders(1, chunk.len()));
+            let mut q = sqlx::query_scalar::<_, Id>(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            out.extend(q.fetch_all(&self.pool).await?);
+        }
+        Ok(out)
+    }
+
+    /// Total (`T`) values of the KPIs for the places: kpi → year → municipality → value.
+    async fn total_values(
+        &self,
+        kpis: &BTreeSet<String>,
+        places: &BTreeSet<String>,
+    ) -> Result<HashMap<String, YearValues>> {
+        let mut out: HashMap<String, YearValues> = HashMap::new();
+        if kpis.is_empty() {
+            return Ok(out);
+        }
+        let places: Vec<&String> = places.iter().collect();
+        for kpi_chunk in kpis.iter().collect::<Vec<_>>().chunks(100) {
+            let sql = format!(
+                "SELECT kpi, municipality, year, value FROM kolada_values WHERE gender = 'T' \
+                 AND kpi IN ({}) AND municipality IN ({})",
+                placeholders(1, kpi_chunk.len()),
+                placeholders(kpi_chunk.len() + 1, places.len())
+            );
+            let mut q = sqlx::query_as::<_, (String, String, i64, Option<f64>)>(&sql);
+            for k in kpi_chunk {
+                q = q.bind(k.as_str());
+            }
+            for p in &places {
+                q = q.bind(p.as_str());
+            }
+            for (kpi, m, year, value) in q.fetch_all(&self.pool).await? {
+                out.entry(kpi)
+                    .or_default()
+                    .entry(year as i32)
+                    .or_default()
+                    .insert(m, value);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// year → municipality → value (`None`: missing).
+type YearValues = BTreeMap<i32, HashMap<String, Option<f64>>>;
+
+/// One comparison per year in which anyone in the group, or we, reported.
+fn group_comparisons(
+    series: &YearValues,
+    group: &ComparisonGroup,
+    ours: &MunicipalityId,
+    direction: Direction,
+) -> Vec<Comparison> {
+    let we_are_member = group.members.contains(ours);
+    let mut out = Vec::new();
+    for (&year, by_place) in series {
+        let Ok(period) = Period::parse(&year.to_string()) else {
+            continue;
+        };
+        let our_value = by_place.get(ours.as_str()).copied().flatten();
+        let others: Vec<Option<f64>> = group
+            .members
+            .iter()
+            .filter(|m| *m != ours)
+            .map(|m| by_place.get(m.as_str()).copied().flatten())
+            .collect();
+        let f = group_figures(our_value, &others, we_are_member, direction);
+        if f.rank.is_none() && f.average.is_none() {
+            continue;
+        }
+        out.push(Comparison {
+            period,
+            group: group.title.clone(),
+            rank: f.rank,
+            of: f.of,
+            average: f.average,
+        });
+    }
+    out
+}
+
+/// The chunk without earlier values of a key given again (PostgreSQL refuses to upsert
+/// one row twice in a statement; SQLite applies them in order, so the last one wins
+/// there too).
+fn last_of_each_key(chunk: &[KoladaValue]) -> std::borrow::Cow<'_, [KoladaValue]> {
+    let mut seen: HashMap<(&str, &str, i32, Gender), usize> = HashMap::with_capacity(chunk.len());
+    for (i, v) in chunk.iter().enumerate() {
+        seen.insert(
+            (v.kpi.as_str(), v.municipality.as_str(), v.year, v.gender),
+            i,
+        );
+    }
+    if seen.len() == chunk.len() {
+        return std::borrow::Cow::Borrowed(chunk);
+    }
+    let keep: BTreeSet<usize> = seen.into_values().collect();
+    std::borrow::Cow::Owned(keep.into_iter().map(|i| chunk[i].clone()).collect())
+}
+
+/// `$first, $first+1, …` for `n` parameters.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A PostgreSQL array literal of texts: `{"a","b\"c"}`.
+fn pg_text_array<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::from("{");
+    for (i, s) in items.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        for c in s.chars() {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+    }
+    out.push('}');
+    out
+}
+
+/// A PostgreSQL array literal of numbers, `NULL` for `None`.
+fn pg_number_array<T: std::fmt::Display>(items: impl Iterator<Item = Option<T>>) -> String {
+    let mut out = String::from("{");
+    for (i, v) in items.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        match v {
+            Some(v) => out.push_str(&v.to_string()),
+            None => out.push_str("NULL"),
+        }
+    }
+    out.push('}');
+    out
+}
+
+const UPSERT_TAIL: &str = "ON CONFLICT (kpi, municipality, year, gender) DO UPDATE SET value = excluded.value, status = excluded.status";
+
+impl Writer {
+    pub async fn set_kolada_settings(&mut self, settings: &KoladaSettings) -> Result<()> {
+        let before: (String, String) =
+            sqlx::query_as("SELECT municipality, api_url FROM kolada_settings WHERE id = 1")
+                .fetch_one(&mut *self.tx)
+                .await?;
+        let municipality = settings
+            .municipality
+            .as_ref()
+            .map(|m| m.as_str().to_string())
+            .unwrap_or_default();
+        if before == (municipality.clone(), settings.api_url.clone()) {
+            return Ok(());
+        }
+        self.execute(
+            "UPDATE kolada_settings SET municipality = $1, api_url = $2 WHERE id = 1",
+            vec![
+                Bind::Text(municipality),
+                Bind::Text(settings.api_url.clone()),
+            ],
+        )
+        .await?;
+        let before = serde_json::json!({"municipality": before.0, "api_url": before.1});
+        self.log(
+            "set",
+            "kolada_settings",
+            None,
+            Some(before),
+            serde_json::to_value(settings).ok(),
+        )
+        .await
+    }
+
+    /// Adds or updates Kolada's municipalities (metadata); logged as one change.
+    pub async fn upsert_kolada_municipalities(
+        &mut self,
+        list: &[KoladaMunicipality],
+    ) -> Result<()> {
+        if list.is_empty() {
+            return Ok(());
+        }
+        for m in list {
+            self.execute(
+                "INSERT INTO kolada_municipalities (id, title, kind) VALUES ($1, $2, $3) \
+                 ON CONFLICT (id) DO UPDATE SET title = excluded.title, kind = excluded.kind",
+                vec![
+                    Bind::Text(m.id.as_str().into()),
+                    Bind::Text(m.title.clone()),
+                    Bind::Text(m.kind.clone()),
+                ],
+            )
+            .await?;
+        }
+        self.log(
+            "import",
+            "kolada_municipalities",
+            None,
+            None,
+            Some(serde_json::json!({"count": list.len()})),
+        )
+        .await
+    }
+
+    /// Adds or updates KPI metadata; logged as one change.
+    pub async fn upsert_kolada_kpis(&mut self, list: &[KoladaKpi]) -> Result<()> {
+        if list.is_empty() {
+            return Ok(());
+        }
+        for k in list {
+            self.execute(
+                "INSERT INTO kolada_kpis (id, title, description, operating_area, divided_by_gender) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description, \
+                 operating_area = excluded.operating_area, divided_by_gender = excluded.divided_by_gender",
+                vec![
+                    Bind::Text(k.id.as_str().into()),
+                    Bind::Text(k.title.clone()),
+                    Bind::Text(k.description.clone()),
+                    Bind::Text(k.operating_area.clone()),
+                    Bind::Int(i64::from(k.divided_by_gender)),
+                ],
+            )
+            .await?;
+        }
+        let ids: Vec<&str> = list.iter().map(|k| k.id.as_str()).collect();
+        self.log(
+            "import",
+            "kolada_kpis",
+            None,
+            None,
+            Some(serde_json::json!({"count": list.len(), "ids": ids})),
+        )
+        .await
+    }
+
+    /// Records that the KPIs were fetched completely on `day` (the next fetch asks only
+    /// for what changed since).
+    pub async fn set_kolada_fetched_on(&mut self, kpis: &[KpiId], day: &str) -> Result<()> {
+        for k in kpis {
+            self.execute(
+                "INSERT INTO kolada_kpis (id, title, fetched_on) VALUES ($1, $1, $2) \
+                 ON CONFLICT (id) DO UPDATE SET fetched_on = excluded.fetched_on",
+                vec![Bind::Text(k.as_str().into()), Bind::Text(day.into())],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Creates or replaces (by key) a comparison group and its members.
+    pub async fn upsert_comparison_group(&mut self, input: &ComparisonGroupInput) -> Result<Id> {
+        let existing: Option<Id> =
+            sqlx::query_scalar("SELECT id FROM comparison_groups WHERE key = $1")
+                .bind(&input.key)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        let id = match existing {
+            Some(id) => {
+                self.execute(
+                    "UPDATE comparison_groups SET title = $1, kolada_id = $2 WHERE id = $3",
+                    vec![
+                        Bind::Text(input.title.clone()),
+                        Bind::OptText(input.kolada_id.clone()),
+                        Bind::Int(id),
+                    ],
+                )
+                .await?;
+                self.execute(
+                    "DELETE FROM comparison_group_members WHERE group_id = $1",
+                    vec![Bind::Int(id)],
+                )
+                .await?;
+                id
+            }
+            None => {
+                self.insert_returning_id(
+                    "INSERT INTO comparison_groups (key, title, kolada_id) VALUES ($1, $2, $3)",
+                    vec![
+                        Bind::Text(input.key.clone()),
+                        Bind::Text(input.title.clone()),
+                        Bind::OptText(input.kolada_id.clone()),
+                    ],
+                )
+                .await?
+            }
+        };
+        let members: BTreeSet<&str> = input.members.iter().map(MunicipalityId::as_str).collect();
+        for m in &members {
+            self.execute(
+                "INSERT INTO comparison_group_members (group_id, municipality) VALUES ($1, $2)",
+                vec![Bind::Int(id), Bind::Text((*m).into())],
+            )
+            .await?;
+        }
+        let action = if existing.is_some() {
+            "update"
+        } else {
+            "create"
+        };
+        self.log(
+            action,
+            "comparison_group",
+            Some(id),
+            None,
+            serde_json::to_value(input).ok(),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn delete_comparison_group(&mut self, id: Id) -> Result<()> {
+        let title: Option<String> =
+            sqlx::query_scalar("SELECT title FROM comparison_groups WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        let title = title.ok_or_else(|| StoreError::not_found("comparison group", id))?;
+        self.execute(
+            "DELETE FROM comparison_groups WHERE id = $1",
+            vec![Bind::Int(id)],
+        )
+        .await?;
+        self.log(
+            "delete",
+            "comparison_group",
+            Some(id),
+            Some(serde_json::json!({ "title": title })),
+            None,
+        )
+        .await
+    }
+
+    /// Sets the groups an indicator is compared against, in order.
+    pub async fn set_indicator_groups(&mut self, indicator_id: Id, groups: &[Id]) -> Result<()> {
+        let before: Vec<Id> = sqlx::query_scalar(
+            "SELECT group_id FROM indicator_comparison_groups WHERE indicator_id = $1 ORDER BY position, group_id",
+        )
+        .bind(indicator_id)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let mut after: Vec<Id> = Vec::new();
+        for g in groups {
+            if !after.contains(g) {
+                after.push(*g);
+            }
+        }
+        if before == after {
+            return Ok(());
+        }
+        self.execute(
+            "DELETE FROM indicator_comparison_groups WHERE indicator_id = $1",
+            vec![Bind::Int(indicator_id)],
+        )
+        .await?;
+        for (i, g) in after.iter().enumerate() {
+            self.execute(
+                "INSERT INTO indicator_comparison_groups (indicator_id, group_id, position) VALUES ($1, $2, $3)",
+                vec![Bind::Int(indicator_id), Bind::Int(*g), Bind::Int(i as i64)],
+            )
+            .await?;
+        }
+        self.log(
+            "set",
+            "indicator_comparison_groups",
+            Some(indicator_id),
+            serde_json::to_value(&before).ok(),
+            serde_json::to_value(&after).ok(),
+        )
+        .await
+    }
+
+    /// Writes raw values (insert, or replace the value and status of the same KPI,
+    /// municipality, year and gender). Counted for the one change-log row at commit.
+    pub async fn write_kolada_values(&mut self, values: &[KoladaValue]) -> Result<()> {
+        if values.is_empty() {
+            return Ok(());
+        }
+        match self.backend {
+            Backend::Sqlite => {
+                for chunk in values.chunks(SQLITE_CHUNK) {
+                    self.write_values_sqlite(chunk).await?;
+                }
+            }
+            Backend::Postgres => {
+                for chunk in values.chunks(POSTGRES_CHUNK) {
+                    self.write_values_postgres(&last_of_each_key(chunk)).await?;
+                }
+            }
+        }
+        let changes = self.kolada_changes();
+        changes.written += values.len() as u64;
+        for v in values {
+            if !changes.kpis.contains(v.kpi.as_str()) {
+                changes.kpis.insert(v.kpi.as_str().to_string());
+            }
+        }
+        Ok(())
+    }
+
+    async fn write_values_sqlite(&mut self, chunk: &[KoladaValue]) -> Result<()> {
+        let mut sql = String::with_capacity(64 + chunk.len() * 32);
+        sql.push_str(
+            "INSERT INTO kolada_values (kpi, municipality, year, gender, value, status) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str("(?,?,?,?,?,?)");
+        }
+        sql.push(' ');
+        sql.push_str(UPSERT_TAIL);
+        let mut q = sqlx::query(&sql);
+        for v in chunk {
+            q = q
+                .bind(v.kpi.as_str())
+                .bind(v.municipality.as_str())
+                .bind(i64::from(v.year))
+                .bind(v.gender.code())
+                .bind(v.value)
+                .bind(v.status.as_str());
+        }
+        q.execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    async fn write_values_postgres(&mut self, chunk: &[KoladaValue]) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO kolada_values (kpi, municipality, year, gender, value, status) \
+             SELECT * FROM unnest(CAST($1 AS TEXT[]), CAST($2 AS TEXT[]), CAST($3 AS BIGINT[]), \
+             CAST($4 AS TEXT[]), CAST($5 AS DOUBLE PRECISION[]), CAST($6 AS TEXT[])) {UPSERT_TAIL}"
+        );
+        sqlx::query(&sql)
+            .bind(pg_text_array(chunk.iter().map(|v| v.kpi.as_str())))
+            .bind(pg_text_array(chunk.iter().map(|v| v.municipality.as_str())))
+            .bind(pg_number_array(chunk.iter().map(|v| Some(v.year))))
+            .bind(pg_text_array(chunk.iter().map(|v| v.gender.code())))
+            .bind(pg_number_array(chunk.iter().map(|v| v.value)))
+            .bind(pg_text_array(chunk.iter().map(|v| v.status.as_str())))
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes raw values Kolada has withdrawn. Counted for the change-log row at commit.
+    pub async fn delete_kolada_values(&mut self, keys: &[KoladaKey]) -> Result<()> {
+        let mut deleted = 0;
+        for k in keys {
+            deleted += self
+                .execute(
+                    "DELETE FROM kolada_values WHERE kpi = $1 AND municipality = $2 AND year = $3 AND gender = $4",
+                    vec![
+                        Bind::Text(k.kpi.as_str().into()),
+                        Bind::Text(k.municipality.as_str().into()),
+                        Bind::Int(i64::from(k.year)),
+                        Bind::Text(k.gender.code().into()),
+                    ],
+                )
+                .await?;
+        }
+        let changes = self.kolada_changes();
+        changes.deleted += deleted;
+        for k in keys {
+            changes.kpis.insert(k.kpi.as_str().to_string());
+        }
+        Ok(())
+    }
+
+    /// Fills the outcomes of indicators linked to a KPI (all, or those of `only`) from the
+    /// raw values of our municipality: T/K/M become total/women/men per year. Kolada's
+    /// value replaces a different stored one; an outcome Kolada filled is removed when
+    /// Kolada has no value any more; outcomes typed for other breakdowns or periods are
+    /// left alone. Locked periods are left as decided and listed in the result.
+    pub async fn sync_kolada_outcomes(
+        &mut self,
+        only: Option<&BTreeSet<String>>,
+    ) -> Result<OutcomeSync> {
+        let mut sync = OutcomeSync::default();
+        let (m,): (String,) =
+            sqlx::query_as("SELECT municipality FROM kolada_settings WHERE id = 1")
+                .fetch_one(&mut *self.tx)
+                .await?;
+        let Some(ours) = MunicipalityId::parse(&m) else {
+            sync.no_municipality = true;
+            return Ok(sync);
+        };
+        let linked: Vec<(Id, String)> = sqlx::query_as(
+            "SELECT id, kolada_kpi FROM indicators WHERE kolada_kpi <> '' ORDER BY id",
+        )
+        .fetch_all(&mut *self.tx)
+        .await?;
+        for (indicator_id, kpi) in linked {
+            if only.is_some_and(|set| !set.contains(&kpi)) {
+                continue;
+            }
+            sync.indicators += 1;
+            self.sync_indicator(indicator_id, &kpi, &ours, &mut sync)
+                .await?;
+        }
+        Ok(sync)
+    }
+
+    async fn sync_indicator(
+        &mut self,
+        indicator_id: Id,
+        kpi: &str,
+        ours: &MunicipalityId,
+        sync: &mut OutcomeSync,
+    ) -> Result<()> {
+        let raw: Vec<(i64, String, Option<f64>)> = sqlx::query_as(
+            "SELECT year, gender, value FROM kolada_values WHERE kpi = $1 AND municipality = $2",
+        )
+        .bind(kpi)
+        .bind(ours.as_str())
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let mut wanted: BTreeMap<(Period, String), f64> = BTreeMap::new();
+        for (year, gender, value) in raw {
+            let (Some(g), Some(v)) = (Gender::parse(&gender), value) else {
+                continue;
+            };
+            if let Ok(p) = Period::parse(&year.to_string()) {
+                wanted.insert((p, g.breakdown().code()), v);
+            }
+        }
+        let stored: Vec<(String, String, f64, String)> = sqlx::query_as(
+            "SELECT period, breakdown, value, source FROM outcomes WHERE indicator_id = $1 \
+             AND breakdown IN ('total', 'women', 'men')",
+        )
+        .bind(indicator_id)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let mut stored_by_key: HashMap<(Period, String), (f64, String)> = HashMap::new();
+        for (p, b, v, s) in stored {
+            if let Ok(p @ Period::Year(_)) = Period::parse(&p) {
+                stored_by_key.insert((p, b), (v, s));
+            }
+        }
+        for ((period, breakdown), value) in &wanted {
+            match stored_by_key.get(&(*period, breakdown.clone())) {
+                Some((v, _)) if (v - value).abs() <= EPS => sync.unchanged += 1,
+                _ => {
+                    let outcome = Outcome {
+                        period: *period,
+                        breakdown: Breakdown::parse(breakdown)
+                            .map_err(|_| StoreError::Corrupt(breakdown.clone()))?,
+                        value: *value,
+                        margin: None,
+                        sample_size: None,
+                    };
+                    match self
+                        .set_outcome_from(indicator_id, &outcome, "kolada")
+                        .await
+                    {
+                        Ok(()) => sync.set += 1,
+                        Err(StoreError::Locked(_)) => {
+                            sync.locked.push((indicator_id, *period, Some(*value)))
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+        }
+        for ((period, breakdown), (_, source)) in &stored_by_key {
+            if source != "kolada" || wanted.contains_key(&(*period, breakdown.clone())) {
+                continue;
+            }
+            match self.delete_outcome(indicator_id, *period, breakdown).await {
+                Ok(_) => sync.removed += 1,
+                Err(StoreError::Locked(_)) => sync.locked.push((indicator_id, *period, None)),
+                Err(e) => return Err(e),
+            }
+        }
+        sync.locked.sort_by_key(|a| (a.0, a.1));
+        Ok(())
+    }
+
+    fn kolada_changes(&mut self) -> &mut KoladaChanges {
+        self.kolada.get_or_insert_with(KoladaChanges::default)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_array_literals_quote_and_escape() {
+        assert_eq!(
+            pg_text_array(["a", "b\"c", "d\\e"].into_iter()),
+            r#"{"a","b\"c","d\\e"}"#
+        );
+        assert_eq!(pg_number_array([Some(1.5), None].into_iter()), "{1.5,NULL}");
+        assert_eq!(pg_text_array(std::iter::empty()), "{}");
+    }
+
+    #[test]
+    fn placeholders_count_from_the_first() {
+        assert_eq!(placeholders(3, 2), "$3, $4");
+    }
+
+    #[test]
+    fn group_comparisons_skip_years_without_figures() {
+        let ours = MunicipalityId::parse("0126").unwrap();
+        let group = ComparisonGroup {
+            id: 1,
+            key: "lan".into(),
+            title: "Stockholms län".into(),
+            kolada_id: None,
+            members: ["0126", "0114", "0115"]
+                .iter()
+                .map(|m| MunicipalityId::parse(m).unwrap())
+                .collect(),
+        };
+        let mut series: YearValues = BTreeMap::new();
+        series.insert(
+            2018,
+            HashMap::from([("0126".into(), None), ("0114".into(), None)]),
+        );
+        series.insert(
+            2019,
+            HashMap::from([
+                ("0126".into(), Some(19.87)),
+                ("0114".into(), Some(19.5)),
+                ("0115".into(), None),
+            ]),
+        );
+        let out = group_comparisons(&series, &group, &ours, Direction::Lower);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].period, Period::Year(2019));
+        assert_eq!((out[0].rank, out[0].of), (Some(2), Some(2)));
+        assert!((out[0].average.unwrap() - 19.685).abs() < 1e-9);
+    }
+}
