@@ -96,7 +96,7 @@ describe('tillgänglighet (axe, wcag2a/wcag2aa/wcag21a/wcag21aa)', () => {
       await visit(page, `/org/${ids.orgId}/reports`);
       await page.getByLabel(/^Format/).selectOption('html');
       await submit(page, 'Skapa rapporten');
-      // report.js reloads the job page when the report is ready.
+      // job.js reloads the job page when the report is ready.
       await page.waitForSelector('#report-download', { timeout: 30000 });
       ids.reportUrl = await page.locator('#report-download').getAttribute('href');
     }],

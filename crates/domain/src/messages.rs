@@ -247,11 +247,43 @@ pub fn duplicate_assessment(first: &str) -> String {
     format!("Samma enhet har redan en bedömning av samma mål för samma period och skede ({first}).")
 }
 
-/// The database refused a write during an import; nothing was saved.
+// --- Kolada and comparison groups ---------------------------------------------------
+
+pub fn not_a_municipality_id(value: &str) -> String {
+    format!("”{value}” är ingen kommunkod. En kommunkod har fyra siffror, t.ex. 0126 för Huddinge.")
+}
+
+pub fn not_a_kpi_id(value: &str) -> String {
+    format!(
+        "”{value}” är inget Kolada-id. Ett id är en stor bokstav och fem siffror, t.ex. N00901."
+    )
+}
+
+pub const GROUPS_NEED_KPI: &str =
+    "Jämförelsegrupper räknas ur Kolada-värden: ange måttets Kolada-id eller välj bort grupperna.";
+
+pub fn not_a_web_address(value: &str) -> String {
+    format!("”{value}” är ingen webbadress. Den ska börja med https:// (eller http://).")
+}
+
+pub fn unknown_municipalities(names: &[String]) -> String {
+    let list: Vec<String> = names.iter().map(|n| format!("”{n}”")).collect();
+    format!(
+        "Okända kommuner: {}. Ange kommunkoden med fyra siffror, eller namnet som Kolada skriver det (hämta Koladas kommunlista först).",
+        list.join(", ")
+    )
+}
+
+pub fn group_title_taken(title: &str) -> String {
+    format!("Det finns redan en jämförelsegrupp som heter ”{title}”. Välj ett annat namn.")
+}
+
+/// The user cancelled an import; nothing was saved.
 pub fn import_cancelled() -> String {
     "Importen avbröts. Ingenting sparades.".into()
 }
 
+/// The database refused a write during an import; nothing was saved.
 pub fn import_database(detail: &str) -> String {
     format!("Databasen kunde inte spara ändringen, så ingenting har sparats: {detail}")
 }

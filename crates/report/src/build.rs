@@ -413,18 +413,23 @@ async fn goal_section(
         .iter()
         .filter(|r| r.indicator.goal_id == g.goal.id)
         .collect();
+    let attribution = own.iter().any(|r| r.kolada).then(|| Block::Paragraph {
+        text: format!("{}.", uppsikt_domain::kolada::ATTRIBUTION),
+    });
     if ctx.consolidated() && !own.is_empty() {
         s.blocks.push(Block::Table(compact_measures_table(
             &g.goal.title,
             &own,
             ctx.period,
         )));
+        s.blocks.extend(attribution);
     } else if !own.is_empty() {
         s.blocks.push(Block::Table(measures_table(
             &g.goal.title,
             &own,
             ctx.period,
         )));
+        s.blocks.extend(attribution);
         for r in own.iter().filter(|r| chartable(r)) {
             let title = format!("{} över tid", r.indicator.name);
             s.blocks.push(Block::Chart(Chart {
@@ -646,7 +651,7 @@ fn measures(ctx: &Context<'_>) -> Vec<MeasureValues> {
                 indicator: ind.name.clone(),
                 unit: ind.unit.clone(),
                 decimals: ind.decimals,
-                source: ind.source.clone(),
+                source: followup::source_label(&ind.source, r.kolada),
                 values: r
                     .outcomes
                     .iter()

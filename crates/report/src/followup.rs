@@ -337,6 +337,21 @@ pub struct MeasureRow {
     pub areas: Vec<String>,
     pub gaps: Vec<String>,
     pub comment: String,
+    /// Some figure comes from Kolada: the page or report must name the source.
+    pub kolada: bool,
+}
+
+/// Where a measure's figures come from, as shown beside it: Kolada's data must name
+/// Kolada (its terms of use), also where Kolada republishes another producer's figures.
+pub fn source_label(source: &str, kolada: bool) -> String {
+    let source = source.trim();
+    if !kolada || source.contains("Kolada") && source.contains("RKA") {
+        source.to_string()
+    } else if source.is_empty() || source.eq_ignore_ascii_case("kolada") {
+        "Kolada (RKA)".into()
+    } else {
+        format!("{source}, via Kolada (RKA)")
+    }
 }
 
 pub fn measure_row(record: &IndicatorRecord, period: Period) -> MeasureRow {
@@ -435,7 +450,7 @@ pub fn measure_row(record: &IndicatorRecord, period: Period) -> MeasureRow {
         id: ind.id,
         name: ind.name.clone(),
         unit: ind.unit.clone(),
-        source: ind.source.clone(),
+        source: source_label(&ind.source, record.kolada),
         values,
         trend: e
             .trend
@@ -467,6 +482,7 @@ pub fn measure_row(record: &IndicatorRecord, period: Period) -> MeasureRow {
             .max_by_key(|c| c.period)
             .map(|c| c.text.clone())
             .unwrap_or_default(),
+        kolada: record.kolada,
     }
 }
 
@@ -516,6 +532,13 @@ pub struct GoalView {
     pub commitments: Vec<CommitmentRow>,
     pub scale: AssessmentScale,
     pub rules: AssessmentRules,
+}
+
+impl GoalView {
+    /// Whether a measure shows Kolada's figures (then "Källa: Kolada (RKA)" is due).
+    pub fn shows_kolada(&self) -> bool {
+        self.measures.iter().any(|m| m.kolada)
+    }
 }
 
 pub async fn goal(store: &Store, goal_id: Id, period: Option<Period>) -> Result<GoalView> {
@@ -639,4 +662,18 @@ pub async fn goal(store: &Store, goal_id: Id, period: Option<Period>) -> Result<
         scale,
         rules,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::source_label;
+
+    #[test]
+    fn kolada_figures_always_name_kolada() {
+        assert_eq!(source_label("SCB", false), "SCB");
+        assert_eq!(source_label("SCB", true), "SCB, via Kolada (RKA)");
+        assert_eq!(source_label("", true), "Kolada (RKA)");
+        assert_eq!(source_label("Kolada", true), "Kolada (RKA)");
+        assert_eq!(source_label("Kolada (RKA)", true), "Kolada (RKA)");
+    }
 }

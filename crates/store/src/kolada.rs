@@ -861,6 +861,34 @@ impl Writer {
         Ok(sync)
     }
 
+    /// [`Self::sync_kolada_outcomes`] for one indicator (after its link changed).
+    pub async fn sync_indicator_outcomes(&mut self, indicator_id: Id) -> Result<OutcomeSync> {
+        let mut sync = OutcomeSync::default();
+        let (m,): (String,) =
+            sqlx::query_as("SELECT municipality FROM kolada_settings WHERE id = 1")
+                .fetch_one(&mut *self.tx)
+                .await?;
+        let Some(ours) = MunicipalityId::parse(&m) else {
+            sync.no_municipality = true;
+            return Ok(sync);
+        };
+        let kpi: Option<String> =
+            sqlx::query_scalar("SELECT kolada_kpi FROM indicators WHERE id = $1")
+                .bind(indicator_id)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        match kpi {
+            Some(kpi) if !kpi.is_empty() => {
+                sync.indicators = 1;
+                self.sync_indicator(indicator_id, &kpi, &ours, &mut sync)
+                    .await?;
+            }
+            Some(_) => {}
+            None => return Err(StoreError::not_found("indicator", indicator_id)),
+        }
+        Ok(sync)
+    }
+
     async fn sync_indicator(
         &mut self,
         indicator_id: Id,

@@ -12,6 +12,9 @@ mod cache;
 mod error;
 mod forms;
 mod history;
+mod imports;
+mod jobs;
+mod kolada;
 mod oversight;
 mod pages;
 mod reports;
@@ -36,6 +39,7 @@ pub struct AppState {
     pub store: Store,
     pub(crate) cache: Arc<cache::PageCache>,
     pub(crate) jobs: Arc<reports::Jobs>,
+    pub(crate) imports: Arc<imports::ImportJobs>,
     pub(crate) login_limiter: Arc<auth::login::LoginLimiter>,
     /// Single sign-on, when configured.
     pub(crate) oidc: Option<Arc<auth::oidc::Oidc>>,
@@ -53,6 +57,7 @@ impl AppState {
             store,
             cache: Arc::new(cache::PageCache::new(enabled)),
             jobs: Arc::new(reports::Jobs::default()),
+            imports: Arc::new(imports::ImportJobs::default()),
             login_limiter: Arc::new(auth::login::LoginLimiter::new(
                 options.login_attempts_per_minute,
             )),
@@ -65,7 +70,7 @@ impl AppState {
 }
 
 const STYLE: &str = include_str!("../static/style.css");
-const REPORT_JS: &str = include_str!("../static/report.js");
+const JOB_JS: &str = include_str!("../static/job.js");
 
 /// Optional parts of the server.
 #[derive(Debug, Clone)]
@@ -130,11 +135,11 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route("/goals/{id}", get(pages::goal))
         .route("/static/style.css", get(style))
         .route(
-            "/static/report.js",
+            "/static/job.js",
             get(|| async {
                 (
                     [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-                    REPORT_JS,
+                    JOB_JS,
                 )
             }),
         )
@@ -182,6 +187,28 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
             get(forms::lock::reopen_form).post(forms::lock::reopen),
         )
         .route_layer(guard(&state, Action::ReopenPeriod));
+    let import = Router::new()
+        .route("/imports/{id}", get(imports::show))
+        .route("/imports/{id}/status", get(imports::status))
+        .route("/imports/{id}/cancel", post(imports::cancel))
+        .route_layer(guard(&state, Action::ImportData));
+    let sources = Router::new()
+        .route("/kolada", get(kolada::page))
+        .route(
+            "/kolada/settings",
+            get(kolada::settings_form).post(kolada::save_settings),
+        )
+        .route(
+            "/kolada/groups/new",
+            get(kolada::new_group_form).post(kolada::create_group),
+        )
+        .route(
+            "/kolada/groups/{id}/edit",
+            get(kolada::edit_group_form).post(kolada::update_group),
+        )
+        .route("/kolada/groups/{id}/delete", post(kolada::delete_group))
+        .route("/kolada/groups/{id}/link-all", post(kolada::link_all))
+        .route_layer(guard(&state, Action::ManageSources));
     let edit = Router::new()
         .route(
             "/org/{id}/goals/new",
@@ -258,6 +285,8 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .merge(lock)
         .merge(reopen)
         .merge(edit)
+        .merge(sources)
+        .merge(import)
         .fallback(error::not_found)
         .layer(from_fn_with_state(state.clone(), auth::authenticate))
         .layer(axum::extract::DefaultBodyLimit::max(auth::MAX_BODY_BYTES))

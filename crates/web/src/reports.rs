@@ -1,10 +1,8 @@
 //! "Skapa rapport": a form on each unit's page starts a report job; its page shows the
-//! progress (a button reloads it without JavaScript; `report.js` polls when scripts run)
+//! progress (a button reloads it without JavaScript; `job.js` polls when scripts run)
 //! and a download link when the file is ready. Jobs live in memory for an hour.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -18,8 +16,6 @@ use uppsikt_report::{Format, ReportKind, Request, Subject};
 use crate::error::{AppError, Result};
 use crate::forms::{options, Errors, Field, FieldKind, FormPage, Input};
 use crate::AppState;
-
-const KEEP: Duration = Duration::from_secs(3600);
 
 #[derive(Clone)]
 pub enum JobState {
@@ -36,63 +32,8 @@ pub enum JobState {
     Failed(String),
 }
 
-struct Job {
-    state: JobState,
-    title: String,
-    back: String,
-    started: Instant,
-}
-
 /// The report jobs of this server process.
-#[derive(Default)]
-pub struct Jobs {
-    next: Mutex<u64>,
-    jobs: Mutex<HashMap<u64, Job>>,
-}
-
-impl Jobs {
-    fn start(&self, title: String, back: String) -> u64 {
-        let id = {
-            let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
-            *next += 1;
-            *next
-        };
-        let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
-        jobs.retain(|_, j| j.started.elapsed() < KEEP);
-        jobs.insert(
-            id,
-            Job {
-                state: JobState::Running {
-                    step: "Hämtar uppgifterna",
-                    done: 10,
-                },
-                title,
-                back,
-                started: Instant::now(),
-            },
-        );
-        id
-    }
-
-    fn set(&self, id: u64, state: JobState) {
-        if let Some(j) = self
-            .jobs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get_mut(&id)
-        {
-            j.state = state;
-        }
-    }
-
-    fn get(&self, id: u64) -> Option<(JobState, String, String)> {
-        self.jobs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&id)
-            .map(|j| (j.state.clone(), j.title.clone(), j.back.clone()))
-    }
-}
+pub type Jobs = crate::jobs::Jobs<JobState>;
 
 fn form_page(org: &uppsikt_domain::model::OrgUnit) -> FormPage {
     FormPage {
@@ -117,6 +58,7 @@ pub async fn new_form(State(state): State<AppState>, Path(org_id): Path<Id>) -> 
 
 pub async fn create(
     State(state): State<AppState>,
+    viewer: crate::auth::Viewer,
     Path(org_id): Path<Id>,
     Form(input): Form<Input>,
 ) -> Result<Response> {
@@ -161,7 +103,15 @@ pub async fn create(
         input.get("period").map(|s| s.trim()).unwrap_or(""),
         org.name
     );
-    let id = state.jobs.start(title, format!("/org/{}", org.id));
+    let id = state.jobs.start(
+        title,
+        format!("/org/{}", org.id),
+        &viewer.actor(),
+        JobState::Running {
+            step: "Hämtar uppgifterna",
+            done: 10,
+        },
+    );
     let (store, jobs) = (state.store.clone(), state.jobs.clone());
     tokio::spawn(async move {
         let result = uppsikt_report::build(&store, request).await;
@@ -242,12 +192,12 @@ impl JobPage {
 }
 
 pub async fn show(State(state): State<AppState>, Path(id): Path<u64>) -> Result<Response> {
-    let (job_state, title, back) = state.jobs.get(id).ok_or(AppError::NotFound)?;
+    let job = state.jobs.get(id).ok_or(AppError::NotFound)?;
     let html = JobPage {
         id,
-        title,
-        back,
-        state: job_state,
+        title: job.title,
+        back: job.back,
+        state: job.state,
     }
     .render()?;
     Ok((
@@ -257,9 +207,9 @@ pub async fn show(State(state): State<AppState>, Path(id): Path<u64>) -> Result<
         .into_response())
 }
 
-/// The job's state as JSON, for `report.js`.
+/// The job's state as JSON, for `job.js`.
 pub async fn status(State(state): State<AppState>, Path(id): Path<u64>) -> Result<Response> {
-    let (job_state, _, _) = state.jobs.get(id).ok_or(AppError::NotFound)?;
+    let job_state = state.jobs.get(id).ok_or(AppError::NotFound)?.state;
     let body = match job_state {
         JobState::Running { step, done } => {
             serde_json::json!({"state": "running", "step": step, "done": done})
@@ -271,7 +221,7 @@ pub async fn status(State(state): State<AppState>, Path(id): Path<u64>) -> Resul
 }
 
 pub async fn download(State(state): State<AppState>, Path(id): Path<u64>) -> Result<Response> {
-    let (job_state, _, _) = state.jobs.get(id).ok_or(AppError::NotFound)?;
+    let job_state = state.jobs.get(id).ok_or(AppError::NotFound)?.state;
     let JobState::Ready {
         file_name,
         content_type,

@@ -3,9 +3,11 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::Form;
+use uppsikt_domain::kolada::KpiId;
+use uppsikt_domain::messages;
 use uppsikt_domain::model::{Goal, Id, Indicator};
 use uppsikt_domain::Direction;
-use uppsikt_store::IndicatorInput;
+use uppsikt_store::{ComparisonGroup, IndicatorInput};
 
 use super::{options, saved, Errors, Field, FieldKind, FormPage, Input, NAME_MAX};
 use crate::error::Result;
@@ -19,7 +21,7 @@ const FREQUENCIES: [(&str, &str); 5] = [
     ("week", "Vecka"),
 ];
 
-fn page(goal: &Goal, indicator: Option<&Indicator>) -> FormPage {
+fn page(goal: &Goal, indicator: Option<&Indicator>, groups: &[ComparisonGroup]) -> FormPage {
     let (title, action, cancel) = match indicator {
         Some(i) => (
             format!("Redigera måttet {}", i.name),
@@ -52,7 +54,9 @@ fn page(goal: &Goal, indicator: Option<&Indicator>) -> FormPage {
             .required(),
             Field::new("source", "Källa", FieldKind::Text)
                 .hint("T.ex. SCB:s medborgarundersökning, Kolada eller egen mätning."),
-            Field::new("kolada_kpi", "Kolada-id", FieldKind::Text).hint("Valfritt, t.ex. U07414."),
+            Field::new("kolada_kpi", "Kolada-id", FieldKind::Text).hint(
+                "Valfritt, t.ex. N00901. Då fylls utfallen för totalt, kvinnor och män i från Kolada för vår kommun.",
+            ),
             Field::new("decimals", "Decimaler", FieldKind::Integer)
                 .required()
                 .hint("Antal decimaler som visas, 0–4.")
@@ -60,23 +64,47 @@ fn page(goal: &Goal, indicator: Option<&Indicator>) -> FormPage {
             Field::new("frequency", "Mäts", options(FREQUENCIES))
                 .required()
                 .value("year"),
+            Field::new(
+                "groups",
+                "Jämförelsegrupper",
+                FieldKind::Checkboxes(
+                    groups
+                        .iter()
+                        .map(|g| (g.id.to_string(), g.title.clone()))
+                        .collect(),
+                ),
+            )
+            .hint("Placering och genomsnitt i grupperna räknas ur Kolada-värdena; kräver ett Kolada-id."),
         ],
     }
 }
 
-fn parse(input: &Input, goal_id: Id) -> Result<IndicatorInput, Errors> {
+/// The comparison groups chosen in the form (ids of existing groups).
+fn chosen_groups(page: &FormPage, input: &Input, e: &mut Errors, kpi: &str) -> Vec<Id> {
+    let groups: Vec<Id> = page
+        .fields
+        .iter()
+        .filter(|f| f.name == "groups")
+        .flat_map(|f| f.checked_in(input))
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    if !groups.is_empty() && kpi.trim().is_empty() {
+        e.add("groups", messages::GROUPS_NEED_KPI);
+    }
+    groups
+}
+
+fn parse(input: &Input, goal_id: Id, page: &FormPage) -> Result<(IndicatorInput, Vec<Id>), Errors> {
     let mut e = Errors::default();
     let name = e.text(input, "name", NAME_MAX);
     let unit = e.text(input, "unit", 20);
     let direction = e.choice(input, "direction", Direction::parse);
     let source = e.optional_text(input, "source", NAME_MAX);
     let kolada_kpi = e.optional_text(input, "kolada_kpi", 20);
-    if !kolada_kpi.chars().all(|c| c.is_ascii_alphanumeric()) {
-        e.add(
-            "kolada_kpi",
-            "Ett Kolada-id består av bokstäver och siffror, t.ex. U07414.",
-        );
+    if !kolada_kpi.is_empty() && KpiId::parse(&kolada_kpi).is_none() {
+        e.add("kolada_kpi", messages::not_a_kpi_id(&kolada_kpi));
     }
+    let groups = chosen_groups(page, input, &mut e, &kolada_kpi);
     let decimals = e.integer(input, "decimals", 0, 4);
     let frequency = e.choice(input, "frequency", |s| {
         FREQUENCIES
@@ -86,7 +114,7 @@ fn parse(input: &Input, goal_id: Id) -> Result<IndicatorInput, Errors> {
     });
     match (name, unit, direction, decimals, frequency, e.is_empty()) {
         (Some(name), Some(unit), Some(direction), Some(decimals), Some(frequency), true) => {
-            Ok(IndicatorInput {
+            let input = IndicatorInput {
                 key: String::new(),
                 goal_id,
                 name,
@@ -97,7 +125,8 @@ fn parse(input: &Input, goal_id: Id) -> Result<IndicatorInput, Errors> {
                 decimals: decimals as u8,
                 frequency,
                 position: 0,
-            })
+            };
+            Ok((input, groups))
         }
         _ => Err(e),
     }
@@ -105,7 +134,15 @@ fn parse(input: &Input, goal_id: Id) -> Result<IndicatorInput, Errors> {
 
 pub async fn new_form(State(state): State<AppState>, Path(goal_id): Path<Id>) -> Result<Response> {
     let goal = state.store.goal(goal_id).await?;
-    page(&goal, None).render_page()
+    let groups = state.store.comparison_groups().await?;
+    page(&goal, None, &groups).render_page()
+}
+
+/// Saves the indicator's comparison groups and fills its outcomes from Kolada when linked.
+async fn save_link(w: &mut uppsikt_store::Writer, id: Id, groups: &[Id]) -> Result<()> {
+    w.set_indicator_groups(id, groups).await?;
+    w.sync_indicator_outcomes(id).await?;
+    Ok(())
 }
 
 pub async fn create(
@@ -115,9 +152,10 @@ pub async fn create(
     Form(input): Form<Input>,
 ) -> Result<Response> {
     let goal = state.store.goal(goal_id).await?;
-    let mut parsed = match parse(&input, goal_id) {
+    let form = page(&goal, None, &state.store.comparison_groups().await?);
+    let (mut parsed, groups) = match parse(&input, goal_id, &form) {
         Ok(p) => p,
-        Err(e) => return e.apply(page(&goal, None).fill(&input)).render_page(),
+        Err(e) => return e.apply(form.fill(&input)).render_page(),
     };
     parsed.position = state
         .store
@@ -126,6 +164,7 @@ pub async fn create(
         .len() as i64;
     let mut w = state.store.writer(&viewer.actor()).await?;
     let id = w.create_indicator(&parsed).await?;
+    save_link(&mut w, id, &groups).await?;
     w.commit().await?;
     Ok(saved(format!("/indicators/{id}")))
 }
@@ -134,7 +173,14 @@ pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Res
     let record = state.store.indicator_record(id).await?;
     let i = &record.indicator;
     let goal = state.store.goal(i.goal_id).await?;
-    let p = page(&goal, Some(i));
+    let p = page(&goal, Some(i), &state.store.comparison_groups().await?);
+    let chosen: Vec<String> = state
+        .store
+        .indicator_groups(id)
+        .await?
+        .iter()
+        .map(Id::to_string)
+        .collect();
     let values = [
         i.name.clone(),
         i.unit.clone(),
@@ -143,6 +189,7 @@ pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Res
         i.kolada_kpi.clone(),
         i.decimals.to_string(),
         i.frequency.clone(),
+        chosen.join(","),
     ];
     p.with_values(values).render_page()
 }
@@ -155,18 +202,20 @@ pub async fn update(
 ) -> Result<Response> {
     let record = state.store.indicator_record(id).await?;
     let goal = state.store.goal(record.indicator.goal_id).await?;
-    let mut parsed = match parse(&input, goal.id) {
+    let form = page(
+        &goal,
+        Some(&record.indicator),
+        &state.store.comparison_groups().await?,
+    );
+    let (mut parsed, groups) = match parse(&input, goal.id, &form) {
         Ok(p) => p,
-        Err(e) => {
-            return e
-                .apply(page(&goal, Some(&record.indicator)).fill(&input))
-                .render_page()
-        }
+        Err(e) => return e.apply(form.fill(&input)).render_page(),
     };
     parsed.key = record.indicator.key.clone();
     parsed.position = record.indicator.position;
     let mut w = state.store.writer(&viewer.actor()).await?;
     w.update_indicator(id, &parsed).await?;
+    save_link(&mut w, id, &groups).await?;
     w.commit().await?;
     Ok(saved(format!("/indicators/{id}")))
 }

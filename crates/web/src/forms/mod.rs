@@ -31,6 +31,9 @@ pub enum FieldKind {
     Date,
     Textarea(u8),
     Select(Vec<(String, String)>),
+    /// Several choices (value, label), each a checkbox named `{name}-{value}`; the field's
+    /// value is the chosen values joined by commas.
+    Checkboxes(Vec<(String, String)>),
     /// A user name (sign-in).
     Username,
     /// A password: never re-displayed.
@@ -92,9 +95,27 @@ impl Field {
 
     pub fn options(&self) -> &[(String, String)] {
         match &self.kind {
-            FieldKind::Select(options) => options,
+            FieldKind::Select(options) | FieldKind::Checkboxes(options) => options,
             _ => &[],
         }
+    }
+
+    pub fn is_checkboxes(&self) -> bool {
+        matches!(self.kind, FieldKind::Checkboxes(_))
+    }
+
+    /// Whether a checkbox's value is among the field's chosen values.
+    pub fn is_checked(&self, value: &str) -> bool {
+        self.value.split(',').any(|v| v == value)
+    }
+
+    /// The chosen values of a checkbox field in the submitted form, in option order.
+    pub fn checked_in(&self, input: &Input) -> Vec<String> {
+        self.options()
+            .iter()
+            .filter(|(v, _)| input.contains_key(&format!("{}-{v}", self.name)))
+            .map(|(v, _)| v.clone())
+            .collect()
     }
 
     pub fn inputmode(&self) -> Option<&'static str> {
@@ -167,7 +188,9 @@ impl FormPage {
     /// Puts the submitted values into the fields (all of them, valid or not).
     pub fn fill(mut self, input: &Input) -> FormPage {
         for f in &mut self.fields {
-            if let Some(v) = input.get(f.name) {
+            if f.is_checkboxes() {
+                f.value = f.checked_in(input).join(",");
+            } else if let Some(v) = input.get(f.name) {
                 f.value = v.clone();
             }
         }
@@ -219,6 +242,16 @@ impl Errors {
             return None;
         }
         Some(value)
+    }
+
+    /// The text as typed (not trimmed; empty allowed), at most `max` characters.
+    pub fn raw_text<'a>(
+        &mut self,
+        input: &'a Input,
+        field: &'static str,
+        max: usize,
+    ) -> Option<&'a str> {
+        self.raw(input, field, max)
     }
 
     /// A required text (trimmed), at most `max` characters.

@@ -1,0 +1,209 @@
+//! Long imports as background jobs: a form starts one, its page shows a progress bar (a
+//! button reloads it without JavaScript; `job.js` polls when scripts run) and a button to
+//! cancel it. An import is one transaction: cancelled or failed, nothing of it is kept.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use uppsikt_domain::access::Action;
+use uppsikt_import::{ImportReport, Progress};
+
+use crate::auth::Viewer;
+use crate::error::{AppError, Result};
+use crate::AppState;
+
+/// Errors shown on a failed import's page; the rest are counted.
+const SHOWN_ERRORS: usize = 500;
+
+// The import pages that start jobs follow in the next commits.
+#[allow(dead_code)]
+#[derive(Clone)]
+pub enum ImportState {
+    Running(Arc<Progress>),
+    Done {
+        summary: Vec<String>,
+        /// Where to go next: (href, label).
+        next: (String, String),
+    },
+    Failed {
+        errors: Vec<String>,
+        cancelled: bool,
+    },
+}
+
+pub type ImportJobs = crate::jobs::Jobs<ImportState>;
+
+/// What a finished import reports: lines of summary and where to go next.
+#[allow(dead_code)]
+pub struct Finished {
+    pub summary: Vec<String>,
+    pub next: (String, String),
+}
+
+/// Starts `work` in the background with a fresh [`Progress`]; returns the job's id.
+#[allow(dead_code)]
+pub fn spawn<F, Fut>(state: &AppState, title: String, back: String, owner: &str, work: F) -> u64
+where
+    F: FnOnce(Arc<Progress>) -> Fut + Send + 'static,
+    Fut: Future<Output = std::result::Result<Finished, ImportReport>> + Send + 'static,
+{
+    let progress = Progress::new();
+    progress.set_step("Startar");
+    let id = state
+        .imports
+        .start(title, back, owner, ImportState::Running(progress.clone()));
+    let jobs = state.imports.clone();
+    tokio::spawn(async move {
+        let outcome = work(progress).await;
+        let state = match outcome {
+            Ok(f) => ImportState::Done {
+                summary: f.summary,
+                next: f.next,
+            },
+            Err(report) => {
+                if !report.cancelled {
+                    tracing::warn!(job = id, errors = report.errors.len(), "import failed");
+                }
+                ImportState::Failed {
+                    cancelled: report.cancelled,
+                    errors: report.errors.iter().map(ToString::to_string).collect(),
+                }
+            }
+        };
+        jobs.set(id, state);
+    });
+    id
+}
+
+#[derive(Template)]
+#[template(path = "import_job.html")]
+struct JobPage {
+    id: u64,
+    title: String,
+    back: String,
+    state: ImportState,
+    can_cancel: bool,
+}
+
+impl JobPage {
+    /// (step, per cent if known, "x av y" text, cancel requested).
+    fn running(&self) -> Option<(String, Option<u8>, String, bool)> {
+        let ImportState::Running(p) = &self.state else {
+            return None;
+        };
+        let s = p.snapshot();
+        let count = if s.total > 0 {
+            format!("{} av {}", group(s.done), group(s.total))
+        } else if s.done > 0 {
+            group(s.done)
+        } else {
+            String::new()
+        };
+        Some((s.step.clone(), s.percent(), count, s.cancelled))
+    }
+
+    fn done(&self) -> Option<(&[String], &(String, String))> {
+        match &self.state {
+            ImportState::Done { summary, next } => Some((summary, next)),
+            _ => None,
+        }
+    }
+
+    /// (the errors shown, how many more, how many in all, cancelled).
+    fn failed(&self) -> Option<(Vec<String>, usize, usize, bool)> {
+        match &self.state {
+            ImportState::Failed { errors, cancelled } => {
+                let shown: Vec<String> = errors.iter().take(SHOWN_ERRORS).cloned().collect();
+                let more = errors.len() - shown.len();
+                Some((shown, more, errors.len(), *cancelled))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A count with Swedish digit grouping: 10 000 000.
+fn group(n: u64) -> String {
+    uppsikt_domain::number::format_sv(n as f64, 0)
+}
+
+/// Whether the viewer may see and cancel the job: who started it, or a controller.
+fn may_follow(viewer: &Viewer, owner: &str) -> bool {
+    viewer.actor() == owner || viewer.allows(Action::ManageSources, &[])
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<u64>,
+) -> Result<Response> {
+    let job = state.imports.get(id).ok_or(AppError::NotFound)?;
+    if !may_follow(&viewer, &job.owner) {
+        return Err(AppError::NotFound);
+    }
+    let can_cancel = matches!(job.state, ImportState::Running(_));
+    let html = JobPage {
+        id,
+        title: job.title,
+        back: job.back,
+        state: job.state,
+        can_cancel,
+    }
+    .render()?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
+}
+
+/// The job's state as JSON, for `job.js`.
+pub async fn status(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<u64>,
+) -> Result<Response> {
+    let job = state.imports.get(id).ok_or(AppError::NotFound)?;
+    if !may_follow(&viewer, &job.owner) {
+        return Err(AppError::NotFound);
+    }
+    let body = match &job.state {
+        ImportState::Running(p) => {
+            let s = p.snapshot();
+            serde_json::json!({"state": "running", "step": s.step, "done": s.percent(), "count": s.done, "total": s.total})
+        }
+        ImportState::Done { .. } => serde_json::json!({"state": "done"}),
+        ImportState::Failed { cancelled, .. } => {
+            serde_json::json!({"state": if *cancelled { "cancelled" } else { "failed" }})
+        }
+    };
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
+}
+
+/// Asks the import to stop; it rolls back at its next check.
+pub async fn cancel(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<u64>,
+) -> Result<Response> {
+    let job = state.imports.get(id).ok_or(AppError::NotFound)?;
+    if !may_follow(&viewer, &job.owner) {
+        return Err(AppError::NotFound);
+    }
+    if let ImportState::Running(p) = &job.state {
+        p.cancel();
+    }
+    Ok(crate::forms::saved(format!("/imports/{id}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_grouped_the_swedish_way() {
+        assert_eq!(group(10_000_000), "10\u{a0}000\u{a0}000");
+        assert_eq!(group(7), "7");
+    }
+}

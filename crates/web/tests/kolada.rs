@@ -1,0 +1,288 @@
+//! The Kolada page and the indicator's link to Kolada over HTTP, on every backend: only
+//! controllers configure it; bad input is re-displayed with what was typed; a linked
+//! indicator shows its Kolada-filled outcomes, its rank and group average, and names
+//! Kolada as the source.
+
+mod common;
+
+use common::apps;
+use uppsikt_domain::kolada::{Gender, KoladaValue, KpiId, MunicipalityId};
+
+fn value(place: &str, year: i32, v: f64) -> KoladaValue {
+    KoladaValue {
+        kpi: KpiId::parse("N09901").unwrap(),
+        municipality: MunicipalityId::parse(place).unwrap(),
+        year,
+        gender: Gender::Total,
+        value: Some(v),
+        status: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn only_controllers_configure_kolada() {
+    for app in apps().await {
+        let controller = app.session_for("controller").await;
+        let (status, html) = app.get_as(Some(&controller), "/kolada").await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("Jämförelsegrupper") && html.contains("Kopplade mått"));
+        let editor = app.session_for("redaktor-ks").await;
+        let (status, html) = app.get_as(Some(&editor), "/kolada").await;
+        assert_eq!(status, 403, "{html}");
+        let (status, _, _) = app
+            .post_as(
+                Some(&editor),
+                "/kolada/settings",
+                &[
+                    ("municipality", "0180"),
+                    ("api_url", "https://api.kolada.se/v3"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 403);
+        assert_ne!(
+            app.store()
+                .kolada_settings()
+                .await
+                .unwrap()
+                .municipality
+                .map(|m| m.to_string()),
+            Some("0180".to_string()),
+            "a refusal changes nothing"
+        );
+        let (status, _, location) = app
+            .post_as(None, "/kolada/settings", &[("municipality", "0180")])
+            .await;
+        assert!(status == 303 || status == 403, "{status} {location:?}");
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_linked_indicator_is_filled_ranked_and_attributed() {
+    for app in apps().await {
+        let c = app.session_for("controller").await;
+        // A wrong municipality code is re-displayed as typed.
+        let (status, html, _) = app
+            .post_as(
+                Some(&c),
+                "/kolada/settings",
+                &[("municipality", "126"), ("api_url", "api.kolada.se")],
+            )
+            .await;
+        assert_eq!(status, 422);
+        assert!(
+            html.contains("value=\"126\"") && html.contains("är ingen kommunkod"),
+            "{html}"
+        );
+        assert!(html.contains("value=\"api.kolada.se\"") && html.contains("ingen webbadress"));
+        let (status, _, _) = app
+            .post_as(
+                Some(&c),
+                "/kolada/settings",
+                &[
+                    ("municipality", "0126"),
+                    ("api_url", "http://127.0.0.1:9/v3/"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 303);
+        let settings = app.store().kolada_settings().await.unwrap();
+        assert_eq!(settings.municipality.unwrap().as_str(), "0126");
+        assert_eq!(settings.api_url, "http://127.0.0.1:9/v3");
+
+        // A group naming an unknown municipality keeps what was typed.
+        let members = "0127\n0126\nGöteborgsstad";
+        let (status, html, _) = app
+            .post_as(
+                Some(&c),
+                "/kolada/groups/new",
+                &[("title", "Testgrupp söder"), ("members", members)],
+            )
+            .await;
+        assert_eq!(status, 422);
+        assert!(
+            html.contains("Göteborgsstad") && html.contains("Okända kommuner"),
+            "{html}"
+        );
+        let (status, _, _) = app
+            .post_as(
+                Some(&c),
+                "/kolada/groups/new",
+                &[
+                    ("title", "Testgrupp söder"),
+                    ("members", "0127\n0126, 0136"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 303);
+        let group = app
+            .store()
+            .comparison_groups()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|g| g.title == "Testgrupp söder")
+            .unwrap();
+        assert_eq!(group.members.len(), 3);
+        let (status, _, _) = app
+            .post_as(
+                Some(&c),
+                "/kolada/groups/new",
+                &[("title", "testgrupp SÖDER"), ("members", "0127")],
+            )
+            .await;
+        assert_eq!(status, 422, "titles are unique");
+
+        let mut w = app.store().writer("test").await.unwrap();
+        w.write_kolada_values(&[
+            value("0126", 2019, 19.87),
+            value("0127", 2019, 19.35),
+            value("0136", 2019, 20.35),
+            value("0126", 2020, 19.97),
+        ])
+        .await
+        .unwrap();
+        w.commit().await.unwrap();
+
+        // Link an indicator through its form: a bad id and groups without an id are refused.
+        let id = app.indicator_id("Kommunal skattesats").await;
+        let group_field = format!("groups-{}", group.id);
+        let form = |kpi: &'static str| {
+            vec![
+                (
+                    "name",
+                    "Kommunal skattesats (öre per skattekrona) - Huddinge kommun",
+                ),
+                ("unit", "öre per skattekrona"),
+                ("direction", "lower"),
+                ("source", "SCB"),
+                ("kolada_kpi", kpi),
+                ("decimals", "2"),
+                ("frequency", "year"),
+            ]
+        };
+        let mut bad = form("X1");
+        bad.push((group_field.as_str(), "1"));
+        let (status, html, _) = app
+            .post_as(Some(&c), &format!("/indicators/{id}/edit"), &bad)
+            .await;
+        assert_eq!(status, 422);
+        assert!(
+            html.contains("inget Kolada-id") && html.contains("value=\"X1\""),
+            "{html}"
+        );
+        assert!(
+            html.contains(&format!("name=\"{group_field}\" value=\"1\" checked")),
+            "the choice is kept"
+        );
+        let mut no_kpi = form("");
+        no_kpi.push((group_field.as_str(), "1"));
+        let (status, html, _) = app
+            .post_as(Some(&c), &format!("/indicators/{id}/edit"), &no_kpi)
+            .await;
+        assert_eq!(status, 422);
+        assert!(html.contains("ange måttets Kolada-id"), "{html}");
+        let mut good = form("N09901");
+        good.push((group_field.as_str(), "1"));
+        let (status, html, _) = app
+            .post_as(Some(&c), &format!("/indicators/{id}/edit"), &good)
+            .await;
+        assert_eq!(status, 303, "{html}");
+        assert_eq!(
+            app.store().indicator_groups(id).await.unwrap(),
+            vec![group.id]
+        );
+
+        let (status, html) = app.get_as(Some(&c), &format!("/indicators/{id}")).await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains("Källa: Kolada (RKA)"),
+            "attribution on the indicator page"
+        );
+        assert!(html.contains("Testgrupp söder"));
+        // Lower is better: 0127 (19,35) ahead of us (19,87), 0136 behind.
+        assert!(html.contains("2 av 3"), "{html}");
+        assert!(
+            html.contains("19,86"),
+            "unweighted average of 19,87, 19,35 and 20,35"
+        );
+        assert!(html.contains("19,97"), "2020's outcome filled from Kolada");
+        let record = app.store().indicator_record(id).await.unwrap();
+        assert!(record.kolada);
+        let goal = record.indicator.goal_id;
+        let (_, html) = app.get_as(Some(&c), &format!("/goals/{goal}")).await;
+        assert!(
+            html.contains("Källa: Kolada (RKA)"),
+            "attribution on the goal page"
+        );
+        assert!(html.contains("SCB, via Kolada (RKA)"));
+        let (_, html) = app.get_as(Some(&c), "/kolada").await;
+        assert!(html.contains("N09901") && html.contains("Testgrupp söder"));
+
+        // Deleting the group removes it from the indicator.
+        let (status, _, _) = app
+            .post_as(
+                Some(&c),
+                &format!("/kolada/groups/{}/delete", group.id),
+                &[],
+            )
+            .await;
+        assert_eq!(status, 303);
+        assert!(app.store().indicator_groups(id).await.unwrap().is_empty());
+        app.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_group_can_be_used_by_every_linked_indicator_at_once() {
+    for app in apps().await {
+        let c = app.session_for("controller").await;
+        let (status, _, _) = app
+            .post_as(
+                Some(&c),
+                "/kolada/groups/new",
+                &[("title", "Testgrupp alla"), ("members", "0127")],
+            )
+            .await;
+        assert_eq!(status, 303);
+        let group = app
+            .store()
+            .comparison_groups()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|g| g.title == "Testgrupp alla")
+            .unwrap();
+        let linked = app.store().linked_kpis().await.unwrap();
+        assert!(!linked.is_empty(), "the demo links indicators to Kolada");
+        let (status, _, location) = app
+            .post_as(
+                Some(&c),
+                &format!("/kolada/groups/{}/link-all", group.id),
+                &[],
+            )
+            .await;
+        assert_eq!(status, 303);
+        let n: i64 = linked.iter().map(|(_, n)| n).sum();
+        assert_eq!(
+            location.as_deref(),
+            Some(format!("/kolada?linked={n}").as_str())
+        );
+        let (_, _, location) = app
+            .post_as(
+                Some(&c),
+                &format!("/kolada/groups/{}/link-all", group.id),
+                &[],
+            )
+            .await;
+        assert_eq!(
+            location.as_deref(),
+            Some("/kolada?linked=0"),
+            "twice links nothing more"
+        );
+        let (_, html) = app.get_as(Some(&c), "/kolada?linked=0").await;
+        assert!(html.contains("användes redan av alla"));
+        app.finish().await;
+    }
+}
