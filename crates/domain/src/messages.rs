@@ -337,6 +337,192 @@ pub fn period_locked(lock: &crate::model::PeriodLock) -> String {
     )
 }
 
+// --- outcome tables (CSV, XLSX, XLS, ODS: `uppsikt_import::table`) -----------------
+
+/// Where in a table an error is: `rad 7, Värde` (the row as the spreadsheet numbers it
+/// and the column's heading as the file writes it).
+pub fn table_cell(row: usize, column: &str) -> String {
+    format!("rad {row}, {column}")
+}
+
+/// A whole row of a table: `rad 7`.
+pub fn table_row(row: usize) -> String {
+    format!("rad {row}")
+}
+
+pub fn unknown_file_kind(name: &str) -> String {
+    format!("”{name}” är ingen fil som kan läsas: använd CSV (semikolon-, komma- eller tabbavgränsad), Excel (.xlsx, .xls) eller OpenDocument (.ods).")
+}
+
+pub fn file_not_what_its_name_says(name: &str) -> String {
+    format!("”{name}” ser inte ut att vara en kalkylbladsfil trots namnet. Spara den på nytt som .xlsx, .ods eller CSV.")
+}
+
+pub fn password_protected() -> String {
+    "Filen är lösenordsskyddad. Spara en kopia utan lösenord och importera den.".into()
+}
+
+pub fn workbook_damaged() -> String {
+    "Filen är skadad eller har ett innehåll som inte kan läsas. Öppna den i Excel eller LibreOffice och spara den på nytt.".into()
+}
+
+pub fn binary_file() -> String {
+    "Filen innehåller binära data och är ingen textfil (CSV). Spara den som .xlsx, .ods eller CSV."
+        .into()
+}
+
+pub fn unknown_sheet(name: &str, sheets: &[String]) -> String {
+    format!(
+        "Bladet ”{name}” finns inte i filen. Filen har bladen: {}.",
+        sheets.join(", ")
+    )
+}
+
+pub fn no_header_row() -> String {
+    "Filen är tom: den saknar en rubrikrad med kolumnernas namn.".into()
+}
+
+pub fn no_data_rows() -> String {
+    "Filen har inga rader med utfall under rubrikraden.".into()
+}
+
+pub fn table_too_large(max_cells: usize) -> String {
+    format!(
+        "Filen är för stor för att importeras på en gång: högst {} celler. Dela upp den i flera filer.",
+        crate::number::format_sv(max_cells as f64, 0)
+    )
+}
+
+pub fn too_many_columns(column: &str, max: usize) -> String {
+    format!("Det står något i kolumn {column}; högst {max} kolumner kan läsas. Ta bort det som står långt till höger.")
+}
+
+/// A required column the user has not chosen.
+pub fn column_not_mapped(field: &str) -> String {
+    format!("Välj vilken kolumn som innehåller ”{field}”; den krävs.")
+}
+
+pub fn column_mapped_twice(column: &str, first: &str, second: &str) -> String {
+    format!("Kolumnen ”{column}” är vald både för ”{first}” och för ”{second}”; välj en kolumn för varje.")
+}
+
+pub fn no_such_column(column: &str, headers: &[String]) -> String {
+    format!(
+        "Det finns ingen kolumn ”{column}”. Filens kolumner: {}.",
+        headers.join(", ")
+    )
+}
+
+pub fn unknown_indicator(value: &str) -> String {
+    format!("Det finns inget mått med nyckeln eller namnet ”{value}”. Se bladet Mått i importmallen för de mått du kan importera till.")
+}
+
+pub fn ambiguous_indicator(value: &str, keys: &[String]) -> String {
+    format!(
+        "Flera mått heter ”{value}”; skriv måttets nyckel i stället: {}.",
+        keys.join(", ")
+    )
+}
+
+pub fn unknown_table_breakdown(value: &str, areas: &[String]) -> String {
+    let known = if areas.is_empty() {
+        String::new()
+    } else {
+        format!(" Kända områden: {}.", areas.join(", "))
+    };
+    format!("”{value}” är ingen uppdelning. Skriv Totalt, Kvinnor, Män, Flickor, Pojkar eller Område: NAMN.{known}")
+}
+
+pub fn new_area(name: &str) -> String {
+    format!("Området ”{name}” finns inte ännu; det läggs till när utfallen sparas. Kontrollera stavningen.")
+}
+
+pub fn period_is_date(value: &str) -> String {
+    format!("”{value}” är ett datum, inte en period. Skriv året (2019), tertialet (2019T2), månaden (2019-03) eller veckan (2019W07). I Excel blir 2019-03 ett datum; skriv '2019-03 med en apostrof först eller formatera kolumnen som text.")
+}
+
+pub fn cell_error(value: &str) -> String {
+    format!("Cellen innehåller ett fel från kalkylprogrammet ({value}) i stället för ett värde.")
+}
+
+pub fn import_not_allowed() -> String {
+    "Du har inte behörighet att importera utfall.".into()
+}
+
+pub fn not_allowed_for_unit(unit: &str) -> String {
+    format!("Du får inte ändra utfall för mått som hör till {unit}.")
+}
+
+/// A value ≤ 1 for an indicator in per cent: perhaps a share from a percent-formatted cell.
+pub fn percent_looks_like_fraction(value: f64) -> String {
+    let shown = crate::number::format_sv(value, 6);
+    let shown = shown.trim_end_matches('0').trim_end_matches(',');
+    let percent = crate::number::format_sv(value * 100.0, 4);
+    let percent = percent.trim_end_matches('0').trim_end_matches(',');
+    format!("Värdet {shown} är högst 1 för ett mått i procent. Om cellen var formaterad som procent i kalkylprogrammet är det en andel: {shown} betyder {percent} %, och då ska det stå {percent}. Kontrollera innan du sparar.")
+}
+
+pub fn changed_since_preview(now: &str, then: &str) -> String {
+    format!("Utfallet har ändrats sedan förhandsgranskningen (nu {now}, i förhandsgranskningen {then}). Läs in filen igen och granska ändringarna.")
+}
+
+pub fn indicator_gone() -> String {
+    "Måttet finns inte längre eller har flyttats sedan förhandsgranskningen. Läs in filen igen."
+        .into()
+}
+
+/// Below the example rows of the import template.
+pub fn template_example_note() -> String {
+    "Raderna ovan är exempel. Fyll i utfallen på bladet Utfall; bladet Mått visar nycklarna till de mått du kan importera till.".into()
+}
+
+/// What an outcome import is doing, for its progress bar.
+pub fn table_progress_checking() -> String {
+    "Kontrollerar raderna mot databasen".into()
+}
+
+pub fn table_progress_saving() -> String {
+    "Sparar utfallen".into()
+}
+
+pub fn table_progress_done() -> String {
+    "Klart".into()
+}
+
+/// An outcome as a preview or an error shows it: `88,7 ± 2,1 (n = 1 200)`, or that there
+/// is none.
+pub fn outcome_value(outcome: Option<&crate::Outcome>, decimals: u8) -> String {
+    let Some(o) = outcome else {
+        return "inget utfall".into();
+    };
+    // At least the indicator's decimals, more where the value has them (up to 6).
+    let exact = |v: f64| {
+        let d = (decimals.min(6)..=6)
+            .find(|&d| {
+                let scale = 10f64.powi(i32::from(d));
+                ((v * scale).round() / scale - v).abs() <= 1e-9 * v.abs().max(1.0)
+            })
+            .unwrap_or(6);
+        crate::number::format_sv(v, d)
+    };
+    let mut s = exact(o.value);
+    if let Some(m) = o.margin {
+        s.push_str(&format!(" ± {}", exact(m)));
+    }
+    if let Some(n) = o.sample_size {
+        s.push_str(&format!(" (n = {})", crate::number::format_sv(n as f64, 0)));
+    }
+    s
+}
+
+pub fn table_has_errors(count: usize) -> String {
+    if count == 1 {
+        "Filen har ett fel; ingenting har sparats.".into()
+    } else {
+        format!("Filen har {count} fel; ingenting har sparats.")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::genitive;

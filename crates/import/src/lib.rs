@@ -19,6 +19,7 @@ pub mod progress;
 mod reader;
 mod report;
 mod resolve;
+pub mod table;
 
 use std::path::{Path, PathBuf};
 

@@ -370,6 +370,15 @@ impl Writer {
         }
     }
 
+    /// The unit itself, then its parent, up to the root, as this transaction sees them.
+    pub async fn org_chain(&mut self, org_id: Id) -> Result<Vec<Id>> {
+        let parents: Vec<(i64, Option<i64>)> =
+            sqlx::query_as("SELECT id, parent_id FROM org_units")
+                .fetch_all(&mut *self.tx)
+                .await?;
+        chain(&parents.into_iter().collect(), org_id)
+    }
+
     pub(crate) async fn org_of_goal(&mut self, goal_id: Id) -> Result<Id> {
         let org: Option<i64> = sqlx::query_scalar("SELECT org_id FROM goals WHERE id = $1")
             .bind(goal_id)

@@ -566,6 +566,47 @@ impl Writer {
             .try_into()
     }
 
+    /// An indicator and the unit owning its goal as this transaction sees them, or `None`
+    /// if it no longer exists: what an importer checks again before it writes.
+    pub async fn indicator_owner(&mut self, id: Id) -> Result<Option<(Indicator, Id)>> {
+        let row: Option<IndicatorRow> = sqlx::query_as(
+            "SELECT id, key, goal_id, name, unit, direction, source, kolada_kpi, decimals, frequency, position \
+             FROM indicators WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let indicator: Indicator = row.try_into()?;
+        let org = self.org_of_goal(indicator.goal_id).await?;
+        Ok(Some((indicator, org)))
+    }
+
+    /// An indicator's stored outcomes as this transaction sees them (in no order).
+    pub async fn stored_outcomes(&mut self, indicator_id: Id) -> Result<Vec<Outcome>> {
+        type Row = (String, String, f64, Option<f64>, Option<i64>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT period, breakdown, value, margin, sample_size FROM outcomes WHERE indicator_id = $1",
+        )
+        .bind(indicator_id)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.into_iter()
+            .map(|(period, breakdown, value, margin, sample_size)| {
+                Ok(Outcome {
+                    period: rows::period(&period)?,
+                    breakdown: uppsikt_domain::Breakdown::parse(&breakdown)
+                        .map_err(|_| StoreError::Corrupt(format!("breakdown {breakdown}")))?,
+                    value,
+                    margin,
+                    sample_size,
+                })
+            })
+            .collect()
+    }
+
     fn indicator_binds(input: &IndicatorInput) -> Vec<Bind> {
         vec![
             Bind::Int(input.goal_id),
