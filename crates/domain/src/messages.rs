@@ -278,6 +278,32 @@ pub fn group_title_taken(title: &str) -> String {
     format!("Det finns redan en jämförelsegrupp som heter ”{title}”. Välj ett annat namn.")
 }
 
+// --- uploads -------------------------------------------------------------------------
+
+pub fn upload_too_large(max_mb: usize) -> String {
+    format!("Filen är för stor: högst {max_mb} MB. Dela upp den i flera filer. Ingenting har importerats.")
+}
+
+pub fn upload_unreadable() -> String {
+    "Filen kom inte fram hel. Välj filen och försök igen. Ingenting har importerats.".into()
+}
+
+pub fn upload_no_file() -> String {
+    "Välj en fil att importera (CSV, Excel eller OpenDocument).".into()
+}
+
+pub fn upload_empty(name: &str) -> String {
+    format!("Filen ”{name}” är tom. Ingenting har importerats.")
+}
+
+pub fn upload_gone() -> &'static str {
+    "Den uppladdade filen finns inte längre (den sparas en timme, och bara för den som laddade upp den). Ladda upp filen igen."
+}
+
+pub fn preview_stale() -> String {
+    "Uppgifterna har ändrats sedan förhandsgranskningen och raderna nedan har nu fel. Ingenting har importerats; rätta filen eller kolumnvalet och försök igen.".into()
+}
+
 /// The user cancelled an import; nothing was saved.
 pub fn import_cancelled() -> String {
     "Importen avbröts. Ingenting sparades.".into()

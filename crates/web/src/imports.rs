@@ -20,8 +20,6 @@ use crate::AppState;
 /// Errors shown on a failed import's page; the rest are counted.
 const SHOWN_ERRORS: usize = 500;
 
-// The import pages that start jobs follow in the next commits.
-#[allow(dead_code)]
 #[derive(Clone)]
 pub enum ImportState {
     Running(Arc<Progress>),
@@ -39,14 +37,12 @@ pub enum ImportState {
 pub type ImportJobs = crate::jobs::Jobs<ImportState>;
 
 /// What a finished import reports: lines of summary and where to go next.
-#[allow(dead_code)]
 pub struct Finished {
     pub summary: Vec<String>,
     pub next: (String, String),
 }
 
 /// Starts `work` in the background with a fresh [`Progress`]; returns the job's id.
-#[allow(dead_code)]
 pub fn spawn<F, Fut>(state: &AppState, title: String, back: String, owner: &str, work: F) -> u64
 where
     F: FnOnce(Arc<Progress>) -> Fut + Send + 'static,

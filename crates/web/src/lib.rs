@@ -18,6 +18,7 @@ mod kolada;
 mod oversight;
 mod pages;
 mod reports;
+mod upload;
 mod view;
 
 use std::net::SocketAddr;
@@ -40,6 +41,7 @@ pub struct AppState {
     pub(crate) cache: Arc<cache::PageCache>,
     pub(crate) jobs: Arc<reports::Jobs>,
     pub(crate) imports: Arc<imports::ImportJobs>,
+    pub(crate) uploads: Arc<upload::Uploads>,
     pub(crate) login_limiter: Arc<auth::login::LoginLimiter>,
     /// Single sign-on, when configured.
     pub(crate) oidc: Option<Arc<auth::oidc::Oidc>>,
@@ -58,6 +60,7 @@ impl AppState {
             cache: Arc::new(cache::PageCache::new(enabled)),
             jobs: Arc::new(reports::Jobs::default()),
             imports: Arc::new(imports::ImportJobs::default()),
+            uploads: Arc::new(upload::Uploads::default()),
             login_limiter: Arc::new(auth::login::LoginLimiter::new(
                 options.login_attempts_per_minute,
             )),
@@ -188,6 +191,16 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         )
         .route_layer(guard(&state, Action::ReopenPeriod));
     let import = Router::new()
+        .route("/import", get(upload::page))
+        .route("/import/outcomes/template.xlsx", get(upload::template_xlsx))
+        .route("/import/outcomes/template.csv", get(upload::template_csv))
+        .route(
+            "/import/outcomes",
+            post(upload::upload).layer(axum::extract::DefaultBodyLimit::max(upload::UPLOAD_MAX)),
+        )
+        .route("/import/outcomes/{token}", get(upload::preview))
+        .route("/import/outcomes/{token}/columns", post(upload::choose))
+        .route("/import/outcomes/{token}/commit", post(upload::commit))
         .route("/imports/{id}", get(imports::show))
         .route("/imports/{id}/status", get(imports::status))
         .route("/imports/{id}/cancel", post(imports::cancel))

@@ -192,14 +192,20 @@ async fn check_post(parts: &Parts, viewer: &Viewer, body: Body) -> Result<Bytes,
             "Begäran kom från en annan webbplats och har inte utförts.",
         ));
     }
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| {
-            refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Det du skickade är för stort (högst 1 MB). Inget har sparats.",
-            )
-        })?;
+    let upload = is_upload(parts);
+    let limit = if upload {
+        crate::upload::UPLOAD_MAX + 64 * 1024
+    } else {
+        MAX_BODY_BYTES
+    };
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        let message = if upload {
+            uppsikt_domain::messages::upload_too_large(crate::upload::UPLOAD_MAX / (1024 * 1024))
+        } else {
+            "Det du skickade är för stort (högst 1 MB). Inget har sparats.".into()
+        };
+        refuse(StatusCode::PAYLOAD_TOO_LARGE, &message)
+    })?;
     // Signing in happens before there is a session; the origin check and SameSite cover it.
     if parts.uri.path() == "/login" {
         return Ok(bytes);
@@ -207,19 +213,46 @@ async fn check_post(parts: &Parts, viewer: &Viewer, body: Body) -> Result<Bytes,
     let Some(expected) = viewer.csrf.as_deref() else {
         return Err(sign_in_first(parts));
     };
-    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-    let sent = form
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str());
+    let sent = if upload {
+        multipart_csrf(parts, &bytes).await
+    } else {
+        let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+        form.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v)
+    };
     match sent {
-        Some(sent) if password::constant_time_eq(sent, expected) => Ok(bytes),
+        Some(sent) if password::constant_time_eq(&sent, expected) => Ok(bytes),
         _ => Err(refuse(
             StatusCode::FORBIDDEN,
             "Formuläret kunde inte kontrolleras (det kan ha öppnats före en ny inloggning). \
              Gå tillbaka, ladda om sidan och skicka igen. Inget har sparats.",
         )),
     }
+}
+
+/// A file upload: a multipart POST to one of the routes that take files.
+fn is_upload(parts: &Parts) -> bool {
+    let multipart = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    multipart && parts.uri.path() == "/import/outcomes"
+}
+
+/// The `csrf` field of a multipart body (the form puts it before the file).
+async fn multipart_csrf(parts: &Parts, bytes: &Bytes) -> Option<String> {
+    use axum::extract::FromRequest;
+    let mut req = Request::new(Body::from(bytes.clone()));
+    *req.headers_mut() = parts.headers.clone();
+    let mut form = axum::extract::Multipart::from_request(req, &())
+        .await
+        .ok()?;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some("csrf") {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 /// Fills the user bar and CSRF fields into an HTML response; other responses pass as they are.
