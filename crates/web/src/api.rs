@@ -138,5 +138,6 @@ pub async fn indicator(State(state): State<AppState>, Path(id): Path<Id>) -> Api
         "comparisons": to_value(&r.comparisons),
         "gaps": to_value(&r.gaps),
         "evaluations": evaluations,
+        "source_attribution": r.kolada.then_some(uppsikt_domain::kolada::ATTRIBUTION),
     })))
 }

@@ -210,6 +210,8 @@ async fn a_linked_indicator_is_filled_ranked_and_attributed() {
         assert!(html.contains("19,97"), "2020's outcome filled from Kolada");
         let record = app.store().indicator_record(id).await.unwrap();
         assert!(record.kolada);
+        let (_, json) = app.json(&format!("/api/v1/indicators/{id}")).await;
+        assert_eq!(json["source_attribution"], "Källa: Kolada (RKA)", "the API names the source");
         let goal = record.indicator.goal_id;
         let (_, html) = app.get_as(Some(&c), &format!("/goals/{goal}")).await;
         assert!(
