@@ -174,6 +174,7 @@ pub enum Referent {
     Goal,
     Indicator,
     Commitment,
+    ComparisonGroup,
 }
 
 /// (no such …, another …, the …) for a kind of object, with the right gender.
@@ -187,6 +188,11 @@ fn referent_sv(kind: Referent) -> (&'static str, &'static str, &'static str) {
         Referent::Goal => ("inget mål", "ett annat mål", "målet"),
         Referent::Indicator => ("ingen indikator", "en annan indikator", "indikatorn"),
         Referent::Commitment => ("inget åtagande", "ett annat åtagande", "åtagandet"),
+        Referent::ComparisonGroup => (
+            "ingen jämförelsegrupp",
+            "en annan jämförelsegrupp",
+            "jämförelsegruppen",
+        ),
     }
 }
 
@@ -330,6 +336,221 @@ pub fn unknown_level(value: &str, levels: &[String]) -> String {
 
 pub fn short_name_taken(name: &str, key: &str) -> String {
     format!("Kortnamnet ”{name}” används redan av organisationsenheten ”{key}” i databasen.")
+}
+
+// --- Kolada (saved JSON pages and the API) ----------------------------------------
+
+pub fn json_syntax(detail: &str) -> String {
+    format!("Filen är inte giltig JSON: {detail}")
+}
+
+pub fn kolada_not_a_page() -> String {
+    "Filen är ingen sida från Kolada: den ska vara ett JSON-objekt med listan ”values”.".into()
+}
+
+pub fn kolada_unknown_row() -> String {
+    "Raden är varken ett nyckeltal, en kommun, en kommungrupp eller ett värde från Kolada (saknar ”id” eller ”kpi”).".into()
+}
+
+pub fn kolada_row_kind(expected: &str) -> String {
+    format!("Raden passar inte ihop med sidans övriga rader, som är {expected}.")
+}
+
+pub fn invalid_kpi_id(value: &str) -> String {
+    format!("”{value}” är inget giltigt id för ett nyckeltal i Kolada: en stor bokstav och fem siffror, t.ex. N00901.")
+}
+
+pub fn invalid_municipality_id(value: &str) -> String {
+    format!("”{value}” är inget giltigt kommun-id: fyra siffror, t.ex. 0126 (Huddinge).")
+}
+
+pub fn invalid_group_id(value: &str) -> String {
+    format!("”{value}” är inget giltigt id för en kommungrupp i Kolada: G följt av siffror, t.ex. G124125.")
+}
+
+pub fn invalid_gender(value: &str) -> String {
+    format!("”{value}” är inget kön i Kolada: använd T (totalt), K (kvinnor) eller M (män).")
+}
+
+pub fn duplicate_in_list(value: &str) -> String {
+    format!("”{value}” finns redan i listan.")
+}
+
+pub fn duplicate_kolada_settings(first: &str) -> String {
+    format!("Kolada-inställningen anges redan ({first}).")
+}
+
+pub fn groups_need_kpi() -> String {
+    "Jämförelsegrupper ger placering och snitt bara för ett mått med Kolada-id: ange kolada_kpi."
+        .into()
+}
+
+pub fn too_many_errors(more: usize) -> String {
+    format!("… och {more} fel till. Rätta de första och försök igen.")
+}
+
+pub fn no_json_files(dir: &str) -> String {
+    format!("Katalogen {dir} innehåller inga sidor från Kolada (*.json).")
+}
+
+pub fn cannot_read_dir(dir: &str, detail: &str) -> String {
+    format!("Katalogen {dir} kan inte läsas: {detail}")
+}
+
+pub fn cannot_save_page(path: &str, detail: &str) -> String {
+    format!("Sidan kunde inte sparas i {path}: {detail}. Ingenting har sparats i databasen.")
+}
+
+pub fn save_dir_not_empty(dir: &str) -> String {
+    format!("Katalogen {dir} är inte tom: ange en ny eller tom katalog att spara sidorna från Kolada i.")
+}
+
+pub fn kolada_no_kpis() -> String {
+    "Det finns inga nyckeltal att hämta: koppla ett mått till ett Kolada-id (kolada_kpi) eller ange nyckeltalen (--kpi N00901).".into()
+}
+
+pub fn kolada_no_municipalities() -> String {
+    "Det finns inga kommuner att hämta värden för: ange vår kommun (uppsikt kolada municipality 0126) eller kommunerna (--municipality 0126).".into()
+}
+
+pub fn invalid_year_range(value: &str) -> String {
+    format!("”{value}” är inga år: skriv ett år (2019) eller ett intervall (2015-2023) mellan 1900 och 2200.")
+}
+
+pub fn invalid_api_url(value: &str) -> String {
+    format!("”{value}” är ingen giltig adress till Kolada: skriv t.ex. https://api.kolada.se/v3.")
+}
+
+/// Kolada refused a request (4xx): retrying would not help.
+pub fn kolada_refused(url: &str, status: u16) -> String {
+    format!("Kolada svarade {status} på {url}: frågan godtogs inte (kontrollera id:n och adressen). Ingenting har sparats.")
+}
+
+/// Kolada (or the network) failed on every try.
+pub fn kolada_unreachable(url: &str, tries: u32, detail: &str) -> String {
+    format!("Kolada kunde inte nås på {url} efter {tries} försök ({detail}). Ingenting har sparats; försök igen senare.")
+}
+
+pub fn kolada_server_error(status: u16) -> String {
+    format!("serverfel {status}")
+}
+
+pub fn kolada_timed_out(seconds: u64) -> String {
+    format!("inget svar inom {seconds} s")
+}
+
+pub fn kolada_connection(detail: &str) -> String {
+    format!("förbindelsen bröts: {detail}")
+}
+
+pub fn kolada_bad_next_url(value: &str) -> String {
+    format!("Nästa sida (next_url) har en ogiltig adress: ”{value}”.")
+}
+
+/// `n` and the singular or plural noun: `1 sida`, `2 sidor`; thousands spaced (`10 000`).
+fn count_sv(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", whole_sv(n), if n == 1 { one } else { many })
+}
+
+/// A whole number with Swedish thousands spacing (no-break space): `10 000 000`.
+fn whole_sv(n: u64) -> String {
+    let digits = n.to_string();
+    let mut spaced = String::with_capacity(digits.len() + digits.len() / 3 * 2);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            spaced.push('\u{a0}');
+        }
+        spaced.push(c);
+    }
+    spaced
+}
+
+/// The first line of a Kolada import's summary: what was read.
+pub fn kolada_read(pages: u64, requests: u64, retries: u64) -> String {
+    let pages = count_sv(pages, "sida", "sidor");
+    if requests == 0 {
+        return format!("Läste {pages} från Kolada (sparade filer).");
+    }
+    let asked = count_sv(requests, "förfrågan", "förfrågningar");
+    match retries {
+        0 => format!("Läste {pages} från Kolada ({asked})."),
+        r => format!(
+            "Läste {pages} från Kolada ({asked}, {} efter fel).",
+            count_sv(r, "nytt försök", "nya försök")
+        ),
+    }
+}
+
+pub fn kolada_values_written(values: u64, missing: u64, deleted: u64) -> String {
+    let mut line = format!("Sparade {}", count_sv(values, "värde", "värden"));
+    if missing > 0 {
+        line.push_str(&format!(
+            ", varav {} utan siffra (sparade som saknade, inte som 0)",
+            whole_sv(missing)
+        ));
+    }
+    if deleted > 0 {
+        line.push_str(&format!(
+            "; tog bort {} som Kolada har dragit tillbaka",
+            count_sv(deleted, "värde", "värden")
+        ));
+    }
+    line.push('.');
+    line
+}
+
+pub fn kolada_metadata_written(kpis: u64, municipalities: u64, groups: u64) -> String {
+    format!(
+        "Uppdaterade {}, {} och {}.",
+        count_sv(kpis, "nyckeltal", "nyckeltal"),
+        count_sv(municipalities, "kommun", "kommuner"),
+        count_sv(groups, "kommungrupp", "kommungrupper")
+    )
+}
+
+pub fn kolada_skipped(group_values: u64, outside_plan: u64) -> String {
+    let mut parts = Vec::new();
+    if group_values > 0 {
+        parts.push(format!(
+            "{} för kommungrupper (snitt räknas fram ur medlemmarnas värden)",
+            count_sv(group_values, "värde", "värden")
+        ));
+    }
+    if outside_plan > 0 {
+        parts.push(format!(
+            "{} utanför urvalet (andra nyckeltal, kommuner eller år)",
+            count_sv(outside_plan, "värde", "värden")
+        ));
+    }
+    format!("Hoppade över {}.", parts.join(" och "))
+}
+
+pub fn kolada_incremental(requests: u64) -> String {
+    format!(
+        "{} bad bara om ändringar sedan förra hämtningen.",
+        count_sv(requests, "förfrågan", "förfrågningar")
+    )
+}
+
+pub fn kolada_outcomes_synced(indicators: u64, set: u64, removed: u64, unchanged: u64) -> String {
+    format!(
+        "Utfall för {} kopplade till Kolada: {} nya eller ändrade, {} borttagna, {} oförändrade.",
+        count_sv(indicators, "mått", "mått"),
+        whole_sv(set),
+        whole_sv(removed),
+        whole_sv(unchanged)
+    )
+}
+
+pub fn kolada_outcomes_locked(count: u64) -> String {
+    format!(
+        "{} gjordes inte eftersom perioden är låst av ett beslut; lås upp perioden och hämta igen för att ta in Kolada-värdena.",
+        count_sv(count, "ändring av utfall", "ändringar av utfall")
+    )
+}
+
+pub fn kolada_no_own_municipality() -> String {
+    "Ingen egen kommun är angiven, så inga utfall fylldes i: ange den med ”uppsikt kolada municipality 0126” (eller [kolada] municipality i en datafil).".into()
 }
 
 /// Swedish genitive: `KS` → `KS:s`, `Huddinge` → `Huddinges`, `Kultur- och fritidsnämnden`

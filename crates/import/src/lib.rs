@@ -13,6 +13,7 @@
 mod checks;
 mod data;
 mod demo_deviations;
+pub mod kolada;
 mod load;
 mod parse;
 pub mod progress;

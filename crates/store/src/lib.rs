@@ -12,6 +12,7 @@ mod deviations;
 mod error;
 mod history;
 mod kolada;
+mod kolada_pairs;
 mod read;
 mod rows;
 mod write;
