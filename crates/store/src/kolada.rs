@@ -927,7 +927,13 @@ impl Writer {
         }
         for ((period, breakdown), value) in &wanted {
             match stored_by_key.get(&(*period, breakdown.clone())) {
-                Some((v, _)) if (v - value).abs() <= EPS => sync.unchanged += 1,
+                Some((v, source)) if (v - value).abs() <= EPS => {
+                    sync.unchanged += 1;
+                    if source != "kolada" {
+                        self.confirm_kolada_source(indicator_id, *period, breakdown)
+                            .await?;
+                    }
+                }
                 _ => {
                     let outcome = Outcome {
                         period: *period,
@@ -962,6 +968,39 @@ impl Writer {
         }
         sync.locked.sort_by_key(|a| (a.0, a.1));
         Ok(())
+    }
+
+    /// Marks a typed outcome that Kolada publishes with the same value as Kolada's (its
+    /// value, margin and sample size stay), so that pages name the source. Logged; left
+    /// alone in a locked period.
+    async fn confirm_kolada_source(
+        &mut self,
+        indicator_id: Id,
+        period: Period,
+        breakdown: &str,
+    ) -> Result<()> {
+        match self.ensure_indicator_unlocked(indicator_id, [period]).await {
+            Err(StoreError::Locked(_)) => return Ok(()),
+            other => other?,
+        }
+        self.execute(
+            "UPDATE outcomes SET source = 'kolada' WHERE indicator_id = $1 AND period = $2 AND breakdown = $3",
+            vec![
+                Bind::Int(indicator_id),
+                Bind::Text(period.to_string()),
+                Bind::Text(breakdown.into()),
+            ],
+        )
+        .await?;
+        let at = |source: &str| serde_json::json!({"period": period.to_string(), "breakdown": breakdown, "source": source});
+        self.log(
+            "confirm_source",
+            "outcome",
+            Some(indicator_id),
+            Some(at("")),
+            Some(at("kolada")),
+        )
+        .await
     }
 
     fn kolada_changes(&mut self) -> &mut KoladaChanges {

@@ -41,6 +41,8 @@ fn action_sv(action: &str) -> &str {
         "delete" => "Borttagen",
         "clear" | "clear_series" | "clear_statuses" => "Rensad",
         "import_outcomes" => "Utfall importerade",
+        "import" => "Importerad",
+        "confirm_source" => "Bekräftad av Kolada",
         "lock" => "Låst efter beslut",
         "reopen" => "Öppnad igen",
         "restore" => "Återställd från säkerhetskopia",
@@ -72,6 +74,12 @@ fn object_sv(object_type: &str) -> &str {
         "user" => "Konto",
         "area" => "Område",
         "database" => "Databas",
+        "kolada_values" => "Kolada-värden",
+        "kolada_settings" => "Koppling till Kolada",
+        "kolada_kpis" => "Kolada-nyckeltal",
+        "kolada_municipalities" => "Koladas kommuner",
+        "comparison_group" => "Jämförelsegrupp",
+        "indicator_comparison_groups" => "Jämförelsegrupper för mått",
         other => other,
     }
 }

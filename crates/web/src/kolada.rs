@@ -453,6 +453,41 @@ pub async fn link_all(
     Ok(saved(format!("/kolada?linked={linked}")))
 }
 
+// --- fetching ---------------------------------------------------------------------------
+
+/// "Hämta från Kolada nu": the linked KPIs for our municipality and the comparison groups'
+/// members, from the configured API, as an import job (all or nothing, can be cancelled).
+pub async fn fetch(State(state): State<AppState>, viewer: Viewer) -> Result<Response> {
+    use uppsikt_import::kolada::{self, ClientOptions, Source};
+    let settings = state.store.kolada_settings().await?;
+    let store = state.store.clone();
+    let actor = viewer.actor();
+    let id = crate::imports::spawn(
+        &state,
+        "Hämtning från Kolada".into(),
+        "/kolada".into(),
+        &actor.clone(),
+        move |progress| async move {
+            let plan = kolada::default_plan(&store).await?;
+            let source = Source::Api(settings.api_url);
+            let summary = kolada::import_kolada(
+                &store,
+                &source,
+                &plan,
+                &ClientOptions::default(),
+                &actor,
+                &progress,
+            )
+            .await?;
+            Ok(crate::imports::Finished {
+                summary: summary.lines_sv(),
+                next: ("/kolada".into(), "Till Kolada-sidan".into()),
+            })
+        },
+    );
+    Ok(saved(format!("/imports/{id}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -221,6 +221,7 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         )
         .route("/kolada/groups/{id}/delete", post(kolada::delete_group))
         .route("/kolada/groups/{id}/link-all", post(kolada::link_all))
+        .route("/kolada/fetch", post(kolada::fetch))
         .route_layer(guard(&state, Action::ManageSources));
     let edit = Router::new()
         .route(

@@ -211,7 +211,10 @@ async fn a_linked_indicator_is_filled_ranked_and_attributed() {
         let record = app.store().indicator_record(id).await.unwrap();
         assert!(record.kolada);
         let (_, json) = app.json(&format!("/api/v1/indicators/{id}")).await;
-        assert_eq!(json["source_attribution"], "Källa: Kolada (RKA)", "the API names the source");
+        assert_eq!(
+            json["source_attribution"], "Källa: Kolada (RKA)",
+            "the API names the source"
+        );
         let goal = record.indicator.goal_id;
         let (_, html) = app.get_as(Some(&c), &format!("/goals/{goal}")).await;
         assert!(
@@ -285,6 +288,174 @@ async fn a_group_can_be_used_by_every_linked_indicator_at_once() {
         );
         let (_, html) = app.get_as(Some(&c), "/kolada?linked=0").await;
         assert!(html.contains("användes redan av alla"));
+        app.finish().await;
+    }
+}
+
+/// A stand-in for Kolada's API on localhost serving the demo's saved pages (filtered by
+/// the ids in the path); paths under `/broken` answer 404. Returns its base URL.
+async fn kolada_stand_in() -> String {
+    use axum::extract::Path;
+    use axum::routing::get;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo/kolada");
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
+    };
+    let data = read("data.json")["values"].clone();
+    let municipalities = read("municipality.json")["values"].clone();
+    let groups = read("municipality_groups.json")["values"].clone();
+    let kpis = read("kpi.json")["values"].clone();
+    let answer = move |Path(rest): Path<String>| {
+        let (data, municipalities, groups, kpis) = (
+            data.clone(),
+            municipalities.clone(),
+            groups.clone(),
+            kpis.clone(),
+        );
+        async move {
+            let parts: Vec<&str> = rest.split('/').collect();
+            let ids = |segment: &str| -> Option<Vec<String>> {
+                let i = parts.iter().position(|p| *p == segment)?;
+                parts
+                    .get(i + 1)
+                    .map(|s| s.split(',').map(String::from).collect())
+            };
+            let keep = |list: &serde_json::Value,
+                        field: &str,
+                        wanted: Option<Vec<String>>|
+             -> Vec<serde_json::Value> {
+                list.as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|v| {
+                        wanted.as_ref().is_none_or(|w| {
+                            let f = &v[field];
+                            let s = f
+                                .as_str()
+                                .map(String::from)
+                                .unwrap_or_else(|| f.to_string());
+                            w.contains(&s)
+                        })
+                    })
+                    .cloned()
+                    .collect()
+            };
+            let values = match parts.first().copied() {
+                Some("data") => {
+                    let mut v = keep(&data, "kpi", ids("kpi"));
+                    v = keep(
+                        &serde_json::Value::Array(v),
+                        "municipality",
+                        ids("municipality"),
+                    );
+                    keep(&serde_json::Value::Array(v), "period", ids("year"))
+                }
+                Some("municipality") => keep(
+                    &municipalities,
+                    "id",
+                    parts
+                        .get(1)
+                        .map(|s| s.split(',').map(String::from).collect()),
+                ),
+                Some("municipality_groups") => keep(
+                    &groups,
+                    "id",
+                    parts
+                        .get(1)
+                        .map(|s| s.split(',').map(String::from).collect()),
+                ),
+                Some("kpi") => keep(
+                    &kpis,
+                    "id",
+                    parts
+                        .get(1)
+                        .map(|s| s.split(',').map(String::from).collect()),
+                ),
+                _ => {
+                    return (
+                        axum::http::StatusCode::NOT_FOUND,
+                        axum::Json(serde_json::json!({})),
+                    )
+                }
+            };
+            let n = values.len();
+            (
+                axum::http::StatusCode::OK,
+                axum::Json(serde_json::json!({"values": values, "count": n, "next_url": null})),
+            )
+        }
+    };
+    let app = axum::Router::new().route("/v3/{*rest}", get(answer));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    base
+}
+
+async fn wait_for_job(app: &common::App, s: &common::Session, job: &str) -> String {
+    for _ in 0..600 {
+        let (_, body) = app.get_as(Some(s), &format!("{job}/status")).await;
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        if v["state"] != "running" {
+            return v["state"].as_str().unwrap().to_string();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the fetch did not finish");
+}
+
+#[tokio::test]
+async fn fetching_from_kolada_runs_as_a_job_and_fills_the_linked_indicator() {
+    for app in apps().await {
+        let base = kolada_stand_in().await;
+        let c = app.session_for("controller").await;
+        let (status, _, _) = app
+            .post_as(
+                Some(&c),
+                "/kolada/settings",
+                &[
+                    ("municipality", "0126"),
+                    ("api_url", &format!("{base}/broken")),
+                ],
+            )
+            .await;
+        assert_eq!(status, 303);
+        // A broken address: the job fails with the reason and nothing is stored.
+        let (status, _, location) = app.post_as(Some(&c), "/kolada/fetch", &[]).await;
+        assert_eq!(status, 303);
+        let job = location.unwrap();
+        assert_eq!(wait_for_job(&app, &c, &job).await, "failed");
+        let (_, html) = app.get_as(Some(&c), &job).await;
+        assert!(
+            html.contains("Ingenting importerades") && html.contains("/broken"),
+            "{html}"
+        );
+        assert_eq!(app.store().kolada_value_count().await.unwrap().0, 0);
+
+        let (status, _, _) = app
+            .post_as(
+                Some(&c),
+                "/kolada/settings",
+                &[("municipality", "0126"), ("api_url", &format!("{base}/v3"))],
+            )
+            .await;
+        assert_eq!(status, 303);
+        let (_, _, location) = app.post_as(Some(&c), "/kolada/fetch", &[]).await;
+        let job = location.unwrap();
+        assert_eq!(wait_for_job(&app, &c, &job).await, "done");
+        let (_, html) = app.get_as(Some(&c), &job).await;
+        assert!(html.contains("Importen är klar"), "{html}");
+        let (values, _) = app.store().kolada_value_count().await.unwrap();
+        assert!(values > 0, "values stored");
+        let id = app.indicator_id("Kommunal skattesats").await;
+        let r = app.store().indicator_record(id).await.unwrap();
+        assert!(r.kolada, "Huddinge's values fill the linked indicator");
+        // Only the one who started it, or a controller, follows the job.
+        let editor = app.session_for("redaktor-ks").await;
+        let (status, _) = app.get_as(Some(&editor), &job).await;
+        assert_eq!(status, 404);
         app.finish().await;
     }
 }
