@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 
 import { assertAxeClean, followLink, screenshot, signIn, startHarness, submit, visit } from '../lib/harness.mjs';
 import { steps } from '../lib/journey.mjs';
+import { startKoladaServer } from '../lib/kolada-server.mjs';
 
 async function chooseFile(page, name, text) {
   await page.getByLabel(/^Fil /).setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(text, 'utf8') });
@@ -17,14 +18,19 @@ async function chooseFile(page, name, text) {
 describe('data in: utfall från fil och Kolada', () => {
   let h;
   let page;
+  let kolada;
   const step = steps();
 
   before(async () => {
     h = await startHarness();
+    kolada = await startKoladaServer();
     page = await h.newPage();
     await signIn(page, 'controller');
   });
-  after(async () => h?.close());
+  after(async () => {
+    await kolada?.close();
+    await h?.close();
+  });
 
   it('sidan Data in har mallen och uppladdningen', step('data-in', async (t) => {
     await visit(page, '/');
@@ -85,5 +91,26 @@ describe('data in: utfall från fil och Kolada', () => {
     await page.getByLabel(/^Kommuner/).fill('0127\n0136\n0126');
     await submit(page, 'Spara gruppen');
     assert.match(await page.getByRole('table', { name: 'Jämförelsegrupper' }).innerText(), /Grannkommuner/);
+  }));
+
+  it('hämtar från Kolada som ett jobb med förlopp och visar källan på måttet', step('kolada-hämtning', async (t) => {
+    await visit(page, '/kolada');
+    await followLink(page, 'Ändra kopplingen');
+    await page.getByLabel(/^Vår kommun/).fill('0126');
+    await page.getByLabel(/^Koladas API/).fill(kolada.url);
+    await submit(page, 'Spara kopplingen');
+    assert.match(await page.locator('#kolada-municipality').innerText(), /0126/);
+    await submit(page, 'Hämta från Kolada nu');
+    assert.match(new URL(page.url()).pathname, /^\/imports\/\d+$/);
+    await page.waitForSelector('#import-done', { timeout: 30000 });
+    assert.match(await page.locator('#import-done').innerText(), /värden/);
+    assert.ok(kolada.requests.some((r) => r.startsWith('/v3/data/kpi/')), 'data asked for from the stand-in');
+    await assertAxeClean(t, page, 'Kolada-hämtningen klar');
+    await screenshot(page, 'kolada-fetched');
+    await followLink(page, 'Till Kolada-sidan');
+    await followLink(page, 'Kommunal skattesats (öre per skattekrona) - Huddinge kommun');
+    assert.match(await page.locator('main').innerText(), /Källa: Kolada \(RKA\)/);
+    await assertAxeClean(t, page, 'måttet med Kolada-värden');
+    await screenshot(page, 'kolada-indicator');
   }));
 });
