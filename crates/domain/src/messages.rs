@@ -770,6 +770,28 @@ pub fn table_has_errors(count: usize) -> String {
     }
 }
 
+// --- comparison groups in data files (the uppsikt/1 import format) ------------------
+
+pub fn custom_group_needs_members() -> String {
+    "En egen jämförelsegrupp behöver minst en kommun i members. Bara en kommungrupp från Kolada (kolada_id) får sakna medlemmar tills den hämtas.".into()
+}
+
+pub fn duplicate_group_title(title: &str, first: &str) -> String {
+    format!("Det finns redan en jämförelsegrupp som heter ”{title}” ({first}).")
+}
+
+pub fn group_title_taken_by(title: &str, key: &str) -> String {
+    format!("Namnet ”{title}” används redan av jämförelsegruppen ”{key}” i databasen.")
+}
+
+pub fn duplicate_kolada_group(id: &str, first: &str) -> String {
+    format!("Kommungruppen ”{id}” från Kolada anges redan ({first}).")
+}
+
+pub fn kolada_group_taken_by(id: &str, key: &str) -> String {
+    format!("Kommungruppen ”{id}” från Kolada finns redan i databasen som jämförelsegruppen ”{key}”; använd den nyckeln.")
+}
+
 #[cfg(test)]
 mod tests {
     use super::genitive;

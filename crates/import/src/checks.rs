@@ -1,5 +1,6 @@
 //! Checks across all files loaded together: keys unique per kind, one vision per unit,
-//! one row per area, short names and assessments unique.
+//! one row per area, short names and assessments unique, one `[kolada]`, comparison
+//! groups' titles and Kolada ids unique.
 
 use uppsikt_domain::messages::{self, Referent};
 
@@ -26,6 +27,13 @@ pub(crate) fn check_merged(data: &DataSet, errors: &mut Errors) {
     unique_keys(
         data.commitments.iter().map(|c| (c.key.as_str(), &c.origin)),
         Referent::Commitment,
+        errors,
+    );
+    unique_keys(
+        data.comparison_groups
+            .iter()
+            .map(|g| (g.key.as_str(), &g.origin)),
+        Referent::ComparisonGroup,
         errors,
     );
     let mut short = Unique::default();
@@ -55,6 +63,24 @@ pub(crate) fn check_merged(data: &DataSet, errors: &mut Errors) {
         reviews.first((r.org.clone(), r.period), &r.origin, errors, |f| {
             messages::duplicate_period(&r.period.to_string(), f)
         });
+    }
+    let mut kolada = Unique::default();
+    for k in &data.kolada {
+        kolada.first((), &k.origin, errors, messages::duplicate_kolada_settings);
+    }
+    let mut titles = Unique::default();
+    let mut kolada_ids = Unique::default();
+    for g in &data.comparison_groups {
+        let at = g.origin.field("title");
+        titles.first(g.title.to_lowercase(), &at, errors, |f| {
+            messages::duplicate_group_title(&g.title, f)
+        });
+        if let Some(id) = &g.kolada_id {
+            let at = g.origin.field("kolada_id");
+            kolada_ids.first(id.as_str(), &at, errors, |f| {
+                messages::duplicate_kolada_group(id, f)
+            });
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use serde::Serialize;
+use uppsikt_domain::kolada::MunicipalityId;
 use uppsikt_domain::model::{Comparison, GapJudgement, GoalKind, OrgKind, OutcomeComment, Stage};
 use uppsikt_domain::{CommitmentStatus, Direction, Outcome, Period, Target};
 
@@ -164,6 +165,9 @@ pub struct IndicatorData {
     pub comparisons: Vec<Comparison>,
     pub gaps: Vec<GapJudgement>,
     pub comments: Vec<OutcomeComment>,
+    /// Keys of the comparison groups whose ranks and averages Kolada's values give, in
+    /// order. `None`: the field is absent and the indicator's groups are left as they are.
+    pub comparison_groups: Option<Vec<Key>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -211,6 +215,28 @@ pub struct PeriodReviewData {
     pub improvement_areas: Vec<String>,
 }
 
+/// `[kolada]`: which municipality is ours in Kolada, and where its API answers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KoladaData {
+    pub origin: Origin,
+    pub municipality: MunicipalityId,
+    /// `http(s)://…` without a trailing slash; `None`: the stored address is kept.
+    pub api_url: Option<String>,
+}
+
+/// `[[comparison_groups]]`: a Kolada municipality group or a custom list of municipalities.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ComparisonGroupData {
+    pub origin: Origin,
+    pub key: Key,
+    pub title: String,
+    /// Kolada's id of a municipality group (`G…`); `None` for a custom list.
+    pub kolada_id: Option<String>,
+    /// Never empty for a custom list; a Kolada group may list none (its members come
+    /// from Kolada).
+    pub members: Vec<MunicipalityId>,
+}
+
 /// Everything in one or more data files, merged in file order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DataSet {
@@ -222,6 +248,9 @@ pub struct DataSet {
     pub commitments: Vec<CommitmentData>,
     pub assessments: Vec<AssessmentData>,
     pub period_reviews: Vec<PeriodReviewData>,
+    /// At most one over all files (checked when merged).
+    pub kolada: Vec<KoladaData>,
+    pub comparison_groups: Vec<ComparisonGroupData>,
 }
 
 impl DataSet {
@@ -235,6 +264,8 @@ impl DataSet {
         self.commitments.extend(other.commitments);
         self.assessments.extend(other.assessments);
         self.period_reviews.extend(other.period_reviews);
+        self.kolada.extend(other.kolada);
+        self.comparison_groups.extend(other.comparison_groups);
     }
 
     pub fn outcome_count(&self) -> usize {

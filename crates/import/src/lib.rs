@@ -28,8 +28,9 @@ use uppsikt_domain::messages;
 use uppsikt_store::Store;
 
 pub use data::{
-    AreaData, AssessmentData, CommitmentData, DataSet, Frequency, GoalData, IndicatorData, Key,
-    OrgUnitData, PoliceClass, StatusData, VisionData, KEY_MAX, NAME_MAX, TEXT_MAX,
+    AreaData, AssessmentData, CommitmentData, ComparisonGroupData, DataSet, Frequency, GoalData,
+    IndicatorData, Key, KoladaData, OrgUnitData, PoliceClass, StatusData, VisionData, KEY_MAX,
+    NAME_MAX, TEXT_MAX,
 };
 pub use demo_deviations::load_demo_deviations;
 pub use load::{load, Summary};
@@ -90,10 +91,15 @@ pub const DEMO: &[(&str, &str)] = &[
     ),
 ];
 
-/// Loads the built-in demo data set ([`DEMO`]); loading it again updates by key.
+/// Loads the built-in demo data set ([`DEMO`]), then the demo's saved Kolada pages
+/// ([`kolada::DEMO_KOLADA`]: the values behind the ranks and group averages of the linked
+/// indicators, and Stockholm County's members). Each step is all-or-nothing; loading the
+/// demo again updates by key. The summary is that of the data files.
 pub async fn load_demo(store: &Store, actor: &str) -> Result<Summary, ImportReport> {
     let data = parse_texts(DEMO)?;
-    load(store, &data, actor).await
+    let summary = load(store, &data, actor).await?;
+    kolada::load_demo_kolada(store, actor).await?;
+    Ok(summary)
 }
 
 /// [`parse_files`] and [`load`] in one step.

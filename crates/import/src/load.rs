@@ -1,16 +1,17 @@
 //! Writing a validated [`DataSet`] in one transaction: references resolved first, then
-//! org units, vision, areas, goals, indicators, commitments, assessments and period reviews,
-//! in that order.
+//! the Kolada settings, comparison groups, org units, vision, areas, goals, indicators (with
+//! their comparison groups), commitments, assessments and period reviews, in that order.
 
 use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
+use uppsikt_domain::kolada::MunicipalityId;
 use uppsikt_domain::messages::{self, Referent};
 use uppsikt_domain::model::{Id, PeriodReview};
 use uppsikt_domain::AssessmentScale;
 use uppsikt_store::{
-    AssessmentInput, CommitmentInput, GoalInput, IndicatorInput, OrgUnitInput, Store, StoreError,
-    Writer,
+    AssessmentInput, CommitmentInput, ComparisonGroupInput, GoalInput, IndicatorInput,
+    KoladaSettings, OrgUnitInput, Store, StoreError, Writer, KOLADA_API,
 };
 
 use crate::data::*;
@@ -99,6 +100,14 @@ impl Ids {
         map.insert(Referent::OrgUnit, ids(&existing.org_units));
         map.insert(Referent::Goal, ids(&existing.goals));
         map.insert(Referent::Commitment, ids(&existing.commitments));
+        map.insert(
+            Referent::ComparisonGroup,
+            existing
+                .comparison_groups
+                .iter()
+                .map(|(k, g)| (k.clone(), g.id))
+                .collect(),
+        );
         Ids(map)
     }
 
@@ -125,6 +134,8 @@ async fn write_all(
     existing: &Existing,
 ) -> Result<(), ImportReport> {
     let mut ids = Ids::new(existing);
+    let municipality_changed = write_kolada(w, data, existing).await?;
+    write_groups(w, data, existing, &mut ids).await?;
     write_org_units(w, data, &mut ids).await?;
     write_visions(w, data, &ids).await?;
     write_areas(w, data).await?;
@@ -132,7 +143,78 @@ async fn write_all(
     write_indicators(w, data, &ids).await?;
     write_commitments(w, data, &mut ids).await?;
     write_assessments(w, data, scale, &ids).await?;
-    write_period_reviews(w, data, &ids).await
+    write_period_reviews(w, data, &ids).await?;
+    if let (true, Some(k)) = (municipality_changed, data.kolada.first()) {
+        // As saving the Kolada page does: our municipality decides which of the stored
+        // Kolada values fill the linked indicators (locked periods are left as decided).
+        w.sync_kolada_outcomes(None).await.at(&k.origin)?;
+    }
+    Ok(())
+}
+
+/// `[kolada]` (at most one, checked when parsing); `true` when our municipality changed.
+/// Without `api_url` the stored address is kept.
+async fn write_kolada(
+    w: &mut Writer,
+    data: &DataSet,
+    existing: &Existing,
+) -> Result<bool, ImportReport> {
+    let Some(k) = data.kolada.first() else {
+        return Ok(false);
+    };
+    let before = existing.kolada.clone().unwrap_or(KoladaSettings {
+        municipality: None,
+        api_url: KOLADA_API.to_string(),
+    });
+    let settings = KoladaSettings {
+        municipality: Some(k.municipality.clone()),
+        api_url: k.api_url.clone().unwrap_or_else(|| before.api_url.clone()),
+    };
+    w.set_kolada_settings(&settings).await.at(&k.origin)?;
+    Ok(before.municipality != settings.municipality)
+}
+
+/// Comparison groups by key. A Kolada group listed without members keeps the members last
+/// fetched from Kolada; a group exactly as stored is not written again.
+async fn write_groups(
+    w: &mut Writer,
+    data: &DataSet,
+    existing: &Existing,
+    ids: &mut Ids,
+) -> Result<(), ImportReport> {
+    for g in &data.comparison_groups {
+        let stored = existing.comparison_groups.get(g.key.as_str());
+        let members = match stored {
+            Some(s)
+                if g.members.is_empty() && g.kolada_id.is_some() && s.kolada_id == g.kolada_id =>
+            {
+                s.members.clone()
+            }
+            _ => g.members.clone(),
+        };
+        let input = ComparisonGroupInput {
+            key: g.key.to_string(),
+            title: g.title.clone(),
+            kolada_id: g.kolada_id.clone(),
+            members,
+        };
+        let id = match stored {
+            Some(s)
+                if s.title == input.title
+                    && s.kolada_id == input.kolada_id
+                    && member_set(&s.members) == member_set(&input.members) =>
+            {
+                s.id
+            }
+            _ => w.upsert_comparison_group(&input).await.at(&g.origin)?,
+        };
+        ids.insert(Referent::ComparisonGroup, &g.key, id);
+    }
+    Ok(())
+}
+
+fn member_set(members: &[MunicipalityId]) -> BTreeSet<&str> {
+    members.iter().map(MunicipalityId::as_str).collect()
 }
 
 /// File order, 1-based, where no position is given.
@@ -246,6 +328,14 @@ async fn write_indicators(w: &mut Writer, data: &DataSet, ids: &Ids) -> Result<(
         };
         let id = w.upsert_indicator(&input).await.at(&ind.origin)?;
         write_series(w, id, ind).await.at(&ind.origin)?;
+        if let Some(keys) = &ind.comparison_groups {
+            let mut groups = Vec::with_capacity(keys.len());
+            for (n, key) in keys.iter().enumerate() {
+                let at = ind.origin.field(&format!("comparison_groups[{n}]"));
+                groups.push(ids.get(Referent::ComparisonGroup, key, &at)?);
+            }
+            w.set_indicator_groups(id, &groups).await.at(&ind.origin)?;
+        }
     }
     Ok(())
 }

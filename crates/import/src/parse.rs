@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use toml::Table;
-use uppsikt_domain::messages;
+use uppsikt_domain::kolada::{KpiId, MunicipalityId};
+use uppsikt_domain::messages::{self, Expected};
 use uppsikt_domain::model::{
     Comparison, GapJudgement, GapKind, GoalKind, OrgKind, OutcomeComment, Stage,
 };
@@ -12,7 +13,7 @@ use uppsikt_domain::{Breakdown, CommitmentStatus, Direction, Outcome, Target};
 
 use crate::data::*;
 use crate::reader::{
-    boolean, choice, date, integer, key_of, non_negative, number, period, text, year, Row,
+    boolean, choice, date, integer, key_of, non_negative, number, period, text, year, Convert, Row,
 };
 use crate::report::{Errors, Origin};
 
@@ -29,6 +30,8 @@ const TOP_LEVEL: &[&str] = &[
     "commitments",
     "assessments",
     "period_reviews",
+    "kolada",
+    "comparison_groups",
 ];
 
 /// Parses one file's text. Errors are added to `errors`; the data set holds the rows
@@ -87,6 +90,16 @@ pub(crate) fn parse_document(file: &str, text: &str, errors: &mut Errors) -> Dat
             .rows(errors, "period_reviews")
             .iter()
             .filter_map(|r| period_review(r, errors))
+            .collect(),
+        kolada: doc
+            .sub_table(errors, "kolada")
+            .and_then(|r| kolada_settings(&r, errors))
+            .into_iter()
+            .collect(),
+        comparison_groups: doc
+            .rows(errors, "comparison_groups")
+            .iter()
+            .filter_map(|r| comparison_group(r, errors))
             .collect(),
     }
 }
@@ -298,6 +311,7 @@ fn indicator(r: &Row<'_>, errors: &mut Errors) -> Option<IndicatorData> {
             "comparisons",
             "gaps",
             "comments",
+            "comparison_groups",
         ],
     );
     let key = r.req(errors, "key", &key_of);
@@ -310,9 +324,11 @@ fn indicator(r: &Row<'_>, errors: &mut Errors) -> Option<IndicatorData> {
         &choice(Direction::parse, &["higher", "lower", "none"]),
     );
     let source = r.opt(errors, "source", &text(NAME_MAX)).unwrap_or_default();
-    let kolada_kpi = r
-        .opt(errors, "kolada_kpi", &text(NAME_MAX))
-        .unwrap_or_default();
+    let kolada_kpi = r.opt(errors, "kolada_kpi", &kpi_id);
+    let comparison_groups = list(r, errors, "comparison_groups", &key_of, Key::to_string);
+    if comparison_groups.as_ref().is_some_and(|g| !g.is_empty()) && !written(r, "kolada_kpi") {
+        errors.at(&r.at("comparison_groups"), messages::groups_need_kpi());
+    }
     let decimals = r.opt(errors, "decimals", &integer(0, 6)).unwrap_or(0);
     let frequency = r.opt(
         errors,
@@ -338,7 +354,8 @@ fn indicator(r: &Row<'_>, errors: &mut Errors) -> Option<IndicatorData> {
         unit: unit?,
         direction: direction?,
         source,
-        kolada_kpi,
+        kolada_kpi: kolada_kpi.map(|k| k.to_string()).unwrap_or_default(),
+        comparison_groups,
         decimals: u8::try_from(decimals).expect("decimals range fits u8"),
         frequency: frequency.unwrap_or(Frequency::Year),
         position,
@@ -655,4 +672,106 @@ fn period_review(r: &Row<'_>, errors: &mut Errors) -> Option<PeriodReviewData> {
         events,
         improvement_areas,
     })
+}
+
+/// `[kolada]`: our municipality (required in the table) and the API's address.
+fn kolada_settings(r: &Row<'_>, errors: &mut Errors) -> Option<KoladaData> {
+    r.only(errors, &["municipality", "api_url"]);
+    let municipality = r.req(errors, "municipality", &municipality_id);
+    let api_url = r.opt(errors, "api_url", &api_url);
+    Some(KoladaData {
+        origin: r.origin.clone(),
+        municipality: municipality?,
+        api_url,
+    })
+}
+
+fn comparison_group(r: &Row<'_>, errors: &mut Errors) -> Option<ComparisonGroupData> {
+    r.only(errors, &["key", "title", "kolada_id", "members"]);
+    let key = r.req(errors, "key", &key_of);
+    let title = r.req(errors, "title", &text(NAME_MAX));
+    let kolada_id = r.opt(errors, "kolada_id", &kolada_group_id);
+    let members = list(r, errors, "members", &municipality_id, |m| m.to_string());
+    // Only a Kolada group may wait for its members (a wrong kolada_id or wrong members are
+    // reported already, not once more as missing).
+    let none_listed = match r.table.get("members") {
+        None => true,
+        Some(toml::Value::Array(items)) => items.is_empty(),
+        Some(_) => false,
+    };
+    if none_listed && !written(r, "kolada_id") {
+        errors.at(&r.at("members"), messages::custom_group_needs_members());
+    }
+    Some(ComparisonGroupData {
+        origin: r.origin.clone(),
+        key: key?,
+        title: title?,
+        kolada_id,
+        members: members.unwrap_or_default(),
+    })
+}
+
+/// Whether a field is given (a blank text counts as absent), right or wrong.
+fn written(r: &Row<'_>, field: &str) -> bool {
+    r.table
+        .get(field)
+        .is_some_and(|v| v.as_str().is_none_or(|s| !s.trim().is_empty()))
+}
+
+/// A list field whose items each convert, in order; `None` when the field is absent. A
+/// wrong item is reported at `field[i]`, an item given twice at its second place; both
+/// are left out.
+fn list<T: PartialEq>(
+    r: &Row<'_>,
+    errors: &mut Errors,
+    field: &str,
+    convert: Convert<'_, T>,
+    shown: impl Fn(&T) -> String,
+) -> Option<Vec<T>> {
+    let value = r.table.get(field)?;
+    let toml::Value::Array(items) = value else {
+        errors.at(&r.at(field), messages::wrong_type(Expected::List));
+        return None;
+    };
+    let mut out: Vec<T> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let at = r.at(&format!("{field}[{i}]"));
+        match convert(item) {
+            Ok(v) if out.contains(&v) => errors.at(&at, messages::duplicate_in_list(&shown(&v))),
+            Ok(v) => out.push(v),
+            Err(m) => errors.at(&at, m),
+        }
+    }
+    Some(out)
+}
+
+/// A Kolada municipality id: four digits, written as text (`"0126"`: as a TOML number the
+/// leading zero would be lost).
+fn municipality_id(v: &toml::Value) -> Result<MunicipalityId, String> {
+    let s = text(NAME_MAX)(v)?;
+    MunicipalityId::parse(&s).ok_or_else(|| messages::invalid_municipality_id(&s))
+}
+
+fn kpi_id(v: &toml::Value) -> Result<KpiId, String> {
+    let s = text(NAME_MAX)(v)?;
+    KpiId::parse(&s).ok_or_else(|| messages::invalid_kpi_id(&s))
+}
+
+fn kolada_group_id(v: &toml::Value) -> Result<String, String> {
+    let s = text(NAME_MAX)(v)?;
+    crate::kolada::group_id(&s)
+        .map(str::to_string)
+        .ok_or_else(|| messages::invalid_group_id(&s))
+}
+
+/// The API's address: `http(s)://` and a host; stored without a trailing slash.
+fn api_url(v: &toml::Value) -> Result<String, String> {
+    let s = text(NAME_MAX)(v)?;
+    let trimmed = s.trim_end_matches('/');
+    match reqwest::Url::parse(trimmed) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+            Ok(trimmed.to_string())
+        }
+        _ => Err(messages::invalid_api_url(&s)),
+    }
 }

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use uppsikt_domain::messages::{self, Referent};
 use uppsikt_domain::model::Id;
 use uppsikt_domain::AssessmentScale;
-use uppsikt_store::{Scope, Store, StoreError};
+use uppsikt_store::{ComparisonGroup, KoladaSettings, Scope, Store, StoreError};
 
 use crate::data::{DataSet, Key};
 use crate::report::{Errors, Origin};
@@ -27,6 +27,9 @@ pub(crate) struct Existing {
     pub org_units: HashMap<String, Stored>,
     pub goals: HashMap<String, Stored>,
     pub commitments: HashMap<String, Stored>,
+    pub comparison_groups: HashMap<String, ComparisonGroup>,
+    /// `None` only in tests that need no database.
+    pub kolada: Option<KoladaSettings>,
 }
 
 fn by_key<T>(
@@ -59,7 +62,10 @@ impl Existing {
         let units = store.org_units().await?;
         let goals = store.goals().await?;
         let commitments = store.commitments(Scope::All).await?;
+        let groups = store.comparison_groups().await?;
         Ok(Existing {
+            comparison_groups: groups.into_iter().map(|g| (g.key.clone(), g)).collect(),
+            kolada: Some(store.kolada_settings().await?),
             org_units: by_key(units, |u| {
                 (u.id, u.key.clone(), u.parent_id, u.short_name.clone())
             }),
@@ -125,8 +131,65 @@ pub(crate) fn check_references(data: &DataSet, existing: &Existing) -> Errors {
     for r in &data.period_reviews {
         need(&units, Referent::OrgUnit, &r.org, &r.origin, "org");
     }
+    check_group_references(data, existing, &mut errors);
     check_short_names(data, existing, &mut errors);
+    check_groups(data, existing, &mut errors);
     errors
+}
+
+/// Every comparison group an indicator names is in the files or in the database.
+fn check_group_references(data: &DataSet, existing: &Existing, errors: &mut Errors) {
+    let in_files: HashSet<&str> = data
+        .comparison_groups
+        .iter()
+        .map(|g| g.key.as_str())
+        .collect();
+    for i in &data.indicators {
+        for (n, key) in i.comparison_groups.iter().flatten().enumerate() {
+            let key = key.as_str();
+            if !in_files.contains(key) && !existing.comparison_groups.contains_key(key) {
+                errors.at(
+                    &i.origin.field(&format!("comparison_groups[{n}]")),
+                    messages::unknown_reference(Referent::ComparisonGroup, key),
+                );
+            }
+        }
+    }
+}
+
+/// A group's Kolada id and (case-insensitive) title may not be another group's in the
+/// database (unless that group is in the files too, and so changes).
+fn check_groups(data: &DataSet, existing: &Existing, errors: &mut Errors) {
+    let in_files: HashSet<&str> = data
+        .comparison_groups
+        .iter()
+        .map(|g| g.key.as_str())
+        .collect();
+    let mut others: Vec<&ComparisonGroup> = existing
+        .comparison_groups
+        .values()
+        .filter(|s| !in_files.contains(s.key.as_str()))
+        .collect();
+    others.sort_by(|a, b| a.key.cmp(&b.key));
+    for g in &data.comparison_groups {
+        if let Some(id) = &g.kolada_id {
+            let holder = others.iter().find(|s| s.kolada_id.as_ref() == Some(id));
+            if let Some(holder) = holder {
+                errors.at(
+                    &g.origin.field("kolada_id"),
+                    messages::kolada_group_taken_by(id, &holder.key),
+                );
+                continue;
+            }
+        }
+        let title = g.title.to_lowercase();
+        if let Some(holder) = others.iter().find(|s| s.title.to_lowercase() == title) {
+            errors.at(
+                &g.origin.field("title"),
+                messages::group_title_taken_by(&g.title, &holder.key),
+            );
+        }
+    }
 }
 
 /// A short name may not be one that another unit already has in the database (unless

@@ -480,3 +480,484 @@ fn the_built_in_demo_is_the_demo_directory() {
     let data = parse_texts(DEMO).unwrap_or_else(|r| panic!("{r}"));
     assert_eq!(data.org_units.len(), 21);
 }
+
+// --- Kolada settings and comparison groups ---------------------------------------------
+
+/// Our municipality in Kolada and two comparison groups, appended to [`VALID`].
+const KOLADA: &str = r#"
+[kolada]
+municipality = "0126"
+api_url = "https://api.kolada.se/v3/"
+
+[[comparison_groups]]
+key = "lan"
+title = "Stockholms län"
+kolada_id = "G100001"
+
+[[comparison_groups]]
+key = "sodertorn"
+title = "Södertörn"
+members = ["0127", "0136", "0126"]
+"#;
+
+/// [`VALID`] with [`KOLADA`], its indicator linked to a KPI and compared against both groups.
+fn with_kolada() -> String {
+    replace(
+        "direction = \"higher\"\n",
+        "direction = \"higher\"\nkolada_kpi = \"U07414\"\ncomparison_groups = [\"lan\", \"sodertorn\"]\n",
+    ) + KOLADA
+}
+
+/// [`with_kolada`] with one change.
+fn kolada_with(from: &str, to: &str) -> String {
+    let doc = with_kolada();
+    assert_eq!(doc.matches(from).count(), 1, "{from:?} must occur once");
+    doc.replace(from, to)
+}
+
+fn m(id: &str) -> uppsikt_domain::kolada::MunicipalityId {
+    uppsikt_domain::kolada::MunicipalityId::parse(id).unwrap()
+}
+
+fn keys(list: &[&str]) -> Vec<Key> {
+    list.iter().map(|k| Key::parse(k).unwrap()).collect()
+}
+
+#[test]
+fn kolada_settings_and_comparison_groups_parse() {
+    let d = ok(&with_kolada());
+    assert_eq!(d.kolada.len(), 1);
+    assert_eq!(d.kolada[0].municipality, m("0126"));
+    assert_eq!(
+        d.kolada[0].api_url.as_deref(),
+        Some("https://api.kolada.se/v3"),
+        "stored without the trailing slash"
+    );
+    assert_eq!(d.kolada[0].origin.location, "kolada");
+    let g = &d.comparison_groups;
+    assert_eq!(g.len(), 2);
+    assert_eq!(
+        (
+            g[0].key.as_str(),
+            g[0].title.as_str(),
+            g[0].kolada_id.as_deref()
+        ),
+        ("lan", "Stockholms län", Some("G100001"))
+    );
+    assert!(
+        g[0].members.is_empty(),
+        "a Kolada group may wait for its members"
+    );
+    assert_eq!(g[1].kolada_id, None);
+    assert_eq!(g[1].members, vec![m("0127"), m("0136"), m("0126")]);
+    assert_eq!(g[1].origin.location, "comparison_groups[1]");
+    let ind = &d.indicators[0];
+    assert_eq!(ind.kolada_kpi, "U07414");
+    assert_eq!(ind.comparison_groups, Some(keys(&["lan", "sodertorn"])));
+    assert_eq!(
+        ok(VALID).indicators[0].comparison_groups,
+        None,
+        "absent: the stored groups are left as they are"
+    );
+    assert!(ok(VALID).kolada.is_empty() && ok(VALID).comparison_groups.is_empty());
+}
+
+#[test]
+fn the_kolada_table_needs_our_municipality_as_four_digits_in_text() {
+    let (at, msg) = one_error(&kolada_with(
+        "municipality = \"0126\"",
+        "municipality = \"126\"",
+    ));
+    assert_eq!(at, "kolada.municipality");
+    assert_eq!(msg, messages::invalid_municipality_id("126"));
+    let (at, msg) = one_error(&kolada_with(
+        "municipality = \"0126\"",
+        "municipality = 126",
+    ));
+    assert_eq!(at, "kolada.municipality");
+    assert_eq!(msg, messages::wrong_type(Expected::Text));
+    let (at, msg) = one_error(&kolada_with("municipality = \"0126\"\n", ""));
+    assert_eq!(at, "kolada.municipality");
+    assert_eq!(msg, messages::REQUIRED);
+    let (at, msg) = one_error(&kolada_with(
+        "api_url = \"https://api.kolada.se/v3/\"",
+        "api_url = \"api.kolada.se\"",
+    ));
+    assert_eq!(at, "kolada.api_url");
+    assert_eq!(msg, messages::invalid_api_url("api.kolada.se"));
+    let (at, _) = one_error(&kolada_with(
+        "api_url = \"https://api.kolada.se/v3/\"",
+        "api_url = \"ftp://kolada.se\"",
+    ));
+    assert_eq!(at, "kolada.api_url");
+    let (at, msg) = one_error(&kolada_with("[kolada]\n", "[kolada]\nkommun = \"0126\"\n"));
+    assert_eq!(at, "kolada.kommun");
+    assert_eq!(msg, messages::unknown_field("kommun"));
+    let d = ok(&kolada_with(
+        "api_url = \"https://api.kolada.se/v3/\"\n",
+        "",
+    ));
+    assert_eq!(
+        d.kolada[0].api_url, None,
+        "omitted: the stored address is kept"
+    );
+    let (at, msg) = one_error("format = \"uppsikt/1\"\nkolada = \"0126\"\n");
+    assert_eq!(at, "kolada");
+    assert_eq!(msg, messages::wrong_type(Expected::Table));
+}
+
+#[test]
+fn a_custom_group_needs_members_a_kolada_group_does_not() {
+    let (at, msg) = one_error(&kolada_with(
+        "members = [\"0127\", \"0136\", \"0126\"]\n",
+        "",
+    ));
+    assert_eq!(at, "comparison_groups[1].members");
+    assert_eq!(msg, messages::custom_group_needs_members());
+    let (at, _) = one_error(&kolada_with(
+        "members = [\"0127\", \"0136\", \"0126\"]",
+        "members = []",
+    ));
+    assert_eq!(at, "comparison_groups[1].members");
+    // Listing a Kolada group's members is allowed (until Kolada's replace them).
+    let d = ok(&kolada_with(
+        "kolada_id = \"G100001\"",
+        "kolada_id = \"G100001\"\nmembers = [\"0126\"]",
+    ));
+    assert_eq!(d.comparison_groups[0].members, vec![m("0126")]);
+}
+
+#[test]
+fn group_members_and_kolada_ids_are_checked_one_by_one() {
+    let errs = errors(&kolada_with(
+        "members = [\"0127\", \"0136\", \"0126\"]",
+        "members = [\"0127\", \"136\", \"0127\", 126, \"G0126\"]",
+    ));
+    let found: Vec<(&str, &str)> = errs
+        .iter()
+        .map(|e| (e.location.as_str(), e.message.as_str()))
+        .collect();
+    let (bad, twice, number, group) = (
+        messages::invalid_municipality_id("136"),
+        messages::duplicate_in_list("0127"),
+        messages::wrong_type(Expected::Text),
+        messages::invalid_municipality_id("G0126"),
+    );
+    assert_eq!(
+        found,
+        [
+            ("comparison_groups[1].members[1]", bad.as_str()),
+            ("comparison_groups[1].members[2]", twice.as_str()),
+            ("comparison_groups[1].members[3]", number.as_str()),
+            ("comparison_groups[1].members[4]", group.as_str()),
+        ],
+        "wrong members are not reported once more as missing"
+    );
+    let (at, msg) = one_error(&kolada_with(
+        "kolada_id = \"G100001\"",
+        "kolada_id = \"100001\"",
+    ));
+    assert_eq!(at, "comparison_groups[0].kolada_id");
+    assert_eq!(msg, messages::invalid_group_id("100001"));
+    let (at, msg) = one_error(&kolada_with(
+        "members = [\"0127\", \"0136\", \"0126\"]",
+        "members = \"0127\"",
+    ));
+    assert_eq!(at, "comparison_groups[1].members");
+    assert_eq!(msg, messages::wrong_type(Expected::List));
+}
+
+#[test]
+fn group_keys_and_titles_follow_the_rules_of_keys_and_names() {
+    let (at, msg) = one_error(&kolada_with("key = \"sodertorn\"", "key = \"Södertörn\""));
+    assert_eq!(at, "comparison_groups[1].key");
+    assert_eq!(msg, messages::invalid_key("Södertörn", KEY_MAX));
+    let long = "ö".repeat(NAME_MAX + 1);
+    let (at, msg) = one_error(&kolada_with(
+        "title = \"Södertörn\"",
+        &format!("title = \"{long}\""),
+    ));
+    assert_eq!(at, "comparison_groups[1].title");
+    assert_eq!(msg, messages::too_long(NAME_MAX));
+    let (at, msg) = one_error(&kolada_with("title = \"Södertörn\"\n", ""));
+    assert_eq!(at, "comparison_groups[1].title");
+    assert_eq!(msg, messages::REQUIRED);
+    let (at, msg) = one_error(&kolada_with(
+        "key = \"sodertorn\"",
+        "key = \"sodertorn\"\nmedlemmar = 1",
+    ));
+    assert_eq!(at, "comparison_groups[1].medlemmar");
+    assert_eq!(msg, messages::unknown_field("medlemmar"));
+}
+
+#[test]
+fn an_indicators_groups_are_keys_given_once_and_need_a_kpi() {
+    let (at, msg) = one_error(&kolada_with(
+        "comparison_groups = [\"lan\", \"sodertorn\"]",
+        "comparison_groups = [\"lan\", \"sodertorn\", \"lan\"]",
+    ));
+    assert_eq!(at, "indicators[0].comparison_groups[2]");
+    assert_eq!(msg, messages::duplicate_in_list("lan"));
+    let (at, msg) = one_error(&kolada_with(
+        "comparison_groups = [\"lan\", \"sodertorn\"]",
+        "comparison_groups = [\"lan\", \"Södertörn\"]",
+    ));
+    assert_eq!(at, "indicators[0].comparison_groups[1]");
+    assert_eq!(msg, messages::invalid_key("Södertörn", KEY_MAX));
+    let (at, msg) = one_error(&kolada_with("kolada_kpi = \"U07414\"\n", ""));
+    assert_eq!(at, "indicators[0].comparison_groups");
+    assert_eq!(msg, messages::groups_need_kpi());
+    let (at, _) = one_error(&kolada_with(
+        "kolada_kpi = \"U07414\"",
+        "kolada_kpi = \" \"",
+    ));
+    assert_eq!(at, "indicators[0].comparison_groups", "blank is missing");
+    // A wrong id is reported as such, not once more as missing.
+    let (at, msg) = one_error(&kolada_with(
+        "kolada_kpi = \"U07414\"",
+        "kolada_kpi = \"u07414\"",
+    ));
+    assert_eq!(at, "indicators[0].kolada_kpi");
+    assert_eq!(msg, messages::invalid_kpi_id("u07414"));
+    // An empty list removes the groups and needs no KPI.
+    let d = ok(&kolada_with(
+        "kolada_kpi = \"U07414\"\ncomparison_groups = [\"lan\", \"sodertorn\"]",
+        "comparison_groups = []",
+    ));
+    assert_eq!(d.indicators[0].comparison_groups, Some(vec![]));
+    assert_eq!(d.indicators[0].kolada_kpi, "");
+}
+
+#[test]
+fn kolada_settings_group_keys_titles_and_kolada_ids_are_unique_across_files() {
+    let a = with_kolada();
+    let b = format!("format = \"uppsikt/1\"\n{KOLADA}");
+    let report = parse_texts(&[("a.toml", &a), ("b.toml", &b)]).unwrap_err();
+    let found: Vec<(&str, &str, &str)> = report
+        .errors
+        .iter()
+        .map(|e| (e.file.as_str(), e.location.as_str(), e.message.as_str()))
+        .collect();
+    let settings = messages::duplicate_kolada_settings("a.toml: kolada");
+    let key_lan = messages::duplicate_key(
+        Referent::ComparisonGroup,
+        "lan",
+        "a.toml: comparison_groups[0].key",
+    );
+    let key_s = messages::duplicate_key(
+        Referent::ComparisonGroup,
+        "sodertorn",
+        "a.toml: comparison_groups[1].key",
+    );
+    let title_lan =
+        messages::duplicate_group_title("Stockholms län", "a.toml: comparison_groups[0].title");
+    let title_s =
+        messages::duplicate_group_title("Södertörn", "a.toml: comparison_groups[1].title");
+    let id = messages::duplicate_kolada_group("G100001", "a.toml: comparison_groups[0].kolada_id");
+    assert_eq!(
+        found,
+        [
+            ("b.toml", "comparison_groups[0].key", key_lan.as_str()),
+            ("b.toml", "comparison_groups[1].key", key_s.as_str()),
+            ("b.toml", "kolada", settings.as_str()),
+            ("b.toml", "comparison_groups[0].title", title_lan.as_str()),
+            ("b.toml", "comparison_groups[0].kolada_id", id.as_str()),
+            ("b.toml", "comparison_groups[1].title", title_s.as_str()),
+        ]
+    );
+    // Titles differ only in case: still the same name.
+    let (at, msg) = one_error(&kolada_with(
+        "title = \"Södertörn\"",
+        "title = \"STOCKHOLMS LÄN\"",
+    ));
+    assert_eq!(at, "comparison_groups[1].title");
+    assert_eq!(
+        msg,
+        messages::duplicate_group_title("STOCKHOLMS LÄN", "comparison_groups[0].title")
+    );
+}
+
+fn stored_group(
+    id: i64,
+    key: &str,
+    title: &str,
+    kolada_id: Option<&str>,
+) -> uppsikt_store::ComparisonGroup {
+    uppsikt_store::ComparisonGroup {
+        id,
+        key: key.into(),
+        title: title.into(),
+        kolada_id: kolada_id.map(String::from),
+        members: vec![m("0126")],
+    }
+}
+
+#[test]
+fn an_indicators_groups_resolve_against_the_files_and_then_the_database() {
+    // Only the files: the indicator names a group that is nowhere.
+    let doc = kolada_with(
+        "comparison_groups = [\"lan\", \"sodertorn\"]",
+        "comparison_groups = [\"lan\", \"liknande\"]",
+    );
+    let errs = check_references(&ok(&doc), &Existing::default()).0;
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!(errs[0].location, "indicators[0].comparison_groups[1]");
+    assert_eq!(
+        errs[0].message,
+        messages::unknown_reference(Referent::ComparisonGroup, "liknande")
+    );
+    // In the database.
+    let mut existing = Existing::default();
+    existing.comparison_groups.insert(
+        "liknande".into(),
+        stored_group(7, "liknande", "Liknande kommuner", None),
+    );
+    assert!(check_references(&ok(&doc), &existing).0.is_empty());
+    assert!(check_references(&ok(&with_kolada()), &Existing::default())
+        .0
+        .is_empty());
+}
+
+#[test]
+fn a_group_may_not_take_the_kolada_id_or_title_of_another_group_in_the_database() {
+    let doc = ok(&with_kolada());
+    let mut existing = Existing::default();
+    existing.comparison_groups.insert(
+        "kolada-g100001".into(),
+        stored_group(1, "kolada-g100001", "Stockholms län", Some("G100001")),
+    );
+    existing.comparison_groups.insert(
+        "egen-sodertorn".into(),
+        stored_group(2, "egen-sodertorn", "södertörn", None),
+    );
+    let errs = check_references(&doc, &existing).0;
+    let found: Vec<(&str, &str)> = errs
+        .iter()
+        .map(|e| (e.location.as_str(), e.message.as_str()))
+        .collect();
+    let id = messages::kolada_group_taken_by("G100001", "kolada-g100001");
+    let title = messages::group_title_taken_by("Södertörn", "egen-sodertorn");
+    assert_eq!(
+        found,
+        [
+            ("comparison_groups[0].kolada_id", id.as_str()),
+            ("comparison_groups[1].title", title.as_str()),
+        ],
+        "the title clash of the Kolada group is not reported twice"
+    );
+    // The same groups under the files' keys are the files' groups: they change.
+    let mut same = Existing::default();
+    same.comparison_groups.insert(
+        "lan".into(),
+        stored_group(1, "lan", "Länet", Some("G100001")),
+    );
+    same.comparison_groups.insert(
+        "sodertorn".into(),
+        stored_group(2, "sodertorn", "Stockholms län", None),
+    );
+    assert!(check_references(&doc, &same).0.is_empty());
+}
+
+mod kolada_properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// What the parser should make of a list of member ids: the members kept, and the
+    /// index and message of every wrong one.
+    fn expected_members(items: &[String]) -> (Vec<String>, Vec<(usize, String)>) {
+        let mut kept: Vec<String> = Vec::new();
+        let mut wrong = Vec::new();
+        for (i, s) in items.iter().enumerate() {
+            let valid = s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit());
+            if !valid {
+                wrong.push((i, messages::invalid_municipality_id(s)));
+            } else if kept.contains(s) {
+                wrong.push((i, messages::duplicate_in_list(s)));
+            } else {
+                kept.push(s.clone());
+            }
+        }
+        (kept, wrong)
+    }
+
+    fn quoted(items: &[String]) -> String {
+        let q: Vec<String> = items.iter().map(|s| format!("\"{s}\"")).collect();
+        format!("[{}]", q.join(", "))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn members_are_kept_in_order_and_every_wrong_one_is_reported_at_its_place(
+            items in prop::collection::vec("[0-9]{4}|[0-9]{1,6}|G[0-9]{1,4}|[0-9]{2}[a-z][0-9]", 0..12)
+        ) {
+            // A Kolada group, so that an empty list is allowed.
+            let doc = kolada_with(
+                "kolada_id = \"G100001\"",
+                &format!("kolada_id = \"G100001\"\nmembers = {}", quoted(&items)),
+            );
+            let (kept, wrong) = expected_members(&items);
+            match parse_str("t.toml", &doc) {
+                Ok(d) => {
+                    prop_assert!(wrong.is_empty());
+                    let got: Vec<&str> = d.comparison_groups[0].members.iter().map(|m| m.as_str()).collect();
+                    prop_assert_eq!(got, kept.iter().map(String::as_str).collect::<Vec<_>>());
+                }
+                Err(report) => {
+                    let got: Vec<(String, String)> = report.errors.into_iter().map(|e| (e.location, e.message)).collect();
+                    let want: Vec<(String, String)> = wrong
+                        .into_iter()
+                        .map(|(i, m)| (format!("comparison_groups[0].members[{i}]"), m))
+                        .collect();
+                    prop_assert_eq!(got, want);
+                }
+            }
+        }
+
+        #[test]
+        fn an_indicators_groups_keep_their_order_and_a_repeat_is_reported(
+            picks in prop::collection::vec(0usize..4, 0..8)
+        ) {
+            let names = ["lan", "sodertorn", "riket", "liknande"];
+            let listed: Vec<String> = picks.iter().map(|&i| names[i].to_string()).collect();
+            let doc = kolada_with(
+                "comparison_groups = [\"lan\", \"sodertorn\"]",
+                &format!("comparison_groups = {}", quoted(&listed)),
+            );
+            let mut first: Vec<&str> = Vec::new();
+            let mut repeats = Vec::new();
+            for (i, k) in listed.iter().enumerate() {
+                if first.contains(&k.as_str()) {
+                    repeats.push((format!("indicators[0].comparison_groups[{i}]"), messages::duplicate_in_list(k)));
+                } else {
+                    first.push(k);
+                }
+            }
+            match parse_str("t.toml", &doc) {
+                Ok(d) => {
+                    prop_assert!(repeats.is_empty());
+                    prop_assert_eq!(d.indicators[0].comparison_groups.clone(), Some(keys(&first)));
+                    // Groups named that are neither in the files nor the database.
+                    let unknown: Vec<String> = check_references(&d, &Existing::default())
+                        .0
+                        .into_iter()
+                        .map(|e| e.location)
+                        .collect();
+                    let want: Vec<String> = first
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, k)| !["lan", "sodertorn"].contains(k))
+                        .map(|(i, _)| format!("indicators[0].comparison_groups[{i}]"))
+                        .collect();
+                    prop_assert_eq!(unknown, want);
+                }
+                Err(report) => {
+                    let got: Vec<(String, String)> = report.errors.into_iter().map(|e| (e.location, e.message)).collect();
+                    prop_assert_eq!(got, repeats);
+                }
+            }
+        }
+    }
+}
