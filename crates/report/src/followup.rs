@@ -26,7 +26,16 @@ pub fn format_value(value: f64, decimals: u8, unit: &str) -> String {
             ((value * scale).round() / scale - value).abs() < 1e-9
         })
         .unwrap_or(decimals.max(3));
-    let n = format_sv(value, shown);
+    with_unit(format_sv(value, shown), unit)
+}
+
+/// A derived figure (a group's average) with its unit, rounded to the indicator's decimals
+/// as the annual report prints it: the mean of 19,87, 19,35 and 20,35 is shown as 19,86.
+pub fn format_rounded(value: f64, decimals: u8, unit: &str) -> String {
+    with_unit(format_sv(value, decimals), unit)
+}
+
+fn with_unit(n: String, unit: &str) -> String {
     match unit.trim() {
         "%" => format!("{n}\u{a0}%"),
         "" | "index" | "antal" | "st" => n,
@@ -388,7 +397,10 @@ pub fn measure_row(record: &IndicatorRecord, period: Period) -> MeasureRow {
                 if !s.is_empty() {
                     s.push_str(", ");
                 }
-                s.push_str(&format!("snitt {}", fmt(avg)));
+                s.push_str(&format!(
+                    "snitt {}",
+                    format_rounded(avg, ind.decimals, &ind.unit)
+                ));
             }
             format!("{s} ({})", c.group)
         })

@@ -18,7 +18,7 @@ use uppsikt_domain::model::PeriodLock;
 
 use crate::auth::Viewer;
 use crate::error::{AppError, Result};
-use crate::view::{self, format_value, BoardView, GoalView};
+use crate::view::{self, format_rounded, format_value, BoardView, GoalView};
 use crate::AppState;
 use uppsikt_report::chart;
 
@@ -460,7 +460,9 @@ fn indicator_page(
                     (Some(r), Some(n)) => format!("{r} av {n}"),
                     _ => "–".into(),
                 },
-                c.average.map(fmt).unwrap_or_else(|| "–".into()),
+                c.average
+                    .map(|a| format_rounded(a, ind.decimals, &ind.unit))
+                    .unwrap_or_else(|| "–".into()),
             )
         })
         .collect();
