@@ -29,6 +29,7 @@ mod cell;
 mod check;
 mod commit;
 mod field;
+mod ole;
 mod read;
 mod template;
 mod workbook;

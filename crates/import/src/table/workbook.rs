@@ -101,6 +101,8 @@ fn choose(sheets: &[String], wanted: Option<&str>) -> Result<String, String> {
 }
 
 fn read_xls(bytes: &[u8], wanted: Option<&str>) -> Result<Book, String> {
+    // calamine trusts the file's structure; a damaged one could make it abort the process.
+    let bytes = &*super::ole::prepare(bytes)?;
     let mut book = match Xls::new(Cursor::new(bytes)) {
         Ok(b) => b,
         // A password-protected XLSX is an OLE file too; calamine's XLSX reader says so.
@@ -163,10 +165,11 @@ fn read_ods<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
     wanted: Option<&str>,
 ) -> Result<Book, String> {
+    // calamine lays out every sheet when it opens the file: refuse what it cannot do first.
+    ods_safe(zip)?;
     let mut book = Ods::new(Cursor::new(bytes)).map_err(|e| calamine_error(&e))?;
     let sheets = book.sheet_names();
     let sheet = choose(&sheets, wanted)?;
-    // Before calamine expands repeated cells and rows in memory: refuse a sheet too large.
     let scan = ods_scan(zip, &sheet)?;
     let range = book
         .worksheet_range(&sheet)
@@ -335,6 +338,8 @@ fn with_xml<R: Read + Seek, T>(
     let file = zip.by_name(name).ok()?;
     let mut limited = file.take(SCAN_LIMIT);
     let mut reader = quick_xml::Reader::from_reader(BufReader::new(&mut limited as &mut dyn Read));
+    // As calamine reads them: an end tag need not match its start tag.
+    reader.config_mut().check_end_names = false;
     Some(f(&mut reader))
 }
 
@@ -522,6 +527,110 @@ struct OdsScan {
     merged: Vec<Dimensions>,
 }
 
+/// Whether calamine may take an ODS cell for a filled one (and repeat it): it has a value
+/// type, a value, a formula or content.
+fn ods_filled(e: &BytesStart<'_>, empty: bool) -> bool {
+    const VALUES: [&[u8]; 7] = [
+        b"value-type",
+        b"value",
+        b"string-value",
+        b"date-value",
+        b"time-value",
+        b"boolean-value",
+        b"formula",
+    ];
+    !empty
+        || e.attributes()
+            .flatten()
+            .any(|a| VALUES.contains(&a.key.local_name().as_ref()))
+}
+
+/// What calamine's ODS reader does with every sheet when it opens a file, before a sheet
+/// can be chosen, checked first. Refused: rows and cells that it would expand beyond
+/// [`MAX_CELLS`] or [`MAX_COLUMNS`] (counted from one sheet's end to the next, which
+/// covers every sheet and anything nested in it), more repeated spaces (`<text:s
+/// text:c>`) than [`MAX_CELLS`], and a sheet or a comment left open at the end of the
+/// file, where calamine would wait for the end tag forever. Names are compared as calamine
+/// compares them, with their prefix.
+fn ods_safe<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> Result<(), String> {
+    let result = with_xml(zip, "content.xml", |r| {
+        let (mut row, mut row_repeat, mut col) = (0u64, 1u64, 0u64);
+        let (mut filled, mut last_row, mut last_col) = (0u64, 0u64, 0u64);
+        let (mut table_open, mut comment_open) = (false, false);
+        let mut spaces = 0u64;
+        let mut buf = Vec::new();
+        loop {
+            let (e, empty) = match r.read_event_into(&mut buf) {
+                Ok(Event::Start(e)) => (e, false),
+                Ok(Event::Empty(e)) => (e, true),
+                Ok(Event::End(e)) => {
+                    match e.name().as_ref() {
+                        b"table:table" => {
+                            table_open = false;
+                            (row, filled, last_row, last_col) = (0, 0, 0, 0);
+                        }
+                        b"office:annotation" => comment_open = false,
+                        b"table:table-row" => row = row.saturating_add(row_repeat),
+                        _ => {}
+                    }
+                    buf.clear();
+                    continue;
+                }
+                Ok(Event::Eof) if table_open || comment_open => {
+                    return Err(messages::workbook_damaged())
+                }
+                // calamine stops at the same XML error.
+                Ok(Event::Eof) | Err(_) => return Ok(()),
+                Ok(_) => {
+                    buf.clear();
+                    continue;
+                }
+            };
+            match e.name().as_ref() {
+                b"table:table" => table_open |= !empty,
+                b"office:annotation" => comment_open |= !empty,
+                b"text:s" => {
+                    spaces = spaces.saturating_add(attr_number(&e, b"c").unwrap_or(1));
+                    if spaces > MAX_CELLS as u64 {
+                        return Err(messages::table_too_large(MAX_CELLS));
+                    }
+                }
+                b"table:table-row" => {
+                    row_repeat = attr_number(&e, b"number-rows-repeated").unwrap_or(1).max(1);
+                    col = 0;
+                    if empty {
+                        row = row.saturating_add(row_repeat);
+                    }
+                }
+                b"table:table-cell" | b"table:covered-table-cell" => {
+                    let repeat = attr_number(&e, b"number-columns-repeated")
+                        .unwrap_or(1)
+                        .max(1);
+                    if ods_filled(&e, empty) {
+                        filled = filled.saturating_add(repeat.saturating_mul(row_repeat));
+                        last_row = last_row.max(row.saturating_add(row_repeat - 1));
+                        last_col = last_col.max(col.saturating_add(repeat - 1));
+                        if last_col >= MAX_COLUMNS as u64 {
+                            return Err(messages::too_many_columns(
+                                &super::read::column_letters(MAX_COLUMNS),
+                                MAX_COLUMNS,
+                            ));
+                        }
+                        let area = last_row.saturating_add(1).saturating_mul(last_col + 1);
+                        if filled > MAX_CELLS as u64 || area > MAX_CELLS as u64 {
+                            return Err(messages::table_too_large(MAX_CELLS));
+                        }
+                    }
+                    col = col.saturating_add(repeat);
+                }
+                _ => {}
+            }
+            buf.clear();
+        }
+    });
+    result.unwrap_or(Ok(()))
+}
+
 /// Walks the sheet's rows and cells as the file writes them (with their repeat counts),
 /// refusing a sheet whose filled cells, or whose area up to the last filled cell, exceed
 /// [`MAX_CELLS`], or that has something beyond [`MAX_COLUMNS`].
@@ -578,7 +687,7 @@ fn ods_scan<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, sheet: &str) -> Result
                         .unwrap_or(1)
                         .max(1);
                     let value_type = attr(e, b"value-type");
-                    if value_type.is_some() || !empty {
+                    if ods_filled(e, empty) {
                         filled = filled.saturating_add(repeat.saturating_mul(row_repeat));
                         last_row = last_row.max(row.saturating_add(row_repeat - 1));
                         last_col = last_col.max(col.saturating_add(repeat - 1));
@@ -672,6 +781,111 @@ mod tests {
         assert_eq!(cell_ref("A0"), None);
         assert_eq!(cell_ref("12"), None);
         assert_eq!(cell_ref("B"), None);
+    }
+
+    /// An ODS file whose content.xml holds `tables` in its spreadsheet body.
+    fn ods(tables: &str) -> Vec<u8> {
+        use std::io::Write;
+        let content = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+             <office:document-content \
+               xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" \
+               xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\" \
+               xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" office:version=\"1.3\">\
+             <office:body><office:spreadsheet>{tables}"
+        );
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for (name, text) in [
+            ("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
+            (
+                "META-INF/manifest.xml",
+                "<manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\"/>",
+            ),
+            ("content.xml", &content),
+        ] {
+            zip.start_file(name, stored).unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    const ODS_END: &str = "</office:spreadsheet></office:body></office:document-content>";
+
+    fn row(cells: &str) -> String {
+        format!("<table:table-row>{cells}</table:table-row>")
+    }
+
+    fn text_cell(text: &str) -> String {
+        format!("<table:table-cell office:value-type=\"string\"><text:p>{text}</text:p></table:table-cell>")
+    }
+
+    fn read_ods_text(tables: &str) -> Result<Vec<String>, String> {
+        read("t.ods", &ods(tables), None).map(|book| {
+            book.grid
+                .rows
+                .values()
+                .flat_map(|cells| cells.iter().cloned())
+                .collect()
+        })
+    }
+
+    #[test]
+    fn a_sound_ods_sheet_is_read() {
+        let sheet = format!(
+            "<table:table table:name=\"Utfall\">{}{}</table:table>{ODS_END}",
+            row(&text_cell("Mått")),
+            row("<table:table-cell office:value=\"88.7\"/>"),
+        );
+        assert_eq!(
+            read_ods_text(&sheet),
+            Ok(vec!["Mått".into(), "88.7".into()])
+        );
+    }
+
+    #[test]
+    fn an_ods_sheet_or_comment_left_open_is_refused_before_calamine_waits_for_its_end() {
+        // calamine reads a sheet until its end tag and loops at the end of the file.
+        let open_sheet = format!(
+            "<table:table table:name=\"Utfall\">{}{ODS_END}",
+            row(&text_cell("Mått"))
+        );
+        let open_comment = format!(
+            "<table:table table:name=\"Utfall\"><table:table-row>\
+             <table:table-cell office:value-type=\"string\"><office:annotation><text:p>x</text:p>\
+             {ODS_END}"
+        );
+        for tables in [open_sheet, open_comment] {
+            assert_eq!(read_ods_text(&tables), Err(messages::workbook_damaged()));
+        }
+    }
+
+    #[test]
+    fn what_calamine_would_repeat_beyond_max_cells_in_any_sheet_is_refused_before_it_opens_the_file(
+    ) {
+        let first = format!(
+            "<table:table table:name=\"Utfall\">{}</table:table>",
+            row(&text_cell("Mått"))
+        );
+        // A value without a value type, its row repeated ten billion times, in the second
+        // sheet: calamine would lay out every repetition while opening the file.
+        let repeated = format!(
+            "{first}<table:table table:name=\"Blad2\">\
+             <table:table-row table:number-rows-repeated=\"10000000000\">\
+             <table:table-cell office:value=\"1\"/></table:table-row></table:table>{ODS_END}"
+        );
+        // A trillion repeated spaces in one text.
+        let spaces = format!(
+            "<table:table table:name=\"Utfall\">{}</table:table>{ODS_END}",
+            row(&text_cell("a<text:s text:c=\"1000000000000\"/>b"))
+        );
+        for tables in [repeated, spaces] {
+            assert_eq!(
+                read_ods_text(&tables),
+                Err(messages::table_too_large(MAX_CELLS))
+            );
+        }
     }
 
     #[test]
