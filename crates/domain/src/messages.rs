@@ -736,6 +736,44 @@ pub fn table_progress_done() -> String {
     "Klart".into()
 }
 
+/// Before the list of errors of an import that kept nothing.
+pub fn nothing_imported() -> String {
+    "Ingenting importerades:".into()
+}
+
+/// The command line asked the running import to stop (Ctrl+C).
+pub fn import_cancelling() -> String {
+    "Avbryter importen …".into()
+}
+
+/// A `--column` choice on the command line that is not `FÄLT=KOLUMN`.
+pub fn invalid_column_choice(value: &str) -> String {
+    format!(
+        "”{value}” säger inte vilken kolumn som innehåller vad: skriv FÄLT=KOLUMN, t.ex. värde=D eller \"Mått=Nyckeltal\". Fält: mått, period, uppdelning, värde, felmarginal, antal svarande."
+    )
+}
+
+pub fn table_ignored_columns(headings: &[String]) -> String {
+    format!("Importeras inte: {}.", headings.join(", "))
+}
+
+/// What an import would do (the preview), and what it did.
+pub fn table_planned(new: usize, changed: usize, unchanged: usize) -> String {
+    format!("{new} nya utfall, {changed} ändrade, {unchanged} oförändrade.")
+}
+
+pub fn table_new_areas(areas: &[String]) -> String {
+    format!("Nya områden: {}.", areas.join(", "))
+}
+
+pub fn table_in_history() -> String {
+    "Varje ändring finns i måttens historik.".into()
+}
+
+pub fn dry_run_nothing_saved() -> String {
+    "Bara en kontroll: ingenting sparades.".into()
+}
+
 /// An outcome as a preview or an error shows it: `88,7 ± 2,1 (n = 1 200)`, or that there
 /// is none.
 pub fn outcome_value(outcome: Option<&crate::Outcome>, decimals: u8) -> String {

@@ -1,6 +1,8 @@
 //! The `uppsikt` command: run the demo, serve, migrate and import.
 
 mod bench;
+mod bench_kolada;
+mod import;
 mod users;
 
 use std::net::SocketAddr;
@@ -141,10 +143,12 @@ enum Command {
         from_year: Option<i32>,
     },
     /// Import.
-    #[command(about = "Importera data")]
+    #[command(
+        about = "Importera data: filer i formatet uppsikt/1, nyckeltal från Kolada, utfall från CSV eller Excel"
+    )]
     Import {
         #[command(subcommand)]
-        what: ImportCommand,
+        what: import::ImportCommand,
     },
     /// Report.
     #[command(
@@ -207,22 +211,12 @@ enum BenchCommand {
         #[arg(long, default_value_t = 300_000)]
         actions: usize,
     },
+    /// Synthetic Kolada data pages (and the same values as CSV) for bench/kolada.sh.
+    KoladaPages(bench_kolada::PagesArgs),
     /// Time the evaluation of every goal.
     Evaluate {
         #[arg(long, default_value_t = 5)]
         rounds: usize,
-    },
-}
-
-#[derive(Subcommand)]
-enum ImportCommand {
-    /// Files in the uppsikt/1 data format (docs/import-format.md); all or nothing.
-    #[command(
-        about = "Importera filer i formatet uppsikt/1 (docs/import-format.md); allt eller inget"
-    )]
-    Data {
-        #[arg(required = true, help = "Filer att importera")]
-        files: Vec<PathBuf>,
     },
 }
 
@@ -392,6 +386,17 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Bench {
+            what: BenchCommand::KoladaPages(args),
+        } => {
+            let started = std::time::Instant::now();
+            let (values, pages) = bench_kolada::write_pages(&args)?;
+            println!(
+                "kolada_pages_values={values} pages={pages} generate_s={:.1}",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Bench {
             what: BenchCommand::Evaluate { rounds },
         } => {
             let store = open(&cli.database_url).await?;
@@ -448,19 +453,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
-        Command::Import {
-            what: ImportCommand::Data { files },
-        } => {
-            let store = open(&cli.database_url).await?;
-            let summary = uppsikt_import::import_files(&store, &files, "kommandorad")
-                .await
-                .map_err(|r| Failure(format!("inget importerades:\n{r}")))?;
-            println!(
-                "Importerat: {} enheter, {} mål, {} mått, {} utfall, {} etappmål, {} åtaganden, {} bedömningar, {} redovisningar av händelser och förbättringsområden.",
-                summary.org_units, summary.goals, summary.indicators, summary.outcomes, summary.milestones, summary.commitments, summary.assessments, summary.period_reviews
-            );
-            Ok(())
-        }
+        Command::Import { what } => import::run(&open(&cli.database_url).await?, what).await,
     }
 }
 

@@ -114,7 +114,7 @@ fn import_reports_every_bad_row_and_writes_nothing() {
     ]);
     assert!(!o.status.success());
     let err = stderr(&o);
-    assert!(err.contains("inget importerades"), "{err}");
+    assert!(err.contains("Ingenting importerades"), "{err}");
     assert!(err.contains("indicators[0].outcomes[0].period"), "{err}");
     assert!(err.contains("indicators[0].outcomes[1].value"), "{err}");
     let rt = tokio::runtime::Runtime::new().unwrap();

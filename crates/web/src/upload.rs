@@ -279,19 +279,6 @@ impl PreviewPage {
     }
 }
 
-/// What a committed import wrote, in Swedish.
-fn summary_lines(s: &table::TableSummary) -> Vec<String> {
-    let mut out = vec![format!(
-        "{} nya utfall, {} ändrade, {} oförändrade.",
-        s.new, s.changed, s.unchanged
-    )];
-    if !s.new_areas.is_empty() {
-        out.push(format!("Nya områden: {}.", s.new_areas.join(", ")));
-    }
-    out.push("Varje ändring finns i måttens historik.".into());
-    out
-}
-
 fn fmt_value(v: f64, decimals: u8, unit: &str) -> String {
     uppsikt_report::followup::format_value(v, decimals, unit)
 }
@@ -468,7 +455,7 @@ pub async fn commit(
                 uploads.remove(&uploads_token);
             }
             result.map(|s| Finished {
-                summary: summary_lines(&s),
+                summary: s.lines_sv(),
                 next: ("/import".into(), "Importera fler utfall".into()),
             })
         },

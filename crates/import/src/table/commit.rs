@@ -29,6 +29,23 @@ pub struct TableSummary {
     pub new_areas: Vec<String>,
 }
 
+impl TableSummary {
+    /// What the import wrote, in Swedish, one sentence a line (the web's job page lists
+    /// them, the command line prints them).
+    pub fn lines_sv(&self) -> Vec<String> {
+        let mut out = vec![messages::table_planned(
+            self.new,
+            self.changed,
+            self.unchanged,
+        )];
+        if !self.new_areas.is_empty() {
+            out.push(messages::table_new_areas(&self.new_areas));
+        }
+        out.push(messages::table_in_history());
+        out
+    }
+}
+
 fn db_error(origin: &Origin, e: &StoreError) -> ImportReport {
     match e {
         StoreError::Locked(lock) => ImportReport::single(origin, messages::period_locked(lock)),
