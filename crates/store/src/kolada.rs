@@ -608,6 +608,18 @@ impl Writer {
         Ok(())
     }
 
+    /// Forgets the KPIs' last complete fetch day: their next fetch asks for everything.
+    pub async fn forget_kolada_fetched_on(&mut self, kpis: &[KpiId]) -> Result<()> {
+        for k in kpis {
+            self.execute(
+                "UPDATE kolada_kpis SET fetched_on = NULL WHERE id = $1",
+                vec![Bind::Text(k.as_str().into())],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     /// Creates or replaces (by key) a comparison group and its members.
     pub async fn upsert_comparison_group(&mut self, input: &ComparisonGroupInput) -> Result<Id> {
         let existing: Option<Id> =

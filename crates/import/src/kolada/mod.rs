@@ -344,6 +344,11 @@ async fn finish(
         if complete {
             w.set_kolada_fetched_on(&plan.kpis, &uppsikt_store::today())
                 .await?;
+        } else {
+            // Some years only (or saved pages): a pair this stored may lack other years,
+            // which a later `from_date` would never ask for. The KPI's next fetch is whole.
+            let partial: Vec<KpiId> = touched.iter().filter_map(|k| KpiId::parse(k)).collect();
+            w.forget_kolada_fetched_on(&partial).await?;
         }
         let mut kpis = touched.clone();
         kpis.extend(plan.kpis.iter().map(|k| k.as_str().to_string()));
