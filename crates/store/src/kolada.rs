@@ -73,6 +73,9 @@ pub struct KoladaChanges {
     pub written: u64,
     pub deleted: u64,
     pub kpis: BTreeSet<String>,
+    /// PostgreSQL: a chunk met a stored key, so the rest of the transaction upserts.
+    #[serde(skip)]
+    pub upserting: bool,
 }
 
 impl KoladaChanges {
@@ -454,6 +457,40 @@ fn last_of_each_key(chunk: &[KoladaValue]) -> std::borrow::Cow<'_, [KoladaValue]
     std::borrow::Cow::Owned(keep.into_iter().map(|i| chunk[i].clone()).collect())
 }
 
+/// An upsert of `rows` rows into `kolada_values` with six parameters a row (SQLite).
+fn sqlite_upsert(rows: usize) -> String {
+    let mut sql = String::with_capacity(128 + rows * 14);
+    sql.push_str(
+        "INSERT INTO kolada_values (kpi, municipality, year, gender, value, status) VALUES ",
+    );
+    for i in 0..rows {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str("(?,?,?,?,?,?)");
+    }
+    sql.push(' ');
+    sql.push_str(UPSERT_TAIL);
+    sql
+}
+
+fn sqlite_bind_values<'q>(
+    sql: &'q str,
+    chunk: &'q [KoladaValue],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let mut q = sqlx::query(sql);
+    for v in chunk {
+        q = q
+            .bind(v.kpi.as_str())
+            .bind(v.municipality.as_str())
+            .bind(i64::from(v.year))
+            .bind(v.gender.code())
+            .bind(v.value)
+            .bind(v.status.as_str());
+    }
+    q
+}
+
 /// `$first, $first+1, …` for `n` parameters.
 fn placeholders(first: usize, n: usize) -> String {
     (first..first + n)
@@ -749,14 +786,10 @@ impl Writer {
             return Ok(());
         }
         match self.backend {
-            Backend::Sqlite => {
-                for chunk in values.chunks(SQLITE_CHUNK) {
-                    self.write_values_sqlite(chunk).await?;
-                }
-            }
+            Backend::Sqlite => self.write_values_sqlite(values).await?,
             Backend::Postgres => {
                 for chunk in values.chunks(POSTGRES_CHUNK) {
-                    self.write_values_postgres(&last_of_each_key(chunk)).await?;
+                    self.write_values_postgres(chunk).await?;
                 }
             }
         }
@@ -770,38 +803,67 @@ impl Writer {
         Ok(())
     }
 
-    async fn write_values_sqlite(&mut self, chunk: &[KoladaValue]) -> Result<()> {
-        let mut sql = String::with_capacity(64 + chunk.len() * 32);
-        sql.push_str(
-            "INSERT INTO kolada_values (kpi, municipality, year, gender, value, status) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str("(?,?,?,?,?,?)");
+    /// Multi-row upserts of [`SQLITE_CHUNK`] rows. SQLite runs them on sqlx's worker
+    /// thread; the next chunk's parameters are bound here meanwhile, which keeps both
+    /// threads busy.
+    async fn write_values_sqlite<'a>(&mut self, values: &'a [KoladaValue]) -> Result<()> {
+        let full_sql = sqlite_upsert(SQLITE_CHUNK);
+        let last_sql = sqlite_upsert(values.len() % SQLITE_CHUNK);
+        let bound = |chunk: &'a [KoladaValue]| {
+            let sql = if chunk.len() == SQLITE_CHUNK {
+                full_sql.as_str()
+            } else {
+                last_sql.as_str()
+            };
+            sqlite_bind_values(sql, chunk)
+        };
+        let mut chunks = values.chunks(SQLITE_CHUNK);
+        let mut next = chunks.next().map(bound);
+        while let Some(query) = next.take() {
+            let (done, following) = tokio::join!(query.execute(&mut *self.tx), async {
+                chunks.next().map(bound)
+            });
+            done?;
+            next = following;
         }
-        sql.push(' ');
-        sql.push_str(UPSERT_TAIL);
-        let mut q = sqlx::query(&sql);
-        for v in chunk {
-            q = q
-                .bind(v.kpi.as_str())
-                .bind(v.municipality.as_str())
-                .bind(i64::from(v.year))
-                .bind(v.gender.code())
-                .bind(v.value)
-                .bind(v.status.as_str());
-        }
-        q.execute(&mut *self.tx).await?;
         Ok(())
     }
 
+    /// PostgreSQL's `ON CONFLICT DO UPDATE` makes an insert more than twice as slow
+    /// (speculative insertion), though a bulk load of new values never meets a stored key.
+    /// So a chunk is first inserted plainly under a savepoint; when it meets a stored key
+    /// (or repeats one), it is rolled back to the savepoint and upserted, and so is every
+    /// later chunk of the transaction.
     async fn write_values_postgres(&mut self, chunk: &[KoladaValue]) -> Result<()> {
+        if !self.kolada_changes().upserting {
+            sqlx::query("SAVEPOINT kolada_values_plain")
+                .execute(&mut *self.tx)
+                .await?;
+            match self.insert_values_postgres(chunk, "").await {
+                Ok(()) => {
+                    sqlx::query("RELEASE SAVEPOINT kolada_values_plain")
+                        .execute(&mut *self.tx)
+                        .await?;
+                    return Ok(());
+                }
+                Err(StoreError::Sql(sqlx::Error::Database(e))) if e.is_unique_violation() => {
+                    sqlx::query("ROLLBACK TO SAVEPOINT kolada_values_plain")
+                        .execute(&mut *self.tx)
+                        .await?;
+                    self.kolada_changes().upserting = true;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        self.insert_values_postgres(&last_of_each_key(chunk), UPSERT_TAIL)
+            .await
+    }
+
+    async fn insert_values_postgres(&mut self, chunk: &[KoladaValue], tail: &str) -> Result<()> {
         let sql = format!(
             "INSERT INTO kolada_values (kpi, municipality, year, gender, value, status) \
              SELECT * FROM unnest(CAST($1 AS TEXT[]), CAST($2 AS TEXT[]), CAST($3 AS BIGINT[]), \
-             CAST($4 AS TEXT[]), CAST($5 AS DOUBLE PRECISION[]), CAST($6 AS TEXT[])) {UPSERT_TAIL}"
+             CAST($4 AS TEXT[]), CAST($5 AS DOUBLE PRECISION[]), CAST($6 AS TEXT[])) {tail}"
         );
         sqlx::query(&sql)
             .bind(pg_text_array(chunk.iter().map(|v| v.kpi.as_str())))

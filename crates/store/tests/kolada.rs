@@ -147,6 +147,54 @@ async fn bulk_values_upsert_keep_missing_as_missing_and_log_once() {
     }
 }
 
+/// New values are first inserted plainly (PostgreSQL's upsert is much slower); a later
+/// chunk that meets a key written earlier, in this transaction or before, must still
+/// replace the value, and a failed plain insert must leave nothing behind.
+#[tokio::test]
+async fn a_chunk_meeting_stored_keys_replaces_them_after_plain_chunks() {
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let place = |i: i32| format!("{:04}", i % 290);
+        let fresh = |from: i32, to: i32, v: f64| -> Vec<KoladaValue> {
+            (from..to)
+                .map(|i| value("N00002", &place(i), 1990 + i / 290, Gender::Total, Some(v)))
+                .collect()
+        };
+        let mut w = store.writer("test").await.unwrap();
+        w.write_kolada_values(&fresh(0, 100, 1.0)).await.unwrap();
+        w.commit().await.unwrap();
+
+        let mut w = store.writer("test").await.unwrap();
+        // Two plain chunks of new keys, then one repeating keys of both earlier writes.
+        w.write_kolada_values(&fresh(100, 45_100, 2.0))
+            .await
+            .unwrap();
+        let mut again = fresh(50, 150, 3.0);
+        again.extend(fresh(45_100, 45_200, 3.0));
+        w.write_kolada_values(&again).await.unwrap();
+        w.write_kolada_values(&fresh(45_200, 45_300, 4.0))
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+
+        let (count, _) = store.kolada_value_count().await.unwrap();
+        assert_eq!(count, 45_300, "{:?}", db.backend());
+        let by_value: Vec<(f64, i64)> = sqlx::query_as(
+            "SELECT value, COUNT(*) FROM kolada_values GROUP BY value ORDER BY value",
+        )
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(
+            by_value,
+            vec![(1.0, 50), (2.0, 45_000 - 50), (3.0, 200), (4.0, 100)],
+            "{:?}",
+            db.backend()
+        );
+        db.finish().await;
+    }
+}
+
 #[tokio::test]
 async fn linked_outcomes_are_filled_from_our_values_and_locks_are_respected() {
     for db in TestDb::all().await {
