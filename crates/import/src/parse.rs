@@ -767,11 +767,5 @@ fn kolada_group_id(v: &toml::Value) -> Result<String, String> {
 /// The API's address: `http(s)://` and a host; stored without a trailing slash.
 fn api_url(v: &toml::Value) -> Result<String, String> {
     let s = text(NAME_MAX)(v)?;
-    let trimmed = s.trim_end_matches('/');
-    match reqwest::Url::parse(trimmed) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
-            Ok(trimmed.to_string())
-        }
-        _ => Err(messages::invalid_api_url(&s)),
-    }
+    crate::kolada::api_address(&s).ok_or_else(|| messages::invalid_api_url(&s))
 }

@@ -131,19 +131,24 @@ pub(crate) fn check_references(data: &DataSet, existing: &Existing) -> Errors {
     for r in &data.period_reviews {
         need(&units, Referent::OrgUnit, &r.org, &r.origin, "org");
     }
-    check_group_references(data, existing, &mut errors);
-    check_short_names(data, existing, &mut errors);
-    check_groups(data, existing, &mut errors);
-    errors
-}
-
-/// Every comparison group an indicator names is in the files or in the database.
-fn check_group_references(data: &DataSet, existing: &Existing, errors: &mut Errors) {
-    let in_files: HashSet<&str> = data
+    let groups_in_files: HashSet<&str> = data
         .comparison_groups
         .iter()
         .map(|g| g.key.as_str())
         .collect();
+    check_group_references(data, existing, &groups_in_files, &mut errors);
+    check_short_names(data, existing, &mut errors);
+    check_groups(data, existing, &groups_in_files, &mut errors);
+    errors
+}
+
+/// Every comparison group an indicator names is in the files or in the database.
+fn check_group_references(
+    data: &DataSet,
+    existing: &Existing,
+    in_files: &HashSet<&str>,
+    errors: &mut Errors,
+) {
     for i in &data.indicators {
         for (n, key) in i.comparison_groups.iter().flatten().enumerate() {
             let key = key.as_str();
@@ -159,12 +164,12 @@ fn check_group_references(data: &DataSet, existing: &Existing, errors: &mut Erro
 
 /// A group's Kolada id and (case-insensitive) title may not be another group's in the
 /// database (unless that group is in the files too, and so changes).
-fn check_groups(data: &DataSet, existing: &Existing, errors: &mut Errors) {
-    let in_files: HashSet<&str> = data
-        .comparison_groups
-        .iter()
-        .map(|g| g.key.as_str())
-        .collect();
+fn check_groups(
+    data: &DataSet,
+    existing: &Existing,
+    in_files: &HashSet<&str>,
+    errors: &mut Errors,
+) {
     let mut others: Vec<&ComparisonGroup> = existing
         .comparison_groups
         .values()

@@ -20,17 +20,14 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 use uppsikt_domain::kolada::{KpiId, MunicipalityId};
 use uppsikt_domain::messages::{self, Expected};
-use uppsikt_domain::model::{GoalKind, OrgKind};
 use uppsikt_domain::number::format_sv;
-use uppsikt_domain::{Breakdown, Direction, Outcome, Period};
+use uppsikt_domain::{Breakdown, Outcome, Period};
 use uppsikt_import::kolada::{
     default_plan, import_kolada, ClientOptions, FetchPlan, KoladaSummary, Source, MAX_IDS,
 };
-use uppsikt_import::{ImportReport, Progress};
+use uppsikt_import::{load, parse_str, ImportReport, Progress};
 use uppsikt_store::testing::TestDb;
-use uppsikt_store::{
-    ComparisonGroupInput, GoalInput, IndicatorInput, KoladaSettings, OrgUnitInput, Store,
-};
+use uppsikt_store::{Scope, Store};
 
 // --- the server ------------------------------------------------------------------------
 
@@ -278,6 +275,19 @@ impl Kolada {
 
     async fn serve(self) -> Server {
         serve(move |req, ctx| self.answer(req, ctx)).await
+    }
+
+    /// Answers every data request only after `delay`.
+    async fn serve_slow(self, delay: Duration) -> Server {
+        serve(move |req, ctx| {
+            let reply = self.answer(req, ctx);
+            if req.is_data() {
+                reply.after(delay)
+            } else {
+                reply
+            }
+        })
+        .await
     }
 }
 
@@ -634,15 +644,7 @@ async fn a_server_that_never_answers_in_time_fails_the_import_and_keeps_nothing(
         let store = &db.store;
         let mut kolada = Kolada::with(&["N00901"], &["0126"]);
         kolada.data.push(tkm("N00901", "0126", 2019, 19.87));
-        let server = serve(move |req, ctx| {
-            let reply = kolada.answer(req, ctx);
-            if req.is_data() {
-                reply.after(Duration::from_secs(2))
-            } else {
-                reply
-            }
-        })
-        .await;
+        let server = kolada.serve_slow(Duration::from_secs(2)).await;
         let opts = ClientOptions {
             timeout: Duration::from_millis(200),
             retries: 2,
@@ -896,15 +898,7 @@ async fn cancelling_while_the_server_is_slow_keeps_nothing() {
         let store = &db.store;
         let mut kolada = Kolada::with(&["N00901"], &["0126"]);
         kolada.data.push(tkm("N00901", "0126", 2019, 19.87));
-        let server = serve(move |req, ctx| {
-            let reply = kolada.answer(req, ctx);
-            if req.is_data() {
-                reply.after(Duration::from_secs(30))
-            } else {
-                reply
-            }
-        })
-        .await;
+        let server = kolada.serve_slow(Duration::from_secs(30)).await;
         let version = store.data_version().await.unwrap();
         let progress = Progress::new();
         let canceller = {
@@ -954,64 +948,63 @@ fn demo_page(name: &str) -> Vec<Value> {
 
 /// Kommunen → a goal → "Kommunal skattesats" linked to N00901 (lower is better), compared
 /// with Stockholms län (Kolada's G100001, members as given); Huddinge (0126) is ours.
-async fn linked_indicator(store: &Store, members: Vec<MunicipalityId>) -> i64 {
-    let mut w = store.writer("test").await.unwrap();
-    let kommun = w
-        .upsert_org_unit(&OrgUnitInput {
-            key: "kommun".into(),
-            name: "Huddinge kommun".into(),
-            short_name: "Kommunen".into(),
-            kind: OrgKind::Kommun,
-            parent_id: None,
-            position: 0,
-        })
+/// Written as a data file, as a municipality would set it up.
+async fn linked_indicator(store: &Store, members: &[impl AsRef<str>]) -> i64 {
+    let members: Vec<String> = members
+        .iter()
+        .map(|m| format!("\"{}\"", m.as_ref()))
+        .collect();
+    let text = format!(
+        r#"format = "uppsikt/1"
+
+[kolada]
+municipality = "0126"
+api_url = "http://127.0.0.1:9/v3"
+
+[[comparison_groups]]
+key = "stockholms-lan"
+title = "Stockholms län"
+kolada_id = "G100001"
+members = [{}]
+
+[[org_units]]
+key = "kommun"
+name = "Huddinge kommun"
+short_name = "Kommunen"
+kind = "kommun"
+
+[[goals]]
+key = "ekonomi"
+org = "kommun"
+title = "God ekonomisk hushållning"
+kind = "board"
+
+[[indicators]]
+key = "skattesats"
+goal = "ekonomi"
+name = "Kommunal skattesats"
+unit = "%"
+direction = "lower"
+source = "Kolada"
+kolada_kpi = "N00901"
+decimals = 2
+comparison_groups = ["stockholms-lan"]
+"#,
+        members.join(", ")
+    );
+    let data = parse_str("kolada-test.toml", &text).unwrap_or_else(|r| panic!("{r}"));
+    load(store, &data, "test")
         .await
-        .unwrap();
-    let goal = w
-        .create_goal(&GoalInput {
-            key: String::new(),
-            org_id: kommun,
-            parent_id: None,
-            title: "God ekonomisk hushållning".into(),
-            description: String::new(),
-            kind: GoalKind::Board,
-            position: 0,
-        })
+        .unwrap_or_else(|r| panic!("{r}"));
+    store
+        .indicator_records(Scope::All)
         .await
-        .unwrap();
-    let indicator = w
-        .create_indicator(&IndicatorInput {
-            key: String::new(),
-            goal_id: goal,
-            name: "Kommunal skattesats".into(),
-            unit: "%".into(),
-            direction: Direction::Lower,
-            source: "Kolada".into(),
-            kolada_kpi: "N00901".into(),
-            decimals: 2,
-            frequency: "year".into(),
-            position: 0,
-        })
-        .await
-        .unwrap();
-    let county = w
-        .upsert_comparison_group(&ComparisonGroupInput {
-            key: "stockholms-lan".into(),
-            title: "Stockholms län".into(),
-            kolada_id: Some("G100001".into()),
-            members,
-        })
-        .await
-        .unwrap();
-    w.set_indicator_groups(indicator, &[county]).await.unwrap();
-    w.set_kolada_settings(&KoladaSettings {
-        municipality: Some(place("0126")),
-        api_url: "http://127.0.0.1:9/v3".into(),
-    })
-    .await
-    .unwrap();
-    w.commit().await.unwrap();
-    indicator
+        .unwrap()
+        .into_iter()
+        .find(|r| r.indicator.key == "skattesats")
+        .expect("the linked indicator")
+        .indicator
+        .id
 }
 
 #[tokio::test]
@@ -1029,11 +1022,11 @@ async fn a_linked_indicator_gets_our_outcomes_by_gender_and_the_groups_rank_and_
         list.push(entry("K", Some(19.5)));
         list.push(entry("M", Some(20.25)));
         let groups = demo_page("municipality_groups.json");
-        let members: Vec<MunicipalityId> = groups[0]["members"]
+        let members: Vec<String> = groups[0]["members"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|m| place(m["id"].as_str().unwrap()))
+            .map(|m| m["id"].as_str().unwrap().to_string())
             .collect();
         assert_eq!(members.len(), 26);
         let kolada = Kolada {
@@ -1044,7 +1037,7 @@ async fn a_linked_indicator_gets_our_outcomes_by_gender_and_the_groups_rank_and_
             changes: Vec::new(),
         };
         let server = kolada.serve().await;
-        let indicator = linked_indicator(store, members).await;
+        let indicator = linked_indicator(store, &members).await;
 
         let plan = default_plan(store).await.unwrap_or_else(|r| panic!("{r}"));
         assert_eq!(plan.kpis, vec![kpi("N00901")]);
@@ -1130,7 +1123,7 @@ async fn a_value_kolada_withdraws_removes_the_linked_outcome() {
             json!({"gender": "K", "count": 0, "status": "", "value": null, "isdeleted": true});
         kolada.changes = vec![item("N00901", "0126", 2019, vec![withdrawn])];
         let server = kolada.serve().await;
-        let indicator = linked_indicator(store, vec![place("0126"), place("0127")]).await;
+        let indicator = linked_indicator(store, &["0126", "0127"]).await;
         let plan = default_plan(store).await.unwrap_or_else(|r| panic!("{r}"));
         let first = import(store, &server, &plan, &options())
             .await

@@ -130,18 +130,21 @@ pub fn requests(plan: &FetchPlan, groups: &[String], incremental: &Incremental) 
     out
 }
 
-/// The base URL, checked: `http(s)://…`, without a trailing slash.
-pub fn base_url(given: &str) -> Result<String, ImportReport> {
+/// The API's address if it is one: `http(s)://` and a host, without a trailing slash.
+pub(crate) fn api_address(given: &str) -> Option<String> {
     let trimmed = given.trim().trim_end_matches('/');
     match Url::parse(trimmed) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
-            Ok(trimmed.to_string())
+            Some(trimmed.to_string())
         }
-        _ => Err(ImportReport::single(
-            &Origin::new("", ""),
-            messages::invalid_api_url(given),
-        )),
+        _ => None,
     }
+}
+
+/// The base URL, checked: `http(s)://…`, without a trailing slash.
+pub fn base_url(given: &str) -> Result<String, ImportReport> {
+    api_address(given)
+        .ok_or_else(|| ImportReport::single(&Origin::new("", ""), messages::invalid_api_url(given)))
 }
 
 fn first_url(base: &str, r: &Request, per_page: u32) -> Result<Url, ImportReport> {

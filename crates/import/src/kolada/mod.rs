@@ -30,6 +30,7 @@ use uppsikt_store::{
     ComparisonGroupInput, KoladaKpi, KoladaMunicipality, OutcomeSync, Store, StoreError, Writer,
 };
 
+pub(crate) use fetch::api_address;
 pub use fetch::MAX_IDS;
 pub use page::{group_id, GroupData};
 
