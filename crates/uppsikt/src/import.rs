@@ -170,8 +170,7 @@ async fn import_kolada(store: &Store, args: KoladaArgs) -> Result<(), Failure> {
         save_to: args.save,
         ..ClientOptions::default()
     };
-    let progress = Progress::new();
-    let summary = with_progress(&progress, |p| async move {
+    let summary = with_progress(|p| async move {
         kolada::import_kolada(store, &source, &plan, &options, ACTOR, &p).await
     })
     .await
@@ -255,12 +254,9 @@ async fn import_outcomes(store: &Store, args: OutcomesArgs) -> Result<(), Failur
         println!("{planned} {}", messages::dry_run_nothing_saved());
         return Ok(());
     }
-    let progress = Progress::new();
-    let summary = with_progress(&progress, |p| async move {
-        table::commit(store, &checked, ACTOR, &p).await
-    })
-    .await
-    .map_err(nothing_imported)?;
+    let summary = with_progress(|p| async move { table::commit(store, &checked, ACTOR, &p).await })
+        .await
+        .map_err(nothing_imported)?;
     for line in summary.lines_sv() {
         println!("{line}");
     }
@@ -280,11 +276,12 @@ fn column_choice(table: &table::Table, given: &str) -> Result<(Field, usize), Fa
 
 /// Runs an import while a progress bar on stderr shows its [`Progress`] (hidden when
 /// stderr is no terminal). Ctrl+C cancels it: the import rolls back and reports so.
-async fn with_progress<T, F, Fut>(progress: &Arc<Progress>, import: F) -> Result<T, ImportReport>
+async fn with_progress<T, F, Fut>(import: F) -> Result<T, ImportReport>
 where
     F: FnOnce(Arc<Progress>) -> Fut,
     Fut: Future<Output = Result<T, ImportReport>>,
 {
+    let progress = &Progress::new();
     let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
     bar.set_style(
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} {msg}")

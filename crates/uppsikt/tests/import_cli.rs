@@ -11,6 +11,13 @@ fn uppsikt(args: &[&str]) -> Output {
     command(args).output().expect("run uppsikt")
 }
 
+/// `uppsikt --database-url URL import WHAT ARGS…`
+fn import(url: &str, what: &str, args: &[&str]) -> Output {
+    let mut all = vec!["--database-url", url, "import", what];
+    all.extend_from_slice(args);
+    uppsikt(&all)
+}
+
 fn command(args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_uppsikt"));
     c.args(args)
@@ -57,14 +64,7 @@ async fn raw_values(url: &str) -> i64 {
 async fn kolada_pages_are_imported_from_a_directory_with_the_source_named() {
     let (dir, url) = temp_dir("kolada");
     ok(&uppsikt(&["--database-url", &url, "migrate"]));
-    let o = uppsikt(&[
-        "--database-url",
-        &url,
-        "import",
-        "kolada",
-        "--from",
-        demo_kolada().to_str().unwrap(),
-    ]);
+    let o = import(&url, "kolada", &["--from", demo_kolada().to_str().unwrap()]);
     ok(&o);
     let out = stdout(&o);
     assert!(out.contains("Källa: Kolada (RKA)"), "{out}");
@@ -91,14 +91,7 @@ async fn a_bad_kolada_page_is_named_by_its_json_path_and_nothing_is_kept() {
         r#"{"count": 1, "next_url": null, "values": [{"kpi": "N00901", "municipality": "0126", "period": 2020, "values": [{"gender": "X", "value": 19.87}]}]}"#,
     )
     .unwrap();
-    let o = uppsikt(&[
-        "--database-url",
-        &url,
-        "import",
-        "kolada",
-        "--from",
-        pages.to_str().unwrap(),
-    ]);
+    let o = import(&url, "kolada", &["--from", pages.to_str().unwrap()]);
     assert!(!o.status.success());
     let err = stderr(&o);
     assert!(err.contains("Ingenting importerades"), "{err}");
@@ -111,16 +104,11 @@ async fn a_bad_kolada_page_is_named_by_its_json_path_and_nothing_is_kept() {
         0,
         "the valid pages are not kept either"
     );
-    let wrong_kpi = uppsikt(&[
-        "--database-url",
+    let wrong_kpi = import(
         &url,
-        "import",
         "kolada",
-        "--from",
-        pages.to_str().unwrap(),
-        "--kpi",
-        "skattesats",
-    ]);
+        &["--from", pages.to_str().unwrap(), "--kpi", "skattesats"],
+    );
     assert!(!wrong_kpi.status.success());
     assert!(
         stderr(&wrong_kpi).contains("skattesats"),
@@ -202,13 +190,7 @@ async fn outcomes_are_checked_row_by_row_then_imported_all_or_nothing() {
          Trygghet på månen;2024;;12\n",
     )
     .unwrap();
-    let refused = uppsikt(&[
-        "--database-url",
-        &url,
-        "import",
-        "outcomes",
-        file.to_str().unwrap(),
-    ]);
+    let refused = import(&url, "outcomes", &[file.to_str().unwrap()]);
     assert!(!refused.status.success());
     let err = stderr(&refused);
     assert!(
@@ -228,14 +210,7 @@ async fn outcomes_are_checked_row_by_row_then_imported_all_or_nothing() {
          kf-trygg-utomhus;2024;Kvinnor;60,1\n",
     )
     .unwrap();
-    let checked = uppsikt(&[
-        "--database-url",
-        &url,
-        "import",
-        "outcomes",
-        file.to_str().unwrap(),
-        "--dry-run",
-    ]);
+    let checked = import(&url, "outcomes", &[file.to_str().unwrap(), "--dry-run"]);
     ok(&checked);
     let out = stdout(&checked);
     assert!(
@@ -245,13 +220,7 @@ async fn outcomes_are_checked_row_by_row_then_imported_all_or_nothing() {
     assert!(out.contains("ingenting sparades"), "{out}");
     assert_eq!(store.data_version().await.unwrap(), before);
 
-    let imported = uppsikt(&[
-        "--database-url",
-        &url,
-        "import",
-        "outcomes",
-        file.to_str().unwrap(),
-    ]);
+    let imported = import(&url, "outcomes", &[file.to_str().unwrap()]);
     ok(&imported);
     assert!(
         stdout(&imported).contains("2 nya utfall"),
@@ -259,13 +228,7 @@ async fn outcomes_are_checked_row_by_row_then_imported_all_or_nothing() {
         stdout(&imported)
     );
     assert!(store.data_version().await.unwrap() > before);
-    let again = uppsikt(&[
-        "--database-url",
-        &url,
-        "import",
-        "outcomes",
-        file.to_str().unwrap(),
-    ]);
+    let again = import(&url, "outcomes", &[file.to_str().unwrap()]);
     ok(&again);
     assert!(
         stdout(&again).contains("0 nya utfall, 0 ändrade, 2 oförändrade."),
@@ -282,30 +245,22 @@ fn a_column_choice_names_a_field_and_a_column_that_exist() {
     ok(&uppsikt(&["--database-url", &url, "migrate"]));
     let file = dir.join("utfall.csv");
     std::fs::write(&file, "A;B;C\nx;2024;1\n").unwrap();
-    let bad_field = uppsikt(&[
-        "--database-url",
+    let bad_field = import(
         &url,
-        "import",
         "outcomes",
-        file.to_str().unwrap(),
-        "--column",
-        "färg=A",
-    ]);
+        &[file.to_str().unwrap(), "--column", "färg=A"],
+    );
     assert!(!bad_field.status.success());
     assert!(
         stderr(&bad_field).contains("FÄLT=KOLUMN"),
         "{}",
         stderr(&bad_field)
     );
-    let bad_column = uppsikt(&[
-        "--database-url",
+    let bad_column = import(
         &url,
-        "import",
         "outcomes",
-        file.to_str().unwrap(),
-        "--column",
-        "värde=Q",
-    ]);
+        &[file.to_str().unwrap(), "--column", "värde=Q"],
+    );
     assert!(!bad_column.status.success());
     assert!(
         stderr(&bad_column).contains("Det finns ingen kolumn ”Q”"),
