@@ -15,6 +15,7 @@ pub mod indicator;
 pub mod kolada;
 pub mod number;
 pub mod period;
+pub mod publication;
 
 pub use assessment::{AssessmentRules, AssessmentScale, Proposal};
 pub use commitment::CommitmentStatus;

@@ -101,19 +101,32 @@ impl Period {
         }
     }
 
-    /// Whether data for `self` is part of what a decision on `decided` covers: a year
-    /// covers every period in it; a tertial report covers the year so far (tertials and
-    /// months up to its end, as delårsrapporter are cumulative); a month or week only
-    /// itself.
+    /// Whether data for `self` is part of what a decision (or a page, or a report) for
+    /// `decided` covers: every period that has ended by the time `decided` ends. A decided
+    /// annual report shows the year and the years before it; a delårsrapport for tertial 2
+    /// shows the months and tertials up to 31 August, not the full year, which ends later.
+    /// This is also the order in which outcomes become known: a 2019 figure is not part of
+    /// a page for tertial 2 of 2019.
     pub fn covered_by(self, decided: Period) -> bool {
-        if self == decided {
-            return true;
-        }
-        match (decided, self) {
-            (Period::Year(y), p) => p.year() == y,
-            (Period::Tertial(y, t), Period::Tertial(py, pt)) => py == y && pt <= t,
-            (Period::Tertial(y, t), Period::Month(py, m)) => py == y && m <= t * 4,
-            _ => false,
+        self.last_day_number() <= decided.last_day_number()
+    }
+
+    /// The period's last day as a day number (days since 1970-01-01), for comparisons.
+    pub fn last_day_number(self) -> i64 {
+        let month_end = |y: i32, m: u8| {
+            let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+            crate::date::days_from_civil(i64::from(ny), i64::from(nm), 1) - 1
+        };
+        match self {
+            Period::Year(y) => crate::date::days_from_civil(i64::from(y), 12, 31),
+            Period::Tertial(y, t) => month_end(y, t * 4),
+            Period::Month(y, m) => month_end(y, m),
+            Period::Week(y, w) => {
+                // Week 1 holds 4 January; weeks run Monday–Sunday (day 0 was a Thursday).
+                let jan4 = crate::date::days_from_civil(i64::from(y), 1, 4);
+                let monday1 = jan4 - (jan4 + 3).rem_euclid(7);
+                monday1 + 7 * i64::from(w) - 1
+            }
         }
     }
 
@@ -143,26 +156,7 @@ impl Period {
 
     /// The period's last day (ISO date): an outcome for it is known only after that day.
     pub fn last_day(self) -> String {
-        let month_end = |y: i32, m: u8| {
-            let next = if m == 12 {
-                format!("{:04}-01-01", y + 1)
-            } else {
-                format!("{y:04}-{:02}-01", m + 1)
-            };
-            let n = crate::date::day_number(&next).unwrap_or_default();
-            crate::date::from_day_number(n - 1)
-        };
-        match self {
-            Period::Year(y) => format!("{y:04}-12-31"),
-            Period::Tertial(y, t) => month_end(y, t * 4),
-            Period::Month(y, m) => month_end(y, m),
-            Period::Week(y, w) => {
-                // Week 1 holds 4 January; weeks run Monday–Sunday (day 0 was a Thursday).
-                let jan4 = crate::date::day_number(&format!("{y:04}-01-04")).unwrap_or_default();
-                let monday1 = jan4 - (jan4 + 3).rem_euclid(7);
-                crate::date::from_day_number(monday1 + 7 * i64::from(w) - 1)
-            }
-        }
+        crate::date::from_day_number(self.last_day_number())
     }
 
     /// A key that orders periods by when they start, then by kind (longer first).
@@ -245,18 +239,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_decision_covers_its_period_and_the_year_so_far() {
+    fn a_decision_covers_its_period_and_everything_that_ended_before_it() {
         let p = |s: &str| Period::parse(s).unwrap();
         assert!(p("2019T3").covered_by(p("2019")));
         assert!(p("2019W07").covered_by(p("2019")));
         assert!(!p("2020").covered_by(p("2019")));
-        assert!(!p("2019").covered_by(p("2019T2")));
+        assert!(
+            !p("2019").covered_by(p("2019T2")),
+            "the full year ends after tertial 2"
+        );
         assert!(p("2019T1").covered_by(p("2019T2")));
         assert!(p("2019-08").covered_by(p("2019T2")));
         assert!(!p("2019-09").covered_by(p("2019T2")));
         assert!(!p("2019T3").covered_by(p("2019T2")));
-        assert!(!p("2019-03").covered_by(p("2019-04")));
+        assert!(
+            p("2018").covered_by(p("2019")),
+            "a decided report shows the years before it"
+        );
+        assert!(p("2018").covered_by(p("2019T1")));
+        assert!(p("2019-03").covered_by(p("2019-04")));
+        assert!(!p("2019-05").covered_by(p("2019-04")));
+        assert!(
+            !p("2020W01").covered_by(p("2019")),
+            "week 1 of 2020 ends on 5 January 2020"
+        );
     }
+
     use proptest::prelude::*;
 
     #[test]
@@ -344,6 +352,13 @@ mod tests {
         #[test]
         fn parse_never_panics(s in "\\PC{0,12}") {
             let _ = Period::parse(&s);
+        }
+
+        #[test]
+        fn covered_by_is_the_order_of_last_days(a in any_period(), b in any_period()) {
+            prop_assert!(a.covered_by(a));
+            prop_assert_eq!(a.covered_by(b), a.last_day() <= b.last_day());
+            prop_assert!(a.covered_by(b) || b.covered_by(a));
         }
     }
 }
