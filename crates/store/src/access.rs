@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use uppsikt_domain::access::{Principal, Role};
 use uppsikt_domain::model::{Id, PeriodLock};
+use uppsikt_domain::publication::Decisions;
 use uppsikt_domain::Period;
 
 use crate::write::{now, Bind, Writer};
@@ -261,17 +262,42 @@ impl Store {
 
     /// The locks that bind the unit: its own and its ancestors', newest period first.
     pub async fn locks_over(&self, org_id: Id) -> Result<Vec<PeriodLock>> {
-        let chain = self.org_chain(org_id).await?;
-        let mut locks = self.period_locks(None).await?;
-        locks.retain(|l| chain.contains(&l.org_id));
+        let decisions = self.decisions().await?;
+        let mut locks: Vec<PeriodLock> = decisions.over(org_id).cloned().collect();
+        locks.sort_by_key(|l| std::cmp::Reverse(l.period.last_day_number()));
         Ok(locks)
     }
 
-    /// The lock (on the unit or an ancestor) that covers `period`, if any.
+    /// The decision (on the unit or an ancestor) that covers `period`, if any.
     pub async fn lock_covering(&self, org_id: Id, period: Period) -> Result<Option<PeriodLock>> {
-        let locks = self.locks_over(org_id).await?;
-        Ok(locks.into_iter().find(|l| period.covered_by(l.period)))
+        Ok(self.decisions().await?.covering(org_id, period).cloned())
     }
+
+    /// Every recorded decision and the organisation tree: what is public and what is
+    /// frozen (`uppsikt_domain::publication`).
+    pub async fn decisions(&self) -> Result<Decisions> {
+        let mut conn = self.pool.acquire().await?;
+        load_decisions(&mut conn).await
+    }
+}
+
+/// Every decision and the unit tree, read through one connection (a transaction's own, so a
+/// writer sees the decisions it has just recorded).
+pub(crate) async fn load_decisions(conn: &mut sqlx::AnyConnection) -> Result<Decisions> {
+    let parents: Vec<(i64, Option<i64>)> = sqlx::query_as("SELECT id, parent_id FROM org_units")
+        .fetch_all(&mut *conn)
+        .await?;
+    let rows: Vec<LockRow> = sqlx::query_as(
+        "SELECT org_id, period, body, decided_on, paragraph, diary_number, locked_by, locked_at \
+         FROM period_locks",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let locks = rows
+        .into_iter()
+        .map(lock_from_row)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Decisions::new(locks, parents.into_iter().collect()))
 }
 
 type LockRow = (i64, String, String, String, String, String, String, String);
@@ -307,21 +333,8 @@ fn chain(parents: &HashMap<Id, Option<Id>>, org_id: Id) -> Result<Vec<Id>> {
     Ok(out)
 }
 
-fn covering<'a>(locks: &'a [PeriodLock], chain: &[Id], period: Period) -> Option<&'a PeriodLock> {
-    locks
-        .iter()
-        .find(|l| chain.contains(&l.org_id) && period.covered_by(l.period))
-}
-
-/// What a writer knows about locks, loaded once per transaction.
-#[derive(Default)]
-pub(crate) struct LockIndex {
-    parents: HashMap<Id, Option<Id>>,
-    locks: Vec<PeriodLock>,
-}
-
 impl Writer {
-    async fn lock_index(&mut self) -> Result<&LockIndex> {
+    pub(crate) async fn lock_index(&mut self) -> Result<&Decisions> {
         if self.locks.is_none() {
             // PostgreSQL: a decision being recorded in another transaction (its INSERT
             // takes ROW EXCLUSIVE) makes this wait until it commits, and a decision cannot
@@ -332,39 +345,37 @@ impl Writer {
                     .execute(&mut *self.tx)
                     .await?;
             }
-            let parents: Vec<(i64, Option<i64>)> =
-                sqlx::query_as("SELECT id, parent_id FROM org_units")
-                    .fetch_all(&mut *self.tx)
-                    .await?;
-            let rows: Vec<LockRow> = sqlx::query_as(
-                "SELECT org_id, period, body, decided_on, paragraph, diary_number, locked_by, locked_at \
-                 FROM period_locks",
-            )
-            .fetch_all(&mut *self.tx)
-            .await?;
-            self.locks = Some(LockIndex {
-                parents: parents.into_iter().collect(),
-                locks: rows
-                    .into_iter()
-                    .map(lock_from_row)
-                    .collect::<Result<Vec<_>>>()?,
-            });
+            let decisions = load_decisions(&mut *self.tx).await?;
+            self.locks = Some(decisions);
         }
-        Ok(self.locks.get_or_insert_with(LockIndex::default))
+        Ok(self.locks.get_or_insert_with(Decisions::default))
     }
 
     pub(crate) async fn has_locks(&mut self) -> Result<bool> {
-        Ok(!self.lock_index().await?.locks.is_empty())
+        Ok(!self.lock_index().await?.is_empty())
     }
 
-    /// Refuses a change to data of `org_id` for `period` when a decision has locked it.
+    /// The decisions as this transaction sees them (the one rule of
+    /// `uppsikt_domain::publication`).
+    pub async fn decisions(&mut self) -> Result<Decisions> {
+        Ok(self.lock_index().await?.clone())
+    }
+
+    /// Refuses a change to data of `org_id` for `period` when a decision covers it.
     pub async fn ensure_unlocked(&mut self, org_id: Id, period: Period) -> Result<()> {
         let index = self.lock_index().await?;
-        if index.locks.is_empty() {
+        if index.is_empty() {
             return Ok(());
         }
-        let chain = chain(&index.parents, org_id)?;
-        match covering(&index.locks, &chain, period) {
+        match index.covering(org_id, period) {
+            Some(lock) => Err(StoreError::Locked(Box::new(lock.clone()))),
+            None => Ok(()),
+        }
+    }
+
+    /// Refuses a change to data of `org_id` dated `date` (ISO) when a decision covers it.
+    pub async fn ensure_day_unlocked(&mut self, org_id: Id, date: &str) -> Result<()> {
+        match self.lock_index().await?.covering_day(org_id, date) {
             Some(lock) => Err(StoreError::Locked(Box::new(lock.clone()))),
             None => Ok(()),
         }
@@ -387,6 +398,16 @@ impl Writer {
         org.ok_or_else(|| StoreError::not_found("goal", goal_id))
     }
 
+    pub(crate) async fn org_of_commitment(&mut self, commitment_id: Id) -> Result<Id> {
+        let org: Option<i64> = sqlx::query_scalar(
+            "SELECT g.org_id FROM commitments c JOIN goals g ON g.id = c.goal_id WHERE c.id = $1",
+        )
+        .bind(commitment_id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        org.ok_or_else(|| StoreError::not_found("commitment", commitment_id))
+    }
+
     pub(crate) async fn org_of_indicator(&mut self, indicator_id: Id) -> Result<Id> {
         let org: Option<i64> = sqlx::query_scalar(
             "SELECT g.org_id FROM indicators i JOIN goals g ON g.id = i.goal_id WHERE i.id = $1",
@@ -403,7 +424,7 @@ impl Writer {
         indicator_id: Id,
         periods: impl IntoIterator<Item = Period>,
     ) -> Result<()> {
-        if self.lock_index().await?.locks.is_empty() {
+        if self.lock_index().await?.is_empty() {
             return Ok(());
         }
         let org = self.org_of_indicator(indicator_id).await?;
@@ -507,7 +528,7 @@ impl Writer {
         if exists.is_some() {
             return Err(StoreError::Duplicate(format!("lock {p}")));
         }
-        self.execute(
+        let lock_id = self.insert_returning_id(
             "INSERT INTO period_locks (org_id, period, body, decided_on, paragraph, diary_number, locked_by, locked_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             vec![
@@ -523,6 +544,7 @@ impl Writer {
         )
         .await?;
         self.locks = None;
+        self.freeze_comparisons(lock_id, lock).await?;
         let after = serde_json::to_value(lock).ok();
         self.log("lock", "period", Some(lock.org_id), None, after)
             .await

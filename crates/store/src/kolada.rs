@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 use uppsikt_domain::comparison::group_figures;
 use uppsikt_domain::kolada::{Gender, KoladaKey, KoladaValue, KpiId, MunicipalityId};
-use uppsikt_domain::model::{Comparison, Id, IndicatorRecord};
+use uppsikt_domain::model::{Comparison, Id, Indicator, IndicatorRecord};
 use uppsikt_domain::{Breakdown, Direction, Outcome, Period};
 
 use crate::write::Bind;
@@ -258,20 +258,23 @@ impl Store {
     }
 
     /// Adds to `records` what Kolada says about them: ranks and group averages per year for
-    /// each comparison group of a linked indicator (derived here, never stored), and
-    /// whether any figure shown comes from Kolada (for the attribution).
+    /// each comparison group of a linked indicator, and whether any figure shown comes
+    /// from Kolada (for the attribution). The figures are derived here, except for the
+    /// periods a decision covers: those are read as the decision froze them
+    /// (`decided_comparisons`), so that what was decided stays decided.
     pub(crate) async fn add_kolada_figures(
         &self,
         records: &mut [IndicatorRecord],
         with_comparisons: bool,
     ) -> Result<()> {
-        let linked: Vec<usize> = (0..records.len())
-            .filter(|&i| !records[i].indicator.kolada_kpi.is_empty())
+        let ids: Vec<Id> = records
+            .iter()
+            .filter(|r| !r.indicator.kolada_kpi.is_empty())
+            .map(|r| r.indicator.id)
             .collect();
-        if linked.is_empty() {
+        if ids.is_empty() {
             return Ok(());
         }
-        let ids: Vec<Id> = linked.iter().map(|&i| records[i].indicator.id).collect();
         let with_kolada_outcomes: BTreeSet<Id> = self
             .ids_in(
                 "SELECT DISTINCT indicator_id FROM outcomes WHERE source = 'kolada' AND indicator_id IN",
@@ -280,17 +283,56 @@ impl Store {
             .await?
             .into_iter()
             .collect();
-        for &i in &linked {
-            if with_kolada_outcomes.contains(&records[i].indicator.id) {
-                records[i].kolada = true;
+        for r in records.iter_mut() {
+            if with_kolada_outcomes.contains(&r.indicator.id) {
+                r.kolada = true;
             }
         }
         if !with_comparisons {
             return Ok(());
         }
-        let Some(ours) = self.kolada_settings().await?.municipality else {
-            return Ok(());
-        };
+        let linked: Vec<Indicator> = records
+            .iter()
+            .filter(|r| !r.indicator.kolada_kpi.is_empty())
+            .map(|r| r.indicator.clone())
+            .collect();
+        let figures = self.kolada_comparisons(&linked).await?;
+        for r in records.iter_mut() {
+            if let Some(added) = figures.get(&r.indicator.id).filter(|a| !a.is_empty()) {
+                r.kolada = true;
+                r.comparisons.extend(added.iter().cloned());
+            }
+        }
+        Ok(())
+    }
+
+    /// The comparison figures Kolada gives the linked indicators among `records`, by
+    /// indicator id: derived from the raw values, or as decided for covered periods.
+    pub(crate) async fn kolada_comparisons(
+        &self,
+        linked: &[Indicator],
+    ) -> Result<HashMap<Id, Vec<Comparison>>> {
+        let ids: Vec<Id> = linked.iter().map(|i| i.id).collect();
+        let mut out: HashMap<Id, Vec<Comparison>> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        if let Some(ours) = self.kolada_settings().await?.municipality {
+            self.derive_comparisons(linked, &ours, &mut out).await?;
+        }
+        self.apply_decided_comparisons(&ids, &mut out).await?;
+        Ok(out)
+    }
+
+    /// Ranks and averages per year from Kolada's raw values for each comparison group of
+    /// each linked indicator.
+    async fn derive_comparisons(
+        &self,
+        linked: &[Indicator],
+        ours: &MunicipalityId,
+        out: &mut HashMap<Id, Vec<Comparison>>,
+    ) -> Result<()> {
+        let ids: Vec<Id> = linked.iter().map(|i| i.id).collect();
         let uses = self.groups_of_indicators(&ids).await?;
         if uses.is_empty() {
             return Ok(());
@@ -303,28 +345,100 @@ impl Store {
             .collect();
         let mut kpis: BTreeSet<String> = BTreeSet::new();
         let mut places: BTreeSet<String> = BTreeSet::from([ours.as_str().to_string()]);
-        for &i in &linked {
-            let id = records[i].indicator.id;
-            for g in uses.get(&id).into_iter().flatten() {
+        for i in linked {
+            for g in uses.get(&i.id).into_iter().flatten() {
                 if let Some(group) = groups.get(g) {
-                    kpis.insert(records[i].indicator.kolada_kpi.clone());
+                    kpis.insert(i.kolada_kpi.clone());
                     places.extend(group.members.iter().map(|m| m.as_str().to_string()));
                 }
             }
         }
         let values = self.total_values(&kpis, &places).await?;
-        for &i in &linked {
-            let r = &mut records[i];
-            let Some(series) = values.get(&r.indicator.kolada_kpi) else {
+        for i in linked {
+            let Some(series) = values.get(&i.kolada_kpi) else {
                 continue;
             };
-            for g in uses.get(&r.indicator.id).into_iter().flatten() {
+            for g in uses.get(&i.id).into_iter().flatten() {
                 let Some(group) = groups.get(g) else { continue };
-                let added = group_comparisons(series, group, &ours, r.indicator.direction);
-                if !added.is_empty() {
-                    r.kolada = true;
+                out.entry(i.id).or_default().extend(group_comparisons(
+                    series,
+                    group,
+                    ours,
+                    i.direction,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Replaces the derived figures of every period a decision covers by the figures that
+    /// decision froze (none, if it froze none): of several decisions covering a period,
+    /// the one on the earliest period, as `Decisions::covering` names it.
+    async fn apply_decided_comparisons(
+        &self,
+        ids: &[Id],
+        out: &mut HashMap<Id, Vec<Comparison>>,
+    ) -> Result<()> {
+        let decisions = self.decisions().await?;
+        if decisions.is_empty() {
+            return Ok(());
+        }
+        let mut owner: HashMap<Id, Id> = HashMap::new();
+        let mut frozen: HashMap<Id, Vec<(i64, Comparison)>> = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let list = placeholders(1, chunk.len());
+            let sql = format!(
+                "SELECT i.id, g.org_id FROM indicators i JOIN goals g ON g.id = i.goal_id WHERE i.id IN ({list})"
+            );
+            let mut q = sqlx::query_as::<_, (Id, Id)>(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            owner.extend(q.fetch_all(&self.pool).await?);
+            let sql = format!(
+                "SELECT d.indicator_id, d.period, d.group_name, d.rank, d.of_count, d.average, l.period \
+                 FROM decided_comparisons d JOIN period_locks l ON l.id = d.lock_id \
+                 WHERE d.indicator_id IN ({list})"
+            );
+            type Row = (
+                Id,
+                String,
+                String,
+                Option<i64>,
+                Option<i64>,
+                Option<f64>,
+                String,
+            );
+            let mut q = sqlx::query_as::<_, Row>(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for (id, period, group, rank, of, average, lock_period) in
+                q.fetch_all(&self.pool).await?
+            {
+                let lock_day = crate::rows::period(&lock_period)?.last_day_number();
+                let c = Comparison {
+                    period: crate::rows::period(&period)?,
+                    group,
+                    rank,
+                    of,
+                    average,
+                };
+                frozen.entry(id).or_default().push((lock_day, c));
+            }
+        }
+        for id in ids {
+            let Some(&org) = owner.get(id) else { continue };
+            let list = out.entry(*id).or_default();
+            list.retain(|c| !decisions.covers(org, c.period));
+            let mut decided = frozen.remove(id).unwrap_or_default();
+            // The earliest decision first; keep its copy of each (period, group).
+            decided.sort_by_key(|(day, _)| *day);
+            let mut seen: BTreeSet<(Period, String)> = BTreeSet::new();
+            for (_, c) in decided {
+                if seen.insert((c.period, c.group.clone())) {
+                    list.push(c);
                 }
-                r.comparisons.extend(added);
             }
         }
         Ok(())

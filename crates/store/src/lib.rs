@@ -10,6 +10,7 @@ mod access;
 mod backup;
 mod deviations;
 mod error;
+mod frozen;
 mod history;
 mod kolada;
 mod kolada_pairs;
@@ -27,6 +28,7 @@ pub use access::{NewUser, Session, User};
 pub use backup::{BackupError, RestoreSummary};
 pub use deviations::{DeviationFilter, DeviationPage, StoredDeviation};
 pub use error::StoreError;
+pub use frozen::series_lines;
 pub use history::HistoryOf;
 pub use kolada::{
     ComparisonGroup, ComparisonGroupInput, KoladaChanges, KoladaKpi, KoladaMunicipality,
@@ -137,7 +139,8 @@ impl Store {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.run(&self.pool).await?;
-        deviations::fill_last_days(&self.pool).await
+        deviations::fill_last_days(&self.pool).await?;
+        self.freeze_earlier_decisions().await
     }
 
     pub fn backend(&self) -> Backend {

@@ -18,8 +18,11 @@ pub struct Writer {
     actor: String,
     at: String,
     changes: usize,
-    /// Period locks and the unit tree, loaded at the first lock check.
-    pub(crate) locks: Option<crate::access::LockIndex>,
+    /// Decisions (period locks) and the unit tree, loaded at the first lock check.
+    pub(crate) locks: Option<uppsikt_domain::publication::Decisions>,
+    /// The store this writer writes to, for reads outside the transaction (a decision's
+    /// comparison figures are derived by the same code pages use).
+    pub(crate) store: Store,
     pub(crate) backend: crate::Backend,
     /// Raw Kolada values written or deleted in this transaction, logged once at commit.
     pub(crate) kolada: Option<crate::kolada::KoladaChanges>,
@@ -140,6 +143,7 @@ impl Writer {
             at,
             changes: 0,
             locks: None,
+            store: store.clone(),
             backend: store.backend,
             kolada: None,
         })
@@ -163,6 +167,11 @@ impl Writer {
     pub async fn rollback(self) -> Result<()> {
         self.tx.rollback().await?;
         Ok(())
+    }
+
+    /// The time this writer records in the change log (RFC 3339, UTC).
+    pub fn time(&self) -> &str {
+        &self.at
     }
 
     /// Who this writer records in the change log.
@@ -258,6 +267,7 @@ impl Writer {
         };
         let id = match self.id_by_key("org_units", &input.key).await? {
             Some(id) => {
+                self.ensure_unit_move_open(id, input.parent_id).await?;
                 self.execute(
                     "UPDATE org_units SET name = $1, short_name = $2, kind = $3, parent_id = $4, position = $5 WHERE key = $6",
                     binds(),
@@ -390,6 +400,9 @@ impl Writer {
         let before = self.goal_before(id).await?;
         if let Some(parent) = input.parent_id {
             self.refuse_goal_cycle(id, parent).await?;
+        }
+        if before.parent_id != input.parent_id || before.org_id != input.org_id {
+            self.ensure_goal_open(id).await?;
         }
         let mut binds = Self::goal_binds(input);
         binds.push(Bind::Int(id));
@@ -554,7 +567,7 @@ impl Writer {
 
     // --- indicators -------------------------------------------------------------------
 
-    async fn indicator_before(&mut self, id: Id) -> Result<Indicator> {
+    pub(crate) async fn indicator_before(&mut self, id: Id) -> Result<Indicator> {
         let row: Option<IndicatorRow> = sqlx::query_as(
             "SELECT id, key, goal_id, name, unit, direction, source, kolada_kpi, decimals, frequency, position \
              FROM indicators WHERE id = $1",
@@ -645,6 +658,16 @@ impl Writer {
 
     pub async fn update_indicator(&mut self, id: Id, input: &IndicatorInput) -> Result<()> {
         let before = self.indicator_before(id).await?;
+        if before.direction != input.direction
+            || before.decimals != input.decimals
+            || before.goal_id != input.goal_id
+        {
+            self.ensure_indicator_open(id).await?;
+            if before.goal_id != input.goal_id {
+                let new_org = self.org_of_goal(input.goal_id).await?;
+                self.ensure_indicator_open_in(id, new_org).await?;
+            }
+        }
         let mut binds = Self::indicator_binds(input);
         binds.push(Bind::Int(id));
         self.execute(
@@ -674,16 +697,7 @@ impl Writer {
     /// Removes every outcome, milestone, target, comparison, gap judgement and comment of
     /// an indicator, so that a re-import replaces them whole.
     pub async fn clear_indicator_series(&mut self, indicator_id: Id) -> Result<()> {
-        if self.has_locks().await? {
-            let stored: Vec<String> =
-                sqlx::query_scalar("SELECT DISTINCT period FROM outcomes WHERE indicator_id = $1")
-                    .bind(indicator_id)
-                    .fetch_all(&mut *self.tx)
-                    .await?;
-            let periods = stored.iter().filter_map(|p| Period::parse(p).ok());
-            self.ensure_indicator_unlocked(indicator_id, periods)
-                .await?;
-        }
+        self.ensure_indicator_open(indicator_id).await?;
         let mut removed = 0;
         for table in [
             "outcomes",
@@ -870,6 +884,14 @@ impl Writer {
         if before == after {
             return Ok(());
         }
+        if table == "milestones" {
+            self.ensure_indicator_unlocked(indicator_id, [Period::Year(year)])
+                .await?;
+        } else {
+            // A long-term target has no period of its own: it is shown beside every
+            // decided figure of the indicator, so a decision on any of them freezes it.
+            self.ensure_indicator_open(indicator_id).await?;
+        }
         self.execute(
             &format!("DELETE FROM {table} WHERE indicator_id = $1 AND year = $2"),
             vec![Bind::Int(indicator_id), Bind::Int(i64::from(year))],
@@ -896,6 +918,8 @@ impl Writer {
         indicator_id: Id,
         c: &uppsikt_domain::model::Comparison,
     ) -> Result<()> {
+        self.ensure_indicator_unlocked(indicator_id, [c.period])
+            .await?;
         self.execute(
             "INSERT INTO comparisons (indicator_id, period, group_name, rank, of_count, average) VALUES ($1, $2, $3, $4, $5, $6)",
             vec![
@@ -975,6 +999,8 @@ impl Writer {
     }
 
     pub async fn create_commitment(&mut self, input: &CommitmentInput) -> Result<Id> {
+        self.ensure_commitment_open(input.goal_id, input.year)
+            .await?;
         let key = self
             .fresh_key("commitments", &input.key, &input.title)
             .await?;
@@ -1004,6 +1030,18 @@ impl Writer {
         .fetch_optional(&mut *self.tx)
         .await?;
         let before = before.ok_or_else(|| StoreError::not_found("commitment", id))?;
+        let unchanged = before.1 == input.goal_id
+            && before.2 == input.title
+            && before.3 == input.description
+            && before.4 == i64::from(input.year)
+            && before.5 == input.carried_over_from;
+        if !unchanged {
+            let year = i32::try_from(before.4)
+                .map_err(|_| StoreError::Corrupt(format!("commitment year {}", before.4)))?;
+            self.ensure_commitment_open(before.1, year).await?;
+            self.ensure_commitment_open(input.goal_id, input.year)
+                .await?;
+        }
         let mut binds = Self::commitment_binds(input);
         binds.push(Bind::Int(id));
         self.execute(
@@ -1038,6 +1076,8 @@ impl Writer {
         status: CommitmentStatus,
         comment: &str,
     ) -> Result<Id> {
+        let org = self.org_of_commitment(commitment_id).await?;
+        self.ensure_day_unlocked(org, date).await?;
         let id = self
             .insert_returning_id(
                 "INSERT INTO commitment_statuses (commitment_id, date, status, comment) VALUES ($1, $2, $3, $4)",
@@ -1058,6 +1098,17 @@ impl Writer {
     }
 
     pub async fn clear_commitment_statuses(&mut self, commitment_id: Id) -> Result<()> {
+        if self.has_locks().await? {
+            let org = self.org_of_commitment(commitment_id).await?;
+            let dates: Vec<String> =
+                sqlx::query_scalar("SELECT date FROM commitment_statuses WHERE commitment_id = $1")
+                    .bind(commitment_id)
+                    .fetch_all(&mut *self.tx)
+                    .await?;
+            for date in dates {
+                self.ensure_day_unlocked(org, &date).await?;
+            }
+        }
         let removed = self
             .execute(
                 "DELETE FROM commitment_statuses WHERE commitment_id = $1",
@@ -1081,7 +1132,6 @@ impl Writer {
 
     /// Records an assessment; replaces the one of the same unit, goal, period and stage.
     pub async fn set_assessment(&mut self, input: &AssessmentInput) -> Result<Id> {
-        self.ensure_unlocked(input.org_id, input.period).await?;
         let existing: Option<AssessmentRow> = sqlx::query_as(
             "SELECT id, org_id, goal_id, period, stage, level, motivation, author, date FROM assessments \
              WHERE org_id = $1 AND period = $2 AND stage = $3 AND (goal_id = $4 OR (goal_id IS NULL AND $5 = 1))",
@@ -1093,6 +1143,17 @@ impl Writer {
         .bind(i64::from(input.goal_id.is_none()))
         .fetch_optional(&mut *self.tx)
         .await?;
+        let existing: Option<Assessment> = existing.map(TryInto::try_into).transpose()?;
+        if let Some(same) = existing.as_ref().filter(|a| {
+            a.level == input.level
+                && a.motivation == input.motivation
+                && a.author == input.author
+                && a.date == input.date
+        }) {
+            // Unchanged: nothing to write (a re-import of decided data is not refused).
+            return Ok(same.id);
+        }
+        self.ensure_unlocked(input.org_id, input.period).await?;
         let binds = vec![
             Bind::Text(input.level.clone()),
             Bind::Text(input.motivation.clone()),
@@ -1100,8 +1161,7 @@ impl Writer {
             Bind::Text(input.date.clone()),
         ];
         match existing {
-            Some(row) => {
-                let before: Assessment = row.try_into()?;
+            Some(before) => {
                 let mut binds = binds;
                 binds.push(Bind::Int(before.id));
                 self.execute("UPDATE assessments SET level = $1, motivation = $2, author = $3, date = $4 WHERE id = $5", binds)
