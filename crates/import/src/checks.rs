@@ -64,6 +64,12 @@ pub(crate) fn check_merged(data: &DataSet, errors: &mut Errors) {
             messages::duplicate_period(&r.period.to_string(), f)
         });
     }
+    let mut decisions = Unique::default();
+    for d in &data.decisions {
+        decisions.first((d.org.clone(), d.period), &d.origin, errors, |f| {
+            messages::duplicate_period(&d.period.to_string(), f)
+        });
+    }
     let mut kolada = Unique::default();
     for k in &data.kolada {
         kolada.first((), &k.origin, errors, messages::duplicate_kolada_settings);

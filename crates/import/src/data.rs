@@ -215,6 +215,24 @@ pub struct PeriodReviewData {
     pub improvement_areas: Vec<String>,
 }
 
+/// `[[decisions]]`: a board's decision on a report for a period, which locks it (what the
+/// public sees, and what can no longer change). Written after everything else in the
+/// files, so that a file can hold a period's data and its decision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DecisionData {
+    pub origin: Origin,
+    pub org: Key,
+    pub period: Period,
+    /// The deciding body, e.g. "Kommunstyrelsen".
+    pub body: String,
+    /// ISO `YYYY-MM-DD`, or empty where the source gives none.
+    pub decided_on: String,
+    /// The minutes' paragraph, e.g. "§ 45"; may be empty.
+    pub paragraph: String,
+    /// diarienummer; may be empty.
+    pub diary_number: String,
+}
+
 /// `[kolada]`: which municipality is ours in Kolada, and where its API answers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KoladaData {
@@ -248,6 +266,7 @@ pub struct DataSet {
     pub commitments: Vec<CommitmentData>,
     pub assessments: Vec<AssessmentData>,
     pub period_reviews: Vec<PeriodReviewData>,
+    pub decisions: Vec<DecisionData>,
     /// At most one over all files (checked when merged).
     pub kolada: Vec<KoladaData>,
     pub comparison_groups: Vec<ComparisonGroupData>,
@@ -264,6 +283,7 @@ impl DataSet {
         self.commitments.extend(other.commitments);
         self.assessments.extend(other.assessments);
         self.period_reviews.extend(other.period_reviews);
+        self.decisions.extend(other.decisions);
         self.kolada.extend(other.kolada);
         self.comparison_groups.extend(other.comparison_groups);
     }

@@ -75,7 +75,8 @@ pub fn parse_texts(files: &[(&str, &str)]) -> Result<DataSet, ImportReport> {
 }
 
 /// The demo data set (`demo/*.toml`), built into the program so that `uppsikt demo` works
-/// anywhere; in load order, as [`demo_files`] lists them.
+/// anywhere; in load order, as [`demo_files`] lists them (the decisions are in
+/// [`DEMO_DECISIONS`]).
 pub const DEMO: &[(&str, &str)] = &[
     (
         "demo/huddinge.toml",
@@ -91,11 +92,28 @@ pub const DEMO: &[(&str, &str)] = &[
     ),
 ];
 
+/// The decisions the seeds document (`demo/decisions.toml`), loaded last.
+pub const DEMO_DECISIONS: (&str, &str) = (
+    "demo/decisions.toml",
+    include_str!("../../../demo/decisions.toml"),
+);
+
 /// Loads the built-in demo data set ([`DEMO`]), then the demo's saved Kolada pages
 /// ([`kolada::DEMO_KOLADA`]: the values behind the ranks and group averages of the linked
-/// indicators, and Stockholm County's members). Each step is all-or-nothing; loading the
-/// demo again updates by key. The summary is that of the data files.
+/// indicators, and Stockholm County's members), then the decisions ([`DEMO_DECISIONS`]),
+/// which lock what they cover as it then is. Each step is all-or-nothing; loading the demo
+/// again updates by key and leaves decided data as decided. The summary is that of the
+/// data files and the decisions.
 pub async fn load_demo(store: &Store, actor: &str) -> Result<Summary, ImportReport> {
+    let mut summary = load_demo_data(store, actor).await?;
+    let decisions = parse_texts(&[DEMO_DECISIONS])?;
+    summary.decisions = load(store, &decisions, actor).await?.decisions;
+    Ok(summary)
+}
+
+/// The demo as working material before its boards decided: [`load_demo`] without the
+/// decisions, so that every period can still be written (tests of imports and forms).
+pub async fn load_demo_data(store: &Store, actor: &str) -> Result<Summary, ImportReport> {
     let data = parse_texts(DEMO)?;
     let summary = load(store, &data, actor).await?;
     kolada::load_demo_kolada(store, actor).await?;
@@ -113,7 +131,7 @@ pub async fn import_files(
 }
 
 /// The demo data files in `dir` in load order: `huddinge.toml` (the organisation) first,
-/// then the other `*.toml` files by name.
+/// then the other `*.toml` files by name, `decisions.toml` last.
 pub fn demo_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
@@ -123,10 +141,8 @@ pub fn demo_files(dir: &Path) -> Vec<PathBuf> {
         .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
         .collect();
     files.sort_by_key(|p| {
-        (
-            p.file_name().is_none_or(|n| n != "huddinge.toml"),
-            p.clone(),
-        )
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        (name != "huddinge.toml", name == "decisions.toml", p.clone())
     });
     files
 }

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Serialize;
 use uppsikt_domain::kolada::MunicipalityId;
 use uppsikt_domain::messages::{self, Referent};
-use uppsikt_domain::model::{Id, PeriodReview};
+use uppsikt_domain::model::{Id, PeriodLock, PeriodReview};
 use uppsikt_domain::AssessmentScale;
 use uppsikt_store::{
     AssessmentInput, CommitmentInput, ComparisonGroupInput, GoalInput, IndicatorInput,
@@ -29,6 +29,7 @@ pub struct Summary {
     pub commitments: usize,
     pub assessments: usize,
     pub period_reviews: usize,
+    pub decisions: usize,
 }
 
 impl Summary {
@@ -42,13 +43,18 @@ impl Summary {
             commitments: data.commitments.len(),
             assessments: data.assessments.len(),
             period_reviews: data.period_reviews.len(),
+            decisions: data.decisions.len(),
         }
     }
 }
 
 /// A database error while writing the row at `origin`.
 fn db_error(origin: &Origin, e: &StoreError) -> ImportReport {
-    ImportReport::single(origin, messages::import_database(&e.to_string()))
+    let message = match e {
+        StoreError::Locked(lock) => messages::period_locked(lock),
+        other => messages::import_database(&other.to_string()),
+    };
+    ImportReport::single(origin, message)
 }
 
 /// Attaches the row being written to a store error.
@@ -149,7 +155,50 @@ async fn write_all(
         // Kolada values fill the linked indicators (locked periods are left as decided).
         w.sync_kolada_outcomes(None).await.at(&k.origin)?;
     }
+    write_decisions(w, data, &ids).await
+}
+
+/// Decisions last: they lock what the files (and the database) hold for their periods.
+/// A decision already recorded as the file says is left as it is; one recorded otherwise
+/// is an error (reopening is a controller's logged act, not an import's).
+async fn write_decisions(w: &mut Writer, data: &DataSet, ids: &Ids) -> Result<(), ImportReport> {
+    for d in &data.decisions {
+        let org_id = ids.get(Referent::OrgUnit, &d.org, &d.origin.field("org"))?;
+        let recorded = w
+            .decisions()
+            .await
+            .at(&d.origin)?
+            .locks()
+            .iter()
+            .find(|l| l.org_id == org_id && l.period == d.period)
+            .cloned();
+        let lock = PeriodLock {
+            org_id,
+            period: d.period,
+            body: d.body.clone(),
+            decided_on: d.decided_on.clone(),
+            paragraph: d.paragraph.clone(),
+            diary_number: d.diary_number.clone(),
+            locked_by: w.actor().to_string(),
+            locked_at: w.time().to_string(),
+        };
+        match recorded {
+            Some(r) if same_decision(&r, &lock) => {}
+            Some(r) => {
+                return Err(ImportReport::single(
+                    &d.origin,
+                    messages::decision_differs(&r),
+                ))
+            }
+            None => w.lock_period(&lock).await.at(&d.origin)?,
+        }
+    }
     Ok(())
+}
+
+fn same_decision(a: &PeriodLock, b: &PeriodLock) -> bool {
+    (&a.body, &a.decided_on, &a.paragraph, &a.diary_number)
+        == (&b.body, &b.decided_on, &b.paragraph, &b.diary_number)
 }
 
 /// `[kolada]` (at most one, checked when parsing); `true` when our municipality changed.
@@ -341,7 +390,19 @@ async fn write_indicators(w: &mut Writer, data: &DataSet, ids: &Ids) -> Result<(
 }
 
 /// Replaces the indicator's outcomes, milestones, targets, comparisons, gaps and comments.
+/// Unchanged data is not written again, so a re-import of decided data is not refused.
 async fn write_series(w: &mut Writer, id: Id, ind: &IndicatorData) -> Result<(), StoreError> {
+    let wanted = uppsikt_store::series_lines(
+        &ind.outcomes,
+        &ind.milestones,
+        &ind.targets,
+        &ind.comparisons,
+        &ind.gaps,
+        &ind.comments,
+    );
+    if w.stored_series_lines(id).await? == wanted {
+        return Ok(());
+    }
     w.clear_indicator_series(id).await?;
     w.insert_outcomes(id, &ind.outcomes).await?;
     for (year, target) in &ind.milestones {
@@ -383,6 +444,21 @@ async fn write_commitments(
             .await
             .at(&c.origin)?;
         ids.insert(Referent::Commitment, &c.key, id);
+        let mut wanted: Vec<(String, String, String)> = c
+            .statuses
+            .iter()
+            .map(|s| {
+                (
+                    s.date.clone(),
+                    s.status.code().to_string(),
+                    s.comment.clone(),
+                )
+            })
+            .collect();
+        wanted.sort();
+        if w.stored_statuses(id).await.at(&c.origin)? == wanted {
+            continue;
+        }
         w.clear_commitment_statuses(id).await.at(&c.origin)?;
         for s in &c.statuses {
             w.add_commitment_status(id, &s.date, s.status, &s.comment)

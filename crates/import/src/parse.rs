@@ -30,6 +30,7 @@ const TOP_LEVEL: &[&str] = &[
     "commitments",
     "assessments",
     "period_reviews",
+    "decisions",
     "kolada",
     "comparison_groups",
 ];
@@ -90,6 +91,11 @@ pub(crate) fn parse_document(file: &str, text: &str, errors: &mut Errors) -> Dat
             .rows(errors, "period_reviews")
             .iter()
             .filter_map(|r| period_review(r, errors))
+            .collect(),
+        decisions: doc
+            .rows(errors, "decisions")
+            .iter()
+            .filter_map(|r| decision(r, errors))
             .collect(),
         kolada: doc
             .sub_table(errors, "kolada")
@@ -671,6 +677,39 @@ fn period_review(r: &Row<'_>, errors: &mut Errors) -> Option<PeriodReviewData> {
         period: p?,
         events,
         improvement_areas,
+    })
+}
+
+fn decision(r: &Row<'_>, errors: &mut Errors) -> Option<DecisionData> {
+    r.only(
+        errors,
+        &[
+            "org",
+            "period",
+            "body",
+            "decided_on",
+            "paragraph",
+            "diary_number",
+        ],
+    );
+    let org = r.req(errors, "org", &key_of);
+    let p = r.req(errors, "period", &period);
+    let body = r.req(errors, "body", &text(NAME_MAX));
+    let decided_on = r.opt(errors, "decided_on", &date).unwrap_or_default();
+    let paragraph = r
+        .opt(errors, "paragraph", &text(NAME_MAX))
+        .unwrap_or_default();
+    let diary_number = r
+        .opt(errors, "diary_number", &text(NAME_MAX))
+        .unwrap_or_default();
+    Some(DecisionData {
+        origin: r.origin.clone(),
+        org: org?,
+        period: p?,
+        body: body?,
+        decided_on,
+        paragraph,
+        diary_number,
     })
 }
 

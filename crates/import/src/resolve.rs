@@ -131,6 +131,9 @@ pub(crate) fn check_references(data: &DataSet, existing: &Existing) -> Errors {
     for r in &data.period_reviews {
         need(&units, Referent::OrgUnit, &r.org, &r.origin, "org");
     }
+    for d in &data.decisions {
+        need(&units, Referent::OrgUnit, &d.org, &d.origin, "org");
+    }
     let groups_in_files: HashSet<&str> = data
         .comparison_groups
         .iter()

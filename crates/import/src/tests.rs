@@ -459,18 +459,20 @@ fn demo_files_come_organisation_first() {
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names.first().map(String::as_str), Some("huddinge.toml"));
-    let mut rest = names[1..].to_vec();
+    assert_eq!(names.last().map(String::as_str), Some("decisions.toml"));
+    let mut rest = names[1..names.len() - 1].to_vec();
     rest.sort();
-    assert_eq!(names[1..], rest[..]);
-    assert!(names.len() >= 3);
+    assert_eq!(names[1..names.len() - 1], rest[..]);
+    assert!(names.len() >= 4);
 }
 
 #[test]
 fn the_built_in_demo_is_the_demo_directory() {
     let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../demo"));
     let files = demo_files(dir);
-    assert_eq!(files.len(), DEMO.len(), "add new demo files to DEMO");
-    for (path, (name, text)) in files.iter().zip(DEMO) {
+    let built_in: Vec<(&str, &str)> = DEMO.iter().copied().chain([DEMO_DECISIONS]).collect();
+    assert_eq!(files.len(), built_in.len(), "add new demo files to DEMO");
+    for (path, (name, text)) in files.iter().zip(built_in) {
         assert!(
             name.ends_with(&*path.file_name().unwrap().to_string_lossy()),
             "{name} vs {path:?}"

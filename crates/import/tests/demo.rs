@@ -27,6 +27,7 @@ const EXPECTED: Summary = Summary {
     commitments: 43,
     assessments: 34,
     period_reviews: 1,
+    decisions: 2,
 };
 
 fn as_counts(s: &Summary, change_log: i64) -> Counts {

@@ -283,6 +283,29 @@ async fn a_kolada_group_keeps_kolada_s_members_and_our_municipality_fills_the_ou
         load_text(store, botkyrka)
             .await
             .unwrap_or_else(|r| panic!("{r}"));
+        assert_eq!(
+            tax(2019).await,
+            Some(19.87),
+            "KS's decided 2019 stays as decided"
+        );
+        // Reopened (logged), the periods follow our municipality again.
+        let mut w = store.writer("test").await.unwrap();
+        for (unit, year) in [("ks", 2019), ("kf", 2023)] {
+            let org = store.find_org_unit(unit).await.unwrap().id;
+            w.reopen_period(org, Period::Year(year), "test: byte av kommun")
+                .await
+                .unwrap();
+        }
+        w.commit().await.unwrap();
+        load_text(
+            store,
+            "format = \"uppsikt/1\"\n[kolada]\nmunicipality = \"0126\"\n",
+        )
+        .await
+        .unwrap_or_else(|r| panic!("{r}"));
+        load_text(store, botkyrka)
+            .await
+            .unwrap_or_else(|r| panic!("{r}"));
         assert_eq!(tax(2019).await, Some(20.15));
         import_files(store, &demo()[..1], "test").await.unwrap();
         assert_eq!(tax(2019).await, Some(19.87));

@@ -20,7 +20,7 @@ use uppsikt_import::progress::Progress;
 use uppsikt_import::table::{
     check, commit, read_table, Change, Checked, Mapping, Table, TableSummary,
 };
-use uppsikt_import::{load_demo, ImportReport, RowError};
+use uppsikt_import::{load_demo_data, ImportReport, RowError};
 use uppsikt_store::testing::TestDb;
 use uppsikt_store::{Counts, Scope, Store};
 
@@ -48,7 +48,7 @@ fn controller() -> Principal {
 async fn demo_dbs() -> Vec<TestDb> {
     let mut dbs = TestDb::all().await;
     for db in &mut dbs {
-        load_demo(&db.store, "demo")
+        load_demo_data(&db.store, "demo")
             .await
             .unwrap_or_else(|r| panic!("demo on {:?}: {r}", db.backend()));
     }

@@ -14,7 +14,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use uppsikt_domain::access::{Principal, Role};
 use uppsikt_import::progress::Progress;
 use uppsikt_import::table::{check, commit, read_table, Mapping, Table, MAX_COLUMNS};
-use uppsikt_import::{load_demo, ImportReport};
+use uppsikt_import::{load_demo_data, ImportReport};
 use uppsikt_store::testing::TestDb;
 use uppsikt_store::{Scope, Store};
 
@@ -572,7 +572,7 @@ fn random_tables_commit_every_row_or_nothing() {
         .unwrap();
     let db = rt.block_on(async {
         let db = TestDb::sqlite().await;
-        load_demo(&db.store, "demo")
+        load_demo_data(&db.store, "demo")
             .await
             .unwrap_or_else(|r| panic!("{r}"));
         db
