@@ -571,16 +571,59 @@ pub fn genitive(name: &str) -> String {
     }
 }
 
-/// A change refused because a board's decision has locked the period.
+fn nonempty(s: &str) -> Option<&str> {
+    Some(s.trim()).filter(|s| !s.is_empty())
+}
+
+/// How a decision is referred to: "Kommunstyrelsen 2020-03-23, § 45, dnr KS-2020/123".
+/// What the records lack is said to be missing, never left as an empty slot (the demo's
+/// decisions come from documents that do not give their date or paragraph).
+pub fn decision_reference(lock: &crate::model::PeriodLock) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut missing: Vec<&str> = Vec::new();
+    let mut first = lock.body.trim().to_string();
+    match nonempty(&lock.decided_on) {
+        Some(d) => first = format!("{first} {d}"),
+        None => missing.push("datum"),
+    }
+    parts.push(first);
+    match nonempty(&lock.paragraph) {
+        Some(p) => parts.push(p.to_string()),
+        None => missing.push("paragraf"),
+    }
+    match nonempty(&lock.diary_number) {
+        Some(d) => parts.push(format!("dnr {d}")),
+        None => missing.push("diarienummer"),
+    }
+    let mut out = parts.join(", ");
+    if !missing.is_empty() {
+        let list = match missing.as_slice() {
+            [one] => one.to_string(),
+            [init @ .., last] => format!("{} och {last}", init.join(", ")),
+            [] => String::new(),
+        };
+        out.push_str(&format!(" ({list} saknas i underlaget)"));
+    }
+    out
+}
+
+/// A data file's decision differs from the one recorded for the same unit and period.
+pub fn decision_differs(recorded: &crate::model::PeriodLock) -> String {
+    format!(
+        "Ett annat beslut om {} är redan registrerat ({}). Ett registrerat beslut ändras inte \
+         genom import; en controller kan öppna perioden igen med en motivering.",
+        recorded.period.label_sv(),
+        decision_reference(recorded)
+    )
+}
+
+/// A change refused because a board's decision covers the data (period lock).
 pub fn period_locked(lock: &crate::model::PeriodLock) -> String {
     format!(
-        "Perioden {} är låst: {} beslutade om den {} ({}, dnr {}). Beslutade uppgifter kan inte ändras. \
-         En controller kan öppna perioden igen med en motivering; det loggas.",
+        "Perioden {} är låst genom beslut: {}. Beslutade uppgifter, och det de vilar på, \
+         kan inte ändras. En controller kan öppna perioden igen med en motivering; det loggas.",
         lock.period.label_sv(),
-        lock.body,
-        lock.decided_on,
-        lock.paragraph,
-        lock.diary_number
+        decision_reference(lock)
     )
 }
 

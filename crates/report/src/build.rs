@@ -14,6 +14,7 @@ use crate::followup::{self, AssessmentView, BoardView, GoalSummary};
 use crate::model::{
     Badge, Block, Chart, MeasureValues, Report, ReportKind, ReportMeta, Section, Table,
 };
+use uppsikt_domain::publication::Audience;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -90,7 +91,8 @@ pub struct UnitData {
 impl UnitData {
     async fn load(store: &Store, unit: OrgUnit, period: Period) -> Result<UnitData> {
         Ok(UnitData {
-            board: followup::board(store, unit.id, Some(period)).await?,
+            // Reports are built for signed-in readers (a guard on every report route).
+            board: followup::board(store, unit.id, Some(period), &Audience::SignedIn).await?,
             records: store.indicator_records(Scope::Org(unit.id)).await?,
             commitments: store.commitments(Scope::Org(unit.id)).await?,
             unit,

@@ -10,6 +10,7 @@ use uppsikt_domain::model::{
     Assessment, Commitment, Goal, Id, IndicatorRecord, OrgUnit, PeriodReview, Stage,
 };
 use uppsikt_domain::number::format_sv;
+use uppsikt_domain::publication::Audience;
 use uppsikt_domain::rollup::basis_by_goal;
 use uppsikt_domain::{AssessmentRules, AssessmentScale, Breakdown, Period, Proposal, Status};
 use uppsikt_store::{Scope, Store};
@@ -203,19 +204,100 @@ fn assessments_for(
         .collect()
 }
 
+/// The audience's view of indicators owned by the goals in `org_of_goal`.
+fn visible_records(
+    audience: &Audience,
+    records: Vec<IndicatorRecord>,
+    org_of_goal: &HashMap<Id, Id>,
+) -> Vec<IndicatorRecord> {
+    records
+        .into_iter()
+        .filter_map(|r| {
+            let org = *org_of_goal.get(&r.indicator.goal_id)?;
+            Some(audience.indicator(org, r)).filter(|r| audience.sees_indicator(r))
+        })
+        .collect()
+}
+
+/// The audience's view of commitments owned by the goals in `org_of_goal`.
+fn visible_commitments(
+    audience: &Audience,
+    commitments: Vec<Commitment>,
+    org_of_goal: &HashMap<Id, Id>,
+) -> Vec<Commitment> {
+    commitments
+        .into_iter()
+        .filter_map(|c| audience.commitment(*org_of_goal.get(&c.goal_id)?, c))
+        .collect()
+}
+
+/// The goals among `goals` the audience may see: those holding something it sees (an
+/// assessment, an indicator or a commitment), or with a goal below them that does.
+fn visible_goals(
+    audience: &Audience,
+    goals: &[&Goal],
+    assessments: &[Assessment],
+    records: &[IndicatorRecord],
+    commitments: &[Commitment],
+) -> std::collections::HashSet<Id> {
+    let mut seen: std::collections::HashSet<Id> = goals
+        .iter()
+        .filter(|g| {
+            let holds = assessments.iter().any(|a| a.goal_id == Some(g.id))
+                || records.iter().any(|r| r.indicator.goal_id == g.id)
+                || commitments.iter().any(|c| c.goal_id == g.id);
+            audience.sees_goal(g, holds)
+        })
+        .map(|g| g.id)
+        .collect();
+    // A goal above a visible goal is visible (the tree is at most a few levels deep).
+    loop {
+        let before = seen.len();
+        for g in goals {
+            if let Some(p) = g.parent_id.filter(|_| seen.contains(&g.id)) {
+                seen.insert(p);
+            }
+        }
+        if seen.len() == before {
+            return seen;
+        }
+    }
+}
+
 /// The board page: a unit's goals grouped under the goals above them, each with decided,
-/// proposed and system-proposed assessments for the period.
-pub async fn board(store: &Store, org_id: Id, period: Option<Period>) -> Result<BoardView> {
+/// proposed and system-proposed assessments for the period, as `audience` may see them.
+pub async fn board(
+    store: &Store,
+    org_id: Id,
+    period: Option<Period>,
+    audience: &Audience,
+) -> Result<BoardView> {
     let org = store.org_unit(org_id).await?;
     let (scale, rules) = store.assessment_config().await?;
     let all_goals = store.goals().await?;
-    let records = store.indicator_statuses(Scope::Org(org_id)).await?;
-    let commitments = store.commitments(Scope::Org(org_id)).await?;
-    let assessments = store.assessments_by_org(org_id).await?;
+    let own_goal_org: HashMap<Id, Id> = all_goals
+        .iter()
+        .filter(|g| g.org_id == org_id)
+        .map(|g| (g.id, g.org_id))
+        .collect();
+    let records = visible_records(
+        audience,
+        store.indicator_statuses(Scope::Org(org_id)).await?,
+        &own_goal_org,
+    );
+    let commitments = visible_commitments(
+        audience,
+        store.commitments(Scope::Org(org_id)).await?,
+        &own_goal_org,
+    );
+    let mut assessments = store.assessments_by_org(org_id).await?;
+    assessments.retain(|a| audience.sees_assessment(a));
     let period = period.unwrap_or_else(|| default_period(&assessments, &records));
 
     let by_id: HashMap<Id, &Goal> = all_goals.iter().map(|g| (g.id, g)).collect();
     let own: Vec<&Goal> = all_goals.iter().filter(|g| g.org_id == org_id).collect();
+    let shown = visible_goals(audience, &own, &assessments, &records, &commitments);
+    let own: Vec<&Goal> = own.into_iter().filter(|g| shown.contains(&g.id)).collect();
     // The unit's goals and the goals directly above them, for the roll-up.
     let mut tree: Vec<(Id, Option<Id>)> = own.iter().map(|g| (g.id, g.parent_id)).collect();
     let outside_parents: Vec<Id> = own
@@ -298,7 +380,10 @@ pub async fn board(store: &Store, org_id: Id, period: Option<Period>) -> Result<
         periods.push(period);
         periods.sort_by(|a, b| b.cmp(a));
     }
-    let review = store.period_review(org_id, period).await?;
+    let review = store
+        .period_review(org_id, period)
+        .await?
+        .filter(|r| audience.sees_review(r));
     Ok(BoardView {
         org,
         period,
@@ -370,7 +455,7 @@ pub fn measure_row(record: &IndicatorRecord, period: Period) -> MeasureRow {
     let mut totals: Vec<_> = record
         .outcomes
         .iter()
-        .filter(|o| o.breakdown == Breakdown::Total && o.period <= period)
+        .filter(|o| o.breakdown == Breakdown::Total && o.period.covered_by(period))
         .collect();
     totals.sort_by_key(|b| std::cmp::Reverse(b.period));
     let values = totals
@@ -382,8 +467,8 @@ pub fn measure_row(record: &IndicatorRecord, period: Period) -> MeasureRow {
         .comparisons
         .iter()
         .map(|c| c.period)
-        .filter(|p| *p <= period)
-        .max();
+        .filter(|p| p.covered_by(period))
+        .max_by_key(|p| p.last_day_number());
     let rankings = record
         .comparisons
         .iter()
@@ -444,8 +529,8 @@ pub fn measure_row(record: &IndicatorRecord, period: Period) -> MeasureRow {
         .gaps
         .iter()
         .map(|g| g.period)
-        .filter(|p| *p <= period)
-        .max();
+        .filter(|p| p.covered_by(period))
+        .max_by_key(|p| p.last_day_number());
     let gaps = record
         .gaps
         .iter()
@@ -490,8 +575,8 @@ pub fn measure_row(record: &IndicatorRecord, period: Period) -> MeasureRow {
         comment: record
             .comments
             .iter()
-            .filter(|c| c.period <= period)
-            .max_by_key(|c| c.period)
+            .filter(|c| c.period.covered_by(period))
+            .max_by_key(|c| c.period.last_day_number())
             .map(|c| c.text.clone())
             .unwrap_or_default(),
         kolada: record.kolada,
@@ -553,7 +638,13 @@ impl GoalView {
     }
 }
 
-pub async fn goal(store: &Store, goal_id: Id, period: Option<Period>) -> Result<GoalView> {
+/// The goal page as `audience` may see it; a goal the public may not see is not found.
+pub async fn goal(
+    store: &Store,
+    goal_id: Id,
+    period: Option<Period>,
+    audience: &Audience,
+) -> Result<GoalView> {
     let goal = store.goal(goal_id).await?;
     let org = store.org_unit(goal.org_id).await?;
     let (scale, rules) = store.assessment_config().await?;
@@ -566,16 +657,43 @@ pub async fn goal(store: &Store, goal_id: Id, period: Option<Period>) -> Result<
         None => None,
     };
     let tree = store.goal_tree(goal_id).await?;
-    let records = store.indicator_records(Scope::GoalTree(goal_id)).await?;
-    let commitments = store.commitments(Scope::GoalTree(goal_id)).await?;
-    let assessments = store.assessments_of_goal(goal_id).await?;
+    let org_of_goal: HashMap<Id, Id> = tree.iter().map(|g| (g.id, g.org_id)).collect();
+    let records = visible_records(
+        audience,
+        store.indicator_records(Scope::GoalTree(goal_id)).await?,
+        &org_of_goal,
+    );
+    let commitments = visible_commitments(
+        audience,
+        store.commitments(Scope::GoalTree(goal_id)).await?,
+        &org_of_goal,
+    );
+    let mut assessments = store.assessments_of_goal(goal_id).await?;
+    assessments.retain(|a| audience.sees_assessment(a));
     let child_assessments = {
         let mut all = Vec::new();
         for g in tree.iter().filter(|g| g.parent_id == Some(goal_id)) {
             all.extend(store.assessments_of_goal(g.id).await?);
         }
+        all.retain(|a| audience.sees_assessment(a));
         all
     };
+    let tree_refs: Vec<&Goal> = tree.iter().collect();
+    let child_assessed: Vec<Assessment> = assessments
+        .iter()
+        .chain(child_assessments.iter())
+        .cloned()
+        .collect();
+    let shown = visible_goals(
+        audience,
+        &tree_refs,
+        &child_assessed,
+        &records,
+        &commitments,
+    );
+    if !shown.contains(&goal_id) {
+        return Err(uppsikt_store::StoreError::not_found("goal", goal_id));
+    }
     let period = period.unwrap_or_else(|| default_period(&assessments, &records));
     let tree_ids: Vec<(Id, Option<Id>)> = tree
         .iter()
@@ -608,7 +726,7 @@ pub async fn goal(store: &Store, goal_id: Id, period: Option<Period>) -> Result<
     history.sort_by(|a, b| b.0.period.cmp(&a.0.period).then(a.0.id.cmp(&b.0.id)));
     let children = tree
         .iter()
-        .filter(|g| g.parent_id == Some(goal_id))
+        .filter(|g| g.parent_id == Some(goal_id) && shown.contains(&g.id))
         .map(|g| {
             let b = basis.get(&g.id).copied().unwrap_or_default();
             let mine: Vec<&Assessment> = child_assessments
@@ -641,7 +759,8 @@ pub async fn goal(store: &Store, goal_id: Id, period: Option<Period>) -> Result<
         .filter(|c| c.year == period.year() || c.statuses.iter().all(|s| !s.status.is_finished()))
         .map(|c| commitment_row(c, period))
         .collect();
-    let analyses = store.analyses(goal_id).await?;
+    let mut analyses = store.analyses(goal_id).await?;
+    analyses.retain(|a| audience.sees_analysis(goal.org_id, a));
     let mut periods = years(
         &assessments,
         &own_records.iter().map(|r| (*r).clone()).collect::<Vec<_>>(),

@@ -56,11 +56,12 @@ async fn start_server(url: &str, port: u16) -> Child {
 fn large_import(path: &std::path::Path) -> usize {
     let mut toml = String::from("format = \"uppsikt/1\"\n");
     let mut n = 0;
-    for i in 0..10 {
+    // Weeks after the demo's decisions (KF's covers everything up to 2023).
+    for i in 0..18 {
         toml.push_str(&format!(
             "\n[[indicators]]\nkey = \"krasch-{i}\"\ngoal = \"ks-okat-bostadsbyggande\"\nname = \"Kraschtest {i}\"\nunit = \"antal\"\ndirection = \"higher\"\nfrequency = \"week\"\noutcomes = [\n"
         ));
-        for year in 1901..2201 {
+        for year in 2030..2201 {
             for week in 1..=52 {
                 toml.push_str(&format!(
                     "  {{ period = \"{year}W{week:02}\", value = {n} }},\n"

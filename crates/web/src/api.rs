@@ -7,6 +7,7 @@ use axum::Json;
 use serde::Serialize;
 use serde_json::{json, Value};
 use uppsikt_domain::model::{Assessment, Id};
+use uppsikt_domain::publication::Audience;
 use uppsikt_domain::Period;
 
 use crate::error::ApiError;
@@ -59,7 +60,7 @@ pub async fn goals_of_org(
     Path(id): Path<Id>,
     Query(q): Query<PeriodQuery>,
 ) -> ApiResult {
-    let v = view::board(&state.store, id, period(&q)?).await?;
+    let v = view::board(&state.store, id, period(&q)?, &Audience::SignedIn).await?;
     let goals: Vec<Value> = v
         .sections
         .iter()
@@ -91,7 +92,7 @@ pub async fn goal(
     Path(id): Path<Id>,
     Query(q): Query<PeriodQuery>,
 ) -> ApiResult {
-    let v = view::goal(&state.store, id, period(&q)?).await?;
+    let v = view::goal(&state.store, id, period(&q)?, &Audience::SignedIn).await?;
     let records = state
         .store
         .indicator_records(uppsikt_store::Scope::GoalTree(id))

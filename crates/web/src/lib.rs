@@ -131,11 +131,13 @@ fn guard(state: &AppState, action: Action) -> Guard {
 
 /// The application's routes with options. Every route group states what it needs.
 pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
-    // Open to everyone; board and goal pages show the public only decided periods.
+    // Open to everyone; board, goal and indicator pages show the public only what
+    // decisions cover (`uppsikt_domain::publication`, through `pages::audience`).
     let open = Router::new()
         .route("/", get(pages::index))
         .route("/org/{id}", get(pages::org_unit))
         .route("/goals/{id}", get(pages::goal))
+        .route("/indicators/{id}", get(pages::indicator))
         .route("/static/style.css", get(style))
         .route(
             "/static/job.js",
@@ -153,7 +155,6 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/healthz", get(|| async { "ok" }));
     let read_all = Router::new()
-        .route("/indicators/{id}", get(pages::indicator))
         .route(
             "/org/{id}/reports",
             get(reports::new_form).post(reports::create),

@@ -15,6 +15,7 @@ use uppsikt_domain::{Breakdown, Period};
 
 use uppsikt_domain::access::Action;
 use uppsikt_domain::model::PeriodLock;
+use uppsikt_domain::publication::Audience;
 
 use crate::auth::Viewer;
 use crate::error::{AppError, Result};
@@ -56,6 +57,16 @@ pub(crate) fn cache_key(viewer: &Viewer, uri: &OriginalUri) -> String {
     format!("{} {path}", viewer.principal.view_key())
 }
 
+/// Who the viewer is as the one public rule sees them (`uppsikt_domain::publication`):
+/// the public sees what decisions cover and was decided; anyone signed in sees it all.
+pub(crate) async fn audience(state: &AppState, viewer: &Viewer) -> Result<Audience> {
+    Ok(if viewer.is_public() {
+        Audience::Public(state.store.decisions().await?)
+    } else {
+        Audience::SignedIn
+    })
+}
+
 /// What a page offers the viewer for one unit and period.
 pub struct PageAccess {
     pub signed_in: bool,
@@ -64,7 +75,7 @@ pub struct PageAccess {
     pub can_reopen: bool,
     /// Locks on the unit and its parents, newest period first.
     pub locks: Vec<PeriodLock>,
-    /// The lock that covers the page's period, if any.
+    /// The decision that covers the page's period, if any.
     pub lock: Option<PeriodLock>,
 }
 
@@ -75,65 +86,54 @@ impl PageAccess {
         org_id: Id,
         period: Option<Period>,
     ) -> Result<PageAccess> {
-        let chain = state.store.org_chain(org_id).await?;
-        let locks = state.store.locks_over(org_id).await?;
-        let lock = period.and_then(|p| covering(&locks, p).cloned());
+        let decisions = state.store.decisions().await?;
+        let chain = decisions.chain(org_id);
+        let mut locks: Vec<PeriodLock> = decisions.over(org_id).cloned().collect();
+        locks.sort_by_key(|l| std::cmp::Reverse(l.period.last_day_number()));
         Ok(PageAccess {
             signed_in: !viewer.is_public(),
             can_edit: viewer.allows(Action::Edit, &chain),
             can_lock: viewer.allows(Action::LockPeriod, &chain),
             can_reopen: viewer.allows(Action::ReopenPeriod, &chain),
+            lock: period.and_then(|p| decisions.covering(org_id, p).cloned()),
             locks,
-            lock,
         })
     }
 
     /// Whether a decision covers `period` (what the public may see).
     pub fn is_published(&self, period: Period) -> bool {
-        covering(&self.locks, period).is_some()
+        self.locks.iter().any(|l| period.covered_by(l.period))
     }
 
     /// Whether the unit's lock list has a lock this unit itself holds (can be reopened here).
     pub fn own_lock(&self, lock: &PeriodLock, org_id: &Id) -> bool {
         lock.org_id == *org_id
     }
-}
 
-/// The decision among `locks` that covers `period`, if any.
-fn covering(locks: &[PeriodLock], period: Period) -> Option<&PeriodLock> {
-    locks.iter().find(|l| period.covered_by(l.period))
-}
-
-/// For the public: the requested period if a decision covers it, else the latest decided
-/// one; nothing decided is [`AppError::NotPublished`].
-async fn published_period(
-    state: &AppState,
-    org_id: Id,
-    requested: Option<Period>,
-) -> Result<Period> {
-    let locks = state.store.locks_over(org_id).await?;
-    match requested {
-        Some(p) if covering(&locks, p).is_some() => Ok(p),
-        Some(_) => Err(AppError::NotPublished),
-        None => locks
-            .iter()
-            .map(|l| l.period)
-            .max()
-            .ok_or(AppError::NotPublished),
+    /// How a decision is referred to: body, date, § and dnr, with what the records lack
+    /// said to be missing.
+    pub fn reference(&self, lock: &PeriodLock) -> String {
+        uppsikt_domain::messages::decision_reference(lock)
     }
 }
 
-/// The period a page shows: as asked, except that the public sees only decided periods.
-async fn page_period(
-    state: &AppState,
-    viewer: &Viewer,
+/// The period a page shows: as asked, except that the public sees only decided periods
+/// (by default the latest decision on the unit itself, else the latest above it).
+fn page_period(
+    audience: &Audience,
     org_id: Id,
     requested: Option<Period>,
 ) -> Result<Option<Period>> {
-    if viewer.is_public() {
-        Ok(Some(published_period(state, org_id, requested).await?))
-    } else {
-        Ok(requested)
+    let Audience::Public(decisions) = audience else {
+        return Ok(requested);
+    };
+    match requested {
+        Some(p) if decisions.covers(org_id, p) => Ok(Some(p)),
+        Some(_) => Err(AppError::NotPublished),
+        None => decisions
+            .default_period(org_id)
+            .map(Some)
+            .ok_or(AppError::NotPublished),
     }
 }
 
@@ -192,10 +192,21 @@ pub async fn index(
     let key = cache_key(&viewer, &uri);
     cached(&state, &key, || async {
         let units = state.store.org_units().await?;
-        let goals = state.store.goals().await?;
         let mut goal_count: HashMap<Id, usize> = HashMap::new();
-        for g in &goals {
-            *goal_count.entry(g.org_id).or_default() += 1;
+        if viewer.is_public() {
+            // Counted as the board pages show them to the public.
+            let audience = audience(&state, &viewer).await?;
+            for u in &units {
+                if let Ok(Some(period)) = page_period(&audience, u.id, None) {
+                    let v = view::board(&state.store, u.id, Some(period), &audience).await?;
+                    let n = v.sections.iter().map(|s| s.goals.len()).sum();
+                    goal_count.insert(u.id, n);
+                }
+            }
+        } else {
+            for g in state.store.goals().await? {
+                *goal_count.entry(g.org_id).or_default() += 1;
+            }
         }
         let tree = build_tree(&units, None, &goal_count, 0);
         Ok(IndexPage {
@@ -247,8 +258,9 @@ pub async fn org_unit(
     let period = view::period_param(q.period.as_deref())?;
     let key = cache_key(&viewer, &uri);
     cached(&state, &key, || async {
-        let period = page_period(&state, &viewer, id, period).await?;
-        let mut v = view::board(&state.store, id, period).await?;
+        let audience = audience(&state, &viewer).await?;
+        let period = page_period(&audience, id, period)?;
+        let mut v = view::board(&state.store, id, period, &audience).await?;
         let access = PageAccess::of(&state, &viewer, id, Some(v.period)).await?;
         if viewer.is_public() {
             v.periods.retain(|p| access.is_published(*p));
@@ -292,8 +304,9 @@ pub async fn goal(
     let key = cache_key(&viewer, &uri);
     cached(&state, &key, || async {
         let org_id = state.store.owning_unit("goal", id).await?;
-        let period = page_period(&state, &viewer, org_id, period).await?;
-        let mut v = view::goal(&state.store, id, period).await?;
+        let audience = audience(&state, &viewer).await?;
+        let period = page_period(&audience, org_id, period)?;
+        let mut v = view::goal(&state.store, id, period, &audience).await?;
         let access = PageAccess::of(&state, &viewer, org_id, Some(v.period)).await?;
         if viewer.is_public() {
             v.periods.retain(|p| access.is_published(*p));
@@ -344,7 +357,8 @@ pub async fn indicator(
 ) -> Result<Response> {
     let key = cache_key(&viewer, &uri);
     cached(&state, &key, || async {
-        let record = state.store.indicator_record(id).await?;
+        let audience = audience(&state, &viewer).await?;
+        let record = view::indicator(&state.store, id, &audience).await?;
         let goal = state.store.goal(record.indicator.goal_id).await?;
         let org = state.store.org_unit(goal.org_id).await?;
         let access = PageAccess::of(&state, &viewer, org.id, None).await?;

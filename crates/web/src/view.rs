@@ -15,3 +15,19 @@ pub fn period_param(raw: Option<&str>) -> Result<Option<Period>> {
             .map_err(|e| crate::AppError::BadRequest(uppsikt_domain::messages::period(&e))),
     }
 }
+
+/// An indicator with its data as `audience` may see it; one the public may not see is
+/// not published.
+pub async fn indicator(
+    store: &uppsikt_store::Store,
+    id: uppsikt_domain::model::Id,
+    audience: &uppsikt_domain::publication::Audience,
+) -> Result<uppsikt_domain::model::IndicatorRecord> {
+    let record = store.indicator_record(id).await?;
+    let org = store.owning_unit("indicator", id).await?;
+    let record = audience.indicator(org, record);
+    if !audience.sees_indicator(&record) {
+        return Err(crate::AppError::NotPublished);
+    }
+    Ok(record)
+}

@@ -118,9 +118,7 @@ async fn sign_in_sets_a_secure_session_cookie_and_sign_out_ends_it() {
 
         let (status, _, location) = app.post_as(Some(&session), "/logout", &[]).await;
         assert_eq!((status, location.as_deref()), (303, Some("/")));
-        let (status, _) = app
-            .get_as(Some(&session), &format!("/indicators/{ind}"))
-            .await;
+        let (status, _) = app.get_as(Some(&session), "/uppsikt").await;
         assert_eq!(status, 303, "signed out: the session no longer works");
     })
     .await;
@@ -244,12 +242,14 @@ async fn each_role_is_refused_wherever_it_must_be() {
         // (method, path, form, [public, reader, auditor, redaktor-fsn, redaktor-ks, controller, admin])
         // 0 = allowed, 1 = sign in first (303 to /login or 401 for the API), 3 = 403.
         let rows: Vec<Row> = vec![
+            // Open to everyone; the public sees what decisions cover (here nothing: 404).
             (
                 "GET",
                 format!("/indicators/{ind}"),
                 &empty,
-                [1, 0, 0, 0, 0, 0, 0],
+                [0, 0, 0, 0, 0, 0, 0],
             ),
+            ("GET", "/uppsikt".into(), &empty, [1, 0, 0, 0, 0, 0, 0]),
             (
                 "GET",
                 "/api/v1/org-units".into(),
@@ -418,7 +418,7 @@ async fn a_decided_period_is_locked_shown_and_reopened_with_a_logged_reason() {
         let path = format!("/indicators/{ind}/outcomes");
         let (status, html, _) = app.post_as(Some(&editor), &path, &outcome_form("2019")).await;
         assert_eq!(status, 422);
-        assert!(html.contains("Perioden 2019 är låst: Kommunstyrelsen beslutade om den 2020-03-30 (§ 45, dnr KS-2020/123)"));
+        assert!(html.contains("Perioden 2019 är låst genom beslut: Kommunstyrelsen 2020-03-30, § 45, dnr KS-2020/123."));
         assert!(html.contains("value=\"42,5\""), "what was typed is kept");
         assert_eq!(app.store().data_version().await.unwrap(), v);
         // A tertial in the locked year too; another year is open.

@@ -33,6 +33,9 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Where in a page the user bar goes (filled per request, after the page cache).
 pub const USER_MARKER: &str = "<!--uppsikt:user-->";
+/// Where the menu items that depend on the viewer's rights go (a visitor is offered
+/// nothing that needs signing in).
+pub const NAV_MARKER: &str = "<!--uppsikt:nav-->";
 /// Where in a form its CSRF field goes.
 pub const CSRF_MARKER: &str = "<!--uppsikt:csrf-->";
 
@@ -82,6 +85,21 @@ impl Viewer {
             ),
             _ => "<a class=\"user\" href=\"/login\">Logga in</a>".into(),
         }
+    }
+
+    /// The menu items this viewer may use, after the start page.
+    fn nav(&self) -> String {
+        let items = [
+            (Action::ReadAll, "/uppsikt", "Uppsikt"),
+            (Action::ImportData, "/import", "Data in"),
+            (Action::ManageSources, "/kolada", "Kolada"),
+            (Action::ReadAll, "/api/v1/openapi.json", "API (JSON)"),
+        ];
+        items
+            .iter()
+            .filter(|(action, _, _)| self.allows(*action, &[]))
+            .map(|(_, href, label)| format!("<li><a href=\"{href}\">{label}</a></li>"))
+            .collect()
     }
 
     fn csrf_field(&self) -> String {
@@ -271,6 +289,7 @@ async fn personalise(response: Response, viewer: &Viewer) -> Response {
     };
     let html = String::from_utf8_lossy(&bytes)
         .replace(USER_MARKER, &viewer.user_bar())
+        .replace(NAV_MARKER, &viewer.nav())
         .replace(CSRF_MARKER, &viewer.csrf_field());
     parts.headers.remove(header::CONTENT_LENGTH);
     if viewer.user.is_some() {

@@ -6,6 +6,7 @@ use axum::response::Response;
 use axum::Form;
 use uppsikt_domain::messages;
 use uppsikt_domain::model::{Id, Stage};
+use uppsikt_domain::publication::Audience;
 use uppsikt_domain::{AssessmentScale, Period};
 use uppsikt_store::AssessmentInput;
 
@@ -85,14 +86,19 @@ fn page(
 async fn current(state: &AppState, subject: &Subject, period: Period) -> Result<AssessmentView> {
     Ok(match subject.goal_id {
         Some(goal) => {
-            view::goal(&state.store, goal, Some(period))
+            view::goal(&state.store, goal, Some(period), &Audience::SignedIn)
                 .await?
                 .assessment
         }
         None => {
-            view::board(&state.store, subject.org_id, Some(period))
-                .await?
-                .overall
+            view::board(
+                &state.store,
+                subject.org_id,
+                Some(period),
+                &Audience::SignedIn,
+            )
+            .await?
+            .overall
         }
     })
 }
@@ -100,9 +106,13 @@ async fn current(state: &AppState, subject: &Subject, period: Period) -> Result<
 /// The period the goal's or unit's page shows by default (its latest with data).
 async fn default_period(state: &AppState, subject: &Subject) -> Result<Period> {
     Ok(match subject.goal_id {
-        Some(goal) => view::goal(&state.store, goal, None).await?.period,
+        Some(goal) => {
+            view::goal(&state.store, goal, None, &Audience::SignedIn)
+                .await?
+                .period
+        }
         None => {
-            view::board(&state.store, subject.org_id, None)
+            view::board(&state.store, subject.org_id, None, &Audience::SignedIn)
                 .await?
                 .period
         }

@@ -5,6 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::Form;
 use uppsikt_domain::model::{Id, OrgUnit, PeriodReview};
+use uppsikt_domain::publication::Audience;
 use uppsikt_domain::Period;
 
 use super::{locked_to_field, saved, Errors, Field, FieldKind, FormPage, Input, TEXT_MAX};
@@ -51,7 +52,11 @@ pub async fn form(
     let org = state.store.org_unit(id).await?;
     let period = match view::period_param(q.period.as_deref())? {
         Some(p) => p,
-        None => view::board(&state.store, id, None).await?.period,
+        None => {
+            view::board(&state.store, id, None, &Audience::SignedIn)
+                .await?
+                .period
+        }
     };
     let stored = state.store.period_review(id, period).await?;
     let (events, improvements) = stored

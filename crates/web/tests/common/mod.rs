@@ -70,8 +70,24 @@ async fn add_accounts(store: &Store) {
     w.commit().await.unwrap();
 }
 
+/// Which of the demo's data a test app holds.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Demo {
+    /// The working material: every period can still be written.
+    Working,
+    /// With the decisions the seeds document (KS 2019, KF 2023), as `uppsikt demo` loads it.
+    Decided,
+}
+
 async fn start(db: TestDb) -> App {
-    let files = uppsikt_import::demo_files(&demo_dir());
+    start_with(db, Demo::Working).await
+}
+
+async fn start_with(db: TestDb, demo: Demo) -> App {
+    let mut files = uppsikt_import::demo_files(&demo_dir());
+    if demo == Demo::Working {
+        files.retain(|f| !f.ends_with("decisions.toml"));
+    }
     uppsikt_import::import_files(&db.store, &files, "test")
         .await
         .expect("demo data loads");
@@ -101,6 +117,15 @@ async fn start(db: TestDb) -> App {
     };
     app.session = Some(app.session_for("admin").await);
     app
+}
+
+/// One app per available backend holding the demo with its decisions.
+pub async fn decided_apps() -> Vec<App> {
+    let mut out = Vec::new();
+    for db in TestDb::all().await {
+        out.push(start_with(db, Demo::Decided).await);
+    }
+    out
 }
 
 /// One app per available backend: SQLite always, PostgreSQL when reachable or required.
