@@ -27,6 +27,8 @@ struct Cli {
         help = "Databas: sqlite://FIL (inbyggd, standard) eller postgres://ANVÄNDARE@VÄRD:PORT/DATABAS",
         global = true,
         env = "UPPSIKT_DATABASE_URL",
+        // A PostgreSQL URL may hold a password: --help never prints the variable's value.
+        hide_env_values = true,
         default_value = "sqlite://uppsikt.db"
     )]
     database_url: String,
