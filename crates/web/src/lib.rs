@@ -97,6 +97,31 @@ impl Default for ServerOptions {
     }
 }
 
+/// `Cache-Control: no-store` on every response to a signed-in viewer (HTML, JSON, CSV,
+/// workbooks, PDFs, redirects, refusals) and on every response that sets a cookie, so that
+/// neither a shared proxy nor the browser's back button keeps them. A request counts as
+/// signed in when it carries a session cookie; only a response that declares itself
+/// `public` (the style sheet and script, the same for everyone) keeps its own caching.
+async fn private_responses(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let signed_in = auth::cookie_value(req.headers(), auth::SESSION_COOKIE).is_some();
+    let mut response = next.run(req).await;
+    let sets_cookie = response.headers().contains_key(header::SET_COOKIE);
+    let public = response
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|d| d.trim() == "public"));
+    if sets_cookie || (signed_in && !public) {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
 /// The application's routes.
 pub fn router(state: AppState) -> Router {
     router_with(state, &ServerOptions::default())
@@ -303,7 +328,14 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .merge(import)
         .fallback(error::not_found)
         .layer(from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(axum::middleware::from_fn(private_responses))
         .layer(axum::extract::DefaultBodyLimit::max(auth::MAX_BODY_BYTES))
+        // Browsers that have reached us over HTTPS use nothing else for a year (HTTP
+        // answers carry it too; browsers ignore it there, as the standard says).
+        .layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

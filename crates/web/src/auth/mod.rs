@@ -14,7 +14,7 @@ pub mod password;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request, State};
-use axum::http::{header, request::Parts, HeaderValue, Method, StatusCode};
+use axum::http::{header, request::Parts, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use uppsikt_domain::access::{Action, Principal, Role};
@@ -109,18 +109,22 @@ impl<S: Send + Sync> FromRequestParts<S> for Viewer {
     }
 }
 
-/// The session token from the request's cookies.
-fn session_token(parts: &Parts) -> Option<String> {
-    parts
-        .headers
+/// The value of the cookie `name` among the request's cookies (at most 4 KB).
+pub(crate) fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.to_string())
-        .filter(|v| !v.is_empty() && v.len() <= 128)
+        .filter(|v| !v.is_empty() && v.len() <= 4096)
+}
+
+/// The session token from the request's cookies.
+fn session_token(parts: &Parts) -> Option<String> {
+    cookie_value(&parts.headers, SESSION_COOKIE).filter(|v| v.len() <= 128)
 }
 
 async fn viewer_of(state: &AppState, parts: &Parts) -> Result<Viewer, AppError> {
@@ -273,12 +277,8 @@ async fn personalise(response: Response, viewer: &Viewer) -> Response {
         .replace(USER_MARKER, &viewer.user_bar())
         .replace(CSRF_MARKER, &viewer.csrf_field());
     parts.headers.remove(header::CONTENT_LENGTH);
-    if viewer.user.is_some() {
-        // Pages of a signed-in user are theirs: no shared or back-button caches.
-        parts
-            .headers
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
+    // `Cache-Control: no-store` for signed-in viewers is set for every response, not only
+    // HTML, by `crate::private_responses`.
     Response::from_parts(parts, Body::from(html))
 }
 

@@ -70,7 +70,7 @@ async fn add_accounts(store: &Store) {
     w.commit().await.unwrap();
 }
 
-async fn start(db: TestDb) -> App {
+async fn start(db: TestDb, options: uppsikt_web::ServerOptions) -> App {
     let files = uppsikt_import::demo_files(&demo_dir());
     uppsikt_import::import_files(&db.store, &files, "test")
         .await
@@ -81,14 +81,19 @@ async fn start(db: TestDb) -> App {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let store = db.store.clone();
     let server = tokio::spawn(async move {
-        uppsikt_web::serve_on(store, listener, async {
+        uppsikt_web::serve_with(store, listener, options, async {
             let _ = rx.await;
         })
         .await
         .unwrap();
     });
+    // Like a browser, the client names the page's origin on every request (POSTs from
+    // anywhere else are refused).
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("origin", base.parse().unwrap());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
         .build()
         .unwrap();
     let mut app = App {
@@ -105,9 +110,14 @@ async fn start(db: TestDb) -> App {
 
 /// One app per available backend: SQLite always, PostgreSQL when reachable or required.
 pub async fn apps() -> Vec<App> {
+    apps_with(uppsikt_web::ServerOptions::default()).await
+}
+
+/// [`apps`] with server options.
+pub async fn apps_with(options: uppsikt_web::ServerOptions) -> Vec<App> {
     let mut out = Vec::new();
     for db in TestDb::all().await {
-        out.push(start(db).await);
+        out.push(start(db, options.clone()).await);
     }
     out
 }
