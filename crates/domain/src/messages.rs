@@ -76,6 +76,33 @@ pub fn not_a_date(value: &str) -> String {
     format!("”{value}” är inget datum. Skriv ÅÅÅÅ-MM-DD, t.ex. 2019-12-31.")
 }
 
+// --- sign-in and sessions -----------------------------------------------------------
+
+pub const SIGN_IN_INTRO: &str = "Logga in med ditt konto i uppsikt. Utan inloggning ser du bara det som nämnderna har beslutat.";
+
+/// The one answer to a sign-in that did not succeed, whatever the reason (unknown user
+/// name, wrong password, an account that must wait or is disabled): nobody can tell from
+/// it which accounts exist or which are waiting.
+pub fn sign_in_failed(max_wait_minutes: i64) -> String {
+    format!(
+        "Fel användarnamn eller lösenord. Efter flera misslyckade försök i rad måste du vänta en stund, \
+         högst {max_wait_minutes} minuter, innan nästa försök prövas. I en webbläsare där du har loggat in \
+         förut påverkas du inte av andras försök."
+    )
+}
+
+pub const TOO_MANY_SIGN_INS_FROM_HERE: &str =
+    "För många inloggningsförsök från din dator. Vänta en minut och försök igen.";
+
+pub fn password_too_long(max_bytes: usize) -> String {
+    format!("Lösenordet är för långt: högst {max_bytes} byte.")
+}
+
+/// A `--trusted-proxy` value that is neither an address nor a range.
+pub fn not_an_address_range(value: &str) -> String {
+    format!("”{value}” är ingen IP-adress eller adressintervall. Skriv t.ex. 10.0.0.5, 10.0.0.0/8 eller fd00::/8.")
+}
+
 // --- data files (the uppsikt/1 import format) ---------------------------------------
 
 /// A position in a file, as shown before a message: `rad 3, kolumn 7`.

@@ -198,35 +198,6 @@ impl Store {
         Ok(out)
     }
 
-    /// Counts a failed sign-in; at `max_failures` the account is locked until `until`.
-    pub async fn record_failed_login(
-        &self,
-        user_id: Id,
-        max_failures: i64,
-        until: &str,
-    ) -> Result<()> {
-        sqlx::query(
-            "UPDATE users SET failed_logins = failed_logins + 1, \
-             locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END \
-             WHERE id = $3",
-        )
-        .bind(max_failures)
-        .bind(until)
-        .bind(user_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// A successful sign-in clears the failure count and any lock-out.
-    pub async fn record_login(&self, user_id: Id) -> Result<()> {
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     /// The counter of an account in a browser it has signed in from before; `None` when
     /// this browser is unknown for the account.
     pub async fn device_counter(

@@ -71,6 +71,16 @@ struct Cli {
         help = "OpenID Connect: uppsikts återkomstadress (standard: http://ADDR/login/oidc/callback)"
     )]
     oidc_redirect_url: Option<String>,
+    /// Reverse proxies whose X-Forwarded-For names the client (repeatable, or comma-separated).
+    #[arg(
+        long = "trusted-proxy",
+        global = true,
+        env = "UPPSIKT_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "ADRESS[/PREFIX]",
+        help = "Omvänd proxy vars X-Forwarded-For anger klientens adress: IP-adress eller intervall (10.0.0.0/8); kan anges flera gånger, eller kommaseparerat i miljövariabeln"
+    )]
+    trusted_proxies: Vec<uppsikt_web::auth::login::IpRange>,
     #[command(subcommand)]
     command: Command,
 }
@@ -98,6 +108,15 @@ impl Cli {
                 .unwrap_or_else(|| format!("http://{}/login/oidc/callback", self.addr)),
         }))
     }
+
+    /// Server options that every command serving the web UI shares.
+    fn server_options(&self) -> Result<uppsikt_web::ServerOptions, Failure> {
+        Ok(uppsikt_web::ServerOptions {
+            oidc: self.oidc()?,
+            trusted_proxies: self.trusted_proxies.clone(),
+            ..Default::default()
+        })
+    }
 }
 
 #[derive(Subcommand)]
@@ -120,6 +139,7 @@ enum Command {
             long,
             env = "UPPSIKT_LOGIN_RATE",
             default_value_t = 20,
+            value_parser = clap::value_parser!(u32).range(1..),
             help = "Högsta antal inloggningsförsök per klientadress och minut"
         )]
         login_rate: u32,
@@ -322,7 +342,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             uppsikt_store::redact(&cli.database_url)
         ))
     })?;
-    let oidc = cli.oidc()?;
+    let options = cli.server_options()?;
     match cli.command {
         Command::Migrate => {
             open(&cli.database_url).await?;
@@ -344,7 +364,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let options = uppsikt_web::ServerOptions {
                 files_dir,
                 login_attempts_per_minute: login_rate,
-                oidc,
+                ..options
             };
             serve(open(&cli.database_url).await?, cli.addr, options).await
         }
@@ -428,10 +448,6 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             if no_serve {
                 return Ok(());
             }
-            let options = uppsikt_web::ServerOptions {
-                oidc,
-                ..Default::default()
-            };
             serve(store, cli.addr, options).await
         }
         Command::Backup { file } => {

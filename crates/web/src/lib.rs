@@ -43,6 +43,8 @@ pub struct AppState {
     pub(crate) imports: Arc<imports::ImportJobs>,
     pub(crate) uploads: Arc<upload::Uploads>,
     pub(crate) login_limiter: Arc<auth::login::LoginLimiter>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub(crate) trusted_proxies: Arc<Vec<auth::login::IpRange>>,
     /// Single sign-on, when configured.
     pub(crate) oidc: Option<Arc<auth::oidc::Oidc>>,
 }
@@ -64,6 +66,7 @@ impl AppState {
             login_limiter: Arc::new(auth::login::LoginLimiter::new(
                 options.login_attempts_per_minute,
             )),
+            trusted_proxies: Arc::new(options.trusted_proxies.clone()),
             oidc: options
                 .oidc
                 .clone()
@@ -85,6 +88,10 @@ pub struct ServerOptions {
     pub login_attempts_per_minute: u32,
     /// Single sign-on through an OpenID Connect provider.
     pub oidc: Option<auth::oidc::OidcConfig>,
+    /// Reverse proxies (addresses or ranges) whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<auth::login::IpRange>,
+    /// How often expired sessions (and browsers unused for half a year) are removed.
+    pub purge_every: std::time::Duration,
 }
 
 impl Default for ServerOptions {
@@ -93,6 +100,8 @@ impl Default for ServerOptions {
             files_dir: None,
             login_attempts_per_minute: 20,
             oidc: None,
+            trusted_proxies: Vec::new(),
+            purge_every: std::time::Duration::from_secs(15 * 60),
         }
     }
 }
@@ -391,11 +400,12 @@ pub async fn serve_with(
     options: ServerOptions,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router_with(AppState::with_options(store, &options), &options)
-        .into_make_service_with_connect_info::<SocketAddr>();
     if let Ok(addr) = listener.local_addr() {
         tracing::info!("uppsikt lyssnar på http://{addr}");
     }
+    let purge = tokio::spawn(purge_periodically(store.clone(), options.purge_every));
+    let app = router_with(AppState::with_options(store, &options), &options)
+        .into_make_service_with_connect_info::<SocketAddr>();
     // Without TCP_NODELAY a streamed body (files) stalls on Nagle's algorithm and delayed
     // ACKs: tens of milliseconds per response on keep-alive connections.
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
@@ -403,7 +413,25 @@ pub async fn serve_with(
             tracing::warn!("cannot set TCP_NODELAY: {e}");
         }
     });
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    purge.abort();
+    served
+}
+
+/// Removes expired sessions (and browsers unused for half a year) now and every `every`.
+async fn purge_periodically(store: Store, every: std::time::Duration) {
+    let mut ticks = tokio::time::interval(every.max(std::time::Duration::from_millis(10)));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match auth::login::purge(&store).await {
+            Ok((0, 0)) => {}
+            Ok((sessions, devices)) => {
+                tracing::info!(sessions, devices, "expired sign-in records removed")
+            }
+            Err(e) => tracing::warn!("purging expired sessions failed: {e}"),
+        }
+    }
 }

@@ -3,9 +3,12 @@
 
 mod common;
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::{App, Session};
+use common::{App, Session, PASSWORD};
+use uppsikt_domain::access::Role;
+use uppsikt_web::auth::{DEVICE_COOKIE, SESSION_COOKIE};
 use uppsikt_web::ServerOptions;
 
 async fn each(options: ServerOptions, test: impl AsyncFn(&App)) {
@@ -20,7 +23,6 @@ async fn each_default(test: impl AsyncFn(&App)) {
     each(ServerOptions::default(), test).await;
 }
 
-/// A client like a browser with no cookies: it names no origin unless told.
 struct Answer {
     status: u16,
     headers: reqwest::header::HeaderMap,
@@ -39,6 +41,46 @@ impl Answer {
     fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).map(|v| v.to_str().unwrap())
     }
+
+    fn location(&self) -> Option<&str> {
+        self.header("location")
+    }
+
+    /// `NAME=VALUE` of the cookie the answer sets, and the whole `Set-Cookie` line.
+    fn cookie(&self, name: &str) -> Option<(String, String)> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .map(|line| (line.split(';').next().unwrap().to_string(), line))
+    }
+}
+
+/// POSTs the sign-in form (our origin, optionally with cookies).
+async fn sign_in_to(
+    app: &App,
+    next: &str,
+    username: &str,
+    password: &str,
+    cookies: Option<&str>,
+    forwarded_for: Option<&str>,
+) -> Answer {
+    let mut req = app
+        .client
+        .post(app.url(&format!("/login{next}")))
+        .form(&[("username", username), ("password", password)]);
+    if let Some(c) = cookies {
+        req = req.header("cookie", c);
+    }
+    if let Some(f) = forwarded_for {
+        req = req.header("x-forwarded-for", f);
+    }
+    Answer::of(req.send().await.unwrap()).await
+}
+
+async fn sign_in(app: &App, username: &str, password: &str, cookies: Option<&str>) -> Answer {
+    sign_in_to(app, "", username, password, cookies, None).await
 }
 
 async fn get_as(app: &App, session: Option<&Session>, path: &str) -> Answer {
@@ -47,6 +89,34 @@ async fn get_as(app: &App, session: Option<&Session>, path: &str) -> Answer {
         req = req.header("cookie", &s.cookie);
     }
     Answer::of(req.send().await.unwrap()).await
+}
+
+async fn add_account(
+    app: &App,
+    username: &str,
+    hash: Option<String>,
+    subject: Option<&str>,
+) -> i64 {
+    let mut w = app.store().writer("test").await.unwrap();
+    let id = w
+        .add_user(&uppsikt_store::NewUser {
+            username: username.into(),
+            display_name: format!("Test {username}"),
+            role: Role::Reader,
+            units: vec![],
+            password_hash: hash,
+            oidc_subject: subject.map(str::to_string),
+        })
+        .await
+        .unwrap();
+    w.commit().await.unwrap();
+    id
+}
+
+/// The argon2id hash of [`PASSWORD`] that the test accounts have.
+async fn test_hash(app: &App) -> String {
+    let lasare = app.store().user_by_name("lasare").await.unwrap().unwrap();
+    lasare.password_hash.unwrap()
 }
 
 async fn ks_indicator(app: &App) -> i64 {
@@ -182,6 +252,400 @@ async fn signed_in_answers_are_never_stored_and_every_answer_asks_for_https() {
         }
         let css = get_as(app, Some(&auditor), "/static/style.css").await;
         assert_eq!(css.header("cache-control"), Some("public, max-age=3600"));
+    })
+    .await;
+}
+
+// --- item 6: where sign-in leads -----------------------------------------------------------------
+
+#[tokio::test]
+async fn signing_in_never_leads_off_the_site() {
+    each_default(async |app| {
+        // The request, then its relatives.
+        for next in [
+            "%2F%09%2Fevil.example",
+            "/%09/evil.example",
+            "%2F%0A%2Fevil.example",
+            "%2F%0D%0A%2Fevil.example",
+            "%2F%2Fevil.example",
+            "%2F%5Cevil.example",
+            "%5C%5Cevil.example",
+            "%20%2F%2Fevil.example",
+            "%09%2F%2Fevil.example",
+            "https%3A%2F%2Fevil.example",
+            "%2F%C2%A0%2Fevil.example",
+            "%2F%00%2Fevil.example",
+        ] {
+            let r = sign_in_to(
+                app,
+                &format!("?next={next}"),
+                "lasare",
+                PASSWORD,
+                None,
+                None,
+            )
+            .await;
+            assert_eq!(r.status, 303, "next={next}");
+            assert_eq!(r.location(), Some("/"), "next={next}");
+        }
+        // A path on this site is still where sign-in leads.
+        let r = sign_in_to(
+            app,
+            "?next=%2Forg%2F3%3Fperiod%3D2019",
+            "lasare",
+            PASSWORD,
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(r.location(), Some("/org/3?period=2019"));
+    })
+    .await;
+}
+
+// --- item 7: client addresses and back-off -------------------------------------------------------
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_limit() {
+    let options = ServerOptions {
+        login_attempts_per_minute: 3,
+        trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+        ..Default::default()
+    };
+    each(options, async |app| {
+        let attempt = |xff: &'static str| async move {
+            sign_in_to(app, "", "ingen", "fel-lösenord-999", None, Some(xff))
+                .await
+                .status
+        };
+        for _ in 0..3 {
+            assert_eq!(attempt("203.0.113.5").await, 422);
+        }
+        assert_eq!(attempt("203.0.113.5").await, 429);
+        // What the client itself put first does not change who it is.
+        assert_eq!(attempt("198.51.100.77, 203.0.113.5").await, 429);
+        // Another client behind the same proxy is not limited by the first.
+        assert_eq!(attempt("203.0.113.6").await, 422);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn without_a_trusted_proxy_forwarded_for_is_not_believed() {
+    let options = ServerOptions {
+        login_attempts_per_minute: 3,
+        ..Default::default()
+    };
+    each(options, async |app| {
+        let mut statuses = Vec::new();
+        for i in 0..4 {
+            let xff = format!("203.0.113.{i}");
+            let r = sign_in_to(app, "", "ingen", "fel-lösenord-999", None, Some(&xff)).await;
+            statuses.push(r.status);
+        }
+        assert_eq!(statuses, [422, 422, 422, 429]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn strangers_guessing_a_password_never_lock_the_owner_out_of_their_browser() {
+    each_default(async |app| {
+        // The owner signs in once: their browser is remembered.
+        let r = sign_in(app, "redaktor-ks", PASSWORD, None).await;
+        assert_eq!(r.status, 303);
+        let (device, line) = r.cookie(DEVICE_COOKIE).expect("a device cookie");
+        for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+            assert!(line.contains(attribute), "{attribute} in {line}");
+        }
+        assert!(!line.to_lowercase().contains("domain="), "{line}");
+        // Strangers fail five times: new browsers must wait.
+        for _ in 0..5 {
+            assert_eq!(
+                sign_in(app, "redaktor-ks", "gissning-123456", None)
+                    .await
+                    .status,
+                422
+            );
+        }
+        let stranger = sign_in(app, "redaktor-ks", PASSWORD, None).await;
+        assert_eq!(
+            stranger.status, 422,
+            "a new browser waits, even with the password"
+        );
+        assert!(stranger.cookie(SESSION_COOKIE).is_none());
+        // The owner's browser does not.
+        let owner = sign_in(app, "redaktor-ks", PASSWORD, Some(&device)).await;
+        assert_eq!(owner.status, 303);
+        assert!(owner.cookie(SESSION_COOKIE).is_some());
+        // A cookie the server never issued (or issued for another account) is a stranger.
+        let forged = format!("{DEVICE_COOKIE}={}", "ab".repeat(32));
+        assert_eq!(
+            sign_in(app, "redaktor-ks", PASSWORD, Some(&forged))
+                .await
+                .status,
+            422
+        );
+        // The owner's own typos count in their browser only, with the same back-off.
+        for _ in 0..5 {
+            assert_eq!(
+                sign_in(app, "redaktor-ks", "skrivfel-123456", Some(&device))
+                    .await
+                    .status,
+                422
+            );
+        }
+        assert_eq!(
+            sign_in(app, "redaktor-ks", PASSWORD, Some(&device))
+                .await
+                .status,
+            422
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn after_a_wait_has_passed_one_wrong_password_does_not_lock_again() {
+    each_default(async |app| {
+        for _ in 0..5 {
+            assert_eq!(
+                sign_in(app, "lasare", "fel-lösenord-999", None)
+                    .await
+                    .status,
+                422
+            );
+        }
+        assert_eq!(
+            sign_in(app, "lasare", PASSWORD, None).await.status,
+            422,
+            "waiting"
+        );
+        // The minute passes (the stored times are moved back, as if it had).
+        let user = app.store().user_by_name("lasare").await.unwrap().unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        let old = user.sign_in_counter();
+        let passed = uppsikt_store::SignInCounter {
+            locked_until: Some(uppsikt_web::auth::login::rfc3339(
+                now - time::Duration::seconds(1),
+            )),
+            last_failed_at: Some(uppsikt_web::auth::login::rfc3339(
+                now - time::Duration::seconds(61),
+            )),
+            ..old.clone()
+        };
+        assert_eq!(old.failures, 5);
+        let key = uppsikt_store::SignInKey::Account(user.id);
+        assert!(app
+            .store()
+            .swap_sign_in_counter(key, &old, &passed)
+            .await
+            .unwrap());
+        // One typo, then the right password: in.
+        assert_eq!(
+            sign_in(app, "lasare", "fel-lösenord-999", None)
+                .await
+                .status,
+            422
+        );
+        assert_eq!(sign_in(app, "lasare", PASSWORD, None).await.status, 303);
+        let user = app.store().user_by_name("lasare").await.unwrap().unwrap();
+        assert_eq!(
+            user.sign_in_counter(),
+            uppsikt_store::SignInCounter::default()
+        );
+    })
+    .await;
+}
+
+/// The form answered to a failed sign-in of `username`, with the user name taken out.
+async fn failure(app: &App, username: &str, password: &str) -> String {
+    let r = sign_in(app, username, password, None).await;
+    assert_eq!(r.status, 422, "{username}");
+    assert!(r.cookie(SESSION_COOKIE).is_none());
+    r.body
+}
+
+#[tokio::test]
+async fn every_failed_sign_in_gets_the_same_answer() {
+    each_default(async |app| {
+        let hash = test_hash(app).await;
+        let first = failure(app, "kalle", PASSWORD).await; // no such account
+        assert!(first.contains("Fel användarnamn eller lösenord."));
+        let mut answers = vec![("single sign-on only", {
+            add_account(app, "kalle", None, Some("kalle@kommun.se")).await;
+            failure(app, "kalle", PASSWORD).await
+        })];
+        let id = app.store().user_by_name("kalle").await.unwrap().unwrap().id;
+        let mut w = app.store().writer("test").await.unwrap();
+        w.set_password(id, &hash).await.unwrap();
+        w.commit().await.unwrap();
+        for i in 0..5 {
+            answers.push((
+                ["wrong 1", "wrong 2", "wrong 3", "wrong 4", "wrong 5"][i],
+                failure(app, "kalle", "fel-lösenord-999").await,
+            ));
+        }
+        answers.push((
+            "waiting, right password",
+            failure(app, "kalle", PASSWORD).await,
+        ));
+        let mut w = app.store().writer("test").await.unwrap();
+        w.set_user_disabled(id, true).await.unwrap();
+        w.commit().await.unwrap();
+        answers.push((
+            "disabled, right password",
+            failure(app, "kalle", PASSWORD).await,
+        ));
+        for (what, body) in &answers {
+            assert!(
+                body == &first,
+                "{what}: the answer differs from an unknown user's"
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_failed_sign_in_takes_the_same_time() {
+    let options = ServerOptions {
+        login_attempts_per_minute: 10_000,
+        ..Default::default()
+    };
+    each(options, async |app| {
+        let hash = test_hash(app).await;
+        for name in ["tid-fel-1", "tid-fel-2", "tid-fel-3", "tid-vanta", "tid-av"] {
+            add_account(app, name, Some(hash.clone()), None).await;
+        }
+        for _ in 0..5 {
+            sign_in(app, "tid-vanta", "fel-lösenord-999", None).await;
+        }
+        let disabled = app
+            .store()
+            .user_by_name("tid-av")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let mut w = app.store().writer("test").await.unwrap();
+        w.set_user_disabled(disabled, true).await.unwrap();
+        w.commit().await.unwrap();
+        let rounds = 9;
+        let mut times: HashMap<&str, Vec<Duration>> = HashMap::new();
+        for round in 0..rounds {
+            let wrong_account = ["tid-fel-1", "tid-fel-2", "tid-fel-3"][round % 3];
+            let unknown = format!("tid-okand-{round}");
+            for (class, user, password) in [
+                ("unknown user", unknown.as_str(), PASSWORD),
+                ("wrong password", wrong_account, "fel-lösenord-999"),
+                ("waiting", "tid-vanta", PASSWORD),
+                ("disabled", "tid-av", PASSWORD),
+            ] {
+                let started = Instant::now();
+                let r = sign_in(app, user, password, None).await;
+                times.entry(class).or_default().push(started.elapsed());
+                assert_eq!(r.status, 422, "{class}");
+            }
+        }
+        let medians: Vec<(&str, Duration)> = times
+            .into_iter()
+            .map(|(class, mut t)| {
+                t.sort();
+                (class, t[t.len() / 2])
+            })
+            .collect();
+        eprintln!("median time of a failed sign-in: {medians:?}");
+        let fastest = medians.iter().map(|m| m.1).min().unwrap();
+        let slowest = medians.iter().map(|m| m.1).max().unwrap();
+        assert!(
+            slowest.as_secs_f64() / fastest.as_secs_f64() < 1.5,
+            "the time tells the classes apart: {medians:?}"
+        );
+    })
+    .await;
+}
+
+// --- item 9: sessions, cookies, origin --------------------------------------------------------------
+
+#[tokio::test]
+async fn the_session_cookie_is_host_only_and_secure() {
+    each_default(async |app| {
+        let r = sign_in(app, "controller", PASSWORD, None).await;
+        assert_eq!(r.status, 303);
+        let (cookie, line) = r.cookie(SESSION_COOKIE).expect("a session cookie");
+        assert!(line.starts_with("__Host-uppsikt_session="), "{line}");
+        for attribute in [
+            "Secure",
+            "HttpOnly",
+            "SameSite=Lax",
+            "Path=/",
+            "Max-Age=28800",
+        ] {
+            assert!(line.contains(attribute), "{attribute} in {line}");
+        }
+        assert!(!line.to_lowercase().contains("domain="), "{line}");
+        let session = Session {
+            cookie: cookie.clone(),
+            csrf: String::new(),
+        };
+        let (status, html) = app.get_as(Some(&session), "/").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("Inloggad som Test controller"));
+        // The old cookie name carries no session.
+        let old = Session {
+            cookie: cookie.replace("__Host-uppsikt_session=", "uppsikt_session="),
+            csrf: String::new(),
+        };
+        assert!(!app.get_as(Some(&old), "/").await.1.contains("Inloggad som"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn expired_sessions_are_removed_at_sign_in_and_periodically() {
+    let options = ServerOptions {
+        purge_every: Duration::from_millis(100),
+        ..Default::default()
+    };
+    each(options, async |app| {
+        let controller = app
+            .store()
+            .user_by_name("controller")
+            .await
+            .unwrap()
+            .unwrap();
+        app.store()
+            .create_session("utgangen-1", controller.id, "csrf", "2000-01-01T00:00:00Z")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(
+            app.store().delete_expired_sessions().await.unwrap(),
+            0,
+            "purged in the background"
+        );
+    })
+    .await;
+    // With the default (a quarter of an hour), a sign-in removes its account's expired sessions.
+    each_default(async |app| {
+        let controller = app
+            .store()
+            .user_by_name("controller")
+            .await
+            .unwrap()
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await; // the purge at start-up has run
+        app.store()
+            .create_session("utgangen-2", controller.id, "csrf", "2000-01-01T00:00:00Z")
+            .await
+            .unwrap();
+        assert_eq!(sign_in(app, "controller", PASSWORD, None).await.status, 303);
+        assert_eq!(
+            app.store().delete_expired_sessions().await.unwrap(),
+            0,
+            "purged at sign-in"
+        );
     })
     .await;
 }

@@ -25,7 +25,11 @@ use crate::error::AppError;
 use crate::pages::escape;
 use crate::AppState;
 
-pub const SESSION_COOKIE: &str = "uppsikt_session";
+/// The session cookie. The `__Host-` prefix makes browsers accept it only with `Secure`,
+/// `Path=/` and no `Domain`, so no other host (a sibling subdomain) can set or shadow it.
+pub const SESSION_COOKIE: &str = "__Host-uppsikt_session";
+/// A browser in which an account has signed in before (see `login`'s back-off).
+pub const DEVICE_COOKIE: &str = "__Host-uppsikt_device";
 /// A session lasts a working day.
 pub const SESSION_SECONDS: i64 = 8 * 60 * 60;
 /// The largest form body accepted (the same limit as every other request body).
