@@ -98,6 +98,19 @@ pub fn password_too_long(max_bytes: usize) -> String {
     format!("Lösenordet är för långt: högst {max_bytes} byte.")
 }
 
+pub const SSO_UNAVAILABLE: &str = "Inloggningen via organisationens konto fungerar inte just nu. Försök igen om en stund eller logga in med lösenord.";
+
+pub const SSO_NOT_STARTED_HERE: &str = "Inloggningen startades inte i den här webbläsaren eller har gått ut. Börja om från inloggningssidan.";
+
+pub const SSO_UNVERIFIABLE: &str =
+    "Inloggningen kunde inte kontrolleras. Börja om från inloggningssidan.";
+
+pub const SSO_CANCELLED: &str = "Inloggningen avbröts hos organisationens inloggningstjänst.";
+
+pub const SSO_INCOMPLETE_ANSWER: &str = "Svaret från inloggningstjänsten saknar uppgifter.";
+
+pub const SSO_NO_ACCOUNT: &str = "Du är inloggad hos organisationen men har inget aktivt konto i uppsikt. Be en administratör lägga upp dig.";
+
 /// A `--trusted-proxy` value that is neither an address nor a range.
 pub fn not_an_address_range(value: &str) -> String {
     format!("”{value}” är ingen IP-adress eller adressintervall. Skriv t.ex. 10.0.0.5, 10.0.0.0/8 eller fd00::/8.")

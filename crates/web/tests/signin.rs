@@ -4,11 +4,13 @@
 mod common;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{App, Session, PASSWORD};
 use uppsikt_domain::access::Role;
-use uppsikt_web::auth::{DEVICE_COOKIE, SESSION_COOKIE};
+use uppsikt_web::auth::{DEVICE_COOKIE, OIDC_COOKIE, SESSION_COOKIE};
 use uppsikt_web::ServerOptions;
 
 async fn each(options: ServerOptions, test: impl AsyncFn(&App)) {
@@ -21,6 +23,14 @@ async fn each(options: ServerOptions, test: impl AsyncFn(&App)) {
 
 async fn each_default(test: impl AsyncFn(&App)) {
     each(ServerOptions::default(), test).await;
+}
+
+/// A client like a browser with no cookies: it names no origin unless told.
+fn bare_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 struct Answer {
@@ -562,6 +572,246 @@ async fn every_failed_sign_in_takes_the_same_time() {
             slowest.as_secs_f64() / fastest.as_secs_f64() < 1.5,
             "the time tells the classes apart: {medians:?}"
         );
+    })
+    .await;
+}
+
+// --- item 8: single sign-on bound to the browser, documents cached ---------------------------------
+
+const KEYS: [(&str, &str, &str, &str); 2] = [
+    (
+        "k1",
+        "308187020100301306072a8648ce3d020106082a8648ce3d030107046d306b0201010420b3c0dd3c3f165dc75f6cdce7c60f92d462ceb878c10ecfcbcdabf7bb9c1ebeeaa14403420004e25df0ae5c2f8454f33e75160c4f778d80f1fa17feb778bbd73a8a038dd50ca9d80f5ceab0169c05434ef59509b3508256edef214ffe4e2917fc327ed6e04f8f",
+        "4l3wrlwvhFTzPnUWDE93jYDx-hf-t3i71zqKA43VDKk",
+        "2A9c6rAWnAVDTvWVCbNQglbt7yFP_k4pF_wyftbgT48",
+    ),
+    (
+        "k2",
+        "308187020100301306072a8648ce3d020106082a8648ce3d030107046d306b02010104200ab14925eb97f3b0233e8d614068090b1a176a5ba7fbfe188aad246e89630afca14403420004f398d4e00069143670a8ade5699d69f118fa5cfe31ec58c89021460483a0cf0568c9e33652490a9402a76470aa7e4cba60dcd37cb67ee63a38c9a05f91832179",
+        "85jU4ABpFDZwqK3laZ1p8Rj6XP4x7FjIkCFGBIOgzwU",
+        "aMnjNlJJCpQCp2Rwqn5MumDc03y2fuY6OMmgX5GDIXk",
+    ),
+];
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// A local stand-in for an OpenID provider: discovery, keys (ES256, one current key),
+/// an authorization endpoint that signs in `SUBJECT` at once, and a token endpoint. It
+/// counts how often discovery and keys are fetched.
+#[derive(Clone, Default)]
+struct Provider {
+    base: Arc<Mutex<String>>,
+    discovery_hits: Arc<Mutex<usize>>,
+    jwks_hits: Arc<Mutex<usize>>,
+    key: Arc<Mutex<usize>>,
+    /// code -> nonce, for codes not yet used
+    codes: Arc<Mutex<HashMap<String, String>>>,
+    issued: Arc<AtomicUsize>,
+}
+
+const SUBJECT: &str = "anna.astrom@huddinge.se";
+
+impl Provider {
+    async fn start() -> Provider {
+        use axum::extract::{Form, Query, State};
+        use axum::response::{IntoResponse, Json, Redirect};
+        use axum::routing::{get, post};
+        let provider = Provider::default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        *provider.base.lock().unwrap() = base;
+        let app = axum::Router::new()
+            .route(
+                "/.well-known/openid-configuration",
+                get(|State(p): State<Provider>| async move {
+                    *p.discovery_hits.lock().unwrap() += 1;
+                    let base = p.base.lock().unwrap().clone();
+                    Json(serde_json::json!({
+                        "issuer": base,
+                        "authorization_endpoint": format!("{base}/authorize"),
+                        "token_endpoint": format!("{base}/token"),
+                        "jwks_uri": format!("{base}/jwks"),
+                    }))
+                }),
+            )
+            .route(
+                "/jwks",
+                get(|State(p): State<Provider>| async move {
+                    *p.jwks_hits.lock().unwrap() += 1;
+                    let (kid, _, x, y) = KEYS[*p.key.lock().unwrap()];
+                    Json(serde_json::json!({"keys": [{
+                        "kty": "EC", "crv": "P-256", "x": x, "y": y, "kid": kid, "alg": "ES256", "use": "sig"
+                    }]}))
+                }),
+            )
+            .route(
+                "/authorize",
+                get(
+                    |State(p): State<Provider>, Query(q): Query<HashMap<String, String>>| async move {
+                        let code = format!("kod-{}", p.issued.fetch_add(1, Ordering::Relaxed));
+                        p.codes.lock().unwrap().insert(code.clone(), q["nonce"].clone());
+                        let back = format!(
+                            "{}?{}",
+                            q["redirect_uri"],
+                            serde_urlencoded::to_string([("code", code.as_str()), ("state", q["state"].as_str())]).unwrap()
+                        );
+                        Redirect::to(&back)
+                    },
+                ),
+            )
+            .route(
+                "/token",
+                post(
+                    |State(p): State<Provider>, Form(f): Form<HashMap<String, String>>| async move {
+                        let Some(nonce) = p.codes.lock().unwrap().remove(&f["code"]) else {
+                            return (axum::http::StatusCode::BAD_REQUEST, "invalid_grant").into_response();
+                        };
+                        let (kid, der, _, _) = KEYS[*p.key.lock().unwrap()];
+                        let now = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .unwrap()
+                            .as_secs();
+                        let claims = serde_json::json!({
+                            "iss": p.base.lock().unwrap().clone(), "aud": "uppsikt", "sub": SUBJECT,
+                            "nonce": nonce, "iat": now, "exp": now + 300,
+                        });
+                        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+                        header.kid = Some(kid.into());
+                        let token = jsonwebtoken::encode(
+                            &header,
+                            &claims,
+                            &jsonwebtoken::EncodingKey::from_ec_der(&unhex(der)),
+                        )
+                        .unwrap();
+                        Json(serde_json::json!({"id_token": token, "access_token": "x", "token_type": "Bearer"}))
+                            .into_response()
+                    },
+                ),
+            )
+            .with_state(provider.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        provider
+    }
+
+    fn base(&self) -> String {
+        self.base.lock().unwrap().clone()
+    }
+
+    fn hits(&self) -> (usize, usize) {
+        (
+            *self.discovery_hits.lock().unwrap(),
+            *self.jwks_hits.lock().unwrap(),
+        )
+    }
+
+    fn options(&self) -> ServerOptions {
+        ServerOptions {
+            oidc: Some(uppsikt_web::auth::oidc::OidcConfig {
+                issuer: self.base(),
+                client_id: "uppsikt".into(),
+                client_secret: "testhemlighet".into(),
+                redirect_url: "http://uppsikt.test/login/oidc/callback".into(),
+            }),
+            ..Default::default()
+        }
+    }
+}
+
+/// A browser starts single sign-on: its pending-sign-in cookie, and the callback path the
+/// provider sends it back to (after signing in there).
+async fn begin_sso(app: &App) -> (String, String) {
+    let r = get_as(app, None, "/login/oidc?next=%2Forg%2F3").await;
+    assert_eq!(r.status, 303);
+    let (cookie, line) = r.cookie(OIDC_COOKIE).expect("a pending sign-in cookie");
+    for attribute in [
+        "Secure",
+        "HttpOnly",
+        "SameSite=Lax",
+        "Path=/",
+        "Max-Age=600",
+    ] {
+        assert!(line.contains(attribute), "{attribute} in {line}");
+    }
+    let at_provider = bare_client()
+        .get(r.location().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let back = at_provider.headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let path = back
+        .strip_prefix("http://uppsikt.test")
+        .unwrap()
+        .to_string();
+    (cookie, path)
+}
+
+async fn callback(app: &App, path: &str, cookie: Option<&str>) -> Answer {
+    let mut req = bare_client().get(app.url(path));
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    Answer::of(req.send().await.unwrap()).await
+}
+
+#[tokio::test]
+async fn a_single_sign_on_callback_in_another_browser_is_refused() {
+    let provider = Provider::start().await;
+    each(provider.options(), async |app| {
+        add_account(app, "anna-sso", None, Some(SUBJECT)).await;
+        let (mine, path) = begin_sso(app).await;
+        let (theirs, _) = begin_sso(app).await;
+        // The attacker's callback, opened in the victim's browser: no cookie, or the
+        // cookie of a sign-in the victim began themselves.
+        for cookie in [None, Some(theirs.as_str())] {
+            let r = callback(app, &path, cookie).await;
+            assert_eq!(r.status, 403, "{cookie:?}");
+            assert!(r.body.contains("startades inte i den här webbläsaren"));
+            assert!(r.cookie(SESSION_COOKIE).is_none(), "not signed in");
+        }
+        // In the browser that began it, the same callback signs in.
+        let r = callback(app, &path, Some(&mine)).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        assert_eq!(r.location(), Some("/org/3"));
+        assert!(r.cookie(SESSION_COOKIE).is_some());
+        let (cleared, _) = r
+            .cookie(OIDC_COOKIE)
+            .expect("the pending cookie is cleared");
+        assert_eq!(cleared, format!("{OIDC_COOKIE}="));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn discovery_and_keys_are_fetched_once_and_again_for_a_new_key() {
+    let provider = Provider::start().await;
+    each(provider.options(), async |app| {
+        add_account(app, "anna-sso", None, Some(SUBJECT)).await;
+        *provider.key.lock().unwrap() = 0;
+        let before = provider.hits();
+        for _ in 0..2 {
+            let (cookie, path) = begin_sso(app).await;
+            assert_eq!(callback(app, &path, Some(&cookie)).await.status, 303);
+        }
+        let after = provider.hits();
+        assert_eq!(
+            (after.0 - before.0, after.1 - before.1),
+            (1, 1),
+            "fetched once each"
+        );
+        // The provider rotates its key: one refetch of the keys, and sign-in works.
+        *provider.key.lock().unwrap() = 1;
+        let (cookie, path) = begin_sso(app).await;
+        assert_eq!(callback(app, &path, Some(&cookie)).await.status, 303);
+        let rotated = provider.hits();
+        assert_eq!((rotated.0 - before.0, rotated.1 - before.1), (1, 2));
     })
     .await;
 }

@@ -30,6 +30,8 @@ use crate::AppState;
 pub const SESSION_COOKIE: &str = "__Host-uppsikt_session";
 /// A browser in which an account has signed in before (see `login`'s back-off).
 pub const DEVICE_COOKIE: &str = "__Host-uppsikt_device";
+/// A single sign-on begun in this browser (see `oidc`).
+pub const OIDC_COOKIE: &str = "__Host-uppsikt_oidc";
 /// A session lasts a working day.
 pub const SESSION_SECONDS: i64 = 8 * 60 * 60;
 /// The largest form body accepted (the same limit as every other request body).
