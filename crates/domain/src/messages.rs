@@ -116,6 +116,11 @@ pub fn not_an_address_range(value: &str) -> String {
     format!("”{value}” är ingen IP-adress eller adressintervall. Skriv t.ex. 10.0.0.5, 10.0.0.0/8 eller fd00::/8.")
 }
 
+/// A `--public-origin` value that is not a web site's address.
+pub fn not_an_origin(value: &str) -> String {
+    format!("”{value}” är ingen webbadress för tjänsten. Skriv schema, värd och eventuell port, t.ex. https://uppsikt.kommun.se.")
+}
+
 // --- data files (the uppsikt/1 import format) ---------------------------------------
 
 /// A position in a file, as shown before a message: `rad 3, kolumn 7`.

@@ -68,9 +68,18 @@ struct Cli {
         long,
         global = true,
         env = "UPPSIKT_OIDC_REDIRECT_URL",
-        help = "OpenID Connect: uppsikts återkomstadress (standard: http://ADDR/login/oidc/callback)"
+        help = "OpenID Connect: uppsikts återkomstadress (standard: PUBLIC-ORIGIN/login/oidc/callback)"
     )]
     oidc_redirect_url: Option<String>,
+    /// The origin people reach the service at; a POST from any other is refused.
+    #[arg(
+        long,
+        global = true,
+        env = "UPPSIKT_PUBLIC_ORIGIN",
+        value_parser = uppsikt_web::parse_public_origin,
+        help = "Adressen som användarna når tjänsten på, t.ex. https://uppsikt.kommun.se; formulär skickade från andra adresser avvisas (standard: http://ADDR och http://localhost:PORT)"
+    )]
+    public_origin: Option<String>,
     /// Reverse proxies whose X-Forwarded-For names the client (repeatable, or comma-separated).
     #[arg(
         long = "trusted-proxy",
@@ -102,10 +111,13 @@ impl Cli {
             issuer: issuer.clone(),
             client_id: client_id.clone(),
             client_secret: client_secret.clone(),
-            redirect_url: self
-                .oidc_redirect_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{}/login/oidc/callback", self.addr)),
+            redirect_url: self.oidc_redirect_url.clone().unwrap_or_else(|| {
+                let origin = self
+                    .public_origin
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{}", self.addr));
+                format!("{origin}/login/oidc/callback")
+            }),
         }))
     }
 
@@ -114,6 +126,7 @@ impl Cli {
         Ok(uppsikt_web::ServerOptions {
             oidc: self.oidc()?,
             trusted_proxies: self.trusted_proxies.clone(),
+            public_origins: self.public_origin.iter().cloned().collect(),
             ..Default::default()
         })
     }

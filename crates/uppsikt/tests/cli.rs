@@ -283,5 +283,27 @@ fn help_never_prints_a_secret_from_the_environment() {
         let help = String::from_utf8_lossy(&o.stdout);
         assert!(help.contains("UPPSIKT_DATABASE_URL"), "{help}");
         assert!(!help.contains("hemligt"), "{args:?}: {help}");
+        assert!(
+            help.contains("--trusted-proxy") && help.contains("--public-origin"),
+            "{help}"
+        );
     }
+}
+
+#[test]
+fn a_bad_trusted_proxy_or_public_origin_is_refused_clearly() {
+    let o = uppsikt(&["--trusted-proxy", "10.0.0.0/33", "migrate"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("ingen IP-adress"), "{}", stderr(&o));
+    let o = uppsikt(&[
+        "--public-origin",
+        "https://uppsikt.kommun.se/sida",
+        "migrate",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("ingen webbadress för tjänsten"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -90,6 +90,10 @@ pub struct ServerOptions {
     pub oidc: Option<auth::oidc::OidcConfig>,
     /// Reverse proxies (addresses or ranges) whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<auth::login::IpRange>,
+    /// The origin people reach the service at (`https://uppsikt.kommun.se`); a POST is
+    /// accepted only from it. Empty: `serve_with` derives it from the listening address
+    /// (`http://127.0.0.1:8080` and `http://localhost:8080`).
+    pub public_origins: Vec<String>,
     /// How often expired sessions (and browsers unused for half a year) are removed.
     pub purge_every: std::time::Duration,
 }
@@ -101,9 +105,45 @@ impl Default for ServerOptions {
             login_attempts_per_minute: 20,
             oidc: None,
             trusted_proxies: Vec::new(),
+            public_origins: Vec::new(),
             purge_every: std::time::Duration::from_secs(15 * 60),
         }
     }
+}
+
+impl ServerOptions {
+    /// The origins of a service listening at `addr` and reached directly: the address
+    /// itself, and `localhost` for a loopback or unspecified address.
+    pub fn local_origins(addr: SocketAddr) -> Vec<String> {
+        let port = addr.port();
+        let mut out = Vec::new();
+        if addr.ip().is_unspecified() {
+            out.push(format!("http://127.0.0.1:{port}"));
+        } else {
+            out.push(format!("http://{addr}"));
+        }
+        if addr.ip().is_loopback() || addr.ip().is_unspecified() {
+            out.push(format!("http://localhost:{port}"));
+        }
+        out.into_iter()
+            .filter_map(|o| auth::PublicOrigins::origin_of(&o))
+            .collect()
+    }
+}
+
+/// Parses a `--public-origin`: `http(s)://host[:port]` with nothing after it but `/`.
+pub fn parse_public_origin(value: &str) -> Result<String, String> {
+    let wrong = || uppsikt_domain::messages::not_an_origin(value);
+    let url = reqwest::Url::parse(value.trim()).map_err(|_| wrong())?;
+    let bare = url.username().is_empty()
+        && url.password().is_none()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none();
+    if !bare {
+        return Err(wrong());
+    }
+    auth::PublicOrigins::origin_of(url.as_str()).ok_or_else(wrong)
 }
 
 /// `Cache-Control: no-store` on every response to a signed-in viewer (HTML, JSON, CSV,
@@ -337,6 +377,9 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .merge(import)
         .fallback(error::not_found)
         .layer(from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(axum::Extension(auth::PublicOrigins(
+            options.public_origins.clone(),
+        )))
         .layer(axum::middleware::from_fn(private_responses))
         .layer(axum::extract::DefaultBodyLimit::max(auth::MAX_BODY_BYTES))
         // Browsers that have reached us over HTTPS use nothing else for a year (HTTP
@@ -397,12 +440,16 @@ pub async fn serve_on(
 pub async fn serve_with(
     store: Store,
     listener: tokio::net::TcpListener,
-    options: ServerOptions,
+    mut options: ServerOptions,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     if let Ok(addr) = listener.local_addr() {
         tracing::info!("uppsikt lyssnar på http://{addr}");
+        if options.public_origins.is_empty() {
+            options.public_origins = ServerOptions::local_origins(addr);
+        }
     }
+    tracing::info!(origins = ?options.public_origins, "POST accepted only from these origins");
     let purge = tokio::spawn(purge_periodically(store.clone(), options.purge_every));
     let app = router_with(AppState::with_options(store, &options), &options)
         .into_make_service_with_connect_info::<SocketAddr>();

@@ -899,3 +899,96 @@ async fn expired_sessions_are_removed_at_sign_in_and_periodically() {
     })
     .await;
 }
+
+/// POSTs an outcome as the administrator with the given Origin, Referer and Host.
+async fn post_outcome(
+    app: &App,
+    origin: Option<&str>,
+    referer: Option<&str>,
+    host: Option<&str>,
+) -> u16 {
+    let ind = ks_indicator(app).await;
+    let admin = app.session.clone().unwrap();
+    let mut req = bare_client()
+        .post(app.url(&format!("/indicators/{ind}/outcomes")))
+        .header("cookie", &admin.cookie)
+        .form(&[
+            ("period", "2024"),
+            ("breakdown", "total"),
+            ("value", "42"),
+            ("csrf", admin.csrf.as_str()),
+        ]);
+    for (name, value) in [("origin", origin), ("referer", referer), ("host", host)] {
+        if let Some(v) = value {
+            req = req.header(name, v);
+        }
+    }
+    req.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn a_post_is_accepted_only_from_the_public_origin() {
+    each_default(async |app| {
+        let v = app.store().data_version().await.unwrap();
+        let page = app.url("/indicators/1/outcomes");
+        for (origin, referer, host) in [
+            (None, None, None),
+            (Some("null"), None, None),
+            (Some("http://evil.example"), None, None),
+            // The request's own Host is the client's to choose.
+            (Some("http://evil.example"), None, Some("evil.example")),
+            (None, Some("http://evil.example/"), None),
+            (Some("http://evil.example"), Some(page.as_str()), None),
+        ] {
+            assert_eq!(
+                post_outcome(app, origin, referer, host).await,
+                403,
+                "{origin:?} {referer:?} {host:?}"
+            );
+        }
+        assert_eq!(
+            app.store().data_version().await.unwrap(),
+            v,
+            "nothing saved"
+        );
+        // Our origin, or (without Origin) a page of ours as Referer; localhost is ours too.
+        assert_eq!(post_outcome(app, Some(&app.base), None, None).await, 303);
+        assert_eq!(post_outcome(app, None, Some(&page), None).await, 303);
+        let port = app.base.rsplit(':').next().unwrap();
+        assert_eq!(
+            post_outcome(app, Some(&format!("http://localhost:{port}")), None, None).await,
+            303
+        );
+        // Signing in is a POST too.
+        let r = bare_client()
+            .post(app.url("/login"))
+            .form(&[("username", "lasare"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn behind_a_proxy_the_configured_public_origin_is_ours() {
+    let options = ServerOptions {
+        public_origins: vec![
+            uppsikt_web::parse_public_origin("https://Uppsikt.Kommun.se/").unwrap(),
+        ],
+        ..Default::default()
+    };
+    each(options, async |app| {
+        assert_eq!(
+            post_outcome(app, Some("https://uppsikt.kommun.se"), None, None).await,
+            303
+        );
+        assert_eq!(post_outcome(app, Some(&app.base), None, None).await, 403);
+        assert_eq!(
+            post_outcome(app, Some("http://uppsikt.kommun.se"), None, None).await,
+            403
+        );
+    })
+    .await;
+}

@@ -153,25 +153,50 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// A POST from another site's page is refused whatever it carries.
+/// The origins this service is reached at (`--public-origin`, or for a local run the
+/// listening address), put into every request by the router.
+#[derive(Debug, Clone, Default)]
+pub struct PublicOrigins(pub Vec<String>);
+
+impl PublicOrigins {
+    /// `scheme://host[:port]` of a URL as browsers serialise an origin (lower case, no
+    /// default port), or `None` when it has no such origin.
+    pub fn origin_of(url: &str) -> Option<String> {
+        let url = reqwest::Url::parse(url).ok()?;
+        matches!(url.scheme(), "http" | "https")
+            .then(|| url.origin().ascii_serialization())
+            .filter(|o| o != "null")
+    }
+
+    fn admits(&self, url: &str) -> bool {
+        Self::origin_of(url).is_some_and(|o| self.0.contains(&o))
+    }
+}
+
+/// A POST is ours only when its `Origin` is one of the configured public origins (not
+/// merely the request's own `Host`, which the client chooses); without `Origin`, the
+/// `Referer`'s origin must be; with neither, or with `Origin: null`, it is refused
+/// (browsers send `Origin` on every POST).
 fn foreign_origin(parts: &Parts) -> bool {
-    let Some(origin) = parts
-        .headers
-        .get(header::ORIGIN)
-        .and_then(|o| o.to_str().ok())
-    else {
-        return false;
+    let Some(ours) = parts.extensions.get::<PublicOrigins>() else {
+        return true;
     };
-    let host = parts
-        .headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    let origin_host = origin
-        .split_once("://")
-        .map(|(_, rest)| rest)
-        .unwrap_or(origin);
-    origin == "null" || origin_host != host
+    let one = |name: header::HeaderName| {
+        let mut values = parts.headers.get_all(name).iter();
+        match (values.next(), values.next()) {
+            (Some(v), None) => Some(v.to_str().ok()),
+            (None, _) => None,
+            // Two values: nothing to trust.
+            (Some(_), Some(_)) => Some(None),
+        }
+    };
+    match one(header::ORIGIN) {
+        Some(origin) => !origin.is_some_and(|o| ours.admits(o)),
+        None => match one(header::REFERER) {
+            Some(referer) => !referer.is_some_and(|r| ours.admits(r)),
+            None => true,
+        },
+    }
 }
 
 /// Finds the viewer, checks CSRF on unsafe methods, and fills per-user parts of HTML.
