@@ -29,6 +29,8 @@ function init(args)
   reads = lines(os.getenv("LOAD_READS"))
   indicators = lines(os.getenv("LOAD_INDICATORS"))
   nthreads = tonumber(os.getenv("LOAD_THREADS") or "2")
+  -- The server accepts a POST only from its own origin, as browsers name it.
+  origin = os.getenv("LOAD_ORIGIN")
   counter, sent, writes_ok, bad = 0, 0, 0, 0
 end
 
@@ -45,6 +47,7 @@ function request()
       "&margin=&sample_size=&csrf=" .. user.csrf
     return wrk.format("POST", "/indicators/" .. ind .. "/outcomes", {
       ["Cookie"] = user.cookie,
+      ["Origin"] = origin,
       ["Content-Type"] = "application/x-www-form-urlencoded",
     }, body)
   end

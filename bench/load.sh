@@ -81,7 +81,7 @@ for line in open(path):
     user, pw = line.split()
     data = urllib.parse.urlencode({"username": user, "password": pw}).encode()
     try:
-        opener.open(urllib.request.Request(base + "/login", data=data))
+        opener.open(urllib.request.Request(base + "/login", data=data, headers={"Origin": base}))
         raise SystemExit(f"sign-in of {user} did not redirect")
     except urllib.error.HTTPError as e:
         if e.code != 303: raise SystemExit(f"sign-in of {user}: {e.code}")
@@ -109,7 +109,7 @@ print(f"# reads: {len(reads)} pages; writes to {len(indicators)} indicators", fi
 PY
     read -r outcomes_before logged_before < <(count "$backend" "$URL")
     LOAD_USERS="$OUT/users.txt" LOAD_READS="$OUT/reads.txt" LOAD_INDICATORS="$OUT/indicators.txt" \
-    LOAD_THREADS=2 WRITE_EVERY="$WRITE_EVERY" \
+    LOAD_THREADS=2 LOAD_ORIGIN="$BASE" WRITE_EVERY="$WRITE_EVERY" \
         wrk -t2 -c"$USERS" -d"${DURATION}s" --timeout 10s --latency -s bench/load.lua "$BASE" > "$OUT/wrk-$backend.txt" 2> "$OUT/wrk-$backend.err"
     head -5 "$OUT/wrk-$backend.err" >&2
     # Baseline in the same run: a static file from the same server, same connections.

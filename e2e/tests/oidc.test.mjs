@@ -1,6 +1,7 @@
 // Single sign-on against a real OpenID provider run locally (npm `oidc-provider`): the
-// whole authorization code flow in the browser, an account matched by its subject, and a
-// person with no account in uppsikt refused with a clear message.
+// whole authorization code flow in the browser, an account matched by its subject, a
+// sign-in carried to another browser refused (the state is bound to the browser that
+// began it), and a person with no account in uppsikt refused with a clear message.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -79,6 +80,53 @@ describe('inloggning via organisationens konto (OpenID Connect)', () => {
     await page.getByRole('link', { name: 'Kommunstyrelsen', exact: true }).click();
     await page.waitForLoadState('load');
     assert.equal(await page.getByRole('link', { name: /Bedöm sammanvägd/ }).count(), 1);
+  }));
+
+  it('en inloggning som påbörjats i en annan webbläsare avvisas', step('annan webbläsare', async () => {
+    // The attacker signs in at the provider but stops where the provider sends the browser
+    // back to uppsikt, and gets a victim to open that address (login CSRF). The browser
+    // follows redirects on its own, so the provider's forms are sent from the attacker's
+    // browser context (same cookies) with redirects followed one at a time.
+    const attacker = await h.newPage();
+    const callback = /\/login\/oidc\/callback\?/;
+    await visit(attacker, '/login');
+    await Promise.all([
+      attacker.waitForURL(/\/interaction\//),
+      attacker.getByRole('link', { name: 'Logga in med organisationens konto' }).click(),
+    ]);
+    const request = attacker.context().request;
+    const action = new URL(await attacker.locator('form').first().getAttribute('action'), attacker.url()).href;
+    let res = await request.post(action, {
+      form: { prompt: 'login', login: 'anna.astrom@huddinge.se', password: 'vad-som-helst' },
+      maxRedirects: 0,
+    });
+    let callbackUrl = null;
+    for (let hop = 0; hop < 10 && !callbackUrl; hop++) {
+      const location = res.headers().location;
+      if (location) {
+        const next = new URL(location, res.url()).href;
+        if (callback.test(next)) callbackUrl = next;
+        else res = await request.get(next, { maxRedirects: 0 });
+      } else {
+        // The provider's consent page: allow.
+        const form = (await res.text()).match(/<form[^>]*action="([^"]+)"/);
+        assert.ok(form, `ett formulär hos inloggningstjänsten (${res.url()})`);
+        res = await request.post(new URL(form[1], res.url()).href, { form: { prompt: 'consent' }, maxRedirects: 0 });
+      }
+    }
+    assert.ok(callbackUrl, 'inloggningstjänsten skickade tillbaka till uppsikt');
+
+    const victim = await h.newPage();
+    const refused = await victim.goto(callbackUrl, { waitUntil: 'load' });
+    assert.equal(refused.status(), 403);
+    assert.match(await victim.locator('main').innerText(), /startades inte i den här webbläsaren/);
+    assert.equal(await victim.locator('header form.user').count(), 0, 'offret är inte inloggat');
+    await visit(victim, '/');
+    assert.equal(await victim.locator('header form.user').count(), 0, 'offret är inte inloggat');
+
+    // The same (unused) answer in the browser that began the sign-in signs in.
+    await attacker.goto(callbackUrl, { waitUntil: 'load' });
+    assert.match(await attacker.locator('header form.user').innerText(), /Inloggad som Anna Åström/);
   }));
 
   it('den som saknar konto i uppsikt får ett tydligt nej', step('okänd', async () => {

@@ -76,6 +76,51 @@ pub fn not_a_date(value: &str) -> String {
     format!("”{value}” är inget datum. Skriv ÅÅÅÅ-MM-DD, t.ex. 2019-12-31.")
 }
 
+// --- sign-in and sessions -----------------------------------------------------------
+
+pub const SIGN_IN_INTRO: &str = "Logga in med ditt konto i uppsikt. Utan inloggning ser du bara det som nämnderna har beslutat.";
+
+/// The one answer to a sign-in that did not succeed, whatever the reason (unknown user
+/// name, wrong password, an account that must wait or is disabled): nobody can tell from
+/// it which accounts exist or which are waiting.
+pub fn sign_in_failed(max_wait_minutes: i64) -> String {
+    format!(
+        "Fel användarnamn eller lösenord. Efter flera misslyckade försök i rad måste du vänta en stund, \
+         högst {max_wait_minutes} minuter, innan nästa försök prövas. I en webbläsare där du har loggat in \
+         förut påverkas du inte av andras försök."
+    )
+}
+
+pub const TOO_MANY_SIGN_INS_FROM_HERE: &str =
+    "För många inloggningsförsök från din dator. Vänta en minut och försök igen.";
+
+pub fn password_too_long(max_bytes: usize) -> String {
+    format!("Lösenordet är för långt: högst {max_bytes} byte.")
+}
+
+pub const SSO_UNAVAILABLE: &str = "Inloggningen via organisationens konto fungerar inte just nu. Försök igen om en stund eller logga in med lösenord.";
+
+pub const SSO_NOT_STARTED_HERE: &str = "Inloggningen startades inte i den här webbläsaren eller har gått ut. Börja om från inloggningssidan.";
+
+pub const SSO_UNVERIFIABLE: &str =
+    "Inloggningen kunde inte kontrolleras. Börja om från inloggningssidan.";
+
+pub const SSO_CANCELLED: &str = "Inloggningen avbröts hos organisationens inloggningstjänst.";
+
+pub const SSO_INCOMPLETE_ANSWER: &str = "Svaret från inloggningstjänsten saknar uppgifter.";
+
+pub const SSO_NO_ACCOUNT: &str = "Du är inloggad hos organisationen men har inget aktivt konto i uppsikt. Be en administratör lägga upp dig.";
+
+/// A `--trusted-proxy` value that is neither an address nor a range.
+pub fn not_an_address_range(value: &str) -> String {
+    format!("”{value}” är ingen IP-adress eller adressintervall. Skriv t.ex. 10.0.0.5, 10.0.0.0/8 eller fd00::/8.")
+}
+
+/// A `--public-origin` value that is not a web site's address.
+pub fn not_an_origin(value: &str) -> String {
+    format!("”{value}” är ingen webbadress för tjänsten. Skriv schema, värd och eventuell port, t.ex. https://uppsikt.kommun.se.")
+}
+
 // --- data files (the uppsikt/1 import format) ---------------------------------------
 
 /// A position in a file, as shown before a message: `rad 3, kolumn 7`.

@@ -32,6 +32,10 @@ pub struct User {
     pub failed_logins: i64,
     /// RFC 3339 time until which sign-in is refused after too many failures.
     pub locked_until: Option<String>,
+    /// How many waits in a row the account has had (each doubles the next).
+    pub lock_level: i64,
+    /// RFC 3339 time of the last failed sign-in.
+    pub last_failed_at: Option<String>,
 }
 
 impl User {
@@ -41,7 +45,41 @@ impl User {
             units: self.units.clone(),
         }
     }
+
+    /// The account's own sign-in counter (failures from browsers it has not signed in from).
+    pub fn sign_in_counter(&self) -> SignInCounter {
+        SignInCounter {
+            failures: self.failed_logins,
+            level: self.lock_level,
+            locked_until: self.locked_until.clone(),
+            last_failed_at: self.last_failed_at.clone(),
+        }
+    }
 }
+
+/// Failed sign-ins of one account, or of one account in one browser. The web layer
+/// decides the policy; the store keeps the counter and changes it only as a whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignInCounter {
+    /// Failures in the current round.
+    pub failures: i64,
+    /// How many waits in a row.
+    pub level: i64,
+    /// RFC 3339: no sign-in is tried before this time.
+    pub locked_until: Option<String>,
+    /// RFC 3339: the last failure.
+    pub last_failed_at: Option<String>,
+}
+
+/// Whose counter: the account's, or the account's in a browser it has signed in from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInKey<'a> {
+    Account(Id),
+    Device { user_id: Id, device_hash: &'a str },
+}
+
+/// How many browsers an account is remembered in (the most recently used are kept).
+pub const DEVICES_PER_USER: i64 = 20;
 
 /// What a new account needs.
 #[derive(Debug, Clone, Serialize)]
@@ -73,6 +111,8 @@ type UserRow = (
     i64,
     i64,
     Option<String>,
+    i64,
+    Option<String>,
 );
 
 enum Key<'a> {
@@ -81,7 +121,7 @@ enum Key<'a> {
 }
 
 const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.password_hash, \
-     u.oidc_subject, u.disabled, u.failed_logins, u.locked_until";
+     u.oidc_subject, u.disabled, u.failed_logins, u.locked_until, u.lock_level, u.last_failed_at";
 
 impl Store {
     async fn user_where(&self, condition: &str, value: Key<'_>) -> Result<Option<User>> {
@@ -99,7 +139,19 @@ impl Store {
     }
 
     async fn user_from_row(&self, row: UserRow) -> Result<User> {
-        let (id, username, display_name, role, hash, subject, disabled, failed, locked) = row;
+        let (
+            id,
+            username,
+            display_name,
+            role,
+            hash,
+            subject,
+            disabled,
+            failed,
+            locked,
+            level,
+            last_failed,
+        ) = row;
         let role =
             Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("user role {role}")))?;
         let units: Vec<i64> =
@@ -118,6 +170,8 @@ impl Store {
             oidc_subject: subject,
             failed_logins: failed,
             locked_until: locked,
+            lock_level: level,
+            last_failed_at: last_failed,
         })
     }
 
@@ -145,32 +199,131 @@ impl Store {
         Ok(out)
     }
 
-    /// Counts a failed sign-in; at `max_failures` the account is locked until `until`.
-    pub async fn record_failed_login(
+    /// The counter of an account in a browser it has signed in from before; `None` when
+    /// this browser is unknown for the account.
+    pub async fn device_counter(
         &self,
         user_id: Id,
-        max_failures: i64,
-        until: &str,
-    ) -> Result<()> {
-        sqlx::query(
-            "UPDATE users SET failed_logins = failed_logins + 1, \
-             locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END \
-             WHERE id = $3",
+        device_hash: &str,
+    ) -> Result<Option<SignInCounter>> {
+        let row: Option<(i64, i64, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT failed_logins, lock_level, locked_until, last_failed_at FROM sign_in_devices \
+             WHERE device_hash = $1 AND user_id = $2",
         )
-        .bind(max_failures)
-        .bind(until)
+        .bind(device_hash)
         .bind(user_id)
-        .execute(&self.pool)
+        .fetch_optional(&self.pool)
         .await?;
+        Ok(row.map(
+            |(failures, level, locked_until, last_failed_at)| SignInCounter {
+                failures,
+                level,
+                locked_until,
+                last_failed_at,
+            },
+        ))
+    }
+
+    /// The counter as stored now (`None`: the account or the browser is gone).
+    pub async fn sign_in_counter(&self, key: SignInKey<'_>) -> Result<Option<SignInCounter>> {
+        match key {
+            SignInKey::Account(id) => Ok(self
+                .user_where("u.id = $1", Key::Id(id))
+                .await?
+                .map(|u| u.sign_in_counter())),
+            SignInKey::Device {
+                user_id,
+                device_hash,
+            } => self.device_counter(user_id, device_hash).await,
+        }
+    }
+
+    /// Replaces the counter with `new` if it is still `old` (compare and set), so that
+    /// sign-ins at the same moment never lose a failure; false when another came first.
+    pub async fn swap_sign_in_counter(
+        &self,
+        key: SignInKey<'_>,
+        old: &SignInCounter,
+        new: &SignInCounter,
+    ) -> Result<bool> {
+        let (table, condition) = match key {
+            SignInKey::Account(_) => ("users", "id = $9"),
+            SignInKey::Device { .. } => ("sign_in_devices", "user_id = $9 AND device_hash = $10"),
+        };
+        let sql = format!(
+            "UPDATE {table} SET failed_logins = $1, lock_level = $2, locked_until = $3, last_failed_at = $4 \
+             WHERE {condition} AND failed_logins = $5 AND lock_level = $6 \
+             AND COALESCE(locked_until, '') = $7 AND COALESCE(last_failed_at, '') = $8"
+        );
+        let q = sqlx::query(&sql)
+            .bind(new.failures)
+            .bind(new.level)
+            .bind(new.locked_until.clone())
+            .bind(new.last_failed_at.clone())
+            .bind(old.failures)
+            .bind(old.level)
+            .bind(old.locked_until.clone().unwrap_or_default())
+            .bind(old.last_failed_at.clone().unwrap_or_default());
+        let q = match key {
+            SignInKey::Account(id) => q.bind(id),
+            SignInKey::Device {
+                user_id,
+                device_hash,
+            } => q.bind(user_id).bind(device_hash),
+        };
+        Ok(q.execute(&self.pool).await?.rows_affected() == 1)
+    }
+
+    /// A successful sign-in: the counter starts again from nothing.
+    pub async fn reset_sign_in_counter(&self, key: SignInKey<'_>) -> Result<()> {
+        const RESET: &str =
+            "SET failed_logins = 0, lock_level = 0, locked_until = NULL, last_failed_at = NULL";
+        match key {
+            SignInKey::Account(id) => {
+                sqlx::query(&format!("UPDATE users {RESET} WHERE id = $1"))
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?
+            }
+            SignInKey::Device {
+                user_id,
+                device_hash,
+            } => {
+                sqlx::query(&format!(
+                    "UPDATE sign_in_devices {RESET} WHERE user_id = $1 AND device_hash = $2"
+                ))
+                .bind(user_id)
+                .bind(device_hash)
+                .execute(&self.pool)
+                .await?
+            }
+        };
         Ok(())
     }
 
-    /// A successful sign-in clears the failure count and any lock-out.
-    pub async fn record_login(&self, user_id: Id) -> Result<()> {
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-            .bind(user_id)
-            .execute(&self.pool)
-            .await?;
+    /// Remembers that the account signed in from this browser at `now` (RFC 3339): its
+    /// failures count on their own from now on. Only the [`DEVICES_PER_USER`] most
+    /// recently used browsers of an account are kept.
+    pub async fn trust_device(&self, user_id: Id, device_hash: &str, now: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sign_in_devices (device_hash, user_id, last_used_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (device_hash, user_id) DO UPDATE SET last_used_at = $3, \
+             failed_logins = 0, lock_level = 0, locked_until = NULL, last_failed_at = NULL",
+        )
+        .bind(device_hash)
+        .bind(user_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        sqlx::query(
+            "DELETE FROM sign_in_devices WHERE user_id = $1 AND device_hash NOT IN \
+             (SELECT device_hash FROM sign_in_devices WHERE user_id = $1 \
+              ORDER BY last_used_at DESC, device_hash LIMIT $2)",
+        )
+        .bind(user_id)
+        .bind(DEVICES_PER_USER)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -232,6 +385,29 @@ impl Store {
             .execute(&self.pool)
             .await?
             .rows_affected())
+    }
+
+    /// Removes the expired sessions of one account (done at each of its sign-ins).
+    pub async fn delete_expired_sessions_of(&self, user_id: Id) -> Result<u64> {
+        Ok(
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2")
+                .bind(user_id)
+                .bind(now())
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+
+    /// Forgets browsers not used to sign in since `before` (RFC 3339); returns how many.
+    pub async fn delete_devices_unused_since(&self, before: &str) -> Result<u64> {
+        Ok(
+            sqlx::query("DELETE FROM sign_in_devices WHERE last_used_at < $1")
+                .bind(before)
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
     }
 
     /// Period locks, of one unit or of all, newest period first.
@@ -477,7 +653,8 @@ impl Writer {
     pub async fn set_password(&mut self, user_id: Id, password_hash: &str) -> Result<()> {
         let n = self
             .execute(
-                "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL WHERE id = $2",
+                "UPDATE users SET password_hash = $1, failed_logins = 0, lock_level = 0, \
+                 locked_until = NULL, last_failed_at = NULL WHERE id = $2",
                 vec![Bind::Text(password_hash.into()), Bind::Int(user_id)],
             )
             .await?;

@@ -24,7 +24,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-pub use access::{NewUser, Session, User};
+pub use access::{NewUser, Session, SignInCounter, SignInKey, User, DEVICES_PER_USER};
 pub use backup::{BackupError, RestoreSummary};
 pub use deviations::{DeviationFilter, DeviationPage, StoredDeviation};
 pub use error::StoreError;

@@ -7,7 +7,7 @@ use uppsikt_domain::access::Role;
 use uppsikt_domain::model::{PeriodLock, PeriodReview};
 use uppsikt_domain::{Breakdown, Outcome, Period};
 use uppsikt_store::testing::TestDb;
-use uppsikt_store::{NewUser, Store, StoreError};
+use uppsikt_store::{NewUser, SignInCounter, SignInKey, Store, StoreError};
 
 fn outcome(period: &str, value: f64) -> Outcome {
     Outcome {
@@ -221,22 +221,25 @@ async fn accounts_sessions_and_lock_out() {
         w.commit().await.unwrap();
         assert!(store.session("hash-1").await.unwrap().is_none());
 
-        // Failed sign-ins lock the account at the limit; a new password lifts it.
-        for _ in 0..3 {
-            store
-                .record_failed_login(id, 3, "2999-01-01T00:00:00Z")
-                .await
-                .unwrap();
-        }
+        // A waiting account (as the web layer's back-off leaves it); a new password lifts it.
+        let waiting = SignInCounter {
+            failures: 5,
+            level: 1,
+            locked_until: Some("2999-01-01T00:00:00Z".into()),
+            last_failed_at: Some("2998-12-31T23:59:00Z".into()),
+        };
+        assert!(store
+            .swap_sign_in_counter(SignInKey::Account(id), &SignInCounter::default(), &waiting)
+            .await
+            .unwrap());
         let anna = store.user_by_name("anna").await.unwrap().unwrap();
-        assert_eq!(anna.failed_logins, 3);
-        assert_eq!(anna.locked_until.as_deref(), Some("2999-01-01T00:00:00Z"));
+        assert_eq!(anna.sign_in_counter(), waiting);
         let mut w = store.writer("admin").await.unwrap();
         w.set_password(id, "$argon2id$v=19$new").await.unwrap();
         w.set_user_disabled(id, false).await.unwrap();
         w.commit().await.unwrap();
         let anna = store.user_by_name("anna").await.unwrap().unwrap();
-        assert_eq!((anna.failed_logins, anna.locked_until), (0, None));
+        assert_eq!(anna.sign_in_counter(), SignInCounter::default());
         assert!(!anna.disabled);
         let log = store.change_log(Some(("user", id)), 5).await.unwrap();
         assert!(log.iter().all(|e| !format!("{e:?}").contains("argon2")));
@@ -281,6 +284,171 @@ async fn recording_a_decision_waits_for_writes_that_checked_the_locks() {
             set_outcome(&store, t.indicator, &outcome("2019", 56.0)).await,
             Err(StoreError::Locked(_))
         ));
+        db.finish().await;
+    }
+}
+
+async fn add_anna(store: &Store) -> i64 {
+    let mut w = store.writer("admin").await.unwrap();
+    let id = w
+        .add_user(&NewUser {
+            username: "anna".into(),
+            display_name: "Anna Åström".into(),
+            role: Role::Reader,
+            units: vec![],
+            password_hash: Some("$argon2id$v=19$secret-hash".into()),
+            oidc_subject: None,
+        })
+        .await
+        .unwrap();
+    w.commit().await.unwrap();
+    id
+}
+
+fn failed(failures: i64, at: &str) -> SignInCounter {
+    SignInCounter {
+        failures,
+        level: 0,
+        locked_until: None,
+        last_failed_at: Some(at.into()),
+    }
+}
+
+/// Two sign-ins failing at the same moment both count: a counter changes only from the
+/// state it was read in (compare and set), on the account and per browser alike.
+#[tokio::test]
+async fn sign_in_counters_change_only_from_the_state_they_were_read_in() {
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let id = add_anna(store).await;
+        let account = SignInKey::Account(id);
+        let zero = SignInCounter::default();
+        let one = failed(1, "2030-01-01T10:00:00Z");
+        assert!(store
+            .swap_sign_in_counter(account, &zero, &one)
+            .await
+            .unwrap());
+        // The second attempt read the same old state: refused, so it must read again.
+        assert!(!store
+            .swap_sign_in_counter(account, &zero, &one)
+            .await
+            .unwrap());
+        let now = store.sign_in_counter(account).await.unwrap().unwrap();
+        assert_eq!(now, one);
+        let two = failed(2, "2030-01-01T10:00:01Z");
+        assert!(store
+            .swap_sign_in_counter(account, &now, &two)
+            .await
+            .unwrap());
+        assert_eq!(
+            store
+                .user_by_name("anna")
+                .await
+                .unwrap()
+                .unwrap()
+                .failed_logins,
+            2
+        );
+
+        // A browser is unknown until the account signs in there; then it has its own count.
+        let device = SignInKey::Device {
+            user_id: id,
+            device_hash: "enhet-1",
+        };
+        assert_eq!(store.device_counter(id, "enhet-1").await.unwrap(), None);
+        assert!(!store
+            .swap_sign_in_counter(device, &zero, &one)
+            .await
+            .unwrap());
+        store
+            .trust_device(id, "enhet-1", "2030-01-01T10:05:00Z")
+            .await
+            .unwrap();
+        assert_eq!(
+            store.device_counter(id, "enhet-1").await.unwrap(),
+            Some(zero.clone())
+        );
+        assert!(store
+            .swap_sign_in_counter(device, &zero, &one)
+            .await
+            .unwrap());
+        assert!(!store
+            .swap_sign_in_counter(device, &zero, &one)
+            .await
+            .unwrap());
+        assert_eq!(
+            store.device_counter(id, "enhet-1").await.unwrap(),
+            Some(one.clone())
+        );
+        // The account's count is untouched by the browser's; a success resets only its own.
+        assert_eq!(store.sign_in_counter(account).await.unwrap(), Some(two));
+        store.reset_sign_in_counter(device).await.unwrap();
+        assert_eq!(
+            store.device_counter(id, "enhet-1").await.unwrap(),
+            Some(zero.clone())
+        );
+        store.reset_sign_in_counter(account).await.unwrap();
+        assert_eq!(store.sign_in_counter(account).await.unwrap(), Some(zero));
+        db.finish().await;
+    }
+}
+
+/// An account is remembered in at most DEVICES_PER_USER browsers (the most recently
+/// used), and a browser unused for long is forgotten; expired sessions go too.
+#[tokio::test]
+async fn remembered_browsers_and_sessions_are_bounded() {
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let id = add_anna(store).await;
+        for i in 0..uppsikt_store::DEVICES_PER_USER + 5 {
+            store
+                .trust_device(
+                    id,
+                    &format!("enhet-{i:03}"),
+                    &format!("2030-01-01T10:{i:02}:00Z"),
+                )
+                .await
+                .unwrap();
+        }
+        assert!(
+            store
+                .device_counter(id, "enhet-000")
+                .await
+                .unwrap()
+                .is_none(),
+            "oldest dropped"
+        );
+        let newest = format!("enhet-{:03}", uppsikt_store::DEVICES_PER_USER + 4);
+        assert!(store.device_counter(id, &newest).await.unwrap().is_some());
+        // Signing in again from an old browser makes it recent (and clears its count).
+        store
+            .trust_device(id, "enhet-005", "2030-01-01T11:00:00Z")
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .delete_devices_unused_since("2030-01-01T10:30:00Z")
+                .await
+                .unwrap(),
+            uppsikt_store::DEVICES_PER_USER as u64 - 1
+        );
+        assert!(store
+            .device_counter(id, "enhet-005")
+            .await
+            .unwrap()
+            .is_some());
+
+        store
+            .create_session("gammal", id, "c1", "2000-01-01T00:00:00Z")
+            .await
+            .unwrap();
+        store
+            .create_session("giltig", id, "c2", "2999-01-01T00:00:00Z")
+            .await
+            .unwrap();
+        assert_eq!(store.delete_expired_sessions_of(id).await.unwrap(), 1);
+        assert_eq!(store.delete_expired_sessions().await.unwrap(), 0);
+        assert!(store.session("giltig").await.unwrap().is_some());
         db.finish().await;
     }
 }

@@ -27,6 +27,8 @@ struct Cli {
         help = "Databas: sqlite://FIL (inbyggd, standard) eller postgres://ANVÄNDARE@VÄRD:PORT/DATABAS",
         global = true,
         env = "UPPSIKT_DATABASE_URL",
+        // A PostgreSQL URL may hold a password: --help never prints the variable's value.
+        hide_env_values = true,
         default_value = "sqlite://uppsikt.db"
     )]
     database_url: String,
@@ -66,9 +68,28 @@ struct Cli {
         long,
         global = true,
         env = "UPPSIKT_OIDC_REDIRECT_URL",
-        help = "OpenID Connect: uppsikts återkomstadress (standard: http://ADDR/login/oidc/callback)"
+        help = "OpenID Connect: uppsikts återkomstadress (standard: PUBLIC-ORIGIN/login/oidc/callback)"
     )]
     oidc_redirect_url: Option<String>,
+    /// The origin people reach the service at; a POST from any other is refused.
+    #[arg(
+        long,
+        global = true,
+        env = "UPPSIKT_PUBLIC_ORIGIN",
+        value_parser = uppsikt_web::parse_public_origin,
+        help = "Adressen som användarna når tjänsten på, t.ex. https://uppsikt.kommun.se; formulär skickade från andra adresser avvisas (standard: http://ADDR och http://localhost:PORT)"
+    )]
+    public_origin: Option<String>,
+    /// Reverse proxies whose X-Forwarded-For names the client (repeatable, or comma-separated).
+    #[arg(
+        long = "trusted-proxy",
+        global = true,
+        env = "UPPSIKT_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "ADRESS[/PREFIX]",
+        help = "Omvänd proxy vars X-Forwarded-For anger klientens adress: IP-adress eller intervall (10.0.0.0/8); kan anges flera gånger, eller kommaseparerat i miljövariabeln"
+    )]
+    trusted_proxies: Vec<uppsikt_web::auth::login::IpRange>,
     #[command(subcommand)]
     command: Command,
 }
@@ -90,11 +111,24 @@ impl Cli {
             issuer: issuer.clone(),
             client_id: client_id.clone(),
             client_secret: client_secret.clone(),
-            redirect_url: self
-                .oidc_redirect_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{}/login/oidc/callback", self.addr)),
+            redirect_url: self.oidc_redirect_url.clone().unwrap_or_else(|| {
+                let origin = self
+                    .public_origin
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{}", self.addr));
+                format!("{origin}/login/oidc/callback")
+            }),
         }))
+    }
+
+    /// Server options that every command serving the web UI shares.
+    fn server_options(&self) -> Result<uppsikt_web::ServerOptions, Failure> {
+        Ok(uppsikt_web::ServerOptions {
+            oidc: self.oidc()?,
+            trusted_proxies: self.trusted_proxies.clone(),
+            public_origins: self.public_origin.iter().cloned().collect(),
+            ..Default::default()
+        })
     }
 }
 
@@ -118,6 +152,7 @@ enum Command {
             long,
             env = "UPPSIKT_LOGIN_RATE",
             default_value_t = 20,
+            value_parser = clap::value_parser!(u32).range(1..),
             help = "Högsta antal inloggningsförsök per klientadress och minut"
         )]
         login_rate: u32,
@@ -320,7 +355,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             uppsikt_store::redact(&cli.database_url)
         ))
     })?;
-    let oidc = cli.oidc()?;
+    let options = cli.server_options()?;
     match cli.command {
         Command::Migrate => {
             open(&cli.database_url).await?;
@@ -342,7 +377,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let options = uppsikt_web::ServerOptions {
                 files_dir,
                 login_attempts_per_minute: login_rate,
-                oidc,
+                ..options
             };
             serve(open(&cli.database_url).await?, cli.addr, options).await
         }
@@ -426,10 +461,6 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             if no_serve {
                 return Ok(());
             }
-            let options = uppsikt_web::ServerOptions {
-                oidc,
-                ..Default::default()
-            };
             serve(store, cli.addr, options).await
         }
         Command::Backup { file } => {

@@ -264,3 +264,46 @@ async fn backup_and_restore_round_trip_and_refuse_bad_files() {
     store.close().await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `--help` shows which environment variables are read, never the value of a secret one:
+/// a PostgreSQL URL holds a password (main printed `[env: UPPSIKT_DATABASE_URL=postgres://u:hemligt@…]`).
+#[test]
+fn help_never_prints_a_secret_from_the_environment() {
+    for args in [&["--help"][..], &["serve", "--help"], &["demo", "--help"]] {
+        let o = Command::new(env!("CARGO_BIN_EXE_uppsikt"))
+            .args(args)
+            .env(
+                "UPPSIKT_DATABASE_URL",
+                "postgres://u:hemligt-db@127.0.0.1:1/x",
+            )
+            .env("UPPSIKT_OIDC_CLIENT_SECRET", "hemligt-oidc")
+            .output()
+            .expect("run uppsikt");
+        assert!(o.status.success(), "{}", stderr(&o));
+        let help = String::from_utf8_lossy(&o.stdout);
+        assert!(help.contains("UPPSIKT_DATABASE_URL"), "{help}");
+        assert!(!help.contains("hemligt"), "{args:?}: {help}");
+        assert!(
+            help.contains("--trusted-proxy") && help.contains("--public-origin"),
+            "{help}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_trusted_proxy_or_public_origin_is_refused_clearly() {
+    let o = uppsikt(&["--trusted-proxy", "10.0.0.0/33", "migrate"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("ingen IP-adress"), "{}", stderr(&o));
+    let o = uppsikt(&[
+        "--public-origin",
+        "https://uppsikt.kommun.se/sida",
+        "migrate",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("ingen webbadress för tjänsten"),
+        "{}",
+        stderr(&o)
+    );
+}

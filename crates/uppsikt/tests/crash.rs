@@ -179,6 +179,7 @@ async fn crash_story(db: &TestDb) {
                 let sent = client
                     .post(format!("http://127.0.0.1:{port}/indicators/{ind}/outcomes"))
                     .header("cookie", &cookie)
+                    .header("origin", format!("http://127.0.0.1:{port}"))
                     .form(&[
                         ("period", period.as_str()),
                         ("breakdown", "total"),
@@ -305,7 +306,7 @@ async fn sigterm_finishes_requests_in_flight() {
     tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     write!(
         tcp,
-        "POST /login HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first}",
+        "POST /login HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: http://127.0.0.1:{port}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first}",
         body.len()
     )
     .unwrap();

@@ -43,6 +43,8 @@ pub struct AppState {
     pub(crate) imports: Arc<imports::ImportJobs>,
     pub(crate) uploads: Arc<upload::Uploads>,
     pub(crate) login_limiter: Arc<auth::login::LoginLimiter>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub(crate) trusted_proxies: Arc<Vec<auth::login::IpRange>>,
     /// Single sign-on, when configured.
     pub(crate) oidc: Option<Arc<auth::oidc::Oidc>>,
 }
@@ -64,6 +66,7 @@ impl AppState {
             login_limiter: Arc::new(auth::login::LoginLimiter::new(
                 options.login_attempts_per_minute,
             )),
+            trusted_proxies: Arc::new(options.trusted_proxies.clone()),
             oidc: options
                 .oidc
                 .clone()
@@ -85,6 +88,14 @@ pub struct ServerOptions {
     pub login_attempts_per_minute: u32,
     /// Single sign-on through an OpenID Connect provider.
     pub oidc: Option<auth::oidc::OidcConfig>,
+    /// Reverse proxies (addresses or ranges) whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<auth::login::IpRange>,
+    /// The origin people reach the service at (`https://uppsikt.kommun.se`); a POST is
+    /// accepted only from it. Empty: `serve_with` derives it from the listening address
+    /// (`http://127.0.0.1:8080` and `http://localhost:8080`).
+    pub public_origins: Vec<String>,
+    /// How often expired sessions (and browsers unused for half a year) are removed.
+    pub purge_every: std::time::Duration,
 }
 
 impl Default for ServerOptions {
@@ -93,8 +104,71 @@ impl Default for ServerOptions {
             files_dir: None,
             login_attempts_per_minute: 20,
             oidc: None,
+            trusted_proxies: Vec::new(),
+            public_origins: Vec::new(),
+            purge_every: std::time::Duration::from_secs(15 * 60),
         }
     }
+}
+
+impl ServerOptions {
+    /// The origins of a service listening at `addr` and reached directly: the address
+    /// itself, and `localhost` for a loopback or unspecified address.
+    pub fn local_origins(addr: SocketAddr) -> Vec<String> {
+        let port = addr.port();
+        let mut out = Vec::new();
+        if addr.ip().is_unspecified() {
+            out.push(format!("http://127.0.0.1:{port}"));
+        } else {
+            out.push(format!("http://{addr}"));
+        }
+        if addr.ip().is_loopback() || addr.ip().is_unspecified() {
+            out.push(format!("http://localhost:{port}"));
+        }
+        out.into_iter()
+            .filter_map(|o| auth::PublicOrigins::origin_of(&o))
+            .collect()
+    }
+}
+
+/// Parses a `--public-origin`: `http(s)://host[:port]` with nothing after it but `/`.
+pub fn parse_public_origin(value: &str) -> Result<String, String> {
+    let wrong = || uppsikt_domain::messages::not_an_origin(value);
+    let url = reqwest::Url::parse(value.trim()).map_err(|_| wrong())?;
+    let bare = url.username().is_empty()
+        && url.password().is_none()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none();
+    if !bare {
+        return Err(wrong());
+    }
+    auth::PublicOrigins::origin_of(url.as_str()).ok_or_else(wrong)
+}
+
+/// `Cache-Control: no-store` on every response to a signed-in viewer (HTML, JSON, CSV,
+/// workbooks, PDFs, redirects, refusals) and on every response that sets a cookie, so that
+/// neither a shared proxy nor the browser's back button keeps them. A request counts as
+/// signed in when it carries a session cookie; only a response that declares itself
+/// `public` (the style sheet and script, the same for everyone) keeps its own caching.
+async fn private_responses(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let signed_in = auth::cookie_value(req.headers(), auth::SESSION_COOKIE).is_some();
+    let mut response = next.run(req).await;
+    let sets_cookie = response.headers().contains_key(header::SET_COOKIE);
+    let public = response
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|d| d.trim() == "public"));
+    if sets_cookie || (signed_in && !public) {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 /// The application's routes.
@@ -304,7 +378,17 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .merge(import)
         .fallback(error::not_found)
         .layer(from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(axum::Extension(auth::PublicOrigins(
+            options.public_origins.clone(),
+        )))
+        .layer(axum::middleware::from_fn(private_responses))
         .layer(axum::extract::DefaultBodyLimit::max(auth::MAX_BODY_BYTES))
+        // Browsers that have reached us over HTTPS use nothing else for a year (HTTP
+        // answers carry it too; browsers ignore it there, as the standard says).
+        .layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -357,14 +441,19 @@ pub async fn serve_on(
 pub async fn serve_with(
     store: Store,
     listener: tokio::net::TcpListener,
-    options: ServerOptions,
+    mut options: ServerOptions,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router_with(AppState::with_options(store, &options), &options)
-        .into_make_service_with_connect_info::<SocketAddr>();
     if let Ok(addr) = listener.local_addr() {
         tracing::info!("uppsikt lyssnar på http://{addr}");
+        if options.public_origins.is_empty() {
+            options.public_origins = ServerOptions::local_origins(addr);
+        }
     }
+    tracing::info!(origins = ?options.public_origins, "POST accepted only from these origins");
+    let purge = tokio::spawn(purge_periodically(store.clone(), options.purge_every));
+    let app = router_with(AppState::with_options(store, &options), &options)
+        .into_make_service_with_connect_info::<SocketAddr>();
     // Without TCP_NODELAY a streamed body (files) stalls on Nagle's algorithm and delayed
     // ACKs: tens of milliseconds per response on keep-alive connections.
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
@@ -372,7 +461,25 @@ pub async fn serve_with(
             tracing::warn!("cannot set TCP_NODELAY: {e}");
         }
     });
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    purge.abort();
+    served
+}
+
+/// Removes expired sessions (and browsers unused for half a year) now and every `every`.
+async fn purge_periodically(store: Store, every: std::time::Duration) {
+    let mut ticks = tokio::time::interval(every.max(std::time::Duration::from_millis(10)));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match auth::login::purge(&store).await {
+            Ok((0, 0)) => {}
+            Ok((sessions, devices)) => {
+                tracing::info!(sessions, devices, "expired sign-in records removed")
+            }
+            Err(e) => tracing::warn!("purging expired sessions failed: {e}"),
+        }
+    }
 }

@@ -135,7 +135,12 @@ async fn repeated_failures_lock_the_account_and_a_new_password_lifts_it() {
         }
         let r = sign_in(app, "lasare", PASSWORD).await;
         assert_eq!(r.status(), 422, "locked even with the right password");
-        assert!(r.text().await.unwrap().contains("Kontot är spärrat"));
+        // The same answer as a wrong password (issue 14): nobody learns the account waits.
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains(&uppsikt_domain::messages::sign_in_failed(15)));
         let user = app.store().user_by_name("lasare").await.unwrap().unwrap();
         let mut w = app.store().writer("test").await.unwrap();
         w.set_password(user.id, user.password_hash.as_deref().unwrap())

@@ -14,7 +14,7 @@ pub mod password;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request, State};
-use axum::http::{header, request::Parts, HeaderValue, Method, StatusCode};
+use axum::http::{header, request::Parts, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use uppsikt_domain::access::{Action, Principal, Role};
@@ -25,7 +25,13 @@ use crate::error::AppError;
 use crate::pages::escape;
 use crate::AppState;
 
-pub const SESSION_COOKIE: &str = "uppsikt_session";
+/// The session cookie. The `__Host-` prefix makes browsers accept it only with `Secure`,
+/// `Path=/` and no `Domain`, so no other host (a sibling subdomain) can set or shadow it.
+pub const SESSION_COOKIE: &str = "__Host-uppsikt_session";
+/// A browser in which an account has signed in before (see `login`'s back-off).
+pub const DEVICE_COOKIE: &str = "__Host-uppsikt_device";
+/// A single sign-on begun in this browser (see `oidc`).
+pub const OIDC_COOKIE: &str = "__Host-uppsikt_oidc";
 /// A session lasts a working day.
 pub const SESSION_SECONDS: i64 = 8 * 60 * 60;
 /// The largest form body accepted (the same limit as every other request body).
@@ -127,18 +133,22 @@ impl<S: Send + Sync> FromRequestParts<S> for Viewer {
     }
 }
 
-/// The session token from the request's cookies.
-fn session_token(parts: &Parts) -> Option<String> {
-    parts
-        .headers
+/// The value of the cookie `name` among the request's cookies (at most 4 KB).
+pub(crate) fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.to_string())
-        .filter(|v| !v.is_empty() && v.len() <= 128)
+        .filter(|v| !v.is_empty() && v.len() <= 4096)
+}
+
+/// The session token from the request's cookies.
+fn session_token(parts: &Parts) -> Option<String> {
+    cookie_value(&parts.headers, SESSION_COOKIE).filter(|v| v.len() <= 128)
 }
 
 async fn viewer_of(state: &AppState, parts: &Parts) -> Result<Viewer, AppError> {
@@ -161,25 +171,50 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// A POST from another site's page is refused whatever it carries.
+/// The origins this service is reached at (`--public-origin`, or for a local run the
+/// listening address), put into every request by the router.
+#[derive(Debug, Clone, Default)]
+pub struct PublicOrigins(pub Vec<String>);
+
+impl PublicOrigins {
+    /// `scheme://host[:port]` of a URL as browsers serialise an origin (lower case, no
+    /// default port), or `None` when it has no such origin.
+    pub fn origin_of(url: &str) -> Option<String> {
+        let url = reqwest::Url::parse(url).ok()?;
+        matches!(url.scheme(), "http" | "https")
+            .then(|| url.origin().ascii_serialization())
+            .filter(|o| o != "null")
+    }
+
+    fn admits(&self, url: &str) -> bool {
+        Self::origin_of(url).is_some_and(|o| self.0.contains(&o))
+    }
+}
+
+/// A POST is ours only when its `Origin` is one of the configured public origins (not
+/// merely the request's own `Host`, which the client chooses); without `Origin`, the
+/// `Referer`'s origin must be; with neither, or with `Origin: null`, it is refused
+/// (browsers send `Origin` on every POST).
 fn foreign_origin(parts: &Parts) -> bool {
-    let Some(origin) = parts
-        .headers
-        .get(header::ORIGIN)
-        .and_then(|o| o.to_str().ok())
-    else {
-        return false;
+    let Some(ours) = parts.extensions.get::<PublicOrigins>() else {
+        return true;
     };
-    let host = parts
-        .headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
-    let origin_host = origin
-        .split_once("://")
-        .map(|(_, rest)| rest)
-        .unwrap_or(origin);
-    origin == "null" || origin_host != host
+    let one = |name: header::HeaderName| {
+        let mut values = parts.headers.get_all(name).iter();
+        match (values.next(), values.next()) {
+            (Some(v), None) => Some(v.to_str().ok()),
+            (None, _) => None,
+            // Two values: nothing to trust.
+            (Some(_), Some(_)) => Some(None),
+        }
+    };
+    match one(header::ORIGIN) {
+        Some(origin) => !origin.is_some_and(|o| ours.admits(o)),
+        None => match one(header::REFERER) {
+            Some(referer) => !referer.is_some_and(|r| ours.admits(r)),
+            None => true,
+        },
+    }
 }
 
 /// Finds the viewer, checks CSRF on unsafe methods, and fills per-user parts of HTML.
@@ -292,12 +327,8 @@ async fn personalise(response: Response, viewer: &Viewer) -> Response {
         .replace(NAV_MARKER, &viewer.nav())
         .replace(CSRF_MARKER, &viewer.csrf_field());
     parts.headers.remove(header::CONTENT_LENGTH);
-    if viewer.user.is_some() {
-        // Pages of a signed-in user are theirs: no shared or back-button caches.
-        parts
-            .headers
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
+    // `Cache-Control: no-store` for signed-in viewers is set for every response, not only
+    // HTML, by `crate::private_responses`.
     Response::from_parts(parts, Body::from(html))
 }
 

@@ -79,11 +79,7 @@ pub enum Demo {
     Decided,
 }
 
-async fn start(db: TestDb) -> App {
-    start_with(db, Demo::Working).await
-}
-
-async fn start_with(db: TestDb, demo: Demo) -> App {
+async fn start(db: TestDb, options: uppsikt_web::ServerOptions, demo: Demo) -> App {
     let mut files = uppsikt_import::demo_files(&demo_dir());
     if demo == Demo::Working {
         files.retain(|f| !f.ends_with("decisions.toml"));
@@ -97,14 +93,19 @@ async fn start_with(db: TestDb, demo: Demo) -> App {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let store = db.store.clone();
     let server = tokio::spawn(async move {
-        uppsikt_web::serve_on(store, listener, async {
+        uppsikt_web::serve_with(store, listener, options, async {
             let _ = rx.await;
         })
         .await
         .unwrap();
     });
+    // Like a browser, the client names the page's origin on every request (POSTs from
+    // anywhere else are refused).
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("origin", base.parse().unwrap());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
         .build()
         .unwrap();
     let mut app = App {
@@ -123,16 +124,21 @@ async fn start_with(db: TestDb, demo: Demo) -> App {
 pub async fn decided_apps() -> Vec<App> {
     let mut out = Vec::new();
     for db in TestDb::all().await {
-        out.push(start_with(db, Demo::Decided).await);
+        out.push(start(db, uppsikt_web::ServerOptions::default(), Demo::Decided).await);
     }
     out
 }
 
 /// One app per available backend: SQLite always, PostgreSQL when reachable or required.
 pub async fn apps() -> Vec<App> {
+    apps_with(uppsikt_web::ServerOptions::default()).await
+}
+
+/// [`apps`] with server options.
+pub async fn apps_with(options: uppsikt_web::ServerOptions) -> Vec<App> {
     let mut out = Vec::new();
     for db in TestDb::all().await {
-        out.push(start(db).await);
+        out.push(start(db, options.clone(), Demo::Working).await);
     }
     out
 }
