@@ -435,6 +435,45 @@ pub fn kolada_server_error(status: u16) -> String {
     format!("serverfel {status}")
 }
 
+// --- background jobs and the Kolada client's limits ------------------------------------
+
+/// A user asked for another report while `running` of theirs are still being made.
+pub fn reports_user_busy(running: usize) -> String {
+    format!(
+        "Du har redan {} som skapas. Vänta tills någon av dem är klar och försök sedan igen. Ingen ny rapport har påbörjats.",
+        count_sv(running as u64, "rapport", "rapporter")
+    )
+}
+
+/// The server makes as many reports as it may at once.
+pub fn reports_server_busy() -> String {
+    "Många rapporter skapas just nu. Försök igen om en stund. Ingen ny rapport har påbörjats."
+        .into()
+}
+
+/// A report too large to keep for download.
+pub fn report_too_large(max_mb: usize) -> String {
+    format!("Rapporten blev större än {max_mb} MB och kan inte sparas för nedladdning. Skapa den för en nämnd i taget eller i ett annat format.")
+}
+
+/// A report failed for a reason of ours (the details are logged).
+pub fn report_failed() -> String {
+    "Rapporten kunde inte skapas på grund av ett fel hos oss. Försök igen om en stund.".into()
+}
+
+/// A user started another import while `running` of theirs are still going on.
+pub fn imports_user_busy(running: usize) -> String {
+    format!(
+        "Du har redan {} som pågår. Vänta tills någon av dem är klar och försök sedan igen. Ingenting nytt har påbörjats.",
+        count_sv(running as u64, "import", "importer")
+    )
+}
+
+/// The server runs as many imports as it may at once.
+pub fn imports_server_busy() -> String {
+    "Många importer pågår just nu. Försök igen om en stund. Ingenting nytt har påbörjats.".into()
+}
+
 pub fn kolada_timed_out(seconds: u64) -> String {
     format!("inget svar inom {seconds} s")
 }

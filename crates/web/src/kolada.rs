@@ -484,7 +484,7 @@ pub async fn fetch(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
                 next: ("/kolada".into(), "Till Kolada-sidan".into()),
             })
         },
-    );
+    )?;
     Ok(saved(format!("/imports/{id}")))
 }
 
