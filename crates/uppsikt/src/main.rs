@@ -69,6 +69,16 @@ struct Cli {
         help = "OpenID Connect: uppsikts återkomstadress (standard: http://ADDR/login/oidc/callback)"
     )]
     oidc_redirect_url: Option<String>,
+    /// Further addresses Kolada's API may have (a mirror, a test stand-in).
+    #[arg(
+        long = "kolada-api-allow",
+        value_name = "ADRESS",
+        global = true,
+        env = "UPPSIKT_KOLADA_API_ALLOW",
+        value_delimiter = ',',
+        help = "Tillåt även denna adress till Koladas API (och allt under den), t.ex. http://127.0.0.1:4000/v3; kan anges flera gånger. https://api.kolada.se är alltid tillåten"
+    )]
+    kolada_api_allow: Vec<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -321,6 +331,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         ))
     })?;
     let oidc = cli.oidc()?;
+    let kolada_api =
+        uppsikt_import::kolada::ApiAllowList::with(&cli.kolada_api_allow).map_err(Failure)?;
     match cli.command {
         Command::Migrate => {
             open(&cli.database_url).await?;
@@ -343,6 +355,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 files_dir,
                 login_attempts_per_minute: login_rate,
                 oidc,
+                kolada_api,
             };
             serve(open(&cli.database_url).await?, cli.addr, options).await
         }
@@ -428,6 +441,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
             let options = uppsikt_web::ServerOptions {
                 oidc,
+                kolada_api,
                 ..Default::default()
             };
             serve(store, cli.addr, options).await
@@ -453,7 +467,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
-        Command::Import { what } => import::run(&open(&cli.database_url).await?, what).await,
+        Command::Import { what } => {
+            import::run(&open(&cli.database_url).await?, what, kolada_api).await
+        }
     }
 }
 

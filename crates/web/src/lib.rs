@@ -45,6 +45,8 @@ pub struct AppState {
     pub(crate) login_limiter: Arc<auth::login::LoginLimiter>,
     /// Single sign-on, when configured.
     pub(crate) oidc: Option<Arc<auth::oidc::Oidc>>,
+    /// Where Kolada's API may be (the operator's choice, not the Kolada page's).
+    pub(crate) kolada_api: Arc<uppsikt_import::kolada::ApiAllowList>,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
                 .oidc
                 .clone()
                 .map(|c| Arc::new(auth::oidc::Oidc::new(c))),
+            kolada_api: Arc::new(options.kolada_api.clone()),
         }
     }
 }
@@ -85,6 +88,8 @@ pub struct ServerOptions {
     pub login_attempts_per_minute: u32,
     /// Single sign-on through an OpenID Connect provider.
     pub oidc: Option<auth::oidc::OidcConfig>,
+    /// Where Kolada's API may be: Kolada's own, and what `--kolada-api-allow` adds.
+    pub kolada_api: uppsikt_import::kolada::ApiAllowList,
 }
 
 impl Default for ServerOptions {
@@ -93,6 +98,7 @@ impl Default for ServerOptions {
             files_dir: None,
             login_attempts_per_minute: 20,
             oidc: None,
+            kolada_api: uppsikt_import::kolada::ApiAllowList::default(),
         }
     }
 }

@@ -71,6 +71,10 @@ async fn add_accounts(store: &Store) {
 }
 
 async fn start(db: TestDb) -> App {
+    start_with(db, uppsikt_web::ServerOptions::default()).await
+}
+
+async fn start_with(db: TestDb, options: uppsikt_web::ServerOptions) -> App {
     let files = uppsikt_import::demo_files(&demo_dir());
     uppsikt_import::import_files(&db.store, &files, "test")
         .await
@@ -81,7 +85,7 @@ async fn start(db: TestDb) -> App {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let store = db.store.clone();
     let server = tokio::spawn(async move {
-        uppsikt_web::serve_on(store, listener, async {
+        uppsikt_web::serve_with(store, listener, options, async {
             let _ = rx.await;
         })
         .await
@@ -108,6 +112,15 @@ pub async fn apps() -> Vec<App> {
     let mut out = Vec::new();
     for db in TestDb::all().await {
         out.push(start(db).await);
+    }
+    out
+}
+
+/// [`apps`] with server options (e.g. a Kolada stand-in allowed).
+pub async fn apps_with(options: uppsikt_web::ServerOptions) -> Vec<App> {
+    let mut out = Vec::new();
+    for db in TestDb::all().await {
+        out.push(start_with(db, options.clone()).await);
     }
     out
 }
