@@ -70,11 +70,7 @@ async fn add_accounts(store: &Store) {
     w.commit().await.unwrap();
 }
 
-async fn start(db: TestDb) -> App {
-    start_with(db, uppsikt_web::ServerOptions::default()).await
-}
-
-async fn start_with(db: TestDb, options: uppsikt_web::ServerOptions) -> App {
+async fn start(db: TestDb, options: uppsikt_web::ServerOptions) -> App {
     let files = uppsikt_import::demo_files(&demo_dir());
     uppsikt_import::import_files(&db.store, &files, "test")
         .await
@@ -109,18 +105,14 @@ async fn start_with(db: TestDb, options: uppsikt_web::ServerOptions) -> App {
 
 /// One app per available backend: SQLite always, PostgreSQL when reachable or required.
 pub async fn apps() -> Vec<App> {
-    let mut out = Vec::new();
-    for db in TestDb::all().await {
-        out.push(start(db).await);
-    }
-    out
+    apps_with(uppsikt_web::ServerOptions::default()).await
 }
 
-/// [`apps`] with server options (e.g. a Kolada stand-in allowed).
+/// [`apps`] with server options.
 pub async fn apps_with(options: uppsikt_web::ServerOptions) -> Vec<App> {
     let mut out = Vec::new();
     for db in TestDb::all().await {
-        out.push(start_with(db, options.clone()).await);
+        out.push(start(db, options.clone()).await);
     }
     out
 }
