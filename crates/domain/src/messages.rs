@@ -480,6 +480,90 @@ pub fn kolada_server_error(status: u16) -> String {
     format!("serverfel {status}")
 }
 
+// --- background jobs and the Kolada client's limits ------------------------------------
+
+/// A user asked for another report while `running` of theirs are still being made.
+pub fn reports_user_busy(running: usize) -> String {
+    format!(
+        "Du har redan {} som skapas. Vänta tills någon av dem är klar och försök sedan igen. Ingen ny rapport har påbörjats.",
+        count_sv(running as u64, "rapport", "rapporter")
+    )
+}
+
+/// The server makes as many reports as it may at once.
+pub fn reports_server_busy() -> String {
+    "Många rapporter skapas just nu. Försök igen om en stund. Ingen ny rapport har påbörjats."
+        .into()
+}
+
+/// A report too large to keep for download.
+pub fn report_too_large(max_mb: usize) -> String {
+    format!("Rapporten blev större än {max_mb} MB och kan inte sparas för nedladdning. Skapa den för en nämnd i taget eller i ett annat format.")
+}
+
+/// A report failed for a reason of ours (the details are logged).
+pub fn report_failed() -> String {
+    "Rapporten kunde inte skapas på grund av ett fel hos oss. Försök igen om en stund.".into()
+}
+
+/// A user started another import while `running` of theirs are still going on.
+pub fn imports_user_busy(running: usize) -> String {
+    format!(
+        "Du har redan {} som pågår. Vänta tills någon av dem är klar och försök sedan igen. Ingenting nytt har påbörjats.",
+        count_sv(running as u64, "import", "importer")
+    )
+}
+
+/// The server runs as many imports as it may at once.
+pub fn imports_server_busy() -> String {
+    "Många importer pågår just nu. Försök igen om en stund. Ingenting nytt har påbörjats.".into()
+}
+
+/// An address of Kolada's API that the server's operator has not allowed.
+pub fn kolada_api_not_allowed(value: &str, allowed: &str) -> String {
+    format!("”{value}” är ingen tillåten adress till Koladas API. Tillåtet är {allowed}. En annan adress (t.ex. en egen kopia av API:et) måste den som driver uppsikt tillåta, med --kolada-api-allow.")
+}
+
+/// The operator's `--kolada-api-allow` is no address.
+pub fn kolada_api_allow_invalid(value: &str) -> String {
+    format!("--kolada-api-allow: ”{value}” är ingen adress av formen https://värd[:port][/sökväg] (utan användarnamn, ? eller #).")
+}
+
+/// Kolada answered with a redirect, which is not followed.
+pub fn kolada_redirected(url: &str, status: u16) -> String {
+    format!("Kolada svarade {status} på {url} och hänvisade till en annan adress. Hänvisningar följs inte: kontrollera adressen till Koladas API. Ingenting har sparats.")
+}
+
+/// A page's `next_url` is no address below the API's (the page is named with the error).
+pub fn kolada_next_url_elsewhere(base: &str) -> String {
+    format!("Nästa sida (next_url) ligger inte under Koladas API {base}, så hämtningen avbröts. Ingenting har sparats.")
+}
+
+/// An answer larger than a page may be.
+pub fn kolada_page_too_large(url: &str, max_bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    let max = if max_bytes >= MIB {
+        format!("{} MB", whole_sv(max_bytes / MIB))
+    } else {
+        format!("{} kB", whole_sv(max_bytes.div_ceil(1024)))
+    };
+    format!("Svaret på {url} är större än {max}, så hämtningen avbröts. Ingenting har sparats. Hämta färre nyckeltal åt gången eller be den som driver uppsikt om en högre gräns.")
+}
+
+/// Fetched pages could not be kept on the server's disk for a moment.
+pub fn kolada_spool_failed() -> String {
+    "Sidorna från Kolada kunde inte sparas tillfälligt på servern (är disken full?). Ingenting har sparats i databasen; försök igen senare.".into()
+}
+
+/// A request could not be sent or its answer broke off (the details are logged).
+pub fn kolada_no_connection() -> String {
+    "ingen förbindelse".into()
+}
+
+pub fn kolada_connection_broken() -> String {
+    "förbindelsen bröts".into()
+}
+
 pub fn kolada_timed_out(seconds: u64) -> String {
     format!("inget svar inom {seconds} s")
 }

@@ -9,8 +9,13 @@
 //! answers through a closure; [`Kolada`] answers as Kolada's v3 documents it (filtering by
 //! the ids in the path, paging by `per_page` with an absolute `next_url`, refusing a
 //! segment of more than 25 ids or `per_page` above 5000 with 400).
+//!
+//! Section 11 holds the client to where the operator allows: no redirect followed, no
+//! `next_url` off the API's address, no answer read past the byte cap, and messages that
+//! name neither the server's temporary directory nor the answer's text.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -23,7 +28,8 @@ use uppsikt_domain::messages::{self, Expected};
 use uppsikt_domain::number::format_sv;
 use uppsikt_domain::{Breakdown, Outcome, Period};
 use uppsikt_import::kolada::{
-    default_plan, import_kolada, ClientOptions, FetchPlan, KoladaSummary, Source, MAX_IDS,
+    default_plan, import_kolada, ApiAllowList, ClientOptions, FetchPlan, KoladaSummary, Source,
+    MAX_IDS,
 };
 use uppsikt_import::{load, parse_str, ImportReport, Progress};
 use uppsikt_store::testing::TestDb;
@@ -65,6 +71,8 @@ struct Reply {
     body: String,
     /// Waited before answering.
     delay: Duration,
+    /// Sent as `Location` (a redirect).
+    location: Option<String>,
 }
 
 impl Reply {
@@ -73,6 +81,7 @@ impl Reply {
             status: 200,
             body: v.to_string(),
             delay: Duration::ZERO,
+            location: None,
         }
     }
 
@@ -81,6 +90,7 @@ impl Reply {
             status,
             body: json!({"error": format!("status {status}")}).to_string(),
             delay: Duration::ZERO,
+            location: None,
         }
     }
 
@@ -165,12 +175,18 @@ async fn handle(State(s): State<ServerState>, uri: Uri) -> Response {
     if !reply.delay.is_zero() {
         tokio::time::sleep(reply.delay).await;
     }
-    (
+    let mut response = (
         StatusCode::from_u16(reply.status).unwrap(),
         [(header::CONTENT_TYPE, "application/json")],
         reply.body,
     )
-        .into_response()
+        .into_response();
+    if let Some(to) = reply.location {
+        response
+            .headers_mut()
+            .insert(header::LOCATION, to.parse().unwrap());
+    }
+    response
 }
 
 /// Starts a server on a free local port answering every request with `answer`.
@@ -363,6 +379,16 @@ fn options() -> ClientOptions {
         backoff: Duration::from_millis(10),
         per_page: 5000,
         save_to: None,
+        allowed: ApiAllowList::default(),
+        max_page_bytes: 64 * 1024 * 1024,
+    }
+}
+
+/// `options` with the server's address allowed too, as `--kolada-api-allow` does.
+fn allowing(server: &Server, options: &ClientOptions) -> ClientOptions {
+    ClientOptions {
+        allowed: ApiAllowList::with(std::slice::from_ref(&server.base)).unwrap(),
+        ..options.clone()
     }
 }
 
@@ -376,7 +402,7 @@ async fn import(
         store,
         &Source::Api(server.base.clone()),
         plan,
-        options,
+        &allowing(server, options),
         "test",
         &Progress::default(),
     )
@@ -743,10 +769,16 @@ async fn a_bad_page_in_the_middle_is_named_by_json_path_and_nothing_is_kept() {
                 ),
             ]
         );
-        assert!(
-            report.errors.iter().all(|e| e.file.ends_with("-data.json")),
-            "{report}"
+        // Named by the URL each page came from, not by where it was spooled.
+        let third = format!(
+            "{}?page=3&per_page=2",
+            server
+                .url("data/kpi/N00901/municipality/0126")
+                .split('?')
+                .next()
+                .unwrap()
         );
+        assert!(report.errors.iter().all(|e| e.file == third), "{report}");
         // Every page was fetched: the valid ones before and after are not kept either.
         assert_eq!(server.data().len(), 5);
         assert_nothing_stored(store, version, &["N00901"]).await;
@@ -913,10 +945,13 @@ async fn cancelling_while_the_server_is_slow_keeps_nothing() {
             store,
             &Source::Api(server.base.clone()),
             &plan(&["N00901"], &["0126"]),
-            &ClientOptions {
-                timeout: Duration::from_secs(60),
-                ..options()
-            },
+            &allowing(
+                &server,
+                &ClientOptions {
+                    timeout: Duration::from_secs(60),
+                    ..options()
+                },
+            ),
             "test",
             &progress,
         )
@@ -1199,6 +1234,349 @@ async fn a_pair_first_fetched_for_some_years_is_later_fetched_whole() {
             .map(|s| (s.path, s.query.get("from_date").cloned()))
             .collect();
         assert_eq!(years, vec![2017, 2018, 2019], "asked: {asked:?}");
+        db.finish().await;
+    }
+}
+
+// --- 11. the client stays where the operator allows ------------------------------------------
+
+/// A server on another port that answers everything with an empty page: where a redirect
+/// or a `next_url` must never lead.
+async fn elsewhere() -> Server {
+    serve(|_, _| Reply::json(&json!({"count": 0, "next_url": null, "values": []}))).await
+}
+
+/// Every request seen was below `/v3/` (the server keeps other paths whole, with their `/`).
+fn only_below_v3(server: &Server) -> bool {
+    server.seen().iter().all(|s| !s.path.starts_with('/'))
+}
+
+#[tokio::test]
+async fn a_redirect_is_not_followed_and_keeps_nothing() {
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let other = elsewhere().await;
+        let targets = [
+            (
+                302u16,
+                format!("{}/data/kpi/N00901/municipality/0126", other.base),
+            ),
+            (301, "/internal/admin".to_string()),
+            (307, "../../internal".to_string()),
+        ];
+        for (status, to) in targets {
+            let mut kolada = Kolada::with(&["N00901"], &["0126"]);
+            kolada.data.push(tkm("N00901", "0126", 2019, 19.87));
+            let server = serve(move |req, ctx| {
+                if req.is_data() {
+                    Reply {
+                        status,
+                        body: String::new(),
+                        delay: Duration::ZERO,
+                        location: Some(to.clone()),
+                    }
+                } else {
+                    kolada.answer(req, ctx)
+                }
+            })
+            .await;
+            let version = store.data_version().await.unwrap();
+            let report = import(store, &server, &plan(&["N00901"], &["0126"]), &options())
+                .await
+                .expect_err("a redirect fails the import");
+            assert_eq!(
+                only_error(&report).message,
+                messages::kolada_redirected(
+                    &server.url("data/kpi/N00901/municipality/0126"),
+                    status
+                )
+            );
+            assert_eq!(server.data().len(), 1, "{status} is not retried");
+            assert!(only_below_v3(&server), "{:?}", server.seen());
+            assert!(other.seen().is_empty(), "another port was asked");
+            assert_nothing_stored(store, version, &["N00901"]).await;
+        }
+        db.finish().await;
+    }
+}
+
+/// A page's `next_url`, made from the server's base URL.
+type NextUrl = dyn Fn(&str) -> String + Send + Sync;
+
+#[tokio::test]
+async fn a_next_url_off_the_apis_address_stops_the_fetch_and_keeps_nothing() {
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let other = elsewhere().await;
+        let other_port = other.base.clone();
+        // Each builds the next_url from the server's own base (http://127.0.0.1:PORT/v3).
+        let cases: Vec<(&str, Box<NextUrl>)> = vec![
+            (
+                "another port",
+                Box::new(move |_| format!("{other_port}/data/kpi/N00901/municipality/0126?page=2")),
+            ),
+            (
+                "another host",
+                Box::new(|base| {
+                    format!(
+                        "{}/data/kpi/N00901/municipality/0126?page=2",
+                        base.replace("127.0.0.1", "localhost")
+                    )
+                }),
+            ),
+            (
+                "another path",
+                Box::new(|_| "/internal/admin?page=2".into()),
+            ),
+            (
+                "up and out",
+                Box::new(|_| "../../../../../../internal?page=2".into()),
+            ),
+            (
+                "a look-alike prefix",
+                Box::new(|_| "/v3x/data?page=2".into()),
+            ),
+            (
+                "a user name",
+                Box::new(|base| format!("{}/data?page=2", base.replace("://", "://internal:x@"))),
+            ),
+            ("no web address", Box::new(|_| "file:///etc/passwd".into())),
+        ];
+        for (case, next) in cases {
+            let mut kolada = Kolada::with(&["N00901"], &["0126"]);
+            kolada.data.push(tkm("N00901", "0126", 2019, 19.87));
+            let server = serve(move |req, ctx| {
+                let reply = kolada.answer(req, ctx);
+                if !req.is_data() || req.page() > 1 {
+                    return reply;
+                }
+                let mut page: Value = serde_json::from_str(&reply.body).unwrap();
+                page["next_url"] = json!(next(ctx.base));
+                Reply::json(&page)
+            })
+            .await;
+            let version = store.data_version().await.unwrap();
+            let report = import(store, &server, &plan(&["N00901"], &["0126"]), &options())
+                .await
+                .expect_err(case);
+            let e = only_error(&report);
+            assert_eq!(
+                (e.location.as_str(), e.message.as_str()),
+                (
+                    "next_url",
+                    messages::kolada_next_url_elsewhere(&server.base).as_str()
+                ),
+                "{case}"
+            );
+            assert!(!report.to_string().contains("internal"), "{case}: {report}");
+            assert_eq!(server.data().len(), 1, "{case}: {:?}", server.seen());
+            assert!(only_below_v3(&server), "{case}: {:?}", server.seen());
+            assert!(other.seen().is_empty(), "{case}: another port was asked");
+            assert_nothing_stored(store, version, &["N00901"]).await;
+        }
+        db.finish().await;
+    }
+}
+
+/// A plain HTTP/1.1 server (a thread, blocking sockets) answering every request with a body
+/// of `total` spaces in 64 KiB pieces, chunked or with its length declared. Returns its
+/// base URL, the bytes of body it managed to send and the connections it accepted.
+fn serve_huge(total: u64, declare_length: bool) -> (String, Arc<AtomicU64>, Arc<AtomicUsize>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/v3", listener.local_addr().unwrap());
+    let sent = Arc::new(AtomicU64::new(0));
+    let connections = Arc::new(AtomicUsize::new(0));
+    let (counter, accepted) = (sent.clone(), connections.clone());
+    std::thread::spawn(move || {
+        for socket in listener.incoming() {
+            let Ok(mut socket) = socket else { return };
+            accepted.fetch_add(1, Ordering::SeqCst);
+            let counter = counter.clone();
+            std::thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let framing = if declare_length {
+                    format!("content-length: {total}")
+                } else {
+                    "transfer-encoding: chunked".to_string()
+                };
+                let header = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n{framing}\r\n\r\n"
+                );
+                if socket.write_all(header.as_bytes()).is_err() {
+                    return;
+                }
+                let piece = vec![b' '; 64 * 1024];
+                let mut left = total;
+                while left > 0 {
+                    let n = left.min(piece.len() as u64) as usize;
+                    let mut out = Vec::with_capacity(n + 16);
+                    if !declare_length {
+                        out.extend_from_slice(format!("{n:x}\r\n").as_bytes());
+                    }
+                    out.extend_from_slice(&piece[..n]);
+                    if !declare_length {
+                        out.extend_from_slice(b"\r\n");
+                    }
+                    if socket.write_all(&out).is_err() {
+                        return;
+                    }
+                    counter.fetch_add(n as u64, Ordering::SeqCst);
+                    left -= n as u64;
+                }
+                if !declare_length {
+                    let _ = socket.write_all(b"0\r\n\r\n");
+                }
+            });
+        }
+    });
+    (base, sent, connections)
+}
+
+#[tokio::test]
+async fn an_answer_over_the_byte_cap_is_refused_without_being_read_whole() {
+    const OFFERED: u64 = 128 * 1024 * 1024;
+    const CAP: u64 = 1024 * 1024;
+    for db in TestDb::all().await {
+        let store = &db.store;
+        for declare_length in [false, true] {
+            let (base, sent, connections) = serve_huge(OFFERED, declare_length);
+            let server = Server {
+                base,
+                seen: Arc::new(Mutex::new(Vec::new())),
+            };
+            let version = store.data_version().await.unwrap();
+            let report = import(
+                store,
+                &server,
+                &plan(&["N00901"], &["0126"]),
+                &ClientOptions {
+                    max_page_bytes: CAP,
+                    ..options()
+                },
+            )
+            .await
+            .expect_err("the answer is too large");
+            assert_eq!(
+                only_error(&report).message,
+                messages::kolada_page_too_large(&server.url("kpi/N00901"), CAP)
+            );
+            // The server stops when the client hangs up; what it sent meanwhile is what
+            // the client read (at most the cap) and the sockets' buffers.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let sent = sent.load(Ordering::SeqCst);
+            assert!(
+                sent < 32 * 1024 * 1024,
+                "declared length {declare_length}: {sent} of {OFFERED} bytes sent"
+            );
+            assert_eq!(connections.load(Ordering::SeqCst), 1, "not retried");
+            assert_nothing_stored(store, version, &["N00901"]).await;
+        }
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn messages_name_the_url_and_status_never_a_temporary_path_or_the_answers_text() {
+    for db in TestDb::all().await {
+        let store = &db.store;
+        // A page with a megabyte of text where a gender belongs.
+        let mut kolada = Kolada::with(&["N00901"], &["0126"]);
+        let mut item = tkm("N00901", "0126", 2019, 19.87);
+        item["values"][1]["gender"] = json!("X".repeat(1_000_000));
+        kolada.data.push(item);
+        let server = kolada.serve().await;
+        let report = import(store, &server, &plan(&["N00901"], &["0126"]), &options())
+            .await
+            .expect_err("the page is wrong");
+        let e = only_error(&report);
+        assert_eq!(e.file, server.url("data/kpi/N00901/municipality/0126"));
+        assert_eq!(e.location, "values[0].values[1].gender");
+        let text = report.to_string();
+        let temp = std::env::temp_dir().display().to_string();
+        assert!(
+            !text.contains(&temp) && !text.contains("uppsikt-kolada"),
+            "{text}"
+        );
+        assert!(text.len() < 1_000, "{} bytes", text.len());
+
+        // A refusal whose body says more: the message gives the status, not the body.
+        let secret = "internt fel i /srv/kolada/app.py rad 12";
+        let mut kolada = Kolada::with(&["N00901"], &["0126"]);
+        kolada.data.push(tkm("N00901", "0126", 2019, 19.87));
+        let server = serve(move |req, ctx| {
+            if req.is_data() {
+                Reply {
+                    body: json!({"error": secret}).to_string(),
+                    ..Reply::status(404)
+                }
+            } else {
+                kolada.answer(req, ctx)
+            }
+        })
+        .await;
+        let report = import(store, &server, &plan(&["N00901"], &["0126"]), &options())
+            .await
+            .expect_err("refused");
+        assert_eq!(
+            only_error(&report).message,
+            messages::kolada_refused(&server.url("data/kpi/N00901/municipality/0126"), 404)
+        );
+        assert!(!report.to_string().contains("app.py"), "{report}");
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn an_address_the_operator_has_not_allowed_is_never_asked() {
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let mut kolada = Kolada::with(&["N00901"], &["0126"]);
+        kolada.data.push(tkm("N00901", "0126", 2019, 19.87));
+        let server = kolada.serve().await;
+        let version = store.data_version().await.unwrap();
+        // Only Kolada's own API is allowed here (no `allowing`).
+        let report = import_kolada(
+            store,
+            &Source::Api(format!("{}/", server.base)),
+            &plan(&["N00901"], &["0126"]),
+            &options(),
+            "test",
+            &Progress::default(),
+        )
+        .await
+        .expect_err("not allowed");
+        assert_eq!(
+            only_error(&report).message,
+            messages::kolada_api_not_allowed(&server.base, "https://api.kolada.se")
+        );
+        assert!(server.seen().is_empty());
+        // With the server allowed, an address ending in `?` would put the request's path
+        // in the query and so reach any path: never an API address.
+        let given = format!("{}/internal/admin?", server.base);
+        let report = import_kolada(
+            store,
+            &Source::Api(given.clone()),
+            &plan(&["N00901"], &["0126"]),
+            &allowing(&server, &options()),
+            "test",
+            &Progress::default(),
+        )
+        .await
+        .expect_err("no API address");
+        assert_eq!(
+            only_error(&report).message,
+            messages::invalid_api_url(&given)
+        );
+        assert!(server.seen().is_empty());
+        assert_nothing_stored(store, version, &["N00901"]).await;
         db.finish().await;
     }
 }

@@ -116,7 +116,11 @@ pub struct OutcomesArgs {
     dry_run: bool,
 }
 
-pub async fn run(store: &Store, what: ImportCommand) -> Result<(), Failure> {
+pub async fn run(
+    store: &Store,
+    what: ImportCommand,
+    kolada_api: kolada::ApiAllowList,
+) -> Result<(), Failure> {
     match what {
         ImportCommand::Data { files } => {
             let summary = uppsikt_import::import_files(store, &files, ACTOR)
@@ -128,7 +132,7 @@ pub async fn run(store: &Store, what: ImportCommand) -> Result<(), Failure> {
             );
             Ok(())
         }
-        ImportCommand::Kolada(args) => import_kolada(store, args).await,
+        ImportCommand::Kolada(args) => import_kolada(store, args, kolada_api).await,
         ImportCommand::Outcomes(args) => import_outcomes(store, args).await,
     }
 }
@@ -141,7 +145,11 @@ fn nothing_imported(report: ImportReport) -> Failure {
     }
 }
 
-async fn import_kolada(store: &Store, args: KoladaArgs) -> Result<(), Failure> {
+async fn import_kolada(
+    store: &Store,
+    args: KoladaArgs,
+    allowed: kolada::ApiAllowList,
+) -> Result<(), Failure> {
     let source = match &args.from {
         Some(from) => Source::parse(from),
         None => Source::Api(store.kolada_settings().await?.api_url),
@@ -168,6 +176,7 @@ async fn import_kolada(store: &Store, args: KoladaArgs) -> Result<(), Failure> {
         timeout: Duration::from_secs(args.timeout.max(1)),
         retries: args.retries,
         save_to: args.save,
+        allowed,
         ..ClientOptions::default()
     };
     let summary = with_progress(|p| async move {

@@ -90,6 +90,16 @@ struct Cli {
         help = "Omvänd proxy vars X-Forwarded-For anger klientens adress: IP-adress eller intervall (10.0.0.0/8); kan anges flera gånger, eller kommaseparerat i miljövariabeln"
     )]
     trusted_proxies: Vec<uppsikt_web::auth::login::IpRange>,
+    /// Further addresses Kolada's API may have (a mirror, a test stand-in).
+    #[arg(
+        long = "kolada-api-allow",
+        value_name = "ADRESS",
+        global = true,
+        env = "UPPSIKT_KOLADA_API_ALLOW",
+        value_delimiter = ',',
+        help = "Tillåt även denna adress till Koladas API (och allt under den), t.ex. http://127.0.0.1:4000/v3; kan anges flera gånger. https://api.kolada.se är alltid tillåten"
+    )]
+    kolada_api_allow: Vec<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -127,6 +137,8 @@ impl Cli {
             oidc: self.oidc()?,
             trusted_proxies: self.trusted_proxies.clone(),
             public_origins: self.public_origin.iter().cloned().collect(),
+            kolada_api: uppsikt_import::kolada::ApiAllowList::with(&self.kolada_api_allow)
+                .map_err(Failure)?,
             ..Default::default()
         })
     }
@@ -484,7 +496,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
-        Command::Import { what } => import::run(&open(&cli.database_url).await?, what).await,
+        Command::Import { what } => {
+            import::run(&open(&cli.database_url).await?, what, options.kolada_api).await
+        }
     }
 }
 

@@ -1,20 +1,25 @@
 //! Long imports as background jobs: a form starts one, its page shows a progress bar (a
 //! button reloads it without JavaScript; `job.js` polls when scripts run) and a button to
 //! cancel it. An import is one transaction: cancelled or failed, nothing of it is kept.
+//! Who started it, or a controller, follows and cancels it; anyone else gets the same 404
+//! as for an unknown id. How many imports run and are kept is bounded by
+//! [`crate::jobs::Limits`].
 
 use std::future::Future;
 use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use uppsikt_domain::access::Action;
+use uppsikt_domain::messages;
 use uppsikt_import::{ImportReport, Progress};
 
 use crate::auth::Viewer;
 use crate::error::{AppError, Result};
+use crate::jobs::Refused;
 use crate::AppState;
 
 /// Errors shown on a failed import's page; the rest are counted.
@@ -34,6 +39,21 @@ pub enum ImportState {
     },
 }
 
+impl crate::jobs::JobState for ImportState {
+    fn is_running(&self) -> bool {
+        matches!(self, ImportState::Running(_))
+    }
+
+    fn kept_bytes(&self) -> usize {
+        let texts = |list: &[String]| list.iter().map(String::len).sum::<usize>();
+        match self {
+            ImportState::Running(_) => 0,
+            ImportState::Done { summary, next } => texts(summary) + next.0.len() + next.1.len(),
+            ImportState::Failed { errors, .. } => texts(errors),
+        }
+    }
+}
+
 pub type ImportJobs = crate::jobs::Jobs<ImportState>;
 
 /// What a finished import reports: lines of summary and where to go next.
@@ -42,8 +62,15 @@ pub struct Finished {
     pub next: (String, String),
 }
 
-/// Starts `work` in the background with a fresh [`Progress`]; returns the job's id.
-pub fn spawn<F, Fut>(state: &AppState, title: String, back: String, owner: &str, work: F) -> u64
+/// Starts `work` in the background with a fresh [`Progress`]; returns the job's id, or
+/// refuses (429, nothing started) when the owner or the server runs enough imports.
+pub fn spawn<F, Fut>(
+    state: &AppState,
+    title: String,
+    back: String,
+    owner: &str,
+    work: F,
+) -> Result<String>
 where
     F: FnOnce(Arc<Progress>) -> Fut + Send + 'static,
     Fut: Future<Output = std::result::Result<Finished, ImportReport>> + Send + 'static,
@@ -52,8 +79,16 @@ where
     progress.set_step("Startar");
     let id = state
         .imports
-        .start(title, back, owner, ImportState::Running(progress.clone()));
-    let jobs = state.imports.clone();
+        .start(title, back, owner, ImportState::Running(progress.clone()))
+        .map_err(|refused| {
+            let message = match refused {
+                Refused::UserBusy(n) => messages::imports_user_busy(n),
+                Refused::ServerBusy(_) => messages::imports_server_busy(),
+            };
+            tracing::warn!(owner, ?refused, "import job refused");
+            AppError::Refused(StatusCode::TOO_MANY_REQUESTS, message)
+        })?;
+    let (jobs, job) = (state.imports.clone(), id.clone());
     tokio::spawn(async move {
         let outcome = work(progress).await;
         let state = match outcome {
@@ -63,7 +98,7 @@ where
             },
             Err(report) => {
                 if !report.cancelled {
-                    tracing::warn!(job = id, errors = report.errors.len(), "import failed");
+                    tracing::warn!(job, errors = report.errors.len(), "import failed");
                 }
                 ImportState::Failed {
                     cancelled: report.cancelled,
@@ -71,15 +106,15 @@ where
                 }
             }
         };
-        jobs.set(id, state);
+        jobs.set(&job, state);
     });
-    id
+    Ok(id)
 }
 
 #[derive(Template)]
 #[template(path = "import_job.html")]
 struct JobPage {
-    id: u64,
+    id: String,
     title: String,
     back: String,
     state: ImportState,
@@ -133,15 +168,24 @@ fn may_follow(viewer: &Viewer, owner: &str) -> bool {
     viewer.actor() == owner || viewer.allows(Action::ManageSources, &[])
 }
 
+/// The job, if the viewer may follow it; otherwise the same 404 as for an unknown id.
+fn followed(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<crate::jobs::JobView<ImportState>> {
+    state
+        .imports
+        .get(id, |owner| may_follow(viewer, owner))
+        .ok_or(AppError::NotFound)
+}
+
 pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<u64>,
+    Path(id): Path<String>,
 ) -> Result<Response> {
-    let job = state.imports.get(id).ok_or(AppError::NotFound)?;
-    if !may_follow(&viewer, &job.owner) {
-        return Err(AppError::NotFound);
-    }
+    let job = followed(&state, &viewer, &id)?;
     let can_cancel = matches!(job.state, ImportState::Running(_));
     let html = JobPage {
         id,
@@ -158,12 +202,9 @@ pub async fn show(
 pub async fn status(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<u64>,
+    Path(id): Path<String>,
 ) -> Result<Response> {
-    let job = state.imports.get(id).ok_or(AppError::NotFound)?;
-    if !may_follow(&viewer, &job.owner) {
-        return Err(AppError::NotFound);
-    }
+    let job = followed(&state, &viewer, &id)?;
     let body = match &job.state {
         ImportState::Running(p) => {
             let s = p.snapshot();
@@ -181,12 +222,9 @@ pub async fn status(
 pub async fn cancel(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<u64>,
+    Path(id): Path<String>,
 ) -> Result<Response> {
-    let job = state.imports.get(id).ok_or(AppError::NotFound)?;
-    if !may_follow(&viewer, &job.owner) {
-        return Err(AppError::NotFound);
-    }
+    let job = followed(&state, &viewer, &id)?;
     if let ImportState::Running(p) = &job.state {
         p.cancel();
     }

@@ -181,7 +181,7 @@ fn settings_page() -> FormPage {
                 .hint("Kommunkoden med fyra siffror, t.ex. 0126 för Huddinge. Lämna tomt för att inte fylla i något från Kolada."),
             Field::new("api_url", "Koladas API", FieldKind::Text)
                 .required()
-                .hint("Normalt https://api.kolada.se/v3."),
+                .hint("Normalt https://api.kolada.se/v3. En annan adress måste den som driver uppsikt först tillåta."),
         ],
     }
 }
@@ -212,19 +212,33 @@ pub async fn save_settings(
         }
         parsed
     };
-    let api_url = e.text(&input, "api_url", NAME_MAX);
-    if let Some(url) = &api_url {
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            e.add("api_url", messages::not_a_web_address(url));
+    // The address must be one the server's operator allows: else anyone with this page
+    // could make the server fetch from any address it can reach.
+    let web_address = |url: &str| {
+        let lower = url.to_ascii_lowercase();
+        lower.starts_with("https://") || lower.starts_with("http://")
+    };
+    let api_url = match e.text(&input, "api_url", NAME_MAX) {
+        Some(url) if !web_address(&url) => {
+            e.add("api_url", messages::not_a_web_address(&url));
+            None
         }
-    }
+        Some(url) => match state.kolada_api.check(&url) {
+            Ok(address) => Some(address),
+            Err(message) => {
+                e.add("api_url", message);
+                None
+            }
+        },
+        None => None,
+    };
     let (Some(api_url), true) = (api_url, e.is_empty()) else {
         return e.apply(settings_page().fill(&input)).render_page();
     };
     let mut w = state.store.writer(&viewer.actor()).await?;
     w.set_kolada_settings(&KoladaSettings {
         municipality,
-        api_url: api_url.trim_end_matches('/').to_string(),
+        api_url,
     })
     .await?;
     // Our municipality decides which values fill the linked indicators.
@@ -462,6 +476,10 @@ pub async fn fetch(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
     let settings = state.store.kolada_settings().await?;
     let store = state.store.clone();
     let actor = viewer.actor();
+    let options = ClientOptions {
+        allowed: state.kolada_api.as_ref().clone(),
+        ..ClientOptions::default()
+    };
     let id = crate::imports::spawn(
         &state,
         "Hämtning från Kolada".into(),
@@ -470,21 +488,14 @@ pub async fn fetch(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
         move |progress| async move {
             let plan = kolada::default_plan(&store).await?;
             let source = Source::Api(settings.api_url);
-            let summary = kolada::import_kolada(
-                &store,
-                &source,
-                &plan,
-                &ClientOptions::default(),
-                &actor,
-                &progress,
-            )
-            .await?;
+            let summary =
+                kolada::import_kolada(&store, &source, &plan, &options, &actor, &progress).await?;
             Ok(crate::imports::Finished {
                 summary: summary.lines_sv(),
                 next: ("/kolada".into(), "Till Kolada-sidan".into()),
             })
         },
-    );
+    )?;
     Ok(saved(format!("/imports/{id}")))
 }
 

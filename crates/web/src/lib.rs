@@ -47,6 +47,8 @@ pub struct AppState {
     pub(crate) trusted_proxies: Arc<Vec<auth::login::IpRange>>,
     /// Single sign-on, when configured.
     pub(crate) oidc: Option<Arc<auth::oidc::Oidc>>,
+    /// Where Kolada's API may be (the operator's choice, not the Kolada page's).
+    pub(crate) kolada_api: Arc<uppsikt_import::kolada::ApiAllowList>,
 }
 
 impl AppState {
@@ -71,6 +73,7 @@ impl AppState {
                 .oidc
                 .clone()
                 .map(|c| Arc::new(auth::oidc::Oidc::new(c))),
+            kolada_api: Arc::new(options.kolada_api.clone()),
         }
     }
 }
@@ -96,6 +99,8 @@ pub struct ServerOptions {
     pub public_origins: Vec<String>,
     /// How often expired sessions (and browsers unused for half a year) are removed.
     pub purge_every: std::time::Duration,
+    /// Where Kolada's API may be: Kolada's own, and what `--kolada-api-allow` adds.
+    pub kolada_api: uppsikt_import::kolada::ApiAllowList,
 }
 
 impl Default for ServerOptions {
@@ -107,6 +112,7 @@ impl Default for ServerOptions {
             trusted_proxies: Vec::new(),
             public_origins: Vec::new(),
             purge_every: std::time::Duration::from_secs(15 * 60),
+            kolada_api: uppsikt_import::kolada::ApiAllowList::default(),
         }
     }
 }

@@ -1,20 +1,24 @@
 //! "Skapa rapport": a form on each unit's page starts a report job; its page shows the
 //! progress (a button reloads it without JavaScript; `job.js` polls when scripts run)
-//! and a download link when the file is ready. Jobs live in memory for an hour.
-
-use std::sync::Arc;
+//! and a download link when the file is ready. Only the one who started a job finds it
+//! (anyone else gets the same 404 as for an unknown id); how many jobs run and are kept,
+//! and how many build at once, is bounded by [`crate::jobs::Limits`].
 
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
+use uppsikt_domain::messages;
 use uppsikt_domain::model::Id;
 use uppsikt_domain::Period;
-use uppsikt_report::{Format, ReportKind, Request, Subject};
+use uppsikt_report::{Format, ReportError, ReportKind, Request, Subject};
 
+use crate::auth::Viewer;
 use crate::error::{AppError, Result};
 use crate::forms::{options, Errors, Field, FieldKind, FormPage, Input};
+use crate::jobs::Refused;
 use crate::AppState;
 
 #[derive(Clone)]
@@ -26,10 +30,26 @@ pub enum JobState {
     Ready {
         file_name: String,
         content_type: &'static str,
-        bytes: Arc<Vec<u8>>,
+        bytes: Bytes,
         data_version: i64,
     },
     Failed(String),
+}
+
+impl crate::jobs::JobState for JobState {
+    fn is_running(&self) -> bool {
+        matches!(self, JobState::Running { .. })
+    }
+
+    fn kept_bytes(&self) -> usize {
+        match self {
+            JobState::Running { .. } => 0,
+            JobState::Ready {
+                file_name, bytes, ..
+            } => bytes.len() + file_name.len(),
+            JobState::Failed(m) => m.len(),
+        }
+    }
 }
 
 /// The report jobs of this server process.
@@ -103,61 +123,97 @@ pub async fn create(
         input.get("period").map(|s| s.trim()).unwrap_or(""),
         org.name
     );
-    let id = state.jobs.start(
-        title,
-        format!("/org/{}", org.id),
-        &viewer.actor(),
-        JobState::Running {
-            step: "Hämtar uppgifterna",
-            done: 10,
-        },
-    );
-    let (store, jobs) = (state.store.clone(), state.jobs.clone());
+    let owner = viewer.actor();
+    let id = state
+        .jobs
+        .start(
+            title,
+            format!("/org/{}", org.id),
+            &owner,
+            JobState::Running {
+                step: "Väntar på sin tur",
+                done: 0,
+            },
+        )
+        .map_err(|refused| {
+            let message = match refused {
+                Refused::UserBusy(n) => messages::reports_user_busy(n),
+                Refused::ServerBusy(_) => messages::reports_server_busy(),
+            };
+            tracing::warn!(owner, ?refused, "report job refused");
+            AppError::Refused(StatusCode::TOO_MANY_REQUESTS, message)
+        })?;
+    let (store, jobs, job) = (state.store.clone(), state.jobs.clone(), id.clone());
     tokio::spawn(async move {
-        let result = uppsikt_report::build(&store, request).await;
-        let state = match result {
-            Err(err) => JobState::Failed(err.to_string()),
-            Ok(report) => {
-                jobs.set(
-                    id,
-                    JobState::Running {
-                        step: "Skapar filen",
-                        done: 60,
-                    },
-                );
-                let version = report.meta.data_version;
-                let name = format!(
-                    "{}-{}.{}",
-                    uppsikt_store::slugify(&report.meta.title),
-                    uppsikt_store::slugify(&report.meta.subject),
-                    format.extension()
-                );
-                match tokio::task::spawn_blocking(move || uppsikt_report::render(&report, format))
-                    .await
-                {
-                    Ok(Ok(bytes)) => JobState::Ready {
-                        file_name: name,
-                        content_type: format.content_type(),
-                        bytes: Arc::new(bytes),
-                        data_version: version,
-                    },
-                    Ok(Err(err)) => JobState::Failed(err.to_string()),
-                    Err(err) => JobState::Failed(format!("internt fel: {err}")),
-                }
-            }
-        };
-        if let JobState::Failed(m) = &state {
-            tracing::error!(job = id, "report failed: {m}");
-        }
-        jobs.set(id, state);
+        // One build at a time per worker: the rest wait here, holding no memory yet.
+        let _turn = jobs.turn().await;
+        jobs.set(
+            &job,
+            JobState::Running {
+                step: "Hämtar uppgifterna",
+                done: 10,
+            },
+        );
+        let state = build(&store, &jobs, &job, request, format).await;
+        jobs.set(&job, state);
     });
     Ok(crate::forms::saved(format!("/reports/{id}")))
+}
+
+/// Builds and renders the report (the renderers are synchronous and CPU-bound: they run
+/// on a blocking thread). Failures of ours are logged and shown as one Swedish sentence.
+async fn build(
+    store: &uppsikt_store::Store,
+    jobs: &Jobs,
+    job: &str,
+    request: Request,
+    format: Format,
+) -> JobState {
+    let failed = |detail: String| {
+        tracing::error!(job, "report failed: {detail}");
+        JobState::Failed(messages::report_failed())
+    };
+    let report = match uppsikt_report::build(store, request).await {
+        Ok(report) => report,
+        Err(ReportError::Invalid(m)) => return JobState::Failed(m),
+        Err(e) => return failed(e.to_string()),
+    };
+    jobs.set(
+        job,
+        JobState::Running {
+            step: "Skapar filen",
+            done: 60,
+        },
+    );
+    let version = report.meta.data_version;
+    let name = format!(
+        "{}-{}.{}",
+        uppsikt_store::slugify(&report.meta.title),
+        uppsikt_store::slugify(&report.meta.subject),
+        format.extension()
+    );
+    match tokio::task::spawn_blocking(move || uppsikt_report::render(&report, format)).await {
+        Ok(Ok(bytes)) if bytes.len() > jobs.limits().kept_bytes => {
+            tracing::warn!(job, bytes = bytes.len(), "report too large to keep");
+            JobState::Failed(messages::report_too_large(
+                jobs.limits().kept_bytes / (1024 * 1024),
+            ))
+        }
+        Ok(Ok(bytes)) => JobState::Ready {
+            file_name: name,
+            content_type: format.content_type(),
+            bytes: Bytes::from(bytes),
+            data_version: version,
+        },
+        Ok(Err(err)) => failed(err.to_string()),
+        Err(err) => failed(err.to_string()),
+    }
 }
 
 #[derive(Template)]
 #[template(path = "report_job.html")]
 struct JobPage {
-    id: u64,
+    id: String,
     title: String,
     back: String,
     state: JobState,
@@ -191,8 +247,21 @@ impl JobPage {
     }
 }
 
-pub async fn show(State(state): State<AppState>, Path(id): Path<u64>) -> Result<Response> {
-    let job = state.jobs.get(id).ok_or(AppError::NotFound)?;
+/// The job, if the viewer started it; otherwise the same 404 as for an unknown id.
+fn own_job(state: &AppState, viewer: &Viewer, id: &str) -> Result<crate::jobs::JobView<JobState>> {
+    let me = viewer.actor();
+    state
+        .jobs
+        .get(id, |owner| owner == me)
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let job = own_job(&state, &viewer, &id)?;
     let html = JobPage {
         id,
         title: job.title,
@@ -208,8 +277,12 @@ pub async fn show(State(state): State<AppState>, Path(id): Path<u64>) -> Result<
 }
 
 /// The job's state as JSON, for `job.js`.
-pub async fn status(State(state): State<AppState>, Path(id): Path<u64>) -> Result<Response> {
-    let job_state = state.jobs.get(id).ok_or(AppError::NotFound)?.state;
+pub async fn status(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let job_state = own_job(&state, &viewer, &id)?.state;
     let body = match job_state {
         JobState::Running { step, done } => {
             serde_json::json!({"state": "running", "step": step, "done": done})
@@ -220,14 +293,17 @@ pub async fn status(State(state): State<AppState>, Path(id): Path<u64>) -> Resul
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
 }
 
-pub async fn download(State(state): State<AppState>, Path(id): Path<u64>) -> Result<Response> {
-    let job_state = state.jobs.get(id).ok_or(AppError::NotFound)?.state;
+pub async fn download(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response> {
     let JobState::Ready {
         file_name,
         content_type,
         bytes,
         data_version,
-    } = job_state
+    } = own_job(&state, &viewer, &id)?.state
     else {
         return Err(AppError::NotFound);
     };
@@ -241,10 +317,12 @@ pub async fn download(State(state): State<AppState>, Path(id): Path<u64>) -> Res
             (header::CONTENT_TYPE, content_type.to_string()),
             (header::CONTENT_DISPOSITION, format!("{disposition}; filename=\"{file_name}\"")),
             (header::HeaderName::from_static("x-uppsikt-data-version"), data_version.to_string()),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
             // The report carries its own stylesheet.
             (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'".to_string()),
         ],
-        bytes.as_ref().clone(),
+        // Shared with the job, not copied per download.
+        bytes,
     )
         .into_response())
 }

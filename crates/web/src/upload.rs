@@ -459,6 +459,6 @@ pub async fn commit(
                 next: ("/import".into(), "Importera fler utfall".into()),
             })
         },
-    );
+    )?;
     Ok(crate::forms::saved(format!("/imports/{id}")))
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::apps;
+use common::{apps, apps_with};
 use uppsikt_domain::kolada::{Gender, KoladaValue, KpiId, MunicipalityId};
 
 fn value(place: &str, year: i32, v: f64) -> KoladaValue {
@@ -82,14 +82,14 @@ async fn a_linked_indicator_is_filled_ranked_and_attributed() {
                 "/kolada/settings",
                 &[
                     ("municipality", "0126"),
-                    ("api_url", "http://127.0.0.1:9/v3/"),
+                    ("api_url", "HTTPS://api.kolada.se/v3/"),
                 ],
             )
             .await;
         assert_eq!(status, 303);
         let settings = app.store().kolada_settings().await.unwrap();
         assert_eq!(settings.municipality.unwrap().as_str(), "0126");
-        assert_eq!(settings.api_url, "http://127.0.0.1:9/v3");
+        assert_eq!(settings.api_url, "https://api.kolada.se/v3");
 
         // A group naming an unknown municipality keeps what was typed.
         let members = "0127\n0126\nGöteborgsstad";
@@ -406,10 +406,82 @@ async fn wait_for_job(app: &common::App, s: &common::Session, job: &str) -> Stri
     panic!("the fetch did not finish");
 }
 
+/// Server options allowing Kolada's API at `base` too (as `--kolada-api-allow` does).
+fn allowing(base: &str) -> uppsikt_web::ServerOptions {
+    uppsikt_web::ServerOptions {
+        kolada_api: uppsikt_import::kolada::ApiAllowList::with(&[base.to_string()]).unwrap(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn the_settings_form_refuses_an_address_the_operator_has_not_allowed() {
+    for app in apps_with(allowing("http://127.0.0.1:9/v3")).await {
+        let c = app.session_for("controller").await;
+        let before = app.store().kolada_settings().await.unwrap();
+        let version = app.store().data_version().await.unwrap();
+        let refused = [
+            ("http://127.0.0.1:8080/v3", "ingen tillåten adress"),
+            ("http://127.0.0.1:9/admin", "ingen tillåten adress"),
+            ("http://localhost:9/v3", "ingen tillåten adress"),
+            (
+                "http://169.254.169.254/latest/meta-data",
+                "ingen tillåten adress",
+            ),
+            ("http://[::1]:5432/", "ingen tillåten adress"),
+            (
+                "https://api.kolada.se.example.org/v3",
+                "ingen tillåten adress",
+            ),
+            ("http://127.0.0.1:9/v3/../internal", "ingen tillåten adress"),
+            ("http://127.0.0.1:9/v3?", "ingen giltig adress"),
+            ("https://api.kolada.se/v3#x", "ingen giltig adress"),
+            (
+                "https://admin:hemligt@api.kolada.se/v3",
+                "ingen giltig adress",
+            ),
+        ];
+        for (address, why) in refused {
+            let (status, html, _) = app
+                .post_as(
+                    Some(&c),
+                    "/kolada/settings",
+                    &[("municipality", "0180"), ("api_url", address)],
+                )
+                .await;
+            assert_eq!(status, 422, "{address}");
+            let shown = address.replace('&', "&amp;");
+            assert!(
+                html.contains(&format!("value=\"{shown}\"")) && html.contains(why),
+                "{address}: {html}"
+            );
+            assert_eq!(app.store().kolada_settings().await.unwrap(), before);
+            assert_eq!(app.store().data_version().await.unwrap(), version);
+        }
+        // What the operator allowed, and Kolada's own API, are taken (normalised).
+        for (address, stored) in [
+            ("http://127.0.0.1:9/v3/", "http://127.0.0.1:9/v3"),
+            ("http://127.0.0.1:9/v3/sub", "http://127.0.0.1:9/v3/sub"),
+            ("https://api.kolada.se/v3", "https://api.kolada.se/v3"),
+        ] {
+            let (status, html, _) = app
+                .post_as(
+                    Some(&c),
+                    "/kolada/settings",
+                    &[("municipality", "0126"), ("api_url", address)],
+                )
+                .await;
+            assert_eq!(status, 303, "{address}: {html}");
+            assert_eq!(app.store().kolada_settings().await.unwrap().api_url, stored);
+        }
+        app.finish().await;
+    }
+}
+
 #[tokio::test]
 async fn fetching_from_kolada_runs_as_a_job_and_fills_the_linked_indicator() {
-    for app in apps().await {
-        let base = kolada_stand_in().await;
+    let base = kolada_stand_in().await;
+    for app in apps_with(allowing(&base)).await {
         let c = app.session_for("controller").await;
         let (status, _, _) = app
             .post_as(

@@ -4,6 +4,13 @@
 //! Every page fetched is saved as a file in a directory, which is then imported like any
 //! saved directory: one code path for online and offline, nothing written to the database
 //! while the network is in use, and `--save DIR` keeps the pages for an offline machine.
+//!
+//! The client talks only to where the operator allows ([`ApiAllowList`]: Kolada's own API
+//! and the addresses given to `--kolada-api-allow`), follows `next_url` only below the
+//! API's address, follows no redirect, and reads every answer with a byte cap
+//! ([`ClientOptions::max_page_bytes`]). Its messages name the URL (of its query only the
+//! parameters the client sets) and the HTTP status, never the answer's text or the
+//! server's temporary directory; details go to the log.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
@@ -130,26 +137,130 @@ pub fn requests(plan: &FetchPlan, groups: &[String], incremental: &Incremental) 
     out
 }
 
-/// The API's address if it is one: `http(s)://` and a host, without a trailing slash.
-pub(crate) fn api_address(given: &str) -> Option<String> {
-    let trimmed = given.trim().trim_end_matches('/');
-    match Url::parse(trimmed) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
-            Some(trimmed.to_string())
-        }
-        _ => None,
+/// Kolada's own API, always allowed.
+pub const KOLADA_ORIGIN: &str = "https://api.kolada.se";
+
+/// The API's address if it is one: `http(s)://host[:port][/path]` without user name,
+/// password, query (not even a bare `?`) or fragment; normalised (lower-case host, no
+/// default port, no dot segments) and without a trailing slash.
+pub fn api_address(given: &str) -> Option<String> {
+    let u = Url::parse(given.trim()).ok()?;
+    let plain = matches!(u.scheme(), "http" | "https")
+        && u.host_str().is_some()
+        && u.username().is_empty()
+        && u.password().is_none()
+        && u.query().is_none()
+        && u.fragment().is_none();
+    plain.then(|| u.as_str().trim_end_matches('/').to_string())
+}
+
+/// Whether `url` is `prefix` or below it: the same scheme, host and port, no user name,
+/// and a path that is the prefix's or continues it after a `/`.
+fn within(prefix: &Url, url: &Url) -> bool {
+    let base = prefix.path().trim_end_matches('/');
+    let path = url.path();
+    prefix.origin() == url.origin()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && (path == base || path.starts_with(&format!("{base}/")))
+}
+
+/// Where Kolada's API may be: [`KOLADA_ORIGIN`] and the addresses the server's operator
+/// allows (an address allows every path below it). The one check of an API address, for
+/// the settings form, the data format's `api_url` when used, and `import kolada --from`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiAllowList(Vec<Url>);
+
+impl Default for ApiAllowList {
+    fn default() -> Self {
+        ApiAllowList(Url::parse(KOLADA_ORIGIN).into_iter().collect())
     }
 }
 
-/// The base URL, checked: `http(s)://…`, without a trailing slash.
-pub fn base_url(given: &str) -> Result<String, ImportReport> {
-    api_address(given)
-        .ok_or_else(|| ImportReport::single(&Origin::new("", ""), messages::invalid_api_url(given)))
+impl ApiAllowList {
+    /// Kolada's own API and `extra` (each as [`api_address`] takes it).
+    pub fn with(extra: &[String]) -> Result<ApiAllowList, String> {
+        let mut list = ApiAllowList::default();
+        for given in extra {
+            let url = api_address(given)
+                .and_then(|a| Url::parse(&a).ok())
+                .ok_or_else(|| messages::kolada_api_allow_invalid(given))?;
+            if !list.0.contains(&url) {
+                list.0.push(url);
+            }
+        }
+        Ok(list)
+    }
+
+    /// `given` as the API's address, normalised ([`api_address`]), if it is one and
+    /// allowed; else why not, in Swedish.
+    pub fn check(&self, given: &str) -> Result<String, String> {
+        let address = api_address(given).ok_or_else(|| messages::invalid_api_url(given))?;
+        let url = Url::parse(&address).map_err(|_| messages::invalid_api_url(given))?;
+        if self.0.iter().any(|prefix| within(prefix, &url)) {
+            Ok(address)
+        } else {
+            Err(messages::kolada_api_not_allowed(&address, &self.shown()))
+        }
+    }
+
+    /// The allowed addresses, for messages: `https://api.kolada.se, http://…`.
+    pub fn shown(&self) -> String {
+        self.0
+            .iter()
+            .map(|u| u.as_str().trim_end_matches('/'))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
-fn first_url(base: &str, r: &Request, per_page: u32) -> Result<Url, ImportReport> {
-    let mut url = Url::parse(&format!("{base}/{}", r.path))
-        .map_err(|_| ImportReport::single(&Origin::new("", ""), messages::invalid_api_url(base)))?;
+/// The base URL, checked against `allowed`.
+pub fn base_url(given: &str, allowed: &ApiAllowList) -> Result<Url, ImportReport> {
+    let whole = Origin::new("", "");
+    let address = allowed
+        .check(given)
+        .map_err(|m| ImportReport::single(&whole, m))?;
+    Url::parse(&address).map_err(|_| ImportReport::single(&whole, messages::invalid_api_url(given)))
+}
+
+/// The longest URL a message shows (a page's own `next_url` could be any length).
+const SHOWN_URL_MAX: usize = 300;
+
+/// A URL as messages name it: without user name, password and fragment, and of its query
+/// only the parameters this client sets (anything else could be a secret).
+pub(crate) fn shown(url: &Url) -> String {
+    let mut u = url.clone();
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.set_fragment(None);
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| matches!(k.as_ref(), "per_page" | "page" | "from_date"))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    u.set_query(None);
+    if !kept.is_empty() {
+        u.query_pairs_mut().extend_pairs(kept);
+    }
+    let text = u.to_string();
+    match text.char_indices().nth(SHOWN_URL_MAX) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
+}
+
+fn first_url(base: &Url, r: &Request, per_page: u32) -> Result<Url, ImportReport> {
+    let mut url = Url::parse(&format!(
+        "{}/{}",
+        base.as_str().trim_end_matches('/'),
+        r.path
+    ))
+    .map_err(|_| {
+        ImportReport::single(
+            &Origin::new("", ""),
+            messages::invalid_api_url(base.as_str()),
+        )
+    })?;
     {
         let mut q = url.query_pairs_mut();
         q.append_pair("per_page", &per_page.to_string());
@@ -161,74 +272,86 @@ fn first_url(base: &str, r: &Request, per_page: u32) -> Result<Url, ImportReport
 }
 
 /// Where a fetch saves its pages: `save_to` if given (kept; it must be empty or new, so
-/// that no earlier page is mixed in or overwritten), else a temporary directory removed
-/// when dropped.
+/// that no earlier page is mixed in or overwritten), else a new temporary directory of a
+/// random name, readable only by this user and removed when dropped. Each page is named
+/// by its URL: errors name that, never the file it was spooled to.
 pub struct Spool {
-    dir: PathBuf,
-    keep: bool,
-    files: Vec<PathBuf>,
+    dir: SpoolDir,
+    files: Vec<(String, PathBuf)>,
+}
+
+enum SpoolDir {
+    Kept(PathBuf),
+    Temporary(tempfile::TempDir),
 }
 
 impl Spool {
     pub fn new(save_to: Option<&Path>) -> Result<Spool, ImportReport> {
-        let (dir, keep) = match save_to {
-            Some(d) => (d.to_path_buf(), true),
-            None => {
-                let nanos = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_nanos())
-                    .unwrap_or(0);
-                let name = format!("uppsikt-kolada-{}-{nanos}", std::process::id());
-                (std::env::temp_dir().join(name), false)
+        let dir = match save_to {
+            Some(d) => {
+                std::fs::create_dir_all(d).map_err(|e| save_error(d, &e))?;
+                let not_empty = std::fs::read_dir(d)
+                    .map_err(|e| save_error(d, &e))?
+                    .next()
+                    .is_some();
+                if not_empty {
+                    return Err(ImportReport::single(
+                        &Origin::new("", ""),
+                        messages::save_dir_not_empty(&d.display().to_string()),
+                    ));
+                }
+                SpoolDir::Kept(d.to_path_buf())
             }
+            None => SpoolDir::Temporary(
+                tempfile::Builder::new()
+                    .prefix("uppsikt-kolada-")
+                    .tempdir()
+                    .map_err(|e| spool_error(&std::env::temp_dir(), &e))?,
+            ),
         };
-        std::fs::create_dir_all(&dir).map_err(|e| save_error(&dir, &e))?;
-        let not_empty = std::fs::read_dir(&dir)
-            .map_err(|e| save_error(&dir, &e))?
-            .next()
-            .is_some();
-        if keep && not_empty {
-            return Err(ImportReport::single(
-                &Origin::new("", ""),
-                messages::save_dir_not_empty(&dir.display().to_string()),
-            ));
-        }
         Ok(Spool {
             dir,
-            keep,
             files: Vec::new(),
         })
     }
 
-    /// Saves the next page; names sort in fetch order (`000001-kpi.json`, …).
-    fn save(&mut self, kind: &str, bytes: &[u8]) -> Result<(), ImportReport> {
-        let path = self
-            .dir
-            .join(format!("{:06}-{kind}.json", self.files.len() + 1));
-        std::fs::write(&path, bytes).map_err(|e| save_error(&path, &e))?;
-        self.files.push(path);
+    /// Saves the next page, fetched from `url`; names sort in fetch order
+    /// (`000001-kpi.json`, …).
+    fn save(&mut self, kind: &str, url: &Url, bytes: &[u8]) -> Result<(), ImportReport> {
+        let name = format!("{:06}-{kind}.json", self.files.len() + 1);
+        let (path, temporary) = match &self.dir {
+            SpoolDir::Kept(d) => (d.join(name), false),
+            SpoolDir::Temporary(t) => (t.path().join(name), true),
+        };
+        if let Err(e) = std::fs::write(&path, bytes) {
+            return Err(if temporary {
+                spool_error(&path, &e)
+            } else {
+                save_error(&path, &e)
+            });
+        }
+        self.files.push((shown(url), path));
         Ok(())
     }
 
-    /// The pages saved, in fetch order.
-    pub fn files(&self) -> &[PathBuf] {
+    /// The pages saved, in fetch order: (the URL it came from, the file).
+    pub fn files(&self) -> &[(String, PathBuf)] {
         &self.files
     }
 }
 
-impl Drop for Spool {
-    fn drop(&mut self) {
-        if !self.keep {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-    }
-}
-
+/// The operator's own directory (`--save`) could not be written: named, with the reason.
 fn save_error(path: &Path, e: &std::io::Error) -> ImportReport {
     ImportReport::single(
         &Origin::new("", ""),
         messages::cannot_save_page(&path.display().to_string(), &e.to_string()),
     )
+}
+
+/// The temporary directory could not be written: logged, not shown.
+fn spool_error(path: &Path, e: &std::io::Error) -> ImportReport {
+    tracing::error!(path = %path.display(), error = %e, "Kolada: cannot spool a page");
+    ImportReport::single(&Origin::new("", ""), messages::kolada_spool_failed())
 }
 
 /// What fetching did.
@@ -241,7 +364,7 @@ pub struct Fetched {
 /// Fetches every request and all its pages into `spool`, in order. A page that cannot be
 /// read as a Kolada page is kept too: the import then reports its errors.
 pub async fn fetch_all(
-    base: &str,
+    base: &Url,
     list: &[Request],
     options: &ClientOptions,
     spool: &mut Spool,
@@ -250,12 +373,14 @@ pub async fn fetch_all(
     let client = reqwest::Client::builder()
         .timeout(options.timeout)
         .connect_timeout(options.timeout)
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("uppsikt/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| {
+            tracing::error!(error = %error_chain(&e), "Kolada: cannot build the HTTP client");
             ImportReport::single(
                 &Origin::new("", ""),
-                messages::kolada_unreachable(base, 1, &e.to_string()),
+                messages::kolada_unreachable(&shown(base), 1, &messages::kolada_no_connection()),
             )
         })?;
     let mut done = Fetched::default();
@@ -275,10 +400,11 @@ pub async fn fetch_all(
             let (bytes, retries) = get(&client, &url, options, progress).await?;
             done.requests += 1;
             done.retries += retries;
-            spool.save(r.kind, &bytes)?;
+            spool.save(r.kind, &url, &bytes)?;
             seen.insert(url.clone());
             // Only the paging is read here; the import checks everything else.
             let page = paging(&bytes);
+            drop(bytes);
             if first {
                 let per_page = u64::from(options.per_page.max(1));
                 let pages = page.count.map_or(1, |c| c.div_ceil(per_page).max(1));
@@ -288,12 +414,17 @@ pub async fn fetch_all(
             progress.advance(1);
             let Some(next) = page.next_url else { break };
             let next_url = match url.join(&next) {
-                Ok(u) if matches!(u.scheme(), "http" | "https") => u,
+                Ok(mut u) if within(base, &u) => {
+                    u.set_fragment(None);
+                    u
+                }
                 _ => {
+                    let head: String = next.chars().take(SHOWN_URL_MAX).collect();
+                    tracing::warn!(page = %url, next_url = %head, "Kolada: next_url outside the API");
                     return Err(ImportReport::single(
-                        &Origin::new(url.as_str(), "next_url"),
-                        messages::kolada_bad_next_url(&next),
-                    ))
+                        &Origin::new(&shown(&url), "next_url"),
+                        messages::kolada_next_url_elsewhere(&shown(base)),
+                    ));
                 }
             };
             if seen.contains(&next_url) {
@@ -327,8 +458,39 @@ fn paging(bytes: &[u8]) -> Paging {
     page
 }
 
+/// Why one try did not give a page.
+enum Miss {
+    Status(StatusCode),
+    /// The answer is larger than the cap (its declared or its read length so far).
+    TooLarge(u64),
+    Net(reqwest::Error),
+}
+
+/// One GET: the answer's body if it is a success, read chunk by chunk and given up as soon
+/// as it would pass `max` bytes. Another status's body is never read.
+async fn get_once(client: &reqwest::Client, url: &Url, max: u64) -> Result<Vec<u8>, Miss> {
+    let mut resp = client.get(url.clone()).send().await.map_err(Miss::Net)?;
+    let status = resp.status();
+    if !status.is_success() {
+        return Err(Miss::Status(status));
+    }
+    if let Some(declared) = resp.content_length().filter(|n| *n > max) {
+        return Err(Miss::TooLarge(declared));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(Miss::Net)? {
+        let read = (body.len() + chunk.len()) as u64;
+        if read > max {
+            return Err(Miss::TooLarge(read));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// One GET with retries on 5xx, 429, time-outs and connection errors, waiting
-/// `backoff`, then twice as long each time (at most 30 s). A 4xx is final.
+/// `backoff`, then twice as long each time (at most 30 s). Another 4xx, a redirect (not
+/// followed) and an answer over the byte cap are final.
 async fn get(
     client: &reqwest::Client,
     url: &Url,
@@ -338,36 +500,43 @@ async fn get(
     let tries = options.retries.saturating_add(1);
     let mut delay = options.backoff;
     let mut last = String::new();
+    let named = shown(url);
     let fail = |message: String| ImportReport::single(&Origin::new("", ""), message);
     for attempt in 1..=tries {
-        let answer = until_cancelled(progress, async {
-            let resp = client.get(url.clone()).send().await?;
-            let status = resp.status();
-            let body = if status.is_success() {
-                Some(resp.bytes().await?)
-            } else {
-                None
-            };
-            Ok::<_, reqwest::Error>((status, body))
-        })
-        .await?;
+        let answer =
+            until_cancelled(progress, get_once(client, url, options.max_page_bytes)).await?;
         match answer {
-            Ok((_, Some(body))) => return Ok((body.to_vec(), attempt as usize - 1)),
-            Ok((status, None))
+            Ok(body) => return Ok((body, attempt as usize - 1)),
+            Err(Miss::Status(status)) if status.is_redirection() => {
+                tracing::warn!(url = %url, %status, "Kolada: redirect not followed");
+                return Err(fail(messages::kolada_redirected(&named, status.as_u16())));
+            }
+            Err(Miss::Status(status))
                 if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS =>
             {
                 last = messages::kolada_server_error(status.as_u16());
             }
-            Ok((status, None)) => {
-                return Err(fail(messages::kolada_refused(
-                    url.as_str(),
-                    status.as_u16(),
-                )))
+            Err(Miss::Status(status)) => {
+                return Err(fail(messages::kolada_refused(&named, status.as_u16())))
             }
-            Err(e) if e.is_timeout() => {
+            Err(Miss::TooLarge(bytes)) => {
+                tracing::warn!(url = %url, bytes, max = options.max_page_bytes, "Kolada: answer over the cap");
+                return Err(fail(messages::kolada_page_too_large(
+                    &named,
+                    options.max_page_bytes,
+                )));
+            }
+            Err(Miss::Net(e)) if e.is_timeout() => {
                 last = messages::kolada_timed_out(options.timeout.as_secs().max(1))
             }
-            Err(e) => last = messages::kolada_connection(&error_chain(&e)),
+            Err(Miss::Net(e)) => {
+                tracing::warn!(url = %url, error = %error_chain(&e), "Kolada: connection failed");
+                last = if e.is_connect() {
+                    messages::kolada_no_connection()
+                } else {
+                    messages::kolada_connection_broken()
+                };
+            }
         }
         tracing::warn!(url = %url, attempt, problem = %last, "Kolada: försöker igen");
         if attempt < tries {
@@ -375,11 +544,7 @@ async fn get(
             delay = (delay * 2).min(Duration::from_secs(30));
         }
     }
-    Err(fail(messages::kolada_unreachable(
-        url.as_str(),
-        tries,
-        &last,
-    )))
+    Err(fail(messages::kolada_unreachable(&named, tries, &last)))
 }
 
 /// The error and its causes, e.g. "error sending request: connection refused".
@@ -506,12 +671,65 @@ mod tests {
     }
 
     #[test]
-    fn base_urls_must_be_http() {
+    fn api_addresses_are_plain_http_and_normalised() {
+        let ok = |s: &str| api_address(s).unwrap();
+        assert_eq!(ok("https://api.kolada.se/v3/"), "https://api.kolada.se/v3");
         assert_eq!(
-            base_url("https://api.kolada.se/v3/").unwrap(),
+            ok(" HTTPS://API.Kolada.se:443/v3 "),
             "https://api.kolada.se/v3"
         );
-        assert!(base_url("ftp://x").is_err());
-        assert!(base_url("kolada").is_err());
+        assert_eq!(
+            ok("https://api.kolada.se/x/../v3/./"),
+            "https://api.kolada.se/v3"
+        );
+        assert_eq!(ok("https://api.kolada.se"), "https://api.kolada.se");
+        for bad in [
+            "ftp://x",
+            "kolada",
+            "file:///etc/passwd",
+            "https://api.kolada.se/v3?",
+            "https://api.kolada.se/v3?x=1",
+            "https://api.kolada.se/v3#",
+            "https://user@api.kolada.se/v3",
+            "https://user:pw@api.kolada.se/v3",
+        ] {
+            assert_eq!(api_address(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_kolada_and_the_operators_addresses_are_allowed() {
+        let default = ApiAllowList::default();
+        assert_eq!(
+            default.check("https://api.kolada.se/v3/").unwrap(),
+            "https://api.kolada.se/v3"
+        );
+        for refused in [
+            "http://api.kolada.se/v3",
+            "https://api.kolada.se:8443/v3",
+            "https://api.kolada.se.example.org/v3",
+            "http://127.0.0.1:9/v3",
+            "http://169.254.169.254/latest",
+        ] {
+            let m = default.check(refused).unwrap_err();
+            assert!(m.contains("ingen tillåten adress"), "{refused}: {m}");
+        }
+        let local = ApiAllowList::with(&["http://127.0.0.1:4000/v3".to_string()]).unwrap();
+        assert!(local.check("http://127.0.0.1:4000/v3").is_ok());
+        assert!(local.check("http://127.0.0.1:4000/v3/sub").is_ok());
+        assert!(local.check("http://127.0.0.1:4000/v3x").is_err());
+        assert!(local.check("http://127.0.0.1:4000/").is_err());
+        assert!(local.check("http://127.0.0.1:4001/v3").is_err());
+        assert!(local.check("http://127.0.0.1:4000/v3/../admin").is_err());
+        assert!(ApiAllowList::with(&["http://127.0.0.1:4000/v3?".to_string()]).is_err());
+    }
+
+    #[test]
+    fn urls_in_messages_keep_only_the_clients_own_query_parameters() {
+        let u =
+            Url::parse("http://127.0.0.1:4000/v3/data?per_page=5&page=2&token=hemligt#x").unwrap();
+        assert_eq!(shown(&u), "http://127.0.0.1:4000/v3/data?per_page=5&page=2");
+        let long = Url::parse(&format!("http://h/v3/{}", "a".repeat(1000))).unwrap();
+        assert_eq!(shown(&long).chars().count(), SHOWN_URL_MAX + 1);
     }
 }

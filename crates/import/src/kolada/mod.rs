@@ -30,8 +30,7 @@ use uppsikt_store::{
     ComparisonGroupInput, KoladaKpi, KoladaMunicipality, OutcomeSync, Store, StoreError, Writer,
 };
 
-pub(crate) use fetch::api_address;
-pub use fetch::MAX_IDS;
+pub use fetch::{api_address, ApiAllowList, KOLADA_ORIGIN, MAX_IDS};
 pub use page::{group_id, GroupData};
 
 use crate::progress::Progress;
@@ -107,6 +106,11 @@ pub struct ClientOptions {
     /// Keep the fetched pages in this directory (a copy to import offline with
     /// [`Source::Dir`]); `None`: a temporary directory, removed afterwards.
     pub save_to: Option<PathBuf>,
+    /// Where the API may be: Kolada's own and what the operator allows.
+    pub allowed: ApiAllowList,
+    /// The largest answer read (one page); a larger one stops the fetch. A page of 5000
+    /// values is about 2 MB.
+    pub max_page_bytes: u64,
 }
 
 impl Default for ClientOptions {
@@ -117,6 +121,8 @@ impl Default for ClientOptions {
             backoff: Duration::from_secs(1),
             per_page: 5000,
             save_to: None,
+            allowed: ApiAllowList::default(),
+            max_page_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -259,7 +265,7 @@ async fn import_api(
     let whole = Origin::new("", "");
     let db =
         |e: StoreError| ImportReport::single(&whole, messages::import_database(&e.to_string()));
-    let base = fetch::base_url(url)?;
+    let base = fetch::base_url(url, &options.allowed)?;
     if plan.kpis.is_empty() {
         return Err(ImportReport::single(&whole, messages::kolada_no_kpis()));
     }
@@ -373,8 +379,8 @@ async fn finish(
     Ok(summary)
 }
 
-/// The `*.json` files of a directory, by name.
-fn json_files(dir: &Path) -> Result<Vec<PathBuf>, ImportReport> {
+/// The `*.json` files of a directory, by name, each with the name errors give it.
+fn json_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, ImportReport> {
     let shown = dir.display().to_string();
     let entries = std::fs::read_dir(dir).map_err(|e| {
         ImportReport::single(
@@ -397,11 +403,15 @@ fn json_files(dir: &Path) -> Result<Vec<PathBuf>, ImportReport> {
             messages::no_json_files(&shown),
         ));
     }
-    Ok(files)
+    Ok(files
+        .into_iter()
+        .map(|p| (p.display().to_string(), p))
+        .collect())
 }
 
 enum Input {
-    Files(Vec<PathBuf>),
+    /// Files, each with the name errors give it (its path, or the URL it was fetched from).
+    Files(Vec<(String, PathBuf)>),
     Memory(Vec<(String, String)>),
 }
 
@@ -444,8 +454,7 @@ type NamedBytes = (String, Result<Vec<u8>, String>);
 fn read_all(input: Input, filter: Filter, tx: mpsc::Sender<Msg>) {
     let send = |m: Msg| tx.blocking_send(m).is_ok();
     let pages: Box<dyn Iterator<Item = NamedBytes>> = match input {
-        Input::Files(files) => Box::new(files.into_iter().map(|p| {
-            let name = p.display().to_string();
+        Input::Files(files) => Box::new(files.into_iter().map(|(name, p)| {
             let bytes = std::fs::read(&p).map_err(|e| e.to_string());
             (name, bytes)
         })),

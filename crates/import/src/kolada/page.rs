@@ -90,6 +90,18 @@ impl Filter {
     }
 }
 
+/// Characters of a page's value quoted in an error; the rest is left out (with `…`):
+/// a page may hold megabytes in one field, and up to 500 errors are listed.
+const QUOTED_MAX: usize = 40;
+
+/// A value from a page as an error quotes it: at most [`QUOTED_MAX`] characters.
+fn quoted(s: &str) -> Cow<'_, str> {
+    match s.char_indices().nth(QUOTED_MAX) {
+        Some((cut, _)) => Cow::Owned(format!("{}…", &s[..cut])),
+        None => Cow::Borrowed(s),
+    }
+}
+
 /// A Kolada municipality group id: `G` and digits.
 pub fn group_id(s: &str) -> Option<&str> {
     let s = s.trim();
@@ -329,14 +341,14 @@ fn convert_item(
     let at = |field: &str| Origin::new(file, format!("values[{i}].{field}"));
     let kpi = KpiId::parse(&item.kpi);
     if kpi.is_none() {
-        errors.at(&at("kpi"), messages::invalid_kpi_id(&item.kpi));
+        errors.at(&at("kpi"), messages::invalid_kpi_id(&quoted(&item.kpi)));
     }
     let place = MunicipalityId::parse(&item.municipality);
     let is_group = place.is_none() && group_id(&item.municipality).is_some();
     if place.is_none() && !is_group {
         errors.at(
             &at("municipality"),
-            messages::invalid_municipality_id(&item.municipality),
+            messages::invalid_municipality_id(&quoted(&item.municipality)),
         );
     }
     let year = match &item.period {
@@ -344,7 +356,7 @@ fn convert_item(
         Year(Err(written)) => {
             errors.at(
                 &at("period"),
-                messages::integer_range(written, i64::from(MIN_YEAR), i64::from(MAX_YEAR)),
+                messages::integer_range(&quoted(written), i64::from(MIN_YEAR), i64::from(MAX_YEAR)),
             );
             None
         }
@@ -355,7 +367,7 @@ fn convert_item(
         if g.is_none() {
             errors.at(
                 &at(&format!("values[{j}].gender")),
-                messages::invalid_gender(&e.gender),
+                messages::invalid_gender(&quoted(&e.gender)),
             );
         }
         if let Some(s) = &e.status {
@@ -571,7 +583,7 @@ fn kpi_item(r: &Fields<'_>, errors: &mut Errors) -> Option<KoladaKpi> {
     let id = r.text(errors, "id", TITLE_MAX).and_then(|s| {
         let id = KpiId::parse(s);
         if id.is_none() {
-            errors.at(&r.at("id"), messages::invalid_kpi_id(s));
+            errors.at(&r.at("id"), messages::invalid_kpi_id(&quoted(s)));
         }
         id
     });
@@ -604,7 +616,7 @@ fn municipality_id(r: &Fields<'_>, errors: &mut Errors, field: &str) -> Option<M
     let s = r.text(errors, field, TITLE_MAX)?;
     let id = MunicipalityId::parse(s);
     if id.is_none() {
-        errors.at(&r.at(field), messages::invalid_municipality_id(s));
+        errors.at(&r.at(field), messages::invalid_municipality_id(&quoted(s)));
     }
     id
 }
@@ -624,7 +636,7 @@ fn group_item(r: &Fields<'_>, errors: &mut Errors) -> Option<GroupData> {
     let id = r.text(errors, "id", TITLE_MAX).and_then(|s| {
         let id = group_id(s);
         if id.is_none() {
-            errors.at(&r.at("id"), messages::invalid_group_id(s));
+            errors.at(&r.at("id"), messages::invalid_group_id(&quoted(s)));
         }
         id
     });
