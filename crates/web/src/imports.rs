@@ -6,7 +6,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
@@ -14,7 +14,7 @@ use uppsikt_domain::access::Action;
 use uppsikt_import::{ImportReport, Progress};
 
 use crate::auth::Viewer;
-use crate::error::{AppError, Result};
+use crate::error::{AppError, Path, Result};
 use crate::AppState;
 
 /// Errors shown on a failed import's page; the rest are counted.

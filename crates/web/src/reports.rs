@@ -5,16 +5,16 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::{Form, Json};
+use axum::Json;
 use uppsikt_domain::model::Id;
 use uppsikt_domain::Period;
 use uppsikt_report::{Format, ReportKind, Request, Subject};
 
-use crate::error::{AppError, Result};
-use crate::forms::{options, Errors, Field, FieldKind, FormPage, Input};
+use crate::error::{AppError, Path, Result};
+use crate::forms::{options, Errors, Field, FieldKind, Form, FormPage, Input};
 use crate::AppState;
 
 #[derive(Clone)]

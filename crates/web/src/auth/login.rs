@@ -9,18 +9,17 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::{header, request::Parts, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::password::{random_token, token_hash, verify_dummy, verify_password};
 use super::{Viewer, SESSION_COOKIE, SESSION_SECONDS};
-use crate::error::Result;
-use crate::forms::{Errors, Field, FieldKind, FormPage, Input, NAME_MAX};
+use crate::error::{Query, Result};
+use crate::forms::{Errors, Field, FieldKind, Form, FormPage, Input, NAME_MAX};
 use crate::AppState;
 
 pub const MAX_FAILURES: i64 = 5;

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jsonwebtoken::jwk::JwkSet;
@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use super::login::{start_session, NextQuery};
 use super::password::random_token;
-use crate::error::{AppError, Result};
+use crate::error::{AppError, Query, Result};
 use crate::AppState;
 
 /// How long a sign-in started at the provider may take.
