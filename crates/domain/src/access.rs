@@ -83,7 +83,8 @@ pub enum Action {
     /// Import outcomes from a file. Editors may too, but only for indicators of units in
     /// their scope: the importer asks [`Action::Edit`] for each row's unit.
     ImportData,
-    /// Configure data sources: the Kolada link, comparison groups, fetching from Kolada.
+    /// Configure data sources and the municipality's reference data: the Kolada link,
+    /// comparison groups, fetching from Kolada, and adding areas (which every unit sees).
     ManageSources,
 }
 

@@ -62,8 +62,8 @@ pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// The ISO date of a day number (days since 1970-01-01); the inverse of [`day_number`].
-pub fn from_day_number(n: i64) -> String {
+/// (year, month, day) of a day number.
+fn civil_from_days(n: i64) -> (i64, i64, i64) {
     let z = n + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -72,8 +72,41 @@ pub fn from_day_number(n: i64) -> String {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// The ISO date of a day number (days since 1970-01-01); the inverse of [`day_number`].
+pub fn from_day_number(n: i64) -> String {
+    let (y, m, d) = civil_from_days(n);
     format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The day number of the last Sunday of `month` (which must have 31 days) in `year`.
+fn last_sunday(year: i64, month: i64) -> i64 {
+    let last = days_from_civil(year, month, 31);
+    // 1970-01-01 was a Thursday: (n + 4) mod 7 is 0 on Sundays.
+    last - (last + 4).rem_euclid(7)
+}
+
+/// How many hours Swedish time (Europe/Stockholm) is ahead of UTC at `unix_seconds`:
+/// 2 in summer time (CEST, from 01:00 UTC on the last Sunday of March to 01:00 UTC on the
+/// last Sunday of October, the EU rule since 1996), otherwise 1 (CET).
+pub fn swedish_utc_offset_hours(unix_seconds: i64) -> i64 {
+    let (year, _, _) = civil_from_days(unix_seconds.div_euclid(86_400));
+    let start = last_sunday(year, 3) * 86_400 + 3600;
+    let end = last_sunday(year, 10) * 86_400 + 3600;
+    if (start..end).contains(&unix_seconds) {
+        2
+    } else {
+        1
+    }
+}
+
+/// The ISO date in Sweden at `unix_seconds` (seconds since 1970-01-01 UTC): "today" for
+/// every date default, overdue flag and age in days. Timestamps stay UTC.
+pub fn swedish_date(unix_seconds: i64) -> String {
+    let local = unix_seconds + 3600 * swedish_utc_offset_hours(unix_seconds);
+    from_day_number(local.div_euclid(86_400))
 }
 
 #[cfg(test)]
@@ -95,7 +128,62 @@ mod tests {
         assert_eq!(days_between("igår", "2020-12-31"), None);
     }
 
+    /// Seconds since the epoch of a UTC time `YYYY-MM-DD` `hh:mm`.
+    fn utc(date: &str, h: i64, m: i64) -> i64 {
+        day_number(date).unwrap() * 86_400 + h * 3600 + m * 60
+    }
+
+    #[test]
+    fn swedish_today_turns_at_swedish_midnight_in_winter_and_summer() {
+        // Winter (CET, UTC+1): 23:00 UTC is already tomorrow.
+        assert_eq!(swedish_date(utc("2024-12-31", 22, 59)), "2024-12-31");
+        assert_eq!(swedish_date(utc("2024-12-31", 23, 0)), "2025-01-01");
+        assert_eq!(swedish_date(utc("2025-01-15", 23, 30)), "2025-01-16");
+        // Summer (CEST, UTC+2): 22:00 UTC is tomorrow, 21:59 is not.
+        assert_eq!(swedish_date(utc("2024-06-30", 21, 59)), "2024-06-30");
+        assert_eq!(swedish_date(utc("2024-06-30", 22, 0)), "2024-07-01");
+        assert_eq!(swedish_date(utc("2024-06-30", 23, 30)), "2024-07-01");
+        // Day time is the same day everywhere.
+        assert_eq!(swedish_date(utc("2024-06-30", 12, 0)), "2024-06-30");
+    }
+
+    #[test]
+    fn summer_time_starts_and_ends_on_the_last_sundays_at_one_utc() {
+        // 2024: Sunday 31 March and Sunday 27 October.
+        assert_eq!(swedish_utc_offset_hours(utc("2024-03-31", 0, 59)), 1);
+        assert_eq!(swedish_utc_offset_hours(utc("2024-03-31", 1, 0)), 2);
+        assert_eq!(swedish_utc_offset_hours(utc("2024-10-27", 0, 59)), 2);
+        assert_eq!(swedish_utc_offset_hours(utc("2024-10-27", 1, 0)), 1);
+        // 2025: Sunday 30 March and Sunday 26 October; 2026: 29 March and 25 October.
+        assert_eq!(swedish_utc_offset_hours(utc("2025-03-30", 0, 59)), 1);
+        assert_eq!(swedish_utc_offset_hours(utc("2025-03-30", 1, 0)), 2);
+        assert_eq!(swedish_utc_offset_hours(utc("2025-10-26", 1, 0)), 1);
+        assert_eq!(swedish_utc_offset_hours(utc("2026-03-29", 1, 0)), 2);
+        assert_eq!(swedish_utc_offset_hours(utc("2026-10-25", 0, 59)), 2);
+        assert_eq!(swedish_utc_offset_hours(utc("2026-03-28", 12, 0)), 1);
+        // Midnight around the switches: the night the clocks go forward, 22:30 UTC on
+        // Saturday is 23:30 CET (still Saturday); the night they go back, 22:30 UTC on
+        // Saturday is 00:30 CEST on Sunday.
+        assert_eq!(swedish_date(utc("2024-03-30", 22, 30)), "2024-03-30");
+        assert_eq!(swedish_date(utc("2024-03-30", 23, 0)), "2024-03-31");
+        assert_eq!(swedish_date(utc("2024-10-26", 21, 59)), "2024-10-26");
+        assert_eq!(swedish_date(utc("2024-10-26", 22, 0)), "2024-10-27");
+        assert_eq!(swedish_date(utc("2024-10-27", 22, 59)), "2024-10-27");
+        assert_eq!(swedish_date(utc("2024-10-27", 23, 0)), "2024-10-28");
+    }
+
     proptest::proptest! {
+        #[test]
+        fn swedish_date_is_utc_plus_one_or_two_hours(secs in 0i64..7_000_000_000) {
+            let utc_day = from_day_number(secs.div_euclid(86_400));
+            let d = swedish_date(secs);
+            let offset = swedish_utc_offset_hours(secs);
+            proptest::prop_assert!(offset == 1 || offset == 2);
+            proptest::prop_assert_eq!(d, from_day_number((secs + offset * 3600).div_euclid(86_400)));
+            let ahead = days_between(&utc_day, &swedish_date(secs));
+            proptest::prop_assert!(matches!(ahead, Some(0 | 1) | None));
+        }
+
         #[test]
         fn day_numbers_round_trip(n in -25_567i64..84_000) {
             let date = from_day_number(n);

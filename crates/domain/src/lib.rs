@@ -28,3 +28,4 @@ pub mod date;
 pub mod messages;
 pub mod model;
 pub mod rollup;
+pub mod text;

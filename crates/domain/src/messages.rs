@@ -298,6 +298,90 @@ pub fn duplicate_assessment(first: &str) -> String {
     format!("Samma enhet har redan en bedömning av samma mål för samma period och skede ({first}).")
 }
 
+// --- form input ------------------------------------------------------------------------
+
+/// A character refused by the text rule (`crate::text`), named by its code point.
+pub fn text_refused(e: &crate::text::TextError) -> String {
+    use crate::text::Refused;
+    let (code, n) = (e.code(), e.position);
+    match e.why {
+        Refused::LineBreak => format!("Fältet ska vara en enda rad men har en radbrytning ({code}) som tecken nr {n}. Skriv texten på en rad."),
+        Refused::Tab => format!("Fältet ska vara en enda rad men har ett tabbtecken ({code}) som tecken nr {n}. Byt det mot ett mellanslag."),
+        Refused::Nul => format!("Texten har ett nolltecken ({code}) som tecken nr {n}. Det tas inte emot; ta bort det och försök igen."),
+        Refused::Control => format!("Texten har ett osynligt styrtecken ({code}) som tecken nr {n}. Det tas inte emot; ta bort det och försök igen."),
+        Refused::Direction => format!("Texten har ett osynligt tecken som ändrar läsriktningen ({code}) som tecken nr {n}. Sådana tecken kan få texten att se ut att säga något annat än den gör och tas inte emot; ta bort det och försök igen."),
+        Refused::Invisible => format!("Texten har ett osynligt tecken ({code}) som tecken nr {n}. Det kan få två olika texter att se likadana ut och tas inte emot; ta bort det och försök igen."),
+        Refused::Noncharacter => format!("Texten har ett tecken som inte får förekomma i text ({code}) som tecken nr {n}. Ta bort det och försök igen."),
+    }
+}
+
+/// A form field whose bytes were not UTF-8 once percent-decoded.
+pub fn form_not_utf8(field: &str) -> String {
+    format!("Formuläret kunde inte läsas: fältet ”{field}” innehöll tecken som inte är giltig UTF-8. Inget har sparats. Gå tillbaka, ladda om sidan och skicka formuläret igen.")
+}
+
+pub const FORM_NOT_A_FORM: &str = "Det som skickades var inte ett formulär från den här webbplatsen. Inget har sparats. Gå tillbaka, ladda om sidan och skicka igen.";
+
+/// An address (path) part that cannot be what it names, e.g. `/goals/abc`.
+pub fn bad_address_part(value: &str) -> String {
+    format!("Adressen är fel: ”{value}” är inget giltigt id. Det du söker finns inte; kontrollera adressen.")
+}
+
+pub const REQUEST_UNREADABLE: &str = "Det som skickades kunde inte läsas. Inget har ändrats. Kontrollera adressen, eller gå tillbaka, ladda om sidan och försök igen.";
+
+pub const BAD_ADDRESS: &str =
+    "Adressen är fel och kunde inte läsas. Kontrollera adressen eller gå tillbaka och försök igen.";
+
+/// A query parameter that could not be read (e.g. given twice).
+pub const BAD_QUERY: &str = "Adressen innehåller parametrar (efter ”?”) som inte kunde läsas, t.ex. samma parameter två gånger. Kontrollera adressen.";
+
+/// A query parameter whose bytes were not UTF-8 once percent-decoded.
+pub fn query_not_utf8(name: &str) -> String {
+    format!(
+        "Adressen kunde inte läsas: parametern ”{name}” innehöll tecken som inte är giltig UTF-8."
+    )
+}
+
+pub fn bad_page_number(value: &str, max: u32) -> String {
+    format!("”{value}” är inget sidnummer. Sidorna numreras från 1 till högst {max}.")
+}
+
+pub fn bad_id_parameter(name: &str, value: &str) -> String {
+    format!("Adressen är fel: ”{value}” i ”{name}” är inget giltigt id.")
+}
+
+pub fn method_not_allowed(method: &str) -> String {
+    format!("Adressen finns, men inte för den här sortens begäran ({method}). Inget har ändrats.")
+}
+
+/// The chosen option (an id in the form) names nothing that exists any more.
+pub fn chosen_gone(value: &str) -> String {
+    format!("Det valda (”{value}”) finns inte. Välj ett alternativ i listan.")
+}
+
+pub const GOAL_UNDER_ITSELF: &str =
+    "Ett mål kan inte ligga under sig självt eller ett av sina egna delmål.";
+
+/// A goal placed under a goal of a unit that is neither its own nor above it.
+pub fn goal_parent_of_other_unit(parent: &str, unit: &str) -> String {
+    format!("Målet kan bara ligga under mål som hör till den egna enheten eller en enhet ovanför den, t.ex. kommunfullmäktiges mål. ”{parent}” hör till {unit}.")
+}
+
+pub const CARRIED_OVER_FROM_ITSELF: &str = "Ett åtagande kan inte vara överfört från sig självt.";
+
+pub fn carried_over_from_other_unit(title: &str, unit: &str) -> String {
+    format!("Ett åtagande kan bara föras över från ett åtagande hos samma enhet. ”{title}” hör till {unit}.")
+}
+
+pub fn carried_over_from_later(title: &str, from_year: i32, year: i32) -> String {
+    format!("Ett åtagande kan bara föras över från ett tidigare år. ”{title}” gäller {from_year}, det här {year}.")
+}
+
+/// An editor named an area that does not exist.
+pub fn area_not_allowed(name: &str) -> String {
+    format!("Området ”{name}” finns inte. Välj ett område i listan; nya områden läggs upp av en controller.")
+}
+
 // --- Kolada and comparison groups ---------------------------------------------------
 
 pub fn not_a_municipality_id(value: &str) -> String {

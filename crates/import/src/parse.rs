@@ -13,7 +13,8 @@ use uppsikt_domain::{Breakdown, CommitmentStatus, Direction, Outcome, Target};
 
 use crate::data::*;
 use crate::reader::{
-    boolean, choice, date, integer, key_of, non_negative, number, period, text, year, Convert, Row,
+    boolean, choice, date, integer, key_of, long_text, non_negative, number, period, text, year,
+    Convert, Row,
 };
 use crate::report::{Errors, Origin};
 
@@ -172,7 +173,7 @@ fn org_unit(r: &Row<'_>, errors: &mut Errors) -> Option<OrgUnitData> {
 fn vision(r: &Row<'_>, errors: &mut Errors) -> Option<VisionData> {
     r.only(errors, &["org", "text"]);
     let org = r.req(errors, "org", &key_of);
-    let text = r.req(errors, "text", &text(TEXT_MAX));
+    let text = r.req(errors, "text", &long_text(TEXT_MAX));
     Some(VisionData {
         origin: r.origin.clone(),
         org: org?,
@@ -215,7 +216,7 @@ fn goal(r: &Row<'_>, errors: &mut Errors) -> Option<GoalData> {
     let parent = r.opt(errors, "parent", &key_of);
     let title = r.req(errors, "title", &text(NAME_MAX));
     let description = r
-        .opt(errors, "description", &text(TEXT_MAX))
+        .opt(errors, "description", &long_text(TEXT_MAX))
         .unwrap_or_default();
     let default_kind = if parent.is_some() {
         GoalKind::Board
@@ -250,7 +251,7 @@ fn analyses(r: &Row<'_>, errors: &mut Errors) -> Vec<(uppsikt_domain::Period, St
     for a in r.rows(errors, "analyses") {
         a.only(errors, &["period", "text"]);
         let p = a.req(errors, "period", &period);
-        let t = a.req(errors, "text", &text(TEXT_MAX));
+        let t = a.req(errors, "text", &long_text(TEXT_MAX));
         if let (Some(p), Some(t)) = (p, t) {
             if seen.first(p, &a.origin, errors, |first| {
                 messages::duplicate_period(&p.to_string(), first)
@@ -517,7 +518,7 @@ fn gaps(r: &Row<'_>, errors: &mut Errors) -> Vec<GapJudgement> {
         let kind = g.req(errors, "kind", &choice(GapKind::parse, &["gender", "area"]));
         let unjustified = g.req(errors, "unjustified", &boolean);
         let comment = g
-            .opt(errors, "comment", &text(TEXT_MAX))
+            .opt(errors, "comment", &long_text(TEXT_MAX))
             .unwrap_or_default();
         let (Some(p), Some(kind), Some(unjustified)) = (p, kind, unjustified) else {
             continue;
@@ -542,7 +543,7 @@ fn comments(r: &Row<'_>, errors: &mut Errors) -> Vec<OutcomeComment> {
     for c in r.rows(errors, "comments") {
         c.only(errors, &["period", "text"]);
         let p = c.req(errors, "period", &period);
-        let t = c.req(errors, "text", &text(TEXT_MAX));
+        let t = c.req(errors, "text", &long_text(TEXT_MAX));
         let (Some(p), Some(t)) = (p, t) else { continue };
         if seen.first(p, &c.origin, errors, |f| {
             messages::duplicate_period(&p.to_string(), f)
@@ -570,7 +571,7 @@ fn commitment(r: &Row<'_>, errors: &mut Errors) -> Option<CommitmentData> {
     let goal = r.req(errors, "goal", &key_of);
     let title = r.req(errors, "title", &text(NAME_MAX));
     let description = r
-        .opt(errors, "description", &text(TEXT_MAX))
+        .opt(errors, "description", &long_text(TEXT_MAX))
         .unwrap_or_default();
     let y = r.req(errors, "year", &year);
     let carried_over_from = r.opt(errors, "carried_over_from", &key_of);
@@ -599,7 +600,7 @@ fn statuses(r: &Row<'_>, errors: &mut Errors) -> Vec<StatusData> {
         let d = s.req(errors, "date", &date);
         let st = s.req(errors, "status", &status);
         let comment = s
-            .opt(errors, "comment", &text(TEXT_MAX))
+            .opt(errors, "comment", &long_text(TEXT_MAX))
             .unwrap_or_default();
         if let (Some(date), Some(status)) = (d, st) {
             out.push(StatusData {
@@ -636,7 +637,7 @@ fn assessment(r: &Row<'_>, errors: &mut Errors) -> Option<AssessmentData> {
         &choice(Stage::parse, &["decided", "proposed"]),
     );
     let motivation = r
-        .opt(errors, "motivation", &text(TEXT_MAX))
+        .opt(errors, "motivation", &long_text(TEXT_MAX))
         .unwrap_or_default();
     let author = r.opt(errors, "author", &text(NAME_MAX)).unwrap_or_default();
     let d = r.opt(errors, "date", &date).unwrap_or_default();
@@ -807,4 +808,68 @@ fn kolada_group_id(v: &toml::Value) -> Result<String, String> {
 fn api_url(v: &toml::Value) -> Result<String, String> {
     let s = text(NAME_MAX)(v)?;
     crate::kolada::api_address(&s).ok_or_else(|| messages::invalid_api_url(&s))
+}
+
+#[cfg(test)]
+mod text_rule {
+    use crate::parse_str;
+
+    const DOC: &str = r#"format = "uppsikt/1"
+
+[[org_units]]
+key = "kommun"
+name = "NAME"
+short_name = "Kommun"
+kind = "kommun"
+
+[[goals]]
+key = "bo"
+org = "kommun"
+title = "TITLE"
+description = "DESCRIPTION"
+"#;
+
+    fn doc(name: &str, title: &str, description: &str) -> String {
+        DOC.replace("NAME", name)
+            .replace("TITLE", title)
+            .replace("DESCRIPTION", description)
+    }
+
+    #[test]
+    fn data_files_refuse_control_and_direction_characters_by_name() {
+        for (text, location, code) in [
+            (
+                doc("Kommun", "Bra\\u202Eatt", ""),
+                "goals[0].title",
+                "U+202E",
+            ),
+            (
+                doc("Kom\\u0000mun", "Bo", ""),
+                "org_units[0].name",
+                "U+0000",
+            ),
+            (doc("Kommun", "Två\\nrader", ""), "goals[0].title", "U+000A"),
+            (
+                doc("Kommun", "Bo", "Osynligt\\u200B"),
+                "goals[0].description",
+                "U+200B",
+            ),
+            (
+                doc("Kommun", "Bo", "Flykt\\u001B[31m"),
+                "goals[0].description",
+                "U+001B",
+            ),
+        ] {
+            let report = parse_str("t.toml", &text).expect_err(code);
+            assert_eq!(report.errors.len(), 1, "{report}");
+            assert_eq!(report.errors[0].location, location);
+            assert!(report.errors[0].message.contains(code), "{report}");
+        }
+    }
+
+    #[test]
+    fn multi_line_text_in_data_files_keeps_tabs_and_gets_unix_line_endings() {
+        let data = parse_str("t.toml", &doc("Kommun", "Bo", "Rad ett\\r\\nRad\\ttvå")).unwrap();
+        assert_eq!(data.goals[0].description, "Rad ett\nRad\ttvå");
+    }
 }

@@ -4,6 +4,7 @@
 use toml::{Table, Value};
 use uppsikt_domain::messages::{self, Expected};
 use uppsikt_domain::period::{MAX_YEAR, MIN_YEAR};
+use uppsikt_domain::text::Lines;
 use uppsikt_domain::{parse_decimal, Period};
 
 use crate::data::{Key, KEY_MAX};
@@ -123,14 +124,27 @@ fn as_str(value: &Value) -> Result<&str, String> {
     }
 }
 
-/// Text of at most `max` characters (refused, never truncated), trimmed.
+/// One-line text of at most `max` characters (refused, never truncated), trimmed, that
+/// passes the text rule (`domain::text`: no control or direction characters).
 pub(crate) fn text(max: usize) -> impl Fn(&Value) -> Result<String, String> {
+    checked_text(max, Lines::One)
+}
+
+/// Multi-line text (descriptions, analyses, motivations) like [`text`]; tabs and line
+/// breaks allowed, line endings normalised to `\n`.
+pub(crate) fn long_text(max: usize) -> impl Fn(&Value) -> Result<String, String> {
+    checked_text(max, Lines::Many)
+}
+
+fn checked_text(max: usize, lines: Lines) -> impl Fn(&Value) -> Result<String, String> {
     move |v| {
         let s = as_str(v)?;
         if s.chars().count() > max {
             return Err(messages::too_long(max));
         }
-        Ok(s.to_string())
+        uppsikt_domain::text::check(s, lines)
+            .map(|s| s.into_owned())
+            .map_err(|e| messages::text_refused(&e))
     }
 }
 

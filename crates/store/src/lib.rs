@@ -161,15 +161,11 @@ impl Store {
     }
 }
 
-/// Today's date (ISO, UTC): what "overdue" and "age" are measured against.
+/// Today's date in Sweden (ISO): what every date default, "overdue" and "age" are
+/// measured against. Between midnight and 01:00/02:00 Swedish time the UTC date is still
+/// yesterday's; `domain::date::swedish_date` knows CET/CEST.
 pub fn today() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    format!(
-        "{:04}-{:02}-{:02}",
-        now.year(),
-        u8::from(now.month()),
-        now.day()
-    )
+    uppsikt_domain::date::swedish_date(time::OffsetDateTime::now_utc().unix_timestamp())
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! The read-only JSON API under `/api/v1/`, described by `openapi.json`.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -10,7 +10,7 @@ use uppsikt_domain::model::{Assessment, Id};
 use uppsikt_domain::publication::Audience;
 use uppsikt_domain::Period;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Path, Query};
 use crate::pages::PeriodQuery;
 use crate::view::{self, AssessmentView};
 use crate::AppState;

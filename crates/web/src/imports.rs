@@ -9,7 +9,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
@@ -18,7 +18,7 @@ use uppsikt_domain::messages;
 use uppsikt_import::{ImportReport, Progress};
 
 use crate::auth::Viewer;
-use crate::error::{AppError, Result};
+use crate::error::{AppError, Path, Result};
 use crate::jobs::Refused;
 use crate::AppState;
 

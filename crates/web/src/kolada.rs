@@ -5,18 +5,17 @@
 use std::collections::{BTreeSet, HashMap};
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
-use axum::Form;
 use uppsikt_domain::kolada::{KpiId, MunicipalityId};
 use uppsikt_domain::messages;
 use uppsikt_domain::model::Id;
 use uppsikt_store::{ComparisonGroup, ComparisonGroupInput, KoladaSettings, Scope};
 
 use crate::auth::Viewer;
-use crate::error::{AppError, Result};
-use crate::forms::{saved, Errors, Field, FieldKind, FormPage, Input, NAME_MAX};
+use crate::error::{AppError, Path, Result};
+use crate::forms::{saved, Errors, Field, FieldKind, Form, FormPage, Input, NAME_MAX};
 use crate::AppState;
 
 /// One linked indicator as the page lists it.
@@ -68,7 +67,7 @@ fn named(id: &MunicipalityId, names: &HashMap<String, String>) -> String {
 
 pub async fn page(
     State(state): State<AppState>,
-    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+    crate::error::Query(q): crate::error::Query<HashMap<String, String>>,
 ) -> Result<Response> {
     let settings = state.store.kolada_settings().await?;
     let names = municipality_names(&state).await?;

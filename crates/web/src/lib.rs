@@ -383,6 +383,8 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .merge(sources)
         .merge(import)
         .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::middleware::from_fn(error::swedish_refusals))
         .layer(from_fn_with_state(state.clone(), auth::authenticate))
         .layer(axum::Extension(auth::PublicOrigins(
             options.public_origins.clone(),

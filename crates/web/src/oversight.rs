@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::{OriginalUri, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -18,11 +18,13 @@ use uppsikt_report::oversight::{
 use uppsikt_store::{DeviationFilter, StoredDeviation};
 
 use crate::auth::Viewer;
-use crate::error::{AppError, Result};
+use crate::error::{AppError, Path, Query, Result};
 use crate::AppState;
 
 /// Deviations per page of a drill-down.
 const PAGE_SIZE: usize = 100;
+/// The highest page number asked for (ten million deviations); a larger one is refused.
+const PAGE_MAX: u32 = 100_000;
 
 /// The concerns behind each column of [`TALLY_COLUMNS`] (the age column lists the undecided).
 const COLUMN_CONCERNS: [Concern; 6] = [
@@ -192,12 +194,45 @@ pub async fn overview(
     .await
 }
 
+/// The drill-down's query, as typed: numbers are read by [`page_number`] and [`id_param`]
+/// so that a wrong one gets a Swedish answer.
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     pub concern: Option<String>,
-    pub board: Option<Id>,
+    pub board: Option<String>,
     pub area: Option<String>,
-    pub page: Option<usize>,
+    pub page: Option<String>,
+}
+
+/// A page number 1..=[`PAGE_MAX`] (none: the first).
+fn page_number(raw: Option<&str>) -> Result<usize> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(1),
+        Some(r) => r
+            .parse::<u32>()
+            .ok()
+            .filter(|p| (1..=PAGE_MAX).contains(p))
+            .map(|p| p as usize)
+            .ok_or_else(|| {
+                AppError::BadRequest(uppsikt_domain::messages::bad_page_number(
+                    &uppsikt_domain::text::shown(r, 40),
+                    PAGE_MAX,
+                ))
+            }),
+    }
+}
+
+/// An optional id in the query string.
+fn id_param(name: &str, raw: Option<&str>) -> Result<Option<Id>> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(r) => r.parse::<Id>().map(Some).map_err(|_| {
+            AppError::BadRequest(uppsikt_domain::messages::bad_id_parameter(
+                name,
+                &uppsikt_domain::text::shown(r, 40),
+            ))
+        }),
+    }
 }
 
 pub struct ListItem {
@@ -266,12 +301,14 @@ pub async fn list(
             Concern::parse(c).ok_or_else(|| AppError::BadRequest(format!("Okänt urval ”{c}”.")))?
         }
     };
+    let board = id_param("board", q.board.as_deref())?;
+    let page_no = page_number(q.page.as_deref())?;
     let today = uppsikt_store::today();
     let key = format!("{} {today}", crate::pages::cache_key(&viewer, &uri));
     crate::pages::cached(&state, &key, || async {
         let units = state.store.org_units().await?;
         let names = unit_names(&units);
-        let (scope, filter) = match (&q.board, &q.area) {
+        let (scope, filter) = match (&board, &q.area) {
             (Some(board), _) => {
                 let name = names.get(board).cloned().ok_or(AppError::NotFound)?;
                 let filter = DeviationFilter {
@@ -296,7 +333,6 @@ pub async fn list(
             }
             (None, None) => ("hela kommunen".to_string(), DeviationFilter::default()),
         };
-        let page_no = q.page.unwrap_or(1).max(1);
         let offset = (page_no - 1) * PAGE_SIZE;
         let page = state
             .store
@@ -305,8 +341,8 @@ pub async fn list(
         let link = |concern: Concern, page: Option<usize>| {
             let mut l = list_link(
                 concern,
-                q.board,
-                if q.board.is_some() {
+                board,
+                if board.is_some() {
                     None
                 } else {
                     q.area.as_deref()
@@ -529,13 +565,12 @@ pub async fn export(State(state): State<AppState>) -> Result<Response> {
 
 #[derive(Deserialize)]
 pub struct NewQuery {
-    pub org: Option<Id>,
+    pub org: Option<String>,
 }
 
 /// From the unit chooser on the oversight page to that unit's form.
 pub async fn choose_unit(Query(q): Query<NewQuery>) -> Result<Response> {
-    let org = q
-        .org
+    let org = id_param("org", q.org.as_deref())?
         .ok_or_else(|| AppError::BadRequest("Välj en enhet.".into()))?;
     Ok(Redirect::to(&format!("/org/{org}/deviations/new")).into_response())
 }

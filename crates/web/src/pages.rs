@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::{OriginalUri, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -18,7 +18,7 @@ use uppsikt_domain::model::PeriodLock;
 use uppsikt_domain::publication::Audience;
 
 use crate::auth::Viewer;
-use crate::error::{AppError, Result};
+use crate::error::{AppError, Path, Query, Result};
 use crate::view::{self, format_rounded, format_value, BoardView, GoalView};
 use crate::AppState;
 use uppsikt_report::chart;

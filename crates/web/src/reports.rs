@@ -6,18 +6,18 @@
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::{Form, Json};
+use axum::Json;
 use uppsikt_domain::messages;
 use uppsikt_domain::model::Id;
 use uppsikt_domain::Period;
 use uppsikt_report::{Format, ReportError, ReportKind, Request, Subject};
 
 use crate::auth::Viewer;
-use crate::error::{AppError, Result};
-use crate::forms::{options, Errors, Field, FieldKind, FormPage, Input};
+use crate::error::{AppError, Path, Result};
+use crate::forms::{options, Errors, Field, FieldKind, Form, FormPage, Input};
 use crate::jobs::Refused;
 use crate::AppState;
 

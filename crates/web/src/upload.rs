@@ -9,17 +9,16 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::Form;
 use uppsikt_domain::access::Action;
 use uppsikt_domain::messages;
 use uppsikt_import::table::{self, Change, Checked, Field, Mapping, Table};
 
 use crate::auth::Viewer;
-use crate::error::{AppError, Result};
-use crate::forms::Input;
+use crate::error::{AppError, Path, Result};
+use crate::forms::{Form, Input};
 use crate::imports::{self, Finished};
 use crate::AppState;
 

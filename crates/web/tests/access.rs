@@ -569,3 +569,84 @@ async fn oversized_requests_are_refused_with_a_clear_message() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn editors_choose_existing_areas_and_only_controllers_add_new_ones() {
+    each(async |app| {
+        let ind = ks_indicator(app).await;
+        let path = format!("/indicators/{ind}/outcomes");
+        let form = |breakdown: &'static str| {
+            vec![
+                ("period", "2024"),
+                ("breakdown", breakdown),
+                ("value", "42,5"),
+            ]
+        };
+        let editor = app.session_for("redaktor-ks").await;
+        let areas = app.store().areas().await.unwrap();
+        let version = app.store().data_version().await.unwrap();
+        // An area typed by an editor would be seen by every unit: refused at the field.
+        let (status, html, _) = app
+            .post_as(Some(&editor), &path, &form("area:Nytt område"))
+            .await;
+        assert_eq!(status, 422, "{html}");
+        assert!(html.contains("f-breakdown-error"));
+        assert!(html.contains("Området ”Nytt område” finns inte"), "{html}");
+        assert!(
+            html.contains("value=\"area:Nytt område\" selected"),
+            "what was sent is shown again"
+        );
+        assert_eq!(app.store().areas().await.unwrap(), areas, "no area added");
+        assert_eq!(app.store().data_version().await.unwrap(), version);
+        // An existing area is the editor's to choose.
+        let (status, _, _) = app.post_as(Some(&editor), &path, &form("area:Vårby")).await;
+        assert_eq!(status, 303);
+        // Nor can an editor add one with a file.
+        let key = app
+            .store()
+            .indicator_record(ind)
+            .await
+            .unwrap()
+            .indicator
+            .key;
+        let csv = format!("Mått;Period;Uppdelning;Värde\n{key};2024;Område: Nytt område;42,5\n");
+        let multipart = reqwest::multipart::Form::new()
+            .text("csrf", editor.csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("utfall.csv"),
+            );
+        let r = app
+            .client
+            .post(app.url("/import/outcomes"))
+            .header("cookie", &editor.cookie)
+            .multipart(multipart)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let preview = r.headers()["location"].to_str().unwrap().to_string();
+        let (status, html) = app.get_as(Some(&editor), &preview).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("Området ”Nytt område” finns inte"), "{html}");
+        let (status, _, _) = app
+            .post_as(Some(&editor), &format!("{preview}/commit"), &[])
+            .await;
+        assert_eq!(status, 409, "a file with an error is not imported");
+        assert_eq!(app.store().areas().await.unwrap(), areas, "no area added");
+        // A controller adds an area.
+        let controller = app.session_for("controller").await;
+        let (status, _, _) = app
+            .post_as(Some(&controller), &path, &form("area:Nytt område"))
+            .await;
+        assert_eq!(status, 303);
+        assert!(app
+            .store()
+            .areas()
+            .await
+            .unwrap()
+            .iter()
+            .any(|(a, _)| a == "Nytt område"));
+    })
+    .await;
+}

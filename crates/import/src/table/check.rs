@@ -380,12 +380,19 @@ pub async fn check(
             continue;
         }
         first_row.insert(key, row.number);
-        if new_area {
-            if let Some(name) = breakdown.area() {
-                if !checked.new_areas.iter().any(|a| a == name) {
-                    checked.new_areas.push(name.to_string());
-                    warnings.at(&at(Field::Breakdown), messages::new_area(name));
-                }
+        if let Some(name) = breakdown.area().filter(|_| new_area) {
+            // Every unit sees an area: adding one is for those who manage reference data.
+            if !principal.allows(Action::ManageSources, &[]) {
+                errors.at(&at(Field::Breakdown), messages::area_not_allowed(name));
+                continue;
+            }
+            if let Err(e) = uppsikt_domain::text::check(name, uppsikt_domain::text::Lines::One) {
+                errors.at(&at(Field::Breakdown), messages::text_refused(&e));
+                continue;
+            }
+            if !checked.new_areas.iter().any(|a| a == name) {
+                checked.new_areas.push(name.to_string());
+                warnings.at(&at(Field::Breakdown), messages::new_area(name));
             }
         }
         if !fine {

@@ -24,10 +24,9 @@ use std::str::FromStr;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -36,8 +35,8 @@ use uppsikt_store::{SignInCounter, SignInKey};
 
 use super::password::{random_token, token_hash, verify_dummy, verify_password};
 use super::{cookie_value, Viewer, DEVICE_COOKIE, SESSION_COOKIE, SESSION_SECONDS};
-use crate::error::Result;
-use crate::forms::{Errors, Field, FieldKind, FormPage, Input, NAME_MAX};
+use crate::error::{Query, Result};
+use crate::forms::{Errors, Field, FieldKind, Form, FormPage, Input, NAME_MAX};
 use crate::AppState;
 
 /// Failures in a row that cost no wait.

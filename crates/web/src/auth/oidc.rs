@@ -21,7 +21,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use jsonwebtoken::jwk::JwkSet;
@@ -35,7 +35,7 @@ use uppsikt_domain::messages;
 use super::login::{append_cookie, safe_next, start_session, NextQuery};
 use super::password::{constant_time_eq, random_token};
 use super::{cookie_value, OIDC_COOKIE};
-use crate::error::{AppError, Result};
+use crate::error::{AppError, Query, Result};
 use crate::AppState;
 
 /// How long a sign-in started at the provider may take.

@@ -1,9 +1,8 @@
 //! Assess goal fulfilment (måluppfyllelse): propose or decide a level with a motivation.
 //! A decided level that differs from the system's proposal needs a written motivation.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
-use axum::Form;
 use uppsikt_domain::messages;
 use uppsikt_domain::model::{Id, Stage};
 use uppsikt_domain::publication::Audience;
@@ -11,9 +10,10 @@ use uppsikt_domain::{AssessmentScale, Period};
 use uppsikt_store::AssessmentInput;
 
 use super::{
-    locked_to_field, options, saved, Errors, Field, FieldKind, FormPage, Input, NAME_MAX, TEXT_MAX,
+    locked_to_field, options, saved, Errors, Field, FieldKind, Form, FormPage, Input, NAME_MAX,
+    TEXT_MAX,
 };
-use crate::error::Result;
+use crate::error::{Path, Query, Result};
 use crate::pages::PeriodQuery;
 use crate::view::{self, AssessmentView};
 use crate::AppState;
@@ -155,6 +155,45 @@ async fn show(state: AppState, subject: Subject, q: PeriodQuery) -> Result<Respo
     p.render_page()
 }
 
+/// The form's fields as far as they could be read, and the errors.
+pub(crate) struct Fields {
+    pub(crate) period: Option<Period>,
+    pub(crate) stage: Option<Stage>,
+    pub(crate) level: Option<String>,
+    pub(crate) motivation: String,
+    pub(crate) author: Option<String>,
+    pub(crate) date: Option<String>,
+}
+
+pub(crate) fn parse(input: &Input, scale: &AssessmentScale) -> (Fields, Errors) {
+    let mut e = Errors::default();
+    let period = e.period(input, "period");
+    let stage = e.choice(input, "stage", Stage::parse);
+    let level = match e.typed(input, "level") {
+        None => None,
+        Some("") => {
+            e.add("level", messages::REQUIRED);
+            None
+        }
+        Some(raw) => scale.canonical(raw).map(String::from).or_else(|| {
+            e.add("level", messages::unknown_level(raw, &scale.levels));
+            None
+        }),
+    };
+    let motivation = e.optional_paragraphs(input, "motivation", TEXT_MAX);
+    let author = e.text(input, "author", NAME_MAX);
+    let date = e.optional_date(input, "date");
+    let fields = Fields {
+        period,
+        stage,
+        level,
+        motivation,
+        author,
+        date,
+    };
+    (fields, e)
+}
+
 async fn save(
     state: AppState,
     viewer: crate::auth::Viewer,
@@ -162,18 +201,17 @@ async fn save(
     input: Input,
 ) -> Result<Response> {
     let (scale, _) = state.store.assessment_config().await?;
-    let mut e = Errors::default();
-    let period = e.period(&input, "period");
-    let stage = e.choice(&input, "stage", Stage::parse);
-    let level = e.choice(&input, "level", |s| scale.canonical(s).map(String::from));
-    if level.is_none() {
-        if let Some(raw) = input.get("level").filter(|s| !s.trim().is_empty()) {
-            e.0.insert("level", messages::unknown_level(raw, &scale.levels));
-        }
-    }
-    let motivation = e.optional_text(&input, "motivation", TEXT_MAX);
-    let author = e.text(&input, "author", NAME_MAX);
-    let date = e.optional_date(&input, "date");
+    let (
+        Fields {
+            period,
+            stage,
+            level,
+            motivation,
+            author,
+            date,
+        },
+        mut e,
+    ) = parse(&input, &scale);
     let shown_period = match period {
         Some(p) => p,
         None => default_period(&state, &subject).await?,

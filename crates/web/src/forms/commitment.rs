@@ -1,16 +1,16 @@
 //! Create and edit development commitments (utvecklingsåtaganden) and record their status.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
-use axum::Form;
 use uppsikt_domain::model::{Commitment, Goal, Id};
 use uppsikt_domain::CommitmentStatus;
 use uppsikt_store::{CommitmentInput, Scope};
 
 use super::{
-    goal_crumbs, options, saved, Errors, Field, FieldKind, FormPage, Input, NAME_MAX, TEXT_MAX,
+    goal_crumbs, options, refs, saved, Errors, Field, FieldKind, Form, FormPage, Input, NAME_MAX,
+    TEXT_MAX,
 };
-use crate::error::Result;
+use crate::error::{Path, Result};
 use crate::AppState;
 
 async fn earlier_options(state: &AppState, goal: &Goal, exclude: Option<Id>) -> Result<FieldKind> {
@@ -54,26 +54,12 @@ fn page(goal: &Goal, commitment: Option<&Commitment>, earlier: FieldKind) -> For
     }
 }
 
-fn parse(input: &Input, goal_id: Id) -> Result<CommitmentInput, Errors> {
+pub(crate) fn parse(input: &Input, goal_id: Id) -> Result<CommitmentInput, Errors> {
     let mut e = Errors::default();
     let title = e.text(input, "title", NAME_MAX);
-    let description = e.optional_text(input, "description", TEXT_MAX);
+    let description = e.optional_paragraphs(input, "description", TEXT_MAX);
     let year = e.integer(input, "year", 1900, 2200);
-    let raw = input
-        .get("carried_over_from")
-        .map(|s| s.trim())
-        .unwrap_or("");
-    let carried = if raw.is_empty() {
-        Some(None)
-    } else {
-        raw.parse::<Id>().ok().map(Some).or_else(|| {
-            e.add(
-                "carried_over_from",
-                uppsikt_domain::messages::unknown_choice(raw),
-            );
-            None
-        })
-    };
+    let carried = e.optional_id(input, "carried_over_from");
     match (title, year, carried, e.is_empty()) {
         (Some(title), Some(year), Some(carried_over_from), true) => Ok(CommitmentInput {
             key: String::new(),
@@ -84,6 +70,47 @@ fn parse(input: &Input, goal_id: Id) -> Result<CommitmentInput, Errors> {
             carried_over_from,
             position: 0,
         }),
+        _ => Err(e),
+    }
+}
+
+/// The parsed form, or the errors with the commitment it is carried over from checked too
+/// ([`refs::carried_over_from`]).
+async fn parse_checked(
+    state: &AppState,
+    input: &Input,
+    goal: &Goal,
+    this: Option<&Commitment>,
+) -> Result<Result<CommitmentInput, Errors>> {
+    let parsed = parse(input, goal.id);
+    let Ok(CommitmentInput {
+        carried_over_from: Some(from),
+        year,
+        ..
+    }) = &parsed
+    else {
+        return Ok(parsed);
+    };
+    Ok(
+        match refs::carried_over_from(state, goal.org_id, this, *year, *from).await? {
+            None => parsed,
+            Some(message) => {
+                let mut e = Errors::default();
+                e.add("carried_over_from", message);
+                Err(e)
+            }
+        },
+    )
+}
+
+/// The status form's fields: (status, date, comment).
+pub(crate) fn parse_status(input: &Input) -> Result<(CommitmentStatus, String, String), Errors> {
+    let mut e = Errors::default();
+    let status = e.choice(input, "status", CommitmentStatus::parse);
+    let date = e.date(input, "date");
+    let comment = e.optional_paragraphs(input, "comment", TEXT_MAX);
+    match (status, date, e.is_empty()) {
+        (Some(status), Some(date), true) => Ok((status, date, comment)),
         _ => Err(e),
     }
 }
@@ -100,7 +127,7 @@ pub async fn create(
     Form(input): Form<Input>,
 ) -> Result<Response> {
     let goal = state.store.goal(goal_id).await?;
-    let parsed = match parse(&input, goal_id) {
+    let parsed = match parse_checked(&state, &input, &goal, None).await? {
         Ok(p) => p,
         Err(e) => {
             return e
@@ -151,7 +178,7 @@ pub async fn update(
 ) -> Result<Response> {
     let c = state.store.commitment(id).await?;
     let goal = state.store.goal(c.goal_id).await?;
-    let mut parsed = match parse(&input, goal.id) {
+    let mut parsed = match parse_checked(&state, &input, &goal, Some(&c)).await? {
         Ok(p) => p,
         Err(e) => {
             return e
@@ -227,14 +254,13 @@ pub async fn add_status(
     Form(input): Form<Input>,
 ) -> Result<Response> {
     let c = state.store.commitment(id).await?;
-    let mut e = Errors::default();
-    let status = e.choice(&input, "status", CommitmentStatus::parse);
-    let date = e.date(&input, "date");
-    let comment = e.optional_text(&input, "comment", TEXT_MAX);
-    let (Some(status), Some(date), true) = (status, date, e.is_empty()) else {
-        return e
-            .apply(status_page(&c, goal_crumbs(&state, c.goal_id).await?).fill(&input))
-            .render_page();
+    let (status, date, comment) = match parse_status(&input) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            return e
+                .apply(status_page(&c, goal_crumbs(&state, c.goal_id).await?).fill(&input))
+                .render_page()
+        }
     };
     let mut w = state.store.writer(&viewer.actor()).await?;
     w.add_commitment_status(id, &date, status, &comment).await?;

@@ -2,9 +2,8 @@
 //! The domain's lifecycle decides what is allowed; a refusal is shown at the field it
 //! concerns, with everything typed kept.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
-use axum::Form;
 use uppsikt_domain::collate::swedish_cmp;
 use uppsikt_domain::deviation::{
     Action, ActionState, DecidingBody, Decision, LifecycleError, NewDeviation, Outcome, Severity,
@@ -13,9 +12,9 @@ use uppsikt_domain::deviation::{
 use uppsikt_domain::model::{Id, OrgUnit};
 use uppsikt_store::{StoreError, StoredDeviation};
 
-use super::{options, saved, Errors, Field, FieldKind, FormPage, Input, NAME_MAX, TEXT_MAX};
+use super::{options, saved, Errors, Field, FieldKind, Form, FormPage, Input, NAME_MAX, TEXT_MAX};
 use crate::auth::Viewer;
-use crate::error::Result;
+use crate::error::{Path, Result};
 use crate::AppState;
 
 fn deviation_crumbs(id: Id) -> Vec<(String, String)> {
@@ -99,22 +98,17 @@ pub async fn new_form(State(state): State<AppState>, Path(org): Path<Id>) -> Res
     new_page(&unit, &uppsikt_store::today()).render_page()
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(org): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
-    let unit = state.store.org_unit(org).await?;
+/// A deviation raised by hand for unit `org`, and the day it was found.
+pub(crate) fn parse_new(input: &Input, org: Id) -> Result<(NewDeviation, String), Errors> {
     let mut e = Errors::default();
-    let description = e.text(&input, "description", TEXT_MAX);
-    let source = e.choice(&input, "source", |c| {
+    let description = e.paragraphs(input, "description", TEXT_MAX);
+    let source = e.choice(input, "source", |c| {
         Source::parse(c).filter(|s| s.is_manual())
     });
-    let severity = e.choice(&input, "severity", Severity::parse);
-    let area = e.optional_text(&input, "area", NAME_MAX);
-    let period = e.period(&input, "period");
-    let raised_on = e.date(&input, "raised_on");
+    let severity = e.choice(input, "severity", Severity::parse);
+    let area = e.optional_text(input, "area", NAME_MAX);
+    let period = e.period(input, "period");
+    let raised_on = e.date(input, "raised_on");
     let (Some(description), Some(source), Some(severity), Some(period), Some(raised_on), true) = (
         description,
         source,
@@ -123,9 +117,7 @@ pub async fn create(
         raised_on,
         e.is_empty(),
     ) else {
-        return e
-            .apply(new_page(&unit, &uppsikt_store::today()).fill(&input))
-            .render_page();
+        return Err(e);
     };
     let deviation = NewDeviation {
         org_id: org,
@@ -135,6 +127,24 @@ pub async fn create(
         period,
         description,
         cause_key: None,
+    };
+    Ok((deviation, raised_on))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(org): Path<Id>,
+    Form(input): Form<Input>,
+) -> Result<Response> {
+    let unit = state.store.org_unit(org).await?;
+    let (deviation, raised_on) = match parse_new(&input, org) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            return e
+                .apply(new_page(&unit, &uppsikt_store::today()).fill(&input))
+                .render_page()
+        }
     };
     let mut w = state.store.writer(&viewer.actor()).await?;
     let ids = w.raise_deviations(vec![deviation], &raised_on).await?;
@@ -191,30 +201,23 @@ pub async fn decision_form(State(state): State<AppState>, Path(id): Path<Id>) ->
     decision_page(&s, &uppsikt_store::today()).render_page()
 }
 
-pub async fn decide(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
-    let s = state.store.deviation(id).await?;
+pub(crate) fn parse_decision(input: &Input) -> Result<Decision, Errors> {
     let mut e = Errors::default();
-    let act = e.choice(&input, "outcome", |c| match c {
+    let act = e.choice(input, "outcome", |c| match c {
         "act" => Some(true),
         "no_action" => Some(false),
         _ => None,
     });
-    let motivation = e.optional_text(&input, "motivation", TEXT_MAX);
-    let body = e.choice(&input, "body", DecidingBody::parse);
-    let decided_on = e.date(&input, "decided_on");
-    let paragraph = e.optional_text(&input, "paragraph", NAME_MAX);
-    let diary_number = e.optional_text(&input, "diary_number", NAME_MAX);
-    let page = || decision_page(&s, &uppsikt_store::today()).fill(&input);
+    let motivation = e.optional_paragraphs(input, "motivation", TEXT_MAX);
+    let body = e.choice(input, "body", DecidingBody::parse);
+    let decided_on = e.date(input, "decided_on");
+    let paragraph = e.optional_text(input, "paragraph", NAME_MAX);
+    let diary_number = e.optional_text(input, "diary_number", NAME_MAX);
     let (Some(act), Some(body), Some(decided_on), true) = (act, body, decided_on, e.is_empty())
     else {
-        return e.apply(page()).render_page();
+        return Err(e);
     };
-    let decision = Decision {
+    Ok(Decision {
         body,
         decided_on,
         paragraph,
@@ -224,7 +227,22 @@ pub async fn decide(
         } else {
             Outcome::NoAction { motivation }
         },
+    })
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<Id>,
+    Form(input): Form<Input>,
+) -> Result<Response> {
+    let s = state.store.deviation(id).await?;
+    let page = || decision_page(&s, &uppsikt_store::today()).fill(&input);
+    let decision = match parse_decision(&input) {
+        Ok(decision) => decision,
+        Err(e) => return e.apply(page()).render_page(),
     };
+    let act = matches!(decision.outcome, Outcome::Act);
     let mut w = state.store.writer(&viewer.actor()).await?;
     if let Err(err) = w.decide_deviation(id, &decision).await {
         let field = if act { "outcome" } else { "motivation" };
@@ -298,37 +316,20 @@ pub async fn action_form(State(state): State<AppState>, Path(id): Path<Id>) -> R
     action_page(&state, &s).await?.render_page()
 }
 
-pub async fn add_action(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
-    let s = state.store.deviation(id).await?;
+pub(crate) fn parse_action(input: &Input) -> Result<Action, Errors> {
     let mut e = Errors::default();
-    let what = e.text(&input, "what", NAME_MAX);
-    let unit = e.choice(&input, "responsible_unit", |c| c.parse::<Id>().ok());
-    let person = e.text(&input, "responsible_person", NAME_MAX);
-    let due = e.date(&input, "due");
-    let effect = e.text(&input, "expected_effect", TEXT_MAX);
-    let indicator = match input.get("indicator").map(|v| v.trim()).unwrap_or("") {
-        "" => Some(None),
-        raw => match raw.parse::<Id>() {
-            Ok(i) => Some(Some(i)),
-            Err(_) => {
-                e.add("indicator", uppsikt_domain::messages::unknown_choice(raw));
-                None
-            }
-        },
-    };
+    let what = e.text(input, "what", NAME_MAX);
+    let unit = e.choice(input, "responsible_unit", |c| c.parse::<Id>().ok());
+    let person = e.text(input, "responsible_person", NAME_MAX);
+    let due = e.date(input, "due");
+    let effect = e.paragraphs(input, "expected_effect", TEXT_MAX);
+    let indicator = e.optional_id(input, "indicator");
     let (Some(what), Some(unit), Some(person), Some(due), Some(effect), Some(indicator), true) =
         (what, unit, person, due, effect, indicator, e.is_empty())
     else {
-        return e
-            .apply(action_page(&state, &s).await?.fill(&input))
-            .render_page();
+        return Err(e);
     };
-    let action = Action {
+    Ok(Action {
         what,
         responsible_unit: unit,
         responsible_person: person,
@@ -338,7 +339,25 @@ pub async fn add_action(
         state: ActionState::Planned,
         comments: Vec::new(),
         closed_on: None,
+    })
+}
+
+pub async fn add_action(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<Id>,
+    Form(input): Form<Input>,
+) -> Result<Response> {
+    let s = state.store.deviation(id).await?;
+    let action = match parse_action(&input) {
+        Ok(action) => action,
+        Err(e) => {
+            return e
+                .apply(action_page(&state, &s).await?.fill(&input))
+                .render_page()
+        }
     };
+    let mut e = Errors::default();
     // Both choices must still exist (another user may have removed them meanwhile).
     let units = state.store.org_units().await?;
     let indicators = state.store.indicator_choices().await?;
@@ -438,6 +457,18 @@ pub async fn progress_form(
     .render_page()
 }
 
+/// (the action's next state, the day, a comment).
+pub(crate) fn parse_progress(input: &Input) -> Result<(ActionState, String, String), Errors> {
+    let mut e = Errors::default();
+    let next = e.choice(input, "state", ActionState::parse);
+    let on = e.date(input, "on");
+    let comment = e.optional_paragraphs(input, "comment", TEXT_MAX);
+    match (next, on, e.is_empty()) {
+        (Some(next), Some(on), true) => Ok((next, on, comment)),
+        _ => Err(e),
+    }
+}
+
 pub async fn progress(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -454,12 +485,9 @@ pub async fn progress(
         )
         .fill(&input)
     };
-    let mut e = Errors::default();
-    let next = e.choice(&input, "state", ActionState::parse);
-    let on = e.date(&input, "on");
-    let comment = e.optional_text(&input, "comment", TEXT_MAX);
-    let (Some(next), Some(on), true) = (next, on, e.is_empty()) else {
-        return e.apply(page()).render_page();
+    let (next, on, comment) = match parse_progress(&input) {
+        Ok(parsed) => parsed,
+        Err(e) => return e.apply(page()).render_page(),
     };
     let mut w = state.store.writer(&viewer.actor()).await?;
     if let Err(err) = w

@@ -1,30 +1,35 @@
 //! Create and edit goals, with their priorities and the analysis of a period.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
-use axum::Form;
+use uppsikt_domain::messages;
 use uppsikt_domain::model::{Goal, GoalKind, Id, OrgUnit};
 use uppsikt_store::GoalInput;
 
 use super::{
-    locked_to_field, options, saved, Errors, Field, FieldKind, FormPage, Input, NAME_MAX, TEXT_MAX,
+    locked_to_field, options, refs, saved, Errors, Field, FieldKind, Form, FormPage, Input,
+    NAME_MAX, TEXT_MAX,
 };
-use crate::error::Result;
+use crate::error::{Path, Result};
 use crate::AppState;
 
-async fn parent_options(state: &AppState, exclude: Option<Id>) -> Result<FieldKind> {
+/// The goals a goal of `org` may hang under: those of the unit itself and of the units
+/// above it, except the goal itself and its subgoals; and the stored parent, if any.
+async fn parent_options(state: &AppState, org: Id, goal: Option<&Goal>) -> Result<FieldKind> {
     let goals = state.store.goals().await?;
     let units = state.store.org_units().await?;
-    let excluded: Vec<Id> = match exclude {
-        Some(id) => state
+    let chain = state.store.org_chain(org).await?;
+    let excluded: Vec<Id> = match goal {
+        Some(g) => state
             .store
-            .goal_tree(id)
+            .goal_tree(g.id)
             .await?
             .iter()
             .map(|g| g.id)
             .collect(),
         None => Vec::new(),
     };
+    let stored = goal.and_then(|g| g.parent_id);
     let unit = |id: Id| {
         units
             .iter()
@@ -33,12 +38,18 @@ async fn parent_options(state: &AppState, exclude: Option<Id>) -> Result<FieldKi
             .unwrap_or_default()
     };
     let mut items = vec![(String::new(), "Inget överordnat mål".to_string())];
-    items.extend(goals.iter().filter(|g| !excluded.contains(&g.id)).map(|g| {
-        (
-            g.id.to_string(),
-            format!("{} ({})", g.title, unit(g.org_id)),
-        )
-    }));
+    items.extend(
+        goals
+            .iter()
+            .filter(|g| !excluded.contains(&g.id))
+            .filter(|g| refs::may_hang_under(&chain, g) || Some(g.id) == stored)
+            .map(|g| {
+                (
+                    g.id.to_string(),
+                    format!("{} ({})", g.title, unit(g.org_id)),
+                )
+            }),
+    );
     Ok(FieldKind::Select(items))
 }
 
@@ -89,30 +100,19 @@ fn page(org: &OrgUnit, goal: Option<&Goal>, parents: FieldKind) -> FormPage {
     }
 }
 
-struct Parsed {
-    input: GoalInput,
-    priorities: Vec<String>,
-    analysis: Option<(uppsikt_domain::Period, String)>,
+pub(crate) struct Parsed {
+    pub(crate) input: GoalInput,
+    pub(crate) priorities: Vec<String>,
+    pub(crate) analysis: Option<(uppsikt_domain::Period, String)>,
 }
 
-fn parse(input: &Input, org_id: Id) -> Result<Parsed, Errors> {
+pub(crate) fn parse(input: &Input, org_id: Id) -> Result<Parsed, Errors> {
     let mut e = Errors::default();
     let title = e.text(input, "title", NAME_MAX);
-    let description = e.optional_text(input, "description", TEXT_MAX);
-    let parent_raw = input.get("parent").map(|s| s.trim()).unwrap_or("");
-    let parent_id = if parent_raw.is_empty() {
-        Some(None)
-    } else {
-        parent_raw.parse::<Id>().ok().map(Some).or_else(|| {
-            e.add(
-                "parent",
-                uppsikt_domain::messages::unknown_choice(parent_raw),
-            );
-            None
-        })
-    };
+    let description = e.optional_paragraphs(input, "description", TEXT_MAX);
+    let parent_id = e.optional_id(input, "parent");
     let kind = e.choice(input, "kind", GoalKind::parse);
-    let priorities_raw = e.optional_text(input, "priorities", TEXT_MAX);
+    let priorities_raw = e.optional_paragraphs(input, "priorities", TEXT_MAX);
     let priorities: Vec<String> = priorities_raw
         .lines()
         .map(str::trim)
@@ -120,13 +120,10 @@ fn parse(input: &Input, org_id: Id) -> Result<Parsed, Errors> {
         .map(String::from)
         .collect();
     if priorities.iter().any(|p| p.chars().count() > 1000) {
-        e.add("priorities", uppsikt_domain::messages::too_long(1000));
+        e.add("priorities", messages::too_long(1000));
     }
-    let analysis_text = e.optional_text(input, "analysis", TEXT_MAX);
-    let has_period = input
-        .get("analysis_period")
-        .is_some_and(|p| !p.trim().is_empty());
-    let analysis = if has_period {
+    let analysis_text = e.optional_paragraphs(input, "analysis", TEXT_MAX);
+    let analysis = if !Errors::is_blank(input, "analysis_period") {
         e.period(input, "analysis_period")
             .map(|p| Some((p, analysis_text)))
     } else if !analysis_text.is_empty() {
@@ -159,9 +156,37 @@ fn parse(input: &Input, org_id: Id) -> Result<Parsed, Errors> {
     }
 }
 
+/// The parsed form, or the errors with the parent checked too (it must exist and may be
+/// chosen: [`refs::goal_parent`]).
+async fn parse_checked(
+    state: &AppState,
+    input: &Input,
+    org_id: Id,
+    goal: Option<&Goal>,
+) -> Result<Result<Parsed, Errors>> {
+    let parsed = parse(input, org_id);
+    let parent = match &parsed {
+        Ok(p) => p.input.parent_id,
+        Err(_) => None,
+    };
+    let Some(parent) = parent else {
+        return Ok(parsed);
+    };
+    Ok(
+        match refs::goal_parent(state, org_id, goal, parent).await? {
+            None => parsed,
+            Some(message) => {
+                let mut e = Errors::default();
+                e.add("parent", message);
+                Err(e)
+            }
+        },
+    )
+}
+
 pub async fn new_form(State(state): State<AppState>, Path(org_id): Path<Id>) -> Result<Response> {
     let org = state.store.org_unit(org_id).await?;
-    let mut p = page(&org, None, parent_options(&state, None).await?);
+    let mut p = page(&org, None, parent_options(&state, org_id, None).await?);
     let kind = if org.kind.is_governing()
         && org.parent_id.is_some()
         && org.kind != uppsikt_domain::model::OrgKind::Fullmaktige
@@ -181,17 +206,15 @@ pub async fn create(
     Form(input): Form<Input>,
 ) -> Result<Response> {
     let org = state.store.org_unit(org_id).await?;
-    let parsed = match parse(&input, org_id) {
+    let parsed = match parse_checked(&state, &input, org_id, None).await? {
         Ok(p) => p,
         Err(e) => {
+            let options = parent_options(&state, org_id, None).await?;
             return e
-                .apply(page(&org, None, parent_options(&state, None).await?).fill(&input))
-                .render_page()
+                .apply(page(&org, None, options).fill(&input))
+                .render_page();
         }
     };
-    if let Some(parent) = parsed.input.parent_id {
-        state.store.goal(parent).await?;
-    }
     let mut w = state.store.writer(&viewer.actor()).await?;
     let id = w.create_goal(&parsed.input).await?;
     w.set_priorities(id, &parsed.priorities).await?;
@@ -207,7 +230,11 @@ pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Res
     let org = state.store.org_unit(goal.org_id).await?;
     let analyses = state.store.analyses(id).await?;
     let latest = analyses.last();
-    let p = page(&org, Some(&goal), parent_options(&state, Some(id)).await?);
+    let p = page(
+        &org,
+        Some(&goal),
+        parent_options(&state, goal.org_id, Some(&goal)).await?,
+    );
     let values = [
         goal.title.clone(),
         goal.description.clone(),
@@ -229,33 +256,18 @@ pub async fn update(
 ) -> Result<Response> {
     let goal = state.store.goal(id).await?;
     let org = state.store.org_unit(goal.org_id).await?;
-    let mut parsed = match parse(&input, goal.org_id) {
-        Ok(p) => p,
-        Err(e) => {
-            return e
-                .apply(
-                    page(&org, Some(&goal), parent_options(&state, Some(id)).await?).fill(&input),
-                )
+    let redisplay = |e: Errors| {
+        let (state, goal, org, input) = (&state, &goal, &org, &input);
+        async move {
+            let options = parent_options(state, goal.org_id, Some(goal)).await?;
+            e.apply(page(org, Some(goal), options).fill(input))
                 .render_page()
         }
     };
-    let subtree: Vec<Id> = state
-        .store
-        .goal_tree(id)
-        .await?
-        .iter()
-        .map(|g| g.id)
-        .collect();
-    if parsed.input.parent_id.is_some_and(|p| subtree.contains(&p)) {
-        let mut e = Errors::default();
-        e.add(
-            "parent",
-            "Ett mål kan inte ligga under sig självt eller ett av sina egna delmål.",
-        );
-        return e
-            .apply(page(&org, Some(&goal), parent_options(&state, Some(id)).await?).fill(&input))
-            .render_page();
-    }
+    let mut parsed = match parse_checked(&state, &input, goal.org_id, Some(&goal)).await? {
+        Ok(p) => p,
+        Err(e) => return redisplay(e).await,
+    };
     parsed.input.key = goal.key.clone();
     let mut w = state.store.writer(&viewer.actor()).await?;
     w.update_goal(id, &parsed.input).await?;
@@ -263,11 +275,7 @@ pub async fn update(
     if let Some((period, text)) = &parsed.analysis {
         let written = w.set_analysis(id, *period, text).await;
         if let Some(e) = locked_to_field(written, "analysis_period")? {
-            return e
-                .apply(
-                    page(&org, Some(&goal), parent_options(&state, Some(id)).await?).fill(&input),
-                )
-                .render_page();
+            return redisplay(e).await;
         }
     }
     w.commit().await?;

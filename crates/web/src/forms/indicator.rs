@@ -1,16 +1,15 @@
 //! Create and edit indicators (mått).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
-use axum::Form;
 use uppsikt_domain::kolada::KpiId;
 use uppsikt_domain::messages;
 use uppsikt_domain::model::{Goal, Id, Indicator};
 use uppsikt_domain::Direction;
 use uppsikt_store::{ComparisonGroup, IndicatorInput};
 
-use super::{options, saved, Errors, Field, FieldKind, FormPage, Input, NAME_MAX};
-use crate::error::Result;
+use super::{options, saved, Errors, Field, FieldKind, Form, FormPage, Input, NAME_MAX};
+use crate::error::{Path, Result};
 use crate::AppState;
 
 const FREQUENCIES: [(&str, &str); 5] = [
@@ -21,7 +20,11 @@ const FREQUENCIES: [(&str, &str); 5] = [
     ("week", "Vecka"),
 ];
 
-fn page(goal: &Goal, indicator: Option<&Indicator>, groups: &[ComparisonGroup]) -> FormPage {
+pub(crate) fn page(
+    goal: &Goal,
+    indicator: Option<&Indicator>,
+    groups: &[ComparisonGroup],
+) -> FormPage {
     let (title, action, cancel) = match indicator {
         Some(i) => (
             format!("Redigera måttet {}", i.name),
@@ -94,7 +97,11 @@ fn chosen_groups(page: &FormPage, input: &Input, e: &mut Errors, kpi: &str) -> V
     groups
 }
 
-fn parse(input: &Input, goal_id: Id, page: &FormPage) -> Result<(IndicatorInput, Vec<Id>), Errors> {
+pub(crate) fn parse(
+    input: &Input,
+    goal_id: Id,
+    page: &FormPage,
+) -> Result<(IndicatorInput, Vec<Id>), Errors> {
     let mut e = Errors::default();
     let name = e.text(input, "name", NAME_MAX);
     let unit = e.text(input, "unit", 20);

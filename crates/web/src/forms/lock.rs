@@ -1,15 +1,14 @@
 //! Locking a period after the board's decision, and reopening it (controllers only; the
 //! routes are guarded). A lock covers the unit and its children.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
-use axum::Form;
 use uppsikt_domain::model::{Id, OrgUnit, PeriodLock};
 use uppsikt_store::StoreError;
 
-use super::{options, saved, Errors, Field, FieldKind, FormPage, Input, NAME_MAX, TEXT_MAX};
+use super::{options, saved, Errors, Field, FieldKind, Form, FormPage, Input, NAME_MAX, TEXT_MAX};
 use crate::auth::Viewer;
-use crate::error::Result;
+use crate::error::{Path, Query, Result};
 use crate::pages::PeriodQuery;
 use crate::AppState;
 
@@ -49,19 +48,13 @@ pub async fn lock_form(State(state): State<AppState>, Path(id): Path<Id>) -> Res
     lock_page(&org).render_page()
 }
 
-pub async fn lock(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
-    let org = state.store.org_unit(id).await?;
+pub(crate) fn parse_lock(input: &Input, org_id: Id, actor: &str) -> Result<PeriodLock, Errors> {
     let mut e = Errors::default();
-    let period = e.period(&input, "period");
-    let body = e.text(&input, "body", NAME_MAX);
-    let decided_on = e.date(&input, "decided_on");
-    let paragraph = e.text(&input, "paragraph", 50);
-    let diary_number = e.text(&input, "diary_number", 100);
+    let period = e.period(input, "period");
+    let body = e.text(input, "body", NAME_MAX);
+    let decided_on = e.date(input, "decided_on");
+    let paragraph = e.text(input, "paragraph", 50);
+    let diary_number = e.text(input, "diary_number", 100);
     let (Some(period), Some(body), Some(decided_on), Some(paragraph), Some(diary_number), true) = (
         period,
         body,
@@ -70,20 +63,35 @@ pub async fn lock(
         diary_number,
         e.is_empty(),
     ) else {
-        return e.apply(lock_page(&org).fill(&input)).render_page();
+        return Err(e);
     };
-    let lock = PeriodLock {
-        org_id: id,
+    Ok(PeriodLock {
+        org_id,
         period,
         body,
         decided_on,
         paragraph,
         diary_number,
-        locked_by: viewer.actor(),
+        locked_by: actor.to_string(),
+        // A timestamp: UTC, as the change log's.
         locked_at: time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
+    })
+}
+
+pub async fn lock(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<Id>,
+    Form(input): Form<Input>,
+) -> Result<Response> {
+    let org = state.store.org_unit(id).await?;
+    let lock = match parse_lock(&input, id, &viewer.actor()) {
+        Ok(lock) => lock,
+        Err(e) => return e.apply(lock_page(&org).fill(&input)).render_page(),
     };
+    let period = lock.period;
     let mut w = state.store.writer(&viewer.actor()).await?;
     match w.lock_period(&lock).await {
         Ok(()) => {}
@@ -146,6 +154,25 @@ pub async fn reopen_form(
     page.render_page()
 }
 
+/// The locked period to reopen (one of `locked`) and the reason.
+pub(crate) fn parse_reopen(
+    input: &Input,
+    locked: &[PeriodLock],
+) -> Result<(uppsikt_domain::Period, String), Errors> {
+    let mut e = Errors::default();
+    let period = e.choice(input, "period", |raw| {
+        locked
+            .iter()
+            .find(|l| l.period.to_string() == raw)
+            .map(|l| l.period)
+    });
+    let reason = e.paragraphs(input, "reason", TEXT_MAX);
+    match (period, reason, e.is_empty()) {
+        (Some(period), Some(reason), true) => Ok((period, reason)),
+        _ => Err(e),
+    }
+}
+
 pub async fn reopen(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -154,18 +181,13 @@ pub async fn reopen(
 ) -> Result<Response> {
     let org = state.store.org_unit(id).await?;
     let locked = state.store.period_locks(Some(id)).await?;
-    let mut e = Errors::default();
-    let period = e.choice(&input, "period", |raw| {
-        locked
-            .iter()
-            .find(|l| l.period.to_string() == raw)
-            .map(|l| l.period)
-    });
-    let reason = e.text(&input, "reason", TEXT_MAX);
-    let (Some(period), Some(reason), true) = (period, reason, e.is_empty()) else {
-        return e
-            .apply(reopen_page(&org, &locked).fill(&input))
-            .render_page();
+    let (period, reason) = match parse_reopen(&input, &locked) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            return e
+                .apply(reopen_page(&org, &locked).fill(&input))
+                .render_page()
+        }
     };
     let mut w = state.store.writer(&viewer.actor()).await?;
     w.reopen_period(id, period, &reason).await?;

@@ -1,14 +1,13 @@
 //! Set the milestone (etappmål) of a year, or a long-term target (målvärde).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
-use axum::Form;
 use uppsikt_domain::messages;
 use uppsikt_domain::model::{Id, IndicatorRecord};
 use uppsikt_domain::Target;
 
-use super::{indicator_crumbs, options, saved, Errors, Field, FieldKind, FormPage, Input};
-use crate::error::Result;
+use super::{indicator_crumbs, options, saved, Errors, Field, FieldKind, Form, FormPage, Input};
+use crate::error::{Path, Result};
 use crate::AppState;
 
 fn page(record: &IndicatorRecord, crumbs: Vec<(String, String)>) -> FormPage {
@@ -33,6 +32,33 @@ pub async fn form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<R
     page(&record, indicator_crumbs(&state, &record).await?).render_page()
 }
 
+/// (long-term target rather than the year's milestone, year, target or none to remove it).
+pub(crate) fn parse(input: &Input) -> Result<(bool, i32, Option<Target>), Errors> {
+    let mut e = Errors::default();
+    let long_term = e.choice(input, "kind", |s| match s {
+        "milestone" => Some(false),
+        "target" => Some(true),
+        _ => None,
+    });
+    let year = e.integer(input, "year", 1900, 2200);
+    let target = if Errors::is_blank(input, "target") {
+        Some(None)
+    } else {
+        e.typed(input, "target")
+            .and_then(|raw| match Target::parse(raw) {
+                Ok(t) => Some(Some(t)),
+                Err(err) => {
+                    e.add("target", messages::target(&err));
+                    None
+                }
+            })
+    };
+    match (long_term, year, target, e.is_empty()) {
+        (Some(long_term), Some(year), Some(target), true) => Ok((long_term, year as i32, target)),
+        _ => Err(e),
+    }
+}
+
 pub async fn save(
     State(state): State<AppState>,
     viewer: crate::auth::Viewer,
@@ -40,36 +66,19 @@ pub async fn save(
     Form(input): Form<Input>,
 ) -> Result<Response> {
     let record = state.store.indicator_record(id).await?;
-    let mut e = Errors::default();
-    let long_term = e.choice(&input, "kind", |s| match s {
-        "milestone" => Some(false),
-        "target" => Some(true),
-        _ => None,
-    });
-    let year = e.integer(&input, "year", 1900, 2200);
-    let raw = input.get("target").map(|s| s.trim()).unwrap_or("");
-    let target = if raw.is_empty() {
-        Some(None)
-    } else {
-        match Target::parse(raw) {
-            Ok(t) => Some(Some(t)),
-            Err(err) => {
-                e.add("target", messages::target(&err));
-                None
-            }
+    let (long_term, year, target) = match parse(&input) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            return e
+                .apply(page(&record, indicator_crumbs(&state, &record).await?).fill(&input))
+                .render_page()
         }
-    };
-    let (Some(long_term), Some(year), Some(target), true) = (long_term, year, target, e.is_empty())
-    else {
-        return e
-            .apply(page(&record, indicator_crumbs(&state, &record).await?).fill(&input))
-            .render_page();
     };
     let mut w = state.store.writer(&viewer.actor()).await?;
     if long_term {
-        w.set_target(id, year as i32, target).await?;
+        w.set_target(id, year, target).await?;
     } else {
-        w.set_milestone(id, year as i32, target).await?;
+        w.set_milestone(id, year, target).await?;
     }
     w.commit().await?;
     Ok(saved(format!("/indicators/{id}")))

@@ -12,17 +12,106 @@ pub mod milestone;
 pub mod outcome;
 pub mod review;
 
+#[cfg(test)]
+mod properties;
+pub mod refs;
+
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::http::StatusCode;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use uppsikt_domain::messages;
+use uppsikt_domain::model::Id;
+use uppsikt_domain::text::{self, Lines};
 
 use crate::error::Result;
 
 /// The submitted form, by field name.
 pub type Input = HashMap<String, String>;
+
+/// A submitted form (`application/x-www-form-urlencoded`), decoded strictly: a field whose
+/// bytes are not UTF-8 once percent-decoded refuses the whole form with a Swedish message
+/// (axum's `Form` would replace them with U+FFFD and store that). Every form uses it.
+pub struct Form<T = Input>(pub T);
+
+impl<S: Send + Sync> FromRequest<S> for Form<Input> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> std::result::Result<Self, Response> {
+        let path = req.uri().path().to_string();
+        let refuse = |status, message: &str| crate::error::refusal(&path, status, message);
+        let is_form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| {
+                v.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            });
+        if !is_form {
+            return Err(refuse(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                messages::FORM_NOT_A_FORM,
+            ));
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|r| refuse(r.status(), messages::FORM_NOT_A_FORM))?;
+        parse_form(&bytes).map(Form).map_err(|field| {
+            refuse(
+                StatusCode::BAD_REQUEST,
+                &messages::form_not_utf8(&text::shown(&field, 40)),
+            )
+        })
+    }
+}
+
+/// Decodes a form body; the error is the name of the first field that is not UTF-8.
+/// A name given twice keeps its last value; `+` is a space; a `%` not followed by two hex
+/// digits stays as it is (as browsers and the WHATWG URL standard do).
+pub fn parse_form(body: &[u8]) -> std::result::Result<Input, String> {
+    let mut input = Input::new();
+    for pair in body.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
+        let (name, value) = match pair.iter().position(|&b| b == b'=') {
+            Some(i) => (&pair[..i], &pair[i + 1..]),
+            None => (pair, &pair[pair.len()..]),
+        };
+        let name = String::from_utf8(percent_decode(name))
+            .map_err(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())?;
+        let value = String::from_utf8(percent_decode(value)).map_err(|_| name.clone())?;
+        input.insert(name, value);
+    }
+    Ok(input)
+}
+
+fn percent_decode(raw: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'+' => out.push(b' '),
+            b'%' => match (
+                raw.get(i + 1).copied().and_then(hex),
+                raw.get(i + 2).copied().and_then(hex),
+            ) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
+}
 
 pub enum FieldKind {
     Text,
@@ -84,6 +173,14 @@ impl Field {
 
     pub fn is_select(&self) -> bool {
         matches!(self.kind, FieldKind::Select(_))
+    }
+
+    /// A select's submitted value that is none of its options (an id that no longer
+    /// exists, or one typed into the request): shown as an extra option, so that what was
+    /// sent is kept and the field's message has something to point at.
+    pub fn unlisted_value(&self) -> Option<&str> {
+        let listed = self.options().iter().any(|(v, _)| *v == self.value);
+        (self.is_select() && !listed && !self.value.is_empty()).then_some(self.value.as_str())
     }
 
     pub fn rows(&self) -> u8 {
@@ -235,28 +332,55 @@ impl Errors {
         page
     }
 
-    fn raw<'a>(&mut self, input: &'a Input, field: &'static str, max: usize) -> Option<&'a str> {
+    /// The field's value if it passes the text rule (`domain::text`) and is at most `max`
+    /// characters; multi-line values come with `\n` line endings.
+    fn checked<'a>(
+        &mut self,
+        input: &'a Input,
+        field: &'static str,
+        max: usize,
+        lines: Lines,
+    ) -> Option<Cow<'a, str>> {
         let value = input.get(field).map(String::as_str).unwrap_or("");
         if value.chars().count() > max {
             self.add(field, messages::too_long(max));
             return None;
         }
-        Some(value)
+        match text::check(value, lines) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.add(field, messages::text_refused(&e));
+                None
+            }
+        }
     }
 
-    /// The text as typed (not trimmed; empty allowed), at most `max` characters.
+    /// The value of a typed field (period, number, date, choice, id): one line, at most
+    /// [`TYPED_MAX`] characters, trimmed.
+    fn typed<'a>(&mut self, input: &'a Input, field: &'static str) -> Option<&'a str> {
+        let value = input.get(field).map(String::as_str).unwrap_or("");
+        match self.checked(input, field, TYPED_MAX, Lines::One) {
+            Some(_) => Some(value.trim()),
+            None => None,
+        }
+    }
+
+    /// Multi-line text as typed (not trimmed; empty allowed; line endings not changed), at
+    /// most `max` characters.
     pub fn raw_text<'a>(
         &mut self,
         input: &'a Input,
         field: &'static str,
         max: usize,
     ) -> Option<&'a str> {
-        self.raw(input, field, max)
+        let value = input.get(field).map(String::as_str).unwrap_or("");
+        self.checked(input, field, max, Lines::Many).map(|_| value)
     }
 
-    /// A required text (trimmed), at most `max` characters.
+    /// A required one-line text (trimmed), at most `max` characters.
     pub fn text(&mut self, input: &Input, field: &'static str, max: usize) -> Option<String> {
-        let value = self.raw(input, field, max)?.trim();
+        let value = self.checked(input, field, max, Lines::One)?;
+        let value = value.trim();
         if value.is_empty() {
             self.add(field, messages::REQUIRED);
             return None;
@@ -264,22 +388,50 @@ impl Errors {
         Some(value.to_string())
     }
 
-    /// An optional text (trimmed; empty allowed), at most `max` characters.
+    /// An optional one-line text (trimmed; empty allowed), at most `max` characters.
     pub fn optional_text(&mut self, input: &Input, field: &'static str, max: usize) -> String {
-        self.raw(input, field, max)
+        self.checked(input, field, max, Lines::One)
             .map(|v| v.trim().to_string())
             .unwrap_or_default()
     }
 
+    /// A required multi-line text (trimmed, `\n` line endings), at most `max` characters.
+    pub fn paragraphs(&mut self, input: &Input, field: &'static str, max: usize) -> Option<String> {
+        let value = self.checked(input, field, max, Lines::Many)?;
+        let value = value.trim();
+        if value.is_empty() {
+            self.add(field, messages::REQUIRED);
+            return None;
+        }
+        Some(value.to_string())
+    }
+
+    /// An optional multi-line text (trimmed, `\n` line endings), at most `max` characters.
+    pub fn optional_paragraphs(
+        &mut self,
+        input: &Input,
+        field: &'static str,
+        max: usize,
+    ) -> String {
+        self.checked(input, field, max, Lines::Many)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    }
+
+    /// Whether a typed field was left empty (or is missing).
+    pub fn is_blank(input: &Input, field: &str) -> bool {
+        input.get(field).is_none_or(|v| v.trim().is_empty())
+    }
+
     pub fn period(&mut self, input: &Input, field: &'static str) -> Option<uppsikt_domain::Period> {
-        let raw = input.get(field).map(String::as_str).unwrap_or("");
+        let raw = self.typed(input, field)?;
         uppsikt_domain::Period::parse(raw)
             .map_err(|e| self.add(field, messages::period(&e)))
             .ok()
     }
 
     pub fn decimal(&mut self, input: &Input, field: &'static str) -> Option<f64> {
-        let raw = input.get(field).map(String::as_str).unwrap_or("");
+        let raw = self.typed(input, field)?;
         uppsikt_domain::parse_decimal(raw)
             .map_err(|e| self.add(field, messages::number(&e)))
             .ok()
@@ -287,10 +439,10 @@ impl Errors {
 
     /// An optional decimal: empty gives `Some(None)`, invalid gives `None`.
     pub fn optional_decimal(&mut self, input: &Input, field: &'static str) -> Option<Option<f64>> {
-        match input.get(field).map(|s| s.trim()).filter(|s| !s.is_empty()) {
-            None => Some(None),
-            Some(_) => self.decimal(input, field).map(Some),
+        if Self::is_blank(input, field) {
+            return Some(None);
         }
+        self.decimal(input, field).map(Some)
     }
 
     pub fn integer(
@@ -300,7 +452,7 @@ impl Errors {
         min: i64,
         max: i64,
     ) -> Option<i64> {
-        let raw = input.get(field).map(|s| s.trim()).unwrap_or("");
+        let raw = self.typed(input, field)?;
         if raw.is_empty() {
             self.add(field, messages::REQUIRED);
             return None;
@@ -321,24 +473,40 @@ impl Errors {
         min: i64,
         max: i64,
     ) -> Option<Option<i64>> {
-        match input.get(field).map(|s| s.trim()).filter(|s| !s.is_empty()) {
-            None => Some(None),
-            Some(_) => self.integer(input, field, min, max).map(Some),
+        if Self::is_blank(input, field) {
+            return Some(None);
+        }
+        self.integer(input, field, min, max).map(Some)
+    }
+
+    /// An optional id chosen in a select (empty: none). Whether it names something that
+    /// exists and may be chosen is for the caller to check ([`refs`]).
+    pub fn optional_id(&mut self, input: &Input, field: &'static str) -> Option<Option<Id>> {
+        let raw = self.typed(input, field)?;
+        if raw.is_empty() {
+            return Some(None);
+        }
+        match raw.parse::<Id>() {
+            Ok(id) => Some(Some(id)),
+            Err(_) => {
+                self.add(field, messages::unknown_choice(raw));
+                None
+            }
         }
     }
 
     pub fn date(&mut self, input: &Input, field: &'static str) -> Option<String> {
-        let raw = input.get(field).map(String::as_str).unwrap_or("");
+        let raw = self.typed(input, field)?;
         uppsikt_domain::date::parse_iso_date(raw)
-            .map_err(|_| self.add(field, messages::not_a_date(raw.trim())))
+            .map_err(|_| self.add(field, messages::not_a_date(raw)))
             .ok()
     }
 
     pub fn optional_date(&mut self, input: &Input, field: &'static str) -> Option<String> {
-        match input.get(field).map(|s| s.trim()).filter(|s| !s.is_empty()) {
-            None => Some(String::new()),
-            Some(_) => self.date(input, field),
+        if Self::is_blank(input, field) {
+            return Some(String::new());
         }
+        self.date(input, field)
     }
 
     /// One of the allowed option values.
@@ -348,7 +516,7 @@ impl Errors {
         field: &'static str,
         parse: impl Fn(&str) -> Option<T>,
     ) -> Option<T> {
-        let raw = input.get(field).map(|s| s.trim()).unwrap_or("");
+        let raw = self.typed(input, field)?;
         if raw.is_empty() {
             self.add(field, messages::REQUIRED);
             return None;
@@ -425,3 +593,5 @@ pub async fn indicator_crumbs(
 
 pub const NAME_MAX: usize = 200;
 pub const TEXT_MAX: usize = 20_000;
+/// Longest value of a typed field (period, number, date, choice, id).
+pub const TYPED_MAX: usize = 200;

@@ -1,13 +1,16 @@
 //! Add or correct an outcome (utfall) of an indicator.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
-use axum::Form;
+use uppsikt_domain::access::Action;
+use uppsikt_domain::messages;
 use uppsikt_domain::model::{Id, IndicatorRecord};
 use uppsikt_domain::{Breakdown, Outcome};
 
-use super::{indicator_crumbs, locked_to_field, saved, Errors, Field, FieldKind, FormPage, Input};
-use crate::error::Result;
+use super::{
+    indicator_crumbs, locked_to_field, saved, Errors, Field, FieldKind, Form, FormPage, Input,
+};
+use crate::error::{Path, Result};
 use crate::AppState;
 
 async fn breakdown_options(state: &AppState) -> Result<FieldKind> {
@@ -47,7 +50,7 @@ fn page(
     }
 }
 
-fn parse(input: &Input, unit: &str) -> Result<Outcome, Errors> {
+pub(crate) fn parse(input: &Input, unit: &str) -> Result<Outcome, Errors> {
     let mut e = Errors::default();
     let period = e.period(input, "period");
     let breakdown = e.choice(input, "breakdown", |s| Breakdown::parse(s).ok());
@@ -91,36 +94,41 @@ pub async fn save(
     Form(input): Form<Input>,
 ) -> Result<Response> {
     let record = state.store.indicator_record(id).await?;
-    let outcome = match parse(&input, &record.indicator.unit) {
-        Ok(o) => o,
-        Err(e) => {
-            return e
-                .apply(
-                    page(
-                        &record,
-                        breakdown_options(&state).await?,
-                        indicator_crumbs(&state, &record).await?,
-                    )
-                    .fill(&input),
+    let redisplay = |e: Errors| {
+        let (state, record, input) = (&state, &record, &input);
+        async move {
+            e.apply(
+                page(
+                    record,
+                    breakdown_options(state).await?,
+                    indicator_crumbs(state, record).await?,
                 )
-                .render_page()
+                .fill(input),
+            )
+            .render_page()
         }
     };
+    let outcome = match parse(&input, &record.indicator.unit) {
+        Ok(o) => o,
+        Err(e) => return redisplay(e).await,
+    };
+    // Areas are seen by every unit: only those who manage the municipality's reference
+    // data add one; editors choose among the existing.
+    let new_area = match outcome.breakdown.area() {
+        Some(area) if !state.store.areas().await?.iter().any(|(a, _)| a == area) => Some(area),
+        _ => None,
+    };
+    if let Some(area) = new_area.filter(|_| !viewer.allows(Action::ManageSources, &[])) {
+        let mut e = Errors::default();
+        e.add("breakdown", messages::area_not_allowed(area));
+        return redisplay(e).await;
+    }
     let mut w = state.store.writer(&viewer.actor()).await?;
-    if let Some(area) = outcome.breakdown.area() {
+    if let Some(area) = new_area {
         w.upsert_area(area, None).await?;
     }
     if let Some(e) = locked_to_field(w.set_outcome(id, &outcome).await, "period")? {
-        return e
-            .apply(
-                page(
-                    &record,
-                    breakdown_options(&state).await?,
-                    indicator_crumbs(&state, &record).await?,
-                )
-                .fill(&input),
-            )
-            .render_page();
+        return redisplay(e).await;
     }
     w.commit().await?;
     Ok(saved(format!("/indicators/{id}")))

@@ -1,15 +1,14 @@
 //! Write a unit's events and improvement areas for a period (årets händelser,
 //! förbättringsområden): one item per line, shown on the unit's page and in its reports.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
-use axum::Form;
 use uppsikt_domain::model::{Id, OrgUnit, PeriodReview};
 use uppsikt_domain::publication::Audience;
 use uppsikt_domain::Period;
 
-use super::{locked_to_field, saved, Errors, Field, FieldKind, FormPage, Input, TEXT_MAX};
-use crate::error::Result;
+use super::{locked_to_field, saved, Errors, Field, FieldKind, Form, FormPage, Input, TEXT_MAX};
+use crate::error::{Path, Query, Result};
 use crate::pages::PeriodQuery;
 use crate::view;
 use crate::AppState;
@@ -72,6 +71,23 @@ pub async fn form(
         .render_page()
 }
 
+/// The review, or the errors and the period when that alone could be read.
+pub(crate) fn parse(input: &Input, org_id: Id) -> Result<PeriodReview, (Errors, Option<Period>)> {
+    let mut e = Errors::default();
+    let period = e.period(input, "period");
+    let events = e.optional_paragraphs(input, "events", TEXT_MAX);
+    let improvements = e.optional_paragraphs(input, "improvement_areas", TEXT_MAX);
+    match period {
+        Some(period) if e.is_empty() => Ok(PeriodReview {
+            org_id,
+            period,
+            events: PeriodReview::items_from_lines(&events),
+            improvement_areas: PeriodReview::items_from_lines(&improvements),
+        }),
+        _ => Err((e, period)),
+    }
+}
+
 pub async fn save(
     State(state): State<AppState>,
     viewer: crate::auth::Viewer,
@@ -79,20 +95,12 @@ pub async fn save(
     Form(input): Form<Input>,
 ) -> Result<Response> {
     let org = state.store.org_unit(id).await?;
-    let mut e = Errors::default();
-    let period = e.period(&input, "period");
-    let events = e.optional_text(&input, "events", TEXT_MAX);
-    let improvements = e.optional_text(&input, "improvement_areas", TEXT_MAX);
-    let Some(period) = period.filter(|_| e.is_empty()) else {
+    let review = match parse(&input, id) {
+        Ok(review) => review,
         // The submitted period is shown as typed.
-        return e.apply(page(&org, period).fill(&input)).render_page();
+        Err((e, period)) => return e.apply(page(&org, period).fill(&input)).render_page(),
     };
-    let review = PeriodReview {
-        org_id: id,
-        period,
-        events: PeriodReview::items_from_lines(&events),
-        improvement_areas: PeriodReview::items_from_lines(&improvements),
-    };
+    let period = review.period;
     let mut w = state.store.writer(&viewer.actor()).await?;
     if let Some(e) = locked_to_field(w.set_period_review(&review).await, "period")? {
         return e.apply(page(&org, Some(period)).fill(&input)).render_page();
