@@ -162,3 +162,101 @@ async fn the_demo_derives_the_annual_reports_ranks_and_averages_from_kolada() {
         db.finish().await;
     }
 }
+
+/// A published "21/26" became "1/26" after a Kolada fetch changed the comparison values
+/// behind a decided year. The demo's decisions (KS 2019, KF 2023) froze the figures:
+/// new values and a changed group leave them as decided; reopening the decisions lets
+/// them follow Kolada again.
+#[tokio::test]
+async fn decided_ranks_and_averages_stay_as_decided_until_reopened() {
+    use uppsikt_domain::kolada::{Gender, KoladaValue, KpiId, MunicipalityId};
+    for db in TestDb::all().await {
+        eprintln!("decided figures on {:?}", db.backend());
+        let store = &db.store;
+        load_demo(store, "demo")
+            .await
+            .unwrap_or_else(|r| panic!("{r}"));
+        let decided = tax_rate(store).await;
+        check_published_figures(&decided);
+
+        // A database whose decisions were recorded before figures were frozen at the
+        // decision gets them frozen once, when it is opened (migrated).
+        for sql in [
+            "DELETE FROM decided_comparisons",
+            "UPDATE period_locks SET comparisons_frozen = 0",
+        ] {
+            sqlx::query(sql).execute(store.pool()).await.unwrap();
+        }
+        store.migrate().await.unwrap();
+        let frozen: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM decided_comparisons")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert!(frozen >= 6, "frozen again on opening: {frozen}");
+        assert_eq!(tax_rate(store).await.comparisons, decided.comparisons);
+
+        // Every other member of the county now has a far higher tax rate in 2019 (we
+        // would rank first), and Södertörn loses members.
+        let county = store
+            .comparison_groups()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|g| g.key == "stockholms-lan")
+            .unwrap();
+        let ours = MunicipalityId::parse("0126").unwrap();
+        let values: Vec<KoladaValue> = county
+            .members
+            .iter()
+            .filter(|m| **m != ours)
+            .map(|m| KoladaValue {
+                kpi: KpiId::parse("N00901").unwrap(),
+                municipality: m.clone(),
+                year: 2019,
+                gender: Gender::Total,
+                value: Some(30.0),
+                status: String::new(),
+            })
+            .collect();
+        let sodertorn = store
+            .comparison_groups()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|g| g.key == "sodertorn")
+            .unwrap();
+        let mut w = store.writer("test").await.unwrap();
+        w.write_kolada_values(&values).await.unwrap();
+        w.upsert_comparison_group(&uppsikt_store::ComparisonGroupInput {
+            key: sodertorn.key.clone(),
+            title: sodertorn.title.clone(),
+            kolada_id: None,
+            members: sodertorn.members[..2].to_vec(),
+        })
+        .await
+        .unwrap();
+        w.commit().await.unwrap();
+        let after = tax_rate(store).await;
+        assert_eq!(after.comparisons, decided.comparisons, "as decided");
+        check_published_figures(&after);
+
+        // Reopened (logged), the figures are Kolada's again.
+        let mut w = store.writer("test").await.unwrap();
+        for unit in ["ks", "kf"] {
+            let org = store.find_org_unit(unit).await.unwrap().id;
+            let year = if unit == "ks" { 2019 } else { 2023 };
+            w.reopen_period(org, Period::Year(year), "test: nya värden från Kolada")
+                .await
+                .unwrap();
+        }
+        w.commit().await.unwrap();
+        let reopened = tax_rate(store).await;
+        let rank_2019 = reopened
+            .comparisons
+            .iter()
+            .find(|c| c.group == "Stockholms län" && c.period == Period::Year(2019))
+            .and_then(|c| c.rank);
+        assert_eq!(rank_2019, Some(1), "derived from the new values");
+        db.finish().await;
+    }
+}

@@ -460,13 +460,26 @@ impl Store {
 /// Every decision and the unit tree, read through one connection (a transaction's own, so a
 /// writer sees the decisions it has just recorded).
 pub(crate) async fn load_decisions(conn: &mut sqlx::AnyConnection) -> Result<Decisions> {
+    load_decisions_where(conn, "1 = 1").await
+}
+
+/// As [`load_decisions`], of the decisions whose comparison figures are frozen (all but
+/// those recorded before this was done at the decision, until the store freezes them).
+pub(crate) async fn load_frozen_decisions(conn: &mut sqlx::AnyConnection) -> Result<Decisions> {
+    load_decisions_where(conn, "comparisons_frozen = 1").await
+}
+
+async fn load_decisions_where(
+    conn: &mut sqlx::AnyConnection,
+    condition: &'static str,
+) -> Result<Decisions> {
     let parents: Vec<(i64, Option<i64>)> = sqlx::query_as("SELECT id, parent_id FROM org_units")
         .fetch_all(&mut *conn)
         .await?;
-    let rows: Vec<LockRow> = sqlx::query_as(
+    let rows: Vec<LockRow> = sqlx::query_as(&format!(
         "SELECT org_id, period, body, decided_on, paragraph, diary_number, locked_by, locked_at \
-         FROM period_locks",
-    )
+         FROM period_locks WHERE {condition}"
+    ))
     .fetch_all(&mut *conn)
     .await?;
     let locks = rows
@@ -521,7 +534,7 @@ impl Writer {
                     .execute(&mut *self.tx)
                     .await?;
             }
-            let decisions = load_decisions(&mut *self.tx).await?;
+            let decisions = load_decisions(&mut self.tx).await?;
             self.locks = Some(decisions);
         }
         Ok(self.locks.get_or_insert_with(Decisions::default))

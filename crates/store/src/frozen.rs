@@ -290,8 +290,7 @@ impl Writer {
     /// (outcomes of every source: a typed outcome Kolada confirmed is Kolada's now, with
     /// the same value).
     pub async fn stored_series_lines(&mut self, indicator_id: Id) -> Result<Vec<String>> {
-        let mut outcomes = self.stored_outcomes(indicator_id).await?;
-        outcomes.sort_by(|a, b| a.period.cmp(&b.period));
+        let outcomes = self.stored_outcomes(indicator_id).await?;
         let year_targets = |rows: Vec<(i64, String)>| -> Result<Vec<(i32, Target)>> {
             rows.into_iter()
                 .map(|(y, t)| {

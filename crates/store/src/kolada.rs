@@ -373,13 +373,17 @@ impl Store {
 
     /// Replaces the derived figures of every period a decision covers by the figures that
     /// decision froze (none, if it froze none): of several decisions covering a period,
-    /// the one on the earliest period, as `Decisions::covering` names it.
+    /// the one on the earliest period, as `Decisions::covering` names it. A decision whose
+    /// figures are still to be frozen (an upgraded database) does not count yet.
     async fn apply_decided_comparisons(
         &self,
         ids: &[Id],
         out: &mut HashMap<Id, Vec<Comparison>>,
     ) -> Result<()> {
-        let decisions = self.decisions().await?;
+        let decisions = {
+            let mut conn = self.pool.acquire().await?;
+            crate::access::load_frozen_decisions(&mut conn).await?
+        };
         if decisions.is_empty() {
             return Ok(());
         }

@@ -7,8 +7,8 @@ use uppsikt_domain::CommitmentStatus;
 use uppsikt_store::{CommitmentInput, Scope};
 
 use super::{
-    goal_crumbs, options, refs, saved, Errors, Field, FieldKind, Form, FormPage, Input, NAME_MAX,
-    TEXT_MAX,
+    goal_crumbs, locked_field, locked_to_field, options, refs, saved, Errors, Field, FieldKind,
+    Form, FormPage, Input, NAME_MAX, TEXT_MAX,
 };
 use crate::error::{Path, Result};
 use crate::AppState;
@@ -136,7 +136,15 @@ pub async fn create(
         }
     };
     let mut w = state.store.writer(&viewer.actor()).await?;
-    let id = w.create_commitment(&parsed).await?;
+    let id = match w.create_commitment(&parsed).await {
+        Err(uppsikt_store::StoreError::Locked(lock)) => {
+            let form = page(&goal, None, earlier_options(&state, &goal, None).await?);
+            return locked_field("year", &lock)
+                .apply(form.fill(&input))
+                .render_page();
+        }
+        other => other?,
+    };
     w.add_commitment_status(
         id,
         &format!("{:04}-01-01", parsed.year),
@@ -196,7 +204,14 @@ pub async fn update(
     parsed.key = c.key.clone();
     parsed.position = c.position;
     let mut w = state.store.writer(&viewer.actor()).await?;
-    w.update_commitment(id, &parsed).await?;
+    if let Some(e) = locked_to_field(w.update_commitment(id, &parsed).await, "year")? {
+        let form = page(
+            &goal,
+            Some(&c),
+            earlier_options(&state, &goal, Some(id)).await?,
+        );
+        return e.apply(form.fill(&input)).render_page();
+    }
     w.commit().await?;
     Ok(saved(format!(
         "/goals/{}?period={}#commitment-{id}",
@@ -263,7 +278,15 @@ pub async fn add_status(
         }
     };
     let mut w = state.store.writer(&viewer.actor()).await?;
-    w.add_commitment_status(id, &date, status, &comment).await?;
+    let written = w
+        .add_commitment_status(id, &date, status, &comment)
+        .await
+        .map(|_| ());
+    if let Some(e) = locked_to_field(written, "date")? {
+        return e
+            .apply(status_page(&c, goal_crumbs(&state, c.goal_id).await?).fill(&input))
+            .render_page();
+    }
     w.commit().await?;
     Ok(saved(format!(
         "/goals/{}?period={}#commitment-{id}",

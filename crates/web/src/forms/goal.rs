@@ -270,7 +270,10 @@ pub async fn update(
     };
     parsed.input.key = goal.key.clone();
     let mut w = state.store.writer(&viewer.actor()).await?;
-    w.update_goal(id, &parsed.input).await?;
+    // A decided goal keeps its place in the tree until the decision is reopened.
+    if let Some(e) = locked_to_field(w.update_goal(id, &parsed.input).await, "parent")? {
+        return redisplay(e).await;
+    }
     w.set_priorities(id, &parsed.priorities).await?;
     if let Some((period, text)) = &parsed.analysis {
         let written = w.set_analysis(id, *period, text).await;

@@ -8,7 +8,9 @@ use uppsikt_domain::model::{Goal, Id, Indicator};
 use uppsikt_domain::Direction;
 use uppsikt_store::{ComparisonGroup, IndicatorInput};
 
-use super::{options, saved, Errors, Field, FieldKind, Form, FormPage, Input, NAME_MAX};
+use super::{
+    locked_to_field, options, saved, Errors, Field, FieldKind, Form, FormPage, Input, NAME_MAX,
+};
 use crate::error::{Path, Result};
 use crate::AppState;
 
@@ -221,7 +223,10 @@ pub async fn update(
     parsed.key = record.indicator.key.clone();
     parsed.position = record.indicator.position;
     let mut w = state.store.writer(&viewer.actor()).await?;
-    w.update_indicator(id, &parsed).await?;
+    // A decision on the indicator's data freezes its direction, decimals and goal.
+    if let Some(e) = locked_to_field(w.update_indicator(id, &parsed).await, "direction")? {
+        return e.apply(form.fill(&input)).render_page();
+    }
     save_link(&mut w, id, &groups).await?;
     w.commit().await?;
     Ok(saved(format!("/indicators/{id}")))

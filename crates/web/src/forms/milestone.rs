@@ -6,7 +6,10 @@ use uppsikt_domain::messages;
 use uppsikt_domain::model::{Id, IndicatorRecord};
 use uppsikt_domain::Target;
 
-use super::{indicator_crumbs, options, saved, Errors, Field, FieldKind, Form, FormPage, Input};
+use super::{
+    indicator_crumbs, locked_to_field, options, saved, Errors, Field, FieldKind, Form, FormPage,
+    Input,
+};
 use crate::error::{Path, Result};
 use crate::AppState;
 
@@ -75,10 +78,15 @@ pub async fn save(
         }
     };
     let mut w = state.store.writer(&viewer.actor()).await?;
-    if long_term {
-        w.set_target(id, year, target).await?;
+    let written = if long_term {
+        w.set_target(id, year, target).await
     } else {
-        w.set_milestone(id, year, target).await?;
+        w.set_milestone(id, year, target).await
+    };
+    if let Some(e) = locked_to_field(written, "year")? {
+        return e
+            .apply(page(&record, indicator_crumbs(&state, &record).await?).fill(&input))
+            .render_page();
     }
     w.commit().await?;
     Ok(saved(format!("/indicators/{id}")))

@@ -536,13 +536,16 @@ pub fn locked_to_field(
 ) -> Result<Option<Errors>> {
     match written {
         Ok(()) => Ok(None),
-        Err(uppsikt_store::StoreError::Locked(lock)) => {
-            let mut e = Errors::default();
-            e.add(field, messages::period_locked(&lock));
-            Ok(Some(e))
-        }
+        Err(uppsikt_store::StoreError::Locked(lock)) => Ok(Some(locked_field(field, &lock))),
         Err(other) => Err(other.into()),
     }
+}
+
+/// The message at `field` for a write a decision refused.
+pub fn locked_field(field: &'static str, lock: &uppsikt_domain::model::PeriodLock) -> Errors {
+    let mut e = Errors::default();
+    e.add(field, messages::period_locked(lock));
+    e
 }
 
 /// Redirect after a successful POST.
