@@ -349,9 +349,9 @@ fn one_table_saved_by_libreoffice_and_excel_reads_alike_with_the_spreadsheets_ro
         assert_eq!(t.sheet.as_deref(), sheet, "{name}");
         assert_eq!(t.header_row, 1, "{name}");
         assert_eq!(t.headers, headers, "{name}");
-        let col = |c: usize| t.rows.iter().map(|r| r.cell(c)).collect::<Vec<_>>();
+        let col = |c: usize| t.rows().map(|r| r.cell(c)).collect::<Vec<_>>();
         assert_eq!(
-            t.rows.iter().map(|r| r.number).collect::<Vec<_>>(),
+            t.rows().map(|r| r.number).collect::<Vec<_>>(),
             numbers,
             "{name}"
         );
@@ -503,7 +503,7 @@ async fn percent_formatted_cells_from_libreoffice_import_as_the_percent_shown_on
         let t = read(name);
         assert_eq!(t.sheet.as_deref(), Some("Andelar 2024"));
         assert_eq!(
-            t.rows.iter().map(|r| r.cell(3)).collect::<Vec<_>>(),
+            t.rows().map(|r| r.cell(3)).collect::<Vec<_>>(),
             ["65.5", "58", "73.1", "88.7", "4.9", "100"],
             "{name}"
         );
@@ -708,7 +708,7 @@ fn months_csv(n: usize, bad_at: Option<(usize, &str)>) -> Vec<u8> {
 async fn one_bad_row_among_many_good_ones_commits_nothing_on_both_backends() {
     let bytes = months_csv(601, Some((300, "12,3,4")));
     let table = read_table("månader.csv", &bytes, None).unwrap_or_else(|r| panic!("{r}"));
-    assert_eq!(table.rows.len(), 601);
+    assert_eq!(table.row_count(), 601);
     for db in demo_dbs().await {
         let store = &db.store;
         let before = state(store).await;

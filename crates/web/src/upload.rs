@@ -366,7 +366,7 @@ async fn render_preview(
                 chosen: mapping.get(f),
             })
             .collect(),
-        row_count: table.rows.len(),
+        row_count: table.row_count(),
         errors: checked.errors.iter().map(|e| e.to_string()).collect(),
         warnings: checked.warnings.iter().map(|e| e.to_string()).collect(),
         ignored: checked.ignored_columns.clone(),

@@ -288,7 +288,7 @@ pub async fn check(
     let mut errors = Errors::default();
     let mut warnings = Errors::default();
     let mut first_row: HashMap<(Id, Period, Breakdown), usize> = HashMap::new();
-    for row in &table.rows {
+    for row in table.rows() {
         let at = |f: Field| {
             let column = mapping
                 .get(f)
