@@ -259,14 +259,7 @@ fn rows_of(checked: &Checked) -> Vec<(usize, &str, Outcome, Change)> {
     checked
         .rows
         .iter()
-        .map(|r| {
-            (
-                r.number,
-                r.indicator_key.as_str(),
-                r.outcome.clone(),
-                r.change(),
-            )
-        })
+        .map(|r| (r.number, &*r.indicator_key, r.outcome.clone(), r.change()))
         .collect()
 }
 
@@ -412,9 +405,9 @@ async fn libreoffice_and_excel_files_check_alike_and_commit_their_exact_values_o
             );
             let changed = &checked.rows[1];
             assert_eq!(changed.before.as_ref().map(|o| o.value), Some(93.4));
-            assert_eq!(changed.unit, "%");
+            assert_eq!(&*changed.unit, "%");
             assert_eq!(
-                changed.indicator_name,
+                &*changed.indicator_name,
                 "Invånare som upplever att kommunen är en bra plats att leva och bo på"
             );
         }
@@ -521,7 +514,7 @@ async fn percent_formatted_cells_from_libreoffice_import_as_the_percent_shown_on
             let rows: Vec<_> = checked
                 .rows
                 .iter()
-                .map(|r| (r.number, r.indicator_key.as_str(), r.outcome.clone()))
+                .map(|r| (r.number, &*r.indicator_key, r.outcome.clone()))
                 .collect();
             assert_eq!(rows, expected, "{name}");
         }

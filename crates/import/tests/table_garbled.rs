@@ -60,8 +60,7 @@ fn members() -> &'static [(&'static str, Members)] {
             .filter(|(_, bytes)| bytes.starts_with(b"PK"))
             .map(|(name, bytes)| {
                 let mut zip = zip::ZipArchive::new(Cursor::new(bytes.as_slice())).unwrap();
-                let names: Vec<String> =
-                    zip.file_names().map(str::to_string).collect();
+                let names: Vec<String> = zip.file_names().map(str::to_string).collect();
                 let members = names
                     .into_iter()
                     .map(|member| {
@@ -550,7 +549,7 @@ async fn all_or_nothing(store: &Store, table: &Table, wrong: bool) -> Result<(),
             for row in &checked.rows {
                 let o = &row.outcome;
                 let found = after.values.iter().any(|(k, p, b, v)| {
-                    k == &row.indicator_key
+                    k.as_str() == &*row.indicator_key
                         && p == &o.period.to_string()
                         && b == &o.breakdown.code()
                         && *v == o.value.to_bits()
