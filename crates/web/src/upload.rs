@@ -101,9 +101,14 @@ impl Uploads {
         self.kept.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Makes room for `adding` bytes within [`KEEP_BYTES`] (dropping expired uploads, then
-    /// the oldest others; `keep` is never dropped).
-    fn make_room(map: &mut HashMap<String, Upload>, adding: usize, keep: Option<&str>) {
+    /// Makes room for `adding` bytes within `budget` (dropping expired uploads, then the
+    /// oldest others; `keep` is never dropped).
+    fn make_room(
+        map: &mut HashMap<String, Upload>,
+        adding: usize,
+        keep: Option<&str>,
+        budget: usize,
+    ) {
         map.retain(|_, u| u.at.elapsed() < KEEP);
         loop {
             let kept: usize = map
@@ -111,7 +116,7 @@ impl Uploads {
                 .filter(|(k, _)| Some(k.as_str()) != keep)
                 .map(|(_, u)| u.file.bytes_kept())
                 .sum();
-            if kept + adding <= KEEP_BYTES {
+            if kept + adding <= budget {
                 return;
             }
             let Some(oldest) = map
@@ -129,7 +134,7 @@ impl Uploads {
     fn put(&self, upload: Upload) -> String {
         let token = crate::auth::password::random_token();
         let mut map = self.lock();
-        Uploads::make_room(&mut map, upload.file.bytes_kept(), None);
+        Uploads::make_room(&mut map, upload.file.bytes_kept(), None, KEEP_BYTES);
         map.insert(token.clone(), upload);
         token
     }
@@ -149,7 +154,7 @@ impl Uploads {
             if let Some(u) = map.get_mut(token) {
                 u.file.table = Arc::new(table);
             }
-            Uploads::make_room(&mut map, adding, Some(token));
+            Uploads::make_room(&mut map, adding, Some(token), KEEP_BYTES);
         }
         if let Some(u) = map.get_mut(token) {
             u.file.mapping = mapping;
@@ -170,11 +175,20 @@ impl Uploads {
         bytes: Arc<Vec<u8>>,
         sheet: Option<String>,
     ) -> std::result::Result<Table, String> {
-        let permit =
-            match tokio::time::timeout(PARSE_WAIT, self.parsing.clone().acquire_owned()).await {
-                Ok(Ok(permit)) => permit,
-                _ => return Err(messages::upload_busy()),
-            };
+        self.parse_within(PARSE_WAIT, file_name, bytes, sheet).await
+    }
+
+    async fn parse_within(
+        &self,
+        wait: Duration,
+        file_name: String,
+        bytes: Arc<Vec<u8>>,
+        sheet: Option<String>,
+    ) -> std::result::Result<Table, String> {
+        let permit = match tokio::time::timeout(wait, self.parsing.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => permit,
+            _ => return Err(messages::upload_busy()),
+        };
         // The turn stays taken until the parse ends, even if the request is abandoned.
         let parsed = tokio::task::spawn_blocking(move || {
             let _turn = permit;
@@ -287,7 +301,10 @@ pub async fn upload(
         multer::Error::FieldSizeExceeded { .. } | multer::Error::StreamSizeExceeded { .. } => {
             (too_large(), StatusCode::PAYLOAD_TOO_LARGE)
         }
-        _ => (messages::upload_unreadable(), StatusCode::UNPROCESSABLE_ENTITY),
+        _ => (
+            messages::upload_unreadable(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
     };
     let mut file: Option<(String, Vec<u8>)> = None;
     loop {
@@ -326,11 +343,7 @@ pub async fn upload(
         return import_page(&state, &viewer, Some(messages::upload_empty(&name))).await;
     }
     let bytes = Arc::new(bytes);
-    let table = match state
-        .uploads
-        .parse(name.clone(), bytes.clone(), None)
-        .await
-    {
+    let table = match state.uploads.parse(name.clone(), bytes.clone(), None).await {
         Ok(table) => table,
         Err(message) => return import_page(&state, &viewer, Some(message)).await,
     };
@@ -422,7 +435,7 @@ fn preview_rows(checked: &Checked) -> Vec<PreviewRow> {
             };
             PreviewRow {
                 number: r.number,
-                indicator: r.indicator_name.clone(),
+                indicator: r.indicator_name.to_string(),
                 period: r.outcome.period.label_sv(),
                 breakdown: r.outcome.breakdown.label_sv(),
                 value: with_margin(&r.outcome),
@@ -588,4 +601,73 @@ pub async fn commit(
         },
     );
     Ok(crate::forms::saved(format!("/imports/{id}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv(rows: usize) -> Vec<u8> {
+        let mut out = b"M\xc3\xa5tt;V\xc3\xa4rde\n".to_vec();
+        for i in 0..rows {
+            out.extend(format!("matt-{i};{i}\n").into_bytes());
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn a_file_waits_for_its_turn_to_be_parsed_and_else_is_asked_to_try_again() {
+        let uploads = Uploads::default();
+        let file = Arc::new(csv(3));
+        let turns = uploads
+            .parsing
+            .clone()
+            .acquire_many_owned(PARSE_PERMITS as u32)
+            .await
+            .unwrap();
+        let wait = Duration::from_millis(50);
+        let busy = uploads
+            .parse_within(wait, "a.csv".into(), file.clone(), None)
+            .await;
+        assert_eq!(busy.unwrap_err(), messages::upload_busy());
+        // A turn freed while it waits: the file is parsed.
+        let parsing = uploads.parse_within(Duration::from_secs(5), "a.csv".into(), file, None);
+        let free = async {
+            tokio::time::sleep(wait).await;
+            drop(turns);
+        };
+        let (table, ()) = tokio::join!(parsing, free);
+        assert_eq!(table.unwrap().row_count(), 3);
+    }
+
+    #[test]
+    fn the_store_counts_the_tables_it_keeps_and_drops_the_oldest_beyond_its_budget() {
+        let table = |rows| table::read_table("a.csv", &csv(rows), None).unwrap();
+        let one = Stored::new("a.csv".into(), csv(20_000), table(20_000));
+        // A CSV's bytes are not kept (there is no other sheet to read); its table is.
+        assert_eq!(one.bytes.len(), 0);
+        let kept = one.bytes_kept();
+        assert!(
+            kept >= one.table.heap_bytes() && kept > 20_000 * 12,
+            "{kept}"
+        );
+        let mut map = HashMap::new();
+        let budget = 2 * kept + kept / 2;
+        for (i, token) in ["a", "b", "c"].into_iter().enumerate() {
+            Uploads::make_room(&mut map, kept, None, budget);
+            map.insert(
+                token.to_string(),
+                Upload {
+                    owner: "controller".into(),
+                    at: Instant::now() + Duration::from_millis(i as u64),
+                    file: one.clone(),
+                },
+            );
+        }
+        let mut tokens: Vec<&String> = map.keys().collect();
+        tokens.sort();
+        assert_eq!(tokens, ["b", "c"], "the oldest went first");
+        let total: usize = map.values().map(|u| u.file.bytes_kept()).sum();
+        assert!(total <= budget);
+    }
 }

@@ -13,13 +13,16 @@ use std::time::{Duration, Instant};
 use common::{apps, App, Session};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uppsikt_domain::messages;
-use uppsikt_import::table::{
-    samples, MAX_CELL_BYTES, MAX_MEMBER_BYTES, MAX_TEXT_BYTES,
-};
+use uppsikt_import::table::{samples, MAX_CELL_BYTES, MAX_MEMBER_BYTES, MAX_TEXT_BYTES};
 
 /// Uploads `bytes` as `name` with the session's CSRF token; returns status, page and
 /// Location.
-async fn upload(app: &App, s: &Session, name: &str, bytes: Vec<u8>) -> (u16, String, Option<String>) {
+async fn upload(
+    app: &App,
+    s: &Session,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (u16, String, Option<String>) {
     let form = reqwest::multipart::Form::new()
         .text("csrf", s.csrf.clone())
         .part(
@@ -152,7 +155,10 @@ async fn uploads_of_15_mb_of_csv_and_an_xlsx_over_2_mib_are_read_and_previewed()
             let preview = location.unwrap();
             let (status, html) = app.get_as(Some(&c), &preview).await;
             assert_eq!(status, 200, "{name}: {html}");
-            assert!(html.contains(&format!("{rows} rader")), "{name}: {rows} rows read");
+            assert!(
+                html.contains(&format!("{rows} rader")),
+                "{name}: {rows} rows read"
+            );
             let new = format!("id=\"count-new\">{rows}</span>");
             assert!(
                 html.contains(&new),
@@ -212,7 +218,11 @@ async fn files_built_to_expand_are_refused_in_swedish_while_the_server_answers_o
         let c = app.session_for("controller").await;
         let before = app.get_as(Some(&c), "/import").await.1.len();
         for (name, bytes, refusal) in hostile_files() {
-            assert!(bytes.len() < 20 * 1024 * 1024, "{name}: {} bytes", bytes.len());
+            assert!(
+                bytes.len() < 20 * 1024 * 1024,
+                "{name}: {} bytes",
+                bytes.len()
+            );
             let started = Instant::now();
             let mut answered = 0;
             let (status, html, location) = {
@@ -235,7 +245,10 @@ async fn files_built_to_expand_are_refused_in_swedish_while_the_server_answers_o
             );
             assert_eq!(status, 422, "{name}: {html}");
             assert_eq!(location, None, "{name}: nothing kept");
-            assert!(html.contains(&refusal), "{name}: expected {refusal:?} in {html}");
+            assert!(
+                html.contains(&refusal),
+                "{name}: expected {refusal:?} in {html}"
+            );
         }
         // The server still answers, and nothing of the files was kept or imported.
         let (status, page) = app.get_as(Some(&c), "/import").await;
@@ -275,7 +288,10 @@ async fn a_large_file_is_parsed_while_the_server_answers_others() {
         let took = started.elapsed();
         eprintln!("upload took {took:?}; {answered} requests answered, the slowest in {slowest:?}");
         assert_eq!(status, 303, "{html}");
-        assert!(answered >= 3, "requests answered while the file was read: {answered}");
+        assert!(
+            answered >= 3,
+            "requests answered while the file was read: {answered}"
+        );
         assert!(
             slowest < took / 2,
             "the slowest answer ({slowest:?}) waited for the parse ({took:?})"

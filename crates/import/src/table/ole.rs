@@ -792,10 +792,7 @@ mod tests {
             d.extend([0u8; 10]);
             record(0x0203, &d)
         };
-        assert_eq!(
-            fits(&sheet(&[number(0, 0), mulrk(9_999, 0, 255)])),
-            Ok(())
-        );
+        assert_eq!(fits(&sheet(&[number(0, 0), mulrk(9_999, 0, 255)])), Ok(()));
         assert_eq!(
             fits(&sheet(&[number(0, 0), number(65_535, 255)])),
             Err(messages::table_too_large(MAX_WORKBOOK_CELLS))

@@ -144,7 +144,10 @@ impl Grid {
     #[cfg(test)]
     pub fn texts(&mut self) -> Vec<String> {
         self.sort();
-        self.cells.iter().map(|c| self.text_of(*c).to_string()).collect()
+        self.cells
+            .iter()
+            .map(|c| self.text_of(*c).to_string())
+            .collect()
     }
 
     /// The first and last row with a filled cell.
@@ -508,7 +511,14 @@ mod tests {
             assert_eq!(t.headers.len(), 3, "{d:?} in {text:?}: {:?}", t.headers);
             assert_eq!(t.rows().next().unwrap().cell(0), "a");
         }
-        assert_eq!(read("sep=,\nMått,Värde\na,1\n").rows().next().unwrap().number, 2);
+        assert_eq!(
+            read("sep=,\nMått,Värde\na,1\n")
+                .rows()
+                .next()
+                .unwrap()
+                .number,
+            2
+        );
     }
 
     #[test]

@@ -61,7 +61,9 @@ pub fn outcomes_xlsx(keys: &[String], rows: usize) -> Vec<u8> {
     let sheet = book.add_worksheet();
     sheet.set_name("Utfall").expect("a valid sheet name");
     for (c, h) in HEADINGS.iter().enumerate() {
-        sheet.write_string(0, c as u16, *h).expect("within the sheet");
+        sheet
+            .write_string(0, c as u16, *h)
+            .expect("within the sheet");
     }
     for (r, row) in outcome_rows(keys, rows).enumerate() {
         let r = r as u32 + 1;
@@ -156,7 +158,8 @@ pub fn zip(members: &[Member]) -> Vec<u8> {
     let mut central = Vec::new();
     for m in members {
         let offset = out.len() as u32;
-        let big = m.declared_size >= u64::from(u32::MAX) || m.data.len() as u64 >= u64::from(u32::MAX);
+        let big =
+            m.declared_size >= u64::from(u32::MAX) || m.data.len() as u64 >= u64::from(u32::MAX);
         let (size32, csize32) = if big {
             (u32::MAX, u32::MAX)
         } else {
@@ -284,8 +287,9 @@ pub fn lying_member_xlsx(text_bytes: u64, declared: u64) -> Vec<u8> {
 }
 
 /// One shared string of `text_bytes` bytes, referenced by every cell of `rows` rows of
-/// 256 columns. The sheet is written 200 rows at a time, the same 200 rows again and
-/// again (their cells named, so that they pack as a real sheet does, about ten times).
+/// 256 columns. The sheet is written 200 rows at a time (fewer if `rows` is), the same
+/// rows again and again (their cells named, so that they pack as a real sheet does, about
+/// ten times).
 pub fn shared_string_xlsx(text_bytes: usize, rows: u64) -> Vec<u8> {
     let text = "å".repeat(text_bytes / 2);
     let shared = format!(
@@ -293,9 +297,9 @@ pub fn shared_string_xlsx(text_bytes: usize, rows: u64) -> Vec<u8> {
          <sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" count=\"1\" \
          uniqueCount=\"1\"><si><t>{text}</t></si></sst>"
     );
-    const PER_CHUNK: u64 = 200;
+    let per_chunk = rows.clamp(1, 200);
     let mut chunk = String::new();
-    for r in 1..=PER_CHUNK {
+    for r in 1..=per_chunk {
         chunk.push_str(&format!("<row r=\"{r}\">"));
         for c in 0..256 {
             let col = super::read::column_letters(c);
@@ -307,7 +311,7 @@ pub fn shared_string_xlsx(text_bytes: usize, rows: u64) -> Vec<u8> {
         "xl/worksheets/sheet1.xml",
         SHEET_HEAD.as_bytes(),
         chunk.as_bytes(),
-        rows.div_ceil(PER_CHUNK),
+        rows.div_ceil(per_chunk),
         SHEET_TAIL.as_bytes(),
     );
     zip(&xlsx_members(
@@ -478,7 +482,9 @@ pub fn compound_file(stream_name: &str, stream: &[u8]) -> Vec<u8> {
         e.extend(size.to_le_bytes());
         e
     };
-    let mut dir = entry("Root Entry", 5, 1, END, 0);
+    // No mini stream; calamine wants a version 4 root entry to name a start sector all
+    // the same.
+    let mut dir = entry("Root Entry", 5, 1, 0, 0);
     dir.extend(entry(stream_name, 2, FREE, 0, stream.len() as u64));
     dir.resize(SECTOR, 0);
 
@@ -493,12 +499,18 @@ pub fn compound_file(stream_name: &str, stream: &[u8]) -> Vec<u8> {
 }
 
 /// `input` deflated and flushed as `flush` says.
-fn deflate_part(z: &mut flate2::Compress, mut input: &[u8], flush: flate2::FlushCompress) -> Vec<u8> {
+fn deflate_part(
+    z: &mut flate2::Compress,
+    mut input: &[u8],
+    flush: flate2::FlushCompress,
+) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
         out.reserve(64 * 1024);
         let before = z.total_in();
-        let status = z.compress_vec(input, &mut out, flush).expect("deflate in memory");
+        let status = z
+            .compress_vec(input, &mut out, flush)
+            .expect("deflate in memory");
         input = &input[(z.total_in() - before) as usize..];
         let done = match flush {
             flate2::FlushCompress::Finish => status == flate2::Status::StreamEnd,

@@ -574,7 +574,9 @@ struct OdsCell {
 impl OdsCell {
     fn of(e: &BytesStart<'_>) -> OdsCell {
         let mut cell = OdsCell {
-            repeat: attr_number(e, b"number-columns-repeated").unwrap_or(1).max(1),
+            repeat: attr_number(e, b"number-columns-repeated")
+                .unwrap_or(1)
+                .max(1),
             ..OdsCell::default()
         };
         let (mut string, mut valued) = (false, false);
@@ -827,9 +829,8 @@ fn ods_scan<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, sheet: &str) -> Result
                         let cols = attr_number(e, b"number-columns-spanned").unwrap_or(1);
                         if rows > 1 || cols > 1 {
                             if scan.merged.len() as u64 >= MAX_MERGED_REGIONS {
-                                problem = Some(messages::too_many_merged_regions(
-                                    MAX_MERGED_REGIONS,
-                                ));
+                                problem =
+                                    Some(messages::too_many_merged_regions(MAX_MERGED_REGIONS));
                                 return;
                             }
                             let end_row = row.saturating_add(rows - 1).min(u64::from(u32::MAX));
