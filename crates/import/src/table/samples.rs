@@ -336,6 +336,12 @@ pub fn repeated_cell_ods(text_bytes: usize, rows: u64) -> Vec<u8> {
          <table:table-cell table:number-columns-repeated=\"256\" office:value-type=\"string\"><text:p>{text}</text:p></table:table-cell>\
          </table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"
     );
+    ods(&content)
+}
+
+/// An ODS file of `content` (its `content.xml`), with the mimetype and manifest that
+/// LibreOffice writes and calamine expects.
+pub fn ods(content: &str) -> Vec<u8> {
     let mime = b"application/vnd.oasis.opendocument.spreadsheet";
     let manifest = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
         <manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\">\
