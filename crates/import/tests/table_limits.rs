@@ -406,12 +406,15 @@ fn changed_files_of_every_kind_are_read_within_the_limits_or_refused_in_swedish(
     result.unwrap();
 }
 
+/// A zip archive's members, unpacked: (name, bytes).
+type Members = Vec<(String, Vec<u8>)>;
+
 #[test]
 fn changed_xml_inside_workbooks_is_read_within_the_limits_or_refused_in_swedish() {
     // The changes made to the XML of a member, then zipped again: they reach the
     // checks and calamine instead of the zip layer.
     let keys = keys();
-    let members: Vec<(&str, Vec<(String, Vec<u8>)>)> = [
+    let members: Vec<(&str, Members)> = [
         ("utfall.xlsx", samples::outcomes_xlsx(&keys, 20)),
         ("delad-text.xlsx", samples::shared_string_xlsx(64, 2)),
         ("upprepad.ods", samples::repeated_cell_ods(20, 3)),

@@ -458,11 +458,14 @@ pub async fn check(
     Ok(checked)
 }
 
+/// An indicator's key, name and unit.
+type Names = (Arc<str>, Arc<str>, Arc<str>);
+
 /// Names shared by the checked rows: per indicator its key, name and unit; per unit its
 /// name.
 #[derive(Default)]
 struct Shared {
-    indicators: HashMap<Id, (Arc<str>, Arc<str>, Arc<str>)>,
+    indicators: HashMap<Id, Names>,
     owners: HashMap<Id, Arc<str>>,
 }
 

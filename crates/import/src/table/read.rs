@@ -54,7 +54,9 @@ impl Cell {
 }
 
 const _: () = assert!(MAX_CELL_BYTES < 1 << 24 && MAX_COLUMNS <= 256);
-const _: () = assert!(MAX_TEXT_BYTES < u32::MAX as usize && MAX_CELLS < u32::MAX as usize);
+// Text offsets and cell indices are u32.
+const _: () = assert!(MAX_TEXT_BYTES < u32::MAX as usize);
+const _: () = assert!(MAX_CELLS < u32::MAX as usize);
 
 /// Cells as read from a file, before the header is chosen: every filled cell with its
 /// 0-based row and column (as the spreadsheet counts them) and its text, all text in one
