@@ -199,10 +199,9 @@ async fn check_post(parts: &mut Parts, viewer: &Viewer, body: Body) -> Result<Bo
         ));
     }
     // Signing in happens before there is a session; the origin check and SameSite cover it.
-    let signing_in = parts.uri.path() == "/login";
     let expected = match viewer.csrf.clone() {
+        _ if parts.uri.path() == "/login" => None,
         Some(csrf) => Some(csrf),
-        None if signing_in => None,
         None => return Err(sign_in_first(parts)),
     };
     if let (Some(expected), true) = (&expected, is_upload(parts)) {
