@@ -99,7 +99,7 @@ async fn a_post_without_a_session_is_answered_before_its_body_is_read() {
         ] {
             // Twenty megabytes announced, none sent.
             let head = format!(
-                "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\n\
+                "POST {path} HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\nContent-Type: {content_type}\r\n\
                  Content-Length: 20000000\r\n\r\n"
             );
             let answer = answer_without_body(&app, &head)
@@ -124,7 +124,7 @@ async fn an_upload_without_its_token_first_is_refused_before_the_file_is_read() 
                 .to_string(),
         ] {
             let head = format!(
-                "POST /import/outcomes HTTP/1.1\r\nHost: {host}\r\nCookie: {}\r\n\
+                "POST /import/outcomes HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\nCookie: {}\r\n\
                  Content-Type: multipart/form-data; boundary=xyz\r\nContent-Length: 20000000\r\n\r\n\
                  --xyz\r\n{first_field}--xyz\r\n",
                 c.cookie
