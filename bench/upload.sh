@@ -77,11 +77,12 @@ def request(path, data=None, headers=None):
         return e.code, e.headers, e.read().decode("utf-8", "replace")
 
 # Sign in as the demo controller; the CSRF token comes from a page.
+# Like a browser, every POST names the page's origin (others are refused).
 status, headers, _ = request("/login", urllib.parse.urlencode(
-    {"username": "controller", "password": "uppsikt-demo"}).encode())
+    {"username": "controller", "password": "uppsikt-demo"}).encode(), {"Origin": base})
 if status != 303:
     raise SystemExit(f"sign-in: {status}")
-cookie = headers["Set-Cookie"].split(";")[0]
+cookie = "; ".join(c.split(";")[0] for c in headers.get_all("Set-Cookie"))
 _, _, page = request("/import", headers={"Cookie": cookie})
 csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
 
@@ -109,7 +110,8 @@ rss = status_kb("VmRSS")
 asker.start()
 t = time.monotonic()
 status, headers, page = request("/import/outcomes", body, {
-    "Cookie": cookie, "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    "Cookie": cookie, "Origin": base,
+    "Content-Type": f"multipart/form-data; boundary={boundary}"})
 upload_s = time.monotonic() - t
 done.set()
 asker.join()
