@@ -9,23 +9,20 @@ use std::io::Write;
 
 /// An outcome table: `rows` rows below a header row (Mått;Period;Uppdelning;Värde;
 /// Felmarginal;Antal svarande), every row a distinct indicator × month × breakdown, so
-/// that a file whose `keys` exist is valid throughout. Months run from 1900-01 on (the
-/// years 2019–2023 of the demo are left out: boards have decided some of them).
+/// that a file whose `keys` exist is valid throughout. ISO weeks run from 2024W01 on: the
+/// demo's decisions (KF's 2023 report) cover everything up to the end of 2023.
 pub fn outcome_rows(keys: &[String], rows: usize) -> impl Iterator<Item = [String; 6]> + '_ {
     const BREAKDOWNS: [&str; 3] = ["Totalt", "Kvinnor", "Män"];
     (0..rows).map(move |i| {
         let key = &keys[i % keys.len().max(1)];
         let rest = i / keys.len().max(1);
         let breakdown = BREAKDOWNS[rest % 3];
-        let month = rest / 3;
-        let mut year = 1900 + (month / 12) as i32;
-        if year >= 2019 {
-            year += 5;
-        }
+        let week = rest / 3;
+        let year = 2024 + (week / 52) as i32;
         let value = 2 + (i * 7919) % 97;
         [
             key.clone(),
-            format!("{year}-{:02}", month % 12 + 1),
+            format!("{year}W{:02}", week % 52 + 1),
             breakdown.to_string(),
             format!("{value},{}", i % 10),
             format!("{},{}", 1 + i % 3, i % 10),
