@@ -25,6 +25,11 @@ fi
 echo "# database: $DATABASE_URL"
 "$BIN" --database-url "$DATABASE_URL" bench synthetic --boards 20 --goals 400 --indicators 4000 --years 15
 "$BIN" --database-url "$DATABASE_URL" bench evaluate --rounds 7
+# The board page is read by a signed-in reader: the synthetic municipality has no decided
+# period, so a visitor would only be told that nothing is decided yet.
+PASSWORD=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
+"$BIN" --database-url "$DATABASE_URL" user add bench-reader --name "Bänk Läsare" --role reader \
+    --password-stdin <<<"$PASSWORD" >/dev/null 2>&1 || true
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 SERVER_PID=""
@@ -36,21 +41,25 @@ run_server() { # $1 = page cache on|off
     UPPSIKT_PAGE_CACHE="$1" RUST_LOG=warn "$BIN" --database-url "$DATABASE_URL" --addr "127.0.0.1:$PORT" \
         serve --files-dir "$OUT/static" >/dev/null 2>"$OUT/server-$1.log" &
     SERVER_PID=$!
-    for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && return 0; sleep 0.1; done
-    echo "server did not start" >&2; cat "$OUT/server-$1.log" >&2; exit 1
+    for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+    curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null || { echo "server did not start" >&2; cat "$OUT/server-$1.log" >&2; exit 1; }
+    COOKIE=$(curl -s -o /dev/null -D - -H "Origin: http://127.0.0.1:$PORT" --data-urlencode "username=bench-reader" \
+        --data-urlencode "password=$PASSWORD" "http://127.0.0.1:$PORT/login" \
+        | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | paste -sd ';' -)
+    [ -n "$COOKIE" ] || { echo "sign-in failed" >&2; exit 1; }
 }
 
 load() { # $1 = url
-    wrk -t2 -c32 -d"${DURATION}s" --latency "$1" | python3 bench/wrk_stats.py
+    wrk -t2 -c32 -d"${DURATION}s" --latency -H "Cookie: $COOKIE" "$1" | python3 bench/wrk_stats.py
 }
 
 for cache in on off; do
     run_server "$cache"
-    BOARD=$(curl -fs "http://127.0.0.1:$PORT/api/v1/org-units" | python3 -c 'import json,sys; print(next(u["id"] for u in json.load(sys.stdin)["org_units"] if u["kind"]=="namnd"))')
+    BOARD=$(curl -fs -H "Cookie: $COOKIE" "http://127.0.0.1:$PORT/api/v1/org-units" | python3 -c 'import json,sys; print(next(u["id"] for u in json.load(sys.stdin)["org_units"] if u["kind"]=="namnd"))')
     PAGE="http://127.0.0.1:$PORT/org/$BOARD"
-    curl -fs "$PAGE" > "$OUT/static/board.html"
+    curl -fs -H "Cookie: $COOKIE" "$PAGE" > "$OUT/static/board.html"
     GOALS=$(grep -o 'href="/goals/' "$OUT/static/board.html" | wc -l)
-    wrk -t2 -c32 -d2s "$PAGE" >/dev/null   # warm-up
+    wrk -t2 -c32 -d2s -H "Cookie: $COOKIE" "$PAGE" >/dev/null   # warm-up
     read -r b50 b99 brps berr < <(load "$PAGE")
     read -r s50 s99 srps serr < <(load "http://127.0.0.1:$PORT/files/board.html")
     echo "board_page cache=$cache bytes=$(wc -c < "$OUT/static/board.html") goal_links=$GOALS"

@@ -52,7 +52,7 @@ describe('inloggning, behörighet och låsta perioder', () => {
     const page = await h.newPage();
     await signIn(page, 'redaktor-ks');
     await visit(page, `/indicators/${ids.indicatorId}/outcomes`);
-    await page.getByLabel(/^Period/).fill('2022');
+    await page.getByLabel(/^Period/).fill('2025');
     await page.getByLabel(/^Värde/).fill('70');
     await submit(page, 'Spara utfallet');
     await visit(page, `/history/indicators/${ids.indicatorId}`);
@@ -60,15 +60,15 @@ describe('inloggning, behörighet och låsta perioder', () => {
     await assertAxeClean(t, page, 'historiken');
   }));
 
-  it('en controller låser 2019 efter beslut; redaktören får ett tydligt besked', step('låsning', async (t) => {
+  it('en controller låser 2024 efter beslut; redaktören får ett tydligt besked', step('låsning', async (t) => {
     const controller = await h.newPage();
     await signIn(controller, 'controller');
     await visit(controller, `/org/${ids.orgId}/lock`);
     await assertAxeClean(t, controller, 'formuläret för att låsa en period');
-    await controller.getByLabel(/^Period/).fill('2019');
-    await controller.getByLabel(/^Beslutsdatum/).fill('2020-03-30');
+    await controller.getByLabel(/^Period/).fill('2024');
+    await controller.getByLabel(/^Beslutsdatum/).fill('2025-03-30');
     await controller.getByLabel(/^Paragraf/).fill('§ 45');
-    await controller.getByLabel(/^Diarienummer/).fill('KS-2020/123');
+    await controller.getByLabel(/^Diarienummer/).fill('KS-2025/123');
     await submit(controller, 'Lås perioden');
     assert.match(await controller.locator('main').innerText(), /Beslutad period/);
     await assertAxeClean(t, controller, 'nämndsidan med låst period');
@@ -76,11 +76,11 @@ describe('inloggning, behörighet och låsta perioder', () => {
     const editor = await h.newPage();
     await signIn(editor, 'redaktor-ks');
     await visit(editor, `/indicators/${ids.indicatorId}/outcomes`);
-    await editor.getByLabel(/^Period/).fill('2019');
+    await editor.getByLabel(/^Period/).fill('2024');
     await editor.getByLabel(/^Värde/).fill('99');
     const res = await submit(editor, 'Spara utfallet');
     assert.equal(res.status(), 422);
-    assert.match(await editor.locator('.error-summary').innerText(), /Perioden 2019 är låst/);
+    assert.match(await editor.locator('.error-summary').innerText(), /Perioden 2024 är låst/);
     assert.equal(await editor.getByLabel(/^Värde/).inputValue(), '99', 'det inskrivna står kvar');
     await assertAxeClean(t, editor, 'utfallsformuläret med låst period');
     await screenshot(editor, 'locked-period');
@@ -88,7 +88,7 @@ describe('inloggning, behörighet och låsta perioder', () => {
 
   it('allmänheten ser det beslutade utan ändringslänkar', step('allmänheten', async (t) => {
     const page = await h.newPage();
-    await visit(page, `/org/${ids.orgId}`);
+    await visit(page, `/org/${ids.orgId}?period=2019`);
     assert.match(await page.locator('h1').innerText(), /2019/);
     assert.equal(await page.getByRole('link', { name: /Bedöm/ }).count(), 0);
     assert.equal(await page.getByRole('link', { name: 'Logga in' }).count(), 1);

@@ -69,12 +69,12 @@ describe('tillgänglighet (axe, wcag2a/wcag2aa/wcag21a/wcag21aa)', () => {
     }],
     ['måttsidan efter nytt utfall och etappmål', async () => {
       await visit(page, `/indicators/${ids.indicatorId}/outcomes`);
-      await page.getByLabel(/^Period/).fill('2021');
+      await page.getByLabel(/^Period/).fill('2025');
       await page.getByLabel(/^Värde/).fill('66,5');
       await page.getByLabel('Felmarginal (±)').fill('3');
       await submit(page, 'Spara utfallet');
       await followLink(page, 'Sätt etappmål');
-      await page.getByLabel(/^År/).fill('2021');
+      await page.getByLabel(/^År/).fill('2025');
       await page.getByLabel(/^Mål/).fill('>60');
       await submit(page, 'Spara etappmålet');
       assert.equal(new URL(page.url()).pathname, `/indicators/${ids.indicatorId}`);

@@ -11,7 +11,7 @@ describe('huvudflödet: utfall och etappmål för Betygsindex för trygghet', ()
   let h;
   let page;
   let ids;
-  let row2021Text;
+  let row2025Text;
   const step = steps();
 
   before(async () => {
@@ -33,10 +33,10 @@ describe('huvudflödet: utfall och etappmål för Betygsindex för trygghet', ()
     assert.equal(await textOf(page, 'indicator-trend'), 'Oförändrad');
   }));
 
-  it('lägger till utfall 2021 = 66,5 (±3) och trenden blir positiv', step('utfall', async () => {
+  it('lägger till utfall 2025 = 66,5 (±3) och trenden blir positiv', step('utfall', async () => {
     await followLink(page, 'Lägg till utfall');
     assert.equal(new URL(page.url()).pathname, `/indicators/${ids.indicatorId}/outcomes`);
-    await page.getByLabel(/^Period/).fill('2021');
+    await page.getByLabel(/^Period/).fill('2025');
     await page.getByLabel('Grupp').selectOption('total');
     await page.getByLabel(/^Värde/).fill('66,5');
     await page.getByLabel('Felmarginal (±)').fill('3');
@@ -45,22 +45,22 @@ describe('huvudflödet: utfall och etappmål för Betygsindex för trygghet', ()
     assert.equal(new URL(page.url()).pathname, `/indicators/${ids.indicatorId}`, 'efter sparandet visas måttets sida');
     assert.equal(await textOf(page, 'indicator-trend'), 'Positiv');
     const table = page.getByRole('region', { name: 'Utfall per period' });
-    const row2021 = table.locator('tbody tr', { has: page.locator('th', { hasText: /^2021$/ }) });
-    assert.equal(await row2021.count(), 1, 'en rad för 2021 i utfallstabellen');
-    row2021Text = (await row2021.innerText()).replace(/\s+/g, ' ').trim();
+    const row2025 = table.locator('tbody tr', { has: page.locator('th', { hasText: /^2025$/ }) });
+    assert.equal(await row2025.count(), 1, 'en rad för 2025 i utfallstabellen');
+    row2025Text = (await row2025.innerText()).replace(/\s+/g, ' ').trim();
   }));
 
   // Checked apart from the chain of steps, so that a display problem does not hide the rest.
   it('utfallstabellen visar värdet som det skrevs: 66,5', async (t) => {
-    if (row2021Text === undefined) return t.skip('utfallet sparades inte');
-    assert.match(row2021Text, /(^|\D)66,5(\D|$)/, `raden för 2021 i utfallstabellen: "${row2021Text}"`);
+    if (row2025Text === undefined) return t.skip('utfallet sparades inte');
+    assert.match(row2025Text, /(^|\D)66,5(\D|$)/, `raden för 2025 i utfallstabellen: "${row2025Text}"`);
   });
 
-  it('sätter etappmål >60 för 2021 och statusen blir Uppnått', step('etappmål', async () => {
+  it('sätter etappmål >60 för 2025 och statusen blir Uppnått', step('etappmål', async () => {
     await followLink(page, 'Sätt etappmål');
     assert.equal(new URL(page.url()).pathname, `/indicators/${ids.indicatorId}/milestones`);
     await page.getByLabel(/^Slag/).selectOption({ label: 'Etappmål för året' });
-    await page.getByLabel(/^År/).fill('2021');
+    await page.getByLabel(/^År/).fill('2025');
     await page.getByLabel(/^Mål/).fill('>60');
     const res = await submit(page, 'Spara etappmålet');
     assert.equal(res.status(), 200);
@@ -70,23 +70,23 @@ describe('huvudflödet: utfall och etappmål för Betygsindex för trygghet', ()
     await screenshot(page, 'indicator-after');
   }));
 
-  it('målets sida för 2021 visar Trend: Positiv för måttet', step('målsidan', async (t) => {
+  it('målets sida för 2025 visar Trend: Positiv för måttet', step('målsidan', async (t) => {
     await followLink(page, GOAL, page.getByRole('navigation', { name: 'Du är här' }));
     assert.equal(idFromPath(page.url(), 'goals'), ids.goalId);
     const measureRow = () => page.locator('table.measures tbody tr', {
       has: page.getByRole('link', { name: INDICATOR, exact: true }),
     });
     // The goal page opens on the latest assessed year (2019 in the demo data); the new
-    // outcome belongs to 2021, which the period selector offers.
+    // outcome belongs to 2025, which the period selector offers.
     const shown = await page.getByLabel('Period', { exact: true }).inputValue();
     t.diagnostic(`målsidan öppnas på period ${shown}: ${(await measureRow().locator('.trend').innerText()).trim()}`);
-    await page.getByLabel('Period', { exact: true }).selectOption('2021');
+    await page.getByLabel('Period', { exact: true }).selectOption('2025');
     await submit(page, 'Visa');
-    assert.equal(new URL(page.url()).searchParams.get('period'), '2021');
+    assert.equal(new URL(page.url()).searchParams.get('period'), '2025');
     assert.equal(await measureRow().count(), 1, 'en rad för måttet i måttabellen');
     const row = (await measureRow().innerText()).replace(/\s+/g, ' ');
     assert.match(row, /Trend: Positiv/);
     assert.equal((await measureRow().locator('.status').innerText()).trim(), 'Uppnått');
-    await screenshot(page, 'goal-2021');
+    await screenshot(page, 'goal-2025');
   }));
 });

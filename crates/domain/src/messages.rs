@@ -449,6 +449,54 @@ pub fn import_database(detail: &str) -> String {
     format!("Databasen kunde inte spara ändringen, så ingenting har sparats: {detail}")
 }
 
+// Limits on what an uploaded file may hold or unpack to (`uppsikt_import::table`), and
+// the server's own limit on files read at once.
+
+/// A cell (at `at`, `C7`, when known) holds more text than any spreadsheet program writes.
+pub fn cell_too_long(at: Option<&str>, max_kib: usize) -> String {
+    let which = at.map_or_else(|| "En cell".to_string(), |at| format!("Cellen {at}"));
+    format!("{which} innehåller mer än {max_kib} kB text, mer än Excel rymmer i en cell. Filen kan vara skadad. Ingenting har importerats.")
+}
+
+/// The table's cells hold more text in all than one import may.
+pub fn text_too_large(max_mb: usize) -> String {
+    format!("Filen innehåller för mycket text för att importeras på en gång: högst {max_mb} MB text i bladet (en text som upprepas i många celler räknas en gång per cell). Dela upp den i flera filer. Ingenting har importerats.")
+}
+
+/// A zip workbook with more members than any spreadsheet program writes.
+pub fn too_many_members(max: usize) -> String {
+    format!("Filen består av fler än {max} delar och är ingen vanlig kalkylbladsfil. Öppna den i Excel eller LibreOffice och spara den på nytt. Ingenting har importerats.")
+}
+
+/// A zip workbook that unpacks to more than an import may read.
+pub fn unpacks_too_large(max_mb: u64) -> String {
+    format!("Filen packas upp till mer än {max_mb} MB och är för stor för att läsas. Dela upp den i flera filer. Ingenting har importerats.")
+}
+
+/// A zip workbook member packed far tighter than spreadsheets pack (a zip bomb).
+pub fn packed_too_tightly(max_ratio: u64) -> String {
+    format!("Filen är packad mer än {max_ratio} gånger tätare än kalkylblad brukar vara och kan vara gjord för att belasta servern. Öppna den i Excel eller LibreOffice och spara den på nytt. Ingenting har importerats.")
+}
+
+pub fn too_many_shared_strings(max: u64) -> String {
+    format!(
+        "Filen har fler än {} olika texter och är för stor för att importeras på en gång. Dela upp den i flera filer. Ingenting har importerats.",
+        crate::number::format_sv(max as f64, 0)
+    )
+}
+
+pub fn too_many_merged_regions(max: u64) -> String {
+    format!(
+        "Filen har fler än {} sammanfogade cellområden. Ta bort sammanfogningarna (eller spara bladet som CSV) och försök igen. Ingenting har importerats.",
+        crate::number::format_sv(max as f64, 0)
+    )
+}
+
+/// The server is reading as many files as it reads at once, and this one waited too long.
+pub fn upload_busy() -> String {
+    "Servern läser andra filer just nu. Vänta en stund och ladda upp filen igen. Ingenting har importerats.".into()
+}
+
 pub fn integer_range(value: &str, min: i64, max: i64) -> String {
     format!("”{value}” är inget heltal mellan {min} och {max}.")
 }

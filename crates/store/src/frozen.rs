@@ -178,15 +178,10 @@ impl Writer {
                 self.execute(
                     "INSERT INTO decided_comparisons (lock_id, indicator_id, period, group_name, rank, of_count, average) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    vec![
-                        Bind::Int(lock_id),
-                        Bind::Int(indicator_id),
-                        Bind::Text(c.period.to_string()),
-                        Bind::Text(c.group.clone()),
-                        Bind::OptInt(c.rank),
-                        Bind::OptInt(c.of),
-                        Bind::OptReal(c.average),
-                    ],
+                    [Bind::Int(lock_id), Bind::Int(indicator_id)]
+                        .into_iter()
+                        .chain(crate::write::comparison_binds(c))
+                        .collect(),
                 )
                 .await?;
             }

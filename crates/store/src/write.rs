@@ -922,14 +922,10 @@ impl Writer {
             .await?;
         self.execute(
             "INSERT INTO comparisons (indicator_id, period, group_name, rank, of_count, average) VALUES ($1, $2, $3, $4, $5, $6)",
-            vec![
-                Bind::Int(indicator_id),
-                Bind::Text(c.period.to_string()),
-                Bind::Text(c.group.clone()),
-                Bind::OptInt(c.rank),
-                Bind::OptInt(c.of),
-                Bind::OptReal(c.average),
-            ],
+            [Bind::Int(indicator_id)]
+                .into_iter()
+                .chain(comparison_binds(c))
+                .collect(),
         )
         .await?;
         self.log("create", "comparison", Some(indicator_id), None, json(c))
@@ -1231,6 +1227,17 @@ fn outcome_binds(indicator_id: Id, o: &Outcome) -> [Bind; 7] {
         Bind::OptReal(o.margin),
         Bind::OptInt(o.sample_size),
         Bind::Text(o.period.last_day()),
+    ]
+}
+
+/// A comparison's five values (period, group, rank, of, average), as its tables store them.
+pub(crate) fn comparison_binds(c: &uppsikt_domain::model::Comparison) -> [Bind; 5] {
+    [
+        Bind::Text(c.period.to_string()),
+        Bind::Text(c.group.clone()),
+        Bind::OptInt(c.rank),
+        Bind::OptInt(c.of),
+        Bind::OptReal(c.average),
     ]
 }
 

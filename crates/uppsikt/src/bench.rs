@@ -417,3 +417,84 @@ pub async fn deviations(
     }
     Ok(())
 }
+
+// --- bench/upload.sh: the files to upload ---------------------------------------------
+
+/// What `uppsikt bench upload-files` writes: (file name, what it is).
+pub const UPLOAD_FILES: [(&str, &str); 8] = [
+    ("normal.csv", "a 20 MB CSV of outcomes"),
+    (
+        "errors.csv",
+        "the same with an unknown indicator on every row",
+    ),
+    ("normal.xlsx", "a 20 MB XLSX of outcomes (rust_xlsxwriter)"),
+    (
+        "bomb.xlsx",
+        "zip bomb: one cell of ~19 GiB of text, declared",
+    ),
+    ("lying.xlsx", "the same member declaring 4 kB"),
+    ("shared.xlsx", "one 32 KiB shared string in every cell"),
+    (
+        "labelsst.xls",
+        "one 8 000-character shared string in every LABELSST",
+    ),
+    (
+        "repeated.ods",
+        "one 100 kB cell repeated over 256 × 15 000 cells",
+    ),
+];
+
+/// Near the largest upload (20 MiB), leaving room for the form around the file.
+const UPLOAD_BYTES: usize = 20_000_000;
+
+/// Writes the files of [`UPLOAD_FILES`] into `out`, the normal ones with the indicators'
+/// `keys`; returns each file's name, size and what it is.
+pub fn upload_files(
+    keys: &[String],
+    out: &std::path::Path,
+) -> std::io::Result<Vec<(&'static str, usize, &'static str)>> {
+    use uppsikt_import::table::samples;
+    std::fs::create_dir_all(out)?;
+    // Rows that fill a file of about UPLOAD_BYTES, from the size of a sample of them.
+    let rows_for = |sample_rows: usize, sample: usize| UPLOAD_BYTES * sample_rows / sample;
+    let csv = samples::outcomes_csv(
+        keys,
+        rows_for(10_000, samples::outcomes_csv(keys, 10_000).len()),
+    );
+    let xlsx_rows = rows_for(50_000, samples::outcomes_xlsx(keys, 50_000).len());
+    let xlsx = samples::outcomes_xlsx(keys, xlsx_rows);
+    // A 1 MiB chunk of one byte packs to about 1 KiB: as many as fill the file.
+    let (one, two) = (
+        samples::zip_bomb_xlsx(1 << 20).len(),
+        samples::zip_bomb_xlsx(2 << 20).len(),
+    );
+    let chunks = ((UPLOAD_BYTES - one) / (two - one)) as u64;
+    let bomb_text = chunks << 20;
+    let shared_rows =
+        200 * (UPLOAD_BYTES / samples::shared_string_xlsx(32 * 1024, 200).len()) as u64;
+    let labels = (UPLOAD_BYTES - 20_000) / 14;
+    let unknown: Vec<String> = keys.iter().map(|k| format!("okänt-{k}")).collect();
+    let errors = samples::outcomes_csv(
+        &unknown,
+        rows_for(10_000, samples::outcomes_csv(&unknown, 10_000).len()),
+    );
+    let files: [(&str, Vec<u8>); 8] = [
+        ("normal.csv", csv),
+        ("errors.csv", errors),
+        ("normal.xlsx", xlsx),
+        ("bomb.xlsx", samples::zip_bomb_xlsx(bomb_text)),
+        ("lying.xlsx", samples::lying_member_xlsx(bomb_text, 4096)),
+        (
+            "shared.xlsx",
+            samples::shared_string_xlsx(32 * 1024, shared_rows * 95 / 100),
+        ),
+        ("labelsst.xls", samples::labelsst_xls(8_000, labels)),
+        ("repeated.ods", samples::repeated_cell_ods(100_000, 15_000)),
+    ];
+    let mut written = Vec::new();
+    for ((name, bytes), (_, what)) in files.into_iter().zip(UPLOAD_FILES) {
+        std::fs::write(out.join(name), &bytes)?;
+        written.push((name, bytes.len(), what));
+    }
+    Ok(written)
+}

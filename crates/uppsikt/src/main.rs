@@ -260,6 +260,11 @@ enum BenchCommand {
     },
     /// Synthetic Kolada data pages (and the same values as CSV) for bench/kolada.sh.
     KoladaPages(bench_kolada::PagesArgs),
+    /// The normal and hostile files bench/upload.sh uploads.
+    UploadFiles {
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Time the evaluation of every goal.
     Evaluate {
         #[arg(long, default_value_t = 5)]
@@ -441,6 +446,21 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 "kolada_pages_values={values} pages={pages} generate_s={:.1}",
                 started.elapsed().as_secs_f64()
             );
+            Ok(())
+        }
+        Command::Bench {
+            what: BenchCommand::UploadFiles { out },
+        } => {
+            let store = open(&cli.database_url).await?;
+            let keys: Vec<String> = store
+                .indicator_statuses(uppsikt_store::Scope::All)
+                .await?
+                .into_iter()
+                .map(|r| r.indicator.key)
+                .collect();
+            for (name, size, what) in bench::upload_files(&keys, &out)? {
+                println!("{name}\t{size}\t{what}");
+            }
             Ok(())
         }
         Command::Bench {

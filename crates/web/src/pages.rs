@@ -142,6 +142,8 @@ pub struct TreeNode {
     pub unit: OrgUnit,
     pub children: Vec<TreeNode>,
     pub goals: usize,
+    /// Whether the viewer can open the unit's page (the public: a decision covers it).
+    pub linked: bool,
 }
 
 #[derive(Template)]
@@ -156,10 +158,17 @@ struct IndexPage {
 fn tree_html(nodes: &[TreeNode]) -> String {
     let mut out = String::from("<ul class=\"tree\">");
     for n in nodes {
+        let name = if n.linked {
+            format!(
+                "<a href=\"/org/{}\">{}</a>",
+                n.unit.id,
+                escape(&n.unit.name)
+            )
+        } else {
+            escape(&n.unit.name)
+        };
         out.push_str(&format!(
-            "<li><a href=\"/org/{}\">{}</a> <span class=\"muted\">({}{})</span>",
-            n.unit.id,
-            escape(&n.unit.name),
+            "<li>{name} <span class=\"muted\">({}{})</span>",
             escape(&n.unit.short_name),
             if n.goals > 0 {
                 format!(", {} mål", n.goals)
@@ -208,7 +217,9 @@ pub async fn index(
                 *goal_count.entry(g.org_id).or_default() += 1;
             }
         }
-        let tree = build_tree(&units, None, &goal_count, 0);
+        // The public is offered only the units a decision covers.
+        let linked = |id: &Id| !viewer.is_public() || goal_count.contains_key(id);
+        let tree = build_tree(&units, None, &goal_count, &linked, 0);
         Ok(IndexPage {
             vision: state.store.vision().await?,
             tree_html: tree_html(&tree),
@@ -223,6 +234,7 @@ fn build_tree(
     units: &[OrgUnit],
     parent: Option<Id>,
     goals: &HashMap<Id, usize>,
+    linked: &dyn Fn(&Id) -> bool,
     depth: usize,
 ) -> Vec<TreeNode> {
     if depth > 30 {
@@ -233,8 +245,9 @@ fn build_tree(
         .filter(|u| u.parent_id == parent)
         .map(|u| TreeNode {
             unit: u.clone(),
-            children: build_tree(units, Some(u.id), goals, depth + 1),
+            children: build_tree(units, Some(u.id), goals, linked, depth + 1),
             goals: goals.get(&u.id).copied().unwrap_or(0),
+            linked: linked(&u.id),
         })
         .collect()
 }

@@ -1,22 +1,27 @@
 //! Importing outcomes from a file (CSV, Excel, OpenDocument): the "Data in" page with the
 //! template and the upload form; the mapping and preview page of an uploaded file; the
-//! commit as a background import job. The uploaded file is kept in memory (for its owner,
-//! an hour) between the steps, so the user can change the mapping or the sheet and look
-//! again before anything is written.
+//! commit as a background import job.
+//!
+//! An upload is read as a stream (its CSRF token first, see [`CheckedUpload`]), the file
+//! within [`UPLOAD_MAX`]. The file is parsed once, on a blocking thread and at most
+//! [`PARSE_PERMITS`] at a time (others wait up to [`PARSE_WAIT`], then are asked to try
+//! again), and the parsed table is kept in memory (for its owner, an hour) between the
+//! steps, so the user can change the mapping and look again before anything is written;
+//! the file's bytes are kept only where another sheet may be chosen.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use askama::Template;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use uppsikt_domain::access::Action;
 use uppsikt_domain::messages;
 use uppsikt_import::table::{self, Change, Checked, Field, Mapping, Table};
 
-use crate::auth::Viewer;
+use crate::auth::{CheckedUpload, Viewer};
 use crate::error::{AppError, Path, Result};
 use crate::forms::{Form, Input};
 use crate::imports::{self, Finished};
@@ -24,11 +29,18 @@ use crate::AppState;
 
 /// The largest file accepted.
 pub const UPLOAD_MAX: usize = 20 * 1024 * 1024;
-/// Uploads kept at most this long, and at most this many bytes in all (oldest go first).
+/// Uploads kept at most this long, and at most this many bytes in all (oldest go first):
+/// what is kept of each is its parsed table and, for a workbook of several sheets, the
+/// file (see [`Stored::bytes_kept`]).
 const KEEP: Duration = Duration::from_secs(3600);
 const KEEP_BYTES: usize = 200 * 1024 * 1024;
 /// Rows shown in the preview (all are checked and all errors listed).
 const PREVIEW_ROWS: usize = 200;
+/// Files parsed at once. Parsing a 20 MB workbook keeps one core busy for seconds and
+/// takes a few hundred MB at its peak; this machine class has two cores.
+pub const PARSE_PERMITS: usize = 1;
+/// How long an upload waits for its turn to be parsed before it is asked to try again.
+pub const PARSE_WAIT: Duration = Duration::from_secs(30);
 
 struct Upload {
     owner: String,
@@ -36,61 +48,157 @@ struct Upload {
     file: Stored,
 }
 
-/// An uploaded file and what its owner chose for it.
+/// An uploaded file, parsed, and what its owner chose for it.
 #[derive(Clone)]
 struct Stored {
     file_name: String,
+    /// The file, kept to read another sheet; empty when there is none to choose.
     bytes: Arc<Vec<u8>>,
-    sheet: Option<String>,
+    /// The chosen sheet (the first unless another was chosen) as read.
+    table: Arc<Table>,
     mapping: Option<Mapping>,
 }
 
-/// Uploaded files waiting for their preview and commit.
-#[derive(Default)]
-pub struct Uploads(Mutex<HashMap<String, Upload>>);
+impl Stored {
+    fn new(file_name: String, bytes: Vec<u8>, table: Table) -> Stored {
+        let bytes = if table.sheets.len() > 1 {
+            bytes
+        } else {
+            Vec::new()
+        };
+        Stored {
+            file_name,
+            bytes: Arc::new(bytes),
+            table: Arc::new(table),
+            mapping: None,
+        }
+    }
+
+    /// The memory this upload keeps: its table and the file's bytes.
+    fn bytes_kept(&self) -> usize {
+        self.bytes.capacity() + self.table.heap_bytes()
+    }
+}
+
+/// Uploaded files waiting for their preview and commit, and the turns to parse files.
+pub struct Uploads {
+    kept: Mutex<HashMap<String, Upload>>,
+    parsing: Arc<tokio::sync::Semaphore>,
+}
+
+impl Default for Uploads {
+    fn default() -> Uploads {
+        Uploads {
+            kept: Mutex::default(),
+            parsing: Arc::new(tokio::sync::Semaphore::new(PARSE_PERMITS)),
+        }
+    }
+}
 
 impl Uploads {
-    fn put(&self, upload: Upload) -> String {
-        let token = crate::auth::password::random_token();
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Upload>> {
+        self.kept.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Makes room for `adding` bytes within `budget` (dropping expired uploads, then the
+    /// oldest others; `keep` is never dropped).
+    fn make_room(
+        map: &mut HashMap<String, Upload>,
+        adding: usize,
+        keep: Option<&str>,
+        budget: usize,
+    ) {
         map.retain(|_, u| u.at.elapsed() < KEEP);
-        while map.values().map(|u| u.file.bytes.len()).sum::<usize>() + upload.file.bytes.len()
-            > KEEP_BYTES
-        {
-            let Some(oldest) = map.iter().min_by_key(|(_, u)| u.at).map(|(k, _)| k.clone()) else {
-                break;
+        loop {
+            let kept: usize = map
+                .iter()
+                .filter(|(k, _)| Some(k.as_str()) != keep)
+                .map(|(_, u)| u.file.bytes_kept())
+                .sum();
+            if kept + adding <= budget {
+                return;
+            }
+            let Some(oldest) = map
+                .iter()
+                .filter(|(k, _)| Some(k.as_str()) != keep)
+                .min_by_key(|(_, u)| u.at)
+                .map(|(k, _)| k.clone())
+            else {
+                return;
             };
             map.remove(&oldest);
         }
+    }
+
+    fn put(&self, upload: Upload) -> String {
+        let token = crate::auth::password::random_token();
+        let mut map = self.lock();
+        Uploads::make_room(&mut map, upload.file.bytes_kept(), None, KEEP_BYTES);
         map.insert(token.clone(), upload);
         token
     }
 
     /// The upload, if it exists and belongs to `owner`.
     fn get(&self, token: &str, owner: &str) -> Option<Stored> {
-        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(token)
+        self.lock()
+            .get(token)
             .filter(|u| u.owner == owner && u.at.elapsed() < KEEP)
             .map(|u| u.file.clone())
     }
 
-    fn set_choice(&self, token: &str, sheet: Option<String>, mapping: Option<Mapping>) {
-        if let Some(u) = self
-            .0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get_mut(token)
-        {
-            u.file.sheet = sheet;
+    fn set_choice(&self, token: &str, table: Option<Table>, mapping: Option<Mapping>) {
+        let mut map = self.lock();
+        if let Some(table) = table {
+            let adding = table.heap_bytes();
+            if let Some(u) = map.get_mut(token) {
+                u.file.table = Arc::new(table);
+            }
+            Uploads::make_room(&mut map, adding, Some(token), KEEP_BYTES);
+        }
+        if let Some(u) = map.get_mut(token) {
             u.file.mapping = mapping;
         }
     }
 
     fn remove(&self, token: &str) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(token);
+        self.lock().remove(token);
+    }
+
+    /// Reads `bytes` as `file_name` (the sheet `sheet`, or the first) on a blocking thread
+    /// once a turn is free: the server's async workers go on answering meanwhile. `Err`
+    /// with the Swedish reason when the file cannot be read, or when no turn came within
+    /// [`PARSE_WAIT`].
+    async fn parse(
+        &self,
+        file_name: String,
+        bytes: Arc<Vec<u8>>,
+        sheet: Option<String>,
+    ) -> std::result::Result<Table, String> {
+        self.parse_within(PARSE_WAIT, file_name, bytes, sheet).await
+    }
+
+    async fn parse_within(
+        &self,
+        wait: Duration,
+        file_name: String,
+        bytes: Arc<Vec<u8>>,
+        sheet: Option<String>,
+    ) -> std::result::Result<Table, String> {
+        let permit = match tokio::time::timeout(wait, self.parsing.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => permit,
+            _ => return Err(messages::upload_busy()),
+        };
+        // The turn stays taken until the parse ends, even if the request is abandoned.
+        let parsed = tokio::task::spawn_blocking(move || {
+            let _turn = permit;
+            table::read_table(&file_name, &bytes, sheet.as_deref())
+        })
+        .await;
+        match parsed {
+            Ok(Ok(table)) => Ok(table),
+            Ok(Err(report)) => Err(report.to_string()),
+            Err(_) => Err(messages::workbook_damaged()),
+        }
     }
 }
 
@@ -105,12 +213,22 @@ struct ImportPage {
 }
 
 async fn import_page(state: &AppState, viewer: &Viewer, error: Option<String>) -> Result<Response> {
+    import_page_with(state, viewer, error, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+/// The "Data in" page, with `error` (and `status`) when an upload was refused.
+async fn import_page_with(
+    state: &AppState,
+    viewer: &Viewer,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response> {
     let indicators = table::template_indicators(&state.store, &viewer.principal)
         .await
         .map_err(|r| AppError::Internal(r.to_string()))?
         .len();
     let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
+        status
     } else {
         StatusCode::OK
     };
@@ -165,42 +283,57 @@ pub async fn template_csv(State(state): State<AppState>, viewer: Viewer) -> Resu
         .into_response())
 }
 
-/// Receives the file. A file that cannot be read comes back to the "Data in" page with
-/// the reason; one that can is kept and its preview shown.
+/// Receives the file: reads it from the form (after its CSRF token, within
+/// [`UPLOAD_MAX`]), parses it once and keeps the table. A file that cannot be read comes
+/// back to the "Data in" page with the reason; one that can is kept and its preview shown.
 pub async fn upload(
     State(state): State<AppState>,
     viewer: Viewer,
-    mut form: Multipart,
+    CheckedUpload(mut form): CheckedUpload,
 ) -> Result<Response> {
+    let too_large = || messages::upload_too_large(UPLOAD_MAX / (1024 * 1024));
+    let refused = |message: String, status: StatusCode| {
+        let (state, viewer) = (&state, &viewer);
+        async move { import_page_with(state, viewer, Some(message), status).await }
+    };
+    let unreadable = |e: &multer::Error| match e {
+        multer::Error::FieldSizeExceeded { .. } | multer::Error::StreamSizeExceeded { .. } => {
+            (too_large(), StatusCode::PAYLOAD_TOO_LARGE)
+        }
+        _ => (
+            messages::upload_unreadable(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    };
     let mut file: Option<(String, Vec<u8>)> = None;
     loop {
-        let field = match form.next_field().await {
+        let mut field = match form.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) => {
-                let message = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    messages::upload_too_large(UPLOAD_MAX / (1024 * 1024))
-                } else {
-                    messages::upload_unreadable()
-                };
-                return import_page(&state, &viewer, Some(message)).await;
+                let (message, status) = unreadable(&e);
+                return refused(message, status).await;
             }
         };
         if field.name() != Some("file") {
             continue;
         }
         let name = field.file_name().unwrap_or("").to_string();
-        match field.bytes().await {
-            Ok(b) => file = Some((name, b.to_vec())),
-            Err(_) => {
-                return import_page(
-                    &state,
-                    &viewer,
-                    Some(messages::upload_too_large(UPLOAD_MAX / (1024 * 1024))),
-                )
-                .await
+        let mut bytes = Vec::new();
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) if bytes.len() + chunk.len() > UPLOAD_MAX => {
+                    return refused(too_large(), StatusCode::PAYLOAD_TOO_LARGE).await
+                }
+                Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+                Ok(None) => break,
+                Err(e) => {
+                    let (message, status) = unreadable(&e);
+                    return refused(message, status).await;
+                }
             }
         }
+        file = Some((name, bytes));
     }
     let Some((name, bytes)) = file.filter(|(n, b)| !n.is_empty() || !b.is_empty()) else {
         return import_page(&state, &viewer, Some(messages::upload_no_file())).await;
@@ -208,18 +341,16 @@ pub async fn upload(
     if bytes.is_empty() {
         return import_page(&state, &viewer, Some(messages::upload_empty(&name))).await;
     }
-    if let Err(report) = table::read_table(&name, &bytes, None) {
-        return import_page(&state, &viewer, Some(report.to_string())).await;
-    }
+    let bytes = Arc::new(bytes);
+    let table = match state.uploads.parse(name.clone(), bytes.clone(), None).await {
+        Ok(table) => table,
+        Err(message) => return import_page(&state, &viewer, Some(message)).await,
+    };
+    let bytes = Arc::try_unwrap(bytes).unwrap_or_else(|shared| (*shared).clone());
     let token = state.uploads.put(Upload {
         owner: viewer.actor(),
         at: Instant::now(),
-        file: Stored {
-            file_name: name,
-            bytes: Arc::new(bytes),
-            sheet: None,
-            mapping: None,
-        },
+        file: Stored::new(name, bytes, table),
     });
     Ok(crate::forms::saved(format!("/import/outcomes/{token}")))
 }
@@ -303,7 +434,7 @@ fn preview_rows(checked: &Checked) -> Vec<PreviewRow> {
             };
             PreviewRow {
                 number: r.number,
-                indicator: r.indicator_name.clone(),
+                indicator: r.indicator_name.to_string(),
                 period: r.outcome.period.label_sv(),
                 breakdown: r.outcome.breakdown.label_sv(),
                 value: with_margin(&r.outcome),
@@ -315,21 +446,22 @@ fn preview_rows(checked: &Checked) -> Vec<PreviewRow> {
         .collect()
 }
 
-/// Reads the upload with its chosen sheet and mapping (guessed when none was chosen).
-async fn load(state: &AppState, viewer: &Viewer, token: &str) -> Result<(String, Table, Mapping)> {
+/// The upload's table and its chosen mapping (guessed when none was chosen): kept from the
+/// upload, not read again.
+async fn load(
+    state: &AppState,
+    viewer: &Viewer,
+    token: &str,
+) -> Result<(String, Arc<Table>, Mapping)> {
     let Stored {
         file_name,
-        bytes,
-        sheet,
+        table,
         mapping,
+        ..
     } = state
         .uploads
         .get(token, &viewer.actor())
         .ok_or_else(|| AppError::Refused(StatusCode::NOT_FOUND, messages::upload_gone().into()))?;
-    let table = match table::read_table(&file_name, &bytes, sheet.as_deref()) {
-        Ok(t) => t,
-        Err(report) => return Err(AppError::BadRequest(report.to_string())),
-    };
     let mapping = mapping.unwrap_or_else(|| Mapping::guess(&table.headers));
     Ok((file_name, table, mapping))
 }
@@ -365,7 +497,7 @@ async fn render_preview(
                 chosen: mapping.get(f),
             })
             .collect(),
-        row_count: table.rows.len(),
+        row_count: table.row_count(),
         errors: checked.errors.iter().map(|e| e.to_string()).collect(),
         warnings: checked.warnings.iter().map(|e| e.to_string()).collect(),
         ignored: checked.ignored_columns.clone(),
@@ -393,35 +525,43 @@ pub async fn preview(
     render_preview(&state, &viewer, &token, None).await
 }
 
-/// Saves the chosen sheet and columns, then shows the preview again.
+/// Saves the chosen sheet and columns, then shows the preview again. Another sheet is
+/// read now (once), and its columns guessed.
 pub async fn choose(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(token): Path<String>,
     Form(input): Form<Input>,
 ) -> Result<Response> {
-    let (_, table, _) = load(&state, &viewer, &token).await?;
+    let stored = state
+        .uploads
+        .get(&token, &viewer.actor())
+        .ok_or_else(|| AppError::Refused(StatusCode::NOT_FOUND, messages::upload_gone().into()))?;
+    let table = &stored.table;
     let sheet = input
         .get("sheet")
         .filter(|s| table.sheets.contains(s))
         .cloned()
         .or(table.sheet.clone());
-    let sheet_changed = sheet != table.sheet;
-    let mapping = if sheet_changed {
+    if sheet != table.sheet && !stored.bytes.is_empty() {
+        let other = state
+            .uploads
+            .parse(stored.file_name.clone(), stored.bytes.clone(), sheet)
+            .await
+            .map_err(AppError::BadRequest)?;
         // Another sheet has other columns: guess again.
-        None
-    } else {
-        let mut m = Mapping::default();
-        for f in Field::ALL {
-            let col = input
-                .get(f.code())
-                .and_then(|v| v.parse::<usize>().ok())
-                .filter(|c| *c < table.headers.len());
-            m.set(f, col);
-        }
-        Some(m)
-    };
-    state.uploads.set_choice(&token, sheet, mapping);
+        state.uploads.set_choice(&token, Some(other), None);
+        return Ok(crate::forms::saved(format!("/import/outcomes/{token}")));
+    }
+    let mut m = Mapping::default();
+    for f in Field::ALL {
+        let col = input
+            .get(f.code())
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|c| *c < table.headers.len());
+        m.set(f, col);
+    }
+    state.uploads.set_choice(&token, None, Some(m));
     Ok(crate::forms::saved(format!("/import/outcomes/{token}")))
 }
 
@@ -460,4 +600,73 @@ pub async fn commit(
         },
     )?;
     Ok(crate::forms::saved(format!("/imports/{id}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv(rows: usize) -> Vec<u8> {
+        let mut out = b"M\xc3\xa5tt;V\xc3\xa4rde\n".to_vec();
+        for i in 0..rows {
+            out.extend(format!("matt-{i};{i}\n").into_bytes());
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn a_file_waits_for_its_turn_to_be_parsed_and_else_is_asked_to_try_again() {
+        let uploads = Uploads::default();
+        let file = Arc::new(csv(3));
+        let turns = uploads
+            .parsing
+            .clone()
+            .acquire_many_owned(PARSE_PERMITS as u32)
+            .await
+            .unwrap();
+        let wait = Duration::from_millis(50);
+        let busy = uploads
+            .parse_within(wait, "a.csv".into(), file.clone(), None)
+            .await;
+        assert_eq!(busy.unwrap_err(), messages::upload_busy());
+        // A turn freed while it waits: the file is parsed.
+        let parsing = uploads.parse_within(Duration::from_secs(5), "a.csv".into(), file, None);
+        let free = async {
+            tokio::time::sleep(wait).await;
+            drop(turns);
+        };
+        let (table, ()) = tokio::join!(parsing, free);
+        assert_eq!(table.unwrap().row_count(), 3);
+    }
+
+    #[test]
+    fn the_store_counts_the_tables_it_keeps_and_drops_the_oldest_beyond_its_budget() {
+        let table = |rows| table::read_table("a.csv", &csv(rows), None).unwrap();
+        let one = Stored::new("a.csv".into(), csv(20_000), table(20_000));
+        // A CSV's bytes are not kept (there is no other sheet to read); its table is.
+        assert_eq!(one.bytes.len(), 0);
+        let kept = one.bytes_kept();
+        assert!(
+            kept >= one.table.heap_bytes() && kept > 20_000 * 12,
+            "{kept}"
+        );
+        let mut map = HashMap::new();
+        let budget = 2 * kept + kept / 2;
+        for (i, token) in ["a", "b", "c"].into_iter().enumerate() {
+            Uploads::make_room(&mut map, kept, None, budget);
+            map.insert(
+                token.to_string(),
+                Upload {
+                    owner: "controller".into(),
+                    at: Instant::now() + Duration::from_millis(i as u64),
+                    file: one.clone(),
+                },
+            );
+        }
+        let mut tokens: Vec<&String> = map.keys().collect();
+        tokens.sort();
+        assert_eq!(tokens, ["b", "c"], "the oldest went first");
+        let total: usize = map.values().map(|u| u.file.bytes_kept()).sum();
+        assert!(total <= budget);
+    }
 }

@@ -19,6 +19,13 @@ async fn both_views(app: &App, path: &str) -> (u16, String, u16, String) {
 async fn a_visitor_sees_the_decided_2019_pages_and_nothing_undecided() {
     for app in decided_apps().await {
         let ks = app.org_id("KS").await;
+        let root = app.org_id("Huddinge").await;
+        let (_, start) = app.get_as(None, "/").await;
+        assert!(start.contains(&format!("href=\"/org/{ks}\"")));
+        assert!(
+            !start.contains(&format!("href=\"/org/{root}\"")),
+            "no decision covers the municipality's own unit: not offered"
+        );
         let (status, html) = app.get_as(None, &format!("/org/{ks}")).await;
         assert_eq!(status, 200, "KS's decided 2019 is public");
         assert!(html.contains("Sammanvägd måluppfyllelse 2019"));

@@ -2,6 +2,7 @@
 //! preview. Nothing is written here.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 use uppsikt_domain::access::{Action, Principal};
@@ -27,21 +28,27 @@ pub enum Change {
     Unchanged,
 }
 
-/// A valid row: the outcome it holds, for which indicator, and what it replaces.
+/// A valid row: the outcome it holds, for which indicator, and what it replaces. The
+/// indicator's and owner's names are shared by every row of that indicator (a preview of
+/// a million rows holds each name once).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckedRow {
     /// The row's number in the file ([`super::TableRow::number`]).
     pub number: usize,
     pub indicator_id: Id,
-    pub indicator_key: String,
-    pub indicator_name: String,
+    #[serde(serialize_with = "shared_str")]
+    pub indicator_key: Arc<str>,
+    #[serde(serialize_with = "shared_str")]
+    pub indicator_name: Arc<str>,
     /// The indicator's unit (`%`, `index`, `antal` …), shown after values.
-    pub unit: String,
+    #[serde(serialize_with = "shared_str")]
+    pub unit: Arc<str>,
     /// Decimals the indicator is shown with.
     pub decimals: u8,
     /// The organisation unit owning the indicator's goal.
     pub owner_id: Id,
-    pub owner: String,
+    #[serde(serialize_with = "shared_str")]
+    pub owner: Arc<str>,
     pub outcome: Outcome,
     /// The stored outcome it replaces (same indicator, period and breakdown), if any.
     pub before: Option<Outcome>,
@@ -97,6 +104,10 @@ impl Checked {
             cancelled: false,
         }
     }
+}
+
+fn shared_str<S: serde::Serializer>(s: &Arc<str>, to: S) -> Result<S::Ok, S::Error> {
+    to.serialize_str(s)
 }
 
 /// Values equal as stored: the text form of a float read back from the database may
@@ -288,7 +299,8 @@ pub async fn check(
     let mut errors = Errors::default();
     let mut warnings = Errors::default();
     let mut first_row: HashMap<(Id, Period, Breakdown), usize> = HashMap::new();
-    for row in &table.rows {
+    let mut shared = Shared::default();
+    for row in table.rows() {
         let at = |f: Field| {
             let column = mapping
                 .get(f)
@@ -342,10 +354,17 @@ pub async fn check(
             errors.at(&at(Field::Indicator), messages::indicator_gone());
             continue;
         };
-        let owner = known
-            .units
-            .get(&owner_id)
-            .map_or_else(|| owner_id.to_string(), |u| u.name.clone());
+        let owner = shared
+            .owners
+            .entry(owner_id)
+            .or_insert_with(|| {
+                known
+                    .units
+                    .get(&owner_id)
+                    .map_or_else(|| owner_id.to_string(), |u| u.name.clone())
+                    .into()
+            })
+            .clone();
         let mut fine = true;
         if !allowed(store, &mut cache, principal, owner_id, file).await? {
             errors.at(
@@ -410,12 +429,23 @@ pub async fn check(
             .iter()
             .find(|o| o.period == period && o.breakdown == outcome.breakdown)
             .cloned();
+        let (indicator_key, indicator_name, unit) = shared
+            .indicators
+            .entry(ind.id)
+            .or_insert_with(|| {
+                (
+                    ind.key.as_str().into(),
+                    ind.name.as_str().into(),
+                    ind.unit.as_str().into(),
+                )
+            })
+            .clone();
         checked.rows.push(CheckedRow {
             number: row.number,
             indicator_id: ind.id,
-            indicator_key: ind.key.clone(),
-            indicator_name: ind.name.clone(),
-            unit: ind.unit.clone(),
+            indicator_key,
+            indicator_name,
+            unit,
             decimals: ind.decimals,
             owner_id,
             owner,
@@ -433,6 +463,17 @@ pub async fn check(
         }
     }
     Ok(checked)
+}
+
+/// An indicator's key, name and unit.
+type Names = (Arc<str>, Arc<str>, Arc<str>);
+
+/// Names shared by the checked rows: per indicator its key, name and unit; per unit its
+/// name.
+#[derive(Default)]
+struct Shared {
+    indicators: HashMap<Id, Names>,
+    owners: HashMap<Id, Arc<str>>,
 }
 
 /// The value, or `None` with the error recorded at `at`.

@@ -1,59 +1,280 @@
 //! From a file's bytes to a [`Table`]: which kind of file it is, CSV decoding and
 //! splitting, and the header row and column names common to every kind.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 use uppsikt_domain::messages;
 
 use super::workbook;
-use super::{Table, TableRow};
+use super::Table;
 use crate::report::{ImportReport, Origin};
 
 /// The most columns a table may use; a value further right is refused, not dropped.
 pub const MAX_COLUMNS: usize = 256;
-/// The most cells (counting empty ones left of a filled one) a table may hold.
-pub const MAX_CELLS: usize = 4_000_000;
+/// The most cells a table may hold, counting the empty cells left of a filled one. A
+/// 20 MB outcome file (the largest upload) has 400 000 to 1 000 000 rows of four to six
+/// columns; each cell takes 12 bytes in memory besides its text.
+pub const MAX_CELLS: usize = 8_000_000;
+/// The most cells an ODS or XLS workbook may lay out, all its sheets together: calamine
+/// reads those formats by laying out every sheet in memory when it opens the file (about
+/// 60 bytes a cell, besides the text), before a sheet can be chosen.
+pub const MAX_WORKBOOK_CELLS: usize = 4_000_000;
+/// The most text a table may hold, all its cells together (as UTF-8, each cell counted
+/// every time it appears: a shared string in a thousand cells is a thousand copies). A
+/// 20 MB CSV file holds at most 20 MB of text in UTF-8 (Windows-1252 with å, ä and ö in
+/// every word: about 25 MB); an XLSX of the same rows holds the same text.
+pub const MAX_TEXT_BYTES: usize = 64 << 20;
+/// The most text one cell may hold: Excel's own limit is 32 767 characters, at most 3
+/// bytes each in UTF-8 (96 KiB).
+pub const MAX_CELL_BYTES: usize = 128 << 10;
 
-/// Rows as read from a file, before the header is chosen: 0-based row index (as the
-/// spreadsheet counts rows) → cells from column A, trailing empty cells removed.
+/// One filled cell: where it is, and where its text is in the grid's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Cell {
+    pub row: u32,
+    start: u32,
+    /// The text's length (below 2^24) and the column (below [`MAX_COLUMNS`]) in the top
+    /// byte: a cell takes 12 bytes.
+    len_col: u32,
+}
+
+impl Cell {
+    pub fn col(self) -> u32 {
+        self.len_col >> 24
+    }
+
+    pub(crate) fn range(self) -> std::ops::Range<usize> {
+        let start = self.start as usize;
+        start..start + (self.len_col & 0x00FF_FFFF) as usize
+    }
+
+    fn at(self) -> (u32, u32) {
+        (self.row, self.col())
+    }
+}
+
+const _: () = assert!(MAX_CELL_BYTES < 1 << 24 && MAX_COLUMNS <= 256);
+// Text offsets and cell indices are u32.
+const _: () = assert!(MAX_TEXT_BYTES < u32::MAX as usize);
+const _: () = assert!(MAX_CELLS < u32::MAX as usize);
+
+/// Cells as read from a file, before the header is chosen: every filled cell with its
+/// 0-based row and column (as the spreadsheet counts them) and its text, all text in one
+/// string. Refuses, as they come, a column beyond [`MAX_COLUMNS`], a cell beyond
+/// [`MAX_CELL_BYTES`], text beyond [`MAX_TEXT_BYTES`] and cells beyond [`MAX_CELLS`]: what
+/// the grid holds never exceeds them, whatever the file claims or repeats.
 #[derive(Debug, Default)]
 pub(crate) struct Grid {
-    pub rows: BTreeMap<u32, Vec<String>>,
-    cells: usize,
+    cells: Vec<Cell>,
+    text: String,
+    /// Whether the cells came in order (row by row, left to right, each place once).
+    in_order: bool,
 }
 
 impl Grid {
-    /// Puts `text` at (row, col); refuses a column beyond [`MAX_COLUMNS`] and a grid beyond
-    /// [`MAX_CELLS`]. Empty text is not stored.
-    pub fn put(&mut self, row: u32, col: u32, text: String) -> Result<(), String> {
+    pub fn new() -> Grid {
+        Grid {
+            in_order: true,
+            ..Grid::default()
+        }
+    }
+
+    /// Puts `text` at (row, col), replacing what was there. Text that is empty or only
+    /// spaces is not stored.
+    pub fn put(&mut self, row: u32, col: u32, text: &str) -> Result<(), String> {
         if text.trim().is_empty() {
             return Ok(());
         }
-        let col = col as usize;
-        if col >= MAX_COLUMNS {
+        let column = col as usize;
+        if column >= MAX_COLUMNS {
             return Err(messages::too_many_columns(
-                &column_letters(col),
+                &column_letters(column),
                 MAX_COLUMNS,
             ));
         }
-        let cells = self.rows.entry(row).or_default();
-        if cells.len() <= col {
-            self.cells += col + 1 - cells.len();
-            if self.cells > MAX_CELLS {
-                return Err(messages::table_too_large(MAX_CELLS));
-            }
-            cells.resize(col + 1, String::new());
+        if text.len() > MAX_CELL_BYTES {
+            let at = format!("{}{}", column_letters(column), u64::from(row) + 1);
+            return Err(messages::cell_too_long(Some(&at), MAX_CELL_BYTES / 1024));
         }
-        cells[col] = text;
+        if self.text.len() + text.len() > MAX_TEXT_BYTES {
+            return Err(messages::text_too_large(MAX_TEXT_BYTES >> 20));
+        }
+        if self.cells.len() >= MAX_CELLS {
+            return Err(messages::table_too_large(MAX_CELLS));
+        }
+        let cell = Cell {
+            row,
+            start: self.text.len() as u32,
+            len_col: text.len() as u32 | col << 24,
+        };
+        if let Some(last) = self.cells.last() {
+            self.in_order &= last.at() < cell.at();
+        }
+        self.text.push_str(text);
+        self.cells.push(cell);
         Ok(())
     }
 
-    pub fn get(&self, row: u32, col: u32) -> Option<&str> {
-        self.rows
-            .get(&row)
-            .and_then(|cells| cells.get(col as usize))
-            .map(String::as_str)
-            .filter(|s| !s.is_empty())
+    /// The text of a cell.
+    fn text_of(&self, cell: Cell) -> &str {
+        &self.text[cell.range()]
+    }
+
+    /// The cells in order, each place once (the last put wins).
+    fn sort(&mut self) {
+        if self.in_order {
+            return;
+        }
+        // Stable: among cells at one place the last put comes last.
+        self.cells.sort_by_key(|c| c.at());
+        let mut kept = 0;
+        for i in 0..self.cells.len() {
+            let next_same = self
+                .cells
+                .get(i + 1)
+                .is_some_and(|n| n.at() == self.cells[i].at());
+            if !next_same {
+                self.cells[kept] = self.cells[i];
+                kept += 1;
+            }
+        }
+        self.cells.truncate(kept);
+        self.in_order = true;
+    }
+
+    /// Every filled cell's text, row by row.
+    #[cfg(test)]
+    pub fn texts(&mut self) -> Vec<String> {
+        self.sort();
+        self.cells
+            .iter()
+            .map(|c| self.text_of(*c).to_string())
+            .collect()
+    }
+
+    /// The first and last row with a filled cell.
+    fn row_span(&mut self) -> Option<(u32, u32)> {
+        self.sort();
+        Some((self.cells.first()?.row, self.cells.last()?.row))
+    }
+
+    /// Below the header row, a merged cell's value stands in every cell it covers (as the
+    /// user sees it), up to the last row that has anything else in it and within
+    /// [`MAX_COLUMNS`]; the copies share the value's text. Merged header cells are left as
+    /// they are: the columns they cover are unnamed. Regions covering more than
+    /// [`MAX_CELLS`] cells in all are refused (a file can declare millions of them).
+    pub fn fill_merged(&mut self, merged: &[calamine::Dimensions]) -> Result<(), String> {
+        let Some((header, last)) = self.row_span() else {
+            return Ok(());
+        };
+        let mut covered: u64 = 0;
+        let mut fills = Vec::new();
+        for region in merged {
+            let (top, left) = region.start;
+            let (bottom, right) = region.end;
+            if top <= header || top > last || left as usize >= MAX_COLUMNS {
+                continue;
+            }
+            let Ok(i) = self.cells.binary_search_by_key(&(top, left), |c| c.at()) else {
+                continue;
+            };
+            let value = self.cells[i];
+            let (bottom, right) = (bottom.min(last), right.min(MAX_COLUMNS as u32 - 1));
+            if bottom < top || right < left {
+                continue;
+            }
+            covered += u64::from(bottom - top + 1) * u64::from(right - left + 1);
+            if covered > MAX_CELLS as u64 {
+                return Err(messages::table_too_large(MAX_CELLS));
+            }
+            for row in top..=bottom {
+                for col in left..=right {
+                    if self
+                        .cells
+                        .binary_search_by_key(&(row, col), |c| c.at())
+                        .is_err()
+                    {
+                        if self.cells.len() + fills.len() >= MAX_CELLS {
+                            return Err(messages::table_too_large(MAX_CELLS));
+                        }
+                        fills.push(Cell {
+                            row,
+                            start: value.start,
+                            len_col: (value.len_col & 0x00FF_FFFF) | col << 24,
+                        });
+                    }
+                }
+            }
+        }
+        if fills.is_empty() {
+            return Ok(());
+        }
+        // Where two regions overlap, the first one's value stays (as it was filled
+        // first): the sort is stable and the filled cells come after the file's own.
+        self.cells.extend(fills);
+        self.cells.sort_by_key(|c| c.at());
+        self.cells.dedup_by_key(|c| c.at());
+        Ok(())
+    }
+
+    /// The table: the first row with a filled cell is the header, the rows below it the
+    /// data. Refuses a table whose rows, counted from column A to their last filled cell,
+    /// hold more than [`MAX_CELLS`] cells.
+    fn into_table(
+        mut self,
+        file_name: &str,
+        sheets: Vec<String>,
+        sheet: Option<String>,
+    ) -> Result<Table, String> {
+        self.sort();
+        let Some(first) = self.cells.first().copied() else {
+            return Err(messages::no_header_row());
+        };
+        let mut row_starts: Vec<u32> = Vec::new();
+        let mut dense: u64 = 0;
+        let mut width = 0usize;
+        let mut header_len = 0usize;
+        for (i, c) in self.cells.iter().enumerate() {
+            let new_row = i == 0 || self.cells[i - 1].row != c.row;
+            if c.row == first.row {
+                header_len = i + 1;
+            } else if new_row {
+                row_starts.push(i as u32);
+            }
+            let ends_row = self.cells.get(i + 1).is_none_or(|n| n.row != c.row);
+            if ends_row {
+                dense += u64::from(c.col()) + 1;
+            }
+            width = width.max(c.col() as usize + 1);
+        }
+        if dense > MAX_CELLS as u64 {
+            return Err(messages::table_too_large(MAX_CELLS));
+        }
+        if row_starts.is_empty() {
+            return Err(messages::no_data_rows());
+        }
+        row_starts.push(self.cells.len() as u32);
+        // What the table keeps is what it holds (the vectors grew by doubling).
+        self.cells.shrink_to_fit();
+        self.text.shrink_to_fit();
+        row_starts.shrink_to_fit();
+        let header: Vec<String> = {
+            let mut h = vec![String::new(); self.cells[header_len - 1].col() as usize + 1];
+            for c in &self.cells[..header_len] {
+                h[c.col() as usize] = self.text_of(*c).to_string();
+            }
+            h
+        };
+        Ok(Table {
+            file_name: file_name.to_string(),
+            sheets,
+            sheet,
+            header_row: first.row as usize + 1,
+            headers: column_names(&header, width),
+            cells: self.cells,
+            row_starts,
+            text: self.text,
+        })
     }
 }
 
@@ -113,41 +334,7 @@ pub fn read_table(
             (Vec::new(), None, csv_grid(&text).map_err(fail)?)
         }
     };
-    table_from(file_name, sheets, chosen, grid).map_err(fail)
-}
-
-/// The header row and the rows below it.
-fn table_from(
-    file_name: &str,
-    sheets: Vec<String>,
-    sheet: Option<String>,
-    grid: Grid,
-) -> Result<Table, String> {
-    let mut rows = grid.rows.into_iter();
-    let (header_index, header) = rows.next().ok_or_else(messages::no_header_row)?;
-    let rows: Vec<TableRow> = rows
-        .map(|(i, cells)| TableRow {
-            number: i as usize + 1,
-            cells,
-        })
-        .collect();
-    if rows.is_empty() {
-        return Err(messages::no_data_rows());
-    }
-    let width = rows
-        .iter()
-        .map(|r| r.cells.len())
-        .chain([header.len()])
-        .max()
-        .unwrap_or(0);
-    Ok(Table {
-        file_name: file_name.to_string(),
-        sheets,
-        sheet,
-        header_row: header_index as usize + 1,
-        headers: column_names(&header, width),
-        rows,
-    })
+    grid.into_table(file_name, sheets, chosen).map_err(fail)
 }
 
 /// Names every column: its heading, `Kolumn C` for a blank one, and the letter added to
@@ -199,16 +386,17 @@ pub(crate) fn column_from_letters(letters: &str) -> Option<usize> {
 
 /// The text of a CSV file: UTF-8 (a BOM is removed), UTF-16 with a BOM (Excel's
 /// "Unicode-text"), or else Windows-1252 (Swedish Excel's "CSV (semikolonavgränsad)").
-fn decode(bytes: &[u8]) -> Result<String, String> {
+/// UTF-8 without a BOM is read where it lies, not copied.
+fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, String> {
     let text = if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
-        let (text, _) = encoding.decode_without_bom_handling(&bytes[bom..]);
-        text.into_owned()
+        encoding.decode_without_bom_handling(&bytes[bom..]).0
     } else {
         match std::str::from_utf8(bytes) {
-            Ok(s) => s.to_string(),
+            Ok(s) => Cow::Borrowed(s),
             Err(_) => {
-                let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
-                text.into_owned()
+                encoding_rs::WINDOWS_1252
+                    .decode_without_bom_handling(bytes)
+                    .0
             }
         }
     };
@@ -265,7 +453,7 @@ fn csv_grid(text: &str) -> Result<Grid, String> {
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(body.as_bytes());
-    let mut grid = Grid::default();
+    let mut grid = Grid::new();
     let mut embedded_breaks: u64 = 0;
     let (mut scanned, mut lines_before) = (0usize, 0u64);
     let mut record = csv::StringRecord::new();
@@ -294,7 +482,7 @@ fn csv_grid(text: &str) -> Result<Grid, String> {
         for (col, field) in record.iter().enumerate() {
             embedded_breaks += field.matches('\n').count() as u64;
             let col = u32::try_from(col).unwrap_or(u32::MAX);
-            grid.put(row, col, field.to_string())?;
+            grid.put(row, col, field)?;
         }
     }
     Ok(grid)
@@ -309,10 +497,7 @@ mod tests {
     }
 
     fn cells(t: &Table) -> Vec<(usize, Vec<&str>)> {
-        t.rows
-            .iter()
-            .map(|r| (r.number, r.cells.iter().map(String::as_str).collect()))
-            .collect()
+        t.rows().map(|r| (r.number, r.cells())).collect()
     }
 
     #[test]
@@ -326,9 +511,16 @@ mod tests {
         ] {
             let t = read(text);
             assert_eq!(t.headers.len(), 3, "{d:?} in {text:?}: {:?}", t.headers);
-            assert_eq!(t.rows[0].cell(0), "a");
+            assert_eq!(t.rows().next().unwrap().cell(0), "a");
         }
-        assert_eq!(read("sep=,\nMått,Värde\na,1\n").rows[0].number, 2);
+        assert_eq!(
+            read("sep=,\nMått,Värde\na,1\n")
+                .rows()
+                .next()
+                .unwrap()
+                .number,
+            2
+        );
     }
 
     #[test]
@@ -358,7 +550,7 @@ mod tests {
         for bytes in [utf8.as_bytes(), &bom[..], &cp1252[..], &utf16[..]] {
             let t = read_table("t.csv", bytes, None).unwrap_or_else(|r| panic!("{r}"));
             assert_eq!(t.headers, vec!["Mått", "Värde"]);
-            assert_eq!(t.rows[0].cell(0), "Trygg i Vårby");
+            assert_eq!(t.rows().next().unwrap().cell(0), "Trygg i Vårby");
         }
     }
 

@@ -1,9 +1,10 @@
 //! Workbooks (XLSX, XLSB, XLS, ODS) into a [`Grid`] of text cells, through calamine, plus
 //! what calamine does not tell: which cells are formatted as percent (XLSX styles, ODS
-//! value types), the merged cells of an ODS sheet, and an ODS sheet's size before it is
-//! expanded in memory.
+//! value types), the merged cells of an ODS sheet, and an ODS workbook's size and text
+//! before calamine lays it out in memory. Zip workbooks are checked by [`super::unzip`]
+//! first, XLS files by [`super::ole`].
 
-use std::collections::HashSet;
+use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Cursor, Read, Seek};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -11,7 +12,10 @@ use calamine::{Data, DataRef, Dimensions, Ods, Reader, Xls, Xlsb, Xlsx};
 use quick_xml::events::{BytesStart, Event};
 use uppsikt_domain::messages;
 
-use super::read::{Grid, MAX_CELLS, MAX_COLUMNS};
+use super::read::{
+    Grid, MAX_CELLS, MAX_CELL_BYTES, MAX_COLUMNS, MAX_TEXT_BYTES, MAX_WORKBOOK_CELLS,
+};
+use super::unzip::{self, MAX_MERGED_REGIONS};
 
 /// A workbook's sheet read into a grid.
 pub(crate) struct Book {
@@ -20,10 +24,33 @@ pub(crate) struct Book {
     pub grid: Grid,
 }
 
-/// How much of one zip member the style and size scans read at the most.
+/// How much of one zip member the style and size scans read at the most (the members
+/// were checked against smaller limits already).
 const SCAN_LIMIT: u64 = 1 << 30;
 
-type Positions = HashSet<(u32, u32)>;
+/// Cells (row, column), sorted: the percent-formatted ones.
+#[derive(Debug, Default)]
+struct Positions(Vec<(u32, u32)>);
+
+impl Positions {
+    /// Takes positions in any order; keeps at most [`MAX_CELLS`] of them (a table with
+    /// more cells is refused anyway).
+    fn push(&mut self, at: (u32, u32)) {
+        if self.0.len() < MAX_CELLS {
+            self.0.push(at);
+        }
+    }
+
+    fn done(mut self) -> Positions {
+        self.0.sort_unstable();
+        self.0.dedup();
+        self
+    }
+
+    fn contains(&self, at: &(u32, u32)) -> bool {
+        self.0.binary_search(at).is_ok()
+    }
+}
 
 /// Reads the sheet named `wanted` (or the first) of a zip or OLE workbook. A parser
 /// panicking on a damaged file is reported as an unreadable file, not passed on.
@@ -40,21 +67,13 @@ fn read_any(file_name: &str, bytes: &[u8], wanted: Option<&str>) -> Result<Book,
         .map_err(|e| messages::cannot_read_file(&e.to_string()))?;
     let has = |zip: &zip::ZipArchive<_>, name: &str| zip.index_for_name(name).is_some();
     if has(&zip, "xl/workbook.xml") {
+        unzip::check(bytes, unzip::Kind::Xml)?;
         read_xlsx(bytes, &mut zip, wanted)
     } else if has(&zip, "xl/workbook.bin") {
-        let mut book = Xlsb::new(Cursor::new(bytes)).map_err(|e| calamine_error(&e))?;
-        let sheets = book.sheet_names();
-        let sheet = choose(&sheets, wanted)?;
-        let range = book
-            .worksheet_range(&sheet)
-            .map_err(|e| calamine_error(&e))?;
-        let grid = dense_grid(&range, &[])?;
-        Ok(Book {
-            sheets,
-            sheet,
-            grid,
-        })
+        unzip::check(bytes, unzip::Kind::Binary)?;
+        read_xlsb(bytes, wanted)
     } else if has(&zip, "content.xml") && is_ods(&mut zip) {
+        unzip::check(bytes, unzip::Kind::Xml)?;
         read_ods(bytes, &mut zip, wanted)
     } else {
         Err(messages::unknown_file_kind(file_name))
@@ -119,6 +138,8 @@ fn read_xls(bytes: &[u8], wanted: Option<&str>) -> Result<Book, String> {
         .worksheet_range(&sheet)
         .map_err(|e| calamine_error(&e))?;
     let merged = book.worksheet_merge_cells(&sheet).unwrap_or_default();
+    // calamine holds every sheet; only the chosen one is needed from here on.
+    drop(book);
     let grid = dense_grid(&range, &merged)?;
     Ok(Book {
         sheets,
@@ -137,22 +158,43 @@ fn read_xlsx<R: Read + Seek>(
     let sheet = choose(&sheets, wanted)?;
     // Best effort: a workbook whose styles cannot be read has no percent cells.
     let percent = xlsx_percent_cells(zip, &sheet).unwrap_or_default();
-    let mut grid = Grid::default();
+    let mut grid = Grid::new();
     {
+        // Cell by cell: a shared string is copied into the grid (within its limits), not
+        // into every cell first.
         let mut cells = book
             .worksheet_cells_reader(&sheet)
             .map_err(|e| calamine_error(&e))?;
         while let Some(cell) = cells.next_cell().map_err(|e| calamine_error(&e))? {
             let (row, col) = cell.get_position();
             let text = data_ref_text(cell.get_value(), percent.contains(&(row, col)));
-            grid.put(row, col, text)?;
+            grid.put(row, col, &text)?;
         }
     }
     let merged = match book.worksheet_merge_cells(&sheet) {
         Some(Ok(m)) => m,
         _ => Vec::new(),
     };
-    fill_merged(&mut grid, &merged)?;
+    grid.fill_merged(&merged)?;
+    Ok(Book {
+        sheets,
+        sheet,
+        grid,
+    })
+}
+
+fn read_xlsb(bytes: &[u8], wanted: Option<&str>) -> Result<Book, String> {
+    let mut book = Xlsb::new(Cursor::new(bytes)).map_err(|e| calamine_error(&e))?;
+    let sheets = book.sheet_names();
+    let sheet = choose(&sheets, wanted)?;
+    let mut grid = Grid::new();
+    let mut cells = book
+        .worksheet_cells_reader(&sheet)
+        .map_err(|e| calamine_error(&e))?;
+    while let Some(cell) = cells.next_cell().map_err(|e| calamine_error(&e))? {
+        let (row, col) = cell.get_position();
+        grid.put(row, col, &data_ref_text(cell.get_value(), false))?;
+    }
     Ok(Book {
         sheets,
         sheet,
@@ -174,9 +216,10 @@ fn read_ods<R: Read + Seek>(
     let range = book
         .worksheet_range(&sheet)
         .map_err(|e| calamine_error(&e))?;
-    let mut grid = Grid::default();
+    drop(book);
+    let mut grid = Grid::new();
     put_range(&mut grid, &range, &scan.percent)?;
-    fill_merged(&mut grid, &scan.merged)?;
+    grid.fill_merged(&scan.merged)?;
     Ok(Book {
         sheets,
         sheet,
@@ -185,9 +228,9 @@ fn read_ods<R: Read + Seek>(
 }
 
 fn dense_grid(range: &calamine::Range<Data>, merged: &[Dimensions]) -> Result<Grid, String> {
-    let mut grid = Grid::default();
-    put_range(&mut grid, range, &Positions::new())?;
-    fill_merged(&mut grid, merged)?;
+    let mut grid = Grid::new();
+    put_range(&mut grid, range, &Positions::default())?;
+    grid.fill_merged(merged)?;
     Ok(grid)
 }
 
@@ -200,39 +243,7 @@ fn put_range(
     for (r, c, value) in range.used_cells() {
         let (row, col) = (top.saturating_add(r as u32), left.saturating_add(c as u32));
         let text = data_text(value, percent.contains(&(row, col)));
-        grid.put(row, col, text)?;
-    }
-    Ok(())
-}
-
-/// Below the header row, a merged cell's value stands in every cell it covers (as the
-/// user sees it), up to the last row that has anything else in it and within
-/// [`MAX_COLUMNS`]. Merged header cells are left as they are: the columns they cover are
-/// unnamed.
-fn fill_merged(grid: &mut Grid, merged: &[Dimensions]) -> Result<(), String> {
-    let (Some(header), Some(last)) = (
-        grid.rows.keys().next().copied(),
-        grid.rows.keys().next_back().copied(),
-    ) else {
-        return Ok(());
-    };
-    for region in merged {
-        let (top, left) = region.start;
-        let (bottom, right) = region.end;
-        if top <= header || top > last {
-            continue;
-        }
-        let Some(value) = grid.get(top, left).map(str::to_string) else {
-            continue;
-        };
-        let right = right.min(MAX_COLUMNS as u32 - 1);
-        for row in top..=bottom.min(last) {
-            for col in left..=right {
-                if grid.get(row, col).is_none() {
-                    grid.put(row, col, value.clone())?;
-                }
-            }
-        }
+        grid.put(row, col, &text)?;
     }
     Ok(())
 }
@@ -241,30 +252,31 @@ fn fill_merged(grid: &mut Grid, merged: &[Dimensions]) -> Result<(), String> {
 /// percent-formatted numbers as the number of percent shown (0.887 → `88.7`), dates as
 /// `2019-03-05` (so that they are refused as periods and values with a clear message),
 /// durations as `12:30:00`, booleans as Swedish Excel shows them, errors as their code.
-fn data_text(value: &Data, percent: bool) -> String {
+/// Text is borrowed, not copied.
+fn data_text(value: &Data, percent: bool) -> Cow<'_, str> {
     match value {
-        Data::Int(i) => number_text(*i as f64, percent),
-        Data::Float(f) => number_text(*f, percent),
-        Data::String(s) => s.clone(),
-        Data::Bool(b) => bool_text(*b),
-        Data::DateTime(d) => datetime_text(d),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => e.to_string(),
-        Data::Empty => String::new(),
+        Data::Int(i) => number_text(*i as f64, percent).into(),
+        Data::Float(f) => number_text(*f, percent).into(),
+        Data::String(s) => s.as_str().into(),
+        Data::Bool(b) => bool_text(*b).into(),
+        Data::DateTime(d) => datetime_text(d).into(),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.as_str().into(),
+        Data::Error(e) => e.to_string().into(),
+        Data::Empty => "".into(),
     }
 }
 
-fn data_ref_text(value: &DataRef<'_>, percent: bool) -> String {
+fn data_ref_text<'a>(value: &'a DataRef<'_>, percent: bool) -> Cow<'a, str> {
     match value {
-        DataRef::Int(i) => number_text(*i as f64, percent),
-        DataRef::Float(f) => number_text(*f, percent),
-        DataRef::String(s) => s.clone(),
-        DataRef::SharedString(s) => s.to_string(),
-        DataRef::Bool(b) => bool_text(*b),
-        DataRef::DateTime(d) => datetime_text(d),
-        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
-        DataRef::Error(e) => e.to_string(),
-        DataRef::Empty => String::new(),
+        DataRef::Int(i) => number_text(*i as f64, percent).into(),
+        DataRef::Float(f) => number_text(*f, percent).into(),
+        DataRef::String(s) => s.as_str().into(),
+        DataRef::SharedString(s) => (*s).into(),
+        DataRef::Bool(b) => bool_text(*b).into(),
+        DataRef::DateTime(d) => datetime_text(d).into(),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.as_str().into(),
+        DataRef::Error(e) => e.to_string().into(),
+        DataRef::Empty => "".into(),
     }
 }
 
@@ -450,14 +462,14 @@ fn xlsx_percent_cells<R: Read + Seek>(
                         .is_some_and(|c: &String| is_percent_format(c))
             })
             .map(|(i, _)| i as u64)
-            .collect::<HashSet<u64>>()
+            .collect::<std::collections::HashSet<u64>>()
     })?;
     if percent_styles.is_empty() {
-        return Some(Positions::new());
+        return Some(Positions::default());
     }
     let path = xlsx_sheet_path(zip, sheet)?;
     with_xml(zip, &path, |r| {
-        let mut cells = Positions::new();
+        let mut cells = Positions::default();
         let (mut next_row, mut col) = (0u32, 0u32);
         each_element(r, |tag| {
             let Tag::Open(e, _) = tag else { return };
@@ -474,14 +486,14 @@ fn xlsx_percent_cells<R: Read + Seek>(
                         .and_then(|r| cell_ref(&r))
                         .unwrap_or((next_row.saturating_sub(1), col));
                     if attr_number(e, b"s").is_some_and(|s| percent_styles.contains(&s)) {
-                        cells.insert(at);
+                        cells.push(at);
                     }
                     col = at.1.saturating_add(1);
                 }
                 _ => {}
             }
         });
-        cells
+        cells.done()
     })
 }
 
@@ -545,35 +557,123 @@ fn ods_filled(e: &BytesStart<'_>, empty: bool) -> bool {
             .any(|a| VALUES.contains(&a.key.local_name().as_ref()))
 }
 
+/// The text of an ODS cell as calamine builds it: from a string, date or time value
+/// attribute, or else (for a string cell) from its content; and its formula's text.
+#[derive(Debug, Default)]
+struct OdsCell {
+    /// `number-columns-repeated`.
+    repeat: u64,
+    text: u64,
+    formula: u64,
+    /// Whether calamine reads the cell's content (a string cell without a value
+    /// attribute), and whether a paragraph was seen (each further one adds a line break).
+    content: bool,
+    paragraph: bool,
+}
+
+impl OdsCell {
+    fn of(e: &BytesStart<'_>) -> OdsCell {
+        let mut cell = OdsCell {
+            repeat: attr_number(e, b"number-columns-repeated")
+                .unwrap_or(1)
+                .max(1),
+            ..OdsCell::default()
+        };
+        let (mut string, mut valued) = (false, false);
+        for a in e.attributes().flatten() {
+            let len = a.value.len() as u64;
+            match a.key.as_ref() {
+                b"office:string-value" | b"office:date-value" | b"office:time-value" => {
+                    cell.text = cell.text.saturating_add(len);
+                    valued = true;
+                }
+                b"office:value" | b"office:boolean-value" => valued = true,
+                b"office:value-type" => string |= &*a.value == b"string",
+                b"table:formula" => cell.formula = cell.formula.saturating_add(len),
+                _ => {}
+            }
+        }
+        cell.content = string && !valued;
+        cell
+    }
+}
+
 /// What calamine's ODS reader does with every sheet when it opens a file, before a sheet
-/// can be chosen, checked first. Refused: rows and cells that it would expand beyond
-/// [`MAX_CELLS`] or [`MAX_COLUMNS`] (counted from one sheet's end to the next, which
-/// covers every sheet and anything nested in it), more repeated spaces (`<text:s
-/// text:c>`) than [`MAX_CELLS`], and a sheet or a comment left open at the end of the
-/// file, where calamine would wait for the end tag forever. Names are compared as calamine
-/// compares them, with their prefix.
+/// can be chosen, checked first. Refused: rows and cells that it would lay out beyond
+/// [`MAX_WORKBOOK_CELLS`] in all sheets together, or beyond [`MAX_COLUMNS`]; a cell with
+/// more text than [`MAX_CELL_BYTES`] (repeated spaces, `<text:s text:c>`, included);
+/// more text than [`MAX_TEXT_BYTES`] in all, each repetition of a cell counted (calamine
+/// copies the text into every cell a repeated one stands for, and its formula too); and a
+/// sheet or a comment left open at the end of the file, where calamine would wait for the
+/// end tag forever. Names are compared as calamine compares them, with their prefix.
 fn ods_safe<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> Result<(), String> {
     let result = with_xml(zip, "content.xml", |r| {
         let (mut row, mut row_repeat, mut col) = (0u64, 1u64, 0u64);
         let (mut filled, mut last_row, mut last_col) = (0u64, 0u64, 0u64);
         let (mut table_open, mut comment_open) = (false, false);
-        let mut spaces = 0u64;
+        // The cells laid out by the sheets before this one, and all text so far.
+        let (mut laid_out, mut text) = (0u64, 0u64);
+        // The cell whose content is being read, and how deep inside a comment.
+        let mut cell: Option<OdsCell> = None;
+        let mut in_comment = 0usize;
         let mut buf = Vec::new();
+        let too_large = || messages::table_too_large(MAX_WORKBOOK_CELLS);
+        let area = |last_row: u64, last_col: u64, filled: u64| {
+            if filled == 0 {
+                0
+            } else {
+                last_row.saturating_add(1).saturating_mul(last_col + 1)
+            }
+        };
+        // A finished cell: its text, repeated as calamine repeats it.
+        let mut count = |c: &OdsCell, row_repeat: u64| -> Result<(), String> {
+            if c.text > MAX_CELL_BYTES as u64 {
+                return Err(messages::cell_too_long(None, MAX_CELL_BYTES / 1024));
+            }
+            let each = c.text.saturating_add(c.formula);
+            text = text.saturating_add(each.saturating_mul(c.repeat).saturating_mul(row_repeat));
+            if text > MAX_TEXT_BYTES as u64 {
+                return Err(messages::text_too_large(MAX_TEXT_BYTES >> 20));
+            }
+            Ok(())
+        };
         loop {
+            buf.clear();
             let (e, empty) = match r.read_event_into(&mut buf) {
                 Ok(Event::Start(e)) => (e, false),
                 Ok(Event::Empty(e)) => (e, true),
                 Ok(Event::End(e)) => {
                     match e.name().as_ref() {
+                        b"office:annotation" => {
+                            comment_open = false;
+                            in_comment = in_comment.saturating_sub(1);
+                        }
+                        _ if in_comment > 0 => {}
+                        b"table:table-cell" | b"table:covered-table-cell" => {
+                            if let Some(c) = cell.take() {
+                                count(&c, row_repeat)?;
+                            }
+                        }
                         b"table:table" => {
                             table_open = false;
+                            laid_out = laid_out.saturating_add(area(last_row, last_col, filled));
                             (row, filled, last_row, last_col) = (0, 0, 0, 0);
                         }
-                        b"office:annotation" => comment_open = false,
                         b"table:table-row" => row = row.saturating_add(row_repeat),
                         _ => {}
                     }
-                    buf.clear();
+                    continue;
+                }
+                Ok(Event::Text(t)) => {
+                    if let (Some(c), 0) = (&mut cell, in_comment) {
+                        c.text = c.text.saturating_add(t.len() as u64);
+                    }
+                    continue;
+                }
+                Ok(Event::GeneralRef(_)) => {
+                    if let (Some(c), 0) = (&mut cell, in_comment) {
+                        c.text = c.text.saturating_add(4);
+                    }
                     continue;
                 }
                 Ok(Event::Eof) if table_open || comment_open => {
@@ -581,18 +681,28 @@ fn ods_safe<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> Result<(), String> 
                 }
                 // calamine stops at the same XML error.
                 Ok(Event::Eof) | Err(_) => return Ok(()),
-                Ok(_) => {
-                    buf.clear();
-                    continue;
-                }
+                Ok(_) => continue,
             };
             match e.name().as_ref() {
+                b"office:annotation" => {
+                    comment_open |= !empty;
+                    in_comment += usize::from(!empty);
+                }
+                _ if in_comment > 0 => {}
                 b"table:table" => table_open |= !empty,
-                b"office:annotation" => comment_open |= !empty,
+                b"text:p" => {
+                    if let Some(c) = &mut cell {
+                        c.text += u64::from(c.paragraph);
+                        c.paragraph = true;
+                    }
+                }
                 b"text:s" => {
-                    spaces = spaces.saturating_add(attr_number(&e, b"c").unwrap_or(1));
-                    if spaces > MAX_CELLS as u64 {
-                        return Err(messages::table_too_large(MAX_CELLS));
+                    let spaces = attr_number(&e, b"c").unwrap_or(1);
+                    if let Some(c) = &mut cell {
+                        c.text = c.text.saturating_add(spaces);
+                        if c.text > MAX_CELL_BYTES as u64 {
+                            return Err(messages::cell_too_long(None, MAX_CELL_BYTES / 1024));
+                        }
                     }
                 }
                 b"table:table-row" => {
@@ -603,9 +713,8 @@ fn ods_safe<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> Result<(), String> 
                     }
                 }
                 b"table:table-cell" | b"table:covered-table-cell" => {
-                    let repeat = attr_number(&e, b"number-columns-repeated")
-                        .unwrap_or(1)
-                        .max(1);
+                    let this = OdsCell::of(&e);
+                    let repeat = this.repeat;
                     if ods_filled(&e, empty) {
                         filled = filled.saturating_add(repeat.saturating_mul(row_repeat));
                         last_row = last_row.max(row.saturating_add(row_repeat - 1));
@@ -616,16 +725,20 @@ fn ods_safe<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> Result<(), String> 
                                 MAX_COLUMNS,
                             ));
                         }
-                        let area = last_row.saturating_add(1).saturating_mul(last_col + 1);
-                        if filled > MAX_CELLS as u64 || area > MAX_CELLS as u64 {
-                            return Err(messages::table_too_large(MAX_CELLS));
+                        let sheet = area(last_row, last_col, filled).max(filled);
+                        if laid_out.saturating_add(sheet) > MAX_WORKBOOK_CELLS as u64 {
+                            return Err(too_large());
                         }
+                    }
+                    if this.content && !empty {
+                        cell = Some(this);
+                    } else {
+                        count(&this, row_repeat)?;
                     }
                     col = col.saturating_add(repeat);
                 }
                 _ => {}
             }
-            buf.clear();
         }
     });
     result.unwrap_or(Ok(()))
@@ -633,7 +746,8 @@ fn ods_safe<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> Result<(), String> 
 
 /// Walks the sheet's rows and cells as the file writes them (with their repeat counts),
 /// refusing a sheet whose filled cells, or whose area up to the last filled cell, exceed
-/// [`MAX_CELLS`], or that has something beyond [`MAX_COLUMNS`].
+/// [`MAX_WORKBOOK_CELLS`], or that has something beyond [`MAX_COLUMNS`], or more than
+/// [`MAX_MERGED_REGIONS`] merged regions.
 fn ods_scan<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, sheet: &str) -> Result<OdsScan, String> {
     let result = with_xml(zip, "content.xml", |r| {
         let mut scan = OdsScan::default();
@@ -699,20 +813,26 @@ fn ods_scan<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, sheet: &str) -> Result
                             return;
                         }
                         let area = last_row.saturating_add(1).saturating_mul(last_col + 1);
-                        if filled > MAX_CELLS as u64 || area > MAX_CELLS as u64 {
-                            problem = Some(messages::table_too_large(MAX_CELLS));
+                        if filled > MAX_WORKBOOK_CELLS as u64 || area > MAX_WORKBOOK_CELLS as u64 {
+                            problem = Some(messages::table_too_large(MAX_WORKBOOK_CELLS));
                             return;
                         }
                         if value_type.as_deref() == Some("percentage") {
+                            // Within the sheet's area, which was checked above.
                             for r in row..row + row_repeat {
                                 for c in col..col + repeat {
-                                    scan.percent.insert((r as u32, c as u32));
+                                    scan.percent.push((r as u32, c as u32));
                                 }
                             }
                         }
                         let rows = attr_number(e, b"number-rows-spanned").unwrap_or(1);
                         let cols = attr_number(e, b"number-columns-spanned").unwrap_or(1);
                         if rows > 1 || cols > 1 {
+                            if scan.merged.len() as u64 >= MAX_MERGED_REGIONS {
+                                problem =
+                                    Some(messages::too_many_merged_regions(MAX_MERGED_REGIONS));
+                                return;
+                            }
                             let end_row = row.saturating_add(rows - 1).min(u64::from(u32::MAX));
                             let end_col = col.saturating_add(cols - 1).min(u64::from(u32::MAX));
                             scan.merged.push(Dimensions::new(
@@ -728,7 +848,10 @@ fn ods_scan<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, sheet: &str) -> Result
         });
         match problem {
             Some(p) => Err(p),
-            None => Ok(scan),
+            None => Ok(OdsScan {
+                percent: scan.percent.done(),
+                merged: scan.merged,
+            }),
         }
     });
     result.unwrap_or_else(|| Ok(OdsScan::default()))
@@ -822,13 +945,7 @@ mod tests {
     }
 
     fn read_ods_text(tables: &str) -> Result<Vec<String>, String> {
-        read("t.ods", &ods(tables), None).map(|book| {
-            book.grid
-                .rows
-                .values()
-                .flat_map(|cells| cells.iter().cloned())
-                .collect()
-        })
+        read("t.ods", &ods(tables), None).map(|mut book| book.grid.texts())
     }
 
     #[test]
@@ -880,12 +997,14 @@ mod tests {
             "<table:table table:name=\"Utfall\">{}</table:table>{ODS_END}",
             row(&text_cell("a<text:s text:c=\"1000000000000\"/>b"))
         );
-        for tables in [repeated, spaces] {
-            assert_eq!(
-                read_ods_text(&tables),
-                Err(messages::table_too_large(MAX_CELLS))
-            );
-        }
+        assert_eq!(
+            read_ods_text(&repeated),
+            Err(messages::table_too_large(MAX_WORKBOOK_CELLS))
+        );
+        assert_eq!(
+            read_ods_text(&spaces),
+            Err(messages::cell_too_long(None, MAX_CELL_BYTES / 1024))
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod login;
 pub mod oidc;
 pub mod password;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request, State};
 use axum::http::{header, request::Parts, Method, StatusCode};
 use axum::middleware::Next;
@@ -227,8 +227,8 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
     let body = if is_safe(&parts.method) {
         body
     } else {
-        match check_post(&parts, &viewer, body).await {
-            Ok(bytes) => Body::from(bytes),
+        match check_post(&mut parts, &viewer, body).await {
+            Ok(body) => body,
             Err(refusal) => return refusal,
         }
     };
@@ -237,49 +237,57 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
     personalise(response, &viewer).await
 }
 
-/// Reads the body (within the limit) and checks that it carries the session's CSRF token.
-async fn check_post(parts: &Parts, viewer: &Viewer, body: Body) -> Result<Bytes, Response> {
+/// Decides whether a POST can be accepted at all before reading its body, then checks
+/// that it carries the session's CSRF token. A POST from another site, or without a
+/// session (other than signing in), is answered without reading a byte of its body. A
+/// form's body is read (within [`MAX_BODY_BYTES`]) and its token checked here. A file
+/// upload's body is not read here: it is set aside for [`CheckedUpload`], the only way to
+/// it, which reads the token (the form's first field) before anything else, so that a file
+/// is neither buffered twice nor read at all for a request that carries no valid token.
+async fn check_post(parts: &mut Parts, viewer: &Viewer, body: Body) -> Result<Body, Response> {
     if foreign_origin(parts) {
         return Err(refuse(
             StatusCode::FORBIDDEN,
             "Begäran kom från en annan webbplats och har inte utförts.",
         ));
     }
-    let upload = is_upload(parts);
-    let limit = if upload {
-        crate::upload::UPLOAD_MAX + 64 * 1024
-    } else {
-        MAX_BODY_BYTES
-    };
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        let message = if upload {
-            uppsikt_domain::messages::upload_too_large(crate::upload::UPLOAD_MAX / (1024 * 1024))
-        } else {
-            "Det du skickade är för stort (högst 1 MB). Inget har sparats.".into()
-        };
-        refuse(StatusCode::PAYLOAD_TOO_LARGE, &message)
-    })?;
     // Signing in happens before there is a session; the origin check and SameSite cover it.
-    if parts.uri.path() == "/login" {
-        return Ok(bytes);
+    let expected = match viewer.csrf.clone() {
+        _ if parts.uri.path() == "/login" => None,
+        Some(csrf) => Some(csrf),
+        None => return Err(sign_in_first(parts)),
+    };
+    if let (Some(expected), true) = (&expected, is_upload(parts)) {
+        parts
+            .extensions
+            .insert(PendingUpload::new(body, expected.clone()));
+        return Ok(Body::empty());
     }
-    let Some(expected) = viewer.csrf.as_deref() else {
-        return Err(sign_in_first(parts));
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Det du skickade är för stort (högst 1 MB). Inget har sparats.",
+            )
+        })?;
+    let Some(expected) = expected else {
+        return Ok(Body::from(bytes));
     };
-    let sent = if upload {
-        multipart_csrf(parts, &bytes).await
-    } else {
-        let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-        form.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v)
-    };
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+    let sent = form.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v);
     match sent {
-        Some(sent) if password::constant_time_eq(&sent, expected) => Ok(bytes),
-        _ => Err(refuse(
-            StatusCode::FORBIDDEN,
-            "Formuläret kunde inte kontrolleras (det kan ha öppnats före en ny inloggning). \
-             Gå tillbaka, ladda om sidan och skicka igen. Inget har sparats.",
-        )),
+        Some(sent) if password::constant_time_eq(&sent, &expected) => Ok(Body::from(bytes)),
+        _ => Err(csrf_refused()),
     }
+}
+
+fn csrf_refused() -> Response {
+    refuse(
+        StatusCode::FORBIDDEN,
+        "Formuläret kunde inte kontrolleras (det kan ha öppnats före en ny inloggning). \
+         Gå tillbaka, ladda om sidan och skicka igen. Inget har sparats.",
+    )
 }
 
 /// A file upload: a multipart POST to one of the routes that take files.
@@ -292,20 +300,69 @@ fn is_upload(parts: &Parts) -> bool {
     multipart && parts.uri.path() == "/import/outcomes"
 }
 
-/// The `csrf` field of a multipart body (the form puts it before the file).
-async fn multipart_csrf(parts: &Parts, bytes: &Bytes) -> Option<String> {
-    use axum::extract::FromRequest;
-    let mut req = Request::new(Body::from(bytes.clone()));
-    *req.headers_mut() = parts.headers.clone();
-    let mut form = axum::extract::Multipart::from_request(req, &())
-        .await
-        .ok()?;
-    while let Ok(Some(field)) = form.next_field().await {
-        if field.name() == Some("csrf") {
-            return field.text().await.ok();
+/// The largest upload body: the file ([`crate::upload::UPLOAD_MAX`]) and the form's other
+/// fields and multipart headers.
+pub const UPLOAD_BODY_MAX: usize = crate::upload::UPLOAD_MAX + 64 * 1024;
+
+/// An upload's body, set aside by [`authenticate`] with the CSRF token it must carry (the
+/// request itself goes on with an empty body).
+#[derive(Clone)]
+struct PendingUpload(std::sync::Arc<(std::sync::Mutex<Option<Body>>, String)>);
+
+impl PendingUpload {
+    fn new(body: Body, expected: String) -> PendingUpload {
+        PendingUpload(std::sync::Arc::new((
+            std::sync::Mutex::new(Some(body)),
+            expected,
+        )))
+    }
+
+    fn take(&self) -> Option<(Body, &str)> {
+        let body = self.0 .0.lock().unwrap_or_else(|e| e.into_inner()).take()?;
+        Some((body, &self.0 .1))
+    }
+}
+
+/// A multipart upload whose CSRF token has been checked, positioned after it: the only
+/// way a handler gets an upload's body, so that no upload route can forget the check.
+/// The token must be the first field (the form puts it before the file) and is compared
+/// in constant time; the rest of the body is read as the handler asks for it, within
+/// [`UPLOAD_BODY_MAX`] in all. A request `authenticate` did not set aside (no session, no
+/// multipart) is refused.
+pub struct CheckedUpload(pub multer::Multipart<'static>);
+
+impl<S: Send + Sync> FromRequestParts<S> for CheckedUpload {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<CheckedUpload, Response> {
+        let pending = parts
+            .extensions
+            .remove::<PendingUpload>()
+            .ok_or_else(csrf_refused)?;
+        let (body, expected) = pending.take().ok_or_else(csrf_refused)?;
+        let boundary = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| multer::parse_boundary(v).ok())
+            .ok_or_else(csrf_refused)?;
+        let limits = multer::SizeLimit::new()
+            .whole_stream(UPLOAD_BODY_MAX as u64)
+            .for_field("csrf", 1024);
+        let mut form = multer::Multipart::with_constraints(
+            body.into_data_stream(),
+            boundary,
+            multer::Constraints::new().size_limit(limits),
+        );
+        let sent = match form.next_field().await {
+            Ok(Some(field)) if field.name() == Some("csrf") => field.text().await.ok(),
+            _ => None,
+        };
+        match sent {
+            Some(sent) if password::constant_time_eq(&sent, expected) => Ok(CheckedUpload(form)),
+            _ => Err(csrf_refused()),
         }
     }
-    None
 }
 
 /// Fills the user bar and CSRF fields into an HTML response; other responses pass as they are.
