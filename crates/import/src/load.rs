@@ -78,7 +78,7 @@ pub async fn load(store: &Store, data: &DataSet, actor: &str) -> Result<Summary,
     let (scale, _rules) = store.assessment_config().await.at(&whole)?;
     let existing = Existing::read(store).await.at(&whole)?;
     let mut errors = resolve::check_references(data, &existing);
-    errors.0.extend(resolve::check_levels(data, &scale).0);
+    errors.append(resolve::check_levels(data, &scale));
     errors.into_result(())?;
     let mut w = store.writer(actor).await.at(&whole)?;
     let written = write_all(&mut w, data, &scale, &existing).await;

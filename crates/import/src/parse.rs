@@ -137,7 +137,7 @@ fn check_format(doc: &Row<'_>, errors: &mut Errors) {
                 .map_or_else(|| other.to_string(), str::to_string);
             errors.at(
                 &doc.at("format"),
-                messages::unsupported_format(&found, FORMAT),
+                messages::unsupported_format(&crate::report::quoted(&found), FORMAT),
             );
         }
     }
@@ -373,7 +373,7 @@ fn outcomes(r: &Row<'_>, errors: &mut Errors, percent: bool) -> Vec<Outcome> {
     let mut seen = Unique::default();
     let mut out = Vec::new();
     for o in r.rows(errors, "outcomes") {
-        let errors_before = errors.0.len();
+        let errors_before = errors.count();
         o.only(
             errors,
             &["period", "breakdown", "value", "margin", "sample_size"],
@@ -391,7 +391,7 @@ fn outcomes(r: &Row<'_>, errors: &mut Errors, percent: bool) -> Vec<Outcome> {
             }
         }
         // A wrong row is left out, so that it causes no second error (e.g. a duplicate).
-        let (Some(p), Some(value), true) = (p, value, errors.0.len() == errors_before) else {
+        let (Some(p), Some(value), true) = (p, value, errors.count() == errors_before) else {
             continue;
         };
         let label = breakdown.code();

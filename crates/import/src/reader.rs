@@ -3,12 +3,14 @@
 
 use toml::{Table, Value};
 use uppsikt_domain::messages::{self, Expected};
+use uppsikt_domain::number::NumberError;
+use uppsikt_domain::period::PeriodError;
 use uppsikt_domain::period::{MAX_YEAR, MIN_YEAR};
 use uppsikt_domain::text::Lines;
 use uppsikt_domain::{parse_decimal, Period};
 
 use crate::data::{Key, KEY_MAX};
-use crate::report::{Errors, Origin};
+use crate::report::{quoted, Errors, Origin};
 
 /// Turns one TOML value into a typed value or a Swedish message.
 pub(crate) type Convert<'v, T> = &'v dyn Fn(&Value) -> Result<T, String>;
@@ -28,10 +30,20 @@ impl<'a> Row<'a> {
         self.origin.field(field)
     }
 
-    /// Reports every field that is not in `allowed`.
+    /// Reports every field that is not in `allowed`, at its place (a name that TOML
+    /// must quote, such as `""` or `"a b"`, quoted so that the place is never blank).
     pub fn only(&self, errors: &mut Errors, allowed: &[&str]) {
         for name in self.table.keys().filter(|k| !allowed.contains(&k.as_str())) {
-            errors.at(&self.at(name), messages::unknown_field(name));
+            let bare = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            let place = if bare {
+                self.at(&quoted(name))
+            } else {
+                self.at(&format!("{:?}", quoted(name)))
+            };
+            errors.at(&place, messages::unknown_field(&quoted(name)));
         }
     }
 
@@ -150,7 +162,7 @@ fn checked_text(max: usize, lines: Lines) -> impl Fn(&Value) -> Result<String, S
 
 pub(crate) fn key_of(v: &Value) -> Result<Key, String> {
     let s = as_str(v)?;
-    Key::parse(s).ok_or_else(|| messages::invalid_key(s, KEY_MAX))
+    Key::parse(s).ok_or_else(|| messages::invalid_key(&quoted(s), KEY_MAX))
 }
 
 /// A period; an unquoted year (`period = 2019`) is accepted too.
@@ -159,12 +171,23 @@ pub(crate) fn period(v: &Value) -> Result<Period, String> {
         Value::Integer(i) => i.to_string(),
         other => as_str(other)?.to_string(),
     };
-    Period::parse(&written).map_err(|e| messages::period(&e))
+    Period::parse(&written).map_err(|e| {
+        let e = match e {
+            PeriodError::Unrecognised(s) => PeriodError::Unrecognised(quoted(&s).into_owned()),
+            PeriodError::PartOutOfRange { input, part, max } => PeriodError::PartOutOfRange {
+                input: quoted(&input).into_owned(),
+                part,
+                max,
+            },
+            other => other,
+        };
+        messages::period(&e)
+    })
 }
 
 pub(crate) fn date(v: &Value) -> Result<String, String> {
     let s = as_str(v)?;
-    uppsikt_domain::date::parse_iso_date(s).map_err(|_| messages::not_a_date(s))
+    uppsikt_domain::date::parse_iso_date(s).map_err(|_| messages::not_a_date(&quoted(s)))
 }
 
 pub(crate) fn integer(min: i64, max: i64) -> impl Fn(&Value) -> Result<i64, String> {
@@ -185,7 +208,15 @@ pub(crate) fn number(v: &Value) -> Result<f64, String> {
     let n = match v {
         Value::Integer(i) => *i as f64,
         Value::Float(f) => *f,
-        Value::String(s) => return parse_decimal(s).map_err(|e| messages::number(&e)),
+        Value::String(s) => {
+            return parse_decimal(s).map_err(|e| {
+                messages::number(&match e {
+                    NumberError::NotANumber(s) => NumberError::NotANumber(quoted(&s).into_owned()),
+                    NumberError::Ambiguous(s) => NumberError::Ambiguous(quoted(&s).into_owned()),
+                    other => other,
+                })
+            })
+        }
         _ => return Err(messages::wrong_type(Expected::Number)),
     };
     if n.is_finite() {
@@ -221,7 +252,7 @@ pub(crate) fn choice<T>(
 ) -> impl Fn(&Value) -> Result<T, String> {
     move |v| {
         let s = as_str(v)?;
-        parse(s).ok_or_else(|| messages::choice_of(s, allowed))
+        parse(s).ok_or_else(|| messages::choice_of(&quoted(s), allowed))
     }
 }
 

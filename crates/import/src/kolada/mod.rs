@@ -34,9 +34,47 @@ pub use fetch::{api_address, ApiAllowList, KOLADA_ORIGIN, MAX_IDS};
 pub use page::{group_id, GroupData};
 
 use crate::progress::Progress;
-use crate::report::{ImportReport, Origin, RowError};
+use crate::report::{ImportReport, Origin, RowError, MAX_ERRORS};
 use fetch::{Incremental, Spool};
 use page::{parse_page, Content, Filter, Op};
+
+/// What one page held, as [`read_page`] counts it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PageCounts {
+    pub kpis: usize,
+    pub municipalities: usize,
+    pub groups: usize,
+    /// Values to write (missing ones included) and to delete (`isdeleted`).
+    pub values: usize,
+    pub deletes: usize,
+    /// Values of municipality groups, skipped.
+    pub group_values: u64,
+}
+
+/// Reads one saved page exactly as [`import_kolada`] does, without a database: what it
+/// holds, or every error (file, JSON path, Swedish message; capped as in an import).
+/// For checking a page before importing it, and for the hostile-input tests.
+pub fn read_page(name: &str, bytes: &[u8]) -> Result<PageCounts, ImportReport> {
+    let mut errors = crate::report::Errors::default();
+    let page = parse_page(name, bytes, &Filter::default(), &mut errors);
+    let mut counts = PageCounts::default();
+    match page.content {
+        Content::Empty => {}
+        Content::Kpis(k) => counts.kpis = k.len(),
+        Content::Municipalities(m) => counts.municipalities = m.len(),
+        Content::Groups(g) => counts.groups = g.len(),
+        Content::Data(batch) => {
+            counts.group_values = batch.group_values;
+            for op in &batch.ops {
+                match op {
+                    Op::Write(_) => counts.values += 1,
+                    Op::Delete(_) => counts.deletes += 1,
+                }
+            }
+        }
+    }
+    errors.into_result(counts)
+}
 
 /// Where the pages come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -427,7 +465,8 @@ impl Input {
 /// What the reading thread sends to the writer, in page order.
 enum Msg {
     Start(String),
-    Errors(Vec<RowError>),
+    /// A page's errors, and how many more it had beyond the cap.
+    Errors(Vec<RowError>, usize),
     Kpis(Vec<KoladaKpi>),
     Municipalities(Vec<KoladaMunicipality>),
     Groups(Vec<GroupData>),
@@ -443,8 +482,6 @@ enum Msg {
 /// Values per message: bounds the memory in flight (a few messages are queued).
 const CHUNK: usize = 20_000;
 const QUEUED: usize = 4;
-/// Errors listed; beyond this they are counted.
-const MAX_ERRORS: usize = 500;
 
 /// A page's name and its bytes (or why they could not be read).
 type NamedBytes = (String, Result<Vec<u8>, String>);
@@ -472,7 +509,7 @@ fn read_all(input: Input, filter: Filter, tx: mpsc::Sender<Msg>) {
                 None
             }
         };
-        if !errors.0.is_empty() && !send(Msg::Errors(errors.0)) {
+        if !errors.is_empty() && !send(Msg::Errors(errors.0, errors.1)) {
             return;
         }
         let ok = match page.map(|p| p.content) {
@@ -578,7 +615,8 @@ async fn read_pages(
                 progress.advance(1);
                 Ok(())
             }
-            Msg::Errors(list) => {
+            Msg::Errors(list, beyond) => {
+                more_errors += beyond;
                 for e in list {
                     if errors.len() < MAX_ERRORS {
                         errors.push(e);

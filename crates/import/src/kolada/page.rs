@@ -22,7 +22,7 @@ use uppsikt_domain::messages::{self, Expected};
 use uppsikt_domain::period::{MAX_YEAR, MIN_YEAR};
 use uppsikt_store::{KoladaKpi, KoladaMunicipality};
 
-use crate::report::{Errors, Origin};
+use crate::report::{quoted, Errors, Origin};
 
 /// Longest title or status we keep (refused beyond, never truncated).
 const TITLE_MAX: usize = 2_000;
@@ -87,18 +87,6 @@ impl Filter {
         (self.kpis.is_empty() || self.kpis.contains(kpi))
             && (self.municipalities.is_empty() || self.municipalities.contains(municipality))
             && self.years.is_none_or(|(a, b)| (a..=b).contains(&year))
-    }
-}
-
-/// Characters of a page's value quoted in an error; the rest is left out (with `…`):
-/// a page may hold megabytes in one field, and up to 500 errors are listed.
-const QUOTED_MAX: usize = 40;
-
-/// A value from a page as an error quotes it: at most [`QUOTED_MAX`] characters.
-fn quoted(s: &str) -> Cow<'_, str> {
-    match s.char_indices().nth(QUOTED_MAX) {
-        Some((cut, _)) => Cow::Owned(format!("{}…", &s[..cut])),
-        None => Cow::Borrowed(s),
     }
 }
 
