@@ -913,6 +913,15 @@ pub fn password_protected() -> String {
     "Filen är lösenordsskyddad. Spara en kopia utan lösenord och importera den.".into()
 }
 
+/// An XML element in a workbook with more attributes than spreadsheet programs write.
+pub fn too_many_attributes(max: u32) -> String {
+    format!(
+        "Filen innehåller ett element med fler än {max} attribut, vilket Excel och LibreOffice \
+         inte skriver, och kan därför inte läsas. Öppna den i Excel eller LibreOffice och spara \
+         den på nytt."
+    )
+}
+
 pub fn workbook_damaged() -> String {
     "Filen är skadad eller har ett innehåll som inte kan läsas. Öppna den i Excel eller LibreOffice och spara den på nytt.".into()
 }

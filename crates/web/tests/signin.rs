@@ -568,8 +568,11 @@ async fn every_failed_sign_in_takes_the_same_time() {
         eprintln!("median time of a failed sign-in: {medians:?}");
         let fastest = medians.iter().map(|m| m.1).min().unwrap();
         let slowest = medians.iter().map(|m| m.1).max().unwrap();
+        // Without a hash verification on every path an unknown name answers in well under
+        // a millisecond against ~30 ms for a wrong password (a ratio of 100 or more); 3
+        // leaves room for a busy CI machine without letting that through.
         assert!(
-            slowest.as_secs_f64() / fastest.as_secs_f64() < 1.5,
+            slowest.as_secs_f64() / fastest.as_secs_f64() < 3.0,
             "the time tells the classes apart: {medians:?}"
         );
     })

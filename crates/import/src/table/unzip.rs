@@ -58,6 +58,11 @@ const PARTS: [&str; 8] = [
 /// buffers at once. A cell of Excel's 32 767 characters, each written as `&amp;`, takes
 /// 160 KiB.
 pub const MAX_TOKEN_BYTES: u64 = 1 << 20;
+/// The most attributes one element may have. quick-xml 0.38 (calamine 0.31's) checks an
+/// element's attributes for duplicates pair by pair (RUSTSEC-2026-0194): 100 000
+/// attributes in one 1 MiB tag take seconds. Excel writes at most about 15 on an element,
+/// LibreOffice about 40 (the namespaces on an ODS document's root).
+pub const MAX_ATTRIBUTES: u32 = 128;
 /// The most shared strings (distinct texts) an XLSX may have: calamine keeps them all,
 /// about 60 bytes each besides the text. A file of a million rows with a unique comment in
 /// each has a million.
@@ -151,6 +156,8 @@ enum Stop {
     Lies,
     /// An element, comment or text longer than [`MAX_TOKEN_BYTES`].
     Token,
+    /// An element with more than [`MAX_ATTRIBUTES`] attributes.
+    Attributes,
 }
 
 /// A member's bytes as they are unpacked: counted (at most `limit`), and for XML split
@@ -165,6 +172,8 @@ struct Guarded<R> {
     run: u64,
     /// The last two bytes of the current markup.
     last: [u8; 2],
+    /// The attributes of the current tag so far (its `=` outside quotes).
+    attributes: u32,
     stop: Option<Stop>,
 }
 
@@ -199,6 +208,7 @@ impl<R: Read> Guarded<R> {
             state: Lexer::Text,
             run: 0,
             last: [0; 2],
+            attributes: 0,
             stop: None,
         }
     }
@@ -207,6 +217,7 @@ impl<R: Read> Guarded<R> {
         match self.stop {
             Some(Stop::Lies) => messages::workbook_damaged(),
             Some(Stop::Token) => messages::cell_too_long(None, MAX_CELL_BYTES / 1024),
+            Some(Stop::Attributes) => messages::too_many_attributes(MAX_ATTRIBUTES),
             None => messages::cannot_read_file(&e.to_string()),
         }
     }
@@ -265,6 +276,13 @@ impl<R: Read> Guarded<R> {
                 },
                 Lexer::Tag(quote) => match (quote, b) {
                     (None, b'>') => true,
+                    (None, b'=') => {
+                        self.attributes += 1;
+                        if self.attributes > MAX_ATTRIBUTES {
+                            return Err(Stop::Attributes);
+                        }
+                        false
+                    }
                     (None, b'"' | b'\'') => {
                         self.state = Lexer::Tag(Some(b));
                         false
@@ -281,6 +299,7 @@ impl<R: Read> Guarded<R> {
                 self.state = Lexer::Text;
                 self.run = 0;
                 self.last = [0; 2];
+                self.attributes = 0;
             } else if self.run > MAX_TOKEN_BYTES {
                 return Err(Stop::Token);
             }
@@ -429,6 +448,24 @@ mod tests {
         ] {
             assert_eq!(lex(xml), Ok(state), "{xml}");
         }
+    }
+
+    #[test]
+    fn an_element_with_more_attributes_than_a_spreadsheet_writes_is_refused() {
+        let attrs = |n: u32| (0..n).map(|i| format!(" a{i}=\"1\"")).collect::<String>();
+        assert!(lex(&format!("<x{}/>", attrs(MAX_ATTRIBUTES))).is_ok());
+        assert_eq!(
+            lex(&format!("<x{}/>", attrs(MAX_ATTRIBUTES + 1))).err(),
+            Some(Stop::Attributes)
+        );
+        assert!(
+            lex(&format!("<x a=\"{}\"/>", "=".repeat(1000))).is_ok(),
+            "a = inside a value is not an attribute"
+        );
+        assert!(
+            lex(&format!("<x{}/><y{}/>", attrs(100), attrs(100))).is_ok(),
+            "counted per element"
+        );
     }
 
     #[test]
