@@ -10,38 +10,6 @@ use std::time::Duration;
 use common::{apps, App, Session};
 use uppsikt_domain::{Breakdown, Period};
 
-/// Uploads `bytes` as `name` with the session's CSRF token; returns status and Location.
-async fn upload(
-    app: &App,
-    s: &Session,
-    name: &str,
-    bytes: Vec<u8>,
-    csrf: bool,
-) -> (u16, String, Option<String>) {
-    let mut form = reqwest::multipart::Form::new();
-    if csrf {
-        form = form.text("csrf", s.csrf.clone());
-    }
-    form = form.part(
-        "file",
-        reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
-    );
-    let r = app
-        .client
-        .post(app.url("/import/outcomes"))
-        .header("cookie", &s.cookie)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_string());
-    (status, r.text().await.unwrap(), location)
-}
-
 /// Polls an import job until it is no longer running; returns its final state.
 async fn wait_for(app: &App, s: &Session, job: &str) -> String {
     for _ in 0..600 {
@@ -113,8 +81,9 @@ async fn a_file_is_previewed_row_by_row_and_imported_all_or_nothing() {
                    kf-trygg-utomhus;2025;Kvinnor;sextio\n\
                    kf-trygg-utomhus;2024;Totalt;66\n\
                    kf-trygg-utomhus;2026;Män;120\n";
-        let (status, _, location) =
-            upload(&app, &c, "trygghet.csv", bad.as_bytes().to_vec(), true).await;
+        let (status, _, location) = app
+            .upload(&c, "trygghet.csv", bad.as_bytes().to_vec(), true)
+            .await;
         assert_eq!(status, 303);
         let preview = location.unwrap();
         let (status, html) = app.get_as(Some(&c), &preview).await;
@@ -140,14 +109,9 @@ async fn a_file_is_previewed_row_by_row_and_imported_all_or_nothing() {
                     kf-trygg-utomhus,2024,Kvinnor,\"58,0\",\n\
                     kf-trygg-utomhus,2023,Totalt,\"63,5\",\n\
                     kf-trygg-utomhus,2024,Område: Vårby,\"51,2\",\n";
-        let (_, _, location) = upload(
-            &app,
-            &c,
-            "trygghet 2024.csv",
-            good.as_bytes().to_vec(),
-            true,
-        )
-        .await;
+        let (_, _, location) = app
+            .upload(&c, "trygghet 2024.csv", good.as_bytes().to_vec(), true)
+            .await;
         let preview = location.unwrap();
         let token = preview.rsplit('/').next().unwrap().to_string();
         let (_, html) = app.get_as(Some(&c), &preview).await;
@@ -248,7 +212,7 @@ async fn an_import_can_be_cancelled_without_leaving_anything() {
             }
         }
         let before = outcome_count(&app).await;
-        let (_, _, location) = upload(&app, &c, "veckor.csv", csv.into_bytes(), true).await;
+        let (_, _, location) = app.upload(&c, "veckor.csv", csv.into_bytes(), true).await;
         let token = location.unwrap().rsplit('/').next().unwrap().to_string();
         let (_, _, location) = app
             .post_as(Some(&c), &format!("/import/outcomes/{token}/commit"), &[])
@@ -272,30 +236,26 @@ async fn an_import_can_be_cancelled_without_leaving_anything() {
 async fn uploads_need_the_token_the_right_and_a_reasonable_size() {
     for app in apps().await {
         let c = app.session_for("controller").await;
-        let (status, html, _) = upload(
-            &app,
-            &c,
-            "a.csv",
-            b"M\xc3\xa5tt;Period;V\xc3\xa4rde\n".to_vec(),
-            false,
-        )
-        .await;
+        let (status, html, _) = app
+            .upload(
+                &c,
+                "a.csv",
+                b"M\xc3\xa5tt;Period;V\xc3\xa4rde\n".to_vec(),
+                false,
+            )
+            .await;
         assert_eq!(status, 403, "no CSRF token: {html}");
-        let (status, html, _) =
-            upload(&app, &c, "stor.csv", vec![b'x'; 21 * 1024 * 1024], true).await;
+        let (status, html, _) = app
+            .upload(&c, "stor.csv", vec![b'x'; 21 * 1024 * 1024], true)
+            .await;
         assert_eq!(status, 413, "{html}");
         assert!(html.contains("högst 20 MB"), "{html}");
-        let (status, html, _) = upload(&app, &c, "tom.csv", Vec::new(), true).await;
+        let (status, html, _) = app.upload(&c, "tom.csv", Vec::new(), true).await;
         assert_eq!(status, 422);
         assert!(html.contains("är tom"), "{html}");
-        let (status, html, _) = upload(
-            &app,
-            &c,
-            "bild.png",
-            b"\x89PNG\r\n\x1a\n\0\0\0".to_vec(),
-            true,
-        )
-        .await;
+        let (status, html, _) = app
+            .upload(&c, "bild.png", b"\x89PNG\r\n\x1a\n\0\0\0".to_vec(), true)
+            .await;
         assert_eq!(status, 422, "{html}");
         assert!(html.contains("Filen kunde inte läsas"));
         let reader = app.session_for("lasare").await;

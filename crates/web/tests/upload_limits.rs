@@ -10,40 +10,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{apps, App, Session};
+use common::{apps, App};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use uppsikt_domain::messages;
 use uppsikt_import::table::{samples, MAX_CELL_BYTES, MAX_MEMBER_BYTES, MAX_TEXT_BYTES};
-
-/// Uploads `bytes` as `name` with the session's CSRF token; returns status, page and
-/// Location.
-async fn upload(
-    app: &App,
-    s: &Session,
-    name: &str,
-    bytes: Vec<u8>,
-) -> (u16, String, Option<String>) {
-    let form = reqwest::multipart::Form::new()
-        .text("csrf", s.csrf.clone())
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
-        );
-    let r = app
-        .client
-        .post(app.url("/import/outcomes"))
-        .header("cookie", &s.cookie)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_string());
-    (status, r.text().await.unwrap(), location)
-}
 
 async fn keys(app: &App) -> Vec<String> {
     app.store()
@@ -150,7 +120,7 @@ async fn uploads_of_15_mb_of_csv_and_an_xlsx_over_2_mib_are_read_and_previewed()
         let xlsx = samples::outcomes_xlsx(&keys, 100_000);
         assert!(xlsx.len() > 2 * 1024 * 1024, "{}", xlsx.len());
         for (name, bytes, rows) in [("utfall.csv", csv, rows), ("utfall.xlsx", xlsx, 100_000)] {
-            let (status, html, location) = upload(&app, &c, name, bytes).await;
+            let (status, html, location) = app.upload(&c, name, bytes, true).await;
             assert_eq!(status, 303, "{name}: {html}");
             let preview = location.unwrap();
             let (status, html) = app.get_as(Some(&c), &preview).await;
@@ -227,7 +197,7 @@ async fn files_built_to_expand_are_refused_in_swedish_while_the_server_answers_o
             let started = Instant::now();
             let mut answered = 0;
             let (status, html, location) = {
-                let uploading = upload(&app, &c, name, bytes);
+                let uploading = app.upload(&c, name, bytes, true);
                 tokio::pin!(uploading);
                 loop {
                     tokio::select! {
@@ -271,7 +241,7 @@ async fn a_large_file_is_parsed_while_the_server_answers_others() {
         let mut slowest = Duration::ZERO;
         let mut answered = 0;
         let (status, html, _) = {
-            let uploading = upload(&app, &c, "utfall.csv", csv);
+            let uploading = app.upload(&c, "utfall.csv", csv, true);
             tokio::pin!(uploading);
             loop {
                 tokio::select! {

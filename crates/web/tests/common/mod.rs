@@ -143,6 +143,16 @@ pub async fn apps_with(options: uppsikt_web::ServerOptions) -> Vec<App> {
     out
 }
 
+/// Status, body and `Location` of an answer.
+async fn answer(r: reqwest::Response) -> (u16, String, Option<String>) {
+    let status = r.status().as_u16();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string());
+    (status, r.text().await.unwrap(), location)
+}
+
 impl App {
     pub fn store(&self) -> &Store {
         &self.db.store
@@ -201,13 +211,35 @@ impl App {
             fields.push(("csrf", &s.csrf));
             req = req.header("cookie", &s.cookie);
         }
-        let r = req.form(&fields).send().await.unwrap();
-        let status = r.status().as_u16();
-        let location = r
-            .headers()
-            .get("location")
-            .map(|l| l.to_str().unwrap().to_string());
-        (status, r.text().await.unwrap(), location)
+        answer(req.form(&fields).send().await.unwrap()).await
+    }
+
+    /// Uploads `bytes` as `name` to Data in as `s`, the CSRF token first (as the form puts
+    /// it) unless `csrf` is false.
+    pub async fn upload(
+        &self,
+        s: &Session,
+        name: &str,
+        bytes: Vec<u8>,
+        csrf: bool,
+    ) -> (u16, String, Option<String>) {
+        let mut form = reqwest::multipart::Form::new();
+        if csrf {
+            form = form.text("csrf", s.csrf.clone());
+        }
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
+        let r = self
+            .client
+            .post(self.url("/import/outcomes"))
+            .header("cookie", &s.cookie)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        answer(r).await
     }
 
     pub async fn json(&self, path: &str) -> (u16, serde_json::Value) {
