@@ -86,6 +86,25 @@ pub enum Action {
     /// Configure data sources and the municipality's reference data: the Kolada link,
     /// comparison groups, fetching from Kolada, and adding areas (which every unit sees).
     ManageSources,
+    /// Raise the automatic deviations that are due for the whole municipality (not one
+    /// unit's: controllers and administrators).
+    RaiseDeviations,
+}
+
+impl Action {
+    pub const ALL: [Action; 11] = [
+        Action::ReadPublished,
+        Action::ReadAll,
+        Action::ReadHistory,
+        Action::ExportLog,
+        Action::Edit,
+        Action::LockPeriod,
+        Action::ReopenPeriod,
+        Action::ManageUsers,
+        Action::ImportData,
+        Action::ManageSources,
+        Action::RaiseDeviations,
+    ];
 }
 
 /// The signed-in person (or the public) as access decisions see it.
@@ -162,47 +181,37 @@ mod tests {
 
     #[test]
     fn each_role_gets_exactly_its_rights() {
-        use Action::*;
-        let actions = [
-            ReadPublished,
-            ReadAll,
-            ReadHistory,
-            ExportLog,
-            Edit,
-            LockPeriod,
-            ReopenPeriod,
-            ManageUsers,
-            ImportData,
-            ManageSources,
-        ];
-        let expected: [(Role, [bool; 10]); 6] = [
-            (Role::Admin, [true; 10]),
+        let actions = Action::ALL;
+        let expected: [(Role, [bool; 11]); 6] = [
+            (Role::Admin, [true; 11]),
             (
                 Role::Controller,
-                [true, true, true, true, true, true, true, false, true, true],
+                [
+                    true, true, true, true, true, true, true, false, true, true, true,
+                ],
             ),
             (
                 Role::Editor,
                 [
-                    true, true, true, false, true, false, false, false, true, false,
+                    true, true, true, false, true, false, false, false, true, false, false,
                 ],
             ),
             (
                 Role::Reader,
                 [
-                    true, true, true, false, false, false, false, false, false, false,
+                    true, true, true, false, false, false, false, false, false, false, false,
                 ],
             ),
             (
                 Role::Auditor,
                 [
-                    true, true, true, true, false, false, false, false, false, false,
+                    true, true, true, true, false, false, false, false, false, false, false,
                 ],
             ),
             (
                 Role::Public,
                 [
-                    true, false, false, false, false, false, false, false, false, false,
+                    true, false, false, false, false, false, false, false, false, false, false,
                 ],
             ),
         ];

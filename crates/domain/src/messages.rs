@@ -1,5 +1,18 @@
 //! Swedish messages for the errors users can cause. The one place that maps an error to
 //! the words a user reads; the web, the importers and the CLI all use it.
+//!
+//! The field rules, sign-in, data files, tables and Kolada are in this file; the rest is in
+//! submodules by where the words are shown: [`access`] (a guard's refusal), [`http`]
+//! (error pages and bodies that cannot be served), [`deviations`], [`forms`] (refusals
+//! that belong to one form), [`kolada`] (the Kolada page) and [`cli`] (the command line's
+//! failures). Callers pass the variable parts; no sentence is written anywhere else.
+
+pub mod access;
+pub mod cli;
+pub mod deviations;
+pub mod forms;
+pub mod http;
+pub mod kolada;
 
 use crate::assessment::RulesError;
 use crate::indicator::{BreakdownError, TargetError};

@@ -138,7 +138,7 @@ fn prepare_dir(dir: &Path) -> Result<(), Failure> {
         .next()
         .is_some();
     if not_empty {
-        return Err(Failure(format!("{} är inte tom", dir.display())));
+        return Err(Failure(uppsikt_domain::messages::cli::dir_not_empty(dir)));
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use uppsikt_domain::messages::cli as cli_messages;
 use uppsikt_store::Store;
 
 #[derive(Parser)]
@@ -113,9 +114,7 @@ impl Cli {
         let (Some(client_id), Some(client_secret)) =
             (&self.oidc_client_id, &self.oidc_client_secret)
         else {
-            return Err(Failure(
-                "--oidc-issuer kräver också --oidc-client-id och --oidc-client-secret".into(),
-            ));
+            return Err(Failure(cli_messages::OIDC_INCOMPLETE.into()));
         };
         Ok(Some(uppsikt_web::auth::oidc::OidcConfig {
             issuer: issuer.clone(),
@@ -296,7 +295,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("Fel: kan inte starta: {e}");
+            eprintln!("Fel: {}", cli_messages::cannot_start(&e));
             return ExitCode::FAILURE;
         }
     };
@@ -313,22 +312,15 @@ fn main() -> ExitCode {
 fn backup_failure(e: uppsikt_store::StoreError) -> Failure {
     use uppsikt_store::{BackupError, StoreError};
     let StoreError::Backup(e) = e else {
-        return Failure(format!("ingenting har ändrats: {e}"));
+        return Failure(cli_messages::nothing_changed(&e));
     };
     Failure(match e {
-        BackupError::NotSqlite => "säkerhetskopiering och återställning med uppsikt gäller SQLite; använd pg_dump och pg_restore för PostgreSQL".into(),
-        BackupError::Exists(p) => format!("{} finns redan; välj ett nytt filnamn", p.display()),
-        BackupError::Missing(p) => format!("{} finns inte; ingenting har ändrats", p.display()),
-        BackupError::NotADatabase(p) => {
-            format!("{} är ingen SQLite-databas; ingenting har ändrats", p.display())
-        }
-        BackupError::Damaged(p, detail) => {
-            format!("{} är skadad ({detail}); ingenting har ändrats", p.display())
-        }
-        BackupError::Incompatible(p, detail) => format!(
-            "{} är ingen uppsikt-databas eller kommer från en nyare version av uppsikt ({detail}); ingenting har ändrats",
-            p.display()
-        ),
+        BackupError::NotSqlite => cli_messages::BACKUP_SQLITE_ONLY.into(),
+        BackupError::Exists(p) => cli_messages::backup_exists(&p),
+        BackupError::Missing(p) => cli_messages::backup_missing(&p),
+        BackupError::NotADatabase(p) => cli_messages::not_a_sqlite_database(&p),
+        BackupError::Damaged(p, detail) => cli_messages::backup_damaged(&p, &detail),
+        BackupError::Incompatible(p, detail) => cli_messages::backup_incompatible(&p, &detail),
     })
 }
 
@@ -336,7 +328,7 @@ async fn open(url: &str) -> Result<Store, Failure> {
     check_sqlite_path(url)?;
     Store::open(url)
         .await
-        .map_err(|e| Failure(format!("kan inte öppna databasen: {e}")))
+        .map_err(|e| Failure(cli_messages::cannot_open_database(&e)))
 }
 
 /// Refuses a SQLite file that cannot be created or written, with a clear message.
@@ -358,19 +350,15 @@ fn check_sqlite_path(url: &str) -> Result<(), Failure> {
         .open(path);
     match probe {
         Ok(_) => Ok(()),
-        Err(e) => Err(Failure(format!(
-            "databasfilen {} går inte att skriva: {e}",
-            path.display()
-        ))),
+        Err(e) => Err(Failure(cli_messages::database_file_not_writable(path, &e))),
     }
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
     uppsikt_store::backend_of(&cli.database_url).map_err(|_| {
-        Failure(format!(
-            "ogiltig databasadress {:?}: använd sqlite://FIL eller postgres://ANVÄNDARE@VÄRD:PORT/DATABAS",
-            uppsikt_store::redact(&cli.database_url)
-        ))
+        Failure(cli_messages::invalid_database_url(&uppsikt_store::redact(
+            &cli.database_url,
+        )))
     })?;
     let options = cli.server_options()?;
     match cli.command {
@@ -474,7 +462,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let store = open(&cli.database_url).await?;
             let summary = uppsikt_import::load_demo(&store, "demo")
                 .await
-                .map_err(|r| Failure(format!("demodata kunde inte läsas in:\n{r}")))?;
+                .map_err(|r| Failure(cli_messages::demo_unreadable(&r)))?;
             tracing::info!(?summary, "demodata inläst");
             let raised = uppsikt_import::load_demo_deviations(&store, "demo").await?;
             tracing::info!(raised, "avvikelser i demodata");
@@ -532,23 +520,16 @@ async fn report(
     output: &std::path::Path,
 ) -> Result<(), Failure> {
     use uppsikt_report::{Format, ReportKind, Request, Subject};
-    let kind = ReportKind::parse(kind).ok_or_else(|| {
-        Failure(format!(
-            "okänd rapporttyp {kind:?}: använd verksamhetsberattelse eller delarsrapport"
-        ))
-    })?;
-    let format = Format::parse(format).ok_or_else(|| {
-        Failure(format!(
-            "okänt format {format:?}: använd pdf, html eller xlsx"
-        ))
-    })?;
+    let kind =
+        ReportKind::parse(kind).ok_or_else(|| Failure(cli_messages::unknown_report_kind(kind)))?;
+    let format = Format::parse(format)
+        .ok_or_else(|| Failure(cli_messages::unknown_report_format(format)))?;
     let period = uppsikt_domain::Period::parse(period)
         .map_err(|e| Failure(uppsikt_domain::messages::period(&e)))?;
-    let unit = store.find_org_unit(org).await.map_err(|_| {
-        Failure(format!(
-            "enheten {org:?} finns inte; ange id eller kortnamn, t.ex. KS"
-        ))
-    })?;
+    let unit = store
+        .find_org_unit(org)
+        .await
+        .map_err(|_| Failure(cli_messages::unknown_unit_example(org)))?;
     let subject = if unit.parent_id.is_none() {
         Subject::Municipality
     } else {
@@ -573,8 +554,7 @@ async fn report(
         "report model built"
     );
     let bytes = uppsikt_report::render(&report, format).map_err(|e| Failure(e.to_string()))?;
-    std::fs::write(output, &bytes)
-        .map_err(|e| Failure(format!("kan inte skriva {}: {e}", output.display())))?;
+    std::fs::write(output, &bytes).map_err(|e| Failure(cli_messages::cannot_write(output, &e)))?;
     println!(
         "Skrev {} ({} kB, {} avsnitt) på {:.2} s.",
         output.display(),
@@ -592,11 +572,9 @@ async fn serve(
 ) -> Result<(), Failure> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
         if e.kind() == std::io::ErrorKind::AddrInUse {
-            Failure(format!(
-                "adressen {addr} används redan av ett annat program; välj en annan med --addr"
-            ))
+            Failure(cli_messages::address_in_use(addr))
         } else {
-            Failure(format!("kan inte lyssna på {addr}: {e}"))
+            Failure(cli_messages::cannot_listen(addr, &e))
         }
     })?;
     println!("uppsikt är igång: http://{addr}/  (avsluta med Ctrl+C)");

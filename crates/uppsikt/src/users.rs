@@ -4,6 +4,7 @@ use std::io::BufRead;
 
 use clap::Subcommand;
 use uppsikt_domain::access::Role;
+use uppsikt_domain::messages::cli as cli_messages;
 use uppsikt_store::{NewUser, Store, StoreError};
 use uppsikt_web::auth::password::{hash_password, random_token, MIN_PASSWORD_CHARS};
 
@@ -67,25 +68,25 @@ fn password(from_stdin: bool) -> Result<(String, bool), Failure> {
     std::io::stdin()
         .lock()
         .read_line(&mut line)
-        .map_err(|e| Failure(format!("kan inte läsa lösenordet: {e}")))?;
+        .map_err(|e| Failure(cli_messages::cannot_read_password(&e)))?;
     let password = line.trim_end_matches(['\n', '\r']).to_string();
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(Failure(format!(
-            "lösenordet måste ha minst {MIN_PASSWORD_CHARS} tecken; inget har ändrats"
+        return Err(Failure(cli_messages::password_too_short(
+            MIN_PASSWORD_CHARS,
         )));
     }
     Ok((password, false))
 }
 
 fn hash(password: &str) -> Result<String, Failure> {
-    hash_password(password).map_err(|e| Failure(format!("kan inte skapa lösenordshash: {e}")))
+    hash_password(password).map_err(|e| Failure(cli_messages::cannot_hash_password(&e)))
 }
 
 async fn user_id(store: &Store, username: &str) -> Result<i64, Failure> {
     Ok(store
         .user_by_name(username)
         .await?
-        .ok_or_else(|| Failure(format!("kontot {username:?} finns inte")))?
+        .ok_or_else(|| Failure(cli_messages::no_such_account(username)))?
         .id)
 }
 
@@ -101,25 +102,20 @@ pub async fn run(store: &Store, command: UserCommand) -> Result<(), Failure> {
         } => {
             let role = Role::parse(&role)
                 .filter(|r| *r != Role::Public)
-                .ok_or_else(|| {
-                    Failure(format!(
-                    "okänd roll {role:?}: använd admin, controller, editor, reader eller auditor"
-                ))
-                })?;
+                .ok_or_else(|| Failure(cli_messages::unknown_role(&role)))?;
             if role == Role::Editor && units.is_empty() {
-                return Err(Failure(
-                    "en redaktör behöver minst en enhet: ange --unit, t.ex. --unit KS".into(),
-                ));
+                return Err(Failure(cli_messages::EDITOR_NEEDS_UNIT.into()));
             }
             let username = username.trim().to_string();
             if username.is_empty() || username.chars().count() > 100 {
-                return Err(Failure("användarnamnet måste ha 1–100 tecken".into()));
+                return Err(Failure(cli_messages::USERNAME_LENGTH.into()));
             }
             let mut unit_ids = Vec::new();
             for u in &units {
-                let unit = store.find_org_unit(u).await.map_err(|_| {
-                    Failure(format!("enheten {u:?} finns inte; ange id eller kortnamn"))
-                })?;
+                let unit = store
+                    .find_org_unit(u)
+                    .await
+                    .map_err(|_| Failure(cli_messages::unknown_unit(u)))?;
                 unit_ids.push(unit.id);
             }
             // An SSO account has no password; otherwise one is read or generated.
@@ -147,7 +143,7 @@ pub async fn run(store: &Store, command: UserCommand) -> Result<(), Failure> {
                 .await;
             match added {
                 Err(StoreError::Duplicate(_)) => {
-                    return Err(Failure(format!("kontot {username:?} finns redan")))
+                    return Err(Failure(cli_messages::account_exists(&username)))
                 }
                 other => other?,
             };

@@ -56,27 +56,23 @@ impl From<uppsikt_report::ReportError> for AppError {
 impl AppError {
     fn status_and_message(&self) -> (StatusCode, String) {
         match self {
-            AppError::NotFound => (
-                StatusCode::NOT_FOUND,
-                "Sidan finns inte. Den kan ha tagits bort eller så är adressen fel.".into(),
-            ),
-            AppError::Store(e) if e.is_not_found() => (
-                StatusCode::NOT_FOUND,
-                "Det du söker finns inte. Det kan ha tagits bort eller så är adressen fel.".into(),
-            ),
+            AppError::NotFound => (StatusCode::NOT_FOUND, messages::http::NO_SUCH_PAGE.into()),
+            AppError::Store(e) if e.is_not_found() => {
+                (StatusCode::NOT_FOUND, messages::http::NO_SUCH_OBJECT.into())
+            }
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
             AppError::Refused(status, m) => (*status, m.clone()),
-            AppError::NotPublished => (
-                StatusCode::NOT_FOUND,
-                "Här visas bara det som nämnden har beslutat, och för den här perioden finns inget beslut ännu. Logga in för att se arbetsmaterialet.".into(),
-            ),
+            AppError::NotPublished => (StatusCode::NOT_FOUND, messages::http::NOT_PUBLISHED.into()),
             AppError::Store(StoreError::Locked(lock)) => (
                 StatusCode::CONFLICT,
                 uppsikt_domain::messages::period_locked(lock),
             ),
             other => {
                 tracing::error!(error = %other, "request failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "Något gick fel hos oss. Försök igen om en stund; inget av det du skrev har sparats.".into())
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    messages::http::INTERNAL.into(),
+                )
             }
         }
     }
@@ -257,10 +253,9 @@ pub async fn swedish_refusals(req: Request, next: Next) -> Response {
     }
     let error = match status {
         StatusCode::NOT_FOUND => AppError::NotFound,
-        StatusCode::PAYLOAD_TOO_LARGE => AppError::Refused(
-            status,
-            "Det du skickade är för stort. Inget har sparats.".into(),
-        ),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            AppError::Refused(status, messages::http::TOO_LARGE.into())
+        }
         StatusCode::UNSUPPORTED_MEDIA_TYPE => {
             AppError::Refused(status, messages::FORM_NOT_A_FORM.into())
         }

@@ -144,10 +144,7 @@ pub async fn page(
             group: g,
         })
         .collect();
-    let notice = q.get("linked").map(|n| match n.as_str() {
-        "0" => "Gruppen användes redan av alla kopplade mått.".to_string(),
-        n => format!("Gruppen kopplades till {n} mått."),
-    });
+    let notice = q.get("linked").map(|n| messages::kolada::group_linked(n));
     let html = KoladaPage {
         municipality: settings
             .municipality
@@ -324,7 +321,7 @@ async fn custom_group(state: &AppState, id: Id) -> Result<ComparisonGroup> {
     if group.kolada_id.is_some() {
         return Err(AppError::Refused(
             axum::http::StatusCode::CONFLICT,
-            "Koladas grupper ändras i Kolada och hämtas därifrån; de kan inte ändras här.".into(),
+            messages::kolada::GROUP_FROM_KOLADA.into(),
         ));
     }
     Ok(group)

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uppsikt_domain::access::Action as Access;
 use uppsikt_domain::deviation::{ActionState, Concern, Outcome, Tally};
+use uppsikt_domain::messages;
 use uppsikt_domain::model::{Id, OrgUnit};
 use uppsikt_report::oversight::{
     self, standing_sv, tally_cells, Oversight, TallyRow, TALLY_COLUMNS,
@@ -214,7 +215,7 @@ fn page_number(raw: Option<&str>) -> Result<usize> {
             .filter(|p| (1..=PAGE_MAX).contains(p))
             .map(|p| p as usize)
             .ok_or_else(|| {
-                AppError::BadRequest(uppsikt_domain::messages::bad_page_number(
+                AppError::BadRequest(messages::bad_page_number(
                     &uppsikt_domain::text::shown(r, 40),
                     PAGE_MAX,
                 ))
@@ -227,7 +228,7 @@ fn id_param(name: &str, raw: Option<&str>) -> Result<Option<Id>> {
     match raw.map(str::trim) {
         None | Some("") => Ok(None),
         Some(r) => r.parse::<Id>().map(Some).map_err(|_| {
-            AppError::BadRequest(uppsikt_domain::messages::bad_id_parameter(
+            AppError::BadRequest(messages::bad_id_parameter(
                 name,
                 &uppsikt_domain::text::shown(r, 40),
             ))
@@ -297,9 +298,8 @@ pub async fn list(
 ) -> Result<Response> {
     let concern = match q.concern.as_deref() {
         None | Some("") => Concern::All,
-        Some(c) => {
-            Concern::parse(c).ok_or_else(|| AppError::BadRequest(format!("Okänt urval ”{c}”.")))?
-        }
+        Some(c) => Concern::parse(c)
+            .ok_or_else(|| AppError::BadRequest(messages::deviations::unknown_concern(c)))?,
     };
     let board = id_param("board", q.board.as_deref())?;
     let page_no = page_number(q.page.as_deref())?;
@@ -571,7 +571,7 @@ pub struct NewQuery {
 /// From the unit chooser on the oversight page to that unit's form.
 pub async fn choose_unit(Query(q): Query<NewQuery>) -> Result<Response> {
     let org = id_param("org", q.org.as_deref())?
-        .ok_or_else(|| AppError::BadRequest("Välj en enhet.".into()))?;
+        .ok_or_else(|| AppError::BadRequest(messages::deviations::CHOOSE_UNIT.into()))?;
     Ok(Redirect::to(&format!("/org/{org}/deviations/new")).into_response())
 }
 

@@ -18,6 +18,7 @@ use axum::http::{header, request::Parts, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use uppsikt_domain::access::{Action, Principal, Role};
+use uppsikt_domain::messages;
 use uppsikt_domain::model::Id;
 use uppsikt_store::User;
 
@@ -246,10 +247,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
 /// is neither buffered twice nor read at all for a request that carries no valid token.
 async fn check_post(parts: &mut Parts, viewer: &Viewer, body: Body) -> Result<Body, Response> {
     if foreign_origin(parts) {
-        return Err(refuse(
-            StatusCode::FORBIDDEN,
-            "Begäran kom från en annan webbplats och har inte utförts.",
-        ));
+        return Err(refuse(StatusCode::FORBIDDEN, messages::access::CROSS_SITE));
     }
     // Signing in happens before there is a session; the origin check and SameSite cover it.
     let expected = match viewer.csrf.clone() {
@@ -268,7 +266,7 @@ async fn check_post(parts: &mut Parts, viewer: &Viewer, body: Body) -> Result<Bo
         .map_err(|_| {
             refuse(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "Det du skickade är för stort (högst 1 MB). Inget har sparats.",
+                &messages::http::form_too_large(MAX_BODY_BYTES / (1024 * 1024)),
             )
         })?;
     let Some(expected) = expected else {
@@ -283,11 +281,7 @@ async fn check_post(parts: &mut Parts, viewer: &Viewer, body: Body) -> Result<Bo
 }
 
 fn csrf_refused() -> Response {
-    refuse(
-        StatusCode::FORBIDDEN,
-        "Formuläret kunde inte kontrolleras (det kan ha öppnats före en ny inloggning). \
-         Gå tillbaka, ladda om sidan och skicka igen. Inget har sparats.",
-    )
+    refuse(StatusCode::FORBIDDEN, messages::access::FORM_UNVERIFIED)
 }
 
 /// A file upload: a multipart POST to one of the routes that take files.
@@ -398,7 +392,7 @@ fn sign_in_first(parts: &Parts) -> Response {
     if parts.uri.path().starts_with("/api/") {
         let refusal = AppError::Refused(
             StatusCode::UNAUTHORIZED,
-            "Logga in för att använda API:t.".into(),
+            messages::access::SIGN_IN_FOR_API.into(),
         );
         return crate::error::ApiError(refusal).into_response();
     }
@@ -473,23 +467,12 @@ pub async fn guard(
     if viewer.is_public() {
         return sign_in_first(&parts);
     }
-    let refusal = AppError::Refused(StatusCode::FORBIDDEN, refusal_message(action).into());
+    let refusal = AppError::Refused(
+        StatusCode::FORBIDDEN,
+        messages::access::refused(action).into(),
+    );
     if parts.uri.path().starts_with("/api/") {
         return crate::error::ApiError(refusal).into_response();
     }
     refusal.into_response()
-}
-
-fn refusal_message(action: Action) -> &'static str {
-    match action {
-        Action::Edit => "Du har inte behörighet att ändra uppgifter för den här enheten. Inget har sparats. Be en controller om behörighet om du ska arbeta med enheten.",
-        Action::LockPeriod | Action::ReopenPeriod => "Bara en controller kan låsa en period efter beslut eller öppna den igen. Inget har ändrats.",
-        Action::ExportLog => "Bara revisorer, controller och administratörer kan exportera ändringsloggen.",
-        Action::ManageUsers => "Bara administratörer kan hantera konton.",
-        Action::ImportData => "Bara controller, administratörer och redaktörer kan importera utfall. Ingenting har importerats.",
-        Action::ManageSources => "Bara controller och administratörer kan ändra kopplingen till Kolada och jämförelsegrupperna. Inget har ändrats.",
-        Action::ReadAll | Action::ReadHistory | Action::ReadPublished => {
-            "Du har inte behörighet att se den här sidan."
-        }
-    }
 }

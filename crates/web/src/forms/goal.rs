@@ -127,10 +127,7 @@ pub(crate) fn parse(input: &Input, org_id: Id) -> Result<Parsed, Errors> {
         e.period(input, "analysis_period")
             .map(|p| Some((p, analysis_text)))
     } else if !analysis_text.is_empty() {
-        e.add(
-            "analysis_period",
-            "Ange vilken period analysen gäller, t.ex. 2019.",
-        );
+        e.add("analysis_period", messages::forms::ANALYSIS_NEEDS_PERIOD);
         None
     } else {
         Some(None)

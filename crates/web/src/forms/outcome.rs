@@ -56,11 +56,11 @@ pub(crate) fn parse(input: &Input, unit: &str) -> Result<Outcome, Errors> {
     let breakdown = e.choice(input, "breakdown", |s| Breakdown::parse(s).ok());
     let value = e.decimal(input, "value");
     if unit.trim() == "%" && value.is_some_and(|v| !(0.0..=100.0).contains(&v)) {
-        e.add("value", "En andel i procent måste ligga mellan 0 och 100.");
+        e.add("value", messages::forms::PERCENT_OUT_OF_RANGE);
     }
     let margin = e.optional_decimal(input, "margin");
     if margin.flatten().is_some_and(|m| m < 0.0) {
-        e.add("margin", "Felmarginalen kan inte vara negativ.");
+        e.add("margin", messages::forms::NEGATIVE_MARGIN);
     }
     let sample_size = e.optional_integer(input, "sample_size", 0, 100_000_000);
     match (period, breakdown, value, margin, sample_size, e.is_empty()) {

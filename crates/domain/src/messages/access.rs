@@ -1,0 +1,45 @@
+//! Refusals of the access rules: what a signed-in person is told when a route's guard
+//! ([`Action`]) does not let them through.
+
+use crate::access::Action;
+
+/// Why `action` was refused to a signed-in person; nothing was changed.
+pub fn refused(action: Action) -> &'static str {
+    match action {
+        Action::Edit => "Du har inte behörighet att ändra uppgifter för den här enheten. Inget har sparats. Be en controller om behörighet om du ska arbeta med enheten.",
+        Action::LockPeriod | Action::ReopenPeriod => "Bara en controller kan låsa en period efter beslut eller öppna den igen. Inget har ändrats.",
+        Action::ExportLog => "Bara revisorer, controller och administratörer kan exportera ändringsloggen.",
+        Action::ManageUsers => "Bara administratörer kan hantera konton.",
+        Action::ImportData => "Bara controller, administratörer och redaktörer kan importera utfall. Ingenting har importerats.",
+        Action::ManageSources => "Bara controller och administratörer kan ändra kopplingen till Kolada och jämförelsegrupperna. Inget har ändrats.",
+        Action::RaiseDeviations => "Bara en controller kan ta fram avvikelser för hela kommunen.",
+        Action::ReadAll | Action::ReadHistory | Action::ReadPublished => {
+            "Du har inte behörighet att se den här sidan."
+        }
+    }
+}
+
+/// Sign in first: the API answers the public with this instead of a sign-in page.
+pub const SIGN_IN_FOR_API: &str = "Logga in för att använda API:t.";
+
+/// A POST whose origin is another web site.
+pub const CROSS_SITE: &str = "Begäran kom från en annan webbplats och har inte utförts.";
+
+/// A form whose CSRF token is missing or belongs to another session.
+pub const FORM_UNVERIFIED: &str =
+    "Formuläret kunde inte kontrolleras (det kan ha öppnats före en ny inloggning). \
+         Gå tillbaka, ladda om sidan och skicka igen. Inget har sparats.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_a_swedish_refusal() {
+        for action in Action::ALL {
+            let m = refused(action);
+            assert!(m.ends_with('.') && m.len() > 20, "{action:?}: {m}");
+        }
+        assert_ne!(refused(Action::RaiseDeviations), refused(Action::Edit));
+    }
+}
