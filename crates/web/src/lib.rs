@@ -242,7 +242,6 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route("/uppsikt", get(oversight::overview))
         .route("/uppsikt/list", get(oversight::list))
         .route("/uppsikt/export.xlsx", get(oversight::export))
-        .route("/uppsikt/raise", post(oversight::raise))
         .route("/deviations/new", get(oversight::choose_unit))
         .route("/deviations/{id}", get(oversight::show))
         .route("/reports/{id}", get(reports::show))
@@ -253,6 +252,9 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route("/api/v1/goals/{id}", get(api::goal))
         .route("/api/v1/indicators/{id}", get(api::indicator))
         .route_layer(guard(&state, Action::ReadAll));
+    let raise = Router::new()
+        .route("/uppsikt/raise", post(oversight::raise))
+        .route_layer(guard(&state, Action::RaiseDeviations));
     let history = Router::new()
         .route("/history/{kind}/{id}", get(history::page))
         .route_layer(guard(&state, Action::ReadHistory));
@@ -375,6 +377,7 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         None => open,
     };
     open.merge(read_all)
+        .merge(raise)
         .merge(history)
         .merge(export)
         .merge(lock)

@@ -186,7 +186,7 @@ pub async fn overview(
                 table(&o, "per-area", "Per område", "Område", &o.areas),
             ],
             empty: t.deviations == 0,
-            can_raise: viewer.allows(Access::Edit, &[]),
+            can_raise: viewer.allows(Access::RaiseDeviations, &[]),
             units: editable,
             today: o.today.clone(),
         };
@@ -575,14 +575,9 @@ pub async fn choose_unit(Query(q): Query<NewQuery>) -> Result<Response> {
     Ok(Redirect::to(&format!("/org/{org}/deviations/new")).into_response())
 }
 
-/// Raises every automatic deviation that is due (controllers; idempotent).
+/// Raises every automatic deviation that is due (idempotent). Its route's guard lets only
+/// those allowed [`Access::RaiseDeviations`] through.
 pub async fn raise(State(state): State<AppState>, viewer: Viewer) -> Result<Response> {
-    if !viewer.allows(Access::Edit, &[]) {
-        return Err(AppError::Refused(
-            axum::http::StatusCode::FORBIDDEN,
-            "Bara en controller kan ta fram avvikelser för hela kommunen.".into(),
-        ));
-    }
     let raised = state
         .store
         .raise_automatic_deviations(&viewer.actor(), None)

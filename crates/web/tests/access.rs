@@ -317,6 +317,13 @@ async fn each_role_is_refused_wherever_it_must_be() {
                 &reopen,
                 [1, 3, 3, 3, 3, 0, 0],
             ),
+            // Raising deviations for the whole municipality: controllers and admins.
+            (
+                "POST",
+                "/uppsikt/raise".into(),
+                &empty,
+                [1, 3, 3, 3, 3, 0, 0],
+            ),
         ];
         let users = [
             "lasare",

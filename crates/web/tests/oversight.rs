@@ -249,3 +249,66 @@ async fn a_decision_and_an_action_move_a_deviation_out_of_the_undecided() {
         app.finish().await;
     }
 }
+
+/// Raising the automatic deviations for the whole municipality is for controllers and
+/// administrators: the route's own guard refuses the public, readers, auditors and editors,
+/// and a refusal raises nothing.
+#[tokio::test]
+async fn only_controllers_raise_the_automatic_deviations() {
+    for app in apps().await {
+        // A commitment of last year that was not done is due as a deviation.
+        let last_year = uppsikt_store::today()[..4].parse::<i32>().unwrap() - 1;
+        let goal = app.goal_id("Ökad valfrihet").await;
+        let mut w = app.store().writer("test").await.unwrap();
+        w.create_commitment(&uppsikt_store::CommitmentInput {
+            key: String::new(),
+            goal_id: goal,
+            title: "Ett åtagande som inte blev klart".into(),
+            description: String::new(),
+            year: last_year,
+            carried_over_from: None,
+            position: 0,
+        })
+        .await
+        .unwrap();
+        w.commit().await.unwrap();
+        let stored = async || app.store().deviations(None).await.unwrap().len();
+        let before = stored().await;
+
+        let (status, _, location) = app.post_as(None, "/uppsikt/raise", &[]).await;
+        assert_eq!(status, 303, "the public must sign in first");
+        assert_eq!(location.as_deref(), Some("/login?next=%2F"));
+        for refused in ["lasare", "revisor", "redaktor-ks"] {
+            let session = app.session_for(refused).await;
+            let (status, html, _) = app.post_as(Some(&session), "/uppsikt/raise", &[]).await;
+            assert_eq!(status, 403, "{refused}");
+            assert!(
+                html.contains("Bara en controller kan ta fram avvikelser för hela kommunen."),
+                "{refused}: {html}"
+            );
+            let (_, page) = app.get_as(Some(&session), "/uppsikt").await;
+            assert!(
+                !page.contains("action=\"/uppsikt/raise\""),
+                "{refused} is not offered the button"
+            );
+        }
+        assert_eq!(stored().await, before, "a refusal raises nothing");
+
+        let controller = app.session_for("controller").await;
+        let (_, page) = app.get_as(Some(&controller), "/uppsikt").await;
+        assert!(page.contains("action=\"/uppsikt/raise\""), "{page}");
+        let (status, _, location) = app.post_as(Some(&controller), "/uppsikt/raise", &[]).await;
+        assert_eq!(status, 303);
+        let raised = stored().await - before;
+        assert!(raised >= 1, "last year's unfinished commitment is raised");
+        assert_eq!(
+            location.as_deref(),
+            Some(format!("/uppsikt?raised={raised}").as_str())
+        );
+        // An administrator may too; what is raised is raised once.
+        let (status, _, location) = app.post("/uppsikt/raise", &[]).await;
+        assert_eq!(status, 303);
+        assert_eq!(location.as_deref(), Some("/uppsikt?raised=0"));
+        app.finish().await;
+    }
+}
