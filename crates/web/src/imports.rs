@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::{Html, Response};
 use axum::Json;
 use uppsikt_domain::access::Action;
 use uppsikt_domain::messages;
@@ -195,7 +195,7 @@ pub async fn show(
         can_cancel,
     }
     .render()?;
-    Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
+    Ok(crate::jobs::uncached(Html(html)))
 }
 
 /// The job's state as JSON, for `job.js`.
@@ -215,7 +215,7 @@ pub async fn status(
             serde_json::json!({"state": if *cancelled { "cancelled" } else { "failed" }})
         }
     };
-    Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
+    Ok(crate::jobs::uncached(Json(body)))
 }
 
 /// Asks the import to stop; it rolls back at its next check.

@@ -18,7 +18,15 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use tokio::sync::{Semaphore, SemaphorePermit};
+
+/// A job's page or state, which changes while the job runs: never stored by a browser or
+/// a proxy, whoever asks.
+pub fn uncached(body: impl IntoResponse) -> Response {
+    ([(header::CACHE_CONTROL, "no-store")], body).into_response()
+}
 
 /// How long a finished job is kept.
 const KEEP: Duration = Duration::from_secs(3600);

@@ -6,8 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 use uppsikt_domain::kolada::{KpiId, MunicipalityId};
 use uppsikt_domain::messages;
 use uppsikt_domain::model::Id;
@@ -159,7 +158,7 @@ pub async fn page(
         notice,
     }
     .render()?;
-    Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
+    Ok(crate::jobs::uncached(Html(html)))
 }
 
 // --- settings -------------------------------------------------------------------------

@@ -269,11 +269,7 @@ pub async fn show(
         state: job.state,
     }
     .render()?;
-    Ok((
-        [(header::CACHE_CONTROL, "no-store")],
-        axum::response::Html(html),
-    )
-        .into_response())
+    Ok(crate::jobs::uncached(axum::response::Html(html)))
 }
 
 /// The job's state as JSON, for `job.js`.
@@ -290,7 +286,7 @@ pub async fn status(
         JobState::Ready { .. } => serde_json::json!({"state": "ready"}),
         JobState::Failed(m) => serde_json::json!({"state": "failed", "message": m}),
     };
-    Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
+    Ok(crate::jobs::uncached(Json(body)))
 }
 
 pub async fn download(
