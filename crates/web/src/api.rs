@@ -10,9 +10,10 @@ use uppsikt_domain::model::{Assessment, Id};
 use uppsikt_domain::publication::Audience;
 use uppsikt_domain::Period;
 
-use crate::error::{ApiError, Path, Query};
+use uppsikt_report::followup::{self, AssessmentView};
+
+use crate::error::{period_param, ApiError, Path, Query};
 use crate::pages::PeriodQuery;
-use crate::view::{self, AssessmentView};
 use crate::AppState;
 
 const OPENAPI: &str = include_str!("../openapi.json");
@@ -24,7 +25,7 @@ pub async fn openapi() -> impl IntoResponse {
 }
 
 fn period(q: &PeriodQuery) -> Result<Option<Period>, ApiError> {
-    Ok(view::period_param(q.period.as_deref())?)
+    Ok(period_param(q.period.as_deref())?)
 }
 
 fn assessment_json(a: &Option<Assessment>) -> Value {
@@ -60,7 +61,7 @@ pub async fn goals_of_org(
     Path(id): Path<Id>,
     Query(q): Query<PeriodQuery>,
 ) -> ApiResult {
-    let v = view::board(&state.store, id, period(&q)?, &Audience::SignedIn).await?;
+    let v = followup::board(&state.store, id, period(&q)?, &Audience::SignedIn).await?;
     let goals: Vec<Value> = v
         .sections
         .iter()
@@ -92,7 +93,7 @@ pub async fn goal(
     Path(id): Path<Id>,
     Query(q): Query<PeriodQuery>,
 ) -> ApiResult {
-    let v = view::goal(&state.store, id, period(&q)?, &Audience::SignedIn).await?;
+    let v = followup::goal(&state.store, id, period(&q)?, &Audience::SignedIn).await?;
     let records = state
         .store
         .indicator_records(uppsikt_store::Scope::GoalTree(id))

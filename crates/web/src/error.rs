@@ -269,3 +269,13 @@ pub async fn swedish_refusals(req: Request, next: Next) -> Response {
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Parses an optional `?period=` value; an invalid one is a clear 400, not a silent default.
+pub fn period_param(raw: Option<&str>) -> Result<Option<uppsikt_domain::Period>> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => uppsikt_domain::Period::parse(s)
+            .map(Some)
+            .map_err(|e| AppError::BadRequest(messages::period(&e))),
+    }
+}

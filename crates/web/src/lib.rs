@@ -19,7 +19,6 @@ mod oversight;
 mod pages;
 mod reports;
 mod upload;
-mod view;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

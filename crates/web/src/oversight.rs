@@ -463,7 +463,11 @@ async fn action_view(
                 Some(format!(
                     "{}: {}",
                     o.period.label_sv(),
-                    crate::view::format_value(o.value, r.indicator.decimals, &r.indicator.unit)
+                    uppsikt_report::followup::format_value(
+                        o.value,
+                        r.indicator.decimals,
+                        &r.indicator.unit
+                    )
                 )),
                 true,
             ),

@@ -17,15 +17,32 @@ use uppsikt_domain::access::Action;
 use uppsikt_domain::model::PeriodLock;
 use uppsikt_domain::publication::Audience;
 
-use crate::auth::Viewer;
-use crate::error::{AppError, Path, Query, Result};
-use crate::view::{self, format_rounded, format_value, BoardView, GoalView};
-use crate::AppState;
 use uppsikt_report::chart;
+use uppsikt_report::followup::{self, format_rounded, format_value, BoardView, GoalView};
+
+use crate::auth::Viewer;
+use crate::error::{period_param, AppError, Path, Query, Result};
+use crate::AppState;
 
 #[derive(Deserialize, Default)]
 pub struct PeriodQuery {
     pub period: Option<String>,
+}
+
+/// An indicator with its data as `audience` may see it; one the public may not see is
+/// not published.
+async fn visible_indicator(
+    store: &uppsikt_store::Store,
+    id: Id,
+    audience: &Audience,
+) -> Result<IndicatorRecord> {
+    let record = store.indicator_record(id).await?;
+    let org = store.owning_unit("indicator", id).await?;
+    let record = audience.indicator(org, record);
+    if !audience.sees_indicator(&record) {
+        return Err(AppError::NotPublished);
+    }
+    Ok(record)
 }
 
 /// Serves a page from the cache while the data version is unchanged, else renders it.
@@ -207,7 +224,7 @@ pub async fn index(
             let audience = audience(&state, &viewer).await?;
             for u in &units {
                 if let Ok(Some(period)) = page_period(&audience, u.id, None) {
-                    let v = view::board(&state.store, u.id, Some(period), &audience).await?;
+                    let v = followup::board(&state.store, u.id, Some(period), &audience).await?;
                     let n = v.sections.iter().map(|s| s.goals.len()).sum();
                     goal_count.insert(u.id, n);
                 }
@@ -252,6 +269,44 @@ fn build_tree(
         .collect()
 }
 
+/// A follow-up view: the period it shows and the periods it offers.
+trait FollowUp {
+    fn periods(&mut self) -> (Period, &mut Vec<Period>);
+}
+
+impl FollowUp for BoardView {
+    fn periods(&mut self) -> (Period, &mut Vec<Period>) {
+        (self.period, &mut self.periods)
+    }
+}
+
+impl FollowUp for GoalView {
+    fn periods(&mut self) -> (Period, &mut Vec<Period>) {
+        (self.period, &mut self.periods)
+    }
+}
+
+/// What a unit's or a goal's page shows `viewer`: the view `build` makes for the period
+/// asked for (or the latest the viewer may see) of a unit's data, with what the viewer may
+/// do there; the public is offered only the periods that are published.
+async fn followup_view<V: FollowUp>(
+    state: &AppState,
+    viewer: &Viewer,
+    org_id: Id,
+    requested: Option<Period>,
+    build: impl AsyncFnOnce(Option<Period>, &Audience) -> Result<V>,
+) -> Result<(V, PageAccess)> {
+    let audience = audience(state, viewer).await?;
+    let period = page_period(&audience, org_id, requested)?;
+    let mut v = build(period, &audience).await?;
+    let (shown, periods) = v.periods();
+    let access = PageAccess::of(state, viewer, org_id, Some(shown)).await?;
+    if viewer.is_public() {
+        periods.retain(|p| access.is_published(*p));
+    }
+    Ok((v, access))
+}
+
 #[derive(Template)]
 #[template(path = "org.html")]
 struct OrgPage {
@@ -268,16 +323,13 @@ pub async fn org_unit(
     Query(q): Query<PeriodQuery>,
     uri: OriginalUri,
 ) -> Result<Response> {
-    let period = view::period_param(q.period.as_deref())?;
+    let period = period_param(q.period.as_deref())?;
     let key = cache_key(&viewer, &uri);
     cached(&state, &key, || async {
-        let audience = audience(&state, &viewer).await?;
-        let period = page_period(&audience, id, period)?;
-        let mut v = view::board(&state.store, id, period, &audience).await?;
-        let access = PageAccess::of(&state, &viewer, id, Some(v.period)).await?;
-        if viewer.is_public() {
-            v.periods.retain(|p| access.is_published(*p));
-        }
+        let (v, access) = followup_view(&state, &viewer, id, period, async |period, audience| {
+            Ok(followup::board(&state.store, id, period, audience).await?)
+        })
+        .await?;
         let units = state.store.org_units().await?;
         let children = units
             .iter()
@@ -313,17 +365,15 @@ pub async fn goal(
     Query(q): Query<PeriodQuery>,
     uri: OriginalUri,
 ) -> Result<Response> {
-    let period = view::period_param(q.period.as_deref())?;
+    let period = period_param(q.period.as_deref())?;
     let key = cache_key(&viewer, &uri);
     cached(&state, &key, || async {
         let org_id = state.store.owning_unit("goal", id).await?;
-        let audience = audience(&state, &viewer).await?;
-        let period = page_period(&audience, org_id, period)?;
-        let mut v = view::goal(&state.store, id, period, &audience).await?;
-        let access = PageAccess::of(&state, &viewer, org_id, Some(v.period)).await?;
-        if viewer.is_public() {
-            v.periods.retain(|p| access.is_published(*p));
-        }
+        let (v, access) =
+            followup_view(&state, &viewer, org_id, period, async |period, audience| {
+                Ok(followup::goal(&state.store, id, period, audience).await?)
+            })
+            .await?;
         Ok(GoalPage { v, access }.render()?)
     })
     .await
@@ -351,7 +401,7 @@ struct IndicatorPage {
     goal: Goal,
     org: OrgUnit,
     current: Evaluation,
-    current_row: view::MeasureRow,
+    current_row: followup::MeasureRow,
     chart_svg: String,
     chart_title: String,
     columns: Vec<String>,
@@ -371,7 +421,7 @@ pub async fn indicator(
     let key = cache_key(&viewer, &uri);
     cached(&state, &key, || async {
         let audience = audience(&state, &viewer).await?;
-        let record = view::indicator(&state.store, id, &audience).await?;
+        let record = visible_indicator(&state.store, id, &audience).await?;
         let goal = state.store.goal(record.indicator.goal_id).await?;
         let org = state.store.org_unit(goal.org_id).await?;
         let access = PageAccess::of(&state, &viewer, org.id, None).await?;
@@ -473,7 +523,7 @@ fn indicator_page(
         .map(Period::Year)
         .unwrap_or(Period::Year(2019));
     let current = record.evaluate(latest);
-    let current_row = view::measure_row(&record, latest);
+    let current_row = followup::measure_row(&record, latest);
     let chart_title = format!("{} över tid", ind.name);
     let chart_svg = chart::line_chart(&record, &chart_title, "chart");
     let comparisons = record

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::error::{Path, Query, Result};
 use crate::pages::PeriodQuery;
-use crate::view::{self, AssessmentView};
+use uppsikt_report::followup::{self, AssessmentView};
 use crate::AppState;
 
 /// What is being assessed: a goal as assessed by its own unit, or a unit overall.
@@ -86,12 +86,12 @@ fn page(
 async fn current(state: &AppState, subject: &Subject, period: Period) -> Result<AssessmentView> {
     Ok(match subject.goal_id {
         Some(goal) => {
-            view::goal(&state.store, goal, Some(period), &Audience::SignedIn)
+            followup::goal(&state.store, goal, Some(period), &Audience::SignedIn)
                 .await?
                 .assessment
         }
         None => {
-            view::board(
+            followup::board(
                 &state.store,
                 subject.org_id,
                 Some(period),
@@ -107,12 +107,12 @@ async fn current(state: &AppState, subject: &Subject, period: Period) -> Result<
 async fn default_period(state: &AppState, subject: &Subject) -> Result<Period> {
     Ok(match subject.goal_id {
         Some(goal) => {
-            view::goal(&state.store, goal, None, &Audience::SignedIn)
+            followup::goal(&state.store, goal, None, &Audience::SignedIn)
                 .await?
                 .period
         }
         None => {
-            view::board(&state.store, subject.org_id, None, &Audience::SignedIn)
+            followup::board(&state.store, subject.org_id, None, &Audience::SignedIn)
                 .await?
                 .period
         }
@@ -143,7 +143,7 @@ async fn org_subject(state: &AppState, id: Id) -> Result<Subject> {
 
 async fn show(state: AppState, subject: Subject, q: PeriodQuery) -> Result<Response> {
     let (scale, _) = state.store.assessment_config().await?;
-    let period = match view::period_param(q.period.as_deref())? {
+    let period = match crate::error::period_param(q.period.as_deref())? {
         Some(p) => p,
         None => default_period(&state, &subject).await?,
     };

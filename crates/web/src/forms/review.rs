@@ -10,7 +10,7 @@ use uppsikt_domain::Period;
 use super::{locked_to_field, saved, Errors, Field, FieldKind, Form, FormPage, Input, TEXT_MAX};
 use crate::error::{Path, Query, Result};
 use crate::pages::PeriodQuery;
-use crate::view;
+use uppsikt_report::followup;
 use crate::AppState;
 
 const ONE_PER_LINE: &str =
@@ -49,10 +49,10 @@ pub async fn form(
     Query(q): Query<PeriodQuery>,
 ) -> Result<Response> {
     let org = state.store.org_unit(id).await?;
-    let period = match view::period_param(q.period.as_deref())? {
+    let period = match crate::error::period_param(q.period.as_deref())? {
         Some(p) => p,
         None => {
-            view::board(&state.store, id, None, &Audience::SignedIn)
+            followup::board(&state.store, id, None, &Audience::SignedIn)
                 .await?
                 .period
         }
