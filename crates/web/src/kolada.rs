@@ -185,8 +185,11 @@ pub async fn settings_form(State(state): State<AppState>) -> Result<Response> {
     let s = state.store.kolada_settings().await?;
     settings_page()
         .with_values([
-            s.municipality.map(|m| m.to_string()).unwrap_or_default(),
-            s.api_url,
+            (
+                "municipality",
+                s.municipality.map(|m| m.to_string()).unwrap_or_default(),
+            ),
+            ("api_url", s.api_url),
         ])
         .render_page()
 }
@@ -338,7 +341,7 @@ pub async fn edit_group_form(
         .collect::<Vec<_>>()
         .join("\n");
     group_page(Some(&group))
-        .with_values([group.title.clone(), members])
+        .with_values([("title", group.title.clone()), ("members", members)])
         .render_page()
 }
 

@@ -162,12 +162,78 @@ async fn every_form_renders() {
             format!("/commitments/{commitment}/status"),
             format!("/goals/{goal}/assessment?period=2019"),
             format!("/org/{ks}/assessment?period=2019"),
+            format!("/org/{ks}/review?period=2019"),
+            format!("/org/{ks}/lock"),
+            format!("/org/{ks}/reopen?period=2019"),
+            format!("/org/{ks}/deviations/new"),
+            "/kolada/settings".to_string(),
+            "/kolada/groups/new".to_string(),
         ] {
             let (status, html) = app.get(&path).await;
             assert_eq!(status, 200, "{path}");
             assert!(html.contains("<form method=\"post\""), "{path} has a form");
             assert!(html.contains("<label for=\"f-"), "{path} labels its fields");
         }
+    })
+    .await;
+}
+
+/// The value a form shows in its one-line field `name`.
+fn input_value<'a>(html: &'a str, name: &str) -> Option<&'a str> {
+    let attribute = format!("name=\"{name}\" value=\"");
+    let start = html.find(&attribute)? + attribute.len();
+    html[start..].split('"').next()
+}
+
+/// Edit forms are filled by field name: each stored value is in its own field.
+#[tokio::test]
+async fn edit_forms_show_each_stored_value_in_its_field() {
+    each(async |app| {
+        let ind = app.indicator_id("Betygsindex för trygghet").await;
+        let i = app.store().indicator_record(ind).await.unwrap().indicator;
+        let (_, html) = app.get(&format!("/indicators/{ind}/edit")).await;
+        assert_eq!(input_value(&html, "name"), Some(escape(&i.name).as_str()));
+        assert_eq!(input_value(&html, "unit"), Some(escape(&i.unit).as_str()));
+        assert_eq!(
+            input_value(&html, "decimals"),
+            Some(i.decimals.to_string().as_str())
+        );
+        assert_eq!(
+            input_value(&html, "kolada_kpi"),
+            Some(i.kolada_kpi.as_str())
+        );
+
+        let goal = app.goal_id("Ökad valfrihet").await;
+        let g = app.store().goal(goal).await.unwrap();
+        let (_, html) = app.get(&format!("/goals/{goal}/edit")).await;
+        assert_eq!(input_value(&html, "title"), Some(escape(&g.title).as_str()));
+        assert_eq!(
+            input_value(&html, "position"),
+            Some(g.position.to_string().as_str())
+        );
+
+        let c = &app
+            .store()
+            .commitments(uppsikt_store::Scope::GoalTree(goal))
+            .await
+            .unwrap()[0];
+        let (_, html) = app.get(&format!("/commitments/{}/edit", c.id)).await;
+        assert_eq!(input_value(&html, "title"), Some(escape(&c.title).as_str()));
+        assert_eq!(
+            input_value(&html, "year"),
+            Some(c.year.to_string().as_str())
+        );
+        let (_, html) = app.get(&format!("/commitments/{}/status", c.id)).await;
+        assert_eq!(
+            input_value(&html, "date"),
+            Some(format!("{:04}-12-31", c.year).as_str())
+        );
+
+        let ks = app.org_id("KS").await;
+        let (_, html) = app.get(&format!("/org/{ks}/review?period=2019T2")).await;
+        assert_eq!(input_value(&html, "period"), Some("2019T2"));
+        let (_, html) = app.get(&format!("/org/{ks}/reopen?period=2019")).await;
+        assert!(html.contains("<option value=\"2019\" selected>"), "{html}");
     })
     .await;
 }

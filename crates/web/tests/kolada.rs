@@ -125,6 +125,25 @@ async fn a_linked_indicator_is_filled_ranked_and_attributed() {
             .find(|g| g.title == "Testgrupp söder")
             .unwrap();
         assert_eq!(group.members.len(), 3);
+        // Its edit form shows the title and the members in their own fields.
+        let (status, html) = app
+            .get_as(Some(&c), &format!("/kolada/groups/{}/edit", group.id))
+            .await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains("name=\"title\" value=\"Testgrupp söder\""),
+            "{html}"
+        );
+        let members = html.split("name=\"members\"").nth(1).unwrap();
+        let members = members.split("</textarea>").next().unwrap();
+        for code in ["0126", "0127", "0136"] {
+            assert!(members.contains(code), "{members}");
+        }
+        let (_, html) = app.get_as(Some(&c), "/kolada/settings").await;
+        assert!(
+            html.contains("name=\"municipality\" value=\"0126\""),
+            "{html}"
+        );
         let (status, _, _) = app
             .post_as(
                 Some(&c),

@@ -148,11 +148,9 @@ async fn show(state: AppState, subject: Subject, q: PeriodQuery) -> Result<Respo
         None => default_period(&state, &subject).await?,
     };
     let now = current(&state, &subject, period).await?;
-    let mut p = page(&subject, &scale, &now, period);
-    if let Some(s) = &now.system {
-        p.fields[2].value = s.level.clone();
-    }
-    p.render_page()
+    page(&subject, &scale, &now, period)
+        .with_values(now.system.as_ref().map(|s| ("level", s.level.clone())))
+        .render_page()
 }
 
 /// The form's fields as far as they could be read, and the errors.

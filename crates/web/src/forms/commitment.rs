@@ -168,12 +168,15 @@ pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Res
         earlier_options(&state, &goal, Some(id)).await?,
     );
     let values = [
-        c.title.clone(),
-        c.description.clone(),
-        c.year.to_string(),
-        c.carried_over_from
-            .map(|x| x.to_string())
-            .unwrap_or_default(),
+        ("title", c.title.clone()),
+        ("description", c.description.clone()),
+        ("year", c.year.to_string()),
+        (
+            "carried_over_from",
+            c.carried_over_from
+                .map(|x| x.to_string())
+                .unwrap_or_default(),
+        ),
     ];
     p.with_values(values).render_page()
 }
@@ -254,12 +257,11 @@ fn status_page(c: &Commitment, mut crumbs: Vec<(String, String)>) -> FormPage {
 
 pub async fn status_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
     let c = state.store.commitment(id).await?;
-    let mut p = status_page(&c, goal_crumbs(&state, c.goal_id).await?);
-    if let Some(latest) = c.latest() {
-        p.fields[0].value = latest.status.code().into();
-    }
-    p.fields[1].value = format!("{:04}-12-31", c.year);
-    p.render_page()
+    let latest = c.latest().map(|l| ("status", l.status.code().to_string()));
+    status_page(&c, goal_crumbs(&state, c.goal_id).await?)
+        .with_values(latest)
+        .with_values([("date", format!("{:04}-12-31", c.year))])
+        .render_page()
 }
 
 pub async fn add_status(

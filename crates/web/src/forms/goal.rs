@@ -183,7 +183,7 @@ async fn parse_checked(
 
 pub async fn new_form(State(state): State<AppState>, Path(org_id): Path<Id>) -> Result<Response> {
     let org = state.store.org_unit(org_id).await?;
-    let mut p = page(&org, None, parent_options(&state, org_id, None).await?);
+    let p = page(&org, None, parent_options(&state, org_id, None).await?);
     let kind = if org.kind.is_governing()
         && org.parent_id.is_some()
         && org.kind != uppsikt_domain::model::OrgKind::Fullmaktige
@@ -192,8 +192,7 @@ pub async fn new_form(State(state): State<AppState>, Path(org_id): Path<Id>) -> 
     } else {
         "overall"
     };
-    p.fields[3].value = kind.into();
-    p.render_page()
+    p.with_values([("kind", kind)]).render_page()
 }
 
 pub async fn create(
@@ -233,14 +232,23 @@ pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Res
         parent_options(&state, goal.org_id, Some(&goal)).await?,
     );
     let values = [
-        goal.title.clone(),
-        goal.description.clone(),
-        goal.parent_id.map(|p| p.to_string()).unwrap_or_default(),
-        goal.kind.code().to_string(),
-        state.store.priorities(id).await?.join("\n"),
-        latest.map(|a| a.period.to_string()).unwrap_or_default(),
-        latest.map(|a| a.text.clone()).unwrap_or_default(),
-        goal.position.to_string(),
+        ("title", goal.title.clone()),
+        ("description", goal.description.clone()),
+        (
+            "parent",
+            goal.parent_id.map(|p| p.to_string()).unwrap_or_default(),
+        ),
+        ("kind", goal.kind.code().to_string()),
+        ("priorities", state.store.priorities(id).await?.join("\n")),
+        (
+            "analysis_period",
+            latest.map(|a| a.period.to_string()).unwrap_or_default(),
+        ),
+        (
+            "analysis",
+            latest.map(|a| a.text.clone()).unwrap_or_default(),
+        ),
+        ("position", goal.position.to_string()),
     ];
     p.with_values(values).render_page()
 }

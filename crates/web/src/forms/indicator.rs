@@ -191,14 +191,14 @@ pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Res
         .map(Id::to_string)
         .collect();
     let values = [
-        i.name.clone(),
-        i.unit.clone(),
-        i.direction.code().to_string(),
-        i.source.clone(),
-        i.kolada_kpi.clone(),
-        i.decimals.to_string(),
-        i.frequency.clone(),
-        chosen.join(","),
+        ("name", i.name.clone()),
+        ("unit", i.unit.clone()),
+        ("direction", i.direction.code().to_string()),
+        ("source", i.source.clone()),
+        ("kolada_kpi", i.kolada_kpi.clone()),
+        ("decimals", i.decimals.to_string()),
+        ("frequency", i.frequency.clone()),
+        ("groups", chosen.join(",")),
     ];
     p.with_values(values).render_page()
 }

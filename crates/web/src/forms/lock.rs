@@ -147,11 +147,9 @@ pub async fn reopen_form(
 ) -> Result<Response> {
     let org = state.store.org_unit(id).await?;
     let locked = state.store.period_locks(Some(id)).await?;
-    let mut page = reopen_page(&org, &locked);
-    if let Some(p) = q.period {
-        page.fields[0].value = p;
-    }
-    page.render_page()
+    reopen_page(&org, &locked)
+        .with_values(q.period.map(|p| ("period", p)))
+        .render_page()
 }
 
 /// The locked period to reopen (one of `locked`) and the reason.

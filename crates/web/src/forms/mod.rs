@@ -274,10 +274,19 @@ impl FormPage {
         self.fields.iter().any(|f| f.error.is_some())
     }
 
-    /// Puts stored values into the fields, in field order (for an edit form).
-    pub fn with_values(mut self, values: impl IntoIterator<Item = String>) -> FormPage {
-        for (f, v) in self.fields.iter_mut().zip(values) {
-            f.value = v;
+    /// Puts values into the fields by name (stored values for an edit form, or defaults).
+    /// A name that no field has is a programmer's error: caught by the tests that render
+    /// each form (debug builds), ignored in a release build.
+    pub fn with_values<V: Into<String>>(
+        mut self,
+        values: impl IntoIterator<Item = (&'static str, V)>,
+    ) -> FormPage {
+        for (name, value) in values {
+            let field = self.fields.iter_mut().find(|f| f.name == name);
+            debug_assert!(field.is_some(), "the form has no field {name:?}");
+            if let Some(f) = field {
+                f.value = value.into();
+            }
         }
         self
     }
@@ -598,3 +607,46 @@ pub const NAME_MAX: usize = 200;
 pub const TEXT_MAX: usize = 20_000;
 /// Longest value of a typed field (period, number, date, choice, id).
 pub const TYPED_MAX: usize = 200;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two_fields() -> FormPage {
+        FormPage {
+            title: String::new(),
+            intro: None,
+            action: String::new(),
+            cancel: String::new(),
+            submit: String::new(),
+            crumbs: Vec::new(),
+            fields: vec![
+                Field::new("title", "Rubrik", FieldKind::Text),
+                Field::new("year", "År", FieldKind::Integer).value("2019"),
+            ],
+        }
+    }
+
+    #[test]
+    fn values_go_to_the_fields_they_name_whatever_their_order() {
+        let page = two_fields().with_values([("year", "2024"), ("title", "Trygghet")]);
+        let values: Vec<(&str, &str)> = page
+            .fields
+            .iter()
+            .map(|f| (f.name, f.value.as_str()))
+            .collect();
+        assert_eq!(values, [("title", "Trygghet"), ("year", "2024")]);
+        let page = two_fields().with_values([("title", "Trygghet")]);
+        assert_eq!(
+            page.fields[1].value, "2019",
+            "a field not named keeps its value"
+        );
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "no field \"yaer\"")]
+    fn a_name_no_field_has_is_caught() {
+        let _ = two_fields().with_values([("yaer", "2024")]);
+    }
+}

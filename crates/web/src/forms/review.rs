@@ -67,7 +67,11 @@ pub async fn form(
         })
         .unwrap_or_default();
     page(&org, Some(period))
-        .with_values([period.to_string(), events, improvements])
+        .with_values([
+            ("period", period.to_string()),
+            ("events", events),
+            ("improvement_areas", improvements),
+        ])
         .render_page()
 }
 
