@@ -7,15 +7,14 @@ use uppsikt_domain::messages;
 use uppsikt_domain::model::{Id, Stage};
 use uppsikt_domain::publication::Audience;
 use uppsikt_domain::{AssessmentScale, Period};
+use uppsikt_report::followup::{self, AssessmentView};
 use uppsikt_store::AssessmentInput;
 
 use super::{
-    locked_to_field, options, saved, Errors, Field, FieldKind, Form, FormPage, Input, NAME_MAX,
-    TEXT_MAX,
+    options, submit, Errors, Field, FieldKind, Form, FormPage, Input, RefusedAt, NAME_MAX, TEXT_MAX,
 };
-use crate::error::{Path, Query, Result};
+use crate::error::{period_param, Path, Query, Result};
 use crate::pages::PeriodQuery;
-use uppsikt_report::followup::{self, AssessmentView};
 use crate::AppState;
 
 /// What is being assessed: a goal as assessed by its own unit, or a unit overall.
@@ -143,7 +142,7 @@ async fn org_subject(state: &AppState, id: Id) -> Result<Subject> {
 
 async fn show(state: AppState, subject: Subject, q: PeriodQuery) -> Result<Response> {
     let (scale, _) = state.store.assessment_config().await?;
-    let period = match crate::error::period_param(q.period.as_deref())? {
+    let period = match period_param(q.period.as_deref())? {
         Some(p) => p,
         None => default_period(&state, &subject).await?,
     };
@@ -220,56 +219,60 @@ async fn save(
             e.add("motivation", messages::MOTIVATION_REQUIRED);
         }
     }
-    let (Some(period), Some(stage), Some(level), Some(author), Some(date), true) =
-        (period, stage, level, author, date, e.is_empty())
-    else {
-        return e
-            .apply(page(&subject, &scale, &now, shown_period).fill(&input))
-            .render_page();
+    let parsed = match (period, stage, level, author, date, e.is_empty()) {
+        (Some(period), Some(stage), Some(level), Some(author), Some(date), true) => {
+            Ok(AssessmentInput {
+                org_id: subject.org_id,
+                goal_id: subject.goal_id,
+                period,
+                stage,
+                level,
+                motivation,
+                author,
+                date,
+            })
+        }
+        _ => Err(e),
     };
-    let mut w = state.store.writer(&viewer.actor()).await?;
-    let written = w
-        .set_assessment(&AssessmentInput {
-            org_id: subject.org_id,
-            goal_id: subject.goal_id,
-            period,
-            stage,
-            level,
-            motivation,
-            author,
-            date,
-        })
-        .await
-        .map(|_| ());
-    if let Some(e) = locked_to_field(written, "period")? {
-        return e
-            .apply(page(&subject, &scale, &now, shown_period).fill(&input))
-            .render_page();
+    let form = async || Ok(page(&subject, &scale, &now, shown_period));
+    submit(
+        &state,
+        &viewer,
+        &input,
+        form,
+        parsed,
+        async |w, assessment| {
+            w.set_assessment(&assessment).await.at("period")?;
+            Ok(format!("{}?period={}", subject.back, assessment.period))
+        },
+    )
+    .await
+}
+
+/// What an assessment's routes are about: a goal or a unit overall.
+pub(crate) trait Of {
+    fn subject(state: &AppState, id: Id) -> impl Future<Output = Result<Subject>> + Send;
+}
+
+/// A goal, as assessed by its own unit (`/goals/{id}/assessment`).
+pub(crate) struct OfGoal;
+
+/// A unit overall (`/org/{id}/assessment`).
+pub(crate) struct OfUnit;
+
+impl Of for OfGoal {
+    fn subject(state: &AppState, id: Id) -> impl Future<Output = Result<Subject>> + Send {
+        goal_subject(state, id)
     }
-    w.commit().await?;
-    Ok(saved(format!("{}?period={period}", subject.back)))
 }
 
-pub async fn goal_form(
-    State(state): State<AppState>,
-    Path(id): Path<Id>,
-    Query(q): Query<PeriodQuery>,
-) -> Result<Response> {
-    let subject = goal_subject(&state, id).await?;
-    show(state, subject, q).await
+impl Of for OfUnit {
+    fn subject(state: &AppState, id: Id) -> impl Future<Output = Result<Subject>> + Send {
+        org_subject(state, id)
+    }
 }
 
-pub async fn save_goal(
-    State(state): State<AppState>,
-    viewer: crate::auth::Viewer,
-    Path(id): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
-    let subject = goal_subject(&state, id).await?;
-    save(state, viewer, subject, input).await
-}
-
-pub async fn org_form(
+pub(crate) async fn form<O: Of>(
     State(state): State<AppState>,
     Path(id): Path<Id>,
     Query(q): Query<PeriodQuery>,

@@ -7,8 +7,8 @@ use uppsikt_domain::CommitmentStatus;
 use uppsikt_store::{CommitmentInput, Scope};
 
 use super::{
-    goal_crumbs, locked_field, locked_to_field, options, refs, saved, Errors, Field, FieldKind,
-    Form, FormPage, Input, NAME_MAX, TEXT_MAX,
+    goal_crumbs, options, refs, submit, Errors, Field, FieldKind, Form, FormPage, Input, RefusedAt,
+    NAME_MAX, TEXT_MAX,
 };
 use crate::error::{Path, Result};
 use crate::AppState;
@@ -127,36 +127,25 @@ pub async fn create(
     Form(input): Form<Input>,
 ) -> Result<Response> {
     let goal = state.store.goal(goal_id).await?;
-    let parsed = match parse_checked(&state, &input, &goal, None).await? {
-        Ok(p) => p,
-        Err(e) => {
-            return e
-                .apply(page(&goal, None, earlier_options(&state, &goal, None).await?).fill(&input))
-                .render_page()
-        }
+    let parsed = parse_checked(&state, &input, &goal, None).await?;
+    let form = async || {
+        Ok(page(
+            &goal,
+            None,
+            earlier_options(&state, &goal, None).await?,
+        ))
     };
-    let mut w = state.store.writer(&viewer.actor()).await?;
-    let id = match w.create_commitment(&parsed).await {
-        Err(uppsikt_store::StoreError::Locked(lock)) => {
-            let form = page(&goal, None, earlier_options(&state, &goal, None).await?);
-            return locked_field("year", &lock)
-                .apply(form.fill(&input))
-                .render_page();
-        }
-        other => other?,
-    };
-    w.add_commitment_status(
-        id,
-        &format!("{:04}-01-01", parsed.year),
-        CommitmentStatus::InProgress,
-        "",
-    )
-    .await?;
-    w.commit().await?;
-    Ok(saved(format!(
-        "/goals/{goal_id}?period={}#commitment-{id}",
-        parsed.year
-    )))
+    submit(&state, &viewer, &input, form, parsed, async |w, parsed| {
+        let id = w.create_commitment(&parsed).await.at("year")?;
+        let started = format!("{:04}-01-01", parsed.year);
+        w.add_commitment_status(id, &started, CommitmentStatus::InProgress, "")
+            .await?;
+        Ok(format!(
+            "/goals/{goal_id}?period={}#commitment-{id}",
+            parsed.year
+        ))
+    })
+    .await
 }
 
 pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
@@ -189,37 +178,28 @@ pub async fn update(
 ) -> Result<Response> {
     let c = state.store.commitment(id).await?;
     let goal = state.store.goal(c.goal_id).await?;
-    let mut parsed = match parse_checked(&state, &input, &goal, Some(&c)).await? {
-        Ok(p) => p,
-        Err(e) => {
-            return e
-                .apply(
-                    page(
-                        &goal,
-                        Some(&c),
-                        earlier_options(&state, &goal, Some(id)).await?,
-                    )
-                    .fill(&input),
-                )
-                .render_page()
-        }
+    let parsed = parse_checked(&state, &input, &goal, Some(&c)).await?;
+    let form = async || {
+        let earlier = earlier_options(&state, &goal, Some(id)).await?;
+        Ok(page(&goal, Some(&c), earlier))
     };
-    parsed.key = c.key.clone();
-    parsed.position = c.position;
-    let mut w = state.store.writer(&viewer.actor()).await?;
-    if let Some(e) = locked_to_field(w.update_commitment(id, &parsed).await, "year")? {
-        let form = page(
-            &goal,
-            Some(&c),
-            earlier_options(&state, &goal, Some(id)).await?,
-        );
-        return e.apply(form.fill(&input)).render_page();
-    }
-    w.commit().await?;
-    Ok(saved(format!(
-        "/goals/{}?period={}#commitment-{id}",
-        goal.id, parsed.year
-    )))
+    submit(
+        &state,
+        &viewer,
+        &input,
+        form,
+        parsed,
+        async |w, mut parsed| {
+            parsed.key = c.key.clone();
+            parsed.position = c.position;
+            w.update_commitment(id, &parsed).await.at("year")?;
+            Ok(format!(
+                "/goals/{}?period={}#commitment-{id}",
+                goal.id, parsed.year
+            ))
+        },
+    )
+    .await
 }
 
 fn status_page(c: &Commitment, mut crumbs: Vec<(String, String)>) -> FormPage {
@@ -271,27 +251,23 @@ pub async fn add_status(
     Form(input): Form<Input>,
 ) -> Result<Response> {
     let c = state.store.commitment(id).await?;
-    let (status, date, comment) = match parse_status(&input) {
-        Ok(parsed) => parsed,
-        Err(e) => {
-            return e
-                .apply(status_page(&c, goal_crumbs(&state, c.goal_id).await?).fill(&input))
-                .render_page()
-        }
-    };
-    let mut w = state.store.writer(&viewer.actor()).await?;
-    let written = w
-        .add_commitment_status(id, &date, status, &comment)
-        .await
-        .map(|_| ());
-    if let Some(e) = locked_to_field(written, "date")? {
-        return e
-            .apply(status_page(&c, goal_crumbs(&state, c.goal_id).await?).fill(&input))
-            .render_page();
-    }
-    w.commit().await?;
-    Ok(saved(format!(
-        "/goals/{}?period={}#commitment-{id}",
-        c.goal_id, c.year
-    )))
+    let form = async || Ok(status_page(&c, goal_crumbs(&state, c.goal_id).await?));
+    let parsed = parse_status(&input);
+    submit(
+        &state,
+        &viewer,
+        &input,
+        form,
+        parsed,
+        async |w, (status, date, comment)| {
+            w.add_commitment_status(id, &date, status, &comment)
+                .await
+                .at("date")?;
+            Ok(format!(
+                "/goals/{}?period={}#commitment-{id}",
+                c.goal_id, c.year
+            ))
+        },
+    )
+    .await
 }

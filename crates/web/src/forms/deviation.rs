@@ -6,13 +6,15 @@ use axum::extract::State;
 use axum::response::Response;
 use uppsikt_domain::collate::swedish_cmp;
 use uppsikt_domain::deviation::{
-    Action, ActionState, DecidingBody, Decision, LifecycleError, NewDeviation, Outcome, Severity,
-    Source,
+    Action, ActionState, DecidingBody, Decision, NewDeviation, Outcome, Severity, Source,
 };
+use uppsikt_domain::messages;
 use uppsikt_domain::model::{Id, OrgUnit};
-use uppsikt_store::{StoreError, StoredDeviation};
+use uppsikt_store::StoredDeviation;
 
-use super::{options, saved, Errors, Field, FieldKind, Form, FormPage, Input, NAME_MAX, TEXT_MAX};
+use super::{
+    options, submit, Errors, Field, FieldKind, Form, FormPage, Input, RefusedAt, NAME_MAX, TEXT_MAX,
+};
 use crate::auth::Viewer;
 use crate::error::{Path, Result};
 use crate::AppState;
@@ -22,28 +24,6 @@ fn deviation_crumbs(id: Id) -> Vec<(String, String)> {
         ("/uppsikt".into(), "Uppsikt".into()),
         (format!("/deviations/{id}"), format!("Avvikelse {id}")),
     ]
-}
-
-/// A lifecycle refusal at `field`; other errors pass on.
-fn refused_at(e: StoreError, field: &'static str) -> Result<Errors> {
-    let message = match &e {
-        StoreError::Lifecycle(LifecycleError::AlreadyDecided) => {
-            "Avvikelsen har redan ett beslut. Ett beslut kan inte ändras här; registrera en ny avvikelse om läget har ändrats."
-        }
-        StoreError::Lifecycle(LifecycleError::MotivationRequired) => {
-            "Skriv varför avvikelsen inte ska åtgärdas. Ett beslut att inte åtgärda måste motiveras."
-        }
-        StoreError::Lifecycle(LifecycleError::NoDecisionToAct) => {
-            "Åtgärder kan bara läggas till när det finns ett beslut att åtgärda avvikelsen."
-        }
-        StoreError::Lifecycle(LifecycleError::Transition(..)) => {
-            "Åtgärden kan inte få den statusen nu: planerad → pågår → genomförd, eller avbruten."
-        }
-        _ => return Err(e.into()),
-    };
-    let mut errors = Errors::default();
-    errors.add(field, message);
-    Ok(errors)
 }
 
 // ---- A deviation raised by hand ----
@@ -138,19 +118,21 @@ pub async fn create(
     Form(input): Form<Input>,
 ) -> Result<Response> {
     let unit = state.store.org_unit(org).await?;
-    let (deviation, raised_on) = match parse_new(&input, org) {
-        Ok(parsed) => parsed,
-        Err(e) => {
-            return e
-                .apply(new_page(&unit, &uppsikt_store::today()).fill(&input))
-                .render_page()
-        }
-    };
-    let mut w = state.store.writer(&viewer.actor()).await?;
-    let ids = w.raise_deviations(vec![deviation], &raised_on).await?;
-    w.commit().await?;
-    let id = ids.first().copied().unwrap_or_default();
-    Ok(saved(format!("/deviations/{id}")))
+    let form = async || Ok(new_page(&unit, &uppsikt_store::today()));
+    let parsed = parse_new(&input, org);
+    submit(
+        &state,
+        &viewer,
+        &input,
+        form,
+        parsed,
+        async |w, (deviation, raised_on)| {
+            let ids = w.raise_deviations(vec![deviation], &raised_on).await?;
+            let id = ids.first().copied().unwrap_or_default();
+            Ok(format!("/deviations/{id}"))
+        },
+    )
+    .await
 }
 
 // ---- The decision ----
@@ -237,24 +219,26 @@ pub async fn decide(
     Form(input): Form<Input>,
 ) -> Result<Response> {
     let s = state.store.deviation(id).await?;
-    let page = || decision_page(&s, &uppsikt_store::today()).fill(&input);
-    let decision = match parse_decision(&input) {
-        Ok(decision) => decision,
-        Err(e) => return e.apply(page()).render_page(),
-    };
-    let act = matches!(decision.outcome, Outcome::Act);
-    let mut w = state.store.writer(&viewer.actor()).await?;
-    if let Err(err) = w.decide_deviation(id, &decision).await {
-        let field = if act { "outcome" } else { "motivation" };
-        return refused_at(err, field)?.apply(page()).render_page();
-    }
-    w.commit().await?;
-    let to = if act {
-        format!("/deviations/{id}/actions/new")
-    } else {
-        format!("/deviations/{id}")
-    };
-    Ok(saved(to))
+    let form = async || Ok(decision_page(&s, &uppsikt_store::today()));
+    let parsed = parse_decision(&input);
+    submit(
+        &state,
+        &viewer,
+        &input,
+        form,
+        parsed,
+        async |w, decision| {
+            let act = matches!(decision.outcome, Outcome::Act);
+            let field = if act { "outcome" } else { "motivation" };
+            w.decide_deviation(id, &decision).await.at(field)?;
+            Ok(if act {
+                format!("/deviations/{id}/actions/new")
+            } else {
+                format!("/deviations/{id}")
+            })
+        },
+    )
+    .await
 }
 
 // ---- Actions ----
@@ -349,48 +333,34 @@ pub async fn add_action(
     Form(input): Form<Input>,
 ) -> Result<Response> {
     let s = state.store.deviation(id).await?;
-    let action = match parse_action(&input) {
-        Ok(action) => action,
-        Err(e) => {
-            return e
-                .apply(action_page(&state, &s).await?.fill(&input))
-                .render_page()
-        }
+    let form = async || action_page(&state, &s).await;
+    let parsed = match parse_action(&input) {
+        Ok(action) => choices_exist(&state, action).await?,
+        Err(e) => Err(e),
     };
+    submit(&state, &viewer, &input, form, parsed, async |w, action| {
+        let action_id = w.add_deviation_action(id, &action).await.at("what")?;
+        Ok(format!("/deviations/{id}#action-{action_id}"))
+    })
+    .await
+}
+
+/// The action if both its choices still exist (another user may have removed them
+/// meanwhile).
+async fn choices_exist(state: &AppState, action: Action) -> Result<Result<Action, Errors>> {
     let mut e = Errors::default();
-    // Both choices must still exist (another user may have removed them meanwhile).
     let units = state.store.org_units().await?;
     let indicators = state.store.indicator_choices().await?;
     if !units.iter().any(|u| u.id == action.responsible_unit) {
-        e.add(
-            "responsible_unit",
-            "Enheten finns inte längre. Välj en annan.",
-        );
+        e.add("responsible_unit", messages::deviations::UNIT_GONE);
     }
     if let Some(i) = action
         .indicator_id
         .filter(|i| !indicators.iter().any(|c| c.0 == *i))
     {
-        e.add(
-            "indicator",
-            uppsikt_domain::messages::unknown_choice(&i.to_string()),
-        );
+        e.add("indicator", messages::unknown_choice(&i.to_string()));
     }
-    if !e.is_empty() {
-        return e
-            .apply(action_page(&state, &s).await?.fill(&input))
-            .render_page();
-    }
-    let mut w = state.store.writer(&viewer.actor()).await?;
-    match w.add_deviation_action(id, &action).await {
-        Ok(action_id) => {
-            w.commit().await?;
-            Ok(saved(format!("/deviations/{id}#action-{action_id}")))
-        }
-        Err(err) => refused_at(err, "what")?
-            .apply(action_page(&state, &s).await?.fill(&input))
-            .render_page(),
-    }
+    Ok(if e.is_empty() { Ok(action) } else { Err(e) })
 }
 
 // ---- Following up an action ----
@@ -476,26 +446,28 @@ pub async fn progress(
     Form(input): Form<Input>,
 ) -> Result<Response> {
     let (s, i) = action_of(&state, action_id).await?;
-    let page = || {
-        progress_page(
+    let action = &s.deviation.actions[i];
+    let form = async || {
+        Ok(progress_page(
             s.id,
             action_id,
-            &s.deviation.actions[i],
+            action,
             &uppsikt_store::today(),
-        )
-        .fill(&input)
+        ))
     };
-    let (next, on, comment) = match parse_progress(&input) {
-        Ok(parsed) => parsed,
-        Err(e) => return e.apply(page()).render_page(),
-    };
-    let mut w = state.store.writer(&viewer.actor()).await?;
-    if let Err(err) = w
-        .advance_deviation_action(action_id, next, &on, &comment)
-        .await
-    {
-        return refused_at(err, "state")?.apply(page()).render_page();
-    }
-    w.commit().await?;
-    Ok(saved(format!("/deviations/{}#action-{action_id}", s.id)))
+    let parsed = parse_progress(&input);
+    submit(
+        &state,
+        &viewer,
+        &input,
+        form,
+        parsed,
+        async |w, (next, on, comment)| {
+            w.advance_deviation_action(action_id, next, &on, &comment)
+                .await
+                .at("state")?;
+            Ok(format!("/deviations/{}#action-{action_id}", s.id))
+        },
+    )
+    .await
 }

@@ -7,8 +7,8 @@ use uppsikt_domain::model::{Goal, GoalKind, Id, OrgUnit};
 use uppsikt_store::GoalInput;
 
 use super::{
-    locked_to_field, options, refs, saved, Errors, Field, FieldKind, Form, FormPage, Input,
-    NAME_MAX, TEXT_MAX,
+    options, refs, submit, Errors, Field, FieldKind, Form, FormPage, Input, RefusedAt, NAME_MAX,
+    TEXT_MAX,
 };
 use crate::error::{Path, Result};
 use crate::AppState;
@@ -202,23 +202,23 @@ pub async fn create(
     Form(input): Form<Input>,
 ) -> Result<Response> {
     let org = state.store.org_unit(org_id).await?;
-    let parsed = match parse_checked(&state, &input, org_id, None).await? {
-        Ok(p) => p,
-        Err(e) => {
-            let options = parent_options(&state, org_id, None).await?;
-            return e
-                .apply(page(&org, None, options).fill(&input))
-                .render_page();
-        }
+    let parsed = parse_checked(&state, &input, org_id, None).await?;
+    let form = async || {
+        Ok(page(
+            &org,
+            None,
+            parent_options(&state, org_id, None).await?,
+        ))
     };
-    let mut w = state.store.writer(&viewer.actor()).await?;
-    let id = w.create_goal(&parsed.input).await?;
-    w.set_priorities(id, &parsed.priorities).await?;
-    if let Some((period, text)) = &parsed.analysis {
-        w.set_analysis(id, *period, text).await?;
-    }
-    w.commit().await?;
-    Ok(saved(format!("/goals/{id}")))
+    submit(&state, &viewer, &input, form, parsed, async |w, parsed| {
+        let id = w.create_goal(&parsed.input).await?;
+        w.set_priorities(id, &parsed.priorities).await?;
+        if let Some((period, text)) = &parsed.analysis {
+            w.set_analysis(id, *period, text).await?;
+        }
+        Ok(format!("/goals/{id}"))
+    })
+    .await
 }
 
 pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
@@ -261,31 +261,29 @@ pub async fn update(
 ) -> Result<Response> {
     let goal = state.store.goal(id).await?;
     let org = state.store.org_unit(goal.org_id).await?;
-    let redisplay = |e: Errors| {
-        let (state, goal, org, input) = (&state, &goal, &org, &input);
-        async move {
-            let options = parent_options(state, goal.org_id, Some(goal)).await?;
-            e.apply(page(org, Some(goal), options).fill(input))
-                .render_page()
-        }
+    let parsed = parse_checked(&state, &input, goal.org_id, Some(&goal)).await?;
+    let form = async || {
+        let options = parent_options(&state, goal.org_id, Some(&goal)).await?;
+        Ok(page(&org, Some(&goal), options))
     };
-    let mut parsed = match parse_checked(&state, &input, goal.org_id, Some(&goal)).await? {
-        Ok(p) => p,
-        Err(e) => return redisplay(e).await,
-    };
-    parsed.input.key = goal.key.clone();
-    let mut w = state.store.writer(&viewer.actor()).await?;
-    // A decided goal keeps its place in the tree until the decision is reopened.
-    if let Some(e) = locked_to_field(w.update_goal(id, &parsed.input).await, "parent")? {
-        return redisplay(e).await;
-    }
-    w.set_priorities(id, &parsed.priorities).await?;
-    if let Some((period, text)) = &parsed.analysis {
-        let written = w.set_analysis(id, *period, text).await;
-        if let Some(e) = locked_to_field(written, "analysis_period")? {
-            return redisplay(e).await;
-        }
-    }
-    w.commit().await?;
-    Ok(saved(format!("/goals/{id}")))
+    submit(
+        &state,
+        &viewer,
+        &input,
+        form,
+        parsed,
+        async |w, mut parsed| {
+            parsed.input.key = goal.key.clone();
+            // A decided goal keeps its place in the tree until the decision is reopened.
+            w.update_goal(id, &parsed.input).await.at("parent")?;
+            w.set_priorities(id, &parsed.priorities).await?;
+            if let Some((period, text)) = &parsed.analysis {
+                w.set_analysis(id, *period, text)
+                    .await
+                    .at("analysis_period")?;
+            }
+            Ok(format!("/goals/{id}"))
+        },
+    )
+    .await
 }

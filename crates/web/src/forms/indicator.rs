@@ -9,7 +9,7 @@ use uppsikt_domain::Direction;
 use uppsikt_store::{ComparisonGroup, IndicatorInput};
 
 use super::{
-    locked_to_field, options, saved, Errors, Field, FieldKind, Form, FormPage, Input, NAME_MAX,
+    options, submit, Errors, Field, FieldKind, Form, FormPage, Input, RefusedAt, NAME_MAX,
 };
 use crate::error::{Path, Result};
 use crate::AppState;
@@ -162,20 +162,28 @@ pub async fn create(
 ) -> Result<Response> {
     let goal = state.store.goal(goal_id).await?;
     let form = page(&goal, None, &state.store.comparison_groups().await?);
-    let (mut parsed, groups) = match parse(&input, goal_id, &form) {
-        Ok(p) => p,
-        Err(e) => return e.apply(form.fill(&input)).render_page(),
-    };
-    parsed.position = state
-        .store
-        .indicator_records(uppsikt_store::Scope::GoalTree(goal_id))
-        .await?
-        .len() as i64;
-    let mut w = state.store.writer(&viewer.actor()).await?;
-    let id = w.create_indicator(&parsed).await?;
-    save_link(&mut w, id, &groups).await?;
-    w.commit().await?;
-    Ok(saved(format!("/indicators/{id}")))
+    let mut parsed = parse(&input, goal_id, &form);
+    if let Ok((parsed, _)) = &mut parsed {
+        parsed.position = state
+            .store
+            .indicator_records(uppsikt_store::Scope::GoalTree(goal_id))
+            .await?
+            .len() as i64;
+    }
+    let form = async || Ok(form);
+    submit(
+        &state,
+        &viewer,
+        &input,
+        form,
+        parsed,
+        async |w, (parsed, groups)| {
+            let id = w.create_indicator(&parsed).await?;
+            save_link(w, id, &groups).await?;
+            Ok(format!("/indicators/{id}"))
+        },
+    )
+    .await
 }
 
 pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
@@ -216,18 +224,22 @@ pub async fn update(
         Some(&record.indicator),
         &state.store.comparison_groups().await?,
     );
-    let (mut parsed, groups) = match parse(&input, goal.id, &form) {
-        Ok(p) => p,
-        Err(e) => return e.apply(form.fill(&input)).render_page(),
-    };
-    parsed.key = record.indicator.key.clone();
-    parsed.position = record.indicator.position;
-    let mut w = state.store.writer(&viewer.actor()).await?;
-    // A decision on the indicator's data freezes its direction, decimals and goal.
-    if let Some(e) = locked_to_field(w.update_indicator(id, &parsed).await, "direction")? {
-        return e.apply(form.fill(&input)).render_page();
-    }
-    save_link(&mut w, id, &groups).await?;
-    w.commit().await?;
-    Ok(saved(format!("/indicators/{id}")))
+    let parsed = parse(&input, goal.id, &form);
+    let form = async || Ok(form);
+    submit(
+        &state,
+        &viewer,
+        &input,
+        form,
+        parsed,
+        async |w, (mut parsed, groups)| {
+            parsed.key = record.indicator.key.clone();
+            parsed.position = record.indicator.position;
+            // A decision on the indicator's data freezes its direction, decimals and goal.
+            w.update_indicator(id, &parsed).await.at("direction")?;
+            save_link(w, id, &groups).await?;
+            Ok(format!("/indicators/{id}"))
+        },
+    )
+    .await
 }

@@ -3,10 +3,13 @@
 
 use axum::extract::State;
 use axum::response::Response;
+use uppsikt_domain::messages;
 use uppsikt_domain::model::{Id, OrgUnit, PeriodLock};
 use uppsikt_store::StoreError;
 
-use super::{options, saved, Errors, Field, FieldKind, Form, FormPage, Input, NAME_MAX, TEXT_MAX};
+use super::{
+    options, submit, Errors, Field, FieldKind, Form, FormPage, Input, Refusal, NAME_MAX, TEXT_MAX,
+};
 use crate::auth::Viewer;
 use crate::error::{Path, Query, Result};
 use crate::pages::PeriodQuery;
@@ -87,26 +90,22 @@ pub async fn lock(
     Form(input): Form<Input>,
 ) -> Result<Response> {
     let org = state.store.org_unit(id).await?;
-    let lock = match parse_lock(&input, id, &viewer.actor()) {
-        Ok(lock) => lock,
-        Err(e) => return e.apply(lock_page(&org).fill(&input)).render_page(),
-    };
-    let period = lock.period;
-    let mut w = state.store.writer(&viewer.actor()).await?;
-    match w.lock_period(&lock).await {
-        Ok(()) => {}
-        Err(StoreError::Duplicate(_)) => {
-            let mut e = Errors::default();
-            e.add(
-                "period",
-                format!("Perioden {} är redan låst för enheten.", period.label_sv()),
-            );
-            return e.apply(lock_page(&org).fill(&input)).render_page();
+    let form = async || Ok(lock_page(&org));
+    let parsed = parse_lock(&input, id, &viewer.actor());
+    submit(&state, &viewer, &input, form, parsed, async |w, lock| {
+        let period = lock.period;
+        match w.lock_period(&lock).await {
+            Err(StoreError::Duplicate(_)) => {
+                let message = messages::forms::already_locked(&period.label_sv());
+                Err(Refusal::at("period", message))
+            }
+            written => {
+                written?;
+                Ok(format!("/org/{id}?period={period}"))
+            }
         }
-        Err(other) => return Err(other.into()),
-    }
-    w.commit().await?;
-    Ok(saved(format!("/org/{id}?period={period}")))
+    })
+    .await
 }
 
 fn reopen_page(org: &OrgUnit, locked: &[PeriodLock]) -> FormPage {
@@ -179,16 +178,18 @@ pub async fn reopen(
 ) -> Result<Response> {
     let org = state.store.org_unit(id).await?;
     let locked = state.store.period_locks(Some(id)).await?;
-    let (period, reason) = match parse_reopen(&input, &locked) {
-        Ok(parsed) => parsed,
-        Err(e) => {
-            return e
-                .apply(reopen_page(&org, &locked).fill(&input))
-                .render_page()
-        }
-    };
-    let mut w = state.store.writer(&viewer.actor()).await?;
-    w.reopen_period(id, period, &reason).await?;
-    w.commit().await?;
-    Ok(saved(format!("/org/{id}?period={period}")))
+    let form = async || Ok(reopen_page(&org, &locked));
+    let parsed = parse_reopen(&input, &locked);
+    submit(
+        &state,
+        &viewer,
+        &input,
+        form,
+        parsed,
+        async |w, (period, reason)| {
+            w.reopen_period(id, period, &reason).await?;
+            Ok(format!("/org/{id}?period={period}"))
+        },
+    )
+    .await
 }

@@ -7,8 +7,7 @@ use uppsikt_domain::model::{Id, IndicatorRecord};
 use uppsikt_domain::Target;
 
 use super::{
-    indicator_crumbs, locked_to_field, options, saved, Errors, Field, FieldKind, Form, FormPage,
-    Input,
+    indicator_crumbs, options, submit, Errors, Field, FieldKind, Form, FormPage, Input, RefusedAt,
 };
 use crate::error::{Path, Result};
 use crate::AppState;
@@ -69,25 +68,23 @@ pub async fn save(
     Form(input): Form<Input>,
 ) -> Result<Response> {
     let record = state.store.indicator_record(id).await?;
-    let (long_term, year, target) = match parse(&input) {
-        Ok(parsed) => parsed,
-        Err(e) => {
-            return e
-                .apply(page(&record, indicator_crumbs(&state, &record).await?).fill(&input))
-                .render_page()
-        }
-    };
-    let mut w = state.store.writer(&viewer.actor()).await?;
-    let written = if long_term {
-        w.set_target(id, year, target).await
-    } else {
-        w.set_milestone(id, year, target).await
-    };
-    if let Some(e) = locked_to_field(written, "year")? {
-        return e
-            .apply(page(&record, indicator_crumbs(&state, &record).await?).fill(&input))
-            .render_page();
-    }
-    w.commit().await?;
-    Ok(saved(format!("/indicators/{id}")))
+    let form = async || Ok(page(&record, indicator_crumbs(&state, &record).await?));
+    let parsed = parse(&input);
+    submit(
+        &state,
+        &viewer,
+        &input,
+        form,
+        parsed,
+        async |w, (long_term, year, target)| {
+            let written = if long_term {
+                w.set_target(id, year, target).await
+            } else {
+                w.set_milestone(id, year, target).await
+            };
+            written.at("year")?;
+            Ok(format!("/indicators/{id}"))
+        },
+    )
+    .await
 }

@@ -28,7 +28,12 @@ use uppsikt_domain::messages;
 use uppsikt_domain::model::Id;
 use uppsikt_domain::text::{self, Lines};
 
-use crate::error::Result;
+use uppsikt_domain::deviation::LifecycleError;
+use uppsikt_store::{StoreError, Writer};
+
+use crate::auth::Viewer;
+use crate::error::{AppError, Result};
+use crate::AppState;
 
 /// The submitted form, by field name.
 pub type Input = HashMap<String, String>;
@@ -537,24 +542,82 @@ impl Errors {
     }
 }
 
-/// A write refused because a decision locked its period becomes a message at `field`,
-/// so that the form is shown again with everything typed; other errors pass on.
-pub fn locked_to_field(
-    written: std::result::Result<(), uppsikt_store::StoreError>,
-    field: &'static str,
-) -> Result<Option<Errors>> {
-    match written {
-        Ok(()) => Ok(None),
-        Err(uppsikt_store::StoreError::Locked(lock)) => Ok(Some(locked_field(field, &lock))),
-        Err(other) => Err(other.into()),
+/// Why a form's write did not happen: messages at the form's fields (the form is shown
+/// again with everything typed), or a failure that becomes an error page.
+pub enum Refusal {
+    At(Errors),
+    Failed(AppError),
+}
+
+impl From<StoreError> for Refusal {
+    fn from(e: StoreError) -> Refusal {
+        Refusal::Failed(e.into())
     }
 }
 
-/// The message at `field` for a write a decision refused.
-pub fn locked_field(field: &'static str, lock: &uppsikt_domain::model::PeriodLock) -> Errors {
-    let mut e = Errors::default();
-    e.add(field, messages::period_locked(lock));
-    e
+impl From<AppError> for Refusal {
+    fn from(e: AppError) -> Refusal {
+        Refusal::Failed(e)
+    }
+}
+
+impl Refusal {
+    /// One message at one field.
+    pub fn at(field: &'static str, message: impl Into<String>) -> Refusal {
+        let mut e = Errors::default();
+        e.add(field, message);
+        Refusal::At(e)
+    }
+}
+
+/// A write's result, with the refusals that are the user's to mend shown at a field.
+pub trait RefusedAt<T> {
+    /// A period a decision locked, or a step the deviation lifecycle does not allow,
+    /// becomes a message at `field`; other errors fail.
+    fn at(self, field: &'static str) -> std::result::Result<T, Refusal>;
+}
+
+impl<T> RefusedAt<T> for std::result::Result<T, StoreError> {
+    fn at(self, field: &'static str) -> std::result::Result<T, Refusal> {
+        self.map_err(|e| match e {
+            StoreError::Locked(lock) => Refusal::at(field, messages::period_locked(&lock)),
+            // A missing action is the address's fault, not the form's: it passes on.
+            StoreError::Lifecycle(l) if !matches!(l, LifecycleError::NoSuchAction(_)) => {
+                Refusal::at(field, messages::deviations::lifecycle(&l))
+            }
+            other => other.into(),
+        })
+    }
+}
+
+/// The one way a form's POST ends. Input that did not parse (`parsed`'s errors) or a write
+/// refused at a field ([`Refusal::At`]) shows the form again (422) with everything typed
+/// and the messages at their fields; `form` builds it only then. Otherwise `write` runs on
+/// one writer on behalf of the viewer, is committed, and the answer redirects (303) to the
+/// address `write` returns. A refused write is rolled back.
+pub async fn submit<T>(
+    state: &AppState,
+    viewer: &Viewer,
+    input: &Input,
+    form: impl AsyncFnOnce() -> Result<FormPage>,
+    parsed: std::result::Result<T, Errors>,
+    write: impl AsyncFnOnce(&mut Writer, T) -> std::result::Result<String, Refusal>,
+) -> Result<Response> {
+    let refused = match parsed {
+        Err(e) => e,
+        Ok(parsed) => {
+            let mut w = state.store.writer(&viewer.actor()).await?;
+            match write(&mut w, parsed).await {
+                Ok(to) => {
+                    w.commit().await?;
+                    return Ok(saved(to));
+                }
+                Err(Refusal::At(e)) => e,
+                Err(Refusal::Failed(e)) => return Err(e),
+            }
+        }
+    };
+    refused.apply(form().await?.fill(input)).render_page()
 }
 
 /// Redirect after a successful POST.

@@ -7,9 +7,7 @@ use uppsikt_domain::messages;
 use uppsikt_domain::model::{Id, IndicatorRecord};
 use uppsikt_domain::{Breakdown, Outcome};
 
-use super::{
-    indicator_crumbs, locked_to_field, saved, Errors, Field, FieldKind, Form, FormPage, Input,
-};
+use super::{indicator_crumbs, submit, Errors, Field, FieldKind, Form, FormPage, Input, RefusedAt};
 use crate::error::{Path, Result};
 use crate::AppState;
 
@@ -94,42 +92,55 @@ pub async fn save(
     Form(input): Form<Input>,
 ) -> Result<Response> {
     let record = state.store.indicator_record(id).await?;
-    let redisplay = |e: Errors| {
-        let (state, record, input) = (&state, &record, &input);
-        async move {
-            e.apply(
-                page(
-                    record,
-                    breakdown_options(state).await?,
-                    indicator_crumbs(state, record).await?,
-                )
-                .fill(input),
-            )
-            .render_page()
-        }
+    let form = async || {
+        let breakdowns = breakdown_options(&state).await?;
+        Ok(page(
+            &record,
+            breakdowns,
+            indicator_crumbs(&state, &record).await?,
+        ))
     };
-    let outcome = match parse(&input, &record.indicator.unit) {
-        Ok(o) => o,
-        Err(e) => return redisplay(e).await,
+    let parsed = match parse(&input, &record.indicator.unit) {
+        Ok(outcome) => with_new_area(&state, &viewer, outcome).await?,
+        Err(e) => Err(e),
     };
-    // Areas are seen by every unit: only those who manage the municipality's reference
-    // data add one; editors choose among the existing.
+    submit(
+        &state,
+        &viewer,
+        &input,
+        form,
+        parsed,
+        async |w, (outcome, new_area)| {
+            if let Some(area) = &new_area {
+                w.upsert_area(area, None).await?;
+            }
+            w.set_outcome(id, &outcome).await.at("period")?;
+            Ok(format!("/indicators/{id}"))
+        },
+    )
+    .await
+}
+
+/// The outcome with the area it adds, if its breakdown names one not stored yet. Areas are
+/// seen by every unit: only those who manage the municipality's reference data add one;
+/// editors choose among the existing.
+async fn with_new_area(
+    state: &AppState,
+    viewer: &crate::auth::Viewer,
+    outcome: Outcome,
+) -> Result<std::result::Result<(Outcome, Option<String>), Errors>> {
     let new_area = match outcome.breakdown.area() {
-        Some(area) if !state.store.areas().await?.iter().any(|(a, _)| a == area) => Some(area),
+        Some(area) if !state.store.areas().await?.iter().any(|(a, _)| a == area) => {
+            Some(area.to_string())
+        }
         _ => None,
     };
-    if let Some(area) = new_area.filter(|_| !viewer.allows(Action::ManageSources, &[])) {
-        let mut e = Errors::default();
-        e.add("breakdown", messages::area_not_allowed(area));
-        return redisplay(e).await;
+    if let Some(area) = new_area.as_deref() {
+        if !viewer.allows(Action::ManageSources, &[]) {
+            let mut e = Errors::default();
+            e.add("breakdown", messages::area_not_allowed(area));
+            return Ok(Err(e));
+        }
     }
-    let mut w = state.store.writer(&viewer.actor()).await?;
-    if let Some(area) = new_area {
-        w.upsert_area(area, None).await?;
-    }
-    if let Some(e) = locked_to_field(w.set_outcome(id, &outcome).await, "period")? {
-        return redisplay(e).await;
-    }
-    w.commit().await?;
-    Ok(saved(format!("/indicators/{id}")))
+    Ok(Ok((outcome, new_area)))
 }

@@ -6,11 +6,11 @@ use axum::response::Response;
 use uppsikt_domain::model::{Id, OrgUnit, PeriodReview};
 use uppsikt_domain::publication::Audience;
 use uppsikt_domain::Period;
+use uppsikt_report::followup;
 
-use super::{locked_to_field, saved, Errors, Field, FieldKind, Form, FormPage, Input, TEXT_MAX};
+use super::{submit, Errors, Field, FieldKind, Form, FormPage, Input, RefusedAt, TEXT_MAX};
 use crate::error::{Path, Query, Result};
 use crate::pages::PeriodQuery;
-use uppsikt_report::followup;
 use crate::AppState;
 
 const ONE_PER_LINE: &str =
@@ -99,16 +99,18 @@ pub async fn save(
     Form(input): Form<Input>,
 ) -> Result<Response> {
     let org = state.store.org_unit(id).await?;
-    let review = match parse(&input, id) {
-        Ok(review) => review,
-        // The submitted period is shown as typed.
-        Err((e, period)) => return e.apply(page(&org, period).fill(&input)).render_page(),
+    // The submitted period is shown as typed; the page's links go to it when it is valid.
+    let (parsed, period) = match parse(&input, id) {
+        Ok(review) => {
+            let period = review.period;
+            (Ok(review), Some(period))
+        }
+        Err((e, period)) => (Err(e), period),
     };
-    let period = review.period;
-    let mut w = state.store.writer(&viewer.actor()).await?;
-    if let Some(e) = locked_to_field(w.set_period_review(&review).await, "period")? {
-        return e.apply(page(&org, Some(period)).fill(&input)).render_page();
-    }
-    w.commit().await?;
-    Ok(saved(format!("/org/{id}?period={period}")))
+    let form = async || Ok(page(&org, period));
+    submit(&state, &viewer, &input, form, parsed, async |w, review| {
+        w.set_period_review(&review).await.at("period")?;
+        Ok(format!("/org/{id}?period={}", review.period))
+    })
+    .await
 }
