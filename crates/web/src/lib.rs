@@ -344,11 +344,13 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         )
         .route(
             "/goals/{id}/assessment",
-            get(forms::assessment::goal_form).post(forms::assessment::save_goal),
+            get(forms::assessment::form::<forms::assessment::OfGoal>)
+                .post(forms::assessment::save::<forms::assessment::OfGoal>),
         )
         .route(
             "/org/{id}/assessment",
-            get(forms::assessment::org_form).post(forms::assessment::save_org),
+            get(forms::assessment::form::<forms::assessment::OfUnit>)
+                .post(forms::assessment::save::<forms::assessment::OfUnit>),
         )
         .route(
             "/org/{id}/review",

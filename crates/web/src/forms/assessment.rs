@@ -1,6 +1,8 @@
 //! Assess goal fulfilment (måluppfyllelse): propose or decide a level with a motivation.
 //! A decided level that differs from the system's proposal needs a written motivation.
 
+use std::future::Future;
+
 use axum::extract::State;
 use axum::response::Response;
 use uppsikt_domain::messages;
@@ -18,7 +20,7 @@ use crate::pages::PeriodQuery;
 use crate::AppState;
 
 /// What is being assessed: a goal as assessed by its own unit, or a unit overall.
-struct Subject {
+pub(crate) struct Subject {
     org_id: Id,
     goal_id: Option<Id>,
     name: String,
@@ -191,7 +193,7 @@ pub(crate) fn parse(input: &Input, scale: &AssessmentScale) -> (Fields, Errors) 
     (fields, e)
 }
 
-async fn save(
+async fn save_assessment(
     state: AppState,
     viewer: crate::auth::Viewer,
     subject: Subject,
@@ -277,16 +279,16 @@ pub(crate) async fn form<O: Of>(
     Path(id): Path<Id>,
     Query(q): Query<PeriodQuery>,
 ) -> Result<Response> {
-    let subject = org_subject(&state, id).await?;
+    let subject = O::subject(&state, id).await?;
     show(state, subject, q).await
 }
 
-pub async fn save_org(
+pub(crate) async fn save<O: Of>(
     State(state): State<AppState>,
     viewer: crate::auth::Viewer,
     Path(id): Path<Id>,
     Form(input): Form<Input>,
 ) -> Result<Response> {
-    let subject = org_subject(&state, id).await?;
-    save(state, viewer, subject, input).await
+    let subject = O::subject(&state, id).await?;
+    save_assessment(state, viewer, subject, input).await
 }
