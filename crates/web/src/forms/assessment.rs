@@ -13,7 +13,7 @@ use uppsikt_report::followup::{self, AssessmentView};
 use uppsikt_store::AssessmentInput;
 
 use super::{
-    options, submit, Errors, Field, FieldKind, Form, FormPage, Input, RefusedAt, NAME_MAX, TEXT_MAX,
+    options, Errors, Field, FieldKind, FormPage, Input, Post, RefusedAt, NAME_MAX, TEXT_MAX,
 };
 use crate::error::{period_param, Path, Query, Result};
 use crate::pages::PeriodQuery;
@@ -193,12 +193,8 @@ pub(crate) fn parse(input: &Input, scale: &AssessmentScale) -> (Fields, Errors) 
     (fields, e)
 }
 
-async fn save_assessment(
-    state: AppState,
-    viewer: crate::auth::Viewer,
-    subject: Subject,
-    input: Input,
-) -> Result<Response> {
+async fn save_assessment(post: &Post, subject: Subject) -> Result<Response> {
+    let (state, input) = (&post.state, &post.input);
     let (scale, _) = state.store.assessment_config().await?;
     let (
         Fields {
@@ -210,12 +206,12 @@ async fn save_assessment(
             date,
         },
         mut e,
-    ) = parse(&input, &scale);
+    ) = parse(input, &scale);
     let shown_period = match period {
         Some(p) => p,
-        None => default_period(&state, &subject).await?,
+        None => default_period(state, &subject).await?,
     };
-    let now = current(&state, &subject, shown_period).await?;
+    let now = current(state, &subject, shown_period).await?;
     if let (Some(Stage::Decided), Some(level), Some(system)) = (stage, &level, &now.system) {
         if *level != system.level && motivation.is_empty() {
             e.add("motivation", messages::MOTIVATION_REQUIRED);
@@ -237,17 +233,10 @@ async fn save_assessment(
         _ => Err(e),
     };
     let form = async || Ok(page(&subject, &scale, &now, shown_period));
-    submit(
-        &state,
-        &viewer,
-        &input,
-        form,
-        parsed,
-        async |w, assessment| {
-            w.set_assessment(&assessment).await.at("period")?;
-            Ok(format!("{}?period={}", subject.back, assessment.period))
-        },
-    )
+    post.submit(form, parsed, async |w, assessment| {
+        w.set_assessment(&assessment).await.at("period")?;
+        Ok(format!("{}?period={}", subject.back, assessment.period))
+    })
     .await
 }
 
@@ -283,12 +272,7 @@ pub(crate) async fn form<O: Of>(
     show(state, subject, q).await
 }
 
-pub(crate) async fn save<O: Of>(
-    State(state): State<AppState>,
-    viewer: crate::auth::Viewer,
-    Path(id): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
-    let subject = O::subject(&state, id).await?;
-    save_assessment(state, viewer, subject, input).await
+pub(crate) async fn save<O: Of>(post: Post) -> Result<Response> {
+    let subject = O::subject(&post.state, post.id).await?;
+    save_assessment(&post, subject).await
 }

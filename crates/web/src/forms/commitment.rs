@@ -7,7 +7,7 @@ use uppsikt_domain::CommitmentStatus;
 use uppsikt_store::{CommitmentInput, Scope};
 
 use super::{
-    goal_crumbs, options, refs, submit, Errors, Field, FieldKind, Form, FormPage, Input, RefusedAt,
+    goal_crumbs, options, refs, Errors, Field, FieldKind, FormPage, Input, Post, RefusedAt,
     NAME_MAX, TEXT_MAX,
 };
 use crate::error::{Path, Result};
@@ -120,22 +120,18 @@ pub async fn new_form(State(state): State<AppState>, Path(goal_id): Path<Id>) ->
     page(&goal, None, earlier_options(&state, &goal, None).await?).render_page()
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    viewer: crate::auth::Viewer,
-    Path(goal_id): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
+pub async fn create(post: Post) -> Result<Response> {
+    let (state, goal_id) = (&post.state, post.id);
     let goal = state.store.goal(goal_id).await?;
-    let parsed = parse_checked(&state, &input, &goal, None).await?;
+    let parsed = parse_checked(state, &post.input, &goal, None).await?;
     let form = async || {
         Ok(page(
             &goal,
             None,
-            earlier_options(&state, &goal, None).await?,
+            earlier_options(state, &goal, None).await?,
         ))
     };
-    submit(&state, &viewer, &input, form, parsed, async |w, parsed| {
+    post.submit(form, parsed, async |w, parsed| {
         let id = w.create_commitment(&parsed).await.at("year")?;
         let started = format!("{:04}-01-01", parsed.year);
         w.add_commitment_status(id, &started, CommitmentStatus::InProgress, "")
@@ -170,35 +166,24 @@ pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Res
     p.with_values(values).render_page()
 }
 
-pub async fn update(
-    State(state): State<AppState>,
-    viewer: crate::auth::Viewer,
-    Path(id): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
+pub async fn update(post: Post) -> Result<Response> {
+    let (state, id) = (&post.state, post.id);
     let c = state.store.commitment(id).await?;
     let goal = state.store.goal(c.goal_id).await?;
-    let parsed = parse_checked(&state, &input, &goal, Some(&c)).await?;
+    let parsed = parse_checked(state, &post.input, &goal, Some(&c)).await?;
     let form = async || {
-        let earlier = earlier_options(&state, &goal, Some(id)).await?;
+        let earlier = earlier_options(state, &goal, Some(id)).await?;
         Ok(page(&goal, Some(&c), earlier))
     };
-    submit(
-        &state,
-        &viewer,
-        &input,
-        form,
-        parsed,
-        async |w, mut parsed| {
-            parsed.key = c.key.clone();
-            parsed.position = c.position;
-            w.update_commitment(id, &parsed).await.at("year")?;
-            Ok(format!(
-                "/goals/{}?period={}#commitment-{id}",
-                goal.id, parsed.year
-            ))
-        },
-    )
+    post.submit(form, parsed, async |w, mut parsed| {
+        parsed.key = c.key.clone();
+        parsed.position = c.position;
+        w.update_commitment(id, &parsed).await.at("year")?;
+        Ok(format!(
+            "/goals/{}?period={}#commitment-{id}",
+            goal.id, parsed.year
+        ))
+    })
     .await
 }
 
@@ -244,30 +229,19 @@ pub async fn status_form(State(state): State<AppState>, Path(id): Path<Id>) -> R
         .render_page()
 }
 
-pub async fn add_status(
-    State(state): State<AppState>,
-    viewer: crate::auth::Viewer,
-    Path(id): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
+pub async fn add_status(post: Post) -> Result<Response> {
+    let (state, id) = (&post.state, post.id);
     let c = state.store.commitment(id).await?;
-    let form = async || Ok(status_page(&c, goal_crumbs(&state, c.goal_id).await?));
-    let parsed = parse_status(&input);
-    submit(
-        &state,
-        &viewer,
-        &input,
-        form,
-        parsed,
-        async |w, (status, date, comment)| {
-            w.add_commitment_status(id, &date, status, &comment)
-                .await
-                .at("date")?;
-            Ok(format!(
-                "/goals/{}?period={}#commitment-{id}",
-                c.goal_id, c.year
-            ))
-        },
-    )
+    let form = async || Ok(status_page(&c, goal_crumbs(state, c.goal_id).await?));
+    let parsed = parse_status(&post.input);
+    post.submit(form, parsed, async |w, (status, date, comment)| {
+        w.add_commitment_status(id, &date, status, &comment)
+            .await
+            .at("date")?;
+        Ok(format!(
+            "/goals/{}?period={}#commitment-{id}",
+            c.goal_id, c.year
+        ))
+    })
     .await
 }

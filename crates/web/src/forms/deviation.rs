@@ -13,9 +13,8 @@ use uppsikt_domain::model::{Id, OrgUnit};
 use uppsikt_store::StoredDeviation;
 
 use super::{
-    options, submit, Errors, Field, FieldKind, Form, FormPage, Input, RefusedAt, NAME_MAX, TEXT_MAX,
+    options, Errors, Field, FieldKind, FormPage, Input, Post, RefusedAt, NAME_MAX, TEXT_MAX,
 };
-use crate::auth::Viewer;
 use crate::error::{Path, Result};
 use crate::AppState;
 
@@ -111,27 +110,16 @@ pub(crate) fn parse_new(input: &Input, org: Id) -> Result<(NewDeviation, String)
     Ok((deviation, raised_on))
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(org): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
+pub async fn create(post: Post) -> Result<Response> {
+    let (state, org) = (&post.state, post.id);
     let unit = state.store.org_unit(org).await?;
     let form = async || Ok(new_page(&unit, &uppsikt_store::today()));
-    let parsed = parse_new(&input, org);
-    submit(
-        &state,
-        &viewer,
-        &input,
-        form,
-        parsed,
-        async |w, (deviation, raised_on)| {
-            let ids = w.raise_deviations(vec![deviation], &raised_on).await?;
-            let id = ids.first().copied().unwrap_or_default();
-            Ok(format!("/deviations/{id}"))
-        },
-    )
+    let parsed = parse_new(&post.input, org);
+    post.submit(form, parsed, async |w, (deviation, raised_on)| {
+        let ids = w.raise_deviations(vec![deviation], &raised_on).await?;
+        let id = ids.first().copied().unwrap_or_default();
+        Ok(format!("/deviations/{id}"))
+    })
     .await
 }
 
@@ -212,32 +200,21 @@ pub(crate) fn parse_decision(input: &Input) -> Result<Decision, Errors> {
     })
 }
 
-pub async fn decide(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
+pub async fn decide(post: Post) -> Result<Response> {
+    let (state, id) = (&post.state, post.id);
     let s = state.store.deviation(id).await?;
     let form = async || Ok(decision_page(&s, &uppsikt_store::today()));
-    let parsed = parse_decision(&input);
-    submit(
-        &state,
-        &viewer,
-        &input,
-        form,
-        parsed,
-        async |w, decision| {
-            let act = matches!(decision.outcome, Outcome::Act);
-            let field = if act { "outcome" } else { "motivation" };
-            w.decide_deviation(id, &decision).await.at(field)?;
-            Ok(if act {
-                format!("/deviations/{id}/actions/new")
-            } else {
-                format!("/deviations/{id}")
-            })
-        },
-    )
+    let parsed = parse_decision(&post.input);
+    post.submit(form, parsed, async |w, decision| {
+        let act = matches!(decision.outcome, Outcome::Act);
+        let field = if act { "outcome" } else { "motivation" };
+        w.decide_deviation(id, &decision).await.at(field)?;
+        Ok(if act {
+            format!("/deviations/{id}/actions/new")
+        } else {
+            format!("/deviations/{id}")
+        })
+    })
     .await
 }
 
@@ -326,19 +303,15 @@ pub(crate) fn parse_action(input: &Input) -> Result<Action, Errors> {
     })
 }
 
-pub async fn add_action(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
+pub async fn add_action(post: Post) -> Result<Response> {
+    let (state, id) = (&post.state, post.id);
     let s = state.store.deviation(id).await?;
-    let form = async || action_page(&state, &s).await;
-    let parsed = match parse_action(&input) {
-        Ok(action) => choices_exist(&state, action).await?,
+    let form = async || action_page(state, &s).await;
+    let parsed = match parse_action(&post.input) {
+        Ok(action) => choices_exist(state, action).await?,
         Err(e) => Err(e),
     };
-    submit(&state, &viewer, &input, form, parsed, async |w, action| {
+    post.submit(form, parsed, async |w, action| {
         let action_id = w.add_deviation_action(id, &action).await.at("what")?;
         Ok(format!("/deviations/{id}#action-{action_id}"))
     })
@@ -439,13 +412,9 @@ pub(crate) fn parse_progress(input: &Input) -> Result<(ActionState, String, Stri
     }
 }
 
-pub async fn progress(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(action_id): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
-    let (s, i) = action_of(&state, action_id).await?;
+pub async fn progress(post: Post) -> Result<Response> {
+    let (state, action_id) = (&post.state, post.id);
+    let (s, i) = action_of(state, action_id).await?;
     let action = &s.deviation.actions[i];
     let form = async || {
         Ok(progress_page(
@@ -455,19 +424,12 @@ pub async fn progress(
             &uppsikt_store::today(),
         ))
     };
-    let parsed = parse_progress(&input);
-    submit(
-        &state,
-        &viewer,
-        &input,
-        form,
-        parsed,
-        async |w, (next, on, comment)| {
-            w.advance_deviation_action(action_id, next, &on, &comment)
-                .await
-                .at("state")?;
-            Ok(format!("/deviations/{}#action-{action_id}", s.id))
-        },
-    )
+    let parsed = parse_progress(&post.input);
+    post.submit(form, parsed, async |w, (next, on, comment)| {
+        w.advance_deviation_action(action_id, next, &on, &comment)
+            .await
+            .at("state")?;
+        Ok(format!("/deviations/{}#action-{action_id}", s.id))
+    })
     .await
 }

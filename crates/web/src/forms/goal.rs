@@ -7,8 +7,7 @@ use uppsikt_domain::model::{Goal, GoalKind, Id, OrgUnit};
 use uppsikt_store::GoalInput;
 
 use super::{
-    options, refs, submit, Errors, Field, FieldKind, Form, FormPage, Input, RefusedAt, NAME_MAX,
-    TEXT_MAX,
+    options, refs, Errors, Field, FieldKind, FormPage, Input, Post, RefusedAt, NAME_MAX, TEXT_MAX,
 };
 use crate::error::{Path, Result};
 use crate::AppState;
@@ -195,22 +194,12 @@ pub async fn new_form(State(state): State<AppState>, Path(org_id): Path<Id>) -> 
     p.with_values([("kind", kind)]).render_page()
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    viewer: crate::auth::Viewer,
-    Path(org_id): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
+pub async fn create(post: Post) -> Result<Response> {
+    let (state, org_id) = (&post.state, post.id);
     let org = state.store.org_unit(org_id).await?;
-    let parsed = parse_checked(&state, &input, org_id, None).await?;
-    let form = async || {
-        Ok(page(
-            &org,
-            None,
-            parent_options(&state, org_id, None).await?,
-        ))
-    };
-    submit(&state, &viewer, &input, form, parsed, async |w, parsed| {
+    let parsed = parse_checked(state, &post.input, org_id, None).await?;
+    let form = async || Ok(page(&org, None, parent_options(state, org_id, None).await?));
+    post.submit(form, parsed, async |w, parsed| {
         let id = w.create_goal(&parsed.input).await?;
         w.set_priorities(id, &parsed.priorities).await?;
         if let Some((period, text)) = &parsed.analysis {
@@ -253,37 +242,26 @@ pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Res
     p.with_values(values).render_page()
 }
 
-pub async fn update(
-    State(state): State<AppState>,
-    viewer: crate::auth::Viewer,
-    Path(id): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
+pub async fn update(post: Post) -> Result<Response> {
+    let (state, id) = (&post.state, post.id);
     let goal = state.store.goal(id).await?;
     let org = state.store.org_unit(goal.org_id).await?;
-    let parsed = parse_checked(&state, &input, goal.org_id, Some(&goal)).await?;
+    let parsed = parse_checked(state, &post.input, goal.org_id, Some(&goal)).await?;
     let form = async || {
-        let options = parent_options(&state, goal.org_id, Some(&goal)).await?;
+        let options = parent_options(state, goal.org_id, Some(&goal)).await?;
         Ok(page(&org, Some(&goal), options))
     };
-    submit(
-        &state,
-        &viewer,
-        &input,
-        form,
-        parsed,
-        async |w, mut parsed| {
-            parsed.input.key = goal.key.clone();
-            // A decided goal keeps its place in the tree until the decision is reopened.
-            w.update_goal(id, &parsed.input).await.at("parent")?;
-            w.set_priorities(id, &parsed.priorities).await?;
-            if let Some((period, text)) = &parsed.analysis {
-                w.set_analysis(id, *period, text)
-                    .await
-                    .at("analysis_period")?;
-            }
-            Ok(format!("/goals/{id}"))
-        },
-    )
+    post.submit(form, parsed, async |w, mut parsed| {
+        parsed.input.key = goal.key.clone();
+        // A decided goal keeps its place in the tree until the decision is reopened.
+        w.update_goal(id, &parsed.input).await.at("parent")?;
+        w.set_priorities(id, &parsed.priorities).await?;
+        if let Some((period, text)) = &parsed.analysis {
+            w.set_analysis(id, *period, text)
+                .await
+                .at("analysis_period")?;
+        }
+        Ok(format!("/goals/{id}"))
+    })
     .await
 }

@@ -8,9 +8,7 @@ use uppsikt_domain::model::{Goal, Id, Indicator};
 use uppsikt_domain::Direction;
 use uppsikt_store::{ComparisonGroup, IndicatorInput};
 
-use super::{
-    options, submit, Errors, Field, FieldKind, Form, FormPage, Input, RefusedAt, NAME_MAX,
-};
+use super::{options, Errors, Field, FieldKind, FormPage, Input, Post, RefusedAt, NAME_MAX};
 use crate::error::{Path, Result};
 use crate::AppState;
 
@@ -154,15 +152,11 @@ async fn save_link(w: &mut uppsikt_store::Writer, id: Id, groups: &[Id]) -> Resu
     Ok(())
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    viewer: crate::auth::Viewer,
-    Path(goal_id): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
+pub async fn create(post: Post) -> Result<Response> {
+    let (state, goal_id) = (&post.state, post.id);
     let goal = state.store.goal(goal_id).await?;
     let form = page(&goal, None, &state.store.comparison_groups().await?);
-    let mut parsed = parse(&input, goal_id, &form);
+    let mut parsed = parse(&post.input, goal_id, &form);
     if let Ok((parsed, _)) = &mut parsed {
         parsed.position = state
             .store
@@ -171,18 +165,11 @@ pub async fn create(
             .len() as i64;
     }
     let form = async || Ok(form);
-    submit(
-        &state,
-        &viewer,
-        &input,
-        form,
-        parsed,
-        async |w, (parsed, groups)| {
-            let id = w.create_indicator(&parsed).await?;
-            save_link(w, id, &groups).await?;
-            Ok(format!("/indicators/{id}"))
-        },
-    )
+    post.submit(form, parsed, async |w, (parsed, groups)| {
+        let id = w.create_indicator(&parsed).await?;
+        save_link(w, id, &groups).await?;
+        Ok(format!("/indicators/{id}"))
+    })
     .await
 }
 
@@ -211,12 +198,8 @@ pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Res
     p.with_values(values).render_page()
 }
 
-pub async fn update(
-    State(state): State<AppState>,
-    viewer: crate::auth::Viewer,
-    Path(id): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
+pub async fn update(post: Post) -> Result<Response> {
+    let (state, id) = (&post.state, post.id);
     let record = state.store.indicator_record(id).await?;
     let goal = state.store.goal(record.indicator.goal_id).await?;
     let form = page(
@@ -224,22 +207,15 @@ pub async fn update(
         Some(&record.indicator),
         &state.store.comparison_groups().await?,
     );
-    let parsed = parse(&input, goal.id, &form);
+    let parsed = parse(&post.input, goal.id, &form);
     let form = async || Ok(form);
-    submit(
-        &state,
-        &viewer,
-        &input,
-        form,
-        parsed,
-        async |w, (mut parsed, groups)| {
-            parsed.key = record.indicator.key.clone();
-            parsed.position = record.indicator.position;
-            // A decision on the indicator's data freezes its direction, decimals and goal.
-            w.update_indicator(id, &parsed).await.at("direction")?;
-            save_link(w, id, &groups).await?;
-            Ok(format!("/indicators/{id}"))
-        },
-    )
+    post.submit(form, parsed, async |w, (mut parsed, groups)| {
+        parsed.key = record.indicator.key.clone();
+        parsed.position = record.indicator.position;
+        // A decision on the indicator's data freezes its direction, decimals and goal.
+        w.update_indicator(id, &parsed).await.at("direction")?;
+        save_link(w, id, &groups).await?;
+        Ok(format!("/indicators/{id}"))
+    })
     .await
 }

@@ -8,9 +8,8 @@ use uppsikt_domain::model::{Id, OrgUnit, PeriodLock};
 use uppsikt_store::StoreError;
 
 use super::{
-    options, submit, Errors, Field, FieldKind, Form, FormPage, Input, Refusal, NAME_MAX, TEXT_MAX,
+    options, Errors, Field, FieldKind, FormPage, Input, Post, Refusal, NAME_MAX, TEXT_MAX,
 };
-use crate::auth::Viewer;
 use crate::error::{Path, Query, Result};
 use crate::pages::PeriodQuery;
 use crate::AppState;
@@ -83,16 +82,12 @@ pub(crate) fn parse_lock(input: &Input, org_id: Id, actor: &str) -> Result<Perio
     })
 }
 
-pub async fn lock(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
+pub async fn lock(post: Post) -> Result<Response> {
+    let (state, id) = (&post.state, post.id);
     let org = state.store.org_unit(id).await?;
     let form = async || Ok(lock_page(&org));
-    let parsed = parse_lock(&input, id, &viewer.actor());
-    submit(&state, &viewer, &input, form, parsed, async |w, lock| {
+    let parsed = parse_lock(&post.input, id, &post.viewer.actor());
+    post.submit(form, parsed, async |w, lock| {
         let period = lock.period;
         match w.lock_period(&lock).await {
             Err(StoreError::Duplicate(_)) => {
@@ -170,26 +165,15 @@ pub(crate) fn parse_reopen(
     }
 }
 
-pub async fn reopen(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
+pub async fn reopen(post: Post) -> Result<Response> {
+    let (state, id) = (&post.state, post.id);
     let org = state.store.org_unit(id).await?;
     let locked = state.store.period_locks(Some(id)).await?;
     let form = async || Ok(reopen_page(&org, &locked));
-    let parsed = parse_reopen(&input, &locked);
-    submit(
-        &state,
-        &viewer,
-        &input,
-        form,
-        parsed,
-        async |w, (period, reason)| {
-            w.reopen_period(id, period, &reason).await?;
-            Ok(format!("/org/{id}?period={period}"))
-        },
-    )
+    let parsed = parse_reopen(&post.input, &locked);
+    post.submit(form, parsed, async |w, (period, reason)| {
+        w.reopen_period(id, period, &reason).await?;
+        Ok(format!("/org/{id}?period={period}"))
+    })
     .await
 }

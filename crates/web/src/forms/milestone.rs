@@ -7,7 +7,7 @@ use uppsikt_domain::model::{Id, IndicatorRecord};
 use uppsikt_domain::Target;
 
 use super::{
-    indicator_crumbs, options, submit, Errors, Field, FieldKind, Form, FormPage, Input, RefusedAt,
+    indicator_crumbs, options, Errors, Field, FieldKind, FormPage, Input, Post, RefusedAt,
 };
 use crate::error::{Path, Result};
 use crate::AppState;
@@ -61,30 +61,19 @@ pub(crate) fn parse(input: &Input) -> Result<(bool, i32, Option<Target>), Errors
     }
 }
 
-pub async fn save(
-    State(state): State<AppState>,
-    viewer: crate::auth::Viewer,
-    Path(id): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
+pub async fn save(post: Post) -> Result<Response> {
+    let (state, id) = (&post.state, post.id);
     let record = state.store.indicator_record(id).await?;
-    let form = async || Ok(page(&record, indicator_crumbs(&state, &record).await?));
-    let parsed = parse(&input);
-    submit(
-        &state,
-        &viewer,
-        &input,
-        form,
-        parsed,
-        async |w, (long_term, year, target)| {
-            let written = if long_term {
-                w.set_target(id, year, target).await
-            } else {
-                w.set_milestone(id, year, target).await
-            };
-            written.at("year")?;
-            Ok(format!("/indicators/{id}"))
-        },
-    )
+    let form = async || Ok(page(&record, indicator_crumbs(state, &record).await?));
+    let parsed = parse(&post.input);
+    post.submit(form, parsed, async |w, (long_term, year, target)| {
+        let written = if long_term {
+            w.set_target(id, year, target).await
+        } else {
+            w.set_milestone(id, year, target).await
+        };
+        written.at("year")?;
+        Ok(format!("/indicators/{id}"))
+    })
     .await
 }

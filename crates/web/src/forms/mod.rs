@@ -21,7 +21,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use uppsikt_domain::messages;
@@ -32,7 +32,7 @@ use uppsikt_domain::deviation::LifecycleError;
 use uppsikt_store::{StoreError, Writer};
 
 use crate::auth::Viewer;
-use crate::error::{AppError, Result};
+use crate::error::{AppError, Path, Result};
 use crate::AppState;
 
 /// The submitted form, by field name.
@@ -590,34 +590,62 @@ impl<T> RefusedAt<T> for std::result::Result<T, StoreError> {
     }
 }
 
-/// The one way a form's POST ends. Input that did not parse (`parsed`'s errors) or a write
-/// refused at a field ([`Refusal::At`]) shows the form again (422) with everything typed
-/// and the messages at their fields; `form` builds it only then. Otherwise `write` runs on
-/// one writer on behalf of the viewer, is committed, and the answer redirects (303) to the
-/// address `write` returns. A refused write is rolled back.
-pub async fn submit<T>(
-    state: &AppState,
-    viewer: &Viewer,
-    input: &Input,
-    form: impl AsyncFnOnce() -> Result<FormPage>,
-    parsed: std::result::Result<T, Errors>,
-    write: impl AsyncFnOnce(&mut Writer, T) -> std::result::Result<String, Refusal>,
-) -> Result<Response> {
-    let refused = match parsed {
-        Err(e) => e,
-        Ok(parsed) => {
-            let mut w = state.store.writer(&viewer.actor()).await?;
-            match write(&mut w, parsed).await {
-                Ok(to) => {
-                    w.commit().await?;
-                    return Ok(saved(to));
+/// A form sent to an object's address (`/goals/{id}/edit`, `/org/{id}/lock`, …): the app,
+/// who sends it, the id in the address and the submitted fields, read in that order (as
+/// the separate extractors were).
+pub struct Post {
+    pub state: AppState,
+    pub viewer: Viewer,
+    pub id: Id,
+    pub input: Input,
+}
+
+impl FromRequest<AppState> for Post {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> std::result::Result<Post, Response> {
+        let (mut parts, body) = req.into_parts();
+        let Ok(viewer) = Viewer::from_request_parts(&mut parts, state).await;
+        let Path(id) = Path::<Id>::from_request_parts(&mut parts, state).await?;
+        let Form(input) =
+            Form::<Input>::from_request(Request::from_parts(parts, body), state).await?;
+        Ok(Post {
+            state: state.clone(),
+            viewer,
+            id,
+            input,
+        })
+    }
+}
+
+impl Post {
+    /// The one way a form's POST ends. Input that did not parse (`parsed`'s errors) or a
+    /// write refused at a field ([`Refusal::At`]) shows the form again (422) with everything
+    /// typed and the messages at their fields; `form` builds it only then. Otherwise `write`
+    /// runs on one writer on behalf of the viewer, is committed, and the answer redirects
+    /// (303) to the address `write` returns. A refused write is rolled back.
+    pub async fn submit<T>(
+        &self,
+        form: impl AsyncFnOnce() -> Result<FormPage>,
+        parsed: std::result::Result<T, Errors>,
+        write: impl AsyncFnOnce(&mut Writer, T) -> std::result::Result<String, Refusal>,
+    ) -> Result<Response> {
+        let refused = match parsed {
+            Err(e) => e,
+            Ok(parsed) => {
+                let mut w = self.state.store.writer(&self.viewer.actor()).await?;
+                match write(&mut w, parsed).await {
+                    Ok(to) => {
+                        w.commit().await?;
+                        return Ok(saved(to));
+                    }
+                    Err(Refusal::At(e)) => e,
+                    Err(Refusal::Failed(e)) => return Err(e),
                 }
-                Err(Refusal::At(e)) => e,
-                Err(Refusal::Failed(e)) => return Err(e),
             }
-        }
-    };
-    refused.apply(form().await?.fill(input)).render_page()
+        };
+        refused.apply(form().await?.fill(&self.input)).render_page()
+    }
 }
 
 /// Redirect after a successful POST.

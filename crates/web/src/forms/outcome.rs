@@ -7,7 +7,7 @@ use uppsikt_domain::messages;
 use uppsikt_domain::model::{Id, IndicatorRecord};
 use uppsikt_domain::{Breakdown, Outcome};
 
-use super::{indicator_crumbs, submit, Errors, Field, FieldKind, Form, FormPage, Input, RefusedAt};
+use super::{indicator_crumbs, Errors, Field, FieldKind, FormPage, Input, Post, RefusedAt};
 use crate::error::{Path, Result};
 use crate::AppState;
 
@@ -85,39 +85,28 @@ pub async fn form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<R
     .render_page()
 }
 
-pub async fn save(
-    State(state): State<AppState>,
-    viewer: crate::auth::Viewer,
-    Path(id): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
+pub async fn save(post: Post) -> Result<Response> {
+    let (state, id) = (&post.state, post.id);
     let record = state.store.indicator_record(id).await?;
     let form = async || {
-        let breakdowns = breakdown_options(&state).await?;
+        let breakdowns = breakdown_options(state).await?;
         Ok(page(
             &record,
             breakdowns,
-            indicator_crumbs(&state, &record).await?,
+            indicator_crumbs(state, &record).await?,
         ))
     };
-    let parsed = match parse(&input, &record.indicator.unit) {
-        Ok(outcome) => with_new_area(&state, &viewer, outcome).await?,
+    let parsed = match parse(&post.input, &record.indicator.unit) {
+        Ok(outcome) => with_new_area(state, &post.viewer, outcome).await?,
         Err(e) => Err(e),
     };
-    submit(
-        &state,
-        &viewer,
-        &input,
-        form,
-        parsed,
-        async |w, (outcome, new_area)| {
-            if let Some(area) = &new_area {
-                w.upsert_area(area, None).await?;
-            }
-            w.set_outcome(id, &outcome).await.at("period")?;
-            Ok(format!("/indicators/{id}"))
-        },
-    )
+    post.submit(form, parsed, async |w, (outcome, new_area)| {
+        if let Some(area) = &new_area {
+            w.upsert_area(area, None).await?;
+        }
+        w.set_outcome(id, &outcome).await.at("period")?;
+        Ok(format!("/indicators/{id}"))
+    })
     .await
 }
 

@@ -8,7 +8,7 @@ use uppsikt_domain::publication::Audience;
 use uppsikt_domain::Period;
 use uppsikt_report::followup;
 
-use super::{submit, Errors, Field, FieldKind, Form, FormPage, Input, RefusedAt, TEXT_MAX};
+use super::{Errors, Field, FieldKind, FormPage, Input, Post, RefusedAt, TEXT_MAX};
 use crate::error::{Path, Query, Result};
 use crate::pages::PeriodQuery;
 use crate::AppState;
@@ -92,15 +92,11 @@ pub(crate) fn parse(input: &Input, org_id: Id) -> Result<PeriodReview, (Errors, 
     }
 }
 
-pub async fn save(
-    State(state): State<AppState>,
-    viewer: crate::auth::Viewer,
-    Path(id): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
+pub async fn save(post: Post) -> Result<Response> {
+    let (state, id) = (&post.state, post.id);
     let org = state.store.org_unit(id).await?;
     // The submitted period is shown as typed; the page's links go to it when it is valid.
-    let (parsed, period) = match parse(&input, id) {
+    let (parsed, period) = match parse(&post.input, id) {
         Ok(review) => {
             let period = review.period;
             (Ok(review), Some(period))
@@ -108,7 +104,7 @@ pub async fn save(
         Err((e, period)) => (Err(e), period),
     };
     let form = async || Ok(page(&org, period));
-    submit(&state, &viewer, &input, form, parsed, async |w, review| {
+    post.submit(form, parsed, async |w, review| {
         w.set_period_review(&review).await.at("period")?;
         Ok(format!("/org/{id}?period={}", review.period))
     })
