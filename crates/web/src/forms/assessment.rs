@@ -166,9 +166,21 @@ pub(crate) struct Fields {
 
 pub(crate) fn parse(input: &Input, scale: &AssessmentScale) -> (Fields, Errors) {
     let mut e = Errors::default();
-    let period = e.period(input, "period");
-    let stage = e.choice(input, "stage", Stage::parse);
-    let level = match e.typed(input, "level") {
+    // Read in the form's order, so that the errors are too.
+    let fields = Fields {
+        period: e.period(input, "period"),
+        stage: e.choice(input, "stage", Stage::parse),
+        level: level(&mut e, input, scale),
+        motivation: e.optional_paragraphs(input, "motivation", TEXT_MAX),
+        author: e.text(input, "author", NAME_MAX),
+        date: e.optional_date(input, "date"),
+    };
+    (fields, e)
+}
+
+/// One of the scale's levels, as the scale spells it.
+fn level(e: &mut Errors, input: &Input, scale: &AssessmentScale) -> Option<String> {
+    match e.typed(input, "level") {
         None => None,
         Some("") => {
             e.add("level", messages::REQUIRED);
@@ -178,46 +190,24 @@ pub(crate) fn parse(input: &Input, scale: &AssessmentScale) -> (Fields, Errors) 
             e.add("level", messages::unknown_level(raw, &scale.levels));
             None
         }),
-    };
-    let motivation = e.optional_paragraphs(input, "motivation", TEXT_MAX);
-    let author = e.text(input, "author", NAME_MAX);
-    let date = e.optional_date(input, "date");
-    let fields = Fields {
-        period,
-        stage,
-        level,
-        motivation,
-        author,
-        date,
-    };
-    (fields, e)
+    }
 }
 
 async fn save_assessment(post: &Post, subject: Subject) -> Result<Response> {
     let (state, input) = (&post.state, &post.input);
     let (scale, _) = state.store.assessment_config().await?;
-    let (
-        Fields {
-            period,
-            stage,
-            level,
-            motivation,
-            author,
-            date,
-        },
-        mut e,
-    ) = parse(input, &scale);
-    let shown_period = match period {
+    let (f, mut e) = parse(input, &scale);
+    let shown_period = match f.period {
         Some(p) => p,
         None => default_period(state, &subject).await?,
     };
     let now = current(state, &subject, shown_period).await?;
-    if let (Some(Stage::Decided), Some(level), Some(system)) = (stage, &level, &now.system) {
-        if *level != system.level && motivation.is_empty() {
+    if let (Some(Stage::Decided), Some(level), Some(system)) = (f.stage, &f.level, &now.system) {
+        if *level != system.level && f.motivation.is_empty() {
             e.add("motivation", messages::MOTIVATION_REQUIRED);
         }
     }
-    let parsed = match (period, stage, level, author, date, e.is_empty()) {
+    let parsed = match (f.period, f.stage, f.level, f.author, f.date, e.is_empty()) {
         (Some(period), Some(stage), Some(level), Some(author), Some(date), true) => {
             Ok(AssessmentInput {
                 org_id: subject.org_id,
@@ -225,7 +215,7 @@ async fn save_assessment(post: &Post, subject: Subject) -> Result<Response> {
                 period,
                 stage,
                 level,
-                motivation,
+                motivation: f.motivation,
                 author,
                 date,
             })
