@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{App, Session, PASSWORD};
+use common::{App, Session, KS_2019_DECISION, PASSWORD};
 
 async fn each(test: impl AsyncFn(&App)) {
     for app in common::apps().await {
@@ -411,13 +411,7 @@ async fn a_decided_period_is_locked_shown_and_reopened_with_a_logged_reason() {
             .post_as(
                 Some(&controller),
                 &format!("/org/{ks}/lock"),
-                &[
-                    ("period", "2019"),
-                    ("body", "Kommunstyrelsen"),
-                    ("decided_on", "2020-03-30"),
-                    ("paragraph", "§ 45"),
-                    ("diary_number", "KS-2020/123"),
-                ],
+                &KS_2019_DECISION,
             )
             .await;
         assert_eq!(status, 303);

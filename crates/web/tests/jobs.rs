@@ -95,21 +95,11 @@ async fn an_import_job_has_an_unguessable_id_and_only_its_owner_or_a_controller_
         // An editor imports outcomes of their own board's indicator.
         let editor = app.session_for("redaktor-ks").await;
         let csv = "Mått;Period;Uppdelning;Värde\nks-antal-fardigstallda-bostader;2024;Totalt;750\n";
-        let mut form = reqwest::multipart::Form::new().text("csrf", editor.csrf.clone());
-        form = form.part(
-            "file",
-            reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("utfall.csv"),
-        );
-        let r = app
-            .client
-            .post(app.url("/import/outcomes"))
-            .header("cookie", &editor.cookie)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 303);
-        let preview = r.headers()["location"].to_str().unwrap().to_string();
+        let (status, _, location) = app
+            .upload(&editor, "utfall.csv", csv.as_bytes().to_vec(), true)
+            .await;
+        assert_eq!(status, 303);
+        let preview = location.unwrap();
         let (status, _, location) = app
             .post_as(Some(&editor), &format!("{preview}/commit"), &[])
             .await;

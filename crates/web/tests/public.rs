@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{apps, decided_apps, App};
+use common::{apps, decided_apps, App, KS_2019_DECISION};
 
 const HOMES: &str = "Antal färdigställda bostäder (Totalt)";
 
@@ -85,13 +85,7 @@ async fn a_proposal_for_an_undecided_year_never_reaches_the_public() {
             .post_as(
                 Some(&controller),
                 &format!("/org/{ks}/lock"),
-                &[
-                    ("period", "2019"),
-                    ("body", "Kommunstyrelsen"),
-                    ("decided_on", "2020-03-30"),
-                    ("paragraph", "§ 45"),
-                    ("diary_number", "KS-2020/123"),
-                ],
+                &KS_2019_DECISION,
             )
             .await;
         assert_eq!(status, 303);

@@ -39,6 +39,15 @@ fn password_hash() -> String {
         .clone()
 }
 
+/// The lock form for the executive board's decision on KS's 2019 (§ 45, KS-2020/123).
+pub const KS_2019_DECISION: [(&str, &str); 5] = [
+    ("period", "2019"),
+    ("body", "Kommunstyrelsen"),
+    ("decided_on", "2020-03-30"),
+    ("paragraph", "§ 45"),
+    ("diary_number", "KS-2020/123"),
+];
+
 /// The test accounts: (user name, role, units by short name).
 pub const ACCOUNTS: [(&str, Role, &[&str]); 6] = [
     ("admin", Role::Admin, &[]),
