@@ -14,7 +14,7 @@ use uppsikt_store::{ComparisonGroup, ComparisonGroupInput, KoladaSettings, Scope
 
 use crate::auth::Viewer;
 use crate::error::{AppError, Path, Result};
-use crate::forms::{saved, Errors, Field, FieldKind, Form, FormPage, Input, NAME_MAX};
+use crate::forms::{saved, Errors, Field, FieldKind, Form, FormPage, Input, Post, NAME_MAX};
 use crate::AppState;
 
 /// One linked indicator as the page lists it.
@@ -353,14 +353,9 @@ pub async fn create_group(
     save_group(&state, &viewer, None, &input).await
 }
 
-pub async fn update_group(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
-    let group = custom_group(&state, id).await?;
-    save_group(&state, &viewer, Some(&group), &input).await
+pub async fn update_group(post: Post) -> Result<Response> {
+    let group = custom_group(&post.state, post.id).await?;
+    save_group(&post.state, &post.viewer, Some(&group), &post.input).await
 }
 
 async fn save_group(

@@ -17,7 +17,7 @@ use uppsikt_report::{Format, ReportError, ReportKind, Request, Subject};
 
 use crate::auth::Viewer;
 use crate::error::{AppError, Path, Result};
-use crate::forms::{options, Errors, Field, FieldKind, Form, FormPage, Input};
+use crate::forms::{options, Errors, Field, FieldKind, FormPage, Post};
 use crate::jobs::Refused;
 use crate::AppState;
 
@@ -76,12 +76,13 @@ pub async fn new_form(State(state): State<AppState>, Path(org_id): Path<Id>) -> 
     form_page(&org).render_page()
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    viewer: crate::auth::Viewer,
-    Path(org_id): Path<Id>,
-    Form(input): Form<Input>,
-) -> Result<Response> {
+pub async fn create(post: Post) -> Result<Response> {
+    let Post {
+        state,
+        viewer,
+        id: org_id,
+        input,
+    } = post;
     let org = state.store.org_unit(org_id).await?;
     let mut e = Errors::default();
     let kind = e.choice(&input, "kind", ReportKind::parse);
