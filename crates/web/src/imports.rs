@@ -9,7 +9,6 @@ use std::future::Future;
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, Response};
 use axum::Json;
@@ -18,8 +17,8 @@ use uppsikt_domain::messages;
 use uppsikt_import::{ImportReport, Progress};
 
 use crate::auth::Viewer;
-use crate::error::{AppError, Path, Result};
-use crate::jobs::Refused;
+use crate::error::{AppError, Result};
+use crate::jobs::{JobRequest, Refused};
 use crate::AppState;
 
 /// Errors shown on a failed import's page; the rest are counted.
@@ -180,11 +179,7 @@ fn followed(
         .ok_or(AppError::NotFound)
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Result<Response> {
+pub async fn show(JobRequest { state, viewer, id }: JobRequest) -> Result<Response> {
     let job = followed(&state, &viewer, &id)?;
     let can_cancel = matches!(job.state, ImportState::Running(_));
     let html = JobPage {
@@ -199,11 +194,7 @@ pub async fn show(
 }
 
 /// The job's state as JSON, for `job.js`.
-pub async fn status(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Result<Response> {
+pub async fn status(JobRequest { state, viewer, id }: JobRequest) -> Result<Response> {
     let job = followed(&state, &viewer, &id)?;
     let body = match &job.state {
         ImportState::Running(p) => {
@@ -219,11 +210,7 @@ pub async fn status(
 }
 
 /// Asks the import to stop; it rolls back at its next check.
-pub async fn cancel(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Result<Response> {
+pub async fn cancel(JobRequest { state, viewer, id }: JobRequest) -> Result<Response> {
     let job = followed(&state, &viewer, &id)?;
     if let ImportState::Running(p) = &job.state {
         p.cancel();

@@ -18,9 +18,40 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use axum::extract::FromRequestParts;
 use axum::http::header;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::{Semaphore, SemaphorePermit};
+
+use crate::auth::Viewer;
+use crate::error::Path;
+use crate::AppState;
+
+/// A request about one job (`/imports/{id}`, `/reports/{id}/status`, …): the app, who
+/// asks, and the job's id from the address.
+pub struct JobRequest {
+    pub state: AppState,
+    pub viewer: Viewer,
+    pub id: String,
+}
+
+impl FromRequestParts<AppState> for JobRequest {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> std::result::Result<JobRequest, Response> {
+        let Ok(viewer) = Viewer::from_request_parts(parts, state).await;
+        let Path(id) = Path::<String>::from_request_parts(parts, state).await?;
+        Ok(JobRequest {
+            state: state.clone(),
+            viewer,
+            id,
+        })
+    }
+}
 
 /// A job's page or state, which changes while the job runs: never stored by a browser or
 /// a proxy, whoever asks.

@@ -18,7 +18,7 @@ use uppsikt_report::{Format, ReportError, ReportKind, Request, Subject};
 use crate::auth::Viewer;
 use crate::error::{AppError, Path, Result};
 use crate::forms::{options, Errors, Field, FieldKind, FormPage, Post};
-use crate::jobs::Refused;
+use crate::jobs::{JobRequest, Refused};
 use crate::AppState;
 
 #[derive(Clone)]
@@ -257,11 +257,7 @@ fn own_job(state: &AppState, viewer: &Viewer, id: &str) -> Result<crate::jobs::J
         .ok_or(AppError::NotFound)
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Result<Response> {
+pub async fn show(JobRequest { state, viewer, id }: JobRequest) -> Result<Response> {
     let job = own_job(&state, &viewer, &id)?;
     let html = JobPage {
         id,
@@ -274,11 +270,7 @@ pub async fn show(
 }
 
 /// The job's state as JSON, for `job.js`.
-pub async fn status(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Result<Response> {
+pub async fn status(JobRequest { state, viewer, id }: JobRequest) -> Result<Response> {
     let job_state = own_job(&state, &viewer, &id)?.state;
     let body = match job_state {
         JobState::Running { step, done } => {
@@ -290,11 +282,7 @@ pub async fn status(
     Ok(crate::jobs::uncached(Json(body)))
 }
 
-pub async fn download(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Result<Response> {
+pub async fn download(JobRequest { state, viewer, id }: JobRequest) -> Result<Response> {
     let JobState::Ready {
         file_name,
         content_type,
