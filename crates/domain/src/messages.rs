@@ -5,7 +5,8 @@
 //! submodules by where the words are shown: [`access`] (a guard's refusal), [`http`]
 //! (error pages and bodies that cannot be served), [`deviations`], [`forms`] (refusals
 //! that belong to one form), [`kolada`] (the Kolada page) and [`cli`] (the command line's
-//! failures). Callers pass the variable parts; no sentence is written anywhere else.
+//! failures). Callers pass the variable parts; error and refusal sentences are written
+//! nowhere else (labels, headings and button texts are UI copy, in the templates and forms).
 
 pub mod access;
 pub mod cli;
