@@ -22,6 +22,7 @@ use crate::error::{AppError, Path, Query, Result};
 use crate::view::{self, format_rounded, format_value, BoardView, GoalView};
 use crate::AppState;
 use uppsikt_report::chart;
+use uppsikt_report::html::escape;
 
 #[derive(Deserialize, Default)]
 pub struct PeriodQuery {
@@ -183,14 +184,6 @@ fn tree_html(nodes: &[TreeNode]) -> String {
     }
     out.push_str("</ul>");
     out
-}
-
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 pub async fn index(
