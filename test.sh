@@ -2,13 +2,17 @@
 # Runs the whole test suite: formatting, lints, unit, property and integration tests on
 # SQLite and PostgreSQL, then the browser tests (Playwright + Debian's Chromium + axe-core).
 #
-# PostgreSQL tests use postgres://postgres@127.0.0.1:5432/test (or UPPSIKT_TEST_POSTGRES_URL)
-# and are skipped with a visible message when no server answers, unless
-# UPPSIKT_REQUIRE_POSTGRES=1. Browser tests are skipped with a message when Chromium or the
-# e2e/node_modules are missing, unless UPPSIKT_REQUIRE_BROWSER=1. `.ci/run` sets both.
-# The supply-chain check (`cargo deny`, see deny.toml) is skipped with a message when
-# cargo-deny is not installed, unless UPPSIKT_REQUIRE_TOOLS=1 (set by `.ci/run`, which
-# installs it).
+# What may be missing is skipped with a message, unless the matching variable is 1 (`.ci/run`
+# sets all three, and installs what they need):
+# - UPPSIKT_REQUIRE_POSTGRES: the PostgreSQL half of the store, import, report and web
+#   tests. They use postgres://postgres@127.0.0.1:5432/test, or UPPSIKT_TEST_POSTGRES_URL
+#   (an admin database; each test creates and drops its own database).
+# - UPPSIKT_REQUIRE_BROWSER: the browser tests (Debian's chromium and e2e/node_modules).
+# - UPPSIKT_REQUIRE_TOOLS: the supply-chain check (cargo-deny, see deny.toml) and the PDF
+#   text checks (pdftotext and pdfinfo, from poppler-utils).
+# libtest hides what a passing test prints, so the tests also write each skip to the file
+# UPPSIKT_SKIP_LOG names; after `cargo test` this script counts them ("SKIPPED (PostgreSQL)
+# 214 times: no server at …"). `cargo test -- --nocapture` shows each test's own message.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -26,7 +30,14 @@ fi
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test (unit, property, integration; SQLite and PostgreSQL)"
-cargo test --workspace
+skip_log=$(mktemp)
+trap 'rm -f "$skip_log"' EXIT
+status=0
+UPPSIKT_SKIP_LOG="$skip_log" cargo test --workspace || status=$?
+# One line per cause: "SKIPPED (what) N times: why".
+awk -F '\t' '{ n[$1 FS $2]++ } END { for (k in n) { split(k, p, FS);
+    printf "SKIPPED (%s) %d time%s: %s\n", p[1], n[k], n[k] == 1 ? "" : "s", p[2] } }' "$skip_log" | sort
+[ "$status" = 0 ] || exit "$status"
 
 echo "== browser tests (e2e/)"
 if [ -x /usr/bin/chromium ] && [ -d e2e/node_modules ]; then

@@ -62,8 +62,9 @@ pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// (year, month, day) of a day number.
-fn civil_from_days(n: i64) -> (i64, i64, i64) {
+/// (year, month, day) of a day number (days since 1970-01-01, proleptic Gregorian); the
+/// inverse of [`days_from_civil`] (Howard Hinnant's `civil_from_days`).
+pub fn civil_from_days(n: i64) -> (i64, i64, i64) {
     let z = n + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -79,6 +80,34 @@ fn civil_from_days(n: i64) -> (i64, i64, i64) {
 pub fn from_day_number(n: i64) -> String {
     let (y, m, d) = civil_from_days(n);
     format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// A moment in UTC as calendar day and time of day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CivilTime {
+    pub year: i64,
+    pub month: u8,
+    pub day: u8,
+    pub hour: u8,
+    pub minute: u8,
+    pub second: u8,
+}
+
+/// The UTC calendar day and time of day at `unix_seconds` (seconds since 1970-01-01
+/// 00:00 UTC, leap seconds not counted).
+pub fn civil_from_unix(unix_seconds: i64) -> CivilTime {
+    let (year, month, day) = civil_from_days(unix_seconds.div_euclid(86_400));
+    let in_day = unix_seconds.rem_euclid(86_400);
+    // Every part is below 60 (24 for hours, 32 for days), so each fits a u8.
+    let small = |n: i64| n as u8;
+    CivilTime {
+        year,
+        month: small(month),
+        day: small(day),
+        hour: small(in_day / 3600),
+        minute: small(in_day % 3600 / 60),
+        second: small(in_day % 60),
+    }
 }
 
 /// The day number of the last Sunday of `month` (which must have 31 days) in `year`.
@@ -185,10 +214,45 @@ mod tests {
         }
 
         #[test]
+        fn civil_days_round_trip(n in -1_000_000i64..1_000_000) {
+            let (y, m, d) = civil_from_days(n);
+            proptest::prop_assert!((1..=12).contains(&m) && (1..=31).contains(&d));
+            proptest::prop_assert_eq!(days_from_civil(y, m, d), n);
+        }
+
+        #[test]
+        fn unix_seconds_round_trip(secs in -10_000_000_000i64..10_000_000_000) {
+            let t = civil_from_unix(secs);
+            proptest::prop_assert!(t.hour < 24 && t.minute < 60 && t.second < 60);
+            let day = days_from_civil(t.year, i64::from(t.month), i64::from(t.day));
+            let in_day = i64::from(t.hour) * 3600 + i64::from(t.minute) * 60 + i64::from(t.second);
+            proptest::prop_assert_eq!(day * 86_400 + in_day, secs);
+        }
+
+        #[test]
         fn day_numbers_round_trip(n in -25_567i64..84_000) {
             let date = from_day_number(n);
             proptest::prop_assert_eq!(day_number(&date), Some(n), "{}", date);
         }
+    }
+
+    #[test]
+    fn unix_seconds_give_the_utc_day_and_time() {
+        let t = |year, month, day, hour, minute, second| CivilTime {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+        };
+        assert_eq!(civil_from_unix(0), t(1970, 1, 1, 0, 0, 0));
+        assert_eq!(civil_from_unix(-1), t(1969, 12, 31, 23, 59, 59));
+        // 2024-02-29 12:34:56 UTC (a leap day).
+        assert_eq!(civil_from_unix(1_709_210_096), t(2024, 2, 29, 12, 34, 56));
+        // 2026-12-31 23:59:59 UTC.
+        assert_eq!(civil_from_unix(1_798_761_599), t(2026, 12, 31, 23, 59, 59));
+        assert_eq!(civil_from_days(days_from_civil(2000, 2, 29)), (2000, 2, 29));
     }
 
     #[test]

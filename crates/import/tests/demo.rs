@@ -132,40 +132,42 @@ async fn demo_files_load_on_every_backend_and_reload_idempotently() {
 #[tokio::test]
 async fn a_board_file_loads_after_the_organisation_file_in_a_separate_run() {
     let files = demo();
-    let db = TestDb::sqlite().await;
-    import_files(&db.store, &files[..1], "test")
-        .await
-        .unwrap_or_else(|r| panic!("{r}"));
-    let rest = import_files(&db.store, &files[1..], "test")
-        .await
-        .unwrap_or_else(|r| panic!("{r}"));
-    assert_eq!(rest.org_units, 0);
-    assert_eq!(rest.goals, EXPECTED.goals - 8);
-    let counts = db.store.counts().await.unwrap();
-    assert_eq!(counts, as_counts(&EXPECTED, counts.change_log));
-    published_facts(&db.store).await;
-    db.finish().await;
+    for db in TestDb::all().await {
+        import_files(&db.store, &files[..1], "test")
+            .await
+            .unwrap_or_else(|r| panic!("{r}"));
+        let rest = import_files(&db.store, &files[1..], "test")
+            .await
+            .unwrap_or_else(|r| panic!("{r}"));
+        assert_eq!(rest.org_units, 0);
+        assert_eq!(rest.goals, EXPECTED.goals - 8);
+        let counts = db.store.counts().await.unwrap();
+        assert_eq!(counts, as_counts(&EXPECTED, counts.change_log));
+        published_facts(&db.store).await;
+        db.finish().await;
+    }
 }
 
 #[tokio::test]
 async fn the_built_in_demo_loads_like_the_files() {
-    let db = TestDb::sqlite().await;
-    assert_eq!(
-        load_demo(&db.store, "demo")
-            .await
-            .unwrap_or_else(|r| panic!("{r}")),
-        EXPECTED
-    );
-    assert_eq!(
-        import_files(&db.store, &demo(), "test")
-            .await
-            .unwrap_or_else(|r| panic!("{r}")),
-        EXPECTED
-    );
-    let counts = db.store.counts().await.unwrap();
-    assert_eq!(counts, as_counts(&EXPECTED, counts.change_log));
-    published_facts(&db.store).await;
-    db.finish().await;
+    for db in TestDb::all().await {
+        assert_eq!(
+            load_demo(&db.store, "demo")
+                .await
+                .unwrap_or_else(|r| panic!("{r}")),
+            EXPECTED
+        );
+        assert_eq!(
+            import_files(&db.store, &demo(), "test")
+                .await
+                .unwrap_or_else(|r| panic!("{r}")),
+            EXPECTED
+        );
+        let counts = db.store.counts().await.unwrap();
+        assert_eq!(counts, as_counts(&EXPECTED, counts.change_log));
+        published_facts(&db.store).await;
+        db.finish().await;
+    }
 }
 
 /// The deviations the seeds document are found in the demo by the automatic rules:
@@ -173,44 +175,45 @@ async fn the_built_in_demo_loads_like_the_files() {
 #[tokio::test]
 async fn the_demo_raises_the_deviations_the_seeds_document() {
     use uppsikt_domain::deviation::{candidates_for_year, Source};
-    let db = TestDb::sqlite().await;
-    import_files(&db.store, &demo(), "test").await.unwrap();
-    let goals = db.store.goals().await.unwrap();
-    let org_of = |goal_id: i64| goals.iter().find(|g| g.id == goal_id).unwrap().org_id;
-    let records = db.store.indicator_records(Scope::All).await.unwrap();
-    let commitments = db.store.commitments(Scope::All).await.unwrap();
-    let indicators: Vec<_> = records
-        .iter()
-        .map(|r| (org_of(r.indicator.goal_id), r))
-        .collect();
-    let commitments: Vec<_> = commitments.iter().map(|c| (org_of(c.goal_id), c)).collect();
-
-    let y2023 = candidates_for_year(&indicators, &commitments, 2023);
-    assert!(
-        y2023
+    for db in TestDb::all().await {
+        import_files(&db.store, &demo(), "test").await.unwrap();
+        let goals = db.store.goals().await.unwrap();
+        let org_of = |goal_id: i64| goals.iter().find(|g| g.id == goal_id).unwrap().org_id;
+        let records = db.store.indicator_records(Scope::All).await.unwrap();
+        let commitments = db.store.commitments(Scope::All).await.unwrap();
+        let indicators: Vec<_> = records
             .iter()
-            .any(|d| d.source == Source::IndicatorNotAchieved
-                && d.description.starts_with("Trygg utomhus")),
-        "{:#?}",
-        y2023.iter().map(|d| &d.description).collect::<Vec<_>>()
-    );
-    let y2019 = candidates_for_year(&indicators, &commitments, 2019);
-    let unfinished: Vec<&str> = y2019
-        .iter()
-        .filter(|d| d.source == Source::CommitmentUnfinished)
-        .map(|d| d.description.as_str())
-        .collect();
-    assert!(
-        !unfinished.is_empty(),
-        "some 2019 commitments were not finished"
-    );
-    // Every candidate has a cause key, so raising the demo's deviations is idempotent.
-    assert!(y2019.iter().chain(&y2023).all(|d| d.cause_key.is_some()));
-    eprintln!(
-        "2019: {} candidates ({} unfinished commitments); 2023: {}",
-        y2019.len(),
-        unfinished.len(),
-        y2023.len()
-    );
-    db.finish().await;
+            .map(|r| (org_of(r.indicator.goal_id), r))
+            .collect();
+        let commitments: Vec<_> = commitments.iter().map(|c| (org_of(c.goal_id), c)).collect();
+
+        let y2023 = candidates_for_year(&indicators, &commitments, 2023);
+        assert!(
+            y2023
+                .iter()
+                .any(|d| d.source == Source::IndicatorNotAchieved
+                    && d.description.starts_with("Trygg utomhus")),
+            "{:#?}",
+            y2023.iter().map(|d| &d.description).collect::<Vec<_>>()
+        );
+        let y2019 = candidates_for_year(&indicators, &commitments, 2019);
+        let unfinished: Vec<&str> = y2019
+            .iter()
+            .filter(|d| d.source == Source::CommitmentUnfinished)
+            .map(|d| d.description.as_str())
+            .collect();
+        assert!(
+            !unfinished.is_empty(),
+            "some 2019 commitments were not finished"
+        );
+        // Every candidate has a cause key, so raising the demo's deviations is idempotent.
+        assert!(y2019.iter().chain(&y2023).all(|d| d.cause_key.is_some()));
+        eprintln!(
+            "2019: {} candidates ({} unfinished commitments); 2023: {}",
+            y2019.len(),
+            unfinished.len(),
+            y2023.len()
+        );
+        db.finish().await;
+    }
 }

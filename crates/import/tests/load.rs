@@ -104,25 +104,26 @@ fn invalid_reference_documents() -> Vec<(String, &'static str, String)> {
 
 #[tokio::test]
 async fn a_load_with_an_invalid_reference_writes_nothing() {
-    let db = TestDb::sqlite().await;
-    import_files(&db.store, &demo()[..1], "test")
-        .await
-        .unwrap_or_else(|r| panic!("{r}"));
-    let before = snapshot(&db.store).await;
-    for (doc, location, message) in invalid_reference_documents() {
-        let report = load_text(&db.store, &doc).await.expect_err(location);
-        assert_eq!(report.errors.len(), 1, "{report}");
-        assert_eq!(
-            (
-                report.errors[0].location.as_str(),
-                &report.errors[0].message
-            ),
-            (location, &message)
-        );
-        assert_eq!(report.errors[0].file, "bad.toml");
-        assert_eq!(snapshot(&db.store).await, before, "after {location}");
+    for db in TestDb::all().await {
+        import_files(&db.store, &demo()[..1], "test")
+            .await
+            .unwrap_or_else(|r| panic!("{r}"));
+        let before = snapshot(&db.store).await;
+        for (doc, location, message) in invalid_reference_documents() {
+            let report = load_text(&db.store, &doc).await.expect_err(location);
+            assert_eq!(report.errors.len(), 1, "{report}");
+            assert_eq!(
+                (
+                    report.errors[0].location.as_str(),
+                    &report.errors[0].message
+                ),
+                (location, &message)
+            );
+            assert_eq!(report.errors[0].file, "bad.toml");
+            assert_eq!(snapshot(&db.store).await, before, "after {location}");
+        }
+        db.finish().await;
     }
-    db.finish().await;
 }
 
 /// The demo file with one change, written to a temporary file beside copies of the rest.
@@ -232,48 +233,49 @@ async fn one_bad_row_among_many_leaves_the_database_exactly_as_it_was() {
 
 #[tokio::test]
 async fn references_resolve_against_the_files_and_then_the_database() {
-    let db = TestDb::sqlite().await;
-    let store = &db.store;
-    import_files(store, &demo()[..1], "test")
-        .await
-        .unwrap_or_else(|r| panic!("{r}"));
-    // Children before parents in the file; a commitment carried over from one defined later.
-    let doc = format!(
-        "{}[[goals]]\nkey = \"barn\"\norg = \"ks\"\nparent = \"mitten\"\ntitle = \"Barn\"\n\n\
-         [[goals]]\nkey = \"mitten\"\norg = \"ks\"\nparent = \"bra-att-leva-och-bo\"\ntitle = \"Mitten\"\n\n\
-         [[commitments]]\nkey = \"c-2020\"\ngoal = \"barn\"\ntitle = \"C\"\nyear = 2020\ncarried_over_from = \"c-2019\"\n\n\
-         [[commitments]]\nkey = \"c-2019\"\ngoal = \"barn\"\ntitle = \"C\"\nyear = 2019\n\n\
-         [[assessments]]\norg = \"ks\"\ngoal = \"barn\"\nperiod = \"2019\"\nlevel = \"ej GODTAGBAR\"\n",
-        header()
-    );
-    for _ in 0..2 {
-        let summary = load_text(store, &doc)
+    for db in TestDb::all().await {
+        let store = &db.store;
+        import_files(store, &demo()[..1], "test")
             .await
             .unwrap_or_else(|r| panic!("{r}"));
-        assert_eq!(
-            (summary.goals, summary.commitments, summary.assessments),
-            (2, 2, 1)
+        // Children before parents in the file; a commitment carried over from one defined later.
+        let doc = format!(
+            "{}[[goals]]\nkey = \"barn\"\norg = \"ks\"\nparent = \"mitten\"\ntitle = \"Barn\"\n\n\
+             [[goals]]\nkey = \"mitten\"\norg = \"ks\"\nparent = \"bra-att-leva-och-bo\"\ntitle = \"Mitten\"\n\n\
+             [[commitments]]\nkey = \"c-2020\"\ngoal = \"barn\"\ntitle = \"C\"\nyear = 2020\ncarried_over_from = \"c-2019\"\n\n\
+             [[commitments]]\nkey = \"c-2019\"\ngoal = \"barn\"\ntitle = \"C\"\nyear = 2019\n\n\
+             [[assessments]]\norg = \"ks\"\ngoal = \"barn\"\nperiod = \"2019\"\nlevel = \"ej GODTAGBAR\"\n",
+            header()
         );
+        for _ in 0..2 {
+            let summary = load_text(store, &doc)
+                .await
+                .unwrap_or_else(|r| panic!("{r}"));
+            assert_eq!(
+                (summary.goals, summary.commitments, summary.assessments),
+                (2, 2, 1)
+            );
+        }
+        let goals = store.goals().await.unwrap();
+        let id = |key: &str| goals.iter().find(|g| g.key == key).unwrap().id;
+        let child = goals.iter().find(|g| g.key == "barn").unwrap();
+        assert_eq!(child.parent_id, Some(id("mitten")));
+        assert_eq!(
+            goals.iter().find(|g| g.key == "mitten").unwrap().parent_id,
+            Some(id("bra-att-leva-och-bo"))
+        );
+        let commitments = store.commitments(Scope::All).await.unwrap();
+        let c2019 = commitments.iter().find(|c| c.key == "c-2019").unwrap();
+        let c2020 = commitments.iter().find(|c| c.key == "c-2020").unwrap();
+        assert_eq!(c2020.carried_over_from, Some(c2019.id));
+        let assessments = store.assessments_of_goal(child.id).await.unwrap();
+        assert_eq!(assessments.len(), 1, "re-import replaces");
+        assert_eq!(
+            assessments[0].level, "Ej godtagbar",
+            "stored in the scale's spelling"
+        );
+        db.finish().await;
     }
-    let goals = store.goals().await.unwrap();
-    let id = |key: &str| goals.iter().find(|g| g.key == key).unwrap().id;
-    let child = goals.iter().find(|g| g.key == "barn").unwrap();
-    assert_eq!(child.parent_id, Some(id("mitten")));
-    assert_eq!(
-        goals.iter().find(|g| g.key == "mitten").unwrap().parent_id,
-        Some(id("bra-att-leva-och-bo"))
-    );
-    let commitments = store.commitments(Scope::All).await.unwrap();
-    let c2019 = commitments.iter().find(|c| c.key == "c-2019").unwrap();
-    let c2020 = commitments.iter().find(|c| c.key == "c-2020").unwrap();
-    assert_eq!(c2020.carried_over_from, Some(c2019.id));
-    let assessments = store.assessments_of_goal(child.id).await.unwrap();
-    assert_eq!(assessments.len(), 1, "re-import replaces");
-    assert_eq!(
-        assessments[0].level, "Ej godtagbar",
-        "stored in the scale's spelling"
-    );
-    db.finish().await;
 }
 
 #[tokio::test]

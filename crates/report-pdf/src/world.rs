@@ -10,6 +10,7 @@ use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
+use uppsikt_domain::date::civil_from_unix;
 
 /// The fonts compiled into the binary (typst-assets: Libertinus Serif, New Computer
 /// Modern + Math, DejaVu Sans Mono), parsed once.
@@ -90,8 +91,8 @@ impl World for ReportWorld {
     fn today(&self, offset: Option<Duration>) -> Option<Datetime> {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs() as i64;
         let shift = offset.map_or(0, |d| d.seconds() as i64);
-        let (year, month, day, _, _, _) = civil_from_unix(now + shift);
-        Datetime::from_ymd(year, month, day)
+        let t = civil_from_unix(now + shift);
+        Datetime::from_ymd(i32::try_from(t.year).ok()?, t.month, t.day)
     }
 }
 
@@ -99,47 +100,16 @@ fn not_found(id: FileId) -> FileError {
     FileError::NotFound(id.vpath().get_with_slash().into())
 }
 
-/// Seconds since the Unix epoch (UTC) → (year, month, day, hour, minute, second).
-/// Howard Hinnant's `civil_from_days`.
-pub(crate) fn civil_from_unix(secs: i64) -> (i32, u8, u8, u8, u8, u8) {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-    (
-        year,
-        month,
-        day,
-        (rem / 3600) as u8,
-        (rem % 3600 / 60) as u8,
-        (rem % 60) as u8,
-    )
-}
-
 /// The current time in UTC.
 pub(crate) fn now_utc() -> Option<Datetime> {
     let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs() as i64;
-    let (y, mo, d, h, mi, s) = civil_from_unix(now);
-    Datetime::from_ymd_hms(y, mo, d, h, mi, s)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::civil_from_unix;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_unix(0), (1970, 1, 1, 0, 0, 0));
-        // 2024-02-29 12:34:56 UTC (a leap day).
-        assert_eq!(civil_from_unix(1_709_210_096), (2024, 2, 29, 12, 34, 56));
-        // 2026-12-31 23:59:59 UTC.
-        assert_eq!(civil_from_unix(1_798_761_599), (2026, 12, 31, 23, 59, 59));
-    }
+    let t = civil_from_unix(now);
+    Datetime::from_ymd_hms(
+        i32::try_from(t.year).ok()?,
+        t.month,
+        t.day,
+        t.hour,
+        t.minute,
+        t.second,
+    )
 }

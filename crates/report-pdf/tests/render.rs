@@ -31,9 +31,24 @@ fn tools_available() -> bool {
         if std::env::var("UPPSIKT_REQUIRE_TOOLS").as_deref() == Ok("1") {
             panic!("pdftotext/pdfinfo missing (apt-get install -y poppler-utils) and UPPSIKT_REQUIRE_TOOLS=1");
         }
-        eprintln!("SKIPPED: pdftotext/pdfinfo not installed (apt-get install -y poppler-utils)");
+        skipped("pdftotext/pdfinfo not installed (apt-get install -y poppler-utils)");
     }
     have
+}
+
+/// Says why a PDF text check did not run, on stderr and as a line in the file
+/// `UPPSIKT_SKIP_LOG` names, which `test.sh` sums up: the protocol of
+/// `uppsikt_store::testing::skipped`, written out here since this crate's tests stay
+/// free of the store.
+fn skipped(why: &str) {
+    eprintln!("SKIPPED: {why}");
+    if let Ok(path) = std::env::var("UPPSIKT_SKIP_LOG") {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path);
+        let _ = file.and_then(|mut f| f.write_all(format!("PDF text check\t{why}\n").as_bytes()));
+    }
 }
 
 /// Writes into cargo's scratch directory for integration tests (target/tmp), so the

@@ -136,7 +136,7 @@ impl ReportPart for GoalsPart {
     }
 }
 
-/// Builds the report with the goals part and the oversight of deviations (as of today).
+/// Builds the report with the goals part and the oversight view's sections (as of today).
 pub async fn build(store: &Store, request: Request) -> Result<Report> {
     let oversight = crate::oversight::OversightPart {
         today: uppsikt_store::today(),

@@ -8,6 +8,8 @@ use uppsikt_domain::number::format_sv;
 use uppsikt_domain::period::PeriodKind;
 use uppsikt_domain::{Breakdown, Period};
 
+use crate::html::escape;
+
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 300.0;
 const LEFT: f64 = 56.0;
@@ -31,13 +33,6 @@ const MEN: &str = r##"stroke="#2f6b3a" stroke-dasharray="2 3""##;
 fn dot_fill(line: &str) -> String {
     let colour = line.split('"').nth(1).unwrap_or("#0b4f8a");
     format!(r#"fill="{colour}""#)
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// "Nice" tick step for a range: 1, 2 or 5 × 10^n giving about five ticks.

@@ -4,6 +4,9 @@ use std::fmt::Write;
 
 use crate::model::{Badge, Block, Report, Section, Table};
 
+/// Text for HTML (and SVG) element content and quoted attribute values: `&`, `<`, `>`,
+/// `"` and `'` as references. The workspace's one HTML escaping: reports, charts, and the
+/// web pages' hand-built HTML (askama escapes what templates show).
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -220,4 +223,27 @@ pub fn render(r: &Report) -> String {
     }
     out.push_str("</main><footer><p>Måluppfyllelsen bedöms på skalan i uppsikts inställningar. Systemets förslag räknas fram ur mått och åtaganden; beslutade bedömningar är nämndens.</p></footer></body></html>");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn escape_replaces_the_five_special_characters_and_keeps_the_rest() {
+        assert_eq!(
+            escape(r#"<a href="x" title='y'>Tom & Jerry</a>"#),
+            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;Tom &amp; Jerry&lt;/a&gt;"
+        );
+        assert_eq!(
+            escape("&amp;"),
+            "&amp;amp;",
+            "escapes once more, never decodes"
+        );
+        assert_eq!(
+            escape("Måluppfyllelse – ÅÄÖ ≥ 93,7"),
+            "Måluppfyllelse – ÅÄÖ ≥ 93,7"
+        );
+        assert_eq!(escape(""), "");
+    }
 }

@@ -3,8 +3,8 @@
 //! PostgreSQL: `UPPSIKT_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`)
 //! names an admin database; each test gets its own database with a random name, dropped by
 //! [`TestDb::finish`]. Where no server answers, the Postgres half of a test is skipped with
-//! a message on stderr, unless `UPPSIKT_REQUIRE_POSTGRES=1` (set by `.ci/run`), where a
-//! missing server fails the test.
+//! a message (see [`skipped`]), unless `UPPSIKT_REQUIRE_POSTGRES=1` (set by `.ci/run`),
+//! where a missing server fails the test.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -46,6 +46,31 @@ fn postgres_required() -> bool {
     std::env::var("UPPSIKT_REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true")
 }
 
+/// The variable naming the file where skips are counted; `test.sh` sets it.
+pub const SKIP_LOG: &str = "UPPSIKT_SKIP_LOG";
+
+/// Says that (part of) a test did not run: `SKIPPED (what): why detail` on stderr, which
+/// libtest shows only for failing tests or under `--nocapture`, and the line `what<TAB>why`
+/// appended to the file [`SKIP_LOG`] names, which `test.sh` sums up after `cargo test`
+/// ("SKIPPED (PostgreSQL) 214 times: no server at …"). Keep `why` the same for the same
+/// cause, so that the summary counts it as one; the varying part goes in `detail`.
+pub fn skipped(what: &str, why: &str, detail: &str) {
+    eprintln!("SKIPPED ({what}): {why}{detail}");
+    let Ok(path) = std::env::var(SKIP_LOG) else {
+        return;
+    };
+    // One short write in append mode: lines of parallel tests do not interleave.
+    let line = format!("{what}\t{why}\n");
+    let appended = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()));
+    if let Err(e) = appended {
+        eprintln!("could not count the skip in {path}: {e}");
+    }
+}
+
 impl TestDb {
     /// A migrated, empty SQLite database in a temporary file.
     pub async fn sqlite() -> TestDb {
@@ -69,9 +94,10 @@ impl TestDb {
                 if postgres_required() {
                     panic!("UPPSIKT_REQUIRE_POSTGRES is set but PostgreSQL is unreachable: {e}");
                 }
-                eprintln!(
-                    "SKIPPED (PostgreSQL): no server at {} ({e}); set UPPSIKT_TEST_POSTGRES_URL",
-                    crate::redact(&admin_url)
+                skipped(
+                    "PostgreSQL",
+                    &format!("no server at {}", crate::redact(&admin_url)),
+                    &format!(" ({e}); set UPPSIKT_TEST_POSTGRES_URL"),
                 );
                 return None;
             }

@@ -10,12 +10,11 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uppsikt_domain::access::Action as Access;
-use uppsikt_domain::deviation::{ActionState, Concern, Outcome, Tally};
+use uppsikt_domain::deviation::{ActionState, Concern, Outcome};
 use uppsikt_domain::messages;
 use uppsikt_domain::model::{Id, OrgUnit};
-use uppsikt_report::oversight::{
-    self, standing_sv, tally_cells, Oversight, TallyRow, TALLY_COLUMNS,
-};
+use uppsikt_report::oversight::deviations::{self, list_link, standing_sv};
+use uppsikt_report::oversight::{self, ExportError, Panel};
 use uppsikt_store::{DeviationFilter, StoredDeviation};
 
 use crate::auth::Viewer;
@@ -27,103 +26,12 @@ const PAGE_SIZE: usize = 100;
 /// The highest page number asked for (ten million deviations); a larger one is refused.
 const PAGE_MAX: u32 = 100_000;
 
-/// The concerns behind each column of [`TALLY_COLUMNS`] (the age column lists the undecided).
-const COLUMN_CONCERNS: [Concern; 6] = [
-    Concern::All,
-    Concern::Undecided,
-    Concern::Undecided,
-    Concern::DecidedWithoutAction,
-    Concern::OverdueActions,
-    Concern::EffectUnknown,
-];
-
-pub struct Cell {
-    pub value: String,
-    pub link: Option<String>,
-}
-
-pub struct Row {
-    pub label: String,
-    pub link: Option<String>,
-    pub cells: Vec<Cell>,
-}
-
-pub struct TallyTable {
-    pub id: &'static str,
-    pub caption: String,
-    pub heading: &'static str,
-    pub columns: [&'static str; 6],
-    pub rows: Vec<Row>,
-    pub total: Row,
-}
-
-/// The query string of a drill-down.
-fn list_link(concern: Concern, board: Option<Id>, area: Option<&str>) -> String {
-    let mut pairs = vec![("concern", concern.code().to_string())];
-    if let Some(b) = board {
-        pairs.push(("board", b.to_string()));
-    }
-    if let Some(a) = area {
-        pairs.push(("area", a.to_string()));
-    }
-    format!(
-        "/uppsikt/list?{}",
-        serde_urlencoded::to_string(pairs).unwrap_or_default()
-    )
-}
-
-fn row(o: &Oversight, label: &str, board: Option<Id>, area: Option<&str>, t: &Tally) -> Row {
-    let cells = tally_cells(o, t)
-        .into_iter()
-        .zip(COLUMN_CONCERNS)
-        .map(|(value, concern)| Cell {
-            link: (!value.is_empty() && value != "0").then(|| list_link(concern, board, area)),
-            value,
-        })
-        .collect();
-    Row {
-        label: label.to_string(),
-        link: (t.deviations > 0).then(|| list_link(Concern::All, board, area)),
-        cells,
-    }
-}
-
-fn table(
-    o: &Oversight,
-    id: &'static str,
-    caption: &str,
-    heading: &'static str,
-    rows: &[TallyRow],
-) -> TallyTable {
-    TallyTable {
-        id,
-        caption: caption.into(),
-        heading,
-        columns: TALLY_COLUMNS,
-        rows: rows
-            .iter()
-            .map(|r| row(o, &r.label, r.board, r.area.as_deref(), &r.tally))
-            .collect(),
-        total: row(o, "Totalt", None, None, &o.total),
-    }
-}
-
-/// A headline figure at the top of the page.
-pub struct Figure {
-    pub label: &'static str,
-    pub value: usize,
-    pub link: String,
-    pub alert: bool,
-}
-
 #[derive(Template)]
 #[template(path = "oversight.html")]
 struct OversightPage {
     today: String,
-    figures: Vec<Figure>,
-    oldest_age: String,
-    tables: Vec<TallyTable>,
-    empty: bool,
+    /// One per registered source of the view (`oversight::SOURCES`).
+    panels: Vec<Panel>,
     can_raise: bool,
     /// Units the viewer may register a deviation for.
     units: Vec<(Id, String)>,
@@ -137,33 +45,7 @@ pub async fn overview(
     let today = uppsikt_store::today();
     let key = format!("{} {today}", crate::pages::cache_key(&viewer, &uri));
     crate::pages::cached(&state, &key, || async {
-        let o = Oversight::load(&state.store, &today, None).await?;
-        let t = &o.total;
-        let figure = |label, value: usize, concern: Concern| Figure {
-            label,
-            value,
-            link: list_link(concern, None, None),
-            alert: value > 0 && concern != Concern::All,
-        };
-        let figures = vec![
-            figure("Avvikelser utan beslut", t.undecided, Concern::Undecided),
-            figure(
-                "Beslut utan åtgärd",
-                t.decided_without_action,
-                Concern::DecidedWithoutAction,
-            ),
-            figure(
-                "Försenade åtgärder",
-                t.overdue_actions,
-                Concern::OverdueActions,
-            ),
-            figure(
-                "Genomförda åtgärder med okänd effekt",
-                t.done_effect_unknown,
-                Concern::EffectUnknown,
-            ),
-            figure("Avvikelser totalt", t.deviations, Concern::All),
-        ];
+        let panels = oversight::panels(&state.store, &today).await?;
         let units = state.store.org_units().await?;
         let mut editable = Vec::new();
         for u in &units {
@@ -173,22 +55,10 @@ pub async fn overview(
             }
         }
         let page = OversightPage {
-            oldest_age: o.age(t),
-            figures,
-            tables: vec![
-                table(
-                    &o,
-                    "per-board",
-                    "Per nämnd och styrelse",
-                    "Nämnd/styrelse",
-                    &o.boards,
-                ),
-                table(&o, "per-area", "Per område", "Område", &o.areas),
-            ],
-            empty: t.deviations == 0,
+            today: today.clone(),
+            panels,
             can_raise: viewer.allows(Access::RaiseDeviations, &[]),
             units: editable,
-            today: o.today.clone(),
         };
         Ok(page.render()?)
     })
@@ -312,14 +182,14 @@ pub async fn list(
             (Some(board), _) => {
                 let name = names.get(board).cloned().ok_or(AppError::NotFound)?;
                 let filter = DeviationFilter {
-                    org_ids: Some(oversight::units_of_board(&units, *board)),
+                    org_ids: Some(deviations::units_of_board(&units, *board)),
                     area: None,
                 };
                 (name, filter)
             }
             (None, Some(area)) => {
                 let label = if area.is_empty() {
-                    oversight::NO_AREA.to_string()
+                    deviations::NO_AREA.to_string()
                 } else {
                     format!("området {area}")
                 };
@@ -542,15 +412,15 @@ pub async fn show(
     .await
 }
 
-/// The workbook: tallies and every deviation.
+/// The workbook: every registered source's sheets (`oversight::SOURCES`).
 pub async fn export(State(state): State<AppState>) -> Result<Response> {
     let today = uppsikt_store::today();
-    let o = Oversight::load(&state.store, &today, None).await?;
-    let all = state.store.deviations(None).await?;
-    let names = unit_names(&state.store.org_units().await?);
-    let seen = state.store.actions_with_effect_seen().await?;
-    let bytes = oversight::workbook(&o, &all, &names, &seen)
-        .map_err(|e| AppError::Internal(format!("Excel: {e}")))?;
+    let bytes = oversight::workbook(&state.store, &today)
+        .await
+        .map_err(|e| match e {
+            ExportError::Report(e) => AppError::from(e),
+            ExportError::Xlsx(e) => AppError::Internal(format!("Excel: {e}")),
+        })?;
     Ok((
         [
             (

@@ -19,6 +19,7 @@ use uppsikt_domain::publication::Audience;
 
 use uppsikt_report::chart;
 use uppsikt_report::followup::{self, format_rounded, format_value, BoardView, GoalView};
+use uppsikt_report::html::escape;
 
 use crate::auth::Viewer;
 use crate::error::{period_param, AppError, Path, Query, Result};
@@ -200,14 +201,6 @@ fn tree_html(nodes: &[TreeNode]) -> String {
     }
     out.push_str("</ul>");
     out
-}
-
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 pub async fn index(

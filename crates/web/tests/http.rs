@@ -4,6 +4,7 @@
 mod common;
 
 use common::{apps, App};
+use uppsikt_report::html::escape;
 
 async fn each(test: impl AsyncFn(&App)) {
     for app in apps().await {
@@ -59,14 +60,6 @@ async fn board_page_lists_every_goal_with_published_and_proposed_assessments() {
         assert_eq!(app.get("/org/999999").await.0, 404);
     })
     .await;
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 #[tokio::test]

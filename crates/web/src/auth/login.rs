@@ -344,7 +344,7 @@ async fn with_sso(state: &AppState, next: &str, response: Response) -> Result<Re
     );
     let link = format!(
         "<p class=\"sso\"><a class=\"button secondary\" href=\"{}\">Logga in med organisationens konto</a></p>",
-        crate::pages::escape(&href)
+        uppsikt_report::html::escape(&href)
     );
     let html = String::from_utf8_lossy(&html).replace(AFTER_FORM, &link);
     Ok(Response::from_parts(parts, axum::body::Body::from(html)))

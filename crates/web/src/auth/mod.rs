@@ -23,8 +23,8 @@ use uppsikt_domain::model::Id;
 use uppsikt_store::User;
 
 use crate::error::AppError;
-use crate::pages::escape;
 use crate::AppState;
+use uppsikt_report::html::escape;
 
 /// The session cookie. The `__Host-` prefix makes browsers accept it only with `Secure`,
 /// `Path=/` and no `Domain`, so no other host (a sibling subdomain) can set or shadow it.

@@ -1,10 +1,8 @@
-//! The oversight view ("Uppsikt"): what the executive board must see of deviations, per
-//! board, per area and in total. One model serves the web page, the workbook export and
-//! the report section, so the three always show the same figures.
+//! Deviations in the oversight view: what has not been acted on, per board, per area and
+//! in total, each number leading to the deviations behind it; every deviation with its
+//! decision and actions in the export; the undecided, oldest first, in reports.
 
 use std::collections::{HashMap, HashSet};
-use std::future::Future;
-use std::pin::Pin;
 
 use rust_xlsxwriter::{Format, FormatBorder, Workbook, XlsxError};
 use uppsikt_domain::collate::swedish_cmp;
@@ -12,8 +10,53 @@ use uppsikt_domain::deviation::{board_of, ActionState, Concern, Outcome, Standin
 use uppsikt_domain::model::{Id, OrgUnit};
 use uppsikt_store::{Store, StoredDeviation};
 
-use crate::build::{Context, ReportPart, Result, Subject};
+use super::{
+    subtree, BoxFuture, Count, CountRow, CountTable, ExportError, Figure, OversightSource, Panel,
+    Remark,
+};
+use crate::build::Result;
 use crate::model::{Block, Section, Table};
+
+/// The deviations' source of the oversight view.
+pub struct Deviations;
+
+impl OversightSource for Deviations {
+    fn panel<'a>(&'a self, store: &'a Store, today: &'a str) -> BoxFuture<'a, Result<Panel>> {
+        Box::pin(async move { Ok(panel(&Tallies::load(store, today, None).await?)) })
+    }
+
+    fn sheets<'a>(
+        &'a self,
+        store: &'a Store,
+        today: &'a str,
+        workbook: &'a mut Workbook,
+    ) -> BoxFuture<'a, Result<(), ExportError>> {
+        Box::pin(async move {
+            let o = Tallies::load(store, today, None).await?;
+            let all = store.deviations(None).await?;
+            let names = store
+                .org_units()
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u.name))
+                .collect();
+            let seen = store.actions_with_effect_seen().await?;
+            Ok(sheets(workbook, &o, &all, &names, &seen)?)
+        })
+    }
+
+    fn section<'a>(
+        &'a self,
+        store: &'a Store,
+        today: &'a str,
+        within: Option<Id>,
+    ) -> BoxFuture<'a, Result<Section>> {
+        Box::pin(async move {
+            let o = Tallies::load(store, today, within).await?;
+            section(store, &o, within).await
+        })
+    }
+}
 
 /// One row of the view: a board, an area or the total.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,8 +69,9 @@ pub struct TallyRow {
     pub tally: Tally,
 }
 
+/// The tallies of deviations as of a day.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Oversight {
+pub struct Tallies {
     /// ISO date the figures are counted as of.
     pub today: String,
     pub total: Tally,
@@ -39,9 +83,9 @@ pub struct Oversight {
 
 pub const NO_AREA: &str = "Inget angivet område";
 
-impl Oversight {
+impl Tallies {
     /// Counts every deviation (those of `within` and its units below, when given).
-    pub async fn load(store: &Store, today: &str, within: Option<Id>) -> Result<Oversight> {
+    pub async fn load(store: &Store, today: &str, within: Option<Id>) -> Result<Tallies> {
         let units = store.org_units().await?;
         let by_id: HashMap<Id, &OrgUnit> = units.iter().map(|u| (u.id, u)).collect();
         let inside = within.map(|root| subtree(&units, root));
@@ -89,7 +133,7 @@ impl Oversight {
                 .cmp(&empty(b))
                 .then_with(|| swedish_cmp(&a.label, &b.label))
         });
-        Ok(Oversight {
+        Ok(Tallies {
             today: today.into(),
             total,
             boards,
@@ -104,23 +148,6 @@ impl Oversight {
             .map(|d| d.to_string())
             .unwrap_or_default()
     }
-}
-
-/// `root` and every unit below it.
-pub fn subtree(units: &[OrgUnit], root: Id) -> Vec<Id> {
-    let mut out = vec![root];
-    let mut i = 0;
-    while i < out.len() {
-        let parent = out[i];
-        out.extend(
-            units
-                .iter()
-                .filter(|u| u.parent_id == Some(parent))
-                .map(|u| u.id),
-        );
-        i += 1;
-    }
-    out
 }
 
 /// The units whose deviations a board's row counts: those `board_of` maps to it.
@@ -144,7 +171,7 @@ pub const TALLY_COLUMNS: [&str; 6] = [
 ];
 
 /// A tally's cells in the order of [`TALLY_COLUMNS`].
-pub fn tally_cells(o: &Oversight, t: &Tally) -> [String; 6] {
+pub fn tally_cells(o: &Tallies, t: &Tally) -> [String; 6] {
     [
         t.deviations.to_string(),
         t.undecided.to_string(),
@@ -166,15 +193,145 @@ pub fn standing_sv(standing: Standing) -> &'static str {
     }
 }
 
-/// The workbook: the tallies, and every deviation with its decision and actions.
+/// The concerns behind each column of [`TALLY_COLUMNS`] (the age column lists the undecided).
+const COLUMN_CONCERNS: [Concern; 6] = [
+    Concern::All,
+    Concern::Undecided,
+    Concern::Undecided,
+    Concern::DecidedWithoutAction,
+    Concern::OverdueActions,
+    Concern::EffectUnknown,
+];
+
+/// The drill-down to the deviations of a concern (of a board or an area): the address of
+/// the web's list page, `/uppsikt/list`.
+pub fn list_link(concern: Concern, board: Option<Id>, area: Option<&str>) -> String {
+    let mut pairs = vec![("concern", concern.code().to_string())];
+    if let Some(b) = board {
+        pairs.push(("board", b.to_string()));
+    }
+    if let Some(a) = area {
+        pairs.push(("area", a.to_string()));
+    }
+    format!(
+        "/uppsikt/list?{}",
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    )
+}
+
+/// The page: headline figures, the oldest undecided's age, the tables per board and area.
+fn panel(o: &Tallies) -> Panel {
+    let t = &o.total;
+    if t.deviations == 0 {
+        return Panel {
+            empty: Some("Inga avvikelser är registrerade.".into()),
+            ..Panel::default()
+        };
+    }
+    let figure = |label: &str, value: usize, concern: Concern| Figure {
+        label: label.into(),
+        value,
+        link: list_link(concern, None, None),
+        alert: value > 0 && concern != Concern::All,
+    };
+    let age = o.age(t);
+    Panel {
+        empty: None,
+        figures: vec![
+            figure("Avvikelser utan beslut", t.undecided, Concern::Undecided),
+            figure(
+                "Beslut utan åtgärd",
+                t.decided_without_action,
+                Concern::DecidedWithoutAction,
+            ),
+            figure(
+                "Försenade åtgärder",
+                t.overdue_actions,
+                Concern::OverdueActions,
+            ),
+            figure(
+                "Genomförda åtgärder med okänd effekt",
+                t.done_effect_unknown,
+                Concern::EffectUnknown,
+            ),
+            figure("Avvikelser totalt", t.deviations, Concern::All),
+        ],
+        remarks: (!age.is_empty())
+            .then(|| Remark {
+                before: "Den äldsta avvikelsen utan beslut har väntat i".into(),
+                emphasis: format!("{age} dagar"),
+                after: ".".into(),
+            })
+            .into_iter()
+            .collect(),
+        tables: vec![
+            count_table(
+                o,
+                "per-board",
+                "Per nämnd och styrelse",
+                "Nämnd/styrelse",
+                &o.boards,
+            ),
+            count_table(o, "per-area", "Per område", "Område", &o.areas),
+        ],
+    }
+}
+
+fn count_row(
+    o: &Tallies,
+    label: &str,
+    board: Option<Id>,
+    area: Option<&str>,
+    t: &Tally,
+) -> CountRow {
+    let cells = tally_cells(o, t)
+        .into_iter()
+        .zip(COLUMN_CONCERNS)
+        .map(|(value, concern)| Count {
+            link: (!value.is_empty() && value != "0").then(|| list_link(concern, board, area)),
+            value,
+        })
+        .collect();
+    CountRow {
+        label: label.to_string(),
+        link: (t.deviations > 0).then(|| list_link(Concern::All, board, area)),
+        cells,
+    }
+}
+
+fn count_table(
+    o: &Tallies,
+    id: &'static str,
+    caption: &str,
+    heading: &str,
+    rows: &[TallyRow],
+) -> CountTable {
+    CountTable {
+        id,
+        caption: caption.into(),
+        description: format!(
+            "{caption}: antal per {}. Varje tal leder till avvikelserna bakom det.",
+            heading.to_lowercase()
+        ),
+        heading: heading.into(),
+        columns: TALLY_COLUMNS.map(String::from).to_vec(),
+        rows: rows
+            .iter()
+            .map(|r| count_row(o, &r.label, r.board, r.area.as_deref(), &r.tally))
+            .collect(),
+        total: count_row(o, "Totalt", None, None, &o.total),
+    }
+}
+
+/// The worksheets: the tallies, and every deviation with its decision and actions.
 /// `effect_seen` holds the done actions whose indicator shows an outcome after them.
-pub fn workbook(
-    o: &Oversight,
+pub fn sheets(
+    wb: &mut Workbook,
+    o: &Tallies,
     deviations: &[StoredDeviation],
     unit_names: &HashMap<Id, String>,
     effect_seen: &HashSet<Id>,
-) -> std::result::Result<Vec<u8>, XlsxError> {
-    let mut wb = Workbook::new();
+) -> std::result::Result<(), XlsxError> {
     let header = Format::new()
         .set_bold()
         .set_background_color("#DDE3EA")
@@ -276,33 +433,12 @@ pub fn workbook(
     sheet.autofilter(0, 0, deviations.len() as u32, columns.len() as u16 - 1)?;
     sheet.set_freeze_panes(1, 0)?;
     sheet.set_column_width(6, 60)?;
-    wb.save_to_buffer()
+    Ok(())
 }
 
 /// The report section: the tally of the report's units, and the deviations without a
 /// decision, oldest first.
-pub struct OversightPart {
-    /// ISO date the figures are counted as of (the day the report is built).
-    pub today: String,
-}
-
-impl ReportPart for OversightPart {
-    fn sections<'a>(
-        &'a self,
-        ctx: &'a Context<'a>,
-    ) -> Pin<Box<dyn Future<Output = Result<Vec<Section>>> + Send + 'a>> {
-        Box::pin(async move {
-            let within = match ctx.request.subject {
-                Subject::Unit(id) => Some(id),
-                Subject::Municipality => None,
-            };
-            let o = Oversight::load(ctx.store, &self.today, within).await?;
-            Ok(vec![section(ctx.store, &o, within).await?])
-        })
-    }
-}
-
-async fn section(store: &Store, o: &Oversight, within: Option<Id>) -> Result<Section> {
+async fn section(store: &Store, o: &Tallies, within: Option<Id>) -> Result<Section> {
     let mut s = Section::new("Uppsikt: avvikelser, beslut och åtgärder");
     if o.total.deviations == 0 {
         s.blocks.push(Block::Paragraph {
