@@ -9,32 +9,20 @@ use common::tree;
 use uppsikt_domain::deviation::{
     Action, ActionState, DecidingBody, Decision, NewDeviation, Outcome, Severity, Source,
 };
-use uppsikt_domain::model::{GoalKind, Id};
+use uppsikt_domain::model::Id;
 use uppsikt_domain::object_kind::ObjectKind;
 use uppsikt_domain::Period;
 use uppsikt_store::testing::TestDb;
-use uppsikt_store::{CommitmentInput, GoalInput, Store};
+use uppsikt_store::{CommitmentInput, Store};
 
 /// One object of each kind, under the units `tree` made: the kind's id and its owner.
 async fn one_of_each(store: &Store) -> HashMap<ObjectKind, (Id, Id)> {
     let t = tree(store).await;
     let mut w = store.writer("controller").await.unwrap();
-    let goal = w
-        .create_goal(&GoalInput {
-            key: String::new(),
-            org_id: t.ks,
-            parent_id: None,
-            title: "KS-mål".into(),
-            description: String::new(),
-            kind: GoalKind::Board,
-            position: 0,
-        })
-        .await
-        .unwrap();
     let commitment = w
         .create_commitment(&CommitmentInput {
             key: String::new(),
-            goal_id: goal,
+            goal_id: t.goal,
             title: "Samverkan".into(),
             description: String::new(),
             year: 2024,
@@ -93,9 +81,9 @@ async fn one_of_each(store: &Store) -> HashMap<ObjectKind, (Id, Id)> {
         .map(|kind| {
             let object = match kind {
                 ObjectKind::OrgUnit => (t.child, t.child),
-                ObjectKind::Goal => (goal, t.ks),
+                ObjectKind::Goal => (t.goal, t.child),
                 ObjectKind::Indicator => (t.indicator, t.child),
-                ObjectKind::Commitment => (commitment, t.ks),
+                ObjectKind::Commitment => (commitment, t.child),
                 ObjectKind::Deviation => (deviation, t.other),
                 ObjectKind::DeviationAction => (action, t.other),
             };
