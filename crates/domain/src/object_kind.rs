@@ -1,8 +1,9 @@
 //! The kinds of object that have pages of their own, declared once: the type the change
 //! log records them under, the first segment of their pages' paths, and their Swedish
-//! name. The web's guard and "Historik" page and the store's SQL per kind
-//! (`uppsikt_store::kinds`) are keyed by [`ObjectKind`], so a new kind is one variant
-//! here, one arm in [`ObjectKind::spec`], and the arms the compiler then asks for.
+//! name. The web's guard and "Historik" page and the store's SQL per kind (its
+//! `kinds.rs`) are keyed by [`ObjectKind`], so a new kind is one variant here (also in
+//! [`ObjectKind::ALL`]), one arm in its private `spec`, and the arms the compiler then
+//! asks for elsewhere.
 
 /// An object with pages of its own (`/goals/{id}`, `/indicators/{id}/edit` …) that an
 /// organisation unit owns.
@@ -24,7 +25,8 @@ struct Spec {
 }
 
 impl ObjectKind {
-    /// Every kind, in the order the organisation holds them.
+    /// Every kind, in the order the organisation holds them (a kind missing here has no
+    /// pages: its paths are not found).
     pub const ALL: [ObjectKind; 6] = [
         ObjectKind::OrgUnit,
         ObjectKind::Goal,
