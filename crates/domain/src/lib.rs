@@ -14,6 +14,7 @@ pub mod evaluation;
 pub mod indicator;
 pub mod kolada;
 pub mod number;
+pub mod object_kind;
 pub mod period;
 pub mod publication;
 

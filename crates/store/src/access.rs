@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use uppsikt_domain::access::{Principal, Role};
 use uppsikt_domain::model::{Id, PeriodLock};
+use uppsikt_domain::object_kind::ObjectKind;
 use uppsikt_domain::publication::Decisions;
 use uppsikt_domain::Period;
 
@@ -766,30 +767,16 @@ impl Writer {
 }
 
 impl Store {
-    /// The organisation unit that owns a goal, indicator or commitment.
-    pub async fn owning_unit(&self, kind: &str, id: Id) -> Result<Id> {
-        let sql = match kind {
-            "goal" => "SELECT org_id FROM goals WHERE id = $1",
-            "indicator" => {
-                "SELECT g.org_id FROM indicators i JOIN goals g ON g.id = i.goal_id WHERE i.id = $1"
-            }
-            "commitment" => {
-                "SELECT g.org_id FROM commitments c JOIN goals g ON g.id = c.goal_id WHERE c.id = $1"
-            }
-            "org_unit" => "SELECT id FROM org_units WHERE id = $1",
-            "deviation" => "SELECT org_id FROM deviations WHERE id = $1",
-            "deviation_action" => {
-                "SELECT d.org_id FROM deviation_actions a JOIN deviations d ON d.id = a.deviation_id WHERE a.id = $1"
-            }
-            _ => return Err(StoreError::not_found("object kind", kind)),
-        };
+    /// The organisation unit that owns an object of `kind`.
+    pub async fn owning_unit(&self, kind: ObjectKind, id: Id) -> Result<Id> {
+        let sql = crate::kinds::owning_unit_sql(kind);
         let org: Option<i64> = sqlx::query_scalar(sql)
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
         org.ok_or_else(|| StoreError::NotFound {
             kind: "object",
-            id: format!("{kind} {id}"),
+            id: format!("{} {id}", kind.log_type()),
         })
     }
 }

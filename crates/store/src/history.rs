@@ -2,105 +2,47 @@
 //! and those of its parts (a goal's analyses and assessments, an indicator's outcomes …).
 
 use uppsikt_domain::model::Id;
+use uppsikt_domain::object_kind::ObjectKind;
 
+use crate::kinds::history_parts;
 use crate::read::ChangeLogEntry;
 use crate::{Result, Store, StoreError};
-
-/// Objects that have a history page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HistoryOf {
-    OrgUnit,
-    Goal,
-    Indicator,
-    Commitment,
-    Deviation,
-}
-
-impl HistoryOf {
-    pub fn parse(kind: &str) -> Option<HistoryOf> {
-        match kind {
-            "org" => Some(HistoryOf::OrgUnit),
-            "goals" => Some(HistoryOf::Goal),
-            "indicators" => Some(HistoryOf::Indicator),
-            "commitments" => Some(HistoryOf::Commitment),
-            "deviations" => Some(HistoryOf::Deviation),
-            _ => None,
-        }
-    }
-
-    /// The change-log object types logged with this object's id.
-    fn own_types(self) -> &'static [&'static str] {
-        match self {
-            HistoryOf::OrgUnit => &[
-                "org_unit",
-                "vision",
-                "period_review",
-                "period",
-                "assessments",
-            ],
-            HistoryOf::Goal => &["goal", "goal_priorities", "goal_analysis"],
-            HistoryOf::Indicator => &[
-                "indicator",
-                "outcome",
-                "milestone",
-                "target",
-                "comparison",
-                "gap_judgement",
-                "outcome_comment",
-            ],
-            HistoryOf::Commitment => &["commitment", "commitment_status"],
-            HistoryOf::Deviation => &["deviation"],
-        }
-    }
-}
 
 const COLUMNS: &str =
     "id, at, actor, action, object_type, object_id, before_value, after_value FROM change_log";
 
 impl Store {
-    /// The object's history, newest first, at most `limit` rows.
-    pub async fn history(&self, of: HistoryOf, id: Id, limit: i64) -> Result<Vec<ChangeLogEntry>> {
-        // Assessments are logged under their own ids: a goal's, or a unit's overall ones;
-        // so are a deviation's actions.
-        let (related, related_type): (Vec<i64>, &str) = match of {
-            HistoryOf::Deviation => (
-                sqlx::query_scalar("SELECT id FROM deviation_actions WHERE deviation_id = $1")
-                    .bind(id)
-                    .fetch_all(&self.pool)
-                    .await?,
-                "deviation_action",
-            ),
-            _ => (Vec::new(), "assessment"),
-        };
-        let assessments: Vec<i64> = match of {
-            HistoryOf::Goal => {
-                sqlx::query_scalar("SELECT id FROM assessments WHERE goal_id = $1")
-                    .bind(id)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-            HistoryOf::OrgUnit => {
-                sqlx::query_scalar(
-                    "SELECT id FROM assessments WHERE org_id = $1 AND goal_id IS NULL",
-                )
-                .bind(id)
-                .fetch_all(&self.pool)
-                .await?
-            }
-            _ => related,
-        };
-        let types: Vec<String> = of.own_types().iter().map(|t| format!("'{t}'")).collect();
+    /// The object's history, newest first, at most `limit` rows: the rows of its kind and
+    /// its parts (`crate::kinds::history_parts`).
+    pub async fn history(
+        &self,
+        kind: ObjectKind,
+        id: Id,
+        limit: i64,
+    ) -> Result<Vec<ChangeLogEntry>> {
+        let parts = history_parts(kind);
+        let types: Vec<String> = std::iter::once(kind.log_type())
+            .chain(parts.own.iter().copied())
+            .map(|t| format!("'{t}'"))
+            .collect();
         let mut sql = format!(
             "SELECT {COLUMNS} WHERE (object_id = $1 AND object_type IN ({}))",
             types.join(", ")
         );
-        if !assessments.is_empty() {
-            // Ids come from the database as integers, not from input.
-            let ids: Vec<String> = assessments.iter().map(i64::to_string).collect();
-            sql.push_str(&format!(
-                " OR (object_type = '{related_type}' AND object_id IN ({}))",
-                ids.join(", ")
-            ));
+        if let Some(related) = parts.related {
+            let ids: Vec<i64> = sqlx::query_scalar(related.ids_sql)
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+            if !ids.is_empty() {
+                // Ids come from the database as integers, not from input.
+                let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+                sql.push_str(&format!(
+                    " OR (object_type = '{}' AND object_id IN ({}))",
+                    related.log_type,
+                    ids.join(", ")
+                ));
+            }
         }
         sql.push_str(" ORDER BY id DESC LIMIT $2");
         let rows = sqlx::query_as(&sql)

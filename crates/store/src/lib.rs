@@ -12,6 +12,7 @@ mod deviations;
 mod error;
 mod frozen;
 mod history;
+mod kinds;
 mod kolada;
 mod kolada_pairs;
 mod read;
@@ -29,7 +30,6 @@ pub use backup::{BackupError, RestoreSummary};
 pub use deviations::{DeviationFilter, DeviationPage, StoredDeviation};
 pub use error::StoreError;
 pub use frozen::series_lines;
-pub use history::HistoryOf;
 pub use kolada::{
     ComparisonGroup, ComparisonGroupInput, KoladaChanges, KoladaKpi, KoladaMunicipality,
     KoladaSettings, OutcomeSync, KOLADA_API,

@@ -7,8 +7,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use uppsikt_domain::model::Id;
+use uppsikt_domain::object_kind::{log_type_sv, ObjectKind};
 use uppsikt_domain::text;
-use uppsikt_store::{ChangeLogEntry, HistoryOf};
+use uppsikt_store::ChangeLogEntry;
 
 use crate::error::{AppError, Path, Query, Result};
 use crate::AppState;
@@ -53,75 +54,47 @@ fn action_sv(action: &str) -> &str {
     }
 }
 
-fn object_sv(object_type: &str) -> &str {
-    match object_type {
-        "org_unit" => "Enhet",
-        "vision" => "Vision",
-        "period_review" => "Händelser och förbättringsområden",
-        "period" => "Period",
-        "assessments" | "assessment" => "Bedömning",
-        "goal" => "Mål",
-        "goal_priorities" => "Prioriteringar",
-        "goal_analysis" => "Analys",
-        "indicator" => "Mått",
-        "outcome" => "Utfall",
-        "milestone" => "Etappmål",
-        "target" => "Målvärde",
-        "comparison" => "Jämförelse",
-        "gap_judgement" => "Bedömning av skillnad",
-        "outcome_comment" => "Kommentar till utfall",
-        "commitment" => "Utvecklingsåtagande",
-        "commitment_status" => "Status för åtagande",
-        "user" => "Konto",
-        "area" => "Område",
-        "database" => "Databas",
-        "kolada_values" => "Kolada-värden",
-        "kolada_settings" => "Koppling till Kolada",
-        "kolada_kpis" => "Kolada-nyckeltal",
-        "kolada_municipalities" => "Koladas kommuner",
-        "comparison_group" => "Jämförelsegrupp",
-        "indicator_comparison_groups" => "Jämförelsegrupper för mått",
-        other => other,
-    }
-}
-
 fn row(e: ChangeLogEntry) -> Row {
     Row {
         at: e.at.get(..19).unwrap_or(&e.at).replace('T', " "),
         actor: e.actor,
         action: action_sv(&e.action).into(),
-        what: object_sv(&e.object_type).into(),
+        what: log_type_sv(&e.object_type).into(),
         before: e.before_value.unwrap_or_default(),
         after: e.after_value.unwrap_or_default(),
     }
+}
+
+/// The history page's heading (the object's name) and its way back, or not found for a
+/// kind that has no history page.
+async fn heading(state: &AppState, kind: ObjectKind, id: Id) -> Result<(String, String)> {
+    let back = format!("/{}/{id}", kind.path_segment());
+    Ok(match kind {
+        ObjectKind::OrgUnit => (state.store.org_unit(id).await?.name, back),
+        ObjectKind::Goal => (state.store.goal(id).await?.title, back),
+        ObjectKind::Indicator => (state.store.indicator_record(id).await?.indicator.name, back),
+        ObjectKind::Commitment => {
+            let c = state.store.commitment(id).await?;
+            (c.title, format!("/goals/{}", c.goal_id))
+        }
+        ObjectKind::Deviation => (format!("avvikelse {id}"), back),
+        ObjectKind::DeviationAction => return Err(AppError::NotFound),
+    })
 }
 
 pub async fn page(
     State(state): State<AppState>,
     Path((kind, id)): Path<(String, Id)>,
 ) -> Result<Response> {
-    let of = HistoryOf::parse(&kind).ok_or(AppError::NotFound)?;
-    let name = match of {
-        HistoryOf::OrgUnit => state.store.org_unit(id).await?.name,
-        HistoryOf::Goal => state.store.goal(id).await?.title,
-        HistoryOf::Indicator => state.store.indicator_record(id).await?.indicator.name,
-        HistoryOf::Commitment => state.store.commitment(id).await?.title,
-        HistoryOf::Deviation => format!("avvikelse {id}"),
-    };
-    let entries = state.store.history(of, id, PAGE_ROWS + 1).await?;
+    let kind = ObjectKind::from_path_segment(&kind).ok_or(AppError::NotFound)?;
+    let (name, back) = heading(&state, kind, id).await?;
+    let entries = state.store.history(kind, id, PAGE_ROWS + 1).await?;
     let truncated = entries.len() as i64 > PAGE_ROWS;
     let rows = entries
         .into_iter()
         .take(PAGE_ROWS as usize)
         .map(row)
         .collect();
-    let back = match of {
-        HistoryOf::Commitment => {
-            let c = state.store.commitment(id).await?;
-            format!("/goals/{}", c.goal_id)
-        }
-        _ => format!("/{kind}/{id}"),
-    };
     let html = HistoryPage {
         title: format!("Historik: {name}"),
         back,

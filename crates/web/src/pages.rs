@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use uppsikt_domain::evaluation::Evaluation;
 use uppsikt_domain::model::{Goal, Id, IndicatorRecord, OrgUnit};
+use uppsikt_domain::object_kind::ObjectKind;
 use uppsikt_domain::{Breakdown, Period};
 
 use uppsikt_domain::access::Action;
@@ -38,7 +39,7 @@ async fn visible_indicator(
     audience: &Audience,
 ) -> Result<IndicatorRecord> {
     let record = store.indicator_record(id).await?;
-    let org = store.owning_unit("indicator", id).await?;
+    let org = store.owning_unit(ObjectKind::Indicator, id).await?;
     let record = audience.indicator(org, record);
     if !audience.sees_indicator(&record) {
         return Err(AppError::NotPublished);
@@ -361,7 +362,7 @@ pub async fn goal(
     let period = period_param(q.period.as_deref())?;
     let key = cache_key(&viewer, &uri);
     cached(&state, &key, || async {
-        let org_id = state.store.owning_unit("goal", id).await?;
+        let org_id = state.store.owning_unit(ObjectKind::Goal, id).await?;
         let (v, access) =
             followup_view(&state, &viewer, org_id, period, async |period, audience| {
                 Ok(followup::goal(&state.store, id, period, audience).await?)

@@ -531,6 +531,21 @@ async fn history_shows_who_changed_what_and_auditors_export_the_log() {
         assert!(html.contains("<h1>Historik:"));
         assert!(html.contains("redaktor-ks"));
         assert!(html.contains("&quot;value&quot;:42.5") || html.contains("42.5"));
+        assert!(
+            html.contains("<td>Utfall</td>"),
+            "the change log's types in Swedish"
+        );
+        // Only the kinds with a history page have one; an unknown kind is no page.
+        for path in [
+            format!("/history/kpis/{ind}"),
+            format!("/history/deviation-actions/{ind}"),
+            "/history/goals/999999".to_string(),
+        ] {
+            let (status, _) = app
+                .get_as(Some(&app.session_for("lasare").await), &path)
+                .await;
+            assert_eq!(status, 404, "{path}");
+        }
 
         let auditor = app.session_for("revisor").await;
         let r = app

@@ -230,6 +230,10 @@ async fn a_decision_and_an_action_move_a_deviation_out_of_the_undecided() {
             html.contains("decide") && html.contains("advance"),
             "{html}"
         );
+        assert!(
+            html.contains("<td>Avvikelse</td>") && html.contains("<td>Åtgärd</td>"),
+            "the deviation and its actions are named in Swedish: {html}"
+        );
         let (_, html) = app
             .get_as(Some(&controller), &format!("/deviations/{id}"))
             .await;

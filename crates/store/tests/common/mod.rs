@@ -12,6 +12,8 @@ pub struct Tree {
     pub ks: i64,
     pub child: i64,
     pub other: i64,
+    /// The child's goal, which holds the indicator.
+    pub goal: i64,
     pub indicator: i64,
 }
 
@@ -32,7 +34,8 @@ pub async fn unit(w: &mut uppsikt_store::Writer, key: &str, parent: Option<i64>)
     .unwrap()
 }
 
-/// Kommunen → KS → KS förvaltning, and a sibling board; one indicator under the child.
+/// Kommunen → KS → KS förvaltning, and a sibling board; one goal with one indicator under
+/// the child.
 pub async fn tree(store: &Store) -> Tree {
     let mut w = store.writer("test").await.unwrap();
     let kommun = unit(&mut w, "kommun", None).await;
@@ -72,6 +75,7 @@ pub async fn tree(store: &Store) -> Tree {
         ks,
         child,
         other,
+        goal,
         indicator,
     }
 }

@@ -20,6 +20,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use uppsikt_domain::access::{Action, Principal, Role};
 use uppsikt_domain::messages;
 use uppsikt_domain::model::Id;
+use uppsikt_domain::object_kind::ObjectKind;
 use uppsikt_store::User;
 
 use crate::error::AppError;
@@ -409,22 +410,10 @@ fn sign_in_first(parts: &Parts) -> Response {
     Redirect::to(&format!("/login?{next}")).into_response()
 }
 
-/// Which organisation unit a path's `{id}` concerns, from the route's first segment.
+/// Which organisation unit a path's `{id}` concerns, from the kind of object its first
+/// segment names (a path of no kind is not found).
 async fn unit_of_path(state: &AppState, matched: &str, id: Id) -> Result<Id, AppError> {
-    let kind = matched
-        .trim_start_matches('/')
-        .split('/')
-        .next()
-        .unwrap_or("");
-    let kind = match kind {
-        "org" => return Ok(id),
-        "goals" => "goal",
-        "indicators" => "indicator",
-        "commitments" => "commitment",
-        "deviations" => "deviation",
-        "deviation-actions" => "deviation_action",
-        _ => return Err(AppError::NotFound),
-    };
+    let kind = ObjectKind::of_path(matched).ok_or(AppError::NotFound)?;
     Ok(state.store.owning_unit(kind, id).await?)
 }
 

@@ -1,0 +1,99 @@
+//! The store's part of each object kind (`uppsikt_domain::object_kind`): the SQL that
+//! finds the unit owning one, and which change-log rows make up its history. Both are
+//! exhaustive matches, so a kind added to the domain does not compile until it has both.
+
+use uppsikt_domain::object_kind::ObjectKind;
+
+/// SQL with one parameter, the object's id, that answers the id of the unit owning it.
+pub(crate) const fn owning_unit_sql(kind: ObjectKind) -> &'static str {
+    match kind {
+        ObjectKind::OrgUnit => "SELECT id FROM org_units WHERE id = $1",
+        ObjectKind::Goal => "SELECT org_id FROM goals WHERE id = $1",
+        ObjectKind::Indicator => {
+            "SELECT g.org_id FROM indicators i JOIN goals g ON g.id = i.goal_id WHERE i.id = $1"
+        }
+        ObjectKind::Commitment => {
+            "SELECT g.org_id FROM commitments c JOIN goals g ON g.id = c.goal_id WHERE c.id = $1"
+        }
+        ObjectKind::Deviation => "SELECT org_id FROM deviations WHERE id = $1",
+        ObjectKind::DeviationAction => {
+            "SELECT d.org_id FROM deviation_actions a JOIN deviations d ON d.id = a.deviation_id WHERE a.id = $1"
+        }
+    }
+}
+
+/// Parts of an object that the change log records under their own ids.
+pub(crate) struct Related {
+    /// SQL with one parameter, the object's id, that answers the parts' ids.
+    pub ids_sql: &'static str,
+    /// The change-log object type of the parts.
+    pub log_type: &'static str,
+}
+
+/// Which change-log rows, besides those of its kind under its id, are an object's history.
+pub(crate) struct HistoryParts {
+    /// Object types logged under the object's own id (its goal's analysis, its outcomes …).
+    pub own: &'static [&'static str],
+    pub related: Option<Related>,
+}
+
+/// The history of one object of `kind`.
+pub(crate) const fn history_parts(kind: ObjectKind) -> HistoryParts {
+    // Assessments are logged under their own ids: a goal's, or a unit's overall ones;
+    // so are a deviation's actions.
+    const ASSESSMENT: &str = "assessment";
+    let (own, related): (&'static [&'static str], _) = match kind {
+        ObjectKind::OrgUnit => (
+            &["vision", "period_review", "period", "assessments"],
+            Some(Related {
+                ids_sql: "SELECT id FROM assessments WHERE org_id = $1 AND goal_id IS NULL",
+                log_type: ASSESSMENT,
+            }),
+        ),
+        ObjectKind::Goal => (
+            &["goal_priorities", "goal_analysis"],
+            Some(Related {
+                ids_sql: "SELECT id FROM assessments WHERE goal_id = $1",
+                log_type: ASSESSMENT,
+            }),
+        ),
+        ObjectKind::Indicator => (
+            &[
+                "outcome",
+                "milestone",
+                "target",
+                "comparison",
+                "gap_judgement",
+                "outcome_comment",
+            ],
+            None,
+        ),
+        ObjectKind::Commitment => (&["commitment_status"], None),
+        ObjectKind::Deviation => (
+            &[],
+            Some(Related {
+                ids_sql: "SELECT id FROM deviation_actions WHERE deviation_id = $1",
+                log_type: ObjectKind::DeviationAction.log_type(),
+            }),
+        ),
+        ObjectKind::DeviationAction => (&[], None),
+    };
+    HistoryParts { own, related }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uppsikt_domain::object_kind::log_type_sv;
+
+    #[test]
+    fn every_part_of_a_history_has_a_swedish_label() {
+        for kind in ObjectKind::ALL {
+            let parts = history_parts(kind);
+            let related = parts.related.map(|r| r.log_type);
+            for part in parts.own.iter().copied().chain(related) {
+                assert_ne!(log_type_sv(part), part, "{kind:?}: {part}");
+            }
+        }
+    }
+}

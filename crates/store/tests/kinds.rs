@@ -1,0 +1,133 @@
+//! Every object kind's SQL (`uppsikt_store`'s `kinds`), on every backend: the unit that
+//! owns one object of each kind, and its history.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::tree;
+use uppsikt_domain::deviation::{
+    Action, ActionState, DecidingBody, Decision, NewDeviation, Outcome, Severity, Source,
+};
+use uppsikt_domain::model::Id;
+use uppsikt_domain::object_kind::ObjectKind;
+use uppsikt_domain::Period;
+use uppsikt_store::testing::TestDb;
+use uppsikt_store::{CommitmentInput, Store};
+
+/// One object of each kind, under the units `tree` made: the kind's id and its owner.
+async fn one_of_each(store: &Store) -> HashMap<ObjectKind, (Id, Id)> {
+    let t = tree(store).await;
+    let mut w = store.writer("controller").await.unwrap();
+    let commitment = w
+        .create_commitment(&CommitmentInput {
+            key: String::new(),
+            goal_id: t.goal,
+            title: "Samverkan".into(),
+            description: String::new(),
+            year: 2024,
+            carried_over_from: None,
+            position: 0,
+        })
+        .await
+        .unwrap();
+    let deviation = w
+        .raise_deviations(
+            vec![NewDeviation {
+                org_id: t.other,
+                area: None,
+                source: Source::AuditRemark,
+                severity: Severity::Low,
+                period: Period::Year(2024),
+                description: "Protokollen saknas.".into(),
+                cause_key: None,
+            }],
+            "2024-02-01",
+        )
+        .await
+        .unwrap()[0];
+    w.decide_deviation(
+        deviation,
+        &Decision {
+            body: DecidingBody::Board,
+            decided_on: "2024-03-20".into(),
+            paragraph: "§ 12".into(),
+            diary_number: "SON-2024/1".into(),
+            outcome: Outcome::Act,
+        },
+    )
+    .await
+    .unwrap();
+    let action = w
+        .add_deviation_action(
+            deviation,
+            &Action {
+                what: "Rutin för protokoll".into(),
+                responsible_unit: t.other,
+                responsible_person: "Nämndsekreterare".into(),
+                due: "2024-06-30".into(),
+                expected_effect: "Protokoll i tid".into(),
+                indicator_id: None,
+                state: ActionState::Planned,
+                comments: Vec::new(),
+                closed_on: None,
+            },
+        )
+        .await
+        .unwrap();
+    w.commit().await.unwrap();
+    ObjectKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let object = match kind {
+                ObjectKind::OrgUnit => (t.child, t.child),
+                ObjectKind::Goal => (t.goal, t.child),
+                ObjectKind::Indicator => (t.indicator, t.child),
+                ObjectKind::Commitment => (commitment, t.child),
+                ObjectKind::Deviation => (deviation, t.other),
+                ObjectKind::DeviationAction => (action, t.other),
+            };
+            (kind, object)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_kind_finds_the_unit_that_owns_it() {
+    for db in TestDb::all().await {
+        let store = &db.store;
+        for (kind, (id, owner)) in one_of_each(store).await {
+            assert_eq!(
+                store.owning_unit(kind, id).await.unwrap(),
+                owner,
+                "{kind:?}"
+            );
+            let missing = store.owning_unit(kind, id + 1000).await.unwrap_err();
+            assert!(missing.is_not_found(), "{kind:?}: {missing}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_kind_s_history_begins_with_its_creation() {
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let objects = one_of_each(store).await;
+        for (&kind, &(id, _)) in &objects {
+            let history = store.history(kind, id, 100).await.unwrap();
+            let first = history.last().expect("a history");
+            assert_eq!(first.object_type, kind.log_type(), "{kind:?}");
+            assert_eq!(first.object_id, Some(id), "{kind:?}");
+        }
+        // A deviation's history holds its actions'.
+        let (deviation, _) = objects[&ObjectKind::Deviation];
+        let (action, _) = objects[&ObjectKind::DeviationAction];
+        let history = store
+            .history(ObjectKind::Deviation, deviation, 100)
+            .await
+            .unwrap();
+        assert!(history
+            .iter()
+            .any(|e| e.object_type == "deviation_action" && e.object_id == Some(action)));
+    }
+}
