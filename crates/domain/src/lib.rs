@@ -1,6 +1,6 @@
 //! The pure domain core of uppsikt.
 //!
-//! Types named after the glossary (`../../docs/glossary`, see `ARCHITECTURE.md`), parsing of
+//! Types named after the glossary (`docs/glossary.md`; the map is `ARCHITECTURE.md`), parsing of
 //! user input into those types, and the rules that turn outcomes into an evaluation: status
 //! against the milestone, trend honouring margins of error, gender gap, district spread,
 //! and a proposed goal assessment. Nothing here does I/O.
