@@ -395,7 +395,7 @@ mod tests {
                 }
                 SyncStep::Confirm(p, b) => out
                     .iter_mut()
-                    .filter(|o| same(&**o, *p, b))
+                    .filter(|o| same(o, *p, b))
                     .for_each(|o| o.from_kolada = true),
                 SyncStep::Withdraw(p, b) => out.retain(|o| !same(o, *p, b)),
             }

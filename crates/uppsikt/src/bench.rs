@@ -378,7 +378,7 @@ fn synthetic_action(i: usize, units: &[i64], indicators: &[i64]) -> Action {
         responsible_person: "Ansvarig".into(),
         due: synthetic_date(i, 31, 2019, 9),
         expected_effect: "Förväntad effekt".into(),
-        indicator_id: (!indicators.is_empty() && i % 5 != 0)
+        indicator_id: (!indicators.is_empty() && !i.is_multiple_of(5))
             .then(|| indicators[(i * 13) % indicators.len()]),
         state,
         comments: Vec::new(),
