@@ -441,6 +441,37 @@ const BULK_ROWS: usize = 1_000;
 const ACTION_COLUMNS: &str = "deviation_id, what, responsible_org_id, responsible_person, due, \
      expected_effect, indicator_id, state, position, closed_on";
 
+const RAISED_COLUMNS: &str = "org_id, area, source, severity, period, description, cause_key, \
+     raised_on, raised_by";
+
+/// A deviation's row in `deviations` as raised by `actor` (the columns of [`RAISED_COLUMNS`]).
+fn raised_binds(r: &NewDeviation, raised_on: &str, actor: &str) -> [Bind; 9] {
+    [
+        Bind::Int(r.org_id),
+        Bind::OptText(r.area.clone()),
+        Bind::Text(r.source.code().into()),
+        Bind::Text(r.severity.code().into()),
+        Bind::Text(r.period.to_string()),
+        Bind::Text(r.description.clone()),
+        Bind::OptText(r.cause_key.clone()),
+        Bind::Text(raised_on.into()),
+        Bind::Text(actor.into()),
+    ]
+}
+
+/// Refuses a deviation given whole that breaks the lifecycle: a decision not to act
+/// without a motivation, or actions without a decision to act.
+fn check_lifecycle(d: &Deviation) -> Result<()> {
+    let mut check = Deviation::new(d.raised.clone(), &d.raised_on);
+    if let Some(decision) = &d.decision {
+        check.decide(decision.clone()).map_err(lifecycle)?;
+    }
+    if !d.actions.is_empty() && check.standing() != Standing::DecidedWithoutAction {
+        return Err(lifecycle(LifecycleError::NoDecisionToAct));
+    }
+    Ok(())
+}
+
 /// A decision's row in `deviation_decisions`.
 fn decision_binds(id: Id, decision: &Decision) -> [Bind; 7] {
     let (act, motivation) = match &decision.outcome {
@@ -506,22 +537,14 @@ impl Writer {
                 .await?;
         let keys: HashSet<String> = keys.into_iter().collect();
         let mut ids = Vec::new();
+        let actor = self.actor().to_string();
         for d in uppsikt_domain::deviation::not_yet_raised(&keys, candidates) {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO deviations (org_id, area, source, severity, period, description, cause_key, raised_on, raised_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-            )
-            .bind(d.org_id)
-            .bind(&d.area)
-            .bind(d.source.code())
-            .bind(d.severity.code())
-            .bind(d.period.to_string())
-            .bind(&d.description)
-            .bind(&d.cause_key)
-            .bind(raised_on)
-            .bind(self.actor().to_string())
-            .fetch_one(&mut *self.tx)
-            .await?;
+            let sql = format!(
+                "INSERT INTO deviations ({RAISED_COLUMNS}) VALUES ({})",
+                placeholders(1, 9)
+            );
+            let binds = raised_binds(&d, raised_on, &actor).to_vec();
+            let id = self.insert_returning_id(&sql, binds).await?;
             self.log(
                 "raise",
                 "deviation",
@@ -543,17 +566,38 @@ impl Writer {
         if deviations.is_empty() {
             return Ok(Vec::new());
         }
-        let mut ids = Vec::with_capacity(deviations.len());
         for d in deviations {
-            ids.push(self.insert_raised(d).await?);
+            check_lifecycle(d)?;
         }
+        let last = self.last_id_locked("deviations").await?;
+        let ids: Vec<Id> = (1..).map(|i| last + i).take(deviations.len()).collect();
+        let actor = self.actor().to_string();
+        for (ids, chunk) in ids.chunks(BULK_ROWS).zip(deviations.chunks(BULK_ROWS)) {
+            let sql = format!(
+                "INSERT INTO deviations (id, {RAISED_COLUMNS}) VALUES {}",
+                value_rows(self.backend, chunk.len(), 10)
+            );
+            let binds = ids
+                .iter()
+                .zip(chunk)
+                .flat_map(|(id, d)| {
+                    std::iter::once(Bind::Int(*id)).chain(raised_binds(
+                        &d.raised,
+                        &d.raised_on,
+                        &actor,
+                    ))
+                })
+                .collect();
+            self.execute(&sql, binds).await?;
+        }
+        self.move_ids_past("deviations").await?;
         let decided: Vec<(Id, &Decision)> = ids
             .iter()
             .zip(deviations)
             .filter_map(|(id, d)| Some((*id, d.decision.as_ref()?)))
             .collect();
         for chunk in decided.chunks(BULK_ROWS) {
-            let sql = format!("INSERT INTO deviation_decisions (deviation_id, body, decided_on, paragraph, diary_number, act, motivation) VALUES {}", value_rows(chunk.len(), 7));
+            let sql = format!("INSERT INTO deviation_decisions (deviation_id, body, decided_on, paragraph, diary_number, act, motivation) VALUES {}", value_rows(self.backend, chunk.len(), 7));
             let binds = chunk
                 .iter()
                 .flat_map(|(id, d)| decision_binds(*id, d))
@@ -570,7 +614,7 @@ impl Writer {
         for chunk in plain.chunks(BULK_ROWS) {
             let sql = format!(
                 "INSERT INTO deviation_actions ({ACTION_COLUMNS}) VALUES {}",
-                value_rows(chunk.len(), 10)
+                value_rows(self.backend, chunk.len(), 10)
             );
             let binds = chunk
                 .iter()
@@ -590,32 +634,34 @@ impl Writer {
         Ok(ids)
     }
 
-    /// Inserts a deviation as raised (checked against the lifecycle's rules first).
-    async fn insert_raised(&mut self, d: &Deviation) -> Result<Id> {
-        let mut check = Deviation::new(d.raised.clone(), &d.raised_on);
-        if let Some(decision) = &d.decision {
-            check.decide(decision.clone()).map_err(lifecycle)?;
+    /// The largest id in `table`, which no other writer can change until this one ends
+    /// (SQLite's writer holds the database; PostgreSQL locks the table against inserts),
+    /// so that a bulk write can number its rows itself.
+    async fn last_id_locked(&mut self, table: &str) -> Result<Id> {
+        if self.backend == crate::Backend::Postgres {
+            self.execute(
+                &format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"),
+                Vec::new(),
+            )
+            .await?;
         }
-        if !d.actions.is_empty() && check.standing() != Standing::DecidedWithoutAction {
-            return Err(lifecycle(LifecycleError::NoDecisionToAct));
+        Ok(sqlx::query_scalar(&format!(
+            "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM {table}"
+        ))
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    /// PostgreSQL: moves the table's id sequence past rows numbered by [`Self::last_id_locked`].
+    async fn move_ids_past(&mut self, table: &str) -> Result<()> {
+        if self.backend == crate::Backend::Postgres {
+            sqlx::query(&format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+            ))
+            .execute(&mut *self.tx)
+            .await?;
         }
-        let r = &d.raised;
-        self.insert_returning_id(
-            "INSERT INTO deviations (org_id, area, source, severity, period, description, cause_key, raised_on, raised_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            vec![
-                Bind::Int(r.org_id),
-                Bind::OptText(r.area.clone()),
-                Bind::Text(r.source.code().into()),
-                Bind::Text(r.severity.code().into()),
-                Bind::Text(r.period.to_string()),
-                Bind::Text(r.description.clone()),
-                Bind::OptText(r.cause_key.clone()),
-                Bind::Text(d.raised_on.clone()),
-                Bind::Text(self.actor().to_string()),
-            ],
-        )
-        .await
+        Ok(())
     }
 
     async fn insert_action(&mut self, deviation_id: Id, position: usize, a: &Action) -> Result<Id> {

@@ -3,7 +3,7 @@
 
 use uppsikt_domain::model::Id;
 
-use crate::Result;
+use crate::{Backend, Result};
 
 /// Ids bound per statement of [`rows_for`] (SQLite allows 32,766 parameters, PostgreSQL
 /// 65,535; a chunk keeps statements small on both).
@@ -17,11 +17,17 @@ pub(crate) fn placeholders(first: usize, n: usize) -> String {
         .join(", ")
 }
 
-/// `($1, …, $cols), ($cols+1, …)` for `rows` rows of `cols` parameters: the values of a
-/// multi-row insert.
-pub(crate) fn value_rows(rows: usize, cols: usize) -> String {
+/// The values of a multi-row insert of `rows` rows of `cols` parameters:
+/// `($1, …, $cols), ($cols+1, …)` on PostgreSQL, `(?, …), (?, …)` on SQLite, which looks
+/// a numbered parameter up by its name among those before it (a bulk statement with
+/// thousands of them would spend its time there).
+pub(crate) fn value_rows(backend: Backend, rows: usize, cols: usize) -> String {
+    let row = |r: usize| match backend {
+        Backend::Postgres => placeholders(r * cols + 1, cols),
+        Backend::Sqlite => vec!["?"; cols].join(", "),
+    };
     (0..rows)
-        .map(|r| format!("({})", placeholders(r * cols + 1, cols)))
+        .map(|r| format!("({})", row(r)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -51,6 +57,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::{placeholders, value_rows};
+    use crate::Backend;
 
     #[test]
     fn placeholders_count_from_the_first() {
@@ -61,7 +68,11 @@ mod tests {
 
     #[test]
     fn value_rows_number_every_parameter_once() {
-        assert_eq!(value_rows(2, 3), "($1, $2, $3), ($4, $5, $6)");
-        assert_eq!(value_rows(0, 3), "");
+        assert_eq!(
+            value_rows(Backend::Postgres, 2, 3),
+            "($1, $2, $3), ($4, $5, $6)"
+        );
+        assert_eq!(value_rows(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
+        assert_eq!(value_rows(Backend::Postgres, 0, 3), "");
     }
 }

@@ -795,7 +795,7 @@ impl Writer {
         for chunk in outcomes.chunks(100) {
             let sql = format!(
                 "INSERT INTO outcomes (indicator_id, period, breakdown, value, margin, sample_size, last_day) VALUES {}",
-                value_rows(chunk.len(), 7)
+                value_rows(self.backend, chunk.len(), 7)
             );
             let binds = chunk
                 .iter()
