@@ -419,32 +419,36 @@ pub fn not_yet_raised(
         .collect()
 }
 
-/// The automatic candidates of a year: every indicator not achieved or with a significant
-/// negative trend, and every commitment of the year not finished (its latest status is not
-/// done). Each pair carries the owning unit.
-pub fn candidates_for_year(
+/// The automatic candidates of indicators for a year: every indicator not achieved or
+/// with a significant negative trend. Each pair carries the owning unit.
+pub fn indicator_candidates(
     indicators: &[(Id, &crate::model::IndicatorRecord)],
-    commitments: &[(Id, &crate::model::Commitment)],
     year: i32,
 ) -> Vec<NewDeviation> {
     let period = Period::Year(year);
-    let mut out: Vec<NewDeviation> = indicators
+    indicators
         .iter()
         .flat_map(|(org, r)| {
             from_indicator(r.indicator.id, *org, &r.indicator.name, &r.evaluate(period))
         })
-        .collect();
-    out.extend(
-        commitments
-            .iter()
-            .filter(|(_, c)| c.year == year)
-            .filter_map(|(org, c)| {
-                let done = c.statuses.last().map(|s| s.status)
-                    == Some(crate::commitment::CommitmentStatus::Done);
-                from_commitment(c.id, *org, &c.title, year, done)
-            }),
-    );
-    out
+        .collect()
+}
+
+/// The automatic candidates of commitments for a year: every commitment of the year not
+/// finished (its latest status is not done). Each pair carries the owning unit.
+pub fn commitment_candidates(
+    commitments: &[(Id, &crate::model::Commitment)],
+    year: i32,
+) -> Vec<NewDeviation> {
+    commitments
+        .iter()
+        .filter(|(_, c)| c.year == year)
+        .filter_map(|(org, c)| {
+            let done = c.statuses.last().map(|s| s.status)
+                == Some(crate::commitment::CommitmentStatus::Done);
+            from_commitment(c.id, *org, &c.title, year, done)
+        })
+        .collect()
 }
 
 /// What the executive board must see of a set of deviations: what has not been acted on.

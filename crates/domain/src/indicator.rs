@@ -52,6 +52,54 @@ impl Direction {
     }
 }
 
+/// How often an indicator is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Frequency {
+    Year,
+    /// Every other year.
+    Biennial,
+    Tertial,
+    Month,
+    Week,
+}
+
+impl Frequency {
+    /// From the longest interval to the shortest (the order forms offer them in).
+    pub const ALL: [Frequency; 5] = [
+        Frequency::Year,
+        Frequency::Biennial,
+        Frequency::Tertial,
+        Frequency::Month,
+        Frequency::Week,
+    ];
+
+    /// The stored and written code (`year`, `biennial`, `tertial`, `month`, `week`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Frequency::Year => "year",
+            Frequency::Biennial => "biennial",
+            Frequency::Tertial => "tertial",
+            Frequency::Month => "month",
+            Frequency::Week => "week",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Frequency> {
+        Frequency::ALL.into_iter().find(|f| f.code() == code.trim())
+    }
+
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            Frequency::Year => "År",
+            Frequency::Biennial => "Vartannat år",
+            Frequency::Tertial => "Tertial",
+            Frequency::Month => "Månad",
+            Frequency::Week => "Vecka",
+        }
+    }
+}
+
 /// The population an outcome describes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -291,6 +339,22 @@ impl From<Target> for String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn frequencies_round_trip_through_their_codes_and_json() {
+        for f in Frequency::ALL {
+            assert_eq!(Frequency::parse(f.code()), Some(f));
+            assert_eq!(
+                serde_json::to_value(f).unwrap(),
+                serde_json::Value::String(f.code().into()),
+                "the change log and the API show the code"
+            );
+        }
+        assert_eq!(Frequency::parse(" week "), Some(Frequency::Week));
+        assert_eq!(Frequency::parse("Year"), None);
+        assert_eq!(Frequency::parse(""), None);
+        assert_eq!(Frequency::Biennial.label_sv(), "Vartannat år");
+    }
 
     #[test]
     fn parses_milestones_as_published() {

@@ -21,7 +21,7 @@ pub mod publication;
 pub use assessment::{AssessmentRules, AssessmentScale, Proposal};
 pub use commitment::CommitmentStatus;
 pub use evaluation::{evaluate, Evaluation, Status, Trend};
-pub use indicator::{Breakdown, Comparator, Direction, Outcome, Target};
+pub use indicator::{Breakdown, Comparator, Direction, Frequency, Outcome, Target};
 pub use number::parse_decimal;
 pub use period::Period;
 pub mod collate;

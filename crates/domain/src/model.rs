@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::commitment::CommitmentStatus;
-use crate::indicator::{Direction, Outcome, Target};
+use crate::indicator::{Direction, Frequency, Outcome, Target};
 use crate::period::Period;
 
 pub type Id = i64;
@@ -148,7 +148,7 @@ pub struct Indicator {
     pub source: String,
     pub kolada_kpi: String,
     pub decimals: u8,
-    pub frequency: String,
+    pub frequency: Frequency,
     pub position: i64,
 }
 

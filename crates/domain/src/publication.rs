@@ -343,7 +343,7 @@ mod tests {
                 source: String::new(),
                 kolada_kpi: String::new(),
                 decimals: 0,
-                frequency: String::new(),
+                frequency: crate::Frequency::Year,
                 position: 0,
             },
             outcomes: vec![

@@ -82,7 +82,7 @@ mod tests {
                 source: String::new(),
                 kolada_kpi: String::new(),
                 decimals: 0,
-                frequency: "year".into(),
+                frequency: crate::Frequency::Year,
                 position: 0,
             },
             outcomes: vec![Outcome {

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::Serialize;
 use uppsikt_domain::kolada::MunicipalityId;
 use uppsikt_domain::model::{Comparison, GapJudgement, GoalKind, OrgKind, OutcomeComment, Stage};
-use uppsikt_domain::{CommitmentStatus, Direction, Outcome, Period, Target};
+use uppsikt_domain::{CommitmentStatus, Direction, Frequency, Outcome, Period, Target};
 
 use crate::report::Origin;
 
@@ -39,40 +39,6 @@ impl Key {
 impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
-    }
-}
-
-/// How often an indicator is measured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Frequency {
-    Year,
-    Tertial,
-    Month,
-    Week,
-    Biennial,
-}
-
-impl Frequency {
-    pub const ALL: [Frequency; 5] = [
-        Frequency::Year,
-        Frequency::Tertial,
-        Frequency::Month,
-        Frequency::Week,
-        Frequency::Biennial,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Frequency::Year => "year",
-            Frequency::Tertial => "tertial",
-            Frequency::Month => "month",
-            Frequency::Week => "week",
-            Frequency::Biennial => "biennial",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Frequency> {
-        Frequency::ALL.into_iter().find(|f| f.code() == code.trim())
     }
 }
 

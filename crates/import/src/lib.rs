@@ -28,7 +28,7 @@ use uppsikt_domain::messages;
 use uppsikt_store::Store;
 
 pub use data::{
-    AreaData, AssessmentData, CommitmentData, ComparisonGroupData, DataSet, Frequency, GoalData,
+    AreaData, AssessmentData, CommitmentData, ComparisonGroupData, DataSet, GoalData,
     IndicatorData, Key, KoladaData, OrgUnitData, PoliceClass, StatusData, VisionData, KEY_MAX,
     NAME_MAX, TEXT_MAX,
 };

@@ -372,7 +372,7 @@ async fn write_indicators(w: &mut Writer, data: &DataSet, ids: &Ids) -> Result<(
             source: ind.source.clone(),
             kolada_kpi: ind.kolada_kpi.clone(),
             decimals: ind.decimals,
-            frequency: ind.frequency.code().to_string(),
+            frequency: ind.frequency,
             position: position(ind.position, i),
         };
         let id = w.upsert_indicator(&input).await.at(&ind.origin)?;

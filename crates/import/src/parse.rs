@@ -9,7 +9,7 @@ use uppsikt_domain::messages::{self, Expected};
 use uppsikt_domain::model::{
     Comparison, GapJudgement, GapKind, GoalKind, OrgKind, OutcomeComment, Stage,
 };
-use uppsikt_domain::{Breakdown, CommitmentStatus, Direction, Outcome, Target};
+use uppsikt_domain::{Breakdown, CommitmentStatus, Direction, Frequency, Outcome, Target};
 
 use crate::data::*;
 use crate::reader::{

@@ -3,7 +3,7 @@
 
 use uppsikt_domain::messages::{self, Expected, Referent};
 use uppsikt_domain::model::{GoalKind, Stage};
-use uppsikt_domain::{AssessmentScale, Breakdown, CommitmentStatus, Period, Target};
+use uppsikt_domain::{AssessmentScale, Breakdown, CommitmentStatus, Frequency, Period, Target};
 
 use crate::resolve::{check_levels, check_references, Existing};
 use crate::*;

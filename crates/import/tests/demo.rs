@@ -174,7 +174,7 @@ async fn the_built_in_demo_loads_like_the_files() {
 /// Trygg utomhus below its milestone in 2023, and unfinished commitments of 2019.
 #[tokio::test]
 async fn the_demo_raises_the_deviations_the_seeds_document() {
-    use uppsikt_domain::deviation::{candidates_for_year, Source};
+    use uppsikt_domain::deviation::{commitment_candidates, indicator_candidates, Source};
     for db in TestDb::all().await {
         import_files(&db.store, &demo(), "test").await.unwrap();
         let goals = db.store.goals().await.unwrap();
@@ -186,8 +186,14 @@ async fn the_demo_raises_the_deviations_the_seeds_document() {
             .map(|r| (org_of(r.indicator.goal_id), r))
             .collect();
         let commitments: Vec<_> = commitments.iter().map(|c| (org_of(c.goal_id), c)).collect();
+        // The candidates of the two sources the store registers for a year.
+        let candidates_for_year = |year: i32| {
+            let mut all = indicator_candidates(&indicators, year);
+            all.extend(commitment_candidates(&commitments, year));
+            all
+        };
 
-        let y2023 = candidates_for_year(&indicators, &commitments, 2023);
+        let y2023 = candidates_for_year(2023);
         assert!(
             y2023
                 .iter()
@@ -196,7 +202,7 @@ async fn the_demo_raises_the_deviations_the_seeds_document() {
             "{:#?}",
             y2023.iter().map(|d| &d.description).collect::<Vec<_>>()
         );
-        let y2019 = candidates_for_year(&indicators, &commitments, 2019);
+        let y2019 = candidates_for_year(2019);
         let unfinished: Vec<&str> = y2019
             .iter()
             .filter(|d| d.source == Source::CommitmentUnfinished)

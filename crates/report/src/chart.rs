@@ -372,7 +372,7 @@ mod tests {
                 source: String::new(),
                 kolada_kpi: String::new(),
                 decimals: 1,
-                frequency: "year".into(),
+                frequency: uppsikt_domain::Frequency::Year,
                 position: 0,
             },
             outcomes: values

@@ -6,11 +6,12 @@ use std::collections::{HashMap, HashSet};
 
 use uppsikt_domain::deviation::{
     Action, ActionState, Concern, DecidingBody, Decision, Deviation, LifecycleError, NewDeviation,
-    Outcome, Severity, Source, Tally,
+    Outcome, Severity, Source, Standing, Tally,
 };
 use uppsikt_domain::model::Id;
 use uppsikt_domain::Period;
 
+use crate::sql::{placeholders, rows_for, value_rows};
 use crate::write::{Bind, Writer};
 use crate::{Result, Store, StoreError};
 
@@ -49,31 +50,6 @@ type ActionRow = (
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("deviation {what}"))
-}
-
-/// `$first, $first+1, …` for `n` binds.
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|k| format!("${k}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Rows of `sql` (which ends in `IN (` … `)` over the ids) for every chunk of ids.
-async fn rows_for<T>(conn: &mut sqlx::AnyConnection, sql: &str, ids: &[Id]) -> Result<Vec<T>>
-where
-    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
-{
-    let mut out = Vec::new();
-    for chunk in ids.chunks(500) {
-        let sql = sql.replace("@IDS@", &placeholders(1, chunk.len()));
-        let mut q = sqlx::query_as::<_, T>(&sql);
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        out.extend(q.fetch_all(&mut *conn).await?);
-    }
-    Ok(out)
 }
 
 /// Loads deviations with their decisions, actions and comments: four queries however many.
@@ -386,49 +362,6 @@ impl Store {
             items: load_many(&mut conn, &ids).await?,
         })
     }
-
-    /// The automatic deviations due as of `today` (ISO date): every indicator evaluated as
-    /// not achieved or with a significant negative trend in a year from `from_year` up to
-    /// this one, and every commitment of such a year, ended, not finished. Raise them with
-    /// [`Writer::raise_deviations`], which skips those raised before. (Years before
-    /// `from_year` are history the system was not there to follow up.)
-    pub async fn automatic_deviations(
-        &self,
-        today: &str,
-        from_year: i32,
-    ) -> Result<Vec<NewDeviation>> {
-        let this_year: i32 = today
-            .get(..4)
-            .and_then(|y| y.parse().ok())
-            .unwrap_or(i32::MAX);
-        let goals = self.goals().await?;
-        let org_of: HashMap<Id, Id> = goals.iter().map(|g| (g.id, g.org_id)).collect();
-        let records = self.indicator_records(crate::Scope::All).await?;
-        let commitments = self.commitments(crate::Scope::All).await?;
-        let indicators: Vec<_> = records
-            .iter()
-            .filter_map(|r| Some((*org_of.get(&r.indicator.goal_id)?, r)))
-            .collect();
-        let commitments: Vec<_> = commitments
-            .iter()
-            .filter(|c| c.year < this_year)
-            .filter_map(|c| Some((*org_of.get(&c.goal_id)?, c)))
-            .collect();
-        let mut years: Vec<i32> = records
-            .iter()
-            .flat_map(|r| r.outcomes.iter().map(|o| o.period.year()))
-            .chain(commitments.iter().map(|(_, c)| c.year))
-            .filter(|y| (from_year..=this_year).contains(y))
-            .collect();
-        years.sort_unstable();
-        years.dedup();
-        Ok(years
-            .into_iter()
-            .flat_map(|y| {
-                uppsikt_domain::deviation::candidates_for_year(&indicators, &commitments, y)
-            })
-            .collect())
-    }
 }
 
 impl Store {
@@ -452,24 +385,124 @@ impl Store {
     }
 }
 
-/// Fills in the last day of every outcome's period where it is missing (outcomes stored
-/// before the column existed, or restored from an older backup).
-pub(crate) async fn fill_last_days(pool: &sqlx::AnyPool) -> Result<()> {
-    let periods: Vec<String> =
-        sqlx::query_scalar("SELECT DISTINCT period FROM outcomes WHERE last_day IS NULL")
-            .fetch_all(pool)
-            .await?;
-    for period in periods {
-        let Ok(p) = Period::parse(&period) else {
-            continue;
-        };
-        sqlx::query("UPDATE outcomes SET last_day = $1 WHERE period = $2 AND last_day IS NULL")
-            .bind(p.last_day())
-            .bind(&period)
-            .execute(pool)
-            .await?;
+impl Store {
+    /// Fills in the last day of every outcome's period where it is missing (outcomes
+    /// stored before the column existed, or restored from an older backup): once, when
+    /// the store is opened, through a writer that logs it, and only when something is
+    /// missing (else nothing is written and the data version stays).
+    pub(crate) async fn fill_last_days(&self) -> Result<()> {
+        let periods: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT period FROM outcomes WHERE last_day IS NULL")
+                .fetch_all(&self.pool)
+                .await?;
+        let periods: Vec<Period> = periods
+            .iter()
+            .filter_map(|p| Period::parse(p).ok())
+            .collect();
+        if periods.is_empty() {
+            return Ok(());
+        }
+        let mut w = self.writer(crate::UPGRADE_ACTOR).await?;
+        w.fill_last_days(&periods).await?;
+        w.commit().await
+    }
+}
+
+impl Writer {
+    /// Sets the last day of the periods' outcomes where it is missing; one change-log row.
+    async fn fill_last_days(&mut self, periods: &[Period]) -> Result<()> {
+        let mut filled = 0;
+        for p in periods {
+            filled += self
+                .execute(
+                    "UPDATE outcomes SET last_day = $1 WHERE period = $2 AND last_day IS NULL",
+                    vec![Bind::Text(p.last_day()), Bind::Text(p.to_string())],
+                )
+                .await?;
+        }
+        if filled == 0 {
+            return Ok(());
+        }
+        let periods: Vec<String> = periods.iter().map(Period::to_string).collect();
+        self.log(
+            "fill_last_days",
+            "outcomes",
+            None,
+            None,
+            Some(serde_json::json!({ "periods": periods, "outcomes": filled })),
+        )
+        .await
+    }
+}
+
+/// Rows per multi-row insert of decisions and actions (at most 10 parameters a row).
+const BULK_ROWS: usize = 1_000;
+
+const ACTION_COLUMNS: &str = "deviation_id, what, responsible_org_id, responsible_person, due, \
+     expected_effect, indicator_id, state, position, closed_on";
+
+const RAISED_COLUMNS: &str = "org_id, area, source, severity, period, description, cause_key, \
+     raised_on, raised_by";
+
+/// A deviation's row in `deviations` as raised by `actor` (the columns of [`RAISED_COLUMNS`]).
+fn raised_binds(r: &NewDeviation, raised_on: &str, actor: &str) -> [Bind; 9] {
+    [
+        Bind::Int(r.org_id),
+        Bind::OptText(r.area.clone()),
+        Bind::Text(r.source.code().into()),
+        Bind::Text(r.severity.code().into()),
+        Bind::Text(r.period.to_string()),
+        Bind::Text(r.description.clone()),
+        Bind::OptText(r.cause_key.clone()),
+        Bind::Text(raised_on.into()),
+        Bind::Text(actor.into()),
+    ]
+}
+
+/// Refuses a deviation given whole that breaks the lifecycle: a decision not to act
+/// without a motivation, or actions without a decision to act.
+fn check_lifecycle(d: &Deviation) -> Result<()> {
+    let mut check = Deviation::new(d.raised.clone(), &d.raised_on);
+    if let Some(decision) = &d.decision {
+        check.decide(decision.clone()).map_err(lifecycle)?;
+    }
+    if !d.actions.is_empty() && check.standing() != Standing::DecidedWithoutAction {
+        return Err(lifecycle(LifecycleError::NoDecisionToAct));
     }
     Ok(())
+}
+
+/// A decision's row in `deviation_decisions`.
+fn decision_binds(id: Id, decision: &Decision) -> [Bind; 7] {
+    let (act, motivation) = match &decision.outcome {
+        Outcome::Act => (1, String::new()),
+        Outcome::NoAction { motivation } => (0, motivation.clone()),
+    };
+    [
+        Bind::Int(id),
+        Bind::Text(decision.body.code().into()),
+        Bind::Text(decision.decided_on.clone()),
+        Bind::Text(decision.paragraph.clone()),
+        Bind::Text(decision.diary_number.clone()),
+        Bind::Int(act),
+        Bind::Text(motivation),
+    ]
+}
+
+/// An action's row in `deviation_actions` (the columns of [`ACTION_COLUMNS`]).
+fn action_binds(deviation_id: Id, position: usize, a: &Action) -> [Bind; 10] {
+    [
+        Bind::Int(deviation_id),
+        Bind::Text(a.what.clone()),
+        Bind::Int(a.responsible_unit),
+        Bind::Text(a.responsible_person.clone()),
+        Bind::Text(a.due.clone()),
+        Bind::Text(a.expected_effect.clone()),
+        Bind::OptInt(a.indicator_id),
+        Bind::Text(a.state.code().into()),
+        Bind::Int(position as i64),
+        Bind::OptText(a.closed_on.clone()),
+    ]
 }
 
 fn lifecycle(e: LifecycleError) -> StoreError {
@@ -504,22 +537,14 @@ impl Writer {
                 .await?;
         let keys: HashSet<String> = keys.into_iter().collect();
         let mut ids = Vec::new();
+        let actor = self.actor().to_string();
         for d in uppsikt_domain::deviation::not_yet_raised(&keys, candidates) {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO deviations (org_id, area, source, severity, period, description, cause_key, raised_on, raised_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-            )
-            .bind(d.org_id)
-            .bind(&d.area)
-            .bind(d.source.code())
-            .bind(d.severity.code())
-            .bind(d.period.to_string())
-            .bind(&d.description)
-            .bind(&d.cause_key)
-            .bind(raised_on)
-            .bind(self.actor().to_string())
-            .fetch_one(&mut *self.tx)
-            .await?;
+            let sql = format!(
+                "INSERT INTO deviations ({RAISED_COLUMNS}) VALUES ({})",
+                placeholders(1, 9)
+            );
+            let binds = raised_binds(&d, raised_on, &actor).to_vec();
+            let id = self.insert_returning_id(&sql, binds).await?;
             self.log(
                 "raise",
                 "deviation",
@@ -533,6 +558,134 @@ impl Writer {
         Ok(ids)
     }
 
+    /// Writes many deviations at once, each with its decision and actions as given (bulk
+    /// data such as the benchmarks' or a move from another system): each must hold the
+    /// lifecycle's rules (actions only under a decision to act, a decision not to act
+    /// motivated). Logged as one change; returns the new ids in order.
+    pub async fn insert_deviations(&mut self, deviations: &[Deviation]) -> Result<Vec<Id>> {
+        if deviations.is_empty() {
+            return Ok(Vec::new());
+        }
+        for d in deviations {
+            check_lifecycle(d)?;
+        }
+        let last = self.last_id_locked("deviations").await?;
+        let ids: Vec<Id> = (1..).map(|i| last + i).take(deviations.len()).collect();
+        let actor = self.actor().to_string();
+        for (ids, chunk) in ids.chunks(BULK_ROWS).zip(deviations.chunks(BULK_ROWS)) {
+            let sql = format!(
+                "INSERT INTO deviations (id, {RAISED_COLUMNS}) VALUES {}",
+                value_rows(self.backend, chunk.len(), 10)
+            );
+            let binds = ids
+                .iter()
+                .zip(chunk)
+                .flat_map(|(id, d)| {
+                    std::iter::once(Bind::Int(*id)).chain(raised_binds(
+                        &d.raised,
+                        &d.raised_on,
+                        &actor,
+                    ))
+                })
+                .collect();
+            self.execute(&sql, binds).await?;
+        }
+        self.move_ids_past("deviations").await?;
+        let decided: Vec<(Id, &Decision)> = ids
+            .iter()
+            .zip(deviations)
+            .filter_map(|(id, d)| Some((*id, d.decision.as_ref()?)))
+            .collect();
+        for chunk in decided.chunks(BULK_ROWS) {
+            let sql = format!("INSERT INTO deviation_decisions (deviation_id, body, decided_on, paragraph, diary_number, act, motivation) VALUES {}", value_rows(self.backend, chunk.len(), 7));
+            let binds = chunk
+                .iter()
+                .flat_map(|(id, d)| decision_binds(*id, d))
+                .collect();
+            self.execute(&sql, binds).await?;
+        }
+        let actions: Vec<(Id, usize, &Action)> = ids
+            .iter()
+            .zip(deviations)
+            .flat_map(|(id, d)| d.actions.iter().enumerate().map(|(i, a)| (*id, i, a)))
+            .collect();
+        let (with_comments, plain): (Vec<_>, Vec<_>) =
+            actions.iter().partition(|(_, _, a)| !a.comments.is_empty());
+        for chunk in plain.chunks(BULK_ROWS) {
+            let sql = format!(
+                "INSERT INTO deviation_actions ({ACTION_COLUMNS}) VALUES {}",
+                value_rows(self.backend, chunk.len(), 10)
+            );
+            let binds = chunk
+                .iter()
+                .flat_map(|(id, i, a)| action_binds(*id, *i, a))
+                .collect();
+            self.execute(&sql, binds).await?;
+        }
+        for (id, i, a) in with_comments {
+            let action_id = self.insert_action(id, i, a).await?;
+            for (on, text) in &a.comments {
+                self.insert_action_comment(action_id, on, text).await?;
+            }
+        }
+        let after = serde_json::json!({"deviations": ids.len(), "decisions": decided.len(), "actions": actions.len()});
+        self.log("import", "deviations", None, None, Some(after))
+            .await?;
+        Ok(ids)
+    }
+
+    /// The largest id in `table`, which no other writer can change until this one ends
+    /// (SQLite's writer holds the database; PostgreSQL locks the table against inserts),
+    /// so that a bulk write can number its rows itself.
+    async fn last_id_locked(&mut self, table: &str) -> Result<Id> {
+        if self.backend == crate::Backend::Postgres {
+            self.execute(
+                &format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"),
+                Vec::new(),
+            )
+            .await?;
+        }
+        Ok(sqlx::query_scalar(&format!(
+            "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM {table}"
+        ))
+        .fetch_one(&mut *self.tx)
+        .await?)
+    }
+
+    /// PostgreSQL: moves the table's id sequence past rows numbered by [`Self::last_id_locked`].
+    async fn move_ids_past(&mut self, table: &str) -> Result<()> {
+        if self.backend == crate::Backend::Postgres {
+            sqlx::query(&format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+            ))
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_action(&mut self, deviation_id: Id, position: usize, a: &Action) -> Result<Id> {
+        let sql = format!(
+            "INSERT INTO deviation_actions ({ACTION_COLUMNS}) VALUES ({})",
+            placeholders(1, 10)
+        );
+        self.insert_returning_id(&sql, action_binds(deviation_id, position, a).to_vec())
+            .await
+    }
+
+    async fn insert_action_comment(&mut self, action_id: Id, on: &str, text: &str) -> Result<()> {
+        self.execute(
+            "INSERT INTO deviation_action_comments (action_id, on_date, text) VALUES ($1, $2, $3)",
+            vec![
+                Bind::Int(action_id),
+                Bind::Text(on.into()),
+                Bind::Text(text.into()),
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Records the decision on a deviation (once; a decision not to act needs a motivation).
     pub async fn decide_deviation(&mut self, id: Id, decision: &Decision) -> Result<()> {
         let mut stored = load(&mut self.tx, id).await?;
@@ -540,22 +693,10 @@ impl Writer {
             .deviation
             .decide(decision.clone())
             .map_err(lifecycle)?;
-        let (act, motivation) = match &decision.outcome {
-            Outcome::Act => (1, String::new()),
-            Outcome::NoAction { motivation } => (0, motivation.clone()),
-        };
         self.execute(
             "INSERT INTO deviation_decisions (deviation_id, body, decided_on, paragraph, diary_number, act, motivation) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            vec![
-                Bind::Int(id),
-                Bind::Text(decision.body.code().into()),
-                Bind::Text(decision.decided_on.clone()),
-                Bind::Text(decision.paragraph.clone()),
-                Bind::Text(decision.diary_number.clone()),
-                Bind::Int(act),
-                Bind::Text(motivation),
-            ],
+            decision_binds(id, decision).to_vec(),
         )
         .await?;
         self.log(
@@ -575,21 +716,11 @@ impl Writer {
             .deviation
             .add_action(action.clone())
             .map_err(lifecycle)?;
-        let action_id: i64 = sqlx::query_scalar(
-            "INSERT INTO deviation_actions (deviation_id, what, responsible_org_id, responsible_person, due, expected_effect, indicator_id, state, position) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-        )
-        .bind(id)
-        .bind(&action.what)
-        .bind(action.responsible_unit)
-        .bind(&action.responsible_person)
-        .bind(&action.due)
-        .bind(&action.expected_effect)
-        .bind(action.indicator_id)
-        .bind(ActionState::Planned.code())
-        .bind(position as i64)
-        .fetch_one(&mut *self.tx)
-        .await?;
+        let planned = Action {
+            closed_on: None,
+            ..stored.deviation.actions[position].clone()
+        };
+        let action_id = self.insert_action(id, position, &planned).await?;
         let after = serde_json::to_value(&stored.deviation.actions[position]).ok();
         self.log("create", "deviation_action", Some(action_id), None, after)
             .await?;
@@ -631,15 +762,8 @@ impl Writer {
             ],
         )
         .await?;
-        self.execute(
-            "INSERT INTO deviation_action_comments (action_id, on_date, text) VALUES ($1, $2, $3)",
-            vec![
-                Bind::Int(action_id),
-                Bind::Text(on.into()),
-                Bind::Text(comment.trim().into()),
-            ],
-        )
-        .await?;
+        self.insert_action_comment(action_id, on, comment.trim())
+            .await?;
         self.log(
             "advance",
             "deviation_action",

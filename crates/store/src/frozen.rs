@@ -207,7 +207,7 @@ impl Store {
         if pending.is_empty() {
             return Ok(());
         }
-        let mut w = self.writer("uppsikt (uppgradering)").await?;
+        let mut w = self.writer(crate::UPGRADE_ACTOR).await?;
         for (id, org_id, period) in pending {
             let lock = w
                 .decisions()

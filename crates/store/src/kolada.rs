@@ -12,10 +12,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 use uppsikt_domain::comparison::group_figures;
-use uppsikt_domain::kolada::{Gender, KoladaKey, KoladaValue, KpiId, MunicipalityId};
+use uppsikt_domain::kolada::{
+    reconcile, FetchedValue, Gender, KoladaKey, KoladaValue, KpiId, MunicipalityId, StoredOutcome,
+    SyncStep,
+};
 use uppsikt_domain::model::{Comparison, Id, Indicator, IndicatorRecord};
-use uppsikt_domain::{Breakdown, Direction, Outcome, Period};
+use uppsikt_domain::{Breakdown, Direction, Period};
 
+use crate::sql::{placeholders, rows_for};
 use crate::write::Bind;
 use crate::{Backend, Result, Store, StoreError, Writer};
 
@@ -106,9 +110,6 @@ pub struct OutcomeSync {
 /// PostgreSQL takes one array per column, so a chunk only bounds the statement's size.
 const SQLITE_CHUNK: usize = 5_000;
 const POSTGRES_CHUNK: usize = 20_000;
-
-/// Values within this distance are equal (as in the domain's comparators).
-const EPS: f64 = 1e-9;
 
 fn municipality(s: &str) -> Result<MunicipalityId> {
     MunicipalityId::parse(s)
@@ -275,14 +276,16 @@ impl Store {
         if ids.is_empty() {
             return Ok(());
         }
-        let with_kolada_outcomes: BTreeSet<Id> = self
-            .ids_in(
-                "SELECT DISTINCT indicator_id FROM outcomes WHERE source = 'kolada' AND indicator_id IN",
+        let with_kolada_outcomes: BTreeSet<Id> = {
+            let mut conn = self.pool.acquire().await?;
+            let rows: Vec<(Id,)> = rows_for(
+                &mut conn,
+                "SELECT DISTINCT indicator_id FROM outcomes WHERE source = 'kolada' AND indicator_id IN (@IDS@)",
                 &ids,
             )
-            .await?
-            .into_iter()
-            .collect();
+            .await?;
+            rows.into_iter().map(|(id,)| id).collect()
+        };
         for r in records.iter_mut() {
             if with_kolada_outcomes.contains(&r.indicator.id) {
                 r.kolada = true;
@@ -387,49 +390,44 @@ impl Store {
         if decisions.is_empty() {
             return Ok(());
         }
-        let mut owner: HashMap<Id, Id> = HashMap::new();
-        let mut frozen: HashMap<Id, Vec<(i64, Comparison)>> = HashMap::new();
-        for chunk in ids.chunks(500) {
-            let list = placeholders(1, chunk.len());
-            let sql = format!(
-                "SELECT i.id, g.org_id FROM indicators i JOIN goals g ON g.id = i.goal_id WHERE i.id IN ({list})"
-            );
-            let mut q = sqlx::query_as::<_, (Id, Id)>(&sql);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            owner.extend(q.fetch_all(&self.pool).await?);
-            let sql = format!(
+        type Row = (
+            Id,
+            String,
+            String,
+            Option<i64>,
+            Option<i64>,
+            Option<f64>,
+            String,
+        );
+        let (owner, rows): (HashMap<Id, Id>, Vec<Row>) = {
+            let mut conn = self.pool.acquire().await?;
+            let owner: Vec<(Id, Id)> = rows_for(
+                &mut conn,
+                "SELECT i.id, g.org_id FROM indicators i JOIN goals g ON g.id = i.goal_id WHERE i.id IN (@IDS@)",
+                ids,
+            )
+            .await?;
+            let rows = rows_for(
+                &mut conn,
                 "SELECT d.indicator_id, d.period, d.group_name, d.rank, d.of_count, d.average, l.period \
                  FROM decided_comparisons d JOIN period_locks l ON l.id = d.lock_id \
-                 WHERE d.indicator_id IN ({list})"
-            );
-            type Row = (
-                Id,
-                String,
-                String,
-                Option<i64>,
-                Option<i64>,
-                Option<f64>,
-                String,
-            );
-            let mut q = sqlx::query_as::<_, Row>(&sql);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            for (id, period, group, rank, of, average, lock_period) in
-                q.fetch_all(&self.pool).await?
-            {
-                let lock_day = crate::rows::period(&lock_period)?.last_day_number();
-                let c = Comparison {
-                    period: crate::rows::period(&period)?,
-                    group,
-                    rank,
-                    of,
-                    average,
-                };
-                frozen.entry(id).or_default().push((lock_day, c));
-            }
+                 WHERE d.indicator_id IN (@IDS@)",
+                ids,
+            )
+            .await?;
+            (owner.into_iter().collect(), rows)
+        };
+        let mut frozen: HashMap<Id, Vec<(i64, Comparison)>> = HashMap::new();
+        for (id, period, group, rank, of, average, lock_period) in rows {
+            let lock_day = crate::rows::period(&lock_period)?.last_day_number();
+            let c = Comparison {
+                period: crate::rows::period(&period)?,
+                group,
+                rank,
+                of,
+                average,
+            };
+            frozen.entry(id).or_default().push((lock_day, c));
         }
         for id in ids {
             let Some(&org) = owner.get(id) else { continue };
@@ -451,33 +449,16 @@ impl Store {
     /// The comparison groups of each indicator, in order.
     async fn groups_of_indicators(&self, ids: &[Id]) -> Result<HashMap<Id, Vec<Id>>> {
         let mut out: HashMap<Id, Vec<Id>> = HashMap::new();
-        for chunk in ids.chunks(500) {
-            let sql = format!(
-                "SELECT indicator_id, group_id FROM indicator_comparison_groups WHERE indicator_id IN ({}) \
-                 ORDER BY indicator_id, position, group_id",
-                placeholders(1, chunk.len())
-            );
-            let mut q = sqlx::query_as::<_, (Id, Id)>(&sql);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            for (i, g) in q.fetch_all(&self.pool).await? {
-                out.entry(i).or_default().push(g);
-            }
-        }
-        Ok(out)
-    }
-
-    /// `sql_prefix (…ids…)` for ids in chunks: the first column of every row.
-    async fn ids_in(&self, sql_prefix: &str, ids: &[Id]) -> Result<Vec<Id>> {
-        let mut out = Vec::new();
-        for chunk in ids.chunks(500) {
-            let sql = format!("{sql_prefix} ({})", placeholders(1, chunk.len()));
-            let mut q = sqlx::query_scalar::<_, Id>(&sql);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            out.extend(q.fetch_all(&self.pool).await?);
+        let mut conn = self.pool.acquire().await?;
+        let rows: Vec<(Id, Id)> = rows_for(
+            &mut conn,
+            "SELECT indicator_id, group_id FROM indicator_comparison_groups WHERE indicator_id IN (@IDS@) \
+             ORDER BY indicator_id, position, group_id",
+            ids,
+        )
+        .await?;
+        for (i, g) in rows {
+            out.entry(i).or_default().push(g);
         }
         Ok(out)
     }
@@ -607,14 +588,6 @@ fn sqlite_bind_values<'q>(
             .bind(v.status.as_str());
     }
     q
-}
-
-/// `$first, $first+1, …` for `n` parameters.
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// A PostgreSQL array literal of texts: `{"a","b\"c"}`.
@@ -750,29 +723,56 @@ impl Writer {
     }
 
     /// Records that the KPIs were fetched completely on `day` (the next fetch asks only
-    /// for what changed since).
+    /// for what changed since). Logged as one change naming the KPIs whose day changed.
     pub async fn set_kolada_fetched_on(&mut self, kpis: &[KpiId], day: &str) -> Result<()> {
+        let mut changed = Vec::new();
         for k in kpis {
-            self.execute(
-                "INSERT INTO kolada_kpis (id, title, fetched_on) VALUES ($1, $1, $2) \
-                 ON CONFLICT (id) DO UPDATE SET fetched_on = excluded.fetched_on",
-                vec![Bind::Text(k.as_str().into()), Bind::Text(day.into())],
-            )
-            .await?;
+            let n = self
+                .execute(
+                    "INSERT INTO kolada_kpis (id, title, fetched_on) VALUES ($1, $1, $2) \
+                     ON CONFLICT (id) DO UPDATE SET fetched_on = excluded.fetched_on \
+                     WHERE kolada_kpis.fetched_on IS NULL OR kolada_kpis.fetched_on <> excluded.fetched_on",
+                    vec![Bind::Text(k.as_str().into()), Bind::Text(day.into())],
+                )
+                .await?;
+            if n > 0 {
+                changed.push(k.as_str());
+            }
         }
-        Ok(())
+        self.log_fetched_on(&changed, Some(day)).await
     }
 
     /// Forgets the KPIs' last complete fetch day: their next fetch asks for everything.
+    /// Logged as one change naming the KPIs that had a day.
     pub async fn forget_kolada_fetched_on(&mut self, kpis: &[KpiId]) -> Result<()> {
+        let mut changed = Vec::new();
         for k in kpis {
-            self.execute(
-                "UPDATE kolada_kpis SET fetched_on = NULL WHERE id = $1",
-                vec![Bind::Text(k.as_str().into())],
-            )
-            .await?;
+            let n = self
+                .execute(
+                    "UPDATE kolada_kpis SET fetched_on = NULL WHERE id = $1 AND fetched_on IS NOT NULL",
+                    vec![Bind::Text(k.as_str().into())],
+                )
+                .await?;
+            if n > 0 {
+                changed.push(k.as_str());
+            }
         }
-        Ok(())
+        self.log_fetched_on(&changed, None).await
+    }
+
+    /// One change-log row for the KPIs whose fetch day became `day` (`None`: forgotten).
+    async fn log_fetched_on(&mut self, kpis: &[&str], day: Option<&str>) -> Result<()> {
+        if kpis.is_empty() {
+            return Ok(());
+        }
+        self.log(
+            "set",
+            "kolada_fetched_on",
+            None,
+            None,
+            Some(serde_json::json!({ "kpis": kpis, "fetched_on": day })),
+        )
+        .await
     }
 
     /// Creates or replaces (by key) a comparison group and its members.
@@ -1081,6 +1081,9 @@ impl Writer {
         Ok(sync)
     }
 
+    /// Loads the indicator's stored yearly outcomes and our municipality's values of its
+    /// KPI, asks the domain's [`reconcile`] what to change, and applies that plan through
+    /// the normal outcome writes (a locked period is listed, not failed).
     async fn sync_indicator(
         &mut self,
         indicator_id: Id,
@@ -1095,70 +1098,77 @@ impl Writer {
         .bind(ours.as_str())
         .fetch_all(&mut *self.tx)
         .await?;
-        let mut wanted: BTreeMap<(Period, String), f64> = BTreeMap::new();
-        for (year, gender, value) in raw {
-            let (Some(g), Some(v)) = (Gender::parse(&gender), value) else {
-                continue;
-            };
-            if let Ok(p) = Period::parse(&year.to_string()) {
-                wanted.insert((p, g.breakdown().code()), v);
-            }
-        }
-        let stored: Vec<(String, String, f64, String)> = sqlx::query_as(
+        let fetched: Vec<FetchedValue> = raw
+            .into_iter()
+            .filter_map(|(year, gender, value)| {
+                Some(FetchedValue {
+                    year: i32::try_from(year).ok()?,
+                    gender: Gender::parse(&gender)?,
+                    value,
+                })
+            })
+            .collect();
+        let rows: Vec<(String, String, f64, String)> = sqlx::query_as(
             "SELECT period, breakdown, value, source FROM outcomes WHERE indicator_id = $1 \
              AND breakdown IN ('total', 'women', 'men')",
         )
         .bind(indicator_id)
         .fetch_all(&mut *self.tx)
         .await?;
-        let mut stored_by_key: HashMap<(Period, String), (f64, String)> = HashMap::new();
-        for (p, b, v, s) in stored {
-            if let Ok(p @ Period::Year(_)) = Period::parse(&p) {
-                stored_by_key.insert((p, b), (v, s));
-            }
-        }
-        for ((period, breakdown), value) in &wanted {
-            match stored_by_key.get(&(*period, breakdown.clone())) {
-                Some((v, source)) if (v - value).abs() <= EPS => {
-                    sync.unchanged += 1;
-                    if source != "kolada" {
-                        self.confirm_kolada_source(indicator_id, *period, breakdown)
-                            .await?;
-                    }
-                }
-                _ => {
-                    let outcome = Outcome {
-                        period: *period,
-                        breakdown: Breakdown::parse(breakdown)
-                            .map_err(|_| StoreError::Corrupt(breakdown.clone()))?,
-                        value: *value,
-                        margin: None,
-                        sample_size: None,
-                    };
-                    match self
-                        .set_outcome_from(indicator_id, &outcome, "kolada")
-                        .await
-                    {
-                        Ok(()) => sync.set += 1,
-                        Err(StoreError::Locked(_)) => {
-                            sync.locked.push((indicator_id, *period, Some(*value)))
-                        }
-                        Err(e) => return Err(e),
-                    }
-                }
-            }
-        }
-        for ((period, breakdown), (_, source)) in &stored_by_key {
-            if source != "kolada" || wanted.contains_key(&(*period, breakdown.clone())) {
-                continue;
-            }
-            match self.delete_outcome(indicator_id, *period, breakdown).await {
-                Ok(_) => sync.removed += 1,
-                Err(StoreError::Locked(_)) => sync.locked.push((indicator_id, *period, None)),
-                Err(e) => return Err(e),
-            }
+        let stored: Vec<StoredOutcome> = rows
+            .into_iter()
+            .filter_map(|(p, b, value, source)| {
+                Some(StoredOutcome {
+                    period: Period::parse(&p).ok()?,
+                    breakdown: Breakdown::parse(&b).ok()?,
+                    value,
+                    from_kolada: source == "kolada",
+                })
+            })
+            .collect();
+        let plan = reconcile(&stored, &fetched);
+        sync.unchanged += plan.unchanged;
+        for step in plan.steps {
+            self.apply_sync_step(indicator_id, step, sync).await?;
         }
         sync.locked.sort_by_key(|a| (a.0, a.1));
+        Ok(())
+    }
+
+    async fn apply_sync_step(
+        &mut self,
+        indicator_id: Id,
+        step: SyncStep,
+        sync: &mut OutcomeSync,
+    ) -> Result<()> {
+        let (period, kolada_value, result) = match step {
+            SyncStep::Replace(outcome) => {
+                let result = self
+                    .set_outcome_from(indicator_id, &outcome, "kolada")
+                    .await;
+                (
+                    outcome.period,
+                    Some(outcome.value),
+                    result.map(|()| &mut sync.set),
+                )
+            }
+            SyncStep::Confirm(period, breakdown) => {
+                return self
+                    .confirm_kolada_source(indicator_id, period, &breakdown.code())
+                    .await;
+            }
+            SyncStep::Withdraw(period, breakdown) => {
+                let result = self
+                    .delete_outcome(indicator_id, period, &breakdown.code())
+                    .await;
+                (period, None, result.map(|_| &mut sync.removed))
+            }
+        };
+        match result {
+            Ok(count) => *count += 1,
+            Err(StoreError::Locked(_)) => sync.locked.push((indicator_id, period, kolada_value)),
+            Err(e) => return Err(e),
+        }
         Ok(())
     }
 
@@ -1212,11 +1222,6 @@ mod tests {
         );
         assert_eq!(pg_number_array([Some(1.5), None].into_iter()), "{1.5,NULL}");
         assert_eq!(pg_text_array(std::iter::empty()), "{}");
-    }
-
-    #[test]
-    fn placeholders_count_from_the_first() {
-        assert_eq!(placeholders(3, 2), "$3, $4");
     }
 
     #[test]

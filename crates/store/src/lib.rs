@@ -8,6 +8,7 @@
 
 mod access;
 mod backup;
+mod deviation_sources;
 mod deviations;
 mod error;
 mod frozen;
@@ -17,6 +18,7 @@ mod kolada;
 mod kolada_pairs;
 mod read;
 mod rows;
+mod sql;
 mod write;
 
 use std::str::FromStr;
@@ -27,6 +29,9 @@ use sqlx::{AnyPool, Executor};
 
 pub use access::{NewUser, Session, SignInCounter, SignInKey, User, DEVICES_PER_USER};
 pub use backup::{BackupError, RestoreSummary};
+pub use deviation_sources::{
+    BoxFuture, CommitmentSource, DeviationSource, DueDeviations, IndicatorSource, DEVIATION_SOURCES,
+};
 pub use deviations::{DeviationFilter, DeviationPage, StoredDeviation};
 pub use error::StoreError;
 pub use frozen::series_lines;
@@ -40,6 +45,10 @@ pub use write::{
 };
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Who the change log names for what the store writes itself when it opens an older
+/// database (filling new columns, freezing figures).
+pub(crate) const UPGRADE_ACTOR: &str = "uppsikt (uppgradering)";
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -139,7 +148,7 @@ impl Store {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.run(&self.pool).await?;
-        deviations::fill_last_days(&self.pool).await?;
+        self.fill_last_days().await?;
         self.freeze_earlier_decisions().await
     }
 
@@ -147,6 +156,9 @@ impl Store {
         self.backend
     }
 
+    /// The connection pool, for tests that must see or break what no API shows (every
+    /// write of the application goes through a [`Writer`]).
+    #[cfg(feature = "testing")]
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }

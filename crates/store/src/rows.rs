@@ -5,7 +5,7 @@ use uppsikt_domain::model::{
     Analysis, Assessment, Comparison, GapJudgement, GapKind, Goal, GoalKind, Indicator, OrgKind,
     OrgUnit, OutcomeComment, PeriodReview, Stage, StatusEntry,
 };
-use uppsikt_domain::{Breakdown, CommitmentStatus, Direction, Outcome, Period, Target};
+use uppsikt_domain::{Breakdown, CommitmentStatus, Direction, Frequency, Outcome, Period, Target};
 
 use crate::StoreError;
 
@@ -105,7 +105,8 @@ impl TryFrom<IndicatorRow> for Indicator {
             unit: r.unit,
             source: r.source,
             kolada_kpi: r.kolada_kpi,
-            frequency: r.frequency,
+            frequency: Frequency::parse(&r.frequency)
+                .ok_or_else(|| corrupt("frequency", &r.frequency))?,
             position: r.position,
         })
     }

@@ -8,9 +8,10 @@ use sqlx::{Any, Transaction};
 use uppsikt_domain::model::{
     Assessment, Goal, GoalKind, Id, Indicator, OrgKind, PeriodReview, Stage,
 };
-use uppsikt_domain::{CommitmentStatus, Direction, Outcome, Period, Target};
+use uppsikt_domain::{CommitmentStatus, Direction, Frequency, Outcome, Period, Target};
 
 use crate::rows::{self, AssessmentRow, GoalRow, IndicatorRow};
+use crate::sql::{placeholders, value_rows};
 use crate::{Result, Store, StoreError};
 
 pub struct Writer {
@@ -61,7 +62,7 @@ pub struct IndicatorInput {
     pub source: String,
     pub kolada_kpi: String,
     pub decimals: u8,
-    pub frequency: String,
+    pub frequency: Frequency,
     pub position: i64,
 }
 
@@ -87,6 +88,96 @@ pub struct AssessmentInput {
     pub motivation: String,
     pub author: String,
     pub date: String,
+}
+
+/// An input for an object that has a key (goals, indicators, commitments): where it is
+/// stored and its columns besides `id` and `key` with their values, so that creating and
+/// updating one is written once ([`Writer::create_keyed`], [`Writer::update_keyed`]).
+trait Keyed: Serialize + Clone {
+    const TABLE: &'static str;
+    /// The object type the change log names.
+    const OBJECT: &'static str;
+    /// Each column with its value, in the order of the insert.
+    fn columns(&self) -> Vec<(&'static str, Bind)>;
+    /// The wanted key (empty: derived from the title) and the title.
+    fn key_and_title(&self) -> (&str, &str);
+    /// The input with the key it got (what the change log records).
+    fn with_key(&self, key: String) -> Self;
+}
+
+impl Keyed for GoalInput {
+    const TABLE: &'static str = "goals";
+    const OBJECT: &'static str = "goal";
+    fn columns(&self) -> Vec<(&'static str, Bind)> {
+        vec![
+            ("org_id", Bind::Int(self.org_id)),
+            ("parent_id", Bind::OptInt(self.parent_id)),
+            ("title", Bind::Text(self.title.clone())),
+            ("description", Bind::Text(self.description.clone())),
+            ("kind", Bind::Text(self.kind.code().into())),
+            ("position", Bind::Int(self.position)),
+        ]
+    }
+    fn key_and_title(&self) -> (&str, &str) {
+        (&self.key, &self.title)
+    }
+    fn with_key(&self, key: String) -> Self {
+        GoalInput {
+            key,
+            ..self.clone()
+        }
+    }
+}
+
+impl Keyed for IndicatorInput {
+    const TABLE: &'static str = "indicators";
+    const OBJECT: &'static str = "indicator";
+    fn columns(&self) -> Vec<(&'static str, Bind)> {
+        vec![
+            ("goal_id", Bind::Int(self.goal_id)),
+            ("name", Bind::Text(self.name.clone())),
+            ("unit", Bind::Text(self.unit.clone())),
+            ("direction", Bind::Text(self.direction.code().into())),
+            ("source", Bind::Text(self.source.clone())),
+            ("kolada_kpi", Bind::Text(self.kolada_kpi.clone())),
+            ("decimals", Bind::Int(i64::from(self.decimals))),
+            ("frequency", Bind::Text(self.frequency.code().into())),
+            ("position", Bind::Int(self.position)),
+        ]
+    }
+    fn key_and_title(&self) -> (&str, &str) {
+        (&self.key, &self.name)
+    }
+    fn with_key(&self, key: String) -> Self {
+        IndicatorInput {
+            key,
+            ..self.clone()
+        }
+    }
+}
+
+impl Keyed for CommitmentInput {
+    const TABLE: &'static str = "commitments";
+    const OBJECT: &'static str = "commitment";
+    fn columns(&self) -> Vec<(&'static str, Bind)> {
+        vec![
+            ("goal_id", Bind::Int(self.goal_id)),
+            ("title", Bind::Text(self.title.clone())),
+            ("description", Bind::Text(self.description.clone())),
+            ("year", Bind::Int(i64::from(self.year))),
+            ("carried_over_from_id", Bind::OptInt(self.carried_over_from)),
+            ("position", Bind::Int(self.position)),
+        ]
+    }
+    fn key_and_title(&self) -> (&str, &str) {
+        (&self.key, &self.title)
+    }
+    fn with_key(&self, key: String) -> Self {
+        CommitmentInput {
+            key,
+            ..self.clone()
+        }
+    }
 }
 
 /// The current time as RFC 3339 (UTC), as change-log rows record it.
@@ -234,6 +325,54 @@ impl Writer {
         Ok(candidate)
     }
 
+    /// Inserts an object under a key not yet used (from its wanted key or its title) and
+    /// logs its creation with the key it got.
+    async fn create_keyed<T: Keyed>(&mut self, input: &T) -> Result<Id> {
+        let (wanted, title) = input.key_and_title();
+        let key = self.fresh_key(T::TABLE, wanted, title).await?;
+        let (mut names, mut binds): (Vec<&str>, Vec<Bind>) = input.columns().into_iter().unzip();
+        names.push("key");
+        binds.push(Bind::Text(key.clone()));
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            T::TABLE,
+            names.join(", "),
+            placeholders(1, binds.len())
+        );
+        let id = self.insert_returning_id(&sql, binds).await?;
+        let after = input.with_key(key);
+        self.log("create", T::OBJECT, Some(id), None, json(&after))
+            .await?;
+        Ok(id)
+    }
+
+    /// Writes an object's columns (its key stays `key`) and logs the change from `before`.
+    async fn update_keyed<T: Keyed>(
+        &mut self,
+        id: Id,
+        input: &T,
+        key: &str,
+        before: Option<Value>,
+    ) -> Result<()> {
+        let (names, mut binds): (Vec<&str>, Vec<Bind>) = input.columns().into_iter().unzip();
+        let set: Vec<String> = names
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ${}", i + 1))
+            .collect();
+        let sql = format!(
+            "UPDATE {} SET {} WHERE id = ${}",
+            T::TABLE,
+            set.join(", "),
+            names.len() + 1
+        );
+        binds.push(Bind::Int(id));
+        self.execute(&sql, binds).await?;
+        let after = input.with_key(key.to_string());
+        self.log("update", T::OBJECT, Some(id), before, json(&after))
+            .await
+    }
+
     pub(crate) async fn insert_returning_id(&mut self, sql: &str, binds: Vec<Bind>) -> Result<Id> {
         use sqlx::Row;
         let sql = format!("{sql} RETURNING id");
@@ -366,34 +505,8 @@ impl Writer {
             .try_into()
     }
 
-    fn goal_binds(input: &GoalInput) -> Vec<Bind> {
-        vec![
-            Bind::Int(input.org_id),
-            Bind::OptInt(input.parent_id),
-            Bind::Text(input.title.clone()),
-            Bind::Text(input.description.clone()),
-            Bind::Text(input.kind.code().into()),
-            Bind::Int(input.position),
-        ]
-    }
-
     pub async fn create_goal(&mut self, input: &GoalInput) -> Result<Id> {
-        let key = self.fresh_key("goals", &input.key, &input.title).await?;
-        let mut binds = Self::goal_binds(input);
-        binds.push(Bind::Text(key.clone()));
-        let id = self
-            .insert_returning_id(
-                "INSERT INTO goals (org_id, parent_id, title, description, kind, position, key) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                binds,
-            )
-            .await?;
-        let after = GoalInput {
-            key,
-            ..input.clone()
-        };
-        self.log("create", "goal", Some(id), None, json(&after))
-            .await?;
-        Ok(id)
+        self.create_keyed(input).await
     }
 
     pub async fn update_goal(&mut self, id: Id, input: &GoalInput) -> Result<()> {
@@ -404,18 +517,7 @@ impl Writer {
         if before.parent_id != input.parent_id || before.org_id != input.org_id {
             self.ensure_goal_open(id).await?;
         }
-        let mut binds = Self::goal_binds(input);
-        binds.push(Bind::Int(id));
-        self.execute(
-            "UPDATE goals SET org_id = $1, parent_id = $2, title = $3, description = $4, kind = $5, position = $6 WHERE id = $7",
-            binds,
-        )
-        .await?;
-        let after = GoalInput {
-            key: before.key.clone(),
-            ..input.clone()
-        };
-        self.log("update", "goal", Some(id), json(&before), json(&after))
+        self.update_keyed(id, input, &before.key, json(&before))
             .await
     }
 
@@ -620,40 +722,8 @@ impl Writer {
             .collect()
     }
 
-    fn indicator_binds(input: &IndicatorInput) -> Vec<Bind> {
-        vec![
-            Bind::Int(input.goal_id),
-            Bind::Text(input.name.clone()),
-            Bind::Text(input.unit.clone()),
-            Bind::Text(input.direction.code().into()),
-            Bind::Text(input.source.clone()),
-            Bind::Text(input.kolada_kpi.clone()),
-            Bind::Int(i64::from(input.decimals)),
-            Bind::Text(input.frequency.clone()),
-            Bind::Int(input.position),
-        ]
-    }
-
     pub async fn create_indicator(&mut self, input: &IndicatorInput) -> Result<Id> {
-        let key = self
-            .fresh_key("indicators", &input.key, &input.name)
-            .await?;
-        let mut binds = Self::indicator_binds(input);
-        binds.push(Bind::Text(key.clone()));
-        let id = self
-            .insert_returning_id(
-                "INSERT INTO indicators (goal_id, name, unit, direction, source, kolada_kpi, decimals, frequency, position, key) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                binds,
-            )
-            .await?;
-        let after = IndicatorInput {
-            key,
-            ..input.clone()
-        };
-        self.log("create", "indicator", Some(id), None, json(&after))
-            .await?;
-        Ok(id)
+        self.create_keyed(input).await
     }
 
     pub async fn update_indicator(&mut self, id: Id, input: &IndicatorInput) -> Result<()> {
@@ -668,19 +738,7 @@ impl Writer {
                 self.ensure_indicator_open_in(id, new_org).await?;
             }
         }
-        let mut binds = Self::indicator_binds(input);
-        binds.push(Bind::Int(id));
-        self.execute(
-            "UPDATE indicators SET goal_id = $1, name = $2, unit = $3, direction = $4, source = $5, kolada_kpi = $6, \
-             decimals = $7, frequency = $8, position = $9 WHERE id = $10",
-            binds,
-        )
-        .await?;
-        let after = IndicatorInput {
-            key: before.key.clone(),
-            ..input.clone()
-        };
-        self.log("update", "indicator", Some(id), json(&before), json(&after))
+        self.update_keyed(id, input, &before.key, json(&before))
             .await
     }
 
@@ -735,18 +793,14 @@ impl Writer {
         self.ensure_indicator_unlocked(indicator_id, outcomes.iter().map(|o| o.period))
             .await?;
         for chunk in outcomes.chunks(100) {
-            let mut sql = String::from(
-                "INSERT INTO outcomes (indicator_id, period, breakdown, value, margin, sample_size, last_day) VALUES ",
+            let sql = format!(
+                "INSERT INTO outcomes (indicator_id, period, breakdown, value, margin, sample_size, last_day) VALUES {}",
+                value_rows(self.backend, chunk.len(), 7)
             );
-            let mut binds = Vec::with_capacity(chunk.len() * 7);
-            for (i, o) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                let row: Vec<String> = (1..=7).map(|k| format!("${}", i * 7 + k)).collect();
-                sql.push_str(&format!("({})", row.join(", ")));
-                binds.extend(outcome_binds(indicator_id, o));
-            }
+            let binds = chunk
+                .iter()
+                .flat_map(|o| outcome_binds(indicator_id, o))
+                .collect();
             self.execute(&sql, binds).await?;
         }
         self.log(
@@ -983,39 +1037,10 @@ impl Writer {
 
     // --- commitments ------------------------------------------------------------------
 
-    fn commitment_binds(input: &CommitmentInput) -> Vec<Bind> {
-        vec![
-            Bind::Int(input.goal_id),
-            Bind::Text(input.title.clone()),
-            Bind::Text(input.description.clone()),
-            Bind::Int(i64::from(input.year)),
-            Bind::OptInt(input.carried_over_from),
-            Bind::Int(input.position),
-        ]
-    }
-
     pub async fn create_commitment(&mut self, input: &CommitmentInput) -> Result<Id> {
         self.ensure_commitment_open(input.goal_id, input.year)
             .await?;
-        let key = self
-            .fresh_key("commitments", &input.key, &input.title)
-            .await?;
-        let mut binds = Self::commitment_binds(input);
-        binds.push(Bind::Text(key.clone()));
-        let id = self
-            .insert_returning_id(
-                "INSERT INTO commitments (goal_id, title, description, year, carried_over_from_id, position, key) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                binds,
-            )
-            .await?;
-        let after = CommitmentInput {
-            key,
-            ..input.clone()
-        };
-        self.log("create", "commitment", Some(id), None, json(&after))
-            .await?;
-        Ok(id)
+        self.create_keyed(input).await
     }
 
     pub async fn update_commitment(&mut self, id: Id, input: &CommitmentInput) -> Result<()> {
@@ -1038,21 +1063,9 @@ impl Writer {
             self.ensure_commitment_open(input.goal_id, input.year)
                 .await?;
         }
-        let mut binds = Self::commitment_binds(input);
-        binds.push(Bind::Int(id));
-        self.execute(
-            "UPDATE commitments SET goal_id = $1, title = $2, description = $3, year = $4, carried_over_from_id = $5, \
-             position = $6 WHERE id = $7",
-            binds,
-        )
-        .await?;
-        let after = CommitmentInput {
-            key: before.0.clone(),
-            ..input.clone()
-        };
+        let key = before.0.clone();
         let before = serde_json::json!({"key": before.0, "goal_id": before.1, "title": before.2, "description": before.3, "year": before.4, "carried_over_from": before.5});
-        self.log("update", "commitment", Some(id), Some(before), json(&after))
-            .await
+        self.update_keyed(id, input, &key, Some(before)).await
     }
 
     pub async fn upsert_commitment(&mut self, input: &CommitmentInput) -> Result<Id> {

@@ -113,7 +113,7 @@ async fn a_decision_freezes_what_its_pages_rest_on_until_reopened() {
             source: String::new(),
             kolada_kpi: String::new(),
             decimals: before.indicator.decimals,
-            frequency: "year".into(),
+            frequency: uppsikt_domain::Frequency::Year,
             position: 0,
         };
         refused(

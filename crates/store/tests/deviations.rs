@@ -369,3 +369,175 @@ async fn automatic_deviations_are_raised_once() {
         db.finish().await;
     }
 }
+
+/// Outcomes without their period's last day (stored before the column existed, or
+/// restored from an older backup) are filled when the store opens, through a writer that
+/// logs it; a store with nothing to fill writes nothing and keeps its data version.
+#[tokio::test]
+async fn missing_last_days_are_filled_once_and_logged() {
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let t = tree(store).await;
+        let mut w = store.writer("controller").await.unwrap();
+        for period in ["2023", "2024T1"] {
+            w.set_outcome(t.indicator, &total(period, 60.0))
+                .await
+                .unwrap();
+        }
+        w.commit().await.unwrap();
+        let untouched = store.data_version().await.unwrap();
+        store.migrate().await.unwrap();
+        assert_eq!(
+            store.data_version().await.unwrap(),
+            untouched,
+            "nothing to fill, nothing written"
+        );
+        sqlx::query("UPDATE outcomes SET last_day = NULL")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
+        let days: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT period, last_day FROM outcomes ORDER BY period")
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        assert_eq!(
+            days,
+            vec![
+                ("2023".to_string(), Some("2023-12-31".to_string())),
+                ("2024T1".to_string(), Some("2024-04-30".to_string())),
+            ]
+        );
+        let log = store.change_log(None, 1).await.unwrap();
+        assert_eq!(
+            (log[0].actor.as_str(), log[0].action.as_str()),
+            ("uppsikt (uppgradering)", "fill_last_days")
+        );
+        assert_eq!(store.data_version().await.unwrap(), untouched + 1);
+        store.migrate().await.unwrap();
+        assert_eq!(store.data_version().await.unwrap(), untouched + 1);
+        db.finish().await;
+    }
+}
+
+/// Many deviations with their decisions, actions and comments are written in one bulk
+/// write, logged as one change, and read back as given; one that breaks the lifecycle
+/// (actions without a decision to act) is refused.
+#[tokio::test]
+async fn deviations_are_written_in_bulk_as_given() {
+    use uppsikt_domain::deviation::Deviation;
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let t = tree(store).await;
+        let action = |state: ActionState, closed_on: Option<&str>, comments: usize| Action {
+            what: "Trygghetsvandring".into(),
+            responsible_unit: t.child,
+            responsible_person: "Samordnare".into(),
+            due: "2024-06-30".into(),
+            expected_effect: "Fler trygga".into(),
+            indicator_id: Some(t.indicator),
+            state,
+            comments: (0..comments)
+                .map(|i| (format!("2024-05-0{}", i + 1), format!("Kommentar {i}")))
+                .collect(),
+            closed_on: closed_on.map(str::to_string),
+        };
+        let mut acted = Deviation::new(trygg_utomhus(t.child, t.indicator), "2024-02-01");
+        acted.decision = Some(decision(Outcome::Act));
+        acted.actions = vec![
+            action(ActionState::Done, Some("2024-05-02"), 2),
+            action(ActionState::Planned, None, 0),
+        ];
+        let mut not_acted = Deviation::new(trygg_utomhus(t.ks, t.indicator), "2024-02-03");
+        not_acted.raised.cause_key = None;
+        not_acted.decision = Some(decision(Outcome::NoAction {
+            motivation: "Ryms i ordinarie arbete".into(),
+        }));
+        let mut open = Deviation::new(trygg_utomhus(t.other, t.indicator), "2024-02-04");
+        open.raised.cause_key = None;
+        let given = vec![acted, not_acted, open];
+        let log_before = store.change_log(None, 1000).await.unwrap().len();
+        let mut w = store.writer("bench").await.unwrap();
+        let ids = w.insert_deviations(&given).await.unwrap();
+        w.commit().await.unwrap();
+        assert_eq!(
+            store.change_log(None, 1000).await.unwrap().len(),
+            log_before + 1
+        );
+        for (id, want) in ids.iter().zip(&given) {
+            let got = store.deviation(*id).await.unwrap();
+            assert_eq!(&got.deviation, want);
+        }
+
+        let mut broken = Deviation::new(trygg_utomhus(t.child, t.indicator), "2024-02-01");
+        broken.raised.cause_key = None;
+        broken.actions = vec![action(ActionState::Planned, None, 0)];
+        let mut w = store.writer("bench").await.unwrap();
+        assert!(matches!(
+            w.insert_deviations(&[broken]).await,
+            Err(StoreError::Lifecycle(LifecycleError::NoDecisionToAct))
+        ));
+        db.finish().await;
+    }
+}
+
+/// Automatic deviations come from the registered sources, and each source is asked for
+/// every year any source holds data for.
+#[tokio::test]
+async fn automatic_deviations_come_from_every_registered_source() {
+    use uppsikt_store::DEVIATION_SOURCES;
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let t = tree(store).await;
+        let mut w = store.writer("controller").await.unwrap();
+        for (period, value) in [("2021", 70.0), ("2022", 60.0)] {
+            w.set_outcome(t.indicator, &total(period, value))
+                .await
+                .unwrap();
+        }
+        let goal = store
+            .indicator_record(t.indicator)
+            .await
+            .unwrap()
+            .indicator
+            .goal_id;
+        w.create_commitment(&uppsikt_store::CommitmentInput {
+            key: String::new(),
+            goal_id: goal,
+            title: "Ny lokal".into(),
+            description: String::new(),
+            year: 2023,
+            carried_over_from: None,
+            position: 0,
+        })
+        .await
+        .unwrap();
+        w.commit().await.unwrap();
+        let due = store
+            .automatic_deviations("2024-02-01", 2021)
+            .await
+            .unwrap();
+        let mut asked = 0;
+        for source in DEVIATION_SOURCES {
+            let loaded = source.load(store, 2024).await.unwrap();
+            for d in loaded.candidates(2023) {
+                assert!(due.contains(&d), "{d:?}");
+                asked += 1;
+            }
+        }
+        assert_eq!(asked, 2, "{due:#?}");
+        let keys: Vec<&str> = due.iter().filter_map(|d| d.cause_key.as_deref()).collect();
+        let indicator = t.indicator;
+        let commitment_key = keys.iter().find(|k| k.starts_with("commitment:")).copied();
+        assert!(
+            commitment_key.is_some_and(|k| k.ends_with(":unfinished:2023")),
+            "{keys:?}"
+        );
+        assert!(
+            keys.contains(&format!("indicator:{indicator}:negative_trend:2023").as_str()),
+            "a year of the commitments' is a year the indicators are asked for too: {keys:?}"
+        );
+        db.finish().await;
+    }
+}

@@ -56,7 +56,7 @@ async fn link(store: &Store, indicator: i64) {
             source: "Kolada".into(),
             kolada_kpi: "N00901".into(),
             decimals: 2,
-            frequency: "year".into(),
+            frequency: uppsikt_domain::Frequency::Year,
             position: 0,
         },
     )
@@ -364,6 +364,54 @@ async fn ranks_and_averages_are_derived_per_group_and_year() {
         w.commit().await.unwrap();
         let r = store.indicator_record(t.indicator).await.unwrap();
         assert!(r.comparisons.is_empty());
+        db.finish().await;
+    }
+}
+
+/// The day of a KPI's last complete fetch is written through the writer like any change:
+/// logged when it changes (set or forgotten), nothing written when it stays.
+#[tokio::test]
+async fn fetch_days_are_logged_when_they_change() {
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let kpis = [
+            KpiId::parse("N00901").unwrap(),
+            KpiId::parse("U07414").unwrap(),
+        ];
+        let write = |day: Option<&'static str>| {
+            let kpis = kpis.clone();
+            async move {
+                let mut w = store.writer("import").await.unwrap();
+                match day {
+                    Some(day) => w.set_kolada_fetched_on(&kpis, day).await.unwrap(),
+                    None => w.forget_kolada_fetched_on(&kpis[..1]).await.unwrap(),
+                }
+                w.commit().await.unwrap();
+                (
+                    log_rows(store, "kolada_fetched_on").await,
+                    store.data_version().await.unwrap(),
+                )
+            }
+        };
+        let version = store.data_version().await.unwrap();
+        assert_eq!(write(Some("2024-05-01")).await, (1, version + 1));
+        assert_eq!(store.kolada_fetched_on().await.unwrap().len(), 2);
+        assert_eq!(
+            write(Some("2024-05-01")).await,
+            (1, version + 1),
+            "unchanged"
+        );
+        assert_eq!(write(None).await, (2, version + 2));
+        assert_eq!(
+            store
+                .kolada_fetched_on()
+                .await
+                .unwrap()
+                .keys()
+                .collect::<Vec<_>>(),
+            ["U07414"]
+        );
+        assert_eq!(write(None).await, (2, version + 2), "nothing to forget");
         db.finish().await;
     }
 }

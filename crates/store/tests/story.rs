@@ -74,7 +74,7 @@ async fn story(store: &Store) {
             source: "SCB".into(),
             kolada_kpi: String::new(),
             decimals: 0,
-            frequency: "biennial".into(),
+            frequency: uppsikt_domain::Frequency::Biennial,
             position: 0,
         })
         .await
@@ -437,7 +437,7 @@ async fn one_indicator(store: &Store) -> i64 {
             source: String::new(),
             kolada_kpi: String::new(),
             decimals: 0,
-            frequency: "week".into(),
+            frequency: uppsikt_domain::Frequency::Week,
             position: 0,
         })
         .await

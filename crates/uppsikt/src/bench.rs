@@ -3,9 +3,12 @@
 
 use std::time::{Duration, Instant};
 
+use uppsikt_domain::deviation::{
+    Action, ActionState, DecidingBody, Decision, Deviation, NewDeviation, Outcome, Severity, Source,
+};
 use uppsikt_domain::model::{GoalKind, OrgKind, Stage};
 use uppsikt_domain::rollup::basis_by_goal;
-use uppsikt_domain::{Breakdown, CommitmentStatus, Direction, Outcome, Period, Target};
+use uppsikt_domain::{Breakdown, CommitmentStatus, Direction, Frequency, Period, Target};
 use uppsikt_store::{
     AssessmentInput, CommitmentInput, GoalInput, IndicatorInput, OrgUnitInput, Scope, Store,
 };
@@ -188,7 +191,7 @@ async fn indicator(
             source: "Syntetisk".into(),
             kolada_kpi: String::new(),
             decimals: 1,
-            frequency: "year".into(),
+            frequency: Frequency::Year,
             position: position as i64,
         })
         .await?;
@@ -206,7 +209,7 @@ async fn indicator(
             (Breakdown::Area(AREAS[1].into()), (total + 8.0).min(100.0)),
         ];
         for (breakdown, value) in breakdowns {
-            outcomes.push(Outcome {
+            outcomes.push(uppsikt_domain::Outcome {
                 period,
                 breakdown,
                 value: (value * 10.0).round() / 10.0,
@@ -290,132 +293,97 @@ const DEVIATION_AREAS: [&str; 8] = [
     "Ängsbacken",
 ];
 
-/// Runs multi-row inserts of `rows` (already SQL literals) in batches of 500.
-async fn insert_rows(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    head: &str,
-    rows: &[String],
-) -> Result<(), uppsikt_store::StoreError> {
-    for chunk in rows.chunks(500) {
-        let sql = format!("{head} VALUES {}", chunk.join(", "));
-        sqlx::query(&sql).execute(&mut **tx).await?;
-    }
-    Ok(())
-}
-
 /// Writes `n` deviations over the existing units (30 % undecided, 10 % decided not to
 /// act, the rest decided to act) and `actions` actions under those decided to act, in
-/// every state, with due dates from 2019 to 2027. Bulk SQL, not the writer: this is
-/// benchmark data, not history; the data version is bumped once at the end.
+/// every state, with due dates from 2019 to 2027: in one transaction through the store's
+/// bulk write, logged as one change.
 pub async fn deviations(
     store: &Store,
     n: usize,
     actions: usize,
 ) -> Result<(), uppsikt_store::StoreError> {
     let units: Vec<i64> = store.org_units().await?.iter().map(|u| u.id).collect();
-    let indicators: Vec<i64> = sqlx::query_scalar("SELECT id FROM indicators ORDER BY id")
-        .fetch_all(store.pool())
-        .await?;
-    let first: i64 =
-        sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM deviations")
-            .fetch_one(store.pool())
-            .await?;
-    let date = |i: usize, salt: usize, from_year: usize, years: usize| {
-        let y = from_year + (noise(i, salt) * years as f64) as usize;
-        let m = 1 + (noise(i, salt + 1) * 12.0) as usize;
-        let d = 1 + (noise(i, salt + 2) * 28.0) as usize;
-        format!("{y:04}-{m:02}-{d:02}")
-    };
-    let mut tx = store.pool().begin().await?;
-    let mut rows = Vec::with_capacity(n);
-    let mut decisions = Vec::new();
-    let mut acting = Vec::new();
-    for i in 0..n {
-        let id = first + 1 + i as i64;
-        let org = units[i % units.len()];
-        let area = match i % 10 {
-            8 | 9 => "NULL".to_string(),
-            k => format!("'{}'", DEVIATION_AREAS[k]),
-        };
-        let raised_on = date(i, 11, 2019, 7);
-        rows.push(format!(
-            "({id}, {org}, {area}, 'other', 'medium', '{}', 'Syntetisk avvikelse {i}', NULL, '{raised_on}', 'bench')",
-            &raised_on[..4]
-        ));
-        let kind = noise(i, 17);
-        if kind >= 0.3 {
-            let act = i64::from(kind >= 0.4);
-            let motivation = if act == 1 {
-                ""
-            } else {
-                "Ryms i ordinarie arbete"
-            };
-            decisions.push(format!(
-                "({id}, 'board', '{raised_on}', '§ {}', 'SYN-{i}', {act}, '{motivation}')",
-                i % 200
-            ));
-            if act == 1 {
-                acting.push(id);
-            }
-        }
-    }
-    insert_rows(
-        &mut tx,
-        "INSERT INTO deviations (id, org_id, area, source, severity, period, description, cause_key, raised_on, raised_by)",
-        &rows,
-    )
-    .await?;
-    insert_rows(
-        &mut tx,
-        "INSERT INTO deviation_decisions (deviation_id, body, decided_on, paragraph, diary_number, act, motivation)",
-        &decisions,
-    )
-    .await?;
-    let mut rows = Vec::with_capacity(actions);
+    let indicators: Vec<i64> = store
+        .indicator_choices()
+        .await?
+        .iter()
+        .map(|(id, _, _)| *id)
+        .collect();
+    let mut list: Vec<Deviation> = (0..n).map(|i| synthetic_deviation(i, &units)).collect();
+    let acting: Vec<usize> = (0..n)
+        .filter(|i| matches!(&list[*i].decision, Some(d) if d.outcome == Outcome::Act))
+        .collect();
     for i in 0..actions {
         if acting.is_empty() {
             break;
         }
-        let deviation = acting[i % acting.len()];
-        let position = i / acting.len();
-        let unit = units[(i * 7) % units.len()];
-        let indicator = if indicators.is_empty() || i % 5 == 0 {
-            "NULL".to_string()
+        let action = synthetic_action(i, &units, &indicators);
+        list[acting[i % acting.len()]].actions.push(action);
+    }
+    let mut w = store.writer("bench").await?;
+    w.insert_deviations(&list).await?;
+    w.commit().await
+}
+
+/// A reproducible date in `years` years from `from_year`.
+fn synthetic_date(i: usize, salt: usize, from_year: usize, years: usize) -> String {
+    let y = from_year + (noise(i, salt) * years as f64) as usize;
+    let m = 1 + (noise(i, salt + 1) * 12.0) as usize;
+    let d = 1 + (noise(i, salt + 2) * 28.0) as usize;
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+fn synthetic_deviation(i: usize, units: &[i64]) -> Deviation {
+    let raised_on = synthetic_date(i, 11, 2019, 7);
+    let year = raised_on[..4].parse().unwrap_or(2019);
+    let raised = NewDeviation {
+        org_id: units[i % units.len()],
+        area: (i % 10 < 8).then(|| DEVIATION_AREAS[i % 10].to_string()),
+        source: Source::Other,
+        severity: Severity::Medium,
+        period: Period::Year(year),
+        description: format!("Syntetisk avvikelse {i}"),
+        cause_key: None,
+    };
+    let kind = noise(i, 17);
+    let decision = (kind >= 0.3).then(|| Decision {
+        body: DecidingBody::Board,
+        decided_on: raised_on.clone(),
+        paragraph: format!("§ {}", i % 200),
+        diary_number: format!("SYN-{i}"),
+        outcome: if kind >= 0.4 {
+            Outcome::Act
         } else {
-            indicators[(i * 13) % indicators.len()].to_string()
-        };
-        let (state, closed) = match (noise(i, 23) * 4.0) as usize {
-            0 => ("planned", "NULL".to_string()),
-            1 => ("in_progress", "NULL".to_string()),
-            2 => ("done", format!("'{}'", date(i, 29, 2019, 8))),
-            _ => ("cancelled", format!("'{}'", date(i, 29, 2019, 8))),
-        };
-        rows.push(format!(
-            "({deviation}, 'Syntetisk åtgärd {i}', {unit}, 'Ansvarig', '{}', 'Förväntad effekt', {indicator}, '{state}', {position}, {closed})",
-            date(i, 31, 2019, 9)
-        ));
+            Outcome::NoAction {
+                motivation: "Ryms i ordinarie arbete".into(),
+            }
+        },
+    });
+    Deviation {
+        decision,
+        ..Deviation::new(raised, &raised_on)
     }
-    insert_rows(
-        &mut tx,
-        "INSERT INTO deviation_actions (deviation_id, what, responsible_org_id, responsible_person, due, expected_effect, indicator_id, state, position, closed_on)",
-        &rows,
-    )
-    .await?;
-    sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1")
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    if store.backend() == uppsikt_store::Backend::Postgres {
-        // Explicit ids bypass the identity sequences; move them past the rows written.
-        for table in ["deviations", "deviation_actions"] {
-            sqlx::query(&format!(
-                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
-            ))
-            .execute(store.pool())
-            .await?;
-        }
+}
+
+fn synthetic_action(i: usize, units: &[i64], indicators: &[i64]) -> Action {
+    let (state, closed) = match (noise(i, 23) * 4.0) as usize {
+        0 => (ActionState::Planned, false),
+        1 => (ActionState::InProgress, false),
+        2 => (ActionState::Done, true),
+        _ => (ActionState::Cancelled, true),
+    };
+    Action {
+        what: format!("Syntetisk åtgärd {i}"),
+        responsible_unit: units[(i * 7) % units.len()],
+        responsible_person: "Ansvarig".into(),
+        due: synthetic_date(i, 31, 2019, 9),
+        expected_effect: "Förväntad effekt".into(),
+        indicator_id: (!indicators.is_empty() && !i.is_multiple_of(5))
+            .then(|| indicators[(i * 13) % indicators.len()]),
+        state,
+        comments: Vec::new(),
+        closed_on: closed.then(|| synthetic_date(i, 29, 2019, 8)),
     }
-    Ok(())
 }
 
 // --- bench/upload.sh: the files to upload ---------------------------------------------

@@ -240,7 +240,7 @@ async fn what_a_decision_rests_on_is_refused_with_the_form_kept() {
                     ("source", i.source.as_str()),
                     ("kolada_kpi", i.kolada_kpi.as_str()),
                     ("decimals", decimals.as_str()),
-                    ("frequency", i.frequency.as_str()),
+                    ("frequency", i.frequency.code()),
                 ],
             )
             .await;

@@ -64,7 +64,7 @@ pub async fn tree(store: &Store) -> Tree {
             source: String::new(),
             kolada_kpi: String::new(),
             decimals: 0,
-            frequency: "year".into(),
+            frequency: uppsikt_domain::Frequency::Year,
             position: 0,
         })
         .await

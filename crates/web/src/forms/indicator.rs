@@ -5,20 +5,12 @@ use axum::response::Response;
 use uppsikt_domain::kolada::KpiId;
 use uppsikt_domain::messages;
 use uppsikt_domain::model::{Goal, Id, Indicator};
-use uppsikt_domain::Direction;
+use uppsikt_domain::{Direction, Frequency};
 use uppsikt_store::{ComparisonGroup, IndicatorInput};
 
 use super::{options, Errors, Field, FieldKind, FormPage, Input, Post, RefusedAt, NAME_MAX};
 use crate::error::{Path, Result};
 use crate::AppState;
-
-const FREQUENCIES: [(&str, &str); 5] = [
-    ("year", "År"),
-    ("biennial", "Vartannat år"),
-    ("tertial", "Tertial"),
-    ("month", "Månad"),
-    ("week", "Vecka"),
-];
 
 pub(crate) fn page(
     goal: &Goal,
@@ -64,7 +56,11 @@ pub(crate) fn page(
                 .required()
                 .hint("Antal decimaler som visas, 0–4.")
                 .value("0"),
-            Field::new("frequency", "Mäts", options(FREQUENCIES))
+            Field::new(
+                "frequency",
+                "Mäts",
+                options(Frequency::ALL.iter().map(|f| (f.code(), f.label_sv()))),
+            )
                 .required()
                 .value("year"),
             Field::new(
@@ -113,12 +109,7 @@ pub(crate) fn parse(
     }
     let groups = chosen_groups(page, input, &mut e, &kolada_kpi);
     let decimals = e.integer(input, "decimals", 0, 4);
-    let frequency = e.choice(input, "frequency", |s| {
-        FREQUENCIES
-            .iter()
-            .find(|f| f.0 == s)
-            .map(|f| f.0.to_string())
-    });
+    let frequency = e.choice(input, "frequency", Frequency::parse);
     match (name, unit, direction, decimals, frequency, e.is_empty()) {
         (Some(name), Some(unit), Some(direction), Some(decimals), Some(frequency), true) => {
             let input = IndicatorInput {
@@ -192,7 +183,7 @@ pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Res
         ("source", i.source.clone()),
         ("kolada_kpi", i.kolada_kpi.clone()),
         ("decimals", i.decimals.to_string()),
-        ("frequency", i.frequency.clone()),
+        ("frequency", i.frequency.code().to_string()),
         ("groups", chosen.join(",")),
     ];
     p.with_values(values).render_page()

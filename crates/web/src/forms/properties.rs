@@ -208,7 +208,7 @@ fn indicator_form() {
     let page = super::indicator::page(&goal, None, &groups);
     run("indicator", input_for(FIELDS), |input| {
         outcome(super::indicator::parse(&input, 1, &page), |(i, groups)| {
-            for s in [&i.name, &i.unit, &i.source, &i.kolada_kpi, &i.frequency] {
+            for s in [&i.name, &i.unit, &i.source, &i.kolada_kpi] {
                 one_line(s)?;
             }
             prop_assert!(i.decimals <= 4);
