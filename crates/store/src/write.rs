@@ -99,10 +99,11 @@ trait Keyed: Serialize + Clone {
     const OBJECT: &'static str;
     /// Each column with its value, in the order of the insert.
     fn columns(&self) -> Vec<(&'static str, Bind)>;
-    /// The wanted key (empty: derived from the title) and the title.
-    fn key_and_title(&self) -> (&str, &str);
-    /// The input with the key it got (what the change log records).
-    fn with_key(&self, key: String) -> Self;
+    /// The title a key is derived from when none is wanted.
+    fn title(&self) -> &str;
+    /// The wanted key (empty: derived from the title); set to the key it got before the
+    /// change log records the input.
+    fn key_mut(&mut self) -> &mut String;
 }
 
 impl Keyed for GoalInput {
@@ -118,14 +119,11 @@ impl Keyed for GoalInput {
             ("position", Bind::Int(self.position)),
         ]
     }
-    fn key_and_title(&self) -> (&str, &str) {
-        (&self.key, &self.title)
+    fn title(&self) -> &str {
+        &self.title
     }
-    fn with_key(&self, key: String) -> Self {
-        GoalInput {
-            key,
-            ..self.clone()
-        }
+    fn key_mut(&mut self) -> &mut String {
+        &mut self.key
     }
 }
 
@@ -145,14 +143,11 @@ impl Keyed for IndicatorInput {
             ("position", Bind::Int(self.position)),
         ]
     }
-    fn key_and_title(&self) -> (&str, &str) {
-        (&self.key, &self.name)
+    fn title(&self) -> &str {
+        &self.name
     }
-    fn with_key(&self, key: String) -> Self {
-        IndicatorInput {
-            key,
-            ..self.clone()
-        }
+    fn key_mut(&mut self) -> &mut String {
+        &mut self.key
     }
 }
 
@@ -169,14 +164,11 @@ impl Keyed for CommitmentInput {
             ("position", Bind::Int(self.position)),
         ]
     }
-    fn key_and_title(&self) -> (&str, &str) {
-        (&self.key, &self.title)
+    fn title(&self) -> &str {
+        &self.title
     }
-    fn with_key(&self, key: String) -> Self {
-        CommitmentInput {
-            key,
-            ..self.clone()
-        }
+    fn key_mut(&mut self) -> &mut String {
+        &mut self.key
     }
 }
 
@@ -328,8 +320,9 @@ impl Writer {
     /// Inserts an object under a key not yet used (from its wanted key or its title) and
     /// logs its creation with the key it got.
     async fn create_keyed<T: Keyed>(&mut self, input: &T) -> Result<Id> {
-        let (wanted, title) = input.key_and_title();
-        let key = self.fresh_key(T::TABLE, wanted, title).await?;
+        let mut after = input.clone();
+        let wanted = std::mem::take(after.key_mut());
+        let key = self.fresh_key(T::TABLE, &wanted, input.title()).await?;
         let (mut names, mut binds): (Vec<&str>, Vec<Bind>) = input.columns().into_iter().unzip();
         names.push("key");
         binds.push(Bind::Text(key.clone()));
@@ -340,7 +333,7 @@ impl Writer {
             placeholders(1, binds.len())
         );
         let id = self.insert_returning_id(&sql, binds).await?;
-        let after = input.with_key(key);
+        *after.key_mut() = key;
         self.log("create", T::OBJECT, Some(id), None, json(&after))
             .await?;
         Ok(id)
@@ -368,7 +361,8 @@ impl Writer {
         );
         binds.push(Bind::Int(id));
         self.execute(&sql, binds).await?;
-        let after = input.with_key(key.to_string());
+        let mut after = input.clone();
+        *after.key_mut() = key.to_string();
         self.log("update", T::OBJECT, Some(id), before, json(&after))
             .await
     }
