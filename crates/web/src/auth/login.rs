@@ -337,7 +337,7 @@ async fn with_sso(state: &AppState, next: &str, response: Response) -> Result<Re
     let (parts, body) = response.into_parts();
     let html = axum::body::to_bytes(body, usize::MAX)
         .await
-        .map_err(|e| crate::error::AppError::BadRequest(e.to_string()))?;
+        .map_err(|e| crate::error::AppError::Internal(format!("sign-in page body: {e}")))?;
     let href = format!(
         "/login/oidc?{}",
         serde_urlencoded::to_string([("next", next)]).unwrap_or_default()
