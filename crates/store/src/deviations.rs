@@ -4,6 +4,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use uppsikt_domain::object_kind::ObjectKind;
+
 use uppsikt_domain::deviation::{
     Action, ActionState, Concern, DecidingBody, Decision, Deviation, LifecycleError, NewDeviation,
     Outcome, Severity, Source, Standing, Tally,
@@ -547,7 +549,7 @@ impl Writer {
             let id = self.insert_returning_id(&sql, binds).await?;
             self.log(
                 "raise",
-                "deviation",
+                ObjectKind::Deviation.log_type(),
                 Some(id),
                 None,
                 serde_json::to_value(&d).ok(),
@@ -701,7 +703,7 @@ impl Writer {
         .await?;
         self.log(
             "decide",
-            "deviation",
+            ObjectKind::Deviation.log_type(),
             Some(id),
             None,
             serde_json::to_value(decision).ok(),
@@ -722,8 +724,14 @@ impl Writer {
         };
         let action_id = self.insert_action(id, position, &planned).await?;
         let after = serde_json::to_value(&stored.deviation.actions[position]).ok();
-        self.log("create", "deviation_action", Some(action_id), None, after)
-            .await?;
+        self.log(
+            "create",
+            ObjectKind::DeviationAction.log_type(),
+            Some(action_id),
+            None,
+            after,
+        )
+        .await?;
         Ok(action_id)
     }
 
@@ -766,7 +774,7 @@ impl Writer {
             .await?;
         self.log(
             "advance",
-            "deviation_action",
+            ObjectKind::DeviationAction.log_type(),
             Some(action_id),
             Some(serde_json::json!({ "state": before.code() })),
             Some(serde_json::json!({ "state": next.code(), "on": on, "comment": comment.trim() })),

@@ -10,6 +10,8 @@ use uppsikt_domain::model::{
 };
 use uppsikt_domain::{CommitmentStatus, Direction, Frequency, Outcome, Period, Target};
 
+use uppsikt_domain::object_kind::ObjectKind;
+
 use crate::rows::{self, AssessmentRow, GoalRow, IndicatorRow};
 use crate::sql::{placeholders, value_rows};
 use crate::{Result, Store, StoreError};
@@ -108,7 +110,7 @@ trait Keyed: Serialize + Clone {
 
 impl Keyed for GoalInput {
     const TABLE: &'static str = "goals";
-    const OBJECT: &'static str = "goal";
+    const OBJECT: &'static str = ObjectKind::Goal.log_type();
     fn columns(&self) -> Vec<(&'static str, Bind)> {
         vec![
             ("org_id", Bind::Int(self.org_id)),
@@ -129,7 +131,7 @@ impl Keyed for GoalInput {
 
 impl Keyed for IndicatorInput {
     const TABLE: &'static str = "indicators";
-    const OBJECT: &'static str = "indicator";
+    const OBJECT: &'static str = ObjectKind::Indicator.log_type();
     fn columns(&self) -> Vec<(&'static str, Bind)> {
         vec![
             ("goal_id", Bind::Int(self.goal_id)),
@@ -153,7 +155,7 @@ impl Keyed for IndicatorInput {
 
 impl Keyed for CommitmentInput {
     const TABLE: &'static str = "commitments";
-    const OBJECT: &'static str = "commitment";
+    const OBJECT: &'static str = ObjectKind::Commitment.log_type();
     fn columns(&self) -> Vec<(&'static str, Bind)> {
         vec![
             ("goal_id", Bind::Int(self.goal_id)),
@@ -406,8 +408,14 @@ impl Writer {
                     binds(),
                 )
                 .await?;
-                self.log("update", "org_unit", Some(id), None, json(input))
-                    .await?;
+                self.log(
+                    "update",
+                    ObjectKind::OrgUnit.log_type(),
+                    Some(id),
+                    None,
+                    json(input),
+                )
+                .await?;
                 id
             }
             None => {
@@ -417,8 +425,14 @@ impl Writer {
                         binds(),
                     )
                     .await?;
-                self.log("create", "org_unit", Some(id), None, json(input))
-                    .await?;
+                self.log(
+                    "create",
+                    ObjectKind::OrgUnit.log_type(),
+                    Some(id),
+                    None,
+                    json(input),
+                )
+                .await?;
                 id
             }
         };
@@ -769,7 +783,7 @@ impl Writer {
         if removed > 0 {
             self.log(
                 "clear_series",
-                "indicator",
+                ObjectKind::Indicator.log_type(),
                 Some(indicator_id),
                 json(&removed),
                 None,
@@ -799,7 +813,7 @@ impl Writer {
         }
         self.log(
             "import_outcomes",
-            "indicator",
+            ObjectKind::Indicator.log_type(),
             Some(indicator_id),
             None,
             json(&outcomes.len()),
@@ -1121,7 +1135,7 @@ impl Writer {
         if removed > 0 {
             self.log(
                 "clear_statuses",
-                "commitment",
+                ObjectKind::Commitment.log_type(),
                 Some(commitment_id),
                 json(&removed),
                 None,
