@@ -571,8 +571,7 @@ impl Writer {
         for d in deviations {
             check_lifecycle(d)?;
         }
-        let last = self.last_id_locked("deviations").await?;
-        let ids: Vec<Id> = (1..).map(|i| last + i).take(deviations.len()).collect();
+        let ids = self.reserve_ids("deviations", deviations.len()).await?;
         let actor = self.actor().to_string();
         for (ids, chunk) in ids.chunks(BULK_ROWS).zip(deviations.chunks(BULK_ROWS)) {
             let sql = format!(
@@ -592,7 +591,6 @@ impl Writer {
                 .collect();
             self.execute(&sql, binds).await?;
         }
-        self.move_ids_past("deviations").await?;
         let decided: Vec<(Id, &Decision)> = ids
             .iter()
             .zip(deviations)
@@ -636,34 +634,29 @@ impl Writer {
         Ok(ids)
     }
 
-    /// The largest id in `table`, which no other writer can change until this one ends
-    /// (SQLite's writer holds the database; PostgreSQL locks the table against inserts),
-    /// so that a bulk write can number its rows itself.
-    async fn last_id_locked(&mut self, table: &str) -> Result<Id> {
+    /// `n` fresh ids for rows of `table`, numbered here so that a bulk insert needs no
+    /// `RETURNING` per row. PostgreSQL: drawn from the table's own sequence, so any other
+    /// writer's rows get other ids; SQLite: after the largest id, which is safe because
+    /// SQLite lets one transaction write at a time (another writer in between makes this
+    /// one fail with "busy", not reuse an id).
+    async fn reserve_ids(&mut self, table: &str, n: usize) -> Result<Vec<Id>> {
+        let count = i64::try_from(n).unwrap_or(i64::MAX);
         if self.backend == crate::Backend::Postgres {
-            self.execute(
-                &format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"),
-                Vec::new(),
-            )
+            let mut ids: Vec<Id> = sqlx::query_scalar(&format!(
+                "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)"
+            ))
+            .bind(count)
+            .fetch_all(&mut *self.tx)
             .await?;
+            ids.sort_unstable();
+            return Ok(ids);
         }
-        Ok(sqlx::query_scalar(&format!(
+        let last: Id = sqlx::query_scalar(&format!(
             "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM {table}"
         ))
         .fetch_one(&mut *self.tx)
-        .await?)
-    }
-
-    /// PostgreSQL: moves the table's id sequence past rows numbered by [`Self::last_id_locked`].
-    async fn move_ids_past(&mut self, table: &str) -> Result<()> {
-        if self.backend == crate::Backend::Postgres {
-            sqlx::query(&format!(
-                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
-            ))
-            .execute(&mut *self.tx)
-            .await?;
-        }
-        Ok(())
+        .await?;
+        Ok((1..=count).map(|i| last + i).collect())
     }
 
     async fn insert_action(&mut self, deviation_id: Id, position: usize, a: &Action) -> Result<Id> {

@@ -24,6 +24,9 @@ enum Cleanup {
     Database { admin_url: String, name: String },
 }
 
+/// How long [`TestDb::finish`] waits for the store's connections to come back.
+const CLOSE_WITHIN: std::time::Duration = std::time::Duration::from_secs(60);
+
 fn unique_suffix() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now()
@@ -136,7 +139,15 @@ impl TestDb {
 
     /// Closes the store and removes the database.
     pub async fn finish(self) {
-        self.store.close().await;
+        // Closing waits for every connection to come back: a `Writer` the test still holds
+        // would make it wait for ever, so say so instead of hanging the test run.
+        let closing = tokio::time::timeout(CLOSE_WITHIN, self.store.close());
+        if closing.await.is_err() {
+            panic!(
+                "the test store did not close within {CLOSE_WITHIN:?}: a Writer (or another \
+                 connection) is still held; commit, roll back or drop it before finish()"
+            );
+        }
         match self.cleanup {
             Cleanup::File(path) => {
                 for suffix in ["", "-wal", "-shm"] {

@@ -478,6 +478,8 @@ async fn deviations_are_written_in_bulk_as_given() {
             w.insert_deviations(&[broken]).await,
             Err(StoreError::Lifecycle(LifecycleError::NoDecisionToAct))
         ));
+        // The refused writer still holds its connection: closing the store waits for it.
+        w.rollback().await.unwrap();
         db.finish().await;
     }
 }
