@@ -242,12 +242,7 @@ async fn start_reports_at_once(
                     .send()
                     .await
                     .unwrap();
-                let status = r.status().as_u16();
-                let location = r
-                    .headers()
-                    .get("location")
-                    .map(|l| l.to_str().unwrap().to_string());
-                (status, r.text().await.unwrap(), location)
+                common::answer(r).await
             })
         })
         .collect();

@@ -153,7 +153,7 @@ pub async fn apps_with(options: uppsikt_web::ServerOptions) -> Vec<App> {
 }
 
 /// Status, body and `Location` of an answer.
-async fn answer(r: reqwest::Response) -> (u16, String, Option<String>) {
+pub async fn answer(r: reqwest::Response) -> (u16, String, Option<String>) {
     let status = r.status().as_u16();
     let location = r
         .headers()
