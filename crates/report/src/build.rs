@@ -2,12 +2,10 @@
 //! municipality, and any further parts that modules contribute.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 
 use uppsikt_domain::model::{Commitment, Id, IndicatorRecord, OrgUnit};
 use uppsikt_domain::{Breakdown, Period};
-use uppsikt_store::{Scope, Store};
+use uppsikt_store::{BoxFuture, Scope, Store};
 
 use crate::chart;
 use crate::followup::{self, AssessmentView, BoardView, GoalSummary};
@@ -112,20 +110,14 @@ impl Context<'_> {
 /// A part of a report: a module's contribution of sections (goals, the oversight of
 /// deviations; internal control, audits, budget and areas later).
 pub trait ReportPart: Send + Sync {
-    fn sections<'a>(
-        &'a self,
-        ctx: &'a Context<'a>,
-    ) -> Pin<Box<dyn Future<Output = Result<Vec<Section>>> + Send + 'a>>;
+    fn sections<'a>(&'a self, ctx: &'a Context<'a>) -> BoxFuture<'a, Result<Vec<Section>>>;
 }
 
 /// The goals and indicators part.
 pub struct GoalsPart;
 
 impl ReportPart for GoalsPart {
-    fn sections<'a>(
-        &'a self,
-        ctx: &'a Context<'a>,
-    ) -> Pin<Box<dyn Future<Output = Result<Vec<Section>>> + Send + 'a>> {
+    fn sections<'a>(&'a self, ctx: &'a Context<'a>) -> BoxFuture<'a, Result<Vec<Section>>> {
         Box::pin(async move {
             let mut out = Vec::new();
             for unit in &ctx.units {

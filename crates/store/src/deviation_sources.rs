@@ -13,7 +13,8 @@ use uppsikt_domain::model::{Commitment, Id, IndicatorRecord};
 
 use crate::{Result, Scope, Store};
 
-/// A future a source returns (boxed, so that sources can sit in one list).
+/// A boxed future, so that implementations can sit in one list: deviation sources here,
+/// and the report crate's `ReportPart` and `OversightSource` use the same type.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A module that raises automatic deviations.

@@ -6,19 +6,14 @@
 
 pub mod deviations;
 
-use std::future::Future;
-use std::pin::Pin;
-
 use rust_xlsxwriter::{Workbook, XlsxError};
 use uppsikt_domain::model::{Id, OrgUnit};
-use uppsikt_store::Store;
+use uppsikt_store::{BoxFuture, Store};
 
 use crate::build::{Context, ReportError, ReportPart, Result, Subject};
 use crate::model::Section;
 
 pub use deviations::Deviations;
-
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A module's contribution to the oversight view: its part of the page, its worksheets
 /// in the export and its section in reports, all counted as of the same `today` (an ISO
