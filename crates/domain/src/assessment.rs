@@ -47,6 +47,44 @@ pub struct AssessmentRules {
     /// Levels an unfinished commitment lowers the proposal by, on top of its weight in the
     /// share (0 = only the share counts).
     pub unfinished_commitment_penalty: usize,
+    /// How an indicator whose milestone has no outcome yet counts.
+    #[serde(default)]
+    pub missing_outcomes: MissingOutcomes,
+}
+
+/// How an indicator with a milestone but no outcome counts in a proposal.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingOutcomes {
+    /// Left out: the proposal rests on what was measured.
+    #[default]
+    Ignored,
+    /// Counted as not achieved.
+    NotAchieved,
+}
+
+impl MissingOutcomes {
+    pub const ALL: [MissingOutcomes; 2] = [MissingOutcomes::Ignored, MissingOutcomes::NotAchieved];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            MissingOutcomes::Ignored => "ignored",
+            MissingOutcomes::NotAchieved => "not_achieved",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<MissingOutcomes> {
+        MissingOutcomes::ALL
+            .into_iter()
+            .find(|m| m.code() == code.trim())
+    }
+
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            MissingOutcomes::Ignored => "Räknas inte",
+            MissingOutcomes::NotAchieved => "Räknas som ej uppnått",
+        }
+    }
 }
 
 impl Default for AssessmentRules {
@@ -55,6 +93,7 @@ impl Default for AssessmentRules {
             thresholds: vec![0.9, 0.6, 0.4],
             commitment_weight: 1.0,
             unfinished_commitment_penalty: 0,
+            missing_outcomes: MissingOutcomes::Ignored,
         }
     }
 }
@@ -184,7 +223,12 @@ impl AssessmentRules {
         debug_assert!(self.check(scale).is_ok());
         let w = self.commitment_weight;
         let commitments = f64::from(basis.commitments_done + basis.commitments_unfinished);
-        let denominator = f64::from(basis.achieved + basis.not_achieved) + w * commitments;
+        let missing = match self.missing_outcomes {
+            MissingOutcomes::Ignored => 0,
+            MissingOutcomes::NotAchieved => basis.not_measured,
+        };
+        let denominator =
+            f64::from(basis.achieved + basis.not_achieved + missing) + w * commitments;
         if denominator <= 0.0 || scale.levels.is_empty() {
             return None;
         }
@@ -208,6 +252,82 @@ impl AssessmentRules {
             share,
             basis,
         })
+    }
+}
+
+/// A goal's decided level for a period, with what the rules would have proposed from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DecidedCase {
+    pub goal_id: crate::model::Id,
+    pub goal: String,
+    pub period: crate::period::Period,
+    pub decided: String,
+    pub basis: Basis,
+}
+
+/// One decided case under a set of rules.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CalibratedCase {
+    pub case: DecidedCase,
+    pub proposal: Option<Proposal>,
+    /// Proposed position minus decided position: negative when the rules propose a better
+    /// level than was decided. `None` without a proposal or when the decided level is not
+    /// on the scale.
+    pub difference: Option<i64>,
+}
+
+impl CalibratedCase {
+    pub fn agrees(&self) -> bool {
+        self.difference == Some(0)
+    }
+}
+
+/// How well a set of rules agrees with the levels a board decided.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Calibration {
+    pub cases: Vec<CalibratedCase>,
+    /// Cases whose proposal equals the decided level.
+    pub agreeing: usize,
+    /// Cases with a proposal and a decided level on the scale.
+    pub compared: usize,
+    /// Cases the rules propose nothing for.
+    pub without_proposal: usize,
+}
+
+impl Calibration {
+    /// Agreement as a share of the compared cases.
+    pub fn share(&self) -> Option<f64> {
+        (self.compared > 0).then(|| self.agreeing as f64 / self.compared as f64)
+    }
+}
+
+/// Runs `rules` over decided cases.
+pub fn calibrate(
+    scale: &AssessmentScale,
+    rules: &AssessmentRules,
+    cases: Vec<DecidedCase>,
+) -> Calibration {
+    let cases: Vec<CalibratedCase> = cases
+        .into_iter()
+        .map(|case| {
+            let proposal = rules.propose(scale, case.basis);
+            let decided = scale.position(&case.decided);
+            let difference = proposal
+                .as_ref()
+                .zip(decided)
+                .map(|(p, d)| p.position as i64 - d as i64);
+            CalibratedCase {
+                case,
+                proposal,
+                difference,
+            }
+        })
+        .collect();
+    Calibration {
+        agreeing: cases.iter().filter(|c| c.agrees()).count(),
+        compared: cases.iter().filter(|c| c.difference.is_some()).count(),
+        without_proposal: cases.iter().filter(|c| c.proposal.is_none()).count(),
+        cases,
     }
 }
 
@@ -324,13 +444,19 @@ mod tests {
             proptest::collection::vec(0.0f64..=1.0, 3),
             0.0f64..3.0,
             0usize..3,
+            any::<bool>(),
         )
-            .prop_map(|(mut t, w, p)| {
+            .prop_map(|(mut t, w, p, missing)| {
                 t.sort_by(|a, b| b.partial_cmp(a).unwrap());
                 AssessmentRules {
                     thresholds: t,
                     commitment_weight: w,
                     unfinished_commitment_penalty: p,
+                    missing_outcomes: if missing {
+                        MissingOutcomes::NotAchieved
+                    } else {
+                        MissingOutcomes::Ignored
+                    },
                 }
             })
     }

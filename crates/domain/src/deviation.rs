@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use crate::evaluation::{Evaluation, Status, Trend};
-use crate::indicator::{Breakdown, Outcome as IndicatorOutcome};
+use crate::indicator::{Breakdown, Outcome as IndicatorOutcome, Target};
 use crate::model::Id;
 use crate::period::Period;
 
@@ -348,39 +348,147 @@ codes!(Severity { Low => "low", Medium => "medium", High => "high" });
 codes!(DecidingBody { Board => "board", Committee => "committee", Administration => "administration" });
 codes!(ActionState { Planned => "planned", InProgress => "in_progress", Done => "done", Cancelled => "cancelled" });
 
-/// The automatic deviations an indicator's evaluation raises, with their cause keys.
-pub fn from_indicator(
-    indicator_id: Id,
-    org_id: Id,
-    name: &str,
-    evaluation: &Evaluation,
-) -> Vec<NewDeviation> {
-    let mut out = Vec::new();
-    let p = evaluation.period;
-    if evaluation.status == Status::NotAchieved {
-        out.push(NewDeviation {
-            org_id,
-            area: None,
-            source: Source::IndicatorNotAchieved,
-            severity: Severity::Medium,
-            period: p,
-            description: format!("{name}: etappmålet nåddes inte {}.", p.label_sv()),
-            cause_key: Some(format!("indicator:{indicator_id}:not_achieved:{p}")),
-        });
+/// When a board's indicators raise automatic deviations (the board's threshold). Only
+/// significant results ever raise one: a milestone missed beyond the margin of error, a
+/// change for the worse beyond it; never a milestone that was met.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+pub struct DeviationThreshold {
+    /// Whether a significant negative trend raises a deviation on its own (for an
+    /// indicator whose milestone was not judged, or that has none).
+    pub negative_trend: bool,
+    /// A missed numeric or group milestone raises only when the outcome falls short of it
+    /// by at least this share of the milestone (0.05 = 5 %; 0 = any significant miss).
+    pub min_shortfall: f64,
+}
+
+impl Default for DeviationThreshold {
+    fn default() -> Self {
+        DeviationThreshold {
+            negative_trend: true,
+            min_shortfall: 0.0,
+        }
     }
-    if evaluation.trend == Some(Trend::Negative) {
-        out.push(NewDeviation {
-            org_id,
-            area: None,
-            source: Source::IndicatorNegativeTrend,
-            severity: Severity::Medium,
-            period: p,
-            description: format!(
-                "{name}: utfallet försämrades mer än felmarginalen {}.",
-                p.label_sv()
-            ),
-            cause_key: Some(format!("indicator:{indicator_id}:negative_trend:{p}")),
-        });
+}
+
+impl DeviationThreshold {
+    /// Whether the settings make sense: a shortfall is a share between 0 and 1.
+    pub fn is_valid(&self) -> bool {
+        (0.0..=1.0).contains(&self.min_shortfall)
+    }
+}
+
+/// Why an indicator raises a deviation (listed inside it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    MilestoneMissed,
+    NegativeTrend,
+}
+
+/// The reasons an evaluation gives to raise a deviation under `threshold`.
+pub fn reasons(evaluation: &Evaluation, threshold: DeviationThreshold) -> Vec<Reason> {
+    let mut out = Vec::new();
+    if evaluation.status == Status::Achieved {
+        return out;
+    }
+    let missed = evaluation.status == Status::NotAchieved
+        && evaluation.shortfall_significant == Some(true)
+        && shortfall(evaluation).is_none_or(|s| s >= threshold.min_shortfall);
+    if missed {
+        out.push(Reason::MilestoneMissed);
+    }
+    if evaluation.trend == Some(Trend::Negative) && (missed || threshold.negative_trend) {
+        out.push(Reason::NegativeTrend);
+    }
+    out
+}
+
+/// How far the outcome falls short of a numeric or group milestone, as a share of it.
+fn shortfall(evaluation: &Evaluation) -> Option<f64> {
+    let value = evaluation.current?.value;
+    let target = match evaluation.milestone? {
+        Target::Value { value, .. } => value,
+        Target::Relative { .. } => evaluation.benchmark.as_ref()?.average?,
+        _ => return None,
+    };
+    (target != 0.0).then(|| (target - value).abs() / target.abs())
+}
+
+/// The automatic deviation an indicator's evaluation raises, if any: one per indicator and
+/// period whatever the number of reasons, each reason described inside it.
+pub fn from_indicator(
+    indicator: &crate::model::Indicator,
+    org_id: Id,
+    evaluation: &Evaluation,
+    threshold: DeviationThreshold,
+) -> Option<NewDeviation> {
+    let reasons = reasons(evaluation, threshold);
+    let first = *reasons.first()?;
+    let p = evaluation.period;
+    let d = indicator.decimals;
+    let value = |v: f64| crate::number::format_sv(v, d);
+    let mut text = format!("{} {}:", indicator.name, p.label_sv());
+    for reason in &reasons {
+        match reason {
+            Reason::MilestoneMissed => {
+                let target = evaluation
+                    .milestone
+                    .map(|t| t.label_sv(d))
+                    .unwrap_or_default();
+                let cur = evaluation
+                    .current
+                    .map(|c| value(c.value))
+                    .unwrap_or_default();
+                let against = evaluation
+                    .benchmark
+                    .as_ref()
+                    .and_then(|b| Some(format!(" ({} {})", b.group, value(b.average?))))
+                    .unwrap_or_default();
+                text.push_str(&format!(
+                    " etappmålet {target}{against} nåddes inte, utfallet blev {cur}, utanför felmarginalen."
+                ));
+            }
+            Reason::NegativeTrend => {
+                if let Some(t) = &evaluation.trend_test {
+                    text.push_str(&format!(
+                        " Utfallet försämrades {}–{} mer än felmarginalen.",
+                        t.from.label_sv(),
+                        t.to.label_sv()
+                    ));
+                }
+            }
+        }
+    }
+    Some(NewDeviation {
+        org_id,
+        area: None,
+        source: match first {
+            Reason::MilestoneMissed => Source::IndicatorNotAchieved,
+            Reason::NegativeTrend => Source::IndicatorNegativeTrend,
+        },
+        severity: Severity::Medium,
+        period: p,
+        description: text,
+        cause_key: Some(indicator_cause_key(indicator.id, p)),
+    })
+}
+
+/// The cause key of an indicator's automatic deviation for a period.
+pub fn indicator_cause_key(indicator_id: Id, period: Period) -> String {
+    format!("indicator:{indicator_id}:{period}")
+}
+
+/// Keys that name the same cause as `key`: before one deviation per indicator and period,
+/// a missed milestone and a negative trend were raised apart.
+fn same_cause(key: &str) -> Vec<String> {
+    let mut out = vec![key.to_string()];
+    if let Some(rest) = key.strip_prefix("indicator:") {
+        if let Some((id, period)) = rest.split_once(':') {
+            if !period.contains(':') {
+                out.push(format!("indicator:{id}:not_achieved:{period}"));
+                out.push(format!("indicator:{id}:negative_trend:{period}"));
+            }
+        }
     }
     out
 }
@@ -413,23 +521,30 @@ pub fn not_yet_raised(
     candidates
         .into_iter()
         .filter(|c| match &c.cause_key {
-            Some(k) => seen.insert(k.clone()),
+            Some(k) => {
+                let fresh = same_cause(k).iter().all(|alias| !seen.contains(alias));
+                seen.insert(k.clone());
+                fresh
+            }
             None => true,
         })
         .collect()
 }
 
-/// The automatic candidates of indicators for a year: every indicator not achieved or
-/// with a significant negative trend. Each pair carries the owning unit.
+/// The automatic candidates of indicators for a year: one for each indicator whose
+/// milestone was missed beyond the margin, or whose trend is significantly negative, under
+/// its board's threshold. Each pair carries the owning unit; `threshold_of` gives a unit's
+/// threshold.
 pub fn indicator_candidates(
     indicators: &[(Id, &crate::model::IndicatorRecord)],
     year: i32,
+    threshold_of: impl Fn(Id) -> DeviationThreshold,
 ) -> Vec<NewDeviation> {
     let period = Period::Year(year);
     indicators
         .iter()
-        .flat_map(|(org, r)| {
-            from_indicator(r.indicator.id, *org, &r.indicator.name, &r.evaluate(period))
+        .filter_map(|(org, r)| {
+            from_indicator(&r.indicator, *org, &r.evaluate(period), threshold_of(*org))
         })
         .collect()
 }

@@ -1,10 +1,16 @@
-//! Evaluation of an indicator for a period: status against the milestone, trend honouring
-//! margins of error, gender gap and district spread. Derived on demand, never stored.
+//! Evaluation of an indicator for a period: status against the milestone (a number, a
+//! comparison group's figure, or a change in the better direction), the trend over the
+//! indicator's window honouring margins of error, gender gap and district spread. Derived
+//! on demand, never stored. The rules and formulas are in `docs/evaluation.md`.
 
 use serde::Serialize;
 
-use crate::indicator::{Breakdown, Direction, Outcome, Target};
+use serde::Deserialize;
+
+use crate::indicator::{Benchmark, Breakdown, Comparator, Direction, Outcome, Target, TrendWindow};
+use crate::model::Comparison;
 use crate::period::Period;
+use crate::uncertainty::{margin_of, Margin, MarginBasis, MarginSource, Z95};
 
 /// Whether the milestone of the period was reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -76,6 +82,22 @@ impl Trend {
     }
 }
 
+/// The municipality's settings for judging changes (part of the versioned rules).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct EvaluationSettings {
+    /// A change smaller than this share of the earlier value is no change, whatever the
+    /// margin (0.01 = 1 %; 0 = off).
+    pub relative_threshold: f64,
+}
+
+impl Default for EvaluationSettings {
+    fn default() -> Self {
+        EvaluationSettings {
+            relative_threshold: 0.0,
+        }
+    }
+}
+
 /// The facts about one indicator that evaluation needs.
 #[derive(Debug, Clone, Copy)]
 pub struct IndicatorFacts<'a> {
@@ -85,13 +107,79 @@ pub struct IndicatorFacts<'a> {
     pub outcomes: &'a [Outcome],
     /// Milestones (etappmål) per year.
     pub milestones: &'a [(i32, Target)],
+    /// How the uncertainty of the outcomes is known, and the unit (which implies the
+    /// statistic of a survey).
+    pub basis: MarginBasis,
+    pub unit: &'a str,
+    pub window: TrendWindow,
+    /// Ranks and group averages, for milestones set against a comparison group.
+    pub comparisons: &'a [Comparison],
+    pub settings: EvaluationSettings,
+}
+
+impl<'a> IndicatorFacts<'a> {
+    /// Facts with the defaults for everything but the figures: exact values, the last two
+    /// values for the trend, no comparisons, no relative threshold.
+    pub fn plain(
+        direction: Direction,
+        decimals: u8,
+        outcomes: &'a [Outcome],
+        milestones: &'a [(i32, Target)],
+    ) -> IndicatorFacts<'a> {
+        IndicatorFacts {
+            direction,
+            decimals,
+            outcomes,
+            milestones,
+            basis: MarginBasis::Exact,
+            unit: "",
+            window: TrendWindow::LastTwo,
+            comparisons: &[],
+            settings: EvaluationSettings::default(),
+        }
+    }
+
+    fn margin(&self, o: &Outcome) -> Margin {
+        margin_of(o, self.basis, self.unit)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct PeriodValue {
     pub period: Period,
     pub value: f64,
+    /// The margin of error (95 %) the evaluation used, in the indicator's unit.
     pub margin: Option<f64>,
+}
+
+/// Why a trend is, or is not, a change: what was compared and the margin it had to exceed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendTest {
+    pub window: TrendWindow,
+    /// The first and last period the trend spans.
+    pub from: Period,
+    pub to: Period,
+    /// The change over the window (the difference, or the fitted line's rise over it).
+    pub change: f64,
+    /// What the change had to exceed: the combined margin (last two), or the 95 % bound of
+    /// the fitted change (series).
+    pub bound: f64,
+    /// The margin of the latest value and how it is known.
+    pub latest_margin: Margin,
+    /// Values the test used.
+    pub points: usize,
+    pub significant: bool,
+}
+
+/// A comparison group's figure a relative milestone was judged against.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BenchmarkFigure {
+    pub benchmark: Benchmark,
+    pub group: String,
+    pub period: Period,
+    pub average: Option<f64>,
+    pub rank: Option<i64>,
+    pub of: Option<i64>,
 }
 
 /// Women − men (or girls − boys) for the latest period that has both.
@@ -131,50 +219,55 @@ pub struct Evaluation {
     /// when it has no outcome).
     pub previous: Option<PeriodValue>,
     pub trend: Option<Trend>,
+    /// What the trend rests on.
+    pub trend_test: Option<TrendTest>,
+    /// The group figure a relative milestone was judged against.
+    pub benchmark: Option<BenchmarkFigure>,
+    /// Whether a missed milestone is missed beyond the margin of error (`None` when the
+    /// milestone was not missed).
+    pub shortfall_significant: Option<bool>,
     pub gender_gap: Option<GenderGap>,
     pub district_spread: Option<DistrictSpread>,
 }
 
 /// Evaluates an indicator for a period.
 pub fn evaluate(facts: &IndicatorFacts<'_>, period: Period) -> Evaluation {
-    let totals = series(facts.outcomes, &Breakdown::Total, period);
+    let totals = series(facts, &Breakdown::Total, period);
     let current = totals.iter().rev().find(|v| v.period == period).copied();
     let previous = totals.iter().rev().find(|v| v.period < period).copied();
-    let latest = totals.last().copied();
-    let before_latest =
-        latest.and_then(|l| totals.iter().rev().find(|v| v.period < l.period).copied());
-    let trend = match (latest, before_latest) {
-        (Some(cur), Some(prev)) => Some(trend_between(prev, cur, facts.direction, facts.decimals)),
-        _ => None,
-    };
+    let trend_test = trend_test(facts, &totals);
+    let trend = trend_test
+        .as_ref()
+        .map(|t| trend_of(t.significant, t.change, facts.direction));
     let milestone = facts
         .milestones
         .iter()
         .find(|(year, _)| *year == period.year())
         .map(|(_, t)| *t);
-    let status = status_for(
-        milestone,
-        current,
-        previous,
-        facts.direction,
-        facts.decimals,
-    );
+    let benchmark = milestone
+        .and_then(|t| t.benchmark())
+        .and_then(|b| benchmark_figure(facts.comparisons, b, period));
+    let judged = judge(facts, milestone, current, previous, benchmark.as_ref());
     Evaluation {
         period,
-        status,
+        status: judged.status,
         milestone,
         current,
         previous,
         trend,
+        trend_test,
+        benchmark,
+        shortfall_significant: judged.shortfall_significant,
         gender_gap: gender_gap(facts, period),
         district_spread: district_spread(facts.outcomes, period),
     }
 }
 
 /// The outcomes of one breakdown with the same kind of period as `period`, up to and
-/// including it, in time order.
-fn series(outcomes: &[Outcome], breakdown: &Breakdown, period: Period) -> Vec<PeriodValue> {
-    let mut values: Vec<PeriodValue> = outcomes
+/// including it, in time order, each with the margin the evaluation uses.
+fn series(facts: &IndicatorFacts<'_>, breakdown: &Breakdown, period: Period) -> Vec<PeriodValue> {
+    let mut values: Vec<PeriodValue> = facts
+        .outcomes
         .iter()
         .filter(|o| {
             &o.breakdown == breakdown && o.period.kind() == period.kind() && o.period <= period
@@ -182,20 +275,146 @@ fn series(outcomes: &[Outcome], breakdown: &Breakdown, period: Period) -> Vec<Pe
         .map(|o| PeriodValue {
             period: o.period,
             value: o.value,
-            margin: o.margin,
+            margin: Some(facts.margin(o).value).filter(|m| *m > 0.0),
         })
         .collect();
     values.sort_by_key(|v| v.period);
     values
 }
 
+fn latest_margin(facts: &IndicatorFacts<'_>, latest: PeriodValue) -> Margin {
+    facts
+        .outcomes
+        .iter()
+        .find(|o| o.breakdown == Breakdown::Total && o.period == latest.period)
+        .map(|o| facts.margin(o))
+        .unwrap_or(Margin {
+            value: 0.0,
+            source: MarginSource::Unknown,
+        })
+}
+
+/// The trend over the indicator's window, ending at the latest value.
+fn trend_test(facts: &IndicatorFacts<'_>, totals: &[PeriodValue]) -> Option<TrendTest> {
+    let latest = *totals.last()?;
+    let previous = *totals.iter().rev().find(|v| v.period < latest.period)?;
+    let latest_margin = latest_margin(facts, latest);
+    if facts.window == TrendWindow::Series && totals.len() >= 3 {
+        let fit = fit_line(totals);
+        let change = fit.slope * fit.span;
+        let bound = fit.bound * fit.span;
+        let first = totals[0];
+        let significant = change.abs() > bound
+            && shows(first.value, first.value + change, facts.decimals)
+            && beyond_threshold(first.value, change, facts.settings);
+        return Some(TrendTest {
+            window: TrendWindow::Series,
+            from: first.period,
+            to: latest.period,
+            change,
+            bound,
+            latest_margin,
+            points: totals.len(),
+            significant,
+        });
+    }
+    Some(TrendTest {
+        window: TrendWindow::LastTwo,
+        from: previous.period,
+        to: latest.period,
+        change: latest.value - previous.value,
+        bound: combined_margin(previous.margin, latest.margin),
+        latest_margin,
+        points: 2,
+        significant: significant_change(previous, latest, facts.decimals, facts.settings),
+    })
+}
+
+/// A least-squares line through a series: its slope per year, the 95 % bound on the slope,
+/// and the years the series spans.
+struct Fit {
+    slope: f64,
+    bound: f64,
+    span: f64,
+}
+
+/// The slope's standard error takes the larger of the scatter around the line and the
+/// values' own sampling variance (margin / z, squared, averaged), so that a series of
+/// uncertain estimates is never more certain than its values; the bound is Student's t
+/// for n − 2 degrees of freedom times that error.
+fn fit_line(values: &[PeriodValue]) -> Fit {
+    let origin = values[0].period.last_day_number();
+    let xs: Vec<f64> = values
+        .iter()
+        .map(|v| (v.period.last_day_number() - origin) as f64 / 365.25)
+        .collect();
+    let n = values.len() as f64;
+    let mean_x = xs.iter().sum::<f64>() / n;
+    let mean_y = values.iter().map(|v| v.value).sum::<f64>() / n;
+    let sxx: f64 = xs.iter().map(|x| (x - mean_x).powi(2)).sum();
+    let sxy: f64 = xs
+        .iter()
+        .zip(values)
+        .map(|(x, v)| (x - mean_x) * (v.value - mean_y))
+        .sum();
+    let span = xs.last().copied().unwrap_or(0.0);
+    if sxx <= 0.0 {
+        return Fit {
+            slope: 0.0,
+            bound: f64::INFINITY,
+            span,
+        };
+    }
+    let slope = sxy / sxx;
+    let intercept = mean_y - slope * mean_x;
+    let residual: f64 = xs
+        .iter()
+        .zip(values)
+        .map(|(x, v)| (v.value - intercept - slope * x).powi(2))
+        .sum::<f64>()
+        / (n - 2.0);
+    let sampling: f64 = values
+        .iter()
+        .map(|v| (v.margin.unwrap_or(0.0) / Z95).powi(2))
+        .sum::<f64>()
+        / n;
+    let se = (residual.max(sampling) / sxx).sqrt();
+    Fit {
+        slope,
+        bound: t975(values.len() - 2) * se,
+        span,
+    }
+}
+
+/// Student's t, two-sided 95 %, for `df` degrees of freedom.
+fn t975(df: usize) -> f64 {
+    const T: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
+    ];
+    match df {
+        0 => f64::INFINITY,
+        1..=30 => T[df - 1],
+        _ => Z95,
+    }
+}
+
 /// The change from `prev` to `cur` is significant when it exceeds the combined margin of
 /// error of the two estimates (root of the sum of squares, as for the difference of two
-/// independent estimates) and shows at the indicator's published precision.
-pub fn significant_change(prev: PeriodValue, cur: PeriodValue, decimals: u8) -> bool {
+/// independent estimates), shows at the indicator's published precision, and is at least
+/// the municipality's relative threshold.
+pub fn significant_change(
+    prev: PeriodValue,
+    cur: PeriodValue,
+    decimals: u8,
+    settings: EvaluationSettings,
+) -> bool {
     let combined = combined_margin(prev.margin, cur.margin);
     let diff = cur.value - prev.value;
-    diff.abs() > combined && !same_at_precision(prev.value, cur.value, decimals)
+    diff.abs() > combined
+        && shows(prev.value, cur.value, decimals)
+        && beyond_threshold(prev.value, diff, settings)
 }
 
 pub fn combined_margin(a: Option<f64>, b: Option<f64>) -> f64 {
@@ -204,21 +423,22 @@ pub fn combined_margin(a: Option<f64>, b: Option<f64>) -> f64 {
     (a * a + b * b).sqrt()
 }
 
-fn same_at_precision(a: f64, b: f64, decimals: u8) -> bool {
+/// Whether two values differ at the published precision.
+fn shows(a: f64, b: f64, decimals: u8) -> bool {
     let scale = 10f64.powi(i32::from(decimals.min(9)));
-    (a * scale).round() == (b * scale).round()
+    (a * scale).round() != (b * scale).round()
 }
 
-pub fn trend_between(
-    prev: PeriodValue,
-    cur: PeriodValue,
-    direction: Direction,
-    decimals: u8,
-) -> Trend {
-    if !significant_change(prev, cur, decimals) {
+fn beyond_threshold(from: f64, change: f64, settings: EvaluationSettings) -> bool {
+    let t = settings.relative_threshold;
+    !(t > 0.0) || change.abs() >= t * from.abs()
+}
+
+fn trend_of(significant: bool, change: f64, direction: Direction) -> Trend {
+    if !significant {
         return Trend::Unchanged;
     }
-    let rose = cur.value > prev.value;
+    let rose = change > 0.0;
     match (direction, rose) {
         (Direction::None, true) => Trend::Rising,
         (Direction::None, false) => Trend::Falling,
@@ -227,57 +447,134 @@ pub fn trend_between(
     }
 }
 
-fn status_for(
+/// The trend between two values (the last-two window).
+pub fn trend_between(
+    prev: PeriodValue,
+    cur: PeriodValue,
+    direction: Direction,
+    decimals: u8,
+    settings: EvaluationSettings,
+) -> Trend {
+    trend_of(
+        significant_change(prev, cur, decimals, settings),
+        cur.value - prev.value,
+        direction,
+    )
+}
+
+/// The comparison group's figure of `period` for a benchmark: the first group whose name
+/// is the benchmark and that has a figure that year.
+fn benchmark_figure(
+    comparisons: &[Comparison],
+    benchmark: Benchmark,
+    period: Period,
+) -> Option<BenchmarkFigure> {
+    comparisons
+        .iter()
+        .filter(|c| c.period == period && benchmark.matches(&c.group))
+        .find(|c| c.average.is_some() || c.rank.is_some())
+        .map(|c| BenchmarkFigure {
+            benchmark,
+            group: c.group.clone(),
+            period: c.period,
+            average: c.average,
+            rank: c.rank,
+            of: c.of,
+        })
+}
+
+struct Judged {
+    status: Status,
+    shortfall_significant: Option<bool>,
+}
+
+fn judge(
+    facts: &IndicatorFacts<'_>,
     milestone: Option<Target>,
     current: Option<PeriodValue>,
     previous: Option<PeriodValue>,
-    direction: Direction,
-    decimals: u8,
-) -> Status {
-    let Some(target) = milestone else {
-        return Status::FollowedOnly;
+    benchmark: Option<&BenchmarkFigure>,
+) -> Judged {
+    let plain = |status| Judged {
+        status,
+        shortfall_significant: None,
     };
-    if target == Target::FollowOnly {
-        return Status::FollowedOnly;
-    }
+    let target = match milestone {
+        None | Some(Target::FollowOnly) => return plain(Status::FollowedOnly),
+        Some(t) => t,
+    };
     let Some(cur) = current else {
-        return Status::NotMeasured;
+        return plain(Status::NotMeasured);
     };
-    let achieved = match target {
+    let margin = cur.margin.unwrap_or(0.0);
+    // (achieved, missed beyond the margin)
+    let (achieved, significant_miss) = match target {
         Target::FollowOnly => unreachable!("handled above"),
-        Target::Value { comparator, value } => comparator.holds(cur.value, value),
+        Target::Value { comparator, value } => against(comparator, cur.value, value, margin),
+        Target::Relative { comparator, .. } => {
+            let Some(average) = benchmark.and_then(|b| b.average) else {
+                return plain(Status::NotMeasured);
+            };
+            against(comparator, cur.value, average, margin)
+        }
+        Target::Top { percent, .. } => {
+            let Some((rank, of)) = benchmark.and_then(|b| b.rank.zip(b.of)) else {
+                return plain(Status::NotMeasured);
+            };
+            let places = (of as f64 * f64::from(percent) / 100.0).ceil() as i64;
+            let ok = rank <= places.max(1);
+            (ok, !ok)
+        }
         Target::Increase | Target::Decrease | Target::Maintain => {
             let Some(prev) = previous else {
-                return Status::NotMeasured;
+                return plain(Status::NotMeasured);
             };
-            let changed = significant_change(prev, cur, decimals);
+            let changed = significant_change(prev, cur, facts.decimals, facts.settings);
             let rose = cur.value > prev.value;
+            let better = match facts.direction {
+                Direction::Higher => rose,
+                Direction::Lower => !rose,
+                Direction::None => match target {
+                    Target::Decrease => !rose,
+                    _ => rose,
+                },
+            };
             match target {
-                Target::Increase => changed && rose,
-                Target::Decrease => changed && !rose,
+                // Öka and Minska ask for a change in the better direction.
+                Target::Increase | Target::Decrease => (changed && better, changed && !better),
+                // Behåll: no significant change for the worse.
                 _ => {
-                    // Behåll: no significant change for the worse.
-                    let worse = match direction {
-                        Direction::Higher => !rose,
-                        Direction::Lower => rose,
-                        Direction::None => true,
-                    };
-                    !(changed && worse)
+                    let worse = changed && (!better || facts.direction == Direction::None);
+                    (!worse, worse)
                 }
             }
         }
     };
     if achieved {
-        Status::Achieved
+        plain(Status::Achieved)
     } else {
-        Status::NotAchieved
+        Judged {
+            status: Status::NotAchieved,
+            shortfall_significant: Some(significant_miss),
+        }
     }
+}
+
+/// Whether `value` meets `target` by `comparator`, and, when not, whether it misses by more
+/// than its margin (the target lies outside value ± margin).
+fn against(comparator: Comparator, value: f64, target: f64, margin: f64) -> (bool, bool) {
+    if comparator.holds(value, target) {
+        return (true, false);
+    }
+    let reachable =
+        comparator.holds(value + margin, target) || comparator.holds(value - margin, target);
+    (false, !reachable)
 }
 
 fn gender_gap(facts: &IndicatorFacts<'_>, period: Period) -> Option<GenderGap> {
     let pair = |a: Breakdown, b: Breakdown, children: bool| {
-        let first = series(facts.outcomes, &a, period);
-        let second = series(facts.outcomes, &b, period);
+        let first = series(facts, &a, period);
+        let second = series(facts, &b, period);
         first.iter().rev().find_map(|w| {
             second
                 .iter()
@@ -287,7 +584,12 @@ fn gender_gap(facts: &IndicatorFacts<'_>, period: Period) -> Option<GenderGap> {
                     women: w.value,
                     men: m.value,
                     gap: w.value - m.value,
-                    significant: significant_change(*m, *w, facts.decimals),
+                    significant: significant_change(
+                        *m,
+                        *w,
+                        facts.decimals,
+                        EvaluationSettings::default(),
+                    ),
                     children,
                 })
         })
@@ -381,6 +683,7 @@ mod tests {
             decimals: 0,
             outcomes: &outcomes,
             milestones: &[],
+            ..IndicatorFacts::plain(Direction::None, 0, &[], &[])
         };
         let e = evaluate(&facts, Period::Year(2019));
         assert_eq!(e.trend, Some(Trend::Unchanged));
@@ -402,6 +705,7 @@ mod tests {
             decimals: 1,
             outcomes: &outcomes,
             milestones: &milestones,
+            ..IndicatorFacts::plain(Direction::None, 0, &[], &[])
         };
         let e = evaluate(&facts, Period::Year(2023));
         assert_eq!(e.status, Status::NotAchieved);
@@ -434,6 +738,7 @@ mod tests {
             decimals: 0,
             outcomes: &outcomes,
             milestones: &milestones,
+            ..IndicatorFacts::plain(Direction::None, 0, &[], &[])
         };
         let e = evaluate(&facts, Period::Year(2019));
         assert_eq!(e.status, Status::NotMeasured);
@@ -454,6 +759,7 @@ mod tests {
                 decimals: 0,
                 outcomes: &outcomes,
                 milestones: &milestones,
+                ..IndicatorFacts::plain(Direction::None, 0, &[], &[])
             };
             evaluate(&facts, Period::Year(2019)).status
         };
@@ -470,6 +776,7 @@ mod tests {
             decimals: 0,
             outcomes: &alone,
             milestones: &milestones,
+            ..IndicatorFacts::plain(Direction::None, 0, &[], &[])
         };
         assert_eq!(
             evaluate(&facts, Period::Year(2019)).status,
@@ -487,6 +794,7 @@ mod tests {
                 decimals: 0,
                 outcomes: &outcomes,
                 milestones: &milestones,
+                ..IndicatorFacts::plain(Direction::None, 0, &[], &[])
             };
             evaluate(&facts, Period::Year(2019)).status
         };
@@ -511,6 +819,7 @@ mod tests {
             decimals: 0,
             outcomes: &outcomes,
             milestones: &[],
+            ..IndicatorFacts::plain(Direction::None, 0, &[], &[])
         };
         let e = evaluate(&facts, Period::Year(2019));
         let gap = e.gender_gap.unwrap();
@@ -540,26 +849,26 @@ mod tests {
             let combined = (m1 * m1 + m2 * m2).sqrt();
             let b = a + combined * frac;
             for d in [Direction::Higher, Direction::Lower, Direction::None] {
-                prop_assert_eq!(trend_between(pv(a, Some(m1), 2018), pv(b, Some(m2), 2019), d, 3), Trend::Unchanged);
+                prop_assert_eq!(trend_between(pv(a, Some(m1), 2018), pv(b, Some(m2), 2019), d, 3, EvaluationSettings::default()), Trend::Unchanged);
             }
         }
 
         /// Swapping the two values turns a positive trend into a negative one and back.
         #[test]
         fn trend_is_antisymmetric(a in -1000.0f64..1000.0, b in -1000.0f64..1000.0, m in proptest::option::of(0.0f64..20.0)) {
-            let up = trend_between(pv(a, m, 2018), pv(b, m, 2019), Direction::Higher, 1);
-            let down = trend_between(pv(b, m, 2018), pv(a, m, 2019), Direction::Higher, 1);
+            let up = trend_between(pv(a, m, 2018), pv(b, m, 2019), Direction::Higher, 1, EvaluationSettings::default());
+            let down = trend_between(pv(b, m, 2018), pv(a, m, 2019), Direction::Higher, 1, EvaluationSettings::default());
             let flipped = match up { Trend::Positive => Trend::Negative, Trend::Negative => Trend::Positive, t => t };
             prop_assert_eq!(down, flipped);
-            let lower = trend_between(pv(a, m, 2018), pv(b, m, 2019), Direction::Lower, 1);
+            let lower = trend_between(pv(a, m, 2018), pv(b, m, 2019), Direction::Lower, 1, EvaluationSettings::default());
             prop_assert_eq!(lower, flipped);
         }
 
         /// A wider margin never turns "unchanged" into a change.
         #[test]
         fn wider_margin_never_creates_a_trend(a in -100.0f64..100.0, b in -100.0f64..100.0, m in 0.0f64..10.0, extra in 0.0f64..10.0) {
-            let narrow = trend_between(pv(a, Some(m), 2018), pv(b, Some(m), 2019), Direction::Higher, 2);
-            let wide = trend_between(pv(a, Some(m + extra), 2018), pv(b, Some(m + extra), 2019), Direction::Higher, 2);
+            let narrow = trend_between(pv(a, Some(m), 2018), pv(b, Some(m), 2019), Direction::Higher, 2, EvaluationSettings::default());
+            let wide = trend_between(pv(a, Some(m + extra), 2018), pv(b, Some(m + extra), 2019), Direction::Higher, 2, EvaluationSettings::default());
             if narrow == Trend::Unchanged {
                 prop_assert_eq!(wide, Trend::Unchanged);
             }
@@ -571,7 +880,7 @@ mod tests {
             let comparator = [Comparator::Gt, Comparator::Ge, Comparator::Lt, Comparator::Le, Comparator::Eq][c];
             let outcomes = [total("2019", v, None)];
             let milestones = [(2019, Target::Value { comparator, value: t })];
-            let facts = IndicatorFacts { direction: Direction::Higher, decimals: 1, outcomes: &outcomes, milestones: &milestones };
+            let facts = IndicatorFacts { direction: Direction::Higher, decimals: 1, outcomes: &outcomes, milestones: &milestones, ..IndicatorFacts::plain(Direction::None, 0, &[], &[]) };
             let status = evaluate(&facts, Period::Year(2019)).status;
             prop_assert_eq!(status == Status::Achieved, comparator.holds(v, t));
             prop_assert!(matches!(status, Status::Achieved | Status::NotAchieved));
@@ -583,9 +892,9 @@ mod tests {
             let mut outcomes: Vec<Outcome> = vals.iter().enumerate().map(|(i, v)| total(&(2010 + i as i32).to_string(), *v, None)).collect();
             let milestones = [(2011, Target::Increase)];
             let period = Period::Year(2010 + vals.len() as i32 - 1);
-            let before = evaluate(&IndicatorFacts { direction: Direction::Higher, decimals: 0, outcomes: &outcomes, milestones: &milestones }, period);
+            let before = evaluate(&IndicatorFacts { direction: Direction::Higher, decimals: 0, outcomes: &outcomes, milestones: &milestones, ..IndicatorFacts::plain(Direction::None, 0, &[], &[]) }, period);
             outcomes.push(total("2030", later, None));
-            let after = evaluate(&IndicatorFacts { direction: Direction::Higher, decimals: 0, outcomes: &outcomes, milestones: &milestones }, period);
+            let after = evaluate(&IndicatorFacts { direction: Direction::Higher, decimals: 0, outcomes: &outcomes, milestones: &milestones, ..IndicatorFacts::plain(Direction::None, 0, &[], &[]) }, period);
             prop_assert_eq!(before, after);
         }
     }

@@ -52,6 +52,41 @@ impl Direction {
     }
 }
 
+/// Over which outcomes an indicator's trend is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrendWindow {
+    /// The two latest values: their difference against the combined margin.
+    #[default]
+    LastTwo,
+    /// The whole series: the slope of a least-squares line against its standard error.
+    Series,
+}
+
+impl TrendWindow {
+    pub const ALL: [TrendWindow; 2] = [TrendWindow::LastTwo, TrendWindow::Series];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            TrendWindow::LastTwo => "last_two",
+            TrendWindow::Series => "series",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<TrendWindow> {
+        TrendWindow::ALL
+            .into_iter()
+            .find(|w| w.code() == code.trim())
+    }
+
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            TrendWindow::LastTwo => "De två senaste värdena",
+            TrendWindow::Series => "Hela serien",
+        }
+    }
+}
+
 /// How often an indicator is measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -245,15 +280,76 @@ impl Comparator {
     }
 }
 
+/// A comparison group a milestone may be set against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Benchmark {
+    /// The county (länssnitt): a comparison group named "Länssnitt" or "… län".
+    County,
+    /// The country (riket): a group named "Riket", "Rikssnitt", "Sverige" or "Alla kommuner".
+    Country,
+}
+
+impl Benchmark {
+    /// Whether a comparison group's name is this benchmark (the one rule for it).
+    pub fn matches(self, group: &str) -> bool {
+        let g = group.trim().to_lowercase();
+        match self {
+            Benchmark::County => g == "länssnitt" || g == "länet" || g.ends_with(" län"),
+            Benchmark::Country => {
+                matches!(
+                    g.as_str(),
+                    "riket" | "rikssnitt" | "sverige" | "alla kommuner"
+                )
+            }
+        }
+    }
+
+    /// The word in a milestone: "Länssnitt", "Riket".
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            Benchmark::County => "Länssnitt",
+            Benchmark::Country => "Riket",
+        }
+    }
+
+    /// "i länet", "i riket".
+    fn within_sv(self) -> &'static str {
+        match self {
+            Benchmark::County => "i länet",
+            Benchmark::Country => "i riket",
+        }
+    }
+
+    fn parse_average(word: &str) -> Option<Benchmark> {
+        match word.trim().to_lowercase().as_str() {
+            "länssnitt" | "länssnittet" | "länet" => Some(Benchmark::County),
+            "riket" | "rikssnitt" | "rikssnittet" => Some(Benchmark::Country),
+            _ => None,
+        }
+    }
+}
+
 /// What a milestone (etappmål) or long-term target (målvärde) asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum Target {
     /// A number with a comparator, e.g. `>93.7`, `≥850`.
     Value { comparator: Comparator, value: f64 },
-    /// Öka: a significant rise on the previous outcome.
+    /// The comparison group's average for the same year, e.g. `> Länssnitt`, `< Riket`.
+    Relative {
+        comparator: Comparator,
+        benchmark: Benchmark,
+    },
+    /// Among the best `percent` per cent of the group by the indicator's direction, e.g.
+    /// "bland de 25 % bästa i länet".
+    Top { percent: u8, benchmark: Benchmark },
+    /// Öka: a significant change on the previous outcome in the indicator's better
+    /// direction (a rise; for an indicator where lower is better, such as a ranking place,
+    /// an improvement). With no better direction, a significant rise.
     Increase,
-    /// Minska: a significant fall on the previous outcome.
+    /// Minska: as Öka (an improvement) for an indicator with a better direction; with none,
+    /// a significant fall.
     Decrease,
     /// Behåll: no significant worsening on the previous outcome.
     Maintain,
@@ -285,12 +381,39 @@ impl Target {
             ("<", Comparator::Lt),
             ("=", Comparator::Eq),
         ];
+        if let Some(top) = Target::parse_top(s) {
+            return Ok(top);
+        }
         let (comparator, rest) = PREFIXES
             .iter()
             .find_map(|(p, c)| s.strip_prefix(p).map(|rest| (*c, rest)))
             .unwrap_or((Comparator::Ge, s));
+        if let Some(benchmark) = Benchmark::parse_average(rest) {
+            return Ok(Target::Relative {
+                comparator,
+                benchmark,
+            });
+        }
         let value = parse_decimal(rest).map_err(|_| err())?;
         Ok(Target::Value { comparator, value })
+    }
+
+    /// "bland de 25 % bästa [i länet|i riket]" (the county when no group is named).
+    fn parse_top(s: &str) -> Option<Target> {
+        let lower = s.to_lowercase();
+        let rest = lower.strip_prefix("bland de")?.trim_start();
+        let (number, rest) = rest.split_once('%')?;
+        let percent: u8 = number.trim().parse().ok()?;
+        if percent == 0 || percent > 100 {
+            return None;
+        }
+        let rest = rest.trim().strip_prefix("bästa")?.trim();
+        let benchmark = match rest {
+            "" | "i länet" => Benchmark::County,
+            "i riket" => Benchmark::Country,
+            _ => return None,
+        };
+        Some(Target::Top { percent, benchmark })
     }
 
     pub fn label_sv(&self, decimals: u8) -> String {
@@ -302,10 +425,23 @@ impl Target {
                     format_sv(*value, decimals)
                 )
             }
+            Target::Relative {
+                comparator,
+                benchmark,
+            } => format!("{}\u{a0}{}", comparator.symbol(), benchmark.label_sv()),
+            Target::Top { .. } => self.to_string(),
             Target::Increase => "Öka".into(),
             Target::Decrease => "Minska".into(),
             Target::Maintain => "Behåll".into(),
             Target::FollowOnly => "Indikator".into(),
+        }
+    }
+
+    /// Whether the target is judged against a comparison group.
+    pub fn benchmark(&self) -> Option<Benchmark> {
+        match self {
+            Target::Relative { benchmark, .. } | Target::Top { benchmark, .. } => Some(*benchmark),
+            _ => None,
         }
     }
 }
@@ -314,6 +450,13 @@ impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Target::Value { comparator, value } => write!(f, "{}{}", comparator.ascii(), value),
+            Target::Relative {
+                comparator,
+                benchmark,
+            } => write!(f, "{} {}", comparator.ascii(), benchmark.label_sv()),
+            Target::Top { percent, benchmark } => {
+                write!(f, "Bland de {percent} % bästa {}", benchmark.within_sv())
+            }
             Target::Increase => f.write_str("Öka"),
             Target::Decrease => f.write_str("Minska"),
             Target::Maintain => f.write_str("Behåll"),
@@ -384,6 +527,33 @@ mod tests {
         assert_eq!(Target::parse("Behåll"), Ok(Target::Maintain));
         assert_eq!(Target::parse("Indikator"), Ok(Target::FollowOnly));
         assert!(Target::parse("bättre").is_err());
+        assert_eq!(
+            Target::parse("> Länssnitt"),
+            Ok(Target::Relative {
+                comparator: Comparator::Gt,
+                benchmark: Benchmark::County
+            })
+        );
+        assert_eq!(
+            Target::parse("<riket"),
+            Ok(Target::Relative {
+                comparator: Comparator::Lt,
+                benchmark: Benchmark::Country
+            })
+        );
+        assert_eq!(
+            Target::parse("bland de 25 % bästa"),
+            Ok(Target::Top {
+                percent: 25,
+                benchmark: Benchmark::County
+            })
+        );
+        assert_eq!(
+            Target::parse("Bland de 10 % bästa i riket").map(|t| t.to_string()),
+            Ok("Bland de 10 % bästa i riket".to_string())
+        );
+        assert!(Target::parse("bland de 0 % bästa").is_err());
+        assert!(Target::parse("> Grannkommunen").is_err());
         assert!(Target::parse(">").is_err());
     }
 

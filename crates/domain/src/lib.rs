@@ -30,3 +30,4 @@ pub mod messages;
 pub mod model;
 pub mod rollup;
 pub mod text;
+pub mod uncertainty;

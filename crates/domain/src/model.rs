@@ -4,8 +4,10 @@
 use serde::Serialize;
 
 use crate::commitment::CommitmentStatus;
-use crate::indicator::{Direction, Frequency, Outcome, Target};
+use crate::evaluation::EvaluationSettings;
+use crate::indicator::{Direction, Frequency, Outcome, Target, TrendWindow};
 use crate::period::Period;
+use crate::uncertainty::MarginBasis;
 
 pub type Id = i64;
 
@@ -150,6 +152,19 @@ pub struct Indicator {
     pub decimals: u8,
     pub frequency: Frequency,
     pub position: i64,
+    /// How the uncertainty of its outcomes is known; `None`: as its source implies
+    /// ([`MarginBasis::for_source`]).
+    pub margin_basis: Option<MarginBasis>,
+    /// Over which outcomes its trend is judged.
+    pub trend_window: TrendWindow,
+}
+
+impl Indicator {
+    /// The basis of its margins: set on the indicator, or implied by its source.
+    pub fn uncertainty(&self) -> MarginBasis {
+        self.margin_basis
+            .unwrap_or_else(|| MarginBasis::for_source(&self.source))
+    }
 }
 
 /// Position within a comparison group and the group's average (ranking & genomsnitt).
@@ -223,6 +238,8 @@ pub struct IndicatorRecord {
     /// Whether any outcome or comparison shown comes from Kolada (then the page or report
     /// must say "Källa: Kolada (RKA)").
     pub kolada: bool,
+    /// The municipality's settings for judging changes.
+    pub settings: EvaluationSettings,
 }
 
 impl IndicatorRecord {
@@ -232,6 +249,11 @@ impl IndicatorRecord {
             decimals: self.indicator.decimals,
             outcomes: &self.outcomes,
             milestones: &self.milestones,
+            basis: self.indicator.uncertainty(),
+            unit: &self.indicator.unit,
+            window: self.indicator.trend_window,
+            comparisons: &self.comparisons,
+            settings: self.settings,
         }
     }
 

@@ -345,6 +345,8 @@ mod tests {
                 decimals: 0,
                 frequency: crate::Frequency::Year,
                 position: 0,
+                margin_basis: None,
+                trend_window: Default::default(),
             },
             outcomes: vec![
                 outcome("2018", 997.0),
@@ -360,6 +362,7 @@ mod tests {
             gaps: vec![],
             comments: vec![],
             kolada: false,
+            settings: Default::default(),
         }
     }
 

@@ -84,6 +84,8 @@ mod tests {
                 decimals: 0,
                 frequency: crate::Frequency::Year,
                 position: 0,
+                margin_basis: None,
+                trend_window: Default::default(),
             },
             outcomes: vec![Outcome {
                 period: Period::Year(2019),
@@ -104,6 +106,7 @@ mod tests {
             gaps: vec![],
             comments: vec![],
             kolada: false,
+            settings: Default::default(),
         }
     }
 

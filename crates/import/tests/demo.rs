@@ -188,7 +188,7 @@ async fn the_demo_raises_the_deviations_the_seeds_document() {
         let commitments: Vec<_> = commitments.iter().map(|c| (org_of(c.goal_id), c)).collect();
         // The candidates of the two sources the store registers for a year.
         let candidates_for_year = |year: i32| {
-            let mut all = indicator_candidates(&indicators, year);
+            let mut all = indicator_candidates(&indicators, year, |_| Default::default());
             all.extend(commitment_candidates(&commitments, year));
             all
         };

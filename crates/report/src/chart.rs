@@ -374,6 +374,8 @@ mod tests {
                 decimals: 1,
                 frequency: uppsikt_domain::Frequency::Year,
                 position: 0,
+                margin_basis: None,
+                trend_window: Default::default(),
             },
             outcomes: values
                 .iter()
@@ -391,6 +393,7 @@ mod tests {
             gaps: vec![],
             comments: vec![],
             kolada: false,
+            settings: Default::default(),
         }
     }
 

@@ -84,7 +84,7 @@ impl DueDeviations for IndicatorsDue {
 
     fn candidates(&self, year: i32) -> Vec<NewDeviation> {
         let pairs: Vec<(Id, &IndicatorRecord)> = self.0.iter().map(|(o, r)| (*o, r)).collect();
-        indicator_candidates(&pairs, year)
+        indicator_candidates(&pairs, year, |_| Default::default())
     }
 }
 

@@ -298,6 +298,7 @@ impl Store {
                 gaps: Vec::new(),
                 comments: Vec::new(),
                 kolada: false,
+                settings: Default::default(),
             });
         }
         if records.is_empty() {
@@ -528,6 +529,7 @@ impl Store {
             thresholds: serde_json::from_str(&thresholds).map_err(|_| bad("thresholds"))?,
             commitment_weight: weight,
             unfinished_commitment_penalty: usize::try_from(penalty).map_err(|_| bad("penalty"))?,
+            missing_outcomes: Default::default(),
         };
         rules.check(&scale).map_err(|e| bad(&e.to_string()))?;
         Ok((scale, rules))

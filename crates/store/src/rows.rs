@@ -108,6 +108,8 @@ impl TryFrom<IndicatorRow> for Indicator {
             frequency: Frequency::parse(&r.frequency)
                 .ok_or_else(|| corrupt("frequency", &r.frequency))?,
             position: r.position,
+            margin_basis: None,
+            trend_window: Default::default(),
         })
     }
 }
