@@ -397,7 +397,14 @@ pub fn reasons(evaluation: &Evaluation, threshold: DeviationThreshold) -> Vec<Re
     if missed {
         out.push(Reason::MilestoneMissed);
     }
-    if evaluation.trend == Some(Trend::Negative) && (missed || threshold.negative_trend) {
+    // A trend raises with a missed milestone, or on its own where no milestone was judged.
+    let unjudged = matches!(
+        evaluation.status,
+        Status::FollowedOnly | Status::NotMeasured
+    );
+    if evaluation.trend == Some(Trend::Negative)
+        && (missed || (unjudged && threshold.negative_trend))
+    {
         out.push(Reason::NegativeTrend);
     }
     out
@@ -726,7 +733,136 @@ pub fn oversight<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::indicator::{Comparator, Direction};
+    use crate::model::{Indicator, IndicatorRecord};
     use proptest::prelude::*;
+
+    fn record(values: &[(i32, f64, Option<f64>)], target: Target) -> IndicatorRecord {
+        IndicatorRecord {
+            indicator: Indicator {
+                id: 7,
+                key: "bra-plats".into(),
+                goal_id: 1,
+                name: "Bra plats att leva och bo".into(),
+                unit: "%".into(),
+                direction: Direction::Higher,
+                source: "SCB".into(),
+                kolada_kpi: String::new(),
+                decimals: 1,
+                frequency: crate::indicator::Frequency::Year,
+                position: 0,
+                margin_basis: None,
+                trend_window: Default::default(),
+            },
+            outcomes: values
+                .iter()
+                .map(|(y, v, m)| IndicatorOutcome {
+                    period: Period::Year(*y),
+                    breakdown: Breakdown::Total,
+                    value: *v,
+                    margin: *m,
+                    sample_size: None,
+                })
+                .collect(),
+            milestones: vec![(2023, target)],
+            targets: vec![],
+            comparisons: vec![],
+            gaps: vec![],
+            comments: vec![],
+            kolada: false,
+            settings: Default::default(),
+        }
+    }
+
+    fn above(v: f64) -> Target {
+        Target::Value {
+            comparator: Comparator::Gt,
+            value: v,
+        }
+    }
+
+    /// Seed 002: Bra plats att leva och bo 93,4 → 88,7 against > 93,7 in 2023: the milestone
+    /// was missed and the trend is negative, and that is one deviation listing both.
+    #[test]
+    fn one_deviation_per_indicator_and_period_lists_every_reason() {
+        let r = record(&[(2022, 93.4, None), (2023, 88.7, None)], above(93.7));
+        let e = r.evaluate(Period::Year(2023));
+        let d = from_indicator(&r.indicator, 3, &e, DeviationThreshold::default()).unwrap();
+        assert_eq!(d.source, Source::IndicatorNotAchieved);
+        assert_eq!(d.cause_key.as_deref(), Some("indicator:7:2023"));
+        assert!(
+            d.description.contains("etappmålet >\u{a0}93,7 nåddes inte"),
+            "{}",
+            d.description
+        );
+        assert!(
+            d.description.contains("försämrades 2022–2023"),
+            "{}",
+            d.description
+        );
+        let candidates = indicator_candidates(&[(3, &r)], 2023, |_| DeviationThreshold::default());
+        assert_eq!(candidates.len(), 1);
+    }
+
+    #[test]
+    fn a_met_milestone_or_a_miss_inside_the_margin_raises_nothing() {
+        let met = record(&[(2022, 99.0, None), (2023, 95.0, None)], above(93.7));
+        let e = met.evaluate(Period::Year(2023));
+        assert_eq!(e.trend, Some(Trend::Negative));
+        assert_eq!(
+            from_indicator(&met.indicator, 3, &e, DeviationThreshold::default()),
+            None
+        );
+        let near = record(
+            &[(2022, 93.0, Some(2.0)), (2023, 93.0, Some(2.0))],
+            above(93.7),
+        );
+        let e = near.evaluate(Period::Year(2023));
+        assert_eq!(e.status, Status::NotAchieved);
+        assert_eq!(e.shortfall_significant, Some(false));
+        assert_eq!(
+            from_indicator(&near.indicator, 3, &e, DeviationThreshold::default()),
+            None
+        );
+    }
+
+    #[test]
+    fn a_boards_threshold_filters_near_misses_and_trend_only_deviations() {
+        let r = record(&[(2022, 93.4, None), (2023, 90.0, None)], above(93.7));
+        let e = r.evaluate(Period::Year(2023));
+        let strict = DeviationThreshold {
+            negative_trend: true,
+            min_shortfall: 0.05,
+        };
+        assert_eq!(
+            from_indicator(&r.indicator, 3, &e, strict),
+            None,
+            "3,9 % short of 93,7"
+        );
+        let followed = record(
+            &[(2022, 93.4, None), (2023, 90.0, None)],
+            Target::FollowOnly,
+        );
+        let e = followed.evaluate(Period::Year(2023));
+        assert!(
+            from_indicator(&followed.indicator, 3, &e, DeviationThreshold::default()).is_some()
+        );
+        let no_trends = DeviationThreshold {
+            negative_trend: false,
+            min_shortfall: 0.0,
+        };
+        assert_eq!(from_indicator(&followed.indicator, 3, &e, no_trends), None);
+    }
+
+    #[test]
+    fn a_cause_raised_under_the_old_keys_is_not_raised_again() {
+        let r = record(&[(2022, 93.4, None), (2023, 88.7, None)], above(93.7));
+        let candidates = indicator_candidates(&[(3, &r)], 2023, |_| DeviationThreshold::default());
+        let old: HashSet<String> = ["indicator:7:negative_trend:2023".to_string()].into();
+        assert!(not_yet_raised(&old, candidates.clone()).is_empty());
+        let other: HashSet<String> = ["indicator:7:negative_trend:2022".to_string()].into();
+        assert_eq!(not_yet_raised(&other, candidates).len(), 1);
+    }
 
     fn raised(key: &str) -> NewDeviation {
         NewDeviation {
