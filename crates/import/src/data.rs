@@ -7,6 +7,8 @@ use serde::Serialize;
 use uppsikt_domain::kolada::MunicipalityId;
 use uppsikt_domain::model::{Comparison, GapJudgement, GoalKind, OrgKind, OutcomeComment, Stage};
 use uppsikt_domain::{CommitmentStatus, Direction, Frequency, Outcome, Period, Target};
+use uppsikt_domain::indicator::TrendWindow;
+use uppsikt_domain::uncertainty::MarginBasis;
 
 use crate::report::Origin;
 
@@ -123,6 +125,9 @@ pub struct IndicatorData {
     pub kolada_kpi: String,
     pub decimals: u8,
     pub frequency: Frequency,
+    /// How its margins are known; `None`: as its source implies.
+    pub margin_basis: Option<MarginBasis>,
+    pub trend_window: TrendWindow,
     /// `None`: file order.
     pub position: Option<i64>,
     pub outcomes: Vec<Outcome>,

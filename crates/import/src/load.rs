@@ -373,6 +373,8 @@ async fn write_indicators(w: &mut Writer, data: &DataSet, ids: &Ids) -> Result<(
             kolada_kpi: ind.kolada_kpi.clone(),
             decimals: ind.decimals,
             frequency: ind.frequency,
+            margin_basis: ind.margin_basis,
+            trend_window: ind.trend_window,
             position: position(ind.position, i),
         };
         let id = w.upsert_indicator(&input).await.at(&ind.origin)?;

@@ -10,6 +10,8 @@ use uppsikt_domain::model::{
     Comparison, GapJudgement, GapKind, GoalKind, OrgKind, OutcomeComment, Stage,
 };
 use uppsikt_domain::{Breakdown, CommitmentStatus, Direction, Frequency, Outcome, Target};
+use uppsikt_domain::indicator::TrendWindow;
+use uppsikt_domain::uncertainty::MarginBasis;
 
 use crate::data::*;
 use crate::reader::{
@@ -311,6 +313,8 @@ fn indicator(r: &Row<'_>, errors: &mut Errors) -> Option<IndicatorData> {
             "kolada_kpi",
             "decimals",
             "frequency",
+            "margin_basis",
+            "trend_window",
             "position",
             "outcomes",
             "milestones",
@@ -345,6 +349,18 @@ fn indicator(r: &Row<'_>, errors: &mut Errors) -> Option<IndicatorData> {
             &["year", "tertial", "month", "week", "biennial"],
         ),
     );
+    let margin_basis = r
+        .opt(
+            errors,
+            "margin_basis",
+            &choice(parse_margin_basis, MARGIN_BASIS_CODES),
+        )
+        .flatten();
+    let trend_window = r.opt(
+        errors,
+        "trend_window",
+        &choice(TrendWindow::parse, &["last_two", "series"]),
+    );
     let position = r.opt(errors, "position", &integer(i64::MIN, i64::MAX));
     let percent = unit.as_deref() == Some("%");
     Some(IndicatorData {
@@ -365,8 +381,23 @@ fn indicator(r: &Row<'_>, errors: &mut Errors) -> Option<IndicatorData> {
         comparison_groups,
         decimals: u8::try_from(decimals).expect("decimals range fits u8"),
         frequency: frequency.unwrap_or(Frequency::Year),
+        margin_basis,
+        trend_window: trend_window.unwrap_or_default(),
         position,
     })
+}
+
+/// The codes a margin basis may be written as (`survey:480`: a survey of about 480
+/// answers); an empty text means "as the source implies".
+pub(crate) const MARGIN_BASIS_CODES: &[&str] =
+    &["exact", "published", "survey", "survey:<antal svar>", "unknown"];
+
+/// A margin basis code, or `Some(None)` for an empty one (as the source implies).
+pub(crate) fn parse_margin_basis(code: &str) -> Option<Option<MarginBasis>> {
+    if code.trim().is_empty() {
+        return Some(None);
+    }
+    MarginBasis::parse(code).map(Some)
 }
 
 fn outcomes(r: &Row<'_>, errors: &mut Errors, percent: bool) -> Vec<Outcome> {

@@ -963,3 +963,64 @@ mod kolada_properties {
         }
     }
 }
+
+#[test]
+fn margin_basis_and_trend_window_are_read_and_default_to_the_source_and_last_two() {
+    use uppsikt_domain::indicator::TrendWindow;
+    use uppsikt_domain::uncertainty::MarginBasis;
+    let plain = ok(VALID);
+    assert_eq!(plain.indicators[0].margin_basis, None);
+    assert_eq!(plain.indicators[0].trend_window, TrendWindow::LastTwo);
+    for (code, basis) in [
+        ("", None),
+        ("exact", Some(MarginBasis::Exact)),
+        ("published", Some(MarginBasis::Published)),
+        ("survey", Some(MarginBasis::Survey { respondents: None })),
+        (
+            "survey:480",
+            Some(MarginBasis::Survey {
+                respondents: Some(480),
+            }),
+        ),
+        ("unknown", Some(MarginBasis::Unknown)),
+    ] {
+        let d = ok(&replace(
+            "direction = \"higher\"\n",
+            &format!("direction = \"higher\"\nmargin_basis = \"{code}\"\ntrend_window = \"series\"\n"),
+        ));
+        assert_eq!(d.indicators[0].margin_basis, basis, "{code}");
+        assert_eq!(d.indicators[0].trend_window, TrendWindow::Series);
+    }
+}
+
+#[test]
+fn a_bad_margin_basis_or_trend_window_is_a_row_error_in_swedish() {
+    let (at, message) = one_error(&replace(
+        "direction = \"higher\"\n",
+        "direction = \"higher\"\nmargin_basis = \"survey:0\"\n",
+    ));
+    assert_eq!(at, "indicators[0].margin_basis");
+    assert!(message.contains("”survey:0” är inget av de tillåtna alternativen"), "{message}");
+    assert!(message.contains("survey:<antal svar>"), "{message}");
+    let (at, message) = one_error(&replace(
+        "direction = \"higher\"\n",
+        "direction = \"higher\"\ntrend_window = \"alla\"\n",
+    ));
+    assert_eq!(at, "indicators[0].trend_window");
+    assert!(message.contains("last_two, series"), "{message}");
+}
+
+#[test]
+fn milestones_against_a_comparison_group_are_accepted() {
+    for (text, target) in [
+        ("> Länssnitt", "> Länssnitt"),
+        ("< Riket", "< Riket"),
+        ("Bland de 25 % bästa i länet", "Bland de 25 % bästa i länet"),
+    ] {
+        let d = ok(&replace(
+            r#"target = "Öka""#,
+            &format!("target = \"{text}\""),
+        ));
+        assert_eq!(d.indicators[0].milestones[0].1.to_string(), target);
+    }
+}

@@ -301,3 +301,40 @@ async fn optional_numbers_may_be_missing_then_present_on_every_backend() {
         db.finish().await;
     }
 }
+
+/// A bad margin basis is a row-level error in Swedish and nothing of the file is loaded;
+/// good codes reach the store.
+#[tokio::test]
+async fn a_bad_margin_basis_refuses_the_whole_file() {
+    let doc = |basis: &str| {
+        format!(
+            "{}[[org_units]]\nkey = \"k\"\nname = \"K\"\nshort_name = \"K\"\nkind = \"kommun\"\n\n\
+             [[goals]]\nkey = \"g\"\norg = \"k\"\ntitle = \"G\"\n\n\
+             [[indicators]]\nkey = \"a\"\ngoal = \"g\"\nname = \"A\"\nunit = \"index\"\ndirection = \"higher\"\n\
+             margin_basis = \"{basis}\"\ntrend_window = \"series\"\n\
+             outcomes = [{{ period = \"2019\", value = 47, sample_size = 480 }}]\n",
+            header()
+        )
+    };
+    for db in TestDb::all().await {
+        let before = snapshot(&db.store).await;
+        let report = load_text(&db.store, &doc("enkät")).await.expect_err("refused");
+        assert_eq!(report.errors.len(), 1, "{report}");
+        assert_eq!(report.errors[0].location, "indicators[0].margin_basis");
+        assert!(
+            report.errors[0].message.contains("”enkät” är inget av de tillåtna alternativen"),
+            "{report}"
+        );
+        assert_eq!(snapshot(&db.store).await, before);
+        assert_eq!(db.store.counts().await.unwrap().indicators, 0);
+
+        load_text(&db.store, &doc("survey:480"))
+            .await
+            .unwrap_or_else(|r| panic!("{r}"));
+        let r = &db.store.indicator_records(Scope::All).await.unwrap()[0];
+        assert_eq!(r.indicator.margin_basis.map(|b| b.code()).as_deref(), Some("survey:480"));
+        assert_eq!(r.indicator.trend_window.code(), "series");
+        assert_eq!(r.outcomes[0].sample_size, Some(480));
+        db.finish().await;
+    }
+}

@@ -6,6 +6,7 @@ use sqlx::FromRow;
 use uppsikt_domain::model::{
     Analysis, Assessment, Commitment, Goal, Id, IndicatorRecord, OrgUnit, PeriodReview, StatusEntry,
 };
+use uppsikt_domain::evaluation::EvaluationSettings;
 use uppsikt_domain::{AssessmentRules, AssessmentScale, Period};
 
 use crate::rows::{
@@ -267,8 +268,10 @@ impl Store {
         self.load_records(scope, Detail::Full).await
     }
 
-    /// Indicators with only what a status and trend need: total outcomes and milestones
-    /// (no breakdowns, comparisons, gap judgements or comments). For lists of goals.
+    /// Indicators with only what a status and trend need: total outcomes, milestones, the
+    /// evaluation settings and, for milestones against a comparison group, the group's
+    /// figures (no breakdowns, other comparisons, gap judgements or comments). For lists of
+    /// goals.
     pub async fn indicator_statuses(&self, scope: Scope) -> Result<Vec<IndicatorRecord>> {
         self.load_records(scope, Detail::Totals).await
     }
@@ -278,12 +281,13 @@ impl Store {
         let indicators: Vec<IndicatorRow> = self
             .fetch_scoped(
                 format!(
-                    "SELECT i.id, i.key, i.goal_id, i.name, i.unit, i.direction, i.source, i.kolada_kpi, \
-                     i.decimals, i.frequency, i.position {INDICATOR_JOIN} WHERE {cond} ORDER BY i.position, i.id"
+                    "SELECT {} {INDICATOR_JOIN} WHERE {cond} ORDER BY i.position, i.id",
+                    rows::indicator_columns("i")
                 ),
                 scope,
             )
             .await?;
+        let settings = self.evaluation_settings().await?;
         let mut records: Vec<IndicatorRecord> = Vec::with_capacity(indicators.len());
         let mut index: HashMap<Id, usize> = HashMap::with_capacity(indicators.len());
         for row in indicators {
@@ -298,7 +302,7 @@ impl Store {
                 gaps: Vec::new(),
                 comments: Vec::new(),
                 kolada: false,
-                settings: Default::default(),
+                settings,
             });
         }
         if records.is_empty() {
@@ -349,6 +353,8 @@ impl Store {
         }
         if detail == Detail::Totals {
             self.add_kolada_figures(&mut records, false).await?;
+            self.add_benchmark_comparisons(&mut records, scope, &index)
+                .await?;
             records.iter_mut().for_each(sort_record);
             return Ok(records);
         }
@@ -397,6 +403,75 @@ impl Store {
         self.add_kolada_figures(&mut records, true).await?;
         records.iter_mut().for_each(sort_record);
         Ok(records)
+    }
+
+    /// For [`Detail::Totals`]: the comparisons of the indicators with a milestone set
+    /// against a comparison group ("> Länssnitt", "bland de 25 % bästa"), from the same
+    /// places the full load takes them (stored comparisons, then Kolada's derived or decided
+    /// figures), so that a goal list judges them as the indicator page does. Nothing is
+    /// read when no indicator in scope has such a milestone.
+    async fn add_benchmark_comparisons(
+        &self,
+        records: &mut [IndicatorRecord],
+        scope: Scope,
+        index: &HashMap<Id, usize>,
+    ) -> Result<()> {
+        let wanted: std::collections::HashSet<Id> = records
+            .iter()
+            .filter(|r| r.milestones.iter().any(|(_, t)| t.benchmark().is_some()))
+            .map(|r| r.indicator.id)
+            .collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let cond = scope.goal_condition();
+        let stored: Vec<rows::ComparisonRow> = self
+            .fetch_scoped(
+                format!(
+                    "SELECT x.indicator_id, x.period, x.group_name, x.rank, x.of_count, x.average \
+                     FROM comparisons x JOIN indicators i ON i.id = x.indicator_id \
+                     JOIN goals g ON g.id = i.goal_id WHERE {cond}"
+                ),
+                scope,
+            )
+            .await?;
+        for row in stored {
+            if !wanted.contains(&row.indicator_id) {
+                continue;
+            }
+            if let Some(&i) = index.get(&row.indicator_id) {
+                records[i].comparisons.push(row.try_into()?);
+            }
+        }
+        let linked: Vec<uppsikt_domain::model::Indicator> = records
+            .iter()
+            .filter(|r| wanted.contains(&r.indicator.id) && !r.indicator.kolada_kpi.is_empty())
+            .map(|r| r.indicator.clone())
+            .collect();
+        if linked.is_empty() {
+            return Ok(());
+        }
+        let figures = self.kolada_comparisons(&linked).await?;
+        for r in records.iter_mut() {
+            if let Some(added) = figures.get(&r.indicator.id).filter(|a| !a.is_empty()) {
+                r.kolada = true;
+                r.comparisons.extend(added.iter().cloned());
+            }
+        }
+        Ok(())
+    }
+
+    /// The municipality's settings for judging changes: those of the newest rule version,
+    /// or the defaults when no version is stored.
+    pub async fn evaluation_settings(&self) -> Result<EvaluationSettings> {
+        let threshold: Option<f64> = sqlx::query_scalar(
+            "SELECT relative_threshold FROM rule_versions ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(threshold
+            .map(|relative_threshold| EvaluationSettings { relative_threshold })
+            .unwrap_or_default())
     }
 
     pub async fn indicator_record(&self, id: Id) -> Result<IndicatorRecord> {

@@ -5,6 +5,8 @@ use uppsikt_domain::model::{
     Analysis, Assessment, Comparison, GapJudgement, GapKind, Goal, GoalKind, Indicator, OrgKind,
     OrgUnit, OutcomeComment, PeriodReview, Stage, StatusEntry,
 };
+use uppsikt_domain::indicator::TrendWindow;
+use uppsikt_domain::uncertainty::MarginBasis;
 use uppsikt_domain::{Breakdown, CommitmentStatus, Direction, Frequency, Outcome, Period, Target};
 
 use crate::StoreError;
@@ -88,6 +90,40 @@ pub(crate) struct IndicatorRow {
     decimals: i64,
     frequency: String,
     position: i64,
+    margin_basis: String,
+    trend_window: String,
+}
+
+/// The columns an [`IndicatorRow`] reads, unqualified (`i.` is prefixed where joined).
+pub(crate) const INDICATOR_COLUMNS: [&str; 13] = [
+    "id",
+    "key",
+    "goal_id",
+    "name",
+    "unit",
+    "direction",
+    "source",
+    "kolada_kpi",
+    "decimals",
+    "frequency",
+    "position",
+    "margin_basis",
+    "trend_window",
+];
+
+/// The indicator columns as a select list, each prefixed by `alias.` when one is given.
+pub(crate) fn indicator_columns(alias: &str) -> String {
+    INDICATOR_COLUMNS
+        .iter()
+        .map(|c| {
+            if alias.is_empty() {
+                (*c).to_string()
+            } else {
+                format!("{alias}.{c}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl TryFrom<IndicatorRow> for Indicator {
@@ -108,8 +144,16 @@ impl TryFrom<IndicatorRow> for Indicator {
             frequency: Frequency::parse(&r.frequency)
                 .ok_or_else(|| corrupt("frequency", &r.frequency))?,
             position: r.position,
-            margin_basis: None,
-            trend_window: Default::default(),
+            margin_basis: if r.margin_basis.trim().is_empty() {
+                None
+            } else {
+                Some(
+                    MarginBasis::parse(&r.margin_basis)
+                        .ok_or_else(|| corrupt("margin basis", &r.margin_basis))?,
+                )
+            },
+            trend_window: TrendWindow::parse(&r.trend_window)
+                .ok_or_else(|| corrupt("trend window", &r.trend_window))?,
         })
     }
 }

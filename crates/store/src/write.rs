@@ -8,6 +8,8 @@ use sqlx::{Any, Transaction};
 use uppsikt_domain::model::{
     Assessment, Goal, GoalKind, Id, Indicator, OrgKind, PeriodReview, Stage,
 };
+use uppsikt_domain::indicator::TrendWindow;
+use uppsikt_domain::uncertainty::MarginBasis;
 use uppsikt_domain::{CommitmentStatus, Direction, Frequency, Outcome, Period, Target};
 
 use uppsikt_domain::object_kind::ObjectKind;
@@ -66,6 +68,9 @@ pub struct IndicatorInput {
     pub decimals: u8,
     pub frequency: Frequency,
     pub position: i64,
+    /// How its margins are known; `None`: as its source implies.
+    pub margin_basis: Option<MarginBasis>,
+    pub trend_window: TrendWindow,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -143,6 +148,11 @@ impl Keyed for IndicatorInput {
             ("decimals", Bind::Int(i64::from(self.decimals))),
             ("frequency", Bind::Text(self.frequency.code().into())),
             ("position", Bind::Int(self.position)),
+            (
+                "margin_basis",
+                Bind::Text(self.margin_basis.map(MarginBasis::code).unwrap_or_default()),
+            ),
+            ("trend_window", Bind::Text(self.trend_window.code().into())),
         ]
     }
     fn title(&self) -> &str {
@@ -679,8 +689,10 @@ impl Writer {
 
     pub(crate) async fn indicator_before(&mut self, id: Id) -> Result<Indicator> {
         let row: Option<IndicatorRow> = sqlx::query_as(
-            "SELECT id, key, goal_id, name, unit, direction, source, kolada_kpi, decimals, frequency, position \
-             FROM indicators WHERE id = $1",
+            &format!(
+                "SELECT {} FROM indicators WHERE id = $1",
+                rows::indicator_columns("")
+            ),
         )
         .bind(id)
         .fetch_optional(&mut *self.tx)
@@ -693,8 +705,10 @@ impl Writer {
     /// if it no longer exists: what an importer checks again before it writes.
     pub async fn indicator_owner(&mut self, id: Id) -> Result<Option<(Indicator, Id)>> {
         let row: Option<IndicatorRow> = sqlx::query_as(
-            "SELECT id, key, goal_id, name, unit, direction, source, kolada_kpi, decimals, frequency, position \
-             FROM indicators WHERE id = $1",
+            &format!(
+                "SELECT {} FROM indicators WHERE id = $1",
+                rows::indicator_columns("")
+            ),
         )
         .bind(id)
         .fetch_optional(&mut *self.tx)

@@ -115,6 +115,8 @@ async fn a_decision_freezes_what_its_pages_rest_on_until_reopened() {
             decimals: before.indicator.decimals,
             frequency: uppsikt_domain::Frequency::Year,
             position: 0,
+            margin_basis: None,
+            trend_window: Default::default(),
         };
         refused(
             attempt!(store, w => w.update_indicator(ind, &changed(Direction::Lower)).await),

@@ -58,6 +58,8 @@ async fn link(store: &Store, indicator: i64) {
             decimals: 2,
             frequency: uppsikt_domain::Frequency::Year,
             position: 0,
+            margin_basis: None,
+            trend_window: Default::default(),
         },
     )
     .await

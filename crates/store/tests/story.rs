@@ -76,6 +76,8 @@ async fn story(store: &Store) {
             decimals: 0,
             frequency: uppsikt_domain::Frequency::Biennial,
             position: 0,
+            margin_basis: None,
+            trend_window: Default::default(),
         })
         .await
         .unwrap();
@@ -439,6 +441,8 @@ async fn one_indicator(store: &Store) -> i64 {
             decimals: 0,
             frequency: uppsikt_domain::Frequency::Week,
             position: 0,
+            margin_basis: None,
+            trend_window: Default::default(),
         })
         .await
         .unwrap();

@@ -193,6 +193,8 @@ async fn indicator(
             decimals: 1,
             frequency: Frequency::Year,
             position: position as i64,
+            margin_basis: None,
+            trend_window: Default::default(),
         })
         .await?;
     w.clear_indicator_series(id).await?;

@@ -66,6 +66,8 @@ pub async fn tree(store: &Store) -> Tree {
             decimals: 0,
             frequency: uppsikt_domain::Frequency::Year,
             position: 0,
+            margin_basis: None,
+            trend_window: Default::default(),
         })
         .await
         .unwrap();
