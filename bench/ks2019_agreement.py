@@ -246,6 +246,11 @@ def proposals(goals, listing):
         if level(a, "decided") != level(a, "system"):
             print(f"  {g.get('key')}: decided {level(a, 'decided')}, proposed {level(a, 'system')}; "
                   f"basis {fmt_basis(a.get('basis'))}")
+    for g in both:
+        a = g["assessment"]
+        if level(a, "decided") == level(a, "system"):
+            print(f"  = {g.get('key')}: decided {level(a, 'decided')}, proposed {level(a, 'system')}; "
+                  f"basis {fmt_basis(a.get('basis'))}")
     none = [g for g in decided if g not in both]
     print(f"decided goals with no proposal: {len(none)} of {len(decided)}")
     for g in none:

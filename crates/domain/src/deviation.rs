@@ -397,12 +397,18 @@ pub fn reasons(evaluation: &Evaluation, threshold: DeviationThreshold) -> Vec<Re
     if missed {
         out.push(Reason::MilestoneMissed);
     }
-    // A trend raises with a missed milestone, or on its own where no milestone was judged.
+    // A trend raises with a missed milestone, or on its own where no milestone was judged;
+    // only a trend that ends in the period (an older trend was raised in its own period).
     let unjudged = matches!(
         evaluation.status,
         Status::FollowedOnly | Status::NotMeasured
     );
+    let ends_here = evaluation
+        .trend_test
+        .as_ref()
+        .is_some_and(|t| t.to == evaluation.period);
     if evaluation.trend == Some(Trend::Negative)
+        && ends_here
         && (missed || (unjudged && threshold.negative_trend))
     {
         out.push(Reason::NegativeTrend);
@@ -852,6 +858,23 @@ mod tests {
             min_shortfall: 0.0,
         };
         assert_eq!(from_indicator(&followed.indicator, 3, &e, no_trends), None);
+    }
+
+    /// A trend ending in an earlier period raises nothing in a later one.
+    #[test]
+    fn an_old_trend_is_not_raised_again_in_a_later_period() {
+        let r = record(
+            &[(2021, 93.4, None), (2022, 88.7, None)],
+            Target::FollowOnly,
+        );
+        let in_2022 = r.evaluate(Period::Year(2022));
+        assert!(from_indicator(&r.indicator, 3, &in_2022, DeviationThreshold::default()).is_some());
+        let in_2023 = r.evaluate(Period::Year(2023));
+        assert_eq!(in_2023.trend, Some(Trend::Negative));
+        assert_eq!(
+            from_indicator(&r.indicator, 3, &in_2023, DeviationThreshold::default()),
+            None
+        );
     }
 
     #[test]

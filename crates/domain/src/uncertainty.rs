@@ -168,6 +168,7 @@ pub static SOURCES: &[KnownSource] = &[
             "stockholmsenkät",
             "gatuenkät",
             "medarbetarenkät",
+            "medarbetarundersökning",
             "hme",
             "svenskt näringsliv",
             "insikt",

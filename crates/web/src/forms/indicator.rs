@@ -123,6 +123,8 @@ pub(crate) fn parse(
                 decimals: decimals as u8,
                 frequency,
                 position: 0,
+                margin_basis: None,
+                trend_window: Default::default(),
             };
             Ok((input, groups))
         }
