@@ -457,8 +457,15 @@ pub fn from_indicator(
                     .as_ref()
                     .and_then(|b| Some(format!(" ({} {})", b.group, value(b.average?))))
                     .unwrap_or_default();
+                let margin = match evaluation.current.and_then(|c| c.margin) {
+                    Some(m) => format!(
+                        " (felmarginal ±\u{a0}{})",
+                        crate::number::format_sv(m, d.max(1))
+                    ),
+                    None => String::new(),
+                };
                 text.push_str(&format!(
-                    " etappmålet {target}{against} nåddes inte, utfallet blev {cur}, utanför felmarginalen."
+                    " etappmålet {target}{against} nåddes inte: utfallet blev {cur}{margin}."
                 ));
             }
             Reason::NegativeTrend => {
@@ -797,7 +804,8 @@ mod tests {
         assert_eq!(d.source, Source::IndicatorNotAchieved);
         assert_eq!(d.cause_key.as_deref(), Some("indicator:7:2023"));
         assert!(
-            d.description.contains("etappmålet >\u{a0}93,7 nåddes inte"),
+            d.description
+                .contains("etappmålet >\u{a0}93,7 nåddes inte: utfallet blev 88,7."),
             "{}",
             d.description
         );
