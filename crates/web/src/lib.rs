@@ -255,7 +255,8 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route("/uppsikt/raise", post(oversight::raise))
         .route(
             "/org/{id}/deviation-threshold",
-            get(forms::deviation_board::threshold_form).post(forms::deviation_board::save_threshold),
+            get(forms::deviation_board::threshold_form)
+                .post(forms::deviation_board::save_threshold),
         )
         .route_layer(guard(&state, Action::RaiseDeviations));
     let history = Router::new()

@@ -36,7 +36,7 @@ pub fn unknown_concern(value: &str) -> String {
 pub const SHORTFALL_RANGE: &str = "Ange en andel mellan 0 och 100 procent, t.ex. 5 eller 2,5.";
 
 /// A decision on several deviations with none marked.
-pub const NONE_MARKED: &str = "Markera minst en avvikelse.";
+pub const NONE_MARKED: &str = "Markera minst en avvikelse som beslutet gäller.";
 
 /// A decision on several deviations with more marked than one decision may cover.
 pub fn too_many_marked(marked: usize, max: usize) -> String {

@@ -161,9 +161,13 @@ pub(crate) fn decision_fields(today: &str) -> Vec<Field> {
             "body",
             "Beslutat av",
             options(
-                [DecidingBody::Board, DecidingBody::Committee, DecidingBody::Administration]
-                    .into_iter()
-                    .map(|b| (b.code(), b.label_sv())),
+                [
+                    DecidingBody::Board,
+                    DecidingBody::Committee,
+                    DecidingBody::Administration,
+                ]
+                .into_iter()
+                .map(|b| (b.code(), b.label_sv())),
             ),
         )
         .required(),
@@ -171,7 +175,8 @@ pub(crate) fn decision_fields(today: &str) -> Vec<Field> {
             .required()
             .hint("ÅÅÅÅ-MM-DD.")
             .value(today),
-        Field::new("paragraph", "Paragraf", FieldKind::Text).hint("T.ex. § 12. Lämna tomt för ett beslut utan protokollsparagraf (förvaltningen)."),
+        Field::new("paragraph", "Paragraf", FieldKind::Text)
+            .hint("T.ex. § 12. Lämna tomt för ett beslut utan protokollsparagraf (förvaltningen)."),
         Field::new("diary_number", "Diarienummer", FieldKind::Text).hint("T.ex. KS-2024/123."),
     ]
 }

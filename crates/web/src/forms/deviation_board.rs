@@ -14,7 +14,7 @@ use uppsikt_domain::number::format_sv;
 use uppsikt_store::DeviationFilter;
 
 use super::deviation::{decision_fields, parse_decision};
-use super::{Errors, Field, FieldKind, FormPage, Input, Post, RefusedAt, Refusal, TEXT_MAX};
+use super::{Errors, Field, FieldKind, FormPage, Input, Post, Refusal, RefusedAt, TEXT_MAX};
 use crate::auth::Viewer;
 use crate::error::{AppError, Path, Result};
 use crate::AppState;
@@ -111,10 +111,7 @@ fn threshold_page(board: &OrgUnit, t: DeviationThreshold) -> FormPage {
     }
 }
 
-pub async fn threshold_form(
-    State(state): State<AppState>,
-    Path(id): Path<Id>,
-) -> Result<Response> {
+pub async fn threshold_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
     let (_, unit) = board(&state, id).await?;
     let t = state.store.deviation_threshold(id).await?;
     threshold_page(&unit, t).render_page()
@@ -237,9 +234,7 @@ async fn bulk_page(
 
 pub async fn bulk_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
     let (units, unit) = board(&state, id).await?;
-    bulk_page(&state, &units, &unit, &[])
-        .await?
-        .render_page()
+    bulk_page(&state, &units, &unit, &[]).await?.render_page()
 }
 
 /// The marked deviations' numbers (checkboxes `deviations-{id}`), in order.
@@ -342,7 +337,9 @@ pub async fn bulk_decide(post: Post) -> Result<Response> {
                 messages::deviations::bulk_refused(&decided, &out_of_scope, &missing),
             ));
         }
-        w.decide_deviations(&ids, &decision).await.at("deviations")?;
+        w.decide_deviations(&ids, &decision)
+            .await
+            .at("deviations")?;
         Ok(format!("/uppsikt/list?concern=undecided&board={id}"))
     })
     .await
