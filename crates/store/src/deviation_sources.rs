@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
-use uppsikt_domain::deviation::{commitment_candidates, indicator_candidates, NewDeviation};
+use uppsikt_domain::deviation::{
+    commitment_candidates, indicator_candidates, DeviationThreshold, NewDeviation,
+};
 use uppsikt_domain::model::{Commitment, Id, IndicatorRecord};
 
 use crate::{Result, Scope, Store};
@@ -51,10 +53,17 @@ async fn unit_of_goal(store: &Store) -> Result<HashMap<Id, Id>> {
         .collect())
 }
 
-/// Indicators evaluated as not achieved, or with a significant negative trend.
+/// Indicators whose significant results (a milestone missed beyond the margin of error, a
+/// significant change for the worse) pass their board's threshold: one deviation per
+/// indicator and period.
 pub struct IndicatorSource;
 
-struct IndicatorsDue(Vec<(Id, IndicatorRecord)>);
+struct IndicatorsDue {
+    /// Each indicator with its owning unit.
+    owned: Vec<(Id, IndicatorRecord)>,
+    /// The threshold that applies to each owning unit (its board's).
+    thresholds: HashMap<Id, DeviationThreshold>,
+}
 
 impl DeviationSource for IndicatorSource {
     fn load<'a>(
@@ -65,26 +74,32 @@ impl DeviationSource for IndicatorSource {
         Box::pin(async move {
             let org_of = unit_of_goal(store).await?;
             let records = store.indicator_records(Scope::All).await?;
-            let owned = records
+            let owned: Vec<(Id, IndicatorRecord)> = records
                 .into_iter()
                 .filter_map(|r| Some((*org_of.get(&r.indicator.goal_id)?, r)))
                 .collect();
-            Ok(Box::new(IndicatorsDue(owned)) as Box<dyn DueDeviations>)
+            let units = store.org_units().await?;
+            let stored = store.deviation_thresholds().await?;
+            let of = crate::thresholds::threshold_of(&units, &stored);
+            let thresholds = owned.iter().map(|(org, _)| (*org, of(*org))).collect();
+            Ok(Box::new(IndicatorsDue { owned, thresholds }) as Box<dyn DueDeviations>)
         })
     }
 }
 
 impl DueDeviations for IndicatorsDue {
     fn years(&self) -> Vec<i32> {
-        self.0
+        self.owned
             .iter()
             .flat_map(|(_, r)| r.outcomes.iter().map(|o| o.period.year()))
             .collect()
     }
 
     fn candidates(&self, year: i32) -> Vec<NewDeviation> {
-        let pairs: Vec<(Id, &IndicatorRecord)> = self.0.iter().map(|(o, r)| (*o, r)).collect();
-        indicator_candidates(&pairs, year, |_| Default::default())
+        let pairs: Vec<(Id, &IndicatorRecord)> = self.owned.iter().map(|(o, r)| (*o, r)).collect();
+        indicator_candidates(&pairs, year, |org| {
+            self.thresholds.get(&org).copied().unwrap_or_default()
+        })
     }
 }
 
@@ -126,8 +141,8 @@ impl DueDeviations for CommitmentsDue {
 impl Store {
     /// The automatic deviations due as of `today` (ISO date): what every registered
     /// [`DeviationSource`] raises in a year from `from_year` up to this one (indicators
-    /// evaluated as not achieved or with a significant negative trend, commitments of an
-    /// ended year not finished). Raise them with [`crate::Writer::raise_deviations`],
+    /// whose significant results pass their board's threshold, commitments of an ended
+    /// year not finished). Raise them with [`crate::Writer::raise_deviations`],
     /// which skips those raised before. (Years before `from_year` are history the system
     /// was not there to follow up.)
     pub async fn automatic_deviations(

@@ -704,6 +704,33 @@ impl Writer {
         .await
     }
 
+    /// For each of `ids` that exists (seen from inside the transaction): its unit and
+    /// whether it has a decision. One query per chunk of ids, however many.
+    pub async fn deviation_standings(&mut self, ids: &[Id]) -> Result<HashMap<Id, (Id, bool)>> {
+        let rows: Vec<(i64, i64, i64)> = rows_for(
+            &mut self.tx,
+            "SELECT d.id, d.org_id, CAST(COUNT(dd.deviation_id) AS BIGINT) FROM deviations d \
+             LEFT JOIN deviation_decisions dd ON dd.deviation_id = d.id \
+             WHERE d.id IN (@IDS@) GROUP BY d.id, d.org_id",
+            ids,
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, org, decided)| (id, (org, decided > 0)))
+            .collect())
+    }
+
+    /// Records one decision on several deviations, each through [`Writer::decide_deviation`]
+    /// (the same lifecycle rule, one change-log row each). The first refusal ends it with
+    /// its error; the caller's transaction then keeps none of them.
+    pub async fn decide_deviations(&mut self, ids: &[Id], decision: &Decision) -> Result<()> {
+        for id in ids {
+            self.decide_deviation(*id, decision).await?;
+        }
+        Ok(())
+    }
+
     /// Adds an action (planned) under a decision to act; returns its id.
     pub async fn add_deviation_action(&mut self, id: Id, action: &Action) -> Result<Id> {
         let mut stored = load(&mut self.tx, id).await?;

@@ -44,7 +44,13 @@ pub(crate) const fn history_parts(kind: ObjectKind) -> HistoryParts {
     const ASSESSMENT: &str = "assessment";
     let (own, related): (&'static [&'static str], _) = match kind {
         ObjectKind::OrgUnit => (
-            &["vision", "period_review", "period", "assessments"],
+            &[
+                "vision",
+                "period_review",
+                "period",
+                "assessments",
+                crate::thresholds::THRESHOLD_LOG_TYPE,
+            ],
             Some(Related {
                 ids_sql: "SELECT id FROM assessments WHERE org_id = $1 AND goal_id IS NULL",
                 log_type: ASSESSMENT,

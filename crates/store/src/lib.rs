@@ -19,6 +19,7 @@ mod kolada_pairs;
 mod read;
 mod rows;
 mod sql;
+mod thresholds;
 mod write;
 
 use std::str::FromStr;
@@ -40,6 +41,7 @@ pub use kolada::{
     KoladaSettings, OutcomeSync, KOLADA_API,
 };
 pub use read::{ChangeLogEntry, Counts, Scope};
+pub use thresholds::{threshold_of, THRESHOLD_LOG_TYPE};
 pub use write::{
     slugify, AssessmentInput, CommitmentInput, GoalInput, IndicatorInput, OrgUnitInput, Writer,
 };

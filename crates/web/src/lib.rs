@@ -253,6 +253,11 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route_layer(guard(&state, Action::ReadAll));
     let raise = Router::new()
         .route("/uppsikt/raise", post(oversight::raise))
+        .route(
+            "/org/{id}/deviation-threshold",
+            get(forms::deviation_board::threshold_form)
+                .post(forms::deviation_board::save_threshold),
+        )
         .route_layer(guard(&state, Action::RaiseDeviations));
     let history = Router::new()
         .route("/history/{kind}/{id}", get(history::page))
@@ -363,6 +368,10 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route(
             "/deviations/{id}/decision",
             get(forms::deviation::decision_form).post(forms::deviation::decide),
+        )
+        .route(
+            "/org/{id}/deviations/decide",
+            get(forms::deviation_board::bulk_form).post(forms::deviation_board::bulk_decide),
         )
         .route(
             "/deviations/{id}/actions/new",

@@ -132,6 +132,17 @@ struct ListPage {
     last: usize,
     previous: Option<String>,
     next: Option<String>,
+    /// A board's drill-down: its threshold and what the viewer may do with it.
+    board: Option<BoardTools>,
+}
+
+/// A board's drill-down offers its threshold (controllers) and one decision not to act on
+/// several of its undecided deviations (those who may decide on them).
+pub struct BoardTools {
+    pub id: Id,
+    pub threshold: String,
+    pub can_set_threshold: bool,
+    pub can_decide: bool,
 }
 
 fn unit_names(units: &[OrgUnit]) -> HashMap<Id, String> {
@@ -232,6 +243,20 @@ pub async fn list(
             .iter()
             .map(|s| list_item(s, &names, &today))
             .collect();
+        let board_tools = match board {
+            Some(b) => {
+                let chain = state.store.org_chain(b).await?;
+                Some(BoardTools {
+                    id: b,
+                    threshold: crate::forms::deviation_board::threshold_sv(
+                        state.store.deviation_threshold(b).await?,
+                    ),
+                    can_set_threshold: viewer.allows(Access::RaiseDeviations, &[]),
+                    can_decide: viewer.allows(Access::Edit, &chain),
+                })
+            }
+            None => None,
+        };
         let html = ListPage {
             title: format!("{} – {scope}", concern.label_sv()),
             scope,
@@ -243,6 +268,7 @@ pub async fn list(
             next: (offset + items.len() < page.total).then(|| link(concern, Some(page_no + 1))),
             total: page.total,
             items,
+            board: board_tools,
         }
         .render()?;
         Ok(html)

@@ -235,6 +235,7 @@ async fn each_role_is_refused_wherever_it_must_be() {
             .indicator
             .goal_id;
         let outcome = outcome_form("2025");
+        let threshold = vec![("min_shortfall", "5")];
         let lock = vec![
             ("period", "2031"),
             ("body", "Kommunstyrelsen"),
@@ -323,6 +324,32 @@ async fn each_role_is_refused_wherever_it_must_be() {
                 "/uppsikt/raise".into(),
                 &empty,
                 [1, 3, 3, 3, 3, 0, 0],
+            ),
+            // A board's threshold for automatic deviations: as raising them.
+            (
+                "GET",
+                format!("/org/{ks}/deviation-threshold"),
+                &empty,
+                [1, 3, 3, 3, 3, 0, 0],
+            ),
+            (
+                "POST",
+                format!("/org/{ks}/deviation-threshold"),
+                &threshold,
+                [1, 3, 3, 3, 3, 0, 0],
+            ),
+            // One decision on several of a board's deviations: as one decision.
+            (
+                "GET",
+                format!("/org/{ks}/deviations/decide"),
+                &empty,
+                [1, 3, 3, 3, 0, 0, 0],
+            ),
+            (
+                "POST",
+                format!("/org/{ks}/deviations/decide"),
+                &empty,
+                [1, 3, 3, 3, 0, 0, 0],
             ),
         ];
         let users = [

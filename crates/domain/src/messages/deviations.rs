@@ -32,6 +32,50 @@ pub fn unknown_concern(value: &str) -> String {
     format!("Okänt urval ”{value}”.")
 }
 
+/// A board's threshold: a shortfall outside 0–100 %.
+pub const SHORTFALL_RANGE: &str = "Ange en andel mellan 0 och 100 procent, t.ex. 5 eller 2,5.";
+
+/// A decision on several deviations with none marked.
+pub const NONE_MARKED: &str = "Markera minst en avvikelse som beslutet gäller.";
+
+/// A decision on several deviations with more marked than one decision may cover.
+pub fn too_many_marked(marked: usize, max: usize) -> String {
+    format!("Högst {max} avvikelser kan beslutas på en gång; {marked} är markerade. Besluta i flera omgångar.")
+}
+
+/// A marked value that is no deviation's number (a crafted form).
+pub fn not_a_deviation(value: &str) -> String {
+    format!("”{value}” är inte ett avvikelsenummer.")
+}
+
+/// Why a decision on several deviations decided none: the marked ones that cannot be
+/// decided here, by number (already decided, not the viewer's or this board's, or gone).
+pub fn bulk_refused(decided: &[i64], out_of_scope: &[i64], missing: &[i64]) -> String {
+    let numbers = |ids: &[i64]| {
+        let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+        match ids.split_last() {
+            Some((last, [])) => format!("Avvikelse {last}"),
+            Some((last, rest)) => format!("Avvikelserna {} och {last}", rest.join(", ")),
+            None => String::new(),
+        }
+    };
+    let mut parts = vec!["Inget beslut sparades.".to_string()];
+    if !decided.is_empty() {
+        parts.push(format!("{} har redan ett beslut.", numbers(decided)));
+    }
+    if !out_of_scope.is_empty() {
+        parts.push(format!(
+            "{} hör inte till nämnden eller till de enheter du får ändra.",
+            numbers(out_of_scope)
+        ));
+    }
+    if !missing.is_empty() {
+        parts.push(format!("{} finns inte.", numbers(missing)));
+    }
+    parts.push("Avmarkera dem och försök igen.".into());
+    parts.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,5 +96,14 @@ mod tests {
             assert!(m.ends_with('.') && m.len() > 20, "{e:?}: {m}");
             assert!(seen.insert(m), "{e:?} shares its message");
         }
+    }
+
+    #[test]
+    fn a_refused_bulk_decision_names_the_deviations() {
+        assert_eq!(
+            bulk_refused(&[3, 7, 9], &[], &[12]),
+            "Inget beslut sparades. Avvikelserna 3, 7 och 9 har redan ett beslut. Avvikelse 12 finns inte. Avmarkera dem och försök igen."
+        );
+        assert!(bulk_refused(&[], &[5], &[]).contains("Avvikelse 5 hör inte till nämnden"));
     }
 }

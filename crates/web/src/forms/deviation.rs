@@ -146,24 +146,39 @@ fn decision_page(s: &StoredDeviation, today: &str) -> FormPage {
             .value("act"),
             Field::new("motivation", "Motivering", FieldKind::Textarea(4))
                 .hint("Krävs om avvikelsen inte ska åtgärdas."),
-            Field::new(
-                "body",
-                "Beslutat av",
-                options(
-                    [DecidingBody::Board, DecidingBody::Committee, DecidingBody::Administration]
-                        .into_iter()
-                        .map(|b| (b.code(), b.label_sv())),
-                ),
-            )
-            .required(),
-            Field::new("decided_on", "Beslutsdatum", FieldKind::Date)
-                .required()
-                .hint("ÅÅÅÅ-MM-DD.")
-                .value(today),
-            Field::new("paragraph", "Paragraf", FieldKind::Text).hint("T.ex. § 12. Lämna tomt för ett beslut utan protokollsparagraf (förvaltningen)."),
-            Field::new("diary_number", "Diarienummer", FieldKind::Text).hint("T.ex. KS-2024/123."),
-        ],
+        ]
+        .into_iter()
+        .chain(decision_fields(today))
+        .collect(),
     }
+}
+
+/// Who decided, when, under which paragraph and diary number: the fields every decision
+/// form has (one deviation's, or several deviations' at once).
+pub(crate) fn decision_fields(today: &str) -> Vec<Field> {
+    vec![
+        Field::new(
+            "body",
+            "Beslutat av",
+            options(
+                [
+                    DecidingBody::Board,
+                    DecidingBody::Committee,
+                    DecidingBody::Administration,
+                ]
+                .into_iter()
+                .map(|b| (b.code(), b.label_sv())),
+            ),
+        )
+        .required(),
+        Field::new("decided_on", "Beslutsdatum", FieldKind::Date)
+            .required()
+            .hint("ÅÅÅÅ-MM-DD.")
+            .value(today),
+        Field::new("paragraph", "Paragraf", FieldKind::Text)
+            .hint("T.ex. § 12. Lämna tomt för ett beslut utan protokollsparagraf (förvaltningen)."),
+        Field::new("diary_number", "Diarienummer", FieldKind::Text).hint("T.ex. KS-2024/123."),
+    ]
 }
 
 pub async fn decision_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {

@@ -5,6 +5,7 @@
 pub mod assessment;
 pub mod commitment;
 pub mod deviation;
+pub mod deviation_board;
 pub mod goal;
 pub mod indicator;
 pub mod lock;

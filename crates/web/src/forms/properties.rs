@@ -356,6 +356,36 @@ fn deviation_forms() {
         },
     );
     run(
+        "deviation decision on several",
+        input_for(&[
+            "deviations-1",
+            "deviations-2",
+            "deviations-x",
+            "motivation",
+            "body",
+            "decided_on",
+            "paragraph",
+            "diary_number",
+        ]),
+        |input| {
+            outcome(super::deviation_board::parse_bulk(&input), |(ids, d)| {
+                prop_assert!(!ids.is_empty() && ids.len() <= super::deviation_board::BULK_MAX);
+                one_line(&d.paragraph)?;
+                one_line(&d.diary_number)
+            })
+        },
+    );
+    run(
+        "deviation threshold",
+        input_for(&["negative_trend-on", "min_shortfall"]),
+        |input| {
+            outcome(super::deviation_board::parse_threshold(&input), |t| {
+                prop_assert!(t.is_valid() && t.min_shortfall.is_finite(), "{t:?}");
+                Ok(())
+            })
+        },
+    );
+    run(
         "deviation action",
         input_for(&[
             "what",
