@@ -102,7 +102,9 @@ impl TrendTest {
                     trend.label_sv()
                 );
                 if !self.bound.is_finite() {
-                    return format!("{head} Serien har för få skilda perioder för att skatta en trend.");
+                    return format!(
+                        "{head} Serien har för få skilda perioder för att skatta en trend."
+                    );
                 }
                 let line = format!(
                     "Den anpassade linjen genom de {} värdena ändras {} över perioden",
@@ -183,7 +185,11 @@ impl Evaluation {
         let text = m.explain_sv(facts.unit, facts.decimals);
         Some(match m.source {
             MarginSource::Exact | MarginSource::Unknown => {
-                format!("Felmarginal {}: {}.", latest.period.label_sv(), lower_first(&text))
+                format!(
+                    "Felmarginal {}: {}.",
+                    latest.period.label_sv(),
+                    lower_first(&text)
+                )
             }
             _ => format!("Felmarginal {}: {text}.", latest.period.label_sv()),
         })
@@ -206,9 +212,14 @@ impl Evaluation {
             None => format!("Utfall för {year} saknas."),
         };
         let figure = match (&self.benchmark, target) {
-            (Some(b), Target::Relative { .. }) => b
-                .average
-                .map(|a| format!("{} {}: {}.", b.group, b.period.label_sv(), format_sv(a, decimals))),
+            (Some(b), Target::Relative { .. }) => b.average.map(|a| {
+                format!(
+                    "{} {}: {}.",
+                    b.group,
+                    b.period.label_sv(),
+                    format_sv(a, decimals)
+                )
+            }),
             (Some(b), Target::Top { percent, .. }) => b.rank.zip(b.of).map(|(rank, of)| {
                 let places = ((of as f64) * f64::from(percent) / 100.0).ceil().max(1.0) as i64;
                 format!(
@@ -283,12 +294,22 @@ mod tests {
         let facts = IndicatorFacts::plain(Direction::Higher, 0, &outcomes, &[]);
         let e = evaluate(&facts, Period::Year(2018));
         let text = e.trend_explain_sv(&facts).unwrap();
-        assert!(text.starts_with("Trend (2017–2018): Positiv. Förändringen 651 → 997 (+346). Värdena är exakta"), "{text}");
+        assert!(
+            text.starts_with(
+                "Trend (2017–2018): Positiv. Förändringen 651 → 997 (+346). Värdena är exakta"
+            ),
+            "{text}"
+        );
         assert_eq!(
             e.margin_explain_sv(&facts).unwrap(),
             "Felmarginal 2018: exakt värde: ingen felmarginal."
         );
-        let rising = [total(2013, 50.0), total(2015, 53.0), total(2017, 56.0), total(2019, 59.0)];
+        let rising = [
+            total(2013, 50.0),
+            total(2015, 53.0),
+            total(2017, 56.0),
+            total(2019, 59.0),
+        ];
         let facts = IndicatorFacts {
             window: TrendWindow::Series,
             ..IndicatorFacts::plain(Direction::Higher, 0, &rising, &[])

@@ -4,11 +4,11 @@
 use std::fmt;
 
 use serde::Serialize;
+use uppsikt_domain::indicator::TrendWindow;
 use uppsikt_domain::kolada::MunicipalityId;
 use uppsikt_domain::model::{Comparison, GapJudgement, GoalKind, OrgKind, OutcomeComment, Stage};
-use uppsikt_domain::{CommitmentStatus, Direction, Frequency, Outcome, Period, Target};
-use uppsikt_domain::indicator::TrendWindow;
 use uppsikt_domain::uncertainty::MarginBasis;
+use uppsikt_domain::{CommitmentStatus, Direction, Frequency, Outcome, Period, Target};
 
 use crate::report::Origin;
 

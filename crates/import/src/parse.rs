@@ -4,14 +4,14 @@
 use std::collections::HashMap;
 
 use toml::Table;
+use uppsikt_domain::indicator::TrendWindow;
 use uppsikt_domain::kolada::{KpiId, MunicipalityId};
 use uppsikt_domain::messages::{self, Expected};
 use uppsikt_domain::model::{
     Comparison, GapJudgement, GapKind, GoalKind, OrgKind, OutcomeComment, Stage,
 };
-use uppsikt_domain::{Breakdown, CommitmentStatus, Direction, Frequency, Outcome, Target};
-use uppsikt_domain::indicator::TrendWindow;
 use uppsikt_domain::uncertainty::MarginBasis;
+use uppsikt_domain::{Breakdown, CommitmentStatus, Direction, Frequency, Outcome, Target};
 
 use crate::data::*;
 use crate::reader::{
@@ -389,8 +389,13 @@ fn indicator(r: &Row<'_>, errors: &mut Errors) -> Option<IndicatorData> {
 
 /// The codes a margin basis may be written as (`survey:480`: a survey of about 480
 /// answers); an empty text means "as the source implies".
-pub(crate) const MARGIN_BASIS_CODES: &[&str] =
-    &["exact", "published", "survey", "survey:<antal svar>", "unknown"];
+pub(crate) const MARGIN_BASIS_CODES: &[&str] = &[
+    "exact",
+    "published",
+    "survey",
+    "survey:<antal svar>",
+    "unknown",
+];
 
 /// A margin basis code, or `Some(None)` for an empty one (as the source implies).
 pub(crate) fn parse_margin_basis(code: &str) -> Option<Option<MarginBasis>> {

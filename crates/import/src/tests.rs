@@ -986,7 +986,9 @@ fn margin_basis_and_trend_window_are_read_and_default_to_the_source_and_last_two
     ] {
         let d = ok(&replace(
             "direction = \"higher\"\n",
-            &format!("direction = \"higher\"\nmargin_basis = \"{code}\"\ntrend_window = \"series\"\n"),
+            &format!(
+                "direction = \"higher\"\nmargin_basis = \"{code}\"\ntrend_window = \"series\"\n"
+            ),
         ));
         assert_eq!(d.indicators[0].margin_basis, basis, "{code}");
         assert_eq!(d.indicators[0].trend_window, TrendWindow::Series);
@@ -1000,7 +1002,10 @@ fn a_bad_margin_basis_or_trend_window_is_a_row_error_in_swedish() {
         "direction = \"higher\"\nmargin_basis = \"survey:0\"\n",
     ));
     assert_eq!(at, "indicators[0].margin_basis");
-    assert!(message.contains("”survey:0” är inget av de tillåtna alternativen"), "{message}");
+    assert!(
+        message.contains("”survey:0” är inget av de tillåtna alternativen"),
+        "{message}"
+    );
     assert!(message.contains("survey:<antal svar>"), "{message}");
     let (at, message) = one_error(&replace(
         "direction = \"higher\"\n",

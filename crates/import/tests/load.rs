@@ -318,11 +318,15 @@ async fn a_bad_margin_basis_refuses_the_whole_file() {
     };
     for db in TestDb::all().await {
         let before = snapshot(&db.store).await;
-        let report = load_text(&db.store, &doc("enkät")).await.expect_err("refused");
+        let report = load_text(&db.store, &doc("enkät"))
+            .await
+            .expect_err("refused");
         assert_eq!(report.errors.len(), 1, "{report}");
         assert_eq!(report.errors[0].location, "indicators[0].margin_basis");
         assert!(
-            report.errors[0].message.contains("”enkät” är inget av de tillåtna alternativen"),
+            report.errors[0]
+                .message
+                .contains("”enkät” är inget av de tillåtna alternativen"),
             "{report}"
         );
         assert_eq!(snapshot(&db.store).await, before);
@@ -332,7 +336,10 @@ async fn a_bad_margin_basis_refuses_the_whole_file() {
             .await
             .unwrap_or_else(|r| panic!("{r}"));
         let r = &db.store.indicator_records(Scope::All).await.unwrap()[0];
-        assert_eq!(r.indicator.margin_basis.map(|b| b.code()).as_deref(), Some("survey:480"));
+        assert_eq!(
+            r.indicator.margin_basis.map(|b| b.code()).as_deref(),
+            Some("survey:480")
+        );
         assert_eq!(r.indicator.trend_window.code(), "series");
         assert_eq!(r.outcomes[0].sample_size, Some(480));
         db.finish().await;

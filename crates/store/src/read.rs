@@ -3,10 +3,10 @@
 use std::collections::HashMap;
 
 use sqlx::FromRow;
+use uppsikt_domain::evaluation::EvaluationSettings;
 use uppsikt_domain::model::{
     Analysis, Assessment, Commitment, Goal, Id, IndicatorRecord, OrgUnit, PeriodReview, StatusEntry,
 };
-use uppsikt_domain::evaluation::EvaluationSettings;
 use uppsikt_domain::{AssessmentRules, AssessmentScale, Period};
 
 use crate::rows::{

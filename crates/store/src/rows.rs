@@ -1,11 +1,11 @@
 //! Row types as stored, and their conversion into domain types.
 
 use sqlx::FromRow;
+use uppsikt_domain::indicator::TrendWindow;
 use uppsikt_domain::model::{
     Analysis, Assessment, Comparison, GapJudgement, GapKind, Goal, GoalKind, Indicator, OrgKind,
     OrgUnit, OutcomeComment, PeriodReview, Stage, StatusEntry,
 };
-use uppsikt_domain::indicator::TrendWindow;
 use uppsikt_domain::uncertainty::MarginBasis;
 use uppsikt_domain::{Breakdown, CommitmentStatus, Direction, Frequency, Outcome, Period, Target};
 

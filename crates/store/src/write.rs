@@ -5,10 +5,10 @@
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::{Any, Transaction};
+use uppsikt_domain::indicator::TrendWindow;
 use uppsikt_domain::model::{
     Assessment, Goal, GoalKind, Id, Indicator, OrgKind, PeriodReview, Stage,
 };
-use uppsikt_domain::indicator::TrendWindow;
 use uppsikt_domain::uncertainty::MarginBasis;
 use uppsikt_domain::{CommitmentStatus, Direction, Frequency, Outcome, Period, Target};
 
@@ -688,12 +688,10 @@ impl Writer {
     // --- indicators -------------------------------------------------------------------
 
     pub(crate) async fn indicator_before(&mut self, id: Id) -> Result<Indicator> {
-        let row: Option<IndicatorRow> = sqlx::query_as(
-            &format!(
-                "SELECT {} FROM indicators WHERE id = $1",
-                rows::indicator_columns("")
-            ),
-        )
+        let row: Option<IndicatorRow> = sqlx::query_as(&format!(
+            "SELECT {} FROM indicators WHERE id = $1",
+            rows::indicator_columns("")
+        ))
         .bind(id)
         .fetch_optional(&mut *self.tx)
         .await?;
@@ -704,12 +702,10 @@ impl Writer {
     /// An indicator and the unit owning its goal as this transaction sees them, or `None`
     /// if it no longer exists: what an importer checks again before it writes.
     pub async fn indicator_owner(&mut self, id: Id) -> Result<Option<(Indicator, Id)>> {
-        let row: Option<IndicatorRow> = sqlx::query_as(
-            &format!(
-                "SELECT {} FROM indicators WHERE id = $1",
-                rows::indicator_columns("")
-            ),
-        )
+        let row: Option<IndicatorRow> = sqlx::query_as(&format!(
+            "SELECT {} FROM indicators WHERE id = $1",
+            rows::indicator_columns("")
+        ))
         .bind(id)
         .fetch_optional(&mut *self.tx)
         .await?;

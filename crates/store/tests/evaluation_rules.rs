@@ -66,8 +66,14 @@ async fn margin_basis_and_trend_window_round_trip() {
         let log = store.change_log(Some(("indicator", id)), 1).await.unwrap();
         let before = log[0].before_value.clone().unwrap_or_default();
         let after = log[0].after_value.clone().unwrap_or_default();
-        assert!(before.contains("\"series\"") && before.contains("480"), "{before}");
-        assert!(after.contains("\"last_two\"") && after.contains("\"margin_basis\":null"), "{after}");
+        assert!(
+            before.contains("\"series\"") && before.contains("480"),
+            "{before}"
+        );
+        assert!(
+            after.contains("\"last_two\"") && after.contains("\"margin_basis\":null"),
+            "{after}"
+        );
 
         // A code the domain does not know is corrupt data, not a panic.
         sqlx::query("UPDATE indicators SET margin_basis = 'gissning' WHERE id = $1")
@@ -86,7 +92,14 @@ async fn records_carry_the_newest_relative_threshold() {
         let store = &db.store;
         let t = tree(store).await;
         // The migration's first version: 1 %.
-        assert_eq!(store.evaluation_settings().await.unwrap().relative_threshold, 0.01);
+        assert_eq!(
+            store
+                .evaluation_settings()
+                .await
+                .unwrap()
+                .relative_threshold,
+            0.01
+        );
         sqlx::query(
             "INSERT INTO rule_versions (scale_id, thresholds, commitment_weight, \
              unfinished_commitment_penalty, missing_outcomes, relative_threshold, saved_at, saved_by) \
@@ -96,7 +109,14 @@ async fn records_carry_the_newest_relative_threshold() {
         .execute(store.pool())
         .await
         .unwrap();
-        assert_eq!(store.evaluation_settings().await.unwrap().relative_threshold, 0.05);
+        assert_eq!(
+            store
+                .evaluation_settings()
+                .await
+                .unwrap()
+                .relative_threshold,
+            0.05
+        );
         let full = store.indicator_record(t.indicator).await.unwrap();
         assert_eq!(full.settings.relative_threshold, 0.05);
         for r in store.indicator_statuses(Scope::All).await.unwrap() {
@@ -134,9 +154,13 @@ async fn goal_lists_judge_relative_milestones_like_the_indicator_page() {
         )
         .await
         .unwrap();
-        w.set_milestone(t.indicator, 2019, Some(Target::parse("> Länssnitt").unwrap()))
-            .await
-            .unwrap();
+        w.set_milestone(
+            t.indicator,
+            2019,
+            Some(Target::parse("> Länssnitt").unwrap()),
+        )
+        .await
+        .unwrap();
         w.add_comparison(
             t.indicator,
             &Comparison {

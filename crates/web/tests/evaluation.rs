@@ -59,12 +59,19 @@ async fn the_indicator_form_sets_margin_basis_and_trend_window_and_redisplays_er
         let (status, html, _) = app
             .post(
                 &format!("/goals/{goal}/indicators/new"),
-                &with(&[("margin_basis", "survey_n"), ("respondents", ""), ("trend_window", "alla")]),
+                &with(&[
+                    ("margin_basis", "survey_n"),
+                    ("respondents", ""),
+                    ("trend_window", "alla"),
+                ]),
             )
             .await;
         assert_eq!(status, 422);
         assert!(html.contains("Ange antal svar"), "{html}");
-        assert!(html.contains("<option value=\"survey_n\" selected>"), "{html}");
+        assert!(
+            html.contains("<option value=\"survey_n\" selected>"),
+            "{html}"
+        );
         assert!(html.contains("<option value=\"alla\" selected>"), "{html}");
         let before = app.store().counts().await.unwrap().indicators;
 
@@ -102,8 +109,14 @@ async fn the_indicator_form_sets_margin_basis_and_trend_window_and_redisplays_er
         );
         assert_eq!(i.trend_window, TrendWindow::Series);
         let (_, html) = app.get(&format!("/indicators/{ind}/edit")).await;
-        assert!(html.contains("<option value=\"survey_n\" selected>"), "{html}");
-        assert!(html.contains("<option value=\"series\" selected>"), "{html}");
+        assert!(
+            html.contains("<option value=\"survey_n\" selected>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<option value=\"series\" selected>"),
+            "{html}"
+        );
         assert!(html.contains("value=\"480\""), "{html}");
         assert!(
             html.contains("Enligt källan (Urvalsundersökning)"),
@@ -119,7 +132,10 @@ async fn the_indicator_form_sets_margin_basis_and_trend_window_and_redisplays_er
             .await;
         assert_eq!(status, 303);
         let i = app.store().indicator_record(ind).await.unwrap().indicator;
-        assert_eq!((i.margin_basis, i.trend_window), (None, TrendWindow::LastTwo));
+        assert_eq!(
+            (i.margin_basis, i.trend_window),
+            (None, TrendWindow::LastTwo)
+        );
     })
     .await;
 }
@@ -136,7 +152,9 @@ fn row_of(html: &str, id: i64) -> &str {
 #[tokio::test]
 async fn a_goal_page_judges_a_county_milestone_as_the_indicator_page_does() {
     each(async |app| {
-        let id = app.indicator_id("Betygsindex för gång- och cykelvägar").await;
+        let id = app
+            .indicator_id("Betygsindex för gång- och cykelvägar")
+            .await;
         let goal = app.goal_id("Förbättrad infrastruktur").await;
         let mut w = app.store().writer("test").await.unwrap();
         w.set_milestone(id, 2019, Some(Target::parse("> Länssnitt").unwrap()))

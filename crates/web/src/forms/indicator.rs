@@ -2,10 +2,10 @@
 
 use axum::extract::State;
 use axum::response::Response;
+use uppsikt_domain::indicator::TrendWindow;
 use uppsikt_domain::kolada::KpiId;
 use uppsikt_domain::messages;
 use uppsikt_domain::model::{Goal, Id, Indicator};
-use uppsikt_domain::indicator::TrendWindow;
 use uppsikt_domain::uncertainty::MarginBasis;
 use uppsikt_domain::{Direction, Frequency};
 use uppsikt_store::{ComparisonGroup, IndicatorInput};
@@ -204,7 +204,16 @@ pub(crate) fn parse(
     } else {
         e.choice(input, "trend_window", TrendWindow::parse)
     };
-    match (name, unit, direction, decimals, frequency, basis, window, e.is_empty()) {
+    match (
+        name,
+        unit,
+        direction,
+        decimals,
+        frequency,
+        basis,
+        window,
+        e.is_empty(),
+    ) {
         (
             Some(name),
             Some(unit),
