@@ -11,6 +11,7 @@ pub mod commitment;
 pub mod comparison;
 pub mod deviation;
 pub mod evaluation;
+pub mod explain;
 pub mod indicator;
 pub mod kolada;
 pub mod number;

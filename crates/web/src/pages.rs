@@ -403,6 +403,8 @@ struct IndicatorPage {
     evaluations: Vec<EvaluationRow>,
     comparisons: Vec<(String, String, String, String)>,
     margins: bool,
+    /// Why the current evaluation came out as it did (trend, margin, relative milestone).
+    explanations: Vec<String>,
     access: PageAccess,
 }
 
@@ -432,6 +434,23 @@ impl IndicatorPage {
             .map(|t| t.label_sv(self.record.indicator.decimals))
             .unwrap_or_else(|| "–".into())
     }
+}
+
+/// The sentences saying why `e` is what it is: the milestone against a group, the trend
+/// and the margin of the latest value with where it comes from (built in the domain).
+fn explanations(record: &IndicatorRecord, e: &Evaluation) -> Vec<String> {
+    let facts = record.facts();
+    let ind = &record.indicator;
+    let mut out = Vec::new();
+    out.extend(e.milestone_explain_sv(ind.decimals));
+    out.extend(e.trend_explain_sv(&facts));
+    if let Some(margin) = e.margin_explain_sv(&facts) {
+        out.push(format!(
+            "{margin} {}",
+            uppsikt_domain::explain::basis_reason_sv(ind.margin_basis, &ind.source)
+        ));
+    }
+    out
 }
 
 fn indicator_page(
@@ -517,6 +536,7 @@ fn indicator_page(
         .map(Period::Year)
         .unwrap_or(Period::Year(2019));
     let current = record.evaluate(latest);
+    let explanations = explanations(&record, &current);
     let current_row = followup::measure_row(&record, latest);
     let chart_title = format!("{} över tid", ind.name);
     let chart_svg = chart::line_chart(&record, &chart_title, "chart");
@@ -547,6 +567,7 @@ fn indicator_page(
         chart_title,
         comparisons,
         margins,
+        explanations,
         record,
         goal,
         org,

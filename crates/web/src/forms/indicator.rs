@@ -2,9 +2,11 @@
 
 use axum::extract::State;
 use axum::response::Response;
+use uppsikt_domain::indicator::TrendWindow;
 use uppsikt_domain::kolada::KpiId;
 use uppsikt_domain::messages;
 use uppsikt_domain::model::{Goal, Id, Indicator};
+use uppsikt_domain::uncertainty::MarginBasis;
 use uppsikt_domain::{Direction, Frequency};
 use uppsikt_store::{ComparisonGroup, IndicatorInput};
 
@@ -64,6 +66,23 @@ pub(crate) fn page(
                 .required()
                 .value("year"),
             Field::new(
+                "margin_basis",
+                "Felmarginal",
+                options(margin_basis_options(indicator)),
+            )
+            .hint("Hur osäkert varje utfall är. En felmarginal som registreras på ett utfall gäller alltid före detta val.")
+            .value(SOURCE),
+            Field::new("respondents", "Antal svar", FieldKind::Integer).hint(
+                "Bara för Urvalsundersökning med antal svar: det vanliga antalet svar enligt källans metodbeskrivning, t.ex. 480. Ett antal svar registrerat på ett utfall gäller före detta.",
+            ),
+            Field::new(
+                "trend_window",
+                "Trend bedöms över",
+                options(TrendWindow::ALL.iter().map(|w| (w.code(), w.label_sv()))),
+            )
+            .required()
+            .value(TrendWindow::default().code()),
+            Field::new(
                 "groups",
                 "Jämförelsegrupper",
                 FieldKind::Checkboxes(
@@ -75,6 +94,75 @@ pub(crate) fn page(
             )
             .hint("Placering och genomsnitt i grupperna räknas ur Kolada-värdena; kräver ett Kolada-id."),
         ],
+    }
+}
+
+/// The margin-basis option meaning "as the source implies" (stored as no basis).
+const SOURCE: &str = "source";
+/// The option for a survey with a stated number of answers (given in `respondents`).
+const SURVEY_N: &str = "survey_n";
+/// The largest usual number of answers a survey may state.
+const RESPONDENTS_MAX: i64 = 10_000_000;
+const RESPONDENTS_REQUIRED: &str =
+    "Ange antal svar (ett heltal större än 0) för en urvalsundersökning med antal svar.";
+
+/// The margin-basis choices; the first says what the indicator's source implies.
+fn margin_basis_options(indicator: Option<&Indicator>) -> Vec<(String, String)> {
+    let implied = match indicator {
+        Some(i) => format!(
+            "Enligt källan ({})",
+            MarginBasis::for_source(&i.source).label_sv()
+        ),
+        None => "Enligt källan (avgörs av fältet Källa)".to_string(),
+    };
+    vec![
+        (SOURCE.into(), implied),
+        ("exact".into(), "Exakt".into()),
+        ("published".into(), "Publicerad felmarginal".into()),
+        ("survey".into(), "Urvalsundersökning".into()),
+        (SURVEY_N.into(), "Urvalsundersökning med antal svar".into()),
+        ("unknown".into(), "Okänd".into()),
+    ]
+}
+
+/// The form's values for a stored basis: the option and the number of answers.
+fn margin_basis_values(basis: Option<MarginBasis>) -> (String, String) {
+    match basis {
+        None => (SOURCE.into(), String::new()),
+        Some(MarginBasis::Survey {
+            respondents: Some(n),
+        }) => (SURVEY_N.into(), n.to_string()),
+        Some(b) => (b.code(), String::new()),
+    }
+}
+
+/// The chosen basis (`None`: as the source implies). A form without the field (an older
+/// page) means the source's.
+fn margin_basis(input: &Input, e: &mut Errors) -> Option<Option<MarginBasis>> {
+    if Errors::is_blank(input, "margin_basis") {
+        return Some(None);
+    }
+    let chosen = e.choice(input, "margin_basis", |code| match code {
+        SOURCE => Some(Err(())),
+        SURVEY_N => Some(Ok(None)),
+        "survey" => Some(Ok(Some(MarginBasis::Survey { respondents: None }))),
+        other => MarginBasis::parse(other)
+            .filter(|b| !matches!(b, MarginBasis::Survey { .. }))
+            .map(|b| Ok(Some(b))),
+    })?;
+    match chosen {
+        Err(()) => Some(None),
+        Ok(Some(basis)) => Some(Some(basis)),
+        Ok(None) => {
+            if Errors::is_blank(input, "respondents") {
+                e.add("respondents", RESPONDENTS_REQUIRED);
+                return None;
+            }
+            let n = e.integer(input, "respondents", 1, RESPONDENTS_MAX)?;
+            Some(Some(MarginBasis::Survey {
+                respondents: u32::try_from(n).ok(),
+            }))
+        }
     }
 }
 
@@ -110,8 +198,32 @@ pub(crate) fn parse(
     let groups = chosen_groups(page, input, &mut e, &kolada_kpi);
     let decimals = e.integer(input, "decimals", 0, 4);
     let frequency = e.choice(input, "frequency", Frequency::parse);
-    match (name, unit, direction, decimals, frequency, e.is_empty()) {
-        (Some(name), Some(unit), Some(direction), Some(decimals), Some(frequency), true) => {
+    let basis = margin_basis(input, &mut e);
+    let window = if Errors::is_blank(input, "trend_window") {
+        Some(TrendWindow::default())
+    } else {
+        e.choice(input, "trend_window", TrendWindow::parse)
+    };
+    match (
+        name,
+        unit,
+        direction,
+        decimals,
+        frequency,
+        basis,
+        window,
+        e.is_empty(),
+    ) {
+        (
+            Some(name),
+            Some(unit),
+            Some(direction),
+            Some(decimals),
+            Some(frequency),
+            Some(margin_basis),
+            Some(trend_window),
+            true,
+        ) => {
             let input = IndicatorInput {
                 key: String::new(),
                 goal_id,
@@ -123,8 +235,8 @@ pub(crate) fn parse(
                 decimals: decimals as u8,
                 frequency,
                 position: 0,
-                margin_basis: None,
-                trend_window: Default::default(),
+                margin_basis,
+                trend_window,
             };
             Ok((input, groups))
         }
@@ -178,6 +290,7 @@ pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Res
         .iter()
         .map(Id::to_string)
         .collect();
+    let (basis, respondents) = margin_basis_values(i.margin_basis);
     let values = [
         ("name", i.name.clone()),
         ("unit", i.unit.clone()),
@@ -186,6 +299,9 @@ pub async fn edit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Res
         ("kolada_kpi", i.kolada_kpi.clone()),
         ("decimals", i.decimals.to_string()),
         ("frequency", i.frequency.code().to_string()),
+        ("margin_basis", basis),
+        ("respondents", respondents),
+        ("trend_window", i.trend_window.code().to_string()),
         ("groups", chosen.join(",")),
     ];
     p.with_values(values).render_page()
