@@ -112,6 +112,7 @@ const PART_LABELS: &[(&str, &str)] = &[
     ("kolada_municipalities", "Koladas kommuner"),
     ("comparison_group", "Jämförelsegrupp"),
     ("indicator_comparison_groups", "Jämförelsegrupper för mått"),
+    ("rule_version", "Bedömningsregler"),
 ];
 
 /// A change-log object type in Swedish: a kind's name, a part's, or (unknown) as logged.

@@ -18,6 +18,7 @@ mod kolada;
 mod kolada_pairs;
 mod read;
 mod rows;
+mod rules;
 mod sql;
 mod write;
 
@@ -40,6 +41,10 @@ pub use kolada::{
     KoladaSettings, OutcomeSync, KOLADA_API,
 };
 pub use read::{ChangeLogEntry, Counts, Scope};
+pub use rules::{
+    check_rules, RuleProblem, RuleVersion, COMMITMENT_WEIGHT_MAX, RELATIVE_THRESHOLD_MAX,
+    RULE_VERSION_LOG_TYPE,
+};
 pub use write::{
     slugify, AssessmentInput, CommitmentInput, GoalInput, IndicatorInput, OrgUnitInput, Writer,
 };
