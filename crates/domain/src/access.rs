@@ -215,7 +215,8 @@ mod tests {
             (
                 Role::Public,
                 [
-                    true, false, false, false, false, false, false, false, false, false, false, false,
+                    true, false, false, false, false, false, false, false, false, false, false,
+                    false,
                 ],
             ),
         ];

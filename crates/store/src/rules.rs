@@ -73,7 +73,18 @@ pub fn check_rules(
     Ok(())
 }
 
-type VersionRow = (Id, Id, String, f64, i64, String, f64, String, String, String);
+type VersionRow = (
+    Id,
+    Id,
+    String,
+    f64,
+    i64,
+    String,
+    f64,
+    String,
+    String,
+    String,
+);
 
 const VERSION_COLUMNS: &str = "SELECT id, scale_id, thresholds, commitment_weight, \
      unfinished_commitment_penalty, missing_outcomes, relative_threshold, saved_at, saved_by, \
@@ -89,8 +100,7 @@ fn version_of(row: VersionRow, number: usize) -> Result<RuleVersion> {
         rules: AssessmentRules {
             thresholds: serde_json::from_str(&thresholds).map_err(|_| bad("thresholds"))?,
             commitment_weight: weight,
-            unfinished_commitment_penalty: usize::try_from(penalty)
-                .map_err(|_| bad("penalty"))?,
+            unfinished_commitment_penalty: usize::try_from(penalty).map_err(|_| bad("penalty"))?,
             missing_outcomes: MissingOutcomes::parse(&missing)
                 .ok_or_else(|| bad("missing outcomes"))?,
         },

@@ -99,7 +99,7 @@ fn difference_sv(c: &CalibratedCase) -> String {
 fn proposal_sv(c: &CalibratedCase) -> String {
     c.proposal
         .as_ref()
-        .map(|p| format!("{} ({})", p.level, percent(p.share)))
+        .map(|p| format!("{} ({}\u{a0}%)", p.level, format_sv(p.share * 100.0, 0)))
         .unwrap_or_else(|| "Underlag saknas".into())
 }
 
@@ -195,9 +195,12 @@ fn version_row(v: &RuleVersion, scale: &AssessmentScale) -> VersionRow {
     VersionRow {
         number: v.number,
         saved_at: if v.saved_at.is_empty() {
-            "Vid uppgraderingen".into()
+            "vid uppgraderingen".into()
         } else {
-            v.saved_at.replace('T', " ").trim_end_matches('Z').to_string()
+            v.saved_at
+                .replace('T', " ")
+                .trim_end_matches('Z')
+                .to_string()
         },
         saved_by: v.saved_by.clone(),
         motivation: v.motivation.clone(),
@@ -296,7 +299,10 @@ fn parse_settings(
         match e.decimal(input, name) {
             Some(v) if (0.0..=100.0).contains(&v) => {
                 if thresholds.last().is_some_and(|better| v / 100.0 > *better) {
-                    e.add(name, messages::rules::threshold_order(level, &scale.levels[i - 1]));
+                    e.add(
+                        name,
+                        messages::rules::threshold_order(level, &scale.levels[i - 1]),
+                    );
                     complete = false;
                 }
                 thresholds.push(v / 100.0);
@@ -311,7 +317,10 @@ fn parse_settings(
     let weight = match e.decimal(input, "weight") {
         Some(w) if (0.0..=COMMITMENT_WEIGHT_MAX).contains(&w) => Some(w),
         Some(_) => {
-            e.add("weight", messages::rules::weight_range(COMMITMENT_WEIGHT_MAX));
+            e.add(
+                "weight",
+                messages::rules::weight_range(COMMITMENT_WEIGHT_MAX),
+            );
             None
         }
         None => None,
@@ -357,9 +366,10 @@ fn parse_settings(
 fn refuse(e: &mut Errors, scale: &AssessmentScale, problem: &RuleProblem) {
     match problem {
         RuleProblem::Rules(r) => e.add("t0", messages::rules(r)),
-        RuleProblem::Weight(_) => {
-            e.add("weight", messages::rules::weight_range(COMMITMENT_WEIGHT_MAX))
-        }
+        RuleProblem::Weight(_) => e.add(
+            "weight",
+            messages::rules::weight_range(COMMITMENT_WEIGHT_MAX),
+        ),
         RuleProblem::Penalty(p) => e.add(
             "penalty",
             messages::integer_range(
@@ -409,10 +419,7 @@ struct Request {
 async fn render(state: &AppState, request: Request) -> Result<Response> {
     let (scale, rules) = state.store.assessment_config().await?;
     let versions = state.store.rule_versions().await?;
-    let settings = versions
-        .first()
-        .map(|v| v.settings)
-        .unwrap_or_default();
+    let settings = versions.first().map(|v| v.settings).unwrap_or_default();
     let all = decided_cases(&state.store, None).await?;
     let mut board_options: Vec<(String, String)> = vec![(String::new(), "Alla".into())];
     for b in &all {

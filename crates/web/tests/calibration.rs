@@ -33,7 +33,9 @@ async fn version_count(app: &App) -> usize {
 
 /// The level in the goal page's "Systemets förslag".
 fn system_level(html: &str) -> String {
-    let at = html.find("Systemets förslag</dt>").expect("system proposal shown");
+    let at = html
+        .find("Systemets förslag</dt>")
+        .expect("system proposal shown");
     let rest = &html[at..];
     let start = rest.find("\">").unwrap() + 2;
     rest[start..start + rest[start..].find('<').unwrap()].to_string()
@@ -66,7 +68,10 @@ async fn the_page_shows_how_often_the_proposal_equals_the_decided_level() {
         let (status, html) = app.get_as(Some(&controller), "/regler").await;
         assert_eq!(status, 200, "{html}");
         let (sentence, compared, without) = expected_agreement(&app).await;
-        assert!(compared >= 20, "the KS 2019 decisions are compared ({compared})");
+        assert!(
+            compared >= 20,
+            "the KS 2019 decisions are compared ({compared})"
+        );
         assert!(html.contains(&sentence), "{sentence} missing: {html}");
         if without > 0 {
             assert!(html.contains(&format!("{without} mål saknar förslag.")));
@@ -146,10 +151,16 @@ async fn trying_other_settings_shows_their_agreement_and_saves_nothing() {
             tried.agreeing, tried.compared
         );
         assert!(html.contains(&tried_sentence), "{tried_sentence}: {html}");
-        assert!(html.contains(&sentence), "the current agreement stays shown");
+        assert!(
+            html.contains(&sentence),
+            "the current agreement stays shown"
+        );
         // The save form offers the tried settings.
         let save = &html[html.find("id=\"save-h\"").unwrap()..];
-        assert!(save.contains("id=\"save-t0\" name=\"t0\" value=\"0\""), "{save}");
+        assert!(
+            save.contains("id=\"save-t0\" name=\"t0\" value=\"0\""),
+            "{save}"
+        );
         // One board only.
         let ks = app.org_id("KS").await;
         let (status, html) = app
@@ -157,9 +168,7 @@ async fn trying_other_settings_shows_their_agreement_and_saves_nothing() {
             .await;
         assert_eq!(status, 200);
         assert!(html.contains("Kommunstyrelsen 2019"));
-        let (status, _) = app
-            .get_as(Some(&controller), "/regler?enhet=ks")
-            .await;
+        let (status, _) = app.get_as(Some(&controller), "/regler?enhet=ks").await;
         assert_eq!(status, 400);
 
         assert_eq!(version_count(&app).await, versions, "trying saves nothing");
@@ -180,7 +189,10 @@ async fn a_saved_version_applies_to_the_proposals() {
         assert_ne!(level_before, "Mycket god", "{before}");
 
         let mut form: Vec<(&str, &str)> = ALL_BEST.to_vec();
-        form.push(("motivation", "Prövar att alla mål med underlag får bästa nivå."));
+        form.push((
+            "motivation",
+            "Prövar att alla mål med underlag får bästa nivå.",
+        ));
         let (status, html, location) = app.post_as(Some(&controller), "/regler", &form).await;
         assert_eq!(status, 303, "{html}");
         assert_eq!(location.as_deref(), Some("/regler?sparad=2"));
@@ -202,7 +214,11 @@ async fn a_saved_version_applies_to_the_proposals() {
         let (_, after) = app
             .get_as(Some(&controller), &format!("/goals/{goal}?period=2019"))
             .await;
-        assert_eq!(system_level(&after), "Mycket god", "the new version applies");
+        assert_eq!(
+            system_level(&after),
+            "Mycket god",
+            "the new version applies"
+        );
 
         // The change log holds the save, in Swedish in the history.
         let log = app.store().change_log(None, 5).await.unwrap();
@@ -229,19 +245,21 @@ async fn only_controllers_and_administrators_may_see_try_and_save_rules() {
         let (status, _) = app.get_as(None, "/regler").await;
         assert!(status == 303 || status == 302, "public GET: {status}");
         let (status, _, _) = app.post_as(None, "/regler", &form).await;
-        assert!(
-            [302, 303, 403].contains(&status),
-            "public POST: {status}"
-        );
+        assert!([302, 303, 403].contains(&status), "public POST: {status}");
         for user in ["lasare", "revisor", "redaktor-ks", "redaktor-fsn"] {
             let s = app.session_for(user).await;
             let (status, html) = app.get_as(Some(&s), "/regler").await;
             assert_eq!(status, 403, "{user} GET");
             assert!(
-                html.contains("Bara controller och administratörer kan pröva och ändra bedömningsreglerna"),
+                html.contains(
+                    "Bara controller och administratörer kan pröva och ändra bedömningsreglerna"
+                ),
                 "{user}: {html}"
             );
-            assert!(!html.contains("href=\"/regler\""), "{user} is not offered the page");
+            assert!(
+                !html.contains("href=\"/regler\""),
+                "{user} is not offered the page"
+            );
             let (status, _, _) = app.post_as(Some(&s), "/regler", &form).await;
             assert_eq!(status, 403, "{user} POST");
         }
@@ -292,7 +310,10 @@ async fn invalid_settings_are_shown_again_with_swedish_messages() {
             )
             .await;
         assert_eq!(status, 422);
-        assert!(html.contains("Gränsen för Mycket god ska vara mellan 0 och 100 %."), "{html}");
+        assert!(
+            html.contains("Gränsen för Mycket god ska vara mellan 0 och 100 %."),
+            "{html}"
+        );
         assert!(html.contains("id=\"try-t0\" name=\"t0\" value=\"150\""));
         assert!(!html.contains("Prövade regler: "));
         // Swedish decimals are understood.
