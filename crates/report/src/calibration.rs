@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use uppsikt_domain::assessment::DecidedCase;
 use uppsikt_domain::collate::swedish_cmp;
+use uppsikt_domain::evaluation::EvaluationSettings;
 use uppsikt_domain::model::{Id, OrgUnit, Stage};
 use uppsikt_domain::publication::Audience;
 use uppsikt_domain::Period;
@@ -23,8 +24,14 @@ pub struct BoardCases {
 }
 
 /// The decided cases of `org` (a board), or of every unit with decided goal assessments:
-/// boards by name in Swedish order, each board's periods newest first.
-pub async fn decided_cases(store: &Store, org: Option<Id>) -> Result<Vec<BoardCases>> {
+/// boards by name in Swedish order, each board's periods newest first. With `settings`,
+/// the indicators are judged under them instead of the stored ones (what the basis would
+/// be under other rules).
+pub async fn decided_cases(
+    store: &Store,
+    org: Option<Id>,
+    settings: Option<EvaluationSettings>,
+) -> Result<Vec<BoardCases>> {
     let assessments = match org {
         Some(id) => store.assessments_by_org(id).await?,
         None => store.all_assessments().await?,
@@ -36,7 +43,8 @@ pub async fn decided_cases(store: &Store, org: Option<Id>) -> Result<Vec<BoardCa
         .collect();
     let mut out = Vec::new();
     for (org_id, period) in pairs {
-        let view = followup::board(store, org_id, Some(period), &Audience::SignedIn).await?;
+        let view = followup::board_with(store, org_id, Some(period), &Audience::SignedIn, settings)
+            .await?;
         let mut seen = HashSet::new();
         let mut cases = Vec::new();
         let summaries = view

@@ -11,12 +11,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, Response};
 use uppsikt_domain::assessment::{
-    calibrate, AssessmentRules, AssessmentScale, CalibratedCase, Calibration, MissingOutcomes,
+    calibrate, AssessmentRules, AssessmentScale, Basis, CalibratedCase, Calibration, DecidedCase,
+    MissingOutcomes,
 };
 use uppsikt_domain::evaluation::EvaluationSettings;
 use uppsikt_domain::messages;
 use uppsikt_domain::model::Id;
 use uppsikt_domain::number::format_sv;
+use uppsikt_domain::Period;
 use uppsikt_report::calibration::{decided_cases, BoardCases};
 use uppsikt_report::followup::format_value;
 use uppsikt_store::{RuleProblem, RuleVersion, COMMITMENT_WEIGHT_MAX, RELATIVE_THRESHOLD_MAX};
@@ -420,7 +422,7 @@ async fn render(state: &AppState, request: Request) -> Result<Response> {
     let (scale, rules) = state.store.assessment_config().await?;
     let versions = state.store.rule_versions().await?;
     let settings = versions.first().map(|v| v.settings).unwrap_or_default();
-    let all = decided_cases(&state.store, None).await?;
+    let all = decided_cases(&state.store, None, None).await?;
     let mut board_options: Vec<(String, String)> = vec![(String::new(), "Alla".into())];
     for b in &all {
         let id = b.org.id.to_string();
@@ -448,9 +450,38 @@ async fn render(state: &AppState, request: Request) -> Result<Response> {
         try_form = apply(fill(try_form, input), e);
         tried_settings = parsed;
     }
-    let tried = tried_settings
-        .as_ref()
-        .map(|(r, _)| calibrate(&scale, r, cases.clone()));
+    let tried = match &tried_settings {
+        None => None,
+        // The relative threshold changes which indicators reached an Öka, Minska or Behåll
+        // milestone: the basis is judged again under the tried one.
+        Some((r, s)) => {
+            let judged: HashMap<(Id, Period, Id), Basis> =
+                decided_cases(&state.store, None, Some(*s))
+                    .await?
+                    .into_iter()
+                    .flat_map(|b| {
+                        let org = b.org.id;
+                        b.cases
+                            .into_iter()
+                            .map(move |c| ((org, c.period, c.goal_id), c.basis))
+                    })
+                    .collect();
+            let rejudged = shown
+                .iter()
+                .flat_map(|b| {
+                    let judged = &judged;
+                    b.cases.iter().map(move |c| DecidedCase {
+                        basis: judged
+                            .get(&(b.org.id, c.period, c.goal_id))
+                            .copied()
+                            .unwrap_or(c.basis),
+                        ..c.clone()
+                    })
+                })
+                .collect();
+            Some(calibrate(&scale, r, rejudged))
+        }
+    };
 
     // Saving: the tried settings are offered for saving; a refused save keeps its input.
     let (save_rules, save_settings) = tried_settings

@@ -11,7 +11,7 @@ use uppsikt_domain::number::format_sv;
 /// The agreement sentence the page must show for the rules that apply now.
 async fn expected_agreement(app: &App) -> (String, usize, usize) {
     let (scale, rules) = app.store().assessment_config().await.unwrap();
-    let cases: Vec<_> = uppsikt_report::calibration::decided_cases(app.store(), None)
+    let cases: Vec<_> = uppsikt_report::calibration::decided_cases(app.store(), None, None)
         .await
         .unwrap()
         .into_iter()
@@ -127,7 +127,7 @@ async fn trying_other_settings_shows_their_agreement_and_saves_nothing() {
         assert!(html.contains("Prövat förslag"));
         // Every goal with a basis is proposed Mycket god: the tried agreement is the
         // share of goals decided Mycket god.
-        let cases: Vec<_> = uppsikt_report::calibration::decided_cases(app.store(), None)
+        let cases: Vec<_> = uppsikt_report::calibration::decided_cases(app.store(), None, None)
             .await
             .unwrap()
             .into_iter()
@@ -170,6 +170,32 @@ async fn trying_other_settings_shows_their_agreement_and_saves_nothing() {
         assert!(html.contains("Kommunstyrelsen 2019"));
         let (status, _) = app.get_as(Some(&controller), "/regler?enhet=ks").await;
         assert_eq!(status, 400);
+
+        // A relative threshold judges the indicators again: the tried agreement is that
+        // of the basis under it.
+        let settings = uppsikt_domain::evaluation::EvaluationSettings {
+            relative_threshold: 0.5,
+        };
+        let rejudged: Vec<_> =
+            uppsikt_report::calibration::decided_cases(app.store(), None, Some(settings))
+                .await
+                .unwrap()
+                .into_iter()
+                .flat_map(|b| b.cases)
+                .collect();
+        let c = calibrate(&scale, &Default::default(), rejudged);
+        let (status, html) = app
+            .get_as(
+                Some(&controller),
+                "/regler?prova=1&t0=90&t1=60&t2=40&weight=1&penalty=0&missing=ignored&relative=50",
+            )
+            .await;
+        assert_eq!(status, 200, "{html}");
+        let expected = format!(
+            "Prövade regler: {}\u{a0}%",
+            format_sv(c.share().unwrap() * 100.0, 0)
+        );
+        assert!(html.contains(&expected), "{expected}: {html}");
 
         assert_eq!(version_count(&app).await, versions, "trying saves nothing");
         assert_eq!(app.store().data_version().await.unwrap(), data);
@@ -263,6 +289,17 @@ async fn only_controllers_and_administrators_may_see_try_and_save_rules() {
             let (status, _, _) = app.post_as(Some(&s), "/regler", &form).await;
             assert_eq!(status, 403, "{user} POST");
         }
+        // A controller's form without the session's CSRF token is refused too.
+        let controller = app.session_for("controller").await;
+        let r = app
+            .client
+            .post(app.url("/regler"))
+            .header("cookie", &controller.cookie)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 403, "without the CSRF token");
         assert_eq!(version_count(&app).await, versions, "nothing saved");
         assert_eq!(app.store().data_version().await.unwrap(), data);
         let (status, _) = app.get("/regler").await;
