@@ -89,10 +89,13 @@ pub enum Action {
     /// Raise the automatic deviations that are due for the whole municipality (not one
     /// unit's: controllers and administrators).
     RaiseDeviations,
+    /// See how the assessment rules agree with decided levels, try other settings and save
+    /// a new version of the rules (they apply to every unit: controllers and administrators).
+    ManageRules,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::ReadPublished,
         Action::ReadAll,
         Action::ReadHistory,
@@ -104,6 +107,7 @@ impl Action {
         Action::ImportData,
         Action::ManageSources,
         Action::RaiseDeviations,
+        Action::ManageRules,
     ];
 }
 
@@ -182,36 +186,37 @@ mod tests {
     #[test]
     fn each_role_gets_exactly_its_rights() {
         let actions = Action::ALL;
-        let expected: [(Role, [bool; 11]); 6] = [
-            (Role::Admin, [true; 11]),
+        let expected: [(Role, [bool; 12]); 6] = [
+            (Role::Admin, [true; 12]),
             (
                 Role::Controller,
                 [
-                    true, true, true, true, true, true, true, false, true, true, true,
+                    true, true, true, true, true, true, true, false, true, true, true, true,
                 ],
             ),
             (
                 Role::Editor,
                 [
-                    true, true, true, false, true, false, false, false, true, false, false,
+                    true, true, true, false, true, false, false, false, true, false, false, false,
                 ],
             ),
             (
                 Role::Reader,
                 [
-                    true, true, true, false, false, false, false, false, false, false, false,
+                    true, true, true, false, false, false, false, false, false, false, false, false,
                 ],
             ),
             (
                 Role::Auditor,
                 [
-                    true, true, true, true, false, false, false, false, false, false, false,
+                    true, true, true, true, false, false, false, false, false, false, false, false,
                 ],
             ),
             (
                 Role::Public,
                 [
                     true, false, false, false, false, false, false, false, false, false, false,
+                    false,
                 ],
             ),
         ];

@@ -418,6 +418,35 @@ mod tests {
         );
     }
 
+    /// Seed 004's KS 2019: decided God, the rules propose God for 2 of 3 and Mycket god
+    /// for 9 of 9; a level not on the scale and a goal without basis are not compared.
+    #[test]
+    fn calibration_compares_proposals_with_decided_levels() {
+        let scale = AssessmentScale::huddinge();
+        let case = |goal_id, decided: &str, basis| DecidedCase {
+            goal_id,
+            goal: format!("Mål {goal_id}"),
+            period: crate::period::Period::Year(2019),
+            decided: decided.into(),
+            basis,
+        };
+        let cases = vec![
+            case(1, "God", basis(2, 1, 0, 0)),
+            case(2, "god", basis(9, 0, 0, 0)),
+            case(3, "Uppfyllt", basis(1, 0, 0, 0)),
+            case(4, "God", Basis::default()),
+        ];
+        let c = calibrate(&scale, &AssessmentRules::default(), cases);
+        assert_eq!((c.agreeing, c.compared, c.without_proposal), (1, 2, 1));
+        assert_eq!(c.share(), Some(0.5));
+        assert!(c.cases[0].agrees());
+        assert_eq!(c.cases[1].difference, Some(-1), "proposed one level better");
+        assert_eq!(c.cases[2].difference, None, "not on the scale");
+        assert!(c.cases[3].proposal.is_none());
+        let none = calibrate(&scale, &AssessmentRules::default(), Vec::new());
+        assert_eq!(none.share(), None);
+    }
+
     #[test]
     fn scale_levels_match_case_insensitively() {
         let s = AssessmentScale::huddinge();
@@ -493,21 +522,54 @@ mod tests {
             }
         }
 
-        /// Items that cannot be judged (not measured, followed only) never change the proposal
-        /// while missing outcomes are ignored; counted as not achieved, more of them never
-        /// make the proposal better.
+        /// Items that cannot be judged (followed only; not measured unless the rules count
+        /// missing outcomes) never change the proposal.
         #[test]
         fn unjudgeable_items_do_not_count(b in any_basis(), extra in 0u32..10, rules in any_rules()) {
             let scale = AssessmentScale::huddinge();
-            let more = Basis { not_measured: b.not_measured + extra, followed_only: b.followed_only + extra, ..b };
-            let before = rules.propose(&scale, b).map(|p| p.position);
-            let after = rules.propose(&scale, more).map(|p| p.position);
-            match rules.missing_outcomes {
-                MissingOutcomes::Ignored => prop_assert_eq!(before, after),
-                MissingOutcomes::NotAchieved => if let (Some(a), Some(b)) = (before, after) {
-                    prop_assert!(b >= a);
-                },
+            let counted = rules.missing_outcomes == MissingOutcomes::NotAchieved;
+            let more = Basis {
+                not_measured: b.not_measured + if counted { 0 } else { extra },
+                followed_only: b.followed_only + extra,
+                ..b
+            };
+            prop_assert_eq!(rules.propose(&scale, b).map(|p| p.position), rules.propose(&scale, more).map(|p| p.position));
+        }
+
+        /// Counted as not achieved, a missing outcome never makes the proposal better.
+        #[test]
+        fn missing_outcomes_counted_never_improve(b in any_basis(), rules in any_rules()) {
+            let scale = AssessmentScale::huddinge();
+            let rules = AssessmentRules { missing_outcomes: MissingOutcomes::NotAchieved, ..rules };
+            let worse = Basis { not_measured: b.not_measured + 1, ..b };
+            if let (Some(p), Some(q)) = (rules.propose(&scale, b), rules.propose(&scale, worse)) {
+                prop_assert!(q.position >= p.position);
             }
+        }
+
+        /// Calibration counts add up: every case is compared or lacks a proposal (the
+        /// decided levels here are all on the scale), and agreeing cases are compared.
+        #[test]
+        fn calibration_counts_add_up(
+            bases in proptest::collection::vec((any_basis(), 0usize..4), 0..20),
+            rules in any_rules(),
+        ) {
+            let scale = AssessmentScale::huddinge();
+            let cases: Vec<DecidedCase> = bases
+                .iter()
+                .enumerate()
+                .map(|(i, (basis, level))| DecidedCase {
+                    goal_id: i as i64,
+                    goal: format!("Mål {i}"),
+                    period: crate::period::Period::Year(2019),
+                    decided: scale.levels[*level].clone(),
+                    basis: *basis,
+                })
+                .collect();
+            let c = calibrate(&scale, &rules, cases);
+            prop_assert_eq!(c.compared + c.without_proposal, c.cases.len());
+            prop_assert!(c.agreeing <= c.compared);
+            prop_assert!(c.share().is_none_or(|s| (0.0..=1.0).contains(&s)));
         }
     }
 }

@@ -431,7 +431,7 @@ fn shows(a: f64, b: f64, decimals: u8) -> bool {
 
 fn beyond_threshold(from: f64, change: f64, settings: EvaluationSettings) -> bool {
     let t = settings.relative_threshold;
-    !(t > 0.0) || change.abs() >= t * from.abs()
+    t.is_nan() || t <= 0.0 || change.abs() >= t * from.abs()
 }
 
 fn trend_of(significant: bool, change: f64, direction: Direction) -> Trend {

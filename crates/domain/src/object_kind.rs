@@ -113,6 +113,7 @@ const PART_LABELS: &[(&str, &str)] = &[
     ("comparison_group", "Jämförelsegrupp"),
     ("indicator_comparison_groups", "Jämförelsegrupper för mått"),
     ("deviation_threshold", "Tröskel för avvikelser"),
+    ("rule_version", "Bedömningsregler"),
 ];
 
 /// A change-log object type in Swedish: a kind's name, a part's, or (unknown) as logged.

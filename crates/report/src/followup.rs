@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 use uppsikt_domain::assessment::Basis;
-use uppsikt_domain::evaluation::Evaluation;
+use uppsikt_domain::evaluation::{Evaluation, EvaluationSettings};
 use uppsikt_domain::model::{
     Assessment, Commitment, Goal, Id, IndicatorRecord, OrgUnit, PeriodReview, Stage,
 };
@@ -272,6 +272,18 @@ pub async fn board(
     period: Option<Period>,
     audience: &Audience,
 ) -> Result<BoardView> {
+    board_with(store, org_id, period, audience, None).await
+}
+
+/// [`board`], with the indicators judged under `settings` instead of the stored ones when
+/// given (trying other rules on the calibration page).
+pub async fn board_with(
+    store: &Store,
+    org_id: Id,
+    period: Option<Period>,
+    audience: &Audience,
+    settings: Option<EvaluationSettings>,
+) -> Result<BoardView> {
     let org = store.org_unit(org_id).await?;
     let (scale, rules) = store.assessment_config().await?;
     let all_goals = store.goals().await?;
@@ -280,11 +292,16 @@ pub async fn board(
         .filter(|g| g.org_id == org_id)
         .map(|g| (g.id, g.org_id))
         .collect();
-    let records = visible_records(
+    let mut records = visible_records(
         audience,
         store.indicator_statuses(Scope::Org(org_id)).await?,
         &own_goal_org,
     );
+    if let Some(settings) = settings {
+        for r in &mut records {
+            r.settings = settings;
+        }
+    }
     let commitments = visible_commitments(
         audience,
         store.commitments(Scope::Org(org_id)).await?,

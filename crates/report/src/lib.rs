@@ -2,6 +2,7 @@
 //! the reports (`chart`), and the report model with its renderers.
 
 pub mod build;
+pub mod calibration;
 pub mod chart;
 pub mod followup;
 pub mod html;

@@ -18,6 +18,7 @@ mod kolada;
 mod kolada_pairs;
 mod read;
 mod rows;
+mod rules;
 mod sql;
 mod thresholds;
 mod write;
@@ -42,6 +43,10 @@ pub use kolada::{
 };
 pub use read::{ChangeLogEntry, Counts, Scope};
 pub use thresholds::{threshold_of, THRESHOLD_LOG_TYPE};
+pub use rules::{
+    check_rules, RuleProblem, RuleVersion, COMMITMENT_WEIGHT_MAX, RELATIVE_THRESHOLD_MAX,
+    RULE_VERSION_LOG_TYPE,
+};
 pub use write::{
     slugify, AssessmentInput, CommitmentInput, GoalInput, IndicatorInput, OrgUnitInput, Writer,
 };

@@ -7,7 +7,7 @@ use uppsikt_domain::evaluation::EvaluationSettings;
 use uppsikt_domain::model::{
     Analysis, Assessment, Commitment, Goal, Id, IndicatorRecord, OrgUnit, PeriodReview, StatusEntry,
 };
-use uppsikt_domain::{AssessmentRules, AssessmentScale, Period};
+use uppsikt_domain::Period;
 
 use crate::rows::{
     self, convert, AssessmentRow, CommitmentRow, GoalRow, IndicatorRow, OrgUnitRow, PeriodTextRow,
@@ -582,32 +582,6 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?,
         )
-    }
-
-    /// The active assessment scale and its rules.
-    pub async fn assessment_config(&self) -> Result<(AssessmentScale, AssessmentRules)> {
-        let row: Option<(String, String, String, f64, i64)> = sqlx::query_as(
-            "SELECT name, levels, thresholds, commitment_weight, unfinished_commitment_penalty \
-             FROM assessment_scales WHERE active = 1 ORDER BY id LIMIT 1",
-        )
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some((name, levels, thresholds, weight, penalty)) = row else {
-            return Ok((AssessmentScale::huddinge(), AssessmentRules::default()));
-        };
-        let bad = |what: &str| StoreError::Corrupt(format!("assessment scale {name}: {what}"));
-        let scale = AssessmentScale {
-            name: name.clone(),
-            levels: serde_json::from_str(&levels).map_err(|_| bad("levels"))?,
-        };
-        let rules = AssessmentRules {
-            thresholds: serde_json::from_str(&thresholds).map_err(|_| bad("thresholds"))?,
-            commitment_weight: weight,
-            unfinished_commitment_penalty: usize::try_from(penalty).map_err(|_| bad("penalty"))?,
-            missing_outcomes: Default::default(),
-        };
-        rules.check(&scale).map_err(|e| bad(&e.to_string()))?;
-        Ok((scale, rules))
     }
 
     /// The change log, newest first, optionally for one object.

@@ -9,6 +9,7 @@
 mod api;
 pub mod auth;
 mod cache;
+mod calibration;
 mod error;
 mod forms;
 mod history;
@@ -259,6 +260,12 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
                 .post(forms::deviation_board::save_threshold),
         )
         .route_layer(guard(&state, Action::RaiseDeviations));
+    let rules = Router::new()
+        .route(
+            calibration::PATH,
+            get(calibration::page).post(calibration::save),
+        )
+        .route_layer(guard(&state, Action::ManageRules));
     let history = Router::new()
         .route("/history/{kind}/{id}", get(history::page))
         .route_layer(guard(&state, Action::ReadHistory));
@@ -388,6 +395,7 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
     };
     open.merge(read_all)
         .merge(raise)
+        .merge(rules)
         .merge(history)
         .merge(export)
         .merge(lock)

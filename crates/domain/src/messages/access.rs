@@ -13,6 +13,7 @@ pub fn refused(action: Action) -> &'static str {
         Action::ImportData => "Bara controller, administratörer och redaktörer kan importera utfall. Ingenting har importerats.",
         Action::ManageSources => "Bara controller och administratörer kan ändra kopplingen till Kolada och jämförelsegrupperna. Inget har ändrats.",
         Action::RaiseDeviations => "Bara en controller kan ta fram avvikelser för hela kommunen.",
+        Action::ManageRules => "Bara controller och administratörer kan pröva och ändra bedömningsreglerna. Inget har ändrats.",
         Action::ReadAll | Action::ReadHistory | Action::ReadPublished => {
             "Du har inte behörighet att se den här sidan."
         }

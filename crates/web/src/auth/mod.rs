@@ -101,6 +101,7 @@ impl Viewer {
             (Action::ReadAll, "/uppsikt", "Uppsikt"),
             (Action::ImportData, "/import", "Data in"),
             (Action::ManageSources, "/kolada", "Kolada"),
+            (Action::ManageRules, "/regler", "Bedömningsregler"),
             (Action::ReadAll, "/api/v1/openapi.json", "API (JSON)"),
         ];
         items
