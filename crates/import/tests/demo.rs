@@ -23,7 +23,7 @@ const EXPECTED: Summary = Summary {
     goals: 36,
     indicators: 92,
     outcomes: 494,
-    milestones: 67,
+    milestones: 71,
     commitments: 43,
     assessments: 34,
     period_reviews: 1,

@@ -42,11 +42,11 @@ pub use kolada::{
     KoladaSettings, OutcomeSync, KOLADA_API,
 };
 pub use read::{ChangeLogEntry, Counts, Scope};
-pub use thresholds::{threshold_of, THRESHOLD_LOG_TYPE};
 pub use rules::{
     check_rules, RuleProblem, RuleVersion, COMMITMENT_WEIGHT_MAX, RELATIVE_THRESHOLD_MAX,
     RULE_VERSION_LOG_TYPE,
 };
+pub use thresholds::{threshold_of, THRESHOLD_LOG_TYPE};
 pub use write::{
     slugify, AssessmentInput, CommitmentInput, GoalInput, IndicatorInput, OrgUnitInput, Writer,
 };
