@@ -188,13 +188,21 @@ async fn indicator(
             } else {
                 Direction::Higher
             },
-            source: "Syntetisk".into(),
+            // Every source kind the evaluation knows: a third surveys with a known number
+            // of answers (margins derived per value), a third exact registers, a third
+            // published margins; every other indicator judges its trend over the series.
+            source: ["SCB:s medborgarundersökning", "SCB", "Syntetisk"][no % 3].into(),
             kolada_kpi: String::new(),
             decimals: 1,
             frequency: Frequency::Year,
             position: position as i64,
-            margin_basis: None,
-            trend_window: Default::default(),
+            margin_basis: (no % 3 == 2)
+                .then_some(uppsikt_domain::uncertainty::MarginBasis::Published),
+            trend_window: if no.is_multiple_of(2) {
+                uppsikt_domain::indicator::TrendWindow::Series
+            } else {
+                uppsikt_domain::indicator::TrendWindow::LastTwo
+            },
         })
         .await?;
     w.clear_indicator_series(id).await?;
