@@ -294,11 +294,24 @@ impl Store {
         if !with_comparisons {
             return Ok(());
         }
+        self.attach_kolada_comparisons(records, |_| true).await
+    }
+
+    /// Adds Kolada's ranks and group averages to the Kolada-linked records that `wanted`
+    /// picks (and marks them as showing Kolada figures).
+    pub(crate) async fn attach_kolada_comparisons(
+        &self,
+        records: &mut [IndicatorRecord],
+        wanted: impl Fn(&IndicatorRecord) -> bool,
+    ) -> Result<()> {
         let linked: Vec<Indicator> = records
             .iter()
-            .filter(|r| !r.indicator.kolada_kpi.is_empty())
+            .filter(|r| wanted(r) && !r.indicator.kolada_kpi.is_empty())
             .map(|r| r.indicator.clone())
             .collect();
+        if linked.is_empty() {
+            return Ok(());
+        }
         let figures = self.kolada_comparisons(&linked).await?;
         for r in records.iter_mut() {
             if let Some(added) = figures.get(&r.indicator.id).filter(|a| !a.is_empty()) {

@@ -443,22 +443,8 @@ impl Store {
                 records[i].comparisons.push(row.try_into()?);
             }
         }
-        let linked: Vec<uppsikt_domain::model::Indicator> = records
-            .iter()
-            .filter(|r| wanted.contains(&r.indicator.id) && !r.indicator.kolada_kpi.is_empty())
-            .map(|r| r.indicator.clone())
-            .collect();
-        if linked.is_empty() {
-            return Ok(());
-        }
-        let figures = self.kolada_comparisons(&linked).await?;
-        for r in records.iter_mut() {
-            if let Some(added) = figures.get(&r.indicator.id).filter(|a| !a.is_empty()) {
-                r.kolada = true;
-                r.comparisons.extend(added.iter().cloned());
-            }
-        }
-        Ok(())
+        self.attach_kolada_comparisons(records, |r| wanted.contains(&r.indicator.id))
+            .await
     }
 
     /// The municipality's settings for judging changes: those of the newest rule version,
