@@ -423,8 +423,9 @@ pub fn combined_margin(a: Option<f64>, b: Option<f64>) -> f64 {
     (a * a + b * b).sqrt()
 }
 
-/// Whether two values differ at the published precision.
-fn shows(a: f64, b: f64, decimals: u8) -> bool {
+/// Whether two values differ at the published precision (also what the indicator page's
+/// explanation says).
+pub(crate) fn shows(a: f64, b: f64, decimals: u8) -> bool {
     let scale = 10f64.powi(i32::from(decimals.min(9)));
     (a * scale).round() != (b * scale).round()
 }

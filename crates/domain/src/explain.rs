@@ -4,7 +4,7 @@
 //! rules themselves are in [`crate::evaluation`] and `docs/evaluation.md`; this only says
 //! them.
 
-use crate::evaluation::{Evaluation, IndicatorFacts, Status, Trend, TrendTest};
+use crate::evaluation::{shows, Evaluation, IndicatorFacts, Status, Trend, TrendTest};
 use crate::indicator::{Breakdown, Outcome, Target, TrendWindow};
 use crate::number::format_sv;
 use crate::period::Period;
@@ -36,12 +36,6 @@ fn total_at(outcomes: &[Outcome], period: Period) -> Option<f64> {
         .iter()
         .find(|o| o.breakdown == Breakdown::Total && o.period == period)
         .map(|o| o.value)
-}
-
-/// Whether two values differ at the published precision (as the evaluation decides).
-fn shows(a: f64, b: f64, decimals: u8) -> bool {
-    let scale = 10f64.powi(i32::from(decimals.min(9)));
-    (a * scale).round() != (b * scale).round()
 }
 
 impl TrendTest {
