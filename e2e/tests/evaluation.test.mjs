@@ -62,6 +62,7 @@ describe('bedömning som en controller kan lita på', () => {
     assert.match(await page.locator('main').innerText(), /Prövade regler/);
     await assertAxeClean(t, page, 'prövade regler');
     await page.setViewportSize({ width: 390, height: 844 });
+    await assertAxeClean(t, page, 'prövade regler, mobil');
     await screenshot(page, 'regler-provade-mobil');
     await page.setViewportSize({ width: 1280, height: 900 });
   });
@@ -71,6 +72,13 @@ describe('bedömning som en controller kan lita på', () => {
     assert.equal(await page.locator('textarea[name="motivation"], input[name="motivation"]').first().inputValue(), 'Inom felmarginalen');
     await assertAxeClean(t, page, 'beslut för flera avvikelser');
     await screenshot(page, 'avvikelser-flera-beslut');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await assertAxeClean(t, page, 'beslut för flera avvikelser, mobil');
+    await screenshot(page, 'avvikelser-flera-beslut-mobil');
+    await visit(page, `/org/${ks.id}/deviation-threshold`);
+    await assertAxeClean(t, page, 'tröskel för avvikelser, mobil');
+    await screenshot(page, 'avvikelser-troskel-mobil');
+    await page.setViewportSize({ width: 1280, height: 900 });
     await visit(page, `/org/${ks.id}/deviation-threshold`);
     await assertAxeClean(t, page, 'tröskel för avvikelser');
     await screenshot(page, 'avvikelser-troskel');
