@@ -214,6 +214,28 @@ pub enum LifecycleError {
     NoSuchAction(usize),
     #[error("an action cannot go from {0:?} to {1:?}")]
     Transition(ActionState, ActionState),
+    #[error("the deviation has no decision to correct")]
+    NothingToCorrect,
+    #[error("a correction needs a reason")]
+    ReasonRequired,
+    #[error("the correction changes nothing")]
+    CorrectionUnchanged,
+    #[error("a decision not to act cannot stand over actions that are not cancelled")]
+    ActionsStand,
+}
+
+/// A recorded decision corrected: the decision it replaced, kept whole, and who corrected
+/// it, when and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Correction {
+    /// The decision in force until this correction (the first correction's is the
+    /// decision originally recorded).
+    pub replaced: Decision,
+    pub reason: String,
+    /// Who corrected it (the change log's actor: a user name).
+    pub corrected_by: String,
+    /// The day it was corrected (ISO date, Swedish time).
+    pub corrected_on: String,
 }
 
 /// A deviation with its decision and actions.
@@ -222,8 +244,11 @@ pub struct Deviation {
     pub raised: NewDeviation,
     /// ISO date raised.
     pub raised_on: String,
+    /// The decision in force: the one recorded, or its latest correction.
     pub decision: Option<Decision>,
     pub actions: Vec<Action>,
+    /// The decision's corrections, oldest first; each keeps the decision it replaced.
+    pub corrections: Vec<Correction>,
 }
 
 /// Where a deviation stands, for the oversight view.
@@ -249,7 +274,60 @@ impl Deviation {
             raised_on: raised_on.into(),
             decision: None,
             actions: Vec::new(),
+            corrections: Vec::new(),
         }
+    }
+
+    /// The decision as first recorded (kept when it is corrected).
+    pub fn original_decision(&self) -> Option<&Decision> {
+        self.corrections
+            .first()
+            .map(|c| &c.replaced)
+            .or(self.decision.as_ref())
+    }
+
+    /// Corrects the recorded decision: `corrected` is in force from now on and the decision
+    /// it replaces is kept with the reason, who and when. Only a recorded decision can be
+    /// corrected, only with a reason and a change, and a decision not to act (motivated)
+    /// only when no action stands under the decision to act (every one cancelled): no
+    /// action is left without a decision to act, and what was done is not undone.
+    /// (Whether a board's decision covers the decision's day is the store's lock check.)
+    pub fn correct(
+        &mut self,
+        corrected: Decision,
+        reason: &str,
+        corrected_by: &str,
+        corrected_on: &str,
+    ) -> Result<(), LifecycleError> {
+        let Some(current) = self.decision.as_mut() else {
+            return Err(LifecycleError::NothingToCorrect);
+        };
+        if reason.trim().is_empty() {
+            return Err(LifecycleError::ReasonRequired);
+        }
+        if let Outcome::NoAction { motivation } = &corrected.outcome {
+            if motivation.trim().is_empty() {
+                return Err(LifecycleError::MotivationRequired);
+            }
+            if self
+                .actions
+                .iter()
+                .any(|a| a.state != ActionState::Cancelled)
+            {
+                return Err(LifecycleError::ActionsStand);
+            }
+        }
+        if *current == corrected {
+            return Err(LifecycleError::CorrectionUnchanged);
+        }
+        let replaced = std::mem::replace(current, corrected);
+        self.corrections.push(Correction {
+            replaced,
+            reason: reason.trim().to_string(),
+            corrected_by: corrected_by.to_string(),
+            corrected_on: corrected_on.to_string(),
+        });
+        Ok(())
     }
 
     pub fn decide(&mut self, decision: Decision) -> Result<(), LifecycleError> {
@@ -976,6 +1054,98 @@ mod tests {
     }
 
     #[test]
+    fn a_recorded_decision_is_corrected_with_a_reason_and_the_original_kept() {
+        let mut d = Deviation::new(raised("k"), "2024-02-01");
+        let not_acting = decision(Outcome::NoAction {
+            motivation: "Ryms i ordinarie arbete".into(),
+        });
+        assert_eq!(
+            d.correct(not_acting.clone(), "Fel datum", "controller", "2024-04-02"),
+            Err(LifecycleError::NothingToCorrect)
+        );
+        d.decide(not_acting.clone()).unwrap();
+        let acting = Decision {
+            decided_on: "2024-03-27".into(),
+            paragraph: "§ 14".into(),
+            ..decision(Outcome::Act)
+        };
+        assert_eq!(
+            d.correct(acting.clone(), "  ", "controller", "2024-04-02"),
+            Err(LifecycleError::ReasonRequired)
+        );
+        assert_eq!(
+            d.correct(not_acting.clone(), "Samma", "controller", "2024-04-02"),
+            Err(LifecycleError::CorrectionUnchanged)
+        );
+        assert_eq!(d.corrections, vec![], "a refusal changes nothing");
+        d.correct(
+            acting.clone(),
+            " Protokollet justerades: nämnden beslutade att åtgärda. ",
+            "controller",
+            "2024-04-02",
+        )
+        .unwrap();
+        assert_eq!(
+            d.decision.as_ref(),
+            Some(&acting),
+            "the correction is in force"
+        );
+        assert_eq!(
+            d.original_decision(),
+            Some(&not_acting),
+            "the original is kept"
+        );
+        assert_eq!(
+            d.corrections[0].reason,
+            "Protokollet justerades: nämnden beslutade att åtgärda."
+        );
+        assert_eq!(d.standing(), Standing::DecidedWithoutAction);
+        // Actions now stand under the decision to act: it cannot become not to act.
+        let i = d.add_action(action("2024-06-30")).unwrap();
+        assert_eq!(
+            d.correct(not_acting.clone(), "Ångrat", "controller", "2024-05-02"),
+            Err(LifecycleError::ActionsStand)
+        );
+        d.advance(i, ActionState::Cancelled, "2024-05-02", "Avbruten")
+            .unwrap();
+        d.correct(not_acting.clone(), "Ångrat", "controller", "2024-05-02")
+            .unwrap();
+        assert_eq!(d.standing(), Standing::NotActedOn);
+        assert_eq!(d.corrections.len(), 2);
+        assert_eq!(d.corrections[1].replaced, acting);
+        assert_eq!(d.original_decision(), Some(&not_acting));
+        assert_eq!(
+            d.add_action(action("2024-12-31")),
+            Err(LifecycleError::NoDecisionToAct)
+        );
+    }
+
+    /// The oversight counts the decision in force: a decision not to act corrected to a
+    /// decision to act is a decision without action.
+    #[test]
+    fn oversight_counts_the_corrected_decision() {
+        let mut d = Deviation::new(raised("k"), "2024-02-01");
+        d.decide(decision(Outcome::NoAction {
+            motivation: "Ryms i ordinarie arbete".into(),
+        }))
+        .unwrap();
+        assert_eq!(
+            Tally::of(&d, "2024-06-01", |_| false).decided_without_action,
+            0
+        );
+        d.correct(
+            decision(Outcome::Act),
+            "Fel beslut",
+            "controller",
+            "2024-04-02",
+        )
+        .unwrap();
+        let t = Tally::of(&d, "2024-06-01", |_| false);
+        assert_eq!((t.undecided, t.decided_without_action), (0, 1));
+        assert!(Concern::DecidedWithoutAction.matches(&d, "2024-06-01", |_| false));
+    }
+
+    #[test]
     fn oversight_counts_what_has_not_been_acted_on() {
         let undecided_old = Deviation::new(raised("a"), "2023-01-10");
         let undecided_new = Deviation::new(raised("b"), "2024-05-01");
@@ -1107,6 +1277,7 @@ mod tests {
     #[derive(Debug, Clone)]
     enum Op {
         Decide(bool),
+        Correct(bool),
         Add,
         Advance(usize, u8),
     }
@@ -1114,32 +1285,52 @@ mod tests {
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
             any::<bool>().prop_map(Op::Decide),
+            any::<bool>().prop_map(Op::Correct),
             Just(Op::Add),
             (0usize..4, 0u8..4).prop_map(|(i, s)| Op::Advance(i, s)),
         ]
     }
 
+    fn act_or_not(act: bool) -> Decision {
+        decision(if act {
+            Outcome::Act
+        } else {
+            Outcome::NoAction {
+                motivation: "Ryms inom ordinarie arbete".into(),
+            }
+        })
+    }
+
     proptest! {
-        /// Whatever is tried in whatever order, no action exists without a decision to
-        /// act, and no action reaches done without having been in progress.
+        /// Whatever is tried in whatever order (corrections too), no action that stands
+        /// (is not cancelled) exists without a decision to act, no action reaches done
+        /// without having been in progress, a refusal changes nothing and a correction
+        /// keeps the original decision.
         #[test]
         fn no_state_skips_a_decision(ops in proptest::collection::vec(op(), 0..30)) {
             let mut d = Deviation::new(raised("k"), "2024-01-01");
             for op in ops {
-                let _ = match op {
-                    Op::Decide(act) => d.decide(decision(if act {
-                        Outcome::Act
-                    } else {
-                        Outcome::NoAction { motivation: "Ryms inom ordinarie arbete".into() }
-                    })),
+                let before = d.clone();
+                let corrected = matches!(op, Op::Correct(_));
+                let result = match op {
+                    Op::Decide(act) => d.decide(act_or_not(act)),
+                    Op::Correct(act) => d.correct(act_or_not(act), "Rättelse", "controller", "2024-06-01"),
                     Op::Add => d.add_action(action("2024-12-31")).map(|_| ()),
                     Op::Advance(i, s) => {
                         let next = [ActionState::Planned, ActionState::InProgress, ActionState::Done, ActionState::Cancelled][s as usize];
                         d.advance(i, next, "2024-06-01", "")
                     }
                 };
+                if result.is_err() {
+                    prop_assert_eq!(&d, &before, "a refusal changes nothing");
+                }
+                if corrected && result.is_ok() {
+                    prop_assert_eq!(d.corrections.last().map(|c| &c.replaced), before.decision.as_ref());
+                    prop_assert_eq!(d.original_decision(), before.original_decision(), "the original is kept");
+                }
                 let decided_to_act = matches!(&d.decision, Some(x) if x.outcome == Outcome::Act);
-                prop_assert!(d.actions.is_empty() || decided_to_act, "actions without a decision to act");
+                let standing: Vec<&Action> = d.actions.iter().filter(|a| a.state != ActionState::Cancelled).collect();
+                prop_assert!(standing.is_empty() || decided_to_act, "actions without a decision to act");
                 for a in &d.actions {
                     if a.state == ActionState::Done {
                         prop_assert!(a.comments.len() >= 2, "done only via in progress");

@@ -9,6 +9,7 @@ pub mod access;
 pub mod assessment;
 pub mod commitment;
 pub mod comparison;
+pub mod current_period;
 pub mod deviation;
 pub mod evaluation;
 pub mod explain;

@@ -113,6 +113,7 @@ const PART_LABELS: &[(&str, &str)] = &[
     ("comparison_group", "Jämförelsegrupp"),
     ("indicator_comparison_groups", "Jämförelsegrupper för mått"),
     ("deviation_threshold", "Tröskel för avvikelser"),
+    ("current_period", "Aktuell period"),
     ("rule_version", "Bedömningsregler"),
 ];
 

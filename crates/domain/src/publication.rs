@@ -152,6 +152,19 @@ impl Audience {
         matches!(self, Audience::Public(_))
     }
 
+    /// The period a view of `org_id` starts from when none is asked for, given the unit's
+    /// current period (`crate::current_period`): anyone signed in starts from it; the
+    /// public from it only if a decision covers it, else from the latest decided period
+    /// (none: nothing of the unit is public).
+    pub fn default_period(&self, org_id: Id, current: Option<Period>) -> Option<Period> {
+        match self {
+            Audience::SignedIn => current,
+            Audience::Public(d) => current
+                .filter(|p| d.covers(org_id, *p))
+                .or_else(|| d.default_period(org_id)),
+        }
+    }
+
     /// Whether data of `org_id` for `period` may be shown.
     pub fn sees(&self, org_id: Id, period: Period) -> bool {
         match self {

@@ -182,8 +182,52 @@ fn years(assessments: &[Assessment], records: &[IndicatorRecord]) -> Vec<Period>
     years.into_iter().rev().map(Period::Year).collect()
 }
 
-/// The period to show by default: the latest year with an assessment, else with data.
-pub fn default_period(assessments: &[Assessment], records: &[IndicatorRecord]) -> Period {
+/// The period a view of `org_id` starts from when none is asked for: the unit's current
+/// period (`Store::current_period`: a controller's choice, else the latest decided) as
+/// `audience` may see it (`Audience::default_period`). The one place a default period is
+/// picked: pages, the API, forms and reports all come here (`None`: nothing chosen and
+/// nothing decided, or for the public nothing decided).
+pub async fn start_period(
+    store: &Store,
+    org_id: Id,
+    audience: &Audience,
+) -> Result<Option<Period>> {
+    let current = store.current_period(org_id).await?.map(|c| c.period);
+    Ok(audience.default_period(org_id, current))
+}
+
+/// The period a view shows and the unit's start period: as asked, else the start period,
+/// or with nothing chosen and nothing decided (a new installation) the latest year with an
+/// assessment, else with data.
+async fn period_or_start(
+    store: &Store,
+    org_id: Id,
+    audience: &Audience,
+    requested: Option<Period>,
+    assessments: &[Assessment],
+    records: &[IndicatorRecord],
+) -> Result<(Period, Option<Period>)> {
+    let start = start_period(store, org_id, audience).await?;
+    let shown = requested
+        .or(start)
+        .unwrap_or_else(|| latest_with_data(assessments, records));
+    Ok((shown, start))
+}
+
+/// The periods a view offers: those with data (`periods`, newest first), the one shown and
+/// the unit's start period.
+fn offered(mut periods: Vec<Period>, shown: Period, start: Option<Period>) -> Vec<Period> {
+    for p in std::iter::once(shown).chain(start) {
+        if !periods.contains(&p) {
+            periods.push(p);
+        }
+    }
+    periods.sort_by(|a, b| b.cmp(a));
+    periods
+}
+
+/// The latest year with an assessment, else with data.
+fn latest_with_data(assessments: &[Assessment], records: &[IndicatorRecord]) -> Period {
     assessments
         .iter()
         .map(|a| a.period)
@@ -309,7 +353,8 @@ pub async fn board_with(
     );
     let mut assessments = store.assessments_by_org(org_id).await?;
     assessments.retain(|a| audience.sees_assessment(a));
-    let period = period.unwrap_or_else(|| default_period(&assessments, &records));
+    let (period, start) =
+        period_or_start(store, org_id, audience, period, &assessments, &records).await?;
 
     let by_id: HashMap<Id, &Goal> = all_goals.iter().map(|g| (g.id, g)).collect();
     let own: Vec<&Goal> = all_goals.iter().filter(|g| g.org_id == org_id).collect();
@@ -392,11 +437,7 @@ pub async fn board_with(
         rules.propose(&scale, overall_basis),
         overall_basis,
     );
-    let mut periods = years(&assessments, &records);
-    if !periods.contains(&period) {
-        periods.push(period);
-        periods.sort_by(|a, b| b.cmp(a));
-    }
+    let periods = offered(years(&assessments, &records), period, start);
     let review = store
         .period_review(org_id, period)
         .await?
@@ -711,7 +752,8 @@ pub async fn goal(
     if !shown.contains(&goal_id) {
         return Err(uppsikt_store::StoreError::not_found("goal", goal_id));
     }
-    let period = period.unwrap_or_else(|| default_period(&assessments, &records));
+    let (period, start) =
+        period_or_start(store, goal.org_id, audience, period, &assessments, &records).await?;
     let tree_ids: Vec<(Id, Option<Id>)> = tree
         .iter()
         .map(|g| (g.id, if g.id == goal_id { None } else { g.parent_id }))
@@ -787,10 +829,7 @@ pub async fn goal(
             periods.push(Period::Year(a.period.year()));
         }
     }
-    if !periods.contains(&period) {
-        periods.push(period);
-    }
-    periods.sort_by(|a, b| b.cmp(a));
+    let periods = offered(periods, period, start);
     Ok(GoalView {
         priorities: store.priorities(goal_id).await?,
         analysis: analyses

@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 use uppsikt_domain::object_kind::ObjectKind;
 
 use uppsikt_domain::deviation::{
-    Action, ActionState, Concern, DecidingBody, Decision, Deviation, LifecycleError, NewDeviation,
-    Outcome, Severity, Source, Standing, Tally,
+    Action, ActionState, Concern, Correction, DecidingBody, Decision, Deviation, LifecycleError,
+    NewDeviation, Outcome, Severity, Source, Standing, Tally,
 };
 use uppsikt_domain::model::Id;
 use uppsikt_domain::Period;
@@ -37,6 +37,41 @@ type DeviationRow = (
     String,
 );
 type DecisionRow = (i64, String, String, String, String, i64, String);
+/// A correction: the decision it replaced (as [`DecisionRow`]), then reason, day and who.
+type CorrectionRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+);
+
+/// A stored decision's columns as the domain's decision.
+fn decision_from(
+    body: &str,
+    decided_on: String,
+    paragraph: String,
+    diary_number: String,
+    act: i64,
+    motivation: String,
+) -> Result<Decision> {
+    Ok(Decision {
+        body: DecidingBody::parse(body).ok_or_else(|| corrupt("body"))?,
+        decided_on,
+        paragraph,
+        diary_number,
+        outcome: if act != 0 {
+            Outcome::Act
+        } else {
+            Outcome::NoAction { motivation }
+        },
+    })
+}
 type ActionRow = (
     i64,
     i64,
@@ -54,7 +89,8 @@ fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("deviation {what}"))
 }
 
-/// Loads deviations with their decisions, actions and comments: four queries however many.
+/// Loads deviations with their decisions (and corrections), actions and comments: five
+/// queries however many.
 /// Returned in the order of `ids`; a missing id is not found.
 async fn load_many(conn: &mut sqlx::AnyConnection, ids: &[Id]) -> Result<Vec<StoredDeviation>> {
     let rows: Vec<DeviationRow> = rows_for(
@@ -78,6 +114,25 @@ async fn load_many(conn: &mut sqlx::AnyConnection, ids: &[Id]) -> Result<Vec<Sto
         ids,
     )
     .await?;
+    let corrections: Vec<CorrectionRow> = rows_for(
+        conn,
+        "SELECT deviation_id, body, decided_on, paragraph, diary_number, act, motivation, \
+         reason, corrected_on, corrected_by \
+         FROM deviation_decision_corrections WHERE deviation_id IN (@IDS@) ORDER BY deviation_id, id",
+        ids,
+    )
+    .await?;
+    let mut corrections_of: HashMap<Id, Vec<Correction>> = HashMap::new();
+    for (id, body, decided_on, paragraph, diary_number, act, motivation, reason, on, by) in
+        corrections
+    {
+        corrections_of.entry(id).or_default().push(Correction {
+            replaced: decision_from(&body, decided_on, paragraph, diary_number, act, motivation)?,
+            reason,
+            corrected_by: by,
+            corrected_on: on,
+        });
+    }
     let action_ids: Vec<Id> = actions.iter().map(|a| a.0).collect();
     let comments: Vec<(i64, String, String)> = rows_for(
         conn,
@@ -91,17 +146,7 @@ async fn load_many(conn: &mut sqlx::AnyConnection, ids: &[Id]) -> Result<Vec<Sto
     }
     let mut decision_of: HashMap<Id, Decision> = HashMap::new();
     for (id, body, decided_on, paragraph, diary_number, act, motivation) in decisions {
-        let decision = Decision {
-            body: DecidingBody::parse(&body).ok_or_else(|| corrupt("body"))?,
-            decided_on,
-            paragraph,
-            diary_number,
-            outcome: if act != 0 {
-                Outcome::Act
-            } else {
-                Outcome::NoAction { motivation }
-            },
-        };
+        let decision = decision_from(&body, decided_on, paragraph, diary_number, act, motivation)?;
         decision_of.insert(id, decision);
     }
     let mut actions_of: HashMap<Id, (Vec<Action>, Vec<Id>)> = HashMap::new();
@@ -153,6 +198,7 @@ async fn load_many(conn: &mut sqlx::AnyConnection, ids: &[Id]) -> Result<Vec<Sto
                     raised_on,
                     decision: decision_of.remove(&id),
                     actions,
+                    corrections: corrections_of.remove(&id).unwrap_or_default(),
                 },
                 action_ids,
             },
@@ -700,6 +746,75 @@ impl Writer {
             Some(id),
             None,
             serde_json::to_value(decision).ok(),
+        )
+        .await
+    }
+
+    /// Corrects the recorded decision on a deviation, with a reason: the domain's lifecycle
+    /// rule (`Deviation::correct`) decides whether it may be corrected, and neither the
+    /// decision's day nor the corrected one may lie within a period a board has decided
+    /// (`ensure_day_unlocked`: the decided report stated it). The decision in force is
+    /// replaced; the one it replaces is kept whole in `deviation_decision_corrections`
+    /// with the reason, who and the day. Logged with both decisions.
+    pub async fn correct_deviation_decision(
+        &mut self,
+        id: Id,
+        corrected: &Decision,
+        reason: &str,
+    ) -> Result<()> {
+        let mut stored = load(&mut self.tx, id).await?;
+        let org = stored.deviation.raised.org_id;
+        let today = crate::today();
+        let actor = self.actor().to_string();
+        stored
+            .deviation
+            .correct(corrected.clone(), reason, &actor, &today)
+            .map_err(lifecycle)?;
+        let Some(correction) = stored.deviation.corrections.last().cloned() else {
+            return Err(corrupt("correction"));
+        };
+        self.ensure_day_unlocked(org, &correction.replaced.decided_on)
+            .await?;
+        self.ensure_day_unlocked(org, &corrected.decided_on).await?;
+        let mut binds = decision_binds(id, &correction.replaced).to_vec();
+        binds.extend([
+            Bind::Text(correction.reason.clone()),
+            Bind::Text(correction.corrected_on.clone()),
+            Bind::Text(correction.corrected_by.clone()),
+        ]);
+        self.execute(
+            "INSERT INTO deviation_decision_corrections (deviation_id, body, decided_on, paragraph, \
+             diary_number, act, motivation, reason, corrected_on, corrected_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            binds,
+        )
+        .await?;
+        let [_, body, decided_on, paragraph, diary_number, act, motivation] =
+            decision_binds(id, corrected);
+        self.execute(
+            "UPDATE deviation_decisions SET body = $1, decided_on = $2, paragraph = $3, \
+             diary_number = $4, act = $5, motivation = $6 WHERE deviation_id = $7",
+            vec![
+                body,
+                decided_on,
+                paragraph,
+                diary_number,
+                act,
+                motivation,
+                Bind::Int(id),
+            ],
+        )
+        .await?;
+        let mut after = serde_json::to_value(corrected).unwrap_or_default();
+        if let Some(o) = after.as_object_mut() {
+            o.insert("reason".into(), correction.reason.clone().into());
+        }
+        self.log(
+            "correct_decision",
+            ObjectKind::Deviation.log_type(),
+            Some(id),
+            serde_json::to_value(&correction.replaced).ok(),
+            Some(after),
         )
         .await
     }

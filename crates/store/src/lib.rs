@@ -8,6 +8,7 @@
 
 mod access;
 mod backup;
+mod current_period;
 mod deviation_sources;
 mod deviations;
 mod error;
@@ -31,6 +32,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use access::{NewUser, Session, SignInCounter, SignInKey, User, DEVICES_PER_USER};
 pub use backup::{BackupError, RestoreSummary};
+pub use current_period::CURRENT_PERIOD_LOG_TYPE;
 pub use deviation_sources::{
     BoxFuture, CommitmentSource, DeviationSource, DueDeviations, IndicatorSource, DEVIATION_SOURCES,
 };

@@ -156,6 +156,97 @@ async fn a_deviation_is_raised_once_decided_once_and_its_actions_followed() {
     }
 }
 
+/// A recorded decision is corrected with a reason: the correction is in force, the
+/// original is kept whole with who corrected it, when and why, and it is logged. A
+/// correction without a reason, or of a decision within a decided period, changes nothing.
+#[tokio::test]
+async fn a_recorded_decision_is_corrected_and_the_original_kept() {
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let t = tree(store).await;
+        let not_acting = decision(Outcome::NoAction {
+            motivation: "Ryms i ordinarie arbete".into(),
+        });
+        let mut w = store.writer("controller").await.unwrap();
+        let id = w
+            .raise_deviations(vec![trygg_utomhus(t.child, t.indicator)], "2024-02-01")
+            .await
+            .unwrap()[0];
+        assert!(matches!(
+            w.correct_deviation_decision(id, &decision(Outcome::Act), "Fel")
+                .await,
+            Err(StoreError::Lifecycle(LifecycleError::NothingToCorrect))
+        ));
+        w.decide_deviation(id, &not_acting).await.unwrap();
+        w.commit().await.unwrap();
+
+        let corrected = Decision {
+            paragraph: "§ 14".into(),
+            ..decision(Outcome::Act)
+        };
+        let mut w = store.writer("controller").await.unwrap();
+        assert!(matches!(
+            w.correct_deviation_decision(id, &corrected, " ").await,
+            Err(StoreError::Lifecycle(LifecycleError::ReasonRequired))
+        ));
+        w.rollback().await.unwrap();
+        let before = store.deviation(id).await.unwrap();
+        assert_eq!(before.deviation.decision.as_ref(), Some(&not_acting));
+        assert!(before.deviation.corrections.is_empty());
+
+        let mut w = store.writer("controller").await.unwrap();
+        w.correct_deviation_decision(id, &corrected, "Protokollet justerades: § 14, åtgärda.")
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+        let after = store.deviation(id).await.unwrap().deviation;
+        assert_eq!(after.decision.as_ref(), Some(&corrected));
+        assert_eq!(after.original_decision(), Some(&not_acting));
+        assert_eq!(after.standing(), Standing::DecidedWithoutAction);
+        let c = &after.corrections[0];
+        assert_eq!(c.reason, "Protokollet justerades: § 14, åtgärda.");
+        assert_eq!(c.corrected_by, "controller");
+        assert_eq!(c.corrected_on, uppsikt_store::today());
+        let log = store.change_log(Some(("deviation", id)), 1).await.unwrap();
+        assert_eq!(log[0].action, "correct_decision");
+        assert!(log[0]
+            .before_value
+            .as_deref()
+            .unwrap()
+            .contains("Ryms i ordinarie arbete"));
+        assert!(log[0]
+            .after_value
+            .as_deref()
+            .unwrap()
+            .contains("Protokollet justerades"));
+
+        // A board's decision on 2024 covers the decision's day: no more corrections.
+        let mut w = store.writer("controller").await.unwrap();
+        w.lock_period(&uppsikt_domain::model::PeriodLock {
+            org_id: t.ks,
+            period: Period::Year(2024),
+            body: "Kommunstyrelsen".into(),
+            decided_on: "2025-03-30".into(),
+            paragraph: "§ 40".into(),
+            diary_number: "KS-2025/12".into(),
+            locked_by: "controller".into(),
+            locked_at: "2025-03-30T12:00:00Z".into(),
+        })
+        .await
+        .unwrap();
+        w.commit().await.unwrap();
+        let mut w = store.writer("controller").await.unwrap();
+        assert!(matches!(
+            w.correct_deviation_decision(id, &not_acting, "Ångrat")
+                .await,
+            Err(StoreError::Locked(_))
+        ));
+        w.rollback().await.unwrap();
+        assert_eq!(store.deviation(id).await.unwrap().deviation, after);
+        db.finish().await;
+    }
+}
+
 /// The oversight view's queries count and list exactly what the domain's rules say, for
 /// a mix of every standing, overdue and done actions, and effects known and unknown.
 #[tokio::test]
@@ -235,6 +326,23 @@ async fn the_oversight_queries_agree_with_the_domain_rules() {
                 }
             }
         }
+        // Corrected decisions count as corrected: a decision not to act corrected to act
+        // (decided without action), and one to act, still without actions, corrected to not.
+        let mut corrected = 0;
+        for (i, id) in ids.iter().enumerate() {
+            let to = match i % 5 {
+                1 if i % 2 == 1 => Outcome::Act,
+                2 if i % 2 == 0 => Outcome::NoAction {
+                    motivation: "Ryms i ordinarie arbete".into(),
+                },
+                _ => continue,
+            };
+            w.correct_deviation_decision(*id, &decision(to), "Fel i protokollet")
+                .await
+                .unwrap();
+            corrected += 1;
+        }
+        assert!(corrected >= 4, "{corrected}");
         w.commit().await.unwrap();
 
         let record = store.indicator_record(t.indicator).await.unwrap();

@@ -272,10 +272,16 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
     let export = Router::new()
         .route("/history/export.csv", get(history::export))
         .route_layer(guard(&state, Action::ExportLog));
+    // Locking a period, and choosing the unit's current period (the same yearly cycle:
+    // controllers and administrators).
     let lock = Router::new()
         .route(
             "/org/{id}/lock",
             get(forms::lock::lock_form).post(forms::lock::lock),
+        )
+        .route(
+            "/org/{id}/current-period",
+            get(forms::current_period::form).post(forms::current_period::save),
         )
         .route_layer(guard(&state, Action::LockPeriod));
     let reopen = Router::new()
@@ -375,6 +381,10 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route(
             "/deviations/{id}/decision",
             get(forms::deviation::decision_form).post(forms::deviation::decide),
+        )
+        .route(
+            "/deviations/{id}/decision/correct",
+            get(forms::deviation::correction_form).post(forms::deviation::correct),
         )
         .route(
             "/org/{id}/deviations/decide",

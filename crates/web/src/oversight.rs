@@ -305,8 +305,71 @@ struct DeviationPage {
     act: bool,
     motivation: String,
     actions: Vec<ActionView>,
+    /// The decisions corrections replaced, oldest (the original) first.
+    corrections: Vec<CorrectionView>,
     can_edit: bool,
     can_read_history: bool,
+}
+
+/// A decision a correction replaced, with who corrected it, when and why.
+struct CorrectionView {
+    /// "Ursprungligt beslut" or "Tidigare rättat beslut".
+    label: &'static str,
+    summary: String,
+    on: String,
+    by: String,
+    reason: String,
+}
+
+/// A decision in one line: what, by whom, when, § and diary number.
+fn decision_summary_sv(d: &uppsikt_domain::deviation::Decision) -> String {
+    let what = match &d.outcome {
+        Outcome::Act => "Åtgärda".to_string(),
+        Outcome::NoAction { motivation } => format!("Inte åtgärda ({motivation})"),
+    };
+    let mut parts = vec![what, d.body.label_sv().to_string(), d.decided_on.clone()];
+    if !d.paragraph.is_empty() {
+        parts.push(d.paragraph.clone());
+    }
+    if !d.diary_number.is_empty() {
+        parts.push(format!("dnr {}", d.diary_number));
+    }
+    parts.join(", ")
+}
+
+/// The corrections of a deviation's decision as shown, with the people's names.
+async fn correction_views(
+    state: &AppState,
+    corrections: &[uppsikt_domain::deviation::Correction],
+) -> Result<Vec<CorrectionView>> {
+    if corrections.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: HashMap<String, String> = state
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| (u.username, u.display_name))
+        .collect();
+    Ok(corrections
+        .iter()
+        .enumerate()
+        .map(|(i, c)| CorrectionView {
+            label: if i == 0 {
+                "Ursprungligt beslut"
+            } else {
+                "Tidigare rättat beslut"
+            },
+            summary: decision_summary_sv(&c.replaced),
+            on: c.corrected_on.clone(),
+            by: names
+                .get(&c.corrected_by)
+                .cloned()
+                .unwrap_or_else(|| c.corrected_by.clone()),
+            reason: c.reason.clone(),
+        })
+        .collect())
 }
 
 /// The page of what raised an automatic deviation (from its cause key), with a label.
@@ -428,6 +491,7 @@ pub async fn show(
             act,
             motivation,
             actions,
+            corrections: correction_views(&state, &d.corrections).await?,
             can_edit: viewer.allows(Access::Edit, &chain),
             can_read_history: viewer.allows(Access::ReadHistory, &chain),
             unit,

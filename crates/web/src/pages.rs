@@ -96,6 +96,10 @@ pub struct PageAccess {
     pub locks: Vec<PeriodLock>,
     /// The decision that covers the page's period, if any.
     pub lock: Option<PeriodLock>,
+    /// The period the page shows, if it shows one.
+    pub period: Option<Period>,
+    /// For the signed-in: the unit's current period and where it comes from (Swedish).
+    pub current: Option<(Period, String)>,
 }
 
 impl PageAccess {
@@ -109,6 +113,16 @@ impl PageAccess {
         let chain = decisions.chain(org_id);
         let mut locks: Vec<PeriodLock> = decisions.over(org_id).cloned().collect();
         locks.sort_by_key(|l| std::cmp::Reverse(l.period.last_day_number()));
+        let current = if viewer.is_public() {
+            None
+        } else {
+            let units = state.store.org_units().await?;
+            state
+                .store
+                .current_period(org_id)
+                .await?
+                .map(|c| (c.period, crate::forms::current_period::basis_sv(&c, &units)))
+        };
         Ok(PageAccess {
             signed_in: !viewer.is_public(),
             can_edit: viewer.allows(Action::Edit, &chain),
@@ -116,7 +130,30 @@ impl PageAccess {
             can_reopen: viewer.allows(Action::ReopenPeriod, &chain),
             lock: period.and_then(|p| decisions.covering(org_id, p).cloned()),
             locks,
+            period,
+            current,
         })
+    }
+
+    /// Nothing offered (until the page knows its unit and period).
+    fn none() -> PageAccess {
+        PageAccess {
+            signed_in: false,
+            can_edit: false,
+            can_lock: false,
+            can_reopen: false,
+            locks: Vec::new(),
+            lock: None,
+            period: None,
+            current: None,
+        }
+    }
+
+    /// The period shown when it is working material: signed in, and no decision covers it
+    /// (the public never sees such a period: `publication::Audience`).
+    pub fn working_material(&self) -> Option<Period> {
+        self.period
+            .filter(|_| self.signed_in && self.lock.is_none())
     }
 
     /// Whether a decision covers `period` (what the public may see).
@@ -136,9 +173,12 @@ impl PageAccess {
     }
 }
 
-/// The period a page shows: as asked, except that the public sees only decided periods
-/// (by default the latest decision on the unit itself, else the latest above it).
-fn page_period(
+/// The period a page shows: as asked, except that the public sees only decided periods;
+/// none asked: the unit's start period (`followup::start_period`, the one default: its
+/// current period, for the public the latest decided), which views resolve themselves for
+/// the signed-in.
+async fn page_period(
+    state: &AppState,
     audience: &Audience,
     org_id: Id,
     requested: Option<Period>,
@@ -149,8 +189,8 @@ fn page_period(
     match requested {
         Some(p) if decisions.covers(org_id, p) => Ok(Some(p)),
         Some(_) => Err(AppError::NotPublished),
-        None => decisions
-            .default_period(org_id)
+        None => followup::start_period(&state.store, org_id, audience)
+            .await?
             .map(Some)
             .ok_or(AppError::NotPublished),
     }
@@ -217,7 +257,7 @@ pub async fn index(
             // Counted as the board pages show them to the public.
             let audience = audience(&state, &viewer).await?;
             for u in &units {
-                if let Ok(Some(period)) = page_period(&audience, u.id, None) {
+                if let Ok(Some(period)) = page_period(&state, &audience, u.id, None).await {
                     let v = followup::board(&state.store, u.id, Some(period), &audience).await?;
                     let n = v.sections.iter().map(|s| s.goals.len()).sum();
                     goal_count.insert(u.id, n);
@@ -291,7 +331,7 @@ async fn followup_view<V: FollowUp>(
     build: impl AsyncFnOnce(Option<Period>, &Audience) -> Result<V>,
 ) -> Result<(V, PageAccess)> {
     let audience = audience(state, viewer).await?;
-    let period = page_period(&audience, org_id, requested)?;
+    let period = page_period(state, &audience, org_id, requested).await?;
     let mut v = build(period, &audience).await?;
     let (shown, periods) = v.periods();
     let access = PageAccess::of(state, viewer, org_id, Some(shown)).await?;
@@ -405,6 +445,8 @@ struct IndicatorPage {
     margins: bool,
     /// Why the current evaluation came out as it did (trend, margin, relative milestone).
     explanations: Vec<String>,
+    /// The periods offered: years with data or milestones, the one shown and the current.
+    periods: Vec<Period>,
     access: PageAccess,
 }
 
@@ -412,16 +454,24 @@ pub async fn indicator(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<Id>,
+    Query(q): Query<PeriodQuery>,
     uri: OriginalUri,
 ) -> Result<Response> {
+    let requested = period_param(q.period.as_deref())?;
     let key = cache_key(&viewer, &uri);
     cached(&state, &key, || async {
         let audience = audience(&state, &viewer).await?;
         let record = visible_indicator(&state.store, id, &audience).await?;
         let goal = state.store.goal(record.indicator.goal_id).await?;
         let org = state.store.org_unit(goal.org_id).await?;
-        let access = PageAccess::of(&state, &viewer, org.id, None).await?;
-        Ok(indicator_page(record, goal, org, access).render()?)
+        let start = followup::start_period(&state.store, org.id, &audience).await?;
+        let period = page_period(&state, &audience, org.id, requested)
+            .await?
+            .or(start);
+        let page = indicator_page(record, goal, org, period, start);
+        let access =
+            PageAccess::of(&state, &viewer, page.org.id, Some(page.current.period)).await?;
+        Ok(IndicatorPage { access, ..page }.render()?)
     })
     .await
 }
@@ -453,11 +503,14 @@ fn explanations(record: &IndicatorRecord, e: &Evaluation) -> Vec<String> {
     out
 }
 
+/// The indicator page for `period` (none: the latest year with data or a milestone),
+/// offering the unit's start period too; what the viewer may do is filled in after.
 fn indicator_page(
     record: IndicatorRecord,
     goal: Goal,
     org: OrgUnit,
-    access: PageAccess,
+    period: Option<Period>,
+    start: Option<Period>,
 ) -> IndicatorPage {
     let ind = &record.indicator;
     let fmt = |v: f64| format_value(v, ind.decimals, &ind.unit);
@@ -530,11 +583,20 @@ fn indicator_page(
             }
         })
         .collect();
-    let latest = years
-        .last()
-        .copied()
-        .map(Period::Year)
-        .unwrap_or(Period::Year(2019));
+    let latest = period.unwrap_or_else(|| {
+        years
+            .last()
+            .copied()
+            .map(Period::Year)
+            .unwrap_or(Period::Year(2019))
+    });
+    let mut offered: Vec<Period> = years.iter().copied().map(Period::Year).collect();
+    for p in std::iter::once(latest).chain(start) {
+        if !offered.contains(&p) {
+            offered.push(p);
+        }
+    }
+    offered.sort_by(|a, b| b.cmp(a));
     let current = record.evaluate(latest);
     let explanations = explanations(&record, &current);
     let current_row = followup::measure_row(&record, latest);
@@ -568,9 +630,10 @@ fn indicator_page(
         comparisons,
         margins,
         explanations,
+        periods: offered,
         record,
         goal,
         org,
-        access,
+        access: PageAccess::none(),
     }
 }

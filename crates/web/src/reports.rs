@@ -55,7 +55,8 @@ impl crate::jobs::JobState for JobState {
 /// The report jobs of this server process.
 pub type Jobs = crate::jobs::Jobs<JobState>;
 
-fn form_page(org: &uppsikt_domain::model::OrgUnit) -> FormPage {
+/// The report form, its period filled with `period` (the unit's current period).
+fn form_page(org: &uppsikt_domain::model::OrgUnit, period: Option<Period>) -> FormPage {
     FormPage {
         title: format!("Skapa rapport för {}", org.name),
         intro: Some("Rapporten byggs av de uppgifter som finns nu. En rapport för kommunen omfattar alla nämnder och styrelser.".into()),
@@ -65,7 +66,7 @@ fn form_page(org: &uppsikt_domain::model::OrgUnit) -> FormPage {
         crumbs: vec![(format!("/org/{}", org.id), org.name.clone())],
         fields: vec![
             Field::new("kind", "Rapport", options([("verksamhetsberattelse", "Verksamhetsberättelse (helår)"), ("delarsrapport", "Delårsrapport")])).required().value("verksamhetsberattelse"),
-            Field::new("period", "Period", FieldKind::Text).required().hint("År för verksamhetsberättelse (2019). Tertial för delårsrapport: 2019T1 (per 30 april) eller 2019T2 (per 31 augusti).").value("2019"),
+            Field::new("period", "Period", FieldKind::Text).required().hint("År för verksamhetsberättelse (2019). Tertial för delårsrapport: 2019T1 (per 30 april) eller 2019T2 (per 31 augusti).").value(period.map(|p| p.to_string()).unwrap_or_default()),
             Field::new("format", "Format", options([("pdf", "PDF (tillgänglig, för nämnden)"), ("html", "HTML (webbsida, går att skriva ut)"), ("xlsx", "Excel (alla mått och värden)")])).required().value("pdf"),
         ],
     }
@@ -73,7 +74,9 @@ fn form_page(org: &uppsikt_domain::model::OrgUnit) -> FormPage {
 
 pub async fn new_form(State(state): State<AppState>, Path(org_id): Path<Id>) -> Result<Response> {
     let org = state.store.org_unit(org_id).await?;
-    form_page(&org).render_page()
+    let audience = uppsikt_domain::publication::Audience::SignedIn;
+    let period = uppsikt_report::followup::start_period(&state.store, org_id, &audience).await?;
+    form_page(&org, period).render_page()
 }
 
 pub async fn create(post: Post) -> Result<Response> {
@@ -116,7 +119,7 @@ pub async fn create(post: Post) -> Result<Response> {
         _ => None,
     };
     let (Some(request), Some(format), true) = (request, format, e.is_empty()) else {
-        return e.apply(form_page(&org).fill(&input)).render_page();
+        return e.apply(form_page(&org, None).fill(&input)).render_page();
     };
     let title = format!(
         "{} {} för {}",

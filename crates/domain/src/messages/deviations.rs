@@ -6,7 +6,7 @@ use crate::deviation::LifecycleError;
 pub fn lifecycle(e: &LifecycleError) -> &'static str {
     match e {
         LifecycleError::AlreadyDecided => {
-            "Avvikelsen har redan ett beslut. Ett beslut kan inte ändras här; registrera en ny avvikelse om läget har ändrats."
+            "Avvikelsen har redan ett beslut. Ett registrerat beslut ändras med ”Rätta beslutet” på avvikelsens sida, med skäl till rättelsen."
         }
         LifecycleError::MotivationRequired => {
             "Skriv varför avvikelsen inte ska åtgärdas. Ett beslut att inte åtgärda måste motiveras."
@@ -18,11 +18,26 @@ pub fn lifecycle(e: &LifecycleError) -> &'static str {
         LifecycleError::Transition(..) => {
             "Åtgärden kan inte få den statusen nu: planerad → pågår → genomförd, eller avbruten."
         }
+        LifecycleError::NothingToCorrect => {
+            "Avvikelsen har inget beslut att rätta. Registrera beslutet i stället."
+        }
+        LifecycleError::ReasonRequired => {
+            "Skriv skälet till rättelsen. Det visas bredvid det ursprungliga beslutet."
+        }
+        LifecycleError::CorrectionUnchanged => {
+            "Rättelsen är likadan som beslutet som gäller. Ändra det som var fel."
+        }
+        LifecycleError::ActionsStand => {
+            "Beslutet kan inte rättas till att inte åtgärda medan avvikelsen har åtgärder som inte är avbrutna. Avbryt dem först, med en kommentar."
+        }
     }
 }
 
 /// A unit chosen in a form that another user has removed meanwhile.
 pub const UNIT_GONE: &str = "Enheten finns inte längre. Välj en annan.";
+
+/// An action's due date already past when it is saved: it would be overdue at once.
+pub const DUE_PASSED: &str = "Förfallodatumet har redan passerat; åtgärden blir försenad direkt. Ändra datumet, eller kryssa i ”Spara ändå” om det är rätt.";
 
 /// The unit chooser sent without a unit.
 pub const CHOOSE_UNIT: &str = "Välj en enhet.";
@@ -89,6 +104,10 @@ mod tests {
             LifecycleError::NoDecisionToAct,
             LifecycleError::NoSuchAction(3),
             LifecycleError::Transition(ActionState::Done, ActionState::Planned),
+            LifecycleError::NothingToCorrect,
+            LifecycleError::ReasonRequired,
+            LifecycleError::CorrectionUnchanged,
+            LifecycleError::ActionsStand,
         ];
         let mut seen = std::collections::HashSet::new();
         for e in &all {

@@ -6,11 +6,12 @@ use axum::extract::State;
 use axum::response::Response;
 use uppsikt_domain::collate::swedish_cmp;
 use uppsikt_domain::deviation::{
-    Action, ActionState, DecidingBody, Decision, NewDeviation, Outcome, Severity, Source,
+    Action, ActionState, DecidingBody, Decision, LifecycleError, NewDeviation, Outcome, Severity,
+    Source,
 };
 use uppsikt_domain::messages;
 use uppsikt_domain::model::{Id, OrgUnit};
-use uppsikt_store::StoredDeviation;
+use uppsikt_store::{StoreError, StoredDeviation};
 
 use super::{
     options, Errors, Field, FieldKind, FormPage, Input, Post, RefusedAt, NAME_MAX, TEXT_MAX,
@@ -129,7 +130,7 @@ fn decision_page(s: &StoredDeviation, today: &str) -> FormPage {
     FormPage {
         title: format!("Beslut om avvikelse {}", s.id),
         intro: Some(format!(
-            "{} Ett beslut är antingen att åtgärda (åtgärderna läggs till sedan) eller att inte åtgärda, med motivering. Beslutet kan inte ändras efteråt.",
+            "{} Ett beslut är antingen att åtgärda (åtgärderna läggs till sedan) eller att inte åtgärda, med motivering. Ett registrerat beslut kan rättas efteråt med skäl; det ursprungliga beslutet sparas.",
             s.deviation.raised.description
         )),
         action: format!("/deviations/{}/decision", s.id),
@@ -233,6 +234,96 @@ pub async fn decide(post: Post) -> Result<Response> {
     .await
 }
 
+// ---- Correcting the decision ----
+
+/// The correction form, filled with the decision in force (the fields of the decision
+/// form and the reason).
+fn correction_page(s: &StoredDeviation, today: &str) -> FormPage {
+    let mut page = decision_page(s, today);
+    page.title = format!("Rätta beslutet om avvikelse {}", s.id);
+    page.intro = Some(format!(
+        "{} Rätta det som blev fel när beslutet registrerades. Det ursprungliga beslutet sparas och visas överstruket med skälet, datumet och ditt namn; rättelsen gäller från nu.",
+        s.deviation.raised.description
+    ));
+    page.action = format!("/deviations/{}/decision/correct", s.id);
+    page.submit = "Spara rättelsen".into();
+    page.fields.push(
+        Field::new("reason", "Skäl till rättelsen", FieldKind::Textarea(3))
+            .required()
+            .hint("Vad var fel, och var står det rätta (t.ex. det justerade protokollet)?"),
+    );
+    let Some(d) = &s.deviation.decision else {
+        return page;
+    };
+    let (outcome, motivation) = match &d.outcome {
+        Outcome::Act => ("act", String::new()),
+        Outcome::NoAction { motivation } => ("no_action", motivation.clone()),
+    };
+    page.with_values([
+        ("outcome", outcome.to_string()),
+        ("motivation", motivation),
+        ("body", d.body.code().to_string()),
+        ("decided_on", d.decided_on.clone()),
+        ("paragraph", d.paragraph.clone()),
+        ("diary_number", d.diary_number.clone()),
+    ])
+}
+
+pub async fn correction_form(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+) -> Result<Response> {
+    let s = state.store.deviation(id).await?;
+    if s.deviation.decision.is_none() {
+        return Err(crate::error::AppError::NotFound);
+    }
+    correction_page(&s, &uppsikt_store::today()).render_page()
+}
+
+/// The corrected decision and the reason.
+pub(crate) fn parse_correction(input: &Input) -> Result<(Decision, String), Errors> {
+    let mut reason_errors = Errors::default();
+    let reason = reason_errors.paragraphs(input, "reason", TEXT_MAX);
+    match (parse_decision(input), reason) {
+        (Ok(decision), Some(reason)) => Ok((decision, reason)),
+        (Ok(_), None) => Err(reason_errors),
+        (Err(mut e), _) => {
+            for (field, message) in reason_errors.0 {
+                e.add(field, message);
+            }
+            Err(e)
+        }
+    }
+}
+
+/// The field a refused correction is shown at.
+fn correction_field(e: &StoreError) -> &'static str {
+    match e {
+        StoreError::Locked(_) => "decided_on",
+        StoreError::Lifecycle(LifecycleError::ReasonRequired)
+        | StoreError::Lifecycle(LifecycleError::CorrectionUnchanged) => "reason",
+        StoreError::Lifecycle(LifecycleError::MotivationRequired) => "motivation",
+        _ => "outcome",
+    }
+}
+
+pub async fn correct(post: Post) -> Result<Response> {
+    let (state, id) = (&post.state, post.id);
+    let s = state.store.deviation(id).await?;
+    let form = async || Ok(correction_page(&s, &uppsikt_store::today()));
+    let parsed = parse_correction(&post.input);
+    post.submit(form, parsed, async |w, (decision, reason)| {
+        match w.correct_deviation_decision(id, &decision, &reason).await {
+            Ok(()) => Ok(format!("/deviations/{id}#decision-h")),
+            Err(e) => {
+                let field = correction_field(&e);
+                Err::<String, _>(e).at(field)
+            }
+        }
+    })
+    .await
+}
+
 // ---- Actions ----
 
 async fn action_page(state: &AppState, s: &StoredDeviation) -> Result<FormPage> {
@@ -318,12 +409,60 @@ pub(crate) fn parse_action(input: &Input) -> Result<Action, Errors> {
     })
 }
 
+/// The checkbox that confirms a due date already past (name `confirm-yes` when ticked).
+fn confirm_past_due() -> Field {
+    Field::new(
+        "confirm",
+        "Förfallodatumet har passerat",
+        FieldKind::Checkboxes(vec![("yes".into(), "Spara ändå".into())]),
+    )
+}
+
+/// An action whose due date is already past (it would be overdue at once, as
+/// `Action::is_overdue` judges) is saved only when the confirmation is ticked; otherwise the
+/// form comes back with the warning at the date and the confirmation beside it.
+pub(crate) fn confirmed_due(input: &Input, action: Action, today: &str) -> Result<Action, Errors> {
+    let confirmed = confirm_past_due()
+        .checked_in(input)
+        .iter()
+        .any(|v| v == "yes");
+    if action.is_overdue(today) && !confirmed {
+        let mut e = Errors::default();
+        e.add("due", messages::deviations::DUE_PASSED);
+        return Err(e);
+    }
+    Ok(action)
+}
+
+/// The action form, with the confirmation when the date typed is already past.
+async fn action_page_for(state: &AppState, s: &StoredDeviation, input: &Input) -> Result<FormPage> {
+    let mut page = action_page(state, s).await?;
+    let today = uppsikt_store::today();
+    let past = input
+        .get("due")
+        .and_then(|d| uppsikt_domain::date::parse_iso_date(d.trim()).ok())
+        .is_some_and(|d| d < today);
+    if past {
+        let at = page
+            .fields
+            .iter()
+            .position(|f| f.name == "due")
+            .map_or(page.fields.len(), |i| i + 1);
+        page.fields.insert(at, confirm_past_due());
+    }
+    Ok(page)
+}
+
 pub async fn add_action(post: Post) -> Result<Response> {
     let (state, id) = (&post.state, post.id);
     let s = state.store.deviation(id).await?;
-    let form = async || action_page(state, &s).await;
+    let form = async || action_page_for(state, &s, &post.input).await;
+    let today = uppsikt_store::today();
     let parsed = match parse_action(&post.input) {
-        Ok(action) => choices_exist(state, action).await?,
+        Ok(action) => match choices_exist(state, action).await? {
+            Ok(action) => confirmed_due(&post.input, action, &today),
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     post.submit(form, parsed, async |w, action| {

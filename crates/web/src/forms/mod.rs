@@ -4,6 +4,7 @@
 
 pub mod assessment;
 pub mod commitment;
+pub mod current_period;
 pub mod deviation;
 pub mod deviation_board;
 pub mod goal;
