@@ -393,7 +393,11 @@ mod next_tests {
             ("2019W52", "2020W01"),
             ("2019W07", "2019W08"),
         ] {
-            assert_eq!(Period::parse(a).unwrap().next(), Period::parse(b).unwrap(), "{a}");
+            assert_eq!(
+                Period::parse(a).unwrap().next(),
+                Period::parse(b).unwrap(),
+                "{a}"
+            );
         }
     }
 }

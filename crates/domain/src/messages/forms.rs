@@ -30,7 +30,11 @@ pub fn outcomes_saved(saved: usize, deleted: usize) -> String {
         parts.push(format!("{saved} utfall"));
     }
     if deleted > 0 {
-        let removed = if deleted == 1 { "borttaget" } else { "borttagna" };
+        let removed = if deleted == 1 {
+            "borttaget"
+        } else {
+            "borttagna"
+        };
         parts.push(format!("{deleted} utfall {removed}"));
     }
     if parts.is_empty() {
@@ -45,7 +49,8 @@ pub const GRID_MARGIN_WITHOUT_VALUE: &str =
     "Ange ett värde till felmarginalen, eller töm båda rutorna.";
 
 /// The goal grid sent without the period it is for.
-pub const GRID_NEEDS_PERIOD: &str = "Formuläret saknar period. Öppna rutnätet igen från målets sida.";
+pub const GRID_NEEDS_PERIOD: &str =
+    "Formuläret saknar period. Öppna rutnätet igen från målets sida.";
 
 /// Rows pasted from Excel: too much text.
 pub fn paste_too_large(kilobytes: usize) -> String {

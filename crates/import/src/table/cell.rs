@@ -80,7 +80,7 @@ fn looks_like_date(t: &str) -> bool {
 
 /// A period: `2019`, `2019T2`, `2019-03`, `2019W07`; a year from a numeric cell may be
 /// written `2019.0`. A date is refused with a message saying how to write a period.
-pub(crate) fn period(text: &str) -> Result<Period, String> {
+pub fn period(text: &str) -> Result<Period, String> {
     let t = text.trim();
     if is_spreadsheet_error(t) {
         return Err(messages::cell_error(t));
@@ -109,7 +109,7 @@ pub(crate) fn period(text: &str) -> Result<Period, String> {
 /// girls, boys (any case); `Område: NAMN` or `area:NAMN` (a new area is allowed, and
 /// flagged); the name of a known area alone (any case). Anything else is refused: an area
 /// is never guessed from a name that is not known.
-pub(crate) fn breakdown(text: &str, areas: &[String]) -> Result<(Breakdown, bool), String> {
+pub fn breakdown(text: &str, areas: &[String]) -> Result<(Breakdown, bool), String> {
     let t = text.trim();
     let known = |name: &str| {
         areas
@@ -199,7 +199,10 @@ mod tests {
     fn margins_and_sample_sizes_are_optional_and_not_negative() {
         assert_eq!(margin("", false), Ok(None));
         assert_eq!(margin("4,5", false), Ok(Some(4.5)));
-        assert_eq!(margin("-1", false), Err(messages::forms::NEGATIVE_MARGIN.into()));
+        assert_eq!(
+            margin("-1", false),
+            Err(messages::forms::NEGATIVE_MARGIN.into())
+        );
         assert_eq!(margin("± 3", false), Ok(Some(3.0)));
         assert_eq!(margin("+/-3", false), Ok(Some(3.0)));
         assert_eq!(sample_size(""), Ok(None));
