@@ -40,8 +40,8 @@ describe('inloggning, behörighet och låsta perioder', () => {
     const page = await h.newPage();
     await signIn(page, 'redaktor-fsn');
     await visit(page, `/indicators/${ids.indicatorId}`);
-    assert.equal(await page.getByRole('link', { name: 'Lägg till utfall' }).count(), 0, 'ingen ändringslänk utanför behörigheten');
-    const res = await page.goto(`/indicators/${ids.indicatorId}/outcomes`);
+    assert.equal(await page.getByRole('link', { name: 'Fyll i utfall' }).count(), 0, 'ingen ändringslänk utanför behörigheten');
+    const res = await page.goto(`/indicators/${ids.indicatorId}/outcome`);
     assert.equal(res.status(), 403);
     assert.match(await page.locator('main').innerText(), /inte behörighet att ändra uppgifter för den här enheten/);
     await assertAxeClean(t, page, 'sidan Ingen behörighet');
@@ -51,7 +51,7 @@ describe('inloggning, behörighet och låsta perioder', () => {
   it('historiken visar vem som ändrade', step('historik', async (t) => {
     const page = await h.newPage();
     await signIn(page, 'redaktor-ks');
-    await visit(page, `/indicators/${ids.indicatorId}/outcomes`);
+    await visit(page, `/indicators/${ids.indicatorId}/outcome`);
     await page.getByLabel(/^Period/).fill('2025');
     await page.getByLabel(/^Värde/).fill('70');
     await submit(page, 'Spara utfallet');
@@ -75,7 +75,7 @@ describe('inloggning, behörighet och låsta perioder', () => {
 
     const editor = await h.newPage();
     await signIn(editor, 'redaktor-ks');
-    await visit(editor, `/indicators/${ids.indicatorId}/outcomes`);
+    await visit(editor, `/indicators/${ids.indicatorId}/outcome`);
     await editor.getByLabel(/^Period/).fill('2024');
     await editor.getByLabel(/^Värde/).fill('99');
     const res = await submit(editor, 'Spara utfallet');

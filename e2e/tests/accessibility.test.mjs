@@ -51,9 +51,9 @@ describe('tillgänglighet (axe, wcag2a/wcag2aa/wcag21a/wcag21aa)', () => {
     ['nämndsidan (Kommunstyrelsen)', async () => visit(page, `/org/${ids.orgId}`)],
     ['målsidan', async () => visit(page, ids.goalUrl)],
     ['måttsidan', async () => visit(page, `/indicators/${ids.indicatorId}`)],
-    ['utfallsformuläret', async () => visit(page, `/indicators/${ids.indicatorId}/outcomes`)],
+    ['utfallsformuläret', async () => visit(page, `/indicators/${ids.indicatorId}/outcome`)],
     ['utfallsformuläret med fel', async () => {
-      await visit(page, `/indicators/${ids.indicatorId}/outcomes`);
+      await visit(page, `/indicators/${ids.indicatorId}/outcome`);
       await page.getByLabel(/^Period/).fill('2019X');
       await page.getByLabel(/^Värde/).fill('fyrtio');
       const res = await submit(page, 'Spara utfallet');
@@ -68,7 +68,7 @@ describe('tillgänglighet (axe, wcag2a/wcag2aa/wcag21a/wcag21aa)', () => {
       assert.equal(res.status(), 422);
     }],
     ['måttsidan efter nytt utfall och etappmål', async () => {
-      await visit(page, `/indicators/${ids.indicatorId}/outcomes`);
+      await visit(page, `/indicators/${ids.indicatorId}/outcome`);
       await page.getByLabel(/^Period/).fill('2025');
       await page.getByLabel(/^Värde/).fill('66,5');
       await page.getByLabel('Felmarginal (±)').fill('3');

@@ -25,12 +25,13 @@ describe('utfallsformulär med fel', () => {
 
   it('skickar period "2019X" och värde "fyrtio" och får formuläret tillbaka', step('skicka', async () => {
     ids = await walkToIndicator(page);
-    await followLink(page, 'Lägg till utfall');
+    await followLink(page, 'Fyll i utfall');
+    await followLink(page, 'lägg till ett utfall i taget');
     await page.getByLabel(/^Period/).fill('2019X');
     await page.getByLabel(/^Värde/).fill('fyrtio');
     const res = await submit(page, 'Spara utfallet');
     assert.equal(res.status(), 422, 'ett formulär med fel svarar 422');
-    assert.equal(new URL(page.url()).pathname, `/indicators/${ids.indicatorId}/outcomes`);
+    assert.equal(new URL(page.url()).pathname, `/indicators/${ids.indicatorId}/outcome`);
     assert.match(await page.title(), /^Fel i formuläret: /, 'sidtiteln säger att formuläret har fel');
     await screenshot(page, 'form-errors');
   }));

@@ -34,8 +34,9 @@ describe('huvudflödet: utfall och etappmål för Betygsindex för trygghet', ()
   }));
 
   it('lägger till utfall 2025 = 66,5 (±3) och trenden blir positiv', step('utfall', async () => {
-    await followLink(page, 'Lägg till utfall');
-    assert.equal(new URL(page.url()).pathname, `/indicators/${ids.indicatorId}/outcomes`);
+    await followLink(page, 'Fyll i utfall');
+    await followLink(page, 'lägg till ett utfall i taget');
+    assert.equal(new URL(page.url()).pathname, `/indicators/${ids.indicatorId}/outcome`);
     await page.getByLabel(/^Period/).fill('2025');
     await page.getByLabel('Grupp').selectOption('total');
     await page.getByLabel(/^Värde/).fill('66,5');

@@ -38,7 +38,8 @@ describe('utan JavaScript', () => {
   }));
 
   it('ett felaktigt utfall visas igen med felen, utan att sparas', step('fel', async () => {
-    await followLink(page, 'Lägg till utfall');
+    await followLink(page, 'Fyll i utfall');
+    await followLink(page, 'lägg till ett utfall i taget');
     await page.getByLabel(/^Period/).fill('2019X');
     await page.getByLabel(/^Värde/).fill('fyrtio');
     const res = await submit(page, 'Spara utfallet');

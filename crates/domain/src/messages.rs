@@ -43,6 +43,10 @@ pub fn number(e: &NumberError) -> String {
         NumberError::Ambiguous(s) => {
             format!("”{s}” går inte att tolka säkert. Använd decimalkomma och inga tusentalspunkter, t.ex. 1 234,5.")
         }
+        NumberError::PercentNotAllowed(s) => {
+            format!("”{s}” har ett procenttecken, men måttets enhet är inte procent. Skriv talet utan %.")
+        }
+        NumberError::Negative(_) => forms::NEGATIVE_MARGIN.into(),
     }
 }
 

@@ -86,6 +86,20 @@ impl Period {
         Ok(ctor(year, part))
     }
 
+    /// The period after this one, of the same kind (2019 → 2020, 2019T3 → 2020T1,
+    /// 2019-12 → 2020-01, the last ISO week of a year → week 1 of the next).
+    pub fn next(self) -> Period {
+        match self {
+            Period::Year(y) => Period::Year(y + 1),
+            Period::Tertial(y, 3) => Period::Tertial(y + 1, 1),
+            Period::Tertial(y, t) => Period::Tertial(y, t + 1),
+            Period::Month(y, 12) => Period::Month(y + 1, 1),
+            Period::Month(y, m) => Period::Month(y, m + 1),
+            Period::Week(y, w) if w >= iso_weeks_in_year(y) => Period::Week(y + 1, 1),
+            Period::Week(y, w) => Period::Week(y, w + 1),
+        }
+    }
+
     pub fn year(self) -> i32 {
         match self {
             Period::Year(y) | Period::Tertial(y, _) | Period::Month(y, _) | Period::Week(y, _) => y,
@@ -359,6 +373,31 @@ mod tests {
             prop_assert!(a.covered_by(a));
             prop_assert_eq!(a.covered_by(b), a.last_day() <= b.last_day());
             prop_assert!(a.covered_by(b) || b.covered_by(a));
+        }
+    }
+}
+
+#[cfg(test)]
+mod next_tests {
+    use super::Period;
+
+    #[test]
+    fn the_next_period_is_of_the_same_kind() {
+        for (a, b) in [
+            ("2019", "2020"),
+            ("2019T2", "2019T3"),
+            ("2019T3", "2020T1"),
+            ("2019-12", "2020-01"),
+            ("2019-03", "2019-04"),
+            ("2020W53", "2021W01"),
+            ("2019W52", "2020W01"),
+            ("2019W07", "2019W08"),
+        ] {
+            assert_eq!(
+                Period::parse(a).unwrap().next(),
+                Period::parse(b).unwrap(),
+                "{a}"
+            );
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod auth;
 mod cache;
 mod calibration;
 mod error;
+mod flash;
 mod forms;
 mod history;
 mod imports;
@@ -80,6 +81,7 @@ impl AppState {
 
 const STYLE: &str = include_str!("../static/style.css");
 const JOB_JS: &str = include_str!("../static/job.js");
+const GRID_JS: &str = include_str!("../static/grid.js");
 
 /// Optional parts of the server.
 #[derive(Debug, Clone)]
@@ -228,6 +230,15 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
                 )
             }),
         )
+        .route(
+            "/static/grid.js",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+                    GRID_JS,
+                )
+            }),
+        )
         .route("/login", get(auth::login::form).post(auth::login::login))
         .route("/logout", post(auth::login::logout))
         .route("/login/oidc", get(auth::oidc::start))
@@ -342,7 +353,19 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         )
         .route(
             "/indicators/{id}/outcomes",
+            get(forms::grid::indicator_form).post(forms::grid::indicator_save),
+        )
+        .route(
+            "/indicators/{id}/outcome",
             get(forms::outcome::form).post(forms::outcome::save),
+        )
+        .route(
+            "/goals/{id}/outcomes",
+            get(forms::grid::goal_form).post(forms::grid::goal_save),
+        )
+        .route(
+            "/goals/{id}/analysis",
+            get(forms::analysis::form).post(forms::analysis::save),
         )
         .route(
             "/indicators/{id}/milestones",

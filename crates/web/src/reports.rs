@@ -85,6 +85,7 @@ pub async fn create(post: Post) -> Result<Response> {
         viewer,
         id: org_id,
         input,
+        ..
     } = post;
     let org = state.store.org_unit(org_id).await?;
     let mut e = Errors::default();

@@ -112,7 +112,7 @@ async fn sign_in_sets_a_secure_session_cookie_and_sign_out_ends_it() {
         assert_eq!(status, 200);
         assert!(html.contains("Inloggad som Test redaktor-ks (redaktör)"));
         assert!(
-            html.contains("Lägg till utfall"),
+            html.contains("Fyll i utfall"),
             "an editor of KS sees edit links"
         );
 
@@ -172,7 +172,7 @@ async fn every_post_needs_the_sessions_csrf_token_and_our_origin() {
         let ind = ks_indicator(app).await;
         let session = app.session.clone().unwrap();
         let v = app.store().data_version().await.unwrap();
-        let path = format!("/indicators/{ind}/outcomes");
+        let path = format!("/indicators/{ind}/outcome");
         let send = |csrf: Option<&'static str>, origin: Option<&'static str>| {
             let mut form = outcome_form("2024");
             if let Some(c) = csrf {
@@ -288,7 +288,7 @@ async fn each_role_is_refused_wherever_it_must_be() {
             ),
             (
                 "POST",
-                format!("/indicators/{ind}/outcomes"),
+                format!("/indicators/{ind}/outcome"),
                 &outcome,
                 [1, 3, 3, 3, 0, 0, 0],
             ),
@@ -448,7 +448,7 @@ async fn a_decided_period_is_locked_shown_and_reopened_with_a_logged_reason() {
 
         // The editor's 2019 outcome is refused with the decision named; input kept.
         let v = app.store().data_version().await.unwrap();
-        let path = format!("/indicators/{ind}/outcomes");
+        let path = format!("/indicators/{ind}/outcome");
         let (status, html, _) = app.post_as(Some(&editor), &path, &outcome_form("2019")).await;
         assert_eq!(status, 422);
         assert!(html.contains("Perioden 2019 är låst genom beslut: Kommunstyrelsen 2020-03-30, § 45, dnr KS-2020/123."));
@@ -543,7 +543,7 @@ async fn history_shows_who_changed_what_and_auditors_export_the_log() {
         let (status, _, _) = app
             .post_as(
                 Some(&editor),
-                &format!("/indicators/{ind}/outcomes"),
+                &format!("/indicators/{ind}/outcome"),
                 &outcome_form("2024"),
             )
             .await;
@@ -605,7 +605,7 @@ async fn oversized_requests_are_refused_with_a_clear_message() {
         let ind = ks_indicator(app).await;
         let big = "x".repeat(1024 * 1024 + 1);
         let (status, html, _) = app
-            .post(&format!("/indicators/{ind}/outcomes"), &[("period", &big)])
+            .post(&format!("/indicators/{ind}/outcome"), &[("period", &big)])
             .await;
         assert_eq!(status, 413);
         assert!(html.contains("för stort"));
@@ -617,7 +617,7 @@ async fn oversized_requests_are_refused_with_a_clear_message() {
 async fn editors_choose_existing_areas_and_only_controllers_add_new_ones() {
     each(async |app| {
         let ind = ks_indicator(app).await;
-        let path = format!("/indicators/{ind}/outcomes");
+        let path = format!("/indicators/{ind}/outcome");
         let form = |breakdown: &'static str| {
             vec![
                 ("period", "2024"),

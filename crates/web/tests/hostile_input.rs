@@ -580,7 +580,7 @@ async fn every_form_refuses_a_direction_override_and_writes_nothing() {
                 ],
             ),
             (
-                format!("/indicators/{ind}/outcomes"),
+                format!("/indicators/{ind}/outcome"),
                 "period",
                 vec![("breakdown", "total"), ("value", "1")],
             ),

@@ -148,7 +148,7 @@ async fn every_form_renders() {
             format!("/goals/{goal}/edit"),
             format!("/goals/{goal}/indicators/new"),
             format!("/indicators/{ind}/edit"),
-            format!("/indicators/{ind}/outcomes"),
+            format!("/indicators/{ind}/outcome"),
             format!("/indicators/{ind}/milestones"),
             format!("/goals/{goal}/commitments/new"),
             format!("/commitments/{commitment}/edit"),
@@ -237,7 +237,7 @@ async fn adding_an_outcome_changes_status_and_trend() {
         let id = app.indicator_id("Betygsindex för trygghet").await;
         let (status, _, location) = app
             .post(
-                &format!("/indicators/{id}/outcomes"),
+                &format!("/indicators/{id}/outcome"),
                 &[
                     ("period", "2021"),
                     ("breakdown", "total"),
@@ -286,7 +286,7 @@ async fn invalid_outcome_redisplays_the_form_with_input_and_swedish_messages() {
         let before = app.store().data_version().await.unwrap();
         let (status, html, _) = app
             .post(
-                &format!("/indicators/{id}/outcomes"),
+                &format!("/indicators/{id}/outcome"),
                 &[
                     ("period", "2019X"),
                     ("breakdown", "total"),
@@ -315,7 +315,7 @@ async fn invalid_outcome_redisplays_the_form_with_input_and_swedish_messages() {
             .await;
         let (status, html, _) = app
             .post(
-                &format!("/indicators/{pct}/outcomes"),
+                &format!("/indicators/{pct}/outcome"),
                 &[("period", "2020"), ("breakdown", "total"), ("value", "120")],
             )
             .await;

@@ -204,14 +204,14 @@ async fn signed_in_answers_are_never_stored_and_every_answer_asks_for_https() {
             ),
             (
                 "refusal",
-                get_as(app, Some(&auditor), &format!("/indicators/{ind}/outcomes")).await,
+                get_as(app, Some(&auditor), &format!("/indicators/{ind}/outcome")).await,
             ),
         ];
         // A redirect after a saved form.
         let admin = app.session.clone().unwrap();
         let r = app
             .client
-            .post(app.url(&format!("/indicators/{ind}/outcomes")))
+            .post(app.url(&format!("/indicators/{ind}/outcome")))
             .header("cookie", &admin.cookie)
             .form(&[
                 ("period", "2024"),
@@ -913,7 +913,7 @@ async fn post_outcome(
     let ind = ks_indicator(app).await;
     let admin = app.session.clone().unwrap();
     let mut req = bare_client()
-        .post(app.url(&format!("/indicators/{ind}/outcomes")))
+        .post(app.url(&format!("/indicators/{ind}/outcome")))
         .header("cookie", &admin.cookie)
         .form(&[
             ("period", "2024"),
@@ -933,7 +933,7 @@ async fn post_outcome(
 async fn a_post_is_accepted_only_from_the_public_origin() {
     each_default(async |app| {
         let v = app.store().data_version().await.unwrap();
-        let page = app.url("/indicators/1/outcomes");
+        let page = app.url("/indicators/1/outcome");
         for (origin, referer, host) in [
             (None, None, None),
             (Some("null"), None, None),

@@ -14,6 +14,84 @@ pub const PERCENT_OUT_OF_RANGE: &str = "En andel i procent måste ligga mellan 0
 
 pub const NEGATIVE_MARGIN: &str = "Felmarginalen kan inte vara negativ.";
 
+/// What the page after a form's save confirms (`changes`: change-log rows written).
+pub fn saved(changes: usize) -> String {
+    match changes {
+        0 => "Inget ändrades: det du skickade var redan sparat.".into(),
+        1 => "Sparat: 1 ändring. Den finns i historiken.".into(),
+        n => format!("Sparat: {n} ändringar. De finns i historiken."),
+    }
+}
+
+/// What the page after an outcome grid's save confirms.
+pub fn outcomes_saved(saved: usize, deleted: usize) -> String {
+    let mut parts = Vec::new();
+    if saved > 0 {
+        parts.push(format!("{saved} utfall"));
+    }
+    if deleted > 0 {
+        let removed = if deleted == 1 {
+            "borttaget"
+        } else {
+            "borttagna"
+        };
+        parts.push(format!("{deleted} utfall {removed}"));
+    }
+    if parts.is_empty() {
+        "Inget ändrades: alla värden var redan sparade.".into()
+    } else {
+        format!("Sparat: {}.", parts.join(", "))
+    }
+}
+
+/// A grid cell with a margin of error but no value.
+pub const GRID_MARGIN_WITHOUT_VALUE: &str =
+    "Ange ett värde till felmarginalen, eller töm båda rutorna.";
+
+/// The goal grid sent without the period it is for.
+pub const GRID_NEEDS_PERIOD: &str =
+    "Formuläret saknar period. Öppna rutnätet igen från målets sida.";
+
+/// Rows pasted from Excel: too much text.
+pub fn paste_too_large(kilobytes: usize) -> String {
+    format!("Det inklistrade är för stort: högst {kilobytes} kB går att läsa in på en gång. Dela upp det, eller använd Data in för hela filer.")
+}
+
+pub fn paste_too_many_lines(max: usize) -> String {
+    format!("Det inklistrade har fler än {max} rader. Dela upp det, eller använd Data in för hela filer.")
+}
+
+pub fn paste_too_many_cells(line: usize, max: usize) -> String {
+    format!("Rad {line} har fler än {max} celler.")
+}
+
+/// A pasted line whose first cell names no period or indicator of the grid.
+pub fn paste_unknown_row(line: usize, text: &str, periods: bool) -> String {
+    let shown = crate::text::shown(text, 40);
+    if periods {
+        format!("Rad {line}: ”{shown}” är ingen period. Skriv t.ex. 2019, 2019T2 eller 2019-03 i första kolumnen, eller klistra in bara värden.")
+    } else {
+        format!("Rad {line}: ”{shown}” är inget av målets mått. Använd måttets namn eller nyckel i första kolumnen, eller klistra in bara värden.")
+    }
+}
+
+/// A pasted line without a row name below the grid's last row.
+pub fn paste_beyond_grid(line: usize) -> String {
+    format!("Rad {line} har ingen rad i rutnätet att hamna i. Skriv perioden eller måttet i första kolumnen.")
+}
+
+pub fn paste_too_many_values(line: usize) -> String {
+    format!("Rad {line} har fler värden än rutnätet har kolumner; de sista lästes inte in.")
+}
+
+/// A header cell that names no breakdown.
+pub fn paste_unknown_column(text: &str, areas: &[String]) -> String {
+    let shown = crate::text::shown(text, 40);
+    let mut known = vec!["Totalt", "Kvinnor", "Män", "Flickor", "Pojkar"];
+    known.extend(areas.iter().take(12).map(String::as_str));
+    format!("Kolumnen ”{shown}” är ingen grupp. Rubrikerna kan vara {} (och ± efter en kolumn för dess felmarginal).", known.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -1,7 +1,7 @@
 //! One cell's text as a domain value: numbers with decimal comma, periods, breakdowns in
 //! Swedish or as codes, sample sizes. Errors are the Swedish sentences users read.
 
-use uppsikt_domain::number::parse_decimal;
+use uppsikt_domain::number::{parse_decimal, parse_margin, parse_value};
 use uppsikt_domain::{messages, Breakdown, Period};
 
 /// The longest area name (as `Breakdown::parse` allows).
@@ -29,35 +29,24 @@ fn is_spreadsheet_error(text: &str) -> bool {
 }
 
 /// A number: `88,7`, `1 234,5`, `−3,2`, `88.7` (from a spreadsheet's numeric cell). For
-/// an indicator in per cent, a trailing `%` (`88,7 %`) is allowed.
-pub(crate) fn number(text: &str, percent_unit: bool) -> Result<f64, String> {
+/// an indicator in per cent, a trailing `%` (`88,7 %`) is allowed. Read by the domain's
+/// [`parse_value`], as the web's forms and grids read it.
+pub fn number(text: &str, percent_unit: bool) -> Result<f64, String> {
     let t = text.trim();
     if is_spreadsheet_error(t) {
         return Err(messages::cell_error(t));
     }
-    let body = match t.strip_suffix('%') {
-        Some(rest) if percent_unit => rest.trim_end(),
-        _ => t,
-    };
-    parse_decimal(body).map_err(|e| match e {
-        // Quote the cell as written, not without its `%`.
-        uppsikt_domain::number::NumberError::NotANumber(_) => messages::number(
-            &uppsikt_domain::number::NumberError::NotANumber(t.to_string()),
-        ),
-        e => messages::number(&e),
-    })
+    parse_value(t, percent_unit).map_err(|e| messages::number(&e))
 }
 
-/// An optional number that may not be negative (a margin of error).
-pub(crate) fn margin(text: &str, percent_unit: bool) -> Result<Option<f64>, String> {
-    if text.trim().is_empty() {
-        return Ok(None);
+/// An optional number that may not be negative (a margin of error: `4,5`, `±4,5`,
+/// `+/-4,5`), read by the domain's [`parse_margin`].
+pub fn margin(text: &str, percent_unit: bool) -> Result<Option<f64>, String> {
+    let t = text.trim();
+    if is_spreadsheet_error(t) {
+        return Err(messages::cell_error(t));
     }
-    let v = number(text, percent_unit)?;
-    if v < 0.0 {
-        return Err(messages::negative());
-    }
-    Ok(Some(v))
+    parse_margin(t, percent_unit).map_err(|e| messages::number(&e))
 }
 
 /// An optional whole number from 0 (a sample size; `1 234` and a numeric cell's `120`).
@@ -91,7 +80,7 @@ fn looks_like_date(t: &str) -> bool {
 
 /// A period: `2019`, `2019T2`, `2019-03`, `2019W07`; a year from a numeric cell may be
 /// written `2019.0`. A date is refused with a message saying how to write a period.
-pub(crate) fn period(text: &str) -> Result<Period, String> {
+pub fn period(text: &str) -> Result<Period, String> {
     let t = text.trim();
     if is_spreadsheet_error(t) {
         return Err(messages::cell_error(t));
@@ -120,7 +109,7 @@ pub(crate) fn period(text: &str) -> Result<Period, String> {
 /// girls, boys (any case); `Område: NAMN` or `area:NAMN` (a new area is allowed, and
 /// flagged); the name of a known area alone (any case). Anything else is refused: an area
 /// is never guessed from a name that is not known.
-pub(crate) fn breakdown(text: &str, areas: &[String]) -> Result<(Breakdown, bool), String> {
+pub fn breakdown(text: &str, areas: &[String]) -> Result<(Breakdown, bool), String> {
     let t = text.trim();
     let known = |name: &str| {
         areas
@@ -185,7 +174,7 @@ mod tests {
         assert_eq!(
             number("88,7 %", false),
             Err(messages::number(
-                &uppsikt_domain::number::NumberError::NotANumber("88,7 %".into())
+                &uppsikt_domain::number::NumberError::PercentNotAllowed("88,7 %".into())
             ))
         );
         assert_eq!(
@@ -210,7 +199,12 @@ mod tests {
     fn margins_and_sample_sizes_are_optional_and_not_negative() {
         assert_eq!(margin("", false), Ok(None));
         assert_eq!(margin("4,5", false), Ok(Some(4.5)));
-        assert_eq!(margin("-1", false), Err(messages::negative()));
+        assert_eq!(
+            margin("-1", false),
+            Err(messages::forms::NEGATIVE_MARGIN.into())
+        );
+        assert_eq!(margin("± 3", false), Ok(Some(3.0)));
+        assert_eq!(margin("+/-3", false), Ok(Some(3.0)));
         assert_eq!(sample_size(""), Ok(None));
         assert_eq!(sample_size("1 234"), Ok(Some(1234)));
         assert_eq!(sample_size("120"), Ok(Some(120)));

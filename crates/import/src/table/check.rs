@@ -116,7 +116,9 @@ pub(crate) fn same_number(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
 }
 
-pub(crate) fn same_outcome(a: &Outcome, b: &Outcome) -> bool {
+/// Two outcomes equal as stored (value and margin to the float's precision, the same
+/// sample size): re-writing one is not a change.
+pub fn same_outcome(a: &Outcome, b: &Outcome) -> bool {
     let margin = match (a.margin, b.margin) {
         (None, None) => true,
         (Some(x), Some(y)) => same_number(x, y),
@@ -129,14 +131,7 @@ pub(crate) fn same_outcome(a: &Outcome, b: &Outcome) -> bool {
         && a.sample_size == b.sample_size
 }
 
-/// The rule for unit `%`: a share, 0–100.
-pub(crate) fn percent_unit(unit: &str) -> bool {
-    unit.trim() == "%"
-}
-
-pub(crate) fn percent_in_range(unit: &str, value: f64) -> bool {
-    !percent_unit(unit) || (0.0..=100.0).contains(&value)
-}
+pub(crate) use uppsikt_domain::number::{is_percent_unit as percent_unit, percent_in_range};
 
 fn db_error(file: &str, e: &StoreError) -> ImportReport {
     ImportReport::single(

@@ -25,7 +25,7 @@
 //! [`template_xlsx`] and [`template_csv`] make the file to fill in, for the indicators
 //! [`template_indicators`] says the principal may import for.
 
-mod cell;
+pub mod cell;
 mod check;
 mod commit;
 mod field;
@@ -37,7 +37,7 @@ mod template;
 mod unzip;
 mod workbook;
 
-pub use check::{check, Change, Checked, CheckedRow};
+pub use check::{check, same_outcome, Change, Checked, CheckedRow};
 pub use commit::{commit, TableSummary};
 pub use field::{Field, Mapping};
 pub use read::{

@@ -236,8 +236,9 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
         }
     };
     parts.extensions.insert(viewer.clone());
+    let flash = crate::flash::pending(&parts.headers);
     let response = next.run(Request::from_parts(parts, body)).await;
-    personalise(response, &viewer).await
+    personalise(response, &viewer, flash.as_deref()).await
 }
 
 /// Decides whether a POST can be accepted at all before reading its body, then checks
@@ -361,8 +362,9 @@ impl<S: Send + Sync> FromRequestParts<S> for CheckedUpload {
     }
 }
 
-/// Fills the user bar and CSRF fields into an HTML response; other responses pass as they are.
-async fn personalise(response: Response, viewer: &Viewer) -> Response {
+/// Fills the user bar, CSRF fields and a pending save confirmation (`flash`) into an HTML
+/// response; other responses pass as they are.
+async fn personalise(response: Response, viewer: &Viewer, flash: Option<&str>) -> Response {
     let is_html = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -379,6 +381,12 @@ async fn personalise(response: Response, viewer: &Viewer) -> Response {
         .replace(USER_MARKER, &viewer.user_bar())
         .replace(NAV_MARKER, &viewer.nav())
         .replace(CSRF_MARKER, &viewer.csrf_field());
+    // Only a page that was answered (not an error page) shows and uses up the message.
+    let flash = flash.filter(|_| parts.status.is_success());
+    let (html, shown) = crate::flash::fill(html, flash);
+    if shown {
+        crate::flash::clear(&mut parts.headers);
+    }
     parts.headers.remove(header::CONTENT_LENGTH);
     // `Cache-Control: no-store` for signed-in viewers is set for every response, not only
     // HTML, by `crate::private_responses`.

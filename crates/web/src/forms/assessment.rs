@@ -15,6 +15,7 @@ use uppsikt_store::AssessmentInput;
 use super::{
     options, Errors, Field, FieldKind, FormPage, Input, Post, RefusedAt, NAME_MAX, TEXT_MAX,
 };
+use crate::auth::Viewer;
 use crate::error::{period_param, Path, Query, Result};
 use crate::pages::PeriodQuery;
 use crate::AppState;
@@ -72,12 +73,23 @@ fn page(
             Field::new(
                 "level",
                 "Nivå",
-                options(scale.levels.iter().map(|l| (l.clone(), l.clone()))),
+                FieldKind::Radios(
+                    scale
+                        .levels
+                        .iter()
+                        .map(|l| (l.clone(), l.clone()))
+                        .collect(),
+                ),
             )
-            .required(),
+            .required()
+            .hint(
+                "Välj själv: ingen nivå är förvald. Systemets förslag och underlaget står intill.",
+            ),
             Field::new("motivation", "Motivering", FieldKind::Textarea(6))
                 .hint("Krävs när en beslutad nivå skiljer sig från systemets förslag."),
-            Field::new("author", "Bedömd av", FieldKind::Text).required(),
+            Field::new("author", "Bedömd av", FieldKind::Text)
+                .required()
+                .hint("Ifyllt med ditt namn; ändra om någon annan gjorde bedömningen."),
             Field::new("date", "Datum", FieldKind::Date)
                 .hint("ÅÅÅÅ-MM-DD. Beslutsdatum för en beslutad bedömning."),
         ],
@@ -142,17 +154,82 @@ async fn org_subject(state: &AppState, id: Id) -> Result<Subject> {
     })
 }
 
-async fn show(state: AppState, subject: Subject, q: PeriodQuery) -> Result<Response> {
+async fn show(
+    state: AppState,
+    viewer: &Viewer,
+    subject: Subject,
+    q: PeriodQuery,
+) -> Result<Response> {
     let (scale, _) = state.store.assessment_config().await?;
     let period = match period_param(q.period.as_deref())? {
         Some(p) => p,
         None => default_period(&state, &subject).await?,
     };
     let now = current(&state, &subject, period).await?;
-    page(&subject, &scale, &now, period)
-        .with_values(now.system.as_ref().map(|s| ("level", s.level.clone())))
-        .render_page()
+    // No level is chosen for the assessor; the author is the signed-in person.
+    let author = viewer
+        .user
+        .as_ref()
+        .map(|u| u.display_name.clone())
+        .unwrap_or_default();
+    let response = page(&subject, &scale, &now, period)
+        .with_values([("author", author)])
+        .render_page()?;
+    with_basis(&state, &subject, period, response).await
 }
+
+/// What the assessment judges, shown beside its form: the goal's measures with status
+/// and trend for the period and its commitments' statuses, as the goal page shows them
+/// (`uppsikt_report::followup::goal`), and the system's basis and proposal.
+#[derive(askama::Template)]
+#[template(path = "_assessment_basis.html")]
+struct Basis {
+    period: Period,
+    assessment: AssessmentView,
+    measures: Vec<followup::MeasureRow>,
+    commitments: Vec<followup::CommitmentRow>,
+    goal: bool,
+}
+
+/// Puts the basis into the form page's aside (`<!--uppsikt:form-aside-->`).
+async fn with_basis(
+    state: &AppState,
+    subject: &Subject,
+    period: Period,
+    response: Response,
+) -> Result<Response> {
+    let basis = match subject.goal_id {
+        Some(goal) => {
+            let v = followup::goal(&state.store, goal, Some(period), &Audience::SignedIn).await?;
+            Basis {
+                period: v.period,
+                assessment: v.assessment,
+                measures: v.measures,
+                commitments: v.commitments,
+                goal: true,
+            }
+        }
+        None => Basis {
+            period,
+            assessment: current(state, subject, period).await?,
+            measures: Vec::new(),
+            commitments: Vec::new(),
+            goal: false,
+        },
+    };
+    let aside = askama::Template::render(&basis)?;
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .map_err(|e| crate::error::AppError::Internal(format!("assessment page body: {e}")))?;
+    let html = String::from_utf8_lossy(&bytes).replacen(FORM_ASIDE, &aside, 1);
+    let mut parts = parts;
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Ok(Response::from_parts(parts, axum::body::Body::from(html)))
+}
+
+/// Where a form page carries what its form is about (`form.html`).
+const FORM_ASIDE: &str = "<!--uppsikt:form-aside-->";
 
 /// The form's fields as far as they could be read, and the errors.
 pub(crate) struct Fields {
@@ -223,11 +300,16 @@ async fn save_assessment(post: &Post, subject: Subject) -> Result<Response> {
         _ => Err(e),
     };
     let form = async || Ok(page(&subject, &scale, &now, shown_period));
-    post.submit(form, parsed, async |w, assessment| {
-        w.set_assessment(&assessment).await.at("period")?;
-        Ok(format!("{}?period={}", subject.back, assessment.period))
-    })
-    .await
+    let response = post
+        .submit(form, parsed, async |w, assessment| {
+            w.set_assessment(&assessment).await.at("period")?;
+            Ok(format!("{}?period={}", subject.back, assessment.period))
+        })
+        .await?;
+    if response.status().is_redirection() {
+        return Ok(response);
+    }
+    with_basis(state, &subject, shown_period, response).await
 }
 
 /// What an assessment's routes are about: a goal or a unit overall.
@@ -255,11 +337,12 @@ impl Of for OfUnit {
 
 pub(crate) async fn form<O: Of>(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(id): Path<Id>,
     Query(q): Query<PeriodQuery>,
 ) -> Result<Response> {
     let subject = O::subject(&state, id).await?;
-    show(state, subject, q).await
+    show(state, &viewer, subject, q).await
 }
 
 pub(crate) async fn save<O: Of>(post: Post) -> Result<Response> {

@@ -2,12 +2,14 @@
 //! saves and redirects (303) to the object's page, or re-displays the form with status 422,
 //! the user's input untouched and a Swedish message at each field in error.
 
+pub mod analysis;
 pub mod assessment;
 pub mod commitment;
 pub mod current_period;
 pub mod deviation;
 pub mod deviation_board;
 pub mod goal;
+pub mod grid;
 pub mod indicator;
 pub mod lock;
 pub mod milestone;
@@ -96,7 +98,7 @@ pub fn parse_form(body: &[u8]) -> std::result::Result<Input, String> {
     Ok(input)
 }
 
-fn percent_decode(raw: &[u8]) -> Vec<u8> {
+pub(crate) fn percent_decode(raw: &[u8]) -> Vec<u8> {
     let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let mut out = Vec::with_capacity(raw.len());
     let mut i = 0;
@@ -130,6 +132,9 @@ pub enum FieldKind {
     /// Several choices (value, label), each a checkbox named `{name}-{value}`; the field's
     /// value is the chosen values joined by commas.
     Checkboxes(Vec<(String, String)>),
+    /// One choice (value, label) of a few, as radio buttons named `{name}`; none is
+    /// chosen until the user chooses.
+    Radios(Vec<(String, String)>),
     /// A user name (sign-in).
     Username,
     /// A password: never re-displayed.
@@ -199,13 +204,19 @@ impl Field {
 
     pub fn options(&self) -> &[(String, String)] {
         match &self.kind {
-            FieldKind::Select(options) | FieldKind::Checkboxes(options) => options,
+            FieldKind::Select(options)
+            | FieldKind::Checkboxes(options)
+            | FieldKind::Radios(options) => options,
             _ => &[],
         }
     }
 
     pub fn is_checkboxes(&self) -> bool {
         matches!(self.kind, FieldKind::Checkboxes(_))
+    }
+
+    pub fn is_radios(&self) -> bool {
+        matches!(self.kind, FieldKind::Radios(_))
     }
 
     /// Whether a checkbox's value is among the field's chosen values.
@@ -453,12 +464,27 @@ impl Errors {
             .ok()
     }
 
-    /// An optional decimal: empty gives `Some(None)`, invalid gives `None`.
-    pub fn optional_decimal(&mut self, input: &Input, field: &'static str) -> Option<Option<f64>> {
-        if Self::is_blank(input, field) {
-            return Some(None);
-        }
-        self.decimal(input, field).map(Some)
+    /// An indicator's value (`88,7`, `1 234,5`, and `3 %` where `percent`), read as the
+    /// grids and outcome files read it (`domain::number::parse_value`).
+    pub fn value(&mut self, input: &Input, field: &'static str, percent: bool) -> Option<f64> {
+        let raw = self.typed(input, field)?;
+        uppsikt_domain::number::parse_value(raw, percent)
+            .map_err(|e| self.add(field, messages::number(&e)))
+            .ok()
+    }
+
+    /// An optional margin of error (`3`, `±3`, `+/-3`): empty gives `Some(None)`, invalid
+    /// or negative gives `None` with the message at the field.
+    pub fn margin(
+        &mut self,
+        input: &Input,
+        field: &'static str,
+        percent: bool,
+    ) -> Option<Option<f64>> {
+        let raw = self.typed(input, field)?;
+        uppsikt_domain::number::parse_margin(raw, percent)
+            .map_err(|e| self.add(field, messages::number(&e)))
+            .ok()
     }
 
     pub fn integer(
@@ -600,6 +626,8 @@ pub struct Post {
     pub viewer: Viewer,
     pub id: Id,
     pub input: Input,
+    /// What the page after a save confirms; `None`: [`messages::forms::saved`].
+    pub confirmation: Option<String>,
 }
 
 impl FromRequest<AppState> for Post {
@@ -616,6 +644,7 @@ impl FromRequest<AppState> for Post {
             viewer,
             id,
             input,
+            confirmation: None,
         })
     }
 }
@@ -638,8 +667,13 @@ impl Post {
                 let mut w = self.state.store.writer(&self.viewer.actor()).await?;
                 match write(&mut w, parsed).await {
                     Ok(to) => {
+                        let changes = w.changes();
                         w.commit().await?;
-                        return Ok(saved(to));
+                        let message = self
+                            .confirmation
+                            .clone()
+                            .unwrap_or_else(|| messages::forms::saved(changes));
+                        return Ok(crate::flash::set(saved(to), &message));
                     }
                     Err(Refusal::At(e)) => e,
                     Err(Refusal::Failed(e)) => return Err(e),

@@ -29,12 +29,12 @@ fn page(
 ) -> FormPage {
     let i = &record.indicator;
     FormPage {
-        title: format!("Lägg till utfall för {}", i.name),
+        title: format!("Lägg till ett utfall för {}", i.name),
         intro: Some(format!(
             "Enhet: {}. Ett utfall för samma period och grupp som redan finns ersätter det gamla; ändringen loggas.",
             i.unit
         )),
-        action: format!("/indicators/{}/outcomes", i.id),
+        action: format!("/indicators/{}/outcome", i.id),
         cancel: format!("/indicators/{}", i.id),
         submit: "Spara utfallet".into(),
         crumbs,
@@ -52,14 +52,12 @@ pub(crate) fn parse(input: &Input, unit: &str) -> Result<Outcome, Errors> {
     let mut e = Errors::default();
     let period = e.period(input, "period");
     let breakdown = e.choice(input, "breakdown", |s| Breakdown::parse(s).ok());
-    let value = e.decimal(input, "value");
-    if unit.trim() == "%" && value.is_some_and(|v| !(0.0..=100.0).contains(&v)) {
+    let percent = uppsikt_domain::number::is_percent_unit(unit);
+    let value = e.value(input, "value", percent);
+    if value.is_some_and(|v| !uppsikt_domain::number::percent_in_range(unit, v)) {
         e.add("value", messages::forms::PERCENT_OUT_OF_RANGE);
     }
-    let margin = e.optional_decimal(input, "margin");
-    if margin.flatten().is_some_and(|m| m < 0.0) {
-        e.add("margin", messages::forms::NEGATIVE_MARGIN);
-    }
+    let margin = e.margin(input, "margin", percent);
     let sample_size = e.optional_integer(input, "sample_size", 0, 100_000_000);
     match (period, breakdown, value, margin, sample_size, e.is_empty()) {
         (Some(period), Some(breakdown), Some(value), Some(margin), Some(sample_size), true) => {
