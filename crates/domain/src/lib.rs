@@ -18,6 +18,7 @@ pub mod kolada;
 pub mod number;
 pub mod object_kind;
 pub mod period;
+pub mod plan;
 pub mod publication;
 
 pub use assessment::{AssessmentRules, AssessmentScale, Proposal};

@@ -14,6 +14,7 @@ pub mod deviations;
 pub mod forms;
 pub mod http;
 pub mod kolada;
+pub mod plan;
 pub mod rules;
 
 use crate::assessment::RulesError;

@@ -92,6 +92,7 @@ const PART_LABELS: &[(&str, &str)] = &[
     ("vision", "Vision"),
     ("period_review", "Händelser och förbättringsområden"),
     ("period", "Period"),
+    ("plan", "Verksamhetsplan"),
     ("assessments", "Bedömning"),
     ("assessment", "Bedömning"),
     ("goal_priorities", "Prioriteringar"),

@@ -9,6 +9,11 @@
 //!   direction, commitments and their status, assessments, analyses, comparison figures)
 //!   until a controller reopens the period, which is logged.
 //!
+//! A board's decision on its plan for a year ([`PlanDecision`]) covers that year's
+//! milestones, targets and commitments (not outcomes or statuses: those are the
+//! follow-up) of the unit and the units below it, in the same two halves
+//! ([`Decisions::plan_covering`]).
+//!
 //! Both halves ask [`Decisions::covering`], so what a visitor saw on a decided page cannot
 //! change under them. [`Audience`] applies the rule to follow-up data before any page,
 //! chart, API answer, export or report is built from it: views never write their own check.
@@ -19,6 +24,7 @@ use crate::model::{
     Analysis, Assessment, Commitment, Goal, Id, IndicatorRecord, PeriodLock, PeriodReview, Stage,
 };
 use crate::period::Period;
+use crate::plan::PlanDecision;
 
 /// Every recorded decision and the organisation tree they apply through.
 #[derive(Debug, Clone, Default)]
@@ -27,6 +33,9 @@ pub struct Decisions {
     parents: HashMap<Id, Option<Id>>,
     /// Per unit: the last day (day number) through which its data is decided.
     through: HashMap<Id, i64>,
+    /// The boards' decisions on their plans (verksamhetsplaner): each covers its year's
+    /// milestones, targets and commitments of the unit and the units below it.
+    plans: Vec<PlanDecision>,
 }
 
 /// Units deeper than this are treated as cut off (the store refuses cycles; this only
@@ -40,6 +49,7 @@ impl Decisions {
             locks,
             parents,
             through: HashMap::new(),
+            plans: Vec::new(),
         };
         let through: HashMap<Id, i64> = d
             .parents
@@ -53,6 +63,44 @@ impl Decisions {
             .collect();
         d.through = through;
         d
+    }
+
+    /// With the boards' decisions on their plans.
+    pub fn with_plans(mut self, plans: Vec<PlanDecision>) -> Decisions {
+        self.plans = plans;
+        self
+    }
+
+    /// Every decision on a plan.
+    pub fn plans(&self) -> &[PlanDecision] {
+        &self.plans
+    }
+
+    /// The decision on a plan that covers `year`'s milestones, targets and commitments of
+    /// `org_id`: the unit's own, or else the nearest unit's above it.
+    pub fn plan_covering(&self, org_id: Id, year: i32) -> Option<&PlanDecision> {
+        if self.plans.is_empty() {
+            return None;
+        }
+        self.chain(org_id).into_iter().find_map(|unit| {
+            self.plans
+                .iter()
+                .find(|p| p.org_id == unit && p.year == year)
+        })
+    }
+
+    /// The decision on a plan that shows a long-term target of `target_year` of `org_id`
+    /// (a plan shows the targets of its year and later): the earliest such plan of the
+    /// unit or the units above it.
+    pub fn plan_showing_target(&self, org_id: Id, target_year: i32) -> Option<&PlanDecision> {
+        if self.plans.is_empty() {
+            return None;
+        }
+        let chain = self.chain(org_id);
+        self.plans
+            .iter()
+            .filter(|p| p.year <= target_year && chain.contains(&p.org_id))
+            .min_by_key(|p| p.year)
     }
 
     /// Every decision.
@@ -184,15 +232,17 @@ impl Audience {
 
     /// An indicator's data as the audience may see it (`org_id` owns its goal). For the
     /// public only what decided periods hold: outcomes, milestones, comparisons, gap
-    /// judgements and comments of covered periods; targets only beside decided data
-    /// (a decision freezes them, see the module docs).
+    /// judgements and comments of covered periods, milestones of decided plans; targets
+    /// only beside decided data (a decision freezes them, see the module docs).
     pub fn indicator(&self, org_id: Id, mut record: IndicatorRecord) -> IndicatorRecord {
         let Audience::Public(d) = self else {
             return record;
         };
         let sees = |p: Period| d.covers(org_id, p);
         record.outcomes.retain(|o| sees(o.period));
-        record.milestones.retain(|(y, _)| sees(Period::Year(*y)));
+        record
+            .milestones
+            .retain(|(y, _)| sees(Period::Year(*y)) || d.plan_covering(org_id, *y).is_some());
         record.comparisons.retain(|c| sees(c.period));
         record.gaps.retain(|g| sees(g.period));
         record.comments.retain(|c| sees(c.period));
@@ -211,12 +261,14 @@ impl Audience {
     }
 
     /// A commitment as the audience may see it: for the public only commitments of
-    /// decided years, with the statuses dated within what is decided.
+    /// decided years or of a decided plan, with the statuses dated within what is decided
+    /// (a plan decides what is to be done, not how it went).
     pub fn commitment(&self, org_id: Id, mut c: Commitment) -> Option<Commitment> {
         let Audience::Public(d) = self else {
             return Some(c);
         };
-        if !d.covers(org_id, Period::Year(c.year)) {
+        let planned = d.plan_covering(org_id, c.year).is_some();
+        if !planned && !d.covers(org_id, Period::Year(c.year)) {
             return None;
         }
         c.statuses.retain(|s| d.covers_day(org_id, &s.date));
@@ -423,5 +475,56 @@ mod tests {
         assert_eq!(seen.statuses.len(), 1, "the 2020 status is not decided");
         let later = Commitment { year: 2020, ..c };
         assert!(public.commitment(KS, later).is_none());
+    }
+
+    fn plan(org_id: Id, year: i32) -> PlanDecision {
+        PlanDecision {
+            org_id,
+            year,
+            body: "Kommunstyrelsen".into(),
+            decided_on: "2019-12-09".into(),
+            paragraph: "§ 200".into(),
+            diary_number: String::new(),
+            decided_by: "controller".into(),
+            decided_at: "2019-12-10T10:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn a_decided_plan_publishes_its_years_milestones_and_commitments_not_outcomes() {
+        let d = Decisions::new(vec![lock(KS, "2019")], tree()).with_plans(vec![plan(KS, 2020)]);
+        assert_eq!(d.plan_covering(KSF, 2020).unwrap().org_id, KS, "a unit below");
+        assert!(d.plan_covering(KS, 2021).is_none());
+        assert!(d.plan_covering(FSN, 2020).is_none(), "another board");
+        assert!(d.plan_covering(KF, 2020).is_none(), "the unit above");
+        assert_eq!(d.plan_showing_target(KSF, 2030).unwrap().year, 2020);
+        assert!(d.plan_showing_target(KS, 2019).is_none(), "before the plan");
+        assert!(!d.covers(KS, p("2020")), "a plan does not decide the follow-up");
+        let public = Audience::Public(d);
+        let r = public.indicator(KS, record());
+        assert_eq!(r.outcomes.len(), 2, "2018 and 2019, not 2020");
+        assert_eq!(
+            r.milestones.iter().map(|(y, _)| *y).collect::<Vec<_>>(),
+            vec![2019, 2020]
+        );
+        let c = Commitment {
+            id: 1,
+            key: "c".into(),
+            goal_id: 10,
+            title: "Åtagande".into(),
+            description: String::new(),
+            year: 2020,
+            carried_over_from: None,
+            position: 0,
+            statuses: vec![StatusEntry {
+                id: 1,
+                date: "2020-06-30".into(),
+                status: CommitmentStatus::InProgress,
+                comment: String::new(),
+            }],
+        };
+        let seen = public.commitment(KS, c.clone()).expect("the decided plan's");
+        assert!(seen.statuses.is_empty(), "the 2020 follow-up is not decided");
+        assert!(public.commitment(FSN, c).is_none());
     }
 }

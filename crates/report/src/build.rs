@@ -47,7 +47,9 @@ impl Request {
     /// The period the report covers, or a Swedish message why the request is invalid.
     pub fn period(&self) -> Result<Period> {
         match (self.kind, self.tertial) {
-            (ReportKind::Verksamhetsberattelse, None) => Ok(Period::Year(self.year)),
+            (ReportKind::Verksamhetsberattelse | ReportKind::Verksamhetsplan, None) => {
+                Ok(Period::Year(self.year))
+            }
             (ReportKind::Delarsrapport, Some(t @ (1 | 2))) => Ok(Period::Tertial(self.year, t)),
             (ReportKind::Delarsrapport, _) => Err(ReportError::Invalid(
                 "En delårsrapport avser tertial 1 (per 30 april) eller tertial 2 (per 31 augusti)."
@@ -55,6 +57,9 @@ impl Request {
             )),
             (ReportKind::Verksamhetsberattelse, Some(_)) => Err(ReportError::Invalid(
                 "En verksamhetsberättelse avser ett helt år; ange inget tertial.".into(),
+            )),
+            (ReportKind::Verksamhetsplan, Some(_)) => Err(ReportError::Invalid(
+                "En verksamhetsplan avser ett helt år; ange inget tertial.".into(),
             )),
         }
     }
@@ -87,7 +92,7 @@ pub struct UnitData {
 }
 
 impl UnitData {
-    async fn load(store: &Store, unit: OrgUnit, period: Period) -> Result<UnitData> {
+    pub(crate) async fn load(store: &Store, unit: OrgUnit, period: Period) -> Result<UnitData> {
         Ok(UnitData {
             // Reports are built for signed-in readers (a guard on every report route).
             board: followup::board(store, unit.id, Some(period), &Audience::SignedIn).await?,
@@ -130,6 +135,9 @@ impl ReportPart for GoalsPart {
 
 /// Builds the report with the goals part and the oversight view's sections (as of today).
 pub async fn build(store: &Store, request: Request) -> Result<Report> {
+    if request.kind == ReportKind::Verksamhetsplan {
+        return crate::plan::build(store, request).await;
+    }
     let oversight = crate::oversight::OversightPart {
         today: uppsikt_store::today(),
     };
@@ -187,6 +195,7 @@ pub async fn build_with(
     let title = match request.kind {
         ReportKind::Verksamhetsberattelse => format!("Verksamhetsberättelse {}", request.year),
         ReportKind::Delarsrapport => format!("Delårsrapport {}", period_label(period)),
+        ReportKind::Verksamhetsplan => format!("Verksamhetsplan {}", request.year),
     };
     let meta = ReportMeta {
         kind: request.kind,

@@ -9,6 +9,7 @@ pub mod html;
 pub mod model;
 pub mod oversight;
 pub mod pdf;
+pub mod plan;
 pub mod xlsx;
 
 pub use build::{build, ReportError, Request, Subject};

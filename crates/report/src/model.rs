@@ -14,6 +14,8 @@ pub enum ReportKind {
     Delarsrapport,
     /// Verksamhetsberättelse for the year.
     Verksamhetsberattelse,
+    /// Verksamhetsplan for the year (`crate::plan`).
+    Verksamhetsplan,
 }
 
 impl ReportKind {
@@ -21,6 +23,7 @@ impl ReportKind {
         match self {
             ReportKind::Delarsrapport => "delarsrapport",
             ReportKind::Verksamhetsberattelse => "verksamhetsberattelse",
+            ReportKind::Verksamhetsplan => "verksamhetsplan",
         }
     }
 
@@ -30,6 +33,7 @@ impl ReportKind {
             "verksamhetsberattelse" | "verksamhetsberättelse" => {
                 Some(ReportKind::Verksamhetsberattelse)
             }
+            "verksamhetsplan" => Some(ReportKind::Verksamhetsplan),
             _ => None,
         }
     }
@@ -38,6 +42,7 @@ impl ReportKind {
         match self {
             ReportKind::Delarsrapport => "Delårsrapport",
             ReportKind::Verksamhetsberattelse => "Verksamhetsberättelse",
+            ReportKind::Verksamhetsplan => "Verksamhetsplan",
         }
     }
 }

@@ -91,17 +91,26 @@ pub fn render(report: &Report) -> Result<Vec<u8>, XlsxError> {
         sheet.set_column_width(c as u16, *width)?;
     }
 
-    let sheet = wb.add_worksheet().set_name("Måluppfyllelse")?;
-    sheet.write_string_with_format(
-        0,
-        0,
-        format!("Måluppfyllelse – {}", report.meta.subject),
-        &title,
-    )?;
+    // A plan's tables (its milestones and commitments per goal) all go into the workbook.
+    let plan = report.meta.kind == crate::model::ReportKind::Verksamhetsplan;
+    let name = if plan { "Plan" } else { "Måluppfyllelse" };
+    let sheet = wb.add_worksheet().set_name(name)?;
+    let heading = if plan {
+        format!("{} – {}", report.meta.title, report.meta.subject)
+    } else {
+        format!("Måluppfyllelse – {}", report.meta.subject)
+    };
+    sheet.write_string_with_format(0, 0, heading, &title)?;
     let mut row = 2u32;
-    for block in report.chapters().flat_map(|s| s.blocks.iter()) {
+    let sections: Vec<&crate::model::Section> = if plan {
+        report.walk().into_iter().map(|(_, s)| s).collect()
+    } else {
+        report.chapters().collect()
+    };
+    for block in sections.into_iter().flat_map(|s| s.blocks.iter()) {
         if let Block::Table(t) = block {
-            if !t.caption.starts_with("Måluppfyllelse per mål")
+            if !plan
+                && !t.caption.starts_with("Måluppfyllelse per mål")
                 && !t.caption.starts_with("Sammanfattning")
             {
                 continue;

@@ -461,7 +461,8 @@ impl Store {
 /// Every decision and the unit tree, read through one connection (a transaction's own, so a
 /// writer sees the decisions it has just recorded).
 pub(crate) async fn load_decisions(conn: &mut sqlx::AnyConnection) -> Result<Decisions> {
-    load_decisions_where(conn, "1 = 1").await
+    let decisions = load_decisions_where(conn, "1 = 1").await?;
+    Ok(decisions.with_plans(crate::plan::load_plans(conn).await?))
 }
 
 /// As [`load_decisions`], of the decisions whose comparison figures are frozen (all but
@@ -532,6 +533,10 @@ impl Writer {
             // SQLite the writer already holds the database's one write lock.
             if self.backend == crate::Backend::Postgres {
                 sqlx::query("LOCK TABLE period_locks IN SHARE MODE")
+                    .execute(&mut *self.tx)
+                    .await?;
+                // The same for decisions on plans (`crate::plan`).
+                sqlx::query("LOCK TABLE plan_decisions IN SHARE MODE")
                     .execute(&mut *self.tx)
                     .await?;
             }

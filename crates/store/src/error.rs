@@ -26,6 +26,9 @@ pub enum StoreError {
     Lifecycle(uppsikt_domain::deviation::LifecycleError),
     #[error("period {} of unit {} is locked by a decision", .0.period, .0.org_id)]
     Locked(Box<uppsikt_domain::model::PeriodLock>),
+    /// A change to what a board's decided plan (verksamhetsplan) covers.
+    #[error("the plan {} of unit {} is decided", .0.year, .0.org_id)]
+    PlanDecided(Box<uppsikt_domain::plan::PlanDecision>),
 }
 
 impl StoreError {

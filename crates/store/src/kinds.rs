@@ -48,6 +48,7 @@ pub(crate) const fn history_parts(kind: ObjectKind) -> HistoryParts {
                 "vision",
                 "period_review",
                 "period",
+                crate::plan::PLAN_LOG_TYPE,
                 "assessments",
                 crate::thresholds::THRESHOLD_LOG_TYPE,
                 crate::current_period::CURRENT_PERIOD_LOG_TYPE,

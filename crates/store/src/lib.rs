@@ -17,6 +17,7 @@ mod history;
 mod kinds;
 mod kolada;
 mod kolada_pairs;
+mod plan;
 mod read;
 mod rows;
 mod rules;
@@ -43,6 +44,7 @@ pub use kolada::{
     ComparisonGroup, ComparisonGroupInput, KoladaChanges, KoladaKpi, KoladaMunicipality,
     KoladaSettings, OutcomeSync, KOLADA_API,
 };
+pub use plan::{RollOver, PLAN_LOG_TYPE};
 pub use read::{ChangeLogEntry, Counts, Scope};
 pub use rules::{
     check_rules, RuleProblem, RuleVersion, COMMITMENT_WEIGHT_MAX, RELATIVE_THRESHOLD_MAX,

@@ -774,6 +774,7 @@ impl Writer {
     /// an indicator, so that a re-import replaces them whole.
     pub async fn clear_indicator_series(&mut self, indicator_id: Id) -> Result<()> {
         self.ensure_indicator_open(indicator_id).await?;
+        self.ensure_series_plan_open(indicator_id).await?;
         let mut removed = 0;
         for table in [
             "outcomes",
@@ -959,10 +960,12 @@ impl Writer {
         if table == "milestones" {
             self.ensure_indicator_unlocked(indicator_id, [Period::Year(year)])
                 .await?;
+            self.ensure_indicator_plan_open(indicator_id, year).await?;
         } else {
             // A long-term target has no period of its own: it is shown beside every
             // decided figure of the indicator, so a decision on any of them freezes it.
             self.ensure_indicator_open(indicator_id).await?;
+            self.ensure_target_plan_open(indicator_id, year).await?;
         }
         self.execute(
             &format!("DELETE FROM {table} WHERE indicator_id = $1 AND year = $2"),
@@ -1058,6 +1061,8 @@ impl Writer {
     pub async fn create_commitment(&mut self, input: &CommitmentInput) -> Result<Id> {
         self.ensure_commitment_open(input.goal_id, input.year)
             .await?;
+        self.ensure_goal_plan_open(input.goal_id, input.year)
+            .await?;
         self.create_keyed(input).await
     }
 
@@ -1079,6 +1084,9 @@ impl Writer {
                 .map_err(|_| StoreError::Corrupt(format!("commitment year {}", before.4)))?;
             self.ensure_commitment_open(before.1, year).await?;
             self.ensure_commitment_open(input.goal_id, input.year)
+                .await?;
+            self.ensure_goal_plan_open(before.1, year).await?;
+            self.ensure_goal_plan_open(input.goal_id, input.year)
                 .await?;
         }
         let key = before.0.clone();

@@ -67,6 +67,10 @@ impl AppError {
                 StatusCode::CONFLICT,
                 uppsikt_domain::messages::period_locked(lock),
             ),
+            AppError::Store(StoreError::PlanDecided(plan)) => (
+                StatusCode::CONFLICT,
+                uppsikt_domain::messages::plan::plan_decided(plan),
+            ),
             other => {
                 tracing::error!(error = %other, "request failed");
                 (

@@ -19,6 +19,7 @@ mod jobs;
 mod kolada;
 mod oversight;
 mod pages;
+mod plan;
 mod reports;
 mod upload;
 
@@ -220,6 +221,8 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route("/org/{id}", get(pages::org_unit))
         .route("/goals/{id}", get(pages::goal))
         .route("/indicators/{id}", get(pages::indicator))
+        // A plan no decision covers needs ReadAll, checked in the handler (`plan.rs`).
+        .route("/org/{id}/plan/{year}", get(plan::page))
         .route("/static/style.css", get(style))
         .route(
             "/static/job.js",
@@ -294,11 +297,19 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
             "/org/{id}/current-period",
             get(forms::current_period::form).post(forms::current_period::save),
         )
+        .route(
+            "/org/{id}/plan/{year}/decide",
+            get(plan::decide_form).post(plan::decide),
+        )
         .route_layer(guard(&state, Action::LockPeriod));
     let reopen = Router::new()
         .route(
             "/org/{id}/reopen",
             get(forms::lock::reopen_form).post(forms::lock::reopen),
+        )
+        .route(
+            "/org/{id}/plan/{year}/reopen",
+            get(plan::reopen_form).post(plan::reopen),
         )
         .route_layer(guard(&state, Action::ReopenPeriod));
     let import = Router::new()
@@ -396,6 +407,10 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route(
             "/org/{id}/review",
             get(forms::review::form).post(forms::review::save),
+        )
+        .route(
+            "/org/{id}/plan/{year}/rollover",
+            get(plan::rollover_form).post(plan::rollover),
         )
         .route(
             "/org/{id}/deviations/new",

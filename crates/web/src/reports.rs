@@ -65,7 +65,7 @@ fn form_page(org: &uppsikt_domain::model::OrgUnit, period: Option<Period>) -> Fo
         submit: "Skapa rapporten".into(),
         crumbs: vec![(format!("/org/{}", org.id), org.name.clone())],
         fields: vec![
-            Field::new("kind", "Rapport", options([("verksamhetsberattelse", "Verksamhetsberättelse (helår)"), ("delarsrapport", "Delårsrapport")])).required().value("verksamhetsberattelse"),
+            Field::new("kind", "Rapport", options([("verksamhetsberattelse", "Verksamhetsberättelse (helår)"), ("delarsrapport", "Delårsrapport"), ("verksamhetsplan", "Verksamhetsplan")])).required().value("verksamhetsberattelse"),
             Field::new("period", "Period", FieldKind::Text).required().hint("År för verksamhetsberättelse (2019). Tertial för delårsrapport: 2019T1 (per 30 april) eller 2019T2 (per 31 augusti).").value(period.map(|p| p.to_string()).unwrap_or_default()),
             Field::new("format", "Format", options([("pdf", "PDF (tillgänglig, för nämnden)"), ("html", "HTML (webbsida, går att skriva ut)"), ("xlsx", "Excel (alla mått och värden)")])).required().value("pdf"),
         ],
@@ -98,7 +98,8 @@ pub async fn create(post: Post) -> Result<Response> {
                 Period::Tertial(_, t) => Some(t),
                 _ => None,
             };
-            let subject = if org.parent_id.is_none() {
+            // A plan is always one unit's (`uppsikt_report::plan`).
+            let subject = if org.parent_id.is_none() && kind != ReportKind::Verksamhetsplan {
                 Subject::Municipality
             } else {
                 Subject::Unit(org.id)

@@ -34,6 +34,18 @@ pub async fn form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<R
     page(&record, indicator_crumbs(&state, &record).await?).render_page()
 }
 
+/// A milestone or target as typed (already through the text rule): empty is none, else
+/// the domain's target grammar, or the Swedish message why not.
+pub(crate) fn target_of(raw: &str) -> Result<Option<Target>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    Target::parse(raw)
+        .map(Some)
+        .map_err(|err| messages::target(&err))
+}
+
 /// (long-term target rather than the year's milestone, year, target or none to remove it).
 pub(crate) fn parse(input: &Input) -> Result<(bool, i32, Option<Target>), Errors> {
     let mut e = Errors::default();
@@ -47,10 +59,10 @@ pub(crate) fn parse(input: &Input) -> Result<(bool, i32, Option<Target>), Errors
         Some(None)
     } else {
         e.typed(input, "target")
-            .and_then(|raw| match Target::parse(raw) {
-                Ok(t) => Some(Some(t)),
-                Err(err) => {
-                    e.add("target", messages::target(&err));
+            .and_then(|raw| match target_of(raw) {
+                Ok(t) => Some(t),
+                Err(message) => {
+                    e.add("target", message);
                     None
                 }
             })
