@@ -1,28 +1,34 @@
-// Decisions in the browser (issue 17): a controller makes 2020 the executive board's
+// Decisions in the browser (issue 17): a controller makes 2024 the executive board's
 // current period and sees its pages marked as working material; records a decision on a
 // deviation, corrects it with a reason and sees the original kept; adds an action whose
 // due date has passed, is warned and confirms. axe-core on every page, and each at 390 px.
 
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { assertAxeClean, followLink, idFromPath, screenshot, signIn, startHarness, submit, visit } from '../lib/harness.mjs';
+import { SCREENSHOT_DIR, assertAxeClean, followLink, idFromPath, screenshot, signIn, startHarness, submit, visit } from '../lib/harness.mjs';
 import { steps } from '../lib/journey.mjs';
 
-/** At phone width: nothing wider than the window, no cell's content wider than its cell. */
+/**
+ * At phone width: nothing wider than the window, and no cell's content wider than its cell
+ * outside the tables that scroll in their own region (`.table-wrap`).
+ */
 async function fitsPhone(t, page, label) {
   await page.setViewportSize({ width: 390, height: 844 });
   const { scrollWidth, innerWidth, overflowing } = await page.evaluate(() => ({
     scrollWidth: document.documentElement.scrollWidth,
     innerWidth: window.innerWidth,
     overflowing: [...document.querySelectorAll('td, th')]
-      .filter((c) => c.scrollWidth > c.clientWidth + 1)
+      .filter((c) => !c.closest('.table-wrap') && c.scrollWidth > c.clientWidth + 1)
       .map((c) => c.innerText.slice(0, 40)),
   }));
   assert.ok(scrollWidth <= innerWidth, `${label}: sidan är ${scrollWidth} px bred i ett ${innerWidth} px fönster`);
   assert.deepEqual(overflowing, [], `${label}: celler vars innehåll är bredare än cellen`);
   await assertAxeClean(t, page, `${label} (390 px)`);
   await screenshot(page, `${label}-390`);
+  // What a phone shows first (a board's page is long).
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${label}-390-top.png`) });
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
@@ -39,7 +45,7 @@ describe('uppsikt: aktuell period, rättade beslut och förfallodatum', () => {
   });
   after(async () => h?.close());
 
-  it('controllern gör 2020 till aktuell period och ser arbetsmaterialet', step('aktuell period', async (t) => {
+  it('controllern gör 2024 till aktuell period och ser arbetsmaterialet', step('aktuell period', async (t) => {
     await visit(page, '/');
     await followLink(page, 'Kommunstyrelsen');
     ks = idFromPath(page.url(), 'org');
@@ -48,16 +54,16 @@ describe('uppsikt: aktuell period, rättade beslut och förfallodatum', () => {
     assert.equal(await page.locator('#working-material').count(), 0, 'beslutad period');
     await followLink(page, 'Ändra aktuell period');
     await assertAxeClean(t, page, 'formuläret för aktuell period');
-    await page.locator('#f-period').fill('2020');
+    await page.locator('#f-period').fill('2024');
     const res = await submit(page, 'Spara aktuell period');
     assert.equal(res.status(), 200);
     assert.equal(new URL(page.url()).pathname, `/org/${ks}`);
-    assert.equal(await page.locator('#period').inputValue(), '2020');
+    assert.equal(await page.locator('#period').inputValue(), '2024');
     const note = page.getByRole('note').filter({ hasText: 'Arbetsmaterial' });
     assert.equal(await note.count(), 1);
-    assert.match(await note.innerText(), /^Arbetsmaterial – perioden 2020 är inte beslutad\./);
-    assert.match(await page.locator('#current-period').innerText(), /Aktuell period: 2020 \(vald för enheten\)/);
-    await assertAxeClean(t, page, 'styrelsens sida 2020');
+    assert.match(await note.innerText(), /^Arbetsmaterial – perioden 2024 är inte beslutad\./);
+    assert.match(await page.locator('#current-period').innerText(), /Aktuell period: 2024 \(vald för enheten\)/);
+    await assertAxeClean(t, page, 'styrelsens sida 2024');
     await screenshot(page, 'decide-arbetsmaterial');
     await fitsPhone(t, page, 'decide-arbetsmaterial');
     // The decided year is still one choice away, without the notice.

@@ -44,6 +44,9 @@ describe('huvudflödet: utfall och etappmål för Betygsindex för trygghet', ()
     const res = await submit(page, 'Spara utfallet');
     assert.equal(res.status(), 200);
     assert.equal(new URL(page.url()).pathname, `/indicators/${ids.indicatorId}`, 'efter sparandet visas måttets sida');
+    // The page opens in the current period (KS's decided 2019); 2025 is one choice away.
+    await page.getByLabel('Period', { exact: true }).selectOption('2025');
+    await submit(page, 'Visa');
     assert.equal(await textOf(page, 'indicator-trend'), 'Positiv');
     const table = page.getByRole('region', { name: 'Utfall per period' });
     const row2025 = table.locator('tbody tr', { has: page.locator('th', { hasText: /^2025$/ }) });
@@ -66,6 +69,8 @@ describe('huvudflödet: utfall och etappmål för Betygsindex för trygghet', ()
     const res = await submit(page, 'Spara etappmålet');
     assert.equal(res.status(), 200);
     assert.equal(new URL(page.url()).pathname, `/indicators/${ids.indicatorId}`);
+    await page.getByLabel('Period', { exact: true }).selectOption('2025');
+    await submit(page, 'Visa');
     assert.equal(await textOf(page, 'indicator-status'), 'Uppnått');
     assert.equal(await textOf(page, 'indicator-trend'), 'Positiv');
     await screenshot(page, 'indicator-after');

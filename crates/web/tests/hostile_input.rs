@@ -514,7 +514,7 @@ async fn every_form_refuses_a_direction_override_and_writes_nothing() {
                     ("what", "Åtgärd"),
                     ("responsible_unit", &ks.to_string()),
                     ("responsible_person", "Anna"),
-                    ("due", "2024-12-31"),
+                    ("due", "2099-12-31"),
                     ("expected_effect", "Bättre"),
                 ],
             )
@@ -650,7 +650,7 @@ async fn every_form_refuses_a_direction_override_and_writes_nothing() {
                 vec![
                     ("what", "Åtgärd"),
                     ("responsible_unit", "1"),
-                    ("due", "2024-12-31"),
+                    ("due", "2099-12-31"),
                     ("expected_effect", "Bättre"),
                 ],
             ),

@@ -181,6 +181,14 @@ async fn a_decision_and_an_action_move_a_deviation_out_of_the_undecided() {
             "input kept"
         );
         action[3] = ("due", "2025-08-31");
+        // A date already past is saved only when confirmed.
+        let (status, html, _) = app.post_as(Some(&editor), &action_path, &action).await;
+        assert_eq!(status, 422, "a due date already past");
+        assert!(
+            html.contains("Förfallodatumet har redan passerat"),
+            "{html}"
+        );
+        action.push(("confirm-yes", "1"));
         let (status, _, location) = app.post_as(Some(&editor), &action_path, &action).await;
         assert_eq!(status, 303, "{location:?}");
         let after_action = total(&app).await;
