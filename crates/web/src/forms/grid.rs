@@ -293,11 +293,14 @@ async fn load(
     }
     let mut locks: HashMap<Period, Option<PeriodLock>> = HashMap::new();
     for s in &mut specs {
-        if !locks.contains_key(&s.period) {
-            let l = state.store.lock_covering(unit_id, s.period).await?;
-            locks.insert(s.period, l);
-        }
-        s.lock = locks[&s.period].clone();
+        s.lock = match locks.get(&s.period) {
+            Some(l) => l.clone(),
+            None => {
+                let l = state.store.lock_covering(unit_id, s.period).await?;
+                locks.insert(s.period, l.clone());
+                l
+            }
+        };
     }
     // Two open periods to write in after the latest stored one, past decided periods.
     if let (Kind::Indicator(_), Some(last)) = (kind, specs.last().map(|s| s.period)) {
