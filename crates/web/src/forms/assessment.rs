@@ -218,12 +218,11 @@ async fn with_basis(
         },
     };
     let aside = askama::Template::render(&basis)?;
-    let (parts, body) = response.into_parts();
+    let (mut parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX)
         .await
         .map_err(|e| crate::error::AppError::Internal(format!("assessment page body: {e}")))?;
     let html = String::from_utf8_lossy(&bytes).replacen(FORM_ASIDE, &aside, 1);
-    let mut parts = parts;
     parts.headers.remove(axum::http::header::CONTENT_LENGTH);
     Ok(Response::from_parts(parts, axum::body::Body::from(html)))
 }

@@ -293,11 +293,44 @@ async fn load(
     }
     let mut locks: HashMap<Period, Option<PeriodLock>> = HashMap::new();
     for s in &mut specs {
-        if !locks.contains_key(&s.period) {
-            let l = state.store.lock_covering(unit_id, s.period).await?;
-            locks.insert(s.period, l);
+        s.lock = match locks.get(&s.period) {
+            Some(l) => l.clone(),
+            None => {
+                let l = state.store.lock_covering(unit_id, s.period).await?;
+                locks.insert(s.period, l.clone());
+                l
+            }
+        };
+    }
+    // Two open periods to write in after the latest stored one, past decided periods.
+    if let (Kind::Indicator(_), Some(last)) = (kind, specs.last().map(|s| s.period)) {
+        let freq = records[0].indicator.frequency;
+        let latest = records[0].outcomes.iter().map(|o| o.period).max();
+        let open_after = |specs: &[Spec]| {
+            specs
+                .iter()
+                .filter(|s| s.lock.is_none() && latest.is_none_or(|l| s.period > l))
+                .count()
+        };
+        let step = if freq == Frequency::Biennial { 2 } else { 1 };
+        let mut p = last;
+        for _ in 0..12 {
+            if open_after(&specs) >= 2 {
+                break;
+            }
+            for _ in 0..step {
+                p = p.next();
+            }
+            let lock = state.store.lock_covering(unit_id, p).await?;
+            specs.push(Spec {
+                key: p.to_string(),
+                label: p.label_sv(),
+                href: None,
+                record: 0,
+                period: p,
+                lock,
+            });
         }
-        s.lock = locks[&s.period].clone();
     }
     // Columns: Totalt, Kvinnor, Män; girls, boys and areas where stored or typed.
     let used: BTreeSet<Breakdown> = records
