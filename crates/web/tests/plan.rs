@@ -267,6 +267,9 @@ async fn ks_is_rolled_into_2020_its_plan_built_decided_and_reopened() {
     .await;
 }
 
+/// A route, its form and who it refuses.
+type Route<'a> = (&'a str, &'a [(&'a str, &'a str)], Vec<&'a common::Session>);
+
 /// Every plan route refuses those it is not for, and nothing changes.
 #[tokio::test]
 async fn the_plan_routes_refuse_visitors_readers_and_other_units_editors() {
@@ -286,7 +289,7 @@ async fn the_plan_routes_refuse_visitors_readers_and_other_units_editors() {
         let roll_form: Vec<(&str, &str)> = vec![(&field, "≥ 900")];
         let reason = [("reason", "Inget skäl")];
         // (path, form, who may not) for each route.
-        let routes: Vec<(&str, &[(&str, &str)], Vec<&common::Session>)> = vec![
+        let routes: Vec<Route> = vec![
             (&rollover, &roll_form, vec![&reader, &fsn_editor]),
             (&decide, &DECISION, vec![&reader, &fsn_editor, &ks_editor]),
             (&reopen, &reason, vec![&reader, &fsn_editor, &ks_editor]),
