@@ -50,7 +50,26 @@ describe('uppsikt: året börjar med verksamhetsplanen', () => {
     await screenshot(page, 'plan-overrullning-fel');
   }));
 
+  it('2020 är redan beslutat i kommunens årsrapport 2023: inget ändras förrän perioden öppnas', step('beslutat år', async (t) => {
+    await page.getByLabel(`Etappmål 2020 för ${BROADBAND}`).fill('≥ 97');
+    let res = await submit(page, 'Rulla över till 2020');
+    assert.equal(res.status(), 422);
+    assert.match(await page.locator('.error-summary').innerText(), /Perioden 2023 är låst genom beslut: Kommunfullmäktige/);
+    assert.equal(await page.getByLabel(`Etappmål 2020 för ${BROADBAND}`).inputValue(), '≥ 97');
+    await assertAxeClean(t, page, 'överrullningen till ett beslutat år');
+    // The controller reopens KF's 2023 decision, with a reason, to plan 2020 afterwards.
+    await visit(page, '/');
+    await followLink(page, 'Kommunfullmäktige');
+    const kf = idFromPath(page.url(), 'org');
+    await visit(page, `/org/${kf}/reopen?period=2023`);
+    await page.locator('#f-reason').fill('Verksamhetsplanen 2020 för kommunstyrelsen förs in i efterhand.');
+    res = await submit(page, 'Öppna perioden');
+    assert.equal(res.status(), 200);
+    await visit(page, `/org/${ks}/plan/2020/rollover`);
+  }));
+
   it('två etappmål sparas med en knapp och åtagandena förs över', step('överrullningen', async (t) => {
+    await page.getByLabel(`Etappmål 2020 för ${HOUSING}`).fill('≥ 900');
     await page.getByLabel(`Etappmål 2020 för ${BROADBAND}`).fill('≥ 97');
     const res = await submit(page, 'Rulla över till 2020');
     assert.equal(res.status(), 200);

@@ -112,9 +112,8 @@ mod tests {
             commitment(5, 2019, Some(CommitmentStatus::Cancelled)),
             commitment(6, 2018, Some(CommitmentStatus::NotDoneThisYear)),
         ];
-        let ids = |l: &[Commitment]| -> Vec<Id> {
-            to_carry_over(l, 2019).iter().map(|c| c.id).collect()
-        };
+        let ids =
+            |l: &[Commitment]| -> Vec<Id> { to_carry_over(l, 2019).iter().map(|c| c.id).collect() };
         assert_eq!(ids(&list), vec![1, 3, 4]);
         list.push(Commitment {
             carried_over_from: Some(1),

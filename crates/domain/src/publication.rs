@@ -493,13 +493,20 @@ mod tests {
     #[test]
     fn a_decided_plan_publishes_its_years_milestones_and_commitments_not_outcomes() {
         let d = Decisions::new(vec![lock(KS, "2019")], tree()).with_plans(vec![plan(KS, 2020)]);
-        assert_eq!(d.plan_covering(KSF, 2020).unwrap().org_id, KS, "a unit below");
+        assert_eq!(
+            d.plan_covering(KSF, 2020).unwrap().org_id,
+            KS,
+            "a unit below"
+        );
         assert!(d.plan_covering(KS, 2021).is_none());
         assert!(d.plan_covering(FSN, 2020).is_none(), "another board");
         assert!(d.plan_covering(KF, 2020).is_none(), "the unit above");
         assert_eq!(d.plan_showing_target(KSF, 2030).unwrap().year, 2020);
         assert!(d.plan_showing_target(KS, 2019).is_none(), "before the plan");
-        assert!(!d.covers(KS, p("2020")), "a plan does not decide the follow-up");
+        assert!(
+            !d.covers(KS, p("2020")),
+            "a plan does not decide the follow-up"
+        );
         let public = Audience::Public(d);
         let r = public.indicator(KS, record());
         assert_eq!(r.outcomes.len(), 2, "2018 and 2019, not 2020");
@@ -523,8 +530,13 @@ mod tests {
                 comment: String::new(),
             }],
         };
-        let seen = public.commitment(KS, c.clone()).expect("the decided plan's");
-        assert!(seen.statuses.is_empty(), "the 2020 follow-up is not decided");
+        let seen = public
+            .commitment(KS, c.clone())
+            .expect("the decided plan's");
+        assert!(
+            seen.statuses.is_empty(),
+            "the 2020 follow-up is not decided"
+        );
         assert!(public.commitment(FSN, c).is_none());
     }
 }

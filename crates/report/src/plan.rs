@@ -142,11 +142,7 @@ pub async fn build_with(
         .find(|u| u.parent_id.is_none())
         .map_or_else(|| unit.name.clone(), |u| u.name);
     let data = PlanData::load(store, org_id, year).await?;
-    let mut sections: Vec<Section> = data
-        .goals
-        .iter()
-        .map(|g| goal_section(&data, g))
-        .collect();
+    let mut sections: Vec<Section> = data.goals.iter().map(|g| goal_section(&data, g)).collect();
     if !parts.is_empty() {
         let ctx = Context {
             store,

@@ -127,9 +127,7 @@ impl Writer {
         if self.lock_index().await?.plans().is_empty() {
             return Ok(());
         }
-        let years = |table: &str| {
-            format!("SELECT year FROM {table} WHERE indicator_id = $1")
-        };
+        let years = |table: &str| format!("SELECT year FROM {table} WHERE indicator_id = $1");
         let milestones: Vec<i64> = sqlx::query_scalar(&years("milestones"))
             .bind(indicator_id)
             .fetch_all(&mut *self.tx)
@@ -140,7 +138,8 @@ impl Writer {
             .await?;
         let year = |y: i64| i32::try_from(y).map_err(|_| StoreError::Corrupt(format!("year {y}")));
         for y in milestones {
-            self.ensure_indicator_plan_open(indicator_id, year(y)?).await?;
+            self.ensure_indicator_plan_open(indicator_id, year(y)?)
+                .await?;
         }
         for y in targets {
             self.ensure_target_plan_open(indicator_id, year(y)?).await?;
@@ -162,13 +161,12 @@ impl Writer {
     /// refers to.
     pub async fn decide_plan(&mut self, decision: &PlanDecision) -> Result<Id> {
         self.lock_plans().await?;
-        let exists: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM plan_decisions WHERE org_id = $1 AND year = $2",
-        )
-        .bind(decision.org_id)
-        .bind(i64::from(decision.year))
-        .fetch_optional(&mut *self.tx)
-        .await?;
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM plan_decisions WHERE org_id = $1 AND year = $2")
+                .bind(decision.org_id)
+                .bind(i64::from(decision.year))
+                .fetch_optional(&mut *self.tx)
+                .await?;
         if exists.is_some() {
             return Err(StoreError::Duplicate(format!("plan {}", decision.year)));
         }
@@ -268,8 +266,7 @@ impl Writer {
                 return Err(StoreError::not_found("indicator of the unit", indicator));
             }
             let before = self.changes();
-            self.set_milestone(*indicator, to_year, target.clone())
-                .await?;
+            self.set_milestone(*indicator, to_year, *target).await?;
             if self.changes() > before {
                 done.milestones += 1;
             }

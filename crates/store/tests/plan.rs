@@ -120,7 +120,10 @@ async fn a_roll_over_carries_unfinished_commitments_once_and_sets_milestones() {
         let result = w
             .roll_over(t.ks, 2020, &[(t.indicator, target("≥ 60"))])
             .await;
-        assert!(matches!(result, Err(StoreError::NotFound { .. })), "{result:?}");
+        assert!(
+            matches!(result, Err(StoreError::NotFound { .. })),
+            "{result:?}"
+        );
         drop(w);
         let record = store.indicator_record(t.indicator).await.unwrap();
         assert!(record
@@ -157,12 +160,20 @@ async fn a_decided_plan_freezes_its_year_for_the_unit_and_below_until_reopened()
         ));
         drop(w);
         assert_eq!(
-            store.plan_covering(t.child, 2020).await.unwrap().unwrap().org_id,
+            store
+                .plan_covering(t.child, 2020)
+                .await
+                .unwrap()
+                .unwrap()
+                .org_id,
             t.ks
         );
 
         let refused = |r: Result<(), StoreError>, what: &str| {
-            assert!(matches!(r, Err(StoreError::PlanDecided(_))), "{what}: {r:?}");
+            assert!(
+                matches!(r, Err(StoreError::PlanDecided(_))),
+                "{what}: {r:?}"
+            );
         };
         let mut w = store.writer("redaktor").await.unwrap();
         refused(
@@ -215,7 +226,9 @@ async fn a_decided_plan_freezes_its_year_for_the_unit_and_below_until_reopened()
         w.set_milestone(t.indicator, 2021, target("≥ 55"))
             .await
             .unwrap();
-        w.set_target(t.indicator, 2019, target("≥ 40")).await.unwrap();
+        w.set_target(t.indicator, 2019, target("≥ 40"))
+            .await
+            .unwrap();
         w.commit().await.unwrap();
         // Another board's plan is not covered.
         let mut w = store.writer("redaktor").await.unwrap();
@@ -235,11 +248,21 @@ async fn a_decided_plan_freezes_its_year_for_the_unit_and_below_until_reopened()
             .iter()
             .find(|e| e.object_type == "plan" && e.action == "reopen")
             .expect("logged");
-        assert!(reopen.after_value.as_deref().unwrap_or("").contains("Fel etappmål"));
+        assert!(reopen
+            .after_value
+            .as_deref()
+            .unwrap_or("")
+            .contains("Fel etappmål"));
         let mut w = store.writer("redaktor").await.unwrap();
-        w.set_milestone(t.indicator, 2020, target("≥ 60")).await.unwrap();
+        w.set_milestone(t.indicator, 2020, target("≥ 60"))
+            .await
+            .unwrap();
         w.commit().await.unwrap();
         let mut w = store.writer("controller").await.unwrap();
-        assert!(w.reopen_plan(t.ks, 2020, "igen").await.unwrap_err().is_not_found());
+        assert!(w
+            .reopen_plan(t.ks, 2020, "igen")
+            .await
+            .unwrap_err()
+            .is_not_found());
     }
 }

@@ -212,6 +212,9 @@ struct RollOverPage {
     carried: usize,
     /// A refusal of the whole form (a decided plan).
     refusal: Option<String>,
+    /// The follow-up decision that already covers the year, if any (the year's
+    /// milestones and commitments are frozen by it).
+    followed_up: Option<String>,
 }
 
 impl RollOverPage {
@@ -239,6 +242,11 @@ async fn rollover_page(
     input: Option<&Input>,
 ) -> Result<RollOverPage> {
     let data = PlanData::load(&state.store, org.id, year).await?;
+    let followed_up = state
+        .store
+        .lock_covering(org.id, uppsikt_domain::Period::Year(year))
+        .await?
+        .map(|l| messages::period_locked(&l));
     let last = year - 1;
     let goal_title = |c: &Commitment| {
         data.goals
@@ -275,6 +283,7 @@ async fn rollover_page(
         to_carry,
         carried,
         refusal: None,
+        followed_up,
     })
 }
 

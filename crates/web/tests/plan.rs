@@ -51,7 +51,9 @@ const DECISION: [(&str, &str); 4] = [
 async fn ks_is_rolled_into_2020_its_plan_built_decided_and_reopened() {
     each(async |app| {
         let ks = app.org_id("KS").await;
-        let housing = app.indicator_id("Antal färdigställda bostäder (Totalt)").await;
+        let housing = app
+            .indicator_id("Antal färdigställda bostäder (Totalt)")
+            .await;
         let broadband = app
             .indicator_id("Andel med tillgång till bredband om minst 100 Mbit/s - Hushåll")
             .await;
@@ -60,16 +62,28 @@ async fn ks_is_rolled_into_2020_its_plan_built_decided_and_reopened() {
 
         let (status, html) = app.get(&format!("/org/{ks}/plan/2020/rollover")).await;
         assert_eq!(status, 200);
-        assert!(html.contains("Målen och måtten behålls"), "timeless, says the page");
-        assert!(html.contains("Gestaltningsprinciper för Huddinge"), "an unfinished commitment listed");
-        assert!(html.contains(&format!("name=\"m-{housing}\" value=\"\"")));
-        let at = html.find(&format!("name=\"m-{broadband}\"")).expect("the row");
         assert!(
-            html[at..at + 60].contains("value=\"&gt;=95\"") || html[at..at + 60].contains("value=\"&#62;=95\""),
+            html.contains("Målen och måtten behålls"),
+            "timeless, says the page"
+        );
+        assert!(
+            html.contains("Gestaltningsprinciper för Huddinge"),
+            "an unfinished commitment listed"
+        );
+        assert!(html.contains(&format!("name=\"m-{housing}\" value=\"\"")));
+        let at = html
+            .find(&format!("name=\"m-{broadband}\""))
+            .expect("the row");
+        assert!(
+            html[at..at + 60].contains("value=\"&gt;=95\"")
+                || html[at..at + 60].contains("value=\"&#62;=95\""),
             "the seeds' 2020 milestone prefilled: {}",
             &html[at..at + 60]
         );
-        assert!(html.contains("≥\u{a0}850"), "last year's milestone beside the field");
+        assert!(
+            html.contains("≥\u{a0}850"),
+            "last year's milestone beside the field"
+        );
 
         // One row wrong: nothing at all is saved, the input is kept, the row says why.
         let housing_field = format!("m-{housing}");
@@ -120,15 +134,25 @@ async fn ks_is_rolled_into_2020_its_plan_built_decided_and_reopened() {
         assert!(html.contains("Målen och måtten är tidlösa"));
         assert!(html.contains("≥\u{a0}900"));
         assert!(html.contains("(överflyttat från 2019"));
-        assert!(html.contains("Saknas"), "milestones not filled in are shown as missing");
+        assert!(
+            html.contains("Saknas"),
+            "milestones not filled in are shown as missing"
+        );
         // A draft is not public.
-        assert_eq!(app.get_as(None, &format!("/org/{ks}/plan/2020")).await.0, 404);
+        assert_eq!(
+            app.get_as(None, &format!("/org/{ks}/plan/2020")).await.0,
+            404
+        );
 
         // The document, as a report job.
         let (status, _, location) = app
             .post(
                 &format!("/org/{ks}/reports"),
-                &[("kind", "verksamhetsplan"), ("period", "2020"), ("format", "html")],
+                &[
+                    ("kind", "verksamhetsplan"),
+                    ("period", "2020"),
+                    ("format", "html"),
+                ],
             )
             .await;
         assert_eq!(status, 303);
@@ -163,11 +187,19 @@ async fn ks_is_rolled_into_2020_its_plan_built_decided_and_reopened() {
         // Decided: public, frozen.
         let controller = app.session_for("controller").await;
         let (status, _, _) = app
-            .post_as(Some(&controller), &format!("/org/{ks}/plan/2020/decide"), &DECISION)
+            .post_as(
+                Some(&controller),
+                &format!("/org/{ks}/plan/2020/decide"),
+                &DECISION,
+            )
             .await;
         assert_eq!(status, 303);
         let (status, html, _) = app
-            .post_as(Some(&controller), &format!("/org/{ks}/plan/2020/decide"), &DECISION)
+            .post_as(
+                Some(&controller),
+                &format!("/org/{ks}/plan/2020/decide"),
+                &DECISION,
+            )
             .await;
         assert_eq!(status, 422);
         assert!(html.contains("Verksamhetsplanen för 2020 är redan beslutad för enheten."));
@@ -175,7 +207,10 @@ async fn ks_is_rolled_into_2020_its_plan_built_decided_and_reopened() {
         assert_eq!(status, 200);
         assert!(html.contains("Beslutad plan."));
         assert!(html.contains("Kommunstyrelsen 2019-12-09, § 200, dnr KS-2019/1234"));
-        assert!(html.contains("Gestaltningsprinciper för Huddinge"), "the decided commitments are public");
+        assert!(
+            html.contains("Gestaltningsprinciper för Huddinge"),
+            "the decided commitments are public"
+        );
         let version = app.store().data_version().await.unwrap();
         let (status, html, _) = app
             .post(
@@ -184,7 +219,10 @@ async fn ks_is_rolled_into_2020_its_plan_built_decided_and_reopened() {
             )
             .await;
         assert_eq!(status, 422);
-        assert!(html.contains("Verksamhetsplanen för 2020 är beslutad"), "{html}");
+        assert!(
+            html.contains("Verksamhetsplanen för 2020 är beslutad"),
+            "{html}"
+        );
         let (status, html, _) = app
             .post(
                 &format!("/indicators/{housing}/milestones"),
@@ -201,7 +239,11 @@ async fn ks_is_rolled_into_2020_its_plan_built_decided_and_reopened() {
 
         // Reopened with a reason: open again.
         let (status, html, _) = app
-            .post_as(Some(&controller), &format!("/org/{ks}/plan/2020/reopen"), &[("reason", "")])
+            .post_as(
+                Some(&controller),
+                &format!("/org/{ks}/plan/2020/reopen"),
+                &[("reason", "")],
+            )
             .await;
         assert_eq!(status, 422);
         assert!(html.contains("Fel i formuläret"));
@@ -225,12 +267,17 @@ async fn ks_is_rolled_into_2020_its_plan_built_decided_and_reopened() {
     .await;
 }
 
+/// A route, its form and who it refuses.
+type Route<'a> = (&'a str, &'a [(&'a str, &'a str)], Vec<&'a common::Session>);
+
 /// Every plan route refuses those it is not for, and nothing changes.
 #[tokio::test]
 async fn the_plan_routes_refuse_visitors_readers_and_other_units_editors() {
     each(async |app| {
         let ks = app.org_id("KS").await;
-        let housing = app.indicator_id("Antal färdigställda bostäder (Totalt)").await;
+        let housing = app
+            .indicator_id("Antal färdigställda bostäder (Totalt)")
+            .await;
         let field = format!("m-{housing}");
         let reader = app.session_for("lasare").await;
         let fsn_editor = app.session_for("redaktor-fsn").await;
@@ -242,7 +289,7 @@ async fn the_plan_routes_refuse_visitors_readers_and_other_units_editors() {
         let roll_form: Vec<(&str, &str)> = vec![(&field, "≥ 900")];
         let reason = [("reason", "Inget skäl")];
         // (path, form, who may not) for each route.
-        let routes: Vec<(&str, &[(&str, &str)], Vec<&common::Session>)> = vec![
+        let routes: Vec<Route> = vec![
             (&rollover, &roll_form, vec![&reader, &fsn_editor]),
             (&decide, &DECISION, vec![&reader, &fsn_editor, &ks_editor]),
             (&reopen, &reason, vec![&reader, &fsn_editor, &ks_editor]),
@@ -251,7 +298,10 @@ async fn the_plan_routes_refuse_visitors_readers_and_other_units_editors() {
             let (status, _) = app.get_as(None, path).await;
             assert_eq!(status, 303, "a visitor is sent to sign in: GET {path}");
             let (status, _, location) = app.post_as(None, path, form).await;
-            assert!(status == 303 || status == 403, "visitor POST {path}: {status}");
+            assert!(
+                status == 303 || status == 403,
+                "visitor POST {path}: {status}"
+            );
             if status == 303 {
                 assert!(location.unwrap().starts_with("/login"));
             }
@@ -263,8 +313,16 @@ async fn the_plan_routes_refuse_visitors_readers_and_other_units_editors() {
             }
         }
         // A draft plan is not for visitors.
-        assert_eq!(app.get_as(None, &format!("/org/{ks}/plan/2020")).await.0, 404);
-        assert_eq!(app.get_as(Some(&reader), &format!("/org/{ks}/plan/2020")).await.0, 200);
+        assert_eq!(
+            app.get_as(None, &format!("/org/{ks}/plan/2020")).await.0,
+            404
+        );
+        assert_eq!(
+            app.get_as(Some(&reader), &format!("/org/{ks}/plan/2020"))
+                .await
+                .0,
+            200
+        );
         // Nothing changed.
         assert_eq!(app.store().data_version().await.unwrap(), version);
         assert_eq!(commitments(app, 2020).await, 0);

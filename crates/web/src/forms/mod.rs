@@ -609,7 +609,9 @@ impl<T> RefusedAt<T> for std::result::Result<T, StoreError> {
     fn at(self, field: &'static str) -> std::result::Result<T, Refusal> {
         self.map_err(|e| match e {
             StoreError::Locked(lock) => Refusal::at(field, messages::period_locked(&lock)),
-            StoreError::PlanDecided(plan) => Refusal::at(field, messages::plan::plan_decided(&plan)),
+            StoreError::PlanDecided(plan) => {
+                Refusal::at(field, messages::plan::plan_decided(&plan))
+            }
             // A missing action is the address's fault, not the form's: it passes on.
             StoreError::Lifecycle(l) if !matches!(l, LifecycleError::NoSuchAction(_)) => {
                 Refusal::at(field, messages::deviations::lifecycle(&l))
