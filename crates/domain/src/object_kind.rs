@@ -114,6 +114,7 @@ const PART_LABELS: &[(&str, &str)] = &[
     ("indicator_comparison_groups", "Jämförelsegrupper för mått"),
     ("deviation_threshold", "Tröskel för avvikelser"),
     ("rule_version", "Bedömningsregler"),
+    ("decided_document", "Beslutat dokument"),
 ];
 
 /// A change-log object type in Swedish: a kind's name, a part's, or (unknown) as logged.

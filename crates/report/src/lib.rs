@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod calibration;
+pub mod chapters;
 pub mod chart;
 pub mod followup;
 pub mod html;
@@ -11,7 +12,7 @@ pub mod oversight;
 pub mod pdf;
 pub mod xlsx;
 
-pub use build::{build, ReportError, Request, Subject};
+pub use build::{build, build_as, Options, ReportError, Request, Subject, Version};
 pub use model::{Report, ReportKind};
 
 /// The formats a report can be rendered in.

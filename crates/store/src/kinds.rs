@@ -50,6 +50,7 @@ pub(crate) const fn history_parts(kind: ObjectKind) -> HistoryParts {
                 "period",
                 "assessments",
                 crate::thresholds::THRESHOLD_LOG_TYPE,
+                crate::decided_documents::DECIDED_DOCUMENT_LOG_TYPE,
             ],
             Some(Related {
                 ids_sql: "SELECT id FROM assessments WHERE org_id = $1 AND goal_id IS NULL",

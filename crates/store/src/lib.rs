@@ -9,6 +9,7 @@
 mod access;
 mod backup;
 mod deviation_sources;
+mod decided_documents;
 mod deviations;
 mod error;
 mod frozen;
@@ -33,6 +34,9 @@ pub use access::{NewUser, Session, SignInCounter, SignInKey, User, DEVICES_PER_U
 pub use backup::{BackupError, RestoreSummary};
 pub use deviation_sources::{
     BoxFuture, CommitmentSource, DeviationSource, DueDeviations, IndicatorSource, DEVIATION_SOURCES,
+};
+pub use decided_documents::{
+    sha256_hex, DecidedDocument, NewDecidedDocument, DECIDED_DOCUMENT_LOG_TYPE,
 };
 pub use deviations::{DeviationFilter, DeviationPage, StoredDeviation};
 pub use error::StoreError;
