@@ -395,7 +395,9 @@ async fn unit_section(ctx: &Context<'_>, data: &UnitData) -> Result<Section> {
                 period_label(ctx.period)
             ),
         });
-        section.blocks.extend(assessment_block(&board.overall, !ctx.board_version()));
+        section
+            .blocks
+            .extend(assessment_block(&board.overall, !ctx.board_version()));
         section.children.extend(review_sections(board));
     }
     section
@@ -413,7 +415,8 @@ async fn unit_section(ctx: &Context<'_>, data: &UnitData) -> Result<Section> {
                         board.org_genitive()
                     ),
                 });
-                g.blocks.extend(assessment_block(&parent.assessment, !ctx.board_version()));
+                g.blocks
+                    .extend(assessment_block(&parent.assessment, !ctx.board_version()));
                 g
             }
             None => Section::new("Egna mål"),
@@ -493,7 +496,8 @@ async fn goal_section(
 ) -> Result<Section> {
     let mut s = Section::new(g.goal.title.clone());
     s.badge = heading_badge(&g.assessment, !ctx.board_version());
-    s.blocks.extend(assessment_block(&g.assessment, !ctx.board_version()));
+    s.blocks
+        .extend(assessment_block(&g.assessment, !ctx.board_version()));
     if !g.goal.description.is_empty() {
         s.blocks.push(Block::Paragraph {
             text: g.goal.description.clone(),
@@ -662,7 +666,9 @@ async fn summary(ctx: &Context<'_>) -> Result<Section> {
                     period_label(ctx.period)
                 ),
             });
-            summary.blocks.extend(assessment_block(&board.overall, !ctx.board_version()));
+            summary
+                .blocks
+                .extend(assessment_block(&board.overall, !ctx.board_version()));
             summary.children.extend(review_sections(board));
         }
         let goals = board.sections.iter().map(|s| s.goals.len()).sum::<usize>();

@@ -91,9 +91,16 @@ pub fn criteria_section(scale: &AssessmentScale, rules: &AssessmentRules) -> Sec
         .iter()
         .enumerate()
         .map(|(i, level)| {
-            let rule = match (rules.thresholds.get(i), i.checked_sub(1).and_then(|p| rules.thresholds.get(p))) {
+            let rule = match (
+                rules.thresholds.get(i),
+                i.checked_sub(1).and_then(|p| rules.thresholds.get(p)),
+            ) {
                 (Some(t), None) => format!("Minst {} uppnått", percent(*t)),
-                (Some(t), Some(above)) => format!("Minst {}, men under {} uppnått", percent(*t), percent(*above)),
+                (Some(t), Some(above)) => format!(
+                    "Minst {}, men under {} uppnått",
+                    percent(*t),
+                    percent(*above)
+                ),
                 (None, Some(above)) => format!("Under {} uppnått", percent(*above)),
                 (None, None) => "Alla bedömningar".into(),
             };
@@ -130,7 +137,10 @@ pub fn criteria_section(scale: &AssessmentScale, rules: &AssessmentRules) -> Sec
         }
     });
     notes.push("Mått som endast följs (utan etappmål) redovisas men påverkar inte nivån.".into());
-    s.blocks.push(Block::List { title: None, items: notes });
+    s.blocks.push(Block::List {
+        title: None,
+        items: notes,
+    });
     s
 }
 
@@ -218,7 +228,10 @@ mod tests {
             vec![
                 vec!["Mycket god".to_string(), "Minst 90 % uppnått".into()],
                 vec!["God".into(), "Minst 60 %, men under 90 % uppnått".into()],
-                vec!["Godtagbar".into(), "Minst 40 %, men under 60 % uppnått".into()],
+                vec![
+                    "Godtagbar".into(),
+                    "Minst 40 %, men under 60 % uppnått".into()
+                ],
                 vec!["Ej godtagbar".into(), "Under 40 % uppnått".into()],
             ]
         );
@@ -236,7 +249,9 @@ mod tests {
         let Block::List { items, .. } = &s.blocks[2] else {
             panic!("the rules' notes")
         };
-        assert!(items.iter().any(|i| i.contains("sänker bedömningen 1 nivå.")));
+        assert!(items
+            .iter()
+            .any(|i| i.contains("sänker bedömningen 1 nivå.")));
         assert!(items.iter().any(|i| i.contains("räknas som ej uppnått")));
     }
 }

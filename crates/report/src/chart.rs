@@ -519,7 +519,11 @@ mod tests {
 
     #[test]
     fn years_are_spaced_by_time_and_a_missing_year_breaks_the_line() {
-        let svg = line_chart(&record(&[(2019, 60.0), (2021, 64.0), (2022, 66.0)]), "T", "c");
+        let svg = line_chart(
+            &record(&[(2019, 60.0), (2021, 64.0), (2022, 66.0)]),
+            "T",
+            "c",
+        );
         let x = dots(&svg);
         assert_eq!(x.len(), 3);
         let (a, b) = (x[1] - x[0], x[2] - x[1]);
@@ -527,7 +531,10 @@ mod tests {
             (a / b - 2.0).abs() < 0.02,
             "2019 → 2021 is twice 2021 → 2022: {x:?}"
         );
-        assert!(svg.contains(">2020</text>"), "the missing year is on the axis");
+        assert!(
+            svg.contains(">2020</text>"),
+            "the missing year is on the axis"
+        );
         // One polyline for 2021–2022 only; 2019 stands alone.
         assert_eq!(svg.matches("<polyline").count(), 1, "{svg}");
         let line = svg.split("<polyline").nth(1).unwrap();
@@ -542,12 +549,20 @@ mod tests {
         assert_eq!(svg.matches("<polyline").count(), 1);
         r.outcomes.retain(|o| o.period != Period::Year(2017));
         let svg = line_chart(&r, "T", "c");
-        assert_eq!(svg.matches("<polyline").count(), 1, "2013–2015 only; 2019 alone");
+        assert_eq!(
+            svg.matches("<polyline").count(),
+            1,
+            "2013–2015 only; 2019 alone"
+        );
     }
 
     #[test]
     fn the_y_axis_starts_at_zero_and_names_the_unit() {
-        let svg = line_chart(&record(&[(2019, 60.0), (2020, 64.0), (2021, 66.0)]), "T", "c");
+        let svg = line_chart(
+            &record(&[(2019, 60.0), (2020, 64.0), (2021, 66.0)]),
+            "T",
+            "c",
+        );
         assert!(svg.contains(">0</text>"), "zero on the y axis: {svg}");
         assert!(svg.contains(">Enhet: %</text>"));
         assert!(svg.contains(r#"width="100%""#));

@@ -189,7 +189,12 @@ pub fn markup(r: &Report) -> String {
     let draft = m
         .draft_note
         .as_ref()
-        .map(|n| format!("  #v(1em)\n  #text(weight: \"bold\")[{}] \\\n", escape_markup(n)))
+        .map(|n| {
+            format!(
+                "  #v(1em)\n  #text(weight: \"bold\")[{}] \\\n",
+                escape_markup(n)
+            )
+        })
         .unwrap_or_default();
     let version_note = match m.version {
         Version::Working => format!(

@@ -24,7 +24,10 @@ pub fn render(report: &Report) -> Result<Vec<u8>, XlsxError> {
         &DocProperties::new()
             .set_title(format!("{} – {}", report.meta.title, report.meta.subject))
             .set_author(&report.meta.organisation)
-            .set_keywords(format!("uppsikt-data-version: {}", report.meta.data_version))
+            .set_keywords(format!(
+                "uppsikt-data-version: {}",
+                report.meta.data_version
+            ))
             .set_comment(format!(
                 "{}, dataversion {}",
                 report.meta.version.label_sv(),

@@ -84,10 +84,12 @@ async fn ks_2019(store: &Store, version: Version) -> Report {
 /// Data points after 2019 in a text: the values entered above (77, 78, 977) as shown, and
 /// the periods 2020 and 2021 as a value's label ("2021: …") or a chart's axis label.
 fn later_points(text: &str) -> usize {
-    ["2021: ", "2020T1: ", ">2021<", ">2020T1<", ": 77", ": 78", "977"]
-        .iter()
-        .map(|needle| text.matches(needle).count())
-        .sum()
+    [
+        "2021: ", "2020T1: ", ">2021<", ">2020T1<", ": 77", ": 78", "977",
+    ]
+    .iter()
+    .map(|needle| text.matches(needle).count())
+    .sum()
 }
 
 #[tokio::test]
@@ -215,12 +217,17 @@ async fn board_version_has_the_seed_chapters_and_no_system_proposal() {
         assert!(html.contains("Minst 90 % uppnått"));
         assert!(!html.contains("Systemets förslag"), "no system proposal");
         assert!(!html.contains("systemets förslag"));
-        assert!(!html.contains("dataversion"), "no data version on the cover");
+        assert!(
+            !html.contains("dataversion"),
+            "no data version on the cover"
+        );
         assert!(html.contains(&format!(
             "<meta name=\"uppsikt-data-version\" content=\"{}\">",
             board.meta.data_version
         )));
-        assert!(!assessment_labels(&board).iter().any(|l| l == "Systemets förslag"));
+        assert!(!assessment_labels(&board)
+            .iter()
+            .any(|l| l == "Systemets förslag"));
         assert!(!chapters.contains(&"Uppsikt"), "no oversight unless chosen");
 
         let working = ks_2019(&db.store, Version::Working).await;
@@ -270,7 +277,10 @@ async fn the_2019_pdf_ends_at_2019_and_keeps_its_data_version_in_the_metadata() 
     assert!(!text.contains("dataversion"));
     let info = run("pdfinfo");
     assert!(
-        info.contains(&format!("uppsikt-data-version: {}", report.meta.data_version)),
+        info.contains(&format!(
+            "uppsikt-data-version: {}",
+            report.meta.data_version
+        )),
         "{info}"
     );
     let _ = std::fs::remove_file(path);

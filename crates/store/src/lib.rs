@@ -8,8 +8,8 @@
 
 mod access;
 mod backup;
-mod deviation_sources;
 mod decided_documents;
+mod deviation_sources;
 mod deviations;
 mod error;
 mod frozen;
@@ -32,11 +32,11 @@ use sqlx::{AnyPool, Executor};
 
 pub use access::{NewUser, Session, SignInCounter, SignInKey, User, DEVICES_PER_USER};
 pub use backup::{BackupError, RestoreSummary};
-pub use deviation_sources::{
-    BoxFuture, CommitmentSource, DeviationSource, DueDeviations, IndicatorSource, DEVIATION_SOURCES,
-};
 pub use decided_documents::{
     sha256_hex, DecidedDocument, NewDecidedDocument, DECIDED_DOCUMENT_LOG_TYPE,
+};
+pub use deviation_sources::{
+    BoxFuture, CommitmentSource, DeviationSource, DueDeviations, IndicatorSource, DEVIATION_SOURCES,
 };
 pub use deviations::{DeviationFilter, DeviationPage, StoredDeviation};
 pub use error::StoreError;

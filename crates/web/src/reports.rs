@@ -87,7 +87,9 @@ const AFTER_FORM: &str = "<!--uppsikt:after-form-->";
 /// The unit's decided documents as a list with their hashes, for the report page.
 fn decided_list(docs: &[uppsikt_store::DecidedDocument]) -> String {
     use uppsikt_report::html::escape;
-    let mut out = String::from(r#"<section aria-labelledby="decided-h"><h2 id="decided-h">Beslutade dokument</h2>"#);
+    let mut out = String::from(
+        r#"<section aria-labelledby="decided-h"><h2 id="decided-h">Beslutade dokument</h2>"#,
+    );
     if docs.is_empty() {
         out.push_str("<p>Inga beslutade dokument ännu. När en period låses efter nämndens beslut sparas nämndversionen av rapporten här.</p></section>");
         return out;
@@ -135,9 +137,18 @@ pub async fn document(State(state): State<AppState>, Path(id): Path<Id>) -> Resu
     Ok((
         [
             (header::CONTENT_TYPE, doc.content_type.clone()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", doc.file_name)),
-            (header::HeaderName::from_static("x-uppsikt-sha256"), doc.sha256.clone()),
-            (header::HeaderName::from_static("x-uppsikt-data-version"), doc.data_version.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", doc.file_name),
+            ),
+            (
+                header::HeaderName::from_static("x-uppsikt-sha256"),
+                doc.sha256.clone(),
+            ),
+            (
+                header::HeaderName::from_static("x-uppsikt-data-version"),
+                doc.data_version.to_string(),
+            ),
             (header::CACHE_CONTROL, "private, no-store".to_string()),
         ],
         bytes,
@@ -156,7 +167,10 @@ pub(crate) fn subject_of(org: &uppsikt_domain::model::OrgUnit) -> Subject {
 
 /// The report a decision on `period` adopts: a verksamhetsberättelse for a year, a
 /// delårsrapport for tertial 1 or 2; other periods have none.
-pub(crate) fn decided_request(org: &uppsikt_domain::model::OrgUnit, period: Period) -> Option<Request> {
+pub(crate) fn decided_request(
+    org: &uppsikt_domain::model::OrgUnit,
+    period: Period,
+) -> Option<Request> {
     let (kind, tertial) = match period {
         Period::Year(_) => (ReportKind::Verksamhetsberattelse, None),
         Period::Tertial(_, t @ (1 | 2)) => (ReportKind::Delarsrapport, Some(t)),
@@ -247,7 +261,9 @@ pub async fn create(post: Post) -> Result<Response> {
         }
         _ => None,
     };
-    let (Some(request), Some(format), Some(version), true) = (request, format, version, e.is_empty()) else {
+    let (Some(request), Some(format), Some(version), true) =
+        (request, format, version, e.is_empty())
+    else {
         return page_with_documents(&state, org_id, e.apply(page.fill(&input))).await;
     };
     let options = Options { version, oversight };

@@ -55,7 +55,9 @@ async fn locking_a_period_stores_the_decided_report_and_a_rebuild_is_a_draft() {
         let (_, page) = app.get(&format!("/org/{ks}/reports")).await;
         assert!(page.contains("Inga beslutade dokument ännu"));
 
-        let (status, body, _) = app.post(&format!("/org/{ks}/lock"), &KS_2019_DECISION).await;
+        let (status, body, _) = app
+            .post(&format!("/org/{ks}/lock"), &KS_2019_DECISION)
+            .await;
         assert_eq!(status, 303, "{body}");
         let docs = app.store().decided_documents(Some(ks)).await.unwrap();
         assert_eq!(docs.len(), 1);
@@ -83,7 +85,10 @@ async fn locking_a_period_stores_the_decided_report_and_a_rebuild_is_a_draft() {
             .unwrap();
         assert_eq!(r.status(), 200);
         assert_eq!(r.headers()["content-type"], "application/pdf");
-        assert_eq!(r.headers()["x-uppsikt-sha256"].to_str().unwrap(), doc.sha256);
+        assert_eq!(
+            r.headers()["x-uppsikt-sha256"].to_str().unwrap(),
+            doc.sha256
+        );
         let bytes = r.bytes().await.unwrap();
         assert!(bytes.starts_with(b"%PDF"));
         assert_eq!(hex(&bytes), doc.sha256);
@@ -100,7 +105,9 @@ async fn locking_a_period_stores_the_decided_report_and_a_rebuild_is_a_draft() {
             .unwrap();
         assert!(
             log.iter().any(|e| e.object_type == "decided_document"
-                && e.after_value.as_deref().is_some_and(|a| a.contains(&doc.sha256))),
+                && e.after_value
+                    .as_deref()
+                    .is_some_and(|a| a.contains(&doc.sha256))),
             "logged with its hash"
         );
 
@@ -159,7 +166,10 @@ async fn the_report_form_offers_board_and_working_versions_and_the_oversight_by_
         .await;
         assert!(working.contains("Systemets förslag"));
         assert!(working.contains("dataversion"));
-        assert!(working.contains(">Uppsikt"), "the oversight chapter, chosen");
+        assert!(
+            working.contains(">Uppsikt"),
+            "the oversight chapter, chosen"
+        );
         let board = report(
             app,
             ks,
@@ -208,7 +218,9 @@ async fn decided_documents_are_for_signed_in_people_and_a_refused_lock_stores_no
             .await
             .unwrap()
             .is_empty());
-        let (status, _, _) = app.post(&format!("/org/{ks}/lock"), &KS_2019_DECISION).await;
+        let (status, _, _) = app
+            .post(&format!("/org/{ks}/lock"), &KS_2019_DECISION)
+            .await;
         assert_eq!(status, 303);
         let id = app.store().decided_documents(Some(ks)).await.unwrap()[0].id;
         // The public is sent to sign in; a reader may read it.
