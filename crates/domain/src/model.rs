@@ -261,6 +261,21 @@ impl IndicatorRecord {
         crate::evaluation::evaluate(&self.facts(), period)
     }
 
+    /// The record as it stood at the end of `period`: outcomes, milestones, comparisons,
+    /// gap judgements and comments of periods that ended by then ([`Period::covered_by`]).
+    /// A report on 2019 is built from this, so nothing entered for 2020 or later shows in
+    /// its figures, charts, tables or workbook. Long-term targets (målvärden) are the
+    /// board's aim, not data, and stay.
+    pub fn until(mut self, period: Period) -> IndicatorRecord {
+        self.outcomes.retain(|o| o.period.covered_by(period));
+        self.milestones
+            .retain(|(y, _)| Period::Year(*y).covered_by(period) || *y == period.year());
+        self.comparisons.retain(|c| c.period.covered_by(period));
+        self.gaps.retain(|g| g.period.covered_by(period));
+        self.comments.retain(|c| c.period.covered_by(period));
+        self
+    }
+
     /// Every period with a recorded outcome, oldest first.
     pub fn periods(&self) -> Vec<Period> {
         let mut ps: Vec<Period> = self.outcomes.iter().map(|o| o.period).collect();

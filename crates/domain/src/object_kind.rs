@@ -116,6 +116,7 @@ const PART_LABELS: &[(&str, &str)] = &[
     ("deviation_threshold", "Tröskel för avvikelser"),
     ("current_period", "Aktuell period"),
     ("rule_version", "Bedömningsregler"),
+    ("decided_document", "Beslutat dokument"),
 ];
 
 /// A change-log object type in Swedish: a kind's name, a part's, or (unknown) as logged.

@@ -89,6 +89,9 @@ pub struct VisionData {
     pub origin: Origin,
     pub org: Key,
     pub text: String,
+    /// The steering model (styrmodell) in a few paragraphs, shown in the reports'
+    /// chapter "Vision och styrmodell"; empty when the data has none.
+    pub steering_model: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

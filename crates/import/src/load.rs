@@ -306,6 +306,9 @@ async fn write_visions(w: &mut Writer, data: &DataSet, ids: &Ids) -> Result<(), 
     for v in &data.visions {
         let org = ids.get(Referent::OrgUnit, &v.org, &v.origin.field("org"))?;
         w.set_vision(org, &v.text).await.at(&v.origin)?;
+        w.set_steering_model(org, &v.steering_model)
+            .await
+            .at(&v.origin)?;
     }
     Ok(())
 }

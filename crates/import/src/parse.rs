@@ -173,13 +173,15 @@ fn org_unit(r: &Row<'_>, errors: &mut Errors) -> Option<OrgUnitData> {
 }
 
 fn vision(r: &Row<'_>, errors: &mut Errors) -> Option<VisionData> {
-    r.only(errors, &["org", "text"]);
+    r.only(errors, &["org", "text", "steering_model"]);
     let org = r.req(errors, "org", &key_of);
     let text = r.req(errors, "text", &long_text(TEXT_MAX));
+    let steering_model = r.opt(errors, "steering_model", &long_text(TEXT_MAX));
     Some(VisionData {
         origin: r.origin.clone(),
         org: org?,
         text: text?,
+        steering_model: steering_model.unwrap_or_default(),
     })
 }
 

@@ -10,7 +10,8 @@ use uppsikt_store::{BoxFuture, Scope, Store};
 use crate::chart;
 use crate::followup::{self, AssessmentView, BoardView, GoalSummary};
 use crate::model::{
-    Badge, Block, Chart, MeasureValues, Report, ReportKind, ReportMeta, Section, Table,
+    Badge, Block, Chart, MeasureValues, PeriodEvaluation, Report, ReportKind, ReportMeta, Section,
+    Table,
 };
 use uppsikt_domain::publication::Audience;
 
@@ -32,6 +33,52 @@ pub enum Subject {
     Unit(Id),
     /// Every unit that has goals, consolidated.
     Municipality,
+}
+
+/// Which version of a report: what the board decides, or the controller's working copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Version {
+    /// Nämndversion: the chapters the board decides and publishes (vision, criteria,
+    /// goals, personnel); decided levels without the system's proposal; the data version
+    /// only in the document's metadata.
+    #[default]
+    Board,
+    /// Arbetsversion: as the board version plus the system's proposals beside the levels
+    /// and the data version on the cover, for the controller's checking.
+    Working,
+}
+
+impl Version {
+    pub fn code(self) -> &'static str {
+        match self {
+            Version::Board => "board",
+            Version::Working => "working",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Version> {
+        match code.trim() {
+            "board" => Some(Version::Board),
+            "working" => Some(Version::Working),
+            _ => None,
+        }
+    }
+
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            Version::Board => "Nämndversion",
+            Version::Working => "Arbetsversion",
+        }
+    }
+}
+
+/// How a report is built beyond its [`Request`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Options {
+    pub version: Version,
+    /// Whether the oversight of deviations is a chapter, as of the period's end.
+    pub oversight: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +128,7 @@ pub struct Context<'a> {
     pub request: Request,
     pub period: Period,
     pub units: Vec<UnitData>,
+    pub options: Options,
 }
 
 /// One unit's data for the report.
@@ -92,11 +140,17 @@ pub struct UnitData {
 }
 
 impl UnitData {
+    /// The unit's data as it stood at the end of `period`: nothing of a later period.
     pub(crate) async fn load(store: &Store, unit: OrgUnit, period: Period) -> Result<UnitData> {
         Ok(UnitData {
             // Reports are built for signed-in readers (a guard on every report route).
             board: followup::board(store, unit.id, Some(period), &Audience::SignedIn).await?,
-            records: store.indicator_records(Scope::Org(unit.id)).await?,
+            records: store
+                .indicator_records(Scope::Org(unit.id))
+                .await?
+                .into_iter()
+                .map(|r| r.until(period))
+                .collect(),
             commitments: store.commitments(Scope::Org(unit.id)).await?,
             unit,
         })
@@ -104,6 +158,11 @@ impl UnitData {
 }
 
 impl Context<'_> {
+    /// Whether this is the board version (no system proposals, no data version shown).
+    pub fn board_version(&self) -> bool {
+        self.options.version == Version::Board
+    }
+
     /// A municipality-wide report consolidates every unit: measures show the period's
     /// outcome, milestone, status and trend only; outcomes over time, breakdowns and
     /// charts are in each unit's own report and in the workbook.
@@ -133,21 +192,49 @@ impl ReportPart for GoalsPart {
     }
 }
 
-/// Builds the report with the goals part and the oversight view's sections (as of today).
+/// Builds the board version of the report ([`Options::default`]).
 pub async fn build(store: &Store, request: Request) -> Result<Report> {
+    build_as(store, request, Options::default()).await
+}
+
+/// Builds the report in a version: the chapters are vision and styrmodell, the criteria
+/// for goal fulfilment, the goals and personnel; the oversight of deviations is a chapter
+/// only when chosen. Its figures are counted as of the day the report is built (the
+/// store keeps no dated state of deviations yet), and its heading says so. A
+/// verksamhetsplan is built by [`crate::plan::build`].
+pub async fn build_as(store: &Store, request: Request, options: Options) -> Result<Report> {
     if request.kind == ReportKind::Verksamhetsplan {
         return crate::plan::build(store, request).await;
     }
     let oversight = crate::oversight::OversightPart {
         today: uppsikt_store::today(),
     };
-    build_with(store, request, &[&GoalsPart, &oversight]).await
+    let mut parts: Vec<&dyn ReportPart> = vec![
+        &crate::chapters::VisionPart,
+        &crate::chapters::CriteriaPart,
+        &GoalsPart,
+        &crate::chapters::PersonnelPart,
+    ];
+    if options.oversight {
+        parts.push(&oversight);
+    }
+    build_with_options(store, request, options, &parts).await
 }
 
-/// Builds the report from the given parts, in order.
+/// Builds the board version from the given parts, in order.
 pub async fn build_with(
     store: &Store,
     request: Request,
+    parts: &[&dyn ReportPart],
+) -> Result<Report> {
+    build_with_options(store, request, Options::default(), parts).await
+}
+
+/// Builds the report in a version from the given parts, in order.
+pub async fn build_with_options(
+    store: &Store,
+    request: Request,
+    options: Options,
     parts: &[&dyn ReportPart],
 ) -> Result<Report> {
     let period = request.period()?;
@@ -185,6 +272,7 @@ pub async fn build_with(
         request,
         period,
         units: loaded,
+        options,
     };
     let mut sections = Vec::new();
     for part in parts {
@@ -206,6 +294,9 @@ pub async fn build_with(
         period_label: period_label(period),
         data_version,
         generated_at: String::new(),
+        version: options.version,
+        draft_note: None,
+        decided_href: None,
     };
     Ok(Report {
         meta,
@@ -234,8 +325,9 @@ fn badge(level: Option<&str>, position: Option<usize>, scale_len: usize) -> Badg
     }
 }
 
-/// The badge beside a heading: the decided level, else a person's proposal, else the system's.
-fn heading_badge(a: &AssessmentView) -> Option<Badge> {
+/// The badge beside a heading: the decided level, else a person's proposal, else (in the
+/// working version only) the system's.
+fn heading_badge(a: &AssessmentView, working: bool) -> Option<Badge> {
     if let Some(d) = &a.decided {
         return Some(badge(Some(&d.level), a.decided_position, a.scale_len));
     }
@@ -245,13 +337,14 @@ fn heading_badge(a: &AssessmentView) -> Option<Badge> {
             ..badge(Some(&p.level), a.proposed_position, a.scale_len)
         });
     }
-    a.system.as_ref().map(|s| Badge {
+    a.system.as_ref().filter(|_| working).map(|s| Badge {
         text: format!("{} (systemets förslag)", s.level),
         ..badge(Some(&s.level), Some(s.position), a.scale_len)
     })
 }
 
-fn assessment_block(a: &AssessmentView) -> Vec<Block> {
+/// Decided and proposed levels; the working version adds the system's proposal.
+fn assessment_block(a: &AssessmentView, working: bool) -> Vec<Block> {
     let mut entries = vec![(
         "Beslutad".to_string(),
         badge(
@@ -266,19 +359,21 @@ fn assessment_block(a: &AssessmentView) -> Vec<Block> {
             badge(Some(&p.level), a.proposed_position, a.scale_len),
         ));
     }
-    entries.push((
-        "Systemets förslag".into(),
-        match &a.system {
-            Some(s) => Badge {
-                text: format!("{} ({} uppfyllt)", s.level, a.system_share()),
-                ..badge(Some(&s.level), Some(s.position), a.scale_len)
+    if working {
+        entries.push((
+            "Systemets förslag".into(),
+            match &a.system {
+                Some(s) => Badge {
+                    text: format!("{} ({} uppfyllt)", s.level, a.system_share()),
+                    ..badge(Some(&s.level), Some(s.position), a.scale_len)
+                },
+                None => Badge {
+                    text: "Underlag saknas".into(),
+                    tone: None,
+                },
             },
-            None => Badge {
-                text: "Underlag saknas".into(),
-                tone: None,
-            },
-        },
-    ));
+        ));
+    }
     let mut blocks = vec![Block::Assessment {
         entries,
         basis: format!("{}.", a.basis.summary_sv()),
@@ -300,7 +395,7 @@ async fn unit_section(ctx: &Context<'_>, data: &UnitData) -> Result<Section> {
         commitments,
     } = data;
     let mut section = Section::new(unit.name.clone());
-    section.badge = heading_badge(&board.overall);
+    section.badge = heading_badge(&board.overall, !ctx.board_version());
     // A report on one unit has its overall assessment in the summary already.
     if ctx.consolidated() {
         section.blocks.push(Block::Paragraph {
@@ -310,15 +405,19 @@ async fn unit_section(ctx: &Context<'_>, data: &UnitData) -> Result<Section> {
                 period_label(ctx.period)
             ),
         });
-        section.blocks.extend(assessment_block(&board.overall));
+        section
+            .blocks
+            .extend(assessment_block(&board.overall, !ctx.board_version()));
         section.children.extend(review_sections(board));
     }
-    section.blocks.push(Block::Table(goal_table(board)));
+    section
+        .blocks
+        .push(Block::Table(goal_table(board, !ctx.board_version())));
     for s in &board.sections {
         let mut group = match &s.parent {
             Some(parent) => {
                 let mut g = Section::new(parent.goal.title.clone());
-                g.badge = heading_badge(&parent.assessment);
+                g.badge = heading_badge(&parent.assessment, !ctx.board_version());
                 g.blocks.push(Block::Paragraph {
                     text: format!(
                         "{}. {} bedömning av bidraget till målet.",
@@ -326,7 +425,8 @@ async fn unit_section(ctx: &Context<'_>, data: &UnitData) -> Result<Section> {
                         board.org_genitive()
                     ),
                 });
-                g.blocks.extend(assessment_block(&parent.assessment));
+                g.blocks
+                    .extend(assessment_block(&parent.assessment, !ctx.board_version()));
                 g
             }
             None => Section::new("Egna mål"),
@@ -341,7 +441,7 @@ async fn unit_section(ctx: &Context<'_>, data: &UnitData) -> Result<Section> {
     Ok(section)
 }
 
-fn goal_table(board: &BoardView) -> Table {
+fn goal_table(board: &BoardView, working: bool) -> Table {
     let rows = board
         .sections
         .iter()
@@ -363,20 +463,39 @@ fn goal_table(board: &BoardView) -> Table {
             ]
         })
         .collect();
-    Table {
-        caption: format!("Måluppfyllelse per mål, {}", board.org.name),
-        columns: [
-            "Mål",
-            "Övergripande mål",
-            "Beslutad",
-            "Systemets förslag",
-            "Underlag",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows,
-        row_headers: true,
+    without_system(
+        Table {
+            caption: format!("Måluppfyllelse per mål, {}", board.org.name),
+            columns: [
+                "Mål",
+                "Övergripande mål",
+                "Beslutad",
+                "Systemets förslag",
+                "Underlag",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows,
+            row_headers: true,
+        },
+        working,
+    )
+}
+
+/// The table without its "Systemets förslag" column, unless in the working version.
+fn without_system(mut table: Table, working: bool) -> Table {
+    if working {
+        return table;
     }
+    if let Some(c) = table.columns.iter().position(|c| c == "Systemets förslag") {
+        table.columns.remove(c);
+        for row in &mut table.rows {
+            if c < row.len() {
+                row.remove(c);
+            }
+        }
+    }
+    table
 }
 
 async fn goal_section(
@@ -386,8 +505,9 @@ async fn goal_section(
     commitments: &[Commitment],
 ) -> Result<Section> {
     let mut s = Section::new(g.goal.title.clone());
-    s.badge = heading_badge(&g.assessment);
-    s.blocks.extend(assessment_block(&g.assessment));
+    s.badge = heading_badge(&g.assessment, !ctx.board_version());
+    s.blocks
+        .extend(assessment_block(&g.assessment, !ctx.board_version()));
     if !g.goal.description.is_empty() {
         s.blocks.push(Block::Paragraph {
             text: g.goal.description.clone(),
@@ -440,6 +560,10 @@ async fn goal_section(
                 svg: chart::line_chart(r, &title, &format!("chart-{}", r.indicator.id)),
                 title,
             }));
+            s.blocks.push(Block::Table(chart::data_table(
+                r,
+                &format!("{}: diagrammets värden", r.indicator.name),
+            )));
         }
     }
     for c in commitments
@@ -491,7 +615,7 @@ fn compact_measures_table(goal: &str, records: &[&IndicatorRecord], period: Peri
     }
 }
 
-fn measures_table(goal: &str, records: &[&IndicatorRecord], period: Period) -> Table {
+pub(crate) fn measures_table(goal: &str, records: &[&IndicatorRecord], period: Period) -> Table {
     let rows = records
         .iter()
         .map(|r| {
@@ -552,7 +676,9 @@ async fn summary(ctx: &Context<'_>) -> Result<Section> {
                     period_label(ctx.period)
                 ),
             });
-            summary.blocks.extend(assessment_block(&board.overall));
+            summary
+                .blocks
+                .extend(assessment_block(&board.overall, !ctx.board_version()));
             summary.children.extend(review_sections(board));
         }
         let goals = board.sections.iter().map(|s| s.goals.len()).sum::<usize>();
@@ -588,20 +714,23 @@ async fn summary(ctx: &Context<'_>) -> Result<Section> {
             decided.join("\n"),
         ]);
     }
-    summary.blocks.push(Block::Table(Table {
-        caption: "Sammanfattning av måluppfyllelsen".into(),
-        columns: [
-            "Enhet",
-            "Beslutad sammanvägd bedömning",
-            "Systemets förslag",
-            "Antal mål",
-            "Beslutade bedömningar per nivå",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows,
-        row_headers: true,
-    }));
+    summary.blocks.push(Block::Table(without_system(
+        Table {
+            caption: "Sammanfattning av måluppfyllelsen".into(),
+            columns: [
+                "Enhet",
+                "Beslutad sammanvägd bedömning",
+                "Systemets förslag",
+                "Antal mål",
+                "Beslutade bedömningar per nivå",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows,
+            row_headers: true,
+        },
+        !ctx.board_version(),
+    )));
     Ok(summary)
 }
 
@@ -676,6 +805,26 @@ fn measures(ctx: &Context<'_>) -> Vec<MeasureValues> {
                     .trend
                     .map(|t| t.label_sv().to_string())
                     .unwrap_or_default(),
+                by_period: r
+                    .periods()
+                    .into_iter()
+                    .map(|p| {
+                        // The evaluation reads only data up to the period it judges.
+                        let e = r.evaluate(p);
+                        PeriodEvaluation {
+                            period: p.to_string(),
+                            milestone: e
+                                .milestone
+                                .map(|t| t.label_sv(ind.decimals))
+                                .unwrap_or_default(),
+                            status: e.status.label_sv().into(),
+                            trend: e
+                                .trend
+                                .map(|t| t.label_sv().to_string())
+                                .unwrap_or_default(),
+                        }
+                    })
+                    .collect(),
             });
         }
     }

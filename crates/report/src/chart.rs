@@ -6,7 +6,7 @@ use std::fmt::Write;
 use uppsikt_domain::model::IndicatorRecord;
 use uppsikt_domain::number::format_sv;
 use uppsikt_domain::period::PeriodKind;
-use uppsikt_domain::{Breakdown, Period};
+use uppsikt_domain::{Breakdown, Frequency, Period};
 
 use crate::html::escape;
 
@@ -14,7 +14,7 @@ const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 300.0;
 const LEFT: f64 = 56.0;
 const RIGHT: f64 = 16.0;
-const TOP: f64 = 16.0;
+const TOP: f64 = 30.0;
 const BOTTOM: f64 = 64.0;
 
 struct Series {
@@ -130,11 +130,17 @@ pub fn line_chart(record: &IndicatorRecord, title: &str, id: &str) -> String {
         .collect();
     periods.sort();
     periods.dedup();
+    // Years are spaced by time: a year without data keeps its place on the axis.
+    if kind == PeriodKind::Year {
+        if let (Some(first), Some(last)) = (periods.first(), periods.last()) {
+            periods = (first.year()..=last.year()).map(Period::Year).collect();
+        }
+    }
     let desc = describe(&series, ind.decimals, &ind.unit);
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r##"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{id}-title {id}-desc" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"##,
+        r##"<svg class="chart" width="100%" viewBox="0 0 {WIDTH} {HEIGHT}" preserveAspectRatio="xMidYMid meet" role="img" aria-labelledby="{id}-title {id}-desc" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"##,
         escape(title),
         escape(&desc)
     );
@@ -165,9 +171,9 @@ pub fn line_chart(record: &IndicatorRecord, title: &str, id: &str) -> String {
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
             (lo.min(*v), hi.max(*v))
         });
-    if lo > 0.0 && lo < hi * 0.5 || lo == hi {
-        lo = lo.min(0.0);
-    }
+    // Values that cannot be negative (counts, shares, indices) are drawn from zero, so
+    // the height of a point is its size; only negative values move the axis below zero.
+    lo = lo.min(0.0);
     if lo == hi {
         hi = lo + 1.0;
     }
@@ -176,15 +182,25 @@ pub fn line_chart(record: &IndicatorRecord, title: &str, id: &str) -> String {
     let y_max = (hi / step).ceil() * step;
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
+    // Positions by time (a period's last day), so 2019 → 2021 is twice 2019 → 2020.
+    let first_day = periods.first().map(|p| p.last_day_number()).unwrap_or(0) as f64;
+    let last_day = periods.last().map(|p| p.last_day_number()).unwrap_or(0) as f64;
     let x = |p: Period| -> f64 {
-        let i = periods.iter().position(|q| *q == p).unwrap_or(0) as f64;
-        let n = (periods.len().max(2) - 1) as f64;
-        if periods.len() == 1 {
+        if last_day <= first_day {
             LEFT + plot_w / 2.0
         } else {
-            LEFT + plot_w * i / n
+            LEFT + plot_w * (p.last_day_number() as f64 - first_day) / (last_day - first_day)
         }
     };
+    // The unit of the values above the y axis.
+    if !ind.unit.trim().is_empty() {
+        let _ = write!(
+            svg,
+            r##"<text font-size="12" fill="#3b434d" x="4" y="{:.1}">{}</text>"##,
+            TOP - 14.0,
+            escape(&format!("Enhet: {}", ind.unit.trim()))
+        );
+    }
     let y = |v: f64| TOP + plot_h * (1.0 - (v - y_min) / (y_max - y_min));
     // Grid and y-axis labels.
     let mut tick = y_min;
@@ -242,16 +258,22 @@ pub fn line_chart(record: &IndicatorRecord, title: &str, id: &str) -> String {
         }
         let mut pts = s.points.clone();
         pts.sort_by_key(|a| a.0);
-        let path: Vec<String> = pts
-            .iter()
-            .map(|(p, v)| format!("{:.1},{:.1}", x(*p), y(*v)))
-            .collect();
-        let _ = write!(
-            svg,
-            r##"<polyline fill="none" stroke-width="2.5" {} points="{}"/>"##,
-            s.class,
-            path.join(" ")
-        );
+        // A line joins consecutive periods only: it never bridges a missing one.
+        for run in runs(&pts, kind, ind.frequency) {
+            if run.len() < 2 {
+                continue;
+            }
+            let path: Vec<String> = run
+                .iter()
+                .map(|(p, v)| format!("{:.1},{:.1}", x(*p), y(*v)))
+                .collect();
+            let _ = write!(
+                svg,
+                r##"<polyline fill="none" stroke-width="2.5" {} points="{}"/>"##,
+                s.class,
+                path.join(" ")
+            );
+        }
         for (p, v) in &pts {
             let _ = write!(
                 svg,
@@ -298,6 +320,78 @@ pub fn line_chart(record: &IndicatorRecord, title: &str, id: &str) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// The longest stretch of days between two consecutive periods of a kind (a year, the
+/// longest tertial, month and week); an indicator measured every other year expects two.
+fn longest_step(kind: PeriodKind, frequency: Frequency) -> i64 {
+    match (kind, frequency) {
+        (PeriodKind::Year, Frequency::Biennial) => 731,
+        (PeriodKind::Year, _) => 366,
+        (PeriodKind::Tertial, _) => 123,
+        (PeriodKind::Month, _) => 31,
+        (PeriodKind::Week, _) => 7,
+    }
+}
+
+/// Sorted points split where a period the indicator is measured for is missing between
+/// two of them.
+fn runs(points: &[(Period, f64)], kind: PeriodKind, frequency: Frequency) -> Vec<&[(Period, f64)]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..points.len() {
+        let gap = points[i].0.last_day_number() - points[i - 1].0.last_day_number();
+        if gap > longest_step(kind, frequency) {
+            out.push(&points[start..i]);
+            start = i;
+        }
+    }
+    if !points.is_empty() {
+        out.push(&points[start..]);
+    }
+    out
+}
+
+/// The data of [`line_chart`] as a table (periods × total, women, men …), to show beside
+/// the chart: the same values, readable without the picture.
+pub fn data_table(record: &IndicatorRecord, caption: &str) -> crate::model::Table {
+    let ind = &record.indicator;
+    let breakdowns: Vec<Breakdown> = [
+        Breakdown::Total,
+        Breakdown::Women,
+        Breakdown::Men,
+        Breakdown::Girls,
+        Breakdown::Boys,
+    ]
+    .into_iter()
+    .filter(|b| record.outcomes.iter().any(|o| o.breakdown == *b))
+    .collect();
+    let rows = record
+        .periods()
+        .into_iter()
+        .map(|p| {
+            let mut row = vec![p.to_string()];
+            for b in &breakdowns {
+                row.push(
+                    record
+                        .outcomes
+                        .iter()
+                        .find(|o| o.period == p && o.breakdown == *b)
+                        .map(|o| crate::followup::format_value(o.value, ind.decimals, &ind.unit))
+                        .unwrap_or_else(|| "–".into()),
+                );
+            }
+            row
+        })
+        .collect();
+    crate::model::Table {
+        caption: caption.into(),
+        columns: std::iter::once("Period".to_string())
+            .chain(breakdowns.iter().map(|b| b.label_sv()))
+            .collect(),
+        rows,
+        row_headers: true,
+    }
 }
 
 /// The text alternative of [`line_chart`]: every value of every series.
@@ -410,6 +504,72 @@ mod tests {
         assert!(svg.contains("2022: 68,5"), "description lists the values");
         assert_eq!(svg.matches("<circle").count(), 3);
         assert!(svg.contains("Etappmål"));
+    }
+
+    /// The x coordinates of the total's dots, in order.
+    fn dots(svg: &str) -> Vec<f64> {
+        svg.split("<circle")
+            .skip(1)
+            .map(|c| {
+                let at = c.find("cx=\"").unwrap() + 4;
+                c[at..].split('"').next().unwrap().parse().unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn years_are_spaced_by_time_and_a_missing_year_breaks_the_line() {
+        let svg = line_chart(
+            &record(&[(2019, 60.0), (2021, 64.0), (2022, 66.0)]),
+            "T",
+            "c",
+        );
+        let x = dots(&svg);
+        assert_eq!(x.len(), 3);
+        let (a, b) = (x[1] - x[0], x[2] - x[1]);
+        assert!(
+            (a / b - 2.0).abs() < 0.02,
+            "2019 → 2021 is twice 2021 → 2022: {x:?}"
+        );
+        assert!(
+            svg.contains(">2020</text>"),
+            "the missing year is on the axis"
+        );
+        // One polyline for 2021–2022 only; 2019 stands alone.
+        assert_eq!(svg.matches("<polyline").count(), 1, "{svg}");
+        let line = svg
+            .split("<polyline")
+            .nth(1)
+            .and_then(|l| l.split("/>").next())
+            .unwrap();
+        assert!(!line.contains(&format!("{:.1},", x[0])));
+    }
+
+    #[test]
+    fn a_biennial_indicator_is_one_line_over_its_years() {
+        let mut r = record(&[(2013, 56.0), (2015, 57.0), (2017, 55.0), (2019, 51.0)]);
+        r.indicator.frequency = uppsikt_domain::Frequency::Biennial;
+        let svg = line_chart(&r, "T", "c");
+        assert_eq!(svg.matches("<polyline").count(), 1);
+        r.outcomes.retain(|o| o.period != Period::Year(2017));
+        let svg = line_chart(&r, "T", "c");
+        assert_eq!(
+            svg.matches("<polyline").count(),
+            1,
+            "2013–2015 only; 2019 alone"
+        );
+    }
+
+    #[test]
+    fn the_y_axis_starts_at_zero_and_names_the_unit() {
+        let svg = line_chart(
+            &record(&[(2019, 60.0), (2020, 64.0), (2021, 66.0)]),
+            "T",
+            "c",
+        );
+        assert!(svg.contains(">0</text>"), "zero on the y axis: {svg}");
+        assert!(svg.contains(">Enhet: %</text>"));
+        assert!(svg.contains(r#"width="100%""#));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use crate::build::Version;
 use crate::model::{Badge, Block, Report, Section, Table};
 
 /// Text for HTML (and SVG) element content and quoted attribute values: `&`, `<`, `>`,
@@ -195,25 +196,45 @@ pub fn render(r: &Report) -> String {
     let mut out = String::with_capacity(64 * 1024);
     let _ = write!(
         out,
-        r#"<!doctype html><html lang="sv"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} – {subject}</title><meta name="generator" content="uppsikt"><meta name="uppsikt-data-version" content="{version}"><style>{STYLE}</style></head><body>"#,
+        r#"<!doctype html><html lang="sv"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} – {subject}</title><meta name="generator" content="uppsikt"><meta name="uppsikt-data-version" content="{version}"><meta name="uppsikt-version" content="{kind}"><style>{STYLE}</style></head><body>"#,
         title = escape(&m.title),
         subject = escape(&m.subject),
         version = m.data_version,
+        kind = m.version.code(),
     );
     let _ = write!(
         out,
-        r#"<header class="cover"><p class="org">{}</p><h1>{}<span class="subject">{}</span></h1><p class="period">{}</p><p class="meta">Sammanställd av uppsikt ur dataversion {}{}.</p></header>"#,
+        r#"<header class="cover"><p class="org">{}</p><h1>{}<span class="subject">{}</span></h1><p class="period">{}</p>"#,
         escape(&m.organisation),
         escape(&m.title),
         escape(&m.subject),
         escape(&m.period_label),
-        m.data_version,
-        if m.generated_at.is_empty() {
-            String::new()
-        } else {
-            format!(", {}", escape(&m.generated_at))
-        }
     );
+    if let Some(note) = &m.draft_note {
+        let _ = write!(out, r#"<p class="draft"><strong>{}</strong>"#, escape(note));
+        if let Some(href) = &m.decided_href {
+            let _ = write!(
+                out,
+                r#" <a href="{}">Hämta det beslutade dokumentet</a>"#,
+                escape(href)
+            );
+        }
+        out.push_str("</p>");
+    }
+    // The board version carries its data version in the metadata only.
+    if m.version == Version::Working {
+        let _ = write!(
+            out,
+            r#"<p class="meta">Arbetsversion. Sammanställd av uppsikt ur dataversion {}{}.</p>"#,
+            m.data_version,
+            if m.generated_at.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", escape(&m.generated_at))
+            }
+        );
+    }
+    out.push_str("</header>");
     out.push_str(r##"<nav class="toc" aria-labelledby="toc-h"><h2 id="toc-h">Innehåll</h2>"##);
     toc(r.chapters(), 0, &mut 0, &mut out);
     out.push_str("</nav><main>");
@@ -221,7 +242,10 @@ pub fn render(r: &Report) -> String {
     for s in r.chapters() {
         section(s, 0, &mut id, &mut out);
     }
-    out.push_str("</main><footer><p>Måluppfyllelsen bedöms på skalan i uppsikts inställningar. Systemets förslag räknas fram ur mått och åtaganden; beslutade bedömningar är nämndens.</p></footer></body></html>");
+    out.push_str(match m.version {
+        Version::Working => "</main><footer><p>Måluppfyllelsen bedöms på skalan i uppsikts inställningar. Systemets förslag räknas fram ur mått och åtaganden; beslutade bedömningar är nämndens.</p></footer></body></html>",
+        Version::Board => "</main></body></html>",
+    });
     out
 }
 

@@ -3,6 +3,7 @@
 
 pub mod build;
 pub mod calibration;
+pub mod chapters;
 pub mod chart;
 pub mod followup;
 pub mod html;
@@ -12,7 +13,7 @@ pub mod pdf;
 pub mod plan;
 pub mod xlsx;
 
-pub use build::{build, ReportError, Request, Subject};
+pub use build::{build, build_as, Options, ReportError, Request, Subject, Version};
 pub use model::{Report, ReportKind};
 
 /// The formats a report can be rendered in.

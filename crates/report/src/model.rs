@@ -65,6 +65,13 @@ pub struct ReportMeta {
     /// When it was built (RFC 3339, UTC); left out of snapshots.
     #[serde(skip)]
     pub generated_at: String,
+    /// The board version or the working version.
+    pub version: crate::build::Version,
+    /// Set on a rebuild of a decided period: the cover says it is a draft, not the
+    /// decided document ("Utkast – inte det beslutade dokumentet").
+    pub draft_note: Option<String>,
+    /// Where the decided document is served, linked from a draft's cover (HTML).
+    pub decided_href: Option<String>,
 }
 
 /// A heading with its content and subsections.
@@ -183,6 +190,20 @@ pub struct MeasureValues {
     pub source: String,
     /// (period, breakdown label, value, margin)
     pub values: Vec<(String, String, f64, Option<f64>)>,
+    /// Milestone, status and trend for the report's period.
+    pub milestone: String,
+    pub status: String,
+    pub trend: String,
+    /// Milestone, status and trend as judged for each period with an outcome, from what
+    /// was known by its end: a workbook row for 2017 shows 2017's status, never the
+    /// report period's.
+    pub by_period: Vec<PeriodEvaluation>,
+}
+
+/// An indicator's milestone, status and trend for one period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeriodEvaluation {
+    pub period: String,
     pub milestone: String,
     pub status: String,
     pub trend: String,

@@ -16,6 +16,7 @@ fn escape_string(s: &str) -> String {
     uppsikt_report_pdf::escape_string(&replace_unsupported_chars(s, '?'))
 }
 
+use crate::build::Version;
 use crate::model::{Badge, Block, Report, Section, Table};
 
 fn colour(tone: Option<u8>) -> &'static str {
@@ -106,7 +107,7 @@ fn block(b: &Block, out: &mut String) {
         Block::Chart(c) => {
             let _ = writeln!(
                 out,
-                "#figure(image(bytes(\"{}\"), format: \"svg\", width: 72%, alt: \"{}\"), caption: [{}])\n",
+                "#figure(image(bytes(\"{}\"), format: \"svg\", width: 100%, alt: \"{}\"), caption: [{}])\n",
                 escape_string(&c.svg),
                 escape_string(&c.alt),
                 escape_markup(&c.title)
@@ -177,14 +178,38 @@ pub fn markup(r: &Report) -> String {
     );
     // Long tables break across pages (a figure does not by default); cells read left.
     out.push_str("\n#show figure.where(kind: table): set block(breakable: true)\n#set table(align: left + top)\n");
+    // The data version goes into the document's metadata (keywords); the cover shows it
+    // in the working version only.
     let _ = write!(
         out,
-        "\n#align(center + horizon)[\n  #text(size: 13pt)[{}] \\\n  #v(1em)\n  #text(size: 26pt, weight: \"bold\")[{}] \\\n  #v(0.5em)\n  #text(size: 16pt)[{}] \\\n  #v(1em)\n  {} \\\n  #v(2em)\n  #text(size: 9pt)[Sammanställd av uppsikt ur dataversion {}.]\n]\n#pagebreak()\n#outline(title: [Innehåll], depth: 2)\n#pagebreak()\n\n",
+        "\n#set document(keywords: (\"uppsikt-data-version: {}\", \"{}\"))\n",
+        m.data_version,
+        m.version.label_sv()
+    );
+    let draft = m
+        .draft_note
+        .as_ref()
+        .map(|n| {
+            format!(
+                "  #v(1em)\n  #text(weight: \"bold\")[{}] \\\n",
+                escape_markup(n)
+            )
+        })
+        .unwrap_or_default();
+    let version_note = match m.version {
+        Version::Working => format!(
+            "  #v(2em)\n  #text(size: 9pt)[Arbetsversion. Sammanställd av uppsikt ur dataversion {}.]\n",
+            m.data_version
+        ),
+        Version::Board => String::new(),
+    };
+    let _ = write!(
+        out,
+        "\n#align(center + horizon)[\n  #text(size: 13pt)[{}] \\\n  #v(1em)\n  #text(size: 26pt, weight: \"bold\")[{}] \\\n  #v(0.5em)\n  #text(size: 16pt)[{}] \\\n  #v(1em)\n  {} \\\n{draft}{version_note}]\n#pagebreak()\n#outline(title: [Innehåll], depth: 2)\n#pagebreak()\n\n",
         escape_markup(&m.organisation),
         escape_markup(&m.title),
         escape_markup(&m.subject),
         escape_markup(&m.period_label),
-        m.data_version
     );
     for s in r.chapters() {
         section(s, 0, &mut out);

@@ -149,6 +149,7 @@ pub async fn build_with(
             request,
             period,
             units: vec![UnitData::load(store, unit.clone(), period).await?],
+            options: crate::build::Options::default(),
         };
         for part in parts {
             sections.extend(part.sections(&ctx).await?);
@@ -179,6 +180,8 @@ pub async fn build_with(
             milestone: milestone_sv(r, year).unwrap_or_else(|| MISSING.into()),
             status: String::new(),
             trend: String::new(),
+            // A plan judges nothing: its baseline is shown, not evaluated.
+            by_period: Vec::new(),
         })
         .collect();
     Ok(Report {
@@ -191,6 +194,9 @@ pub async fn build_with(
             period_label: format!("1 januari–31 december {year}"),
             data_version,
             generated_at: String::new(),
+            version: crate::build::Version::Board,
+            draft_note: None,
+            decided_href: None,
         },
         summary: summary(&data),
         sections,

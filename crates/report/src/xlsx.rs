@@ -4,6 +4,9 @@
 
 use rust_xlsxwriter::{Format, FormatBorder, Workbook, XlsxError};
 
+use rust_xlsxwriter::DocProperties;
+
+use crate::build::Version;
 use crate::model::{Block, Report};
 
 fn number_format(decimals: u8) -> String {
@@ -16,6 +19,21 @@ fn number_format(decimals: u8) -> String {
 
 pub fn render(report: &Report) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
+    // The data version the workbook was built from, in its properties (Arkiv > Egenskaper).
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(format!("{} – {}", report.meta.title, report.meta.subject))
+            .set_author(&report.meta.organisation)
+            .set_keywords(format!(
+                "uppsikt-data-version: {}",
+                report.meta.data_version
+            ))
+            .set_comment(format!(
+                "{}, dataversion {}",
+                report.meta.version.label_sv(),
+                report.meta.data_version
+            )),
+    );
     let header = Format::new()
         .set_bold()
         .set_background_color("#DDE3EA")
@@ -29,14 +47,17 @@ pub fn render(report: &Report) -> Result<Vec<u8>, XlsxError> {
         format!("{} – {}", report.meta.title, report.meta.subject),
         &title,
     )?;
-    sheet.write_string(
-        1,
-        0,
-        format!(
-            "{}. Dataversion {}.",
+    let note = match report.meta.version {
+        Version::Working => format!(
+            "{}. Dataversion {}. Etappmål, status och trend per rad gäller radens period.",
             report.meta.period_label, report.meta.data_version
         ),
-    )?;
+        Version::Board => format!(
+            "{}. Etappmål, status och trend per rad gäller radens period.",
+            report.meta.period_label
+        ),
+    };
+    sheet.write_string(1, 0, note)?;
     let columns = [
         "Enhet",
         "Mål",
@@ -58,6 +79,7 @@ pub fn render(report: &Report) -> Result<Vec<u8>, XlsxError> {
     for m in &report.measures {
         let number = Format::new().set_num_format(number_format(m.decimals));
         for (period, group, value, margin) in &m.values {
+            let judged = m.by_period.iter().find(|e| &e.period == period);
             sheet.write_string(row, 0, &m.unit_name)?;
             sheet.write_string(row, 1, &m.goal)?;
             sheet.write_string(row, 2, &m.indicator)?;
@@ -69,9 +91,11 @@ pub fn render(report: &Report) -> Result<Vec<u8>, XlsxError> {
             if let Some(mg) = margin {
                 sheet.write_number_with_format(row, 8, *mg, &number)?;
             }
-            sheet.write_string(row, 9, &m.milestone)?;
-            sheet.write_string(row, 10, &m.status)?;
-            sheet.write_string(row, 11, &m.trend)?;
+            if let Some(e) = judged {
+                sheet.write_string(row, 9, &e.milestone)?;
+                sheet.write_string(row, 10, &e.status)?;
+                sheet.write_string(row, 11, &e.trend)?;
+            }
             row += 1;
         }
     }

@@ -52,6 +52,7 @@ pub(crate) const fn history_parts(kind: ObjectKind) -> HistoryParts {
                 "assessments",
                 crate::thresholds::THRESHOLD_LOG_TYPE,
                 crate::current_period::CURRENT_PERIOD_LOG_TYPE,
+                crate::decided_documents::DECIDED_DOCUMENT_LOG_TYPE,
             ],
             Some(Related {
                 ids_sql: "SELECT id FROM assessments WHERE org_id = $1 AND goal_id IS NULL",

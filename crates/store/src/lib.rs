@@ -9,6 +9,7 @@
 mod access;
 mod backup;
 mod current_period;
+mod decided_documents;
 mod deviation_sources;
 mod deviations;
 mod error;
@@ -34,6 +35,9 @@ use sqlx::{AnyPool, Executor};
 pub use access::{NewUser, Session, SignInCounter, SignInKey, User, DEVICES_PER_USER};
 pub use backup::{BackupError, RestoreSummary};
 pub use current_period::CURRENT_PERIOD_LOG_TYPE;
+pub use decided_documents::{
+    sha256_hex, DecidedDocument, NewDecidedDocument, DECIDED_DOCUMENT_LOG_TYPE,
+};
 pub use deviation_sources::{
     BoxFuture, CommitmentSource, DeviationSource, DueDeviations, IndicatorSource, DEVIATION_SOURCES,
 };

@@ -161,6 +161,15 @@ impl Store {
         )
     }
 
+    /// The steering model (styrmodell) described beside the vision, if any.
+    pub async fn steering_model(&self) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT steering_model FROM visions WHERE steering_model <> '' ORDER BY id LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
     pub async fn areas(&self) -> Result<Vec<(String, Option<String>)>> {
         let rows: Vec<(String, Option<String>)> =
             sqlx::query_as("SELECT name, police_class FROM areas")

@@ -20,8 +20,8 @@ use crate::{Result, Store, StoreError};
 
 pub struct Writer {
     pub(crate) tx: Transaction<'static, Any>,
-    actor: String,
-    at: String,
+    pub(crate) actor: String,
+    pub(crate) at: String,
     changes: usize,
     /// Decisions (period locks) and the unit tree, loaded at the first lock check.
     pub(crate) locks: Option<uppsikt_domain::publication::Decisions>,
@@ -474,6 +474,35 @@ impl Writer {
             Some(org_id),
             before.map(Value::String),
             Some(Value::String(text.into())),
+        )
+        .await
+    }
+
+    /// Sets the steering model (styrmodell) beside a unit's vision (which must exist);
+    /// logged as a change of the vision. Unchanged text is not a change.
+    pub async fn set_steering_model(&mut self, org_id: Id, text: &str) -> Result<()> {
+        let before: Option<String> =
+            sqlx::query_scalar("SELECT steering_model FROM visions WHERE org_id = $1")
+                .bind(org_id)
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        let Some(before) = before else {
+            return Err(StoreError::not_found("vision", org_id));
+        };
+        if before == text {
+            return Ok(());
+        }
+        self.execute(
+            "UPDATE visions SET steering_model = $1 WHERE org_id = $2",
+            vec![Bind::Text(text.into()), Bind::Int(org_id)],
+        )
+        .await?;
+        self.log(
+            "set",
+            "vision",
+            Some(org_id),
+            Some(serde_json::json!({ "steering_model": before })),
+            Some(serde_json::json!({ "steering_model": text })),
         )
         .await
     }

@@ -219,6 +219,11 @@ enum Command {
         kind: String,
         #[arg(long, default_value = "pdf", help = "pdf, html eller xlsx")]
         format: String,
+        #[arg(
+            long,
+            help = "Arbetsversionen (med systemets förslag och dataversion) i stället för nämndversionen"
+        )]
+        arbetsversion: bool,
         #[arg(short = 'o', long, help = "Fil att skriva")]
         output: PathBuf,
     },
@@ -404,10 +409,16 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             period,
             kind,
             format,
+            arbetsversion,
             output,
         } => {
             let store = open(&cli.database_url).await?;
-            report(&store, &org, &period, &kind, &format, &output).await
+            let version = if arbetsversion {
+                uppsikt_report::Version::Working
+            } else {
+                uppsikt_report::Version::Board
+            };
+            report(&store, &org, &period, &kind, &format, version, &output).await
         }
         Command::Bench {
             what:
@@ -517,6 +528,7 @@ async fn report(
     period: &str,
     kind: &str,
     format: &str,
+    version: uppsikt_report::Version,
     output: &std::path::Path,
 ) -> Result<(), Failure> {
     use uppsikt_report::{Format, ReportKind, Request, Subject};
@@ -546,7 +558,11 @@ async fn report(
         tertial,
     };
     let started = std::time::Instant::now();
-    let report = uppsikt_report::build(store, request)
+    let options = uppsikt_report::Options {
+        version,
+        oversight: false,
+    };
+    let report = uppsikt_report::build_as(store, request, options)
         .await
         .map_err(|e| Failure(e.to_string()))?;
     tracing::debug!(

@@ -261,6 +261,7 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route("/reports/{id}", get(reports::show))
         .route("/reports/{id}/status", get(reports::status))
         .route("/reports/{id}/download", get(reports::download))
+        .route("/documents/{id}", get(reports::document))
         .route("/api/v1/org-units", get(api::org_units))
         .route("/api/v1/org-units/{id}/goals", get(api::goals_of_org))
         .route("/api/v1/goals/{id}", get(api::goal))

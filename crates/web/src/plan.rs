@@ -474,6 +474,7 @@ pub async fn decide(
         viewer,
         id,
         input,
+        confirmation: None,
     };
     let form = async || Ok(decide_page(&org, year));
     post.submit(form, parsed, async |w, decision| {
@@ -529,6 +530,7 @@ pub async fn reopen(
         viewer,
         id,
         input,
+        confirmation: None,
     };
     let form = async || Ok(reopen_page(&org, year));
     post.submit(form, parsed, async |w, reason| {

@@ -13,7 +13,7 @@ use axum::Json;
 use uppsikt_domain::messages;
 use uppsikt_domain::model::Id;
 use uppsikt_domain::Period;
-use uppsikt_report::{Format, ReportError, ReportKind, Request, Subject};
+use uppsikt_report::{Format, Options, ReportError, ReportKind, Request, Subject, Version};
 
 use crate::auth::Viewer;
 use crate::error::{AppError, Path, Result};
@@ -68,15 +68,155 @@ fn form_page(org: &uppsikt_domain::model::OrgUnit, period: Option<Period>) -> Fo
             Field::new("kind", "Rapport", options([("verksamhetsberattelse", "Verksamhetsberättelse (helår)"), ("delarsrapport", "Delårsrapport"), ("verksamhetsplan", "Verksamhetsplan")])).required().value("verksamhetsberattelse"),
             Field::new("period", "Period", FieldKind::Text).required().hint("År för verksamhetsberättelse (2019). Tertial för delårsrapport: 2019T1 (per 30 april) eller 2019T2 (per 31 augusti).").value(period.map(|p| p.to_string()).unwrap_or_default()),
             Field::new("format", "Format", options([("pdf", "PDF (tillgänglig, för nämnden)"), ("html", "HTML (webbsida, går att skriva ut)"), ("xlsx", "Excel (alla mått och värden)")])).required().value("pdf"),
+            Field::new("version", "Version", options([(Version::Board.code(), "Nämndversion (för beslut och publicering)"), (Version::Working.code(), "Arbetsversion (med systemets förslag och dataversion)")])).required().value(Version::Board.code()),
+            Field::new("include", "Ta även med", FieldKind::Checkboxes(vec![(OVERSIGHT.into(), "Uppsikten över avvikelser (läget när rapporten skapas)".into())])),
         ],
     }
+}
+
+/// The checkbox value that adds the oversight of deviations as a chapter.
+const OVERSIGHT: &str = "oversight";
+
+/// The kind of decided document a report is stored as (its `ReportKind` code).
+pub(crate) fn document_kind(kind: ReportKind) -> &'static str {
+    kind.code()
+}
+
+/// Where a form page carries more than its fields (here: the decided documents).
+const AFTER_FORM: &str = "<!--uppsikt:after-form-->";
+
+/// The unit's decided documents as a list with their hashes, for the report page.
+fn decided_list(docs: &[uppsikt_store::DecidedDocument]) -> String {
+    use uppsikt_report::html::escape;
+    let mut out = String::from(
+        r#"<section aria-labelledby="decided-h"><h2 id="decided-h">Beslutade dokument</h2>"#,
+    );
+    if docs.is_empty() {
+        out.push_str("<p>Inga beslutade dokument ännu. När en period låses efter nämndens beslut sparas nämndversionen av rapporten här.</p></section>");
+        return out;
+    }
+    out.push_str("<ul class=\"decided\">");
+    for d in docs {
+        out.push_str(&format!(
+            r#"<li><a href="/documents/{id}">{title}</a> ({period}, PDF, {kb} kB). Beslut: {body} {decided_on}, {paragraph}, dnr {diary}.{reopened} <span class="hash">SHA-256: <code>{sha}</code></span></li>"#,
+            id = d.id,
+            title = escape(&d.title),
+            period = escape(&d.period.label_sv()),
+            kb = (d.size as usize).div_ceil(1024),
+            body = escape(&d.body),
+            decided_on = escape(&d.decided_on),
+            paragraph = escape(&d.paragraph),
+            diary = escape(&d.diary_number),
+            reopened = if d.in_force { "" } else { " Perioden har öppnats igen efter beslutet." },
+            sha = escape(&d.sha256),
+        ));
+    }
+    out.push_str("</ul></section>");
+    out
+}
+
+/// The form page with the unit's decided documents below the form.
+async fn page_with_documents(state: &AppState, org_id: Id, page: FormPage) -> Result<Response> {
+    let status = if page.has_errors() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let docs = state.store.decided_documents(Some(org_id)).await?;
+    let html = page.render()?.replace(AFTER_FORM, &decided_list(&docs));
+    Ok((status, axum::response::Html(html)).into_response())
 }
 
 pub async fn new_form(State(state): State<AppState>, Path(org_id): Path<Id>) -> Result<Response> {
     let org = state.store.org_unit(org_id).await?;
     let audience = uppsikt_domain::publication::Audience::SignedIn;
     let period = uppsikt_report::followup::start_period(&state.store, org_id, &audience).await?;
-    form_page(&org, period).render_page()
+    page_with_documents(&state, org_id, form_page(&org, period)).await
+}
+
+/// A decided document, byte for byte, with its SHA-256 in a header.
+pub async fn document(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
+    let (doc, bytes) = state.store.decided_document_content(id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, doc.content_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", doc.file_name),
+            ),
+            (
+                header::HeaderName::from_static("x-uppsikt-sha256"),
+                doc.sha256.clone(),
+            ),
+            (
+                header::HeaderName::from_static("x-uppsikt-data-version"),
+                doc.data_version.to_string(),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The subject of a unit's report: the root unit's is the whole municipality's.
+pub(crate) fn subject_of(org: &uppsikt_domain::model::OrgUnit) -> Subject {
+    if org.parent_id.is_none() {
+        Subject::Municipality
+    } else {
+        Subject::Unit(org.id)
+    }
+}
+
+/// The report a decision on `period` adopts: a verksamhetsberättelse for a year, a
+/// delårsrapport for tertial 1 or 2; other periods have none.
+pub(crate) fn decided_request(
+    org: &uppsikt_domain::model::OrgUnit,
+    period: Period,
+) -> Option<Request> {
+    let (kind, tertial) = match period {
+        Period::Year(_) => (ReportKind::Verksamhetsberattelse, None),
+        Period::Tertial(_, t @ (1 | 2)) => (ReportKind::Delarsrapport, Some(t)),
+        _ => return None,
+    };
+    Some(Request {
+        subject: subject_of(org),
+        kind,
+        year: period.year(),
+        tertial,
+    })
+}
+
+/// The board version of a unit's report for a period as PDF: (title, file name, bytes,
+/// data version). Built when a period is locked, to store as the decided document.
+pub(crate) async fn board_pdf(
+    store: &uppsikt_store::Store,
+    request: Request,
+) -> std::result::Result<(String, String, Vec<u8>, i64), String> {
+    let report = uppsikt_report::build_as(store, request, Options::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let title = format!("{} – {}", report.meta.title, report.meta.subject);
+    let name = file_name(&report, Format::Pdf);
+    let version = report.meta.data_version;
+    let bytes = tokio::task::spawn_blocking(move || uppsikt_report::render(&report, Format::Pdf))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    Ok((title, name, bytes, version))
+}
+
+fn file_name(report: &uppsikt_report::Report, format: Format) -> String {
+    format!(
+        "{}-{}{}.{}",
+        uppsikt_store::slugify(&report.meta.title),
+        uppsikt_store::slugify(&report.meta.subject),
+        match report.meta.version {
+            Version::Board => "",
+            Version::Working => "-arbetsversion",
+        },
+        format.extension()
+    )
 }
 
 pub async fn create(post: Post) -> Result<Response> {
@@ -92,6 +232,17 @@ pub async fn create(post: Post) -> Result<Response> {
     let kind = e.choice(&input, "kind", ReportKind::parse);
     let period = e.period(&input, "period");
     let format = e.choice(&input, "format", Format::parse);
+    // A form without the field (an older page, a script) asks for the board version.
+    let version = match input.get("version").map(|v| v.trim()) {
+        None | Some("") => Some(Version::Board),
+        Some(_) => e.choice(&input, "version", Version::parse),
+    };
+    let page = form_page(&org, None);
+    let oversight = page
+        .fields
+        .iter()
+        .find(|f| f.name == "include")
+        .is_some_and(|f| f.checked_in(&input).iter().any(|v| v == OVERSIGHT));
     let request = match (kind, period) {
         (Some(kind), Some(period)) => {
             let tertial = match period {
@@ -99,10 +250,10 @@ pub async fn create(post: Post) -> Result<Response> {
                 _ => None,
             };
             // A plan is always one unit's (`uppsikt_report::plan`).
-            let subject = if org.parent_id.is_none() && kind != ReportKind::Verksamhetsplan {
-                Subject::Municipality
-            } else {
+            let subject = if kind == ReportKind::Verksamhetsplan {
                 Subject::Unit(org.id)
+            } else {
+                subject_of(&org)
             };
             let r = Request {
                 subject,
@@ -120,9 +271,12 @@ pub async fn create(post: Post) -> Result<Response> {
         }
         _ => None,
     };
-    let (Some(request), Some(format), true) = (request, format, e.is_empty()) else {
-        return e.apply(form_page(&org, None).fill(&input)).render_page();
+    let (Some(request), Some(format), Some(version), true) =
+        (request, format, version, e.is_empty())
+    else {
+        return page_with_documents(&state, org_id, e.apply(page.fill(&input))).await;
     };
+    let options = Options { version, oversight };
     let title = format!(
         "{} {} för {}",
         request.kind.label_sv(),
@@ -160,7 +314,7 @@ pub async fn create(post: Post) -> Result<Response> {
                 done: 10,
             },
         );
-        let state = build(&store, &jobs, &job, request, format).await;
+        let state = build(&store, &jobs, &job, org_id, request, options, format).await;
         jobs.set(&job, state);
     });
     Ok(crate::forms::saved(format!("/reports/{id}")))
@@ -168,22 +322,39 @@ pub async fn create(post: Post) -> Result<Response> {
 
 /// Builds and renders the report (the renderers are synchronous and CPU-bound: they run
 /// on a blocking thread). Failures of ours are logged and shown as one Swedish sentence.
+/// A report on a period with a decided document says on its cover that it is a draft.
 async fn build(
     store: &uppsikt_store::Store,
     jobs: &Jobs,
     job: &str,
+    org_id: Id,
     request: Request,
+    options: Options,
     format: Format,
 ) -> JobState {
     let failed = |detail: String| {
         tracing::error!(job, "report failed: {detail}");
         JobState::Failed(messages::report_failed())
     };
-    let report = match uppsikt_report::build(store, request).await {
+    let mut report = match uppsikt_report::build_as(store, request, options).await {
         Ok(report) => report,
         Err(ReportError::Invalid(m)) => return JobState::Failed(m),
         Err(e) => return failed(e.to_string()),
     };
+    let decided = match store
+        .decided_document(org_id, report.meta.period, document_kind(request.kind))
+        .await
+    {
+        Ok(decided) => decided,
+        Err(e) => return failed(e.to_string()),
+    };
+    if let Some(d) = decided {
+        report.meta.draft_note = Some(format!(
+            "Utkast – inte det beslutade dokumentet. Det beslutade dokumentet ({} {}, {}) finns i uppsikt: /documents/{}, SHA-256 {}.",
+            d.body, d.decided_on, d.paragraph, d.id, d.sha256
+        ));
+        report.meta.decided_href = Some(format!("/documents/{}", d.id));
+    }
     jobs.set(
         job,
         JobState::Running {
@@ -192,12 +363,7 @@ async fn build(
         },
     );
     let version = report.meta.data_version;
-    let name = format!(
-        "{}-{}.{}",
-        uppsikt_store::slugify(&report.meta.title),
-        uppsikt_store::slugify(&report.meta.subject),
-        format.extension()
-    );
+    let name = file_name(&report, format);
     match tokio::task::spawn_blocking(move || uppsikt_report::render(&report, format)).await {
         Ok(Ok(bytes)) if bytes.len() > jobs.limits().kept_bytes => {
             tracing::warn!(job, bytes = bytes.len(), "report too large to keep");

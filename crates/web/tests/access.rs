@@ -268,6 +268,8 @@ async fn each_role_is_refused_wherever_it_must_be() {
                 &empty,
                 [1, 0, 0, 0, 0, 0, 0],
             ),
+            // A decided document (none stored here: 404 for those allowed).
+            ("GET", "/documents/1".into(), &empty, [1, 0, 0, 0, 0, 0, 0]),
             (
                 "GET",
                 format!("/history/goals/{goal}"),

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::Response;
 use uppsikt_domain::messages;
 use uppsikt_domain::model::{Id, OrgUnit, PeriodLock};
-use uppsikt_store::StoreError;
+use uppsikt_store::{NewDecidedDocument, StoreError};
 
 use super::{
     options, Errors, Field, FieldKind, FormPage, Input, Post, Refusal, NAME_MAX, TEXT_MAX,
@@ -18,7 +18,7 @@ fn lock_page(org: &OrgUnit) -> FormPage {
     FormPage {
         title: format!("Lås period efter beslut: {}", org.name),
         intro: Some(format!(
-            "När {} har beslutat om delårsrapporten eller verksamhetsberättelsen låses periodens utfall, analyser och bedömningar för enheten och dess underenheter. Ett år låser hela året; ett tertial låser året till och med tertialet.",
+            "När {} har beslutat om delårsrapporten eller verksamhetsberättelsen låses periodens utfall, analyser och bedömningar för enheten och dess underenheter. Ett år låser hela året; ett tertial låser året till och med tertialet. Nämndversionen av verksamhetsberättelsen (år) eller delårsrapporten (tertial 1 och 2) sparas som det beslutade dokumentet, med kontrollsumma och beslutet.",
             org.name
         )),
         action: format!("/org/{}/lock", org.id),
@@ -82,11 +82,38 @@ pub(crate) fn parse_lock(input: &Input, org_id: Id, actor: &str) -> Result<Perio
     })
 }
 
+/// Locks the period and stores the board version of the report it decided (PDF, with its
+/// SHA-256 and the decision) as the decided document, in the same transaction. The report
+/// is built before the lock from the same data the lock then freezes; a period without a
+/// report (a month, tertial 3) or a unit without goals locks without a document.
 pub async fn lock(post: Post) -> Result<Response> {
     let (state, id) = (&post.state, post.id);
     let org = state.store.org_unit(id).await?;
     let form = async || Ok(lock_page(&org));
     let parsed = parse_lock(&post.input, id, &post.viewer.actor());
+    let request = parsed
+        .as_ref()
+        .ok()
+        .and_then(|lock| crate::reports::decided_request(&org, lock.period));
+    let already = match &parsed {
+        Ok(lock) => state
+            .store
+            .period_locks(Some(id))
+            .await?
+            .iter()
+            .any(|l| l.period == lock.period),
+        Err(_) => true,
+    };
+    let document = match request.filter(|_| !already) {
+        Some(request) => match crate::reports::board_pdf(&state.store, request).await {
+            Ok(built) => Some((request.kind, built)),
+            Err(e) => {
+                tracing::warn!(org = id, "no decided document stored with the lock: {e}");
+                None
+            }
+        },
+        None => None,
+    };
     post.submit(form, parsed, async |w, lock| {
         let period = lock.period;
         match w.lock_period(&lock).await {
@@ -96,6 +123,18 @@ pub async fn lock(post: Post) -> Result<Response> {
             }
             written => {
                 written?;
+                if let Some((kind, (title, file_name, bytes, data_version))) = &document {
+                    w.store_decided_document(NewDecidedDocument {
+                        kind: crate::reports::document_kind(*kind),
+                        decision: &lock,
+                        title,
+                        file_name,
+                        content_type: "application/pdf",
+                        content: bytes,
+                        data_version: *data_version,
+                    })
+                    .await?;
+                }
                 Ok(format!("/org/{id}?period={period}"))
             }
         }
