@@ -30,5 +30,6 @@ pub mod date;
 pub mod messages;
 pub mod model;
 pub mod rollup;
+pub mod search;
 pub mod text;
 pub mod uncertainty;

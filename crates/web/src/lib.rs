@@ -10,6 +10,8 @@ mod api;
 pub mod auth;
 mod cache;
 mod calibration;
+mod change_text;
+mod crumbs;
 mod error;
 mod forms;
 mod history;
@@ -19,6 +21,8 @@ mod kolada;
 mod oversight;
 mod pages;
 mod reports;
+mod search;
+mod todo;
 mod upload;
 
 use std::net::SocketAddr;
@@ -218,6 +222,8 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route("/org/{id}", get(pages::org_unit))
         .route("/goals/{id}", get(pages::goal))
         .route("/indicators/{id}", get(pages::indicator))
+        // Search: what the viewer may see (the public: what decisions cover).
+        .route("/sok", get(search::page))
         .route("/static/style.css", get(style))
         .route(
             "/static/job.js",
@@ -240,6 +246,7 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
             get(reports::new_form).post(reports::create),
         )
         .route("/uppsikt", get(oversight::overview))
+        .route("/att-gora", get(todo::choose))
         .route("/uppsikt/list", get(oversight::list))
         .route("/uppsikt/export.xlsx", get(oversight::export))
         .route("/deviations/new", get(oversight::choose_unit))
@@ -318,6 +325,7 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route("/kolada/fetch", post(kolada::fetch))
         .route_layer(guard(&state, Action::ManageSources));
     let edit = Router::new()
+        .route("/org/{id}/att-gora", get(todo::page))
         .route(
             "/org/{id}/goals/new",
             get(forms::goal::new_form).post(forms::goal::create),

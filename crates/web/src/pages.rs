@@ -23,6 +23,7 @@ use uppsikt_report::followup::{self, format_rounded, format_value, BoardView, Go
 use uppsikt_report::html::escape;
 
 use crate::auth::Viewer;
+use crate::crumbs::Crumbs;
 use crate::error::{period_param, AppError, Path, Query, Result};
 use crate::AppState;
 
@@ -138,7 +139,7 @@ impl PageAccess {
 
 /// The period a page shows: as asked, except that the public sees only decided periods
 /// (by default the latest decision on the unit itself, else the latest above it).
-fn page_period(
+pub(crate) fn page_period(
     audience: &Audience,
     org_id: Id,
     requested: Option<Period>,
@@ -305,8 +306,8 @@ async fn followup_view<V: FollowUp>(
 #[template(path = "org.html")]
 struct OrgPage {
     v: BoardView,
+    crumbs: String,
     children: Vec<OrgUnit>,
-    parent: Option<OrgUnit>,
     access: PageAccess,
 }
 
@@ -330,14 +331,11 @@ pub async fn org_unit(
             .filter(|u| u.parent_id == Some(id))
             .cloned()
             .collect();
-        let parent = v
-            .org
-            .parent_id
-            .and_then(|p| units.iter().find(|u| u.id == p).cloned());
+        let crumbs = Crumbs::units(&units, id, None).html();
         Ok(OrgPage {
             v,
+            crumbs,
             children,
-            parent,
             access,
         }
         .render()?)
@@ -349,6 +347,7 @@ pub async fn org_unit(
 #[template(path = "goal.html")]
 struct GoalPage {
     v: GoalView,
+    crumbs: String,
     access: PageAccess,
 }
 
@@ -368,7 +367,10 @@ pub async fn goal(
                 Ok(followup::goal(&state.store, id, period, audience).await?)
             })
             .await?;
-        Ok(GoalPage { v, access }.render()?)
+        let crumbs = Crumbs::to_object(&state, ObjectKind::Goal, id, Some(v.period))
+            .await?
+            .html();
+        Ok(GoalPage { v, crumbs, access }.render()?)
     })
     .await
 }
@@ -391,9 +393,9 @@ pub struct EvaluationRow {
 #[derive(Template)]
 #[template(path = "indicator.html")]
 struct IndicatorPage {
+    crumbs: String,
     record: IndicatorRecord,
     goal: Goal,
-    org: OrgUnit,
     current: Evaluation,
     current_row: followup::MeasureRow,
     chart_svg: String,
@@ -421,7 +423,11 @@ pub async fn indicator(
         let goal = state.store.goal(record.indicator.goal_id).await?;
         let org = state.store.org_unit(goal.org_id).await?;
         let access = PageAccess::of(&state, &viewer, org.id, None).await?;
-        Ok(indicator_page(record, goal, org, access).render()?)
+        let mut page = indicator_page(record, goal, access);
+        page.crumbs = Crumbs::to_object(&state, ObjectKind::Indicator, id, None)
+            .await?
+            .html();
+        Ok(page.render()?)
     })
     .await
 }
@@ -453,12 +459,7 @@ fn explanations(record: &IndicatorRecord, e: &Evaluation) -> Vec<String> {
     out
 }
 
-fn indicator_page(
-    record: IndicatorRecord,
-    goal: Goal,
-    org: OrgUnit,
-    access: PageAccess,
-) -> IndicatorPage {
+fn indicator_page(record: IndicatorRecord, goal: Goal, access: PageAccess) -> IndicatorPage {
     let ind = &record.indicator;
     let fmt = |v: f64| format_value(v, ind.decimals, &ind.unit);
     let mut breakdowns: Vec<Breakdown> = Vec::new();
@@ -558,6 +559,7 @@ fn indicator_page(
         })
         .collect();
     IndicatorPage {
+        crumbs: String::new(),
         columns: breakdowns.iter().map(|b| b.label_sv()).collect(),
         rows,
         evaluations,
@@ -570,7 +572,6 @@ fn indicator_page(
         explanations,
         record,
         goal,
-        org,
         access,
     }
 }
