@@ -812,20 +812,6 @@ pub async fn goal(
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::source_label;
-
-    #[test]
-    fn kolada_figures_always_name_kolada() {
-        assert_eq!(source_label("SCB", false), "SCB");
-        assert_eq!(source_label("SCB", true), "SCB, via Kolada (RKA)");
-        assert_eq!(source_label("", true), "Kolada (RKA)");
-        assert_eq!(source_label("Kolada", true), "Kolada (RKA)");
-        assert_eq!(source_label("Kolada (RKA)", true), "Kolada (RKA)");
-    }
-}
-
 /// Every goal, indicator and commitment as `audience` may see them, by the rules the
 /// pages use (`visible_records`, `visible_commitments`, `visible_goals`): what a search
 /// may list. Goals come in the store's order; indicators and commitments as the
@@ -856,4 +842,18 @@ pub async fn findable(store: &Store, audience: &Audience) -> Result<Findable> {
         records,
         commitments,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::source_label;
+
+    #[test]
+    fn kolada_figures_always_name_kolada() {
+        assert_eq!(source_label("SCB", false), "SCB");
+        assert_eq!(source_label("SCB", true), "SCB, via Kolada (RKA)");
+        assert_eq!(source_label("", true), "Kolada (RKA)");
+        assert_eq!(source_label("Kolada", true), "Kolada (RKA)");
+        assert_eq!(source_label("Kolada (RKA)", true), "Kolada (RKA)");
+    }
 }
