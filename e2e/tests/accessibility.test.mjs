@@ -91,6 +91,10 @@ describe('tillgänglighet (axe, wcag2a/wcag2aa/wcag21a/wcag21aa)', () => {
       await visit(page, ids.commitmentStatus);
     }],
     ['404-sidan', async () => visit(page, '/finns-inte', 404)],
+    ['sökningen', async () => visit(page, '/sok?q=trygghet')],
+    ['sökningen med för lång fråga', async () => visit(page, `/sok?q=${'trygghet '.repeat(30)}`, 422)],
+    ['Att göra', async () => visit(page, `/org/${ids.orgId}/att-gora`)],
+    ['historiken för måttet', async () => visit(page, `/history/indicators/${ids.indicatorId}`)],
     ['rapportformuläret', async () => visit(page, `/org/${ids.orgId}/reports`)],
     ['rapportsidan när rapporten är klar', async () => {
       await visit(page, `/org/${ids.orgId}/reports`);
@@ -117,6 +121,7 @@ describe('tillgänglighet (axe, wcag2a/wcag2aa/wcag21a/wcag21aa)', () => {
     'formuläret för nytt mått': 'form-new-indicator',
     'statusformuläret för ett utvecklingsåtagande': 'form-commitment-status',
     '404-sidan': 'not-found',
+    'sökningen med för lång fråga': 'search-too-long',
     'rapportsidan när rapporten är klar': 'report-job',
     'verksamhetsberättelsen som HTML': 'report-html',
   };

@@ -77,7 +77,7 @@ describe('huvudflödet: utfall och etappmål för Betygsindex för trygghet', ()
   }));
 
   it('målets sida för 2025 visar Trend: Positiv för måttet', step('målsidan', async (t) => {
-    await followLink(page, GOAL, page.getByRole('navigation', { name: 'Du är här' }));
+    await followLink(page, GOAL, page.getByRole('navigation', { name: 'Brödsmulor' }));
     assert.equal(idFromPath(page.url(), 'goals'), ids.goalId);
     const measureRow = () => page.locator('table.measures tbody tr', {
       has: page.getByRole('link', { name: INDICATOR, exact: true }),

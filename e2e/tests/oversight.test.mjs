@@ -30,7 +30,7 @@ describe('uppsikt: från avvikelse till beslut och åtgärd', () => {
 
   it('uppsiktsvyn visar det som inte har åtgärdats', step('uppsiktsvyn', async (t) => {
     await visit(page, '/');
-    await followLink(page, 'Uppsikt');
+    await followLink(page, 'Uppsiktsplikt');
     undecided = await figure(page, 'Avvikelser utan beslut');
     withoutAction = await figure(page, 'Beslut utan åtgärd');
     assert.ok(undecided >= 5, `demodata har avvikelser utan beslut (${undecided})`);

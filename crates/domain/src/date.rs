@@ -138,6 +138,69 @@ pub fn swedish_date(unix_seconds: i64) -> String {
     from_day_number(local.div_euclid(86_400))
 }
 
+/// Seconds since the epoch of an RFC 3339 time as the change log records it
+/// (`2024-06-30T12:05:09Z`, `…09.123456Z`, `…09+02:00`); `None` for anything else.
+pub fn unix_from_rfc3339(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() < 20 || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let day = day_number(text.get(..10)?)?;
+    let (h, m, sec) = (
+        part_of(text, 11..13, 23)?,
+        part_of(text, 14..16, 59)?,
+        part_of(text, 17..19, 60)?,
+    );
+    let mut rest = &text[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        rest = &frac[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            if rest.len() != 6 || rest.as_bytes()[3] != b':' {
+                return None;
+            }
+            sign * (part_of(rest, 1..3, 23)? * 3600 + part_of(rest, 4..6, 59)? * 60)
+        }
+    };
+    Some(day * 86_400 + h * 3600 + m * 60 + sec - offset)
+}
+
+/// The two-digit number at `r` in `text`, at most `max`.
+fn part_of(text: &str, r: std::ops::Range<usize>, max: i64) -> Option<i64> {
+    let t = text.get(r)?;
+    t.bytes()
+        .all(|c| c.is_ascii_digit())
+        .then(|| t.parse::<i64>().ok())
+        .flatten()
+        .filter(|n| *n <= max)
+}
+
+/// Swedish local time (Europe/Stockholm, CET/CEST) at `unix_seconds` as people read it:
+/// `2024-06-30 14:05`.
+pub fn swedish_time(unix_seconds: i64) -> String {
+    let t = civil_from_unix(unix_seconds + 3600 * swedish_utc_offset_hours(unix_seconds));
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        t.year, t.month, t.day, t.hour, t.minute
+    )
+}
+
+/// [`swedish_time`] of an RFC 3339 time; the text as it is when it is not one.
+pub fn swedish_time_of(rfc3339: &str) -> String {
+    unix_from_rfc3339(rfc3339).map_or_else(|| rfc3339.to_string(), swedish_time)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,6 +296,52 @@ mod tests {
         fn day_numbers_round_trip(n in -25_567i64..84_000) {
             let date = from_day_number(n);
             proptest::prop_assert_eq!(day_number(&date), Some(n), "{}", date);
+        }
+    }
+
+    #[test]
+    fn change_log_times_read_in_swedish_local_time() {
+        // Winter (CET): one hour ahead; summer (CEST): two.
+        assert_eq!(swedish_time_of("2024-01-15T09:30:00Z"), "2024-01-15 10:30");
+        assert_eq!(
+            swedish_time_of("2024-07-01T09:30:00.123456Z"),
+            "2024-07-01 11:30"
+        );
+        assert_eq!(swedish_time_of("2024-12-31T23:30:00Z"), "2025-01-01 00:30");
+        // The switches: 01:00 UTC on the last Sundays of March and October.
+        assert_eq!(swedish_time_of("2024-03-31T00:59:00Z"), "2024-03-31 01:59");
+        assert_eq!(swedish_time_of("2024-03-31T01:00:00Z"), "2024-03-31 03:00");
+        assert_eq!(swedish_time_of("2024-10-27T00:59:00Z"), "2024-10-27 02:59");
+        assert_eq!(swedish_time_of("2024-10-27T01:00:00Z"), "2024-10-27 02:00");
+        assert_eq!(
+            swedish_time_of("2024-07-01T11:30:00+02:00"),
+            "2024-07-01 11:30"
+        );
+        for bad in [
+            "",
+            "igår",
+            "2024-07-01 09:30:00Z",
+            "2024-07-01T25:00:00Z",
+            "2024-07-01T09:30:00",
+        ] {
+            assert_eq!(unix_from_rfc3339(bad), None, "{bad}");
+            assert_eq!(swedish_time_of(bad), bad);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn swedish_time_is_the_utc_time_plus_the_offset(secs in 0i64..7_000_000_000) {
+            let t = civil_from_unix(secs);
+            let utc = format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                t.year, t.month, t.day, t.hour, t.minute, t.second
+            );
+            proptest::prop_assert_eq!(unix_from_rfc3339(&utc), Some(secs));
+            let local = swedish_time_of(&utc);
+            proptest::prop_assert_eq!(&local[..10], swedish_date(secs));
+            let expected = swedish_time(secs);
+            proptest::prop_assert_eq!(local, expected);
         }
     }
 

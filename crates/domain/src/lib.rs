@@ -32,5 +32,6 @@ pub mod date;
 pub mod messages;
 pub mod model;
 pub mod rollup;
+pub mod search;
 pub mod text;
 pub mod uncertainty;

@@ -96,6 +96,20 @@ pub fn not_a_date(value: &str) -> String {
     format!("”{value}” är inget datum. Skriv ÅÅÅÅ-MM-DD, t.ex. 2019-12-31.")
 }
 
+/// Why a search was not made.
+pub fn search_query(e: &crate::search::QueryError) -> String {
+    use crate::search::{QueryError, QUERY_MAX_BYTES, QUERY_MAX_WORDS};
+    match e {
+        QueryError::Empty => "Skriv ett eller flera ord att söka efter.".into(),
+        QueryError::TooLong { bytes } => format!(
+            "Sökningen är för lång ({bytes} byte). Skriv högst {QUERY_MAX_BYTES} byte, några ord räcker."
+        ),
+        QueryError::TooManyWords { words } => format!(
+            "Sökningen har {words} ord. Sök på högst {QUERY_MAX_WORDS} ord."
+        ),
+    }
+}
+
 // --- sign-in and sessions -----------------------------------------------------------
 
 pub const SIGN_IN_INTRO: &str = "Logga in med ditt konto i uppsikt. Utan inloggning ser du bara det som nämnderna har beslutat.";

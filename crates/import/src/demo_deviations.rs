@@ -217,7 +217,9 @@ async fn unit_id(store: &Store, name: &str) -> Result<Id, StoreError> {
 /// again adds nothing: every deviation has a cause key. Returns how many were raised.
 pub async fn load_demo_deviations(store: &Store, actor: &str) -> Result<usize, StoreError> {
     let today = uppsikt_store::today();
-    let mut w = store.writer(actor).await?;
+    let mut w = store
+        .writer(actor, uppsikt_store::ChangeSource::Demo)
+        .await?;
     let mut raised = 0;
     // The years the demo's reports follow up: KS 2019, KF 2021–2023.
     let due = store.automatic_deviations(&today, 2019).await?;

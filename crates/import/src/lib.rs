@@ -25,7 +25,7 @@ pub mod table;
 use std::path::{Path, PathBuf};
 
 use uppsikt_domain::messages;
-use uppsikt_store::Store;
+use uppsikt_store::{ChangeSource, Store};
 
 pub use data::{
     AreaData, AssessmentData, CommitmentData, ComparisonGroupData, DataSet, GoalData,
@@ -107,7 +107,9 @@ pub const DEMO_DECISIONS: (&str, &str) = (
 pub async fn load_demo(store: &Store, actor: &str) -> Result<Summary, ImportReport> {
     let mut summary = load_demo_data(store, actor).await?;
     let decisions = parse_texts(&[DEMO_DECISIONS])?;
-    summary.decisions = load(store, &decisions, actor).await?.decisions;
+    summary.decisions = load(store, &decisions, actor, ChangeSource::Demo)
+        .await?
+        .decisions;
     Ok(summary)
 }
 
@@ -115,7 +117,7 @@ pub async fn load_demo(store: &Store, actor: &str) -> Result<Summary, ImportRepo
 /// decisions, so that every period can still be written (tests of imports and forms).
 pub async fn load_demo_data(store: &Store, actor: &str) -> Result<Summary, ImportReport> {
     let data = parse_texts(DEMO)?;
-    let summary = load(store, &data, actor).await?;
+    let summary = load(store, &data, actor, ChangeSource::Demo).await?;
     kolada::load_demo_kolada(store, actor).await?;
     Ok(summary)
 }
@@ -127,7 +129,22 @@ pub async fn import_files(
     actor: &str,
 ) -> Result<Summary, ImportReport> {
     let data = parse_files(paths)?;
-    load(store, &data, actor).await
+    load(store, &data, actor, files_source(paths)).await
+}
+
+/// The source the change log names for data files: their names (without directories),
+/// joined by ", ".
+pub fn files_source(paths: &[PathBuf]) -> ChangeSource {
+    let names: Vec<String> = paths
+        .iter()
+        .map(|p| {
+            p.file_name().map_or_else(
+                || p.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    ChangeSource::file(&names.join(", "))
 }
 
 /// The demo data files in `dir` in load order: `huddinge.toml` (the organisation) first,

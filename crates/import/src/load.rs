@@ -10,8 +10,8 @@ use uppsikt_domain::messages::{self, Referent};
 use uppsikt_domain::model::{Id, PeriodLock, PeriodReview};
 use uppsikt_domain::AssessmentScale;
 use uppsikt_store::{
-    AssessmentInput, CommitmentInput, ComparisonGroupInput, GoalInput, IndicatorInput,
-    KoladaSettings, OrgUnitInput, Store, StoreError, Writer, KOLADA_API,
+    AssessmentInput, ChangeSource, CommitmentInput, ComparisonGroupInput, GoalInput,
+    IndicatorInput, KoladaSettings, OrgUnitInput, Store, StoreError, Writer, KOLADA_API,
 };
 
 use crate::data::*;
@@ -69,19 +69,25 @@ impl<T> At<T> for Result<T, StoreError> {
     }
 }
 
-/// Writes `data` in one transaction; on any error nothing is written.
+/// Writes `data` in one transaction as `actor`, every change logged with `source` (the
+/// files' names, the demo); on any error nothing is written.
 ///
 /// References and assessment levels are checked first, against the files and what the
 /// database holds; then everything is written through one [`Writer`]. A database error
 /// halfway rolls the whole transaction back and names the row being written.
-pub async fn load(store: &Store, data: &DataSet, actor: &str) -> Result<Summary, ImportReport> {
+pub async fn load(
+    store: &Store,
+    data: &DataSet,
+    actor: &str,
+    source: ChangeSource,
+) -> Result<Summary, ImportReport> {
     let whole = Origin::new("", "");
     let (scale, _rules) = store.assessment_config().await.at(&whole)?;
     let existing = Existing::read(store).await.at(&whole)?;
     let mut errors = resolve::check_references(data, &existing);
     errors.append(resolve::check_levels(data, &scale));
     errors.into_result(())?;
-    let mut w = store.writer(actor).await.at(&whole)?;
+    let mut w = store.writer(actor, source).await.at(&whole)?;
     let written = write_all(&mut w, data, &scale, &existing).await;
     match written {
         Ok(()) => w.commit().await.at(&whole)?,

@@ -926,7 +926,12 @@ fn a_refused_load_writes_nothing_on_either_backend() {
                 let data = parse_str("bad.toml", &text)
                     .unwrap_or_else(|r| panic!("the document parses: {r}\n{text}"));
                 let report = rt
-                    .block_on(load(&db.store, &data, "test"))
+                    .block_on(load(
+                        &db.store,
+                        &data,
+                        "test",
+                        uppsikt_store::ChangeSource::Cli,
+                    ))
                     .expect_err("the load is refused");
                 check_refusal(&report, "bad.toml")?;
                 prop_assert!(

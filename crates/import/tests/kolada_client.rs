@@ -1028,7 +1028,7 @@ comparison_groups = ["stockholms-lan"]
         members.join(", ")
     );
     let data = parse_str("kolada-test.toml", &text).unwrap_or_else(|r| panic!("{r}"));
-    load(store, &data, "test")
+    load(store, &data, "test", uppsikt_store::ChangeSource::Cli)
         .await
         .unwrap_or_else(|r| panic!("{r}"));
     store

@@ -225,7 +225,10 @@ async fn decided_ranks_and_averages_stay_as_decided_until_reopened() {
             .into_iter()
             .find(|g| g.key == "sodertorn")
             .unwrap();
-        let mut w = store.writer("test").await.unwrap();
+        let mut w = store
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.write_kolada_values(&values).await.unwrap();
         w.upsert_comparison_group(&uppsikt_store::ComparisonGroupInput {
             key: sodertorn.key.clone(),
@@ -241,7 +244,10 @@ async fn decided_ranks_and_averages_stay_as_decided_until_reopened() {
         check_published_figures(&after);
 
         // Reopened (logged), the figures are Kolada's again.
-        let mut w = store.writer("test").await.unwrap();
+        let mut w = store
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         for unit in ["ks", "kf"] {
             let org = store.find_org_unit(unit).await.unwrap().id;
             let year = if unit == "ks" { 2019 } else { 2023 };

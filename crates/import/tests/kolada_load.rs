@@ -48,7 +48,7 @@ async fn snapshot(store: &Store) -> Snapshot {
 
 async fn load_text(store: &Store, text: &str) -> Result<Summary, ImportReport> {
     let data = parse_str("bad.toml", text)?;
-    load(store, &data, "test").await
+    load(store, &data, "test", uppsikt_store::ChangeSource::Cli).await
 }
 
 /// A new goal under KS with one indicator linked to N00901, compared against `groups`,
@@ -289,7 +289,10 @@ async fn a_kolada_group_keeps_kolada_s_members_and_our_municipality_fills_the_ou
             "KS's decided 2019 stays as decided"
         );
         // Reopened (logged), the periods follow our municipality again.
-        let mut w = store.writer("test").await.unwrap();
+        let mut w = store
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         for (unit, year) in [("ks", 2019), ("kf", 2023)] {
             let org = store.find_org_unit(unit).await.unwrap().id;
             w.reopen_period(org, Period::Year(year), "test: byte av kommun")

@@ -51,7 +51,7 @@ async fn snapshot(store: &Store) -> Snapshot {
 
 async fn load_text(store: &Store, text: &str) -> Result<uppsikt_import::Summary, ImportReport> {
     let data = parse_str("bad.toml", text)?;
-    load(store, &data, "test").await
+    load(store, &data, "test", uppsikt_store::ChangeSource::Cli).await
 }
 
 fn header() -> &'static str {

@@ -734,7 +734,10 @@ async fn an_outcome_stored_after_the_preview_refuses_the_whole_import_on_both_ba
         assert_eq!(checked.rows[11].number, 14);
         assert_eq!(checked.rows[11].change(), Change::New);
         let meanwhile = outcome(Period::Year(2024), Breakdown::Total, 20.12, None, None);
-        let mut w = store.writer("redaktor").await.unwrap();
+        let mut w = store
+            .writer("redaktor", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.set_outcome(checked.rows[11].indicator_id, &meanwhile)
             .await
             .unwrap();

@@ -851,6 +851,38 @@ pub async fn goal(
     })
 }
 
+/// Every goal, indicator and commitment as `audience` may see them, by the rules the
+/// pages use (`visible_records`, `visible_commitments`, `visible_goals`): what a search
+/// may list. Goals come in the store's order; indicators and commitments as the
+/// audience's view of them.
+pub struct Findable {
+    pub goals: Vec<Goal>,
+    pub records: Vec<IndicatorRecord>,
+    pub commitments: Vec<Commitment>,
+}
+
+pub async fn findable(store: &Store, audience: &Audience) -> Result<Findable> {
+    let goals = store.goals().await?;
+    let org_of_goal: HashMap<Id, Id> = goals.iter().map(|g| (g.id, g.org_id)).collect();
+    let records = visible_records(
+        audience,
+        store.indicator_records(Scope::All).await?,
+        &org_of_goal,
+    );
+    let commitments =
+        visible_commitments(audience, store.commitments(Scope::All).await?, &org_of_goal);
+    let mut assessments = store.all_assessments().await?;
+    assessments.retain(|a| audience.sees_assessment(a));
+    let refs: Vec<&Goal> = goals.iter().collect();
+    let seen = visible_goals(audience, &refs, &assessments, &records, &commitments);
+    let goals = goals.into_iter().filter(|g| seen.contains(&g.id)).collect();
+    Ok(Findable {
+        goals,
+        records,
+        commitments,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::source_label;

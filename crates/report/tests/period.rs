@@ -43,7 +43,10 @@ async fn enter_later_outcomes(store: &Store) {
             .indicator
             .id
     };
-    let mut w = store.writer("test").await.unwrap();
+    let mut w = store
+        .writer("test", uppsikt_store::ChangeSource::Form)
+        .await
+        .unwrap();
     for (key, period, value) in [
         ("ks-betygsindex-trygghet", Period::Year(2021), 77.0),
         ("ks-betygsindex-trygghet", Period::Tertial(2020, 1), 78.0),

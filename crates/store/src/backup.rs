@@ -174,8 +174,8 @@ async fn copy_all(
         "data_version_of_backup": restored,
     });
     sqlx::query(
-        "INSERT INTO main.change_log (at, actor, action, object_type, object_id, before_value, after_value) \
-         VALUES ($1, $2, 'restore', 'database', NULL, NULL, $3)",
+        "INSERT INTO main.change_log (at, actor, action, object_type, object_id, before_value, after_value, source) \
+         VALUES ($1, $2, 'restore', 'database', NULL, NULL, $3, 'cli')",
     )
     .bind(crate::write::now())
     .bind(actor)

@@ -419,6 +419,7 @@ impl Store {
     pub async fn raise_automatic_deviations(
         &self,
         actor: &str,
+        source: crate::ChangeSource,
         from_year: Option<i32>,
     ) -> Result<Vec<Id>> {
         let today = crate::today();
@@ -426,7 +427,7 @@ impl Store {
         let due = self
             .automatic_deviations(&today, from_year.unwrap_or(last_year))
             .await?;
-        let mut w = self.writer(actor).await?;
+        let mut w = self.writer(actor, source).await?;
         let raised = w.raise_deviations(due, &today).await?;
         w.commit().await?;
         Ok(raised)
@@ -450,7 +451,9 @@ impl Store {
         if periods.is_empty() {
             return Ok(());
         }
-        let mut w = self.writer(crate::UPGRADE_ACTOR).await?;
+        let mut w = self
+            .writer(crate::UPGRADE_ACTOR, crate::ChangeSource::Upgrade)
+            .await?;
         w.fill_last_days(&periods).await?;
         w.commit().await
     }

@@ -207,7 +207,9 @@ impl Store {
         if pending.is_empty() {
             return Ok(());
         }
-        let mut w = self.writer(crate::UPGRADE_ACTOR).await?;
+        let mut w = self
+            .writer(crate::UPGRADE_ACTOR, crate::ChangeSource::Upgrade)
+            .await?;
         for (id, org_id, period) in pending {
             let lock = w
                 .decisions()

@@ -5,11 +5,8 @@ use uppsikt_domain::model::Id;
 use uppsikt_domain::object_kind::ObjectKind;
 
 use crate::kinds::history_parts;
-use crate::read::ChangeLogEntry;
+use crate::read::{ChangeLogEntry, CHANGE_LOG_COLUMNS as COLUMNS};
 use crate::{Result, Store, StoreError};
-
-const COLUMNS: &str =
-    "id, at, actor, action, object_type, object_id, before_value, after_value FROM change_log";
 
 impl Store {
     /// The object's history, newest first, at most `limit` rows: the rows of its kind and
@@ -26,7 +23,7 @@ impl Store {
             .map(|t| format!("'{t}'"))
             .collect();
         let mut sql = format!(
-            "SELECT {COLUMNS} WHERE (object_id = $1 AND object_type IN ({}))",
+            "SELECT {COLUMNS} WHERE (c.object_id = $1 AND c.object_type IN ({}))",
             types.join(", ")
         );
         if let Some(related) = parts.related {
@@ -38,13 +35,13 @@ impl Store {
                 // Ids come from the database as integers, not from input.
                 let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
                 sql.push_str(&format!(
-                    " OR (object_type = '{}' AND object_id IN ({}))",
+                    " OR (c.object_type = '{}' AND c.object_id IN ({}))",
                     related.log_type,
                     ids.join(", ")
                 ));
             }
         }
-        sql.push_str(" ORDER BY id DESC LIMIT $2");
+        sql.push_str(" ORDER BY c.id DESC LIMIT $2");
         let rows = sqlx::query_as(&sql)
             .bind(id)
             .bind(limit)
@@ -66,7 +63,7 @@ impl Store {
             None => "9999-12-31".into(),
         };
         Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} WHERE at >= $1 AND at < $2 ORDER BY id"
+            "SELECT {COLUMNS} WHERE c.at >= $1 AND c.at < $2 ORDER BY c.id"
         ))
         .bind(from)
         .bind(to)

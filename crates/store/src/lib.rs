@@ -22,6 +22,7 @@ mod plan;
 mod read;
 mod rows;
 mod rules;
+mod source;
 mod sql;
 mod thresholds;
 mod write;
@@ -54,6 +55,7 @@ pub use rules::{
     check_rules, RuleProblem, RuleVersion, COMMITMENT_WEIGHT_MAX, RELATIVE_THRESHOLD_MAX,
     RULE_VERSION_LOG_TYPE,
 };
+pub use source::ChangeSource;
 pub use thresholds::{threshold_of, THRESHOLD_LOG_TYPE};
 pub use write::{
     slugify, AssessmentInput, CommitmentInput, GoalInput, IndicatorInput, OrgUnitInput, Writer,
@@ -182,9 +184,10 @@ impl Store {
         self.pool.close().await;
     }
 
-    /// Starts a write transaction on behalf of `actor`.
-    pub async fn writer(&self, actor: &str) -> Result<Writer> {
-        Writer::begin(self, actor).await
+    /// Starts a write transaction on behalf of `actor`; every change it logs names
+    /// `source` (a form, an imported file, Kolada …).
+    pub async fn writer(&self, actor: &str, source: ChangeSource) -> Result<Writer> {
+        Writer::begin(self, actor, source).await
     }
 }
 

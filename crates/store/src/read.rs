@@ -587,10 +587,10 @@ impl Store {
     ) -> Result<Vec<ChangeLogEntry>> {
         let rows: Vec<ChangeLogEntry> = match object {
             Some((kind, id)) => {
-                sqlx::query_as(
-                    "SELECT id, at, actor, action, object_type, object_id, before_value, after_value FROM change_log \
-                     WHERE object_type = $1 AND object_id = $2 ORDER BY id DESC LIMIT $3",
-                )
+                sqlx::query_as(&format!(
+                    "SELECT {CHANGE_LOG_COLUMNS} \
+                     WHERE c.object_type = $1 AND c.object_id = $2 ORDER BY c.id DESC LIMIT $3"
+                ))
                 .bind(kind)
                 .bind(id)
                 .bind(limit)
@@ -598,10 +598,9 @@ impl Store {
                 .await?
             }
             None => {
-                sqlx::query_as(
-                    "SELECT id, at, actor, action, object_type, object_id, before_value, after_value FROM change_log \
-                     ORDER BY id DESC LIMIT $1",
-                )
+                sqlx::query_as(&format!(
+                    "SELECT {CHANGE_LOG_COLUMNS} ORDER BY c.id DESC LIMIT $1"
+                ))
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?
@@ -653,4 +652,24 @@ pub struct ChangeLogEntry {
     pub object_id: Option<i64>,
     pub before_value: Option<String>,
     pub after_value: Option<String>,
+    /// The account's display name, when the actor is an account (people, not logins).
+    pub actor_name: Option<String>,
+    /// `ChangeSource::code` (`None` for rows from before sources were recorded).
+    pub source: Option<String>,
+    /// `ChangeSource::detail`: the imported file's name.
+    pub source_detail: Option<String>,
 }
+
+impl ChangeLogEntry {
+    /// Where the change came from, `None` when the row does not say.
+    pub fn change_source(&self) -> Option<crate::ChangeSource> {
+        crate::ChangeSource::from_stored(self.source.as_deref(), self.source_detail.as_deref())
+    }
+}
+
+/// The change log's columns as `ChangeLogEntry` reads them (`change_log c`, with the
+/// actor's account joined for the display name).
+pub(crate) const CHANGE_LOG_COLUMNS: &str =
+    "c.id, c.at, c.actor, c.action, c.object_type, c.object_id, c.before_value, c.after_value, \
+     u.display_name AS actor_name, c.source, c.source_detail \
+     FROM change_log c LEFT JOIN users u ON u.username = c.actor";

@@ -21,6 +21,7 @@ use crate::{Result, Store, StoreError};
 pub struct Writer {
     pub(crate) tx: Transaction<'static, Any>,
     pub(crate) actor: String,
+    source: crate::ChangeSource,
     pub(crate) at: String,
     changes: usize,
     /// Decisions (period locks) and the unit tree, loaded at the first lock check.
@@ -224,7 +225,11 @@ pub fn slugify(title: &str) -> String {
 }
 
 impl Writer {
-    pub(crate) async fn begin(store: &Store, actor: &str) -> Result<Writer> {
+    pub(crate) async fn begin(
+        store: &Store,
+        actor: &str,
+        source: crate::ChangeSource,
+    ) -> Result<Writer> {
         // SQLite: take the write lock at the start, so that concurrent writers queue on
         // busy_timeout instead of failing when a read transaction tries to upgrade.
         let tx = match store.backend {
@@ -235,6 +240,7 @@ impl Writer {
         Ok(Writer {
             tx,
             actor: actor.to_string(),
+            source,
             at,
             changes: 0,
             locks: None,
@@ -274,6 +280,11 @@ impl Writer {
         &self.actor
     }
 
+    /// Where the changes of this writer come from.
+    pub fn source(&self) -> &crate::ChangeSource {
+        &self.source
+    }
+
     pub fn changes(&self) -> usize {
         self.changes
     }
@@ -289,8 +300,8 @@ impl Writer {
     ) -> Result<()> {
         self.changes += 1;
         sqlx::query(
-            "INSERT INTO change_log (at, actor, action, object_type, object_id, before_value, after_value) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO change_log (at, actor, action, object_type, object_id, before_value, after_value, source, source_detail) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&self.at)
         .bind(&self.actor)
@@ -299,6 +310,8 @@ impl Writer {
         .bind(object_id)
         .bind(before.map(|v| v.to_string()))
         .bind(after.map(|v| v.to_string()))
+        .bind(self.source.code())
+        .bind(self.source.detail().map(str::to_string))
         .execute(&mut *self.tx)
         .await?;
         Ok(())

@@ -33,7 +33,10 @@ fn ks_decision(org_id: i64, period: &str) -> PeriodLock {
 }
 
 async fn set_outcome(store: &Store, ind: i64, o: &Outcome) -> Result<(), StoreError> {
-    let mut w = store.writer("redaktor").await.unwrap();
+    let mut w = store
+        .writer("redaktor", uppsikt_store::ChangeSource::Form)
+        .await
+        .unwrap();
     w.set_outcome(ind, o).await?;
     w.commit().await
 }
@@ -46,7 +49,10 @@ async fn a_decided_period_is_locked_for_the_unit_and_its_children_until_reopened
         set_outcome(store, t.indicator, &outcome("2019", 70.0))
             .await
             .unwrap();
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.lock_period(&ks_decision(t.ks, "2019")).await.unwrap();
         w.commit().await.unwrap();
         let v = store.data_version().await.unwrap();
@@ -67,7 +73,10 @@ async fn a_decided_period_is_locked_for_the_unit_and_its_children_until_reopened
         assert_eq!(stored.len(), 1);
         assert_eq!(stored[0].value, 70.0);
         // Assessments, analyses, reviews and a re-import's clearing are refused too.
-        let mut w = store.writer("redaktor").await.unwrap();
+        let mut w = store
+            .writer("redaktor", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         let review = PeriodReview {
             org_id: t.child,
             period: Period::Year(2019),
@@ -100,7 +109,10 @@ async fn a_decided_period_is_locked_for_the_unit_and_its_children_until_reopened
             .unwrap()
             .is_some());
         // Locking the same period twice is refused.
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         assert!(matches!(
             w.lock_period(&ks_decision(t.ks, "2019")).await,
             Err(StoreError::Duplicate(_))
@@ -108,7 +120,10 @@ async fn a_decided_period_is_locked_for_the_unit_and_its_children_until_reopened
         drop(w);
 
         // Reopening with a reason is logged with the lock it lifted; then writes pass.
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.reopen_period(
             t.ks,
             Period::Year(2019),
@@ -167,7 +182,10 @@ async fn accounts_sessions_and_lock_out() {
     for db in TestDb::all().await {
         let store = &db.store;
         let t = tree(store).await;
-        let mut w = store.writer("admin").await.unwrap();
+        let mut w = store
+            .writer("admin", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         let id = w
             .add_user(&NewUser {
                 username: "anna".into(),
@@ -216,7 +234,10 @@ async fn accounts_sessions_and_lock_out() {
         assert_eq!(s.user.username, "anna");
         assert!(store.session("hash-old").await.unwrap().is_none());
         assert_eq!(store.delete_expired_sessions().await.unwrap(), 1);
-        let mut w = store.writer("admin").await.unwrap();
+        let mut w = store
+            .writer("admin", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.set_user_disabled(id, true).await.unwrap();
         w.commit().await.unwrap();
         assert!(store.session("hash-1").await.unwrap().is_none());
@@ -234,7 +255,10 @@ async fn accounts_sessions_and_lock_out() {
             .unwrap());
         let anna = store.user_by_name("anna").await.unwrap().unwrap();
         assert_eq!(anna.sign_in_counter(), waiting);
-        let mut w = store.writer("admin").await.unwrap();
+        let mut w = store
+            .writer("admin", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.set_password(id, "$argon2id$v=19$new").await.unwrap();
         w.set_user_disabled(id, false).await.unwrap();
         w.commit().await.unwrap();
@@ -254,7 +278,10 @@ async fn recording_a_decision_waits_for_writes_that_checked_the_locks() {
     for db in TestDb::all().await {
         let store = db.store.clone();
         let t = tree(&store).await;
-        let mut writer = store.writer("redaktor").await.unwrap();
+        let mut writer = store
+            .writer("redaktor", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         writer
             .ensure_unlocked(t.child, Period::Year(2019))
             .await
@@ -262,7 +289,10 @@ async fn recording_a_decision_waits_for_writes_that_checked_the_locks() {
         let locker = {
             let store = store.clone();
             tokio::spawn(async move {
-                let mut w = store.writer("controller").await.unwrap();
+                let mut w = store
+                    .writer("controller", uppsikt_store::ChangeSource::Form)
+                    .await
+                    .unwrap();
                 w.lock_period(&ks_decision(t.ks, "2019")).await.unwrap();
                 w.commit().await.unwrap();
             })
@@ -289,7 +319,10 @@ async fn recording_a_decision_waits_for_writes_that_checked_the_locks() {
 }
 
 async fn add_anna(store: &Store) -> i64 {
-    let mut w = store.writer("admin").await.unwrap();
+    let mut w = store
+        .writer("admin", uppsikt_store::ChangeSource::Form)
+        .await
+        .unwrap();
     let id = w
         .add_user(&NewUser {
             username: "anna".into(),

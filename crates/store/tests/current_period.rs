@@ -34,7 +34,10 @@ async fn the_current_period_is_the_latest_decided_until_a_controller_chooses() {
         let store = &db.store;
         let t = tree(store).await;
         assert_eq!(store.current_period(t.ks).await.unwrap(), None);
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.lock_period(&ks_2019(t.ks)).await.unwrap();
         w.commit().await.unwrap();
         let decided = Some(CurrentPeriod {
@@ -46,7 +49,10 @@ async fn the_current_period_is_the_latest_decided_until_a_controller_chooses() {
         assert_eq!(store.current_period(t.other).await.unwrap(), None);
 
         let version = store.data_version().await.unwrap();
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.set_current_period(t.ks, Some(p("2020"))).await.unwrap();
         w.commit().await.unwrap();
         assert!(store.data_version().await.unwrap() > version);
@@ -76,11 +82,17 @@ async fn the_current_period_is_the_latest_decided_until_a_controller_chooses() {
 
         // The same choice again writes nothing; clearing it goes back to the decided year.
         let version = store.data_version().await.unwrap();
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.set_current_period(t.ks, Some(p("2020"))).await.unwrap();
         w.commit().await.unwrap();
         assert_eq!(store.data_version().await.unwrap(), version);
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.set_current_period(t.ks, None).await.unwrap();
         w.commit().await.unwrap();
         assert_eq!(store.current_period(t.ks).await.unwrap(), decided);
@@ -91,7 +103,10 @@ async fn the_current_period_is_the_latest_decided_until_a_controller_chooses() {
         assert_eq!(log.len(), 2);
         assert_eq!(log[0].after_value.as_deref(), Some(r#"{"period":null}"#));
 
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         assert!(matches!(
             w.set_current_period(9999, Some(p("2020"))).await,
             Err(StoreError::NotFound { .. })

@@ -27,7 +27,10 @@ fn decision(org_id: i64, period: &str) -> PeriodLock {
 /// Runs one change in its own transaction; a refused change is rolled back.
 macro_rules! attempt {
     ($store:expr, $w:ident => $change:expr) => {{
-        let mut $w = $store.writer("redaktor").await.unwrap();
+        let mut $w = $store
+            .writer("redaktor", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         let result: Result<(), StoreError> = async { $change.map(|_| ()) }.await;
         match result {
             Ok(()) => $w.commit().await,
@@ -51,7 +54,10 @@ async fn a_decision_freezes_what_its_pages_rest_on_until_reopened() {
         let t = tree(store).await;
         let ind = t.indicator;
         let goal = store.indicator_record(ind).await.unwrap().indicator.goal_id;
-        let mut w = store.writer("test").await.unwrap();
+        let mut w = store
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.set_outcome(
             ind,
             &Outcome {
@@ -213,7 +219,10 @@ async fn a_decision_freezes_what_its_pages_rest_on_until_reopened() {
         attempt!(store, w => w.update_indicator(ind, &renamed).await).unwrap();
 
         // Reopened (logged), the direction can change.
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.reopen_period(t.ks, Period::Year(2019), "fel riktning")
             .await
             .unwrap();

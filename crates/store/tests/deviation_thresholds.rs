@@ -26,7 +26,10 @@ fn total(period: &str, value: f64) -> IndicatorOutcome {
 /// 2022: 68.5, 2023: 63.5 (a significant change for the worse), and optionally a 2023
 /// milestone.
 async fn falling(store: &Store, indicator: i64, milestone: Option<&str>) {
-    let mut w = store.writer("controller").await.unwrap();
+    let mut w = store
+        .writer("controller", uppsikt_store::ChangeSource::Form)
+        .await
+        .unwrap();
     for (period, value) in [("2022", 68.5), ("2023", 63.5)] {
         w.set_outcome(indicator, &total(period, value))
             .await
@@ -43,7 +46,10 @@ async fn falling(store: &Store, indicator: i64, milestone: Option<&str>) {
 }
 
 async fn set(store: &Store, org: i64, negative_trend: bool, min_shortfall: f64) {
-    let mut w = store.writer("controller").await.unwrap();
+    let mut w = store
+        .writer("controller", uppsikt_store::ChangeSource::Form)
+        .await
+        .unwrap();
     w.set_deviation_threshold(
         org,
         DeviationThreshold {
@@ -123,7 +129,10 @@ async fn a_boards_threshold_changes_what_is_raised() {
         assert_eq!(store.data_version().await.unwrap(), version);
 
         // Nonsense is refused and nothing is stored.
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         for bad in [1.5, -0.1, f64::NAN] {
             let refused = w
                 .set_deviation_threshold(
@@ -158,7 +167,10 @@ async fn raising_again_over_old_keys_adds_nothing_for_the_same_indicator_and_per
         let t = tree(store).await;
         // 2022 misses its milestone; 2023 misses its own and falls.
         falling(store, t.indicator, Some(">68,5")).await;
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.set_milestone(
             t.indicator,
             2022,
@@ -176,7 +188,10 @@ async fn raising_again_over_old_keys_adds_nothing_for_the_same_indicator_and_per
             description: format!("Andel trygga {year}: {reason}"),
             cause_key: Some(format!("indicator:{}:{reason}:{year}", t.indicator)),
         };
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.raise_deviations(
             vec![
                 old("not_achieved", Source::IndicatorNotAchieved, 2022),
@@ -201,7 +216,11 @@ async fn raising_again_over_old_keys_adds_nothing_for_the_same_indicator_and_per
         );
         for _ in 0..2 {
             let raised = store
-                .raise_automatic_deviations("controller", Some(2022))
+                .raise_automatic_deviations(
+                    "controller",
+                    uppsikt_store::ChangeSource::Form,
+                    Some(2022),
+                )
                 .await
                 .unwrap();
             assert!(raised.is_empty(), "raised again: {raised:?}");

@@ -62,7 +62,10 @@ async fn a_deviation_is_raised_once_decided_once_and_its_actions_followed() {
             description: "Lägesbilden når inte styrelsen.".into(),
             cause_key: None,
         };
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         let ids = w
             .raise_deviations(
                 vec![trygg_utomhus(t.child, t.indicator), manual.clone()],
@@ -73,7 +76,10 @@ async fn a_deviation_is_raised_once_decided_once_and_its_actions_followed() {
         w.commit().await.unwrap();
         assert_eq!(ids.len(), 2);
         // Raising the same cause again adds nothing (a manual one has no cause key).
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         let again = w
             .raise_deviations(vec![trygg_utomhus(t.child, t.indicator)], "2024-02-02")
             .await
@@ -95,7 +101,10 @@ async fn a_deviation_is_raised_once_decided_once_and_its_actions_followed() {
             closed_on: None,
         };
         let id = ids[0];
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         assert!(matches!(
             w.add_deviation_action(id, &action).await,
             Err(StoreError::Lifecycle(LifecycleError::NoDecisionToAct))
@@ -167,7 +176,10 @@ async fn a_recorded_decision_is_corrected_and_the_original_kept() {
         let not_acting = decision(Outcome::NoAction {
             motivation: "Ryms i ordinarie arbete".into(),
         });
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         let id = w
             .raise_deviations(vec![trygg_utomhus(t.child, t.indicator)], "2024-02-01")
             .await
@@ -184,7 +196,10 @@ async fn a_recorded_decision_is_corrected_and_the_original_kept() {
             paragraph: "§ 14".into(),
             ..decision(Outcome::Act)
         };
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         assert!(matches!(
             w.correct_deviation_decision(id, &corrected, " ").await,
             Err(StoreError::Lifecycle(LifecycleError::ReasonRequired))
@@ -194,7 +209,10 @@ async fn a_recorded_decision_is_corrected_and_the_original_kept() {
         assert_eq!(before.deviation.decision.as_ref(), Some(&not_acting));
         assert!(before.deviation.corrections.is_empty());
 
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.correct_deviation_decision(id, &corrected, "Protokollet justerades: § 14, åtgärda.")
             .await
             .unwrap();
@@ -221,7 +239,10 @@ async fn a_recorded_decision_is_corrected_and_the_original_kept() {
             .contains("Protokollet justerades"));
 
         // A board's decision on 2024 covers the decision's day: no more corrections.
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.lock_period(&uppsikt_domain::model::PeriodLock {
             org_id: t.ks,
             period: Period::Year(2024),
@@ -235,7 +256,10 @@ async fn a_recorded_decision_is_corrected_and_the_original_kept() {
         .await
         .unwrap();
         w.commit().await.unwrap();
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         assert!(matches!(
             w.correct_deviation_decision(id, &not_acting, "Ångrat")
                 .await,
@@ -255,7 +279,10 @@ async fn the_oversight_queries_agree_with_the_domain_rules() {
     for db in TestDb::all().await {
         let store = &db.store;
         let t = tree(store).await;
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         // Outcomes for 2023 (ends 2023-12-31) and tertial 1 2024 (ends 2024-04-30).
         for (period, value) in [("2023", 63.5), ("2024T1", 65.0)] {
             w.set_outcome(t.indicator, &total(period, value))
@@ -428,7 +455,10 @@ async fn automatic_deviations_are_raised_once() {
     for db in TestDb::all().await {
         let store = &db.store;
         let t = tree(store).await;
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         for (period, value) in [("2022", 68.5), ("2023", 63.5)] {
             w.set_outcome(t.indicator, &total(period, value))
                 .await
@@ -461,7 +491,10 @@ async fn automatic_deviations_are_raised_once() {
             "{due:#?}"
         );
         for _ in 0..2 {
-            let mut w = store.writer("controller").await.unwrap();
+            let mut w = store
+                .writer("controller", uppsikt_store::ChangeSource::Form)
+                .await
+                .unwrap();
             w.raise_deviations(
                 store
                     .automatic_deviations("2024-02-01", 2023)
@@ -486,7 +519,10 @@ async fn missing_last_days_are_filled_once_and_logged() {
     for db in TestDb::all().await {
         let store = &db.store;
         let t = tree(store).await;
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         for period in ["2023", "2024T1"] {
             w.set_outcome(t.indicator, &total(period, 60.0))
                 .await
@@ -566,7 +602,10 @@ async fn deviations_are_written_in_bulk_as_given() {
         open.raised.cause_key = None;
         let given = vec![acted, not_acted, open];
         let log_before = store.change_log(None, 1000).await.unwrap().len();
-        let mut w = store.writer("bench").await.unwrap();
+        let mut w = store
+            .writer("bench", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         let ids = w.insert_deviations(&given).await.unwrap();
         w.commit().await.unwrap();
         assert_eq!(
@@ -581,7 +620,10 @@ async fn deviations_are_written_in_bulk_as_given() {
         let mut broken = Deviation::new(trygg_utomhus(t.child, t.indicator), "2024-02-01");
         broken.raised.cause_key = None;
         broken.actions = vec![action(ActionState::Planned, None, 0)];
-        let mut w = store.writer("bench").await.unwrap();
+        let mut w = store
+            .writer("bench", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         assert!(matches!(
             w.insert_deviations(&[broken]).await,
             Err(StoreError::Lifecycle(LifecycleError::NoDecisionToAct))
@@ -600,7 +642,10 @@ async fn automatic_deviations_come_from_every_registered_source() {
     for db in TestDb::all().await {
         let store = &db.store;
         let t = tree(store).await;
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         for (period, value) in [("2021", 70.0), ("2022", 60.0)] {
             w.set_outcome(t.indicator, &total(period, value))
                 .await

@@ -33,7 +33,10 @@ async fn margin_basis_and_trend_window_round_trip() {
     for db in TestDb::all().await {
         let store = &db.store;
         let t = tree(store).await;
-        let mut w = store.writer("test").await.unwrap();
+        let mut w = store
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         let basis = MarginBasis::Survey {
             respondents: Some(480),
         };
@@ -54,7 +57,10 @@ async fn margin_basis_and_trend_window_round_trip() {
         assert_eq!(read.trend_window, TrendWindow::Series);
 
         // Back to "as the source implies": stored as '' and read as None.
-        let mut w = store.writer("test").await.unwrap();
+        let mut w = store
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.upsert_indicator(&input(t.goal, None, TrendWindow::LastTwo))
             .await
             .unwrap();
@@ -141,7 +147,10 @@ async fn goal_lists_judge_relative_milestones_like_the_indicator_page() {
     for db in TestDb::all().await {
         let store = &db.store;
         let t = tree(store).await;
-        let mut w = store.writer("test").await.unwrap();
+        let mut w = store
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.set_outcome(
             t.indicator,
             &Outcome {

@@ -18,7 +18,10 @@ use uppsikt_store::{CommitmentInput, Store};
 /// One object of each kind, under the units `tree` made: the kind's id and its owner.
 async fn one_of_each(store: &Store) -> HashMap<ObjectKind, (Id, Id)> {
     let t = tree(store).await;
-    let mut w = store.writer("controller").await.unwrap();
+    let mut w = store
+        .writer("controller", uppsikt_store::ChangeSource::Form)
+        .await
+        .unwrap();
     let commitment = w
         .create_commitment(&CommitmentInput {
             key: String::new(),

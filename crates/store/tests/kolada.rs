@@ -43,7 +43,10 @@ async fn log_rows(store: &Store, object_type: &str) -> i64 {
 
 /// Links the test indicator to N00901 (lower is better) and sets Huddinge as ours.
 async fn link(store: &Store, indicator: i64) {
-    let mut w = store.writer("test").await.unwrap();
+    let mut w = store
+        .writer("test", uppsikt_store::ChangeSource::Form)
+        .await
+        .unwrap();
     let before = store.indicator_record(indicator).await.unwrap().indicator;
     w.update_indicator(
         indicator,
@@ -94,7 +97,10 @@ async fn bulk_values_upsert_keep_missing_as_missing_and_log_once() {
                 )
             })
             .collect();
-        let mut w = store.writer("test").await.unwrap();
+        let mut w = store
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.write_kolada_values(&values).await.unwrap();
         w.commit().await.unwrap();
         let (count, missing) = store.kolada_value_count().await.unwrap();
@@ -116,7 +122,10 @@ async fn bulk_values_upsert_keep_missing_as_missing_and_log_once() {
         assert_eq!(log_rows(store, "kolada_values").await, 1);
 
         // Re-writing changes the value in place; deleting removes it.
-        let mut w = store.writer("test").await.unwrap();
+        let mut w = store
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.write_kolada_values(&[value("N00001", "0000", 1990, Gender::Total, Some(42.5))])
             .await
             .unwrap();
@@ -139,7 +148,10 @@ async fn bulk_values_upsert_keep_missing_as_missing_and_log_once() {
 
         // A writer dropped without commit leaves nothing.
         let before = store.kolada_value_count().await.unwrap();
-        let mut w = store.writer("test").await.unwrap();
+        let mut w = store
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.write_kolada_values(&[value("N09999", "0126", 2020, Gender::Total, Some(1.0))])
             .await
             .unwrap();
@@ -162,11 +174,17 @@ async fn a_chunk_meeting_stored_keys_replaces_them_after_plain_chunks() {
                 .map(|i| value("N00002", &place(i), 1990 + i / 290, Gender::Total, Some(v)))
                 .collect()
         };
-        let mut w = store.writer("test").await.unwrap();
+        let mut w = store
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.write_kolada_values(&fresh(0, 100, 1.0)).await.unwrap();
         w.commit().await.unwrap();
 
-        let mut w = store.writer("test").await.unwrap();
+        let mut w = store
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         // Two plain chunks of new keys, then one repeating keys of both earlier writes.
         w.write_kolada_values(&fresh(100, 45_100, 2.0))
             .await
@@ -204,7 +222,10 @@ async fn linked_outcomes_are_filled_from_our_values_and_locks_are_respected() {
         let t = tree(store).await;
         link(store, t.indicator).await;
         // A typed outcome for a breakdown Kolada does not have stays.
-        let mut w = store.writer("test").await.unwrap();
+        let mut w = store
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         let girls = Outcome {
             period: Period::Year(2019),
             breakdown: Breakdown::Girls,
@@ -248,7 +269,10 @@ async fn linked_outcomes_are_filled_from_our_values_and_locks_are_respected() {
         assert!(r.kolada, "the attribution is due");
 
         // 2019 is decided; Kolada then revises 2019 and withdraws 2020.
-        let mut w = store.writer("test").await.unwrap();
+        let mut w = store
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.lock_period(&PeriodLock {
             org_id: t.ks,
             period: Period::Year(2019),
@@ -262,7 +286,10 @@ async fn linked_outcomes_are_filled_from_our_values_and_locks_are_respected() {
         .await
         .unwrap();
         w.commit().await.unwrap();
-        let mut w = store.writer("test").await.unwrap();
+        let mut w = store
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.write_kolada_values(&[value("N00901", "0126", 2019, Gender::Total, Some(19.5))])
             .await
             .unwrap();
@@ -295,7 +322,10 @@ async fn ranks_and_averages_are_derived_per_group_and_year() {
         let store = &db.store;
         let t = tree(store).await;
         link(store, t.indicator).await;
-        let mut w = store.writer("test").await.unwrap();
+        let mut w = store
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         let county = w
             .upsert_comparison_group(&ComparisonGroupInput {
                 key: "stockholms-lan".into(),
@@ -356,7 +386,10 @@ async fn ranks_and_averages_are_derived_per_group_and_year() {
         assert!(r.kolada);
 
         // No municipality configured: no ranks.
-        let mut w = store.writer("test").await.unwrap();
+        let mut w = store
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.set_kolada_settings(&KoladaSettings {
             municipality: None,
             api_url: uppsikt_store::KOLADA_API.into(),
@@ -383,7 +416,10 @@ async fn fetch_days_are_logged_when_they_change() {
         let write = |day: Option<&'static str>| {
             let kpis = kpis.clone();
             async move {
-                let mut w = store.writer("import").await.unwrap();
+                let mut w = store
+                    .writer("import", uppsikt_store::ChangeSource::Form)
+                    .await
+                    .unwrap();
                 match day {
                     Some(day) => w.set_kolada_fetched_on(&kpis, day).await.unwrap(),
                     None => w.forget_kolada_fetched_on(&kpis[..1]).await.unwrap(),

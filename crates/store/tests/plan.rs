@@ -56,7 +56,10 @@ async fn a_roll_over_carries_unfinished_commitments_once_and_sets_milestones() {
         eprintln!("plan roll-over on {:?}", db.backend());
         let store = &db.store;
         let t = tree(store).await;
-        let mut w = store.writer("test").await.unwrap();
+        let mut w = store
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         let open = w
             .create_commitment(&commitment(t.goal, "Arkitekturstrategi", 2019))
             .await
@@ -76,7 +79,10 @@ async fn a_roll_over_carries_unfinished_commitments_once_and_sets_milestones() {
             .unwrap();
         w.commit().await.unwrap();
 
-        let mut w = store.writer("redaktor").await.unwrap();
+        let mut w = store
+            .writer("redaktor", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         let done_now = w
             .roll_over(t.child, 2020, &[(t.indicator, target("≥ 52"))])
             .await
@@ -101,7 +107,10 @@ async fn a_roll_over_carries_unfinished_commitments_once_and_sets_milestones() {
             .contains(&(2020, Target::parse("≥52").unwrap())));
 
         // Again: nothing is carried twice, an unchanged milestone is no change.
-        let mut w = store.writer("redaktor").await.unwrap();
+        let mut w = store
+            .writer("redaktor", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         let again = w
             .roll_over(t.child, 2020, &[(t.indicator, target("≥ 52"))])
             .await
@@ -116,7 +125,10 @@ async fn a_roll_over_carries_unfinished_commitments_once_and_sets_milestones() {
         assert_eq!(plan_log_rows(store).await, 2, "one row per roll-over");
 
         // An indicator of another unit: nothing at all is written.
-        let mut w = store.writer("redaktor").await.unwrap();
+        let mut w = store
+            .writer("redaktor", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         let result = w
             .roll_over(t.ks, 2020, &[(t.indicator, target("≥ 60"))])
             .await;
@@ -138,7 +150,10 @@ async fn a_decided_plan_freezes_its_year_for_the_unit_and_below_until_reopened()
         eprintln!("plan decision on {:?}", db.backend());
         let store = &db.store;
         let t = tree(store).await;
-        let mut w = store.writer("test").await.unwrap();
+        let mut w = store
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         let c2020 = w
             .create_commitment(&commitment(t.goal, "Processregister", 2020))
             .await
@@ -149,11 +164,17 @@ async fn a_decided_plan_freezes_its_year_for_the_unit_and_below_until_reopened()
         w.commit().await.unwrap();
 
         // KS decides its plan for 2020: the child below KS is covered.
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         let id = w.decide_plan(&decision(t.ks, 2020)).await.unwrap();
         assert!(id > 0);
         w.commit().await.unwrap();
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         assert!(matches!(
             w.decide_plan(&decision(t.ks, 2020)).await,
             Err(StoreError::Duplicate(_))
@@ -175,7 +196,10 @@ async fn a_decided_plan_freezes_its_year_for_the_unit_and_below_until_reopened()
                 "{what}: {r:?}"
             );
         };
-        let mut w = store.writer("redaktor").await.unwrap();
+        let mut w = store
+            .writer("redaktor", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         refused(
             w.set_milestone(t.indicator, 2020, target("≥ 60")).await,
             "the year's milestone",
@@ -207,7 +231,10 @@ async fn a_decided_plan_freezes_its_year_for_the_unit_and_below_until_reopened()
         drop(w);
 
         // The follow-up and other years stay open.
-        let mut w = store.writer("redaktor").await.unwrap();
+        let mut w = store
+            .writer("redaktor", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.set_outcome(
             t.indicator,
             &Outcome {
@@ -231,7 +258,10 @@ async fn a_decided_plan_freezes_its_year_for_the_unit_and_below_until_reopened()
             .unwrap();
         w.commit().await.unwrap();
         // Another board's plan is not covered.
-        let mut w = store.writer("redaktor").await.unwrap();
+        let mut w = store
+            .writer("redaktor", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.ensure_plan_open(t.other, 2020).await.unwrap();
         drop(w);
         let record = store.indicator_record(t.indicator).await.unwrap();
@@ -240,7 +270,10 @@ async fn a_decided_plan_freezes_its_year_for_the_unit_and_below_until_reopened()
             .contains(&(2020, Target::parse("≥52").unwrap())));
 
         // Reopening (logged with the reason) opens the year again.
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.reopen_plan(t.ks, 2020, "Fel etappmål").await.unwrap();
         w.commit().await.unwrap();
         let log = store.change_log(None, 1000).await.unwrap();
@@ -253,12 +286,18 @@ async fn a_decided_plan_freezes_its_year_for_the_unit_and_below_until_reopened()
             .as_deref()
             .unwrap_or("")
             .contains("Fel etappmål"));
-        let mut w = store.writer("redaktor").await.unwrap();
+        let mut w = store
+            .writer("redaktor", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.set_milestone(t.indicator, 2020, target("≥ 60"))
             .await
             .unwrap();
         w.commit().await.unwrap();
-        let mut w = store.writer("controller").await.unwrap();
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         assert!(w
             .reopen_plan(t.ks, 2020, "igen")
             .await

@@ -13,7 +13,10 @@ async fn save(
     relative: f64,
     motivation: &str,
 ) -> Result<i64, RuleProblem> {
-    let mut w = store.writer("controller").await.unwrap();
+    let mut w = store
+        .writer("controller", uppsikt_store::ChangeSource::Form)
+        .await
+        .unwrap();
     let saved = w
         .save_rules(
             rules,

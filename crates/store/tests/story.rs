@@ -11,7 +11,10 @@ use uppsikt_store::{
 
 async fn story(store: &Store) {
     let v0 = store.data_version().await.unwrap();
-    let mut w = store.writer("test").await.unwrap();
+    let mut w = store
+        .writer("test", uppsikt_store::ChangeSource::Form)
+        .await
+        .unwrap();
     let kommun = w
         .upsert_org_unit(&OrgUnitInput {
             key: "huddinge".into(),
@@ -249,7 +252,10 @@ async fn story(store: &Store) {
 
     // A rolled-back writer leaves nothing behind and does not bump the version.
     let v1 = store.data_version().await.unwrap();
-    let mut w = store.writer("test").await.unwrap();
+    let mut w = store
+        .writer("test", uppsikt_store::ChangeSource::Form)
+        .await
+        .unwrap();
     w.set_outcome(
         ind,
         &Outcome {
@@ -267,7 +273,10 @@ async fn story(store: &Store) {
     assert_eq!(store.data_version().await.unwrap(), v1);
 
     // Å, ä and ö survive the round trip; areas sort in Swedish order.
-    let mut w = store.writer("test").await.unwrap();
+    let mut w = store
+        .writer("test", uppsikt_store::ChangeSource::Form)
+        .await
+        .unwrap();
     for a in ["Östberga", "Vårby", "Ängen", "Alby"] {
         w.upsert_area(a, None).await.unwrap();
     }
@@ -291,7 +300,10 @@ async fn story(store: &Store) {
         ],
         improvement_areas: vec!["Utveckla lokalförsörjningsprocessen".into()],
     };
-    let mut w = store.writer("test").await.unwrap();
+    let mut w = store
+        .writer("test", uppsikt_store::ChangeSource::Form)
+        .await
+        .unwrap();
     w.set_period_review(&review).await.unwrap();
     w.commit().await.unwrap();
     assert_eq!(
@@ -303,7 +315,10 @@ async fn story(store: &Store) {
         None
     );
     review.events.pop();
-    let mut w = store.writer("test").await.unwrap();
+    let mut w = store
+        .writer("test", uppsikt_store::ChangeSource::Form)
+        .await
+        .unwrap();
     w.set_period_review(&review).await.unwrap();
     w.commit().await.unwrap();
     let log = store
@@ -323,7 +338,10 @@ async fn story(store: &Store) {
         .contains("Europaparlamentet"));
     review.events.clear();
     review.improvement_areas.clear();
-    let mut w = store.writer("test").await.unwrap();
+    let mut w = store
+        .writer("test", uppsikt_store::ChangeSource::Form)
+        .await
+        .unwrap();
     w.set_period_review(&review).await.unwrap();
     w.commit().await.unwrap();
     assert_eq!(
@@ -332,7 +350,10 @@ async fn story(store: &Store) {
     );
 
     // A goal cannot be placed under itself.
-    let mut w = store.writer("test").await.unwrap();
+    let mut w = store
+        .writer("test", uppsikt_store::ChangeSource::Form)
+        .await
+        .unwrap();
     let err = w
         .update_goal(
             kf_goal,
@@ -373,7 +394,10 @@ async fn concurrent_writers_all_commit() {
                 for i in 0..5u8 {
                     // Read first, then write: the pattern that upgrades a read lock.
                     let _ = store.indicator_record(ind).await.unwrap();
-                    let mut w = store.writer("test").await.unwrap();
+                    let mut w = store
+                        .writer("test", uppsikt_store::ChangeSource::Form)
+                        .await
+                        .unwrap();
                     let week = Period::Week(2020, t * 5 + i + 1);
                     w.set_outcome(
                         ind,
@@ -405,7 +429,10 @@ async fn concurrent_writers_all_commit() {
 
 /// A municipality with one goal and one weekly indicator; returns the indicator's id.
 async fn one_indicator(store: &Store) -> i64 {
-    let mut w = store.writer("test").await.unwrap();
+    let mut w = store
+        .writer("test", uppsikt_store::ChangeSource::Form)
+        .await
+        .unwrap();
     let org = w
         .upsert_org_unit(&OrgUnitInput {
             key: "k".into(),
@@ -466,7 +493,10 @@ async fn backup_during_writes_is_consistent_and_restores() {
             let store = store.clone();
             tokio::spawn(async move {
                 for i in 0..10u8 {
-                    let mut w = store.writer("test").await.unwrap();
+                    let mut w = store
+                        .writer("test", uppsikt_store::ChangeSource::Form)
+                        .await
+                        .unwrap();
                     w.set_outcome(
                         ind,
                         &Outcome {

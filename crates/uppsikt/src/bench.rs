@@ -43,7 +43,9 @@ fn noise(a: usize, b: usize) -> f64 {
 
 /// Writes the synthetic municipality in one transaction per board.
 pub async fn generate(store: &Store, shape: Shape) -> Result<(), uppsikt_store::StoreError> {
-    let mut w = store.writer("bench").await?;
+    let mut w = store
+        .writer("bench", uppsikt_store::ChangeSource::Bench)
+        .await?;
     let kommun = w
         .upsert_org_unit(&OrgUnitInput {
             key: "synth".into(),
@@ -85,7 +87,9 @@ pub async fn generate(store: &Store, shape: Shape) -> Result<(), uppsikt_store::
     let mut goal_no = 0;
     let mut indicator_no = 0;
     for b in 0..shape.boards {
-        let mut w = store.writer("bench").await?;
+        let mut w = store
+            .writer("bench", uppsikt_store::ChangeSource::Bench)
+            .await?;
         let board = w
             .upsert_org_unit(&OrgUnitInput {
                 key: format!("synth-board-{b}"),
@@ -330,7 +334,9 @@ pub async fn deviations(
         let action = synthetic_action(i, &units, &indicators);
         list[acting[i % acting.len()]].actions.push(action);
     }
-    let mut w = store.writer("bench").await?;
+    let mut w = store
+        .writer("bench", uppsikt_store::ChangeSource::Bench)
+        .await?;
     w.insert_deviations(&list).await?;
     w.commit().await
 }

@@ -375,7 +375,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::RaiseDeviations { from_year } => {
             let store = open(&cli.database_url).await?;
             let raised = store
-                .raise_automatic_deviations("system", from_year)
+                .raise_automatic_deviations("system", uppsikt_store::ChangeSource::Cli, from_year)
                 .await?;
             println!("{} nya avvikelser.", raised.len());
             Ok(())

@@ -130,7 +130,9 @@ pub async fn run(store: &Store, command: UserCommand) -> Result<(), Failure> {
                 Some(p) => Some(hash(p)?),
                 None => None,
             };
-            let mut w = store.writer(CLI_ACTOR).await?;
+            let mut w = store
+                .writer(CLI_ACTOR, uppsikt_store::ChangeSource::Cli)
+                .await?;
             let added = w
                 .add_user(&NewUser {
                     username: username.clone(),
@@ -160,7 +162,9 @@ pub async fn run(store: &Store, command: UserCommand) -> Result<(), Failure> {
         } => {
             let id = user_id(store, &username).await?;
             let (password, generated) = password(password_stdin)?;
-            let mut w = store.writer(CLI_ACTOR).await?;
+            let mut w = store
+                .writer(CLI_ACTOR, uppsikt_store::ChangeSource::Cli)
+                .await?;
             w.set_password(id, &hash(&password)?).await?;
             w.commit().await?;
             println!("Nytt lösenord för {username} är satt; kontots inloggningar är avslutade.");
@@ -188,7 +192,9 @@ pub async fn run(store: &Store, command: UserCommand) -> Result<(), Failure> {
 
 async fn set_disabled(store: &Store, username: &str, disabled: bool) -> Result<(), Failure> {
     let id = user_id(store, username).await?;
-    let mut w = store.writer(CLI_ACTOR).await?;
+    let mut w = store
+        .writer(CLI_ACTOR, uppsikt_store::ChangeSource::Cli)
+        .await?;
     w.set_user_disabled(id, disabled).await?;
     w.commit().await?;
     if disabled {
@@ -223,7 +229,9 @@ pub async fn demo_accounts(store: &Store) -> Result<Vec<(String, String)>, Failu
         ("revisor", "Rut Revisor", Role::Auditor, &[]),
     ];
     let mut created = Vec::new();
-    let mut w = store.writer("demo").await?;
+    let mut w = store
+        .writer("demo", uppsikt_store::ChangeSource::Demo)
+        .await?;
     for (username, name, role, units) in accounts {
         if store.user_by_name(username).await?.is_some() {
             continue;

@@ -670,7 +670,10 @@ pub async fn save(
     };
     let refused = match (parsed, motivation, e.is_empty()) {
         (Some((rules, settings)), Some(motivation), true) => {
-            let mut w = state.store.writer(&viewer.actor()).await?;
+            let mut w = state
+                .store
+                .writer(&viewer.actor(), uppsikt_store::ChangeSource::Form)
+                .await?;
             match w.save_rules(&rules, settings, &motivation).await? {
                 Ok(_) => {
                     w.commit().await?;

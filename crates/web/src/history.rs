@@ -1,5 +1,6 @@
 //! "Historik": who changed what and when, per object, and the whole log as CSV for the
-//! auditors. Read straight from the append-only change log.
+//! auditors. Read straight from the append-only change log, each row in words
+//! (`change_text`), in Swedish local time, with the person's name and the change's source.
 
 use askama::Template;
 use axum::extract::State;
@@ -8,9 +9,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use uppsikt_domain::model::Id;
 use uppsikt_domain::object_kind::{log_type_sv, ObjectKind};
-use uppsikt_domain::text;
+use uppsikt_domain::{date, text};
 use uppsikt_store::ChangeLogEntry;
 
+use crate::change_text::{describe, person, source_sv};
+use crate::crumbs::Crumbs;
 use crate::error::{AppError, Path, Query, Result};
 use crate::AppState;
 
@@ -18,18 +21,22 @@ use crate::AppState;
 const PAGE_ROWS: i64 = 500;
 
 pub struct Row {
+    /// Swedish local time.
     pub at: String,
+    /// The person's name.
     pub actor: String,
+    pub source: String,
     pub action: String,
     pub what: String,
-    pub before: String,
-    pub after: String,
+    /// The change in words.
+    pub change: String,
 }
 
 #[derive(Template)]
 #[template(path = "history.html")]
 struct HistoryPage {
     title: String,
+    crumbs: String,
     back: String,
     rows: Vec<Row>,
     truncated: bool,
@@ -50,18 +57,24 @@ fn action_sv(action: &str) -> &str {
         "restore" => "Återställd från säkerhetskopia",
         "set_password" => "Nytt lösenord",
         "set_disabled" => "Konto avstängt eller aktiverat",
+        "raise" => "Upptäckt",
+        "decide" => "Beslut",
+        "advance" => "Nytt läge",
+        "save" => "Sparad",
+        "fill_last_days" => "Kompletterad vid uppgradering",
+        "freeze_comparisons" => "Jämförelser låsta med beslutet",
         other => other,
     }
 }
 
 fn row(e: ChangeLogEntry) -> Row {
     Row {
-        at: e.at.get(..19).unwrap_or(&e.at).replace('T', " "),
-        actor: e.actor,
+        at: date::swedish_time_of(&e.at),
+        actor: person(&e),
+        source: source_sv(&e),
         action: action_sv(&e.action).into(),
         what: log_type_sv(&e.object_type).into(),
-        before: e.before_value.unwrap_or_default(),
-        after: e.after_value.unwrap_or_default(),
+        change: describe(&e),
     }
 }
 
@@ -88,6 +101,10 @@ pub async fn page(
 ) -> Result<Response> {
     let kind = ObjectKind::from_path_segment(&kind).ok_or(AppError::NotFound)?;
     let (name, back) = heading(&state, kind, id).await?;
+    let crumbs = Crumbs::to_object(&state, kind, id, None)
+        .await?
+        .then(format!("/history/{}/{id}", kind.path_segment()), "Historik")
+        .html();
     let entries = state.store.history(kind, id, PAGE_ROWS + 1).await?;
     let truncated = entries.len() as i64 > PAGE_ROWS;
     let rows = entries
@@ -97,6 +114,7 @@ pub async fn page(
         .collect();
     let html = HistoryPage {
         title: format!("Historik: {name}"),
+        crumbs,
         back,
         rows,
         truncated,
@@ -129,7 +147,12 @@ pub async fn export(
         .store
         .change_log_between(from.as_deref(), to.as_deref())
         .await?;
-    let mut out = String::from("\u{feff}id;tid;vem;åtgärd;objekttyp;objekt-id;före;efter\r\n");
+    // The first eight columns as before (scripts read them); then the same row as the
+    // Historik page shows it.
+    let mut out = String::from(
+        "\u{feff}id;tid;vem;åtgärd;objekttyp;objekt-id;före;efter;\
+         tid (svensk);namn;källa;ändring;vad\r\n",
+    );
     for e in entries {
         let fields = [
             e.id.to_string(),
@@ -140,6 +163,11 @@ pub async fn export(
             e.object_id.map(|i| i.to_string()).unwrap_or_default(),
             e.before_value.clone().unwrap_or_default(),
             e.after_value.clone().unwrap_or_default(),
+            date::swedish_time_of(&e.at),
+            person(&e),
+            source_sv(&e),
+            action_sv(&e.action).to_string(),
+            describe(&e),
         ];
         // Every cell through the one CSV writer: formulas (= + - @ tab CR LF) defused.
         let line: Vec<String> = fields.iter().map(|f| text::csv_field(f)).collect();

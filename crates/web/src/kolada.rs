@@ -233,7 +233,10 @@ pub async fn save_settings(
     let (Some(api_url), true) = (api_url, e.is_empty()) else {
         return e.apply(settings_page().fill(&input)).render_page();
     };
-    let mut w = state.store.writer(&viewer.actor()).await?;
+    let mut w = state
+        .store
+        .writer(&viewer.actor(), uppsikt_store::ChangeSource::Form)
+        .await?;
     w.set_kolada_settings(&KoladaSettings {
         municipality,
         api_url,
@@ -403,7 +406,10 @@ async fn save_group(
             key
         }
     };
-    let mut w = state.store.writer(&viewer.actor()).await?;
+    let mut w = state
+        .store
+        .writer(&viewer.actor(), uppsikt_store::ChangeSource::Form)
+        .await?;
     w.upsert_comparison_group(&ComparisonGroupInput {
         key,
         title,
@@ -421,7 +427,10 @@ pub async fn delete_group(
     Path(id): Path<Id>,
 ) -> Result<Response> {
     custom_group(&state, id).await?;
-    let mut w = state.store.writer(&viewer.actor()).await?;
+    let mut w = state
+        .store
+        .writer(&viewer.actor(), uppsikt_store::ChangeSource::Form)
+        .await?;
     w.delete_comparison_group(id).await?;
     w.commit().await?;
     Ok(saved("/kolada".into()))
@@ -443,7 +452,10 @@ pub async fn link_all(
         return Err(AppError::NotFound);
     }
     let records = state.store.indicator_statuses(Scope::All).await?;
-    let mut w = state.store.writer(&viewer.actor()).await?;
+    let mut w = state
+        .store
+        .writer(&viewer.actor(), uppsikt_store::ChangeSource::Form)
+        .await?;
     let mut linked = 0;
     for r in records
         .iter()

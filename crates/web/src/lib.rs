@@ -10,6 +10,8 @@ mod api;
 pub mod auth;
 mod cache;
 mod calibration;
+mod change_text;
+mod crumbs;
 mod error;
 mod flash;
 mod forms;
@@ -21,6 +23,8 @@ mod oversight;
 mod pages;
 mod plan;
 mod reports;
+mod search;
+mod todo;
 mod upload;
 
 use std::net::SocketAddr;
@@ -223,6 +227,8 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route("/indicators/{id}", get(pages::indicator))
         // A plan no decision covers needs ReadAll, checked in the handler (`plan.rs`).
         .route("/org/{id}/plan/{year}", get(plan::page))
+        // Search: what the viewer may see (the public: what decisions cover).
+        .route("/sok", get(search::page))
         .route("/static/style.css", get(style))
         .route(
             "/static/job.js",
@@ -254,6 +260,7 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
             get(reports::new_form).post(reports::create),
         )
         .route("/uppsikt", get(oversight::overview))
+        .route("/att-gora", get(todo::choose))
         .route("/uppsikt/list", get(oversight::list))
         .route("/uppsikt/export.xlsx", get(oversight::export))
         .route("/deviations/new", get(oversight::choose_unit))
@@ -347,6 +354,7 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route("/kolada/fetch", post(kolada::fetch))
         .route_layer(guard(&state, Action::ManageSources));
     let edit = Router::new()
+        .route("/org/{id}/att-gora", get(todo::page))
         .route(
             "/org/{id}/goals/new",
             get(forms::goal::new_form).post(forms::goal::create),

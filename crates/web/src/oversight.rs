@@ -15,7 +15,7 @@ use uppsikt_domain::messages;
 use uppsikt_domain::model::{Id, OrgUnit};
 use uppsikt_report::oversight::deviations::{self, list_link, standing_sv};
 use uppsikt_report::oversight::{self, ExportError, Panel};
-use uppsikt_store::{DeviationFilter, StoredDeviation};
+use uppsikt_store::{ChangeSource, DeviationFilter, StoredDeviation};
 
 use crate::auth::Viewer;
 use crate::error::{AppError, Path, Query, Result};
@@ -544,7 +544,7 @@ pub async fn choose_unit(Query(q): Query<NewQuery>) -> Result<Response> {
 pub async fn raise(State(state): State<AppState>, viewer: Viewer) -> Result<Response> {
     let raised = state
         .store
-        .raise_automatic_deviations(&viewer.actor(), None)
+        .raise_automatic_deviations(&viewer.actor(), ChangeSource::Form, None)
         .await?;
     tracing::info!(raised = raised.len(), "automatic deviations raised");
     Ok(Redirect::to(&format!("/uppsikt?raised={}", raised.len())).into_response())

@@ -23,6 +23,7 @@ use uppsikt_report::followup::{self, format_rounded, format_value, BoardView, Go
 use uppsikt_report::html::escape;
 
 use crate::auth::Viewer;
+use crate::crumbs::Crumbs;
 use crate::error::{period_param, AppError, Path, Query, Result};
 use crate::AppState;
 
@@ -177,7 +178,7 @@ impl PageAccess {
 /// none asked: the unit's start period (`followup::start_period`, the one default: its
 /// current period, for the public the latest decided), which views resolve themselves for
 /// the signed-in.
-async fn page_period(
+pub(crate) async fn page_period(
     state: &AppState,
     audience: &Audience,
     org_id: Id,
@@ -345,8 +346,8 @@ async fn followup_view<V: FollowUp>(
 #[template(path = "org.html")]
 struct OrgPage {
     v: BoardView,
+    crumbs: String,
     children: Vec<OrgUnit>,
-    parent: Option<OrgUnit>,
     access: PageAccess,
 }
 
@@ -370,14 +371,11 @@ pub async fn org_unit(
             .filter(|u| u.parent_id == Some(id))
             .cloned()
             .collect();
-        let parent = v
-            .org
-            .parent_id
-            .and_then(|p| units.iter().find(|u| u.id == p).cloned());
+        let crumbs = Crumbs::units(&units, id, None).html();
         Ok(OrgPage {
             v,
+            crumbs,
             children,
-            parent,
             access,
         }
         .render()?)
@@ -389,6 +387,7 @@ pub async fn org_unit(
 #[template(path = "goal.html")]
 struct GoalPage {
     v: GoalView,
+    crumbs: String,
     access: PageAccess,
 }
 
@@ -408,7 +407,10 @@ pub async fn goal(
                 Ok(followup::goal(&state.store, id, period, audience).await?)
             })
             .await?;
-        Ok(GoalPage { v, access }.render()?)
+        let crumbs = Crumbs::to_object(&state, ObjectKind::Goal, id, Some(v.period))
+            .await?
+            .html();
+        Ok(GoalPage { v, crumbs, access }.render()?)
     })
     .await
 }
@@ -431,6 +433,7 @@ pub struct EvaluationRow {
 #[derive(Template)]
 #[template(path = "indicator.html")]
 struct IndicatorPage {
+    crumbs: String,
     record: IndicatorRecord,
     goal: Goal,
     org: OrgUnit,
@@ -471,7 +474,15 @@ pub async fn indicator(
         let page = indicator_page(record, goal, org, period, start);
         let access =
             PageAccess::of(&state, &viewer, page.org.id, Some(page.current.period)).await?;
-        Ok(IndicatorPage { access, ..page }.render()?)
+        let crumbs = Crumbs::to_object(&state, ObjectKind::Indicator, id, None)
+            .await?
+            .html();
+        Ok(IndicatorPage {
+            access,
+            crumbs,
+            ..page
+        }
+        .render()?)
     })
     .await
 }
@@ -504,7 +515,8 @@ fn explanations(record: &IndicatorRecord, e: &Evaluation) -> Vec<String> {
 }
 
 /// The indicator page for `period` (none: the latest year with data or a milestone),
-/// offering the unit's start period too; what the viewer may do is filled in after.
+/// offering the unit's start period too; what the viewer may do and the breadcrumbs are
+/// filled in after.
 fn indicator_page(
     record: IndicatorRecord,
     goal: Goal,
@@ -620,6 +632,7 @@ fn indicator_page(
         })
         .collect();
     IndicatorPage {
+        crumbs: String::new(),
         columns: breakdowns.iter().map(|b| b.label_sv()).collect(),
         rows,
         evaluations,

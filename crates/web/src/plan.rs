@@ -381,7 +381,10 @@ pub async fn rollover(
     let Some(milestones) = parse_rows(&mut page) else {
         return render_rollover(page);
     };
-    let mut w = state.store.writer(&viewer.actor()).await?;
+    let mut w = state
+        .store
+        .writer(&viewer.actor(), uppsikt_store::ChangeSource::Form)
+        .await?;
     match w.roll_over(id, year, &milestones).await {
         Ok(_) => {
             w.commit().await?;

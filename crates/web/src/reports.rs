@@ -387,6 +387,7 @@ async fn build(
 struct JobPage {
     id: String,
     title: String,
+    crumbs: String,
     back: String,
     state: JobState,
 }
@@ -430,9 +431,24 @@ fn own_job(state: &AppState, viewer: &Viewer, id: &str) -> Result<crate::jobs::J
 
 pub async fn show(JobRequest { state, viewer, id }: JobRequest) -> Result<Response> {
     let job = own_job(&state, &viewer, &id)?;
+    // Start → the unit tree (the report's unit is where the job was started) → the report.
+    let units = state.store.org_units().await?;
+    let trail = match job
+        .back
+        .strip_prefix("/org/")
+        .and_then(|i| i.parse::<Id>().ok())
+    {
+        Some(org) => crate::crumbs::Crumbs::units(&units, org, None)
+            .then(format!("/org/{org}/reports"), "Rapport"),
+        None => crate::crumbs::Crumbs::start(),
+    };
+    let crumbs = trail
+        .then(format!("/reports/{id}"), job.title.clone())
+        .html();
     let html = JobPage {
         id,
         title: job.title,
+        crumbs,
         back: job.back,
         state: job.state,
     }

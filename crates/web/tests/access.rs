@@ -142,7 +142,11 @@ async fn repeated_failures_lock_the_account_and_a_new_password_lifts_it() {
             .unwrap()
             .contains(&uppsikt_domain::messages::sign_in_failed(15)));
         let user = app.store().user_by_name("lasare").await.unwrap().unwrap();
-        let mut w = app.store().writer("test").await.unwrap();
+        let mut w = app
+            .store()
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.set_password(user.id, user.password_hash.as_deref().unwrap())
             .await
             .unwrap();
@@ -287,6 +291,21 @@ async fn each_role_is_refused_wherever_it_must_be() {
                 format!("/goals/{goal}/edit"),
                 &empty,
                 [1, 3, 3, 3, 0, 0, 0],
+            ),
+            // Att göra: the unit's editors and the controllers; the chooser for anyone
+            // signed in (it lists what they may open); search for everyone.
+            (
+                "GET",
+                format!("/org/{ks}/att-gora"),
+                &empty,
+                [1, 3, 3, 3, 0, 0, 0],
+            ),
+            ("GET", "/att-gora".into(), &empty, [1, 0, 0, 0, 0, 0, 0]),
+            (
+                "GET",
+                "/sok?q=trygghet".into(),
+                &empty,
+                [0, 0, 0, 0, 0, 0, 0],
             ),
             (
                 "POST",
@@ -504,7 +523,11 @@ async fn the_public_sees_only_decided_periods_and_no_edit_links() {
             !html.contains("Du ser det som nämnderna har beslutat"),
             "not when signed in"
         );
-        let mut w = app.store().writer("controller").await.unwrap();
+        let mut w = app
+            .store()
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.lock_period(&uppsikt_domain::model::PeriodLock {
             org_id: ks,
             period: uppsikt_domain::Period::Year(2019),
@@ -559,7 +582,10 @@ async fn history_shows_who_changed_what_and_auditors_export_the_log() {
         assert_eq!(status, 200);
         assert!(html.contains("<h1>Historik:"));
         assert!(html.contains("redaktor-ks"));
-        assert!(html.contains("&quot;value&quot;:42.5") || html.contains("42.5"));
+        assert!(
+            html.contains("Utfall 2024 Totalt: – → 42,5"),
+            "the change in words, not JSON"
+        );
         assert!(
             html.contains("<td>Utfall</td>"),
             "the change log's types in Swedish"

@@ -16,7 +16,11 @@ const WORKING_2024: &str = "Arbetsmaterial – perioden 2024 är inte beslutad."
 /// A 2024 outcome for KF's "Trygg utomhus" (the demo's latest is 2023): one later value.
 async fn outcome_2024(app: &App) -> i64 {
     let id = app.indicator_id("Trygg utomhus").await;
-    let mut w = app.store().writer("test").await.unwrap();
+    let mut w = app
+        .store()
+        .writer("test", uppsikt_store::ChangeSource::Form)
+        .await
+        .unwrap();
     w.set_outcome(
         id,
         &IndicatorOutcome {
@@ -191,7 +195,11 @@ async fn a_controller_chooses_the_current_period() {
 /// A decided deviation of KS's (raised and decided not to act on 2024-03-20).
 async fn decided_deviation(app: &App) -> i64 {
     let ks = app.org_id("KS").await;
-    let mut w = app.store().writer("test").await.unwrap();
+    let mut w = app
+        .store()
+        .writer("test", uppsikt_store::ChangeSource::Form)
+        .await
+        .unwrap();
     let id = w
         .raise_deviations(
             vec![NewDeviation {

@@ -10,7 +10,11 @@ use uppsikt_domain::Period;
 
 /// Raises a manual deviation for `org`; its id.
 async fn raise(app: &common::App, org: i64, what: &str) -> i64 {
-    let mut w = app.store().writer("test").await.unwrap();
+    let mut w = app
+        .store()
+        .writer("test", uppsikt_store::ChangeSource::Form)
+        .await
+        .unwrap();
     let ids = w
         .raise_deviations(
             vec![NewDeviation {

@@ -156,7 +156,11 @@ async fn a_goal_page_judges_a_county_milestone_as_the_indicator_page_does() {
             .indicator_id("Betygsindex för gång- och cykelvägar")
             .await;
         let goal = app.goal_id("Förbättrad infrastruktur").await;
-        let mut w = app.store().writer("test").await.unwrap();
+        let mut w = app
+            .store()
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.set_milestone(id, 2019, Some(Target::parse("> Länssnitt").unwrap()))
             .await
             .unwrap();

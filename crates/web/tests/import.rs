@@ -189,8 +189,13 @@ async fn a_file_is_previewed_row_by_row_and_imported_all_or_nothing() {
             .get_as(Some(&c), &format!("/history/indicators/{id}"))
             .await;
         assert!(
-            html.contains("controller"),
-            "the import is in the indicator's history"
+            html.contains("Test controller"),
+            "the import is in the indicator's history, under the person's name"
+        );
+        assert!(
+            html.contains("import av trygghet 2024.csv")
+                && html.contains("Utfall 2024 Totalt: – → 65,5"),
+            "the history names the file and reads the change: {html}"
         );
         let (status, _) = app.get_as(Some(&c), &preview).await;
         assert_eq!(status, 404, "a committed upload is gone");

@@ -153,7 +153,11 @@ async fn a_linked_indicator_is_filled_ranked_and_attributed() {
             .await;
         assert_eq!(status, 422, "titles are unique");
 
-        let mut w = app.store().writer("test").await.unwrap();
+        let mut w = app
+            .store()
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.write_kolada_values(&[
             value("0126", 2019, 19.87),
             value("0127", 2019, 19.35),

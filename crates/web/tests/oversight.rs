@@ -235,7 +235,7 @@ async fn a_decision_and_an_action_move_a_deviation_out_of_the_undecided() {
         // Everything is in the deviation's history; the page shows the decision.
         let (_, html) = app.get(&format!("/history/deviations/{id}")).await;
         assert!(
-            html.contains("decide") && html.contains("advance"),
+            html.contains("<td>Beslut</td>") && html.contains("<td>Nytt läge</td>"),
             "{html}"
         );
         assert!(
@@ -271,7 +271,11 @@ async fn only_controllers_raise_the_automatic_deviations() {
         // A commitment of last year that was not done is due as a deviation.
         let last_year = uppsikt_store::today()[..4].parse::<i32>().unwrap() - 1;
         let goal = app.goal_id("Ökad valfrihet").await;
-        let mut w = app.store().writer("test").await.unwrap();
+        let mut w = app
+            .store()
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.create_commitment(&uppsikt_store::CommitmentInput {
             key: String::new(),
             goal_id: goal,

@@ -137,7 +137,11 @@ async fn a_decided_tertial_page_shows_no_full_year_figures() {
             margin: None,
             sample_size: None,
         };
-        let mut w = app.store().writer("test").await.unwrap();
+        let mut w = app
+            .store()
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.set_outcome(
             ind,
             &outcome(uppsikt_domain::Period::Tertial(2019, 2), 411.0),

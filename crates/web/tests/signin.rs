@@ -107,7 +107,11 @@ async fn add_account(
     hash: Option<String>,
     subject: Option<&str>,
 ) -> i64 {
-    let mut w = app.store().writer("test").await.unwrap();
+    let mut w = app
+        .store()
+        .writer("test", uppsikt_store::ChangeSource::Form)
+        .await
+        .unwrap();
     let id = w
         .add_user(&uppsikt_store::NewUser {
             username: username.into(),
@@ -487,7 +491,11 @@ async fn every_failed_sign_in_gets_the_same_answer() {
             failure(app, "kalle", PASSWORD).await
         })];
         let id = app.store().user_by_name("kalle").await.unwrap().unwrap().id;
-        let mut w = app.store().writer("test").await.unwrap();
+        let mut w = app
+            .store()
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.set_password(id, &hash).await.unwrap();
         w.commit().await.unwrap();
         for i in 0..5 {
@@ -500,7 +508,11 @@ async fn every_failed_sign_in_gets_the_same_answer() {
             "waiting, right password",
             failure(app, "kalle", PASSWORD).await,
         ));
-        let mut w = app.store().writer("test").await.unwrap();
+        let mut w = app
+            .store()
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.set_user_disabled(id, true).await.unwrap();
         w.commit().await.unwrap();
         answers.push((
@@ -538,7 +550,11 @@ async fn every_failed_sign_in_takes_the_same_time() {
             .unwrap()
             .unwrap()
             .id;
-        let mut w = app.store().writer("test").await.unwrap();
+        let mut w = app
+            .store()
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
         w.set_user_disabled(disabled, true).await.unwrap();
         w.commit().await.unwrap();
         let rounds = 9;

@@ -585,7 +585,10 @@ async fn read_pages(
     let total = input.len();
     progress.set_done(0);
     progress.set_total(total as u64);
-    let mut w = store.writer(actor).await.map_err(|e| db_at("", e))?;
+    let mut w = store
+        .writer(actor, uppsikt_store::ChangeSource::Kolada)
+        .await
+        .map_err(|e| db_at("", e))?;
     let (tx, mut rx) = mpsc::channel(QUEUED);
     let filter = plan.filter();
     let reader = tokio::task::spawn_blocking(move || read_all(input, filter, tx));

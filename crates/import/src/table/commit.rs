@@ -7,7 +7,7 @@ use serde::Serialize;
 use uppsikt_domain::access::Action;
 use uppsikt_domain::model::{Id, Indicator};
 use uppsikt_domain::{messages, Breakdown, Outcome, Period};
-use uppsikt_store::{Store, StoreError, Writer};
+use uppsikt_store::{ChangeSource, Store, StoreError, Writer};
 
 use super::check::{percent_in_range, same_outcome, Change, Checked, CheckedRow};
 use crate::progress::Progress;
@@ -83,7 +83,7 @@ pub async fn commit(
     progress.set_step(messages::table_progress_checking());
     progress.check()?;
     let mut w = store
-        .writer(actor)
+        .writer(actor, ChangeSource::file(&checked.file_name))
         .await
         .map_err(|e| db_error(&whole, &e))?;
     let written = match recheck(&mut w, checked, progress).await {

@@ -37,7 +37,10 @@ pub async fn unit(w: &mut uppsikt_store::Writer, key: &str, parent: Option<i64>)
 /// Kommunen → KS → KS förvaltning, and a sibling board; one goal with one indicator under
 /// the child.
 pub async fn tree(store: &Store) -> Tree {
-    let mut w = store.writer("test").await.unwrap();
+    let mut w = store
+        .writer("test", uppsikt_store::ChangeSource::Form)
+        .await
+        .unwrap();
     let kommun = unit(&mut w, "kommun", None).await;
     let ks = unit(&mut w, "ks", Some(kommun)).await;
     let child = unit(&mut w, "ks-forvaltning", Some(ks)).await;

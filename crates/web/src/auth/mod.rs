@@ -97,16 +97,28 @@ impl Viewer {
 
     /// The menu items this viewer may use, after the start page.
     fn nav(&self) -> String {
+        // Att göra: for whoever may edit some unit (controllers everywhere, editors
+        // their own units).
+        let todo =
+            self.allows(Action::Edit, &[]) || self.allows(Action::Edit, &self.principal.units);
         let items = [
-            (Action::ReadAll, "/uppsikt", "Uppsikt"),
-            (Action::ImportData, "/import", "Data in"),
-            (Action::ManageSources, "/kolada", "Kolada"),
-            (Action::ManageRules, "/regler", "Bedömningsregler"),
-            (Action::ReadAll, "/api/v1/openapi.json", "API (JSON)"),
+            (todo, "/att-gora", "Att göra"),
+            (
+                self.allows(Action::ReadAll, &[]),
+                "/uppsikt",
+                crate::crumbs::OVERSIGHT_LABEL,
+            ),
+            (self.allows(Action::ImportData, &[]), "/import", "Data in"),
+            (self.allows(Action::ManageSources, &[]), "/kolada", "Kolada"),
+            (
+                self.allows(Action::ManageRules, &[]),
+                "/regler",
+                "Bedömningsregler",
+            ),
         ];
         items
             .iter()
-            .filter(|(action, _, _)| self.allows(*action, &[]))
+            .filter(|(allowed, _, _)| *allowed)
             .map(|(_, href, label)| format!("<li><a href=\"{href}\">{label}</a></li>"))
             .collect()
     }

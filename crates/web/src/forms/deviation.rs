@@ -21,7 +21,7 @@ use crate::AppState;
 
 fn deviation_crumbs(id: Id) -> Vec<(String, String)> {
     vec![
-        ("/uppsikt".into(), "Uppsikt".into()),
+        ("/uppsikt".into(), crate::crumbs::OVERSIGHT_LABEL.into()),
         (format!("/deviations/{id}"), format!("Avvikelse {id}")),
     ]
 }
@@ -35,7 +35,7 @@ fn new_page(unit: &OrgUnit, today: &str) -> FormPage {
         action: format!("/org/{}/deviations/new", unit.id),
         cancel: "/uppsikt".into(),
         submit: "Registrera avvikelsen".into(),
-        crumbs: vec![("/uppsikt".into(), "Uppsikt".into())],
+        crumbs: vec![("/uppsikt".into(), crate::crumbs::OVERSIGHT_LABEL.into())],
         fields: vec![
             Field::new("description", "Vad har hänt", FieldKind::Textarea(5)).required(),
             Field::new(

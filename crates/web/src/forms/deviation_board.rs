@@ -40,7 +40,7 @@ async fn board(state: &AppState, id: Id) -> Result<(Vec<OrgUnit>, OrgUnit)> {
 
 fn board_crumbs(board: &OrgUnit) -> Vec<(String, String)> {
     vec![
-        ("/uppsikt".into(), "Uppsikt".into()),
+        ("/uppsikt".into(), crate::crumbs::OVERSIGHT_LABEL.into()),
         (
             format!("/uppsikt/list?board={}", board.id),
             board.name.clone(),

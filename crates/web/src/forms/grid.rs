@@ -1006,7 +1006,10 @@ async fn save(post: Post, kind: Kind) -> Result<Response> {
             )
             .respond();
     }
-    let mut w = state.store.writer(&post.viewer.actor()).await?;
+    let mut w = state
+        .store
+        .writer(&post.viewer.actor(), uppsikt_store::ChangeSource::Form)
+        .await?;
     let (mut set, mut deleted) = (0, 0);
     for ch in &changes {
         let written = match ch {

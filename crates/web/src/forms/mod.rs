@@ -292,6 +292,17 @@ impl FormPage {
         self.fields.iter().any(|f| f.error.is_some())
     }
 
+    /// The trail to the form (`crumbs`), then the form itself as the current page.
+    pub fn crumbs_html(&self) -> String {
+        self.crumbs
+            .iter()
+            .fold(crate::crumbs::Crumbs::start(), |c, (href, label)| {
+                c.then(href.clone(), label.clone())
+            })
+            .then(self.action.clone(), self.title.clone())
+            .html()
+    }
+
     /// Puts values into the fields by name (stored values for an edit form, or defaults).
     /// A name that no field has is a programmer's error: caught by the tests that render
     /// each form (debug builds), ignored in a release build.
@@ -667,7 +678,11 @@ impl Post {
         let refused = match parsed {
             Err(e) => e,
             Ok(parsed) => {
-                let mut w = self.state.store.writer(&self.viewer.actor()).await?;
+                let mut w = self
+                    .state
+                    .store
+                    .writer(&self.viewer.actor(), uppsikt_store::ChangeSource::Form)
+                    .await?;
                 match write(&mut w, parsed).await {
                     Ok(to) => {
                         let changes = w.changes();

@@ -59,7 +59,10 @@ pub const ACCOUNTS: [(&str, Role, &[&str]); 6] = [
 ];
 
 async fn add_accounts(store: &Store) {
-    let mut w = store.writer("test").await.unwrap();
+    let mut w = store
+        .writer("test", uppsikt_store::ChangeSource::Form)
+        .await
+        .unwrap();
     for (username, role, units) in ACCOUNTS {
         let mut ids = Vec::new();
         for u in units {
