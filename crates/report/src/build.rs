@@ -77,7 +77,8 @@ impl Version {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Options {
     pub version: Version,
-    /// Whether the oversight of deviations is a chapter, as of the period's end.
+    /// Whether the oversight of deviations is a chapter (counted as of the day the
+    /// report is built: the store keeps no dated state of deviations yet).
     pub oversight: bool,
 }
 

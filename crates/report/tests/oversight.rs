@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use calamine::{Data, Reader, Xlsx};
 use uppsikt_report::model::Block;
 use uppsikt_report::oversight::{self, deviations::Tallies, SOURCES};
-use uppsikt_report::{build, ReportKind, Request, Subject};
+use uppsikt_report::{build_as, Options, ReportKind, Request, Subject};
 use uppsikt_store::testing::TestDb;
 
 #[tokio::test]
@@ -81,13 +81,18 @@ async fn page_export_and_report_show_the_same_deviation_figures() {
         // The report: the deviations' section of KS's report counts KS's deviations.
         let ks = store.find_org_unit("KS").await.unwrap().id;
         let k = Tallies::load(store, &today, Some(ks)).await.unwrap().total;
-        let report = build(
+        // The oversight is a chapter only when chosen.
+        let report = build_as(
             store,
             Request {
                 subject: Subject::Unit(ks),
                 kind: ReportKind::Verksamhetsberattelse,
                 year: 2019,
                 tertial: None,
+            },
+            Options {
+                oversight: true,
+                ..Options::default()
             },
         )
         .await

@@ -177,7 +177,7 @@ async fn crash_story(db: &TestDb) {
                 let period = format!("{}W{:02}", 2150 + n / 52, n % 52 + 1);
                 let value = n % 97; // valid for percentages too
                 let sent = client
-                    .post(format!("http://127.0.0.1:{port}/indicators/{ind}/outcomes"))
+                    .post(format!("http://127.0.0.1:{port}/indicators/{ind}/outcome"))
                     .header("cookie", &cookie)
                     .header("origin", format!("http://127.0.0.1:{port}"))
                     .form(&[

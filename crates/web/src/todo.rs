@@ -122,7 +122,8 @@ pub async fn page(
             .any(|a| a.period == period && !a.text.trim().is_empty())
         {
             missing_analyses.push(Item {
-                href: format!("/goals/{}/edit", g.goal.id),
+                // The analysis is written on the goal page, for the period shown.
+                href: format!("/goals/{}?period={period}#analysis-h", g.goal.id),
                 label: g.goal.title.clone(),
                 context: String::new(),
             });

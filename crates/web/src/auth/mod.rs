@@ -44,6 +44,9 @@ pub const USER_MARKER: &str = "<!--uppsikt:user-->";
 /// Where the menu items that depend on the viewer's rights go (a visitor is offered
 /// nothing that needs signing in).
 pub const NAV_MARKER: &str = "<!--uppsikt:nav-->";
+/// Where the footer's links that depend on the viewer's rights go (the API needs
+/// signing in, so a visitor is not offered it).
+pub const FOOTER_MARKER: &str = "<!--uppsikt:footer-->";
 /// Where in a form its CSRF field goes.
 pub const CSRF_MARKER: &str = "<!--uppsikt:csrf-->";
 
@@ -121,6 +124,15 @@ impl Viewer {
             .filter(|(allowed, _, _)| *allowed)
             .map(|(_, href, label)| format!("<li><a href=\"{href}\">{label}</a></li>"))
             .collect()
+    }
+
+    /// The footer's links this viewer may use: the API's description for readers.
+    fn footer(&self) -> String {
+        if self.allows(Action::ReadAll, &[]) {
+            "<p><a href=\"/api/v1/openapi.json\">Öppet API (JSON)</a></p>".into()
+        } else {
+            String::new()
+        }
     }
 
     fn csrf_field(&self) -> String {
@@ -392,6 +404,7 @@ async fn personalise(response: Response, viewer: &Viewer, flash: Option<&str>) -
     let html = String::from_utf8_lossy(&bytes)
         .replace(USER_MARKER, &viewer.user_bar())
         .replace(NAV_MARKER, &viewer.nav())
+        .replace(FOOTER_MARKER, &viewer.footer())
         .replace(CSRF_MARKER, &viewer.csrf_field());
     // Only a page that was answered (not an error page) shows and uses up the message.
     let flash = flash.filter(|_| parts.status.is_success());
