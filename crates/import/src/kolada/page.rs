@@ -544,7 +544,17 @@ impl<'a> Fields<'a> {
                 errors.at(&self.at(field), messages::too_long(max));
                 None
             }
-            Value::String(s) => Some(s.trim()),
+            // The one text rule of every data file: no NUL (PostgreSQL refuses it in
+            // text), control, direction-changing or invisible character.
+            Value::String(s) => {
+                match uppsikt_domain::text::check(s, uppsikt_domain::text::Lines::One) {
+                    Ok(_) => Some(s.trim()),
+                    Err(e) => {
+                        errors.at(&self.at(field), messages::text_refused(&e));
+                        None
+                    }
+                }
+            }
             _ => {
                 errors.at(&self.at(field), messages::wrong_type(Expected::Text));
                 None
