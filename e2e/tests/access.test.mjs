@@ -56,7 +56,7 @@ describe('inloggning, behörighet och låsta perioder', () => {
     await page.getByLabel(/^Värde/).fill('70');
     await submit(page, 'Spara utfallet');
     await visit(page, `/history/indicators/${ids.indicatorId}`);
-    assert.match(await page.locator('table.history tbody tr').first().innerText(), /redaktor-ks/);
+    assert.match(await page.locator('table.history tbody tr').first().innerText(), /Åsa Öberg/, 'the person who changed it, by name');
     await assertAxeClean(t, page, 'historiken');
   }));
 

@@ -103,7 +103,8 @@ pub async fn save(post: Post) -> Result<Response> {
             w.upsert_area(area, None).await?;
         }
         w.set_outcome(id, &outcome).await.at("period")?;
-        Ok(format!("/indicators/{id}"))
+        // Back to the indicator as of the period just entered, not the unit's current one.
+        Ok(format!("/indicators/{id}?period={}", outcome.period))
     })
     .await
 }
