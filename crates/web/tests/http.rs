@@ -249,7 +249,8 @@ async fn adding_an_outcome_changes_status_and_trend() {
         assert_eq!(status, 303);
         assert_eq!(
             location.as_deref(),
-            Some(format!("/indicators/{id}").as_str())
+            Some(format!("/indicators/{id}?period=2021").as_str()),
+            "back to the indicator as of the period just entered"
         );
         let (_, _, _) = app
             .post(
