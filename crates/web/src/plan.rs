@@ -415,20 +415,7 @@ fn decide_page(org: &OrgUnit, year: i32) -> FormPage {
         cancel: plan_href(org, year),
         submit: "Besluta planen".into(),
         crumbs: crumbs(org, year),
-        fields: vec![
-            Field::new("body", "Beslutande organ", FieldKind::Text)
-                .required()
-                .value(org.name.clone()),
-            Field::new("decided_on", "Beslutsdatum", FieldKind::Date)
-                .required()
-                .hint("ÅÅÅÅ-MM-DD"),
-            Field::new("paragraph", "Paragraf", FieldKind::Text)
-                .required()
-                .hint("T.ex. § 200"),
-            Field::new("diary_number", "Diarienummer", FieldKind::Text)
-                .required()
-                .hint("T.ex. KS-2019/1234"),
-        ],
+        fields: crate::forms::lock::decision_fields(org),
     }
 }
 
@@ -472,13 +459,7 @@ pub async fn decide(
 ) -> Result<Response> {
     let org = unit_and_year(&state, id, year).await?;
     let parsed = parse_decision(&input, id, year, &viewer.actor());
-    let post = Post {
-        state: state.clone(),
-        viewer,
-        id,
-        input,
-        confirmation: None,
-    };
+    let post = Post::new(&state, viewer, id, input);
     let form = async || Ok(decide_page(&org, year));
     post.submit(form, parsed, async |w, decision| {
         match w.decide_plan(&decision).await {
@@ -528,13 +509,7 @@ pub async fn reopen(
         (Some(reason), true) => Ok(reason),
         _ => Err(e),
     };
-    let post = Post {
-        state: state.clone(),
-        viewer,
-        id,
-        input,
-        confirmation: None,
-    };
+    let post = Post::new(&state, viewer, id, input);
     let form = async || Ok(reopen_page(&org, year));
     post.submit(form, parsed, async |w, reason| {
         match w.reopen_plan(id, year, &reason).await {

@@ -29,20 +29,30 @@ fn lock_page(org: &OrgUnit) -> FormPage {
             Field::new("period", "Period", FieldKind::Text)
                 .required()
                 .hint("Ett år som 2019, eller ett tertial som 2019T2."),
-            Field::new("body", "Beslutande organ", FieldKind::Text)
-                .required()
-                .value(org.name.clone()),
-            Field::new("decided_on", "Beslutsdatum", FieldKind::Date)
-                .required()
-                .hint("ÅÅÅÅ-MM-DD"),
-            Field::new("paragraph", "Paragraf", FieldKind::Text)
-                .required()
-                .hint("T.ex. § 45"),
-            Field::new("diary_number", "Diarienummer", FieldKind::Text)
-                .required()
-                .hint("T.ex. KS-2020/123"),
-        ],
+        ]
+        .into_iter()
+        .chain(decision_fields(org))
+        .collect(),
     }
+}
+
+/// The fields of a board's decision (body, date, §, diarienummer), shared by locking a
+/// period and deciding a plan, which `parse_lock` reads.
+pub(crate) fn decision_fields(org: &OrgUnit) -> Vec<Field> {
+    vec![
+        Field::new("body", "Beslutande organ", FieldKind::Text)
+            .required()
+            .value(org.name.clone()),
+        Field::new("decided_on", "Beslutsdatum", FieldKind::Date)
+            .required()
+            .hint("ÅÅÅÅ-MM-DD"),
+        Field::new("paragraph", "Paragraf", FieldKind::Text)
+            .required()
+            .hint("T.ex. § 45"),
+        Field::new("diary_number", "Diarienummer", FieldKind::Text)
+            .required()
+            .hint("T.ex. KS-2020/123"),
+    ]
 }
 
 pub async fn lock_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {

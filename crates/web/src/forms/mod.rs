@@ -653,17 +653,23 @@ impl FromRequest<AppState> for Post {
         let Path(id) = Path::<Id>::from_request_parts(&mut parts, state).await?;
         let Form(input) =
             Form::<Input>::from_request(Request::from_parts(parts, body), state).await?;
-        Ok(Post {
+        Ok(Post::new(state, viewer, id, input))
+    }
+}
+
+impl Post {
+    /// A form's POST from its parts, for routes whose address holds more than the
+    /// object's id (the plan's `/org/{id}/plan/{year}/…`).
+    pub fn new(state: &AppState, viewer: Viewer, id: Id, input: Input) -> Post {
+        Post {
             state: state.clone(),
             viewer,
             id,
             input,
             confirmation: None,
-        })
+        }
     }
-}
 
-impl Post {
     /// The one way a form's POST ends. Input that did not parse (`parsed`'s errors) or a
     /// write refused at a field ([`Refusal::At`]) shows the form again (422) with everything
     /// typed and the messages at their fields; `form` builds it only then. Otherwise `write`
