@@ -14,6 +14,7 @@ pub mod deviation;
 pub mod evaluation;
 pub mod explain;
 pub mod indicator;
+pub mod internal_control;
 pub mod kolada;
 pub mod number;
 pub mod object_kind;

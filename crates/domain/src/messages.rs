@@ -13,6 +13,7 @@ pub mod cli;
 pub mod deviations;
 pub mod forms;
 pub mod http;
+pub mod internal_control;
 pub mod kolada;
 pub mod plan;
 pub mod rules;

@@ -1,0 +1,73 @@
+//! Internal control's (den interna kontrollens) refusals: an execution without its
+//! findings or reason, a risk matrix or score that does not fit.
+
+use crate::internal_control::{ExecutionError, MatrixError};
+
+/// Why an execution of a control occurrence was refused.
+pub fn execution(e: &ExecutionError) -> &'static str {
+    match e {
+        ExecutionError::FindingsRequired => {
+            "Beskriv vad kontrollen fann. Ett resultat med anmärkning kräver iakttagelser; de blir en avvikelse som behöver ett beslut."
+        }
+        ExecutionError::ReasonRequired => {
+            "Skriv varför kontrollen inte genomfördes. Skälet följer med avvikelsen."
+        }
+        ExecutionError::InFuture => "Datumet ligger i framtiden. Ange den dag kontrollen genomfördes.",
+    }
+}
+
+/// Why a risk matrix or a score was refused.
+pub fn matrix(e: &MatrixError) -> &'static str {
+    match e {
+        MatrixError::Size => "En riskmatris har 2–10 steg för sannolikhet och för konsekvens.",
+        MatrixError::Label => "Varje steg i matrisen behöver en egen benämning; ingen får vara tom eller upprepad.",
+        MatrixError::OutOfRange => "Värdet ligger utanför planens riskmatris.",
+        MatrixError::Fixed => {
+            "Planens riskmatris kan inte bytas när en risk har bedömts i den. En ändrad mall blir en ny version för kommande planer."
+        }
+        MatrixError::NoMatrix => "Välj en riskmatris för planen innan risker bedöms.",
+    }
+}
+
+/// A year that is not one for a plan.
+pub fn plan_year(raw: &str) -> String {
+    format!("”{raw}” är inget år för en internkontrollplan. Ange ett år mellan 1900 och 2200.")
+}
+
+/// A year given for a risk's first documentation that did not parse.
+pub fn first_documented(raw: &str) -> String {
+    format!("”{raw}” är inget årtal. Skriv t.ex. 2017, eller ≤2012 för ”2012 eller tidigare”.")
+}
+
+/// A status that is neither "Klart" nor "Ej klart i år".
+pub fn action_status(raw: &str) -> String {
+    format!("”{raw}” är ingen status. Välj Klart eller Ej klart i år.")
+}
+
+/// A result that is neither with nor without a remark.
+pub fn control_result(raw: &str) -> String {
+    format!("”{raw}” är inget resultat. Välj Utan anmärkning eller Med anmärkning.")
+}
+
+/// An action amended without a reason, or to the same text.
+pub const AMENDMENT_REASON: &str =
+    "Skriv varför åtgärdens innehåll ändras. Den tidigare lydelsen sparas och visas bredvid.";
+pub const AMENDMENT_UNCHANGED: &str =
+    "Den nya lydelsen är likadan som den gällande. Ändra texten eller avbryt.";
+
+/// A verification without who, how or when.
+pub const VERIFICATION_INCOMPLETE: &str = "Ange vem som verifierade effekten, hur och när.";
+
+/// Verifying an action that is not done.
+pub const VERIFY_NOT_DONE: &str = "Bara en åtgärd som är klar kan få sin effekt verifierad.";
+
+/// A plan for a unit and year that already has one.
+pub fn plan_exists(year: i32) -> String {
+    format!("Enheten har redan en internkontrollplan för {year}.")
+}
+
+/// Accepting a risk without saying why.
+pub const ACCEPT_MOTIVATION: &str = "Motivera varför risken accepteras.";
+
+/// An action blocked by itself.
+pub const BLOCKED_BY_ITSELF: &str = "En åtgärd kan inte vänta på sig själv.";
