@@ -709,6 +709,9 @@ pub struct Summary {
     pub actions_done: usize,
     pub actions_verified: usize,
     pub actions_blocked: usize,
+    /// Actions reducing a risk (risk-reducing actions; one may also be an audit action).
+    pub risk_actions: usize,
+    pub risk_actions_done: usize,
     /// Actions serving a recommendation (audit actions).
     pub audit_actions: usize,
     pub audit_actions_done: usize,
@@ -742,6 +745,9 @@ impl ControlPlan {
             s.actions_done += usize::from(done);
             s.actions_verified += usize::from(a.is_verified());
             s.actions_blocked += usize::from(!done && a.blocked_by.is_some());
+            let reduces = a.risk_ids().next().is_some();
+            s.risk_actions += usize::from(reduces);
+            s.risk_actions_done += usize::from(reduces && done);
             let audit = a
                 .sources
                 .iter()
