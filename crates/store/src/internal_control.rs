@@ -750,7 +750,7 @@ impl Store {
 
     /// The plan an internal-control object belongs to (a plan: itself; a risk, an action
     /// or a control: its plan); not found for another kind or a missing object.
-    pub async fn ic_item_plan(&self, kind: ObjectKind, id: Id) -> Result<Id> {
+    pub async fn control_plan_id_of(&self, kind: ObjectKind, id: Id) -> Result<Id> {
         let sql = match kind {
             ObjectKind::ControlPlan => "SELECT id FROM control_plans WHERE id = $1",
             ObjectKind::IcRisk => "SELECT plan_id FROM ic_risks WHERE id = $1",

@@ -291,7 +291,10 @@ async fn a_plan_is_written_and_read_whole() {
             .unwrap_err()
             .is_not_found());
         assert_eq!(
-            store.ic_item_plan(ObjectKind::Control, c03).await.unwrap(),
+            store
+                .control_plan_id_of(ObjectKind::Control, c03)
+                .await
+                .unwrap(),
             plan_id
         );
 

@@ -93,7 +93,7 @@ impl Crumbs {
             | ObjectKind::IcRisk
             | ObjectKind::IcAction
             | ObjectKind::Control => {
-                let plan_id = store.ic_item_plan(kind, id).await?;
+                let plan_id = store.control_plan_id_of(kind, id).await?;
                 let plan = store.control_plan(plan_id).await?;
                 Crumbs::units(&units, plan.org_id, period).then(
                     format!("/{}/{plan_id}", ObjectKind::ControlPlan.path_segment()),

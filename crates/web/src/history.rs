@@ -97,7 +97,7 @@ async fn heading(state: &AppState, kind: ObjectKind, id: Id) -> Result<(String, 
             (format!("{} {}", kind.label_sv(), plan.year), back)
         }
         ObjectKind::IcRisk | ObjectKind::IcAction | ObjectKind::Control => {
-            let plan_id = state.store.ic_item_plan(kind, id).await?;
+            let plan_id = state.store.control_plan_id_of(kind, id).await?;
             let plan = state.store.control_plan(plan_id).await?;
             let key = match kind {
                 ObjectKind::IcRisk => plan.risks.iter().find(|r| r.id == id).map(|r| &r.key),

@@ -29,6 +29,21 @@ pub fn matrix(e: &MatrixError) -> &'static str {
     }
 }
 
+/// Why the store refused a change to a plan.
+pub fn refusal(r: &IcRefusal) -> String {
+    match r {
+        IcRefusal::Execution(e) => execution(e).into(),
+        IcRefusal::Matrix(e) => matrix(e).into(),
+        IcRefusal::AmendmentReason => AMENDMENT_REASON.into(),
+        IcRefusal::AmendmentUnchanged => AMENDMENT_UNCHANGED.into(),
+        IcRefusal::VerificationIncomplete => VERIFICATION_INCOMPLETE.into(),
+        IcRefusal::VerifyNotDone => VERIFY_NOT_DONE.into(),
+        IcRefusal::PlanExists(year) => plan_exists(*year),
+        IcRefusal::AcceptMotivation => ACCEPT_MOTIVATION.into(),
+        IcRefusal::BlockedByItself => BLOCKED_BY_ITSELF.into(),
+    }
+}
+
 /// A year that is not one for a plan.
 pub fn plan_year(raw: &str) -> String {
     format!("”{raw}” är inget år för en internkontrollplan. Ange ett år mellan 1900 och 2200.")
@@ -71,18 +86,3 @@ pub const ACCEPT_MOTIVATION: &str = "Motivera varför risken accepteras.";
 
 /// An action blocked by itself.
 pub const BLOCKED_BY_ITSELF: &str = "En åtgärd kan inte vänta på sig själv.";
-
-/// Why the store refused a change to a plan.
-pub fn refusal(r: &IcRefusal) -> String {
-    match r {
-        IcRefusal::Execution(e) => execution(e).into(),
-        IcRefusal::Matrix(e) => matrix(e).into(),
-        IcRefusal::AmendmentReason => AMENDMENT_REASON.into(),
-        IcRefusal::AmendmentUnchanged => AMENDMENT_UNCHANGED.into(),
-        IcRefusal::VerificationIncomplete => VERIFICATION_INCOMPLETE.into(),
-        IcRefusal::VerifyNotDone => VERIFY_NOT_DONE.into(),
-        IcRefusal::PlanExists(year) => plan_exists(*year),
-        IcRefusal::AcceptMotivation => ACCEPT_MOTIVATION.into(),
-        IcRefusal::BlockedByItself => BLOCKED_BY_ITSELF.into(),
-    }
-}
