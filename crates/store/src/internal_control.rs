@@ -1177,6 +1177,19 @@ impl Writer {
         self.plan_in_tx(plan).await
     }
 
+    /// PostgreSQL: pushes and carry-overs take turns with each other and with every write
+    /// to a plan's own row, so two of them cannot both copy the same item (they read what
+    /// the plans hold after taking the turn). SQLite's writer already holds the
+    /// database's one write lock.
+    async fn take_plans_turn(&mut self) -> Result<()> {
+        if self.backend == crate::Backend::Postgres {
+            sqlx::query("LOCK TABLE control_plans IN SHARE ROW EXCLUSIVE MODE")
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Refuses a change to a plan whose unit's year a decision locked.
     async fn ensure_plan_unlocked(&mut self, plan: &ControlPlan) -> Result<()> {
         self.ensure_unlocked(plan.org_id, Period::Year(plan.year))
@@ -2155,6 +2168,7 @@ impl Writer {
     /// no plan: boards without one are reported. Refused as a whole when a decision
     /// locked the year of a plan it would change.
     pub async fn push_common_items(&mut self, from_plan_id: Id) -> Result<PushedCommon> {
+        self.take_plans_turn().await?;
         let from = self.plan_in_tx(from_plan_id).await?;
         let units: Vec<(i64, String)> =
             sqlx::query_as("SELECT id, kind FROM org_units ORDER BY position, id")
@@ -2220,6 +2234,7 @@ impl Writer {
     /// and its controls not discontinued (with fresh planned occurrences a year on). Each
     /// copy names its original in `carried_from`.
     pub async fn carry_over_control_plan(&mut self, plan_id: Id) -> Result<CarriedOver> {
+        self.take_plans_turn().await?;
         let plan = self.plan_in_tx(plan_id).await?;
         let to_year = plan.year + 1;
         let existing = load_plans(&mut self.tx, Which::OrgYear(plan.org_id, to_year))
