@@ -1,7 +1,7 @@
 //! Internal control's (den interna kontrollens) refusals: an execution without its
 //! findings or reason, a risk matrix or score that does not fit.
 
-use crate::internal_control::{ExecutionError, MatrixError};
+use crate::internal_control::{ExecutionError, IcRefusal, MatrixError};
 
 /// Why an execution of a control occurrence was refused.
 pub fn execution(e: &ExecutionError) -> &'static str {
@@ -26,6 +26,21 @@ pub fn matrix(e: &MatrixError) -> &'static str {
             "Planens riskmatris kan inte bytas när en risk har bedömts i den. En ändrad mall blir en ny version för kommande planer."
         }
         MatrixError::NoMatrix => "Välj en riskmatris för planen innan risker bedöms.",
+    }
+}
+
+/// Why the store refused a change to a plan.
+pub fn refusal(r: &IcRefusal) -> String {
+    match r {
+        IcRefusal::Execution(e) => execution(e).into(),
+        IcRefusal::Matrix(e) => matrix(e).into(),
+        IcRefusal::AmendmentReason => AMENDMENT_REASON.into(),
+        IcRefusal::AmendmentUnchanged => AMENDMENT_UNCHANGED.into(),
+        IcRefusal::VerificationIncomplete => VERIFICATION_INCOMPLETE.into(),
+        IcRefusal::VerifyNotDone => VERIFY_NOT_DONE.into(),
+        IcRefusal::PlanExists(year) => plan_exists(*year),
+        IcRefusal::AcceptMotivation => ACCEPT_MOTIVATION.into(),
+        IcRefusal::BlockedByItself => BLOCKED_BY_ITSELF.into(),
     }
 }
 
