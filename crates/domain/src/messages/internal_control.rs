@@ -86,3 +86,14 @@ pub const ACCEPT_MOTIVATION: &str = "Motivera varför risken accepteras.";
 
 /// An action blocked by itself.
 pub const BLOCKED_BY_ITSELF: &str = "En åtgärd kan inte vänta på sig själv.";
+
+/// A confirmation page sent without its box ticked.
+pub const CONFIRM: &str = "Kryssa i rutan för att bekräfta. Inget har ändrats.";
+
+/// A risk analysis with a date or participants but no answer on elected members.
+pub const ELECTED_MEMBERS: &str = "Ange om förtroendevalda deltog i analysen.";
+
+/// A label (R01, C03 …) another item of the plan already has.
+pub fn key_taken(key: &str) -> String {
+    format!("Beteckningen ”{key}” finns redan i planen. Välj en annan.")
+}
