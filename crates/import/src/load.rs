@@ -30,6 +30,8 @@ pub struct Summary {
     pub assessments: usize,
     pub period_reviews: usize,
     pub decisions: usize,
+    /// Internal-control plans (`[[control_plans]]`).
+    pub control_plans: usize,
 }
 
 impl Summary {
@@ -44,6 +46,7 @@ impl Summary {
             assessments: data.assessments.len(),
             period_reviews: data.period_reviews.len(),
             decisions: data.decisions.len(),
+            control_plans: data.control_plans.len(),
         }
     }
 }

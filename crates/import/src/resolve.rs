@@ -134,6 +134,9 @@ pub(crate) fn check_references(data: &DataSet, existing: &Existing) -> Errors {
     for d in &data.decisions {
         need(&units, Referent::OrgUnit, &d.org, &d.origin, "org");
     }
+    for p in &data.control_plans {
+        need(&units, Referent::OrgUnit, &p.org, &p.origin, "org");
+    }
     let groups_in_files: HashSet<&str> = data
         .comparison_groups
         .iter()
