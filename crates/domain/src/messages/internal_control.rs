@@ -119,7 +119,11 @@ pub const PERFORMED_AND_NOT: &str =
 pub const RESULT_WITHOUT_PERFORMED: &str =
     "Resultat, använda parametrar och iakttagelser hör till ett genomfört kontrolltillfälle: ange också performed_on.";
 
-/// A plan in the database that the files give otherwise, where an import cannot change it.
+/// An action of a stored plan that the files give with other sources or another
+/// responsible, which an import does not change.
 pub fn plan_item_differs(key: &str) -> String {
-    format!("”{key}” finns redan i planen med andra källor eller kontrolltillfällen än filen anger. Sådant ändras i uppsikt, inte genom import.")
+    format!("Åtgärden ”{key}” finns redan i planen med andra källor (risker, rekommendationer) eller en annan ansvarig än filen anger. Sådant ändras i uppsikt, inte genom import.")
 }
+
+/// The reason recorded when an import gives an action a new text (the old one is kept).
+pub const IMPORT_AMENDMENT_REASON: &str = "Ny lydelse i en importerad datafil.";
