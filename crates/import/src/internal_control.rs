@@ -4,16 +4,22 @@
 //! what was recorded for them. Rows become domain types here; keys are checked within their
 //! plan (unique, the risks and blockers an action names exist).
 
+use std::collections::HashMap;
+
 use uppsikt_domain::internal_control::{
-    ActionStatus, Adoption, ContractFollowUp, ControlKind, ControlResult, Discontinuation,
-    Execution, ExecutionError, FirstDocumented, OverallAssessment, RiskAnalysis, Verification,
+    ActionSource, ActionStatus, Adoption, Blocker, ContractFollowUp, ControlKind, ControlPlan,
+    ControlResult, Discontinuation, Execution, ExecutionError, FirstDocumented, OverallAssessment,
+    RiskAnalysis, Verification,
 };
 use uppsikt_domain::messages::{self, internal_control as ic};
+use uppsikt_domain::model::Id;
+use uppsikt_store::{ActionInput, ControlInput, NewControlPlan, PlanHeader, RiskInput, Writer};
 
 use crate::data::*;
+use crate::load::At;
 use crate::parse::{list, written, Unique};
 use crate::reader::{boolean, date, key_of, long_text, text, year, Row};
-use crate::report::{quoted, Errors};
+use crate::report::{quoted, Errors, ImportReport};
 
 /// The codes of a control's kind, as the format writes them.
 const KINDS: &[&str] = &["systematisk", "avtalsuppföljning"];
@@ -491,6 +497,246 @@ fn occurrence(r: &Row<'_>, errors: &mut Errors) -> Option<OccurrenceData> {
         planned_on: planned_on?,
         execution,
     })
+}
+
+// --- loading ------------------------------------------------------------------------------
+
+/// Writes one plan of the files through the writer: creates it, or updates the stored plan
+/// of the unit and year by item key (see `docs/import-format.md`). Every write of the store
+/// leaves unchanged data alone, so a plan exactly as stored writes nothing (and is not
+/// refused in a year a decision locked). `today` is the import's day, against which
+/// executions are checked.
+pub(crate) async fn write_plan(
+    w: &mut Writer,
+    p: &ControlPlanData,
+    org_id: Id,
+    stored_id: Option<Id>,
+    today: &str,
+) -> Result<(), ImportReport> {
+    let plan_id = match stored_id {
+        Some(id) => id,
+        None => w
+            .create_control_plan(&NewControlPlan {
+                org_id,
+                year: p.year,
+                rule_ref: p.rule_ref.clone(),
+                legal_basis: p.legal_basis.clone(),
+            })
+            .await
+            .at(&p.origin)?,
+    };
+    let stored = w.control_plan_in_tx(plan_id).await.at(&p.origin)?;
+    w.update_control_plan(plan_id, &header(p, &stored))
+        .await
+        .at(&p.origin)?;
+    let risks = write_risks(w, p, &stored).await?;
+    write_actions(w, p, &stored, &risks, today).await?;
+    write_controls(w, p, &stored).await?;
+    // The occurrences as they now are (new controls have theirs only now).
+    let now = w.control_plan_in_tx(plan_id).await.at(&p.origin)?;
+    for c in &p.controls {
+        let Some(sc) = now.controls.iter().find(|x| x.key == c.key.as_str()) else {
+            continue;
+        };
+        for (i, o) in c.occurrences.iter().enumerate() {
+            let (Some(e), Some(so)) = (&o.execution, sc.occurrences.get(i)) else {
+                continue;
+            };
+            let at = c.origin.field(&format!("occurrences[{i}]"));
+            if let Err(x) = e.check(today) {
+                return Err(ImportReport::single(&at, ic::execution(&x).into()));
+            }
+            // Findings raise their deviation on the day the control found them.
+            let on = match e {
+                Execution::Performed { performed_on, .. } => performed_on.as_str(),
+                Execution::NotPerformed { .. } => today,
+            };
+            w.record_execution(so.id, e, on).await.at(&at)?;
+        }
+        if let Some(d) = &c.discontinued {
+            w.discontinue_control(sc.id, d)
+                .await
+                .at(&c.origin.field("discontinued"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The file's header over the stored one: what the file leaves out is kept.
+fn header(p: &ControlPlanData, stored: &ControlPlan) -> PlanHeader {
+    let or = |file: &str, kept: &str| if file.is_empty() { kept } else { file }.to_string();
+    PlanHeader {
+        rule_ref: or(&p.rule_ref, &stored.rule_ref),
+        legal_basis: or(&p.legal_basis, &stored.legal_basis),
+        adoption: p.adoption.clone().or_else(|| stored.adoption.clone()),
+        risk_analysis: p
+            .risk_analysis
+            .clone()
+            .or_else(|| stored.risk_analysis.clone()),
+        self_assessment: p
+            .self_assessment
+            .clone()
+            .or_else(|| stored.self_assessment.clone()),
+        auditor_assessment: p
+            .auditor_assessment
+            .clone()
+            .or_else(|| stored.auditor_assessment.clone()),
+    }
+}
+
+/// Risks by key: added, or updated (scores set in uppsikt are kept); their ids by key.
+async fn write_risks(
+    w: &mut Writer,
+    p: &ControlPlanData,
+    stored: &ControlPlan,
+) -> Result<HashMap<String, Id>, ImportReport> {
+    let mut ids: HashMap<String, Id> = stored.risks.iter().map(|r| (r.key.clone(), r.id)).collect();
+    for r in &p.risks {
+        let kept = stored.risks.iter().find(|x| x.key == r.key.as_str());
+        let input = RiskInput {
+            key: r.key.to_string(),
+            area: r.area.clone(),
+            text: r.text.clone(),
+            background: r.background.clone(),
+            first_documented: r.first_documented,
+            common: r.common,
+            gross: kept.and_then(|x| x.gross),
+            net: kept.and_then(|x| x.net),
+            handling: kept.and_then(|x| x.handling.clone()),
+        };
+        match kept {
+            Some(x) => w.update_risk(x.id, &input).await.at(&r.origin)?,
+            None => {
+                let id = w.add_risk(stored.id, &input).await.at(&r.origin)?;
+                ids.insert(r.key.to_string(), id);
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// What an action serves, as the files can say it: its risks and recommendations.
+fn file_sources(a: &ActionData, risks: &HashMap<String, Id>) -> Vec<ActionSource> {
+    a.risks
+        .iter()
+        .filter_map(|k| risks.get(k.as_str()))
+        .map(|&risk_id| ActionSource::Risk { risk_id })
+        .chain(
+            a.recommendations
+                .iter()
+                .map(|r| ActionSource::Recommendation {
+                    case_ref: r.case_ref.clone(),
+                    title: r.title.clone(),
+                }),
+        )
+        .collect()
+}
+
+/// Actions by key: added with their sources, or checked against the stored ones (sources
+/// and responsible cannot change through an import; a new text is an amendment); then
+/// their status, verification and blocker.
+async fn write_actions(
+    w: &mut Writer,
+    p: &ControlPlanData,
+    stored: &ControlPlan,
+    risks: &HashMap<String, Id>,
+    today: &str,
+) -> Result<(), ImportReport> {
+    let mut ids: HashMap<String, Id> = stored
+        .actions
+        .iter()
+        .map(|a| (a.key.clone(), a.id))
+        .collect();
+    for a in &p.actions {
+        let sources = file_sources(a, risks);
+        match stored.actions.iter().find(|x| x.key == a.key.as_str()) {
+            Some(x) => {
+                let kept: Vec<ActionSource> = x
+                    .sources
+                    .iter()
+                    .filter(|s| !matches!(s, ActionSource::Deviation { .. }))
+                    .cloned()
+                    .collect();
+                if kept != sources || x.responsible != a.responsible {
+                    return Err(ImportReport::single(
+                        &a.origin,
+                        ic::plan_item_differs(a.key.as_str()),
+                    ));
+                }
+                if x.text.trim() != a.text.trim() {
+                    w.amend_action(x.id, &a.text, ic::IMPORT_AMENDMENT_REASON, today)
+                        .await
+                        .at(&a.origin.field("text"))?;
+                }
+            }
+            None => {
+                let input = ActionInput {
+                    key: a.key.to_string(),
+                    text: a.text.clone(),
+                    responsible: a.responsible.clone(),
+                    sources,
+                    blocked_by: None,
+                };
+                let id = w.add_ic_action(stored.id, &input).await.at(&a.origin)?;
+                ids.insert(a.key.to_string(), id);
+            }
+        }
+    }
+    for a in &p.actions {
+        let id = ids[a.key.as_str()];
+        w.set_action_status(id, a.status, a.done_on.as_deref(), &a.comment)
+            .await
+            .at(&a.origin)?;
+        if let Some(v) = &a.verification {
+            w.verify_action(id, v)
+                .await
+                .at(&a.origin.field("verification"))?;
+        }
+        let blocker = match &a.blocked_by {
+            Some(BlockerData::Action(k)) => Some(Blocker::Action(ids[k.as_str()])),
+            Some(BlockerData::Other(t)) => Some(Blocker::Other(t.clone())),
+            None => None,
+        };
+        w.set_action_blocker(id, blocker.as_ref())
+            .await
+            .at(&a.origin)?;
+    }
+    Ok(())
+}
+
+/// Controls by key with their planned occurrences (occurrence n keeps what was recorded
+/// for it and gets the file's n-th date).
+async fn write_controls(
+    w: &mut Writer,
+    p: &ControlPlanData,
+    stored: &ControlPlan,
+) -> Result<(), ImportReport> {
+    for c in &p.controls {
+        let input = ControlInput {
+            key: c.key.to_string(),
+            kind: c.kind.clone(),
+            area: c.area.clone(),
+            name: c.name.clone(),
+            purpose: c.purpose.clone(),
+            method: c.method.clone(),
+            frequency: c.frequency.clone(),
+            sample: c.sample.clone(),
+            planned_parameters: c.planned_parameters.clone(),
+            responsible: c.responsible.clone(),
+            due: c.due.clone(),
+            origin: c.reason_origin.clone(),
+            comment: c.comment.clone(),
+            common: c.common,
+            planned_dates: c.occurrences.iter().map(|o| o.planned_on.clone()).collect(),
+        };
+        match stored.controls.iter().find(|x| x.key == c.key.as_str()) {
+            Some(x) => w.update_control(x.id, &input).await.at(&c.origin)?,
+            None => {
+                w.add_control(stored.id, &input).await.at(&c.origin)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -818,9 +818,12 @@ enum Bad {
     SwappedShortNames,
     /// An internal-control plan of a unit that does not exist.
     UnknownPlanOrg,
+    /// A new plan whose control was performed in the future: refused by the load in the
+    /// middle of the transaction, after the plan and its control were written.
+    PlanFutureExecution,
 }
 
-const BADS: [Bad; 10] = [
+const BADS: [Bad; 11] = [
     Bad::UnknownOrg,
     Bad::UnknownGoal,
     Bad::UnknownParentGoal,
@@ -831,6 +834,7 @@ const BADS: [Bad; 10] = [
     Bad::ShortNameTaken,
     Bad::SwappedShortNames,
     Bad::UnknownPlanOrg,
+    Bad::PlanFutureExecution,
 ];
 
 const DEMO_GOAL: &str = "ks-okat-bostadsbyggande";
@@ -973,6 +977,13 @@ fn bad_row(n: u64, bad: Bad, next: &mut dyn FnMut(&'static str) -> usize) -> (St
             (
                 format!("[[control_plans]]\norg = \"finns-inte-{n}\"\nyear = 2019\n\n[[control_plans.risks]]\nkey = \"RK1\"\ntext = \"Risk\"\n"),
                 format!("control_plans[{i}].org"),
+            )
+        }
+        Bad::PlanFutureExecution => {
+            let i = next("control_plans");
+            (
+                format!("[[control_plans]]\norg = \"ks\"\nyear = 2031\n\n[[control_plans.controls]]\nkey = \"C1\"\nname = \"Kontroll {n}\"\noccurrences = [{{ planned_on = \"2031-01-31\", performed_on = \"2199-12-31\", result = \"Utan anmärkning\" }}]\n"),
+                format!("control_plans[{i}].controls[0].occurrences[0]"),
             )
         }
     }
