@@ -32,7 +32,7 @@ async fn load_text(store: &Store, text: &str) -> Result<uppsikt_import::Summary,
 }
 
 /// The whole plan as JSON, to compare a plan before and after a load.
-fn keyed(p: &ControlPlan) -> String {
+fn whole(p: &ControlPlan) -> String {
     serde_json::to_string(p).unwrap()
 }
 
@@ -110,7 +110,7 @@ async fn the_demo_plan_gives_the_seeds_counts_and_reloads_unchanged() {
             .await
             .unwrap_or_else(|r| panic!("{r}"));
         let again = ks_plan(store, 2019).await.unwrap();
-        assert_eq!(keyed(&again), keyed(&plan));
+        assert_eq!(whole(&again), whole(&plan));
         assert_eq!(again.id, plan.id);
         assert_eq!(store.counts().await.unwrap().org_units, counts.org_units);
         assert_eq!(
@@ -173,7 +173,7 @@ async fn state(store: &Store) -> (i64, uppsikt_store::Counts, Vec<String>) {
     (
         store.data_version().await.unwrap(),
         store.counts().await.unwrap(),
-        plans.iter().map(keyed).collect(),
+        plans.iter().map(whole).collect(),
     )
 }
 
