@@ -6,13 +6,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { assertAxeClean, followLink, idFromPath, screenshot, signIn, startHarness, submit, visit } from '../lib/harness.mjs';
+import { join } from 'node:path';
+
+import { SCREENSHOT_DIR, assertAxeClean, followLink, idFromPath, screenshot, signIn, startHarness, submit, visit } from '../lib/harness.mjs';
 import { steps } from '../lib/journey.mjs';
 
 describe('uppsikt: intern kontroll', () => {
   let h;
   let page;
   let planId;
+  let nextId;
   const step = steps();
 
   before(async () => {
@@ -49,17 +52,56 @@ describe('uppsikt: intern kontroll', () => {
     await screenshot(page, 'internal-control-plan');
   }));
 
+  it('ett beslutat år kan inte ändras: överföringen till 2020 nekas med beslutet angivet', step('låst', async (t) => {
+    const main2019 = await page.locator('main').innerText();
+    assert.match(main2019, /Beslutat år/, 'KS 2019 is decided in the demo');
+    assert.equal(await page.getByRole('link', { name: 'Ändra uppgifter om planen' }).count(), 0, 'no forms that would only be refused');
+    await followLink(page, 'För över det som inte blev klart till 2020');
+    await assertAxeClean(t, page, 'för över till nästa år');
+    let res = await submit(page, 'För över');
+    assert.equal(res.status(), 422, 'the confirmation must be ticked');
+    assert.match(await page.locator('main').innerText(), /Kryssa i rutan/);
+    await page.getByLabel('Jag har läst vad som händer').check();
+    res = await submit(page, 'För över');
+    assert.equal(res.status(), 422, 'KF decided 2023, which covers 2020 for the boards below it');
+    assert.match(await page.locator('main').innerText(), /låst genom beslut/);
+  }));
+
+  it('en ny plan för 2025 med en månatlig kontroll', step('ny plan', async (t) => {
+    await visit(page, '/internal-control?year=2025');
+    await followLink(page, 'Skapa plan');
+    await assertAxeClean(t, page, 'ny internkontrollplan');
+    assert.equal(await page.getByLabel(/^År/).inputValue(), '2025');
+    await page.getByLabel(/^Regelverk/).fill('HKF 9410');
+    let res = await submit(page, 'Skapa planen');
+    assert.equal(res.status(), 200);
+    nextId = idFromPath(page.url(), 'internal-control');
+    assert.match(await page.locator('h1').innerText(), /Internkontrollplan 2025/);
+    await followLink(page, 'Ny kontroll eller avtalsuppföljning');
+    await assertAxeClean(t, page, 'ny kontroll');
+    await page.getByLabel(/^Beteckning/).fill('C01');
+    await page.getByLabel(/^Kontroll/).fill('Leverantörsfakturor följer reglerna');
+    await page.getByLabel(/^Antal planerade tillfällen/).fill('tolv');
+    res = await submit(page, 'Spara kontrollen');
+    assert.equal(res.status(), 422);
+    assert.equal(await page.getByLabel(/^Kontroll/).inputValue(), 'Leverantörsfakturor följer reglerna', 'what was typed is kept');
+    await page.getByLabel(/^Antal planerade tillfällen/).fill('12');
+    await page.getByLabel(/^Planerade parametrar/).fill('> 50 000 kr');
+    res = await submit(page, 'Spara kontrollen');
+    assert.equal(res.status(), 200);
+    assert.match(await page.locator('main').innerText(), /0 av 12 genomförda/);
+  }));
+
   it('ett tillfälle med anmärkning kräver iakttagelser och blir en avvikelse', step('tillfälle', async (t) => {
-    await visit(page, `/internal-control/${planId}`);
-    // The first "Registrera" link of a control still planned or missed.
-    const link = page.locator('table.ic-occurrences a[href*="/occurrences/"]').first();
-    const href = await link.getAttribute('href');
+    await visit(page, `/internal-control/${nextId}`);
+    const href = await page.locator('table.ic-occurrences a[href*="/occurrences/"]').first().getAttribute('href');
     await visit(page, href);
     await assertAxeClean(t, page, 'registrera ett kontrolltillfälle');
     await page.getByLabel('Ja', { exact: true }).check();
-    await page.getByLabel(/^Genomförd den/).fill('2019-05-31');
+    await page.getByLabel(/^Genomförd den/).fill('2025-01-31');
     await page.getByLabel(/^Parametrar som användes/).fill('> 45 000 kr');
     await page.getByLabel('Med anmärkning').check();
+    await page.getByLabel(/^Iakttagelser/).fill('');
     let res = await submit(page, 'Spara tillfället');
     assert.equal(res.status(), 422);
     const form = await page.locator('main').innerText();
@@ -69,23 +111,42 @@ describe('uppsikt: intern kontroll', () => {
     await page.getByLabel(/^Iakttagelser/).fill('Två fakturor saknade attest.');
     res = await submit(page, 'Spara tillfället');
     assert.equal(res.status(), 200);
-    assert.equal(new URL(page.url()).pathname, `/internal-control/${planId}`);
+    assert.equal(new URL(page.url()).pathname, `/internal-control/${nextId}`);
     const after = await page.locator('main').innerText();
     assert.match(after, /Två fakturor saknade attest/);
     assert.match(after, /Avvikelse \d+/);
+    await followLink(page, /^Avvikelse \d+$/);
+    assert.match(await page.locator('main').innerText(), /Två fakturor saknade attest/);
   }));
 
-  it('sidorna fungerar utan JavaScript och i 390 px bredd', step('mobil', async (t) => {
-    const phone = await h.newPage({ viewport: { width: 390, height: 844 }, javaScriptEnabled: false });
+  it('sidorna läses i 390 px bredd', step('mobil', async (t) => {
+    const phone = await h.newPage({ viewport: { width: 390, height: 844 } });
     await signIn(phone, 'controller');
-    await visit(phone, `/internal-control/${planId}`);
-    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 1, `sidan är ${overflow} px bredare än skärmen`);
-    await assertAxeClean(t, phone, 'internkontrollplanen 390 px');
-    await screenshot(phone, 'internal-control-plan-390');
-    await visit(phone, '/internal-control?year=2019');
-    await assertAxeClean(t, phone, 'översikten 390 px');
-    await screenshot(phone, 'internal-control-overview-390');
+    for (const [path, label] of [[`/internal-control/${planId}`, 'internkontrollplanen'], ['/internal-control?year=2019', 'översikten']]) {
+      await visit(phone, path);
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 1, `${label}: sidan är ${overflow} px bredare än skärmen`);
+      await assertAxeClean(t, phone, `${label} 390 px`);
+      await phone.screenshot({ path: join(SCREENSHOT_DIR, `internal-control-${label}-390-top.png`) });
+      await screenshot(phone, `internal-control-${label}-390`);
+    }
+  }));
+
+  it('ett tillfälle registreras utan JavaScript', step('utan JavaScript', async () => {
+    const context = await h.newContext({ javaScriptEnabled: false });
+    const plain = await context.newPage();
+    await signIn(plain, 'controller');
+    await visit(plain, `/internal-control/${nextId}`);
+    const href = await plain.locator('table.ic-occurrences a[href*="/occurrences/"]').nth(1).getAttribute('href');
+    await visit(plain, href);
+    await plain.getByLabel('Nej', { exact: true }).check();
+    let res = await submit(plain, 'Spara tillfället');
+    assert.equal(res.status(), 422, 'not performed needs its reason');
+    assert.match(await plain.locator('main').innerText(), /Skriv varför kontrollen inte genomfördes/);
+    await plain.getByLabel(/^Varför genomfördes den inte/).fill('Vakans under februari');
+    res = await submit(plain, 'Spara tillfället');
+    assert.equal(res.status(), 200);
+    assert.match(await plain.locator('main').innerText(), /Ej genomförd: Vakans under februari/);
   }));
 
   it('en redaktör för en annan nämnd får inte ändra kommunstyrelsens plan', step('behörighet', async () => {
@@ -94,7 +155,7 @@ describe('uppsikt: intern kontroll', () => {
     const res = await other.goto(`/internal-control/${planId}/edit`);
     assert.equal(res.status(), 403);
     const visitor = await h.newPage();
-    const anon = await visitor.goto(`/internal-control/${planId}`);
-    assert.notEqual(anon.status(), 200, 'the public does not see the working plan');
+    await visitor.goto(`/internal-control/${planId}`);
+    assert.equal(new URL(visitor.url()).pathname, '/login', 'the public is sent to sign in, not shown the working plan');
   }));
 });

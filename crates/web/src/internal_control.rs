@@ -336,9 +336,13 @@ struct PlanPage {
     map: Vec<MapCell>,
     not_assessed: Vec<String>,
     can_edit: bool,
+    /// Carrying over writes next year's plan: allowed when this year is decided.
+    can_carry: bool,
     can_manage: bool,
     is_ks: bool,
     today: String,
+    /// The decision that locked the plan's year for its unit, as the messages name it.
+    locked_by: Option<String>,
 }
 
 /// The plan of a board for a year, every item with its state.
@@ -355,6 +359,9 @@ pub async fn plan_page(
     let today = uppsikt_store::today();
     let decisions = store.decisions().await?;
     let chain = decisions.chain(org.id);
+    let locked_by = decisions
+        .covering(org.id, uppsikt_domain::Period::Year(plan.year))
+        .map(uppsikt_domain::messages::decision_reference);
     let view = PlanView::new(&plan, &raised, &today);
     let s = plan.summary(&today);
     let html = PlanPage {
@@ -382,9 +389,12 @@ pub async fn plan_page(
         follow_ups: view.follow_ups,
         map: view.map,
         not_assessed: view.not_assessed,
-        can_edit: viewer.allows(Action::Edit, &chain),
+        // A decided year's plan is frozen: its forms would only be refused.
+        can_edit: viewer.allows(Action::Edit, &chain) && locked_by.is_none(),
+        can_carry: viewer.allows(Action::Edit, &chain),
         can_manage: viewer.allows(Action::ManageInternalControl, &[]),
         is_ks: is_ks(&org),
+        locked_by,
         summary: s,
         org,
         plan,
