@@ -72,7 +72,7 @@ fn action_sv(action: &str) -> &str {
         "record" => "Genomförande registrerat",
         "discontinue" => "Avslutad genom beslut",
         "push_common" => "Gemensamma delar införda",
-        "carry_over" => "Överförd till nästa år",
+        "carry_over" => "Överförd från föregående år",
         other => other,
     }
 }
