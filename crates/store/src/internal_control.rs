@@ -1201,6 +1201,13 @@ impl Writer {
         load_plan(&mut self.tx, plan_id).await
     }
 
+    /// A plan as this transaction sees it (with what it wrote so far), whole: for a
+    /// writer that needs the ids of items it just added (an import records executions on
+    /// the occurrences of the controls it created).
+    pub async fn control_plan_in_tx(&mut self, plan_id: Id) -> Result<ControlPlan> {
+        self.plan_in_tx(plan_id).await
+    }
+
     /// The plan without its items (its row and matrix), for writes that need no more.
     async fn plan_head(&mut self, plan_id: Id) -> Result<ControlPlan> {
         load_heads(&mut self.tx, Which::One(plan_id))
