@@ -11,6 +11,7 @@ pub mod deviation_board;
 pub mod goal;
 pub mod grid;
 pub mod indicator;
+pub mod internal_control;
 pub mod lock;
 pub mod milestone;
 pub mod outcome;
