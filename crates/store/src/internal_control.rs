@@ -543,7 +543,9 @@ async fn load_matrices(conn: &mut sqlx::AnyConnection) -> Result<Vec<RiskMatrix>
 
 /// The selected plans, whole, ordered by year and unit: nine queries however many (one
 /// per table, in chunks of ids).
-async fn load_plans(conn: &mut sqlx::AnyConnection, which: Which) -> Result<Vec<ControlPlan>> {
+/// The selected plans without their items (their own row and matrix version): one or
+/// two queries.
+async fn load_heads(conn: &mut sqlx::AnyConnection, which: Which) -> Result<Vec<ControlPlan>> {
     let select = format!("SELECT {PLAN_COLUMNS} FROM control_plans");
     let rows: Vec<PlanRow> = match which {
         Which::One(id) => {
@@ -568,10 +570,6 @@ async fn load_plans(conn: &mut sqlx::AnyConnection, which: Which) -> Result<Vec<
             .await?
         }
     };
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<Id> = rows.iter().map(|r| r.id).collect();
     let matrices: HashMap<Id, RiskMatrix> = if rows.iter().any(|r| r.matrix_id.is_some()) {
         load_matrices(conn)
             .await?
@@ -581,6 +579,30 @@ async fn load_plans(conn: &mut sqlx::AnyConnection, which: Which) -> Result<Vec<
     } else {
         HashMap::new()
     };
+    rows.into_iter()
+        .map(|r| {
+            let matrix = match r.matrix_id {
+                Some(m) => Some(
+                    matrices
+                        .get(&m)
+                        .cloned()
+                        .ok_or_else(|| corrupt("matrix", m))?,
+                ),
+                None => None,
+            };
+            plan_from(r, matrix)
+        })
+        .collect()
+}
+
+/// The selected plans, whole, ordered by year and unit: nine queries however many (one
+/// per table, in chunks of ids).
+async fn load_plans(conn: &mut sqlx::AnyConnection, which: Which) -> Result<Vec<ControlPlan>> {
+    let mut plans = load_heads(conn, which).await?;
+    if plans.is_empty() {
+        return Ok(plans);
+    }
+    let ids: Vec<Id> = plans.iter().map(|p| p.id).collect();
     let risks: Vec<RiskRow> = rows_for(
         conn,
         &format!(
@@ -663,21 +685,7 @@ async fn load_plans(conn: &mut sqlx::AnyConnection, which: Which) -> Result<Vec<
                 recorded_by: o.recorded_by,
             });
     }
-    let mut plans: Vec<ControlPlan> = Vec::with_capacity(rows.len());
-    let mut index: HashMap<Id, usize> = HashMap::with_capacity(rows.len());
-    for r in rows {
-        let matrix = match r.matrix_id {
-            Some(m) => Some(
-                matrices
-                    .get(&m)
-                    .cloned()
-                    .ok_or_else(|| corrupt("matrix", m))?,
-            ),
-            None => None,
-        };
-        index.insert(r.id, plans.len());
-        plans.push(plan_from(r, matrix)?);
-    }
+    let index: HashMap<Id, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     for r in risks {
         let i = index[&r.plan_id];
         plans[i].risks.push(risk_from(r)?);
@@ -694,6 +702,38 @@ async fn load_plans(conn: &mut sqlx::AnyConnection, which: Which) -> Result<Vec<
         plans[i].controls.push(control_from(c, occurrences)?);
     }
     Ok(plans)
+}
+
+/// One control with its occurrences: two queries.
+async fn load_control(conn: &mut sqlx::AnyConnection, control_id: Id) -> Result<Control> {
+    let row: Option<ControlRow> = sqlx::query_as(&format!(
+        "SELECT {CONTROL_COLUMNS} FROM ic_controls WHERE id = $1"
+    ))
+    .bind(control_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let row = row.ok_or_else(|| StoreError::not_found("ic_control", control_id))?;
+    let rows: Vec<OccurrenceRow> = sqlx::query_as(
+        "SELECT id, control_id, seq, planned_on, state, performed_on, parameters_used, result, \
+         findings, not_performed_reason, recorded_by FROM ic_occurrences WHERE control_id = $1 ORDER BY seq",
+    )
+    .bind(control_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let occurrences = rows
+        .into_iter()
+        .map(|o| {
+            Ok(Occurrence {
+                execution: execution_from(&o)?,
+                id: o.id,
+                control_id: o.control_id,
+                seq: o.seq,
+                planned_on: o.planned_on,
+                recorded_by: o.recorded_by,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    control_from(row, occurrences)
 }
 
 async fn load_plan(conn: &mut sqlx::AnyConnection, plan_id: Id) -> Result<ControlPlan> {
@@ -969,16 +1009,13 @@ fn risk_columns(r: &RiskInput, key: &str) -> Vec<(&'static str, Bind)> {
 /// Checks scores against the plan's matrix and an acceptance's motivation; returns the
 /// handling as stored (motivation trimmed).
 fn check_scores(
-    plan: &ControlPlan,
+    matrix: Option<&RiskMatrix>,
     gross: Option<RiskScore>,
     net: Option<RiskScore>,
     handling: Option<&Handling>,
 ) -> Result<Option<Handling>> {
     for score in [gross, net].into_iter().flatten() {
-        let matrix = plan
-            .matrix
-            .as_ref()
-            .ok_or_else(|| refused(IcRefusal::Matrix(MatrixError::NoMatrix)))?;
+        let matrix = matrix.ok_or_else(|| refused(IcRefusal::Matrix(MatrixError::NoMatrix)))?;
         matrix
             .check(score)
             .map_err(|e| refused(IcRefusal::Matrix(e)))?;
@@ -1171,17 +1208,32 @@ impl Writer {
         self.plan_in_tx(plan_id).await
     }
 
-    /// The plan an item belongs to.
-    async fn plan_of_item(&mut self, item: Item, id: Id) -> Result<ControlPlan> {
-        let plan: Option<i64> = sqlx::query_scalar(&format!(
-            "SELECT plan_id FROM {} WHERE id = $1",
-            item.table()
+    /// The plan without its items (its row and matrix), for writes that need no more.
+    async fn plan_head(&mut self, plan_id: Id) -> Result<ControlPlan> {
+        load_heads(&mut self.tx, Which::One(plan_id))
+            .await?
+            .pop()
+            .ok_or_else(|| StoreError::not_found("control_plan", plan_id))
+    }
+
+    /// A risk and its plan's head (with the matrix).
+    async fn risk_in_plan(&mut self, risk_id: Id) -> Result<(ControlPlan, Risk)> {
+        let row: Option<RiskRow> = sqlx::query_as(&format!(
+            "SELECT {RISK_COLUMNS} FROM ic_risks WHERE id = $1"
         ))
-        .bind(id)
+        .bind(risk_id)
         .fetch_optional(&mut *self.tx)
         .await?;
-        let plan = plan.ok_or_else(|| StoreError::not_found(item.kind().log_type(), id))?;
-        self.plan_in_tx(plan).await
+        let row = row.ok_or_else(|| StoreError::not_found("ic_risk", risk_id))?;
+        let plan = self.plan_head(row.plan_id).await?;
+        Ok((plan, risk_from(row)?))
+    }
+
+    /// A control with its occurrences and its plan's head.
+    async fn control_in_plan(&mut self, control_id: Id) -> Result<(ControlPlan, Control)> {
+        let control = load_control(&mut self.tx, control_id).await?;
+        let plan = self.plan_head(control.plan_id).await?;
+        Ok((plan, control))
     }
 
     /// PostgreSQL: pushes and carry-overs take turns with each other and with every write
@@ -1366,7 +1418,7 @@ impl Writer {
 
     /// Sets a plan's header (rule, legal basis, adoption, risk analysis, assessments).
     pub async fn update_control_plan(&mut self, plan_id: Id, p: &PlanHeader) -> Result<()> {
-        let plan = self.plan_in_tx(plan_id).await?;
+        let plan = self.plan_head(plan_id).await?;
         let before = PlanHeader::of(&plan);
         if before == *p {
             return Ok(());
@@ -1386,8 +1438,8 @@ impl Writer {
 
     /// Adds a risk to a plan; returns its id.
     pub async fn add_risk(&mut self, plan_id: Id, r: &RiskInput) -> Result<Id> {
-        let plan = self.plan_in_tx(plan_id).await?;
-        let handling = check_scores(&plan, r.gross, r.net, r.handling.as_ref())?;
+        let plan = self.plan_head(plan_id).await?;
+        let handling = check_scores(plan.matrix.as_ref(), r.gross, r.net, r.handling.as_ref())?;
         self.ensure_plan_unlocked(&plan).await?;
         let key = self.new_key(Item::Risk, plan_id, &r.key, "RK").await?;
         let after = RiskInput {
@@ -1415,19 +1467,15 @@ impl Writer {
 
     /// Changes a risk's fields (an empty key keeps its key).
     pub async fn update_risk(&mut self, risk_id: Id, r: &RiskInput) -> Result<()> {
-        let plan = self.plan_of_item(Item::Risk, risk_id).await?;
-        let risk = plan
-            .risks
-            .iter()
-            .find(|x| x.id == risk_id)
-            .ok_or_else(|| StoreError::not_found("ic_risk", risk_id))?;
+        let (plan, risk) = self.risk_in_plan(risk_id).await?;
+        let risk = &risk;
         let before = risk_input_of(risk);
         let key = if r.key.trim().is_empty() {
             risk.key.clone()
         } else {
             r.key.trim().to_string()
         };
-        let handling = check_scores(&plan, r.gross, r.net, r.handling.as_ref())?;
+        let handling = check_scores(plan.matrix.as_ref(), r.gross, r.net, r.handling.as_ref())?;
         let after = RiskInput {
             key: key.clone(),
             handling,
@@ -1500,13 +1548,9 @@ impl Writer {
         net: Option<RiskScore>,
         handling: Option<Handling>,
     ) -> Result<()> {
-        let plan = self.plan_of_item(Item::Risk, risk_id).await?;
-        let risk = plan
-            .risks
-            .iter()
-            .find(|x| x.id == risk_id)
-            .ok_or_else(|| StoreError::not_found("ic_risk", risk_id))?;
-        let handling = check_scores(&plan, gross, net, handling.as_ref())?;
+        let (plan, risk) = self.risk_in_plan(risk_id).await?;
+        let risk = &risk;
+        let handling = check_scores(plan.matrix.as_ref(), gross, net, handling.as_ref())?;
         if risk.gross == gross && risk.net == net && risk.handling == handling {
             return Ok(());
         }
@@ -1586,14 +1630,21 @@ impl Writer {
     /// its deviations and blocking action exist.
     async fn check_links(
         &mut self,
-        plan: &ControlPlan,
+        plan_id: Id,
         sources: &[ActionSource],
         blocked_by: Option<&Blocker>,
     ) -> Result<()> {
         for s in sources {
             match s {
                 ActionSource::Risk { risk_id } => {
-                    if !plan.risks.iter().any(|r| r.id == *risk_id) {
+                    let found: Option<i64> = sqlx::query_scalar(
+                        "SELECT id FROM ic_risks WHERE id = $1 AND plan_id = $2",
+                    )
+                    .bind(*risk_id)
+                    .bind(plan_id)
+                    .fetch_optional(&mut *self.tx)
+                    .await?;
+                    if found.is_none() {
                         return Err(StoreError::not_found("ic_risk", risk_id));
                     }
                 }
@@ -1650,8 +1701,8 @@ impl Writer {
     /// Adds an action to a plan with what it serves (its risks must be the plan's) and
     /// what it waits for; returns its id.
     pub async fn add_ic_action(&mut self, plan_id: Id, a: &ActionInput) -> Result<Id> {
-        let plan = self.plan_in_tx(plan_id).await?;
-        self.check_links(&plan, &a.sources, a.blocked_by.as_ref())
+        let plan = self.plan_head(plan_id).await?;
+        self.check_links(plan_id, &a.sources, a.blocked_by.as_ref())
             .await?;
         self.ensure_plan_unlocked(&plan).await?;
         let key = self.new_key(Item::Action, plan_id, &a.key, "R").await?;
@@ -1675,15 +1726,18 @@ impl Writer {
         Ok(id)
     }
 
+    /// An action's own row (without its sources and amendments, which its writes do not
+    /// need) and its plan's head.
     async fn action_in_plan(&mut self, action_id: Id) -> Result<(ControlPlan, IcAction)> {
-        let plan = self.plan_of_item(Item::Action, action_id).await?;
-        let action = plan
-            .actions
-            .iter()
-            .find(|a| a.id == action_id)
-            .cloned()
-            .ok_or_else(|| StoreError::not_found("ic_action", action_id))?;
-        Ok((plan, action))
+        let row: Option<ActionRow> = sqlx::query_as(&format!(
+            "SELECT {ACTION_COLUMNS} FROM ic_actions WHERE id = $1"
+        ))
+        .bind(action_id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let row = row.ok_or_else(|| StoreError::not_found("ic_action", action_id))?;
+        let plan = self.plan_head(row.plan_id).await?;
+        Ok((plan, action_from(row, Vec::new(), Vec::new())?))
     }
 
     /// Sets an action's status ("Klart" / "Ej klart i år"), the day it was done and its
@@ -1816,7 +1870,7 @@ impl Writer {
             return Err(refused(IcRefusal::BlockedByItself));
         }
         let (plan, a) = self.action_in_plan(action_id).await?;
-        self.check_links(&plan, &[], blocked_by).await?;
+        self.check_links(plan.id, &[], blocked_by).await?;
         if a.blocked_by.as_ref() == blocked_by {
             return Ok(());
         }
@@ -1859,7 +1913,7 @@ impl Writer {
 
     /// Adds a control (or contract follow-up) with its planned occurrences; returns its id.
     pub async fn add_control(&mut self, plan_id: Id, c: &ControlInput) -> Result<Id> {
-        let plan = self.plan_in_tx(plan_id).await?;
+        let plan = self.plan_head(plan_id).await?;
         self.ensure_plan_unlocked(&plan).await?;
         let prefix = match c.kind {
             ControlKind::Systematic => "C",
@@ -1890,13 +1944,7 @@ impl Writer {
     /// Occurrence n keeps what was recorded for it; occurrences beyond the new count are
     /// removed unless something was recorded for them.
     pub async fn update_control(&mut self, control_id: Id, c: &ControlInput) -> Result<()> {
-        let plan = self.plan_of_item(Item::Control, control_id).await?;
-        let control = plan
-            .controls
-            .iter()
-            .find(|x| x.id == control_id)
-            .cloned()
-            .ok_or_else(|| StoreError::not_found("ic_control", control_id))?;
+        let (plan, control) = self.control_in_plan(control_id).await?;
         let before = control_input_of(&control);
         let key = if c.key.trim().is_empty() {
             control.key.clone()
@@ -1971,25 +2019,23 @@ impl Writer {
     ) -> Result<Option<Id>> {
         e.check(today)
             .map_err(|x| refused(IcRefusal::Execution(x)))?;
-        let plan_id: Option<i64> = sqlx::query_scalar(
-            "SELECT c.plan_id FROM ic_occurrences o JOIN ic_controls c ON c.id = o.control_id WHERE o.id = $1",
+        let owner: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT c.plan_id, c.id FROM ic_occurrences o JOIN ic_controls c ON c.id = o.control_id WHERE o.id = $1",
         )
         .bind(occurrence_id)
         .fetch_optional(&mut *self.tx)
         .await?;
-        let plan_id =
-            plan_id.ok_or_else(|| StoreError::not_found(OCCURRENCE_LOG_TYPE, occurrence_id))?;
-        let mut plan = self.plan_in_tx(plan_id).await?;
-        let (ci, oi) = plan
-            .controls
+        let (plan_id, control_id) =
+            owner.ok_or_else(|| StoreError::not_found(OCCURRENCE_LOG_TYPE, occurrence_id))?;
+        // The plan's own row and the one control: what the lock check and the deviation need.
+        let plan = self.plan_head(plan_id).await?;
+        let mut control = load_control(&mut self.tx, control_id).await?;
+        let oi = control
+            .occurrences
             .iter()
-            .enumerate()
-            .find_map(|(ci, c)| {
-                let oi = c.occurrences.iter().position(|o| o.id == occurrence_id)?;
-                Some((ci, oi))
-            })
+            .position(|o| o.id == occurrence_id)
             .ok_or_else(|| StoreError::not_found(OCCURRENCE_LOG_TYPE, occurrence_id))?;
-        let before = plan.controls[ci].occurrences[oi].execution.clone();
+        let before = control.occurrences[oi].execution.clone();
         if before.as_ref() != Some(e) {
             self.ensure_plan_unlocked(&plan).await?;
             let cols = match e {
@@ -2035,9 +2081,8 @@ impl Writer {
         if !e.has_findings() {
             return Ok(None);
         }
-        plan.controls[ci].occurrences[oi].execution = Some(e.clone());
-        let control = &plan.controls[ci];
-        let deviation = findings_deviation(&plan, control, &control.occurrences[oi]);
+        control.occurrences[oi].execution = Some(e.clone());
+        let deviation = findings_deviation(&plan, &control, &control.occurrences[oi]);
         self.raise_deviations(vec![deviation], today).await?;
         self.deviation_by_cause(&findings_cause_key(occurrence_id))
             .await
@@ -2045,12 +2090,7 @@ impl Writer {
 
     /// Records the decision not to continue a control.
     pub async fn discontinue_control(&mut self, control_id: Id, d: &Discontinuation) -> Result<()> {
-        let plan = self.plan_of_item(Item::Control, control_id).await?;
-        let control = plan
-            .controls
-            .iter()
-            .find(|x| x.id == control_id)
-            .ok_or_else(|| StoreError::not_found("ic_control", control_id))?;
+        let (plan, control) = self.control_in_plan(control_id).await?;
         if control.discontinued.as_ref() == Some(d) {
             return Ok(());
         }

@@ -1017,3 +1017,68 @@ async fn a_carry_over_takes_the_unfinished_items_into_next_year_once() {
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn blockers_keys_and_discontinuations_are_kept() {
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let t = tree(store).await;
+        let mut w = writer(store).await;
+        let plan_id = new_plan(&mut w, t.ks, 2019).await;
+        let rk01 = w.add_risk(plan_id, &risk("RK01", "Brand")).await.unwrap();
+        w.add_risk(plan_id, &risk("RK02", "Inbrott")).await.unwrap();
+        assert!(matches!(
+            w.update_risk(rk01, &risk("RK02", "Brand")).await,
+            Err(StoreError::Duplicate(_))
+        ));
+        w.update_risk(rk01, &risk("", "Brand i skolor"))
+            .await
+            .unwrap();
+        let r07 = w
+            .add_ic_action(plan_id, &action("R07", "Delegationsordning", vec![]))
+            .await
+            .unwrap();
+        let r08 = w
+            .add_ic_action(plan_id, &action("R08", "Ekonomihandbok", vec![]))
+            .await
+            .unwrap();
+        w.set_action_blocker(r07, Some(&Blocker::Action(r08)))
+            .await
+            .unwrap();
+        assert!(w
+            .set_action_blocker(r07, Some(&Blocker::Action(r08 + 1000)))
+            .await
+            .unwrap_err()
+            .is_not_found());
+        let c02 = w
+            .add_control(
+                plan_id,
+                &control("C02", "Skräppost", vec!["2019-06-30".into()]),
+            )
+            .await
+            .unwrap();
+        let decision = Discontinuation {
+            on: "2019-12-01".into(),
+            decided_by: "Ansvarig chef".into(),
+            reason: "Fångar bara skräppost".into(),
+        };
+        w.discontinue_control(c02, &decision).await.unwrap();
+        w.commit().await.unwrap();
+
+        let plan = store.control_plan(plan_id).await.unwrap();
+        assert_eq!(plan.risks[0].key, "RK01");
+        assert_eq!(plan.risks[0].text, "Brand i skolor");
+        assert_eq!(plan.actions[0].blocked_by, Some(Blocker::Action(r08)));
+        assert_eq!(plan.controls[0].discontinued.as_ref(), Some(&decision));
+        let notices = plan.notices("2019-07-01");
+        assert!(
+            notices.contains(&uppsikt_domain::internal_control::Notice::Blocked {
+                action_id: r07,
+                blocker: Blocker::Action(r08),
+            })
+        );
+        let history = store.history(ObjectKind::IcRisk, rk01, 100).await.unwrap();
+        assert_eq!(history.len(), 2, "created and updated");
+        db.finish().await;
+    }
+}

@@ -63,6 +63,16 @@ fn action_sv(action: &str) -> &str {
         "save" => "Sparad",
         "fill_last_days" => "Kompletterad vid uppgradering",
         "freeze_comparisons" => "Jämförelser låsta med beslutet",
+        "choose_matrix" => "Riskmatris vald",
+        "score" => "Bedömd",
+        "set_status" => "Ny status",
+        "verify" => "Effekt verifierad",
+        "amend" => "Innehåll ändrat",
+        "set_blocker" => "Beroende ändrat",
+        "record" => "Genomförande registrerat",
+        "discontinue" => "Avslutad genom beslut",
+        "push_common" => "Gemensamma delar införda",
+        "carry_over" => "Överförd från föregående år",
         other => other,
     }
 }

@@ -74,7 +74,11 @@ async fn ks_2019_shows_the_seeds_counts_computed_and_what_must_be_seen() {
 /// The first occurrence of C03 recorded as not performed (the seed's Q2–Q4), as
 /// (control id, seq, id): the test records it performed after all.
 fn open_occurrence(plan: &ControlPlan) -> (i64, i64, i64) {
-    let c03 = plan.controls.iter().find(|c| c.key == "C03").expect("C03 of seed 004");
+    let c03 = plan
+        .controls
+        .iter()
+        .find(|c| c.key == "C03")
+        .expect("C03 of seed 004");
     c03.occurrences
         .iter()
         .find(|o| !o.execution.as_ref().is_some_and(|e| e.is_performed()))
