@@ -95,9 +95,12 @@ impl Request {
     /// The period the report covers, or a Swedish message why the request is invalid.
     pub fn period(&self) -> Result<Period> {
         match (self.kind, self.tertial) {
-            (ReportKind::Verksamhetsberattelse | ReportKind::Verksamhetsplan, None) => {
-                Ok(Period::Year(self.year))
-            }
+            (
+                ReportKind::Verksamhetsberattelse
+                | ReportKind::Verksamhetsplan
+                | ReportKind::InternalControlFollowUp,
+                None,
+            ) => Ok(Period::Year(self.year)),
             (ReportKind::Delarsrapport, Some(t @ (1 | 2))) => Ok(Period::Tertial(self.year, t)),
             (ReportKind::Delarsrapport, _) => Err(ReportError::Invalid(
                 "En delårsrapport avser tertial 1 (per 30 april) eller tertial 2 (per 31 augusti)."
@@ -108,6 +111,10 @@ impl Request {
             )),
             (ReportKind::Verksamhetsplan, Some(_)) => Err(ReportError::Invalid(
                 "En verksamhetsplan avser ett helt år; ange inget tertial.".into(),
+            )),
+            (ReportKind::InternalControlFollowUp, Some(_)) => Err(ReportError::Invalid(
+                "En uppföljning av internkontrollplanen avser planens år; ange inget tertial."
+                    .into(),
             )),
         }
     }
@@ -285,6 +292,9 @@ pub async fn build_with_options(
         ReportKind::Verksamhetsberattelse => format!("Verksamhetsberättelse {}", request.year),
         ReportKind::Delarsrapport => format!("Delårsrapport {}", period_label(period)),
         ReportKind::Verksamhetsplan => format!("Verksamhetsplan {}", request.year),
+        ReportKind::InternalControlFollowUp => {
+            format!("Uppföljning av internkontrollplan {}", request.year)
+        }
     };
     let meta = ReportMeta {
         kind: request.kind,
