@@ -92,10 +92,14 @@ pub enum Action {
     /// See how the assessment rules agree with decided levels, try other settings and save
     /// a new version of the rules (they apply to every unit: controllers and administrators).
     ManageRules,
+    /// Manage what internal control shares across the municipality: push KS's common
+    /// risks and controls into every board's plan, and save versions of the risk matrix
+    /// (controllers and administrators: KS's oversight duty).
+    ManageInternalControl,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::ReadPublished,
         Action::ReadAll,
         Action::ReadHistory,
@@ -108,6 +112,7 @@ impl Action {
         Action::ManageSources,
         Action::RaiseDeviations,
         Action::ManageRules,
+        Action::ManageInternalControl,
     ];
 }
 
@@ -186,37 +191,40 @@ mod tests {
     #[test]
     fn each_role_gets_exactly_its_rights() {
         let actions = Action::ALL;
-        let expected: [(Role, [bool; 12]); 6] = [
-            (Role::Admin, [true; 12]),
+        let expected: [(Role, [bool; 13]); 6] = [
+            (Role::Admin, [true; 13]),
             (
                 Role::Controller,
                 [
-                    true, true, true, true, true, true, true, false, true, true, true, true,
+                    true, true, true, true, true, true, true, false, true, true, true, true, true,
                 ],
             ),
             (
                 Role::Editor,
                 [
                     true, true, true, false, true, false, false, false, true, false, false, false,
+                    false,
                 ],
             ),
             (
                 Role::Reader,
                 [
-                    true, true, true, false, false, false, false, false, false, false, false, false,
+                    true, true, true, false, false, false, false, false, false, false, false,
+                    false, false,
                 ],
             ),
             (
                 Role::Auditor,
                 [
                     true, true, true, true, false, false, false, false, false, false, false, false,
+                    false,
                 ],
             ),
             (
                 Role::Public,
                 [
                     true, false, false, false, false, false, false, false, false, false, false,
-                    false,
+                    false, false,
                 ],
             ),
         ];

@@ -532,6 +532,32 @@ impl Occurrence {
     }
 }
 
+/// Planned dates for `count` occurrences spread over `year`: the last day of every
+/// (12 / count)-th month, so 1 → 31 December, 4 → the quarters' ends, 12 → every month's
+/// end (a count that does not divide 12 is spread as evenly as whole months allow).
+pub fn planned_dates(year: i32, count: usize) -> Vec<String> {
+    let count = count.clamp(1, 366);
+    if count > 12 {
+        // More often than monthly: evenly spaced days.
+        let first = crate::date::days_from_civil(i64::from(year), 1, 1);
+        let days = crate::date::days_from_civil(i64::from(year) + 1, 1, 1) - first;
+        return (1..=count as i64)
+            .map(|k| crate::date::from_day_number(first + (k * days) / count as i64 - 1))
+            .collect();
+    }
+    (1..=count)
+        .map(|k| {
+            let month = ((k * 12) as f64 / count as f64).round() as i64;
+            let next = if month == 12 {
+                crate::date::days_from_civil(i64::from(year) + 1, 1, 1)
+            } else {
+                crate::date::days_from_civil(i64::from(year), month + 1, 1)
+            };
+            crate::date::from_day_number(next - 1)
+        })
+        .collect()
+}
+
 /// A decision not to continue a control the coming year.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Discontinuation {
@@ -683,6 +709,9 @@ pub struct Summary {
     pub actions_done: usize,
     pub actions_verified: usize,
     pub actions_blocked: usize,
+    /// Actions reducing a risk (risk-reducing actions; one may also be an audit action).
+    pub risk_actions: usize,
+    pub risk_actions_done: usize,
     /// Actions serving a recommendation (audit actions).
     pub audit_actions: usize,
     pub audit_actions_done: usize,
@@ -716,6 +745,9 @@ impl ControlPlan {
             s.actions_done += usize::from(done);
             s.actions_verified += usize::from(a.is_verified());
             s.actions_blocked += usize::from(!done && a.blocked_by.is_some());
+            let reduces = a.risk_ids().next().is_some();
+            s.risk_actions += usize::from(reduces);
+            s.risk_actions_done += usize::from(reduces && done);
             let audit = a
                 .sources
                 .iter()
@@ -1198,6 +1230,23 @@ mod tests {
                 occurrence(first_id + m as Id, &format!("2019-{m:02}-28"), e)
             })
             .collect()
+    }
+
+    #[test]
+    fn planned_dates_fall_on_month_ends() {
+        assert_eq!(planned_dates(2019, 1), vec!["2019-12-31"]);
+        assert_eq!(
+            planned_dates(2019, 4),
+            vec!["2019-03-31", "2019-06-30", "2019-09-30", "2019-12-31"]
+        );
+        let monthly = planned_dates(2020, 12);
+        assert_eq!(monthly[1], "2020-02-29");
+        assert_eq!(monthly.len(), 12);
+        assert_eq!(planned_dates(2019, 5).len(), 5);
+        assert_eq!(
+            planned_dates(2019, 52).last().map(String::as_str),
+            Some("2019-12-31")
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub fn refused(action: Action) -> &'static str {
         Action::ManageSources => "Bara controller och administratörer kan ändra kopplingen till Kolada och jämförelsegrupperna. Inget har ändrats.",
         Action::RaiseDeviations => "Bara en controller kan ta fram avvikelser för hela kommunen.",
         Action::ManageRules => "Bara controller och administratörer kan pröva och ändra bedömningsreglerna. Inget har ändrats.",
+        Action::ManageInternalControl => "Bara controller och administratörer kan föra in kommungemensamma risker och kontroller i nämndernas planer och ändra riskmatrisen. Inget har ändrats.",
         Action::ReadAll | Action::ReadHistory | Action::ReadPublished => {
             "Du har inte behörighet att se den här sidan."
         }
