@@ -1135,6 +1135,28 @@ pub fn board_year(
     }
 }
 
+/// Why the store refused a change to a plan; the sentences are
+/// `messages::internal_control::refusal`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IcRefusal {
+    Execution(ExecutionError),
+    Matrix(MatrixError),
+    /// An amendment without its reason.
+    AmendmentReason,
+    /// An amendment to the text in force.
+    AmendmentUnchanged,
+    /// A verification without who, how or when.
+    VerificationIncomplete,
+    /// Verifying an action that is not done.
+    VerifyNotDone,
+    /// The unit has a plan for the year already.
+    PlanExists(i32),
+    /// Accepting a risk without a motivation.
+    AcceptMotivation,
+    /// An action blocked by itself.
+    BlockedByItself,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

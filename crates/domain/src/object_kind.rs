@@ -15,6 +15,10 @@ pub enum ObjectKind {
     Commitment,
     Deviation,
     DeviationAction,
+    ControlPlan,
+    IcRisk,
+    IcAction,
+    Control,
 }
 
 /// What one kind is called where: in the change log, in paths and in Swedish.
@@ -27,13 +31,17 @@ struct Spec {
 impl ObjectKind {
     /// Every kind, in the order the organisation holds them (a kind missing here has no
     /// pages: its paths are not found).
-    pub const ALL: [ObjectKind; 6] = [
+    pub const ALL: [ObjectKind; 10] = [
         ObjectKind::OrgUnit,
         ObjectKind::Goal,
         ObjectKind::Indicator,
         ObjectKind::Commitment,
         ObjectKind::Deviation,
         ObjectKind::DeviationAction,
+        ObjectKind::ControlPlan,
+        ObjectKind::IcRisk,
+        ObjectKind::IcAction,
+        ObjectKind::Control,
     ];
 
     /// The one declaration of each kind.
@@ -45,6 +53,10 @@ impl ObjectKind {
             ObjectKind::Commitment => ("commitment", "commitments", "Utvecklingsåtagande"),
             ObjectKind::Deviation => ("deviation", "deviations", "Avvikelse"),
             ObjectKind::DeviationAction => ("deviation_action", "deviation-actions", "Åtgärd"),
+            ObjectKind::ControlPlan => ("control_plan", "internal-control", "Internkontrollplan"),
+            ObjectKind::IcRisk => ("ic_risk", "ic-risks", "Risk"),
+            ObjectKind::IcAction => ("ic_action", "ic-actions", "Åtgärd i internkontrollplan"),
+            ObjectKind::Control => ("ic_control", "ic-controls", "Kontroll"),
         };
         Spec {
             log_type,
@@ -117,6 +129,9 @@ const PART_LABELS: &[(&str, &str)] = &[
     ("current_period", "Aktuell period"),
     ("rule_version", "Bedömningsregler"),
     ("decided_document", "Beslutat dokument"),
+    ("ic_occurrence", "Kontrolltillfälle"),
+    ("ic_amendment", "Ändrad åtgärd"),
+    ("risk_matrix", "Riskmatris"),
 ];
 
 /// A change-log object type in Swedish: a kind's name, a part's, or (unknown) as logged.

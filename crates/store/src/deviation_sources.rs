@@ -1,5 +1,5 @@
 //! Where automatic deviations come from: one registration per module. A module that
-//! raises deviations (indicators, commitments; internal control, audit recommendations
+//! raises deviations (indicators, commitments, internal control; audit recommendations
 //! and the duties of Lag 2023:196 next) implements [`DeviationSource`] — load its data,
 //! then name the candidates of a year through its pure rules in the domain — and adds
 //! itself to [`DEVIATION_SOURCES`]. [`Store::automatic_deviations`] asks every source.
@@ -11,6 +11,7 @@ use std::pin::Pin;
 use uppsikt_domain::deviation::{
     commitment_candidates, indicator_candidates, DeviationThreshold, NewDeviation,
 };
+use uppsikt_domain::internal_control::{deviation_candidates, ControlPlan};
 use uppsikt_domain::model::{Commitment, Id, IndicatorRecord};
 
 use crate::{Result, Scope, Store};
@@ -21,11 +22,11 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A module that raises automatic deviations.
 pub trait DeviationSource: Send + Sync {
-    /// Loads what the source raises deviations from, as of `this_year`.
+    /// Loads what the source raises deviations from, as of `today` (ISO date).
     fn load<'a>(
         &'a self,
         store: &'a Store,
-        this_year: i32,
+        today: &'a str,
     ) -> BoxFuture<'a, Result<Box<dyn DueDeviations>>>;
 }
 
@@ -41,7 +42,16 @@ pub trait DueDeviations: Send {
 }
 
 /// Every registered source, in the order their candidates of a year are raised.
-pub static DEVIATION_SOURCES: &[&dyn DeviationSource] = &[&IndicatorSource, &CommitmentSource];
+pub static DEVIATION_SOURCES: &[&dyn DeviationSource] =
+    &[&IndicatorSource, &CommitmentSource, &InternalControlSource];
+
+/// The year of an ISO date (a date without one: no year has ended).
+fn year_of(today: &str) -> i32 {
+    today
+        .get(..4)
+        .and_then(|y| y.parse().ok())
+        .unwrap_or(i32::MAX)
+}
 
 /// The unit owning each goal.
 async fn unit_of_goal(store: &Store) -> Result<HashMap<Id, Id>> {
@@ -69,7 +79,7 @@ impl DeviationSource for IndicatorSource {
     fn load<'a>(
         &'a self,
         store: &'a Store,
-        _this_year: i32,
+        _today: &'a str,
     ) -> BoxFuture<'a, Result<Box<dyn DueDeviations>>> {
         Box::pin(async move {
             let org_of = unit_of_goal(store).await?;
@@ -112,9 +122,10 @@ impl DeviationSource for CommitmentSource {
     fn load<'a>(
         &'a self,
         store: &'a Store,
-        this_year: i32,
+        today: &'a str,
     ) -> BoxFuture<'a, Result<Box<dyn DueDeviations>>> {
         Box::pin(async move {
+            let this_year = year_of(today);
             let org_of = unit_of_goal(store).await?;
             let commitments = store.commitments(Scope::All).await?;
             let ended = commitments
@@ -138,11 +149,52 @@ impl DueDeviations for CommitmentsDue {
     }
 }
 
+/// Internal control: control occurrences with findings, occurrences past their date and
+/// not performed, actions not done when their year has ended
+/// (`domain::internal_control::deviation_candidates`).
+pub struct InternalControlSource;
+
+struct ControlPlansDue {
+    plans: Vec<ControlPlan>,
+    today: String,
+}
+
+impl DeviationSource for InternalControlSource {
+    fn load<'a>(
+        &'a self,
+        store: &'a Store,
+        today: &'a str,
+    ) -> BoxFuture<'a, Result<Box<dyn DueDeviations>>> {
+        Box::pin(async move {
+            let plans = store.control_plans(None).await?;
+            Ok(Box::new(ControlPlansDue {
+                plans,
+                today: today.to_string(),
+            }) as Box<dyn DueDeviations>)
+        })
+    }
+}
+
+impl DueDeviations for ControlPlansDue {
+    fn years(&self) -> Vec<i32> {
+        self.plans.iter().map(|p| p.year).collect()
+    }
+
+    fn candidates(&self, year: i32) -> Vec<NewDeviation> {
+        self.plans
+            .iter()
+            .filter(|p| p.year == year)
+            .flat_map(|p| deviation_candidates(p, &self.today))
+            .collect()
+    }
+}
+
 impl Store {
     /// The automatic deviations due as of `today` (ISO date): what every registered
     /// [`DeviationSource`] raises in a year from `from_year` up to this one (indicators
     /// whose significant results pass their board's threshold, commitments of an ended
-    /// year not finished). Raise them with [`crate::Writer::raise_deviations`],
+    /// year not finished, internal control's findings, missed occurrences and unfinished
+    /// actions). Raise them with [`crate::Writer::raise_deviations`],
     /// which skips those raised before. (Years before `from_year` are history the system
     /// was not there to follow up.)
     pub async fn automatic_deviations(
@@ -150,13 +202,10 @@ impl Store {
         today: &str,
         from_year: i32,
     ) -> Result<Vec<NewDeviation>> {
-        let this_year: i32 = today
-            .get(..4)
-            .and_then(|y| y.parse().ok())
-            .unwrap_or(i32::MAX);
+        let this_year = year_of(today);
         let mut loaded = Vec::with_capacity(DEVIATION_SOURCES.len());
         for source in DEVIATION_SOURCES {
-            loaded.push(source.load(self, this_year).await?);
+            loaded.push(source.load(self, today).await?);
         }
         let mut years: Vec<i32> = loaded
             .iter()

@@ -29,6 +29,10 @@ pub enum StoreError {
     /// A change to what a board's decided plan (verksamhetsplan) covers.
     #[error("the plan {} of unit {} is decided", .0.year, .0.org_id)]
     PlanDecided(Box<uppsikt_domain::plan::PlanDecision>),
+    /// A change to an internal-control plan that its rules refuse (the Swedish sentence:
+    /// `messages::internal_control::refusal`).
+    #[error("internal control: {0:?}")]
+    InternalControl(uppsikt_domain::internal_control::IcRefusal),
 }
 
 impl StoreError {

@@ -19,6 +19,16 @@ pub(crate) const fn owning_unit_sql(kind: ObjectKind) -> &'static str {
         ObjectKind::DeviationAction => {
             "SELECT d.org_id FROM deviation_actions a JOIN deviations d ON d.id = a.deviation_id WHERE a.id = $1"
         }
+        ObjectKind::ControlPlan => "SELECT org_id FROM control_plans WHERE id = $1",
+        ObjectKind::IcRisk => {
+            "SELECT p.org_id FROM ic_risks r JOIN control_plans p ON p.id = r.plan_id WHERE r.id = $1"
+        }
+        ObjectKind::IcAction => {
+            "SELECT p.org_id FROM ic_actions a JOIN control_plans p ON p.id = a.plan_id WHERE a.id = $1"
+        }
+        ObjectKind::Control => {
+            "SELECT p.org_id FROM ic_controls c JOIN control_plans p ON p.id = c.plan_id WHERE c.id = $1"
+        }
     }
 }
 
@@ -86,6 +96,16 @@ pub(crate) const fn history_parts(kind: ObjectKind) -> HistoryParts {
             }),
         ),
         ObjectKind::DeviationAction => (&[], None),
+        ObjectKind::ControlPlan | ObjectKind::IcRisk => (&[], None),
+        // An action's amendments are logged under its id.
+        ObjectKind::IcAction => (&[crate::internal_control::AMENDMENT_LOG_TYPE], None),
+        ObjectKind::Control => (
+            &[],
+            Some(Related {
+                ids_sql: "SELECT id FROM ic_occurrences WHERE control_id = $1",
+                log_type: crate::internal_control::OCCURRENCE_LOG_TYPE,
+            }),
+        ),
     };
     HistoryParts { own, related }
 }

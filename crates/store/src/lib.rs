@@ -15,6 +15,7 @@ mod deviations;
 mod error;
 mod frozen;
 mod history;
+mod internal_control;
 mod kinds;
 mod kolada;
 mod kolada_pairs;
@@ -40,11 +41,16 @@ pub use decided_documents::{
     sha256_hex, DecidedDocument, NewDecidedDocument, DECIDED_DOCUMENT_LOG_TYPE,
 };
 pub use deviation_sources::{
-    BoxFuture, CommitmentSource, DeviationSource, DueDeviations, IndicatorSource, DEVIATION_SOURCES,
+    BoxFuture, CommitmentSource, DeviationSource, DueDeviations, IndicatorSource,
+    InternalControlSource, DEVIATION_SOURCES,
 };
 pub use deviations::{DeviationFilter, DeviationPage, StoredDeviation};
 pub use error::StoreError;
 pub use frozen::series_lines;
+pub use internal_control::{
+    ActionInput, CarriedOver, ControlInput, NewControlPlan, PlanHeader, PushedCommon, RiskInput,
+    AMENDMENT_LOG_TYPE, MATRIX_LOG_TYPE, OCCURRENCE_LOG_TYPE,
+};
 pub use kolada::{
     ComparisonGroup, ComparisonGroupInput, KoladaChanges, KoladaKpi, KoladaMunicipality,
     KoladaSettings, OutcomeSync, KOLADA_API,

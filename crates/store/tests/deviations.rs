@@ -675,7 +675,7 @@ async fn automatic_deviations_come_from_every_registered_source() {
             .unwrap();
         let mut asked = 0;
         for source in DEVIATION_SOURCES {
-            let loaded = source.load(store, 2024).await.unwrap();
+            let loaded = source.load(store, "2024-02-01").await.unwrap();
             for d in loaded.candidates(2023) {
                 assert!(due.contains(&d), "{d:?}");
                 asked += 1;

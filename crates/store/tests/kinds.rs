@@ -9,11 +9,12 @@ use common::tree;
 use uppsikt_domain::deviation::{
     Action, ActionState, DecidingBody, Decision, NewDeviation, Outcome, Severity, Source,
 };
+use uppsikt_domain::internal_control::{ActionSource, ControlKind};
 use uppsikt_domain::model::Id;
 use uppsikt_domain::object_kind::ObjectKind;
 use uppsikt_domain::Period;
 use uppsikt_store::testing::TestDb;
-use uppsikt_store::{CommitmentInput, Store};
+use uppsikt_store::{ActionInput, CommitmentInput, ControlInput, NewControlPlan, RiskInput, Store};
 
 /// One object of each kind, under the units `tree` made: the kind's id and its owner.
 async fn one_of_each(store: &Store) -> HashMap<ObjectKind, (Id, Id)> {
@@ -78,6 +79,62 @@ async fn one_of_each(store: &Store) -> HashMap<ObjectKind, (Id, Id)> {
         )
         .await
         .unwrap();
+    let plan = w
+        .create_control_plan(&NewControlPlan {
+            org_id: t.ks,
+            year: 2024,
+            rule_ref: "HKF 9410".into(),
+            legal_basis: "KL 6:6".into(),
+        })
+        .await
+        .unwrap();
+    let risk = w
+        .add_risk(
+            plan,
+            &RiskInput {
+                area: "Informationssäkerhet".into(),
+                text: "Infoläckage via molntjänster".into(),
+                ..RiskInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    let ic_action = w
+        .add_ic_action(
+            plan,
+            &ActionInput {
+                key: String::new(),
+                text: "Riktlinjer för molntjänster".into(),
+                responsible: "IT-chef".into(),
+                sources: vec![ActionSource::Risk { risk_id: risk }],
+                blocked_by: None,
+            },
+        )
+        .await
+        .unwrap();
+    let control = w
+        .add_control(
+            plan,
+            &ControlInput {
+                key: String::new(),
+                kind: ControlKind::Systematic,
+                area: "Sund ekonomi".into(),
+                name: "Leverantörsfakturor".into(),
+                purpose: String::new(),
+                method: "Stickprov".into(),
+                frequency: "En gång per år".into(),
+                sample: String::new(),
+                planned_parameters: String::new(),
+                responsible: "Ekonomichef".into(),
+                due: "2024-12-31".into(),
+                origin: String::new(),
+                comment: String::new(),
+                common: false,
+                planned_dates: vec!["2024-11-30".into()],
+            },
+        )
+        .await
+        .unwrap();
     w.commit().await.unwrap();
     ObjectKind::ALL
         .into_iter()
@@ -89,6 +146,10 @@ async fn one_of_each(store: &Store) -> HashMap<ObjectKind, (Id, Id)> {
                 ObjectKind::Commitment => (commitment, t.child),
                 ObjectKind::Deviation => (deviation, t.other),
                 ObjectKind::DeviationAction => (action, t.other),
+                ObjectKind::ControlPlan => (plan, t.ks),
+                ObjectKind::IcRisk => (risk, t.ks),
+                ObjectKind::IcAction => (ic_action, t.ks),
+                ObjectKind::Control => (control, t.ks),
             };
             (kind, object)
         })

@@ -1,6 +1,7 @@
 //! The `uppsikt` command: run the demo, serve, migrate and import.
 
 mod bench;
+mod bench_ic;
 mod bench_kolada;
 mod import;
 mod users;
@@ -269,6 +270,10 @@ enum BenchCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Write synthetic internal-control plans for every board (bench/internal_control.sh).
+    InternalControl(bench_ic::IcShape),
+    /// Print the year the synthetic internal-control plans end with.
+    InternalControlYear,
     /// Time the evaluation of every goal.
     Evaluate {
         #[arg(long, default_value_t = 5)]
@@ -434,6 +439,24 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 "synthetic_deviations_s={:.1}",
                 started.elapsed().as_secs_f64()
             );
+            Ok(())
+        }
+        Command::Bench {
+            what: BenchCommand::InternalControl(shape),
+        } => {
+            let store = open(&cli.database_url).await?;
+            let started = std::time::Instant::now();
+            let plans = bench_ic::generate(&store, shape).await?;
+            println!(
+                "synthetic_internal_control_plans={plans} generate_s={:.1}",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Bench {
+            what: BenchCommand::InternalControlYear,
+        } => {
+            println!("{}", bench_ic::LAST_YEAR);
             Ok(())
         }
         Command::Bench {

@@ -89,6 +89,17 @@ impl Crumbs {
             ObjectKind::Deviation | ObjectKind::DeviationAction => Crumbs::start()
                 .then("/uppsikt", OVERSIGHT_LABEL)
                 .then(format!("/deviations/{id}"), format!("Avvikelse {id}")),
+            ObjectKind::ControlPlan
+            | ObjectKind::IcRisk
+            | ObjectKind::IcAction
+            | ObjectKind::Control => {
+                let plan_id = store.control_plan_id_of(kind, id).await?;
+                let plan = store.control_plan(plan_id).await?;
+                Crumbs::units(&units, plan.org_id, period).then(
+                    format!("/{}/{plan_id}", ObjectKind::ControlPlan.path_segment()),
+                    format!("{} {}", ObjectKind::ControlPlan.label_sv(), plan.year),
+                )
+            }
         })
     }
 

@@ -92,6 +92,23 @@ async fn heading(state: &AppState, kind: ObjectKind, id: Id) -> Result<(String, 
         }
         ObjectKind::Deviation => (format!("avvikelse {id}"), back),
         ObjectKind::DeviationAction => return Err(AppError::NotFound),
+        ObjectKind::ControlPlan => {
+            let plan = state.store.control_plan(id).await?;
+            (format!("{} {}", kind.label_sv(), plan.year), back)
+        }
+        ObjectKind::IcRisk | ObjectKind::IcAction | ObjectKind::Control => {
+            let plan_id = state.store.control_plan_id_of(kind, id).await?;
+            let plan = state.store.control_plan(plan_id).await?;
+            let key = match kind {
+                ObjectKind::IcRisk => plan.risks.iter().find(|r| r.id == id).map(|r| &r.key),
+                ObjectKind::IcAction => plan.actions.iter().find(|a| a.id == id).map(|a| &a.key),
+                _ => plan.controls.iter().find(|c| c.id == id).map(|c| &c.key),
+            };
+            (
+                format!("{} {}", kind.label_sv(), key.cloned().unwrap_or_default()),
+                format!("/{}/{plan_id}", ObjectKind::ControlPlan.path_segment()),
+            )
+        }
     })
 }
 

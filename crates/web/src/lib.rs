@@ -17,6 +17,7 @@ mod flash;
 mod forms;
 mod history;
 mod imports;
+mod internal_control;
 mod jobs;
 mod kolada;
 mod oversight;
@@ -260,6 +261,8 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
             get(reports::new_form).post(reports::create),
         )
         .route("/uppsikt", get(oversight::overview))
+        .route("/internal-control", get(internal_control::overview))
+        .route("/internal-control/{id}", get(internal_control::plan_page))
         .route("/att-gora", get(todo::choose))
         .route("/uppsikt/list", get(oversight::list))
         .route("/uppsikt/export.xlsx", get(oversight::export))
@@ -273,6 +276,8 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route("/api/v1/org-units/{id}/goals", get(api::goals_of_org))
         .route("/api/v1/goals/{id}", get(api::goal))
         .route("/api/v1/indicators/{id}", get(api::indicator))
+        .route("/api/v1/internal-control", get(internal_control::api_overview))
+        .route("/api/v1/internal-control/{id}", get(internal_control::api_plan))
         .route_layer(guard(&state, Action::ReadAll));
     let raise = Router::new()
         .route("/uppsikt/raise", post(oversight::raise))
@@ -288,6 +293,18 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
             get(calibration::page).post(calibration::save),
         )
         .route_layer(guard(&state, Action::ManageRules));
+    // What internal control shares across the municipality: KS's common items pushed into
+    // every board's plan, and the versions of the risk matrix.
+    let internal_control_shared = Router::new()
+        .route(
+            "/internal-control/{id}/push-common",
+            get(forms::internal_control::push_form).post(forms::internal_control::push_common),
+        )
+        .route(
+            "/risk-matrices",
+            get(forms::internal_control::matrices_page).post(forms::internal_control::save_matrix),
+        )
+        .route_layer(guard(&state, Action::ManageInternalControl));
     let history = Router::new()
         .route("/history/{kind}/{id}", get(history::page))
         .route_layer(guard(&state, Action::ReadHistory));
@@ -445,6 +462,67 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
             "/deviation-actions/{id}/progress",
             get(forms::deviation::progress_form).post(forms::deviation::progress),
         )
+        .route(
+            "/org/{id}/internal-control/new",
+            get(forms::internal_control::new_plan_form).post(forms::internal_control::create_plan),
+        )
+        .route(
+            "/internal-control/{id}/edit",
+            get(forms::internal_control::header_form).post(forms::internal_control::save_header),
+        )
+        .route(
+            "/internal-control/{id}/risks/new",
+            get(forms::internal_control::new_risk_form).post(forms::internal_control::create_risk),
+        )
+        .route(
+            "/internal-control/{id}/actions/new",
+            get(forms::internal_control::new_action_form)
+                .post(forms::internal_control::create_action),
+        )
+        .route(
+            "/internal-control/{id}/controls/new",
+            get(forms::internal_control::new_control_form)
+                .post(forms::internal_control::create_control),
+        )
+        .route(
+            "/internal-control/{id}/matrix",
+            get(forms::internal_control::matrix_form).post(forms::internal_control::choose_matrix),
+        )
+        .route(
+            "/internal-control/{id}/carry-over",
+            get(forms::internal_control::carry_form).post(forms::internal_control::carry_over),
+        )
+        .route(
+            "/ic-risks/{id}/edit",
+            get(forms::internal_control::edit_risk_form).post(forms::internal_control::update_risk),
+        )
+        .route(
+            "/ic-actions/{id}/status",
+            get(forms::internal_control::status_form).post(forms::internal_control::save_status),
+        )
+        .route(
+            "/ic-actions/{id}/verify",
+            get(forms::internal_control::verify_form).post(forms::internal_control::verify),
+        )
+        .route(
+            "/ic-actions/{id}/amend",
+            get(forms::internal_control::amend_form).post(forms::internal_control::amend),
+        )
+        .route(
+            "/ic-controls/{id}/edit",
+            get(forms::internal_control::edit_control_form)
+                .post(forms::internal_control::update_control),
+        )
+        .route(
+            "/ic-controls/{id}/occurrences/{seq}",
+            get(forms::internal_control::occurrence_form)
+                .post(forms::internal_control::record_occurrence),
+        )
+        .route(
+            "/ic-controls/{id}/discontinue",
+            get(forms::internal_control::discontinue_form)
+                .post(forms::internal_control::discontinue),
+        )
         .route_layer(guard(&state, Action::Edit));
     let open = match &options.files_dir {
         Some(dir) => open.nest_service("/files", tower_http::services::ServeDir::new(dir)),
@@ -458,6 +536,7 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .merge(lock)
         .merge(reopen)
         .merge(edit)
+        .merge(internal_control_shared)
         .merge(sources)
         .merge(import)
         .fallback(error::not_found)

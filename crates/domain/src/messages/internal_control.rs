@@ -1,7 +1,7 @@
 //! Internal control's (den interna kontrollens) refusals: an execution without its
 //! findings or reason, a risk matrix or score that does not fit.
 
-use crate::internal_control::{ExecutionError, MatrixError};
+use crate::internal_control::{ExecutionError, IcRefusal, MatrixError};
 
 /// Why an execution of a control occurrence was refused.
 pub fn execution(e: &ExecutionError) -> &'static str {
@@ -26,6 +26,21 @@ pub fn matrix(e: &MatrixError) -> &'static str {
             "Planens riskmatris kan inte bytas när en risk har bedömts i den. En ändrad mall blir en ny version för kommande planer."
         }
         MatrixError::NoMatrix => "Välj en riskmatris för planen innan risker bedöms.",
+    }
+}
+
+/// Why the store refused a change to a plan.
+pub fn refusal(r: &IcRefusal) -> String {
+    match r {
+        IcRefusal::Execution(e) => execution(e).into(),
+        IcRefusal::Matrix(e) => matrix(e).into(),
+        IcRefusal::AmendmentReason => AMENDMENT_REASON.into(),
+        IcRefusal::AmendmentUnchanged => AMENDMENT_UNCHANGED.into(),
+        IcRefusal::VerificationIncomplete => VERIFICATION_INCOMPLETE.into(),
+        IcRefusal::VerifyNotDone => VERIFY_NOT_DONE.into(),
+        IcRefusal::PlanExists(year) => plan_exists(*year),
+        IcRefusal::AcceptMotivation => ACCEPT_MOTIVATION.into(),
+        IcRefusal::BlockedByItself => BLOCKED_BY_ITSELF.into(),
     }
 }
 
@@ -71,3 +86,14 @@ pub const ACCEPT_MOTIVATION: &str = "Motivera varför risken accepteras.";
 
 /// An action blocked by itself.
 pub const BLOCKED_BY_ITSELF: &str = "En åtgärd kan inte vänta på sig själv.";
+
+/// A confirmation page sent without its box ticked.
+pub const CONFIRM: &str = "Kryssa i rutan för att bekräfta. Inget har ändrats.";
+
+/// A risk analysis with a date or participants but no answer on elected members.
+pub const ELECTED_MEMBERS: &str = "Ange om förtroendevalda deltog i analysen.";
+
+/// A label (R01, C03 …) another item of the plan already has.
+pub fn key_taken(key: &str) -> String {
+    format!("Beteckningen ”{key}” finns redan i planen. Välj en annan.")
+}

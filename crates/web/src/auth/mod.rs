@@ -111,6 +111,11 @@ impl Viewer {
                 "/uppsikt",
                 crate::crumbs::OVERSIGHT_LABEL,
             ),
+            (
+                self.allows(Action::ReadAll, &[]),
+                "/internal-control",
+                crate::internal_control::LABEL,
+            ),
             (self.allows(Action::ImportData, &[]), "/import", "Data in"),
             (self.allows(Action::ManageSources, &[]), "/kolada", "Kolada"),
             (

@@ -11,6 +11,7 @@ pub mod deviation_board;
 pub mod goal;
 pub mod grid;
 pub mod indicator;
+pub mod internal_control;
 pub mod lock;
 pub mod milestone;
 pub mod outcome;
@@ -611,8 +612,9 @@ impl Refusal {
 
 /// A write's result, with the refusals that are the user's to mend shown at a field.
 pub trait RefusedAt<T> {
-    /// A period a decision locked, or a step the deviation lifecycle does not allow,
-    /// becomes a message at `field`; other errors fail.
+    /// A period a decision locked, a step the deviation lifecycle does not allow, or a
+    /// change internal control's rules refuse becomes a message at `field`; other errors
+    /// fail.
     fn at(self, field: &'static str) -> std::result::Result<T, Refusal>;
 }
 
@@ -626,6 +628,9 @@ impl<T> RefusedAt<T> for std::result::Result<T, StoreError> {
             // A missing action is the address's fault, not the form's: it passes on.
             StoreError::Lifecycle(l) if !matches!(l, LifecycleError::NoSuchAction(_)) => {
                 Refusal::at(field, messages::deviations::lifecycle(&l))
+            }
+            StoreError::InternalControl(r) => {
+                Refusal::at(field, messages::internal_control::refusal(&r))
             }
             other => other.into(),
         })
