@@ -206,22 +206,30 @@ pub async fn build(store: &Store, request: Request) -> Result<Report> {
 }
 
 /// Builds the report in a version: the chapters are vision and styrmodell, the criteria
-/// for goal fulfilment, the goals and personnel; the oversight of deviations is a chapter
+/// for goal fulfilment, the goals, personnel and internal control; the oversight of deviations is a chapter
 /// only when chosen. Its figures are counted as of the day the report is built (the
 /// store keeps no dated state of deviations yet), and its heading says so. A
-/// verksamhetsplan is built by [`crate::plan::build`].
+/// verksamhetsplan is built by [`crate::plan::build`], a follow-up of an internal-control
+/// plan by [`crate::internal_control::build`].
 pub async fn build_as(store: &Store, request: Request, options: Options) -> Result<Report> {
-    if request.kind == ReportKind::Verksamhetsplan {
-        return crate::plan::build(store, request).await;
+    match request.kind {
+        ReportKind::Verksamhetsplan => return crate::plan::build(store, request).await,
+        ReportKind::InternalControlFollowUp => {
+            return crate::internal_control::build(store, request).await
+        }
+        ReportKind::Verksamhetsberattelse | ReportKind::Delarsrapport => {}
     }
+    let today = uppsikt_store::today();
     let oversight = crate::oversight::OversightPart {
-        today: uppsikt_store::today(),
+        today: today.clone(),
     };
+    let internal_control = crate::internal_control::InternalControlPart { today };
     let mut parts: Vec<&dyn ReportPart> = vec![
         &crate::chapters::VisionPart,
         &crate::chapters::CriteriaPart,
         &GoalsPart,
         &crate::chapters::PersonnelPart,
+        &internal_control,
     ];
     if options.oversight {
         parts.push(&oversight);

@@ -15,14 +15,17 @@ use std::collections::HashMap;
 use std::fmt::Write;
 
 use uppsikt_domain::internal_control::{
-    findings_cause_key, missed_cause_key, risk_map, ActionSource, ActionStatus, Adoption, Blocker,
-    BoardYear, Control, ControlKind, ControlPlan, Execution, IcAction, Notice, OccurrenceState,
-    OverallAssessment, Risk, RiskMap, RiskScore, Summary,
+    board_year, findings_cause_key, missed_cause_key, risk_map, ActionSource, ActionStatus,
+    Adoption, Blocker, BoardYear, Control, ControlKind, ControlPlan, Execution, IcAction, Notice,
+    OccurrenceState, OverallAssessment, Risk, RiskMap, RiskScore, Summary,
 };
 use uppsikt_domain::messages::decision_reference;
-use uppsikt_domain::model::{Id, OrgUnit, PeriodLock};
+use uppsikt_domain::model::{Id, OrgKind, OrgUnit, PeriodLock};
 use uppsikt_domain::Period;
 
+use uppsikt_store::{BoxFuture, Store};
+
+use crate::build::{Context, ReportError, ReportPart, Request, Result, Subject};
 use crate::html::escape;
 use crate::model::{Block, Chart, Report, ReportKind, ReportMeta, Section, Table};
 
@@ -183,6 +186,30 @@ fn blocker_sv(plan: &ControlPlan, b: &Blocker) -> String {
     }
 }
 
+/// "Tio av arton riskreducerande åtgärder har slutförts.": `done` of `total` things
+/// (`singular`/`plural` with their adjectives) `verb` ("har slutförts"); none and a lone
+/// one are said as Swedish says them.
+fn done_of_sv(done: usize, total: usize, singular: &str, plural: &str, verb: &str) -> String {
+    match (done, total) {
+        (1, 1) => format!("Planens {singular} {verb}."),
+        (_, 1) => format!("Planens {singular} {}.", negated(verb)),
+        (0, _) => format!("Ingen av {} {plural} {verb}.", number_word_sv(total)),
+        _ => format!(
+            "{} av {} {plural} {verb}.",
+            capitalise(&number_word_sv(done)),
+            number_word_sv(total)
+        ),
+    }
+}
+
+/// "har slutförts" → "har inte slutförts", "är genomförd …" → "är inte genomförd …".
+fn negated(verb: &str) -> String {
+    match verb.split_once(' ') {
+        Some((aux, rest)) => format!("{aux} inte {rest}"),
+        None => format!("{verb} inte"),
+    }
+}
+
 /// One paragraph per group of counts: the summary's sentences, all from the data.
 pub fn summary_sentences(plan: &ControlPlan, day: &str) -> Vec<String> {
     let all = plan.summary(day);
@@ -190,17 +217,18 @@ pub fn summary_sentences(plan: &ControlPlan, day: &str) -> Vec<String> {
     let audit = summary_of(plan, day, serves_recommendation);
     let mut out = Vec::new();
 
-    let mut s = if risk.actions == 0 {
+    let mut s = if all.risk_actions == 0 {
         "Planen har inga riskreducerande åtgärder.".to_string()
     } else {
-        format!(
-            "{} av {} riskreducerande {} har slutförts.",
-            capitalise(&number_word_sv(risk.actions_done)),
-            number_word_sv(risk.actions),
-            noun(risk.actions, "åtgärd", "åtgärder"),
+        done_of_sv(
+            all.risk_actions_done,
+            all.risk_actions,
+            "riskreducerande åtgärd",
+            "riskreducerande åtgärder",
+            "har slutförts",
         )
     };
-    let remaining = risk.actions - risk.actions_done;
+    let remaining = all.risk_actions - all.risk_actions_done;
     if risk.actions_blocked > 0 {
         if remaining == 1 {
             s.push_str(" Den återstående åtgärden väntar på något annat innan den kan slutföras.");
@@ -214,7 +242,7 @@ pub fn summary_sentences(plan: &ControlPlan, day: &str) -> Vec<String> {
             );
         }
     }
-    if risk.actions_done > 0 {
+    if all.risk_actions_done > 0 {
         if risk.actions_verified == 0 {
             s.push_str(" För ingen av de slutförda är effekten verifierad.");
         } else {
@@ -228,13 +256,16 @@ pub fn summary_sentences(plan: &ControlPlan, day: &str) -> Vec<String> {
     out.push(s);
 
     if all.audit_actions > 0 {
-        let mut s = format!(
-            "{} av {} {} utifrån revision eller annan granskning har slutförts.",
-            capitalise(&number_word_sv(all.audit_actions_done)),
-            number_word_sv(all.audit_actions),
-            noun(all.audit_actions, "åtgärd", "åtgärder"),
+        let mut s = done_of_sv(
+            all.audit_actions_done,
+            all.audit_actions,
+            "åtgärd utifrån revision eller annan granskning",
+            "åtgärder utifrån revision eller annan granskning",
+            "har slutförts",
         );
-        if audit.actions_blocked > 0 {
+        if audit.actions_blocked > 0 && all.audit_actions - all.audit_actions_done == 1 {
+            s.push_str(" Den som återstår väntar på något annat innan den kan genomföras.");
+        } else if audit.actions_blocked > 0 {
             let _ = write!(
                 s,
                 " {} av dem som återstår väntar på något annat innan {} kan genomföras.",
@@ -261,13 +292,23 @@ pub fn summary_sentences(plan: &ControlPlan, day: &str) -> Vec<String> {
     if all.controls == 0 {
         out.push("Planen har inga systematiska kontroller.".into());
     } else {
-        let mut s = format!(
-            "{} av {} systematiska {} är {} vid alla planerade tillfällen.",
-            capitalise(&number_word_sv(all.controls_done)),
-            number_word_sv(all.controls),
-            noun(all.controls, "kontroll", "kontroller"),
-            noun(all.controls_done, "genomförd", "genomförda"),
-        );
+        let mut s = if all.controls == 1 {
+            done_of_sv(
+                all.controls_done,
+                1,
+                "systematiska kontroll",
+                "",
+                "är genomförd vid alla planerade tillfällen",
+            )
+        } else {
+            done_of_sv(
+                all.controls_done,
+                all.controls,
+                "",
+                "systematiska kontroller",
+                "är genomförda vid alla planerade tillfällen",
+            )
+        };
         let left = all.occurrences - all.occurrences_performed - all.occurrences_missed;
         let _ = write!(
             s,
@@ -515,9 +556,9 @@ pub fn figures_table(plan: &ControlPlan, day: &str) -> Table {
             row("Risker", all.risks, "–".into(), None),
             row(
                 "Riskreducerande åtgärder",
-                risk.actions,
-                risk.actions_done.to_string(),
-                Summary::percent(risk.actions_done, risk.actions),
+                all.risk_actions,
+                all.risk_actions_done.to_string(),
+                Summary::percent(all.risk_actions_done, all.risk_actions),
             ),
             row(
                 "varav klara med verifierad effekt",
@@ -1240,7 +1281,7 @@ pub fn risk_map_chart(map: &RiskMap, net: bool, id: &str) -> Chart {
     );
     let _ = write!(
         svg,
-        r##"<text font-size="12" fill="#3b434d" x="4" y="{:.1}">Sannolikhet ↑</text>"##,
+        r##"<text font-size="12" fill="#3b434d" x="4" y="{:.1}">Sannolikhet</text>"##,
         MAP_TOP - 12.0
     );
     for pi in 0..np {
@@ -1309,7 +1350,7 @@ pub fn risk_map_chart(map: &RiskMap, net: bool, id: &str) -> Chart {
     }
     let _ = write!(
         svg,
-        r##"<text font-size="12" fill="#3b434d" x="{:.1}" y="{:.1}" text-anchor="middle">Konsekvens →</text></svg>"##,
+        r##"<text font-size="12" fill="#3b434d" x="{:.1}" y="{:.1}" text-anchor="middle">Konsekvens</text></svg>"##,
         MAP_LEFT + (MAP_WIDTH - MAP_LEFT - MAP_RIGHT) / 2.0,
         bottom + 40.0
     );
@@ -1653,6 +1694,168 @@ pub fn oversight_table(boards: &[(OrgUnit, BoardYear)], year: i32) -> Table {
         rows,
         row_headers: true,
     }
+}
+
+/// The units that answer for internal control under KL 6:6: the executive board and the
+/// boards (a unit of another kind joins when it has a plan).
+fn answers_for_internal_control(unit: &OrgUnit) -> bool {
+    matches!(unit.kind, OrgKind::Styrelse | OrgKind::Namnd)
+}
+
+/// Every board's row for `year` (`domain::internal_control::board_year`), in the
+/// organisation's order, counted as of the year's end or `today` while it runs; `within`
+/// keeps the unit and those below it. Common items expected are those KS's plan of the
+/// year marks common; undecided findings come from the deviations.
+pub async fn board_years(
+    store: &Store,
+    year: i32,
+    today: &str,
+    within: Option<Id>,
+) -> Result<Vec<(OrgUnit, BoardYear)>> {
+    let day = as_of_day(Period::Year(year), today);
+    let units = store.org_units().await?;
+    let plans = store.control_plans(Some(year)).await?;
+    let undecided = store.undecided_findings().await?;
+    let common_expected: usize = plans.iter().map(ControlPlan::common_items).sum();
+    let inside = within.map(|root| crate::oversight::subtree(&units, root));
+    let mut out = Vec::new();
+    for unit in units {
+        if inside.as_ref().is_some_and(|ids| !ids.contains(&unit.id)) {
+            continue;
+        }
+        let plan = plans
+            .iter()
+            .find(|p| p.org_id == unit.id)
+            .map(|p| plan_as_of(p, &day));
+        if plan.is_none() && !answers_for_internal_control(&unit) {
+            continue;
+        }
+        let findings = plan
+            .as_ref()
+            .and_then(|p| undecided.get(&p.id))
+            .copied()
+            .unwrap_or(0);
+        let row = board_year(
+            unit.id,
+            year,
+            plan.as_ref(),
+            common_expected,
+            findings,
+            &day,
+        );
+        out.push((unit, row));
+    }
+    Ok(out)
+}
+
+/// The year the oversight shows: the latest year up to `today`'s with a plan, else
+/// `today`'s year.
+pub async fn oversight_year(store: &Store, today: &str) -> Result<i32> {
+    let this_year: i32 = today.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
+    Ok(store
+        .control_plan_years()
+        .await?
+        .into_iter()
+        .map(|(_, year, _)| year)
+        .filter(|y| *y <= this_year)
+        .max()
+        .unwrap_or(this_year))
+}
+
+/// The chapter in a verksamhetsberättelse or delårsrapport: for one unit its plan
+/// followed up ([`chapter`]); in the municipality's report, every board's row.
+pub struct InternalControlPart {
+    /// ISO date: a report on the running year counts as of it.
+    pub today: String,
+}
+
+impl ReportPart for InternalControlPart {
+    fn sections<'a>(&'a self, ctx: &'a Context<'a>) -> BoxFuture<'a, Result<Vec<Section>>> {
+        Box::pin(async move {
+            let year = ctx.period.year();
+            let day = as_of_day(ctx.period, &self.today);
+            if ctx.consolidated() {
+                let boards = board_years(ctx.store, year, &day, None).await?;
+                let mut s = Section::new(CHAPTER_TITLE);
+                s.blocks.push(Block::Paragraph {
+                    text: format!(
+                        "Varje nämnds och styrelses internkontrollplan för {year}, läget per {day}. Planerna följs upp i nämndernas egna rapporter."
+                    ),
+                });
+                s.blocks.push(Block::Table(oversight_table(&boards, year)));
+                return Ok(vec![s]);
+            }
+            let mut out = Vec::new();
+            for data in &ctx.units {
+                let plan = ctx.store.control_plan_of(data.unit.id, year).await?;
+                let deviations = match &plan {
+                    Some(p) => ctx.store.control_plan_deviations(p.id).await?,
+                    None => HashMap::new(),
+                };
+                out.push(chapter(
+                    &data.unit.name,
+                    year,
+                    plan.as_ref(),
+                    &day,
+                    &deviations,
+                ));
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// Builds "Uppföljning av internkontrollplan" for a unit and year
+/// (`ReportKind::InternalControlFollowUp`), counted as of the year's end or today while
+/// the year runs. A unit without a plan for the year is refused with a Swedish message.
+pub async fn build(store: &Store, request: Request) -> Result<Report> {
+    let Subject::Unit(org_id) = request.subject else {
+        return Err(ReportError::Invalid(
+            "En uppföljning av internkontrollplanen gäller en nämnd eller styrelse; välj enheten."
+                .into(),
+        ));
+    };
+    let period = request.period()?;
+    let unit = store.org_unit(org_id).await?;
+    let Some(plan) = store.control_plan_of(org_id, request.year).await? else {
+        return Err(ReportError::Invalid(format!(
+            "{} har ingen internkontrollplan för {} i uppsikt.",
+            unit.name, request.year
+        )));
+    };
+    build_of_plan(store, &plan, &unit, period).await
+}
+
+/// Builds "Uppföljning av internkontrollplan" of a stored plan (the plan page's download).
+pub async fn build_for_plan(store: &Store, plan_id: Id) -> Result<Report> {
+    let plan = store.control_plan(plan_id).await?;
+    let unit = store.org_unit(plan.org_id).await?;
+    build_of_plan(store, &plan, &unit, Period::Year(plan.year)).await
+}
+
+async fn build_of_plan(
+    store: &Store,
+    plan: &ControlPlan,
+    unit: &OrgUnit,
+    period: Period,
+) -> Result<Report> {
+    let data_version = store.data_version().await?;
+    let organisation = store
+        .org_units()
+        .await?
+        .into_iter()
+        .find(|u| u.parent_id.is_none())
+        .map_or_else(|| unit.name.clone(), |u| u.name);
+    let deviations = store.control_plan_deviations(plan.id).await?;
+    let day = as_of_day(period, &uppsikt_store::today());
+    Ok(follow_up_report(
+        plan,
+        &unit.name,
+        &organisation,
+        &day,
+        &deviations,
+        data_version,
+    ))
 }
 
 #[cfg(test)]

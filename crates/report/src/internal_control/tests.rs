@@ -841,3 +841,25 @@ fn the_chapter_in_a_verksamhetsberattelse_renders_under_its_heading() {
         ["Mått", "Måluppfyllelse", "Intern kontroll"]
     );
 }
+
+#[test]
+fn the_stand_alone_report_compiles_to_pdf_with_its_risk_map() {
+    let mut plan = ks_plan();
+    plan.matrix = Some(matrix());
+    plan.risks[0].gross = Some(RiskScore {
+        probability: 4,
+        consequence: 3,
+    });
+    let report = follow_up_report(
+        &plan,
+        "Kommunstyrelsen",
+        "Kommunen",
+        YEAR_END,
+        &deviations(),
+        7,
+    );
+    let markup = crate::pdf::markup(&report);
+    assert!(markup.contains("format: \"svg\""), "the risk map is drawn");
+    let pdf = crate::pdf::render(&report).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+}
