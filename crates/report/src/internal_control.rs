@@ -1762,8 +1762,10 @@ pub async fn oversight_year(store: &Store, today: &str) -> Result<i32> {
         .unwrap_or(this_year))
 }
 
-/// The chapter in a verksamhetsberättelse or delårsrapport: for one unit its plan
-/// followed up ([`chapter`]); in the municipality's report, every board's row.
+/// The chapter in a verksamhetsberättelse or delårsrapport: for one board its plan
+/// followed up ([`chapter`]), or that it has none; in the municipality's report, every
+/// board's row. Units that answer for no plan (the council, companies) get no chapter
+/// unless they keep one.
 pub struct InternalControlPart {
     /// ISO date: a report on the running year counts as of it.
     pub today: String,
@@ -1788,6 +1790,11 @@ impl ReportPart for InternalControlPart {
             let mut out = Vec::new();
             for data in &ctx.units {
                 let plan = ctx.store.control_plan_of(data.unit.id, year).await?;
+                // A council or a company answers for no internkontrollplan: no chapter
+                // unless it keeps one; a board without one is told it lacks it.
+                if plan.is_none() && !answers_for_internal_control(&data.unit) {
+                    continue;
+                }
                 let deviations = match &plan {
                     Some(p) => ctx.store.control_plan_deviations(p.id).await?,
                     None => HashMap::new(),
