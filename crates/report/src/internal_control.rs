@@ -14,6 +14,7 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 
+use uppsikt_domain::collate::swedish_cmp;
 use uppsikt_domain::internal_control::{
     board_year, findings_cause_key, missed_cause_key, risk_map, ActionSource, ActionStatus,
     Adoption, Blocker, BoardYear, Control, ControlKind, ControlPlan, Execution, IcAction, Notice,
@@ -1702,10 +1703,17 @@ fn answers_for_internal_control(unit: &OrgUnit) -> bool {
     matches!(unit.kind, OrgKind::Styrelse | OrgKind::Namnd)
 }
 
-/// Every board's row for `year` (`domain::internal_control::board_year`), in the
-/// organisation's order, counted as of the year's end or `today` while it runs; `within`
-/// keeps the unit and those below it. Common items expected are those KS's plan of the
-/// year marks common; undecided findings come from the deviations.
+/// Whether a unit is the executive board, whose plan holds the common items.
+fn is_executive_board(unit: &OrgUnit) -> bool {
+    unit.kind == OrgKind::Styrelse
+}
+
+/// Every board's row for `year` (`domain::internal_control::board_year`), the executive
+/// board first and then the boards in Swedish alphabetical order (as the web's overview),
+/// counted as of the year's end or `today` while it runs; `within` keeps the unit and
+/// those below it. The common items expected are those the executive board's plan of the
+/// year marks common (its own row expects none); undecided findings come from the
+/// deviations.
 pub async fn board_years(
     store: &Store,
     year: i32,
@@ -1716,7 +1724,15 @@ pub async fn board_years(
     let units = store.org_units().await?;
     let plans = store.control_plans(Some(year)).await?;
     let undecided = store.undecided_findings().await?;
-    let common_expected: usize = plans.iter().map(ControlPlan::common_items).sum();
+    let common_expected: usize = plans
+        .iter()
+        .filter(|p| {
+            units
+                .iter()
+                .any(|u| u.id == p.org_id && is_executive_board(u))
+        })
+        .map(ControlPlan::common_items)
+        .sum();
     let inside = within.map(|root| crate::oversight::subtree(&units, root));
     let mut out = Vec::new();
     for unit in units {
@@ -1735,16 +1751,19 @@ pub async fn board_years(
             .and_then(|p| undecided.get(&p.id))
             .copied()
             .unwrap_or(0);
-        let row = board_year(
-            unit.id,
-            year,
-            plan.as_ref(),
-            common_expected,
-            findings,
-            &day,
-        );
+        let expected = if is_executive_board(&unit) {
+            0
+        } else {
+            common_expected
+        };
+        let row = board_year(unit.id, year, plan.as_ref(), expected, findings, &day);
         out.push((unit, row));
     }
+    out.sort_by(|(a, _), (b, _)| {
+        (!is_executive_board(a))
+            .cmp(&!is_executive_board(b))
+            .then_with(|| swedish_cmp(&a.name, &b.name))
+    });
     Ok(out)
 }
 
