@@ -499,11 +499,13 @@ pub fn intro(plan: &ControlPlan) -> Vec<Block> {
 /// the plan in figures, the self-assessment beside the auditors', what must be seen.
 pub fn summary_section(plan: &ControlPlan, day: &str) -> Section {
     let mut s = Section::new(SUMMARY_TITLE);
-    s.blocks.push(Block::Labeled {
-        label: "Beslut om planen".into(),
-        text: match &plan.adoption {
-            Some(a) => format!("{}.", adoption_sv(a)),
-            None => NOT_ADOPTED.into(),
+    s.blocks.push(match &plan.adoption {
+        Some(a) => Block::Labeled {
+            label: "Beslut om planen".into(),
+            text: format!("{}.", adoption_sv(a)),
+        },
+        None => Block::Paragraph {
+            text: NOT_ADOPTED.into(),
         },
     });
     for text in summary_sentences(plan, day) {

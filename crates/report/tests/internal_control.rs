@@ -364,7 +364,7 @@ async fn the_follow_up_report_in_html_xlsx_and_pdf() {
             "Två av tre riskreducerande åtgärder har slutförts. Den återstående åtgärden väntar på något annat innan den kan slutföras. Effekten är verifierad för en av de slutförda.",
             "Planens åtgärd utifrån revision eller annan granskning har inte slutförts.",
             "Två av tre systematiska kontroller är genomförda vid alla planerade tillfällen. Av 25 planerade kontrolltillfällen har sexton genomförts och nio har inte genomförts enligt plan.",
-            "<strong>Beslut om planen:</strong> Beslut om planen saknas i uppsikt.",
+            "<p>Beslut om planen saknas i uppsikt.</p>",
             "Godtagbar. I stort fungerande. Källa: Verksamhetsberättelse 2019.",
             "dokumenterad 2012 eller tidigare (ålder minst 7 år)",
             "Väntar på åtgärd R08.",

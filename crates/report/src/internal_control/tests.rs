@@ -408,10 +408,7 @@ fn the_missing_adoption_and_both_assessments_are_shown() {
     let plan = ks_plan();
     let s = summary_section(&plan, YEAR_END);
     let t = texts(&s);
-    assert!(
-        t.contains(&format!("Beslut om planen: {NOT_ADOPTED}")),
-        "{t:?}"
-    );
+    assert!(t.contains(&NOT_ADOPTED.to_string()), "{t:?}");
     assert!(t.contains(
         &"Nämndens samlade bedömning: Godtagbar. Arbetet har i stort fungerat. Källa: Verksamhetsberättelse 2019."
             .to_string()
@@ -804,7 +801,7 @@ fn the_stand_alone_report_renders_as_html_with_the_chapter_text() {
     for sample in [
         "<title>Uppföljning av internkontrollplan 2019 – Kommunstyrelsen</title>",
         "Tio av arton riskreducerande åtgärder har slutförts.",
-        "<strong>Beslut om planen:</strong> Beslut om planen saknas i uppsikt.",
+        "<p>Beslut om planen saknas i uppsikt.</p>",
         "Källa: Verksamhetsberättelse 2019.",
         "<caption>Riskreducerande åtgärder: Informationssäkerhet</caption>",
         "<th scope=\"col\">Risk</th><th scope=\"col\">Åtgärd</th><th scope=\"col\">Status</th><th scope=\"col\">Kommentar</th>",
