@@ -1020,7 +1020,11 @@ pub fn control_status_cell(c: &Control, day: &str) -> String {
         }
     }
     if let Some(d) = &c.discontinued {
-        let mut l = format!("Avslutas: beslut {}", d.on);
+        let mut l = if d.on.trim().is_empty() {
+            "Avslutas: beslut (datum saknas)".to_string()
+        } else {
+            format!("Avslutas: beslut {}", d.on.trim())
+        };
         if !d.decided_by.trim().is_empty() {
             let _ = write!(l, " av {}", d.decided_by.trim());
         }
@@ -1070,6 +1074,58 @@ pub fn control_description_cell(c: &Control) -> String {
     lines.join("\n")
 }
 
+/// The occurrences not performed (recorded so, or past their day with nothing recorded),
+/// one line per reason: when, how many, why, and the deviations raised.
+fn missed_lines(c: &Control, day: &str, deviations: &HashMap<String, Id>) -> Vec<String> {
+    let mut groups: Vec<(String, Vec<&str>, Vec<Id>)> = Vec::new();
+    for o in &c.occurrences {
+        if o.state(day) != OccurrenceState::Missed {
+            continue;
+        }
+        let reason = match &o.execution {
+            Some(Execution::NotPerformed { reason }) => reason.trim().trim_end_matches('.'),
+            _ => "",
+        };
+        let reason = if reason.is_empty() {
+            "inget är registrerat".to_string()
+        } else {
+            reason.to_string()
+        };
+        let deviation = deviations.get(&missed_cause_key(o.id)).copied();
+        match groups.iter_mut().find(|(r, _, _)| *r == reason) {
+            Some((_, dates, ids)) => {
+                dates.push(&o.planned_on);
+                ids.extend(deviation);
+            }
+            None => groups.push((reason, vec![&o.planned_on], deviation.into_iter().collect())),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(reason, dates, ids)| {
+            let mut l = match dates.as_slice() {
+                [one] => format!("Inte genomförd {one}: {reason}."),
+                [first, .., last] if dates.len() > 3 => format!(
+                    "Inte genomförda {first} – {last} ({} tillfällen): {reason}.",
+                    dates.len()
+                ),
+                _ => format!("Inte genomförda {}: {reason}.", dates.join(", ")),
+            };
+            match ids.as_slice() {
+                [] => {}
+                [one] => {
+                    let _ = write!(l, " Avvikelse nr {one}.");
+                }
+                _ => {
+                    let ids: Vec<String> = ids.iter().map(Id::to_string).collect();
+                    let _ = write!(l, " Avvikelser nr {}.", ids.join(", "));
+                }
+            }
+            l
+        })
+        .collect()
+}
+
 /// A control's results: each occurrence with findings, a findings text or a reason it was
 /// not performed, with the deviation raised; then the comment.
 pub fn control_result_cell(c: &Control, day: &str, deviations: &HashMap<String, Id>) -> String {
@@ -1097,16 +1153,10 @@ pub fn control_result_cell(c: &Control, day: &str, deviations: &HashMap<String, 
                     ));
                 }
             }
-            Some(Execution::NotPerformed { reason }) => {
-                let mut l = format!("{}: Inte genomförd: {}", o.planned_on, reason.trim());
-                if let Some(id) = deviations.get(&missed_cause_key(o.id)) {
-                    let _ = write!(l, " Avvikelse nr {id}.");
-                }
-                lines.push(l);
-            }
-            None => {}
+            Some(Execution::NotPerformed { .. }) | None => {}
         }
     }
+    lines.extend(missed_lines(c, day, deviations));
     if !c.comment.trim().is_empty() {
         lines.push(c.comment.trim().to_string());
     }

@@ -307,7 +307,11 @@ fn ks_plan() -> ControlPlan {
 }
 
 fn deviations() -> HashMap<String, Id> {
-    HashMap::from([(findings_cause_key(C13_FINDINGS), 42)])
+    HashMap::from([
+        (findings_cause_key(C13_FINDINGS), 42),
+        (missed_cause_key(3004), 50),
+        (missed_cause_key(3005), 51),
+    ])
 }
 
 const YEAR_END: &str = "2019-12-31";
@@ -479,7 +483,16 @@ fn controls_show_occurrences_parameters_findings_and_deviation() {
         "{c13:?}"
     );
     let c16 = row_of(&s, "C16");
-    assert!(c16[3].contains("Inte genomförd: Ingen granskning gjordes under året"));
+    assert!(
+        c16[3].contains("Inte genomförd 2019-11-30: Ingen granskning gjordes under året."),
+        "{c16:?}"
+    );
+    assert!(
+        c03[3].contains(
+            "Inte genomförda 2019-04-28 – 2019-12-28 (9 tillfällen): inget är registrerat. Avvikelser nr 50, 51."
+        ),
+        "{c03:?}"
+    );
     let c02 = row_of(&s, "C02");
     assert!(c02[2].contains("Avslutas: beslut 2019-12-01 av Ansvarig chef: Fångar bara skräppost"));
     // Without the deviation, its absence is said.
