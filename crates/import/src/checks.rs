@@ -1,6 +1,6 @@
 //! Checks across all files loaded together: keys unique per kind, one vision per unit,
 //! one row per area, short names and assessments unique, one `[kolada]`, comparison
-//! groups' titles and Kolada ids unique.
+//! groups' titles and Kolada ids unique, one internal-control plan per unit and year.
 
 use uppsikt_domain::messages::{self, Referent};
 
@@ -68,6 +68,12 @@ pub(crate) fn check_merged(data: &DataSet, errors: &mut Errors) {
     for d in &data.decisions {
         decisions.first((d.org.clone(), d.period), &d.origin, errors, |f| {
             messages::duplicate_period(&d.period.to_string(), f)
+        });
+    }
+    let mut plans = Unique::default();
+    for p in &data.control_plans {
+        plans.first((p.org.clone(), p.year), &p.origin, errors, |f| {
+            messages::internal_control::duplicate_plan(p.year, f)
         });
     }
     let mut kolada = Unique::default();

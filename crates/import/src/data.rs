@@ -5,6 +5,10 @@ use std::fmt;
 
 use serde::Serialize;
 use uppsikt_domain::indicator::TrendWindow;
+use uppsikt_domain::internal_control::{
+    ActionStatus, Adoption, ControlKind, Discontinuation, Execution, FirstDocumented,
+    OverallAssessment, RiskAnalysis, Verification,
+};
 use uppsikt_domain::kolada::MunicipalityId;
 use uppsikt_domain::model::{Comparison, GapJudgement, GoalKind, OrgKind, OutcomeComment, Stage};
 use uppsikt_domain::uncertainty::MarginBasis;
@@ -229,6 +233,127 @@ pub struct ComparisonGroupData {
     pub members: Vec<MunicipalityId>,
 }
 
+/// A plan's own label for a risk, action or control ("RK01", "R07", "AA10", "C03",
+/// "U01"): ASCII letters, digits and `-`, at most [`ITEM_KEY_MAX`]; unique in its plan.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ItemKey(String);
+
+/// Longest item key of an internal-control plan.
+pub const ITEM_KEY_MAX: usize = 20;
+
+impl ItemKey {
+    pub fn parse(input: &str) -> Option<ItemKey> {
+        let s = input.trim();
+        let valid = !s.is_empty()
+            && s.len() <= ITEM_KEY_MAX
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        valid.then(|| ItemKey(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ItemKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// `[[control_plans]]`: a board's internal-control plan for a year with its risks,
+/// actions and controls (`domain::internal_control`), items named by their plan keys.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ControlPlanData {
+    pub origin: Origin,
+    pub org: Key,
+    pub year: i32,
+    pub rule_ref: String,
+    pub legal_basis: String,
+    /// `None`: no adoption decision recorded (the plan shows it as missing).
+    pub adoption: Option<Adoption>,
+    pub risk_analysis: Option<RiskAnalysis>,
+    pub self_assessment: Option<OverallAssessment>,
+    pub auditor_assessment: Option<OverallAssessment>,
+    pub risks: Vec<RiskData>,
+    pub actions: Vec<ActionData>,
+    pub controls: Vec<ControlData>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RiskData {
+    pub origin: Origin,
+    pub key: ItemKey,
+    pub area: String,
+    pub text: String,
+    pub background: String,
+    pub first_documented: Option<FirstDocumented>,
+    pub common: bool,
+}
+
+/// What an action waits for, by the plan's key of another action or in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum BlockerData {
+    Action(ItemKey),
+    Other(String),
+}
+
+/// A recommendation of an audit an action serves: its diarienummer and title.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecommendationData {
+    pub case_ref: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActionData {
+    pub origin: Origin,
+    pub key: ItemKey,
+    pub text: String,
+    pub responsible: String,
+    pub status: ActionStatus,
+    /// ISO date; only with [`ActionStatus::Done`].
+    pub done_on: Option<String>,
+    pub comment: String,
+    /// Keys of the plan's risks it reduces, in order.
+    pub risks: Vec<ItemKey>,
+    pub recommendations: Vec<RecommendationData>,
+    pub blocked_by: Option<BlockerData>,
+    pub verification: Option<Verification>,
+}
+
+/// One planned occurrence of a control and what was recorded for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OccurrenceData {
+    /// ISO date.
+    pub planned_on: String,
+    pub execution: Option<Execution>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ControlData {
+    pub origin: Origin,
+    pub key: ItemKey,
+    pub kind: ControlKind,
+    pub area: String,
+    pub name: String,
+    pub purpose: String,
+    pub method: String,
+    pub frequency: String,
+    pub sample: String,
+    pub planned_parameters: String,
+    pub responsible: String,
+    /// ISO date or empty.
+    pub due: String,
+    /// The format's `origin`: why the control exists beyond the risk analysis.
+    pub reason_origin: String,
+    pub comment: String,
+    pub common: bool,
+    pub discontinued: Option<Discontinuation>,
+    /// In order (their sequence numbers).
+    pub occurrences: Vec<OccurrenceData>,
+}
+
 /// Everything in one or more data files, merged in file order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DataSet {
@@ -244,6 +369,7 @@ pub struct DataSet {
     /// At most one over all files (checked when merged).
     pub kolada: Vec<KoladaData>,
     pub comparison_groups: Vec<ComparisonGroupData>,
+    pub control_plans: Vec<ControlPlanData>,
 }
 
 impl DataSet {
@@ -260,6 +386,7 @@ impl DataSet {
         self.decisions.extend(other.decisions);
         self.kolada.extend(other.kolada);
         self.comparison_groups.extend(other.comparison_groups);
+        self.control_plans.extend(other.control_plans);
     }
 
     pub fn outcome_count(&self) -> usize {

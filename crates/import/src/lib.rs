@@ -13,6 +13,7 @@
 mod checks;
 mod data;
 mod demo_deviations;
+mod internal_control;
 pub mod kolada;
 mod load;
 mod parse;
@@ -28,9 +29,10 @@ use uppsikt_domain::messages;
 use uppsikt_store::{ChangeSource, Store};
 
 pub use data::{
-    AreaData, AssessmentData, CommitmentData, ComparisonGroupData, DataSet, GoalData,
-    IndicatorData, Key, KoladaData, OrgUnitData, PoliceClass, StatusData, VisionData, KEY_MAX,
-    NAME_MAX, TEXT_MAX,
+    ActionData, AreaData, AssessmentData, BlockerData, CommitmentData, ComparisonGroupData,
+    ControlData, ControlPlanData, DataSet, GoalData, IndicatorData, ItemKey, Key, KoladaData,
+    OccurrenceData, OrgUnitData, PoliceClass, RecommendationData, RiskData, StatusData, VisionData,
+    ITEM_KEY_MAX, KEY_MAX, NAME_MAX, TEXT_MAX,
 };
 pub use demo_deviations::load_demo_deviations;
 pub use load::{load, Summary};
@@ -85,6 +87,10 @@ pub const DEMO: &[(&str, &str)] = &[
     (
         "demo/kf-2021-2023.toml",
         include_str!("../../../demo/kf-2021-2023.toml"),
+    ),
+    (
+        "demo/ks-2019-internal-control.toml",
+        include_str!("../../../demo/ks-2019-internal-control.toml"),
     ),
     (
         "demo/ks-2019.toml",

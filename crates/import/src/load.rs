@@ -1,6 +1,7 @@
 //! Writing a validated [`DataSet`] in one transaction: references resolved first, then
 //! the Kolada settings, comparison groups, org units, vision, areas, goals, indicators (with
-//! their comparison groups), commitments, assessments and period reviews, in that order.
+//! their comparison groups), commitments, assessments, period reviews and internal-control
+//! plans, in that order; decisions last.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -30,6 +31,8 @@ pub struct Summary {
     pub assessments: usize,
     pub period_reviews: usize,
     pub decisions: usize,
+    /// Internal-control plans (`[[control_plans]]`).
+    pub control_plans: usize,
 }
 
 impl Summary {
@@ -44,6 +47,7 @@ impl Summary {
             assessments: data.assessments.len(),
             period_reviews: data.period_reviews.len(),
             decisions: data.decisions.len(),
+            control_plans: data.control_plans.len(),
         }
     }
 }
@@ -51,6 +55,7 @@ impl Summary {
 /// A database error while writing the row at `origin`.
 fn db_error(origin: &Origin, e: &StoreError) -> ImportReport {
     let message = match e {
+        StoreError::InternalControl(r) => messages::internal_control::refusal(r),
         StoreError::Locked(lock) => messages::period_locked(lock),
         StoreError::PlanDecided(plan) => messages::plan::plan_decided(plan),
         other => messages::import_database(&other.to_string()),
@@ -59,7 +64,7 @@ fn db_error(origin: &Origin, e: &StoreError) -> ImportReport {
 }
 
 /// Attaches the row being written to a store error.
-trait At<T> {
+pub(crate) trait At<T> {
     fn at(self, origin: &Origin) -> Result<T, ImportReport>;
 }
 
@@ -157,12 +162,29 @@ async fn write_all(
     write_commitments(w, data, &mut ids).await?;
     write_assessments(w, data, scale, &ids).await?;
     write_period_reviews(w, data, &ids).await?;
+    write_control_plans(w, data, &ids, existing).await?;
     if let (true, Some(k)) = (municipality_changed, data.kolada.first()) {
         // As saving the Kolada page does: our municipality decides which of the stored
         // Kolada values fill the linked indicators (locked periods are left as decided).
         w.sync_kolada_outcomes(None).await.at(&k.origin)?;
     }
     write_decisions(w, data, &ids).await
+}
+
+/// Internal-control plans: created, or updated by unit and year and their items by key.
+async fn write_control_plans(
+    w: &mut Writer,
+    data: &DataSet,
+    ids: &Ids,
+    existing: &Existing,
+) -> Result<(), ImportReport> {
+    let today = uppsikt_store::today();
+    for p in &data.control_plans {
+        let org_id = ids.get(Referent::OrgUnit, &p.org, &p.origin.field("org"))?;
+        let stored = existing.control_plans.get(&(org_id, p.year)).copied();
+        crate::internal_control::write_plan(w, p, org_id, stored, &today).await?;
+    }
+    Ok(())
 }
 
 /// Decisions last: they lock what the files (and the database) hold for their periods.

@@ -36,6 +36,7 @@ const TOP_LEVEL: &[&str] = &[
     "decisions",
     "kolada",
     "comparison_groups",
+    "control_plans",
 ];
 
 /// Parses one file's text. Errors are added to `errors`; the data set holds the rows
@@ -109,6 +110,11 @@ pub(crate) fn parse_document(file: &str, text: &str, errors: &mut Errors) -> Dat
             .rows(errors, "comparison_groups")
             .iter()
             .filter_map(|r| comparison_group(r, errors))
+            .collect(),
+        control_plans: doc
+            .rows(errors, "control_plans")
+            .iter()
+            .filter_map(|r| crate::internal_control::control_plan(r, errors))
             .collect(),
     }
 }
@@ -790,7 +796,7 @@ fn comparison_group(r: &Row<'_>, errors: &mut Errors) -> Option<ComparisonGroupD
 }
 
 /// Whether a field is given (a blank text counts as absent), right or wrong.
-fn written(r: &Row<'_>, field: &str) -> bool {
+pub(crate) fn written(r: &Row<'_>, field: &str) -> bool {
     r.table
         .get(field)
         .is_some_and(|v| v.as_str().is_none_or(|s| !s.trim().is_empty()))
@@ -799,7 +805,7 @@ fn written(r: &Row<'_>, field: &str) -> bool {
 /// A list field whose items each convert, in order; `None` when the field is absent. A
 /// wrong item is reported at `field[i]`, an item given twice at its second place; both
 /// are left out.
-fn list<T: PartialEq>(
+pub(crate) fn list<T: PartialEq>(
     r: &Row<'_>,
     errors: &mut Errors,
     field: &str,

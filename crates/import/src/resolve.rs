@@ -30,6 +30,8 @@ pub(crate) struct Existing {
     pub comparison_groups: HashMap<String, ComparisonGroup>,
     /// `None` only in tests that need no database.
     pub kolada: Option<KoladaSettings>,
+    /// The id of each unit's internal-control plan by (unit id, year).
+    pub control_plans: HashMap<(Id, i32), Id>,
 }
 
 fn by_key<T>(
@@ -63,7 +65,12 @@ impl Existing {
         let goals = store.goals().await?;
         let commitments = store.commitments(Scope::All).await?;
         let groups = store.comparison_groups().await?;
+        let plans = store.control_plan_years().await?;
         Ok(Existing {
+            control_plans: plans
+                .into_iter()
+                .map(|(org, year, plan)| ((org, year), plan))
+                .collect(),
             comparison_groups: groups.into_iter().map(|g| (g.key.clone(), g)).collect(),
             kolada: Some(store.kolada_settings().await?),
             org_units: by_key(units, |u| {
@@ -133,6 +140,9 @@ pub(crate) fn check_references(data: &DataSet, existing: &Existing) -> Errors {
     }
     for d in &data.decisions {
         need(&units, Referent::OrgUnit, &d.org, &d.origin, "org");
+    }
+    for p in &data.control_plans {
+        need(&units, Referent::OrgUnit, &p.org, &p.origin, "org");
     }
     let groups_in_files: HashSet<&str> = data
         .comparison_groups

@@ -28,6 +28,7 @@ const EXPECTED: Summary = Summary {
     assessments: 34,
     period_reviews: 1,
     decisions: 2,
+    control_plans: 1,
 };
 
 fn as_counts(s: &Summary, change_log: i64) -> Counts {

@@ -97,6 +97,79 @@ body = "Kommunstyrelsen"
 decided_on = "2020-03-02"
 paragraph = "§ 12"
 diary_number = "KS-2020/1"
+
+[[control_plans]]
+org = "ks"
+year = 2019
+rule_ref = "HKF 9410"
+legal_basis = "KL 6:6"
+adoption = { body = "Kommunstyrelsen", decided_on = "2018-12-10", paragraph = "§ 7", diary_number = "KS-2018/9" }
+risk_analysis = { held_on = "2018-10-01", participants = "Ledningsgruppen", elected_members_took_part = true }
+self_assessment = { level = "Godtagbar", motivation = "I stort fungerande.", source = "Verksamhetsberättelse 2019" }
+auditor_assessment = { level = "Delvis", motivation = "Inte enhetligt.", source = "Granskning 2019" }
+
+[[control_plans.risks]]
+key = "RK01"
+area = "Informationssäkerhet"
+text = "Infoläckage via molntjänster."
+background = "Överförd från 2018."
+first_documented = "≤2012"
+common = true
+
+[[control_plans.actions]]
+key = "R01"
+risks = ["RK01"]
+text = "Ta fram riktlinjer."
+responsible = "IT-chefen"
+status = "Klart"
+done_on = "2019-11-30"
+comment = "Fastställda."
+verification = { by = "Controller", how = "Läst riktlinjerna", on = "2019-12-15" }
+
+[[control_plans.actions]]
+key = "R02"
+risks = ["RK01"]
+recommendations = [{ case_ref = "KS-2018/753.912", title = "Granskning av bisysslor" }]
+text = "Följ upp riktlinjerna."
+status = "Ej klart i år"
+blocked_by = "R01"
+
+[[control_plans.actions]]
+key = "AA06"
+recommendations = [{ case_ref = "KS-2014/476.912", title = "Uppföljning av upphandling" }]
+text = "Införa en policy."
+blocked_by_text = "KF:s beslut 2020-02-10"
+
+[[control_plans.controls]]
+key = "C05"
+area = "Löner"
+name = "Kontroll av höga nettolöner"
+purpose = "Riktiga löner."
+method = "SQL-frågor."
+frequency = "Månadsvis"
+sample = "Alla"
+planned_parameters = "> 50 000 kr"
+responsible = "Lönechefen"
+due = "2019-12-31"
+origin = "Revision 2013"
+comment = "Klar."
+common = true
+discontinued = { on = "2019-12-20", decided_by = "Ansvarig chef", reason = "Behövs inte." }
+occurrences = [
+  { planned_on = "2019-01-31", performed_on = "2019-01-31", parameters_used = "> 49 000 kr", result = "Utan anmärkning", findings = "Inga fel." },
+  { planned_on = "2019-02-28", performed_on = "2019-03-04", result = "Med anmärkning", findings = "Saknat underlag." },
+  { planned_on = "2019-03-31", not_performed = "Sjukskrivning." },
+  { planned_on = "2019-04-30" },
+]
+
+[[control_plans.controls]]
+key = "U01"
+kind = "avtalsuppföljning"
+name = "Lokalvård"
+follow_up_kind = "Avtalsuppföljning"
+schedule = "1 gång per termin"
+interval = "Var 6:e månad"
+recipients = "Kommunstyrelsen"
 "#;
 
 /// What `parse_str` may answer for `text`: data, or a well-formed refusal.
@@ -725,6 +798,8 @@ enum Good {
     Unit,
     Commitment,
     Assessment,
+    /// A new internal-control plan of KS with a risk, an action and a control.
+    ControlPlan,
 }
 
 /// A row that parses but that the load refuses: against the database, or in it.
@@ -741,9 +816,14 @@ enum Bad {
     /// KS and KF swap short names: each is free once both are written, so the check
     /// passes and the database's UNIQUE refuses halfway through the transaction.
     SwappedShortNames,
+    /// An internal-control plan of a unit that does not exist.
+    UnknownPlanOrg,
+    /// A new plan whose control was performed in the future: refused by the load in the
+    /// middle of the transaction, after the plan and its control were written.
+    PlanFutureExecution,
 }
 
-const BADS: [Bad; 9] = [
+const BADS: [Bad; 11] = [
     Bad::UnknownOrg,
     Bad::UnknownGoal,
     Bad::UnknownParentGoal,
@@ -753,6 +833,8 @@ const BADS: [Bad; 9] = [
     Bad::Cycle,
     Bad::ShortNameTaken,
     Bad::SwappedShortNames,
+    Bad::UnknownPlanOrg,
+    Bad::PlanFutureExecution,
 ];
 
 const DEMO_GOAL: &str = "ks-okat-bostadsbyggande";
@@ -768,7 +850,7 @@ fn bad_document(n: u64, goods: &[Good], bad: Bad, at: usize) -> (String, String)
     };
     let mut rows = Vec::new();
     let mut expected = String::new();
-    let (mut assessed, mut outcomes) = (false, false);
+    let (mut assessed, mut outcomes, mut planned) = (false, false, false);
     for (i, g) in goods.iter().enumerate() {
         if i == at {
             let (row, place) = bad_row(n, bad, &mut next);
@@ -802,7 +884,12 @@ fn bad_document(n: u64, goods: &[Good], bad: Bad, at: usize) -> (String, String)
                 next("assessments");
                 format!("[[assessments]]\norg = \"ks\"\ngoal = \"{DEMO_GOAL}\"\nperiod = \"2019\"\nlevel = \"God\"\nstage = \"proposed\"\n")
             }
-            Good::Assessment | Good::Outcomes(_) => String::new(),
+            Good::ControlPlan if !planned => {
+                planned = true;
+                next("control_plans");
+                format!("[[control_plans]]\norg = \"ks\"\nyear = 2030\nrule_ref = \"HKF 9410\"\n\n[[control_plans.risks]]\nkey = \"RK1\"\ntext = \"Risk {n}\"\n\n[[control_plans.actions]]\nkey = \"R1\"\nrisks = [\"RK1\"]\ntext = \"Åtgärd {n}\"\n\n[[control_plans.controls]]\nkey = \"C1\"\nname = \"Kontroll {n}\"\noccurrences = [{{ planned_on = \"2030-01-31\" }}]\n")
+            }
+            Good::Assessment | Good::Outcomes(_) | Good::ControlPlan => String::new(),
         });
     }
     if at >= goods.len() {
@@ -885,6 +972,20 @@ fn bad_row(n: u64, bad: Bad, next: &mut dyn FnMut(&'static str) -> usize) -> (St
                 "org_units[".into(),
             )
         }
+        Bad::UnknownPlanOrg => {
+            let i = next("control_plans");
+            (
+                format!("[[control_plans]]\norg = \"finns-inte-{n}\"\nyear = 2019\n\n[[control_plans.risks]]\nkey = \"RK1\"\ntext = \"Risk\"\n"),
+                format!("control_plans[{i}].org"),
+            )
+        }
+        Bad::PlanFutureExecution => {
+            let i = next("control_plans");
+            (
+                format!("[[control_plans]]\norg = \"ks\"\nyear = 2031\n\n[[control_plans.controls]]\nkey = \"C1\"\nname = \"Kontroll {n}\"\noccurrences = [{{ planned_on = \"2031-01-31\", performed_on = \"2199-12-31\", result = \"Utan anmärkning\" }}]\n"),
+                format!("control_plans[{i}].controls[0].occurrences[0]"),
+            )
+        }
     }
 }
 
@@ -896,6 +997,7 @@ fn good() -> impl Strategy<Value = Good> {
         Just(Good::Unit),
         Just(Good::Commitment),
         Just(Good::Assessment),
+        Just(Good::ControlPlan),
     ]
 }
 

@@ -1164,6 +1164,13 @@ impl Writer {
         load_plan(&mut self.tx, plan_id).await
     }
 
+    /// A plan as this transaction sees it (with what it wrote so far), whole: for a
+    /// writer that needs the ids of items it just added (an import records executions on
+    /// the occurrences of the controls it created).
+    pub async fn control_plan_in_tx(&mut self, plan_id: Id) -> Result<ControlPlan> {
+        self.plan_in_tx(plan_id).await
+    }
+
     /// The plan an item belongs to.
     async fn plan_of_item(&mut self, item: Item, id: Id) -> Result<ControlPlan> {
         let plan: Option<i64> = sqlx::query_scalar(&format!(

@@ -45,34 +45,40 @@ pub async fn generate(store: &Store, shape: IcShape) -> Result<usize, StoreError
     for (b, board) in boards.iter().enumerate() {
         for year in first..=LAST_YEAR {
             let mut w = store.writer("bench", ChangeSource::Bench).await?;
-            let adopted = (b + year as usize) % 2 == 0;
+            let adopted = (b + year as usize).is_multiple_of(2);
             let plan_id = w
                 .create_control_plan(&NewControlPlan {
                     org_id: board.id,
                     year,
-                    header: PlanHeader {
-                        rule_ref: "HKF 9410".into(),
-                        legal_basis: "KL 6:6".into(),
-                        adoption: adopted.then(|| Adoption {
-                            body: board.name.clone(),
-                            decided_on: format!("{}-12-15", year - 1),
-                            paragraph: format!("§ {}", 100 + b),
-                            diary_number: format!("SYN-{}/{}.912", year - 1, 100 + b),
-                        }),
-                        risk_analysis: Some(RiskAnalysis {
-                            held_on: Some(format!("{}-10-01", year - 1)),
-                            participants: "Förvaltningsledning".into(),
-                            elected_members_took_part: b % 3 != 0,
-                        }),
-                        self_assessment: Some(OverallAssessment {
-                            level: "Godtagbar".into(),
-                            motivation: String::new(),
-                            source: format!("Verksamhetsberättelse {year}"),
-                        }),
-                        auditor_assessment: None,
-                    },
+                    rule_ref: "HKF 9410".into(),
+                    legal_basis: "KL 6:6".into(),
                 })
                 .await?;
+            w.update_control_plan(
+                plan_id,
+                &PlanHeader {
+                    rule_ref: "HKF 9410".into(),
+                    legal_basis: "KL 6:6".into(),
+                    adoption: adopted.then(|| Adoption {
+                        body: board.name.clone(),
+                        decided_on: format!("{}-12-15", year - 1),
+                        paragraph: format!("§ {}", 100 + b),
+                        diary_number: format!("SYN-{}/{}.912", year - 1, 100 + b),
+                    }),
+                    risk_analysis: Some(RiskAnalysis {
+                        held_on: Some(format!("{}-10-01", year - 1)),
+                        participants: "Förvaltningsledning".into(),
+                        elected_members_took_part: b % 3 != 0,
+                    }),
+                    self_assessment: Some(OverallAssessment {
+                        level: "Godtagbar".into(),
+                        motivation: String::new(),
+                        source: format!("Verksamhetsberättelse {year}"),
+                    }),
+                    auditor_assessment: None,
+                },
+            )
+            .await?;
             for r in 0..shape.risks {
                 let risk_id = w
                     .add_risk(
@@ -84,57 +90,56 @@ pub async fn generate(store: &Store, shape: IcShape) -> Result<usize, StoreError
                             background: String::new(),
                             first_documented: Some(FirstDocumented::In(year - (r % 7) as i32)),
                             common: false,
-                            position: r as i64 + 1,
+                            gross: None,
+                            net: None,
+                            handling: None,
                         },
                     )
                     .await?;
                 for a in 0..shape.actions_per_risk {
                     let n = r * shape.actions_per_risk + a;
-                    let done = n % 3 != 0;
-                    w.add_ic_action(
-                        plan_id,
-                        &ActionInput {
-                            key: format!("R{:03}", n + 1),
-                            text: format!("Åtgärd {} mot risk {}", a + 1, r + 1),
-                            responsible: "Avdelningschef".into(),
-                            status: if done {
-                                ActionStatus::Done
-                            } else {
-                                ActionStatus::NotDone
+                    let done = !n.is_multiple_of(3);
+                    let action_id = w
+                        .add_ic_action(
+                            plan_id,
+                            &ActionInput {
+                                key: format!("R{:03}", n + 1),
+                                text: format!("Åtgärd {} mot risk {}", a + 1, r + 1),
+                                responsible: "Avdelningschef".into(),
+                                sources: vec![ActionSource::Risk { risk_id }],
+                                blocked_by: None,
                             },
-                            done_on: done.then(|| format!("{year}-06-30")),
-                            comment: String::new(),
-                            blocked_by: None,
-                            sources: vec![ActionSource::Risk { risk_id }],
-                            position: n as i64 + 1,
-                        },
-                    )
-                    .await?;
+                        )
+                        .await?;
+                    if done {
+                        let on = format!("{year}-06-30");
+                        w.set_action_status(action_id, ActionStatus::Done, Some(&on), "")
+                            .await?;
+                    }
                 }
             }
             for c in 0..shape.controls {
                 w.add_control(
-                        plan_id,
-                        &ControlInput {
-                            key: format!("C{:02}", c + 1),
-                            kind: ControlKind::Systematic,
-                            area: format!("Process {}", c % 6 + 1),
-                            name: format!("Syntetisk kontroll {}", c + 1),
-                            purpose: String::new(),
-                            method: "Stickprov".into(),
-                            frequency: "Månadsvis".into(),
-                            sample: "Fem poster".into(),
-                            planned_parameters: "> 50 000 kr".into(),
-                            responsible: "Controller".into(),
-                            due: format!("{year}-12-31"),
-                            origin: String::new(),
-                            comment: String::new(),
-                            common: false,
-                            position: c as i64 + 1,
-                            planned: planned_dates(year, shape.occurrences),
-                        },
-                    )
-                    .await?;
+                    plan_id,
+                    &ControlInput {
+                        key: format!("C{:02}", c + 1),
+                        kind: ControlKind::Systematic,
+                        area: format!("Process {}", c % 6 + 1),
+                        name: format!("Syntetisk kontroll {}", c + 1),
+                        purpose: String::new(),
+                        method: "Stickprov".into(),
+                        frequency: "Månadsvis".into(),
+                        sample: "Fem poster".into(),
+                        planned_parameters: "> 50 000 kr".into(),
+                        responsible: "Controller".into(),
+                        due: format!("{year}-12-31"),
+                        origin: String::new(),
+                        comment: String::new(),
+                        common: false,
+                        planned_dates: planned_dates(year, shape.occurrences),
+                    },
+                )
+                .await?;
             }
             w.commit().await?;
             // The occurrences' ids are known once the plan is stored: record them in a

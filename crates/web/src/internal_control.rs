@@ -178,7 +178,9 @@ pub async fn board_years(
                 year,
                 plan,
                 if is_ks(u) { 0 } else { common_expected },
-                plan.and_then(|p| undecided.get(&p.id)).copied().unwrap_or(0),
+                plan.and_then(|p| undecided.get(&p.id))
+                    .copied()
+                    .unwrap_or(0),
                 today,
             );
             (u.clone(), row)
@@ -187,7 +189,7 @@ pub async fn board_years(
     rows.sort_by(|a, b| {
         (!is_ks(&a.0))
             .cmp(&!is_ks(&b.0))
-            .then_with(|| collate::cmp(&a.0.name, &b.0.name))
+            .then_with(|| collate::swedish_cmp(&a.0.name, &b.0.name))
     });
     Ok(rows)
 }
@@ -209,12 +211,16 @@ pub async fn api_overview(
     if let Some(e) = error {
         return Err(crate::error::AppError::BadRequest(e).into());
     }
-    let rows = board_years(&state, year, &today).await.map_err(crate::error::ApiError)?;
+    let rows = board_years(&state, year, &today)
+        .await
+        .map_err(crate::error::ApiError)?;
     let boards: Vec<serde_json::Value> = rows
         .iter()
         .map(|(u, r)| serde_json::json!({ "org_unit": { "id": u.id, "name": u.name }, "internal_control": r }))
         .collect();
-    Ok(axum::Json(serde_json::json!({ "year": year, "as_of": today, "boards": boards })))
+    Ok(axum::Json(
+        serde_json::json!({ "year": year, "as_of": today, "boards": boards }),
+    ))
 }
 
 /// `GET /api/v1/internal-control/{id}`: one plan whole, with its computed summary and
@@ -634,9 +640,15 @@ pub fn notice_sv(plan: &ControlPlan, n: &Notice) -> String {
             .unwrap_or_else(|| "En kontroll ".into())
     };
     match n {
-        Notice::NotAdopted => "Beslut om att anta planen saknas (organ, datum, paragraf och diarienummer).".into(),
-        Notice::NoRiskAnalysis => "Uppgift saknas om risk- och väsentlighetsanalysen före planen.".into(),
-        Notice::NoElectedMembers => "Förtroendevalda deltog inte i risk- och väsentlighetsanalysen.".into(),
+        Notice::NotAdopted => {
+            "Beslut om att anta planen saknas (organ, datum, paragraf och diarienummer).".into()
+        }
+        Notice::NoRiskAnalysis => {
+            "Uppgift saknas om risk- och väsentlighetsanalysen före planen.".into()
+        }
+        Notice::NoElectedMembers => {
+            "Förtroendevalda deltog inte i risk- och väsentlighetsanalysen.".into()
+        }
         Notice::ActionWithoutRisk { action_id } => {
             format!("{}anger ingen risk som den minskar.", action(action_id))
         }

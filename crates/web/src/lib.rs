@@ -276,8 +276,14 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route("/api/v1/org-units/{id}/goals", get(api::goals_of_org))
         .route("/api/v1/goals/{id}", get(api::goal))
         .route("/api/v1/indicators/{id}", get(api::indicator))
-        .route("/api/v1/internal-control", get(internal_control::api_overview))
-        .route("/api/v1/internal-control/{id}", get(internal_control::api_plan))
+        .route(
+            "/api/v1/internal-control",
+            get(internal_control::api_overview),
+        )
+        .route(
+            "/api/v1/internal-control/{id}",
+            get(internal_control::api_plan),
+        )
         .route_layer(guard(&state, Action::ReadAll));
     let raise = Router::new()
         .route("/uppsikt/raise", post(oversight::raise))

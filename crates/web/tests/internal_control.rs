@@ -40,19 +40,21 @@ async fn ks_2019_shows_the_seeds_counts_computed_and_what_must_be_seen() {
         let (status, html) = app.get(&format!("/internal-control/{}", plan.id)).await;
         assert_eq!(status, 200);
         for expected in [
-            "10 av 18",                          // risk-reducing actions Klart
-            "12 av 16",                          // systematic controls Klart
-            "3 av 12 genomförda",                // C03: the first quarter only
-            "49 000",                            // C05 run with another threshold
-            "dokumenterad 2012 eller tidigare",  // RK01's age
-            "Beslut om planen saknas",           // the missing adoption
-            "Blockerad:",                        // R07 waits for R08
+            "10 av 18",                         // risk-reducing actions Klart
+            "12 av 16",                         // systematic controls Klart
+            "3 av 12 genomförda",               // C03: the first quarter only
+            "49 000",                           // C05 run with another threshold
+            "dokumenterad 2012 eller tidigare", // RK01's age
+            "Beslut om planen saknas",          // the missing adoption
+            "Blockerad:",                       // R07 waits for R08
             "Plan för uppföljning och insyn",
         ] {
             assert!(html.contains(expected), "the plan page shows {expected:?}");
         }
         // The API gives the same figures.
-        let (status, json) = app.json(&format!("/api/v1/internal-control/{}", plan.id)).await;
+        let (status, json) = app
+            .json(&format!("/api/v1/internal-control/{}", plan.id))
+            .await;
         assert_eq!(status, 200);
         assert_eq!(json["summary"]["risk_actions"], 18);
         assert_eq!(json["summary"]["risk_actions_done"], 10);
@@ -106,7 +108,9 @@ async fn an_occurrence_with_a_remark_needs_findings_and_raises_one_deviation() {
         form[4] = ("findings", "Två fakturor saknade attest.");
         let (status, _, location) = app.post(&path, &form).await;
         assert_eq!(status, 303);
-        assert!(location.unwrap().starts_with(&format!("/internal-control/{}", plan.id)));
+        assert!(location
+            .unwrap()
+            .starts_with(&format!("/internal-control/{}", plan.id)));
         let raised = app.store().control_plan_deviations(plan.id).await.unwrap();
         let deviation = raised[&findings_cause_key(occurrence)];
         // Sending the same again changes the record but raises nothing new.
@@ -143,7 +147,10 @@ async fn an_amendment_keeps_the_old_wording_and_verifying_needs_a_done_action() 
             .post(
                 &path,
                 &[
-                    ("text", "Material på intranätet och en punkt på APT varje år"),
+                    (
+                        "text",
+                        "Material på intranätet och en punkt på APT varje år",
+                    ),
                     ("reason", "Genomfördes på annat sätt än planerat"),
                 ],
             )
@@ -164,7 +171,11 @@ async fn an_amendment_keeps_the_old_wording_and_verifying_needs_a_done_action() 
         let (status, html, _) = app
             .post(
                 &format!("/ic-actions/{}/verify", not_done.id),
-                &[("by", "Controller"), ("how", "Stickprov"), ("on", "2020-01-15")],
+                &[
+                    ("by", "Controller"),
+                    ("how", "Stickprov"),
+                    ("on", "2020-01-15"),
+                ],
             )
             .await;
         assert_eq!(status, 422);
@@ -187,7 +198,11 @@ async fn a_year_a_decision_locked_refuses_every_change_to_its_plan() {
         let (status, html, _) = app
             .post(
                 &format!("/ic-actions/{}/status", action.id),
-                &[("status", "done"), ("done_on", "2019-12-01"), ("comment", "Klart till slut")],
+                &[
+                    ("status", "done"),
+                    ("done_on", "2019-12-01"),
+                    ("comment", "Klart till slut"),
+                ],
             )
             .await;
         assert_eq!(status, 422);
@@ -203,7 +218,11 @@ async fn a_new_plan_is_made_once_per_unit_and_year() {
     each(async |app| {
         let fsn = app.org_id("FSN").await;
         let path = format!("/org/{fsn}/internal-control/new");
-        let form = [("year", "2020"), ("rule_ref", "HKF 9410"), ("legal_basis", "KL 6:6")];
+        let form = [
+            ("year", "2020"),
+            ("rule_ref", "HKF 9410"),
+            ("legal_basis", "KL 6:6"),
+        ];
         let (status, _, location) = app.post(&path, &form).await;
         assert_eq!(status, 303);
         assert!(location.unwrap().starts_with("/internal-control/"));
@@ -236,33 +255,103 @@ async fn every_route_refuses_who_may_not_and_changes_nothing() {
         let edit_refused = vec![&reader, &fsn_editor, &auditor];
         let shared_refused = vec![&reader, &fsn_editor, &ks_editor, &auditor];
         let routes: Vec<Route> = vec![
-            (format!("/org/{ks}/internal-control/new"), vec![("year", "2031")], edit_refused.clone()),
-            (format!("/internal-control/{p}/edit"), vec![("rule_ref", "X")], edit_refused.clone()),
-            (format!("/internal-control/{p}/risks/new"), vec![("key", "RK99"), ("text", "Risk")], edit_refused.clone()),
-            (format!("/internal-control/{p}/actions/new"), vec![("key", "R99"), ("text", "Åtgärd")], edit_refused.clone()),
-            (format!("/internal-control/{p}/controls/new"), vec![("key", "C99")], edit_refused.clone()),
-            (format!("/internal-control/{p}/matrix"), vec![("matrix", "")], edit_refused.clone()),
-            (format!("/internal-control/{p}/carry-over"), vec![("confirm-yes", "1")], edit_refused.clone()),
-            (format!("/ic-risks/{risk}/edit"), vec![("key", "RK01")], edit_refused.clone()),
-            (format!("/ic-actions/{action}/status"), vec![("status", "done")], edit_refused.clone()),
-            (format!("/ic-actions/{action}/verify"), vec![("by", "X")], edit_refused.clone()),
-            (format!("/ic-actions/{action}/amend"), vec![("text", "Y")], edit_refused.clone()),
-            (format!("/ic-controls/{control}/edit"), vec![("key", "C01")], edit_refused.clone()),
-            (format!("/ic-controls/{control}/occurrences/{seq}"), vec![("performed", "no"), ("reason", "Nej")], edit_refused.clone()),
-            (format!("/ic-controls/{control}/discontinue"), vec![("on", "2019-12-01")], edit_refused.clone()),
-            (format!("/internal-control/{p}/push-common"), vec![("confirm-yes", "1")], shared_refused.clone()),
-            ("/risk-matrices".to_string(), vec![("name", "4×4")], shared_refused.clone()),
+            (
+                format!("/org/{ks}/internal-control/new"),
+                vec![("year", "2031")],
+                edit_refused.clone(),
+            ),
+            (
+                format!("/internal-control/{p}/edit"),
+                vec![("rule_ref", "X")],
+                edit_refused.clone(),
+            ),
+            (
+                format!("/internal-control/{p}/risks/new"),
+                vec![("key", "RK99"), ("text", "Risk")],
+                edit_refused.clone(),
+            ),
+            (
+                format!("/internal-control/{p}/actions/new"),
+                vec![("key", "R99"), ("text", "Åtgärd")],
+                edit_refused.clone(),
+            ),
+            (
+                format!("/internal-control/{p}/controls/new"),
+                vec![("key", "C99")],
+                edit_refused.clone(),
+            ),
+            (
+                format!("/internal-control/{p}/matrix"),
+                vec![("matrix", "")],
+                edit_refused.clone(),
+            ),
+            (
+                format!("/internal-control/{p}/carry-over"),
+                vec![("confirm-yes", "1")],
+                edit_refused.clone(),
+            ),
+            (
+                format!("/ic-risks/{risk}/edit"),
+                vec![("key", "RK01")],
+                edit_refused.clone(),
+            ),
+            (
+                format!("/ic-actions/{action}/status"),
+                vec![("status", "done")],
+                edit_refused.clone(),
+            ),
+            (
+                format!("/ic-actions/{action}/verify"),
+                vec![("by", "X")],
+                edit_refused.clone(),
+            ),
+            (
+                format!("/ic-actions/{action}/amend"),
+                vec![("text", "Y")],
+                edit_refused.clone(),
+            ),
+            (
+                format!("/ic-controls/{control}/edit"),
+                vec![("key", "C01")],
+                edit_refused.clone(),
+            ),
+            (
+                format!("/ic-controls/{control}/occurrences/{seq}"),
+                vec![("performed", "no"), ("reason", "Nej")],
+                edit_refused.clone(),
+            ),
+            (
+                format!("/ic-controls/{control}/discontinue"),
+                vec![("on", "2019-12-01")],
+                edit_refused.clone(),
+            ),
+            (
+                format!("/internal-control/{p}/push-common"),
+                vec![("confirm-yes", "1")],
+                shared_refused.clone(),
+            ),
+            (
+                "/risk-matrices".to_string(),
+                vec![("name", "4×4")],
+                shared_refused.clone(),
+            ),
         ];
         for (path, form, refused) in &routes {
             let (status, _) = app.get_as(None, path).await;
             assert_eq!(status, 303, "a visitor is sent to sign in: GET {path}");
             let (status, _, _) = app.post_as(None, path, form).await;
-            assert!(status == 303 || status == 403, "visitor POST {path}: {status}");
+            assert!(
+                status == 303 || status == 403,
+                "visitor POST {path}: {status}"
+            );
             for s in refused {
                 assert_eq!(app.get_as(Some(s), path).await.0, 403, "GET {path}");
                 let (status, html, _) = app.post_as(Some(s), path, form).await;
                 assert_eq!(status, 403, "POST {path}");
-                assert!(html.contains("behörighet") || html.contains("Bara"), "{path}");
+                assert!(
+                    html.contains("behörighet") || html.contains("Bara"),
+                    "{path}"
+                );
             }
         }
         // The working pages and the API are not for visitors.
@@ -272,10 +361,21 @@ async fn every_route_refuses_who_may_not_and_changes_nothing() {
             format!("/api/v1/internal-control/{p}"),
         ] {
             let (status, _) = app.get_as(None, &path).await;
-            assert!(status == 303 || status == 401 || status == 403, "visitor GET {path}: {status}");
-            assert_eq!(app.get_as(Some(&reader), &path).await.0, 200, "reader GET {path}");
+            assert!(
+                status == 303 || status == 401 || status == 403,
+                "visitor GET {path}: {status}"
+            );
+            assert_eq!(
+                app.get_as(Some(&reader), &path).await.0,
+                200,
+                "reader GET {path}"
+            );
         }
-        assert_eq!(app.store().data_version().await.unwrap(), version, "nothing changed");
+        assert_eq!(
+            app.store().data_version().await.unwrap(),
+            version,
+            "nothing changed"
+        );
     })
     .await;
 }

@@ -87,6 +87,62 @@ pub const ACCEPT_MOTIVATION: &str = "Motivera varför risken accepteras.";
 /// An action blocked by itself.
 pub const BLOCKED_BY_ITSELF: &str = "En åtgärd kan inte vänta på sig själv.";
 
+// --- data files (the `[[control_plans]]` section of the uppsikt/1 format) ----------------
+
+/// A plan item's key (RK01, R07, C03 …) that is not one.
+pub fn invalid_item_key(value: &str, max: usize) -> String {
+    format!("”{value}” är ingen giltig nyckel i planen: använd bokstäverna A–Z, siffror och bindestreck, högst {max} tecken, t.ex. R07 eller C03.")
+}
+
+/// A key given to two items of the same plan.
+pub fn duplicate_item_key(key: &str, first: &str) -> String {
+    format!("Nyckeln ”{key}” används redan i samma plan ({first}).")
+}
+
+/// A second plan for the same unit and year in the files.
+pub fn duplicate_plan(year: i32, first: &str) -> String {
+    format!("Enheten har redan en internkontrollplan för {year} ({first}).")
+}
+
+/// An action naming a risk its plan does not have.
+pub fn unknown_risk(key: &str) -> String {
+    format!("Planen har ingen risk med nyckeln ”{key}”.")
+}
+
+/// An action waiting for an action its plan does not have.
+pub fn unknown_action(key: &str) -> String {
+    format!("Planen har ingen åtgärd med nyckeln ”{key}”.")
+}
+
+/// Both kinds of blocker given for one action.
+pub const BLOCKER_TWICE: &str =
+    "Ange antingen blocked_by (en annan åtgärd i planen) eller blocked_by_text (något utanför planen), inte båda.";
+
+/// A done date on an action that is not done.
+pub const DONE_ON_NOT_DONE: &str =
+    "Datumet då åtgärden blev klar hör bara till en åtgärd med status Klart.";
+
+/// A contract follow-up's own field on a systematic control.
+pub const FOLLOW_UP_FIELD: &str =
+    "Fältet hör bara till en avtalsuppföljning (kind = \"avtalsuppföljning\").";
+
+/// An occurrence given as performed and as not performed.
+pub const PERFORMED_AND_NOT: &str =
+    "Ett kontrolltillfälle är antingen genomfört (performed_on) eller inte genomfört (not_performed), inte båda.";
+
+/// A result, parameters or findings on an occurrence not recorded as performed.
+pub const RESULT_WITHOUT_PERFORMED: &str =
+    "Resultat, använda parametrar och iakttagelser hör till ett genomfört kontrolltillfälle: ange också performed_on.";
+
+/// An action of a stored plan that the files give with other sources or another
+/// responsible, which an import does not change.
+pub fn plan_item_differs(key: &str) -> String {
+    format!("Åtgärden ”{key}” finns redan i planen med andra källor (risker, rekommendationer) eller en annan ansvarig än filen anger. Sådant ändras i uppsikt, inte genom import.")
+}
+
+/// The reason recorded when an import gives an action a new text (the old one is kept).
+pub const IMPORT_AMENDMENT_REASON: &str = "Ny lydelse i en importerad datafil.";
+
 /// A confirmation page sent without its box ticked.
 pub const CONFIRM: &str = "Kryssa i rutan för att bekräfta. Inget har ändrats.";
 

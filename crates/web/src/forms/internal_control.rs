@@ -15,23 +15,20 @@
 use axum::extract::State;
 use axum::response::Response;
 use uppsikt_domain::internal_control::{
-    planned_dates, ActionSource, ActionStatus, Adoption, Blocker, ContractFollowUp,
-    ControlKind, ControlPlan, ControlResult, Discontinuation, Execution, FirstDocumented,
-    Handling, OverallAssessment, RiskAnalysis, RiskScore, Verification,
+    planned_dates, ActionSource, ActionStatus, Adoption, Blocker, ContractFollowUp, ControlKind,
+    ControlPlan, ControlResult, Discontinuation, Execution, FirstDocumented, Handling,
+    OverallAssessment, RiskAnalysis, RiskScore, Verification,
 };
 use uppsikt_domain::messages::internal_control as msg;
 use uppsikt_domain::model::Id;
 use uppsikt_domain::object_kind::ObjectKind;
-use uppsikt_store::{
-    ActionInput, ControlInput, NewControlPlan, PlanHeader, RiskInput, StoreError,
-};
+use uppsikt_store::{ActionInput, ControlInput, NewControlPlan, PlanHeader, RiskInput, StoreError};
 
 use super::{
-    options, Errors, Field, FieldKind, FormPage, Input, Post, RefusedAt, Refusal, NAME_MAX,
+    options, Errors, Field, FieldKind, FormPage, Input, Post, Refusal, RefusedAt, NAME_MAX,
     TEXT_MAX,
 };
 use crate::auth::Viewer;
-use crate::crumbs::Crumbs;
 use crate::error::{Path, Result};
 use crate::AppState;
 
@@ -166,11 +163,8 @@ fn parse_new_plan(org_id: Id, input: &Input) -> std::result::Result<NewControlPl
         (Some(year), true) => Ok(NewControlPlan {
             org_id,
             year: year as i32,
-            header: PlanHeader {
-                rule_ref,
-                legal_basis,
-                ..PlanHeader::default()
-            },
+            rule_ref,
+            legal_basis,
         }),
         _ => Err(e),
     }
@@ -183,7 +177,9 @@ pub async fn create_plan(post: Post) -> Result<Response> {
     post.submit(form, parsed, async |w, p| {
         let year = p.year;
         let id = match w.create_control_plan(&p).await {
-            Err(StoreError::Duplicate(_)) => return Err(Refusal::at("year", msg::plan_exists(year))),
+            Err(StoreError::Duplicate(_)) => {
+                return Err(Refusal::at("year", msg::plan_exists(year)))
+            }
             other => other.at("year")?,
         };
         Ok(plan_href(id, ""))
@@ -203,7 +199,11 @@ fn header_fields() -> Vec<Field> {
         Field::new("adopted_on", "Beslutsdatum", FieldKind::Date),
         Field::new("adopted_paragraph", "Paragraf", FieldKind::Text).hint("T.ex. § 12."),
         Field::new("adopted_diary_number", "Diarienummer", FieldKind::Text),
-        Field::new("analysis_on", "Risk- och väsentlighetsanalysen hölls", FieldKind::Date),
+        Field::new(
+            "analysis_on",
+            "Risk- och väsentlighetsanalysen hölls",
+            FieldKind::Date,
+        ),
         Field::new(
             "analysis_participants",
             "Deltagare i riskanalysen",
@@ -219,14 +219,17 @@ fn header_fields() -> Vec<Field> {
                 ("unknown".into(), "Uppgift saknas".into()),
             ]),
         ),
-        Field::new("self_level", "Nämndens bedömning", FieldKind::Text)
-            .hint("T.ex. Godtagbar."),
+        Field::new("self_level", "Nämndens bedömning", FieldKind::Text).hint("T.ex. Godtagbar."),
         Field::new("self_motivation", "Motivering", FieldKind::Textarea(4)),
         Field::new("self_source", "Var bedömningen står", FieldKind::Text)
             .hint("T.ex. Verksamhetsberättelse 2019."),
         Field::new("auditor_level", "Revisorernas bedömning", FieldKind::Text)
             .hint("T.ex. Delvis."),
-        Field::new("auditor_motivation", "Revisorernas motivering", FieldKind::Textarea(4)),
+        Field::new(
+            "auditor_motivation",
+            "Revisorernas motivering",
+            FieldKind::Textarea(4),
+        ),
         Field::new("auditor_source", "Granskning", FieldKind::Text)
             .hint("Granskningens namn eller diarienummer."),
     ]
@@ -240,12 +243,30 @@ fn header_values(plan: &ControlPlan) -> Vec<(&'static str, String)> {
     vec![
         ("rule_ref", plan.rule_ref.clone()),
         ("legal_basis", plan.legal_basis.clone()),
-        ("adopted_body", a.map(|a| a.body.clone()).unwrap_or_default()),
-        ("adopted_on", a.map(|a| a.decided_on.clone()).unwrap_or_default()),
-        ("adopted_paragraph", a.map(|a| a.paragraph.clone()).unwrap_or_default()),
-        ("adopted_diary_number", a.map(|a| a.diary_number.clone()).unwrap_or_default()),
-        ("analysis_on", r.and_then(|r| r.held_on.clone()).unwrap_or_default()),
-        ("analysis_participants", r.map(|r| r.participants.clone()).unwrap_or_default()),
+        (
+            "adopted_body",
+            a.map(|a| a.body.clone()).unwrap_or_default(),
+        ),
+        (
+            "adopted_on",
+            a.map(|a| a.decided_on.clone()).unwrap_or_default(),
+        ),
+        (
+            "adopted_paragraph",
+            a.map(|a| a.paragraph.clone()).unwrap_or_default(),
+        ),
+        (
+            "adopted_diary_number",
+            a.map(|a| a.diary_number.clone()).unwrap_or_default(),
+        ),
+        (
+            "analysis_on",
+            r.and_then(|r| r.held_on.clone()).unwrap_or_default(),
+        ),
+        (
+            "analysis_participants",
+            r.map(|r| r.participants.clone()).unwrap_or_default(),
+        ),
         (
             "analysis_elected",
             match r.map(|r| r.elected_members_took_part) {
@@ -256,11 +277,26 @@ fn header_values(plan: &ControlPlan) -> Vec<(&'static str, String)> {
             .into(),
         ),
         ("self_level", s.map(|a| a.level.clone()).unwrap_or_default()),
-        ("self_motivation", s.map(|a| a.motivation.clone()).unwrap_or_default()),
-        ("self_source", s.map(|a| a.source.clone()).unwrap_or_default()),
-        ("auditor_level", au.map(|a| a.level.clone()).unwrap_or_default()),
-        ("auditor_motivation", au.map(|a| a.motivation.clone()).unwrap_or_default()),
-        ("auditor_source", au.map(|a| a.source.clone()).unwrap_or_default()),
+        (
+            "self_motivation",
+            s.map(|a| a.motivation.clone()).unwrap_or_default(),
+        ),
+        (
+            "self_source",
+            s.map(|a| a.source.clone()).unwrap_or_default(),
+        ),
+        (
+            "auditor_level",
+            au.map(|a| a.level.clone()).unwrap_or_default(),
+        ),
+        (
+            "auditor_motivation",
+            au.map(|a| a.motivation.clone()).unwrap_or_default(),
+        ),
+        (
+            "auditor_source",
+            au.map(|a| a.source.clone()).unwrap_or_default(),
+        ),
     ]
 }
 
@@ -317,7 +353,11 @@ fn parse_header(input: &Input) -> std::result::Result<PlanHeader, Errors> {
     let paragraph = e.optional_text(input, "adopted_paragraph", NAME_MAX);
     let diary = e.optional_text(input, "adopted_diary_number", NAME_MAX);
     let adoption = match on {
-        Some(on) if body.is_empty() && on.is_empty() && paragraph.is_empty() && diary.is_empty() => None,
+        Some(on)
+            if body.is_empty() && on.is_empty() && paragraph.is_empty() && diary.is_empty() =>
+        {
+            None
+        }
         Some(on) => {
             if body.is_empty() {
                 e.add("adopted_body", uppsikt_domain::messages::REQUIRED);
@@ -344,7 +384,10 @@ fn parse_header(input: &Input) -> std::result::Result<PlanHeader, Errors> {
         Some("no") => Some(false),
         None | Some("") | Some("unknown") => None,
         Some(other) => {
-            e.add("analysis_elected", uppsikt_domain::messages::unknown_choice(other));
+            e.add(
+                "analysis_elected",
+                uppsikt_domain::messages::unknown_choice(other),
+            );
             None
         }
     };
@@ -360,7 +403,11 @@ fn parse_header(input: &Input) -> std::result::Result<PlanHeader, Errors> {
         }
         _ => None,
     };
-    let self_assessment = assessment(&mut e, input, ("self_level", "self_motivation", "self_source"));
+    let self_assessment = assessment(
+        &mut e,
+        input,
+        ("self_level", "self_motivation", "self_source"),
+    );
     let auditor_assessment = assessment(
         &mut e,
         input,
@@ -393,7 +440,10 @@ pub async fn save_header(post: Post) -> Result<Response> {
 
 // ---- Risks ----
 
-fn score_options(plan: &ControlPlan, axis: fn(&uppsikt_domain::internal_control::RiskMatrix) -> &Vec<String>) -> FieldKind {
+fn score_options(
+    plan: &ControlPlan,
+    axis: fn(&uppsikt_domain::internal_control::RiskMatrix) -> &Vec<String>,
+) -> FieldKind {
     let mut opts = vec![(String::new(), "Ej bedömd".to_string())];
     if let Some(m) = &plan.matrix {
         opts.extend(
@@ -428,10 +478,26 @@ fn risk_fields(plan: &ControlPlan) -> Vec<Field> {
     ];
     if plan.matrix.is_some() {
         f.extend([
-            Field::new("gross_p", "Bruttorisk: sannolikhet", score_options(plan, |m| &m.probability)),
-            Field::new("gross_c", "Bruttorisk: konsekvens", score_options(plan, |m| &m.consequence)),
-            Field::new("net_p", "Nettorisk: sannolikhet", score_options(plan, |m| &m.probability)),
-            Field::new("net_c", "Nettorisk: konsekvens", score_options(plan, |m| &m.consequence)),
+            Field::new(
+                "gross_p",
+                "Bruttorisk: sannolikhet",
+                score_options(plan, |m| &m.probability),
+            ),
+            Field::new(
+                "gross_c",
+                "Bruttorisk: konsekvens",
+                score_options(plan, |m| &m.consequence),
+            ),
+            Field::new(
+                "net_p",
+                "Nettorisk: sannolikhet",
+                score_options(plan, |m| &m.probability),
+            ),
+            Field::new(
+                "net_c",
+                "Nettorisk: konsekvens",
+                score_options(plan, |m| &m.consequence),
+            ),
         ]);
     }
     f.extend([
@@ -445,7 +511,11 @@ fn risk_fields(plan: &ControlPlan) -> Vec<Field> {
                 ("accept", "Acceptera"),
             ]),
         ),
-        Field::new("accept_motivation", "Motivering för att acceptera", FieldKind::Textarea(3)),
+        Field::new(
+            "accept_motivation",
+            "Motivering för att acceptera",
+            FieldKind::Textarea(3),
+        ),
     ]);
     f
 }
@@ -492,19 +562,7 @@ fn parse_score(
     }
 }
 
-/// A risk as the form gives it: its fields, and its score and handling.
-pub struct RiskForm {
-    pub risk: RiskInput,
-    pub gross: Option<RiskScore>,
-    pub net: Option<RiskScore>,
-    pub handling: Option<Handling>,
-}
-
-fn parse_risk(
-    plan: &ControlPlan,
-    input: &Input,
-    position: i64,
-) -> std::result::Result<RiskForm, Errors> {
+fn parse_risk(plan: &ControlPlan, input: &Input) -> std::result::Result<RiskInput, Errors> {
     let mut e = Errors::default();
     let key = e.text(input, "key", 40);
     let area = e.optional_text(input, "area", NAME_MAX);
@@ -553,16 +611,13 @@ fn parse_risk(
         }
     };
     match (key, text, e.is_empty()) {
-        (Some(key), Some(text), true) => Ok(RiskForm {
-            risk: RiskInput {
-                key,
-                area,
-                text,
-                background,
-                first_documented,
-                common: checked_box(input, "common"),
-                position,
-            },
+        (Some(key), Some(text), true) => Ok(RiskInput {
+            key,
+            area,
+            text,
+            background,
+            first_documented,
+            common: checked_box(input, "common"),
             gross,
             net,
             handling,
@@ -600,12 +655,9 @@ pub async fn create_risk(post: Post) -> Result<Response> {
         )
         .await
     };
-    let parsed = parse_risk(&plan, &post.input, plan.risks.len() as i64 + 1);
+    let parsed = parse_risk(&plan, &post.input);
     post.submit(form, parsed, async |w, r| {
-        let risk_id = keyed(w.add_risk(id, &r.risk).await, &r.risk.key)?;
-        w.score_risk(risk_id, r.gross, r.net, r.handling)
-            .await
-            .at("handling")?;
+        let risk_id = keyed(w.add_risk(id, &r).await, &r.key)?;
         Ok(plan_href(id, &format!("risk-{risk_id}")))
     })
     .await
@@ -624,8 +676,21 @@ fn risk_values(plan: &ControlPlan, risk_id: Id) -> Vec<(&'static str, String)> {
             "first_documented",
             r.first_documented.map(|f| f.code()).unwrap_or_default(),
         ),
-        ("common", if r.common { "yes".into() } else { String::new() }),
-        ("handling", r.handling.as_ref().map(|h| h.code().to_string()).unwrap_or_default()),
+        (
+            "common",
+            if r.common {
+                "yes".into()
+            } else {
+                String::new()
+            },
+        ),
+        (
+            "handling",
+            r.handling
+                .as_ref()
+                .map(|h| h.code().to_string())
+                .unwrap_or_default(),
+        ),
         (
             "accept_motivation",
             match &r.handling {
@@ -635,7 +700,9 @@ fn risk_values(plan: &ControlPlan, risk_id: Id) -> Vec<(&'static str, String)> {
         ),
     ];
     if plan.matrix.is_some() {
-        let n = |s: Option<RiskScore>, f: fn(RiskScore) -> u8| s.map(|s| f(s).to_string()).unwrap_or_default();
+        let n = |s: Option<RiskScore>, f: fn(RiskScore) -> u8| {
+            s.map(|s| f(s).to_string()).unwrap_or_default()
+        };
         v.extend([
             ("gross_p", n(r.gross, |s| s.probability)),
             ("gross_c", n(r.gross, |s| s.consequence)),
@@ -662,19 +729,19 @@ pub async fn edit_risk_form(State(state): State<AppState>, Path(id): Path<Id>) -
 pub async fn update_risk(post: Post) -> Result<Response> {
     let (state, id) = (&post.state, post.id);
     let plan = plan_of(state, ObjectKind::IcRisk, id).await?;
-    let form = async || risk_page(state, &plan, format!("/ic-risks/{id}/edit"), "Ändra risken".into()).await;
-    let position = plan
-        .risks
-        .iter()
-        .position(|r| r.id == id)
-        .map_or(0, |p| p as i64 + 1);
-    let parsed = parse_risk(&plan, &post.input, position);
+    let form = async || {
+        risk_page(
+            state,
+            &plan,
+            format!("/ic-risks/{id}/edit"),
+            "Ändra risken".into(),
+        )
+        .await
+    };
+    let parsed = parse_risk(&plan, &post.input);
     let plan_id = plan.id;
     post.submit(form, parsed, async |w, r| {
-        keyed(w.update_risk(id, &r.risk).await, &r.risk.key)?;
-        w.score_risk(id, r.gross, r.net, r.handling)
-            .await
-            .at("handling")?;
+        keyed(w.update_risk(id, &r).await, &r.key)?;
         Ok(plan_href(plan_id, &format!("risk-{id}")))
     })
     .await
@@ -702,11 +769,20 @@ fn action_fields(plan: &ControlPlan, except: Option<Id>) -> Vec<Field> {
         Field::new("text", "Åtgärd", FieldKind::Textarea(3)).required(),
         Field::new("responsible", "Ansvarig", FieldKind::Text)
             .hint("Chefen för den del av verksamheten som utsätts för risken."),
-        Field::new("risks", "Risker som åtgärden minskar", FieldKind::Checkboxes(risks)),
-        Field::new("case_ref", "Rekommendation: diarienummer", FieldKind::Text)
-            .hint("När åtgärden också svarar på en revision eller granskning, t.ex. KS-2018/753.912."),
+        Field::new(
+            "risks",
+            "Risker som åtgärden minskar",
+            FieldKind::Checkboxes(risks),
+        ),
+        Field::new("case_ref", "Rekommendation: diarienummer", FieldKind::Text).hint(
+            "När åtgärden också svarar på en revision eller granskning, t.ex. KS-2018/753.912.",
+        ),
         Field::new("case_title", "Rekommendation: granskning", FieldKind::Text),
-        Field::new("blocked_by", "Väntar på åtgärd", FieldKind::Select(blockers)),
+        Field::new(
+            "blocked_by",
+            "Väntar på åtgärd",
+            FieldKind::Select(blockers),
+        ),
         Field::new("blocked_by_text", "Väntar på annat", FieldKind::Text)
             .hint("T.ex. ett beslut i fullmäktige."),
     ]
@@ -724,7 +800,10 @@ async fn action_page(state: &AppState, plan: &ControlPlan) -> Result<FormPage> {
     ))
 }
 
-pub async fn new_action_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
+pub async fn new_action_form(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+) -> Result<Response> {
     let plan = state.store.control_plan(id).await?;
     action_page(&state, &plan).await?.render_page()
 }
@@ -756,7 +835,10 @@ fn parse_action(plan: &ControlPlan, input: &Input) -> std::result::Result<Action
     let blocked_by = match blocked {
         Some(Some(b)) if plan.actions.iter().any(|a| a.id == b) => Some(Blocker::Action(b)),
         Some(Some(b)) => {
-            e.add("blocked_by", uppsikt_domain::messages::unknown_choice(&b.to_string()));
+            e.add(
+                "blocked_by",
+                uppsikt_domain::messages::unknown_choice(&b.to_string()),
+            );
             None
         }
         _ if !blocked_text.is_empty() => Some(Blocker::Other(blocked_text)),
@@ -767,12 +849,8 @@ fn parse_action(plan: &ControlPlan, input: &Input) -> std::result::Result<Action
             key,
             text,
             responsible,
-            status: ActionStatus::NotDone,
-            done_on: None,
-            comment: String::new(),
-            blocked_by,
             sources,
-            position: plan.actions.len() as i64 + 1,
+            blocked_by,
         }),
         _ => Err(e),
     }
@@ -792,7 +870,10 @@ pub async fn create_action(post: Post) -> Result<Response> {
 
 // ---- An action's status, verification and amendment ----
 
-async fn action_of(state: &AppState, id: Id) -> Result<(ControlPlan, uppsikt_domain::internal_control::IcAction)> {
+async fn action_of(
+    state: &AppState,
+    id: Id,
+) -> Result<(ControlPlan, uppsikt_domain::internal_control::IcAction)> {
     let plan = plan_of(state, ObjectKind::IcAction, id).await?;
     let a = plan
         .actions
@@ -820,7 +901,11 @@ fn status_fields() -> Vec<Field> {
     ]
 }
 
-async fn status_page(state: &AppState, plan: &ControlPlan, a: &uppsikt_domain::internal_control::IcAction) -> Result<FormPage> {
+async fn status_page(
+    state: &AppState,
+    plan: &ControlPlan,
+    a: &uppsikt_domain::internal_control::IcAction,
+) -> Result<FormPage> {
     Ok(page(
         format!("Status för åtgärd {}", a.key),
         Some(a.text.clone()),
@@ -859,7 +944,9 @@ pub async fn save_status(post: Post) -> Result<Response> {
     let plan_id = plan.id;
     post.submit(form, parsed, async |w, (s, d, c)| {
         let on = (!d.is_empty()).then_some(d);
-        w.set_action_status(id, s, on.as_deref(), &c).await.at("status")?;
+        w.set_action_status(id, s, on.as_deref(), &c)
+            .await
+            .at("status")?;
         Ok(plan_href(plan_id, &format!("action-{id}")))
     })
     .await
@@ -875,7 +962,11 @@ fn verify_fields() -> Vec<Field> {
     ]
 }
 
-async fn verify_page(state: &AppState, plan: &ControlPlan, a: &uppsikt_domain::internal_control::IcAction) -> Result<FormPage> {
+async fn verify_page(
+    state: &AppState,
+    plan: &ControlPlan,
+    a: &uppsikt_domain::internal_control::IcAction,
+) -> Result<FormPage> {
     Ok(page(
         format!("Verifiera effekten av åtgärd {}", a.key),
         Some(format!("{} En åtgärd kan vara klar utan att effekten är verifierad; här registreras vem som verifierade, hur och när.", a.text)),
@@ -934,7 +1025,11 @@ fn amend_fields() -> Vec<Field> {
     ]
 }
 
-async fn amend_page(state: &AppState, plan: &ControlPlan, a: &uppsikt_domain::internal_control::IcAction) -> Result<FormPage> {
+async fn amend_page(
+    state: &AppState,
+    plan: &ControlPlan,
+    a: &uppsikt_domain::internal_control::IcAction,
+) -> Result<FormPage> {
     Ok(page(
         format!("Ändra lydelsen av åtgärd {}", a.key),
         Some(format!("Gällande lydelse: ”{}”", a.text)),
@@ -1112,27 +1207,19 @@ fn parse_control(
         origin,
         comment,
         common: checked_box(input, "common"),
-        position: match existing {
-            None => plan.controls.len() as i64 + 1,
-            Some(id) => plan
-                .controls
-                .iter()
-                .position(|c| c.id == id)
-                .map_or(0, |p| p as i64 + 1),
-        },
-        planned: match existing {
-            None => planned_dates(plan.year, count as usize),
-            Some(id) => plan
-                .controls
-                .iter()
-                .find(|c| c.id == id)
-                .map(|c| c.occurrences.iter().map(|o| o.planned_on.clone()).collect())
-                .unwrap_or_default(),
+        // On a change the occurrences stay as they are.
+        planned_dates: if new {
+            planned_dates(plan.year, count as usize)
+        } else {
+            Vec::new()
         },
     })
 }
 
-pub async fn new_control_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
+pub async fn new_control_form(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+) -> Result<Response> {
     let plan = state.store.control_plan(id).await?;
     control_page(
         &state,
@@ -1183,7 +1270,12 @@ fn control_values(plan: &ControlPlan, id: Id) -> Vec<(&'static str, String)> {
         ("key", c.key.clone()),
         (
             "kind",
-            if f.is_some() { "contract" } else { "systematic" }.to_string(),
+            if f.is_some() {
+                "contract"
+            } else {
+                "systematic"
+            }
+            .to_string(),
         ),
         ("area", c.area.clone()),
         ("name", c.name.clone()),
@@ -1196,27 +1288,61 @@ fn control_values(plan: &ControlPlan, id: Id) -> Vec<(&'static str, String)> {
         ("due", c.due.clone()),
         ("origin", c.origin.clone()),
         ("comment", c.comment.clone()),
-        ("common", if c.common { "yes".into() } else { String::new() }),
-        ("follow_up_kind", f.as_ref().map(|f| f.follow_up_kind.clone()).unwrap_or_default()),
-        ("schedule", f.as_ref().map(|f| f.schedule.clone()).unwrap_or_default()),
-        ("interval", f.as_ref().map(|f| f.interval.clone()).unwrap_or_default()),
+        (
+            "common",
+            if c.common {
+                "yes".into()
+            } else {
+                String::new()
+            },
+        ),
+        (
+            "follow_up_kind",
+            f.as_ref()
+                .map(|f| f.follow_up_kind.clone())
+                .unwrap_or_default(),
+        ),
+        (
+            "schedule",
+            f.as_ref().map(|f| f.schedule.clone()).unwrap_or_default(),
+        ),
+        (
+            "interval",
+            f.as_ref().map(|f| f.interval.clone()).unwrap_or_default(),
+        ),
         ("recipients", f.map(|f| f.recipients).unwrap_or_default()),
     ]
 }
 
-pub async fn edit_control_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
+pub async fn edit_control_form(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+) -> Result<Response> {
     let plan = plan_of(&state, ObjectKind::Control, id).await?;
-    control_page(&state, &plan, format!("/ic-controls/{id}/edit"), "Ändra kontrollen".into(), false)
-        .await?
-        .with_values(control_values(&plan, id))
-        .render_page()
+    control_page(
+        &state,
+        &plan,
+        format!("/ic-controls/{id}/edit"),
+        "Ändra kontrollen".into(),
+        false,
+    )
+    .await?
+    .with_values(control_values(&plan, id))
+    .render_page()
 }
 
 pub async fn update_control(post: Post) -> Result<Response> {
     let (state, id) = (&post.state, post.id);
     let plan = plan_of(state, ObjectKind::Control, id).await?;
     let form = async || {
-        control_page(state, &plan, format!("/ic-controls/{id}/edit"), "Ändra kontrollen".into(), false).await
+        control_page(
+            state,
+            &plan,
+            format!("/ic-controls/{id}/edit"),
+            "Ändra kontrollen".into(),
+            false,
+        )
+        .await
     };
     let parsed = parse_control(&plan, &post.input, Some(id));
     let plan_id = plan.id;
@@ -1271,8 +1397,14 @@ async fn occurrence_page(
         format!(" Planerade parametrar: {}.", c.planned_parameters)
     };
     Ok(page(
-        format!("Kontroll {} – tillfälle {} ({})", c.key, o.seq, o.planned_on),
-        Some(format!("{}.{planned} Att kontrollen är genomförd och vad den fann registreras var för sig.", c.name)),
+        format!(
+            "Kontroll {} – tillfälle {} ({})",
+            c.key, o.seq, o.planned_on
+        ),
+        Some(format!(
+            "{}.{planned} Att kontrollen är genomförd och vad den fann registreras var för sig.",
+            c.name
+        )),
         format!("/ic-controls/{control_id}/occurrences/{seq}"),
         plan_href(plan.id, &format!("occurrence-{}", o.id)),
         "Spara tillfället",
@@ -1419,7 +1551,10 @@ async fn discontinue_page(state: &AppState, plan: &ControlPlan, id: Id) -> Resul
     ))
 }
 
-pub async fn discontinue_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
+pub async fn discontinue_form(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+) -> Result<Response> {
     let plan = plan_of(&state, ObjectKind::Control, id).await?;
     discontinue_page(&state, &plan, id).await?.render_page()
 }
@@ -1478,7 +1613,11 @@ async fn matrix_page(state: &AppState, plan: &ControlPlan) -> Result<FormPage> {
 
 pub async fn matrix_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
     let plan = state.store.control_plan(id).await?;
-    let current = plan.matrix.as_ref().map(|m| m.id.to_string()).unwrap_or_default();
+    let current = plan
+        .matrix
+        .as_ref()
+        .map(|m| m.id.to_string())
+        .unwrap_or_default();
     matrix_page(&state, &plan)
         .await?
         .with_values([("matrix", current)])
@@ -1494,7 +1633,10 @@ pub async fn choose_matrix(post: Post) -> Result<Response> {
     let matrices = state.store.risk_matrices().await?;
     let parsed = match chosen {
         Some(Some(m)) if !matrices.iter().any(|x| x.id == m) => {
-            e.add("matrix", uppsikt_domain::messages::unknown_choice(&m.to_string()));
+            e.add(
+                "matrix",
+                uppsikt_domain::messages::unknown_choice(&m.to_string()),
+            );
             Err(e)
         }
         Some(m) if e.is_empty() => Ok(m),
@@ -1621,22 +1763,33 @@ pub async fn push_common(post: Post) -> Result<Response> {
 
 fn matrix_fields() -> Vec<Field> {
     vec![
-        Field::new("name", "Namn", FieldKind::Text)
-            .required()
-            .hint("Samma namn igen ger en ny version; planer som redan bedömt risker behåller sin."),
-        Field::new("probability", "Sannolikhet, lägst först", FieldKind::Textarea(5))
-            .required()
-            .hint("En benämning per rad, 2–10 rader, t.ex. Osannolik, Mindre sannolik, Möjlig, Sannolik."),
-        Field::new("consequence", "Konsekvens, lägst först", FieldKind::Textarea(5))
-            .required()
-            .hint("En benämning per rad, 2–10 rader, t.ex. Försumbar, Lindrig, Kännbar, Allvarlig."),
+        Field::new("name", "Namn", FieldKind::Text).required().hint(
+            "Samma namn igen ger en ny version; planer som redan bedömt risker behåller sin.",
+        ),
+        Field::new(
+            "probability",
+            "Sannolikhet, lägst först",
+            FieldKind::Textarea(5),
+        )
+        .required()
+        .hint(
+            "En benämning per rad, 2–10 rader, t.ex. Osannolik, Mindre sannolik, Möjlig, Sannolik.",
+        ),
+        Field::new(
+            "consequence",
+            "Konsekvens, lägst först",
+            FieldKind::Textarea(5),
+        )
+        .required()
+        .hint("En benämning per rad, 2–10 rader, t.ex. Försumbar, Lindrig, Kännbar, Allvarlig."),
     ]
 }
 
 async fn matrices_form_page(state: &AppState) -> Result<FormPage> {
     let matrices = state.store.risk_matrices().await?;
     let existing = if matrices.is_empty() {
-        "Det finns ingen riskmatris än. Risker kan ändå föras in; de visas som ej bedömda.".to_string()
+        "Det finns ingen riskmatris än. Risker kan ändå föras in; de visas som ej bedömda."
+            .to_string()
     } else {
         let list: Vec<String> = matrices
             .iter()
