@@ -627,3 +627,51 @@ async fn the_oversight_page_export_and_section_show_the_same_rows() {
         db.finish().await;
     }
 }
+
+/// The demo's KS plan 2019 (seed 004's chapter) in KS's verksamhetsberättelse: the
+/// summary's counts come from the data, as the seed's chapter gives them.
+#[tokio::test]
+async fn the_demo_plan_gives_the_seeds_counts_in_the_verksamhetsberattelse() {
+    let dir = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../demo"));
+    for db in TestDb::all().await {
+        let store = &db.store;
+        uppsikt_import::import_files(store, &uppsikt_import::demo_files(&dir), "test")
+            .await
+            .unwrap();
+        let ks = store.find_org_unit("KS").await.unwrap().id;
+        let vb = build(store, request(ks, ReportKind::Verksamhetsberattelse, None))
+            .await
+            .unwrap();
+        let chapter = vb
+            .sections
+            .iter()
+            .find(|s| s.title == "Intern kontroll")
+            .expect("the chapter");
+        let mut t = Vec::new();
+        texts(chapter, &mut t);
+        let all = t.join("\n");
+        for sample in [
+            "Beslut om planen saknas i uppsikt.",
+            "Tio av arton riskreducerande åtgärder har slutförts.",
+            "Sju av elva åtgärder utifrån revision eller annan granskning har slutförts.",
+            "Tolv av sexton systematiska kontroller är genomförda vid alla planerade tillfällen.",
+            "Källa: Verksamhetsberättelse 2019.",
+            "dokumenterad 2012 eller tidigare (ålder minst 7 år)",
+            "Ej klart i år\n3 av 12 genomförda\n9 inte genomförda enligt plan",
+            "Planerat: > 50 000 kr\nAnvänt i stället: > 49 000 kr (12 tillfällen)",
+            "(9 tillfällen): Sjukskrivning och underbemanning.",
+        ] {
+            assert!(all.contains(sample), "sample {sample}: {all}");
+        }
+        // C13's findings with the deviation they raised.
+        let c13 = t
+            .iter()
+            .find(|c| c.contains("otillåtna undervarumärken"))
+            .expect("C13's findings");
+        assert!(
+            c13.contains("Med anmärkning") && c13.contains("Avvikelse nr "),
+            "{c13}"
+        );
+        db.finish().await;
+    }
+}
