@@ -95,9 +95,12 @@ impl Request {
     /// The period the report covers, or a Swedish message why the request is invalid.
     pub fn period(&self) -> Result<Period> {
         match (self.kind, self.tertial) {
-            (ReportKind::Verksamhetsberattelse | ReportKind::Verksamhetsplan, None) => {
-                Ok(Period::Year(self.year))
-            }
+            (
+                ReportKind::Verksamhetsberattelse
+                | ReportKind::Verksamhetsplan
+                | ReportKind::InternalControlFollowUp,
+                None,
+            ) => Ok(Period::Year(self.year)),
             (ReportKind::Delarsrapport, Some(t @ (1 | 2))) => Ok(Period::Tertial(self.year, t)),
             (ReportKind::Delarsrapport, _) => Err(ReportError::Invalid(
                 "En delårsrapport avser tertial 1 (per 30 april) eller tertial 2 (per 31 augusti)."
@@ -108,6 +111,10 @@ impl Request {
             )),
             (ReportKind::Verksamhetsplan, Some(_)) => Err(ReportError::Invalid(
                 "En verksamhetsplan avser ett helt år; ange inget tertial.".into(),
+            )),
+            (ReportKind::InternalControlFollowUp, Some(_)) => Err(ReportError::Invalid(
+                "En uppföljning av internkontrollplanen avser planens år; ange inget tertial."
+                    .into(),
             )),
         }
     }
@@ -199,22 +206,30 @@ pub async fn build(store: &Store, request: Request) -> Result<Report> {
 }
 
 /// Builds the report in a version: the chapters are vision and styrmodell, the criteria
-/// for goal fulfilment, the goals and personnel; the oversight of deviations is a chapter
+/// for goal fulfilment, the goals, personnel and internal control; the oversight of deviations is a chapter
 /// only when chosen. Its figures are counted as of the day the report is built (the
 /// store keeps no dated state of deviations yet), and its heading says so. A
-/// verksamhetsplan is built by [`crate::plan::build`].
+/// verksamhetsplan is built by [`crate::plan::build`], a follow-up of an internal-control
+/// plan by [`crate::internal_control::build`].
 pub async fn build_as(store: &Store, request: Request, options: Options) -> Result<Report> {
-    if request.kind == ReportKind::Verksamhetsplan {
-        return crate::plan::build(store, request).await;
+    match request.kind {
+        ReportKind::Verksamhetsplan => return crate::plan::build(store, request).await,
+        ReportKind::InternalControlFollowUp => {
+            return crate::internal_control::build(store, request).await
+        }
+        ReportKind::Verksamhetsberattelse | ReportKind::Delarsrapport => {}
     }
+    let today = uppsikt_store::today();
     let oversight = crate::oversight::OversightPart {
-        today: uppsikt_store::today(),
+        today: today.clone(),
     };
+    let internal_control = crate::internal_control::InternalControlPart { today };
     let mut parts: Vec<&dyn ReportPart> = vec![
         &crate::chapters::VisionPart,
         &crate::chapters::CriteriaPart,
         &GoalsPart,
         &crate::chapters::PersonnelPart,
+        &internal_control,
     ];
     if options.oversight {
         parts.push(&oversight);
@@ -285,6 +300,9 @@ pub async fn build_with_options(
         ReportKind::Verksamhetsberattelse => format!("Verksamhetsberättelse {}", request.year),
         ReportKind::Delarsrapport => format!("Delårsrapport {}", period_label(period)),
         ReportKind::Verksamhetsplan => format!("Verksamhetsplan {}", request.year),
+        ReportKind::InternalControlFollowUp => {
+            format!("Uppföljning av internkontrollplan {}", request.year)
+        }
     };
     let meta = ReportMeta {
         kind: request.kind,

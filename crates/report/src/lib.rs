@@ -7,6 +7,7 @@ pub mod chapters;
 pub mod chart;
 pub mod followup;
 pub mod html;
+pub mod internal_control;
 pub mod model;
 pub mod oversight;
 pub mod pdf;

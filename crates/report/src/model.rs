@@ -16,6 +16,9 @@ pub enum ReportKind {
     Verksamhetsberattelse,
     /// Verksamhetsplan for the year (`crate::plan`).
     Verksamhetsplan,
+    /// "Uppföljning av internkontrollplan": one board's internal-control plan of a year
+    /// followed up (`crate::internal_control`).
+    InternalControlFollowUp,
 }
 
 impl ReportKind {
@@ -24,6 +27,7 @@ impl ReportKind {
             ReportKind::Delarsrapport => "delarsrapport",
             ReportKind::Verksamhetsberattelse => "verksamhetsberattelse",
             ReportKind::Verksamhetsplan => "verksamhetsplan",
+            ReportKind::InternalControlFollowUp => "internkontroll",
         }
     }
 
@@ -34,6 +38,9 @@ impl ReportKind {
                 Some(ReportKind::Verksamhetsberattelse)
             }
             "verksamhetsplan" => Some(ReportKind::Verksamhetsplan),
+            "internkontroll" | "internal_control_follow_up" => {
+                Some(ReportKind::InternalControlFollowUp)
+            }
             _ => None,
         }
     }
@@ -43,6 +50,7 @@ impl ReportKind {
             ReportKind::Delarsrapport => "Delårsrapport",
             ReportKind::Verksamhetsberattelse => "Verksamhetsberättelse",
             ReportKind::Verksamhetsplan => "Verksamhetsplan",
+            ReportKind::InternalControlFollowUp => "Uppföljning av internkontrollplan",
         }
     }
 }

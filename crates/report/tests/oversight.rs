@@ -64,10 +64,14 @@ async fn page_export_and_report_show_the_same_deviation_figures() {
         assert_eq!(p.tables[0].total.cells[0].value, t.deviations.to_string());
         assert_eq!(p.remarks.len(), 1, "the oldest undecided's age");
 
-        // The export: the deviations' two sheets, with the same totals.
+        // The export: the deviations' two sheets, with the same totals (internal
+        // control's sheet after them).
         let bytes = oversight::workbook(store, &today).await.unwrap();
         let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).unwrap();
-        assert_eq!(wb.sheet_names(), ["Sammanställning", "Avvikelser"]);
+        assert_eq!(
+            wb.sheet_names(),
+            ["Sammanställning", "Avvikelser", "Intern kontroll"]
+        );
         let summary = wb.worksheet_range("Sammanställning").unwrap();
         let total = summary
             .rows()
@@ -97,8 +101,11 @@ async fn page_export_and_report_show_the_same_deviation_figures() {
         )
         .await
         .unwrap();
-        let section = report.sections.last().unwrap();
-        assert_eq!(section.title, "Uppsikt: avvikelser, beslut och åtgärder");
+        let section = report
+            .sections
+            .iter()
+            .find(|s| s.title == "Uppsikt: avvikelser, beslut och åtgärder")
+            .unwrap();
         let Block::Paragraph { text } = &section.blocks[0] else {
             panic!("{:?}", section.blocks[0]);
         };

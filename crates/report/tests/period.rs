@@ -226,6 +226,7 @@ async fn board_version_has_the_seed_chapters_and_no_system_proposal() {
                 "Kriterier för måluppfyllelse",
                 "Kommunstyrelsen",
                 "Personal",
+                "Intern kontroll",
             ]
         );
         let html = String::from_utf8(render(&board, Format::Html).unwrap()).unwrap();

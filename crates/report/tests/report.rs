@@ -107,7 +107,11 @@ async fn workbook_holds_every_measure_value_with_swedish_letters() {
         let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
         assert_eq!(
             wb.sheet_names(),
-            vec!["Mått".to_string(), "Måluppfyllelse".to_string()]
+            vec![
+                "Mått".to_string(),
+                "Måluppfyllelse".to_string(),
+                "Intern kontroll".to_string()
+            ]
         );
         let sheet = wb.worksheet_range("Mått").unwrap();
         let rows: Vec<Vec<Data>> = sheet.rows().map(|r| r.to_vec()).collect();

@@ -236,6 +236,7 @@ fn panel(o: &Tallies) -> Panel {
     };
     let age = o.age(t);
     Panel {
+        heading: None,
         empty: None,
         figures: vec![
             figure("Avvikelser utan beslut", t.undecided, Concern::Undecided),

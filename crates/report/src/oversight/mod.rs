@@ -1,10 +1,11 @@
 //! The oversight view ("Uppsikt"): what the executive board must see, from every module
-//! registered in [`SOURCES`] (deviations today; internal control, audit recommendations
-//! and the duties of Lag (2023:196) are to follow). One registered list serves the web
+//! registered in [`SOURCES`] (deviations and internal control; audit recommendations and
+//! the duties of Lag (2023:196) are to follow). One registered list serves the web
 //! page, the workbook export and the report section, so the three always show the same
 //! figures; a module joins with one [`OversightSource`] implementation and one entry.
 
 pub mod deviations;
+pub mod internal_control;
 
 use rust_xlsxwriter::{Workbook, XlsxError};
 use uppsikt_domain::model::{Id, OrgUnit};
@@ -14,6 +15,7 @@ use crate::build::{Context, ReportError, ReportPart, Result, Subject};
 use crate::model::Section;
 
 pub use deviations::Deviations;
+pub use internal_control::InternalControl;
 
 /// A module's contribution to the oversight view: its part of the page, its worksheets
 /// in the export and its section in reports, all counted as of the same `today` (an ISO
@@ -42,7 +44,7 @@ pub trait OversightSource: Send + Sync {
 
 /// Every source of the oversight view, in the order the page, the export and the reports
 /// show them.
-pub const SOURCES: &[&dyn OversightSource] = &[&Deviations];
+pub const SOURCES: &[&dyn OversightSource] = &[&Deviations, &InternalControl];
 
 /// A headline figure at the top of the page: a count, what it counts, the list behind it,
 /// and whether it calls for attention.
@@ -94,6 +96,8 @@ pub struct CountTable {
 /// A source's part of the page.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Panel {
+    /// The panel's heading on a page that shows several (`None`: the page's own subject).
+    pub heading: Option<String>,
     /// Said instead of the figures, remarks and tables when there is nothing to count.
     pub empty: Option<String>,
     pub figures: Vec<Figure>,
