@@ -177,7 +177,8 @@ fn serves_recommendation(a: &IcAction) -> bool {
 }
 
 /// What an action waits for, in words: "åtgärd R08" or the outside event as written.
-fn blocker_sv(plan: &ControlPlan, b: &Blocker) -> String {
+/// What a blocked action waits for: "åtgärd R08", or the outside thing as written.
+pub fn blocker_sv(plan: &ControlPlan, b: &Blocker) -> String {
     match b {
         Blocker::Action(id) => match plan.actions.iter().find(|a| a.id == *id) {
             Some(a) => format!("åtgärd {}", a.key),

@@ -14,12 +14,13 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use uppsikt_domain::access::Action;
-use uppsikt_domain::collate;
 use uppsikt_domain::internal_control::{
-    self as ic, ActionSource, ActionStatus, Blocker, BoardYear, Control, ControlKind, ControlPlan,
-    Execution, IcAction, Notice, Occurrence, OccurrenceState, Risk, Summary,
+    self as ic, ActionSource, ActionStatus, BoardYear, Control, ControlKind, ControlPlan,
+    Execution, IcAction, Occurrence, OccurrenceState, Risk, Summary,
 };
 use uppsikt_domain::model::{Id, OrgKind, OrgUnit};
+
+use uppsikt_report::internal_control as report_ic;
 
 use crate::auth::Viewer;
 use crate::crumbs::Crumbs;
@@ -32,11 +33,6 @@ pub const LABEL: &str = "Intern kontroll";
 /// The address of the overview for a year.
 pub fn overview_href(year: i32) -> String {
     format!("/internal-control?year={year}")
-}
-
-/// Whether a unit keeps an internal-control plan of its own: KS and the boards.
-pub fn keeps_plan(unit: &OrgUnit) -> bool {
-    matches!(unit.kind, OrgKind::Styrelse | OrgKind::Namnd)
 }
 
 // ---- KS's oversight ----
@@ -70,10 +66,7 @@ struct OverviewPage {
 
 /// "10 av 18 (56 %)", or "–" when there is nothing to count.
 pub fn share_sv(part: usize, whole: usize) -> String {
-    match Summary::percent(part, whole) {
-        Some(p) => format!("{part} av {whole} ({p} %)"),
-        None => "–".into(),
-    }
+    report_ic::share_sv(part, whole, "–")
 }
 
 /// The year asked for, else the latest year any plan is for, else this year.
@@ -156,42 +149,14 @@ pub async fn overview(
     Ok(Html(html).into_response())
 }
 
-/// Every board's internal control in `year` (KS first, then the boards in Swedish order),
-/// as the overview page and the API show it.
+/// Every board's internal control in `year`, as the overview page, the API, the Uppsikt
+/// view and the reports show it (`uppsikt_report::internal_control::board_years`).
 pub async fn board_years(
     state: &AppState,
     year: i32,
     today: &str,
 ) -> Result<Vec<(OrgUnit, BoardYear)>> {
-    let store = &state.store;
-    let plans = store.control_plans(Some(year)).await?;
-    let undecided = store.undecided_findings().await?;
-    let units = store.org_units().await?;
-    let common_expected = common_expected(&units, &plans);
-    let mut rows: Vec<(OrgUnit, BoardYear)> = units
-        .iter()
-        .filter(|u| keeps_plan(u))
-        .map(|u| {
-            let plan = plans.iter().find(|p| p.org_id == u.id);
-            let row = ic::board_year(
-                u.id,
-                year,
-                plan,
-                if is_ks(u) { 0 } else { common_expected },
-                plan.and_then(|p| undecided.get(&p.id))
-                    .copied()
-                    .unwrap_or(0),
-                today,
-            );
-            (u.clone(), row)
-        })
-        .collect();
-    rows.sort_by(|a, b| {
-        (!is_ks(&a.0))
-            .cmp(&!is_ks(&b.0))
-            .then_with(|| collate::swedish_cmp(&a.0.name, &b.0.name))
-    });
-    Ok(rows)
+    Ok(report_ic::board_years(&state.store, year, today, None).await?)
 }
 
 /// `GET /api/v1/internal-control?year=`: every board's row of the overview.
@@ -245,15 +210,6 @@ pub async fn api_plan(
 /// items.
 fn is_ks(unit: &OrgUnit) -> bool {
     unit.kind == OrgKind::Styrelse
-}
-
-/// How many items KS's plan of the year marks common.
-fn common_expected(units: &[OrgUnit], plans: &[ControlPlan]) -> usize {
-    plans
-        .iter()
-        .filter(|p| units.iter().any(|u| u.id == p.org_id && is_ks(u)))
-        .map(ControlPlan::common_items)
-        .sum()
 }
 
 // ---- One plan ----
@@ -377,11 +333,7 @@ pub async fn plan_page(
         audit_actions_share: share_sv(s.audit_actions_done, s.audit_actions),
         controls_share: share_sv(s.controls_done, s.controls),
         occurrences_share: share_sv(s.occurrences_performed, s.occurrences),
-        notices: plan
-            .notices(&today)
-            .iter()
-            .map(|n| notice_sv(&plan, n))
-            .collect(),
+        notices: report_ic::notices_sv(&plan, &today),
         risk_areas: view.risk_areas,
         riskless: view.riskless,
         audits: view.audits,
@@ -536,17 +488,6 @@ fn score_sv(plan: &ControlPlan, score: Option<ic::RiskScore>) -> Option<String> 
     Some(plan.matrix.as_ref()?.describe(score?))
 }
 
-/// How an action's blocker reads.
-pub fn blocker_sv(plan: &ControlPlan, b: &Blocker) -> String {
-    match b {
-        Blocker::Action(id) => match plan.actions.iter().find(|a| a.id == *id) {
-            Some(a) => format!("väntar på åtgärd {} ({})", a.key, a.text),
-            None => "väntar på en åtgärd i en annan plan".into(),
-        },
-        Blocker::Other(what) => format!("väntar på {what}"),
-    }
-}
-
 fn action_view(plan: &ControlPlan, a: &IcAction, raised: &HashMap<String, Id>) -> ActionView {
     ActionView {
         status: a.status.label_sv(),
@@ -555,7 +496,7 @@ fn action_view(plan: &ControlPlan, a: &IcAction, raised: &HashMap<String, Id>) -
             .blocked_by
             .as_ref()
             .filter(|_| a.status == ActionStatus::NotDone)
-            .map(|b| blocker_sv(plan, b)),
+            .map(|b| format!("väntar på {}", report_ic::blocker_sv(plan, b))),
         verified: a
             .verification
             .as_ref()
@@ -630,61 +571,5 @@ fn control_view(c: &Control, raised: &HashMap<String, Id>, today: &str) -> Contr
         },
         occurrences,
         control: c.clone(),
-    }
-}
-
-/// A notice as the plan's page says it.
-pub fn notice_sv(plan: &ControlPlan, n: &Notice) -> String {
-    let action = |id: &Id| {
-        plan.actions
-            .iter()
-            .find(|a| a.id == *id)
-            .map(|a| format!("Åtgärd {} ", a.key))
-            .unwrap_or_else(|| "En åtgärd ".into())
-    };
-    let control = |id: &Id| {
-        plan.controls
-            .iter()
-            .find(|c| c.id == *id)
-            .map(|c| format!("Kontroll {} ", c.key))
-            .unwrap_or_else(|| "En kontroll ".into())
-    };
-    match n {
-        Notice::NotAdopted => {
-            "Beslut om att anta planen saknas (organ, datum, paragraf och diarienummer).".into()
-        }
-        Notice::NoRiskAnalysis => {
-            "Uppgift saknas om risk- och väsentlighetsanalysen före planen.".into()
-        }
-        Notice::NoElectedMembers => {
-            "Förtroendevalda deltog inte i risk- och väsentlighetsanalysen.".into()
-        }
-        Notice::ActionWithoutRisk { action_id } => {
-            format!("{}anger ingen risk som den minskar.", action(action_id))
-        }
-        Notice::Blocked { action_id, blocker } => {
-            format!("{}{}.", action(action_id), blocker_sv(plan, blocker))
-        }
-        Notice::DoneNotVerified { action_id } => format!(
-            "{}är markerad Klart men ingen har verifierat effekten.",
-            action(action_id)
-        ),
-        Notice::ParametersChanged {
-            control_id,
-            planned,
-            used,
-            ..
-        } => format!(
-            "{}genomfördes med andra parametrar än planerat: planerat {planned}, använt {used}.",
-            control(control_id)
-        ),
-        Notice::OccurrencesMissed {
-            control_id,
-            missed,
-            planned,
-        } => format!(
-            "{}är inte genomförd vid {missed} av {planned} planerade tillfällen.",
-            control(control_id)
-        ),
     }
 }
