@@ -127,8 +127,8 @@ pub async fn run(
                 .await
                 .map_err(nothing_imported)?;
             println!(
-                "Importerat: {} enheter, {} mål, {} mått, {} utfall, {} etappmål, {} åtaganden, {} bedömningar, {} redovisningar av händelser och förbättringsområden.",
-                summary.org_units, summary.goals, summary.indicators, summary.outcomes, summary.milestones, summary.commitments, summary.assessments, summary.period_reviews
+                "Importerat: {} enheter, {} mål, {} mått, {} utfall, {} etappmål, {} åtaganden, {} bedömningar, {} redovisningar av händelser och förbättringsområden, {} internkontrollplaner.",
+                summary.org_units, summary.goals, summary.indicators, summary.outcomes, summary.milestones, summary.commitments, summary.assessments, summary.period_reviews, summary.control_plans
             );
             Ok(())
         }

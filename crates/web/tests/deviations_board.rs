@@ -170,6 +170,9 @@ async fn several_deviations_are_decided_without_action_all_or_none() {
             ids.sort_unstable();
             ids
         };
+        // The demo's own undecided deviations (internal control's findings in KS 2019).
+        let mut from_demo = undecided().await;
+        from_demo.retain(|id| ![a, b, c, other].contains(id));
         let log = async || app.store().change_log(None, 10_000).await.unwrap().len();
         let mark = |id: i64| format!("deviations-{id}");
         let (ma, mb, mc, mo) = (mark(a), mark(b), mark(c), mark(other));
@@ -314,7 +317,10 @@ async fn several_deviations_are_decided_without_action_all_or_none() {
                 .unwrap();
             assert!(history.iter().any(|e| e.action == "decide"), "{history:?}");
         }
-        assert_eq!(undecided().await, vec![other]);
+        let mut left = from_demo.clone();
+        left.push(other);
+        left.sort_unstable();
+        assert_eq!(undecided().await, left);
         app.finish().await;
     }
 }

@@ -66,9 +66,9 @@ async fn ks_2019_shows_the_seeds_counts_computed_and_what_must_be_seen() {
         assert!(json["boards"].as_array().unwrap().len() > 1);
         // The follow-up report, from the plan page's form, as a report job.
         let ks = app.org_id("KS").await;
-        let (status, _, location) = app
-            .post(
-                &format!("/org/{ks}/reports"),
+        let body = app
+            .report_text(
+                ks,
                 &[
                     ("kind", "internkontroll"),
                     ("period", "2019"),
@@ -76,29 +76,6 @@ async fn ks_2019_shows_the_seeds_counts_computed_and_what_must_be_seen() {
                 ],
             )
             .await;
-        assert_eq!(status, 303);
-        let job = location.unwrap();
-        let mut ready = false;
-        for _ in 0..100 {
-            let (_, s) = app.json(&format!("{job}/status")).await;
-            if s["state"] == "ready" {
-                ready = true;
-                break;
-            }
-            assert_ne!(s["state"], "failed", "{s}");
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        assert!(ready);
-        let body = app
-            .client
-            .get(app.url(&format!("{job}/download")))
-            .header("cookie", &app.session.as_ref().unwrap().cookie)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
         assert!(body.contains("Uppföljning av internkontrollplan"));
         assert!(
             body.to_lowercase().contains("tio av arton"),

@@ -145,9 +145,9 @@ async fn ks_is_rolled_into_2020_its_plan_built_decided_and_reopened() {
         );
 
         // The document, as a report job.
-        let (status, _, location) = app
-            .post(
-                &format!("/org/{ks}/reports"),
+        let body = app
+            .report_text(
+                ks,
                 &[
                     ("kind", "verksamhetsplan"),
                     ("period", "2020"),
@@ -155,29 +155,6 @@ async fn ks_is_rolled_into_2020_its_plan_built_decided_and_reopened() {
                 ],
             )
             .await;
-        assert_eq!(status, 303);
-        let job = location.unwrap();
-        let mut ready = false;
-        for _ in 0..100 {
-            let (_, s) = app.json(&format!("{job}/status")).await;
-            if s["state"] == "ready" {
-                ready = true;
-                break;
-            }
-            assert_ne!(s["state"], "failed", "{s}");
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        assert!(ready);
-        let body = app
-            .client
-            .get(app.url(&format!("{job}/download")))
-            .header("cookie", &app.session.as_ref().unwrap().cookie)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
         assert!(body.contains("Verksamhetsplan 2020"));
         assert!(body.contains("Utkast – planen är inte beslutad."));
         assert!(body.contains("Gestaltningsprinciper för Huddinge"));

@@ -884,6 +884,63 @@ async fn action_of(
     Ok((plan, a))
 }
 
+/// The three forms on one action: its status, its verified effect, its wording.
+#[derive(Clone, Copy)]
+enum ActionForm {
+    Status,
+    Verify,
+    Amend,
+}
+
+impl ActionForm {
+    /// The last segment of the form's path.
+    fn segment(self) -> &'static str {
+        match self {
+            ActionForm::Status => "status",
+            ActionForm::Verify => "verify",
+            ActionForm::Amend => "amend",
+        }
+    }
+}
+
+/// One of an action's forms, under its plan's trail.
+async fn action_form_page(
+    state: &AppState,
+    plan: &ControlPlan,
+    a: &uppsikt_domain::internal_control::IcAction,
+    which: ActionForm,
+) -> Result<FormPage> {
+    let (title, intro, submit, fields) = match which {
+        ActionForm::Status => (
+            format!("Status för åtgärd {}", a.key),
+            a.text.clone(),
+            "Spara status",
+            status_fields(),
+        ),
+        ActionForm::Verify => (
+            format!("Verifiera effekten av åtgärd {}", a.key),
+            format!("{} En åtgärd kan vara klar utan att effekten är verifierad; här registreras vem som verifierade, hur och när.", a.text),
+            "Spara verifieringen",
+            verify_fields(),
+        ),
+        ActionForm::Amend => (
+            format!("Ändra lydelsen av åtgärd {}", a.key),
+            format!("Gällande lydelse: ”{}”", a.text),
+            "Spara ändringen",
+            amend_fields(),
+        ),
+    };
+    Ok(page(
+        title,
+        Some(intro),
+        format!("/ic-actions/{}/{}", a.id, which.segment()),
+        plan_href(plan.id, &format!("action-{}", a.id)),
+        submit,
+        plan_crumbs(state, plan).await?,
+        fields,
+    ))
+}
+
 fn status_fields() -> Vec<Field> {
     vec![
         Field::new(
@@ -901,25 +958,9 @@ fn status_fields() -> Vec<Field> {
     ]
 }
 
-async fn status_page(
-    state: &AppState,
-    plan: &ControlPlan,
-    a: &uppsikt_domain::internal_control::IcAction,
-) -> Result<FormPage> {
-    Ok(page(
-        format!("Status för åtgärd {}", a.key),
-        Some(a.text.clone()),
-        format!("/ic-actions/{}/status", a.id),
-        plan_href(plan.id, &format!("action-{}", a.id)),
-        "Spara status",
-        plan_crumbs(state, plan).await?,
-        status_fields(),
-    ))
-}
-
 pub async fn status_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
     let (plan, a) = action_of(&state, id).await?;
-    status_page(&state, &plan, &a)
+    action_form_page(&state, &plan, &a, ActionForm::Status)
         .await?
         .with_values([
             ("status", a.status.code().to_string()),
@@ -932,7 +973,7 @@ pub async fn status_form(State(state): State<AppState>, Path(id): Path<Id>) -> R
 pub async fn save_status(post: Post) -> Result<Response> {
     let (state, id) = (&post.state, post.id);
     let (plan, a) = action_of(state, id).await?;
-    let form = async || status_page(state, &plan, &a).await;
+    let form = async || action_form_page(state, &plan, &a, ActionForm::Status).await;
     let mut e = Errors::default();
     let status = e.choice(&post.input, "status", ActionStatus::parse);
     let done_on = e.optional_date(&post.input, "done_on");
@@ -962,26 +1003,10 @@ fn verify_fields() -> Vec<Field> {
     ]
 }
 
-async fn verify_page(
-    state: &AppState,
-    plan: &ControlPlan,
-    a: &uppsikt_domain::internal_control::IcAction,
-) -> Result<FormPage> {
-    Ok(page(
-        format!("Verifiera effekten av åtgärd {}", a.key),
-        Some(format!("{} En åtgärd kan vara klar utan att effekten är verifierad; här registreras vem som verifierade, hur och när.", a.text)),
-        format!("/ic-actions/{}/verify", a.id),
-        plan_href(plan.id, &format!("action-{}", a.id)),
-        "Spara verifieringen",
-        plan_crumbs(state, plan).await?,
-        verify_fields(),
-    ))
-}
-
 pub async fn verify_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
     let (plan, a) = action_of(&state, id).await?;
     let v = a.verification.clone();
-    verify_page(&state, &plan, &a)
+    action_form_page(&state, &plan, &a, ActionForm::Verify)
         .await?
         .with_values([
             ("by", v.as_ref().map(|v| v.by.clone()).unwrap_or_default()),
@@ -994,7 +1019,7 @@ pub async fn verify_form(State(state): State<AppState>, Path(id): Path<Id>) -> R
 pub async fn verify(post: Post) -> Result<Response> {
     let (state, id) = (&post.state, post.id);
     let (plan, a) = action_of(state, id).await?;
-    let form = async || verify_page(state, &plan, &a).await;
+    let form = async || action_form_page(state, &plan, &a, ActionForm::Verify).await;
     let mut e = Errors::default();
     let by = e.text(&post.input, "by", NAME_MAX);
     let how = e.paragraphs(&post.input, "how", TEXT_MAX);
@@ -1025,25 +1050,9 @@ fn amend_fields() -> Vec<Field> {
     ]
 }
 
-async fn amend_page(
-    state: &AppState,
-    plan: &ControlPlan,
-    a: &uppsikt_domain::internal_control::IcAction,
-) -> Result<FormPage> {
-    Ok(page(
-        format!("Ändra lydelsen av åtgärd {}", a.key),
-        Some(format!("Gällande lydelse: ”{}”", a.text)),
-        format!("/ic-actions/{}/amend", a.id),
-        plan_href(plan.id, &format!("action-{}", a.id)),
-        "Spara ändringen",
-        plan_crumbs(state, plan).await?,
-        amend_fields(),
-    ))
-}
-
 pub async fn amend_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
     let (plan, a) = action_of(&state, id).await?;
-    amend_page(&state, &plan, &a)
+    action_form_page(&state, &plan, &a, ActionForm::Amend)
         .await?
         .with_values([("text", a.text.clone())])
         .render_page()
@@ -1052,7 +1061,7 @@ pub async fn amend_form(State(state): State<AppState>, Path(id): Path<Id>) -> Re
 pub async fn amend(post: Post) -> Result<Response> {
     let (state, id) = (&post.state, post.id);
     let (plan, a) = action_of(state, id).await?;
-    let form = async || amend_page(state, &plan, &a).await;
+    let form = async || action_form_page(state, &plan, &a, ActionForm::Amend).await;
     let mut e = Errors::default();
     let text = e.paragraphs(&post.input, "text", TEXT_MAX);
     let reason = e.paragraphs(&post.input, "reason", TEXT_MAX);

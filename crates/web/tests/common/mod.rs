@@ -264,6 +264,30 @@ impl App {
         (status, r.json().await.unwrap())
     }
 
+    /// Starts a report job for a unit with the report form's fields, waits until it is
+    /// ready (failing on a failed job) and returns the downloaded document as text.
+    pub async fn report_text(&self, org_id: i64, form: &[(&str, &str)]) -> String {
+        let (status, _, location) = self.post(&format!("/org/{org_id}/reports"), form).await;
+        assert_eq!(status, 303, "the report job starts");
+        let job = location.unwrap();
+        let mut ready = false;
+        for _ in 0..100 {
+            let (_, s) = self.json(&format!("{job}/status")).await;
+            if s["state"] == "ready" {
+                ready = true;
+                break;
+            }
+            assert_ne!(s["state"], "failed", "{s}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(ready, "report finished");
+        let mut req = self.client.get(self.url(&format!("{job}/download")));
+        if let Some(s) = &self.session {
+            req = req.header("cookie", &s.cookie);
+        }
+        req.send().await.unwrap().text().await.unwrap()
+    }
+
     pub async fn org_id(&self, short_name: &str) -> i64 {
         self.store().find_org_unit(short_name).await.unwrap().id
     }
