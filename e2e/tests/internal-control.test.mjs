@@ -92,6 +92,34 @@ describe('uppsikt: intern kontroll', () => {
     assert.match(await page.locator('main').innerText(), /0 av 12 genomförda/);
   }));
 
+  it('en riskmatris, en bedömd risk och riskkartan med sin tabell', step('riskkarta', async (t) => {
+    await visit(page, '/risk-matrices');
+    await assertAxeClean(t, page, 'riskmatriser');
+    await page.getByLabel(/^Namn/).fill('4×4');
+    await page.getByLabel(/^Sannolikhet/).fill('Osannolik\nMindre sannolik\nMöjlig\nSannolik');
+    await page.getByLabel(/^Konsekvens/).fill('Försumbar\nLindrig\nKännbar\nAllvarlig');
+    await submit(page, 'Spara en ny version');
+    assert.match(await page.locator('main').innerText(), /4×4 version 1/);
+    await visit(page, `/internal-control/${nextId}/matrix`);
+    await page.getByLabel(/^Riskmatris/).selectOption({ label: '4×4, version 1 (4×4)' });
+    await submit(page, 'Spara');
+    await followLink(page, 'Ny risk');
+    await page.getByLabel(/^Beteckning/).fill('RK01');
+    await page.getByLabel(/^Risk(\s|$)/).fill('Risk för infoläckage via molntjänster');
+    await page.getByLabel(/^Bruttorisk: sannolikhet/).selectOption('4');
+    await page.getByLabel(/^Bruttorisk: konsekvens/).selectOption('3');
+    await page.getByLabel(/^Nettorisk: sannolikhet/).selectOption('2');
+    await page.getByLabel(/^Nettorisk: konsekvens/).selectOption('3');
+    await page.getByLabel(/^Hantering/).selectOption('action');
+    await assertAxeClean(t, page, 'ny risk med bedömning');
+    const res = await submit(page, 'Spara risken');
+    assert.equal(res.status(), 200);
+    assert.equal(await page.locator('figure.chart svg').count(), 2, 'gross and net drawn');
+    assert.match(await page.locator('main').innerText(), /Sannolik \(4\) × Kännbar \(3\)/);
+    await assertAxeClean(t, page, 'plan med riskkarta');
+    await screenshot(page, 'internal-control-risk-map');
+  }));
+
   it('ett tillfälle med anmärkning kräver iakttagelser och blir en avvikelse', step('tillfälle', async (t) => {
     await visit(page, `/internal-control/${nextId}`);
     const href = await page.locator('table.ic-occurrences a[href*="/occurrences/"]').first().getAttribute('href');

@@ -290,6 +290,8 @@ struct PlanPage {
     control_areas: Vec<AreaView<ControlView>>,
     follow_ups: Vec<ControlView>,
     map: Vec<MapCell>,
+    /// The risk map drawn (gross, then net) with its caption, beside its table.
+    map_svgs: Vec<(&'static str, String)>,
     not_assessed: Vec<String>,
     can_edit: bool,
     /// Carrying over writes next year's plan: allowed when this year is decided.
@@ -340,6 +342,20 @@ pub async fn plan_page(
         control_areas: view.control_areas,
         follow_ups: view.follow_ups,
         map: view.map,
+        map_svgs: match ic::risk_map(&plan) {
+            Some(m) if !m.gross.is_empty() || !m.net.is_empty() => [false, true]
+                .into_iter()
+                .map(|net| {
+                    let (id, caption) = if net {
+                        ("ic-map-net", "Nettorisk: efter åtgärder och kontroller")
+                    } else {
+                        ("ic-map-gross", "Bruttorisk: före åtgärder och kontroller")
+                    };
+                    (caption, report_ic::risk_map_chart(&m, net, id).svg)
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
         not_assessed: view.not_assessed,
         // A decided year's plan is frozen: its forms would only be refused.
         can_edit: viewer.allows(Action::Edit, &chain) && locked_by.is_none(),

@@ -261,6 +261,85 @@ async fn a_new_plan_is_made_once_per_unit_and_year() {
     .await;
 }
 
+#[tokio::test]
+async fn a_plan_scored_in_a_matrix_draws_its_risk_map_and_keeps_the_matrix_fixed() {
+    each(async |app| {
+        let fsn = app.org_id("FSN").await;
+        let (status, _, location) = app
+            .post(
+                &format!("/org/{fsn}/internal-control/new"),
+                &[("year", "2025"), ("rule_ref", "HKF 9410")],
+            )
+            .await;
+        assert_eq!(status, 303);
+        let plan = location.unwrap();
+        let levels = "Osannolik\nMindre sannolik\nMöjlig\nSannolik";
+        let (status, html, _) = app
+            .post(
+                "/risk-matrices",
+                &[
+                    ("name", "4×4"),
+                    ("probability", "Ett"),
+                    ("consequence", levels),
+                ],
+            )
+            .await;
+        assert_eq!(status, 422, "one step is no matrix");
+        assert!(html.contains("2–10 steg"));
+        let (status, _, _) = app
+            .post(
+                "/risk-matrices",
+                &[
+                    ("name", "4×4"),
+                    ("probability", levels),
+                    ("consequence", "Försumbar\nLindrig\nKännbar\nAllvarlig"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 303);
+        let matrix = app.store().risk_matrices().await.unwrap()[0].id.to_string();
+        let (status, _, _) = app
+            .post(&format!("{plan}/matrix"), &[("matrix", &matrix)])
+            .await;
+        assert_eq!(status, 303);
+        let risk = [
+            ("key", "RK01"),
+            ("area", "Informationssäkerhet"),
+            ("text", "Risk för infoläckage via molntjänster"),
+            ("first_documented", "≤2012"),
+            ("gross_p", "4"),
+            ("gross_c", "3"),
+            ("net_p", "2"),
+            ("net_c", "3"),
+            ("handling", "accept"),
+            ("accept_motivation", ""),
+        ];
+        let (status, html, _) = app.post(&format!("{plan}/risks/new"), &risk).await;
+        assert_eq!(status, 422, "accepting needs a motivation");
+        assert!(html.contains("Motivera varför risken accepteras"));
+        assert!(
+            html.contains("Risk för infoläckage via molntjänster"),
+            "input kept"
+        );
+        let mut risk = risk.to_vec();
+        risk[8] = ("handling", "action");
+        let (status, _, _) = app.post(&format!("{plan}/risks/new"), &risk).await;
+        assert_eq!(status, 303);
+        let (_, html) = app.get(&plan).await;
+        assert!(html.contains("<svg"), "the risk map is drawn");
+        assert!(html.contains("Riskkarta"));
+        assert!(
+            html.contains("Sannolik (4) × Kännbar (3)"),
+            "and given as a table"
+        );
+        // Once a risk is scored, the plan's matrix stays.
+        let (status, html, _) = app.post(&format!("{plan}/matrix"), &[("matrix", "")]).await;
+        assert_eq!(status, 422);
+        assert!(html.contains("kan inte bytas"));
+    })
+    .await;
+}
+
 type Route<'a> = (String, Vec<(&'a str, &'a str)>, Vec<&'a common::Session>);
 
 #[tokio::test]
