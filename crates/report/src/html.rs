@@ -39,9 +39,16 @@ fn badge(b: &Badge) -> String {
 }
 
 fn table(t: &Table, out: &mut String) {
+    // A wide table scrolls in its own box; the box is a named region a keyboard can reach.
+    let name = if t.caption.trim().is_empty() {
+        "Tabell"
+    } else {
+        t.caption.as_str()
+    };
     let _ = write!(
         out,
-        r#"<div class="table-wrap"><table><caption>{}</caption><thead><tr>"#,
+        r#"<div class="table-wrap" role="region" tabindex="0" aria-label="{}"><table><caption>{}</caption><thead><tr>"#,
+        escape(name),
         escape(&t.caption)
     );
     for c in &t.columns {
