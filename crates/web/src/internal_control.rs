@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::State;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use uppsikt_domain::access::Action;
 use uppsikt_domain::internal_control::{
@@ -49,6 +49,8 @@ pub struct OverviewRow {
     pub actions: String,
     pub occurrences: String,
     pub common: String,
+    /// Whether the viewer may create the board's plan.
+    pub can_create: bool,
 }
 
 #[derive(Template)]
@@ -61,7 +63,6 @@ struct OverviewPage {
     rows: Vec<OverviewRow>,
     without_plan: usize,
     can_manage: bool,
-    can_edit_any: bool,
 }
 
 /// "10 av 18 (56 %)", or "–" when there is nothing to count.
@@ -98,10 +99,25 @@ fn this_year(today: &str) -> i32 {
 pub async fn overview(
     State(state): State<AppState>,
     viewer: Viewer,
+    uri: axum::extract::OriginalUri,
     Query(query): Query<YearQuery>,
 ) -> Result<Response> {
-    let store = &state.store;
     let today = uppsikt_store::today();
+    // Cached per data version, view and day (an occurrence becomes missed by the date).
+    let key = format!("{} {today}", crate::pages::cache_key(&viewer, &uri));
+    crate::pages::cached(&state, &key, || async {
+        overview_html(&state, &viewer, &query, &today).await
+    })
+    .await
+}
+
+async fn overview_html(
+    state: &AppState,
+    viewer: &Viewer,
+    query: &YearQuery,
+    today: &str,
+) -> Result<String> {
+    let store = &state.store;
     let mut years: Vec<i32> = store
         .control_plan_years()
         .await?
@@ -110,8 +126,9 @@ pub async fn overview(
         .collect();
     years.sort_unstable();
     years.dedup();
-    let (year, year_error) = chosen_year(&query, &years);
-    let rows: Vec<OverviewRow> = board_years(&state, year, &today)
+    let (year, year_error) = chosen_year(query, &years);
+    let decisions = store.decisions().await?;
+    let rows: Vec<OverviewRow> = board_years(state, year, today)
         .await?
         .into_iter()
         .map(|(unit, row)| {
@@ -124,14 +141,14 @@ pub async fn overview(
                 } else {
                     format!("{} av {}", row.common_included, row.common_expected)
                 },
+                can_create: viewer.allows(Action::Edit, &decisions.chain(unit.id)),
                 unit,
                 row,
             }
         })
         .collect();
     let without_plan = rows.iter().filter(|r| !r.row.has_plan).count();
-    let chain_any = |r: &OverviewRow| vec![r.unit.id];
-    let html = OverviewPage {
+    Ok(OverviewPage {
         crumbs: Crumbs::start()
             .then(overview_href(year), format!("{LABEL} {year}"))
             .html(),
@@ -139,14 +156,10 @@ pub async fn overview(
         years,
         year_error,
         can_manage: viewer.allows(Action::ManageInternalControl, &[]),
-        can_edit_any: rows
-            .iter()
-            .any(|r| viewer.allows(Action::Edit, &chain_any(r))),
         rows,
         without_plan,
     }
-    .render()?;
-    Ok(Html(html).into_response())
+    .render()?)
 }
 
 /// Every board's internal control in `year`, as the overview page, the API, the Uppsikt
@@ -307,14 +320,24 @@ struct PlanPage {
 pub async fn plan_page(
     State(state): State<AppState>,
     viewer: Viewer,
+    uri: axum::extract::OriginalUri,
     Path(id): Path<Id>,
 ) -> Result<Response> {
+    let today = uppsikt_store::today();
+    let key = format!("{} {today}", crate::pages::cache_key(&viewer, &uri));
+    crate::pages::cached(&state, &key, || async {
+        plan_html(&state, &viewer, id, &today).await
+    })
+    .await
+}
+
+async fn plan_html(state: &AppState, viewer: &Viewer, id: Id, today: &str) -> Result<String> {
     let store = &state.store;
+    let today = today.to_string();
     let plan = store.control_plan(id).await?;
     let org = store.org_unit(plan.org_id).await?;
     let units = store.org_units().await?;
     let raised = store.control_plan_deviations(id).await?;
-    let today = uppsikt_store::today();
     let decisions = store.decisions().await?;
     let chain = decisions.chain(org.id);
     let locked_by = decisions
@@ -369,7 +392,7 @@ pub async fn plan_page(
         today,
     }
     .render()?;
-    Ok(Html(html).into_response())
+    Ok(html)
 }
 
 /// The plan arranged for its page.
