@@ -103,6 +103,12 @@ impl Crumbs {
         })
     }
 
+    /// The crumbs after the start page, for a form's trail (`forms::FormPage::crumbs`,
+    /// which adds the start page and the form itself).
+    pub fn after_start(self) -> Vec<(String, String)> {
+        self.0.into_iter().skip(1).collect()
+    }
+
     /// The trail as HTML; the last crumb is the current page.
     pub fn html(&self) -> String {
         let last = self.0.len().saturating_sub(1);

@@ -316,6 +316,17 @@ struct PlanPage {
     locked_by: Option<String>,
 }
 
+/// The trail to a plan: the unit tree, the year's overview, the plan (its page and its
+/// forms alike).
+pub fn plan_trail(units: &[OrgUnit], plan: &ControlPlan) -> Crumbs {
+    Crumbs::units(units, plan.org_id, None)
+        .then(overview_href(plan.year), format!("{LABEL} {}", plan.year))
+        .then(
+            format!("/internal-control/{}", plan.id),
+            format!("Internkontrollplan {}", plan.year),
+        )
+}
+
 /// The plan of a board for a year, every item with its state.
 pub async fn plan_page(
     State(state): State<AppState>,
@@ -346,13 +357,7 @@ async fn plan_html(state: &AppState, viewer: &Viewer, id: Id, today: &str) -> Re
     let view = PlanView::new(&plan, &raised, &today);
     let s = plan.summary(&today);
     let html = PlanPage {
-        crumbs: Crumbs::units(&units, org.id, None)
-            .then(overview_href(plan.year), format!("{LABEL} {}", plan.year))
-            .then(
-                format!("/internal-control/{id}"),
-                format!("Internkontrollplan {}", plan.year),
-            )
-            .html(),
+        crumbs: plan_trail(&units, &plan).html(),
         actions_share: share_sv(s.actions_done, s.actions),
         risk_actions_share: share_sv(s.risk_actions_done, s.risk_actions),
         audit_actions_share: share_sv(s.audit_actions_done, s.audit_actions),

@@ -41,28 +41,10 @@ fn plan_href(plan_id: Id, anchor: &str) -> String {
     }
 }
 
-/// The trail to a plan: the unit tree, the year's overview, the plan.
+/// The trail to a plan (`internal_control::plan_trail`) for a form.
 async fn plan_crumbs(state: &AppState, plan: &ControlPlan) -> Result<Vec<(String, String)>> {
     let units = state.store.org_units().await?;
-    let mut out: Vec<(String, String)> = Vec::new();
-    let mut at = Some(plan.org_id);
-    while let Some(id) = at.filter(|_| out.len() <= units.len()) {
-        let Some(u) = units.iter().find(|u| u.id == id) else {
-            break;
-        };
-        out.push((format!("/org/{}", u.id), u.name.clone()));
-        at = u.parent_id;
-    }
-    out.reverse();
-    out.push((
-        crate::internal_control::overview_href(plan.year),
-        format!("{} {}", crate::internal_control::LABEL, plan.year),
-    ));
-    out.push((
-        plan_href(plan.id, ""),
-        format!("Internkontrollplan {}", plan.year),
-    ));
-    Ok(out)
+    Ok(crate::internal_control::plan_trail(&units, plan).after_start())
 }
 
 fn page(
