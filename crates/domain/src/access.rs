@@ -96,10 +96,14 @@ pub enum Action {
     /// risks and controls into every board's plan, and save versions of the risk matrix
     /// (controllers and administrators: KS's oversight duty).
     ManageInternalControl,
+    /// Register audits, their questions and recommendations, and the yearly verdicts: the
+    /// auditors' own work (auditors, and controllers and administrators who keep the
+    /// register). Boards' responses are [`Action::Edit`] of the responding unit.
+    ManageAudits,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::ReadPublished,
         Action::ReadAll,
         Action::ReadHistory,
@@ -113,6 +117,7 @@ impl Action {
         Action::RaiseDeviations,
         Action::ManageRules,
         Action::ManageInternalControl,
+        Action::ManageAudits,
     ];
 }
 
@@ -143,7 +148,7 @@ impl Principal {
             (Role::Controller, ManageUsers) => false,
             (Role::Controller, _) => true,
             (_, ReadAll | ReadHistory) => true,
-            (Role::Auditor, ExportLog) => true,
+            (Role::Auditor, ExportLog | ManageAudits) => true,
             (Role::Editor, ImportData) => true,
             (Role::Editor, Edit) => unit_and_ancestors.iter().any(|u| self.units.contains(u)),
             _ => false,
@@ -191,40 +196,41 @@ mod tests {
     #[test]
     fn each_role_gets_exactly_its_rights() {
         let actions = Action::ALL;
-        let expected: [(Role, [bool; 13]); 6] = [
-            (Role::Admin, [true; 13]),
+        let expected: [(Role, [bool; 14]); 6] = [
+            (Role::Admin, [true; 14]),
             (
                 Role::Controller,
                 [
                     true, true, true, true, true, true, true, false, true, true, true, true, true,
+                    true,
                 ],
             ),
             (
                 Role::Editor,
                 [
                     true, true, true, false, true, false, false, false, true, false, false, false,
-                    false,
+                    false, false,
                 ],
             ),
             (
                 Role::Reader,
                 [
                     true, true, true, false, false, false, false, false, false, false, false,
-                    false, false,
+                    false, false, false,
                 ],
             ),
             (
                 Role::Auditor,
                 [
                     true, true, true, true, false, false, false, false, false, false, false, false,
-                    false,
+                    false, true,
                 ],
             ),
             (
                 Role::Public,
                 [
                     true, false, false, false, false, false, false, false, false, false, false,
-                    false, false,
+                    false, false, false,
                 ],
             ),
         ];

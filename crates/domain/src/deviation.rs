@@ -30,6 +30,9 @@ pub enum Source {
     AuditRemark,
     CitizenDialogue,
     Other,
+    /// A recommendation of an audit, per addressed board: its decision is the board's
+    /// response (`audit.rs`).
+    AuditRecommendation,
 }
 
 impl Source {
@@ -52,6 +55,7 @@ impl Source {
             Source::AuditRemark => "Revisionsanmärkning",
             Source::CitizenDialogue => "Medborgardialog",
             Source::Other => "Annat",
+            Source::AuditRecommendation => "Revisionens rekommendation",
         }
     }
 
@@ -421,6 +425,7 @@ codes!(Source {
     AuditRemark => "audit_remark",
     CitizenDialogue => "citizen_dialogue",
     Other => "other",
+    AuditRecommendation => "audit_recommendation",
 });
 codes!(Severity { Low => "low", Medium => "medium", High => "high" });
 codes!(DecidingBody { Board => "board", Committee => "committee", Administration => "administration" });

@@ -7,6 +7,8 @@
 
 pub mod access;
 pub mod assessment;
+pub mod audit;
+pub mod case_ref;
 pub mod commitment;
 pub mod comparison;
 pub mod current_period;

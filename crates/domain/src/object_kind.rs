@@ -19,6 +19,8 @@ pub enum ObjectKind {
     IcRisk,
     IcAction,
     Control,
+    Audit,
+    Recommendation,
 }
 
 /// What one kind is called where: in the change log, in paths and in Swedish.
@@ -31,7 +33,7 @@ struct Spec {
 impl ObjectKind {
     /// Every kind, in the order the organisation holds them (a kind missing here has no
     /// pages: its paths are not found).
-    pub const ALL: [ObjectKind; 10] = [
+    pub const ALL: [ObjectKind; 12] = [
         ObjectKind::OrgUnit,
         ObjectKind::Goal,
         ObjectKind::Indicator,
@@ -42,6 +44,8 @@ impl ObjectKind {
         ObjectKind::IcRisk,
         ObjectKind::IcAction,
         ObjectKind::Control,
+        ObjectKind::Audit,
+        ObjectKind::Recommendation,
     ];
 
     /// The one declaration of each kind.
@@ -57,6 +61,10 @@ impl ObjectKind {
             ObjectKind::IcRisk => ("ic_risk", "ic-risks", "Risk"),
             ObjectKind::IcAction => ("ic_action", "ic-actions", "Åtgärd i internkontrollplan"),
             ObjectKind::Control => ("ic_control", "ic-controls", "Kontroll"),
+            ObjectKind::Audit => ("audit", "audits", "Granskning"),
+            ObjectKind::Recommendation => {
+                ("audit_recommendation", "recommendations", "Rekommendation")
+            }
         };
         Spec {
             log_type,
@@ -131,6 +139,11 @@ const PART_LABELS: &[(&str, &str)] = &[
     ("decided_document", "Beslutat dokument"),
     ("ic_occurrence", "Kontrolltillfälle"),
     ("ic_amendment", "Ändrad åtgärd"),
+    ("audit_question", "Revisionsfråga"),
+    ("audit_response", "Svar till revisionen"),
+    ("audit_report", "Granskningsrapport"),
+    ("audit_verdict", "Revisorernas uppföljning"),
+    ("audit_ic_link", "Koppling till intern kontroll"),
     ("risk_matrix", "Riskmatris"),
 ];
 

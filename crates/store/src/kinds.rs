@@ -29,6 +29,20 @@ pub(crate) const fn owning_unit_sql(kind: ObjectKind) -> &'static str {
         ObjectKind::Control => {
             "SELECT p.org_id FROM ic_controls c JOIN control_plans p ON p.id = c.plan_id WHERE c.id = $1"
         }
+        // An audit belongs to its first audited body, else to its first addressee, else to
+        // the root (the auditors examine the whole municipality).
+        ObjectKind::Audit => {
+            "SELECT COALESCE(\
+                (SELECT MIN(u.org_id) FROM audit_units u WHERE u.audit_id = a.id), \
+                (SELECT MIN(ra.org_id) FROM audit_recommendations r \
+                   JOIN audit_rec_addressees ra ON ra.rec_id = r.id WHERE r.audit_id = a.id), \
+                (SELECT MIN(id) FROM org_units WHERE parent_id IS NULL)) \
+             FROM audits a WHERE a.id = $1"
+        }
+        ObjectKind::Recommendation => {
+            "SELECT (SELECT MIN(ra.org_id) FROM audit_rec_addressees ra WHERE ra.rec_id = r.id) \
+             FROM audit_recommendations r WHERE r.id = $1"
+        }
     }
 }
 
@@ -106,6 +120,10 @@ pub(crate) const fn history_parts(kind: ObjectKind) -> HistoryParts {
                 log_type: crate::internal_control::OCCURRENCE_LOG_TYPE,
             }),
         ),
+        // Questions, responses and the attached report are logged under the audit's id.
+        ObjectKind::Audit => (&["audit_question", "audit_response", "audit_report"], None),
+        // Verdicts and links to internal control under the recommendation's id.
+        ObjectKind::Recommendation => (&["audit_verdict", "audit_ic_link"], None),
     };
     HistoryParts { own, related }
 }

@@ -7,7 +7,7 @@ use uppsikt_domain::object_kind::ObjectKind;
 use uppsikt_domain::Period;
 use uppsikt_report::html::escape;
 
-use crate::error::Result;
+use crate::error::{AppError, Result};
 use crate::AppState;
 
 /// The trail to a page: (link, label) from the start page on.
@@ -100,6 +100,8 @@ impl Crumbs {
                     format!("{} {}", ObjectKind::ControlPlan.label_sv(), plan.year),
                 )
             }
+            // Wired with the audit pages (issue 19, in progress).
+            ObjectKind::Audit | ObjectKind::Recommendation => return Err(AppError::NotFound),
         })
     }
 

@@ -119,6 +119,8 @@ async fn heading(state: &AppState, kind: ObjectKind, id: Id) -> Result<(String, 
                 format!("/{}/{plan_id}", ObjectKind::ControlPlan.path_segment()),
             )
         }
+        // Wired with the audit pages (issue 19, in progress).
+        ObjectKind::Audit | ObjectKind::Recommendation => return Err(AppError::NotFound),
     })
 }
 
