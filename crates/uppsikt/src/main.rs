@@ -1,6 +1,7 @@
 //! The `uppsikt` command: run the demo, serve, migrate and import.
 
 mod bench;
+mod bench_audits;
 mod bench_ic;
 mod bench_kolada;
 mod import;
@@ -274,6 +275,14 @@ enum BenchCommand {
     InternalControl(bench_ic::IcShape),
     /// Print the year the synthetic internal-control plans end with.
     InternalControlYear,
+    /// Write a synthetic register of audits over the years (bench/audits.sh).
+    Audits(bench_audits::AuditShape),
+    /// Time building the auditors' follow-up report of the synthetic register's last year
+    /// as PDF.
+    AuditReport {
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+    },
     /// Time the evaluation of every goal.
     Evaluate {
         #[arg(long, default_value_t = 5)]
@@ -457,6 +466,27 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             what: BenchCommand::InternalControlYear,
         } => {
             println!("{}", bench_ic::LAST_YEAR);
+            Ok(())
+        }
+        Command::Bench {
+            what: BenchCommand::Audits(shape),
+        } => {
+            let store = open(&cli.database_url).await?;
+            let started = std::time::Instant::now();
+            let recommendations = bench_audits::generate(&store, shape).await?;
+            println!(
+                "synthetic_audit_recommendations={recommendations} generate_s={:.1}",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Bench {
+            what: BenchCommand::AuditReport { rounds },
+        } => {
+            let store = open(&cli.database_url).await?;
+            let year = bench_audits::LAST_YEAR;
+            let (ms, bytes) = bench_audits::time_report(&store, year, rounds).await?;
+            println!("follow_up_report_pdf year={year} median_ms={ms:.1} bytes={bytes}");
             Ok(())
         }
         Command::Bench {

@@ -100,8 +100,12 @@ impl Crumbs {
                     format!("{} {}", ObjectKind::ControlPlan.label_sv(), plan.year),
                 )
             }
-            // Wired with the audit pages (issue 19, in progress).
-            ObjectKind::Audit | ObjectKind::Recommendation => return Err(AppError::NotFound),
+            ObjectKind::Audit => crate::audits::audit_trail(&store.audit(id).await?),
+            ObjectKind::Recommendation => {
+                let audit = store.audit(store.audit_id_of(kind, id).await?).await?;
+                let rec = audit.recommendation(id).ok_or(AppError::NotFound)?;
+                crate::audits::recommendation_trail(&audit, rec)
+            }
         })
     }
 

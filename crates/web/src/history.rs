@@ -119,8 +119,16 @@ async fn heading(state: &AppState, kind: ObjectKind, id: Id) -> Result<(String, 
                 format!("/{}/{plan_id}", ObjectKind::ControlPlan.path_segment()),
             )
         }
-        // Wired with the audit pages (issue 19, in progress).
-        ObjectKind::Audit | ObjectKind::Recommendation => return Err(AppError::NotFound),
+        ObjectKind::Audit => {
+            let audit = state.store.audit(id).await?;
+            (format!("{} ({})", audit.title, audit.plan_year), back)
+        }
+        ObjectKind::Recommendation => {
+            let audit_id = state.store.audit_id_of(kind, id).await?;
+            let audit = state.store.audit(audit_id).await?;
+            let rec = audit.recommendation(id).ok_or(AppError::NotFound)?;
+            (format!("Rekommendation {} i {}", rec.number, audit.title), back)
+        }
     })
 }
 

@@ -7,6 +7,7 @@
 //! and rendered pages are cached per data version, so a read after any write is current.
 
 mod api;
+mod audits;
 pub mod auth;
 mod cache;
 mod calibration;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub(crate) oidc: Option<Arc<auth::oidc::Oidc>>,
     /// Where Kolada's API may be (the operator's choice, not the Kolada page's).
     pub(crate) kolada_api: Arc<uppsikt_import::kolada::ApiAllowList>,
+    /// How the municipality writes its case numbers (diarienummer).
+    pub(crate) case_ref_format: Arc<uppsikt_domain::case_ref::CaseRefFormat>,
 }
 
 impl AppState {
@@ -81,6 +84,7 @@ impl AppState {
                 .clone()
                 .map(|c| Arc::new(auth::oidc::Oidc::new(c))),
             kolada_api: Arc::new(options.kolada_api.clone()),
+            case_ref_format: Arc::new(options.case_ref_format.clone()),
         }
     }
 }
@@ -109,6 +113,8 @@ pub struct ServerOptions {
     pub purge_every: std::time::Duration,
     /// Where Kolada's API may be: Kolada's own, and what `--kolada-api-allow` adds.
     pub kolada_api: uppsikt_import::kolada::ApiAllowList,
+    /// How the municipality writes its case numbers (`--case-ref-format`).
+    pub case_ref_format: uppsikt_domain::case_ref::CaseRefFormat,
 }
 
 impl Default for ServerOptions {
@@ -121,6 +127,7 @@ impl Default for ServerOptions {
             public_origins: Vec::new(),
             purge_every: std::time::Duration::from_secs(15 * 60),
             kolada_api: uppsikt_import::kolada::ApiAllowList::default(),
+            case_ref_format: uppsikt_domain::case_ref::CaseRefFormat::huddinge(),
         }
     }
 }
@@ -284,7 +291,52 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
             "/api/v1/internal-control/{id}",
             get(internal_control::api_plan),
         )
+        .route("/audits", get(audits::register))
+        .route("/audits/{id}", get(audits::audit_page))
+        .route("/audits/{id}/report.pdf", get(audits::report_pdf))
+        .route("/audits/boards/{id}", get(audits::board_page))
+        .route("/recommendations/{id}", get(audits::recommendation_page))
+        .route("/api/v1/audits", get(audits::api_audits))
+        .route("/api/v1/audits/{id}", get(audits::api_audit))
         .route_layer(guard(&state, Action::ReadAll));
+    // The auditors' own work: audits, their questions and recommendations, the yearly
+    // verdicts and the report PDF (auditors, controllers, administrators).
+    let audit_register = Router::new()
+        .route(
+            "/audits/new",
+            get(forms::audits::new_audit_form).post(forms::audits::create_audit),
+        )
+        .route(
+            "/audits/{id}/edit",
+            get(forms::audits::edit_audit_form).post(forms::audits::update_audit),
+        )
+        .route(
+            "/audits/{id}/questions/new",
+            get(forms::audits::new_question_form).post(forms::audits::create_question),
+        )
+        .route(
+            "/audits/{id}/questions/{item}/edit",
+            get(forms::audits::edit_question_form).post(forms::audits::update_question),
+        )
+        .route(
+            "/audits/{id}/recommendations/new",
+            get(forms::audits::new_recommendation_form)
+                .post(forms::audits::create_recommendation),
+        )
+        .route(
+            "/recommendations/{id}/edit",
+            get(forms::audits::edit_recommendation_form)
+                .post(forms::audits::update_recommendation),
+        )
+        .route(
+            "/recommendations/{id}/verdicts/new",
+            get(forms::audits::new_verdict_form).post(forms::audits::create_verdict),
+        )
+        .route(
+            "/audits/{id}/report",
+            get(forms::audits::report_form).post(forms::audits::upload_report),
+        )
+        .route_layer(guard(&state, Action::ManageAudits));
     let raise = Router::new()
         .route("/uppsikt/raise", post(oversight::raise))
         .route(
@@ -313,6 +365,8 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route_layer(guard(&state, Action::ManageInternalControl));
     let history = Router::new()
         .route("/history/{kind}/{id}", get(history::page))
+        // Everything of one audit with its history, for the auditors.
+        .route("/audits/{id}/export.xlsx", get(audits::export))
         .route_layer(guard(&state, Action::ReadHistory));
     let export = Router::new()
         .route("/history/export.csv", get(history::export))
@@ -378,6 +432,16 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route_layer(guard(&state, Action::ManageSources));
     let edit = Router::new()
         .route("/org/{id}/att-gora", get(todo::page))
+        // A board's response to an audit and its links to internal control: the
+        // responding unit's editors (the address names the unit).
+        .route(
+            "/org/{id}/audits/{audit}/response",
+            get(forms::audits::response_form).post(forms::audits::save_response),
+        )
+        .route(
+            "/org/{id}/recommendations/{rec}/ic-links",
+            get(forms::audits::ic_link_form).post(forms::audits::save_ic_link),
+        )
         .route(
             "/org/{id}/goals/new",
             get(forms::goal::new_form).post(forms::goal::create),
@@ -543,6 +607,7 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .merge(reopen)
         .merge(edit)
         .merge(internal_control_shared)
+        .merge(audit_register)
         .merge(sources)
         .merge(import)
         .fallback(error::not_found)

@@ -116,6 +116,11 @@ impl Viewer {
                 "/internal-control",
                 crate::internal_control::LABEL,
             ),
+            (
+                self.allows(Action::ReadAll, &[]),
+                "/audits",
+                crate::audits::MENU_LABEL,
+            ),
             (self.allows(Action::ImportData, &[]), "/import", "Data in"),
             (self.allows(Action::ManageSources, &[]), "/kolada", "Kolada"),
             (
@@ -323,7 +328,14 @@ fn is_upload(parts: &Parts) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    multipart && parts.uri.path() == "/import/outcomes"
+    multipart && (parts.uri.path() == "/import/outcomes" || is_audit_report_path(parts.uri.path()))
+}
+
+/// `/audits/{id}/report`: where an audit's report PDF is uploaded.
+fn is_audit_report_path(path: &str) -> bool {
+    path.strip_prefix("/audits/")
+        .and_then(|rest| rest.strip_suffix("/report"))
+        .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The largest upload body: the file ([`crate::upload::UPLOAD_MAX`]) and the form's other

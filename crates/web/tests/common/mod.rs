@@ -235,6 +235,20 @@ impl App {
         bytes: Vec<u8>,
         csrf: bool,
     ) -> (u16, String, Option<String>) {
+        self.upload_to(s, "/import/outcomes", name, bytes, csrf)
+            .await
+    }
+
+    /// Uploads `bytes` as `name` in the field `file` to `path` as `s` (the audit report),
+    /// the CSRF token first unless `csrf` is false.
+    pub async fn upload_to(
+        &self,
+        s: &Session,
+        path: &str,
+        name: &str,
+        bytes: Vec<u8>,
+        csrf: bool,
+    ) -> (u16, String, Option<String>) {
         let mut form = reqwest::multipart::Form::new();
         if csrf {
             form = form.text("csrf", s.csrf.clone());
@@ -245,7 +259,7 @@ impl App {
         );
         let r = self
             .client
-            .post(self.url("/import/outcomes"))
+            .post(self.url(path))
             .header("cookie", &s.cookie)
             .multipart(form)
             .send()
