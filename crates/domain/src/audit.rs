@@ -530,6 +530,8 @@ pub enum AuditRefusal {
     ReportTooLarge,
     /// A response dated in the future.
     InFuture,
+    /// A response dated before the audit's revisionsplan year.
+    ResponseBeforeAudit,
 }
 
 /// Checks an audit's own content (not its responses or verdicts): required texts, limits,
@@ -619,6 +621,14 @@ pub fn validate_response(
     }
     if response.decided_on.as_str() > today {
         return Err(AuditRefusal::InFuture);
+    }
+    if response
+        .decided_on
+        .get(..4)
+        .and_then(|y| y.parse::<i32>().ok())
+        < Some(audit.plan_year)
+    {
+        return Err(AuditRefusal::ResponseBeforeAudit);
     }
     too_long(&response.document, "document")?;
     let mut seen = HashSet::new();
@@ -1363,6 +1373,12 @@ mod tests {
         assert_eq!(
             validate_response(&a, &ok, "2019-01-01"),
             Err(AuditRefusal::InFuture)
+        );
+        let mut early = ok.clone();
+        early.decided_on = "2018-12-31".into();
+        assert_eq!(
+            validate_response(&a, &early, "2026-01-01"),
+            Err(AuditRefusal::ResponseBeforeAudit)
         );
         assert_eq!(
             Stance::from_parts("declined", "  "),

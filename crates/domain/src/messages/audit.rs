@@ -97,6 +97,9 @@ pub fn refusal(r: &AuditRefusal) -> String {
         AuditRefusal::InFuture => {
             "Beslutsdatumet ligger i framtiden. Ange den dag svaret beslutades.".into()
         }
+        AuditRefusal::ResponseBeforeAudit => {
+            "Beslutsdatumet ligger före granskningens år. Ange den dag nämnden beslutade sitt svar.".into()
+        }
     }
 }
 
