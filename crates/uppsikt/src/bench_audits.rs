@@ -186,8 +186,18 @@ pub async fn time_report(
     let mut bytes = 0;
     for _ in 0..rounds.max(1) {
         let start = std::time::Instant::now();
-        let pdf = uppsikt_report::audit::follow_up_pdf(store, year)
-            .await
+        let report = uppsikt_report::audit::build(
+            store,
+            uppsikt_report::build::Request {
+                subject: uppsikt_report::build::Subject::Municipality,
+                kind: uppsikt_report::ReportKind::AuditFollowUp,
+                year,
+                tertial: None,
+            },
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let pdf = uppsikt_report::render(&report, uppsikt_report::Format::Pdf)
             .map_err(|e| e.to_string())?;
         times.push(start.elapsed().as_secs_f64() * 1000.0);
         bytes = pdf.len();

@@ -883,8 +883,20 @@ pub async fn export(State(state): State<AppState>, Path(id): Path<Id>) -> Result
                 .await?,
         );
     }
-    let rows: Vec<&BoardRow> = reg.rows.iter().filter(|r| r.audit_id == id).collect();
-    let bytes = uppsikt_report::audit::audit_export_xlsx(audit, &reg.units_names(), &rows, &history)
+    let units: Vec<OrgUnit> = reg.units.values().cloned().collect();
+    let labels = uppsikt_report::audit::Labels::of_units(&units);
+    let rows: Vec<uppsikt_report::audit::HistoryRow> = history
+        .iter()
+        .map(|e| uppsikt_report::audit::HistoryRow {
+            what: format!(
+                "{} {}",
+                crate::history::action_sv(&e.action),
+                uppsikt_domain::object_kind::log_type_sv(&e.object_type)
+            ),
+            ..uppsikt_report::audit::HistoryRow::from(e)
+        })
+        .collect();
+    let bytes = uppsikt_report::audit::audit_export_xlsx(audit, &reg.audits, &labels, &rows)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok((
         [
@@ -901,12 +913,6 @@ pub async fn export(State(state): State<AppState>, Path(id): Path<Id>) -> Result
         bytes,
     )
         .into_response())
-}
-
-impl Register {
-    fn units_names(&self) -> HashMap<Id, String> {
-        self.units.iter().map(|(id, u)| (*id, u.name.clone())).collect()
-    }
 }
 
 // ---- API ----

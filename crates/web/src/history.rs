@@ -42,7 +42,7 @@ struct HistoryPage {
     truncated: bool,
 }
 
-fn action_sv(action: &str) -> &str {
+pub(crate) fn action_sv(action: &str) -> &str {
     match action {
         "create" => "Skapad",
         "update" => "Ändrad",
