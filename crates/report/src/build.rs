@@ -98,7 +98,8 @@ impl Request {
             (
                 ReportKind::Verksamhetsberattelse
                 | ReportKind::Verksamhetsplan
-                | ReportKind::InternalControlFollowUp,
+                | ReportKind::InternalControlFollowUp
+                | ReportKind::AuditFollowUp,
                 None,
             ) => Ok(Period::Year(self.year)),
             (ReportKind::Delarsrapport, Some(t @ (1 | 2))) => Ok(Period::Tertial(self.year, t)),
@@ -114,6 +115,10 @@ impl Request {
             )),
             (ReportKind::InternalControlFollowUp, Some(_)) => Err(ReportError::Invalid(
                 "En uppföljning av internkontrollplanen avser planens år; ange inget tertial."
+                    .into(),
+            )),
+            (ReportKind::AuditFollowUp, Some(_)) => Err(ReportError::Invalid(
+                "En uppföljning av revisionens rekommendationer avser revisorernas uppföljningsår; ange inget tertial."
                     .into(),
             )),
         }
@@ -217,6 +222,7 @@ pub async fn build_as(store: &Store, request: Request, options: Options) -> Resu
         ReportKind::InternalControlFollowUp => {
             return crate::internal_control::build(store, request).await
         }
+        ReportKind::AuditFollowUp => return crate::audit::build(store, request).await,
         ReportKind::Verksamhetsberattelse | ReportKind::Delarsrapport => {}
     }
     let today = uppsikt_store::today();
@@ -302,6 +308,9 @@ pub async fn build_with_options(
         ReportKind::Verksamhetsplan => format!("Verksamhetsplan {}", request.year),
         ReportKind::InternalControlFollowUp => {
             format!("Uppföljning av internkontrollplan {}", request.year)
+        }
+        ReportKind::AuditFollowUp => {
+            format!("{} {}", crate::audit::REPORT_TITLE, request.year)
         }
     };
     let meta = ReportMeta {

@@ -14,6 +14,7 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 
+use uppsikt_domain::audit::{Audit, IcTarget, Recommendation};
 use uppsikt_domain::collate::swedish_cmp;
 use uppsikt_domain::internal_control::{
     board_year, findings_cause_key, missed_cause_key, risk_map, ActionSource, ActionStatus,
@@ -67,7 +68,7 @@ pub fn number_word_sv_neuter(n: usize) -> String {
 }
 
 /// The first letter in upper case (a count that starts a sentence).
-fn capitalise(s: &str) -> String {
+pub(crate) fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(first) => first.to_uppercase().chain(c).collect(),
@@ -76,7 +77,7 @@ fn capitalise(s: &str) -> String {
 }
 
 /// A noun in the singular or plural after a count.
-fn noun<'a>(n: usize, singular: &'a str, plural: &'a str) -> &'a str {
+pub(crate) fn noun<'a>(n: usize, singular: &'a str, plural: &'a str) -> &'a str {
     if n == 1 {
         singular
     } else {
@@ -870,11 +871,121 @@ pub fn risk_actions_section(plan: &ControlPlan) -> Section {
     s
 }
 
-/// "Åtgärder utifrån revision eller annan granskning": per review (its diarienummer), a
-/// row per action; an action that also reduces a risk says which.
-pub fn audit_actions_section(plan: &ControlPlan) -> Option<Section> {
+/// An audit action's row: the action with its responsible, amendments and the risk it
+/// also reduces; its status; its comment.
+fn audit_action_row(plan: &ControlPlan, a: &IcAction) -> Vec<String> {
+    let mut what = vec![format!("{} {}", a.key, a.text.trim())];
+    if !a.responsible.trim().is_empty() {
+        what.push(format!("Ansvarig: {}", a.responsible.trim()));
+    }
+    for m in &a.amendments {
+        what.push(format!(
+            "Ändrad {}: tidigare lydelse ”{}”",
+            m.on,
+            m.previous_text.trim()
+        ));
+    }
+    let risks: Vec<String> = a
+        .risk_ids()
+        .filter_map(|id| plan.risks.iter().find(|r| r.id == id))
+        .map(|r| r.key.clone())
+        .collect();
+    if !risks.is_empty() {
+        what.push(format!(
+            "Samma åtgärd minskar även risk {} (se {}).",
+            risks.join(", "),
+            RISK_ACTIONS_TITLE
+        ));
+    }
+    vec![
+        what.join("\n"),
+        action_status_cell(plan, a),
+        a.comment.trim().to_string(),
+    ]
+}
+
+/// The row of an item of the plan a recommendation is linked to.
+fn linked_item_row(plan: &ControlPlan, target: IcTarget) -> Option<Vec<String>> {
+    match target {
+        IcTarget::Action(id) => plan
+            .actions
+            .iter()
+            .find(|a| a.id == id)
+            .map(|a| audit_action_row(plan, a)),
+        IcTarget::Control(id) => plan.controls.iter().find(|c| c.id == id).map(|c| {
+            vec![
+                format!("Kontroll {} {}", c.key, c.name.trim()),
+                c.status().label_sv().to_string(),
+                c.comment.trim().to_string(),
+            ]
+        }),
+        IcTarget::Risk(id) => plan.risks.iter().find(|r| r.id == id).map(|r| {
+            vec![
+                format!("Risk {} {}", r.key, r.text.trim()),
+                "Finns i planens riskförteckning".into(),
+                r.handling
+                    .as_ref()
+                    .map(|h| format!("Hantering: {}", h.label_sv()))
+                    .unwrap_or_default(),
+            ]
+        }),
+    }
+}
+
+/// The plan's items in plan order: actions, controls, risks.
+fn plan_items(plan: &ControlPlan) -> Vec<IcTarget> {
+    plan.actions
+        .iter()
+        .map(|a| IcTarget::Action(a.id))
+        .chain(plan.controls.iter().map(|c| IcTarget::Control(c.id)))
+        .chain(plan.risks.iter().map(|r| IcTarget::Risk(r.id)))
+        .collect()
+}
+
+/// "Åtgärder utifrån revision eller annan granskning", as the annual report lists them
+/// (seed 004's "Åtgärdslista"): per audit its title, diarienummer and background (the
+/// recommendations' texts with the board's answer), then a row per action (or control, or
+/// risk) of the plan the recommendations are linked to (`Recommendation::ic_links`), with
+/// status and comment. An item linked from several audits is listed under the oldest, whose
+/// background then names the others' recommendations too. Actions that name a review only
+/// by its diarienummer (`ActionSource::Recommendation`) and are linked from no audit
+/// follow, grouped by that number.
+pub fn audit_actions_section(plan: &ControlPlan, audits: &[Audit]) -> Option<Section> {
+    type Recs<'a> = Vec<(&'a Audit, &'a Recommendation)>;
+    // (main audit, linked items, recommendations behind them), in the plan's order.
+    let mut blocks: Vec<(&Audit, Vec<IcTarget>, Recs)> = Vec::new();
+    for target in plan_items(plan) {
+        let mut recs: Recs = audits
+            .iter()
+            .flat_map(|a| a.recommendations.iter().map(move |r| (a, r)))
+            .filter(|(_, r)| r.ic_links.iter().any(|l| l.target == target))
+            .collect();
+        if recs.is_empty() {
+            continue;
+        }
+        recs.sort_by_key(|(a, _)| (a.plan_year, a.id));
+        let main = recs[0].0;
+        let i = match blocks.iter().position(|(a, _, _)| a.id == main.id) {
+            Some(i) => i,
+            None => {
+                blocks.push((main, Vec::new(), Vec::new()));
+                blocks.len() - 1
+            }
+        };
+        let block = &mut blocks[i];
+        block.1.push(target);
+        for (a, r) in recs {
+            if !block.2.iter().any(|(_, x)| x.id == r.id) {
+                block.2.push((a, r));
+            }
+        }
+    }
+    let linked: Vec<IcTarget> = blocks.iter().flat_map(|(_, t, _)| t.clone()).collect();
     let mut groups: Vec<(String, String, Vec<&IcAction>)> = Vec::new();
     for a in &plan.actions {
+        if linked.contains(&IcTarget::Action(a.id)) {
+            continue;
+        }
         for src in &a.sources {
             if let ActionSource::Recommendation { case_ref, title } = src {
                 match groups.iter_mut().find(|(c, _, _)| c == case_ref.trim()) {
@@ -892,10 +1003,81 @@ pub fn audit_actions_section(plan: &ControlPlan) -> Option<Section> {
             }
         }
     }
-    if groups.is_empty() {
+    if blocks.is_empty() && groups.is_empty() {
         return None;
     }
+    let columns = ["Åtgärd", "Status", "Kommentar"].map(String::from).to_vec();
     let mut s = Section::new(AUDIT_ACTIONS_TITLE);
+    for (main, targets, mut recs) in blocks {
+        recs.sort_by_key(|(a, _)| (a.plan_year, a.id));
+        let mut child = Section::new(main.title.trim());
+        let mut refs: Vec<String> = Vec::new();
+        for (a, _) in &recs {
+            if let Some(c) = &a.case_ref {
+                if !refs.contains(&c.text) {
+                    refs.push(c.text.clone());
+                }
+            }
+        }
+        child.blocks.push(Block::Labeled {
+            label: "Diarienummer".into(),
+            text: if refs.is_empty() {
+                "Saknas i uppsikt".into()
+            } else {
+                refs.join(", ")
+            },
+        });
+        child.blocks.push(Block::Labeled {
+            label: "Granskning".into(),
+            text: format!(
+                "{}, revisionsplanen för {}.",
+                main.kind.label_sv(),
+                main.plan_year
+            ),
+        });
+        let background = recs
+            .iter()
+            .map(|(a, r)| {
+                let mut line = format!("{}. {}", r.number, r.text.trim());
+                if a.id != main.id {
+                    let _ = write!(line, " ({} {})", a.title.trim(), a.plan_year);
+                }
+                if let Some(item) = a
+                    .response_of(plan.org_id)
+                    .and_then(|resp| resp.item(r.id).map(|i| (resp, i)))
+                {
+                    let (resp, i) = item;
+                    let _ = write!(
+                        line,
+                        " Svar {}: {}",
+                        resp.decided_on,
+                        i.stance.label_sv().to_lowercase()
+                    );
+                    for t in [i.stance.text().trim(), i.comment.trim()] {
+                        if !t.is_empty() {
+                            let _ = write!(line, ". {}", t.trim_end_matches('.'));
+                        }
+                    }
+                    line.push('.');
+                }
+                line
+            })
+            .collect();
+        child.blocks.push(Block::List {
+            title: Some("Bakgrund: revisionens rekommendationer".into()),
+            items: background,
+        });
+        child.blocks.push(Block::Table(Table {
+            caption: format!("Åtgärder utifrån granskningen {}", main.title.trim()),
+            columns: columns.clone(),
+            rows: targets
+                .into_iter()
+                .filter_map(|t| linked_item_row(plan, t))
+                .collect(),
+            row_headers: false,
+        }));
+        s.children.push(child);
+    }
     for (case_ref, title, actions) in groups {
         let heading = match (title.is_empty(), case_ref.is_empty()) {
             (false, false) => format!("{title} ({case_ref})"),
@@ -903,39 +1085,6 @@ pub fn audit_actions_section(plan: &ControlPlan) -> Option<Section> {
             (true, false) => case_ref.clone(),
             (true, true) => "Granskning utan angiven titel".into(),
         };
-        let rows = actions
-            .into_iter()
-            .map(|a| {
-                let mut what = vec![format!("{} {}", a.key, a.text.trim())];
-                if !a.responsible.trim().is_empty() {
-                    what.push(format!("Ansvarig: {}", a.responsible.trim()));
-                }
-                for m in &a.amendments {
-                    what.push(format!(
-                        "Ändrad {}: tidigare lydelse ”{}”",
-                        m.on,
-                        m.previous_text.trim()
-                    ));
-                }
-                let risks: Vec<String> = a
-                    .risk_ids()
-                    .filter_map(|id| plan.risks.iter().find(|r| r.id == id))
-                    .map(|r| r.key.clone())
-                    .collect();
-                if !risks.is_empty() {
-                    what.push(format!(
-                        "Samma åtgärd minskar även risk {} (se {}).",
-                        risks.join(", "),
-                        RISK_ACTIONS_TITLE
-                    ));
-                }
-                vec![
-                    what.join("\n"),
-                    action_status_cell(plan, a),
-                    a.comment.trim().to_string(),
-                ]
-            })
-            .collect();
         let mut child = Section::new(heading.clone());
         if !case_ref.is_empty() {
             child.blocks.push(Block::Labeled {
@@ -945,8 +1094,11 @@ pub fn audit_actions_section(plan: &ControlPlan) -> Option<Section> {
         }
         child.blocks.push(Block::Table(Table {
             caption: format!("Åtgärder utifrån granskningen {heading}"),
-            columns: ["Åtgärd", "Status", "Kommentar"].map(String::from).to_vec(),
-            rows,
+            columns: columns.clone(),
+            rows: actions
+                .into_iter()
+                .map(|a| audit_action_row(plan, a))
+                .collect(),
             row_headers: false,
         }));
         s.children.push(child);
@@ -1524,10 +1676,15 @@ pub struct FollowUp {
 
 /// Builds the follow-up of a plan as of `day`; `deviations` maps cause keys to the
 /// deviations raised (`Store::control_plan_deviations`).
-pub fn follow_up(plan: &ControlPlan, day: &str, deviations: &HashMap<String, Id>) -> FollowUp {
+pub fn follow_up(
+    plan: &ControlPlan,
+    day: &str,
+    deviations: &HashMap<String, Id>,
+    audits: &[Audit],
+) -> FollowUp {
     let plan = plan_as_of(plan, day);
     let mut sections = vec![structure_section(&plan), risk_actions_section(&plan)];
-    sections.extend(audit_actions_section(&plan));
+    sections.extend(audit_actions_section(&plan, audits));
     sections.extend(deviation_actions_section(&plan));
     sections.push(controls_section(&plan, day, deviations));
     sections.extend(contracts_section(&plan, day, deviations));
@@ -1547,6 +1704,7 @@ pub fn chapter(
     plan: Option<&ControlPlan>,
     day: &str,
     deviations: &HashMap<String, Id>,
+    audits: &[Audit],
 ) -> Section {
     let mut s = Section::new(CHAPTER_TITLE);
     let Some(plan) = plan else {
@@ -1555,7 +1713,7 @@ pub fn chapter(
         });
         return s;
     };
-    let f = follow_up(plan, day, deviations);
+    let f = follow_up(plan, day, deviations, audits);
     s.blocks = f.intro;
     if day < format!("{year}-12-31").as_str() {
         s.blocks.push(Block::Paragraph {
@@ -1575,9 +1733,10 @@ pub fn follow_up_report(
     organisation: &str,
     day: &str,
     deviations: &HashMap<String, Id>,
+    audits: &[Audit],
     data_version: i64,
 ) -> Report {
-    let f = follow_up(plan, day, deviations);
+    let f = follow_up(plan, day, deviations, audits);
     let mut summary = f.summary;
     let mut blocks = f.intro;
     blocks.append(&mut summary.blocks);
@@ -1877,6 +2036,7 @@ impl ReportPart for InternalControlPart {
                     plan.as_ref(),
                     &day,
                     &deviations,
+                    &[],
                 ));
             }
             Ok(out)
@@ -1933,6 +2093,7 @@ async fn build_of_plan(
         &organisation,
         &day,
         &deviations,
+        &[],
         data_version,
     ))
 }

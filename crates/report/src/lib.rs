@@ -1,6 +1,7 @@
 //! The follow-up as pages and reports show it (`followup`), SVG charts shared by the web and
 //! the reports (`chart`), and the report model with its renderers.
 
+pub mod audit;
 pub mod build;
 pub mod calibration;
 pub mod chapters;

@@ -19,6 +19,9 @@ pub enum ReportKind {
     /// "Uppföljning av internkontrollplan": one board's internal-control plan of a year
     /// followed up (`crate::internal_control`).
     InternalControlFollowUp,
+    /// "Uppföljning av revisionens rekommendationer": the auditors' follow-up of one year,
+    /// for the municipality or one board (`crate::audit`).
+    AuditFollowUp,
 }
 
 impl ReportKind {
@@ -28,6 +31,7 @@ impl ReportKind {
             ReportKind::Verksamhetsberattelse => "verksamhetsberattelse",
             ReportKind::Verksamhetsplan => "verksamhetsplan",
             ReportKind::InternalControlFollowUp => "internkontroll",
+            ReportKind::AuditFollowUp => "revisionsuppfoljning",
         }
     }
 
@@ -41,6 +45,9 @@ impl ReportKind {
             "internkontroll" | "internal_control_follow_up" => {
                 Some(ReportKind::InternalControlFollowUp)
             }
+            "revisionsuppfoljning" | "revisionsuppföljning" | "audit_follow_up" => {
+                Some(ReportKind::AuditFollowUp)
+            }
             _ => None,
         }
     }
@@ -51,6 +58,7 @@ impl ReportKind {
             ReportKind::Verksamhetsberattelse => "Verksamhetsberättelse",
             ReportKind::Verksamhetsplan => "Verksamhetsplan",
             ReportKind::InternalControlFollowUp => "Uppföljning av internkontrollplan",
+            ReportKind::AuditFollowUp => "Uppföljning av revisionens rekommendationer",
         }
     }
 }

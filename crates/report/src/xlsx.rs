@@ -40,8 +40,12 @@ pub fn render(report: &Report) -> Result<Vec<u8>, XlsxError> {
         .set_border_bottom(FormatBorder::Medium);
     let title = Format::new().set_bold().set_font_size(14);
 
-    // A follow-up of an internal-control plan has no measures.
-    if report.meta.kind != ReportKind::InternalControlFollowUp {
+    // A follow-up of an internal-control plan or of the auditors' recommendations has no
+    // measures.
+    if !matches!(
+        report.meta.kind,
+        ReportKind::InternalControlFollowUp | ReportKind::AuditFollowUp
+    ) {
         let sheet = wb.add_worksheet().set_name("Mått")?;
         sheet.write_string_with_format(
             0,
@@ -123,6 +127,7 @@ pub fn render(report: &Report) -> Result<Vec<u8>, XlsxError> {
     let (name, all) = match report.meta.kind {
         ReportKind::Verksamhetsplan => ("Plan", true),
         ReportKind::InternalControlFollowUp => ("Internkontroll", true),
+        ReportKind::AuditFollowUp => ("Revisionsuppföljning", true),
         ReportKind::Verksamhetsberattelse | ReportKind::Delarsrapport => ("Måluppfyllelse", false),
     };
     let heading = if all {

@@ -536,7 +536,7 @@ fn risk_actions_show_age_blockers_verification_and_amendments() {
 #[test]
 fn audit_actions_are_grouped_by_case_and_the_shared_one_counts_once() {
     let plan = ks_plan();
-    let s = audit_actions_section(&plan).unwrap();
+    let s = audit_actions_section(&plan, &[]).unwrap();
     let titles: Vec<&str> = s.children.iter().map(|c| c.title.as_str()).collect();
     assert_eq!(
         titles,
@@ -596,7 +596,14 @@ fn a_report_as_of_august_knows_nothing_later() {
     // C13's findings in August (the fourth, 2019-08-28) are kept; the October one is not.
     assert_eq!(cut.controls[12].performed(), 4);
     assert!(cut.controls[1].discontinued.is_none());
-    let chapter = chapter("Kommunstyrelsen", 2019, Some(&plan), &day, &deviations());
+    let chapter = chapter(
+        "Kommunstyrelsen",
+        2019,
+        Some(&plan),
+        &day,
+        &deviations(),
+        &[],
+    );
     assert!(texts(&chapter).contains(&"Läget per 2019-08-31.".to_string()));
 }
 
@@ -760,6 +767,7 @@ fn the_chapter_holds_the_seeds_parts_in_order_and_says_when_a_plan_is_missing() 
         Some(&plan),
         YEAR_END,
         &deviations(),
+        &[],
     );
     assert_eq!(c.title, CHAPTER_TITLE);
     let titles: Vec<&str> = c.children.iter().map(|s| s.title.as_str()).collect();
@@ -784,7 +792,14 @@ fn the_chapter_holds_the_seeds_parts_in_order_and_says_when_a_plan_is_missing() 
     assert!(intro
         .iter()
         .any(|t| t.contains("följs upp i delårsrapporten och i verksamhetsberättelsen")));
-    let none = chapter("Gymnasienämnden", 2019, None, YEAR_END, &HashMap::new());
+    let none = chapter(
+        "Gymnasienämnden",
+        2019,
+        None,
+        YEAR_END,
+        &HashMap::new(),
+        &[],
+    );
     assert_eq!(
         texts(&none),
         ["Gymnasienämnden har ingen internkontrollplan för 2019 i uppsikt."]
@@ -805,6 +820,7 @@ fn the_stand_alone_report_renders_as_html_with_the_chapter_text() {
         "Huddinge kommun",
         YEAR_END,
         &deviations(),
+        &[],
         7,
     );
     assert_eq!(report.meta.kind, ReportKind::InternalControlFollowUp);
@@ -835,9 +851,16 @@ fn the_stand_alone_report_renders_as_html_with_the_chapter_text() {
 #[test]
 fn the_chapter_in_a_verksamhetsberattelse_renders_under_its_heading() {
     let plan = ks_plan();
-    let mut report = follow_up_report(&plan, "KS", "Kommunen", YEAR_END, &deviations(), 1);
+    let mut report = follow_up_report(&plan, "KS", "Kommunen", YEAR_END, &deviations(), &[], 1);
     report.meta.kind = ReportKind::Verksamhetsberattelse;
-    report.sections = vec![chapter("KS", 2019, Some(&plan), YEAR_END, &deviations())];
+    report.sections = vec![chapter(
+        "KS",
+        2019,
+        Some(&plan),
+        YEAR_END,
+        &deviations(),
+        &[],
+    )];
     let html = crate::html::render(&report);
     assert!(html.contains(">Intern kontroll</h2>"));
     assert!(html.contains(">Sammanfattning av nämndens internkontrollarbete</h3>"));
@@ -866,6 +889,7 @@ fn the_stand_alone_report_compiles_to_pdf_with_its_risk_map() {
         "Kommunen",
         YEAR_END,
         &deviations(),
+        &[],
         7,
     );
     let markup = crate::pdf::markup(&report);
