@@ -144,7 +144,6 @@ impl Register {
 pub struct StateView {
     pub label: &'static str,
     pub attention: bool,
-    pub closed: bool,
 }
 
 impl StateView {
@@ -152,7 +151,6 @@ impl StateView {
         StateView {
             label: h.label_sv(),
             attention: h.needs_attention(),
-            closed: h == Handling::Closed,
         }
     }
 }
