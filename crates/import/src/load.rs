@@ -33,6 +33,8 @@ pub struct Summary {
     pub decisions: usize,
     /// Internal-control plans (`[[control_plans]]`).
     pub control_plans: usize,
+    /// Audits (`[[audits]]`).
+    pub audits: usize,
 }
 
 impl Summary {
@@ -48,6 +50,7 @@ impl Summary {
             period_reviews: data.period_reviews.len(),
             decisions: data.decisions.len(),
             control_plans: data.control_plans.len(),
+            audits: data.audits.len(),
         }
     }
 }
