@@ -610,3 +610,15 @@ fn reaches(parent: &HashMap<&str, Option<&str>>, from: &str, target: &str) -> bo
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{parse_texts, DEMO};
+
+    #[test]
+    fn the_demo_parses() {
+        let data = parse_texts(DEMO).unwrap_or_else(|r| panic!("{r}"));
+        assert_eq!(data.audits.len(), 14);
+    }
+}
