@@ -200,3 +200,9 @@ pub const JSON_NOT_OBJECT: &str =
 pub fn json_syntax(line: usize, column: usize) -> String {
     format!("Ogiltig JSON på rad {line}, kolumn {column}.")
 }
+
+/// The reason recorded when a board's changed response to an audit corrects the decision
+/// on a recommendation's deviation (the earlier decision stays in its history).
+pub fn response_changed(reference: &str) -> String {
+    format!("Nämndens svar till revisionen ändrades ({reference}).")
+}
