@@ -9,16 +9,24 @@ use std::collections::{HashMap, HashSet};
 
 use toml::Value;
 use uppsikt_domain::audit::{
-    Assessment, AuditKind, AuditRefusal, Criterion, Grade, Stance, SubQuestion,
+    Assessment, Audit, AuditKind, AuditRefusal, Criterion, Grade, IcLink, IcTarget, ResponseItem,
+    Stance, SubQuestion,
 };
 use uppsikt_domain::case_ref::{CaseRef, CaseRefFormat};
 use uppsikt_domain::deviation::DecidingBody;
-use uppsikt_domain::messages::{self, audit as au};
+use uppsikt_domain::messages::{self, audit as au, Referent};
+use uppsikt_domain::model::Id;
+use uppsikt_store::{
+    AuditHeader, AuditInput, QuestionInput, RecommendationInput, ResponseInput, VerdictInput,
+    Writer,
+};
 
 use crate::data::*;
 use crate::parse::{list, written, Unique};
 use crate::reader::{boolean, date, integer, key_of, long_text, text, year, Row};
-use crate::report::{quoted, Errors};
+use crate::load::{At, Ids};
+use crate::report::{quoted, Errors, ImportReport};
+use crate::resolve::Existing;
 
 /// The codes of a deciding body, as the format writes them.
 const BODIES: &[&str] = &["nämnd", "utskott", "förvaltning"];
@@ -609,6 +617,281 @@ fn reaches(parent: &HashMap<&str, Option<&str>>, from: &str, target: &str) -> bo
         }
     }
     true
+}
+
+// --- loading ------------------------------------------------------------------------------
+
+/// Writes the files' audits through the writer, after the control plans (`plans`: every
+/// plan's id by unit and year). A file's audit is the stored audit of the same plan year
+/// and title if there is one (the store keeps no keys): its header is set to the file's,
+/// its questions and recommendations are matched by number (added or changed), and the
+/// verdicts, links and responses the file gives are added where missing (a response is
+/// changed where it differs; a different verdict for a year already judged is refused).
+/// Nothing is deleted for being absent from the files, and an audit exactly as stored
+/// writes nothing.
+///
+/// In order: every audit and its recommendations, then what refers across audits
+/// (`follows_up`, `reissues`), then verdicts, links to internal control, responses.
+pub(crate) async fn write_audits(
+    w: &mut Writer,
+    data: &DataSet,
+    ids: &Ids,
+    existing: &Existing,
+    plans: &HashMap<(Id, i32), Id>,
+) -> Result<(), ImportReport> {
+    if data.audits.is_empty() {
+        return Ok(());
+    }
+    let today = uppsikt_store::today();
+    let mut audit_ids: HashMap<&str, Id> = HashMap::new();
+    let mut rec_ids: HashMap<&str, Id> = HashMap::new();
+    // 1. The audits with their questions and recommendations, without cross references.
+    for a in &data.audits {
+        let header = header(a, ids, &HashMap::new(), None)?;
+        let stored = existing
+            .audits
+            .iter()
+            .find(|s| s.plan_year == a.plan_year && s.title.trim() == a.title.trim());
+        let audit_id = match stored {
+            Some(s) => s.id,
+            None => {
+                let mut recs = Vec::with_capacity(a.recommendations.len());
+                for r in &a.recommendations {
+                    recs.push(rec_input(r, ids, &HashMap::new(), None)?);
+                }
+                let input = AuditInput {
+                    header,
+                    questions: a.questions.iter().map(question_input).collect(),
+                    recommendations: recs,
+                };
+                w.create_audit(&input).await.at(&a.origin)?
+            }
+        };
+        audit_ids.insert(a.key.as_str(), audit_id);
+        let now = w.audit_in_tx(audit_id).await.at(&a.origin)?;
+        for r in &a.recommendations {
+            if let Some(x) = now.recommendations.iter().find(|x| same_number(&x.number, &r.number)) {
+                rec_ids.insert(r.key.as_str(), x.id);
+            }
+        }
+    }
+    // 2. Headers (what they follow up), questions and recommendations as the files give them.
+    for a in &data.audits {
+        let audit_id = audit_ids[a.key.as_str()];
+        let stored = w.audit_in_tx(audit_id).await.at(&a.origin)?;
+        w.update_audit(audit_id, &header(a, ids, &audit_ids, Some(&stored))?)
+            .await
+            .at(&a.origin)?;
+        for q in &a.questions {
+            let input = question_input(q);
+            match stored.questions.iter().find(|x| x.number == q.number) {
+                Some(x) => w.update_question(x.id, &input).await.at(&q.origin)?,
+                None => {
+                    w.add_question(audit_id, &input).await.at(&q.origin)?;
+                }
+            }
+        }
+        for r in &a.recommendations {
+            let stored_rec = stored
+                .recommendations
+                .iter()
+                .find(|x| same_number(&x.number, &r.number));
+            let input = rec_input(r, ids, &rec_ids, stored_rec.and_then(|x| x.reissues))?;
+            match stored_rec {
+                Some(x) => w.update_recommendation(x.id, &input).await.at(&r.origin)?,
+                None => {
+                    let id = w.add_recommendation(audit_id, &input).await.at(&r.origin)?;
+                    rec_ids.insert(r.key.as_str(), id);
+                }
+            }
+        }
+    }
+    // 3. Verdicts and links to internal control; 4. responses.
+    for a in &data.audits {
+        let audit_id = audit_ids[a.key.as_str()];
+        let stored = w.audit_in_tx(audit_id).await.at(&a.origin)?;
+        for r in &a.recommendations {
+            let rec_id = rec_ids[r.key.as_str()];
+            let rec = stored.recommendation(rec_id);
+            for v in &r.verdicts {
+                let input = VerdictInput {
+                    year: v.year,
+                    grade: v.grade,
+                    text: v.text.clone(),
+                    evidence: v.evidence.clone(),
+                    closes: v.closes,
+                };
+                let same = rec.is_some_and(|x| {
+                    x.verdicts.iter().any(|s| {
+                        (s.year, s.grade, s.text.as_str(), s.evidence.as_str(), s.closes)
+                            == (v.year, v.grade, v.text.trim(), v.evidence.trim(), v.closes)
+                    })
+                });
+                if !same {
+                    w.record_verdict(rec_id, &input).await.at(&v.origin)?;
+                }
+            }
+            for l in &r.ic_links {
+                let link = ic_link_of(w, l, ids, plans).await?;
+                w.link_ic(rec_id, link).await.at(&l.origin)?;
+            }
+        }
+        for x in &a.responses {
+            let unit_id = ids.get(Referent::OrgUnit, &x.org, &x.origin.field("org"))?;
+            let input = ResponseInput {
+                audit_id,
+                unit_id,
+                body: x.body,
+                document: x.document.clone(),
+                decided_on: x.decided_on.clone(),
+                paragraph: x.paragraph.clone(),
+                case_ref: x.case_ref.clone(),
+                items: x
+                    .items
+                    .iter()
+                    .map(|i| ResponseItem {
+                        recommendation_id: rec_ids[i.recommendation.as_str()],
+                        stance: i.stance.clone(),
+                        comment: i.comment.clone(),
+                    })
+                    .collect(),
+            };
+            match stored.response_of(unit_id) {
+                Some(s) => w
+                    .update_response(s.id, &input, &today)
+                    .await
+                    .at(&x.origin)?,
+                None => {
+                    w.record_response(&input, &today).await.at(&x.origin)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Recommendation numbers are compared as the domain compares them.
+fn same_number(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
+}
+
+/// The file's header; `follows_up` resolved through `audits` (empty in the first pass, when
+/// a stored audit keeps what it follows up).
+fn header(
+    a: &AuditData,
+    ids: &Ids,
+    audits: &HashMap<&str, Id>,
+    stored: Option<&Audit>,
+) -> Result<AuditHeader, ImportReport> {
+    let mut audited = Vec::with_capacity(a.audited.len());
+    for (i, k) in a.audited.iter().enumerate() {
+        let at = a.origin.field(&format!("audited[{i}]"));
+        audited.push(ids.get(Referent::OrgUnit, k, &at)?);
+    }
+    let follows_up = if audits.is_empty() {
+        stored.map(|s| s.follows_up.clone()).unwrap_or_default()
+    } else {
+        a.follows_up
+            .iter()
+            .filter_map(|k| audits.get(k.as_str()).copied())
+            .collect()
+    };
+    Ok(AuditHeader {
+        title: a.title.clone(),
+        plan_year: a.plan_year,
+        kind: a.kind,
+        commissioned_by: a.commissioned_by.clone(),
+        performed_by: a.performed_by.clone(),
+        audited_units: audited,
+        case_ref: a.case_ref.clone(),
+        issued_on: a.issued_on.clone(),
+        response_due: a.response_due.clone(),
+        purpose: a.purpose.clone(),
+        scope: a.scope.clone(),
+        method: a.method.clone(),
+        criteria: a.criteria.clone(),
+        fact_checked: a.fact_checked,
+        overall: a.overall,
+        overall_text: a.overall_text.clone(),
+        signatories: a.signatories.clone(),
+        follows_up,
+    })
+}
+
+fn question_input(q: &QuestionData) -> QuestionInput {
+    QuestionInput {
+        number: q.number,
+        text: q.text.clone(),
+        assessment: q.assessment,
+        reasoning: q.reasoning.clone(),
+        sub_questions: q.sub_questions.clone(),
+    }
+}
+
+/// The file's recommendation; `reissues` resolved through `recs` (a stored recommendation
+/// keeps what it re-issues while the predecessors are not all written yet).
+fn rec_input(
+    r: &AuditRecommendationData,
+    ids: &Ids,
+    recs: &HashMap<&str, Id>,
+    kept: Option<Id>,
+) -> Result<RecommendationInput, ImportReport> {
+    let mut addressees = Vec::with_capacity(r.to.len());
+    for (i, k) in r.to.iter().enumerate() {
+        let at = r.origin.field(&format!("to[{i}]"));
+        addressees.push(ids.get(Referent::OrgUnit, k, &at)?);
+    }
+    let reissues = match &r.reissues {
+        Some(k) => recs.get(k.as_str()).copied().or(kept),
+        None if recs.is_empty() => kept,
+        None => None,
+    };
+    Ok(RecommendationInput {
+        number: r.number.clone(),
+        text: r.text.clone(),
+        addressees,
+        questions: r.questions.clone(),
+        reissues,
+    })
+}
+
+/// The link's plan item by key, for the plan's unit.
+async fn ic_link_of(
+    w: &mut Writer,
+    l: &IcLinkData,
+    ids: &Ids,
+    plans: &HashMap<(Id, i32), Id>,
+) -> Result<IcLink, ImportReport> {
+    let unit_id = ids.get(Referent::OrgUnit, &l.org, &l.origin.field("plan"))?;
+    let missing_plan =
+        || ImportReport::single(&l.origin.field("plan"), au::unknown_plan(l.org.as_str(), l.year));
+    let plan_id = *plans.get(&(unit_id, l.year)).ok_or_else(missing_plan)?;
+    let plan = w.control_plan_in_tx(plan_id).await.at(&l.origin)?;
+    let key = l.item.key().as_str();
+    let target = match &l.item {
+        IcItemKey::Action(_) => plan
+            .actions
+            .iter()
+            .find(|x| x.key == key)
+            .map(|x| IcTarget::Action(x.id)),
+        IcItemKey::Control(_) => plan
+            .controls
+            .iter()
+            .find(|x| x.key == key)
+            .map(|x| IcTarget::Control(x.id)),
+        IcItemKey::Risk(_) => plan
+            .risks
+            .iter()
+            .find(|x| x.key == key)
+            .map(|x| IcTarget::Risk(x.id)),
+    };
+    let target = target.ok_or_else(|| {
+        ImportReport::single(
+            &l.origin,
+            au::unknown_plan_item(key, l.org.as_str(), l.year),
+        )
+    })?;
+    Ok(IcLink { unit_id, target })
 }
 
 #[cfg(test)]
