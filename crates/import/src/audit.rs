@@ -22,9 +22,9 @@ use uppsikt_store::{
 };
 
 use crate::data::*;
+use crate::load::{At, Ids};
 use crate::parse::{list, written, Unique};
 use crate::reader::{boolean, date, integer, key_of, long_text, text, year, Row};
-use crate::load::{At, Ids};
 use crate::report::{quoted, Errors, ImportReport};
 use crate::resolve::Existing;
 
@@ -670,7 +670,11 @@ pub(crate) async fn write_audits(
         audit_ids.insert(a.key.as_str(), audit_id);
         let now = w.audit_in_tx(audit_id).await.at(&a.origin)?;
         for r in &a.recommendations {
-            if let Some(x) = now.recommendations.iter().find(|x| same_number(&x.number, &r.number)) {
+            if let Some(x) = now
+                .recommendations
+                .iter()
+                .find(|x| same_number(&x.number, &r.number))
+            {
                 rec_ids.insert(r.key.as_str(), x.id);
             }
         }
@@ -723,8 +727,13 @@ pub(crate) async fn write_audits(
                 };
                 let same = rec.is_some_and(|x| {
                     x.verdicts.iter().any(|s| {
-                        (s.year, s.grade, s.text.as_str(), s.evidence.as_str(), s.closes)
-                            == (v.year, v.grade, v.text.trim(), v.evidence.trim(), v.closes)
+                        (
+                            s.year,
+                            s.grade,
+                            s.text.as_str(),
+                            s.evidence.as_str(),
+                            s.closes,
+                        ) == (v.year, v.grade, v.text.trim(), v.evidence.trim(), v.closes)
                     })
                 });
                 if !same {
@@ -863,8 +872,12 @@ async fn ic_link_of(
     plans: &HashMap<(Id, i32), Id>,
 ) -> Result<IcLink, ImportReport> {
     let unit_id = ids.get(Referent::OrgUnit, &l.org, &l.origin.field("plan"))?;
-    let missing_plan =
-        || ImportReport::single(&l.origin.field("plan"), au::unknown_plan(l.org.as_str(), l.year));
+    let missing_plan = || {
+        ImportReport::single(
+            &l.origin.field("plan"),
+            au::unknown_plan(l.org.as_str(), l.year),
+        )
+    };
     let plan_id = *plans.get(&(unit_id, l.year)).ok_or_else(missing_plan)?;
     let plan = w.control_plan_in_tx(plan_id).await.at(&l.origin)?;
     let key = l.item.key().as_str();

@@ -142,7 +142,12 @@ impl Ids {
     }
 
     /// Checked before writing; fails only if another writer removed the object meanwhile.
-    pub(crate) fn get(&self, kind: Referent, key: &Key, origin: &Origin) -> Result<Id, ImportReport> {
+    pub(crate) fn get(
+        &self,
+        kind: Referent,
+        key: &Key,
+        origin: &Origin,
+    ) -> Result<Id, ImportReport> {
         self.find(kind, key).ok_or_else(|| {
             ImportReport::single(origin, messages::unknown_reference(kind, key.as_str()))
         })

@@ -151,7 +151,13 @@ pub(crate) fn check_references(data: &DataSet, existing: &Existing) -> Errors {
     }
     for a in &data.audits {
         for (i, k) in a.audited.iter().enumerate() {
-            need(&units, Referent::OrgUnit, k, &a.origin, &format!("audited[{i}]"));
+            need(
+                &units,
+                Referent::OrgUnit,
+                k,
+                &a.origin,
+                &format!("audited[{i}]"),
+            );
         }
         for r in &a.recommendations {
             for (i, k) in r.to.iter().enumerate() {
