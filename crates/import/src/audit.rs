@@ -910,11 +910,283 @@ async fn ic_link_of(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{parse_texts, DEMO};
+    use crate::{parse_str, parse_str_in, parse_texts, DEMO};
+
+    const DOC: &str = r#"format = "uppsikt/1"
+
+[[audits]]
+key = "ik"
+title = "Granskning av intern kontroll"
+plan_year = 2019
+kind = "granskning"
+case_ref = "KS-2019/12.912"
+criteria = ["Kommunallagen (2017:725) 6 kap. 6 §"]
+overall = "Delvis"
+
+[[audits.questions]]
+number = 1
+text = "Räcker den interna kontrollen?"
+assessment = "Delvis"
+sub_questions = [{ text = "Är uppdraget tydligt?", assessment = "Nej" }]
+
+[[audits.recommendations]]
+key = "ik-1"
+number = "1"
+text = "Verka för ett enhetligt arbetssätt."
+to = ["ks"]
+questions = [1]
+ic_links = [{ plan = { org = "ks", year = 2019 }, action = "AA01" }]
+
+[[audits.recommendations.verdicts]]
+year = 2021
+grade = "Avstår"
+text = "Valt att inte följa."
+
+[[audits.recommendations]]
+key = "ik-2"
+number = "2"
+text = "Inrätta en central funktion."
+to = ["ks", "gsn"]
+
+[[audits.responses]]
+org = "ks"
+body = "nämnd"
+document = "Tjänsteutlåtande"
+decided_on = "2020-06-22"
+case_ref = "KS-2020/716.912"
+items = [
+  { recommendation = "ik-1", stance = "declined", text = "Ordinarie styrning räcker." },
+  { recommendation = "ik-2", stance = "Instämmer", comment = "Funktionen inrättas." },
+]
+
+[[audits]]
+key = "uppf"
+title = "Uppföljning"
+plan_year = 2021
+kind = "uppföljande"
+follows_up = ["ik"]
+
+[[audits.recommendations]]
+key = "uppf-1"
+number = "IK21-a"
+text = "Fortsätt verka för ett enhetligt arbetssätt."
+to = ["ks"]
+reissues = "ik-1"
+"#;
+
+    fn with(from: &str, to: &str) -> String {
+        assert!(DOC.contains(from), "{from}");
+        DOC.replacen(from, to, 1)
+    }
+
+    fn errors(text: &str) -> Vec<(String, String)> {
+        parse_str("t.toml", text)
+            .expect_err("refused")
+            .errors
+            .into_iter()
+            .map(|e| (e.location, e.message))
+            .collect()
+    }
 
     #[test]
-    fn the_demo_parses() {
+    fn a_whole_audit_becomes_domain_values() {
+        let d = parse_str("t.toml", DOC).unwrap_or_else(|r| panic!("{r}"));
+        let a = &d.audits[0];
+        assert_eq!(a.kind, AuditKind::Review);
+        let c = a.case_ref.as_ref().unwrap();
+        assert_eq!(
+            (c.year, c.serial, c.class.as_deref()),
+            (2019, 12, Some("912"))
+        );
+        assert_eq!(
+            a.criteria[0].refers_to,
+            Some(uppsikt_domain::audit::CriterionRef::Statute(
+                "2017:725".into()
+            ))
+        );
+        assert_eq!(
+            a.questions[0].sub_questions[0].assessment,
+            Some(Assessment::No)
+        );
+        let r = &a.recommendations[0];
+        assert_eq!(r.verdicts[0].grade, Grade::Declined);
+        assert_eq!(
+            r.ic_links[0].item,
+            IcItemKey::Action(ItemKey::parse("AA01").unwrap())
+        );
+        let resp = &a.responses[0];
+        assert_eq!(resp.body, DecidingBody::Board);
+        assert_eq!(
+            resp.items[0].stance,
+            Stance::Declined("Ordinarie styrning räcker.".into())
+        );
+        assert_eq!(resp.items[1].stance, Stance::Accepted);
+        assert_eq!(d.audits[1].kind, AuditKind::FollowUp);
+        assert_eq!(d.audits[1].recommendations[0].reissues, Key::parse("ik-1"));
+    }
+
+    #[test]
+    fn case_numbers_follow_the_configured_format() {
+        let other = CaseRefFormat::parse_template("{body} {year}-{serial}").unwrap();
+        let report = parse_str_in("t.toml", DOC, &other).expect_err("Huddinge's format");
+        let locations: Vec<&str> = report.errors.iter().map(|e| e.location.as_str()).collect();
+        assert_eq!(
+            locations,
+            ["audits[0].case_ref", "audits[0].responses[0].case_ref"]
+        );
+        let text = DOC
+            .replace("KS-2019/12.912", "KS 2019-12")
+            .replace("KS-2020/716.912", "KS 2020-716");
+        let d = parse_str_in("t.toml", &text, &other).unwrap_or_else(|r| panic!("{r}"));
+        assert_eq!(d.audits[0].case_ref.as_ref().unwrap().serial, 12);
+    }
+
+    #[test]
+    fn each_wrong_row_is_reported_at_its_place_in_swedish() {
+        let refusal = |r: AuditRefusal| au::refusal(&r);
+        let cases: Vec<(String, &str, String)> = vec![
+            (
+                with("case_ref = \"KS-2019/12.912\"", "case_ref = \"KS 2019/12\""),
+                "audits[0].case_ref",
+                au::case_ref(&CaseRefFormat::huddinge().parse("KS 2019/12").unwrap_err()),
+            ),
+            (
+                with("kind = \"granskning\"", "kind = \"revision\""),
+                "audits[0].kind",
+                au::not_on_scale("revision", au::KIND_SCALE),
+            ),
+            (
+                with("assessment = \"Delvis\"", "assessment = \"Kanske\""),
+                "audits[0].questions[0].assessment",
+                au::not_on_scale("Kanske", au::ASSESSMENT_SCALE),
+            ),
+            (
+                with("questions = [1]", "questions = [1, 2]"),
+                "audits[0].recommendations[0].questions[1]",
+                refusal(AuditRefusal::UnknownQuestion(2)),
+            ),
+            (
+                with("number = \"2\"", "number = \"1\""),
+                "audits[0].recommendations[1].number",
+                refusal(AuditRefusal::DuplicateNumber("1".into())),
+            ),
+            (
+                with("to = [\"ks\", \"gsn\"]", "to = []"),
+                "audits[0].recommendations[1].to",
+                refusal(AuditRefusal::NoAddressee),
+            ),
+            (
+                with("text = \"Valt att inte följa.\"\n", ""),
+                "audits[0].recommendations[0].verdicts[0].text",
+                refusal(AuditRefusal::VerdictTextRequired),
+            ),
+            (
+                with("year = 2021\ngrade", "year = 2018\ngrade"),
+                "audits[0].recommendations[0].verdicts[0].year",
+                refusal(AuditRefusal::VerdictBeforeAudit),
+            ),
+            (
+                with("action = \"AA01\"", "action = \"AA01\", risk = \"RK01\""),
+                "audits[0].recommendations[0].ic_links[0]",
+                au::LINK_ONE_ITEM.into(),
+            ),
+            (
+                with("org = \"ks\", year = 2019", "org = \"gsn\", year = 2019"),
+                "audits[0].recommendations[0].ic_links[0].plan",
+                au::link_not_addressee("gsn"),
+            ),
+            (
+                with(
+                    "stance = \"declined\", text = \"Ordinarie styrning räcker.\"",
+                    "stance = \"declined\"",
+                ),
+                "audits[0].responses[0].items[0].text",
+                refusal(AuditRefusal::MotivationRequired),
+            ),
+            (
+                with("stance = \"Instämmer\"", "stance = \"Kanske\""),
+                "audits[0].responses[0].items[1].stance",
+                refusal(AuditRefusal::UnknownStance("Kanske".into())),
+            ),
+            (
+                with(
+                    "{ recommendation = \"ik-2\"",
+                    "{ recommendation = \"uppf-1\"",
+                ),
+                "audits[0].responses[0].items[1].recommendation",
+                au::recommendation_of_other_audit("uppf-1"),
+            ),
+            (
+                with("org = \"ks\"\nbody", "org = \"gsn\"\nbody"),
+                "audits[0].responses[0].items[0].recommendation",
+                refusal(AuditRefusal::NotAddressedRecommendation("ik-1".into())),
+            ),
+            (
+                with("body = \"nämnd\"", "body = \"kommun\""),
+                "audits[0].responses[0].body",
+                messages::choice_of("kommun", BODIES),
+            ),
+            (
+                with("reissues = \"ik-1\"", "reissues = \"ik-9\""),
+                "audits[1].recommendations[0].reissues",
+                au::unknown_recommendation("ik-9"),
+            ),
+            (
+                with("follows_up = [\"ik\"]", "follows_up = [\"uppf\"]"),
+                "audits[1].follows_up[0]",
+                au::FOLLOWS_UP_ITSELF.into(),
+            ),
+            (
+                with("key = \"uppf-1\"", "key = \"ik-1\""),
+                "audits[1].recommendations[0].key",
+                au::duplicate_recommendation_key("ik-1", "audits[0].recommendations[0].key"),
+            ),
+            (
+                with("key = \"uppf\"", "key = \"ik\""),
+                "audits[1].key",
+                au::duplicate_audit_key("ik", "audits[0].key"),
+            ),
+            (
+                with("plan_year = 2021", "plan_year = \"2021\""),
+                "audits[1].plan_year",
+                messages::wrong_type(messages::Expected::Integer),
+            ),
+            (
+                with("title = \"Uppföljning\"", "titel = \"Uppföljning\""),
+                "audits[1].titel",
+                messages::unknown_field("titel"),
+            ),
+        ];
+        for (text, location, message) in cases {
+            let errs = errors(&text);
+            assert!(
+                errs.iter().any(|(l, m)| l == location && *m == message),
+                "expected {location}: {message}\ngot {errs:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_chain_of_reissues_that_loops_is_refused() {
+        let text = format!(
+            "{DOC}\n[[audits]]\nkey = \"x\"\ntitle = \"X\"\nplan_year = 2022\n\n[[audits.recommendations]]\nkey = \"x-1\"\nnumber = \"1\"\ntext = \"T\"\nto = [\"ks\"]\nreissues = \"x-2\"\n\n[[audits.recommendations]]\nkey = \"x-2\"\nnumber = \"2\"\ntext = \"T\"\nto = [\"ks\"]\nreissues = \"x-1\"\n"
+        );
+        let errs = errors(&text);
+        let cycle = au::refusal(&AuditRefusal::ReissueCycle);
+        assert_eq!(
+            errs.iter().filter(|(_, m)| *m == cycle).count(),
+            2,
+            "{errs:#?}"
+        );
+    }
+
+    #[test]
+    fn the_demo_holds_every_audit_of_b4() {
         let data = parse_texts(DEMO).unwrap_or_else(|r| panic!("{r}"));
         assert_eq!(data.audits.len(), 14);
+        let recs: usize = data.audits.iter().map(|a| a.recommendations.len()).sum();
+        assert_eq!(recs, 12 + 12 + 11 + 3 + 10);
+        let responses: usize = data.audits.iter().map(|a| a.responses.len()).sum();
+        assert_eq!(responses, 3);
     }
 }
