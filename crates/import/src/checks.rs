@@ -76,6 +76,7 @@ pub(crate) fn check_merged(data: &DataSet, errors: &mut Errors) {
             messages::internal_control::duplicate_plan(p.year, f)
         });
     }
+    crate::audit::check_merged(data, errors);
     let mut kolada = Unique::default();
     for k in &data.kolada {
         kolada.first((), &k.origin, errors, messages::duplicate_kolada_settings);

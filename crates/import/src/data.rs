@@ -4,6 +4,9 @@
 use std::fmt;
 
 use serde::Serialize;
+use uppsikt_domain::audit::{Assessment, AuditKind, Criterion, Grade, Stance, SubQuestion};
+use uppsikt_domain::case_ref::CaseRef;
+use uppsikt_domain::deviation::DecidingBody;
 use uppsikt_domain::indicator::TrendWindow;
 use uppsikt_domain::internal_control::{
     ActionStatus, Adoption, ControlKind, Discontinuation, Execution, FirstDocumented,
@@ -354,6 +357,133 @@ pub struct ControlData {
     pub occurrences: Vec<OccurrenceData>,
 }
 
+/// `[[audits]]`: an audit of the elected auditors (`domain::audit`) with its questions,
+/// recommendations (their verdicts and links to internal control) and the boards'
+/// responses. Audits and recommendations are named by keys unique across the files.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditData {
+    pub origin: Origin,
+    pub key: Key,
+    pub title: String,
+    pub plan_year: i32,
+    pub kind: AuditKind,
+    pub commissioned_by: String,
+    pub performed_by: String,
+    /// Keys of the audited units.
+    pub audited: Vec<Key>,
+    /// Parsed with the installation's case-number format.
+    pub case_ref: Option<CaseRef>,
+    /// ISO dates.
+    pub issued_on: Option<String>,
+    pub response_due: Option<String>,
+    pub purpose: String,
+    pub scope: String,
+    pub method: String,
+    pub criteria: Vec<Criterion>,
+    pub fact_checked: bool,
+    pub overall: Option<Assessment>,
+    pub overall_text: String,
+    pub signatories: Vec<String>,
+    /// Keys of the audits it follows up.
+    pub follows_up: Vec<Key>,
+    pub questions: Vec<QuestionData>,
+    pub recommendations: Vec<AuditRecommendationData>,
+    pub responses: Vec<ResponseData>,
+}
+
+/// A revisionsfråga.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuestionData {
+    pub origin: Origin,
+    pub number: u16,
+    pub text: String,
+    pub assessment: Option<Assessment>,
+    pub reasoning: String,
+    pub sub_questions: Vec<SubQuestion>,
+}
+
+/// A recommendation of an audit (named `Audit…` beside an internal-control action's
+/// [`RecommendationData`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditRecommendationData {
+    pub origin: Origin,
+    /// Unique across the files.
+    pub key: Key,
+    /// As the report numbers it: "1", "1a", "IK-1".
+    pub number: String,
+    pub text: String,
+    /// Keys of the units it is addressed to (at least one).
+    pub to: Vec<Key>,
+    /// Numbers of the audit's questions it answers.
+    pub questions: Vec<u16>,
+    /// Key of the recommendation it issues again.
+    pub reissues: Option<Key>,
+    pub ic_links: Vec<IcLinkData>,
+    pub verdicts: Vec<VerdictData>,
+}
+
+/// Which item of a control plan a recommendation is linked to, by the plan's item key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "key")]
+pub enum IcItemKey {
+    Action(ItemKey),
+    Control(ItemKey),
+    Risk(ItemKey),
+}
+
+impl IcItemKey {
+    pub fn key(&self) -> &ItemKey {
+        match self {
+            IcItemKey::Action(k) | IcItemKey::Control(k) | IcItemKey::Risk(k) => k,
+        }
+    }
+}
+
+/// A link from a recommendation to an item of a unit's control plan of a year; the plan's
+/// unit is the addressee the link is for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IcLinkData {
+    pub origin: Origin,
+    pub org: Key,
+    pub year: i32,
+    pub item: IcItemKey,
+}
+
+/// The auditors' verdict on a recommendation in a follow-up year.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerdictData {
+    pub origin: Origin,
+    pub year: i32,
+    pub grade: Grade,
+    pub text: String,
+    pub evidence: String,
+    pub closes: bool,
+}
+
+/// A board's decided response to an audit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResponseData {
+    pub origin: Origin,
+    pub org: Key,
+    pub body: DecidingBody,
+    pub document: String,
+    /// ISO date.
+    pub decided_on: String,
+    pub paragraph: String,
+    pub case_ref: Option<CaseRef>,
+    pub items: Vec<ResponseItemData>,
+}
+
+/// The board's stance on one of the audit's recommendations.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResponseItemData {
+    pub origin: Origin,
+    /// Key of a recommendation of the same audit.
+    pub recommendation: Key,
+    pub stance: Stance,
+    pub comment: String,
+}
+
 /// Everything in one or more data files, merged in file order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DataSet {
@@ -370,6 +500,7 @@ pub struct DataSet {
     pub kolada: Vec<KoladaData>,
     pub comparison_groups: Vec<ComparisonGroupData>,
     pub control_plans: Vec<ControlPlanData>,
+    pub audits: Vec<AuditData>,
 }
 
 impl DataSet {
@@ -387,6 +518,7 @@ impl DataSet {
         self.kolada.extend(other.kolada);
         self.comparison_groups.extend(other.comparison_groups);
         self.control_plans.extend(other.control_plans);
+        self.audits.extend(other.audits);
     }
 
     pub fn outcome_count(&self) -> usize {

@@ -505,14 +505,14 @@ fn occurrence(r: &Row<'_>, errors: &mut Errors) -> Option<OccurrenceData> {
 /// of the unit and year by item key (see `docs/import-format.md`). Every write of the store
 /// leaves unchanged data alone, so a plan exactly as stored writes nothing (and is not
 /// refused in a year a decision locked). `today` is the import's day, against which
-/// executions are checked.
+/// executions are checked. Returns the plan's id.
 pub(crate) async fn write_plan(
     w: &mut Writer,
     p: &ControlPlanData,
     org_id: Id,
     stored_id: Option<Id>,
     today: &str,
-) -> Result<(), ImportReport> {
+) -> Result<Id, ImportReport> {
     let plan_id = match stored_id {
         Some(id) => id,
         None => w
@@ -559,7 +559,7 @@ pub(crate) async fn write_plan(
                 .at(&c.origin.field("discontinued"))?;
         }
     }
-    Ok(())
+    Ok(plan_id)
 }
 
 /// The file's header over the stored one: what the file leaves out is kept.

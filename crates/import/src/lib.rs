@@ -10,10 +10,12 @@
 //! 3. Any error: nothing is written and an [`ImportReport`] lists every problem with its
 //!    file and location, in Swedish.
 
+mod audit;
 mod checks;
 mod data;
 mod demo_deviations;
 mod internal_control;
+mod json;
 pub mod kolada;
 mod load;
 mod parse;
@@ -25,14 +27,16 @@ pub mod table;
 
 use std::path::{Path, PathBuf};
 
+use uppsikt_domain::case_ref::CaseRefFormat;
 use uppsikt_domain::messages;
 use uppsikt_store::{ChangeSource, Store};
 
 pub use data::{
-    ActionData, AreaData, AssessmentData, BlockerData, CommitmentData, ComparisonGroupData,
-    ControlData, ControlPlanData, DataSet, GoalData, IndicatorData, ItemKey, Key, KoladaData,
-    OccurrenceData, OrgUnitData, PoliceClass, RecommendationData, RiskData, StatusData, VisionData,
-    ITEM_KEY_MAX, KEY_MAX, NAME_MAX, TEXT_MAX,
+    ActionData, AreaData, AssessmentData, AuditData, AuditRecommendationData, BlockerData,
+    CommitmentData, ComparisonGroupData, ControlData, ControlPlanData, DataSet, GoalData,
+    IcItemKey, IcLinkData, IndicatorData, ItemKey, Key, KoladaData, OccurrenceData, OrgUnitData,
+    PoliceClass, QuestionData, RecommendationData, ResponseData, ResponseItemData, RiskData,
+    StatusData, VerdictData, VisionData, ITEM_KEY_MAX, KEY_MAX, NAME_MAX, TEXT_MAX,
 };
 pub use demo_deviations::load_demo_deviations;
 pub use load::{load, Summary};
@@ -42,14 +46,20 @@ pub use report::{ImportReport, Origin, RowError};
 
 use report::Errors;
 
-/// Reads, parses and validates all files, merged in the order given.
+/// Reads, parses and validates all files, merged in the order given; case numbers in
+/// Huddinge's format ([`CaseRefFormat::DEFAULT_TEMPLATE`]).
 pub fn parse_files(paths: &[PathBuf]) -> Result<DataSet, ImportReport> {
+    parse_files_in(paths, &CaseRefFormat::default())
+}
+
+/// [`parse_files`] with the installation's case-number format.
+pub fn parse_files_in(paths: &[PathBuf], format: &CaseRefFormat) -> Result<DataSet, ImportReport> {
     let mut errors = Errors::default();
     let mut data = DataSet::default();
     for path in paths {
         let file = path.display().to_string();
         match std::fs::read_to_string(path) {
-            Ok(text) => data.append(parse::parse_document(&file, &text, &mut errors)),
+            Ok(text) => data.append(parse::parse_document(&file, &text, &mut errors, format)),
             Err(e) => errors.at(
                 &Origin::new(&file, ""),
                 messages::cannot_read_file(&e.to_string()),
@@ -65,13 +75,53 @@ pub fn parse_str(name: &str, text: &str) -> Result<DataSet, ImportReport> {
     parse_texts(&[(name, text)])
 }
 
+/// [`parse_str`] with the installation's case-number format.
+pub fn parse_str_in(
+    name: &str,
+    text: &str,
+    format: &CaseRefFormat,
+) -> Result<DataSet, ImportReport> {
+    parse_texts_in(&[(name, text)], format)
+}
+
 /// Parses and validates several files held in memory (name, text), merged in order.
 pub fn parse_texts(files: &[(&str, &str)]) -> Result<DataSet, ImportReport> {
+    parse_texts_in(files, &CaseRefFormat::default())
+}
+
+/// [`parse_texts`] with the installation's case-number format.
+pub fn parse_texts_in(
+    files: &[(&str, &str)],
+    format: &CaseRefFormat,
+) -> Result<DataSet, ImportReport> {
     let mut errors = Errors::default();
     let mut data = DataSet::default();
     for (name, text) in files {
-        data.append(parse::parse_document(name, text, &mut errors));
+        data.append(parse::parse_document(name, text, &mut errors, format));
     }
+    checks::check_merged(&data, &mut errors);
+    errors.into_result(data)
+}
+
+/// The same document as JSON (`{"format":"uppsikt/1","audits":[…]}`), for the web's JSON
+/// API: read into the values the TOML reader walks (a `null`, which TOML cannot hold, is
+/// refused at its place), then parsed and validated as a file; case numbers in Huddinge's
+/// format.
+pub fn parse_json(name: &str, json: &str) -> Result<DataSet, ImportReport> {
+    parse_json_in(name, json, &CaseRefFormat::default())
+}
+
+/// [`parse_json`] with the installation's case-number format.
+pub fn parse_json_in(
+    name: &str,
+    json: &str,
+    format: &CaseRefFormat,
+) -> Result<DataSet, ImportReport> {
+    let mut errors = Errors::default();
+    let data = match json::to_table(name, json, &mut errors) {
+        Some(table) => parse::parse_table(name, &table, &mut errors, format),
+        None => DataSet::default(),
+    };
     checks::check_merged(&data, &mut errors);
     errors.into_result(data)
 }
@@ -91,6 +141,10 @@ pub const DEMO: &[(&str, &str)] = &[
     (
         "demo/ks-2019-internal-control.toml",
         include_str!("../../../demo/ks-2019-internal-control.toml"),
+    ),
+    (
+        "demo/audits.toml",
+        include_str!("../../../demo/audits.toml"),
     ),
     (
         "demo/ks-2019.toml",
@@ -134,7 +188,18 @@ pub async fn import_files(
     paths: &[PathBuf],
     actor: &str,
 ) -> Result<Summary, ImportReport> {
-    let data = parse_files(paths)?;
+    import_files_in(store, paths, actor, &CaseRefFormat::default()).await
+}
+
+/// [`import_files`] with the installation's case-number format ([`load`] needs none: the
+/// parsed data holds the case numbers' parts).
+pub async fn import_files_in(
+    store: &Store,
+    paths: &[PathBuf],
+    actor: &str,
+    format: &CaseRefFormat,
+) -> Result<Summary, ImportReport> {
+    let data = parse_files_in(paths, format)?;
     load(store, &data, actor, files_source(paths)).await
 }
 

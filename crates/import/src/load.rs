@@ -1,7 +1,7 @@
 //! Writing a validated [`DataSet`] in one transaction: references resolved first, then
 //! the Kolada settings, comparison groups, org units, vision, areas, goals, indicators (with
-//! their comparison groups), commitments, assessments, period reviews and internal-control
-//! plans, in that order; decisions last.
+//! their comparison groups), commitments, assessments, period reviews, internal-control
+//! plans and audits, in that order; decisions last.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -33,6 +33,8 @@ pub struct Summary {
     pub decisions: usize,
     /// Internal-control plans (`[[control_plans]]`).
     pub control_plans: usize,
+    /// Audits (`[[audits]]`).
+    pub audits: usize,
 }
 
 impl Summary {
@@ -48,6 +50,7 @@ impl Summary {
             period_reviews: data.period_reviews.len(),
             decisions: data.decisions.len(),
             control_plans: data.control_plans.len(),
+            audits: data.audits.len(),
         }
     }
 }
@@ -108,7 +111,7 @@ pub async fn load(
 
 /// Ids by kind and key: the database's, replaced by the files' objects as they are written
 /// (an upsert keeps the id of an existing key).
-struct Ids(HashMap<Referent, HashMap<String, Id>>);
+pub(crate) struct Ids(HashMap<Referent, HashMap<String, Id>>);
 
 impl Ids {
     fn new(existing: &Existing) -> Ids {
@@ -139,7 +142,12 @@ impl Ids {
     }
 
     /// Checked before writing; fails only if another writer removed the object meanwhile.
-    fn get(&self, kind: Referent, key: &Key, origin: &Origin) -> Result<Id, ImportReport> {
+    pub(crate) fn get(
+        &self,
+        kind: Referent,
+        key: &Key,
+        origin: &Origin,
+    ) -> Result<Id, ImportReport> {
         self.find(kind, key).ok_or_else(|| {
             ImportReport::single(origin, messages::unknown_reference(kind, key.as_str()))
         })
@@ -163,7 +171,8 @@ async fn write_all(
     write_commitments(w, data, &mut ids).await?;
     write_assessments(w, data, scale, &ids).await?;
     write_period_reviews(w, data, &ids).await?;
-    write_control_plans(w, data, &ids, existing).await?;
+    let plans = write_control_plans(w, data, &ids, existing).await?;
+    crate::audit::write_audits(w, data, &ids, existing, &plans).await?;
     if let (true, Some(k)) = (municipality_changed, data.kolada.first()) {
         // As saving the Kolada page does: our municipality decides which of the stored
         // Kolada values fill the linked indicators (locked periods are left as decided).
@@ -173,19 +182,22 @@ async fn write_all(
 }
 
 /// Internal-control plans: created, or updated by unit and year and their items by key.
+/// Returns every plan's id by (unit id, year): the database's and the files'.
 async fn write_control_plans(
     w: &mut Writer,
     data: &DataSet,
     ids: &Ids,
     existing: &Existing,
-) -> Result<(), ImportReport> {
+) -> Result<HashMap<(Id, i32), Id>, ImportReport> {
     let today = uppsikt_store::today();
+    let mut plans = existing.control_plans.clone();
     for p in &data.control_plans {
         let org_id = ids.get(Referent::OrgUnit, &p.org, &p.origin.field("org"))?;
         let stored = existing.control_plans.get(&(org_id, p.year)).copied();
-        crate::internal_control::write_plan(w, p, org_id, stored, &today).await?;
+        let id = crate::internal_control::write_plan(w, p, org_id, stored, &today).await?;
+        plans.insert((org_id, p.year), id);
     }
-    Ok(())
+    Ok(plans)
 }
 
 /// Decisions last: they lock what the files (and the database) hold for their periods.

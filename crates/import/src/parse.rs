@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use toml::Table;
+use uppsikt_domain::case_ref::CaseRefFormat;
 use uppsikt_domain::indicator::TrendWindow;
 use uppsikt_domain::kolada::{KpiId, MunicipalityId};
 use uppsikt_domain::messages::{self, Expected};
@@ -37,11 +38,17 @@ const TOP_LEVEL: &[&str] = &[
     "kolada",
     "comparison_groups",
     "control_plans",
+    "audits",
 ];
 
 /// Parses one file's text. Errors are added to `errors`; the data set holds the rows
-/// that were valid.
-pub(crate) fn parse_document(file: &str, text: &str, errors: &mut Errors) -> DataSet {
+/// that were valid. Case numbers are read in `format`.
+pub(crate) fn parse_document(
+    file: &str,
+    text: &str,
+    errors: &mut Errors,
+    format: &CaseRefFormat,
+) -> DataSet {
     let table = match text.parse::<Table>() {
         Ok(t) => t,
         Err(e) => {
@@ -52,7 +59,17 @@ pub(crate) fn parse_document(file: &str, text: &str, errors: &mut Errors) -> Dat
             return DataSet::default();
         }
     };
-    let doc = Row::new(&table, Origin::new(file, ""));
+    parse_table(file, &table, errors, format)
+}
+
+/// Parses one document already read into a table (from TOML or JSON).
+pub(crate) fn parse_table(
+    file: &str,
+    table: &Table,
+    errors: &mut Errors,
+    format: &CaseRefFormat,
+) -> DataSet {
+    let doc = Row::new(table, Origin::new(file, ""));
     doc.only(errors, TOP_LEVEL);
     check_format(&doc, errors);
     DataSet {
@@ -115,6 +132,11 @@ pub(crate) fn parse_document(file: &str, text: &str, errors: &mut Errors) -> Dat
             .rows(errors, "control_plans")
             .iter()
             .filter_map(|r| crate::internal_control::control_plan(r, errors))
+            .collect(),
+        audits: doc
+            .rows(errors, "audits")
+            .iter()
+            .filter_map(|r| crate::audit::audit(r, errors, format))
             .collect(),
     }
 }

@@ -3,7 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use uppsikt_domain::messages::{self, Referent};
+use uppsikt_domain::audit::Audit;
+use uppsikt_domain::messages::{self, audit as au, Referent};
 use uppsikt_domain::model::Id;
 use uppsikt_domain::AssessmentScale;
 use uppsikt_store::{ComparisonGroup, KoladaSettings, Scope, Store, StoreError};
@@ -32,6 +33,9 @@ pub(crate) struct Existing {
     pub kolada: Option<KoladaSettings>,
     /// The id of each unit's internal-control plan by (unit id, year).
     pub control_plans: HashMap<(Id, i32), Id>,
+    /// The stored audits, whole (a file's audit is the stored one of the same plan year
+    /// and title).
+    pub audits: Vec<Audit>,
 }
 
 fn by_key<T>(
@@ -67,6 +71,7 @@ impl Existing {
         let groups = store.comparison_groups().await?;
         let plans = store.control_plan_years().await?;
         Ok(Existing {
+            audits: store.audits().await?,
             control_plans: plans
                 .into_iter()
                 .map(|(org, year, plan)| ((org, year), plan))
@@ -144,6 +149,26 @@ pub(crate) fn check_references(data: &DataSet, existing: &Existing) -> Errors {
     for p in &data.control_plans {
         need(&units, Referent::OrgUnit, &p.org, &p.origin, "org");
     }
+    for a in &data.audits {
+        for (i, k) in a.audited.iter().enumerate() {
+            need(
+                &units,
+                Referent::OrgUnit,
+                k,
+                &a.origin,
+                &format!("audited[{i}]"),
+            );
+        }
+        for r in &a.recommendations {
+            for (i, k) in r.to.iter().enumerate() {
+                need(&units, Referent::OrgUnit, k, &r.origin, &format!("to[{i}]"));
+            }
+        }
+        for x in &a.responses {
+            need(&units, Referent::OrgUnit, &x.org, &x.origin, "org");
+        }
+    }
+    check_ic_links(data, existing, &mut errors);
     let groups_in_files: HashSet<&str> = data
         .comparison_groups
         .iter()
@@ -153,6 +178,50 @@ pub(crate) fn check_references(data: &DataSet, existing: &Existing) -> Errors {
     check_short_names(data, existing, &mut errors);
     check_groups(data, existing, &groups_in_files, &mut errors);
     errors
+}
+
+/// Every link to internal control names a plan in the files or the database, and an item
+/// of that kind a plan in the files has (a stored plan's items are checked when written).
+fn check_ic_links(data: &DataSet, existing: &Existing, errors: &mut Errors) {
+    for l in data
+        .audits
+        .iter()
+        .flat_map(|a| &a.recommendations)
+        .flat_map(|r| &r.ic_links)
+    {
+        let in_files = data
+            .control_plans
+            .iter()
+            .find(|p| p.org == l.org && p.year == l.year);
+        match in_files {
+            Some(p) => {
+                let key = l.item.key();
+                let found = match &l.item {
+                    crate::data::IcItemKey::Action(k) => p.actions.iter().any(|x| &x.key == k),
+                    crate::data::IcItemKey::Control(k) => p.controls.iter().any(|x| &x.key == k),
+                    crate::data::IcItemKey::Risk(k) => p.risks.iter().any(|x| &x.key == k),
+                };
+                if !found {
+                    errors.at(
+                        &l.origin,
+                        au::unknown_plan_item(key.as_str(), l.org.as_str(), l.year),
+                    );
+                }
+            }
+            None => {
+                let stored = existing
+                    .org_units
+                    .get(l.org.as_str())
+                    .is_some_and(|u| existing.control_plans.contains_key(&(u.id, l.year)));
+                if !stored {
+                    errors.at(
+                        &l.origin.field("plan"),
+                        au::unknown_plan(l.org.as_str(), l.year),
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// Every comparison group an indicator names is in the files or in the database.

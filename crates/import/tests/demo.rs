@@ -29,6 +29,7 @@ const EXPECTED: Summary = Summary {
     period_reviews: 1,
     decisions: 2,
     control_plans: 1,
+    audits: 14,
 };
 
 fn as_counts(s: &Summary, change_log: i64) -> Counts {

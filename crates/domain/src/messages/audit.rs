@@ -125,6 +125,85 @@ pub fn not_on_scale(raw: &str, scale: &str) -> String {
     format!("”{raw}” finns inte på skalan. Välj {scale}.")
 }
 
+// --- data files (`[[audits]]` of the uppsikt/1 format) --------------------------------
+
+/// The scales' Swedish labels, for refusals that list them.
+pub const ASSESSMENT_SCALE: &str = "Ja, I allt väsentligt, Delvis eller Nej";
+pub const GRADE_SCALE: &str =
+    "Genomförd, Delvis genomförd, Planerad, ej påbörjad, Ej genomförd eller Avstår, med motivering";
+pub const KIND_SCALE: &str = "granskning, fördjupad eller uppföljande";
+
+pub fn duplicate_audit_key(key: &str, first: &str) -> String {
+    format!("Nyckeln ”{key}” används redan för en annan granskning ({first}).")
+}
+
+pub fn duplicate_recommendation_key(key: &str, first: &str) -> String {
+    format!("Nyckeln ”{key}” används redan för en annan rekommendation ({first}).")
+}
+
+pub fn unknown_audit(key: &str) -> String {
+    format!("Det finns ingen granskning med nyckeln ”{key}” i filerna.")
+}
+
+pub fn unknown_recommendation(key: &str) -> String {
+    format!("Det finns ingen rekommendation med nyckeln ”{key}” i filerna.")
+}
+
+/// A response's stance on a recommendation that is not the audit's.
+pub fn recommendation_of_other_audit(key: &str) -> String {
+    format!("Rekommendationen ”{key}” hör inte till den här granskningen. Ett svar tar ställning till granskningens egna rekommendationer.")
+}
+
+/// A board that responds twice to one audit.
+pub fn response_twice(first: &str) -> String {
+    format!("Nämnden har redan ett svar på granskningen ({first}). Varje nämnd lämnar ett svar med sina ställningstaganden.")
+}
+
+/// An audit that follows itself up.
+pub const FOLLOWS_UP_ITSELF: &str = "En granskning kan inte följa upp sig själv.";
+
+/// A link to internal control without exactly one of its item kinds.
+pub const LINK_ONE_ITEM: &str =
+    "Ange precis en av action, control eller risk: den åtgärd, kontroll eller risk i planen som rekommendationen kopplas till.";
+
+/// A link to the control plan of a unit the recommendation is not addressed to.
+pub fn link_not_addressee(org: &str) -> String {
+    format!("Rekommendationen riktas inte till ”{org}”. En koppling till internkontroll görs i planen hos en nämnd som rekommendationen riktas till.")
+}
+
+/// A link to a plan that neither the files nor the database hold.
+pub fn unknown_plan(org: &str, year: i32) -> String {
+    format!("”{org}” har ingen internkontrollplan för {year}, varken i filerna eller i databasen.")
+}
+
+/// A link to an item the plan does not have.
+pub fn unknown_plan_item(item: &str, org: &str, year: i32) -> String {
+    format!("Internkontrollplanen för ”{org}” {year} har ingen åtgärd, kontroll eller risk med nyckeln ”{item}” av det slaget.")
+}
+
+/// A stored audit of the same key whose content the file changes.
+pub fn audit_differs(title: &str) -> String {
+    format!("Granskningen ”{title}” finns redan med ett annat innehåll. En import lägger bara till svar, bedömningar och kopplingar; ändra granskningen i uppsikt.")
+}
+
+/// A stance's text given with a stance that takes none.
+pub const STANCE_TEXT: &str = "En text hör till en reservation eller ett avböjande (stance). Skriv nämndens övriga ord i comment.";
+
+// --- the JSON form of a data file (`uppsikt_import::parse_json`) ------------------------
+
+/// A JSON `null`, which the data format cannot hold.
+pub const JSON_NULL: &str = "Värdet null kan inte användas. Utelämna fältet i stället.";
+/// A JSON number that is neither a 64-bit integer nor a finite decimal number.
+pub const JSON_NUMBER: &str = "Talet går inte att läsa: det är för stort.";
+/// A document that is not a JSON object.
+pub const JSON_NOT_OBJECT: &str =
+    "Dokumentet ska vara ett JSON-objekt: {\"format\": \"uppsikt/1\", \"audits\": […]}.";
+
+/// JSON that does not parse, with where.
+pub fn json_syntax(line: usize, column: usize) -> String {
+    format!("Ogiltig JSON på rad {line}, kolumn {column}.")
+}
+
 /// The reason recorded when a board's changed response to an audit corrects the decision
 /// on a recommendation's deviation (the earlier decision stays in its history).
 pub fn response_changed(reference: &str) -> String {
