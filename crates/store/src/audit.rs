@@ -25,6 +25,7 @@ use uppsikt_domain::audit::{
 };
 use uppsikt_domain::case_ref::CaseRef;
 use uppsikt_domain::deviation::{ActionState, DecidingBody, NewDeviation, Source};
+use uppsikt_domain::internal_control::ActionStatus;
 use uppsikt_domain::model::Id;
 use uppsikt_domain::object_kind::ObjectKind;
 use uppsikt_domain::Period;
@@ -928,7 +929,7 @@ impl Store {
                 ("ic_action", Some(status), Some(year), _) => {
                     let f = facts.entry((rec, unit)).or_default();
                     f.planned += 1;
-                    if status == "done" {
+                    if status == ActionStatus::Done.code() {
                         f.done += 1;
                     } else if year < this_year {
                         f.overdue += 1;
