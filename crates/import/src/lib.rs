@@ -128,11 +128,16 @@ pub fn parse_json_in(
 
 /// The demo data set (`demo/*.toml`), built into the program so that `uppsikt demo` works
 /// anywhere; in load order, as [`demo_files`] lists them (the decisions are in
-/// [`DEMO_DECISIONS`]).
+/// [`DEMO_DECISIONS`]). The files are loaded as one: the audits are written after the
+/// internal-control plans they link to whatever the files' order.
 pub const DEMO: &[(&str, &str)] = &[
     (
         "demo/huddinge.toml",
         include_str!("../../../demo/huddinge.toml"),
+    ),
+    (
+        "demo/audits.toml",
+        include_str!("../../../demo/audits.toml"),
     ),
     (
         "demo/kf-2021-2023.toml",
@@ -141,10 +146,6 @@ pub const DEMO: &[(&str, &str)] = &[
     (
         "demo/ks-2019-internal-control.toml",
         include_str!("../../../demo/ks-2019-internal-control.toml"),
-    ),
-    (
-        "demo/audits.toml",
-        include_str!("../../../demo/audits.toml"),
     ),
     (
         "demo/ks-2019.toml",

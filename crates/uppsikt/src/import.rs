@@ -120,15 +120,16 @@ pub async fn run(
     store: &Store,
     what: ImportCommand,
     kolada_api: kolada::ApiAllowList,
+    case_ref_format: &uppsikt_domain::case_ref::CaseRefFormat,
 ) -> Result<(), Failure> {
     match what {
         ImportCommand::Data { files } => {
-            let summary = uppsikt_import::import_files(store, &files, ACTOR)
+            let summary = uppsikt_import::import_files_in(store, &files, ACTOR, case_ref_format)
                 .await
                 .map_err(nothing_imported)?;
             println!(
-                "Importerat: {} enheter, {} mål, {} mått, {} utfall, {} etappmål, {} åtaganden, {} bedömningar, {} redovisningar av händelser och förbättringsområden, {} internkontrollplaner.",
-                summary.org_units, summary.goals, summary.indicators, summary.outcomes, summary.milestones, summary.commitments, summary.assessments, summary.period_reviews, summary.control_plans
+                "Importerat: {} enheter, {} mål, {} mått, {} utfall, {} etappmål, {} åtaganden, {} bedömningar, {} redovisningar av händelser och förbättringsområden, {} internkontrollplaner, {} granskningar.",
+                summary.org_units, summary.goals, summary.indicators, summary.outcomes, summary.milestones, summary.commitments, summary.assessments, summary.period_reviews, summary.control_plans, summary.audits
             );
             Ok(())
         }

@@ -103,8 +103,25 @@ struct Cli {
         help = "Tillåt även denna adress till Koladas API (och allt under den), t.ex. http://127.0.0.1:4000/v3; kan anges flera gånger. https://api.kolada.se är alltid tillåten"
     )]
     kolada_api_allow: Vec<String>,
+    /// How the municipality writes its case numbers (diarienummer).
+    #[arg(
+        long,
+        global = true,
+        env = "UPPSIKT_CASE_REF_FORMAT",
+        value_name = "MALL",
+        default_value = uppsikt_domain::case_ref::CaseRefFormat::DEFAULT_TEMPLATE,
+        value_parser = parse_case_ref_format,
+        help = "Hur kommunen skriver diarienummer, byggt av {body}, {year}, {serial} och {class}, t.ex. {body}-{year}/{serial}.{class} för KS-2018/272.912"
+    )]
+    case_ref_format: uppsikt_domain::case_ref::CaseRefFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+/// A case-number template, or the Swedish reason it cannot be used.
+fn parse_case_ref_format(s: &str) -> Result<uppsikt_domain::case_ref::CaseRefFormat, String> {
+    uppsikt_domain::case_ref::CaseRefFormat::parse_template(s)
+        .map_err(|e| uppsikt_domain::messages::audit::case_ref(&e))
 }
 
 impl Cli {
@@ -569,7 +586,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Import { what } => {
-            import::run(&open(&cli.database_url).await?, what, options.kolada_api).await
+            import::run(
+                &open(&cli.database_url).await?,
+                what,
+                options.kolada_api,
+                &cli.case_ref_format,
+            )
+            .await
         }
     }
 }

@@ -181,11 +181,6 @@ pub fn unknown_plan_item(item: &str, org: &str, year: i32) -> String {
     format!("Internkontrollplanen för ”{org}” {year} har ingen åtgärd, kontroll eller risk med nyckeln ”{item}” av det slaget.")
 }
 
-/// A stored audit of the same key whose content the file changes.
-pub fn audit_differs(title: &str) -> String {
-    format!("Granskningen ”{title}” finns redan med ett annat innehåll. En import lägger bara till svar, bedömningar och kopplingar; ändra granskningen i uppsikt.")
-}
-
 /// A stance's text given with a stance that takes none.
 pub const STANCE_TEXT: &str = "En text hör till en reservation eller ett avböjande (stance). Skriv nämndens övriga ord i comment.";
 
