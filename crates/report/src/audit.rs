@@ -189,8 +189,8 @@ pub fn grades_sentence<'a>(year: i32, verdicts: impl IntoIterator<Item = &'a Ver
     let parts: Vec<String> = counts.iter().map(|(g, n)| grade_phrase(*g, *n)).collect();
     if total == 1 {
         return format!(
-            "Revisorerna bedömde en rekommendation {year}: den bedömdes som {}.",
-            parts[0].trim_start_matches("en ")
+            "Revisorerna bedömde en rekommendation {year}: ”{}”.",
+            counts[0].0.label_sv()
         );
     }
     format!(
@@ -391,26 +391,33 @@ pub fn follow_up(audits: &[Audit], year: i32, within: Option<&[Id]>, labels: &La
                     && succ.get(&r.id).is_some_and(|s| !s.is_empty())
             })
             .count();
-        let mut parts = Vec::new();
+        // (verb first, subject first): "Av dem är sex avslutade …, sex lämnas …".
+        let mut parts: Vec<(String, String)> = Vec::new();
         if closed > 0 {
-            parts.push(format!(
-                "{} {} avslutade med bedömningen",
-                number_word_sv(closed),
-                noun(closed, "är", "är")
+            let done = noun(closed, "avslutad", "avslutade");
+            let n = number_word_sv(closed);
+            parts.push((
+                format!("är {n} {done} med bedömningen"),
+                format!("{n} är {done} med bedömningen"),
             ));
         }
         if reissued > 0 {
-            parts.push(format!(
-                "{} lämnas på nytt i {}",
-                number_word_sv(reissued),
-                noun(reissued, "en ny rekommendation", "nya rekommendationer")
+            let n = number_word_sv(reissued);
+            parts.push((
+                format!("lämnas {n} på nytt i nya rekommendationer"),
+                format!("{n} lämnas på nytt i nya rekommendationer"),
             ));
         }
         let rest = all_verdicts.len() - closed - reissued;
         if rest > 0 {
-            parts.push(format!("{} följs upp igen", number_word_sv(rest)));
+            let n = number_word_sv(rest);
+            parts.push((format!("följs {n} upp igen"), format!("{n} följs upp igen")));
         }
-        let _ = write!(text, " Av dem {}.", and_list(&parts));
+        let mut clauses: Vec<String> = Vec::new();
+        for (i, (first, later)) in parts.into_iter().enumerate() {
+            clauses.push(if i == 0 { first } else { later });
+        }
+        let _ = write!(text, " Av dem {}.", and_list(&clauses));
         summary.blocks.push(Block::Paragraph { text });
         let rows: Vec<(String, Vec<&Verdict>)> = judged
             .iter()
