@@ -1,6 +1,6 @@
 //! Where automatic deviations come from: one registration per module. A module that
-//! raises deviations (indicators, commitments, internal control; audit recommendations
-//! and the duties of Lag 2023:196 next) implements [`DeviationSource`] — load its data,
+//! raises deviations (indicators, commitments, internal control, audit recommendations;
+//! the duties of Lag 2023:196 next) implements [`DeviationSource`] — load its data,
 //! then name the candidates of a year through its pure rules in the domain — and adds
 //! itself to [`DEVIATION_SOURCES`]. [`Store::automatic_deviations`] asks every source.
 
@@ -42,8 +42,12 @@ pub trait DueDeviations: Send {
 }
 
 /// Every registered source, in the order their candidates of a year are raised.
-pub static DEVIATION_SOURCES: &[&dyn DeviationSource] =
-    &[&IndicatorSource, &CommitmentSource, &InternalControlSource];
+pub static DEVIATION_SOURCES: &[&dyn DeviationSource] = &[
+    &IndicatorSource,
+    &CommitmentSource,
+    &InternalControlSource,
+    &crate::audit::AuditSource,
+];
 
 /// The year of an ISO date (a date without one: no year has ended).
 fn year_of(today: &str) -> i32 {

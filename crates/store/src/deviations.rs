@@ -571,6 +571,11 @@ impl Writer {
         )
     }
 
+    /// The decision in force on a deviation, if any (seen from inside the transaction).
+    pub(crate) async fn deviation_decision(&mut self, id: Id) -> Result<Option<Decision>> {
+        Ok(load(&mut self.tx, id).await?.deviation.decision)
+    }
+
     /// Whether the deviation has a decision (seen from inside the transaction).
     pub async fn deviation_is_decided(&mut self, id: Id) -> Result<bool> {
         Ok(load(&mut self.tx, id).await?.deviation.decision.is_some())

@@ -33,6 +33,10 @@ pub enum StoreError {
     /// `messages::internal_control::refusal`).
     #[error("internal control: {0:?}")]
     InternalControl(uppsikt_domain::internal_control::IcRefusal),
+    /// A change to an audit, a response or a verdict that the audit rules refuse (the
+    /// Swedish sentence: `messages::audit::refusal`).
+    #[error("audit: {0:?}")]
+    Audit(uppsikt_domain::audit::AuditRefusal),
 }
 
 impl StoreError {

@@ -1325,7 +1325,12 @@ impl Writer {
         Ok(found.is_some())
     }
 
-    async fn insert_columns(&mut self, table: &str, cols: Vec<(&'static str, Bind)>) -> Result<Id> {
+    /// Inserts a row of `table` from its columns and values; returns its id.
+    pub(crate) async fn insert_columns(
+        &mut self,
+        table: &str,
+        cols: Vec<(&'static str, Bind)>,
+    ) -> Result<Id> {
         let (names, binds): (Vec<&str>, Vec<Bind>) = cols.into_iter().unzip();
         let sql = format!(
             "INSERT INTO {table} ({}) VALUES ({})",
@@ -1335,7 +1340,8 @@ impl Writer {
         self.insert_returning_id(&sql, binds).await
     }
 
-    async fn update_columns(
+    /// Sets columns of the row `id` of `table`.
+    pub(crate) async fn update_columns(
         &mut self,
         table: &str,
         id: Id,

@@ -29,18 +29,22 @@ pub(crate) const fn owning_unit_sql(kind: ObjectKind) -> &'static str {
         ObjectKind::Control => {
             "SELECT p.org_id FROM ic_controls c JOIN control_plans p ON p.id = c.plan_id WHERE c.id = $1"
         }
-        // An audit belongs to its first audited body, else to its first addressee, else to
-        // the root (the auditors examine the whole municipality).
+        // An audit belongs to its first audited body, else to the first addressee of its
+        // first recommendation, else to the root (the auditors examine the whole
+        // municipality).
         ObjectKind::Audit => {
             "SELECT COALESCE(\
-                (SELECT MIN(u.org_id) FROM audit_units u WHERE u.audit_id = a.id), \
-                (SELECT MIN(ra.org_id) FROM audit_recommendations r \
-                   JOIN audit_rec_addressees ra ON ra.rec_id = r.id WHERE r.audit_id = a.id), \
+                (SELECT u.org_id FROM audit_units u WHERE u.audit_id = a.id \
+                   ORDER BY u.position LIMIT 1), \
+                (SELECT ra.org_id FROM audit_recommendations r \
+                   JOIN audit_rec_addressees ra ON ra.rec_id = r.id WHERE r.audit_id = a.id \
+                   ORDER BY r.position, r.id, ra.position LIMIT 1), \
                 (SELECT MIN(id) FROM org_units WHERE parent_id IS NULL)) \
              FROM audits a WHERE a.id = $1"
         }
         ObjectKind::Recommendation => {
-            "SELECT (SELECT MIN(ra.org_id) FROM audit_rec_addressees ra WHERE ra.rec_id = r.id) \
+            "SELECT (SELECT ra.org_id FROM audit_rec_addressees ra WHERE ra.rec_id = r.id \
+                ORDER BY ra.position LIMIT 1) \
              FROM audit_recommendations r WHERE r.id = $1"
         }
     }

@@ -7,6 +7,7 @@
 //! cached derived data is still current.
 
 mod access;
+mod audit;
 mod backup;
 mod current_period;
 mod decided_documents;
@@ -35,6 +36,11 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use access::{NewUser, Session, SignInCounter, SignInKey, User, DEVICES_PER_USER};
+pub use audit::{
+    AuditHeader, AuditInput, AuditSource, QuestionInput, RecommendationInput, ResponseInput,
+    VerdictInput, IC_LINK_LOG_TYPE, QUESTION_LOG_TYPE, REPORT_LOG_TYPE, RESPONSE_LOG_TYPE,
+    VERDICT_LOG_TYPE,
+};
 pub use backup::{BackupError, RestoreSummary};
 pub use current_period::CURRENT_PERIOD_LOG_TYPE;
 pub use decided_documents::{

@@ -11,6 +11,22 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::{Backend, Store};
 
+thread_local! {
+    static AUDIT_QUERIES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts one query of the audits' loading (on this thread: a `#[tokio::test]` runs on
+/// its own).
+pub(crate) fn count_audit_query() {
+    AUDIT_QUERIES.with(|c| c.set(c.get() + 1));
+}
+
+/// How many queries loading audits has made on this thread so far: a test compares the
+/// count before and after a load.
+pub fn audit_queries() -> usize {
+    AUDIT_QUERIES.with(std::cell::Cell::get)
+}
+
 pub const DEFAULT_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 pub struct TestDb {

@@ -14,7 +14,10 @@ use uppsikt_domain::model::Id;
 use uppsikt_domain::object_kind::ObjectKind;
 use uppsikt_domain::Period;
 use uppsikt_store::testing::TestDb;
-use uppsikt_store::{ActionInput, CommitmentInput, ControlInput, NewControlPlan, RiskInput, Store};
+use uppsikt_store::{
+    ActionInput, AuditHeader, AuditInput, CommitmentInput, ControlInput, NewControlPlan,
+    RecommendationInput, RiskInput, Store,
+};
 
 /// One object of each kind, under the units `tree` made: the kind's id and its owner.
 async fn one_of_each(store: &Store) -> HashMap<ObjectKind, (Id, Id)> {
@@ -135,6 +138,25 @@ async fn one_of_each(store: &Store) -> HashMap<ObjectKind, (Id, Id)> {
         )
         .await
         .unwrap();
+    let audit = w
+        .create_audit(&AuditInput {
+            header: AuditHeader {
+                title: "Intern kontroll".into(),
+                plan_year: 2024,
+                audited_units: vec![t.other, t.ks],
+                ..AuditHeader::default()
+            },
+            questions: Vec::new(),
+            recommendations: vec![RecommendationInput {
+                number: "1".into(),
+                text: "Dokumentera riskanalysen.".into(),
+                addressees: vec![t.child, t.ks],
+                ..RecommendationInput::default()
+            }],
+        })
+        .await
+        .unwrap();
+    let recommendation = w.audit_in_tx(audit).await.unwrap().recommendations[0].id;
     w.commit().await.unwrap();
     ObjectKind::ALL
         .into_iter()
@@ -150,6 +172,8 @@ async fn one_of_each(store: &Store) -> HashMap<ObjectKind, (Id, Id)> {
                 ObjectKind::IcRisk => (risk, t.ks),
                 ObjectKind::IcAction => (ic_action, t.ks),
                 ObjectKind::Control => (control, t.ks),
+                ObjectKind::Audit => (audit, t.other),
+                ObjectKind::Recommendation => (recommendation, t.child),
             };
             (kind, object)
         })

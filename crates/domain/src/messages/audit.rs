@@ -121,3 +121,9 @@ pub fn audit_year(raw: &str) -> String {
 pub fn not_on_scale(raw: &str, scale: &str) -> String {
     format!("”{raw}” finns inte på skalan. Välj {scale}.")
 }
+
+/// The reason recorded when a board's changed response to an audit corrects the decision
+/// on a recommendation's deviation (the earlier decision stays in its history).
+pub fn response_changed(reference: &str) -> String {
+    format!("Nämndens svar till revisionen ändrades ({reference}).")
+}

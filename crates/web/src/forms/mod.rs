@@ -632,6 +632,7 @@ impl<T> RefusedAt<T> for std::result::Result<T, StoreError> {
             StoreError::InternalControl(r) => {
                 Refusal::at(field, messages::internal_control::refusal(&r))
             }
+            StoreError::Audit(r) => Refusal::at(field, messages::audit::refusal(&r)),
             other => other.into(),
         })
     }
