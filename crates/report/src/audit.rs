@@ -772,7 +772,7 @@ pub fn follow_up_report(
 pub async fn build(store: &Store, request: Request) -> Result<Report> {
     request.period()?;
     let units = store.org_units().await?;
-    let audits = load_audits(store).await?;
+    let audits = store.audits().await?;
     let organisation = units
         .iter()
         .find(|u| u.parent_id.is_none())
@@ -807,12 +807,6 @@ pub async fn build(store: &Store, request: Request) -> Result<Report> {
         &subject,
         store.data_version().await?,
     ))
-}
-
-/// Every audit, complete (`Store::audits`).
-async fn load_audits(_store: &Store) -> Result<Vec<Audit>> {
-    // Until the store's audit tables are merged.
-    Ok(Vec::new())
 }
 
 /// One row of an audit's history for the export: when, who, what, and the values before
