@@ -189,8 +189,8 @@ pub fn grades_sentence<'a>(year: i32, verdicts: impl IntoIterator<Item = &'a Ver
     let parts: Vec<String> = counts.iter().map(|(g, n)| grade_phrase(*g, *n)).collect();
     if total == 1 {
         return format!(
-            "Revisorerna bedömde en rekommendation {year}: den bedömdes som {}.",
-            parts[0].trim_start_matches("en ")
+            "Revisorerna bedömde en rekommendation {year}: ”{}”.",
+            counts[0].0.label_sv()
         );
     }
     format!(
@@ -270,6 +270,11 @@ fn find_rec(audits: &[Audit], id: Id) -> Option<(&Audit, &Recommendation)> {
         .find_map(|a| a.recommendation(id).map(|r| (a, r)))
 }
 
+/// A recommendation with its number, as the tables' first column: "1. Verka för …".
+fn numbered(r: &Recommendation) -> String {
+    format!("{}. {}", r.number.trim(), r.text.trim())
+}
+
 /// "IK-1 i Granskning av intern kontroll (2019)".
 fn rec_ref(audits: &[Audit], id: Id) -> String {
     match find_rec(audits, id) {
@@ -344,14 +349,10 @@ pub fn follow_up(audits: &[Audit], year: i32, within: Option<&[Id]>, labels: &La
                 let _ = write!(s, " Den är utförd av {by}.");
             }
             ("", on) => {
-                let _ = write!(s, " Den är beställd av {}.", lower_first(on));
+                let _ = write!(s, " Den är beställd av {on}.");
             }
             (by, on) => {
-                let _ = write!(
-                    s,
-                    " Den är utförd av {by} på uppdrag av {}.",
-                    lower_first(on)
-                );
+                let _ = write!(s, " Den är utförd av {by} på uppdrag av {on}.");
             }
         }
         summary.blocks.push(Block::Paragraph { text: s });
@@ -391,26 +392,33 @@ pub fn follow_up(audits: &[Audit], year: i32, within: Option<&[Id]>, labels: &La
                     && succ.get(&r.id).is_some_and(|s| !s.is_empty())
             })
             .count();
-        let mut parts = Vec::new();
+        // (verb first, subject first): "Av dem är sex avslutade …, sex lämnas …".
+        let mut parts: Vec<(String, String)> = Vec::new();
         if closed > 0 {
-            parts.push(format!(
-                "{} {} avslutade med bedömningen",
-                number_word_sv(closed),
-                noun(closed, "är", "är")
+            let done = noun(closed, "avslutad", "avslutade");
+            let n = number_word_sv(closed);
+            parts.push((
+                format!("är {n} {done} med bedömningen"),
+                format!("{n} är {done} med bedömningen"),
             ));
         }
         if reissued > 0 {
-            parts.push(format!(
-                "{} lämnas på nytt i {}",
-                number_word_sv(reissued),
-                noun(reissued, "en ny rekommendation", "nya rekommendationer")
+            let n = number_word_sv(reissued);
+            parts.push((
+                format!("lämnas {n} på nytt i nya rekommendationer"),
+                format!("{n} lämnas på nytt i nya rekommendationer"),
             ));
         }
         let rest = all_verdicts.len() - closed - reissued;
         if rest > 0 {
-            parts.push(format!("{} följs upp igen", number_word_sv(rest)));
+            let n = number_word_sv(rest);
+            parts.push((format!("följs {n} upp igen"), format!("{n} följs upp igen")));
         }
-        let _ = write!(text, " Av dem {}.", and_list(&parts));
+        let mut clauses: Vec<String> = Vec::new();
+        for (i, (first, later)) in parts.into_iter().enumerate() {
+            clauses.push(if i == 0 { first } else { later });
+        }
+        let _ = write!(text, " Av dem {}.", and_list(&clauses));
         summary.blocks.push(Block::Paragraph { text });
         let rows: Vec<(String, Vec<&Verdict>)> = judged
             .iter()
@@ -479,12 +487,8 @@ fn audit_section(
 ) -> Section {
     let mut s = Section::new(a.title.trim());
     s.blocks.push(Block::Labeled {
-        label: "Granskning".into(),
-        text: format!(
-            "{} i revisionsplanen för {}.",
-            a.kind.label_sv(),
-            a.plan_year
-        ),
+        label: "Revisionsplan".into(),
+        text: format!("{} ({})", a.plan_year, lower_first(a.kind.label_sv())),
     });
     s.blocks.push(Block::Labeled {
         label: "Diarienummer".into(),
@@ -502,17 +506,11 @@ fn audit_section(
     let mut recs = Section::new("Rekommendationer");
     recs.blocks.push(Block::Table(Table {
         caption: format!("Rekommendationer i {}", a.title.trim()),
-        columns: ["Nr", "Rekommendation", "Till"].map(String::from).to_vec(),
+        columns: ["Rekommendation", "Till"].map(String::from).to_vec(),
         rows: a
             .recommendations
             .iter()
-            .map(|r| {
-                vec![
-                    r.number.clone(),
-                    r.text.trim().to_string(),
-                    labels.unit_list(&r.addressees),
-                ]
-            })
+            .map(|r| vec![numbered(r), labels.unit_list(&r.addressees)])
             .collect(),
         row_headers: true,
     }));
@@ -544,12 +542,12 @@ fn audit_section(
             .filter(|rec| rec.addressees.contains(&unit))
             .map(|rec| match r.item(rec.id) {
                 Some(i) => vec![
-                    rec.number.clone(),
+                    numbered(rec),
                     stance_sv(&i.stance),
                     i.comment.trim().to_string(),
                 ],
                 None => vec![
-                    rec.number.clone(),
+                    numbered(rec),
                     "Inte besvarad i svaret".into(),
                     String::new(),
                 ],
@@ -559,7 +557,7 @@ fn audit_section(
             Table {
                 caption: format!("Svar från {}", lower_first(&name)),
                 columns: [
-                    "Nr",
+                    "Rekommendation",
                     "Ställningstagande",
                     "Planerade åtgärder och kommentar",
                 ]
@@ -576,7 +574,7 @@ fn audit_section(
     let mut done = Section::new(format!("Vidtagna åtgärder enligt uppföljningen {year}"));
     done.blocks.push(Block::Table(Table {
         caption: format!("Vad revisorerna tog del av {year}: {}", a.title.trim()),
-        columns: ["Nr", "Underlag och iakttagelser"]
+        columns: ["Rekommendation", "Underlag och iakttagelser"]
             .map(String::from)
             .to_vec(),
         rows: judged
@@ -589,7 +587,7 @@ fn audit_section(
                     .map(|v| v.evidence.trim().to_string())
                     .filter(|e| !e.is_empty())
                     .unwrap_or_else(|| "Inget underlag är angivet.".into());
-                vec![r.number.clone(), evidence]
+                vec![numbered(r), evidence]
             })
             .collect(),
         row_headers: true,
@@ -607,7 +605,6 @@ fn audit_section(
     judged_s.blocks.push(Block::Table(Table {
         caption: format!("Revisorernas bedömning {year}: {}", a.title.trim()),
         columns: [
-            "Nr",
             "Rekommendation",
             "Bedömning",
             "Revisorernas motivering",
@@ -633,8 +630,7 @@ fn audit_section(
                     _ => "Följs upp igen".to_string(),
                 };
                 Some(vec![
-                    r.number.clone(),
-                    r.text.trim().to_string(),
+                    numbered(r),
                     grade.join("\n"),
                     v.text.trim().to_string(),
                     next,
@@ -685,7 +681,7 @@ fn new_recommendations_section(
         } else {
             child.blocks.push(Block::Table(Table {
                 caption: format!("Nya rekommendationer {year}: {}", f.title.trim()),
-                columns: ["Nr", "Rekommendation", "Till", "Tidigare rekommendation"]
+                columns: ["Rekommendation", "Till", "Tidigare rekommendation"]
                     .map(String::from)
                     .to_vec(),
                 rows: f
@@ -711,12 +707,7 @@ fn new_recommendations_section(
                                 t
                             }
                         };
-                        vec![
-                            r.number.clone(),
-                            r.text.trim().to_string(),
-                            labels.unit_list(&r.addressees),
-                            earlier,
-                        ]
+                        vec![numbered(r), labels.unit_list(&r.addressees), earlier]
                     })
                     .collect(),
                 row_headers: true,
@@ -765,7 +756,7 @@ pub fn follow_up_report(
 pub async fn build(store: &Store, request: Request) -> Result<Report> {
     request.period()?;
     let units = store.org_units().await?;
-    let audits = load_audits(store).await?;
+    let audits = store.audits().await?;
     let organisation = units
         .iter()
         .find(|u| u.parent_id.is_none())
@@ -800,12 +791,6 @@ pub async fn build(store: &Store, request: Request) -> Result<Report> {
         &subject,
         store.data_version().await?,
     ))
-}
-
-/// Every audit, complete (`Store::audits`).
-async fn load_audits(_store: &Store) -> Result<Vec<Audit>> {
-    // Until the store's audit tables are merged.
-    Ok(Vec::new())
 }
 
 /// One row of an audit's history for the export: when, who, what, and the values before

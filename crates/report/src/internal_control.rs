@@ -2019,6 +2019,8 @@ impl ReportPart for InternalControlPart {
                 return Ok(vec![s]);
             }
             let mut out = Vec::new();
+            // The recommendations' links to the plans list the audit actions.
+            let audits = ctx.store.audits().await?;
             for data in &ctx.units {
                 let plan = ctx.store.control_plan_of(data.unit.id, year).await?;
                 // A council or a company answers for no internkontrollplan: no chapter
@@ -2036,7 +2038,7 @@ impl ReportPart for InternalControlPart {
                     plan.as_ref(),
                     &day,
                     &deviations,
-                    &[],
+                    &audits,
                 ));
             }
             Ok(out)
@@ -2086,6 +2088,7 @@ async fn build_of_plan(
         .find(|u| u.parent_id.is_none())
         .map_or_else(|| unit.name.clone(), |u| u.name);
     let deviations = store.control_plan_deviations(plan.id).await?;
+    let audits = store.audits().await?;
     let day = as_of_day(period, &uppsikt_store::today());
     Ok(follow_up_report(
         plan,
@@ -2093,7 +2096,7 @@ async fn build_of_plan(
         &organisation,
         &day,
         &deviations,
-        &[],
+        &audits,
         data_version,
     ))
 }

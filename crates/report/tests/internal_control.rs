@@ -606,7 +606,7 @@ async fn the_oversight_page_export_and_section_show_the_same_rows() {
         assert_eq!(ks_row[13], Data::Float(1.0), "findings without a decision");
 
         // KS's report: its own row only.
-        assert_eq!(SOURCES.len(), 2, "deviations and internal control");
+        assert_eq!(SOURCES.len(), 3, "deviations, internal control and audits");
         let section = oversight::InternalControl
             .section(store, &today, Some(u.ks))
             .await

@@ -65,12 +65,18 @@ async fn page_export_and_report_show_the_same_deviation_figures() {
         assert_eq!(p.remarks.len(), 1, "the oldest undecided's age");
 
         // The export: the deviations' two sheets, with the same totals (internal
-        // control's sheet after them).
+        // control's and the audit recommendations' sheets after them).
         let bytes = oversight::workbook(store, &today).await.unwrap();
         let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).unwrap();
         assert_eq!(
             wb.sheet_names(),
-            ["Sammanställning", "Avvikelser", "Intern kontroll"]
+            [
+                "Sammanställning",
+                "Avvikelser",
+                "Intern kontroll",
+                "Revision per nämnd",
+                "Revision rekommendationer"
+            ]
         );
         let summary = wb.worksheet_range("Sammanställning").unwrap();
         let total = summary

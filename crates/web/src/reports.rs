@@ -65,8 +65,8 @@ fn form_page(org: &uppsikt_domain::model::OrgUnit, period: Option<Period>) -> Fo
         submit: "Skapa rapporten".into(),
         crumbs: vec![(format!("/org/{}", org.id), org.name.clone())],
         fields: vec![
-            Field::new("kind", "Rapport", options([("verksamhetsberattelse", "Verksamhetsberättelse (helår)"), ("delarsrapport", "Delårsrapport"), ("verksamhetsplan", "Verksamhetsplan"), ("internkontroll", "Uppföljning av internkontrollplan")])).required().value("verksamhetsberattelse"),
-            Field::new("period", "Period", FieldKind::Text).required().hint("År för verksamhetsberättelse (2019). Tertial för delårsrapport: 2019T1 (per 30 april) eller 2019T2 (per 31 augusti).").value(period.map(|p| p.to_string()).unwrap_or_default()),
+            Field::new("kind", "Rapport", options([("verksamhetsberattelse", "Verksamhetsberättelse (helår)"), ("delarsrapport", "Delårsrapport"), ("verksamhetsplan", "Verksamhetsplan"), ("internkontroll", "Uppföljning av internkontrollplan"), ("revisionsuppfoljning", "Uppföljning av revisionens rekommendationer")])).required().value("verksamhetsberattelse"),
+            Field::new("period", "Period", FieldKind::Text).required().hint("År för verksamhetsberättelse (2019) och för revisorernas uppföljning (2021). Tertial för delårsrapport: 2019T1 (per 30 april) eller 2019T2 (per 31 augusti).").value(period.map(|p| p.to_string()).unwrap_or_default()),
             Field::new("format", "Format", options([("pdf", "PDF (tillgänglig, för nämnden)"), ("html", "HTML (webbsida, går att skriva ut)"), ("xlsx", "Excel (alla mått och värden)")])).required().value("pdf"),
             Field::new("version", "Version", options([(Version::Board.code(), "Nämndversion (för beslut och publicering)"), (Version::Working.code(), "Arbetsversion (med systemets förslag och dataversion)")])).required().value(Version::Board.code()),
             Field::new("include", "Ta även med", FieldKind::Checkboxes(vec![(OVERSIGHT.into(), "Uppsikten över avvikelser (läget när rapporten skapas)".into())])),

@@ -1,9 +1,10 @@
 //! The oversight view ("Uppsikt"): what the executive board must see, from every module
-//! registered in [`SOURCES`] (deviations and internal control; audit recommendations and
-//! the duties of Lag (2023:196) are to follow). One registered list serves the web
+//! registered in [`SOURCES`] (deviations, internal control and audit recommendations; the
+//! duties of Lag (2023:196) are to follow). One registered list serves the web
 //! page, the workbook export and the report section, so the three always show the same
 //! figures; a module joins with one [`OversightSource`] implementation and one entry.
 
+pub mod audits;
 pub mod deviations;
 pub mod internal_control;
 
@@ -14,6 +15,7 @@ use uppsikt_store::{BoxFuture, Store};
 use crate::build::{Context, ReportError, ReportPart, Result, Subject};
 use crate::model::Section;
 
+pub use audits::Audits;
 pub use deviations::Deviations;
 pub use internal_control::InternalControl;
 
@@ -44,7 +46,7 @@ pub trait OversightSource: Send + Sync {
 
 /// Every source of the oversight view, in the order the page, the export and the reports
 /// show them.
-pub const SOURCES: &[&dyn OversightSource] = &[&Deviations, &InternalControl];
+pub const SOURCES: &[&dyn OversightSource] = &[&Deviations, &InternalControl, &Audits];
 
 /// A headline figure at the top of the page: a count, what it counts, the list behind it,
 /// and whether it calls for attention.
