@@ -90,14 +90,20 @@ pub async fn generate(store: &Store, shape: AuditShape) -> Result<usize, StoreEr
                     header: AuditHeader {
                         title: format!("Syntetisk granskning {year}:{}", k + 1),
                         plan_year: year,
-                        kind: if follow_up { AuditKind::FollowUp } else { AuditKind::Review },
+                        kind: if follow_up {
+                            AuditKind::FollowUp
+                        } else {
+                            AuditKind::Review
+                        },
                         commissioned_by: "De förtroendevalda revisorerna".into(),
                         performed_by: "Revisionsbyrån AB".into(),
                         audited_units: vec![board],
                         case_ref: format.parse(&format!("KS-{year}/{}.912", 100 + k)).ok(),
                         issued_on: Some(format!("{year}-06-15")),
                         response_due: Some(format!("{year}-09-30")),
-                        purpose: "Att bedöma om nämnden har en ändamålsenlig styrning och uppföljning.".into(),
+                        purpose:
+                            "Att bedöma om nämnden har en ändamålsenlig styrning och uppföljning."
+                                .into(),
                         scope: String::new(),
                         method: "Dokumentstudier och intervjuer.".into(),
                         criteria: vec![Criterion::parse("kommunallagen (2017:725) 6 kap. 6 §")],
@@ -149,7 +155,11 @@ pub async fn generate(store: &Store, shape: AuditShape) -> Result<usize, StoreEr
             for (r, rec_id) in rec_ids.iter().enumerate() {
                 for (n, vy) in (year + 1..=LAST_YEAR).enumerate() {
                     let implemented = r % 2 == 0 && n == 2;
-                    let grade = if implemented { Grade::Implemented } else { GRADES[(n + r) % 4] };
+                    let grade = if implemented {
+                        Grade::Implemented
+                    } else {
+                        GRADES[(n + r) % 4]
+                    };
                     w.record_verdict(
                         *rec_id,
                         &VerdictInput {
@@ -177,11 +187,7 @@ pub async fn generate(store: &Store, shape: AuditShape) -> Result<usize, StoreEr
 
 /// The median time in milliseconds to build the auditors' follow-up report of `year` as
 /// PDF from the database (loading included), over `rounds` rounds, with its size.
-pub async fn time_report(
-    store: &Store,
-    year: i32,
-    rounds: usize,
-) -> Result<(f64, usize), String> {
+pub async fn time_report(store: &Store, year: i32, rounds: usize) -> Result<(f64, usize), String> {
     let mut times = Vec::new();
     let mut bytes = 0;
     for _ in 0..rounds.max(1) {

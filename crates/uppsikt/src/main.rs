@@ -157,6 +157,7 @@ impl Cli {
             public_origins: self.public_origin.iter().cloned().collect(),
             kolada_api: uppsikt_import::kolada::ApiAllowList::with(&self.kolada_api_allow)
                 .map_err(Failure)?,
+            case_ref_format: self.case_ref_format.clone(),
             ..Default::default()
         })
     }

@@ -124,7 +124,9 @@ impl Register {
     }
 
     fn rec(&self, id: Id) -> Option<(&Audit, &Recommendation)> {
-        self.audits.iter().find_map(|a| a.recommendation(id).map(|r| (a, r)))
+        self.audits
+            .iter()
+            .find_map(|a| a.recommendation(id).map(|r| (a, r)))
     }
 
     fn row(&self, rec_id: Id, unit_id: Id) -> Option<&BoardRow> {
@@ -247,11 +249,21 @@ async fn register_html(state: &AppState, viewer: &Viewer, today: &str) -> Result
             id: a.id,
             title: a.title.clone(),
             kind: a.kind.label_sv(),
-            case_ref: a.case_ref.as_ref().map(|c| c.text.clone()).unwrap_or_default(),
+            case_ref: a
+                .case_ref
+                .as_ref()
+                .map(|c| c.text.clone())
+                .unwrap_or_default(),
             audited: names(&reg.units, &a.audited_units),
-            overall: a.overall.map(|o| o.label_sv().to_string()).unwrap_or_default(),
+            overall: a
+                .overall
+                .map(|o| o.label_sv().to_string())
+                .unwrap_or_default(),
             recommendations: a.recommendations.len(),
-            open: rows.iter().filter(|r| r.handling != Handling::Closed).count(),
+            open: rows
+                .iter()
+                .filter(|r| r.handling != Handling::Closed)
+                .count(),
             unanswered: rows
                 .iter()
                 .filter(|r| r.handling == Handling::Unanswered)
@@ -378,7 +390,12 @@ pub async fn audit_page(
 }
 
 /// What must not go unseen on an audit's page.
-fn notices(audit: &Audit, rows: &[&BoardRow], units: &HashMap<Id, OrgUnit>, today: &str) -> Vec<String> {
+fn notices(
+    audit: &Audit,
+    rows: &[&BoardRow],
+    units: &HashMap<Id, OrgUnit>,
+    today: &str,
+) -> Vec<String> {
     let mut n = Vec::new();
     for q in audit.questions_without_reasoning() {
         n.push(format!(
@@ -398,7 +415,10 @@ fn notices(audit: &Audit, rows: &[&BoardRow], units: &HashMap<Id, OrgUnit>, toda
             overdue.join(", ")
         ));
     }
-    let unanswered = rows.iter().filter(|r| r.handling == Handling::Unanswered).count();
+    let unanswered = rows
+        .iter()
+        .filter(|r| r.handling == Handling::Unanswered)
+        .count();
     if unanswered > 0 {
         n.push(format!(
             "{} av {} rekommendationer per mottagare saknar beslutat svar.",
@@ -435,7 +455,13 @@ fn rec_label(audit: &Audit, rec: &Recommendation) -> String {
     format!("{} {} ({})", rec.number, audit.title, audit.plan_year)
 }
 
-fn rec_view(reg: &Register, audit: &Audit, rec: &Recommendation, viewer: &Viewer, chains: &HashMap<Id, Vec<Id>>) -> RecView {
+fn rec_view(
+    reg: &Register,
+    audit: &Audit,
+    rec: &Recommendation,
+    viewer: &Viewer,
+    chains: &HashMap<Id, Vec<Id>>,
+) -> RecView {
     let succ = audit::successors(&reg.audits);
     let addressees = rec
         .addressees
@@ -478,11 +504,15 @@ fn rec_view(reg: &Register, audit: &Audit, rec: &Recommendation, viewer: &Viewer
                 closes: v.is_closing(),
             })
             .collect(),
-        ic_links: rec.ic_links.iter().map(|l| ic_link_view(&reg.units, l)).collect(),
+        ic_links: rec
+            .ic_links
+            .iter()
+            .map(|l| ic_link_view(&reg.units, l))
+            .collect(),
         closure: audit::closure(rec, &succ).map(|c| closure_sv(reg, &c)),
-        reissues: rec.reissues.and_then(|p| {
-            reg.rec(p).map(|(a, r)| (p, rec_label(a, r)))
-        }),
+        reissues: rec
+            .reissues
+            .and_then(|p| reg.rec(p).map(|(a, r)| (p, rec_label(a, r)))),
         reissued_by: succ
             .get(&rec.id)
             .into_iter()
@@ -558,7 +588,10 @@ async fn audit_html(state: &AppState, viewer: &Viewer, id: Id, today: &str) -> R
                 number: q.number,
                 id: q.id,
                 text: q.text.clone(),
-                assessment: q.assessment.map(|a| a.label_sv().to_string()).unwrap_or_default(),
+                assessment: q
+                    .assessment
+                    .map(|a| a.label_sv().to_string())
+                    .unwrap_or_default(),
                 reasoning: q.reasoning.clone(),
                 sub_questions: q
                     .sub_questions
@@ -566,7 +599,9 @@ async fn audit_html(state: &AppState, viewer: &Viewer, id: Id, today: &str) -> R
                     .map(|s| {
                         (
                             s.text.clone(),
-                            s.assessment.map(|a| a.label_sv().to_string()).unwrap_or_default(),
+                            s.assessment
+                                .map(|a| a.label_sv().to_string())
+                                .unwrap_or_default(),
                         )
                     })
                     .collect(),
@@ -680,7 +715,11 @@ fn step_view(reg: &Register, step: &ChainStep, current: Id) -> StepView {
             stance,
         } => StepView {
             when: decided_on.clone(),
-            what: format!("{} svarar: {}", name_of(&reg.units, *unit_id), stance.label_sv()),
+            what: format!(
+                "{} svarar: {}",
+                name_of(&reg.units, *unit_id),
+                stance.label_sv()
+            ),
             detail: stance.text().to_string(),
             href: format!("/recommendations/{recommendation_id}"),
             current: false,
@@ -706,7 +745,12 @@ fn step_view(reg: &Register, step: &ChainStep, current: Id) -> StepView {
     }
 }
 
-async fn recommendation_html(state: &AppState, viewer: &Viewer, id: Id, today: &str) -> Result<String> {
+async fn recommendation_html(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Id,
+    today: &str,
+) -> Result<String> {
     let reg = Register::load(state, today).await?;
     let (audit, rec) = reg.rec(id).ok_or(AppError::NotFound)?;
     let chains = chains(state, &rec.addressees).await?;
@@ -765,7 +809,10 @@ pub async fn board_page(
 ) -> Result<Response> {
     let today = uppsikt_store::today();
     let key = format!("{} {today}", crate::pages::cache_key(&viewer, &uri));
-    crate::pages::cached(&state, &key, || async { board_html(&state, id, &today).await }).await
+    crate::pages::cached(&state, &key, || async {
+        board_html(&state, id, &today).await
+    })
+    .await
 }
 
 async fn board_html(state: &AppState, unit_id: Id, today: &str) -> Result<String> {
@@ -773,7 +820,12 @@ async fn board_html(state: &AppState, unit_id: Id, today: &str) -> Result<String
     let reg = Register::load(state, today).await?;
     let mut open = Vec::new();
     let mut closed = Vec::new();
-    let mine: Vec<BoardRow> = reg.rows.iter().filter(|r| r.unit_id == unit_id).cloned().collect();
+    let mine: Vec<BoardRow> = reg
+        .rows
+        .iter()
+        .filter(|r| r.unit_id == unit_id)
+        .cloned()
+        .collect();
     for r in &mine {
         let Some((a, rec)) = reg.rec(r.recommendation_id) else {
             continue;
@@ -831,7 +883,10 @@ pub async fn report_pdf(State(state): State<AppState>, Path(id): Path<Id>) -> Re
             (header::CONTENT_TYPE, "application/pdf".to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", safe_file_name(&file.file_name)),
+                format!(
+                    "attachment; filename=\"{}\"",
+                    safe_file_name(&file.file_name)
+                ),
             ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
             (header::CACHE_CONTROL, "private, no-store".to_string()),

@@ -127,7 +127,10 @@ async fn heading(state: &AppState, kind: ObjectKind, id: Id) -> Result<(String, 
             let audit_id = state.store.audit_id_of(kind, id).await?;
             let audit = state.store.audit(audit_id).await?;
             let rec = audit.recommendation(id).ok_or(AppError::NotFound)?;
-            (format!("Rekommendation {} i {}", rec.number, audit.title), back)
+            (
+                format!("Rekommendation {} i {}", rec.number, audit.title),
+                back,
+            )
         }
     })
 }

@@ -320,13 +320,11 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         )
         .route(
             "/audits/{id}/recommendations/new",
-            get(forms::audits::new_recommendation_form)
-                .post(forms::audits::create_recommendation),
+            get(forms::audits::new_recommendation_form).post(forms::audits::create_recommendation),
         )
         .route(
             "/recommendations/{id}/edit",
-            get(forms::audits::edit_recommendation_form)
-                .post(forms::audits::update_recommendation),
+            get(forms::audits::edit_recommendation_form).post(forms::audits::update_recommendation),
         )
         .route(
             "/recommendations/{id}/verdicts/new",

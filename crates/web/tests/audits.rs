@@ -51,21 +51,38 @@ async fn the_seeds_audits_show_their_counts_and_what_must_be_seen() {
         let a23 = audit_2023(app).await;
         assert_eq!(a24.recommendations.len(), 3);
         assert_eq!(a23.questions.len(), 6);
-        assert!(a24.responses.is_empty() && a23.responses.is_empty(), "the seeds record none");
+        assert!(
+            a24.responses.is_empty() && a23.responses.is_empty(),
+            "the seeds record none"
+        );
 
         let (status, html) = app.get("/audits").await;
         assert_eq!(status, 200);
-        for expected in ["Kommunstyrelsen", "Obesvarade", "Revisionsplan 2024", "Revisionsplan 2019"] {
+        for expected in [
+            "Kommunstyrelsen",
+            "Obesvarade",
+            "Revisionsplan 2024",
+            "Revisionsplan 2019",
+        ] {
             assert!(html.contains(expected), "the register shows {expected:?}");
         }
         for a in &all {
-            assert!(html.contains(&format!("/audits/{}\"", a.id)), "{} listed", a.title);
+            assert!(
+                html.contains(&format!("/audits/{}\"", a.id)),
+                "{} listed",
+                a.title
+            );
         }
 
         let (status, html) = app.get(&format!("/audits/{}", a24.id)).await;
         assert_eq!(status, 200);
-        assert!(html.contains("Rapporten ger ingen motivering"), "question 5 has none");
-        assert!(html.contains("Revisionsfråga 5 har en bedömning men rapporten ger ingen motivering"));
+        assert!(
+            html.contains("Rapporten ger ingen motivering"),
+            "question 5 has none"
+        );
+        assert!(
+            html.contains("Revisionsfråga 5 har en bedömning men rapporten ger ingen motivering")
+        );
         assert!(html.contains("Inget beslutat svar från"));
         assert!(html.contains("Obesvarad"));
         // Each addressee of the 2023 audit is listed as unanswered, one by one.
@@ -73,8 +90,18 @@ async fn the_seeds_audits_show_their_counts_and_what_must_be_seen() {
         let addressees = a23.addressees();
         assert!(addressees.len() > 1, "KS and the boards");
         let rows = audit::board_rows(&[a23.clone()], &Default::default(), "2026-12-06");
-        assert_eq!(rows.len(), a23.recommendations.iter().map(|r| r.addressees.len()).sum::<usize>());
-        assert!(html.contains(&format!("{} av {} rekommendationer per mottagare saknar beslutat svar", rows.len(), rows.len())));
+        assert_eq!(
+            rows.len(),
+            a23.recommendations
+                .iter()
+                .map(|r| r.addressees.len())
+                .sum::<usize>()
+        );
+        assert!(html.contains(&format!(
+            "{} av {} rekommendationer per mottagare saknar beslutat svar",
+            rows.len(),
+            rows.len()
+        )));
 
         // KS's oversight gains the audit figures, with a way to the board's list.
         let ks = app.org_id("KS").await;
@@ -82,7 +109,10 @@ async fn the_seeds_audits_show_their_counts_and_what_must_be_seen() {
         assert!(html.contains("Öppna rekommendationer, äldst först"));
         assert!(html.contains("Revisorernas bedömning"));
         let (_, html) = app.get("/uppsikt").await;
-        assert!(html.contains(&format!("/audits/boards/{ks}")), "drill-down from Uppsikt");
+        assert!(
+            html.contains(&format!("/audits/boards/{ks}")),
+            "drill-down from Uppsikt"
+        );
 
         // The API gives the same audits and their handling.
         let (status, json) = app.json("/api/v1/audits").await;
@@ -125,13 +155,20 @@ async fn the_declined_recommendation_shows_its_whole_chain_on_one_page() {
         let (status, html) = app.get(&format!("/recommendations/{successor}")).await;
         assert_eq!(status, 200);
         let declined_at = html.find("svarar: Avböjer").expect("the decline");
-        let judged_at = html.find("Revisorernas uppföljning: Avstår").expect("the verdict");
+        let judged_at = html
+            .find("Revisorernas uppföljning: Avstår")
+            .expect("the verdict");
         let again_at = html.find("(denna)").expect("the re-issue");
-        assert!(declined_at < judged_at && judged_at < again_at, "in time order");
+        assert!(
+            declined_at < judged_at && judged_at < again_at,
+            "in time order"
+        );
         let (_, html) = app.get(&format!("/recommendations/{}", declined.id)).await;
         assert!(html.contains("Återutfärdad som"));
         // The history page of a recommendation exists.
-        let (status, _) = app.get(&format!("/history/recommendations/{}", declined.id)).await;
+        let (status, _) = app
+            .get(&format!("/history/recommendations/{}", declined.id))
+            .await;
         assert_eq!(status, 200);
     })
     .await;
@@ -164,13 +201,22 @@ async fn a_boards_response_decides_the_recommendations_deviation() {
         let (status, html, _) = app.post_as(Some(&editor), &path, &form).await;
         assert_eq!(status, 422);
         assert!(html.contains("inget diarienummer i kommunens format"));
-        assert!(html.contains("KS-2018/272.912"), "the message shows the format");
+        assert!(
+            html.contains("KS-2018/272.912"),
+            "the message shows the format"
+        );
         assert!(html.contains("En avböjd rekommendation kräver en motivering"));
-        assert!(html.contains("Återrapportering två gånger per år"), "what was typed is kept");
+        assert!(
+            html.contains("Återrapportering två gånger per år"),
+            "what was typed is kept"
+        );
         assert_eq!(app.store().data_version().await.unwrap(), version);
 
         form[4] = ("case_ref", "KS-2025/77.912");
-        form[8] = ("stance_text-1", "Uppföljningen sker redan i delårsrapporten");
+        form[8] = (
+            "stance_text-1",
+            "Uppföljningen sker redan i delårsrapporten",
+        );
         let (status, _, location) = app.post_as(Some(&editor), &path, &form).await;
         assert_eq!(status, 303);
         assert!(location.unwrap().starts_with(&format!("/audits/{}", a.id)));
@@ -180,18 +226,29 @@ async fn a_boards_response_decides_the_recommendations_deviation() {
         let dev = raised[&audit::cause_key(first.id, ks)];
         let dev_declined = raised[&audit::cause_key(declined.id, ks)];
         let (_, html) = app.get(&format!("/deviations/{dev}")).await;
-        assert!(html.contains("§ 12"), "the response is the deviation's decision");
+        assert!(
+            html.contains("§ 12"),
+            "the response is the deviation's decision"
+        );
         let (_, html) = app.get(&format!("/deviations/{dev_declined}")).await;
         assert!(html.contains("Uppföljningen sker redan i delårsrapporten"));
         // Sending it again changes the response, raises nothing new.
         let (status, _, _) = app.post_as(Some(&editor), &path, &form).await;
         assert_eq!(status, 303);
-        assert_eq!(app.store().audit_deviations().await.unwrap().len(), raised.len());
+        assert_eq!(
+            app.store().audit_deviations().await.unwrap().len(),
+            raised.len()
+        );
 
         let after = audit_2024(app).await;
         let facts = app.store().audit_action_facts("2026-12-06").await.unwrap();
         let rows = audit::board_rows(&[after], &facts, "2026-12-06");
-        let state_of = |id| rows.iter().find(|r| r.recommendation_id == id).unwrap().handling;
+        let state_of = |id| {
+            rows.iter()
+                .find(|r| r.recommendation_id == id)
+                .unwrap()
+                .handling
+        };
         assert_eq!(state_of(first.id), Handling::AnsweredWithoutAction);
         assert_eq!(state_of(declined.id), Handling::Declined);
         let (_, html) = app.get(&format!("/audits/{}", a.id)).await;
@@ -268,7 +325,10 @@ async fn the_auditors_register_an_audit_its_recommendations_and_verdicts() {
         let id: i64 = path.trim_start_matches("/audits/").parse().unwrap();
         let (_, html) = app.get(&path).await;
         assert!(html.contains("SFS 2017:725"));
-        assert!(html.contains("samma ärende som"), "the case number is shared with G6");
+        assert!(
+            html.contains("samma ärende som"),
+            "the case number is shared with G6"
+        );
 
         let (status, _, _) = app
             .post_as(
@@ -299,7 +359,10 @@ async fn the_auditors_register_an_audit_its_recommendations_and_verdicts() {
             .await;
         assert_eq!(status, 303);
         let rec_path = location.unwrap();
-        let rec: i64 = rec_path.trim_start_matches("/recommendations/").parse().unwrap();
+        let rec: i64 = rec_path
+            .trim_start_matches("/recommendations/")
+            .parse()
+            .unwrap();
         // A recommendation without an addressee is refused.
         let (status, html, _) = app
             .post_as(
@@ -314,7 +377,11 @@ async fn the_auditors_register_an_audit_its_recommendations_and_verdicts() {
         // Verdicts: "Avstår" needs the auditors' text; one per year; Genomförd closes.
         let verdict = format!("/recommendations/{rec}/verdicts/new");
         let (status, html, _) = app
-            .post_as(Some(&auditor), &verdict, &[("year", "2026"), ("grade", "declined"), ("text", "")])
+            .post_as(
+                Some(&auditor),
+                &verdict,
+                &[("year", "2026"), ("grade", "declined"), ("text", "")],
+            )
             .await;
         assert_eq!(status, 422);
         assert!(html.contains("”Avstår” kräver en text"));
@@ -322,12 +389,25 @@ async fn the_auditors_register_an_audit_its_recommendations_and_verdicts() {
             .post_as(
                 Some(&auditor),
                 &verdict,
-                &[("year", "2026"), ("grade", "implemented"), ("text", "Påminnelsen skickas i januari"), ("closes", "no")],
+                &[
+                    ("year", "2026"),
+                    ("grade", "implemented"),
+                    ("text", "Påminnelsen skickas i januari"),
+                    ("closes", "no"),
+                ],
             )
             .await;
         assert_eq!(status, 303);
         let (status, html, _) = app
-            .post_as(Some(&auditor), &verdict, &[("year", "2026"), ("grade", "not_implemented"), ("text", "x")])
+            .post_as(
+                Some(&auditor),
+                &verdict,
+                &[
+                    ("year", "2026"),
+                    ("grade", "not_implemented"),
+                    ("text", "x"),
+                ],
+            )
             .await;
         assert_eq!(status, 422);
         assert!(html.contains("redan en bedömning för 2026"));
@@ -349,18 +429,40 @@ async fn the_report_pdf_is_stored_checked_and_served_as_a_download() {
         let path = format!("/audits/{}/report", a.id);
         let version = app.store().data_version().await.unwrap();
         let (status, html, _) = app
-            .upload_to(&auditor, &path, "rapport.pdf", b"<script>alert(1)</script>".to_vec(), true)
+            .upload_to(
+                &auditor,
+                &path,
+                "rapport.pdf",
+                b"<script>alert(1)</script>".to_vec(),
+                true,
+            )
             .await;
         assert_eq!(status, 422);
         assert!(html.contains("Filen är ingen PDF"));
-        assert_eq!(app.store().data_version().await.unwrap(), version, "nothing stored");
+        assert_eq!(
+            app.store().data_version().await.unwrap(),
+            version,
+            "nothing stored"
+        );
         let (status, _, _) = app
-            .upload_to(&auditor, &path, "rapport.pdf", b"%PDF-1.7\n%fake".to_vec(), false)
+            .upload_to(
+                &auditor,
+                &path,
+                "rapport.pdf",
+                b"%PDF-1.7\n%fake".to_vec(),
+                false,
+            )
             .await;
         assert_eq!(status, 403, "the CSRF token is required");
         let pdf = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n".to_vec();
         let (status, _, _) = app
-            .upload_to(&auditor, &path, "Granskning utsatta områden.pdf", pdf.clone(), true)
+            .upload_to(
+                &auditor,
+                &path,
+                "Granskning utsatta områden.pdf",
+                pdf.clone(),
+                true,
+            )
             .await;
         assert_eq!(status, 303);
         let r = app
@@ -374,8 +476,14 @@ async fn the_report_pdf_is_stored_checked_and_served_as_a_download() {
         let h = r.headers().clone();
         assert_eq!(h["content-type"], "application/pdf");
         assert_eq!(h["x-content-type-options"], "nosniff");
-        assert!(h["content-disposition"].to_str().unwrap().starts_with("attachment;"));
-        assert!(h["content-security-policy"].to_str().unwrap().contains("sandbox"));
+        assert!(h["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;"));
+        assert!(h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("sandbox"));
         assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
         let (_, html) = app.get(&format!("/audits/{}", a.id)).await;
         assert!(html.contains("Granskning utsatta områden.pdf"));
@@ -389,7 +497,10 @@ async fn the_report_pdf_is_stored_checked_and_served_as_a_download() {
             .await
             .unwrap();
         assert_eq!(r.status(), 200);
-        assert!(r.headers()["content-type"].to_str().unwrap().contains("spreadsheetml"));
+        assert!(r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml"));
         let bytes = r.bytes().await.unwrap();
         assert!(bytes.starts_with(b"PK"), "a workbook");
     })
@@ -416,31 +527,83 @@ async fn every_route_refuses_who_may_not_and_changes_nothing() {
         // A board's response: its own editors (and controllers), not the auditors.
         let response_refused = vec![&reader, &fsn_editor, &auditor];
         let routes: Vec<Route> = vec![
-            ("/audits/new".into(), vec![("title", "X"), ("plan_year", "2030"), ("kind", "review")], register_refused.clone()),
-            (format!("/audits/{id}/edit"), vec![("title", "X")], register_refused.clone()),
-            (format!("/audits/{id}/questions/new"), vec![("number", "9"), ("text", "?")], register_refused.clone()),
-            (format!("/audits/{id}/questions/{q}/edit"), vec![("number", "1"), ("text", "?")], register_refused.clone()),
-            (format!("/audits/{id}/recommendations/new"), vec![("number", "9"), ("text", "R")], register_refused.clone()),
-            (format!("/recommendations/{rec}/edit"), vec![("number", "1"), ("text", "R")], register_refused.clone()),
-            (format!("/recommendations/{rec}/verdicts/new"), vec![("year", "2026"), ("grade", "implemented")], register_refused.clone()),
-            (format!("/org/{ks}/audits/{id}/response"), vec![("body", "board"), ("document", "x"), ("decided_on", "2025-01-01")], response_refused.clone()),
-            (format!("/org/{ks}/recommendations/{rec}/ic-links"), vec![("target", "")], response_refused.clone()),
+            (
+                "/audits/new".into(),
+                vec![("title", "X"), ("plan_year", "2030"), ("kind", "review")],
+                register_refused.clone(),
+            ),
+            (
+                format!("/audits/{id}/edit"),
+                vec![("title", "X")],
+                register_refused.clone(),
+            ),
+            (
+                format!("/audits/{id}/questions/new"),
+                vec![("number", "9"), ("text", "?")],
+                register_refused.clone(),
+            ),
+            (
+                format!("/audits/{id}/questions/{q}/edit"),
+                vec![("number", "1"), ("text", "?")],
+                register_refused.clone(),
+            ),
+            (
+                format!("/audits/{id}/recommendations/new"),
+                vec![("number", "9"), ("text", "R")],
+                register_refused.clone(),
+            ),
+            (
+                format!("/recommendations/{rec}/edit"),
+                vec![("number", "1"), ("text", "R")],
+                register_refused.clone(),
+            ),
+            (
+                format!("/recommendations/{rec}/verdicts/new"),
+                vec![("year", "2026"), ("grade", "implemented")],
+                register_refused.clone(),
+            ),
+            (
+                format!("/org/{ks}/audits/{id}/response"),
+                vec![
+                    ("body", "board"),
+                    ("document", "x"),
+                    ("decided_on", "2025-01-01"),
+                ],
+                response_refused.clone(),
+            ),
+            (
+                format!("/org/{ks}/recommendations/{rec}/ic-links"),
+                vec![("target", "")],
+                response_refused.clone(),
+            ),
         ];
         for (path, form, refused) in &routes {
             let (status, _) = app.get_as(None, path).await;
             assert_eq!(status, 303, "a visitor is sent to sign in: GET {path}");
             let (status, _, _) = app.post_as(None, path, form).await;
-            assert!(status == 303 || status == 403, "visitor POST {path}: {status}");
+            assert!(
+                status == 303 || status == 403,
+                "visitor POST {path}: {status}"
+            );
             for s in refused {
                 assert_eq!(app.get_as(Some(s), path).await.0, 403, "GET {path}");
                 let (status, html, _) = app.post_as(Some(s), path, form).await;
                 assert_eq!(status, 403, "POST {path}");
-                assert!(html.contains("behörighet") || html.contains("Bara"), "{path}");
+                assert!(
+                    html.contains("behörighet") || html.contains("Bara"),
+                    "{path}"
+                );
             }
         }
         // The upload: refused for a reader before the file is read.
         let (status, _, _) = app
-            .upload_to(&reader, &format!("/audits/{id}/report"), "r.pdf", b"%PDF-1.7".to_vec(), true)
+            .upload_to(
+                &reader,
+                &format!("/audits/{id}/report"),
+                "r.pdf",
+                b"%PDF-1.7".to_vec(),
+                true,
+            )
             .await;
         assert_eq!(status, 403);
         // The working pages, the PDF and the API are not for visitors; the export needs the
@@ -454,14 +617,31 @@ async fn every_route_refuses_who_may_not_and_changes_nothing() {
             "/api/v1/audits".to_string(),
         ] {
             let (status, _) = app.get_as(None, &path).await;
-            assert!(status == 303 || status == 401 || status == 403, "visitor GET {path}: {status}");
-            assert_eq!(app.get_as(Some(&reader), &path).await.0, 200, "reader GET {path}");
+            assert!(
+                status == 303 || status == 401 || status == 403,
+                "visitor GET {path}: {status}"
+            );
+            assert_eq!(
+                app.get_as(Some(&reader), &path).await.0,
+                200,
+                "reader GET {path}"
+            );
         }
-        for path in [format!("/audits/{id}/report.pdf"), format!("/audits/{id}/export.xlsx")] {
+        for path in [
+            format!("/audits/{id}/report.pdf"),
+            format!("/audits/{id}/export.xlsx"),
+        ] {
             let (status, _) = app.get_as(None, &path).await;
-            assert!(status == 303 || status == 401 || status == 403, "visitor GET {path}: {status}");
+            assert!(
+                status == 303 || status == 401 || status == 403,
+                "visitor GET {path}: {status}"
+            );
         }
-        assert_eq!(app.store().data_version().await.unwrap(), version, "nothing changed");
+        assert_eq!(
+            app.store().data_version().await.unwrap(),
+            version,
+            "nothing changed"
+        );
     })
     .await;
 }

@@ -30,8 +30,7 @@ use uppsikt_store::{
 };
 
 use super::{
-    Errors, Field, FieldKind, FormPage, Input, Post, Refusal, RefusedAt, NAME_MAX,
-    TEXT_MAX,
+    Errors, Field, FieldKind, FormPage, Input, Post, Refusal, RefusedAt, NAME_MAX, TEXT_MAX,
 };
 use crate::auth::Viewer;
 use crate::error::{AppError, Path, Result};
@@ -39,7 +38,10 @@ use crate::AppState;
 
 /// A refusal of the audit rules becomes a message at `field`; other errors as
 /// [`RefusedAt`] places them.
-fn audit_at<T>(r: std::result::Result<T, StoreError>, field: &'static str) -> std::result::Result<T, Refusal> {
+fn audit_at<T>(
+    r: std::result::Result<T, StoreError>,
+    field: &'static str,
+) -> std::result::Result<T, Refusal> {
     match r {
         Err(StoreError::Audit(refusal)) => Err(Refusal::at(field, msg::refusal(&refusal))),
         other => other.at(field),
@@ -123,7 +125,10 @@ fn lines(e: &mut Errors, input: &Input, field: &'static str) -> Vec<String> {
         .map(str::to_string)
         .collect();
     if l.len() > audit::MAX_ITEMS {
-        e.add(field, msg::refusal(&audit::AuditRefusal::TooMany(field_key(field))));
+        e.add(
+            field,
+            msg::refusal(&audit::AuditRefusal::TooMany(field_key(field))),
+        );
     }
     l
 }
@@ -215,8 +220,12 @@ async fn header_page(state: &AppState, audit: Option<&Audit>) -> Result<FormPage
     ];
     if !others.is_empty() {
         fields.push(
-            Field::new("follows_up", "Följer upp granskningarna", FieldKind::Checkboxes(others))
-                .hint("För en uppföljande granskning: de granskningar den följer upp."),
+            Field::new(
+                "follows_up",
+                "Följer upp granskningarna",
+                FieldKind::Checkboxes(others),
+            )
+            .hint("För en uppföljande granskning: de granskningar den följer upp."),
         );
     }
     Ok(match audit {
@@ -250,7 +259,13 @@ fn header_values(a: &Audit) -> Vec<(&'static str, String)> {
         ("commissioned_by", a.commissioned_by.clone()),
         ("performed_by", a.performed_by.clone()),
         ("audited", ids(&a.audited_units)),
-        ("case_ref", a.case_ref.as_ref().map(|c| c.text.clone()).unwrap_or_default()),
+        (
+            "case_ref",
+            a.case_ref
+                .as_ref()
+                .map(|c| c.text.clone())
+                .unwrap_or_default(),
+        ),
         ("issued_on", a.issued_on.clone().unwrap_or_default()),
         ("response_due", a.response_due.clone().unwrap_or_default()),
         ("purpose", a.purpose.clone()),
@@ -258,16 +273,30 @@ fn header_values(a: &Audit) -> Vec<(&'static str, String)> {
         ("method", a.method.clone()),
         (
             "criteria",
-            a.criteria.iter().map(|c| c.text.clone()).collect::<Vec<_>>().join("\n"),
+            a.criteria
+                .iter()
+                .map(|c| c.text.clone())
+                .collect::<Vec<_>>()
+                .join("\n"),
         ),
-        ("fact_checked", if a.fact_checked { "yes" } else { "no" }.into()),
-        ("overall", a.overall.map(|o| o.code().to_string()).unwrap_or_default()),
+        (
+            "fact_checked",
+            if a.fact_checked { "yes" } else { "no" }.into(),
+        ),
+        (
+            "overall",
+            a.overall.map(|o| o.code().to_string()).unwrap_or_default(),
+        ),
         ("overall_text", a.overall_text.clone()),
         ("signatories", a.signatories.join("\n")),
     ]
 }
 
-fn parse_header(state: &AppState, form: &FormPage, input: &Input) -> std::result::Result<AuditHeader, Errors> {
+fn parse_header(
+    state: &AppState,
+    form: &FormPage,
+    input: &Input,
+) -> std::result::Result<AuditHeader, Errors> {
     let mut e = Errors::default();
     let title = e.text(input, "title", NAME_MAX);
     let plan_year = e.integer(input, "plan_year", 1900, 2200);
@@ -275,8 +304,12 @@ fn parse_header(state: &AppState, form: &FormPage, input: &Input) -> std::result
     let commissioned_by = e.optional_text(input, "commissioned_by", NAME_MAX);
     let performed_by = e.optional_text(input, "performed_by", NAME_MAX);
     let field = |name: &str| form.fields.iter().find(|f| f.name == name);
-    let audited = field("audited").map(|f| chosen_ids(f, input)).unwrap_or_default();
-    let follows_up = field("follows_up").map(|f| chosen_ids(f, input)).unwrap_or_default();
+    let audited = field("audited")
+        .map(|f| chosen_ids(f, input))
+        .unwrap_or_default();
+    let follows_up = field("follows_up")
+        .map(|f| chosen_ids(f, input))
+        .unwrap_or_default();
     let case_ref = optional_case_ref(state, &mut e, input, "case_ref");
     let issued_on = date_or_none(&mut e, input, "issued_on");
     let response_due = date_or_none(&mut e, input, "response_due");
@@ -288,31 +321,43 @@ fn parse_header(state: &AppState, form: &FormPage, input: &Input) -> std::result
     let overall = optional_choice(&mut e, input, "overall", Assessment::parse);
     let overall_text = e.optional_paragraphs(input, "overall_text", TEXT_MAX);
     let signatories = lines(&mut e, input, "signatories");
-    match (title, plan_year, kind, case_ref, issued_on, response_due, overall) {
-        (Some(title), Some(plan_year), Some(kind), Some(case_ref), Some(issued_on), Some(response_due), Some(overall))
-            if e.is_empty() =>
-        {
-            Ok(AuditHeader {
-                title,
-                plan_year: plan_year as i32,
-                kind,
-                commissioned_by,
-                performed_by,
-                audited_units: audited,
-                case_ref,
-                issued_on,
-                response_due,
-                purpose,
-                scope,
-                method,
-                criteria: criteria.iter().map(|c| Criterion::parse(c)).collect(),
-                fact_checked,
-                overall,
-                overall_text,
-                signatories,
-                follows_up,
-            })
-        }
+    match (
+        title,
+        plan_year,
+        kind,
+        case_ref,
+        issued_on,
+        response_due,
+        overall,
+    ) {
+        (
+            Some(title),
+            Some(plan_year),
+            Some(kind),
+            Some(case_ref),
+            Some(issued_on),
+            Some(response_due),
+            Some(overall),
+        ) if e.is_empty() => Ok(AuditHeader {
+            title,
+            plan_year: plan_year as i32,
+            kind,
+            commissioned_by,
+            performed_by,
+            audited_units: audited,
+            case_ref,
+            issued_on,
+            response_due,
+            purpose,
+            scope,
+            method,
+            criteria: criteria.iter().map(|c| Criterion::parse(c)).collect(),
+            fact_checked,
+            overall,
+            overall_text,
+            signatories,
+            follows_up,
+        }),
         _ => Err(e),
     }
 }
@@ -321,7 +366,10 @@ pub async fn new_audit_form(State(state): State<AppState>) -> Result<Response> {
     header_page(&state, None)
         .await?
         .with_values([
-            ("commissioned_by", "De förtroendevalda revisorerna".to_string()),
+            (
+                "commissioned_by",
+                "De förtroendevalda revisorerna".to_string(),
+            ),
             ("kind", "review".to_string()),
         ])
         .render_page()
@@ -354,14 +402,21 @@ pub async fn create_audit(
     .await
 }
 
-pub async fn edit_audit_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
+pub async fn edit_audit_form(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+) -> Result<Response> {
     let a = state.store.audit(id).await?;
     header_page(&state, Some(&a))
         .await?
         .with_values(header_values(&a))
         .with_values([(
             "follows_up",
-            a.follows_up.iter().map(Id::to_string).collect::<Vec<_>>().join(","),
+            a.follows_up
+                .iter()
+                .map(Id::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
         )])
         .render_page()
 }
@@ -399,8 +454,14 @@ fn question_fields() -> Vec<Field> {
 
 fn question_page(a: &Audit, question_id: Option<Id>) -> FormPage {
     let (title, action) = match question_id {
-        None => ("Ny revisionsfråga".to_string(), format!("/audits/{}/questions/new", a.id)),
-        Some(q) => ("Ändra revisionsfråga".to_string(), format!("/audits/{}/questions/{q}/edit", a.id)),
+        None => (
+            "Ny revisionsfråga".to_string(),
+            format!("/audits/{}/questions/new", a.id),
+        ),
+        Some(q) => (
+            "Ändra revisionsfråga".to_string(),
+            format!("/audits/{}/questions/{q}/edit", a.id),
+        ),
     };
     page(
         title,
@@ -425,7 +486,10 @@ fn parse_question(input: &Input) -> std::result::Result<QuestionInput, Errors> {
             Some((t, a)) => match Assessment::parse(a) {
                 Some(a) => (t.trim().to_string(), Some(a)),
                 None => {
-                    e.add("sub_questions", msg::not_on_scale(a.trim(), "Ja, I allt väsentligt, Delvis eller Nej"));
+                    e.add(
+                        "sub_questions",
+                        msg::not_on_scale(a.trim(), "Ja, I allt väsentligt, Delvis eller Nej"),
+                    );
                     (t.trim().to_string(), None)
                 }
             },
@@ -445,7 +509,10 @@ fn parse_question(input: &Input) -> std::result::Result<QuestionInput, Errors> {
     }
 }
 
-pub async fn new_question_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
+pub async fn new_question_form(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+) -> Result<Response> {
     let a = state.store.audit(id).await?;
     let next = a.questions.iter().map(|q| q.number).max().unwrap_or(0) + 1;
     question_page(&a, None)
@@ -478,7 +545,11 @@ pub async fn edit_question_form(
     Path(AuditItem { id, item }): Path<AuditItem>,
 ) -> Result<Response> {
     let a = state.store.audit(id).await?;
-    let q = a.questions.iter().find(|q| q.id == item).ok_or(AppError::NotFound)?;
+    let q = a
+        .questions
+        .iter()
+        .find(|q| q.id == item)
+        .ok_or(AppError::NotFound)?;
     let subs = q
         .sub_questions
         .iter()
@@ -492,7 +563,12 @@ pub async fn edit_question_form(
         .with_values([
             ("number", q.number.to_string()),
             ("text", q.text.clone()),
-            ("assessment", q.assessment.map(|x| x.code().to_string()).unwrap_or_default()),
+            (
+                "assessment",
+                q.assessment
+                    .map(|x| x.code().to_string())
+                    .unwrap_or_default(),
+            ),
             ("reasoning", q.reasoning.clone()),
             ("sub_questions", subs),
         ])
@@ -524,7 +600,11 @@ pub async fn update_question(
 
 // ---- Recommendations ----
 
-async fn recommendation_page(state: &AppState, a: &Audit, rec: Option<&Recommendation>) -> Result<FormPage> {
+async fn recommendation_page(
+    state: &AppState,
+    a: &Audit,
+    rec: Option<&Recommendation>,
+) -> Result<FormPage> {
     let units = crate::audits::unit_names(state).await?;
     let audits = state.store.audits().await?;
     // Earlier recommendations it may issue again: those of other audits.
@@ -540,25 +620,48 @@ async fn recommendation_page(state: &AppState, a: &Audit, rec: Option<&Recommend
     let questions: Vec<(String, String)> = a
         .questions
         .iter()
-        .map(|q| (q.number.to_string(), format!("{}. {}", q.number, uppsikt_domain::text::shown(&q.text, 80))))
+        .map(|q| {
+            (
+                q.number.to_string(),
+                format!("{}. {}", q.number, uppsikt_domain::text::shown(&q.text, 80)),
+            )
+        })
         .collect();
     let mut fields = vec![
-        Field::new("number", "Nummer", FieldKind::Text).required().hint("Som rapporten numrerar, t.ex. 1, 1a eller T-3."),
-        Field::new("text", "Rekommendation", FieldKind::Textarea(4)).required(),
-        Field::new("to", "Riktas till", FieldKind::Checkboxes(board_choices(&units)))
+        Field::new("number", "Nummer", FieldKind::Text)
             .required()
-            .hint("Varje nämnd som rekommendationen riktas till lämnar ett eget svar."),
+            .hint("Som rapporten numrerar, t.ex. 1, 1a eller T-3."),
+        Field::new("text", "Rekommendation", FieldKind::Textarea(4)).required(),
+        Field::new(
+            "to",
+            "Riktas till",
+            FieldKind::Checkboxes(board_choices(&units)),
+        )
+        .required()
+        .hint("Varje nämnd som rekommendationen riktas till lämnar ett eget svar."),
     ];
     if !questions.is_empty() {
-        fields.push(Field::new("questions", "Svarar på revisionsfrågorna", FieldKind::Checkboxes(questions)));
+        fields.push(Field::new(
+            "questions",
+            "Svarar på revisionsfrågorna",
+            FieldKind::Checkboxes(questions),
+        ));
     }
     fields.push(
         Field::new("reissues", "Återutfärdar", FieldKind::Select(earlier))
             .hint("En tidigare rekommendation som revisorerna ger igen."),
     );
     let (title, action, submit) = match rec {
-        None => ("Ny rekommendation".to_string(), format!("/audits/{}/recommendations/new", a.id), "Lägg till"),
-        Some(r) => (format!("Ändra rekommendation {}", r.number), format!("/recommendations/{}/edit", r.id), "Spara"),
+        None => (
+            "Ny rekommendation".to_string(),
+            format!("/audits/{}/recommendations/new", a.id),
+            "Lägg till",
+        ),
+        Some(r) => (
+            format!("Ändra rekommendation {}", r.number),
+            format!("/recommendations/{}/edit", r.id),
+            "Spara",
+        ),
     };
     Ok(page(
         title,
@@ -571,17 +674,27 @@ async fn recommendation_page(state: &AppState, a: &Audit, rec: Option<&Recommend
     ))
 }
 
-fn parse_recommendation(form: &FormPage, input: &Input) -> std::result::Result<RecommendationInput, Errors> {
+fn parse_recommendation(
+    form: &FormPage,
+    input: &Input,
+) -> std::result::Result<RecommendationInput, Errors> {
     let mut e = Errors::default();
     let number = e.text(input, "number", 20);
     let text = e.paragraphs(input, "text", TEXT_MAX);
     let field = |name: &str| form.fields.iter().find(|f| f.name == name);
-    let to = field("to").map(|f| chosen_ids(f, input)).unwrap_or_default();
+    let to = field("to")
+        .map(|f| chosen_ids(f, input))
+        .unwrap_or_default();
     if to.is_empty() {
         e.add("to", msg::refusal(&audit::AuditRefusal::NoAddressee));
     }
     let questions: Vec<u16> = field("questions")
-        .map(|f| f.checked_in(input).iter().filter_map(|v| v.parse().ok()).collect())
+        .map(|f| {
+            f.checked_in(input)
+                .iter()
+                .filter_map(|v| v.parse().ok())
+                .collect()
+        })
         .unwrap_or_default();
     let reissues = e.optional_id(input, "reissues");
     match (number, text, reissues) {
@@ -596,7 +709,10 @@ fn parse_recommendation(form: &FormPage, input: &Input) -> std::result::Result<R
     }
 }
 
-pub async fn new_recommendation_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
+pub async fn new_recommendation_form(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+) -> Result<Response> {
     let a = state.store.audit(id).await?;
     let next = a.recommendations.len() + 1;
     recommendation_page(&state, &a, None)
@@ -624,14 +740,23 @@ pub async fn create_recommendation(post: Post) -> Result<Response> {
 async fn audit_of_rec(state: &AppState, rec_id: Id) -> Result<(Audit, Recommendation)> {
     let audit_id = state
         .store
-        .audit_id_of(uppsikt_domain::object_kind::ObjectKind::Recommendation, rec_id)
+        .audit_id_of(
+            uppsikt_domain::object_kind::ObjectKind::Recommendation,
+            rec_id,
+        )
         .await?;
     let a = state.store.audit(audit_id).await?;
-    let r = a.recommendation(rec_id).cloned().ok_or(AppError::NotFound)?;
+    let r = a
+        .recommendation(rec_id)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
     Ok((a, r))
 }
 
-pub async fn edit_recommendation_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
+pub async fn edit_recommendation_form(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+) -> Result<Response> {
     let (a, r) = audit_of_rec(&state, id).await?;
     let ids = |v: &[Id]| v.iter().map(Id::to_string).collect::<Vec<_>>().join(",");
     let page = recommendation_page(&state, &a, Some(&r))
@@ -640,9 +765,17 @@ pub async fn edit_recommendation_form(State(state): State<AppState>, Path(id): P
             ("number", r.number.clone()),
             ("text", r.text.clone()),
             ("to", ids(&r.addressees)),
-            ("reissues", r.reissues.map(|x| x.to_string()).unwrap_or_default()),
+            (
+                "reissues",
+                r.reissues.map(|x| x.to_string()).unwrap_or_default(),
+            ),
         ]);
-    let questions = r.questions.iter().map(u16::to_string).collect::<Vec<_>>().join(",");
+    let questions = r
+        .questions
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     let mut page = page;
     if let Some(f) = page.fields.iter_mut().find(|f| f.name == "questions") {
         f.value = questions;
@@ -700,7 +833,10 @@ fn parse_verdict(input: &Input) -> std::result::Result<VerdictInput, Errors> {
     let evidence = e.optional_paragraphs(input, "evidence", TEXT_MAX);
     let closes = input.get("closes").is_some_and(|v| v == "yes");
     if grade == Some(Grade::Declined) && text.is_empty() {
-        e.add("text", msg::refusal(&audit::AuditRefusal::VerdictTextRequired));
+        e.add(
+            "text",
+            msg::refusal(&audit::AuditRefusal::VerdictTextRequired),
+        );
     }
     match (year, grade) {
         (Some(year), Some(grade)) if e.is_empty() => Ok(VerdictInput {
@@ -714,7 +850,10 @@ fn parse_verdict(input: &Input) -> std::result::Result<VerdictInput, Errors> {
     }
 }
 
-pub async fn new_verdict_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
+pub async fn new_verdict_form(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+) -> Result<Response> {
     let (a, r) = audit_of_rec(&state, id).await?;
     let year = uppsikt_store::today().get(..4).unwrap_or("").to_string();
     verdict_page(&a, &r)
@@ -756,17 +895,32 @@ fn stance_options() -> FieldKind {
     FieldKind::Select(vec![
         (String::new(), "Inte besvarad i detta svar".into()),
         ("accepted".into(), "Instämmer".into()),
-        ("accepted_with_reservation".into(), "Instämmer med reservation".into()),
+        (
+            "accepted_with_reservation".into(),
+            "Instämmer med reservation".into(),
+        ),
         ("declined".into(), "Avböjer (motivering krävs)".into()),
-        ("not_stated".into(), "Besvarad, ställningstagande ej angivet".into()),
+        (
+            "not_stated".into(),
+            "Besvarad, ställningstagande ej angivet".into(),
+        ),
     ])
 }
 
 fn response_page(state: &AppState, a: &Audit, unit: &OrgUnit) -> FormPage {
     let bodies = vec![
-        ("board".to_string(), DecidingBody::Board.label_sv().to_string()),
-        ("committee".to_string(), DecidingBody::Committee.label_sv().to_string()),
-        ("administration".to_string(), DecidingBody::Administration.label_sv().to_string()),
+        (
+            "board".to_string(),
+            DecidingBody::Board.label_sv().to_string(),
+        ),
+        (
+            "committee".to_string(),
+            DecidingBody::Committee.label_sv().to_string(),
+        ),
+        (
+            "administration".to_string(),
+            DecidingBody::Administration.label_sv().to_string(),
+        ),
     ];
     let mut fields = vec![
         Field::new("body", "Beslutat av", FieldKind::Radios(bodies)).required(),
@@ -775,19 +929,32 @@ fn response_page(state: &AppState, a: &Audit, unit: &OrgUnit) -> FormPage {
             .hint("T.ex. protokollsutdrag eller tjänsteutlåtande."),
         Field::new("decided_on", "Beslutsdatum", FieldKind::Date).required(),
         Field::new("paragraph", "Paragraf", FieldKind::Text).hint("T.ex. § 9."),
-        Field::new("case_ref", "Diarienummer", FieldKind::Text)
-            .hint(&format!("I kommunens format, t.ex. {}.", state.case_ref_format.example())),
+        Field::new("case_ref", "Diarienummer", FieldKind::Text).hint(&format!(
+            "I kommunens format, t.ex. {}.",
+            state.case_ref_format.example()
+        )),
     ];
     for (i, r) in addressed(a, unit.id).into_iter().enumerate() {
-        let label = format!("Rekommendation {}: {}", r.number, uppsikt_domain::text::shown(&r.text, 160));
+        let label = format!(
+            "Rekommendation {}: {}",
+            r.number,
+            uppsikt_domain::text::shown(&r.text, 160)
+        );
         fields.push(Field::new(slot("stance", i), &label, stance_options()));
         fields.push(
-            Field::new(slot("stance_text", i), &format!("Motivering eller reservation (rekommendation {})", r.number), FieldKind::Textarea(2))
-                .hint("Krävs när nämnden avböjer eller instämmer med reservation."),
+            Field::new(
+                slot("stance_text", i),
+                &format!("Motivering eller reservation (rekommendation {})", r.number),
+                FieldKind::Textarea(2),
+            )
+            .hint("Krävs när nämnden avböjer eller instämmer med reservation."),
         );
         fields.push(Field::new(
             slot("comment", i),
-            &format!("Planerade åtgärder och kommentar (rekommendation {})", r.number),
+            &format!(
+                "Planerade åtgärder och kommentar (rekommendation {})",
+                r.number
+            ),
             FieldKind::Textarea(3),
         ));
     }
@@ -811,7 +978,13 @@ fn response_values(a: &Audit, unit_id: Id) -> Vec<(&'static str, String)> {
         ("document", resp.document.clone()),
         ("decided_on", resp.decided_on.clone()),
         ("paragraph", resp.paragraph.clone()),
-        ("case_ref", resp.case_ref.as_ref().map(|c| c.text.clone()).unwrap_or_default()),
+        (
+            "case_ref",
+            resp.case_ref
+                .as_ref()
+                .map(|c| c.text.clone())
+                .unwrap_or_default(),
+        ),
     ];
     for (i, r) in addressed(a, unit_id).into_iter().enumerate() {
         if let Some(item) = resp.item(r.id) {
@@ -859,16 +1032,18 @@ fn parse_response(
         }
     }
     match (body, document, decided_on, case_ref) {
-        (Some(body), Some(document), Some(decided_on), Some(case_ref)) if e.is_empty() => Ok(ResponseInput {
-            audit_id: a.id,
-            unit_id,
-            body,
-            document,
-            decided_on,
-            paragraph,
-            case_ref,
-            items,
-        }),
+        (Some(body), Some(document), Some(decided_on), Some(case_ref)) if e.is_empty() => {
+            Ok(ResponseInput {
+                audit_id: a.id,
+                unit_id,
+                body,
+                document,
+                decided_on,
+                paragraph,
+                case_ref,
+                items,
+            })
+        }
         _ => Err(e),
     }
 }
@@ -941,19 +1116,33 @@ async fn ic_choices(state: &AppState, unit_id: Id) -> Result<Vec<(String, String
     let short = |t: &str| uppsikt_domain::text::shown(t, 90);
     for p in plans {
         for a in &p.actions {
-            out.push((format!("ic_action:{}", a.id), format!("{} · åtgärd {}: {}", p.year, a.key, short(&a.text))));
+            out.push((
+                format!("ic_action:{}", a.id),
+                format!("{} · åtgärd {}: {}", p.year, a.key, short(&a.text)),
+            ));
         }
         for c in &p.controls {
-            out.push((format!("ic_control:{}", c.id), format!("{} · kontroll {}: {}", p.year, c.key, short(&c.name))));
+            out.push((
+                format!("ic_control:{}", c.id),
+                format!("{} · kontroll {}: {}", p.year, c.key, short(&c.name)),
+            ));
         }
         for r in &p.risks {
-            out.push((format!("ic_risk:{}", r.id), format!("{} · risk {}: {}", p.year, r.key, short(&r.text))));
+            out.push((
+                format!("ic_risk:{}", r.id),
+                format!("{} · risk {}: {}", p.year, r.key, short(&r.text)),
+            ));
         }
     }
     Ok(out)
 }
 
-async fn ic_link_page(state: &AppState, a: &Audit, r: &Recommendation, unit: &OrgUnit) -> Result<FormPage> {
+async fn ic_link_page(
+    state: &AppState,
+    a: &Audit,
+    r: &Recommendation,
+    unit: &OrgUnit,
+) -> Result<FormPage> {
     let choices = ic_choices(state, unit.id).await?;
     let linked: Vec<String> = r
         .ic_links
@@ -967,19 +1156,29 @@ async fn ic_link_page(state: &AppState, a: &Audit, r: &Recommendation, unit: &Or
         format!("Kopplad till: {}. Välj en till, eller ta bort en koppling från rekommendationens sida.", linked.join(", "))
     };
     Ok(page(
-        format!("Koppla rekommendation {} till intern kontroll för {}", r.number, unit.name),
+        format!(
+            "Koppla rekommendation {} till intern kontroll för {}",
+            r.number, unit.name
+        ),
         Some(intro),
         format!("/org/{}/recommendations/{}/ic-links", unit.id, r.id),
         format!("/recommendations/{}", r.id),
         "Koppla",
         crate::audits::recommendation_trail(a, r).after_start(),
-        vec![Field::new("target", "Post i internkontrollplanen", FieldKind::Select(choices))
-            .required()
-            .hint("Nämndens planer, nyast först.")],
+        vec![Field::new(
+            "target",
+            "Post i internkontrollplanen",
+            FieldKind::Select(choices),
+        )
+        .required()
+        .hint("Nämndens planer, nyast först.")],
     ))
 }
 
-fn parse_target(input: &Input, allowed: &[(String, String)]) -> std::result::Result<IcTarget, Errors> {
+fn parse_target(
+    input: &Input,
+    allowed: &[(String, String)],
+) -> std::result::Result<IcTarget, Errors> {
     let mut e = Errors::default();
     let raw = e.choice(input, "target", |v| Some(v.to_string()));
     let target = raw.as_deref().and_then(|v| {
@@ -1027,7 +1226,17 @@ pub async fn save_ic_link(
         async || ic_link_page(&state, &a, &r, &unit).await,
         parsed,
         async |w, target| {
-            audit_at(w.link_ic(r.id, IcLink { unit_id: id, target }).await, "target")?;
+            audit_at(
+                w.link_ic(
+                    r.id,
+                    IcLink {
+                        unit_id: id,
+                        target,
+                    },
+                )
+                .await,
+                "target",
+            )?;
             Ok(format!("/recommendations/{}", r.id))
         },
     )
@@ -1061,7 +1270,10 @@ fn upload_page(a: Audit, error: Option<String>) -> Result<Response> {
         max_mb: audit::MAX_REPORT_BYTES / (1024 * 1024),
     }
     .render()?;
-    Ok(axum::response::IntoResponse::into_response((status, axum::response::Html(html))))
+    Ok(axum::response::IntoResponse::into_response((
+        status,
+        axum::response::Html(html),
+    )))
 }
 
 pub async fn report_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
@@ -1088,7 +1300,10 @@ pub async fn upload_report(
         if field.name() != Some("file") {
             continue;
         }
-        let name = field.file_name().unwrap_or("granskningsrapport.pdf").to_string();
+        let name = field
+            .file_name()
+            .unwrap_or("granskningsrapport.pdf")
+            .to_string();
         let mut bytes = Vec::new();
         loop {
             match field.chunk().await {

@@ -3,8 +3,8 @@
 //! the user's input untouched and a Swedish message at each field in error.
 
 pub mod analysis;
-pub mod audits;
 pub mod assessment;
+pub mod audits;
 pub mod commitment;
 pub mod current_period;
 pub mod deviation;
