@@ -277,7 +277,7 @@ async fn register_html(state: &AppState, viewer: &Viewer, today: &str) -> Result
             }),
         }
     }
-    years.sort_by(|a, b| b.year.cmp(&a.year));
+    years.sort_by_key(|g| std::cmp::Reverse(g.year));
     // The follow-up report is the municipality's: it is made for the top unit.
     let report_unit = reg
         .units

@@ -89,7 +89,7 @@ async fn the_seeds_audits_show_their_counts_and_what_must_be_seen() {
         let (_, html) = app.get(&format!("/audits/{}", a23.id)).await;
         let addressees = a23.addressees();
         assert!(addressees.len() > 1, "KS and the boards");
-        let rows = audit::board_rows(&[a23.clone()], &Default::default(), "2026-12-06");
+        let rows = audit::board_rows(std::slice::from_ref(&a23), &Default::default(), "2026-12-06");
         assert_eq!(
             rows.len(),
             a23.recommendations
@@ -302,7 +302,6 @@ async fn the_auditors_register_an_audit_its_recommendations_and_verdicts() {
     each(async |app| {
         let auditor = app.session_for("revisor").await;
         let ks = app.org_id("KS").await;
-        let ks_s = ks.to_string();
         let audited = format!("audited-{ks}");
         let mut form = vec![
             ("title", "Granskning av bisysslor 2025"),
@@ -416,7 +415,6 @@ async fn the_auditors_register_an_audit_its_recommendations_and_verdicts() {
         assert!(html.contains("Genomförd (2026)"));
         let (_, html) = app.get(&rec_path).await;
         assert!(html.contains("Avslutad av revisorerna 2026"));
-        let _ = ks_s;
     })
     .await;
 }

@@ -884,7 +884,7 @@ pub struct UnitAudit {
 }
 
 /// The recommendations of `a` addressed to `unit_id`, in the audit's order.
-fn addressed<'a>(a: &'a Audit, unit_id: Id) -> Vec<&'a Recommendation> {
+fn addressed(a: &Audit, unit_id: Id) -> Vec<&Recommendation> {
     a.recommendations
         .iter()
         .filter(|r| r.addressees.contains(&unit_id))
@@ -1111,7 +1111,7 @@ async fn ic_choices(state: &AppState, unit_id: Id) -> Result<Vec<(String, String
         .into_iter()
         .filter(|p| p.org_id == unit_id)
         .collect();
-    plans.sort_by(|a, b| b.year.cmp(&a.year));
+    plans.sort_by_key(|p| std::cmp::Reverse(p.year));
     let mut out = vec![(String::new(), "Välj".to_string())];
     let short = |t: &str| uppsikt_domain::text::shown(t, 90);
     for p in plans {
