@@ -10,7 +10,7 @@
 //! (`crate::internal_control::audit_actions_section`); the oversight view's panel in
 //! `crate::oversight::audits`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use rust_xlsxwriter::{Format, FormatBorder, Workbook, XlsxError};
@@ -1128,25 +1128,6 @@ pub fn audit_export_xlsx(
             .collect(),
     )?;
     wb.save_to_buffer()
-}
-
-/// The audits whose recommendations are linked to items of `plan`, and the set of those
-/// items (for the annual report's list of actions on audits).
-pub fn linked_to_plan(audits: &[Audit], plan: &ControlPlan) -> HashSet<IcTarget> {
-    let items: HashSet<IcTarget> = plan
-        .actions
-        .iter()
-        .map(|a| IcTarget::Action(a.id))
-        .chain(plan.controls.iter().map(|c| IcTarget::Control(c.id)))
-        .chain(plan.risks.iter().map(|r| IcTarget::Risk(r.id)))
-        .collect();
-    audits
-        .iter()
-        .flat_map(|a| &a.recommendations)
-        .flat_map(|r| &r.ic_links)
-        .map(|l| l.target)
-        .filter(|t| items.contains(t))
-        .collect()
 }
 
 #[cfg(test)]
