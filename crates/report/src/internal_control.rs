@@ -37,7 +37,7 @@ pub const CHAPTER_TITLE: &str = "Intern kontroll";
 pub const SUMMARY_TITLE: &str = "Sammanfattning av nämndens internkontrollarbete";
 pub const STRUCTURE_TITLE: &str = "Struktur för nämndens internkontrollarbete";
 pub const RISK_ACTIONS_TITLE: &str = "Riskreducerande åtgärder";
-pub const AUDIT_ACTIONS_TITLE: &str = "Åtgärder utifrån revision eller annan granskning";
+pub const AUDIT_ACTIONS_TITLE: &str = "Åtgärder med anledning av revisionens granskningar";
 pub const DEVIATION_ACTIONS_TITLE: &str = "Åtgärder utifrån avvikelser";
 pub const CONTROLS_TITLE: &str = "Systematiska kontroller";
 pub const CONTRACTS_TITLE: &str = "Plan för uppföljning och insyn";
@@ -942,7 +942,7 @@ fn plan_items(plan: &ControlPlan) -> Vec<IcTarget> {
         .collect()
 }
 
-/// "Åtgärder utifrån revision eller annan granskning", as the annual report lists them
+/// "Åtgärder med anledning av revisionens granskningar", as the annual report lists them
 /// (seed 004's "Åtgärdslista"): per audit its title, diarienummer and background (the
 /// recommendations' texts with the board's answer), then a row per action (or control, or
 /// risk) of the plan the recommendations are linked to (`Recommendation::ic_links`), with

@@ -937,7 +937,8 @@ pub async fn export(State(state): State<AppState>, Path(id): Path<Id>) -> Result
         );
     }
     let units: Vec<OrgUnit> = reg.units.values().cloned().collect();
-    let labels = uppsikt_report::audit::Labels::of_units(&units);
+    let mut labels = uppsikt_report::audit::Labels::of_units(&units);
+    labels.ic = uppsikt_report::audit::ic_labels(&state.store.control_plans(None).await?);
     let rows: Vec<uppsikt_report::audit::HistoryRow> = history
         .iter()
         .map(|e| uppsikt_report::audit::HistoryRow {
