@@ -221,11 +221,9 @@ pub async fn register(
     viewer: Viewer,
     uri: axum::extract::OriginalUri,
 ) -> Result<Response> {
-    let today = uppsikt_store::today();
-    // Per data version, view and day (a response becomes overdue by the date).
-    let key = format!("{} {today}", crate::pages::cache_key(&viewer, &uri));
-    crate::pages::cached(&state, &key, || async {
-        register_html(&state, &viewer, &today).await
+    let (state, viewer) = (&state, &viewer);
+    crate::pages::cached_today(state, viewer, &uri, |today| async move {
+        register_html(state, viewer, &today).await
     })
     .await
 }
@@ -381,10 +379,9 @@ pub async fn audit_page(
     uri: axum::extract::OriginalUri,
     Path(id): Path<Id>,
 ) -> Result<Response> {
-    let today = uppsikt_store::today();
-    let key = format!("{} {today}", crate::pages::cache_key(&viewer, &uri));
-    crate::pages::cached(&state, &key, || async {
-        audit_html(&state, &viewer, id, &today).await
+    let (state, viewer) = (&state, &viewer);
+    crate::pages::cached_today(state, viewer, &uri, |today| async move {
+        audit_html(state, viewer, id, &today).await
     })
     .await
 }
@@ -680,10 +677,9 @@ pub async fn recommendation_page(
     uri: axum::extract::OriginalUri,
     Path(id): Path<Id>,
 ) -> Result<Response> {
-    let today = uppsikt_store::today();
-    let key = format!("{} {today}", crate::pages::cache_key(&viewer, &uri));
-    crate::pages::cached(&state, &key, || async {
-        recommendation_html(&state, &viewer, id, &today).await
+    let (state, viewer) = (&state, &viewer);
+    crate::pages::cached_today(state, viewer, &uri, |today| async move {
+        recommendation_html(state, viewer, id, &today).await
     })
     .await
 }
@@ -807,10 +803,9 @@ pub async fn board_page(
     uri: axum::extract::OriginalUri,
     Path(id): Path<Id>,
 ) -> Result<Response> {
-    let today = uppsikt_store::today();
-    let key = format!("{} {today}", crate::pages::cache_key(&viewer, &uri));
-    crate::pages::cached(&state, &key, || async {
-        board_html(&state, id, &today).await
+    let (state, viewer) = (&state, &viewer);
+    crate::pages::cached_today(state, viewer, &uri, |today| async move {
+        board_html(state, id, &today).await
     })
     .await
 }

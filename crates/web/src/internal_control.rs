@@ -102,11 +102,9 @@ pub async fn overview(
     uri: axum::extract::OriginalUri,
     Query(query): Query<YearQuery>,
 ) -> Result<Response> {
-    let today = uppsikt_store::today();
-    // Cached per data version, view and day (an occurrence becomes missed by the date).
-    let key = format!("{} {today}", crate::pages::cache_key(&viewer, &uri));
-    crate::pages::cached(&state, &key, || async {
-        overview_html(&state, &viewer, &query, &today).await
+    let (state, viewer) = (&state, &viewer);
+    crate::pages::cached_today(state, viewer, &uri, |today| async move {
+        overview_html(state, viewer, &query, &today).await
     })
     .await
 }
@@ -334,10 +332,9 @@ pub async fn plan_page(
     uri: axum::extract::OriginalUri,
     Path(id): Path<Id>,
 ) -> Result<Response> {
-    let today = uppsikt_store::today();
-    let key = format!("{} {today}", crate::pages::cache_key(&viewer, &uri));
-    crate::pages::cached(&state, &key, || async {
-        plan_html(&state, &viewer, id, &today).await
+    let (state, viewer) = (&state, &viewer);
+    crate::pages::cached_today(state, viewer, &uri, |today| async move {
+        plan_html(state, viewer, id, &today).await
     })
     .await
 }

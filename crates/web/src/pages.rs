@@ -66,6 +66,23 @@ where
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }
 
+/// [`cached`] for a page whose states change with the date (a response or an occurrence
+/// becomes overdue): cached per data version, view and day; `render` gets today's date.
+pub(crate) async fn cached_today<F, Fut>(
+    state: &AppState,
+    viewer: &Viewer,
+    uri: &OriginalUri,
+    render: F,
+) -> Result<Response>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<String>>,
+{
+    let today = uppsikt_store::today();
+    let key = format!("{} {today}", cache_key(viewer, uri));
+    cached(state, &key, || render(today)).await
+}
+
 /// Pages differ by what the viewer may do (edit links, published periods), not by who
 /// the viewer is: the user bar is filled in after the cache.
 pub(crate) fn cache_key(viewer: &Viewer, uri: &OriginalUri) -> String {

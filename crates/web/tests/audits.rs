@@ -89,7 +89,11 @@ async fn the_seeds_audits_show_their_counts_and_what_must_be_seen() {
         let (_, html) = app.get(&format!("/audits/{}", a23.id)).await;
         let addressees = a23.addressees();
         assert!(addressees.len() > 1, "KS and the boards");
-        let rows = audit::board_rows(std::slice::from_ref(&a23), &Default::default(), "2026-12-06");
+        let rows = audit::board_rows(
+            std::slice::from_ref(&a23),
+            &Default::default(),
+            "2026-12-06",
+        );
         assert_eq!(
             rows.len(),
             a23.recommendations
