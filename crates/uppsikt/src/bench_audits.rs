@@ -41,8 +41,9 @@ const GRADES: [Grade; 4] = [
 /// boards' responses (one stance in eight a decline); every recommendation a verdict each
 /// following year until one closes it (half of them are implemented after three years);
 /// every fifth audit a follow-up that issues one of last year's recommendations again.
-/// One transaction per audit. Answers the number of recommendations written.
-pub async fn generate(store: &Store, shape: AuditShape) -> Result<usize, StoreError> {
+/// One transaction per audit. Answers the number of recommendations written and the board
+/// that receives the most of them (the executive board, else the first board).
+pub async fn generate(store: &Store, shape: AuditShape) -> Result<(usize, Id), StoreError> {
     let units = store.org_units().await?;
     let boards: Vec<Id> = units
         .iter()
@@ -182,7 +183,7 @@ pub async fn generate(store: &Store, shape: AuditShape) -> Result<usize, StoreEr
         }
         previous_year = this_year;
     }
-    Ok(written)
+    Ok((written, ks))
 }
 
 /// The median time in milliseconds to build the auditors' follow-up report of `year` as

@@ -491,9 +491,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         } => {
             let store = open(&cli.database_url).await?;
             let started = std::time::Instant::now();
-            let recommendations = bench_audits::generate(&store, shape).await?;
+            let (recommendations, board) = bench_audits::generate(&store, shape).await?;
             println!(
-                "synthetic_audit_recommendations={recommendations} generate_s={:.1}",
+                "synthetic_audit_recommendations={recommendations} board={board} generate_s={:.1}",
                 started.elapsed().as_secs_f64()
             );
             Ok(())
