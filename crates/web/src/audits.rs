@@ -313,6 +313,11 @@ pub struct IcLinkView {
     pub label: String,
     pub href: String,
     pub unit: String,
+    pub unit_id: Id,
+    /// The form value naming the linked item (`ic_action:12`).
+    pub value: String,
+    /// Whether the viewer may remove the link (edits the linking board).
+    pub can_remove: bool,
 }
 
 pub struct VerdictView {
@@ -435,7 +440,11 @@ fn notices(
     n
 }
 
-fn ic_link_view(units: &HashMap<Id, OrgUnit>, link: &audit::IcLink) -> IcLinkView {
+fn ic_link_view(
+    units: &HashMap<Id, OrgUnit>,
+    link: &audit::IcLink,
+    can_remove: bool,
+) -> IcLinkView {
     let segment = match link.target {
         IcTarget::Action(_) => ObjectKind::IcAction.path_segment(),
         IcTarget::Control(_) => ObjectKind::Control.path_segment(),
@@ -445,6 +454,9 @@ fn ic_link_view(units: &HashMap<Id, OrgUnit>, link: &audit::IcLink) -> IcLinkVie
         label: format!("{} {}", link.target.label_sv(), link.target.id()),
         href: format!("/history/{segment}/{}", link.target.id()),
         unit: name_of(units, link.unit_id),
+        unit_id: link.unit_id,
+        value: format!("{}:{}", link.target.kind_code(), link.target.id()),
+        can_remove,
     }
 }
 
@@ -504,7 +516,10 @@ fn rec_view(
         ic_links: rec
             .ic_links
             .iter()
-            .map(|l| ic_link_view(&reg.units, l))
+            .map(|l| {
+                let chain = chains.get(&l.unit_id).map_or(&[][..], |c| c);
+                ic_link_view(&reg.units, l, viewer.allows(Action::Edit, chain))
+            })
             .collect(),
         closure: audit::closure(rec, &succ).map(|c| closure_sv(reg, &c)),
         reissues: rec

@@ -441,6 +441,10 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
             get(forms::audits::ic_link_form).post(forms::audits::save_ic_link),
         )
         .route(
+            "/org/{id}/recommendations/{rec}/ic-links/remove",
+            post(forms::audits::remove_ic_link),
+        )
+        .route(
             "/org/{id}/goals/new",
             get(forms::goal::new_form).post(forms::goal::create),
         )

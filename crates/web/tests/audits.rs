@@ -509,6 +509,61 @@ async fn the_report_pdf_is_stored_checked_and_served_as_a_download() {
     .await;
 }
 
+#[tokio::test]
+async fn a_board_links_a_recommendation_to_its_internal_control_and_removes_the_link() {
+    each(async |app| {
+        let a = audit_2024(app).await;
+        let rec = &a.recommendations[0];
+        let ks = app.org_id("KS").await;
+        let editor = app.session_for("redaktor-ks").await;
+        let plan = app
+            .store()
+            .control_plan_of(ks, 2019)
+            .await
+            .unwrap()
+            .expect("KS's 2019 plan");
+        let target = format!("ic_action:{}", plan.actions[0].id);
+        let path = format!("/org/{ks}/recommendations/{}/ic-links", rec.id);
+        let (status, html) = app.get_as(Some(&editor), &path).await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains(&format!("value=\"{target}\"")),
+            "the board's own items are offered"
+        );
+        let version = app.store().data_version().await.unwrap();
+        let (status, _, _) = app
+            .post_as(Some(&editor), &path, &[("target", "ic_action:999999")])
+            .await;
+        assert_eq!(status, 422, "an item the board does not have is refused");
+        assert_eq!(app.store().data_version().await.unwrap(), version);
+        let (status, _, _) = app
+            .post_as(Some(&editor), &path, &[("target", &target)])
+            .await;
+        assert_eq!(status, 303);
+        let facts = app.store().audit_action_facts("2026-12-06").await.unwrap();
+        assert_eq!(
+            facts[&(rec.id, ks)].planned,
+            1,
+            "the link counts as the board's action"
+        );
+        let (_, html) = app
+            .get_as(Some(&editor), &format!("/recommendations/{}", rec.id))
+            .await;
+        assert!(html.contains("Ta bort kopplingen"));
+        let remove = format!("{path}/remove");
+        let (status, _, _) = app
+            .post_as(Some(&editor), &remove, &[("target", &target)])
+            .await;
+        assert_eq!(status, 303);
+        assert!(audit_2024(app).await.recommendations[0].ic_links.is_empty());
+        let (status, _, _) = app
+            .post_as(Some(&editor), &remove, &[("target", &target)])
+            .await;
+        assert_eq!(status, 404, "a link that is not there");
+    })
+    .await;
+}
+
 type Route<'a> = (String, Vec<(&'a str, &'a str)>, Vec<&'a common::Session>);
 
 #[tokio::test]
@@ -596,6 +651,21 @@ async fn every_route_refuses_who_may_not_and_changes_nothing() {
                     "{path}"
                 );
             }
+        }
+        // Removing a link to internal control: POST only, the board's own editors.
+        let remove = format!("/org/{ks}/recommendations/{rec}/ic-links/remove");
+        let (status, _, _) = app
+            .post_as(None, &remove, &[("target", "ic_action:1")])
+            .await;
+        assert!(
+            status == 303 || status == 403,
+            "visitor POST {remove}: {status}"
+        );
+        for s in &response_refused {
+            let (status, _, _) = app
+                .post_as(Some(s), &remove, &[("target", "ic_action:1")])
+                .await;
+            assert_eq!(status, 403, "POST {remove}");
         }
         // The upload: refused for a reader before the file is read.
         let (status, _, _) = app

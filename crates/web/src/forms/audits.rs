@@ -1243,6 +1243,37 @@ pub async fn save_ic_link(
     .await
 }
 
+/// `POST /org/{id}/recommendations/{rec}/ic-links/remove`: removes the board's link to an
+/// item of internal control (one the recommendation has for that board; else not found).
+pub async fn remove_ic_link(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(UnitRec { id, rec }): Path<UnitRec>,
+    super::Form(input): super::Form,
+) -> Result<Response> {
+    let (_, r) = audit_of_rec(&state, rec).await?;
+    let link = input
+        .get("target")
+        .and_then(|v| v.split_once(':'))
+        .and_then(|(kind, target)| IcTarget::parse(kind, target.parse().ok()?))
+        .map(|target| IcLink {
+            unit_id: id,
+            target,
+        })
+        .filter(|l| r.ic_links.contains(l))
+        .ok_or(AppError::NotFound)?;
+    let mut w = state
+        .store
+        .writer(&viewer.actor(), uppsikt_store::ChangeSource::Form)
+        .await?;
+    w.unlink_ic(r.id, link).await?;
+    w.commit().await?;
+    Ok(crate::flash::set(
+        super::saved(format!("/recommendations/{}", r.id)),
+        &uppsikt_domain::messages::forms::saved(1),
+    ))
+}
+
 // ---- The report PDF ----
 
 #[derive(askama::Template)]
