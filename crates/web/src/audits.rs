@@ -99,6 +99,9 @@ pub(crate) fn boards(units: &HashMap<Id, OrgUnit>) -> Vec<&OrgUnit> {
 
 /// Everything the pages derive from the audits as of today, loaded once per page.
 struct Register {
+    /// The names of the linked items of internal control ("Åtgärd AA01 … (2019)"); loaded
+    /// only by the pages that show links ([`Register::with_ic_labels`]).
+    ic_labels: HashMap<IcTarget, String>,
     audits: Vec<Audit>,
     rows: Vec<BoardRow>,
     deviations: HashMap<String, Id>,
@@ -112,11 +115,19 @@ impl Register {
         let facts = store.audit_action_facts(today).await?;
         let rows = audit::board_rows(&audits, &facts, today);
         Ok(Register {
+            ic_labels: HashMap::new(),
             deviations: store.audit_deviations().await?,
             units: unit_names(state).await?,
             rows,
             audits,
         })
+    }
+
+    /// Names the items of internal control the recommendations link to.
+    async fn with_ic_labels(mut self, state: &AppState) -> Result<Register> {
+        let plans = state.store.control_plans(None).await?;
+        self.ic_labels = uppsikt_report::audit::ic_labels(&plans);
+        Ok(self)
     }
 
     fn audit(&self, id: Id) -> Option<&Audit> {
@@ -440,18 +451,19 @@ fn notices(
     n
 }
 
-fn ic_link_view(
-    units: &HashMap<Id, OrgUnit>,
-    link: &audit::IcLink,
-    can_remove: bool,
-) -> IcLinkView {
+fn ic_link_view(reg: &Register, link: &audit::IcLink, can_remove: bool) -> IcLinkView {
+    let units = &reg.units;
     let segment = match link.target {
         IcTarget::Action(_) => ObjectKind::IcAction.path_segment(),
         IcTarget::Control(_) => ObjectKind::Control.path_segment(),
         IcTarget::Risk(_) => ObjectKind::IcRisk.path_segment(),
     };
     IcLinkView {
-        label: format!("{} {}", link.target.label_sv(), link.target.id()),
+        label: reg
+            .ic_labels
+            .get(&link.target)
+            .cloned()
+            .unwrap_or_else(|| format!("{} {}", link.target.label_sv(), link.target.id())),
         href: format!("/history/{segment}/{}", link.target.id()),
         unit: name_of(units, link.unit_id),
         unit_id: link.unit_id,
@@ -518,7 +530,7 @@ fn rec_view(
             .iter()
             .map(|l| {
                 let chain = chains.get(&l.unit_id).map_or(&[][..], |c| c);
-                ic_link_view(&reg.units, l, viewer.allows(Action::Edit, chain))
+                ic_link_view(reg, l, viewer.allows(Action::Edit, chain))
             })
             .collect(),
         closure: audit::closure(rec, &succ).map(|c| closure_sv(reg, &c)),
@@ -554,7 +566,10 @@ async fn chains(state: &AppState, units: &[Id]) -> Result<HashMap<Id, Vec<Id>>> 
 }
 
 async fn audit_html(state: &AppState, viewer: &Viewer, id: Id, today: &str) -> Result<String> {
-    let reg = Register::load(state, today).await?;
+    let reg = Register::load(state, today)
+        .await?
+        .with_ic_labels(state)
+        .await?;
     let audit = reg.audit(id).ok_or(AppError::NotFound)?.clone();
     let addressees = audit.addressees();
     let chains = chains(state, &addressees).await?;
@@ -762,7 +777,10 @@ async fn recommendation_html(
     id: Id,
     today: &str,
 ) -> Result<String> {
-    let reg = Register::load(state, today).await?;
+    let reg = Register::load(state, today)
+        .await?
+        .with_ic_labels(state)
+        .await?;
     let (audit, rec) = reg.rec(id).ok_or(AppError::NotFound)?;
     let chains = chains(state, &rec.addressees).await?;
     let view = rec_view(&reg, audit, rec, viewer, &chains);
