@@ -564,8 +564,6 @@ async fn a_board_links_a_recommendation_to_its_internal_control_and_removes_the_
     .await;
 }
 
-type Route<'a> = (String, Vec<(&'a str, &'a str)>, Vec<&'a common::Session>);
-
 #[tokio::test]
 async fn every_route_refuses_who_may_not_and_changes_nothing() {
     each(async |app| {
@@ -583,7 +581,7 @@ async fn every_route_refuses_who_may_not_and_changes_nothing() {
         let register_refused = vec![&reader, &fsn_editor, &ks_editor];
         // A board's response: its own editors (and controllers), not the auditors.
         let response_refused = vec![&reader, &fsn_editor, &auditor];
-        let routes: Vec<Route> = vec![
+        let routes: Vec<common::Route> = vec![
             (
                 "/audits/new".into(),
                 vec![("title", "X"), ("plan_year", "2030"), ("kind", "review")],
@@ -634,24 +632,7 @@ async fn every_route_refuses_who_may_not_and_changes_nothing() {
                 response_refused.clone(),
             ),
         ];
-        for (path, form, refused) in &routes {
-            let (status, _) = app.get_as(None, path).await;
-            assert_eq!(status, 303, "a visitor is sent to sign in: GET {path}");
-            let (status, _, _) = app.post_as(None, path, form).await;
-            assert!(
-                status == 303 || status == 403,
-                "visitor POST {path}: {status}"
-            );
-            for s in refused {
-                assert_eq!(app.get_as(Some(s), path).await.0, 403, "GET {path}");
-                let (status, html, _) = app.post_as(Some(s), path, form).await;
-                assert_eq!(status, 403, "POST {path}");
-                assert!(
-                    html.contains("behörighet") || html.contains("Bara"),
-                    "{path}"
-                );
-            }
-        }
+        common::assert_routes_refused(app, &routes).await;
         // Removing a link to internal control: POST only, the board's own editors.
         let remove = format!("/org/{ks}/recommendations/{rec}/ic-links/remove");
         let (status, _, _) = app

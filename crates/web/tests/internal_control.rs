@@ -340,8 +340,6 @@ async fn a_plan_scored_in_a_matrix_draws_its_risk_map_and_keeps_the_matrix_fixed
     .await;
 }
 
-type Route<'a> = (String, Vec<(&'a str, &'a str)>, Vec<&'a common::Session>);
-
 #[tokio::test]
 async fn every_route_refuses_who_may_not_and_changes_nothing() {
     each(async |app| {
@@ -358,7 +356,7 @@ async fn every_route_refuses_who_may_not_and_changes_nothing() {
         let p = plan.id;
         let edit_refused = vec![&reader, &fsn_editor, &auditor];
         let shared_refused = vec![&reader, &fsn_editor, &ks_editor, &auditor];
-        let routes: Vec<Route> = vec![
+        let routes: Vec<common::Route> = vec![
             (
                 format!("/org/{ks}/internal-control/new"),
                 vec![("year", "2031")],
@@ -440,24 +438,7 @@ async fn every_route_refuses_who_may_not_and_changes_nothing() {
                 shared_refused.clone(),
             ),
         ];
-        for (path, form, refused) in &routes {
-            let (status, _) = app.get_as(None, path).await;
-            assert_eq!(status, 303, "a visitor is sent to sign in: GET {path}");
-            let (status, _, _) = app.post_as(None, path, form).await;
-            assert!(
-                status == 303 || status == 403,
-                "visitor POST {path}: {status}"
-            );
-            for s in refused {
-                assert_eq!(app.get_as(Some(s), path).await.0, 403, "GET {path}");
-                let (status, html, _) = app.post_as(Some(s), path, form).await;
-                assert_eq!(status, 403, "POST {path}");
-                assert!(
-                    html.contains("behörighet") || html.contains("Bara"),
-                    "{path}"
-                );
-            }
-        }
+        common::assert_routes_refused(app, &routes).await;
         // The working pages and the API are not for visitors.
         for path in [
             "/internal-control".to_string(),

@@ -339,3 +339,29 @@ impl App {
         self.db.finish().await;
     }
 }
+
+/// A route a refusal test sends: its path, a form to POST, and the sessions refused there.
+pub type Route<'a> = (String, Vec<(&'a str, &'a str)>, Vec<&'a Session>);
+
+/// Every route sends a visitor to sign in (GET), refuses or redirects a visitor's POST, and
+/// answers each refused session 403 with the guard's message, for GET and POST alike.
+pub async fn assert_routes_refused(app: &App, routes: &[Route<'_>]) {
+    for (path, form, refused) in routes {
+        let (status, _) = app.get_as(None, path).await;
+        assert_eq!(status, 303, "a visitor is sent to sign in: GET {path}");
+        let (status, _, _) = app.post_as(None, path, form).await;
+        assert!(
+            status == 303 || status == 403,
+            "visitor POST {path}: {status}"
+        );
+        for s in refused {
+            assert_eq!(app.get_as(Some(s), path).await.0, 403, "GET {path}");
+            let (status, html, _) = app.post_as(Some(s), path, form).await;
+            assert_eq!(status, 403, "POST {path}");
+            assert!(
+                html.contains("behörighet") || html.contains("Bara"),
+                "{path}"
+            );
+        }
+    }
+}
