@@ -40,29 +40,7 @@ echo "generated_in_s=$(python3 -c "import time; print(round(time.time()-$gen_sta
 PASSWORD=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
 echo "$PASSWORD" | "$BIN" --database-url "$DATABASE_URL" user add bench-reader --name "Bänk Läsare" --role reader --password-stdin >/dev/null
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-SERVER_PID=""
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null || true; }
-trap cleanup EXIT
-
-run_server() { # $1 = page cache on|off
-    PORT=$(free_port)
-    UPPSIKT_PAGE_CACHE="$1" RUST_LOG=warn "$BIN" --database-url "$DATABASE_URL" --addr "127.0.0.1:$PORT" \
-        serve --files-dir "$OUT/static" >/dev/null 2>"$OUT/server-$1.log" &
-    SERVER_PID=$!
-    for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
-    COOKIE=$(curl -s -o /dev/null -D - -H "Origin: http://127.0.0.1:$PORT" --data-urlencode "username=bench-reader" --data-urlencode "password=$PASSWORD" \
-        "http://127.0.0.1:$PORT/login" | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | paste -sd ';' -)
-    [ -n "$COOKIE" ] || { echo "sign-in failed" >&2; exit 1; }
-}
-
-load() { # $1 = url
-    wrk -t2 -c32 -d"${DURATION}s" --timeout 10s --latency -H "Cookie: $COOKIE" "$1" | python3 bench/wrk_stats.py
-}
-
-ratio() {
-    python3 -c "print(f'  ratio $1/static: median={$2/$4:.2f}x p99={$3/$5:.2f}x' if $2 > 0 and $4 > 0 else '  ratio $1/static: none (no request finished within the 10 s timeout)')"
-}
+. bench/lib/serve.sh
 
 for cache in off on; do
     run_server "$cache"
@@ -73,7 +51,6 @@ for cache in off on; do
     rows=$(grep -o '<th scope="row">' "$OUT/static/board.html" | wc -l)
     echo "audits board page cache=$cache rows=$rows bytes=$(wc -c < "$OUT/static/board.html")"
     if [ "$cache" = off ]; then
-        single() { for _ in $(seq 1 20); do curl -fs -o /dev/null -w '%{time_total}\n' -H "Cookie: $COOKIE" "$1"; done | sort -n | sed -n 10p | python3 -c 'import sys; print(round(float(sys.stdin.read())*1000, 1))'; }
         page_ms=$(single "$BASE$PAGE"); static_ms=$(single "$BASE/files/board.html")
         echo "  single_uncached_render_ms=$page_ms static_file_ms=$static_ms"
     fi
@@ -83,5 +60,5 @@ for cache in off on; do
     echo "  board_page  median_ms=$o50 p99_ms=$o99 req_per_s=$orps errors=$oerr"
     echo "  static_file median_ms=$s50 p99_ms=$s99 req_per_s=$srps errors=$serr"
     ratio board_page "$o50" "$o99" "$s50" "$s99"
-    kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+    stop_server
 done

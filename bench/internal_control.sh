@@ -36,31 +36,10 @@ YEAR=$("$BIN" --database-url "$DATABASE_URL" bench internal-control-year)
 PASSWORD=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
 echo "$PASSWORD" | "$BIN" --database-url "$DATABASE_URL" user add bench-reader --name "Bänk Läsare" --role reader --password-stdin >/dev/null
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-SERVER_PID=""
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null || true; }
-trap cleanup EXIT
-
-run_server() { # $1 = page cache on|off
-    PORT=$(free_port)
-    UPPSIKT_PAGE_CACHE="$1" RUST_LOG=warn "$BIN" --database-url "$DATABASE_URL" --addr "127.0.0.1:$PORT" \
-        serve --files-dir "$OUT/static" >/dev/null 2>"$OUT/server-$1.log" &
-    SERVER_PID=$!
-    for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
-    COOKIE=$(curl -s -o /dev/null -D - -H "Origin: http://127.0.0.1:$PORT" --data-urlencode "username=bench-reader" --data-urlencode "password=$PASSWORD" \
-        "http://127.0.0.1:$PORT/login" | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | paste -sd ';' -)
-    [ -n "$COOKIE" ] || { echo "sign-in failed" >&2; exit 1; }
-}
-
-load() { # $1 = url
-    wrk -t2 -c32 -d"${DURATION}s" --timeout 10s --latency -H "Cookie: $COOKIE" "$1" | python3 bench/wrk_stats.py
-}
-
-ratio() {
-    python3 -c "print(f'  ratio $1/static: median={$2/$4:.2f}x p99={$3/$5:.2f}x' if $2 > 0 and $4 > 0 else '  ratio $1/static: none (no request finished within the 10 s timeout)')"
-}
+. bench/lib/serve.sh
 
 PAGE="/internal-control?year=$YEAR"
+
 for cache in off on; do
     run_server "$cache"
     BASE="http://127.0.0.1:$PORT"
@@ -70,7 +49,6 @@ for cache in off on; do
     echo "internal-control oversight cache=$cache year=$YEAR boards=$boards bytes=$(wc -c < "$OUT/static/internal-control.html")"
     if [ "$cache" = off ]; then
         # One uncached render, alone: the median of 20 single requests, beside the static file's.
-        single() { for _ in $(seq 1 20); do curl -fs -o /dev/null -w '%{time_total}\n' -H "Cookie: $COOKIE" "$1"; done | sort -n | sed -n 10p | python3 -c 'import sys; print(round(float(sys.stdin.read())*1000, 1))'; }
         page_ms=$(single "$BASE$PAGE"); static_ms=$(single "$BASE/files/internal-control.html")
         echo "  single_uncached_render_ms=$page_ms static_file_ms=$static_ms"
     fi
@@ -80,5 +58,5 @@ for cache in off on; do
     echo "  oversight   median_ms=$o50 p99_ms=$o99 req_per_s=$orps errors=$oerr"
     echo "  static_file median_ms=$s50 p99_ms=$s99 req_per_s=$srps errors=$serr"
     ratio oversight "$o50" "$o99" "$s50" "$s99"
-    kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+    stop_server
 done
