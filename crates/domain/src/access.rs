@@ -100,10 +100,16 @@ pub enum Action {
     /// auditors' own work (auditors, and controllers and administrators who keep the
     /// register). Boards' responses are [`Action::Edit`] of the responding unit.
     ManageAudits,
+    /// Keep the municipality's crime-prevention register: situation reports, forums,
+    /// agreements, statutes and their duties, the level scale (controllers and
+    /// administrators: KS's leadership under Lag 2023:196). A duty's status may also be
+    /// assessed by the auditors ([`Action::ManageAudits`]) and by its responsible board
+    /// ([`Action::Edit`] of that unit).
+    ManageSafety,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::ReadPublished,
         Action::ReadAll,
         Action::ReadHistory,
@@ -118,6 +124,7 @@ impl Action {
         Action::ManageRules,
         Action::ManageInternalControl,
         Action::ManageAudits,
+        Action::ManageSafety,
     ];
 }
 
@@ -196,41 +203,41 @@ mod tests {
     #[test]
     fn each_role_gets_exactly_its_rights() {
         let actions = Action::ALL;
-        let expected: [(Role, [bool; 14]); 6] = [
-            (Role::Admin, [true; 14]),
+        let expected: [(Role, [bool; 15]); 6] = [
+            (Role::Admin, [true; 15]),
             (
                 Role::Controller,
                 [
                     true, true, true, true, true, true, true, false, true, true, true, true, true,
-                    true,
+                    true, true,
                 ],
             ),
             (
                 Role::Editor,
                 [
                     true, true, true, false, true, false, false, false, true, false, false, false,
-                    false, false,
+                    false, false, false,
                 ],
             ),
             (
                 Role::Reader,
                 [
                     true, true, true, false, false, false, false, false, false, false, false,
-                    false, false, false,
+                    false, false, false, false,
                 ],
             ),
             (
                 Role::Auditor,
                 [
                     true, true, true, true, false, false, false, false, false, false, false, false,
-                    false, true,
+                    false, true, false,
                 ],
             ),
             (
                 Role::Public,
                 [
                     true, false, false, false, false, false, false, false, false, false, false,
-                    false, false, false,
+                    false, false, false, false,
                 ],
             ),
         ];

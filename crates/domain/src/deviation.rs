@@ -33,6 +33,8 @@ pub enum Source {
     /// A recommendation of an audit, per addressed board: its decision is the board's
     /// response (`audit.rs`).
     AuditRecommendation,
+    /// A statutory duty overdue or assessed as unmet (`obligation.rs`).
+    Obligation,
 }
 
 impl Source {
@@ -56,6 +58,7 @@ impl Source {
             Source::CitizenDialogue => "Medborgardialog",
             Source::Other => "Annat",
             Source::AuditRecommendation => "Revisionens rekommendation",
+            Source::Obligation => "Lagkrav",
         }
     }
 
@@ -426,6 +429,7 @@ codes!(Source {
     CitizenDialogue => "citizen_dialogue",
     Other => "other",
     AuditRecommendation => "audit_recommendation",
+    Obligation => "obligation",
 });
 codes!(Severity { Low => "low", Medium => "medium", High => "high" });
 codes!(DecidingBody { Board => "board", Committee => "committee", Administration => "administration" });

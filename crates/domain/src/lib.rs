@@ -6,6 +6,7 @@
 //! and a proposed goal assessment. Nothing here does I/O.
 
 pub mod access;
+pub mod area;
 pub mod assessment;
 pub mod audit;
 pub mod case_ref;
@@ -15,14 +16,18 @@ pub mod current_period;
 pub mod deviation;
 pub mod evaluation;
 pub mod explain;
+pub mod forum;
 pub mod indicator;
 pub mod internal_control;
 pub mod kolada;
 pub mod number;
 pub mod object_kind;
+pub mod obligation;
 pub mod period;
+pub mod personal_number;
 pub mod plan;
 pub mod publication;
+pub mod situation;
 
 pub use assessment::{AssessmentRules, AssessmentScale, Proposal};
 pub use commitment::CommitmentStatus;

@@ -9,6 +9,7 @@
 //! nowhere else (labels, headings and button texts are UI copy, in the templates and forms).
 
 pub mod access;
+pub mod area;
 pub mod audit;
 pub mod cli;
 pub mod deviations;

@@ -21,6 +21,12 @@ pub enum ObjectKind {
     Control,
     Audit,
     Recommendation,
+    Area,
+    SituationReport,
+    Forum,
+    Agreement,
+    Statute,
+    Obligation,
 }
 
 /// What one kind is called where: in the change log, in paths and in Swedish.
@@ -33,7 +39,7 @@ struct Spec {
 impl ObjectKind {
     /// Every kind, in the order the organisation holds them (a kind missing here has no
     /// pages: its paths are not found).
-    pub const ALL: [ObjectKind; 12] = [
+    pub const ALL: [ObjectKind; 18] = [
         ObjectKind::OrgUnit,
         ObjectKind::Goal,
         ObjectKind::Indicator,
@@ -46,6 +52,12 @@ impl ObjectKind {
         ObjectKind::Control,
         ObjectKind::Audit,
         ObjectKind::Recommendation,
+        ObjectKind::Area,
+        ObjectKind::SituationReport,
+        ObjectKind::Forum,
+        ObjectKind::Agreement,
+        ObjectKind::Statute,
+        ObjectKind::Obligation,
     ];
 
     /// The one declaration of each kind.
@@ -65,6 +77,12 @@ impl ObjectKind {
             ObjectKind::Recommendation => {
                 ("audit_recommendation", "recommendations", "Rekommendation")
             }
+            ObjectKind::Area => ("area", "areas", "Område"),
+            ObjectKind::SituationReport => ("situation_report", "situation-reports", "Lägesbild"),
+            ObjectKind::Forum => ("forum", "forums", "Forum"),
+            ObjectKind::Agreement => ("agreement", "agreements", "Överenskommelse"),
+            ObjectKind::Statute => ("statute", "statutes", "Lag"),
+            ObjectKind::Obligation => ("obligation", "obligations", "Lagkrav"),
         };
         Spec {
             log_type,
@@ -125,7 +143,6 @@ const PART_LABELS: &[(&str, &str)] = &[
     ("outcome_comment", "Kommentar till utfall"),
     ("commitment_status", "Status för åtagande"),
     ("user", "Konto"),
-    ("area", "Område"),
     ("database", "Databas"),
     ("kolada_values", "Kolada-värden"),
     ("kolada_settings", "Koppling till Kolada"),
@@ -138,6 +155,11 @@ const PART_LABELS: &[(&str, &str)] = &[
     ("rule_version", "Bedömningsregler"),
     ("decided_document", "Beslutat dokument"),
     ("ic_occurrence", "Kontrolltillfälle"),
+    ("situation_presentation", "Redovisning av lägesbild"),
+    ("forum_meeting", "Möte i forum"),
+    ("obligation_evidence", "Underlag för lagkrav"),
+    ("obligation_assessment", "Bedömning av lagkrav"),
+    ("level_scale", "Skala för lägesbilder"),
     ("ic_amendment", "Ändrad åtgärd"),
     ("audit_question", "Revisionsfråga"),
     ("audit_response", "Svar till revisionen"),

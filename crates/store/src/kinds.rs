@@ -47,6 +47,28 @@ pub(crate) const fn owning_unit_sql(kind: ObjectKind) -> &'static str {
                 ORDER BY ra.position LIMIT 1) \
              FROM audit_recommendations r WHERE r.id = $1"
         }
+        // The area family belongs to the municipality as a whole (the root), except a
+        // duty (its responsible board) and a statute (the body leading the work under it).
+        ObjectKind::Area => {
+            "SELECT (SELECT MIN(id) FROM org_units WHERE parent_id IS NULL) FROM areas WHERE id = $1"
+        }
+        ObjectKind::SituationReport => {
+            "SELECT (SELECT MIN(id) FROM org_units WHERE parent_id IS NULL) FROM situation_reports WHERE id = $1"
+        }
+        ObjectKind::Forum => {
+            "SELECT (SELECT MIN(id) FROM org_units WHERE parent_id IS NULL) FROM forums WHERE id = $1"
+        }
+        ObjectKind::Agreement => {
+            "SELECT (SELECT MIN(id) FROM org_units WHERE parent_id IS NULL) FROM agreements WHERE id = $1"
+        }
+        ObjectKind::Statute => {
+            "SELECT COALESCE(s.leading_unit_id, (SELECT MIN(id) FROM org_units WHERE parent_id IS NULL)) \
+             FROM statutes s WHERE s.id = $1"
+        }
+        ObjectKind::Obligation => {
+            "SELECT COALESCE(o.responsible_unit_id, (SELECT MIN(id) FROM org_units WHERE parent_id IS NULL)) \
+             FROM obligations o WHERE o.id = $1"
+        }
     }
 }
 
@@ -128,6 +150,13 @@ pub(crate) const fn history_parts(kind: ObjectKind) -> HistoryParts {
         ObjectKind::Audit => (&["audit_question", "audit_response", "audit_report"], None),
         // Verdicts and links to internal control under the recommendation's id.
         ObjectKind::Recommendation => (&["audit_verdict", "audit_ic_link"], None),
+        // Presentations under the report's id; meetings under the forum's; evidence and
+        // assessments under the duty's.
+        ObjectKind::Area => (&[], None),
+        ObjectKind::SituationReport => (&["situation_presentation"], None),
+        ObjectKind::Forum => (&["forum_meeting"], None),
+        ObjectKind::Agreement | ObjectKind::Statute => (&[], None),
+        ObjectKind::Obligation => (&["obligation_evidence", "obligation_assessment"], None),
     };
     HistoryParts { own, related }
 }

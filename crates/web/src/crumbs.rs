@@ -106,6 +106,12 @@ impl Crumbs {
                 let rec = audit.recommendation(id).ok_or(AppError::NotFound)?;
                 crate::audits::recommendation_trail(&audit, rec)
             }
+            ObjectKind::Area
+            | ObjectKind::SituationReport
+            | ObjectKind::Forum
+            | ObjectKind::Agreement
+            | ObjectKind::Statute
+            | ObjectKind::Obligation => return Err(AppError::NotFound),
         })
     }
 

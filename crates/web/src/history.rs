@@ -132,6 +132,13 @@ async fn heading(state: &AppState, kind: ObjectKind, id: Id) -> Result<(String, 
                 back,
             )
         }
+        // Pages of the area family arrive with their store reads (issue 20).
+        ObjectKind::Area
+        | ObjectKind::SituationReport
+        | ObjectKind::Forum
+        | ObjectKind::Agreement
+        | ObjectKind::Statute
+        | ObjectKind::Obligation => return Err(AppError::NotFound),
     })
 }
 
