@@ -160,7 +160,7 @@ async fn one_of_each(store: &Store) -> HashMap<ObjectKind, (Id, Id)> {
     w.commit().await.unwrap();
     ObjectKind::ALL
         .into_iter()
-        .map(|kind| {
+        .filter_map(|kind| {
             let object = match kind {
                 ObjectKind::OrgUnit => (t.child, t.child),
                 ObjectKind::Goal => (t.goal, t.child),
@@ -174,8 +174,15 @@ async fn one_of_each(store: &Store) -> HashMap<ObjectKind, (Id, Id)> {
                 ObjectKind::Control => (control, t.ks),
                 ObjectKind::Audit => (audit, t.other),
                 ObjectKind::Recommendation => (recommendation, t.child),
+                // The area family's storage lands with issue 20's store branch.
+                ObjectKind::Area
+                | ObjectKind::SituationReport
+                | ObjectKind::Forum
+                | ObjectKind::Agreement
+                | ObjectKind::Statute
+                | ObjectKind::Obligation => return None,
             };
-            (kind, object)
+            Some((kind, object))
         })
         .collect()
 }
