@@ -309,6 +309,9 @@ pub fn presentation_overdue(
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LevelHistoryRow {
     pub report_id: Id,
+    pub title: String,
+    /// The report's public mark ([`levels_visible`]).
+    pub public: bool,
     pub kind: SituationKind,
     pub period_end: String,
     pub level: u8,
@@ -332,6 +335,8 @@ pub fn level_history(reports: &[SituationReport], area_id: Id) -> Vec<LevelHisto
                 .map(|prev| i16::from(level) - i16::from(prev));
             LevelHistoryRow {
                 report_id: r.id,
+                title: r.title.clone(),
+                public: r.public,
                 kind: r.kind,
                 period_end: r.period_end.clone(),
                 level,
@@ -454,7 +459,12 @@ pub fn deviation_years(reports: &[SituationReport]) -> Vec<i32> {
 /// of reports marked public for the public. (The visitor rule for this module; the web
 /// and the reports call it, nothing else decides.)
 pub fn visible_levels(report: &SituationReport, reads_all: bool) -> bool {
-    reads_all || report.public
+    levels_visible(report.public, reads_all)
+}
+
+/// The same rule from a report's public mark alone (level history rows carry it).
+pub fn levels_visible(marked_public: bool, reads_all: bool) -> bool {
+    reads_all || marked_public
 }
 
 #[cfg(test)]
