@@ -1,4 +1,4 @@
-# Shared by the page benchmarks (audits.sh, internal_control.sh): start the release
+# Shared by the page benchmarks (areas.sh, audits.sh, internal_control.sh): start the release
 # server against $DATABASE_URL with the page cache on or off, sign in as bench-reader
 # ($PASSWORD), and measure a page against a static file with wrk. Source it after
 # setting BIN, DATABASE_URL, OUT (static files in $OUT/static), PASSWORD and DURATION.

@@ -275,6 +275,17 @@ impl Audience {
         Some(c)
     }
 
+    /// Whether a situation report's levels may be shown: the public sees them only where
+    /// the municipality marked the report public (`situation::visible_levels`).
+    pub fn sees_situation_levels(&self, r: &crate::situation::SituationReport) -> bool {
+        crate::situation::visible_levels(r, !self.is_public())
+    }
+
+    /// The same from a report's public mark (an area's level history).
+    pub fn sees_levels_marked(&self, marked_public: bool) -> bool {
+        crate::situation::levels_visible(marked_public, !self.is_public())
+    }
+
     pub fn sees_analysis(&self, org_id: Id, a: &Analysis) -> bool {
         self.sees(org_id, a.period)
     }

@@ -1,6 +1,7 @@
 //! The `uppsikt` command: run the demo, serve, migrate and import.
 
 mod bench;
+mod bench_areas;
 mod bench_audits;
 mod bench_ic;
 mod bench_kolada;
@@ -293,6 +294,8 @@ enum BenchCommand {
     InternalControl(bench_ic::IcShape),
     /// Print the year the synthetic internal-control plans end with.
     InternalControlYear,
+    /// Write synthetic areas, weekly lägesbilder, forums and a statute (bench/areas.sh).
+    Areas(bench_areas::AreaShape),
     /// Write a synthetic register of audits over the years (bench/audits.sh).
     Audits(bench_audits::AuditShape),
     /// Time building the auditors' follow-up report of the synthetic register's last year
@@ -494,6 +497,18 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let (recommendations, board) = bench_audits::generate(&store, shape).await?;
             println!(
                 "synthetic_audit_recommendations={recommendations} board={board} generate_s={:.1}",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Bench {
+            what: BenchCommand::Areas(shape),
+        } => {
+            let store = open(&cli.database_url).await?;
+            let started = std::time::Instant::now();
+            let (reports, area, statute) = bench_areas::generate(&store, shape).await?;
+            println!(
+                "synthetic_situation_reports={reports} area={area} statute={statute} generate_s={:.1}",
                 started.elapsed().as_secs_f64()
             );
             Ok(())

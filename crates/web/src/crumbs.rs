@@ -106,12 +106,17 @@ impl Crumbs {
                 let rec = audit.recommendation(id).ok_or(AppError::NotFound)?;
                 crate::audits::recommendation_trail(&audit, rec)
             }
-            ObjectKind::Area
-            | ObjectKind::SituationReport
-            | ObjectKind::Forum
-            | ObjectKind::Agreement
-            | ObjectKind::Statute
-            | ObjectKind::Obligation => return Err(AppError::NotFound),
+            ObjectKind::Area => crate::areas::area_trail(&store.area(id).await?),
+            ObjectKind::SituationReport => {
+                crate::safety::report_trail(&store.situation_report(id).await?)
+            }
+            ObjectKind::Forum => crate::safety::forum_trail(&store.forum(id).await?),
+            ObjectKind::Agreement => crate::safety::agreement_trail(&store.agreement(id).await?),
+            ObjectKind::Statute => crate::safety::statute_trail(&store.statute(id).await?),
+            ObjectKind::Obligation => {
+                let o = store.obligation(id).await?;
+                crate::safety::obligation_trail(&store.statute(o.statute_id).await?, &o)
+            }
         })
     }
 

@@ -132,13 +132,19 @@ async fn heading(state: &AppState, kind: ObjectKind, id: Id) -> Result<(String, 
                 back,
             )
         }
-        // Pages of the area family arrive with their store reads (issue 20).
-        ObjectKind::Area
-        | ObjectKind::SituationReport
-        | ObjectKind::Forum
-        | ObjectKind::Agreement
-        | ObjectKind::Statute
-        | ObjectKind::Obligation => return Err(AppError::NotFound),
+        ObjectKind::Area => (state.store.area(id).await?.name, back),
+        ObjectKind::SituationReport => (state.store.situation_report(id).await?.title, back),
+        ObjectKind::Forum => (state.store.forum(id).await?.name, back),
+        ObjectKind::Agreement => (state.store.agreement(id).await?.title, back),
+        ObjectKind::Statute => (
+            crate::safety::statute_name(&state.store.statute(id).await?),
+            back,
+        ),
+        ObjectKind::Obligation => {
+            let o = state.store.obligation(id).await?;
+            let s = state.store.statute(o.statute_id).await?;
+            (format!("{} {}", s.sfs, o.code), back)
+        }
     })
 }
 

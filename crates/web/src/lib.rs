@@ -7,6 +7,7 @@
 //! and rendered pages are cached per data version, so a read after any write is current.
 
 mod api;
+mod areas;
 mod audits;
 pub mod auth;
 mod cache;
@@ -25,6 +26,7 @@ mod oversight;
 mod pages;
 mod plan;
 mod reports;
+mod safety;
 mod search;
 mod todo;
 mod upload;
@@ -237,6 +239,8 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route("/org/{id}/plan/{year}", get(plan::page))
         // Search: what the viewer may see (the public: what decisions cover).
         .route("/sok", get(search::page))
+        .route("/areas", get(areas::list))
+        .route("/areas/{id}", get(areas::page))
         .route("/static/style.css", get(style))
         .route(
             "/static/job.js",
@@ -298,6 +302,21 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route("/recommendations/{id}", get(audits::recommendation_page))
         .route("/api/v1/audits", get(audits::api_audits))
         .route("/api/v1/audits/{id}", get(audits::api_audit))
+        .route("/crime-prevention", get(safety::hub))
+        .route("/situation-reports", get(safety::reports))
+        .route("/situation-reports/{id}", get(safety::report_page))
+        .route("/forums/{id}", get(safety::forum_page))
+        .route("/agreements/{id}", get(safety::agreement_page))
+        .route("/statutes/{id}", get(safety::statute_page))
+        .route("/obligations/{id}", get(safety::obligation_page))
+        .route("/api/v1/areas", get(safety::api_areas))
+        .route("/api/v1/areas/{id}", get(safety::api_area))
+        .route("/api/v1/situation-reports", get(safety::api_reports))
+        .route("/api/v1/situation-reports/{id}", get(safety::api_report))
+        .route("/api/v1/forums", get(safety::api_forums))
+        .route("/api/v1/agreements", get(safety::api_agreements))
+        .route("/api/v1/statutes", get(safety::api_statutes))
+        .route("/api/v1/statutes/{id}", get(safety::api_statute))
         .route_layer(guard(&state, Action::ReadAll));
     // The auditors' own work: audits, their questions and recommendations, the yearly
     // verdicts and the report PDF (auditors, controllers, administrators).

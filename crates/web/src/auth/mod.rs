@@ -121,6 +121,12 @@ impl Viewer {
                 "/audits",
                 crate::audits::MENU_LABEL,
             ),
+            (true, "/areas", crate::areas::LABEL),
+            (
+                self.allows(Action::ReadAll, &[]),
+                "/crime-prevention",
+                crate::safety::MENU_LABEL,
+            ),
             (self.allows(Action::ImportData, &[]), "/import", "Data in"),
             (self.allows(Action::ManageSources, &[]), "/kolada", "Kolada"),
             (
