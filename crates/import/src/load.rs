@@ -60,6 +60,7 @@ fn db_error(origin: &Origin, e: &StoreError) -> ImportReport {
     let message = match e {
         StoreError::InternalControl(r) => messages::internal_control::refusal(r),
         StoreError::Audit(r) => messages::audit::refusal(r),
+        StoreError::Area(r) => messages::area::refusal(r),
         StoreError::Locked(lock) => messages::period_locked(lock),
         StoreError::PlanDecided(plan) => messages::plan::plan_decided(plan),
         other => messages::import_database(&other.to_string()),
