@@ -1254,8 +1254,8 @@ impl Store {
     /// An area's level history (`situation::level_history`): one query on the levels
     /// indexed by area, however many reports there are.
     pub async fn area_level_history(&self, area_id: Id) -> Result<Vec<LevelHistoryRow>> {
-        let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
-            "SELECT r.id, r.kind, r.period_end, l.level FROM situation_levels l \
+        let rows: Vec<(i64, String, String, i64, String, i64)> = sqlx::query_as(
+            "SELECT r.id, r.kind, r.period_end, l.level, r.title, r.public FROM situation_levels l \
              JOIN situation_reports r ON r.id = l.report_id WHERE l.area_id = $1 \
              ORDER BY r.period_end, r.id",
         )
@@ -1266,11 +1266,11 @@ impl Store {
         // the changes.
         let reports = rows
             .into_iter()
-            .map(|(id, kind, period_end, level)| {
+            .map(|(id, kind, period_end, level, title, public)| {
                 Ok(SituationReport {
                     id,
                     kind: code("situation kind", &kind, SituationKind::parse)?,
-                    title: String::new(),
+                    title,
                     period_start: String::new(),
                     period_end,
                     producer: String::new(),
@@ -1283,13 +1283,23 @@ impl Store {
                     unnamed_levels: Vec::new(),
                     checklist: BTreeSet::new(),
                     summary: String::new(),
-                    public: false,
+                    public: public != 0,
                     synthetic: false,
                     presentations: Vec::new(),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(level_history(&reports, area_id))
+    }
+
+    /// The years in which situation reports end, newest first.
+    pub async fn situation_report_years(&self) -> Result<Vec<i32>> {
+        let ends: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT SUBSTR(period_end, 1, 4) FROM situation_reports ORDER BY 1 DESC",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ends.iter().filter_map(|y| y.parse().ok()).collect())
     }
 
     /// Every forum, in register order (by code, then name).

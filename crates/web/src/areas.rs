@@ -101,8 +101,6 @@ pub struct CompareRow {
     pub best: String,
     pub worst: String,
     pub areas: usize,
-    /// Every area's value, best first ("Vårby 13 %").
-    pub values: String,
 }
 
 pub struct WorstCount {
@@ -149,12 +147,6 @@ fn compare_row(r: &IndicatorRecord, c: &ComparisonRow) -> CompareRow {
         best: join(&c.best, &c.values),
         worst: join(&c.worst, &c.values),
         areas: c.values.len(),
-        values: c
-            .values
-            .iter()
-            .map(|(n, v)| format!("{n} {}", value_sv(r, *v)))
-            .collect::<Vec<_>>()
-            .join(", "),
     }
 }
 
@@ -366,12 +358,10 @@ async fn area_html(state: &AppState, viewer: &Viewer, id: Id, today: &str) -> Re
                 description: d.deviation.raised.description.clone(),
                 source: d.deviation.raised.source.label_sv(),
                 raised_on: d.deviation.raised_on.clone(),
-                decision: d
-                    .deviation
-                    .decision
-                    .as_ref()
-                    .map(|x| x.outcome.label_sv().to_string())
-                    .unwrap_or_else(|| "Inget beslut".into()),
+                decision: uppsikt_report::oversight::deviations::standing_sv(
+                    d.deviation.standing(),
+                )
+                .into(),
                 actions: d.deviation.actions.len(),
             })
             .collect();

@@ -668,7 +668,6 @@ pub struct DutyRow {
     pub code: String,
     pub section: String,
     pub duty: String,
-    pub requirement: String,
     pub status: &'static str,
     pub status_code: &'static str,
     pub assessed: String,
@@ -712,7 +711,6 @@ fn duty_row(
         code: o.code.clone(),
         section: o.section.clone(),
         duty: o.duty.clone(),
-        requirement: o.requirement.clone().unwrap_or_default(),
         status: o.status().label_sv(),
         status_code: o.status().code(),
         assessed: current
@@ -789,7 +787,6 @@ pub async fn statute_page(
 }
 
 pub struct EvidenceView {
-    pub id: Id,
     pub kind: &'static str,
     pub href: String,
     pub label: String,
@@ -851,7 +848,6 @@ async fn obligation_html(state: &AppState, viewer: &Viewer, id: Id, today: &str)
             _ => (String::new(), e.text.clone()),
         };
         evidence.push(EvidenceView {
-            id: e.id,
             kind: e.kind.label_sv(),
             href,
             label: if label.is_empty() { e.text.clone() } else { label },
