@@ -97,7 +97,7 @@ async fn published_facts(store: &Store) {
     let areas = store.areas().await.unwrap();
     assert!(areas
         .iter()
-        .any(|(name, class)| name == "Vårby" && class.as_deref() == Some("utsatt")));
+        .any(|a| a.name == "Vårby" && a.latest_class().map(|c| c.class.code()) == Some("utsatt")));
 }
 
 #[tokio::test]

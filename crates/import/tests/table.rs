@@ -98,7 +98,7 @@ async fn state(store: &Store) -> State {
         .await
         .unwrap()
         .into_iter()
-        .map(|(n, _)| n)
+        .map(|a| a.name)
         .collect();
     areas.sort();
     State {

@@ -1128,7 +1128,12 @@ impl Writer {
     }
 
     /// Refuses ids of `table` that do not exist (not found as `kind`).
-    async fn ensure_exist(&mut self, table: &str, kind: &'static str, ids: &[Id]) -> Result<()> {
+    pub(crate) async fn ensure_exist(
+        &mut self,
+        table: &str,
+        kind: &'static str,
+        ids: &[Id],
+    ) -> Result<()> {
         let ids = distinct(ids);
         if ids.is_empty() {
             return Ok(());

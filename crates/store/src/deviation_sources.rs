@@ -1,6 +1,6 @@
 //! Where automatic deviations come from: one registration per module. A module that
-//! raises deviations (indicators, commitments, internal control, audit recommendations;
-//! the duties of Lag 2023:196 next) implements [`DeviationSource`] — load its data,
+//! raises deviations (indicators, commitments, internal control, audit recommendations,
+//! situation reports, statutory duties) implements [`DeviationSource`] — load its data,
 //! then name the candidates of a year through its pure rules in the domain — and adds
 //! itself to [`DEVIATION_SOURCES`]. [`Store::automatic_deviations`] asks every source.
 
@@ -47,6 +47,8 @@ pub static DEVIATION_SOURCES: &[&dyn DeviationSource] = &[
     &CommitmentSource,
     &InternalControlSource,
     &crate::audit::AuditSource,
+    &crate::area::SituationSource,
+    &crate::area::ObligationSource,
 ];
 
 /// The year of an ISO date (a date without one: no year has ended).

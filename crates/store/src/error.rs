@@ -37,6 +37,11 @@ pub enum StoreError {
     /// Swedish sentence: `messages::audit::refusal`).
     #[error("audit: {0:?}")]
     Audit(uppsikt_domain::audit::AuditRefusal),
+    /// A change to an area, a situation report, a forum, an agreement, a statute or a
+    /// duty that the area family's rules refuse (the Swedish sentence:
+    /// `messages::area::refusal`).
+    #[error("area: {0:?}")]
+    Area(uppsikt_domain::area::AreaRefusal),
 }
 
 impl StoreError {

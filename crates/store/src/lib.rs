@@ -7,6 +7,7 @@
 //! cached derived data is still current.
 
 mod access;
+mod area;
 mod audit;
 mod backup;
 mod current_period;
@@ -36,6 +37,10 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use access::{NewUser, Session, SignInCounter, SignInKey, User, DEVICES_PER_USER};
+pub use area::{
+    natural_cmp, ObligationSource, SituationSource, EVIDENCE_LOG_TYPE, MEETING_LOG_TYPE,
+    OBLIGATION_ASSESSMENT_LOG_TYPE, PRESENTATION_LOG_TYPE, SCALE_LOG_TYPE,
+};
 pub use audit::{
     AuditHeader, AuditInput, AuditSource, QuestionInput, RecommendationInput, ResponseInput,
     VerdictInput, IC_LINK_LOG_TYPE, QUESTION_LOG_TYPE, REPORT_LOG_TYPE, RESPONSE_LOG_TYPE,

@@ -170,16 +170,6 @@ impl Store {
         .await?)
     }
 
-    pub async fn areas(&self) -> Result<Vec<(String, Option<String>)>> {
-        let rows: Vec<(String, Option<String>)> =
-            sqlx::query_as("SELECT name, police_class FROM areas")
-                .fetch_all(&self.pool)
-                .await?;
-        let mut rows = rows;
-        rows.sort_by(|a, b| uppsikt_domain::collate::swedish_cmp(&a.0, &b.0));
-        Ok(rows)
-    }
-
     const GOAL_COLUMNS: &'static str =
         "SELECT id, key, org_id, parent_id, title, description, kind, position FROM goals";
 

@@ -520,38 +520,6 @@ impl Writer {
         .await
     }
 
-    pub async fn upsert_area(&mut self, name: &str, police_class: Option<&str>) -> Result<()> {
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM areas WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        let class = police_class.map(str::to_string);
-        match exists {
-            Some(id) => {
-                if class.is_some() {
-                    self.execute(
-                        "UPDATE areas SET police_class = $1 WHERE id = $2",
-                        vec![Bind::OptText(class.clone()), Bind::Int(id)],
-                    )
-                    .await?;
-                    self.log("update", "area", Some(id), None, json(&(name, class)))
-                        .await?;
-                }
-            }
-            None => {
-                let id = self
-                    .insert_returning_id(
-                        "INSERT INTO areas (name, police_class) VALUES ($1, $2)",
-                        vec![Bind::Text(name.into()), Bind::OptText(class.clone())],
-                    )
-                    .await?;
-                self.log("create", "area", Some(id), None, json(&(name, class)))
-                    .await?;
-            }
-        }
-        Ok(())
-    }
-
     // --- goals ------------------------------------------------------------------------
 
     async fn goal_before(&mut self, id: Id) -> Result<Goal> {

@@ -286,7 +286,7 @@ async fn story(store: &Store) {
         .await
         .unwrap()
         .into_iter()
-        .map(|a| a.0)
+        .map(|a| a.name)
         .collect();
     assert_eq!(names, vec!["Alby", "Vårby", "Ängen", "Östberga"]);
 

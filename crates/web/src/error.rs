@@ -71,6 +71,11 @@ impl AppError {
                 StatusCode::CONFLICT,
                 uppsikt_domain::messages::plan::plan_decided(plan),
             ),
+            // A refusal that reaches no form (an API call, a link): the request is wrong.
+            AppError::Store(StoreError::Area(r)) => (
+                StatusCode::BAD_REQUEST,
+                uppsikt_domain::messages::area::refusal(r),
+            ),
             other => {
                 tracing::error!(error = %other, "request failed");
                 (

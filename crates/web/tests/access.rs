@@ -717,7 +717,7 @@ async fn editors_choose_existing_areas_and_only_controllers_add_new_ones() {
             .await
             .unwrap()
             .iter()
-            .any(|(a, _)| a == "Nytt område"));
+            .any(|a| a.name == "Nytt område"));
     })
     .await;
 }

@@ -181,7 +181,7 @@ impl Known {
             .into_iter()
             .map(|u| (u.id, u))
             .collect();
-        let areas = store.areas().await?.into_iter().map(|(n, _)| n).collect();
+        let areas = store.areas().await?.into_iter().map(|a| a.name).collect();
         Ok(Known {
             records,
             by_key,

@@ -262,7 +262,7 @@ async fn load(
         .areas()
         .await?
         .into_iter()
-        .map(|(a, _)| a)
+        .map(|a| a.name)
         .collect();
     let mut specs = Vec::new();
     match kind {
@@ -950,7 +950,7 @@ async fn save(post: Post, kind: Kind) -> Result<Response> {
         .areas()
         .await?
         .into_iter()
-        .map(|(a, _)| a)
+        .map(|a| a.name)
         .collect();
     let mut typed = typed_cells(input);
     let (mut periods, mut areas) = named_in(&typed, &known);

@@ -634,6 +634,7 @@ impl<T> RefusedAt<T> for std::result::Result<T, StoreError> {
                 Refusal::at(field, messages::internal_control::refusal(&r))
             }
             StoreError::Audit(r) => Refusal::at(field, messages::audit::refusal(&r)),
+            StoreError::Area(r) => Refusal::at(field, messages::area::refusal(&r)),
             other => other.into(),
         })
     }

@@ -16,7 +16,8 @@ async fn breakdown_options(state: &AppState) -> Result<FieldKind> {
         .iter()
         .map(|b| (b.code(), b.label_sv()))
         .collect();
-    for (area, _) in state.store.areas().await? {
+    for area in state.store.areas().await? {
+        let area = area.name;
         items.push((format!("area:{area}"), format!("Område: {area}")));
     }
     Ok(FieldKind::Select(items))
@@ -118,7 +119,7 @@ async fn with_new_area(
     outcome: Outcome,
 ) -> Result<std::result::Result<(Outcome, Option<String>), Errors>> {
     let new_area = match outcome.breakdown.area() {
-        Some(area) if !state.store.areas().await?.iter().any(|(a, _)| a == area) => {
+        Some(area) if !state.store.areas().await?.iter().any(|a| a.name == area) => {
             Some(area.to_string())
         }
         _ => None,
