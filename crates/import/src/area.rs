@@ -39,7 +39,7 @@ use uppsikt_store::{Scope, Store, StoreError, Writer};
 use crate::data::{DataSet, Key, NAME_MAX, TEXT_MAX};
 use crate::load::{At, Ids};
 use crate::parse::{list, written, Unique};
-use crate::reader::{boolean, choice, date, integer, key_of, long_text, text, year, Row};
+use crate::reader::{boolean, date, integer, key_of, long_text, text, year, Row};
 use crate::report::{quoted, Errors, ImportReport, Origin};
 
 /// Longest area name (as the format always had it).
@@ -233,8 +233,7 @@ pub(crate) fn code(v: &Value) -> Result<String, String> {
     let s = text(NAME_MAX)(v)?;
     let ok = !s.is_empty()
         && s.chars().count() <= CODE_MAX
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if ok {
         Ok(s)
@@ -289,7 +288,9 @@ fn short(r: &Row<'_>, errors: &mut Errors, field: &'static str) -> String {
 }
 
 fn long(r: &Row<'_>, errors: &mut Errors, field: &'static str) -> String {
-    let t = r.opt(errors, field, &long_text(TEXT_MAX)).unwrap_or_default();
+    let t = r
+        .opt(errors, field, &long_text(TEXT_MAX))
+        .unwrap_or_default();
     personal_number(r, errors, field, &t);
     t
 }
@@ -443,7 +444,11 @@ pub(crate) fn level_scale(r: &Row<'_>, errors: &mut Errors) -> Option<LevelScale
     if let Some(defs) = r.sub_table(errors, "definitions") {
         for (k, v) in defs.table {
             let at = defs.at(&quoted(k));
-            let level = k.trim().parse::<u8>().ok().filter(|l| (1..=max_level).contains(l));
+            let level = k
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|l| (1..=max_level).contains(l));
             let Some(level) = level else {
                 errors.at(&at, refusal(&AreaRefusal::BadScale));
                 continue;
@@ -497,7 +502,11 @@ pub(crate) fn situation_report(r: &Row<'_>, errors: &mut Errors) -> Option<Situa
     let kind = r.req(
         errors,
         "kind",
-        &coded(SituationKind::parse, SituationKind::ALL, SituationKind::code),
+        &coded(
+            SituationKind::parse,
+            SituationKind::ALL,
+            SituationKind::code,
+        ),
     );
     let title = r.req(errors, "title", &text(NAME_MAX));
     if let Some(t) = &title {
@@ -574,7 +583,11 @@ pub(crate) fn situation_report(r: &Row<'_>, errors: &mut Errors) -> Option<Situa
         r,
         errors,
         "checklist",
-        &coded(ChecklistItem::parse, ChecklistItem::ALL, ChecklistItem::code),
+        &coded(
+            ChecklistItem::parse,
+            ChecklistItem::ALL,
+            ChecklistItem::code,
+        ),
         |c| c.code().to_string(),
     )
     .unwrap_or_default()
@@ -764,7 +777,11 @@ pub(crate) fn agreement(r: &Row<'_>, errors: &mut Errors) -> Option<AgreementDat
     let kind = r.req(
         errors,
         "kind",
-        &coded(AgreementKind::parse, AgreementKind::ALL, AgreementKind::code),
+        &coded(
+            AgreementKind::parse,
+            AgreementKind::ALL,
+            AgreementKind::code,
+        ),
     );
     let title = r.req(errors, "title", &text(NAME_MAX));
     if let Some(t) = &title {
@@ -970,7 +987,13 @@ fn obligation(r: &Row<'_>, errors: &mut Errors) -> Option<ObligationData> {
         .filter_map(|a| {
             a.only(
                 errors,
-                &["status", "assessed_by", "by_auditors", "assessed_on", "text"],
+                &[
+                    "status",
+                    "assessed_by",
+                    "by_auditors",
+                    "assessed_on",
+                    "text",
+                ],
             );
             let status = a.req(
                 errors,
@@ -1034,7 +1057,10 @@ pub(crate) fn check_merged(data: &DataSet, errors: &mut Errors) {
         }
     };
     unique(
-        data.forums.iter().map(|f| (f.key.clone(), &f.origin)).collect(),
+        data.forums
+            .iter()
+            .map(|f| (f.key.clone(), &f.origin))
+            .collect(),
         Referent::Forum,
         errors,
     );
@@ -1064,7 +1090,12 @@ pub(crate) fn check_merged(data: &DataSet, errors: &mut Errors) {
     let to: HashMap<String, String> = data
         .forums
         .iter()
-        .filter_map(|f| Some((f.key.to_lowercase(), f.reports_to_forum.as_ref()?.to_lowercase())))
+        .filter_map(|f| {
+            Some((
+                f.key.to_lowercase(),
+                f.reports_to_forum.as_ref()?.to_lowercase(),
+            ))
+        })
         .collect();
     for f in &data.forums {
         let mut at = to.get(&f.key.to_lowercase());
@@ -1124,7 +1155,11 @@ impl StoredSafety {
     }
 
     /// Reads the indicators' keys when an activity of the files names one.
-    pub async fn read_indicators(&mut self, store: &Store, data: &DataSet) -> Result<(), StoreError> {
+    pub async fn read_indicators(
+        &mut self,
+        store: &Store,
+        data: &DataSet,
+    ) -> Result<(), StoreError> {
         let named = data
             .agreements
             .iter()
@@ -1182,8 +1217,11 @@ pub(crate) fn check_references(
     let area_ok = |n: &str| file_areas.contains(&n.to_lowercase()) || stored.area(n).is_some();
     let file_forums: HashSet<String> = data.forums.iter().map(|f| f.key.to_lowercase()).collect();
     let forum_ok = |c: &str| file_forums.contains(&c.to_lowercase()) || stored.forum(c).is_some();
-    let file_agreements: HashSet<String> =
-        data.agreements.iter().map(|a| a.key.to_lowercase()).collect();
+    let file_agreements: HashSet<String> = data
+        .agreements
+        .iter()
+        .map(|a| a.key.to_lowercase())
+        .collect();
     let agreement_ok =
         |c: &str| file_agreements.contains(&c.to_lowercase()) || stored.agreement(c).is_some();
     let reports: HashSet<String> = data
@@ -1202,7 +1240,10 @@ pub(crate) fn check_references(
     };
     let unit = |k: &Key, at: Origin, errors: &mut Errors| {
         if !units(k) {
-            errors.at(&at, messages::unknown_reference(Referent::OrgUnit, k.as_str()));
+            errors.at(
+                &at,
+                messages::unknown_reference(Referent::OrgUnit, k.as_str()),
+            );
         }
     };
     let forum = |c: &str, at: Origin, errors: &mut Errors| {
@@ -1288,7 +1329,9 @@ pub(crate) fn check_references(
         }
         for act in a.focus_areas.iter().flat_map(|f| &f.activities) {
             if let Some(k) = &act.effect_indicator {
-                if !file_indicators.contains(k.as_str()) && !stored.indicators.contains_key(k.as_str()) {
+                if !file_indicators.contains(k.as_str())
+                    && !stored.indicators.contains_key(k.as_str())
+                {
                     errors.at(
                         &act.origin.field("effect_indicator"),
                         messages::unknown_reference(Referent::Indicator, k.as_str()),
@@ -1309,12 +1352,11 @@ pub(crate) fn check_references(
                 let Some(k) = &e.reference else { continue };
                 let at = e.origin.field("ref");
                 match e.kind {
-                    EvidenceKind::SituationReport if !reports.contains(&k.to_lowercase()) => {
-                        errors.at(
+                    EvidenceKind::SituationReport if !reports.contains(&k.to_lowercase()) => errors
+                        .at(
                             &at,
                             messages::unknown_reference(Referent::SituationReport, k),
-                        )
-                    }
+                        ),
                     EvidenceKind::Agreement if !agreement_ok(k) => {
                         errors.at(&at, messages::unknown_reference(Referent::Agreement, k))
                     }
@@ -1356,7 +1398,10 @@ fn check_area_cycles(data: &DataSet, stored: &StoredSafety, errors: &mut Errors)
         let mut steps = 0;
         while let Some(p) = at {
             if *p == me {
-                errors.at(&a.origin.field("parent"), refusal(&AreaRefusal::ParentCycle));
+                errors.at(
+                    &a.origin.field("parent"),
+                    refusal(&AreaRefusal::ParentCycle),
+                );
                 break;
             }
             steps += 1;
@@ -1433,7 +1478,10 @@ fn unit_id(ids: &Ids, key: &Option<Key>, at: &Origin) -> Result<Option<Id>, Impo
 
 /// The file's classifications merged into the stored ones: per year (or none), the
 /// file's replaces the stored; other years are kept.
-fn merged_classifications(stored: &[Classification], file: &[Classification]) -> Vec<Classification> {
+fn merged_classifications(
+    stored: &[Classification],
+    file: &[Classification],
+) -> Vec<Classification> {
     let mut out: Vec<Classification> = stored
         .iter()
         .filter(|s| !file.iter().any(|f| f.year == s.year))
@@ -1534,7 +1582,7 @@ async fn write_area(
     Ok(())
 }
 
-/// The scale, forums, situation reports, agreements and statutes with their duties, in
+/// The scale, forums, statutes, situation reports, agreements and the statutes' duties, in
 /// that order (each refers only to what is written before it; forums report to forums
 /// written before them). An object exactly as stored writes nothing; nothing is deleted
 /// for being absent from the files.
@@ -1558,6 +1606,30 @@ pub(crate) async fn write_safety(
         }
     }
     write_forums(w, data, ids, stored, sids).await?;
+    // Statutes before the agreements that name them; their duties after the reports and
+    // agreements their evidence names.
+    let mut statute_ids = Vec::with_capacity(data.statutes.len());
+    for s in &data.statutes {
+        let before = stored.statutes.iter().find(|x| x.sfs == s.sfs);
+        let statute = Statute {
+            id: before.map_or(0, |b| b.id),
+            sfs: s.sfs.clone(),
+            title: s.title.clone(),
+            in_force: s.in_force.clone(),
+            leading_unit_id: unit_id(ids, &s.leading, &s.origin.field("leading"))?,
+            url: s.url.clone(),
+            note: s.note.clone(),
+        };
+        let statute_id = match before {
+            Some(b) if *b == statute => b.id,
+            Some(b) => {
+                w.update_statute(&statute).await.at(&s.origin)?;
+                b.id
+            }
+            None => w.create_statute(&statute).await.at(&s.origin)?,
+        };
+        statute_ids.push(statute_id);
+    }
     for r in &data.situation_reports {
         let before = stored.report(r);
         let report = report_of(r, ids, sids, before.map_or(0, |b| b.id))?;
@@ -1584,25 +1656,7 @@ pub(crate) async fn write_safety(
         };
         sids.agreements.insert(a.key.to_lowercase(), id);
     }
-    for s in &data.statutes {
-        let before = stored.statutes.iter().find(|x| x.sfs == s.sfs);
-        let statute = Statute {
-            id: before.map_or(0, |b| b.id),
-            sfs: s.sfs.clone(),
-            title: s.title.clone(),
-            in_force: s.in_force.clone(),
-            leading_unit_id: unit_id(ids, &s.leading, &s.origin.field("leading"))?,
-            url: s.url.clone(),
-            note: s.note.clone(),
-        };
-        let statute_id = match before {
-            Some(b) if *b == statute => b.id,
-            Some(b) => {
-                w.update_statute(&statute).await.at(&s.origin)?;
-                b.id
-            }
-            None => w.create_statute(&statute).await.at(&s.origin)?,
-        };
+    for (s, statute_id) in data.statutes.iter().zip(statute_ids) {
         for o in &s.obligations {
             write_obligation(w, o, statute_id, ids, stored, sids).await?;
         }
@@ -1764,8 +1818,9 @@ fn same_report(stored: &SituationReport, file: &SituationReport) -> bool {
     let mut b = file.clone();
     for r in [&mut a, &mut b] {
         r.levels.sort_by_key(|l| l.area_id);
-        r.presentations
-            .sort_by(|x, y| (&x.date, x.unit_id, x.forum_id).cmp(&(&y.date, y.unit_id, y.forum_id)));
+        r.presentations.sort_by(|x, y| {
+            (&x.date, x.unit_id, x.forum_id).cmp(&(&y.date, y.unit_id, y.forum_id))
+        });
     }
     a == b
 }
@@ -1928,8 +1983,19 @@ async fn write_obligation(
     let today = uppsikt_store::today();
     for (a, at) in &o.assessments {
         let known = b.assessments.iter().any(|s| {
-            (s.status, s.assessed_by.trim(), &s.assessed_on, s.text.trim(), s.by_auditors)
-                == (a.status, a.assessed_by.trim(), &a.assessed_on, a.text.trim(), a.by_auditors)
+            (
+                s.status,
+                s.assessed_by.trim(),
+                &s.assessed_on,
+                s.text.trim(),
+                s.by_auditors,
+            ) == (
+                a.status,
+                a.assessed_by.trim(),
+                &a.assessed_on,
+                a.text.trim(),
+                a.by_auditors,
+            )
         });
         if !known {
             w.add_obligation_assessment(b.id, a, &today).await.at(at)?;
@@ -2041,8 +2107,14 @@ evidence = [{ kind = "overenskommelse", ref = "AG-2023-24" }]
         assert_eq!(d.areas[1].classifications[0].year, None, "police_class");
         assert_eq!(d.areas[1].note, None);
         let s = &d.level_scales[0];
-        assert_eq!((s.max_level, s.threshold, s.present_within_days), (5, 4, 60));
-        assert_eq!(s.definitions.get(&5).map(String::as_str), Some("Allvarligt läge"));
+        assert_eq!(
+            (s.max_level, s.threshold, s.present_within_days),
+            (5, 4, 60)
+        );
+        assert_eq!(
+            s.definitions.get(&5).map(String::as_str),
+            Some("Allvarligt läge")
+        );
         let r = &d.situation_reports[0];
         assert_eq!(r.kind, SituationKind::Overall);
         assert_eq!(r.status, ReportStatus::Final);
@@ -2052,10 +2124,16 @@ evidence = [{ kind = "overenskommelse", ref = "AG-2023-24" }]
         assert_eq!(r.checklist.len(), 1);
         assert_eq!(r.presentations[0].forum.as_deref(), Some("F03"));
         assert_eq!(d.forums[1].reports_to_forum.as_deref(), Some("F03"));
-        assert_eq!(d.agreements[0].focus_areas[0].activities[0].title, "Fokusmöten");
+        assert_eq!(
+            d.agreements[0].focus_areas[0].activities[0].title,
+            "Fokusmöten"
+        );
         let st = &d.statutes[0];
         assert_eq!(st.obligations[0].requirement.as_deref(), Some("1"));
-        assert_eq!(st.obligations[0].assessments[0].0.status, ComplianceStatus::NotMet);
+        assert_eq!(
+            st.obligations[0].assessments[0].0.status,
+            ComplianceStatus::NotMet
+        );
         assert_eq!(st.obligations[1].evidence[0].kind, EvidenceKind::Agreement);
     }
 
@@ -2138,10 +2216,7 @@ evidence = [{ kind = "overenskommelse", ref = "AG-2023-24" }]
             (
                 with("status = \"ej_uppfylld\"", "status = \"nej\""),
                 "statutes[0].obligations[0].assessments[0].status",
-                messages::choice_of(
-                    "nej",
-                    &codes(ComplianceStatus::ALL, ComplianceStatus::code),
-                ),
+                messages::choice_of("nej", &codes(ComplianceStatus::ALL, ComplianceStatus::code)),
             ),
             (
                 with("duty = \"Verka för överenskommelser.\"", "plikt = \"x\""),
@@ -2183,11 +2258,7 @@ evidence = [{ kind = "overenskommelse", ref = "AG-2023-24" }]
             let errs = errors(&with(from, to));
             let masked = uppsikt_domain::personal_number::find(to).unwrap();
             let message = refusal(&AreaRefusal::PersonalNumber(field, masked));
-            assert_eq!(
-                errs,
-                vec![(location.to_string(), message)],
-                "{location}"
-            );
+            assert_eq!(errs, vec![(location.to_string(), message)], "{location}");
         }
     }
 
@@ -2196,7 +2267,10 @@ evidence = [{ kind = "overenskommelse", ref = "AG-2023-24" }]
         let toml = parse_str("a.toml", DOC).unwrap_or_else(|r| panic!("{r}"));
         let table: toml::Table = DOC.parse().unwrap();
         let json = serde_json::to_string(&table).unwrap();
-        assert_eq!(parse_json("a.toml", &json).unwrap_or_else(|r| panic!("{r}")), toml);
+        assert_eq!(
+            parse_json("a.toml", &json).unwrap_or_else(|r| panic!("{r}")),
+            toml
+        );
     }
 
     #[test]
@@ -2206,14 +2280,21 @@ evidence = [{ kind = "overenskommelse", ref = "AG-2023-24" }]
         let utsatta: Vec<&str> = data
             .areas
             .iter()
-            .filter(|a| a.classifications.iter().any(|c| c.class == PoliceClass::Vulnerable))
+            .filter(|a| {
+                a.classifications
+                    .iter()
+                    .any(|c| c.class == PoliceClass::Vulnerable)
+            })
             .map(|a| a.name.as_str())
             .collect();
         assert_eq!(utsatta, ["Vårby", "Skogås", "Grantorp", "Visättra"]);
         assert!(data.areas.iter().all(|a| a.parent.is_none()));
         let forums: Vec<&str> = data.forums.iter().map(|f| f.key.as_str()).collect();
         assert_eq!(forums.len(), 14);
-        assert!(!forums.contains(&"F15"), "the strategic council does not exist");
+        assert!(
+            !forums.contains(&"F15"),
+            "the strategic council does not exist"
+        );
         assert_eq!(data.agreements.len(), 8);
         assert_eq!(data.situation_reports.len(), 2);
         assert!(data.level_scales[0].definitions.is_empty(), "F19");

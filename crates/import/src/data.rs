@@ -18,8 +18,7 @@ use uppsikt_domain::uncertainty::MarginBasis;
 use uppsikt_domain::{CommitmentStatus, Direction, Frequency, Outcome, Period, Target};
 
 pub use crate::area::{
-    ActivityData, AgreementData, AreaData, EvidenceData, FocusAreaData, ForumData, LevelScaleData,
-    ObligationData, PresentationData, SituationReportData, StatuteData,
+    AgreementData, AreaData, ForumData, LevelScaleData, SituationReportData, StatuteData,
 };
 use crate::report::Origin;
 

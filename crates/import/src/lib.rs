@@ -32,24 +32,24 @@ use uppsikt_domain::case_ref::CaseRefFormat;
 use uppsikt_domain::messages;
 use uppsikt_store::{ChangeSource, Store};
 
-pub use data::{
-    ActionData, AreaData, AssessmentData, AuditData, AuditRecommendationData, BlockerData,
-    CommitmentData, ComparisonGroupData, ControlData, ControlPlanData, DataSet, GoalData,
-    IcItemKey, IcLinkData, IndicatorData, ItemKey, Key, KoladaData, OccurrenceData, OrgUnitData,
-    QuestionData, RecommendationData, ResponseData, ResponseItemData, RiskData,
-    StatusData, VerdictData, VisionData, ITEM_KEY_MAX, KEY_MAX, NAME_MAX, TEXT_MAX,
-};
 pub use area::{
     ActivityData, AgreementData, EvidenceData, FocusAreaData, ForumData, LevelScaleData,
     ObligationData, PresentationData, SituationReportData, StatuteData, CODE_MAX,
 };
+pub use data::{
+    ActionData, AreaData, AssessmentData, AuditData, AuditRecommendationData, BlockerData,
+    CommitmentData, ComparisonGroupData, ControlData, ControlPlanData, DataSet, GoalData,
+    IcItemKey, IcLinkData, IndicatorData, ItemKey, Key, KoladaData, OccurrenceData, OrgUnitData,
+    QuestionData, RecommendationData, ResponseData, ResponseItemData, RiskData, StatusData,
+    VerdictData, VisionData, ITEM_KEY_MAX, KEY_MAX, NAME_MAX, TEXT_MAX,
+};
 pub use demo_deviations::load_demo_deviations;
-/// The police's classification of an area (the domain's; the format's codes).
-pub use uppsikt_domain::area::PoliceClass;
 pub use load::{load, Summary};
 pub use parse::FORMAT;
 pub use progress::{Progress, Snapshot};
 pub use report::{ImportReport, Origin, RowError};
+/// The police's classification of an area (the domain's; the format's codes).
+pub use uppsikt_domain::area::PoliceClass;
 
 use report::Errors;
 

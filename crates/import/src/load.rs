@@ -196,7 +196,8 @@ async fn write_all(
     let mut sids = crate::area::SafetyIds::new(&existing.safety);
     crate::area::write_areas(w, data, &existing.safety, &mut sids).await?;
     write_goals(w, data, &mut ids).await?;
-    sids.indicators.extend(write_indicators(w, data, &ids).await?);
+    sids.indicators
+        .extend(write_indicators(w, data, &ids).await?);
     write_commitments(w, data, &mut ids).await?;
     write_assessments(w, data, scale, &ids).await?;
     write_period_reviews(w, data, &ids).await?;

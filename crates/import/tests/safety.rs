@@ -8,7 +8,7 @@ use uppsikt_domain::area::{AreaKind, AreaRefusal, PoliceClass};
 use uppsikt_domain::messages::{self, area::refusal};
 use uppsikt_domain::obligation::{compliance, overdue, ComplianceStatus};
 use uppsikt_domain::situation::{presentation_overdue, ReportStatus, SituationKind};
-use uppsikt_import::{load, load_demo, parse_json, parse_str, ImportReport, Summary};
+use uppsikt_import::{load, load_demo, parse_json, parse_str, ImportReport, Summary, DEMO};
 use uppsikt_store::testing::TestDb;
 use uppsikt_store::{ChangeSource, Store};
 
@@ -83,7 +83,9 @@ async fn the_demo_gives_two_of_four_and_the_plan_overdue_from_2024_07_01() {
         let l1 = duties.iter().find(|o| o.code == "L1").expect("L1");
         assert_eq!(l1.evidence.len(), 1);
         assert!(l1.evidence[0].ref_id.is_some());
-        assert!(!facts.complete_reports.contains(&l1.evidence[0].ref_id.unwrap()));
+        assert!(!facts
+            .complete_reports
+            .contains(&l1.evidence[0].ref_id.unwrap()));
 
         let reports = store.situation_reports(None, None).await.unwrap();
         let lb = reports
@@ -113,20 +115,81 @@ async fn the_demo_gives_two_of_four_and_the_plan_overdue_from_2024_07_01() {
         assert_eq!(grantorp.kind, Some(AreaKind::PoliceArea));
         assert_eq!(grantorp.parent_id, None);
         let class = grantorp.class_in(2024).expect("classified 2024");
-        assert_eq!((class.class, class.year), (PoliceClass::Vulnerable, Some(2024)));
+        assert_eq!(
+            (class.class, class.year),
+            (PoliceClass::Vulnerable, Some(2024))
+        );
 
         let forums = store.forums().await.unwrap();
         assert_eq!(forums.len(), 14);
         assert!(forums.iter().all(|f| f.code != "F15"));
 
-        // Again: nothing changes, not even the change log.
+        // Again: nothing changes; the file alone again writes nothing, not even to the
+        // change log.
         let before = family(store).await;
-        let log = store.counts().await.unwrap().change_log;
         load_demo(store, "demo")
             .await
             .unwrap_or_else(|r| panic!("{r}"));
         assert_eq!(family(store).await, before);
+        let log = store.counts().await.unwrap().change_log;
+        let (_, text) = *DEMO
+            .iter()
+            .find(|(name, _)| name.ends_with("safety.toml"))
+            .expect("safety.toml in the demo");
+        load_text(store, text)
+            .await
+            .unwrap_or_else(|r| panic!("{r}"));
+        assert_eq!(family(store).await, before);
         assert_eq!(store.counts().await.unwrap().change_log, log);
+        db.finish().await;
+    }
+}
+
+/// The demo's deviations: the rules raise Vårby at level 5 in 2023 and the åtgärdsplan
+/// overdue from 2024-07-01 once each, on KS, from the data alone.
+#[tokio::test]
+async fn the_demo_raises_the_audits_findings_from_the_data_once() {
+    use uppsikt_domain::deviation::Source;
+    for db in TestDb::all().await {
+        let store = &db.store;
+        load_demo(store, "demo")
+            .await
+            .unwrap_or_else(|r| panic!("{r}"));
+        uppsikt_import::load_demo_deviations(store, "demo")
+            .await
+            .unwrap();
+        let all = store.deviations(None).await.unwrap();
+        let keys = |source: Source, start: &str| -> Vec<String> {
+            all.iter()
+                .map(|d| &d.deviation.raised)
+                .filter(|r| r.source == source)
+                .filter_map(|r| r.cause_key.clone())
+                .filter(|k| k.starts_with(start))
+                .collect()
+        };
+        let level = keys(Source::SituationReport, "situation-level:");
+        assert_eq!(level.len(), 1, "{level:?}");
+        let varby = all
+            .iter()
+            .map(|d| &d.deviation.raised)
+            .find(|r| r.cause_key.as_deref() == Some(level[0].as_str()))
+            .unwrap();
+        assert_eq!(varby.area.as_deref(), Some("Vårby"));
+        assert_eq!(
+            keys(Source::SituationReport, "situation-not-presented:").len(),
+            1
+        );
+        let overdue = keys(Source::Obligation, "obligation-overdue:");
+        assert_eq!(overdue.len(), 1, "{overdue:?}");
+        assert!(overdue[0].ends_with(":2024-07-01"));
+        // L1, L2, L3 and L5 assessed as not met.
+        assert_eq!(keys(Source::Obligation, "obligation-unmet:").len(), 4);
+        assert_eq!(
+            uppsikt_import::load_demo_deviations(store, "demo")
+                .await
+                .unwrap(),
+            0
+        );
         db.finish().await;
     }
 }
@@ -231,7 +294,10 @@ async fn a_refused_row_is_named_and_nothing_is_written() {
         let counts = store.counts().await.unwrap();
 
         // A personal identity number in a summary: refused when parsing.
-        let pn = REPORT.replace("än föregående tertial.", "än föregående tertial, 121212-1212.");
+        let pn = REPORT.replace(
+            "än föregående tertial.",
+            "än föregående tertial, 121212-1212.",
+        );
         let report = load_text(store, &format!("{ORG}{pn}{AGREEMENT}"))
             .await
             .expect_err("personnummer");
@@ -247,7 +313,10 @@ async fn a_refused_row_is_named_and_nothing_is_written() {
         let report = load_text(store, &format!("{ORG}{bad}{AGREEMENT}"))
             .await
             .expect_err("unknown area");
-        assert_eq!(report.errors[0].location, "situation_reports[0].levels.Atlantis");
+        assert_eq!(
+            report.errors[0].location,
+            "situation_reports[0].levels.Atlantis"
+        );
         assert_eq!(report.errors[0].message, messages::unknown_area("Atlantis"));
 
         // "Uppfylld" without evidence that can fulfil the duty: refused by the store when
@@ -266,7 +335,9 @@ assessments = [{ status = "uppfylld", assessed_by = "Kommunstyrelsen", assessed_
         assert_eq!(report.errors.len(), 1, "{report}");
         assert_eq!(report.errors[0].location, "statutes[0].obligations[0]");
         assert!(
-            report.errors[0].message.starts_with("Kravet kan inte bedömas som uppfyllt"),
+            report.errors[0]
+                .message
+                .starts_with("Kravet kan inte bedömas som uppfyllt"),
             "{report}"
         );
         assert_eq!(family(store).await, before);
