@@ -40,6 +40,7 @@ use uppsikt_domain::situation::{
 };
 use uppsikt_domain::Period;
 
+use crate::audit::distinct;
 use crate::deviation_sources::{BoxFuture, DeviationSource, DueDeviations};
 use crate::sql::{rows_with as fetch, value_rows};
 use crate::write::{Bind, Writer};
@@ -899,8 +900,39 @@ fn agreement_stored(id: Id, a: &Agreement) -> Agreement {
             .collect(),
         statutes: a.statutes.iter().map(|s| s.trim().to_string()).collect(),
         area_ids: distinct(&a.area_ids),
+        focus_areas: a
+            .focus_areas
+            .iter()
+            .map(|f| FocusArea {
+                name: f.name.trim().to_string(),
+                activities: f
+                    .activities
+                    .iter()
+                    .map(|x| Activity {
+                        title: x.title.trim().to_string(),
+                        owner: x.owner.trim().to_string(),
+                        frequency: x.frequency.trim().to_string(),
+                        ..x.clone()
+                    })
+                    .collect(),
+                ..f.clone()
+            })
+            .collect(),
         ..a.clone()
     }
+}
+
+/// An agreement with its focus areas' and activities' ids left out (they are new at
+/// every write), to tell whether a change changes anything.
+fn without_part_ids(a: &Agreement) -> Agreement {
+    let mut a = a.clone();
+    for f in &mut a.focus_areas {
+        f.id = 0;
+        for x in &mut f.activities {
+            x.id = 0;
+        }
+    }
+    a
 }
 
 // --- statutes and duties ------------------------------------------------------------------
@@ -1165,17 +1197,6 @@ async fn load_facts(conn: &mut sqlx::AnyConnection) -> Result<EvidenceFacts> {
         qualified_councils: qualified,
         agreements: agreements.into_iter().map(|(id,)| id).collect(),
     })
-}
-
-/// `ids` without repeats, in first-seen order.
-fn distinct(ids: &[Id]) -> Vec<Id> {
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if !out.contains(id) {
-            out.push(*id);
-        }
-    }
-    out
 }
 
 /// Area id → name of every area.
@@ -1534,8 +1555,46 @@ impl Writer {
     }
 
     /// Every area as this transaction sees it.
-    async fn areas_in_tx(&mut self) -> Result<Vec<Area>> {
+    pub async fn areas_in_tx(&mut self) -> Result<Vec<Area>> {
         load_areas(&mut self.tx, "1 = 1", &[]).await
+    }
+
+    /// Every forum as this transaction sees it (an import resolving forum codes).
+    pub async fn forums_in_tx(&mut self) -> Result<Vec<Forum>> {
+        load_forums(&mut self.tx, "1 = 1", &[]).await
+    }
+
+    /// The situation reports of a kind and period end as this transaction sees them,
+    /// newest first (an import finding a report it wrote before).
+    pub async fn situation_reports_in_tx(
+        &mut self,
+        kind: SituationKind,
+        period_end: &str,
+    ) -> Result<Vec<SituationReport>> {
+        load_reports(
+            &mut self.tx,
+            "r.kind = $1 AND r.period_end = $2",
+            &[
+                Bind::Text(kind.code().into()),
+                Bind::Text(period_end.to_string()),
+            ],
+        )
+        .await
+    }
+
+    /// Every agreement as this transaction sees it.
+    pub async fn agreements_in_tx(&mut self) -> Result<Vec<Agreement>> {
+        load_agreements(&mut self.tx, "1 = 1", &[]).await
+    }
+
+    /// Every statute as this transaction sees it.
+    pub async fn statutes_in_tx(&mut self) -> Result<Vec<Statute>> {
+        load_statutes(&mut self.tx, "1 = 1", &[]).await
+    }
+
+    /// A statute's duties as this transaction sees them.
+    pub async fn obligations_in_tx(&mut self, statute_id: Id) -> Result<Vec<Obligation>> {
+        load_obligations(&mut self.tx, "o.statute_id = $1", &[Bind::Int(statute_id)]).await
     }
 
     /// Checks an area against the others and that its parent exists.
@@ -1798,7 +1857,7 @@ impl Writer {
 
     /// Checks a forum against the others and that what it names exists.
     async fn check_forum(&mut self, f: &Forum) -> Result<()> {
-        let others = load_forums(&mut self.tx, "1 = 1", &[]).await?;
+        let others = self.forums_in_tx().await?;
         validate_forum(f, &others).map_err(refused)?;
         if let Some(u) = f.reports_to_unit {
             self.ensure_exist("org_units", "org unit", &[u]).await?;
@@ -1891,13 +1950,15 @@ impl Writer {
     /// Checks an agreement against the others (`forum::validate_agreement`, its statutes
     /// registered) and that what it names exists.
     async fn check_agreement(&mut self, a: &Agreement) -> Result<()> {
-        let others = load_agreements(&mut self.tx, "1 = 1", &[]).await?;
-        let known: Vec<String> = load_statutes(&mut self.tx, "1 = 1", &[])
+        let others = self.agreements_in_tx().await?;
+        let known: Vec<String> = self
+            .statutes_in_tx()
             .await?
             .into_iter()
             .map(|s| s.sfs)
             .collect();
         validate_agreement(a, &others, &known).map_err(refused)?;
+        uppsikt_domain::area::count(a.statutes.len(), "statutes").map_err(refused)?;
         if let Some(f) = a.governing_forum_id {
             self.ensure_exist("forums", ObjectKind::Forum.log_type(), &[f])
                 .await?;
@@ -1933,7 +1994,6 @@ impl Writer {
         )
         .await?;
         for (i, f) in stored.focus_areas.iter_mut().enumerate() {
-            f.name = f.name.trim().to_string();
             f.id = self
                 .insert_columns(
                     "agreement_focus_areas",
@@ -1946,9 +2006,6 @@ impl Writer {
                 )
                 .await?;
             for (j, x) in f.activities.iter_mut().enumerate() {
-                x.title = x.title.trim().to_string();
-                x.owner = x.owner.trim().to_string();
-                x.frequency = x.frequency.trim().to_string();
                 x.id = self
                     .insert_columns(
                         "agreement_activities",
@@ -1982,11 +2039,11 @@ impl Writer {
     }
 
     /// Changes an agreement (`a.id`), its areas, focus areas and activities replaced
-    /// (the parts get new ids); unchanged is no change.
+    /// (the parts get new ids); unchanged (but for the parts' ids) is no change.
     pub async fn update_agreement(&mut self, a: &Agreement) -> Result<()> {
         let before = load_agreement(&mut self.tx, a.id).await?;
         let after = agreement_stored(a.id, a);
-        if before == after {
+        if without_part_ids(&before) == without_part_ids(&after) {
             return Ok(());
         }
         self.check_agreement(&after).await?;
@@ -1996,7 +2053,7 @@ impl Writer {
     }
 
     async fn check_statute(&mut self, s: &Statute) -> Result<()> {
-        let others = load_statutes(&mut self.tx, "1 = 1", &[]).await?;
+        let others = self.statutes_in_tx().await?;
         validate_statute(s, &others).map_err(refused)?;
         if let Some(u) = s.leading_unit_id {
             self.ensure_exist("org_units", "org unit", &[u]).await?;
@@ -2196,9 +2253,11 @@ impl Writer {
         a: &ObligationAssessment,
         today: &str,
     ) -> Result<()> {
-        let duty = load_obligation(&mut self.tx, obligation_id).await?;
+        let mut duty = load_obligation(&mut self.tx, obligation_id).await?;
         let facts = load_facts(&mut self.tx).await?;
         validate_assessment(&duty, a, &facts, today).map_err(refused)?;
+        duty.assessments.push(a.clone());
+        validate_obligation(&duty).map_err(refused)?;
         self.insert_obligation_assessment(obligation_id, a).await?;
         self.log(
             "create",

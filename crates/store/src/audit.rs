@@ -1081,7 +1081,7 @@ fn recommendation_of(id: Id, audit_id: Id, r: &RecommendationInput) -> Recommend
 }
 
 /// `ids` without repeats, in first-seen order.
-fn distinct(ids: &[Id]) -> Vec<Id> {
+pub(crate) fn distinct(ids: &[Id]) -> Vec<Id> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         if !out.contains(id) {

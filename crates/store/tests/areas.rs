@@ -333,6 +333,13 @@ async fn situation_reports_round_trip_and_lock_and_history() {
             .unwrap();
         w.commit().await.unwrap();
         assert_eq!(store.level_scale().await.unwrap(), scale);
+        let mut w = writer(store).await;
+        let found = w
+            .situation_reports_in_tx(SituationKind::Tertial, "2024-04-30")
+            .await
+            .unwrap();
+        assert_eq!(found.iter().map(|r| r.id).collect::<Vec<_>>(), vec![t1]);
+        w.rollback().await.unwrap();
 
         let stored = store.situation_report(overall_id).await.unwrap();
         assert_eq!(
@@ -841,6 +848,20 @@ async fn forums_and_agreements_round_trip_and_refuse_unknown_statutes() {
         assert_eq!(store.data_version().await.unwrap(), version);
         assert_eq!(store.agreement(ag).await.unwrap(), got);
         assert_eq!(store.forum(osg_id).await.unwrap(), stored);
+
+        // The same agreement again, its parts without ids (as an import gives it), is no
+        // change.
+        let mut w = writer(store).await;
+        w.update_agreement(&Agreement {
+            id: ag,
+            ..agreement.clone()
+        })
+        .await
+        .unwrap();
+        assert_eq!(w.changes(), 0);
+        assert_eq!(w.agreements_in_tx().await.unwrap(), vec![got.clone()]);
+        assert_eq!(w.forums_in_tx().await.unwrap().len(), 2);
+        w.rollback().await.unwrap();
 
         // Updates replace members, meetings, areas and focus areas.
         let mut w = writer(store).await;
