@@ -436,7 +436,11 @@ async fn area_html(state: &AppState, viewer: &Viewer, id: Id, today: &str) -> Re
         .collect();
     Ok(AreaPage {
         crumbs: area_trail(&area).html(),
-        kind: area.kind.map(|k| k.label_sv()).unwrap_or("Ej angivet").into(),
+        kind: area
+            .kind
+            .map(|k| k.label_sv())
+            .unwrap_or("Ej angivet")
+            .into(),
         parent,
         children,
         classes,

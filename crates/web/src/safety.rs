@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
-use axum::extract::{OriginalUri, Query, State};
+use axum::extract::{OriginalUri, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
@@ -28,7 +28,7 @@ use uppsikt_domain::situation::{self, LevelScale, SituationKind, SituationReport
 
 use crate::auth::Viewer;
 use crate::crumbs::Crumbs;
-use crate::error::{AppError, Path, Result};
+use crate::error::{AppError, Path, Query, Result};
 use crate::AppState;
 
 /// The menu's and the trail's name.
@@ -559,7 +559,10 @@ async fn forum_html(state: &AppState, viewer: &Viewer, id: Id) -> Result<String>
             .filter(|a| a.governing_forum_id == Some(f.id))
             .map(|a| (a.id, a.title.clone()))
             .collect(),
-        council: f.council.as_ref().map(|c| (c.decision.clone(), c.qualifies())),
+        council: f
+            .council
+            .as_ref()
+            .map(|c| (c.decision.clone(), c.qualifies())),
         can_manage: viewer.allows(Action::ManageSafety, &[]),
         f,
     };
@@ -850,7 +853,11 @@ async fn obligation_html(state: &AppState, viewer: &Viewer, id: Id, today: &str)
         evidence.push(EvidenceView {
             kind: e.kind.label_sv(),
             href,
-            label: if label.is_empty() { e.text.clone() } else { label },
+            label: if label.is_empty() {
+                e.text.clone()
+            } else {
+                label
+            },
             date: e.date.clone().unwrap_or_default(),
             qualifies: obligation::qualifies(&o, e, &facts),
         });
@@ -878,13 +885,16 @@ async fn obligation_html(state: &AppState, viewer: &Viewer, id: Id, today: &str)
 
 // ---- The JSON API ----
 
+/// An API answer: JSON, or a JSON error with a Swedish message.
+type ApiResult = std::result::Result<Response, crate::error::ApiError>;
+
 /// `GET /api/v1/areas`.
-pub async fn api_areas(State(state): State<AppState>) -> Result<Response> {
+pub async fn api_areas(State(state): State<AppState>) -> ApiResult {
     Ok(Json(state.store.areas().await?).into_response())
 }
 
 /// `GET /api/v1/areas/{id}`: the area with its values and level history.
-pub async fn api_area(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
+pub async fn api_area(State(state): State<AppState>, Path(id): Path<Id>) -> ApiResult {
     let area = state.store.area(id).await?;
     let records = state
         .store
@@ -902,14 +912,12 @@ pub async fn api_area(State(state): State<AppState>, Path(id): Path<Id>) -> Resu
 pub async fn api_reports(
     State(state): State<AppState>,
     Query(q): Query<ReportsQuery>,
-) -> Result<Response> {
+) -> ApiResult {
     let year = match q.year.as_deref() {
         None | Some("") => None,
-        Some(y) => Some(
-            y.trim()
-                .parse::<i32>()
-                .map_err(|_| AppError::BadRequest("Året ska vara ett tal, till exempel 2023.".into()))?,
-        ),
+        Some(y) => Some(y.trim().parse::<i32>().map_err(|_| {
+            AppError::BadRequest("Året ska vara ett tal, till exempel 2023.".into())
+        })?),
     };
     let kind = match q.kind.as_deref() {
         None | Some("") => None,
@@ -921,12 +929,12 @@ pub async fn api_reports(
 }
 
 /// `GET /api/v1/situation-reports/{id}`.
-pub async fn api_report(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
+pub async fn api_report(State(state): State<AppState>, Path(id): Path<Id>) -> ApiResult {
     Ok(Json(state.store.situation_report(id).await?).into_response())
 }
 
 /// `GET /api/v1/forums`: every forum with its flags.
-pub async fn api_forums(State(state): State<AppState>) -> Result<Response> {
+pub async fn api_forums(State(state): State<AppState>) -> ApiResult {
     let forums = state.store.forums().await?;
     let out: Vec<serde_json::Value> = forums
         .iter()
@@ -936,7 +944,7 @@ pub async fn api_forums(State(state): State<AppState>) -> Result<Response> {
 }
 
 /// `GET /api/v1/agreements`: every agreement with its flags.
-pub async fn api_agreements(State(state): State<AppState>) -> Result<Response> {
+pub async fn api_agreements(State(state): State<AppState>) -> ApiResult {
     let agreements = state.store.agreements().await?;
     let out: Vec<serde_json::Value> = agreements
         .iter()
@@ -946,12 +954,12 @@ pub async fn api_agreements(State(state): State<AppState>) -> Result<Response> {
 }
 
 /// `GET /api/v1/statutes`.
-pub async fn api_statutes(State(state): State<AppState>) -> Result<Response> {
+pub async fn api_statutes(State(state): State<AppState>) -> ApiResult {
     Ok(Json(state.store.statutes().await?).into_response())
 }
 
 /// `GET /api/v1/statutes/{id}`: the statute, its duties with due dates, and compliance.
-pub async fn api_statute(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
+pub async fn api_statute(State(state): State<AppState>, Path(id): Path<Id>) -> ApiResult {
     let s = state.store.statute(id).await?;
     let (obligations, facts, compliance) = statute_data(&state, id).await?;
     let today = uppsikt_store::today();
