@@ -28,8 +28,8 @@ use crate::build::{Request, Result};
 use crate::internal_control::{noun, number_word_sv};
 use crate::model::{Badge, Block, Report, ReportKind, ReportMeta, Section, Table};
 use crate::safety::{
-    agreement_label, deviations_table, forum_label, in_force_during, is_open, period_bounds,
-    period_words, validity, SafetyData, DEFINITION_MISSING,
+    agreement_label, deviations_table, flags_sv, forum_label, in_force_during, is_open,
+    period_bounds, period_words, validity, SafetyData, DEFINITION_MISSING,
 };
 
 /// The report's title (before the period).
@@ -419,15 +419,6 @@ fn class_sv(a: &Area, year: i32) -> String {
                 .map_or_else(|| "ett senare år".into(), |y| y.to_string())
         ),
         (None, None) => "Inte klassat".into(),
-    }
-}
-
-fn flags_sv(flags: impl Iterator<Item = String>) -> String {
-    let v: Vec<String> = flags.collect();
-    if v.is_empty() {
-        "Inga".into()
-    } else {
-        v.join("\n")
     }
 }
 

@@ -223,27 +223,12 @@ pub fn period_bounds(period: Period) -> (String, String) {
     (start, end)
 }
 
-const MONTHS: [&str; 12] = [
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-];
-
 /// An ISO date in words: "1 juli 2024" (the text as given if it is not a date).
 pub fn date_sv(iso: &str) -> String {
     let parts: Vec<&str> = iso.split('-').collect();
     match parts.as_slice() {
-        [y, m, d] => match (m.parse::<usize>(), d.parse::<u32>()) {
-            (Ok(m @ 1..=12), Ok(d)) => format!("{d} {} {y}", MONTHS[m - 1]),
+        [y, m, d] => match (y.parse::<i32>(), m.parse::<u8>(), d.parse::<u32>()) {
+            (Ok(y), Ok(m @ 1..=12), Ok(d)) => format!("{d} {}", Period::Month(y, m).label_sv()),
             _ => iso.to_string(),
         },
         _ => iso.to_string(),
@@ -671,13 +656,16 @@ pub fn statute_section(data: &SafetyData, statute: &Statute, as_of: &str) -> Sec
     s
 }
 
-/// The pure builder of "Brottsförebyggande arbete" for `year`, as things stood on
-/// `as_of` (the year's last day, or today within the year). `reads_all` false: the
-/// public build, with levels only of reports marked public.
+/// The pure builder of "Brottsförebyggande arbete" for `year`: the duties as they stood
+/// on `as_of` (the year's last day, or today within the year; [`as_of`]), the situation
+/// reports' presentations as known `today` (a report of December is presented in the
+/// next year). `reads_all` false: the public build, with levels only of reports marked
+/// public.
 pub fn crime_prevention_report(
     data: &SafetyData,
     year: i32,
     as_of: &str,
+    today: &str,
     reads_all: bool,
     data_version: i64,
 ) -> Report {
@@ -749,7 +737,7 @@ pub fn crime_prevention_report(
                         format!("{}–{}", r.period_start, r.period_end),
                         r.status.label_sv().to_string(),
                         checklist_sv(r),
-                        presented_sv(data, r, as_of),
+                        presented_sv(data, r, today),
                         other_presentations_sv(data, r),
                         levels_sv(data, r, reads_all),
                     ]
@@ -837,15 +825,7 @@ pub fn crime_prevention_report(
                         to,
                         or_missing(&f.reports_what),
                         f.documented.label_sv().to_string(),
-                        if flags.is_empty() {
-                            "Inga".into()
-                        } else {
-                            flags
-                                .iter()
-                                .map(|x| x.label_sv())
-                                .collect::<Vec<_>>()
-                                .join("\n")
-                        },
+                        flags_sv(flags.iter().map(|x| x.label_sv())),
                     ]
                 })
                 .collect(),
@@ -915,15 +895,7 @@ pub fn crime_prevention_report(
                         },
                         a.situation_report_id
                             .map_or_else(|| "Anges inte".into(), |id| data.report_title(id)),
-                        if flags.is_empty() {
-                            "Inga".into()
-                        } else {
-                            flags
-                                .iter()
-                                .map(|x| x.label_sv())
-                                .collect::<Vec<_>>()
-                                .join("\n")
-                        },
+                        flags_sv(flags.iter().map(|x| x.label_sv())),
                     ]
                 })
                 .collect(),
@@ -1079,6 +1051,16 @@ pub fn crime_prevention_report(
     }
 }
 
+/// What the registry flags, a line each, or "Inga".
+pub fn flags_sv<S: Into<String>>(flags: impl Iterator<Item = S>) -> String {
+    let v: Vec<String> = flags.map(Into::into).collect();
+    if v.is_empty() {
+        "Inga".into()
+    } else {
+        v.join("\n")
+    }
+}
+
 /// The text, or "Saknas".
 pub fn or_missing(text: &str) -> String {
     match text.trim() {
@@ -1109,12 +1091,14 @@ pub fn as_of(year: i32, today: &str) -> Result<String> {
 /// municipality's, whatever unit asked. `reads_all` false is the public build.
 pub async fn build(store: &Store, request: Request, reads_all: bool) -> Result<Report> {
     let period = request.period()?;
-    let as_of = as_of(request.year, &uppsikt_store::today())?;
+    let today = uppsikt_store::today();
+    let as_of = as_of(request.year, &today)?;
     let data = SafetyData::load(store, period, false).await?;
     Ok(crime_prevention_report(
         &data,
         request.year,
         &as_of,
+        &today,
         reads_all,
         store.data_version().await?,
     ))

@@ -24,6 +24,8 @@ const AG_2023: Id = 200;
 const STATUTE: Id = 1;
 /// A test's assessment date (after the audit, before the plan deadline).
 const ASSESSED: &str = "2024-04-30";
+/// The day the tests' reports are built.
+const TODAY: &str = "2025-01-15";
 const SOURCE: &str = "Polisens lägesbild enligt revisionsrapport 2024 (seed 000)";
 
 fn unit(id: Id, name: &str, short: &str, kind: OrgKind, parent: Option<Id>) -> OrgUnit {
@@ -622,7 +624,7 @@ fn the_public_build_hides_levels_of_reports_not_marked_public() {
     let html = text_of(&public);
     assert!(!html.contains("Läge 5"), "no level of a non-public report");
     assert!(html.contains("Lägen visas bara ur lägesbilder som är markerade som offentliga."));
-    let crime = crime_prevention_report(&data, 2023, "2023-12-31", false, 7);
+    let crime = crime_prevention_report(&data, 2023, "2023-12-31", TODAY, false, 7);
     assert!(text_of(&crime).contains("Visas inte offentligt"));
     // Marked public, its levels are shown to everyone.
     data.reports[0].public = true;
@@ -638,7 +640,7 @@ fn the_public_build_hides_levels_of_reports_not_marked_public() {
 #[test]
 fn crime_prevention_html_snapshot() {
     let data = seed_data();
-    let report = crime_prevention_report(&data, 2024, "2024-12-31", true, 7);
+    let report = crime_prevention_report(&data, 2024, "2024-12-31", TODAY, true, 7);
     assert_eq!(report.meta.title, "Brottsförebyggande arbete 2024");
     insta::assert_snapshot!("crime_prevention_2024", main_html(&report));
 }
@@ -646,7 +648,7 @@ fn crime_prevention_html_snapshot() {
 #[test]
 fn crime_prevention_counts_the_requirements_and_the_late_plan() {
     let data = seed_data();
-    let report = crime_prevention_report(&data, 2024, "2024-12-31", true, 7);
+    let report = crime_prevention_report(&data, 2024, "2024-12-31", TODAY, true, 7);
     let html = text_of(&report);
     for sample in [
         "2 av 4",
@@ -662,12 +664,12 @@ fn crime_prevention_counts_the_requirements_and_the_late_plan() {
     }
     // 2023: the overall lägesbild, not presented to KS; before the assessments nothing
     // is met yet.
-    let y2023 = crime_prevention_report(&data, 2023, "2023-12-31", true, 7);
+    let y2023 = crime_prevention_report(&data, 2023, "2023-12-31", TODAY, true, 7);
     let html = text_of(&y2023);
     for sample in [
         "Övergripande lägesbild 2023",
         "Redovisad för KS",
-        "Nej",
+        "Nej (skulle redovisas senast 2024-02-29)",
         "Läge 5: Vårby",
         "Läge 3: två ej namngivna områden",
         "0 av 4",
@@ -676,7 +678,7 @@ fn crime_prevention_counts_the_requirements_and_the_late_plan() {
         assert!(html.contains(sample), "sample {sample}");
     }
     // Before the plan's deadline it is not late.
-    let early = crime_prevention_report(&data, 2024, "2024-06-30", true, 7);
+    let early = crime_prevention_report(&data, 2024, "2024-06-30", TODAY, true, 7);
     assert!(!text_of(&early).contains("Ja, sedan 2024-07-01"));
 }
 
@@ -696,7 +698,7 @@ fn the_workbook_has_every_table() {
     let data = seed_data();
     for (report, sheet, sample) in [
         (
-            crime_prevention_report(&data, 2024, "2024-12-31", true, 7),
+            crime_prevention_report(&data, 2024, "2024-12-31", TODAY, true, 7),
             "Brottsförebyggande arbete",
             "2 av 4",
         ),
@@ -750,7 +752,7 @@ fn pdf_text(report: &Report, name: &str) -> Option<String> {
 #[test]
 fn the_pdfs_have_the_figures_with_swedish_letters() {
     let data = seed_data();
-    let crime = crime_prevention_report(&data, 2024, "2024-12-31", true, 7);
+    let crime = crime_prevention_report(&data, 2024, "2024-12-31", TODAY, true, 7);
     if let Some(text) = pdf_text(&crime, "brottsforebyggande") {
         for sample in [
             "Brottsförebyggande arbete 2024",
@@ -783,11 +785,11 @@ fn write_samples() {
     for (name, report) in [
         (
             "crime-2024",
-            crime_prevention_report(&data, 2024, "2024-12-31", true, 7),
+            crime_prevention_report(&data, 2024, "2024-12-31", TODAY, true, 7),
         ),
         (
             "crime-2023",
-            crime_prevention_report(&data, 2023, "2023-12-31", true, 7),
+            crime_prevention_report(&data, 2023, "2023-12-31", TODAY, true, 7),
         ),
         (
             "area-2023t3",
