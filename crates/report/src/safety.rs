@@ -468,20 +468,19 @@ fn evidence_sv(data: &SafetyData, o: &Obligation, e: &Evidence) -> String {
         (EvidenceKind::Forum, Some(id)) => data.forum_name(id),
         _ => String::new(),
     };
-    let mut parts = vec![e.kind.label_sv().to_string()];
-    for t in [
+    let details: Vec<&str> = [
         what.as_str(),
-        e.text.trim(),
+        e.text.trim().trim_end_matches('.'),
         e.date.as_deref().unwrap_or(""),
-    ] {
-        if !t.is_empty() {
-            parts.push(t.to_string());
-        }
-    }
-    let mut s = parts.join(": ");
-    if let Some((head, tail)) = s.split_once(": ") {
-        s = format!("{head}: {}", tail.replace(": ", ", "));
-    }
+    ]
+    .into_iter()
+    .filter(|t| !t.is_empty())
+    .collect();
+    let mut s = if details.is_empty() {
+        e.kind.label_sv().to_string()
+    } else {
+        format!("{}: {}", e.kind.label_sv(), details.join(", "))
+    };
     if !qualifies(o, e, &data.facts) {
         s.push_str(" (uppfyller inte plikten)");
     }
@@ -581,21 +580,22 @@ pub fn statute_section(data: &SafetyData, statute: &Statute, as_of: &str) -> Sec
                 .into(),
         });
     }
+    let duty_name = |o: &Obligation| {
+        if o.section.trim().is_empty() {
+            format!("{} {}", o.code, o.duty.trim())
+        } else {
+            format!("{} ({}) {}", o.code, o.section.trim(), o.duty.trim())
+        }
+    };
+    // Status, assessor and dates in one table; the assessments' words and the evidence
+    // in the next, so that neither table is too wide for a page.
     let rows = duties
         .iter()
         .map(|o| {
-            let duty = if o.section.trim().is_empty() {
-                format!("{} {}", o.code, o.duty.trim())
-            } else {
-                format!("{} ({}) {}", o.code, o.section.trim(), o.duty.trim())
-            };
-            let (assessed, text) = match o.current() {
-                Some(a) => (
-                    format!("{}, {}", a.assessed_by.trim(), a.assessed_on),
-                    a.text.trim().to_string(),
-                ),
-                None => ("Inte bedömd".into(), String::new()),
-            };
+            let assessed = o.current().map_or_else(
+                || "Inte bedömd".into(),
+                |a| format!("{}, {}", a.assessed_by.trim(), a.assessed_on),
+            );
             let fulfilled = o.evidence.iter().any(|e| qualifies(o, e, &data.facts));
             let due = match next_due(o, &data.facts) {
                 Some(d) => d,
@@ -607,52 +607,66 @@ pub fn statute_section(data: &SafetyData, statute: &Statute, as_of: &str) -> Sec
                 Some(d) => format!("Ja, sedan {d}"),
                 None => "Nej".into(),
             };
-            let evidence = if o.evidence.is_empty() {
-                "Inget underlag".to_string()
-            } else {
-                o.evidence
-                    .iter()
-                    .map(|e| evidence_sv(data, o, e))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            };
             vec![
-                duty,
+                duty_name(o),
                 o.requirement
                     .clone()
                     .unwrap_or_else(|| "Räknas inte".into()),
                 o.status().label_sv().to_string(),
                 assessed,
-                text,
                 o.responsible_unit_id
                     .map_or_else(|| "Inte angivet".into(), |u| data.unit(u)),
                 due,
                 late,
-                evidence,
             ]
         })
         .collect();
-    s.blocks.push(Block::Table(
-        Table {
-            caption: format!("Plikter enligt {} per {}", statute_label(statute), as_of),
-            columns: [
-                "Plikt",
-                "Krav",
-                "Status",
-                "Bedömd av",
-                "Bedömning",
-                "Ansvarig",
-                "Förfaller",
-                "Försenad",
-                "Underlag",
+    s.blocks.push(Block::Table(Table {
+        caption: format!("Plikter enligt {} per {}", statute_label(statute), as_of),
+        columns: [
+            "Plikt",
+            "Krav",
+            "Status",
+            "Bedömd av",
+            "Ansvarig",
+            "Förfaller",
+            "Försenad",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+        row_headers: true,
+    }));
+    let rows = duties
+        .iter()
+        .map(|o| {
+            vec![
+                duty_name(o),
+                o.current()
+                    .map(|a| a.text.trim())
+                    .filter(|t| !t.is_empty())
+                    .unwrap_or("Ingen motivering registrerad")
+                    .to_string(),
+                if o.evidence.is_empty() {
+                    "Inget underlag".to_string()
+                } else {
+                    o.evidence
+                        .iter()
+                        .map(|e| evidence_sv(data, o, e))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                },
             ]
+        })
+        .collect();
+    s.blocks.push(Block::Table(Table {
+        caption: format!("Bedömningar och underlag per {as_of}"),
+        columns: ["Plikt", "Bedömning", "Underlag"]
             .map(String::from)
             .to_vec(),
-            rows,
-            row_headers: true,
-        }
-        .without_empty_columns(),
-    ));
+        rows,
+        row_headers: true,
+    }));
     s
 }
 

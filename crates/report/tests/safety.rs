@@ -351,3 +351,52 @@ fn the_kinds_parse_from_their_codes_and_swedish_names() {
     assert_eq!(ReportKind::AreaFollowUp.code(), "omradesuppfoljning");
     assert_eq!(ReportKind::CrimePrevention.code(), "brottsforebyggande");
 }
+
+/// The demo on each backend.
+async fn demos() -> Vec<TestDb> {
+    let dir = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../demo"));
+    let mut out = Vec::new();
+    for db in TestDb::all().await {
+        uppsikt_import::import_files(&db.store, &uppsikt_import::demo_files(&dir), "test")
+            .await
+            .unwrap();
+        out.push(db);
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_demo_gives_both_reports_the_seeds_figures() {
+    for db in demos().await {
+        let store = &db.store;
+        let areas = build(store, request(ReportKind::AreaFollowUp, 2023, Some(3)))
+            .await
+            .unwrap();
+        let crime = build(store, request(ReportKind::CrimePrevention, 2024, None))
+            .await
+            .unwrap();
+        if let Ok(dir) = std::env::var("UPPSIKT_WRITE_REPORTS") {
+            for (name, r) in [
+                ("omradesuppfoljning", &areas),
+                ("brottsforebyggande", &crime),
+            ] {
+                for f in [Format::Html, Format::Pdf, Format::Xlsx] {
+                    std::fs::write(
+                        format!("{dir}/demo-{name}.{}", f.extension()),
+                        render(r, f).unwrap(),
+                    )
+                    .unwrap();
+                }
+            }
+        }
+        let text = html(&areas);
+        for sample in ["Vårby: 8 av 10", "Läge 5 av 5", "läge 3, läge 3"] {
+            assert!(text.contains(sample), "area sample {sample}");
+        }
+        let text = html(&crime);
+        for sample in ["2 av 4", "L2 (sedan 2024-07-01)"] {
+            assert!(text.contains(sample), "crime-prevention sample {sample}");
+        }
+        db.finish().await;
+    }
+}
