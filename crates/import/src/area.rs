@@ -1107,36 +1107,37 @@ pub(crate) struct StoredSafety {
     pub statutes: Vec<Statute>,
     /// Every statute's duties.
     pub obligations: Vec<Obligation>,
-    /// The indicators' ids by key, read only when an activity names an indicator
-    /// ([`StoredSafety::read_indicators`]).
+    /// The indicators' ids by key, read only when an activity names an indicator.
     pub indicators: HashMap<String, Id>,
 }
 
 impl StoredSafety {
-    pub async fn read(store: &Store) -> Result<StoredSafety, StoreError> {
-        let statutes = store.statutes().await?;
-        let mut obligations = Vec::new();
-        for s in &statutes {
-            obligations.extend(store.obligations(s.id).await?);
-        }
-        Ok(StoredSafety {
+    /// What the files need of the stored area family: the areas and the scale always
+    /// (small), the rest only when the files hold any of the family (a goal file does not
+    /// read 20,000 weekly reports), the situation reports only when the files hold some,
+    /// and the indicators' keys only when an activity names one.
+    pub async fn read(store: &Store, data: &DataSet) -> Result<StoredSafety, StoreError> {
+        let mut out = StoredSafety {
             areas: store.areas().await?,
             scale: store.level_scale().await?,
-            reports: store.situation_reports(None, None).await?,
-            forums: store.forums().await?,
-            agreements: store.agreements().await?,
-            statutes,
-            obligations,
-            indicators: HashMap::new(),
-        })
-    }
-
-    /// Reads the indicators' keys when an activity of the files names one.
-    pub async fn read_indicators(
-        &mut self,
-        store: &Store,
-        data: &DataSet,
-    ) -> Result<(), StoreError> {
+            ..StoredSafety::default()
+        };
+        let family = !data.situation_reports.is_empty()
+            || !data.forums.is_empty()
+            || !data.agreements.is_empty()
+            || !data.statutes.is_empty();
+        if !family {
+            return Ok(out);
+        }
+        if !data.situation_reports.is_empty() {
+            out.reports = store.situation_reports(None, None).await?;
+        }
+        out.forums = store.forums().await?;
+        out.agreements = store.agreements().await?;
+        out.statutes = store.statutes().await?;
+        for s in &out.statutes {
+            out.obligations.extend(store.obligations(s.id).await?);
+        }
         let named = data
             .agreements
             .iter()
@@ -1144,14 +1145,14 @@ impl StoredSafety {
             .flat_map(|f| &f.activities)
             .any(|a| a.effect_indicator.is_some());
         if named {
-            self.indicators = store
+            out.indicators = store
                 .indicator_records(Scope::All)
                 .await?
                 .into_iter()
                 .map(|r| (r.indicator.key, r.indicator.id))
                 .collect();
         }
-        Ok(())
+        Ok(out)
     }
 
     fn area(&self, name: &str) -> Option<&Area> {

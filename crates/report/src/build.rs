@@ -99,9 +99,20 @@ impl Request {
                 ReportKind::Verksamhetsberattelse
                 | ReportKind::Verksamhetsplan
                 | ReportKind::InternalControlFollowUp
-                | ReportKind::AuditFollowUp,
+                | ReportKind::AuditFollowUp
+                | ReportKind::AreaFollowUp
+                | ReportKind::CrimePrevention,
                 None,
             ) => Ok(Period::Year(self.year)),
+            (ReportKind::AreaFollowUp, Some(t @ 1..=3)) => Ok(Period::Tertial(self.year, t)),
+            (ReportKind::AreaFollowUp, Some(_)) => Err(ReportError::Invalid(
+                "En områdesuppföljning avser tertial 1, 2 eller 3 (till exempel 2023T3) eller ett helt år."
+                    .into(),
+            )),
+            (ReportKind::CrimePrevention, Some(_)) => Err(ReportError::Invalid(
+                "Redovisningen av det brottsförebyggande arbetet till kommunfullmäktige avser ett helt år; ange inget tertial."
+                    .into(),
+            )),
             (ReportKind::Delarsrapport, Some(t @ (1 | 2))) => Ok(Period::Tertial(self.year, t)),
             (ReportKind::Delarsrapport, _) => Err(ReportError::Invalid(
                 "En delårsrapport avser tertial 1 (per 30 april) eller tertial 2 (per 31 augusti)."
@@ -223,6 +234,8 @@ pub async fn build_as(store: &Store, request: Request, options: Options) -> Resu
             return crate::internal_control::build(store, request).await
         }
         ReportKind::AuditFollowUp => return crate::audit::build(store, request).await,
+        ReportKind::AreaFollowUp => return crate::area::build(store, request, true).await,
+        ReportKind::CrimePrevention => return crate::safety::build(store, request, true).await,
         ReportKind::Verksamhetsberattelse | ReportKind::Delarsrapport => {}
     }
     let today = uppsikt_store::today();
@@ -241,6 +254,21 @@ pub async fn build_as(store: &Store, request: Request, options: Options) -> Resu
         parts.push(&oversight);
     }
     build_with_options(store, request, options, &parts).await
+}
+
+/// Builds a report for the public (no sign-in): the area follow-up and the report on
+/// crime prevention, with the levels of only the situation reports marked public
+/// (`uppsikt_domain::situation::visible_levels`). The other reports have no public
+/// build: they are refused in Swedish.
+pub async fn build_public(store: &Store, request: Request) -> Result<Report> {
+    match request.kind {
+        ReportKind::AreaFollowUp => crate::area::build(store, request, false).await,
+        ReportKind::CrimePrevention => crate::safety::build(store, request, false).await,
+        _ => Err(ReportError::Invalid(format!(
+            "{} finns inte i en offentlig version.",
+            request.kind.label_sv()
+        ))),
+    }
 }
 
 /// Builds the board version from the given parts, in order.
@@ -311,6 +339,9 @@ pub async fn build_with_options(
         }
         ReportKind::AuditFollowUp => {
             format!("{} {}", crate::audit::REPORT_TITLE, request.year)
+        }
+        ReportKind::AreaFollowUp | ReportKind::CrimePrevention => {
+            format!("{} {}", request.kind.label_sv(), period_label(period))
         }
     };
     let meta = ReportMeta {

@@ -1,6 +1,7 @@
 //! The follow-up as pages and reports show it (`followup`), SVG charts shared by the web and
 //! the reports (`chart`), and the report model with its renderers.
 
+pub mod area;
 pub mod audit;
 pub mod build;
 pub mod calibration;
@@ -13,9 +14,10 @@ pub mod model;
 pub mod oversight;
 pub mod pdf;
 pub mod plan;
+pub mod safety;
 pub mod xlsx;
 
-pub use build::{build, build_as, Options, ReportError, Request, Subject, Version};
+pub use build::{build, build_as, build_public, Options, ReportError, Request, Subject, Version};
 pub use model::{Report, ReportKind};
 
 /// The formats a report can be rendered in.

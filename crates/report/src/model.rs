@@ -22,6 +22,14 @@ pub enum ReportKind {
     /// "Uppföljning av revisionens rekommendationer": the auditors' follow-up of one year,
     /// for the municipality or one board (`crate::audit`).
     AuditFollowUp,
+    /// "Områdesuppföljning": every area's classification, levels, area indicators,
+    /// deviations, forums and agreements for one tertial (or year), for KS
+    /// (`crate::area`).
+    AreaFollowUp,
+    /// "Brottsförebyggande arbete": the year's report to KF on the duties of a statute
+    /// such as Lag (2023:196), the situation reports, forums, agreements and deviations
+    /// (`crate::safety`).
+    CrimePrevention,
 }
 
 impl ReportKind {
@@ -32,6 +40,8 @@ impl ReportKind {
             ReportKind::Verksamhetsplan => "verksamhetsplan",
             ReportKind::InternalControlFollowUp => "internkontroll",
             ReportKind::AuditFollowUp => "revisionsuppfoljning",
+            ReportKind::AreaFollowUp => "omradesuppfoljning",
+            ReportKind::CrimePrevention => "brottsforebyggande",
         }
     }
 
@@ -48,6 +58,12 @@ impl ReportKind {
             "revisionsuppfoljning" | "revisionsuppföljning" | "audit_follow_up" => {
                 Some(ReportKind::AuditFollowUp)
             }
+            "omradesuppfoljning" | "områdesuppföljning" | "area_follow_up" => {
+                Some(ReportKind::AreaFollowUp)
+            }
+            "brottsforebyggande" | "brottsförebyggande" | "crime_prevention" => {
+                Some(ReportKind::CrimePrevention)
+            }
             _ => None,
         }
     }
@@ -59,6 +75,8 @@ impl ReportKind {
             ReportKind::Verksamhetsplan => "Verksamhetsplan",
             ReportKind::InternalControlFollowUp => "Uppföljning av internkontrollplan",
             ReportKind::AuditFollowUp => "Uppföljning av revisionens rekommendationer",
+            ReportKind::AreaFollowUp => "Områdesuppföljning",
+            ReportKind::CrimePrevention => "Brottsförebyggande arbete",
         }
     }
 }

@@ -44,7 +44,10 @@ pub fn render(report: &Report) -> Result<Vec<u8>, XlsxError> {
     // measures.
     if !matches!(
         report.meta.kind,
-        ReportKind::InternalControlFollowUp | ReportKind::AuditFollowUp
+        ReportKind::InternalControlFollowUp
+            | ReportKind::AuditFollowUp
+            | ReportKind::AreaFollowUp
+            | ReportKind::CrimePrevention
     ) {
         let sheet = wb.add_worksheet().set_name("Mått")?;
         sheet.write_string_with_format(
@@ -128,6 +131,8 @@ pub fn render(report: &Report) -> Result<Vec<u8>, XlsxError> {
         ReportKind::Verksamhetsplan => ("Plan", true),
         ReportKind::InternalControlFollowUp => ("Internkontroll", true),
         ReportKind::AuditFollowUp => ("Revisionsuppföljning", true),
+        ReportKind::AreaFollowUp => ("Områdesuppföljning", true),
+        ReportKind::CrimePrevention => ("Brottsförebyggande arbete", true),
         ReportKind::Verksamhetsberattelse | ReportKind::Delarsrapport => ("Måluppfyllelse", false),
     };
     let heading = if all {

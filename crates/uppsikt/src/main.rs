@@ -229,13 +229,13 @@ enum Command {
         org: String,
         #[arg(
             long,
-            help = "År (2019) för verksamhetsberättelse, tertial (2019T2) för delårsrapport"
+            help = "År (2019) för verksamhetsberättelse, tertial (2019T2) för delårsrapport och områdesuppföljning"
         )]
         period: String,
         #[arg(
             long,
             default_value = "verksamhetsberattelse",
-            help = "verksamhetsberattelse eller delarsrapport"
+            help = "verksamhetsberattelse, delarsrapport, verksamhetsplan, internkontroll, revisionsuppfoljning, omradesuppfoljning eller brottsforebyggande"
         )]
         kind: String,
         #[arg(long, default_value = "pdf", help = "pdf, html eller xlsx")]

@@ -76,7 +76,7 @@ pub fn demo_unreadable(report: &dyn Display) -> String {
 }
 
 pub fn unknown_report_kind(kind: &str) -> String {
-    format!("okänd rapporttyp {kind:?}: använd verksamhetsberattelse eller delarsrapport")
+    format!("okänd rapporttyp {kind:?}: använd verksamhetsberattelse, delarsrapport, verksamhetsplan, internkontroll, revisionsuppfoljning, omradesuppfoljning eller brottsforebyggande")
 }
 
 pub fn unknown_report_format(format: &str) -> String {
