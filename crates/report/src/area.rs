@@ -28,8 +28,8 @@ use crate::build::{Request, Result};
 use crate::internal_control::{noun, number_word_sv};
 use crate::model::{Badge, Block, Report, ReportKind, ReportMeta, Section, Table};
 use crate::safety::{
-    agreement_label, deviations_table, flags_sv, forum_label, in_force_during, is_open,
-    period_bounds, period_words, validity, SafetyData, DEFINITION_MISSING,
+    agreement_label, deviation_visible, deviations_table, flags_sv, forum_label, in_force_during,
+    is_open, period_bounds, period_words, validity, SafetyData, DEFINITION_MISSING,
 };
 
 /// The report's title (before the period).
@@ -468,7 +468,11 @@ pub fn area_follow_up_report(
                 deviations: data
                     .deviations
                     .iter()
-                    .filter(|d| d.raised.area.as_deref() == Some(a.name.as_str()) && is_open(d))
+                    .filter(|d| {
+                        d.raised.area.as_deref() == Some(a.name.as_str())
+                            && is_open(d)
+                            && deviation_visible(data, d, reads_all)
+                    })
                     .collect(),
                 forums: active_in(&data.forums, |f| &f.area_ids, &ids, false),
                 agreements: active_in(&data.agreements, |x| &x.area_ids, &ids, false)

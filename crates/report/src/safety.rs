@@ -259,6 +259,25 @@ pub fn is_open(d: &Deviation) -> bool {
     )
 }
 
+/// Whether a reader may see a deviation: a situation report's deviation names the
+/// level, so for the public only those of reports whose levels are public
+/// ([`visible_levels`]); a key that names no known report is not shown to the public.
+pub fn deviation_visible(data: &SafetyData, d: &Deviation, reads_all: bool) -> bool {
+    if reads_all || d.raised.source != Source::SituationReport {
+        return true;
+    }
+    // "situation-level:{report}:{area}", "situation-rise:…", "situation-not-presented:{report}".
+    let report = d
+        .raised
+        .cause_key
+        .as_deref()
+        .and_then(|k| k.split(':').nth(1))
+        .and_then(|id| id.parse::<Id>().ok());
+    report
+        .and_then(|id| data.reports.iter().find(|r| r.id == id))
+        .is_some_and(|r| visible_levels(r, false))
+}
+
 /// A deviation's decision in words.
 pub fn decision_sv(d: &Deviation) -> String {
     match &d.decision {
@@ -927,6 +946,7 @@ pub fn crime_prevention_report(
                 d.raised.source,
                 Source::SituationReport | Source::Obligation
             ) && d.raised.period.year() == year
+                && deviation_visible(data, d, reads_all)
         })
         .collect();
     let mut dev_chapter = Section::new(format!("Avvikelser {year}"));

@@ -623,9 +623,24 @@ fn the_public_build_hides_levels_of_reports_not_marked_public() {
     let public = area_follow_up_report(&data, Period::Tertial(2023, 3), false, 7);
     let html = text_of(&public);
     assert!(!html.contains("Läge 5"), "no level of a non-public report");
+    assert!(
+        !html.contains("läge 5"),
+        "nor its deviations, which name the level"
+    );
     assert!(html.contains("Lägen visas bara ur lägesbilder som är markerade som offentliga."));
     let crime = crime_prevention_report(&data, 2023, "2023-12-31", TODAY, false, 7);
-    assert!(text_of(&crime).contains("Visas inte offentligt"));
+    let html = text_of(&crime);
+    assert!(html.contains("Visas inte offentligt"));
+    assert!(!html.contains("läge 5"), "no deviation naming the level");
+    assert!(text_of(&crime_prevention_report(
+        &data,
+        2023,
+        "2023-12-31",
+        TODAY,
+        true,
+        7
+    ))
+    .contains("Vårby har läge 5 av 5"));
     // Marked public, its levels are shown to everyone.
     data.reports[0].public = true;
     let html = text_of(&area_follow_up_report(
