@@ -117,20 +117,9 @@ pub(super) fn chosen_ids(field: &Field, input: &Input) -> Vec<Id> {
 
 /// Non-empty lines of a text (criteria, signatories), at most `MAX_ITEMS`.
 fn lines(e: &mut Errors, input: &Input, field: &'static str) -> Vec<String> {
-    let text = e.optional_paragraphs(input, field, TEXT_MAX);
-    let l: Vec<String> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_string)
-        .collect();
-    if l.len() > audit::MAX_ITEMS {
-        e.add(
-            field,
-            msg::refusal(&audit::AuditRefusal::TooMany(field_key(field))),
-        );
-    }
-    l
+    e.list(input, field, audit::MAX_ITEMS, || {
+        msg::refusal(&audit::AuditRefusal::TooMany(field_key(field)))
+    })
 }
 
 fn field_key(field: &'static str) -> &'static str {

@@ -459,6 +459,28 @@ impl Errors {
             .unwrap_or_default()
     }
 
+    /// The non-empty lines of a text field (trimmed), each an item of a list; more than
+    /// `max_items` lines are refused at the field with `too_many`.
+    pub fn list(
+        &mut self,
+        input: &Input,
+        field: &'static str,
+        max_items: usize,
+        too_many: impl FnOnce() -> String,
+    ) -> Vec<String> {
+        let text = self.optional_paragraphs(input, field, TEXT_MAX);
+        let items: Vec<String> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        if items.len() > max_items {
+            self.add(field, too_many());
+        }
+        items
+    }
+
     /// Whether a typed field was left empty (or is missing).
     pub fn is_blank(input: &Input, field: &str) -> bool {
         input.get(field).is_none_or(|v| v.trim().is_empty())

@@ -15,6 +15,7 @@
 //! [`Action::Edit`] of the duty's responsible board.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
 
 use axum::extract::{MatchedPath, RawPathParams, Request, State};
 use axum::middleware::Next;
@@ -39,7 +40,7 @@ use uppsikt_domain::situation::{
     AreaLevel, ChecklistItem, LevelScale, Presentation, ReportStatus, SituationKind,
     SituationReport,
 };
-use uppsikt_store::StoreError;
+use uppsikt_store::{StoreError, Writer};
 
 use super::audits::{board_choices, chosen_ids, date_or_none, optional_choice, page, yes_no};
 use super::{
@@ -53,42 +54,51 @@ use crate::AppState;
 pub fn safety_form_routes(state: &AppState) -> Router<AppState> {
     // Areas are the municipality's reference data (outcome breakdowns name them).
     let areas = Router::new()
-        .route("/areas/new", get(new_area_form).post(create_area))
-        .route("/areas/{id}/edit", get(edit_area_form).post(update_area))
+        .route("/areas/new", get(new_form::<Area>).post(create::<Area>))
+        .route(
+            "/areas/{id}/edit",
+            get(edit_form::<Area>).post(update::<Area>),
+        )
         .route_layer(crate::guard(state, Action::ManageSources));
     // The register KS keeps under Lag (2023:196).
     let register = Router::new()
         .route("/situation-reports/scale", get(scale_form).post(save_scale))
         .route(
             "/situation-reports/new",
-            get(new_report_form).post(create_report),
+            get(new_form::<SituationReport>).post(create::<SituationReport>),
         )
         .route(
             "/situation-reports/{id}/edit",
-            get(edit_report_form).post(update_report),
+            get(edit_form::<SituationReport>).post(update::<SituationReport>),
         )
         .route(
             "/situation-reports/{id}/presentations/new",
             get(presentation_form).post(add_presentation),
         )
-        .route("/forums/new", get(new_forum_form).post(create_forum))
-        .route("/forums/{id}/edit", get(edit_forum_form).post(update_forum))
+        .route("/forums/new", get(new_form::<Forum>).post(create::<Forum>))
+        .route(
+            "/forums/{id}/edit",
+            get(edit_form::<Forum>).post(update::<Forum>),
+        )
         .route(
             "/forums/{id}/meetings/new",
             get(meeting_form).post(add_meeting),
         )
         .route(
             "/agreements/new",
-            get(new_agreement_form).post(create_agreement),
+            get(new_form::<Agreement>).post(create::<Agreement>),
         )
         .route(
             "/agreements/{id}/edit",
-            get(edit_agreement_form).post(update_agreement),
+            get(edit_form::<Agreement>).post(update::<Agreement>),
         )
-        .route("/statutes/new", get(new_statute_form).post(create_statute))
+        .route(
+            "/statutes/new",
+            get(new_form::<Statute>).post(create::<Statute>),
+        )
         .route(
             "/statutes/{id}/edit",
-            get(edit_statute_form).post(update_statute),
+            get(edit_form::<Statute>).post(update::<Statute>),
         )
         .route(
             "/statutes/{id}/obligations/new",
@@ -245,17 +255,9 @@ fn checked_ids(form: &FormPage, input: &Input, field: &str) -> Vec<Id> {
 
 /// The non-empty lines of a text field, at most [`MAX_ITEMS`].
 fn lines(e: &mut Errors, input: &Input, field: &'static str, what: &'static str) -> Vec<String> {
-    let text = e.optional_paragraphs(input, field, MAX_TEXT_CHARS);
-    let out: Vec<String> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_string)
-        .collect();
-    if out.len() > MAX_ITEMS {
-        e.add(field, msg::refusal(&AreaRefusal::TooMany(what)));
-    }
-    out
+    e.list(input, field, MAX_ITEMS, || {
+        msg::refusal(&AreaRefusal::TooMany(what))
+    })
 }
 
 /// The field of a form a refusal belongs at, where the refusal names it.
@@ -349,6 +351,264 @@ fn agreement_label(a: &Agreement) -> String {
         a.title.clone()
     } else {
         format!("{} {}", a.code, a.title)
+    }
+}
+
+// ---- Objects kept by one form (created and edited alike) ----
+
+/// An object of the register with one form for creating and editing it: its four routes
+/// (`/{segment}/new`, `/{segment}/{id}/edit`, GET and POST) are the same generic handlers.
+pub trait Kept: Sized + Send + Sync + 'static {
+    /// The first segment of its pages' paths (`areas`): a save redirects to its page.
+    const SEGMENT: &'static str;
+    /// Where a refusal that names no field is shown (a duplicate: the name or code).
+    const MAIN: &'static str;
+    /// Where an end before its start is shown.
+    const END: &'static str;
+    fn id(&self) -> Id;
+    fn load(state: &AppState, id: Id) -> impl Future<Output = Result<Self>> + Send;
+    fn page(state: &AppState, kept: Option<&Self>)
+        -> impl Future<Output = Result<FormPage>> + Send;
+    /// The stored values, by field.
+    fn values(&self) -> Vec<(&'static str, String)>;
+    /// A new form's values.
+    fn defaults() -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+    /// The submitted form over `base` (the stored object when editing).
+    fn parse(
+        state: &AppState,
+        form: &FormPage,
+        input: &Input,
+        base: Option<&Self>,
+    ) -> impl Future<Output = Result<std::result::Result<Self, Errors>>> + Send;
+    fn create(
+        w: &mut Writer,
+        kept: &Self,
+    ) -> impl Future<Output = std::result::Result<Id, StoreError>> + Send;
+    fn update(
+        w: &mut Writer,
+        kept: &Self,
+    ) -> impl Future<Output = std::result::Result<(), StoreError>> + Send;
+}
+
+pub async fn new_form<K: Kept>(State(state): State<AppState>) -> Result<Response> {
+    K::page(&state, None)
+        .await?
+        .with_values(K::defaults())
+        .render_page()
+}
+
+pub async fn create<K: Kept>(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(input): Form,
+) -> Result<Response> {
+    let post = Post::new(&state, viewer, 0, input);
+    let form = K::page(&state, None).await?;
+    let parsed = K::parse(&state, &form, &post.input, None).await?;
+    post.submit(
+        async || K::page(&state, None).await,
+        parsed,
+        async |w, k| {
+            let id = area_at(K::create(w, &k).await, K::MAIN, K::END)?;
+            Ok(format!("/{}/{id}", K::SEGMENT))
+        },
+    )
+    .await
+}
+
+pub async fn edit_form<K: Kept>(
+    State(state): State<AppState>,
+    Path(id): Path<Id>,
+) -> Result<Response> {
+    let k = K::load(&state, id).await?;
+    K::page(&state, Some(&k))
+        .await?
+        .with_values(k.values())
+        .render_page()
+}
+
+pub async fn update<K: Kept>(post: Post) -> Result<Response> {
+    let state = &post.state;
+    let stored = K::load(state, post.id).await?;
+    let form = K::page(state, Some(&stored)).await?;
+    let parsed = K::parse(state, &form, &post.input, Some(&stored)).await?;
+    post.submit(
+        async || K::page(state, Some(&stored)).await,
+        parsed,
+        async |w, k| {
+            area_at(K::update(w, &k).await, K::MAIN, K::END)?;
+            Ok(format!("/{}/{}", K::SEGMENT, k.id()))
+        },
+    )
+    .await
+}
+
+impl Kept for Area {
+    const SEGMENT: &'static str = "areas";
+    const MAIN: &'static str = "name";
+    const END: &'static str = "name";
+    fn id(&self) -> Id {
+        self.id
+    }
+    async fn load(state: &AppState, id: Id) -> Result<Area> {
+        Ok(state.store.area(id).await?)
+    }
+    async fn page(state: &AppState, kept: Option<&Area>) -> Result<FormPage> {
+        area_page(state, kept).await
+    }
+    fn values(&self) -> Vec<(&'static str, String)> {
+        area_values(self)
+    }
+    async fn parse(
+        _: &AppState,
+        form: &FormPage,
+        input: &Input,
+        base: Option<&Area>,
+    ) -> Result<std::result::Result<Area, Errors>> {
+        Ok(parse_area(form, input, base))
+    }
+    async fn create(w: &mut Writer, a: &Area) -> std::result::Result<Id, StoreError> {
+        w.create_area(a).await
+    }
+    async fn update(w: &mut Writer, a: &Area) -> std::result::Result<(), StoreError> {
+        w.update_area(a).await
+    }
+}
+
+impl Kept for SituationReport {
+    const SEGMENT: &'static str = "situation-reports";
+    const MAIN: &'static str = "title";
+    const END: &'static str = "period_end";
+    fn id(&self) -> Id {
+        self.id
+    }
+    async fn load(state: &AppState, id: Id) -> Result<SituationReport> {
+        Ok(state.store.situation_report(id).await?)
+    }
+    async fn page(state: &AppState, kept: Option<&SituationReport>) -> Result<FormPage> {
+        report_page(state, kept).await
+    }
+    fn values(&self) -> Vec<(&'static str, String)> {
+        report_values(self)
+    }
+    fn defaults() -> Vec<(&'static str, String)> {
+        vec![
+            ("status", ReportStatus::InPreparation.code().to_string()),
+            ("public", "no".to_string()),
+            ("synthetic", "no".to_string()),
+        ]
+    }
+    async fn parse(
+        state: &AppState,
+        form: &FormPage,
+        input: &Input,
+        base: Option<&SituationReport>,
+    ) -> Result<std::result::Result<SituationReport, Errors>> {
+        parse_report(state, form, input, base).await
+    }
+    async fn create(w: &mut Writer, r: &SituationReport) -> std::result::Result<Id, StoreError> {
+        w.create_situation_report(r).await
+    }
+    async fn update(w: &mut Writer, r: &SituationReport) -> std::result::Result<(), StoreError> {
+        w.update_situation_report(r).await
+    }
+}
+
+impl Kept for Forum {
+    const SEGMENT: &'static str = "forums";
+    const MAIN: &'static str = "name";
+    const END: &'static str = "evaluated_on";
+    fn id(&self) -> Id {
+        self.id
+    }
+    async fn load(state: &AppState, id: Id) -> Result<Forum> {
+        Ok(state.store.forum(id).await?)
+    }
+    async fn page(state: &AppState, kept: Option<&Forum>) -> Result<FormPage> {
+        forum_page(state, kept).await
+    }
+    fn values(&self) -> Vec<(&'static str, String)> {
+        forum_values(self)
+    }
+    async fn parse(
+        _: &AppState,
+        form: &FormPage,
+        input: &Input,
+        base: Option<&Forum>,
+    ) -> Result<std::result::Result<Forum, Errors>> {
+        Ok(parse_forum(form, input, base))
+    }
+    async fn create(w: &mut Writer, f: &Forum) -> std::result::Result<Id, StoreError> {
+        w.create_forum(f).await
+    }
+    async fn update(w: &mut Writer, f: &Forum) -> std::result::Result<(), StoreError> {
+        w.update_forum(f).await
+    }
+}
+
+impl Kept for Agreement {
+    const SEGMENT: &'static str = "agreements";
+    const MAIN: &'static str = "code";
+    const END: &'static str = "valid_to";
+    fn id(&self) -> Id {
+        self.id
+    }
+    async fn load(state: &AppState, id: Id) -> Result<Agreement> {
+        Ok(state.store.agreement(id).await?)
+    }
+    async fn page(state: &AppState, kept: Option<&Agreement>) -> Result<FormPage> {
+        agreement_page(state, kept).await
+    }
+    fn values(&self) -> Vec<(&'static str, String)> {
+        agreement_values(self)
+    }
+    async fn parse(
+        state: &AppState,
+        form: &FormPage,
+        input: &Input,
+        base: Option<&Agreement>,
+    ) -> Result<std::result::Result<Agreement, Errors>> {
+        parse_agreement(state, form, input, base).await
+    }
+    async fn create(w: &mut Writer, a: &Agreement) -> std::result::Result<Id, StoreError> {
+        w.create_agreement(a).await
+    }
+    async fn update(w: &mut Writer, a: &Agreement) -> std::result::Result<(), StoreError> {
+        w.update_agreement(a).await
+    }
+}
+
+impl Kept for Statute {
+    const SEGMENT: &'static str = "statutes";
+    const MAIN: &'static str = "sfs";
+    const END: &'static str = "in_force";
+    fn id(&self) -> Id {
+        self.id
+    }
+    async fn load(state: &AppState, id: Id) -> Result<Statute> {
+        Ok(state.store.statute(id).await?)
+    }
+    async fn page(state: &AppState, kept: Option<&Statute>) -> Result<FormPage> {
+        statute_page(state, kept).await
+    }
+    fn values(&self) -> Vec<(&'static str, String)> {
+        statute_values(self)
+    }
+    async fn parse(
+        _: &AppState,
+        form: &FormPage,
+        input: &Input,
+        base: Option<&Statute>,
+    ) -> Result<std::result::Result<Statute, Errors>> {
+        Ok(parse_statute(form, input, base))
+    }
+    async fn create(w: &mut Writer, s: &Statute) -> std::result::Result<Id, StoreError> {
+        w.create_statute(s).await
+    }
+    async fn update(w: &mut Writer, s: &Statute) -> std::result::Result<(), StoreError> {
+        w.update_statute(s).await
     }
 }
 
@@ -471,7 +731,11 @@ fn area_values(a: &Area) -> Vec<(&'static str, String)> {
     v
 }
 
-fn parse_area(form: &FormPage, input: &Input, id: Id) -> std::result::Result<Area, Errors> {
+fn parse_area(
+    form: &FormPage,
+    input: &Input,
+    base: Option<&Area>,
+) -> std::result::Result<Area, Errors> {
     let mut e = Errors::default();
     let name = e.text(input, "name", MAX_NAME_CHARS);
     let kind = optional_choice(&mut e, input, "kind", AreaKind::parse);
@@ -510,7 +774,7 @@ fn parse_area(form: &FormPage, input: &Input, id: Id) -> std::result::Result<Are
     classifications.sort_by_key(|c| c.year);
     match (name, kind, parent) {
         (Some(name), Some(kind), Some(parent_id)) if e.is_empty() => Ok(Area {
-            id,
+            id: base.map_or(0, |b| b.id),
             name,
             kind,
             parent_id,
@@ -519,53 +783,6 @@ fn parse_area(form: &FormPage, input: &Input, id: Id) -> std::result::Result<Are
         }),
         _ => Err(e),
     }
-}
-
-pub async fn new_area_form(State(state): State<AppState>) -> Result<Response> {
-    area_page(&state, None).await?.render_page()
-}
-
-pub async fn create_area(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Form(input): Form,
-) -> Result<Response> {
-    let post = Post::new(&state, viewer, 0, input);
-    let form = area_page(&state, None).await?;
-    let parsed = parse_area(&form, &post.input, 0);
-    post.submit(
-        async || area_page(&state, None).await,
-        parsed,
-        async |w, a| {
-            let id = area_at(w.create_area(&a).await, "name", "name")?;
-            Ok(format!("/areas/{id}"))
-        },
-    )
-    .await
-}
-
-pub async fn edit_area_form(State(state): State<AppState>, Path(id): Path<Id>) -> Result<Response> {
-    let a = state.store.area(id).await?;
-    area_page(&state, Some(&a))
-        .await?
-        .with_values(area_values(&a))
-        .render_page()
-}
-
-pub async fn update_area(post: Post) -> Result<Response> {
-    let state = &post.state;
-    let a = state.store.area(post.id).await?;
-    let form = area_page(state, Some(&a)).await?;
-    let parsed = parse_area(&form, &post.input, a.id);
-    post.submit(
-        async || area_page(state, Some(&a)).await,
-        parsed,
-        async |w, area| {
-            area_at(w.update_area(&area).await, "name", "name")?;
-            Ok(format!("/areas/{}", area.id))
-        },
-    )
-    .await
 }
 
 // ---- The level scale ----
@@ -932,67 +1149,6 @@ async fn parse_report(
     )
 }
 
-pub async fn new_report_form(State(state): State<AppState>) -> Result<Response> {
-    report_page(&state, None)
-        .await?
-        .with_values([
-            ("status", ReportStatus::InPreparation.code().to_string()),
-            ("public", "no".to_string()),
-            ("synthetic", "no".to_string()),
-        ])
-        .render_page()
-}
-
-pub async fn create_report(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Form(input): Form,
-) -> Result<Response> {
-    let post = Post::new(&state, viewer, 0, input);
-    let form = report_page(&state, None).await?;
-    let parsed = parse_report(&state, &form, &post.input, None).await?;
-    post.submit(
-        async || report_page(&state, None).await,
-        parsed,
-        async |w, r| {
-            let id = area_at(w.create_situation_report(&r).await, "title", "period_end")?;
-            Ok(format!("/situation-reports/{id}"))
-        },
-    )
-    .await
-}
-
-pub async fn edit_report_form(
-    State(state): State<AppState>,
-    Path(id): Path<Id>,
-) -> Result<Response> {
-    let r = state.store.situation_report(id).await?;
-    report_page(&state, Some(&r))
-        .await?
-        .with_values(report_values(&r))
-        .render_page()
-}
-
-pub async fn update_report(post: Post) -> Result<Response> {
-    let state = &post.state;
-    let r = state.store.situation_report(post.id).await?;
-    let form = report_page(state, Some(&r)).await?;
-    let parsed = parse_report(state, &form, &post.input, Some(&r)).await?;
-    post.submit(
-        async || report_page(state, Some(&r)).await,
-        parsed,
-        async |w, report| {
-            area_at(
-                w.update_situation_report(&report).await,
-                "title",
-                "period_end",
-            )?;
-            Ok(format!("/situation-reports/{}", report.id))
-        },
-    )
-    .await
-}
-
 // ---- A report's presentations ----
 
 async fn presentation_page(state: &AppState, r: &SituationReport) -> Result<FormPage> {
@@ -1282,56 +1438,6 @@ fn parse_forum(
         }
         _ => Err(e),
     }
-}
-
-pub async fn new_forum_form(State(state): State<AppState>) -> Result<Response> {
-    forum_page(&state, None).await?.render_page()
-}
-
-pub async fn create_forum(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Form(input): Form,
-) -> Result<Response> {
-    let post = Post::new(&state, viewer, 0, input);
-    let form = forum_page(&state, None).await?;
-    let parsed = parse_forum(&form, &post.input, None);
-    post.submit(
-        async || forum_page(&state, None).await,
-        parsed,
-        async |w, f| {
-            let id = area_at(w.create_forum(&f).await, "name", "name")?;
-            Ok(format!("/forums/{id}"))
-        },
-    )
-    .await
-}
-
-pub async fn edit_forum_form(
-    State(state): State<AppState>,
-    Path(id): Path<Id>,
-) -> Result<Response> {
-    let f = state.store.forum(id).await?;
-    forum_page(&state, Some(&f))
-        .await?
-        .with_values(forum_values(&f))
-        .render_page()
-}
-
-pub async fn update_forum(post: Post) -> Result<Response> {
-    let state = &post.state;
-    let f = state.store.forum(post.id).await?;
-    let form = forum_page(state, Some(&f)).await?;
-    let parsed = parse_forum(&form, &post.input, Some(&f));
-    post.submit(
-        async || forum_page(state, Some(&f)).await,
-        parsed,
-        async |w, forum| {
-            area_at(w.update_forum(&forum).await, "name", "name")?;
-            Ok(format!("/forums/{}", forum.id))
-        },
-    )
-    .await
 }
 
 // ---- A forum's meetings ----
@@ -1640,56 +1746,6 @@ async fn parse_agreement(
     })
 }
 
-pub async fn new_agreement_form(State(state): State<AppState>) -> Result<Response> {
-    agreement_page(&state, None).await?.render_page()
-}
-
-pub async fn create_agreement(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Form(input): Form,
-) -> Result<Response> {
-    let post = Post::new(&state, viewer, 0, input);
-    let form = agreement_page(&state, None).await?;
-    let parsed = parse_agreement(&state, &form, &post.input, None).await?;
-    post.submit(
-        async || agreement_page(&state, None).await,
-        parsed,
-        async |w, a| {
-            let id = area_at(w.create_agreement(&a).await, "code", "valid_to")?;
-            Ok(format!("/agreements/{id}"))
-        },
-    )
-    .await
-}
-
-pub async fn edit_agreement_form(
-    State(state): State<AppState>,
-    Path(id): Path<Id>,
-) -> Result<Response> {
-    let a = state.store.agreement(id).await?;
-    agreement_page(&state, Some(&a))
-        .await?
-        .with_values(agreement_values(&a))
-        .render_page()
-}
-
-pub async fn update_agreement(post: Post) -> Result<Response> {
-    let state = &post.state;
-    let a = state.store.agreement(post.id).await?;
-    let form = agreement_page(state, Some(&a)).await?;
-    let parsed = parse_agreement(state, &form, &post.input, Some(&a)).await?;
-    post.submit(
-        async || agreement_page(state, Some(&a)).await,
-        parsed,
-        async |w, agreement| {
-            area_at(w.update_agreement(&agreement).await, "code", "valid_to")?;
-            Ok(format!("/agreements/{}", agreement.id))
-        },
-    )
-    .await
-}
-
 // ---- Statutes ----
 
 fn statute_label(s: &Statute) -> String {
@@ -1751,7 +1807,11 @@ fn statute_values(s: &Statute) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn parse_statute(form: &FormPage, input: &Input, id: Id) -> std::result::Result<Statute, Errors> {
+fn parse_statute(
+    form: &FormPage,
+    input: &Input,
+    base: Option<&Statute>,
+) -> std::result::Result<Statute, Errors> {
     let mut e = Errors::default();
     let sfs = e.text(input, "sfs", MAX_NAME_CHARS);
     if let Some(s) = sfs.as_deref().filter(|s| !obligation::sfs_ok(s)) {
@@ -1770,7 +1830,7 @@ fn parse_statute(form: &FormPage, input: &Input, id: Id) -> std::result::Result<
     let note = e.optional_paragraphs(input, "note", MAX_TEXT_CHARS);
     match (sfs, title, in_force, leading) {
         (Some(sfs), Some(title), Some(in_force), Some(leading)) if e.is_empty() => Ok(Statute {
-            id,
+            id: base.map_or(0, |b| b.id),
             sfs,
             title,
             in_force,
@@ -1780,56 +1840,6 @@ fn parse_statute(form: &FormPage, input: &Input, id: Id) -> std::result::Result<
         }),
         _ => Err(e),
     }
-}
-
-pub async fn new_statute_form(State(state): State<AppState>) -> Result<Response> {
-    statute_page(&state, None).await?.render_page()
-}
-
-pub async fn create_statute(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Form(input): Form,
-) -> Result<Response> {
-    let post = Post::new(&state, viewer, 0, input);
-    let form = statute_page(&state, None).await?;
-    let parsed = parse_statute(&form, &post.input, 0);
-    post.submit(
-        async || statute_page(&state, None).await,
-        parsed,
-        async |w, s| {
-            let id = area_at(w.create_statute(&s).await, "sfs", "sfs")?;
-            Ok(format!("/statutes/{id}"))
-        },
-    )
-    .await
-}
-
-pub async fn edit_statute_form(
-    State(state): State<AppState>,
-    Path(id): Path<Id>,
-) -> Result<Response> {
-    let s = state.store.statute(id).await?;
-    statute_page(&state, Some(&s))
-        .await?
-        .with_values(statute_values(&s))
-        .render_page()
-}
-
-pub async fn update_statute(post: Post) -> Result<Response> {
-    let state = &post.state;
-    let s = state.store.statute(post.id).await?;
-    let form = statute_page(state, Some(&s)).await?;
-    let parsed = parse_statute(&form, &post.input, s.id);
-    post.submit(
-        async || statute_page(state, Some(&s)).await,
-        parsed,
-        async |w, statute| {
-            area_at(w.update_statute(&statute).await, "sfs", "sfs")?;
-            Ok(format!("/statutes/{}", statute.id))
-        },
-    )
-    .await
 }
 
 // ---- Duties ----
