@@ -40,8 +40,9 @@ use uppsikt_domain::situation::{
 };
 use uppsikt_domain::Period;
 
+use crate::audit::distinct;
 use crate::deviation_sources::{BoxFuture, DeviationSource, DueDeviations};
-use crate::sql::value_rows;
+use crate::sql::{rows_with as fetch, value_rows};
 use crate::write::{Bind, Writer};
 use crate::{Result, Store, StoreError};
 
@@ -96,23 +97,58 @@ fn opt_text(v: Option<&str>) -> Bind {
     Bind::OptText(v.map(|s| s.trim().to_string()))
 }
 
-/// The rows of `sql` with its parameters.
-async fn fetch<T>(conn: &mut sqlx::AnyConnection, sql: &str, binds: &[Bind]) -> Result<Vec<T>>
+/// The rows of `sql`, each made an object by `from`.
+async fn fetch_as<R, T>(
+    conn: &mut sqlx::AnyConnection,
+    sql: &str,
+    binds: &[Bind],
+    from: impl Fn(R) -> Result<T>,
+) -> Result<Vec<T>>
 where
-    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
 {
-    let mut q = sqlx::query_as::<_, T>(sql);
-    for b in binds {
-        q = match b.clone() {
-            Bind::Int(v) => q.bind(v),
-            Bind::OptInt(v) => q.bind(v),
-            Bind::Real(v) => q.bind(v),
-            Bind::OptReal(v) => q.bind(v),
-            Bind::Text(v) => q.bind(v),
-            Bind::OptText(v) => q.bind(v),
-        };
+    fetch::<R>(conn, sql, binds)
+        .await?
+        .into_iter()
+        .map(from)
+        .collect()
+}
+
+/// Objects loaded for their parts to be attached, by id.
+struct Indexed<T> {
+    items: Vec<T>,
+    at: HashMap<Id, usize>,
+}
+
+impl<T> Indexed<T> {
+    fn new(items: Vec<T>, id: impl Fn(&T) -> Id) -> Indexed<T> {
+        let at = items.iter().enumerate().map(|(i, t)| (id(t), i)).collect();
+        Indexed { items, at }
     }
-    Ok(q.fetch_all(&mut *conn).await?)
+
+    /// Fetches the parts in `sql`'s rows and gives each to `add` with the object that
+    /// owns it (`owner` of the row); a part of an object not loaded is left out.
+    async fn attach<R>(
+        &mut self,
+        conn: &mut sqlx::AnyConnection,
+        sql: &str,
+        binds: &[Bind],
+        owner: impl Fn(&R) -> Id,
+        mut add: impl FnMut(&mut T, R) -> Result<()>,
+    ) -> Result<()>
+    where
+        R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        if self.items.is_empty() {
+            return Ok(());
+        }
+        for row in fetch::<R>(conn, sql, binds).await? {
+            if let Some(&i) = self.at.get(&owner(&row)) {
+                add(&mut self.items[i], row)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The `code` of a register entry, then its name, in Swedish order; coded entries first.
@@ -307,24 +343,14 @@ async fn load_areas(
     cond: &str,
     binds: &[Bind],
 ) -> Result<Vec<Area>> {
-    let rows: Vec<AreaRow> = fetch(
-        conn,
-        &format!("SELECT id, name, kind, parent_id, note, classifications FROM areas WHERE {cond}"),
-        binds,
-    )
-    .await?;
-    let areas = rows
-        .into_iter()
-        .map(area_from)
-        .collect::<Result<Vec<_>>>()?;
+    let sql =
+        format!("SELECT id, name, kind, parent_id, note, classifications FROM areas WHERE {cond}");
+    let areas = fetch_as::<AreaRow, _>(conn, &sql, binds, area_from).await?;
     Ok(uppsikt_domain::area::sorted(areas))
 }
 
 async fn load_area(conn: &mut sqlx::AnyConnection, id: Id) -> Result<Area> {
-    load_areas(conn, "id = $1", &[Bind::Int(id)])
-        .await?
-        .pop()
-        .ok_or_else(|| StoreError::not_found(ObjectKind::Area.log_type(), id))
+    one(load_areas(conn, "id = $1", &[Bind::Int(id)]).await?, id)
 }
 
 fn area_columns(a: &Area) -> Vec<(&'static str, Bind)> {
@@ -430,70 +456,61 @@ async fn load_reports(
     cond: &str,
     binds: &[Bind],
 ) -> Result<Vec<SituationReport>> {
-    let rows: Vec<ReportRow> = fetch(
-        conn,
-        &format!(
-            "SELECT {REPORT_COLUMNS} FROM situation_reports r WHERE {cond} \
-             ORDER BY r.period_end DESC, r.id DESC"
-        ),
-        binds,
-    )
-    .await?;
-    let mut reports = rows
-        .into_iter()
-        .map(report_from)
-        .collect::<Result<Vec<_>>>()?;
-    if reports.is_empty() {
-        return Ok(reports);
-    }
-    let at: HashMap<Id, usize> = reports.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
-    let levels: Vec<(i64, i64, i64)> = fetch(
-        conn,
-        &format!(
-            "SELECT l.report_id, l.area_id, l.level FROM situation_levels l \
-             JOIN situation_reports r ON r.id = l.report_id WHERE {cond} \
-             ORDER BY l.report_id, l.position"
-        ),
-        binds,
-    )
-    .await?;
-    for (report, area_id, level) in levels {
-        if let Some(&i) = at.get(&report) {
-            reports[i].levels.push(AreaLevel {
-                area_id,
-                level: small("level", level)?,
-            });
-        }
-    }
-    let presentations: Vec<PresentationRow> = fetch(
-        conn,
-        &format!(
-            "SELECT p.report_id, p.unit_id, p.forum_id, p.date, p.reference \
-             FROM situation_presentations p \
-             JOIN situation_reports r ON r.id = p.report_id WHERE {cond} \
-             ORDER BY p.report_id, p.position, p.id"
-        ),
-        binds,
-    )
-    .await?;
-    for (report, unit_id, forum_id, date, reference) in presentations {
-        if let Some(&i) = at.get(&report) {
-            reports[i].presentations.push(Presentation {
-                unit_id,
-                forum_id,
-                date,
-                reference,
-            });
-        }
-    }
-    Ok(reports)
+    let sql = format!(
+        "SELECT {REPORT_COLUMNS} FROM situation_reports r WHERE {cond} \
+         ORDER BY r.period_end DESC, r.id DESC"
+    );
+    let reports = fetch_as::<ReportRow, _>(conn, &sql, binds, report_from).await?;
+    let mut reports = Indexed::new(reports, |r| r.id);
+    let sql = format!(
+        "SELECT l.report_id, l.area_id, l.level FROM situation_levels l \
+         JOIN situation_reports r ON r.id = l.report_id WHERE {cond} \
+         ORDER BY l.report_id, l.position"
+    );
+    reports
+        .attach(
+            conn,
+            &sql,
+            binds,
+            |l: &(i64, i64, i64)| l.0,
+            |r, (_, area_id, level)| {
+                r.levels.push(AreaLevel {
+                    area_id,
+                    level: small("level", level)?,
+                });
+                Ok(())
+            },
+        )
+        .await?;
+    let sql = format!(
+        "SELECT p.report_id, p.unit_id, p.forum_id, p.date, p.reference \
+         FROM situation_presentations p \
+         JOIN situation_reports r ON r.id = p.report_id WHERE {cond} \
+         ORDER BY p.report_id, p.position, p.id"
+    );
+    reports
+        .attach(
+            conn,
+            &sql,
+            binds,
+            |p: &PresentationRow| p.0,
+            |r, p| {
+                let (_, unit_id, forum_id, date, reference) = p;
+                r.presentations.push(Presentation {
+                    unit_id,
+                    forum_id,
+                    date,
+                    reference,
+                });
+                Ok(())
+            },
+        )
+        .await?;
+    Ok(reports.items)
 }
 
 async fn load_report(conn: &mut sqlx::AnyConnection, id: Id) -> Result<SituationReport> {
-    load_reports(conn, "r.id = $1", &[Bind::Int(id)])
-        .await?
-        .pop()
-        .ok_or_else(|| StoreError::not_found(ObjectKind::SituationReport.log_type(), id))
+    one(load_reports(conn, "r.id = $1", &[Bind::Int(id)]).await?, id)
 }
 
 fn report_columns(r: &SituationReport) -> Vec<(&'static str, Bind)> {
@@ -595,36 +612,31 @@ async fn load_forums(
     cond: &str,
     binds: &[Bind],
 ) -> Result<Vec<Forum>> {
-    let rows: Vec<ForumRow> = fetch(
-        conn,
-        &format!(
-            "SELECT f.id, f.code, f.name, f.purpose, f.chair, f.members, f.cadence, \
-             f.reports_to_unit, f.reports_to_forum, f.reports_what, f.documented, \
-             f.evaluated_on, f.evaluation, f.council, f.meetings, f.note \
-             FROM forums f WHERE {cond}"
-        ),
-        binds,
-    )
-    .await?;
-    let mut forums = rows
-        .into_iter()
-        .map(forum_from)
-        .collect::<Result<Vec<_>>>()?;
-    let at: HashMap<Id, usize> = forums.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
-    let areas: Vec<(i64, i64)> = fetch(
-        conn,
-        &format!(
-            "SELECT a.forum_id, a.area_id FROM forum_areas a JOIN forums f ON f.id = a.forum_id \
-             WHERE {cond} ORDER BY a.forum_id, a.position"
-        ),
-        binds,
-    )
-    .await?;
-    for (forum, area) in areas {
-        if let Some(&i) = at.get(&forum) {
-            forums[i].area_ids.push(area);
-        }
-    }
+    let sql = format!(
+        "SELECT f.id, f.code, f.name, f.purpose, f.chair, f.members, f.cadence, \
+         f.reports_to_unit, f.reports_to_forum, f.reports_what, f.documented, \
+         f.evaluated_on, f.evaluation, f.council, f.meetings, f.note \
+         FROM forums f WHERE {cond}"
+    );
+    let forums = fetch_as::<ForumRow, _>(conn, &sql, binds, forum_from).await?;
+    let mut forums = Indexed::new(forums, |f| f.id);
+    let sql = format!(
+        "SELECT a.forum_id, a.area_id FROM forum_areas a JOIN forums f ON f.id = a.forum_id \
+         WHERE {cond} ORDER BY a.forum_id, a.position"
+    );
+    forums
+        .attach(
+            conn,
+            &sql,
+            binds,
+            |a: &(i64, i64)| a.0,
+            |f, (_, area)| {
+                f.area_ids.push(area);
+                Ok(())
+            },
+        )
+        .await?;
+    let mut forums = forums.items;
     forums.sort_by(|a, b| {
         register_order(
             (a.code.as_str(), a.name.as_str()),
@@ -635,10 +647,7 @@ async fn load_forums(
 }
 
 async fn load_forum(conn: &mut sqlx::AnyConnection, id: Id) -> Result<Forum> {
-    load_forums(conn, "f.id = $1", &[Bind::Int(id)])
-        .await?
-        .pop()
-        .ok_or_else(|| StoreError::not_found(ObjectKind::Forum.log_type(), id))
+    one(load_forums(conn, "f.id = $1", &[Bind::Int(id)]).await?, id)
 }
 
 fn forum_columns(f: &Forum) -> Vec<(&'static str, Bind)> {
@@ -760,90 +769,88 @@ async fn load_agreements(
     cond: &str,
     binds: &[Bind],
 ) -> Result<Vec<Agreement>> {
-    let rows: Vec<AgreementRow> = fetch(
-        conn,
-        &format!(
-            "SELECT g.id, g.code, g.kind, g.title, g.parties, g.valid_from, g.valid_to, \
-             g.purpose, g.governing_forum_id, g.situation_report_id, g.statutes, g.note \
-             FROM agreements g WHERE {cond}"
-        ),
-        binds,
-    )
-    .await?;
-    let mut agreements = rows
-        .into_iter()
-        .map(agreement_from)
-        .collect::<Result<Vec<_>>>()?;
-    let at: HashMap<Id, usize> = agreements
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.id, i))
-        .collect();
-    let areas: Vec<(i64, i64)> = fetch(
-        conn,
-        &format!(
-            "SELECT a.agreement_id, a.area_id FROM agreement_areas a \
-             JOIN agreements g ON g.id = a.agreement_id WHERE {cond} \
-             ORDER BY a.agreement_id, a.position"
-        ),
-        binds,
-    )
-    .await?;
-    for (agreement, area) in areas {
-        if let Some(&i) = at.get(&agreement) {
-            agreements[i].area_ids.push(area);
-        }
-    }
-    let focus: Vec<(i64, i64, String, i64)> = fetch(
-        conn,
-        &format!(
-            "SELECT fa.agreement_id, fa.id, fa.name, fa.has_plan FROM agreement_focus_areas fa \
-             JOIN agreements g ON g.id = fa.agreement_id WHERE {cond} \
-             ORDER BY fa.agreement_id, fa.position, fa.id"
-        ),
-        binds,
-    )
-    .await?;
-    let mut focus_at: HashMap<Id, (usize, usize)> = HashMap::new();
-    for (agreement, id, name, has_plan) in focus {
-        if let Some(&i) = at.get(&agreement) {
-            focus_at.insert(id, (i, agreements[i].focus_areas.len()));
-            agreements[i].focus_areas.push(FocusArea {
-                id,
-                name,
-                has_plan: has_plan != 0,
-                activities: Vec::new(),
-            });
-        }
-    }
-    let activities: Vec<ActivityRow> = fetch(
-        conn,
-        &format!(
-            "SELECT x.focus_area_id, x.id, x.title, x.problem, x.goal_short, x.goal_long, \
-             x.owner, x.frequency, x.follow_up, x.effect_indicator_id \
-             FROM agreement_activities x \
-             JOIN agreement_focus_areas fa ON fa.id = x.focus_area_id \
-             JOIN agreements g ON g.id = fa.agreement_id WHERE {cond} \
-             ORDER BY x.focus_area_id, x.position, x.id"
-        ),
-        binds,
-    )
-    .await?;
-    for x in activities {
-        if let Some(&(i, j)) = focus_at.get(&x.focus_area_id) {
-            agreements[i].focus_areas[j].activities.push(Activity {
-                id: x.id,
-                title: x.title,
-                problem: x.problem,
-                goal_short: x.goal_short,
-                goal_long: x.goal_long,
-                owner: x.owner,
-                frequency: x.frequency,
-                follow_up: x.follow_up,
-                effect_indicator_id: x.effect_indicator_id,
-            });
-        }
-    }
+    let sql = format!(
+        "SELECT g.id, g.code, g.kind, g.title, g.parties, g.valid_from, g.valid_to, \
+         g.purpose, g.governing_forum_id, g.situation_report_id, g.statutes, g.note \
+         FROM agreements g WHERE {cond}"
+    );
+    let agreements = fetch_as::<AgreementRow, _>(conn, &sql, binds, agreement_from).await?;
+    let mut agreements = Indexed::new(agreements, |a| a.id);
+    let sql = format!(
+        "SELECT a.agreement_id, a.area_id FROM agreement_areas a \
+         JOIN agreements g ON g.id = a.agreement_id WHERE {cond} \
+         ORDER BY a.agreement_id, a.position"
+    );
+    agreements
+        .attach(
+            conn,
+            &sql,
+            binds,
+            |a: &(i64, i64)| a.0,
+            |g, (_, area)| {
+                g.area_ids.push(area);
+                Ok(())
+            },
+        )
+        .await?;
+    let sql = format!(
+        "SELECT fa.agreement_id, fa.id, fa.name, fa.has_plan FROM agreement_focus_areas fa \
+         JOIN agreements g ON g.id = fa.agreement_id WHERE {cond} \
+         ORDER BY fa.agreement_id, fa.position, fa.id"
+    );
+    // Which agreement each focus area belongs to, for its activities.
+    let mut agreement_of: HashMap<Id, Id> = HashMap::new();
+    agreements
+        .attach(
+            conn,
+            &sql,
+            binds,
+            |f: &(i64, i64, String, i64)| f.0,
+            |g, (_, id, name, has_plan)| {
+                agreement_of.insert(id, g.id);
+                g.focus_areas.push(FocusArea {
+                    id,
+                    name,
+                    has_plan: has_plan != 0,
+                    activities: Vec::new(),
+                });
+                Ok(())
+            },
+        )
+        .await?;
+    let sql = format!(
+        "SELECT x.focus_area_id, x.id, x.title, x.problem, x.goal_short, x.goal_long, \
+         x.owner, x.frequency, x.follow_up, x.effect_indicator_id \
+         FROM agreement_activities x \
+         JOIN agreement_focus_areas fa ON fa.id = x.focus_area_id \
+         JOIN agreements g ON g.id = fa.agreement_id WHERE {cond} \
+         ORDER BY x.focus_area_id, x.position, x.id"
+    );
+    agreements
+        .attach(
+            conn,
+            &sql,
+            binds,
+            |x: &ActivityRow| agreement_of.get(&x.focus_area_id).copied().unwrap_or(0),
+            |g, x| {
+                if let Some(f) = g.focus_areas.iter_mut().find(|f| f.id == x.focus_area_id) {
+                    f.activities.push(Activity {
+                        id: x.id,
+                        title: x.title,
+                        problem: x.problem,
+                        goal_short: x.goal_short,
+                        goal_long: x.goal_long,
+                        owner: x.owner,
+                        frequency: x.frequency,
+                        follow_up: x.follow_up,
+                        effect_indicator_id: x.effect_indicator_id,
+                    });
+                }
+                Ok(())
+            },
+        )
+        .await?;
+    let mut agreements = agreements.items;
     agreements.sort_by(|a, b| {
         register_order(
             (a.code.as_str(), a.title.as_str()),
@@ -854,10 +861,10 @@ async fn load_agreements(
 }
 
 async fn load_agreement(conn: &mut sqlx::AnyConnection, id: Id) -> Result<Agreement> {
-    load_agreements(conn, "g.id = $1", &[Bind::Int(id)])
-        .await?
-        .pop()
-        .ok_or_else(|| StoreError::not_found(ObjectKind::Agreement.log_type(), id))
+    one(
+        load_agreements(conn, "g.id = $1", &[Bind::Int(id)]).await?,
+        id,
+    )
 }
 
 fn agreement_columns(a: &Agreement) -> Vec<(&'static str, Bind)> {
@@ -893,8 +900,39 @@ fn agreement_stored(id: Id, a: &Agreement) -> Agreement {
             .collect(),
         statutes: a.statutes.iter().map(|s| s.trim().to_string()).collect(),
         area_ids: distinct(&a.area_ids),
+        focus_areas: a
+            .focus_areas
+            .iter()
+            .map(|f| FocusArea {
+                name: f.name.trim().to_string(),
+                activities: f
+                    .activities
+                    .iter()
+                    .map(|x| Activity {
+                        title: x.title.trim().to_string(),
+                        owner: x.owner.trim().to_string(),
+                        frequency: x.frequency.trim().to_string(),
+                        ..x.clone()
+                    })
+                    .collect(),
+                ..f.clone()
+            })
+            .collect(),
         ..a.clone()
     }
+}
+
+/// An agreement with its focus areas' and activities' ids left out (they are new at
+/// every write), to tell whether a change changes anything.
+fn without_part_ids(a: &Agreement) -> Agreement {
+    let mut a = a.clone();
+    for f in &mut a.focus_areas {
+        f.id = 0;
+        for x in &mut f.activities {
+            x.id = 0;
+        }
+    }
+    a
 }
 
 // --- statutes and duties ------------------------------------------------------------------
@@ -910,8 +948,8 @@ struct StatuteRow {
     note: String,
 }
 
-fn statute_from(r: StatuteRow) -> Statute {
-    Statute {
+fn statute_from(r: StatuteRow) -> Result<Statute> {
+    Ok(Statute {
         id: r.id,
         sfs: r.sfs,
         title: r.title,
@@ -919,7 +957,7 @@ fn statute_from(r: StatuteRow) -> Statute {
         leading_unit_id: r.leading_unit_id,
         url: r.url,
         note: r.note,
-    }
+    })
 }
 
 async fn load_statutes(
@@ -927,15 +965,10 @@ async fn load_statutes(
     cond: &str,
     binds: &[Bind],
 ) -> Result<Vec<Statute>> {
-    let rows: Vec<StatuteRow> = fetch(
-        conn,
-        &format!(
-            "SELECT id, sfs, title, in_force, leading_unit_id, url, note FROM statutes WHERE {cond}"
-        ),
-        binds,
-    )
-    .await?;
-    let mut statutes: Vec<Statute> = rows.into_iter().map(statute_from).collect();
+    let sql = format!(
+        "SELECT id, sfs, title, in_force, leading_unit_id, url, note FROM statutes WHERE {cond}"
+    );
+    let mut statutes = fetch_as::<StatuteRow, _>(conn, &sql, binds, statute_from).await?;
     statutes.sort_by(|a, b| natural_cmp(&a.sfs, &b.sfs));
     Ok(statutes)
 }
@@ -1030,76 +1063,72 @@ async fn load_obligations(
     cond: &str,
     binds: &[Bind],
 ) -> Result<Vec<Obligation>> {
-    let rows: Vec<ObligationRow> = fetch(
-        conn,
-        &format!(
-            "SELECT o.id, o.statute_id, o.code, o.section, o.duty, o.checklist, o.requirement, \
-             o.first_due, o.every_months, o.responsible_unit_id, o.fulfilled_by, o.note \
-             FROM obligations o WHERE {cond}"
-        ),
-        binds,
-    )
-    .await?;
-    let mut duties = rows
-        .into_iter()
-        .map(obligation_from)
-        .collect::<Result<Vec<_>>>()?;
+    let sql = format!(
+        "SELECT o.id, o.statute_id, o.code, o.section, o.duty, o.checklist, o.requirement, \
+         o.first_due, o.every_months, o.responsible_unit_id, o.fulfilled_by, o.note \
+         FROM obligations o WHERE {cond}"
+    );
+    let mut duties = fetch_as::<ObligationRow, _>(conn, &sql, binds, obligation_from).await?;
     duties.sort_by(|a, b| {
         a.statute_id
             .cmp(&b.statute_id)
             .then_with(|| natural_cmp(&a.code, &b.code))
     });
-    let at: HashMap<Id, usize> = duties.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
-    let evidence: Vec<EvidenceRow> = fetch(
-        conn,
-        &format!(
-            "SELECT e.obligation_id, e.id, e.kind, e.ref_id, e.date, e.text \
-             FROM obligation_evidence e JOIN obligations o ON o.id = e.obligation_id \
-             WHERE {cond} ORDER BY e.obligation_id, e.id"
-        ),
-        binds,
-    )
-    .await?;
-    for e in evidence {
-        if let Some(&i) = at.get(&e.obligation_id) {
-            duties[i].evidence.push(Evidence {
-                id: e.id,
-                kind: code("evidence kind", &e.kind, EvidenceKind::parse)?,
-                ref_id: e.ref_id,
-                date: e.date,
-                text: e.text,
-            });
-        }
-    }
-    let assessments: Vec<AssessmentRow> = fetch(
-        conn,
-        &format!(
-            "SELECT a.obligation_id, a.status, a.assessed_by, a.by_auditors, a.assessed_on, a.text \
-             FROM obligation_assessments a JOIN obligations o ON o.id = a.obligation_id \
-             WHERE {cond} ORDER BY a.obligation_id, a.id"
-        ),
-        binds,
-    )
-    .await?;
-    for a in assessments {
-        if let Some(&i) = at.get(&a.obligation_id) {
-            duties[i].assessments.push(ObligationAssessment {
-                status: code("compliance status", &a.status, ComplianceStatus::parse)?,
-                assessed_by: a.assessed_by,
-                by_auditors: a.by_auditors != 0,
-                assessed_on: a.assessed_on,
-                text: a.text,
-            });
-        }
-    }
-    Ok(duties)
+    let mut duties = Indexed::new(duties, |o| o.id);
+    let sql = format!(
+        "SELECT e.obligation_id, e.id, e.kind, e.ref_id, e.date, e.text \
+         FROM obligation_evidence e JOIN obligations o ON o.id = e.obligation_id \
+         WHERE {cond} ORDER BY e.obligation_id, e.id"
+    );
+    duties
+        .attach(
+            conn,
+            &sql,
+            binds,
+            |e: &EvidenceRow| e.obligation_id,
+            |o, e| {
+                o.evidence.push(Evidence {
+                    id: e.id,
+                    kind: code("evidence kind", &e.kind, EvidenceKind::parse)?,
+                    ref_id: e.ref_id,
+                    date: e.date,
+                    text: e.text,
+                });
+                Ok(())
+            },
+        )
+        .await?;
+    let sql = format!(
+        "SELECT a.obligation_id, a.status, a.assessed_by, a.by_auditors, a.assessed_on, a.text \
+         FROM obligation_assessments a JOIN obligations o ON o.id = a.obligation_id \
+         WHERE {cond} ORDER BY a.obligation_id, a.id"
+    );
+    duties
+        .attach(
+            conn,
+            &sql,
+            binds,
+            |a: &AssessmentRow| a.obligation_id,
+            |o, a| {
+                o.assessments.push(ObligationAssessment {
+                    status: code("compliance status", &a.status, ComplianceStatus::parse)?,
+                    assessed_by: a.assessed_by,
+                    by_auditors: a.by_auditors != 0,
+                    assessed_on: a.assessed_on,
+                    text: a.text,
+                });
+                Ok(())
+            },
+        )
+        .await?;
+    Ok(duties.items)
 }
 
 async fn load_obligation(conn: &mut sqlx::AnyConnection, id: Id) -> Result<Obligation> {
-    load_obligations(conn, "o.id = $1", &[Bind::Int(id)])
-        .await?
-        .pop()
-        .ok_or_else(|| StoreError::not_found(ObjectKind::Obligation.log_type(), id))
+    one(
+        load_obligations(conn, "o.id = $1", &[Bind::Int(id)]).await?,
+        id,
+    )
 }
 
 fn obligation_columns(o: &Obligation) -> Vec<(&'static str, Bind)> {
@@ -1168,17 +1197,6 @@ async fn load_facts(conn: &mut sqlx::AnyConnection) -> Result<EvidenceFacts> {
         qualified_councils: qualified,
         agreements: agreements.into_iter().map(|(id,)| id).collect(),
     })
-}
-
-/// `ids` without repeats, in first-seen order.
-fn distinct(ids: &[Id]) -> Vec<Id> {
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if !out.contains(id) {
-            out.push(*id);
-        }
-    }
-    out
 }
 
 /// Area id → name of every area.
@@ -1325,10 +1343,10 @@ impl Store {
     /// One statute; not found (`statute`) if none.
     pub async fn statute(&self, id: Id) -> Result<Statute> {
         let mut conn = self.pool.acquire().await?;
-        load_statutes(&mut conn, "id = $1", &[Bind::Int(id)])
-            .await?
-            .pop()
-            .ok_or_else(|| StoreError::not_found(ObjectKind::Statute.log_type(), id))
+        one(
+            load_statutes(&mut conn, "id = $1", &[Bind::Int(id)]).await?,
+            id,
+        )
     }
 
     /// The statute with this SFS number ("2023:196"), if registered.
@@ -1458,12 +1476,125 @@ impl DueDeviations for ObligationsDue {
     }
 }
 
+/// An object of the family with a row of its own: its table, kind and columns, so that
+/// writing and logging one is written once ([`Writer::insert_object`],
+/// [`Writer::update_object`], [`Writer::log_created`], [`Writer::log_updated`]).
+trait Object: Serialize {
+    const TABLE: &'static str;
+    const KIND: ObjectKind;
+    /// Each column with its value (not `id`).
+    fn columns(&self) -> Vec<(&'static str, Bind)>;
+}
+
+macro_rules! object {
+    ($t:ty, $table:literal, $kind:ident, $columns:ident) => {
+        impl Object for $t {
+            const TABLE: &'static str = $table;
+            const KIND: ObjectKind = ObjectKind::$kind;
+            fn columns(&self) -> Vec<(&'static str, Bind)> {
+                $columns(self)
+            }
+        }
+    };
+}
+
+object!(Area, "areas", Area, area_columns);
+object!(
+    SituationReport,
+    "situation_reports",
+    SituationReport,
+    report_columns
+);
+object!(Forum, "forums", Forum, forum_columns);
+object!(Agreement, "agreements", Agreement, agreement_columns);
+object!(Statute, "statutes", Statute, statute_columns);
+object!(Obligation, "obligations", Obligation, obligation_columns);
+
+/// The one object a load by id found; not found (its kind) if none.
+fn one<T: Object>(mut found: Vec<T>, id: Id) -> Result<T> {
+    found
+        .pop()
+        .ok_or_else(|| StoreError::not_found(T::KIND.log_type(), id))
+}
+
 // --- writes -------------------------------------------------------------------------------
 
 impl Writer {
+    /// Inserts an object's row; returns its id.
+    async fn insert_object<T: Object>(&mut self, new: &T) -> Result<Id> {
+        self.insert_columns(T::TABLE, new.columns()).await
+    }
+
+    /// Writes the row of the object `id`.
+    async fn update_object<T: Object>(&mut self, id: Id, after: &T) -> Result<()> {
+        self.update_columns(T::TABLE, id, after.columns()).await
+    }
+
+    /// Logs an object's creation, as stored.
+    async fn log_created<T: Object>(&mut self, id: Id, stored: &T) -> Result<()> {
+        self.log(
+            "create",
+            T::KIND.log_type(),
+            Some(id),
+            None,
+            log_json(stored),
+        )
+        .await
+    }
+
+    /// Logs an object's change.
+    async fn log_updated<T: Object>(&mut self, id: Id, before: &T, after: &T) -> Result<()> {
+        self.log(
+            "update",
+            T::KIND.log_type(),
+            Some(id),
+            log_json(before),
+            log_json(after),
+        )
+        .await
+    }
+
     /// Every area as this transaction sees it.
-    async fn areas_in_tx(&mut self) -> Result<Vec<Area>> {
+    pub async fn areas_in_tx(&mut self) -> Result<Vec<Area>> {
         load_areas(&mut self.tx, "1 = 1", &[]).await
+    }
+
+    /// Every forum as this transaction sees it (an import resolving forum codes).
+    pub async fn forums_in_tx(&mut self) -> Result<Vec<Forum>> {
+        load_forums(&mut self.tx, "1 = 1", &[]).await
+    }
+
+    /// The situation reports of a kind and period end as this transaction sees them,
+    /// newest first (an import finding a report it wrote before).
+    pub async fn situation_reports_in_tx(
+        &mut self,
+        kind: SituationKind,
+        period_end: &str,
+    ) -> Result<Vec<SituationReport>> {
+        load_reports(
+            &mut self.tx,
+            "r.kind = $1 AND r.period_end = $2",
+            &[
+                Bind::Text(kind.code().into()),
+                Bind::Text(period_end.to_string()),
+            ],
+        )
+        .await
+    }
+
+    /// Every agreement as this transaction sees it.
+    pub async fn agreements_in_tx(&mut self) -> Result<Vec<Agreement>> {
+        load_agreements(&mut self.tx, "1 = 1", &[]).await
+    }
+
+    /// Every statute as this transaction sees it.
+    pub async fn statutes_in_tx(&mut self) -> Result<Vec<Statute>> {
+        load_statutes(&mut self.tx, "1 = 1", &[]).await
+    }
+
+    /// A statute's duties as this transaction sees them.
+    pub async fn obligations_in_tx(&mut self, statute_id: Id) -> Result<Vec<Obligation>> {
+        load_obligations(&mut self.tx, "o.statute_id = $1", &[Bind::Int(statute_id)]).await
     }
 
     /// Checks an area against the others and that its parent exists.
@@ -1482,15 +1613,8 @@ impl Writer {
     pub async fn create_area(&mut self, area: &Area) -> Result<Id> {
         let new = area_stored(0, area);
         self.check_area(&new).await?;
-        let id = self.insert_columns("areas", area_columns(&new)).await?;
-        self.log(
-            "create",
-            ObjectKind::Area.log_type(),
-            Some(id),
-            None,
-            log_json(&area_stored(id, &new)),
-        )
-        .await?;
+        let id = self.insert_object(&new).await?;
+        self.log_created(id, &area_stored(id, &new)).await?;
         Ok(id)
     }
 
@@ -1502,16 +1626,8 @@ impl Writer {
             return Ok(());
         }
         self.check_area(&after).await?;
-        self.update_columns("areas", area.id, area_columns(&after))
-            .await?;
-        self.log(
-            "update",
-            ObjectKind::Area.log_type(),
-            Some(area.id),
-            log_json(&before),
-            log_json(&after),
-        )
-        .await
+        self.update_object(area.id, &after).await?;
+        self.log_updated(area.id, &before, &after).await
     }
 
     /// The area named (exactly) `name`, created if missing (areas named by outcome
@@ -1696,18 +1812,9 @@ impl Writer {
         let scale = load_scale(&mut self.tx).await?;
         self.check_report(r, &scale).await?;
         self.ensure_report_unlocked(&scale, r.year()).await?;
-        let id = self
-            .insert_columns("situation_reports", report_columns(r))
-            .await?;
+        let id = self.insert_object(r).await?;
         self.write_report_parts(id, r).await?;
-        self.log(
-            "create",
-            ObjectKind::SituationReport.log_type(),
-            Some(id),
-            None,
-            log_json(&report_stored(id, r)),
-        )
-        .await?;
+        self.log_created(id, &report_stored(id, r)).await?;
         Ok(id)
     }
 
@@ -1724,17 +1831,9 @@ impl Writer {
         self.check_report(&after, &scale).await?;
         self.ensure_report_unlocked(&scale, before.year()).await?;
         self.ensure_report_unlocked(&scale, after.year()).await?;
-        self.update_columns("situation_reports", r.id, report_columns(&after))
-            .await?;
+        self.update_object(r.id, &after).await?;
         self.write_report_parts(r.id, &after).await?;
-        self.log(
-            "update",
-            ObjectKind::SituationReport.log_type(),
-            Some(r.id),
-            log_json(&before),
-            log_json(&after),
-        )
-        .await
+        self.log_updated(r.id, &before, &after).await
     }
 
     /// Records that a report was presented to a board or a forum.
@@ -1758,7 +1857,7 @@ impl Writer {
 
     /// Checks a forum against the others and that what it names exists.
     async fn check_forum(&mut self, f: &Forum) -> Result<()> {
-        let others = load_forums(&mut self.tx, "1 = 1", &[]).await?;
+        let others = self.forums_in_tx().await?;
         validate_forum(f, &others).map_err(refused)?;
         if let Some(u) = f.reports_to_unit {
             self.ensure_exist("org_units", "org unit", &[u]).await?;
@@ -1772,15 +1871,23 @@ impl Writer {
             .await
     }
 
-    async fn write_forum_areas(&mut self, id: Id, areas: &[Id]) -> Result<()> {
+    /// Writes the areas an object works in anew (`forum_areas` or `agreement_areas`,
+    /// whose owner column is `owner`).
+    async fn write_area_links(
+        &mut self,
+        table: &str,
+        owner: &str,
+        id: Id,
+        areas: &[Id],
+    ) -> Result<()> {
         self.execute(
-            "DELETE FROM forum_areas WHERE forum_id = $1",
+            &format!("DELETE FROM {table} WHERE {owner} = $1"),
             vec![Bind::Int(id)],
         )
         .await?;
         for (i, a) in areas.iter().enumerate() {
             self.execute(
-                "INSERT INTO forum_areas (forum_id, area_id, position) VALUES ($1, $2, $3)",
+                &format!("INSERT INTO {table} ({owner}, area_id, position) VALUES ($1, $2, $3)"),
                 vec![Bind::Int(id), Bind::Int(*a), Bind::Int(i as i64)],
             )
             .await?;
@@ -1792,16 +1899,10 @@ impl Writer {
     pub async fn create_forum(&mut self, f: &Forum) -> Result<Id> {
         let new = forum_stored(0, f);
         self.check_forum(&new).await?;
-        let id = self.insert_columns("forums", forum_columns(&new)).await?;
-        self.write_forum_areas(id, &new.area_ids).await?;
-        self.log(
-            "create",
-            ObjectKind::Forum.log_type(),
-            Some(id),
-            None,
-            log_json(&forum_stored(id, &new)),
-        )
-        .await?;
+        let id = self.insert_object(&new).await?;
+        self.write_area_links("forum_areas", "forum_id", id, &new.area_ids)
+            .await?;
+        self.log_created(id, &forum_stored(id, &new)).await?;
         Ok(id)
     }
 
@@ -1814,17 +1915,10 @@ impl Writer {
             return Ok(());
         }
         self.check_forum(&after).await?;
-        self.update_columns("forums", f.id, forum_columns(&after))
+        self.update_object(f.id, &after).await?;
+        self.write_area_links("forum_areas", "forum_id", f.id, &after.area_ids)
             .await?;
-        self.write_forum_areas(f.id, &after.area_ids).await?;
-        self.log(
-            "update",
-            ObjectKind::Forum.log_type(),
-            Some(f.id),
-            log_json(&before),
-            log_json(&after),
-        )
-        .await
+        self.log_updated(f.id, &before, &after).await
     }
 
     /// Records a forum's meeting.
@@ -1856,13 +1950,15 @@ impl Writer {
     /// Checks an agreement against the others (`forum::validate_agreement`, its statutes
     /// registered) and that what it names exists.
     async fn check_agreement(&mut self, a: &Agreement) -> Result<()> {
-        let others = load_agreements(&mut self.tx, "1 = 1", &[]).await?;
-        let known: Vec<String> = load_statutes(&mut self.tx, "1 = 1", &[])
+        let others = self.agreements_in_tx().await?;
+        let known: Vec<String> = self
+            .statutes_in_tx()
             .await?
             .into_iter()
             .map(|s| s.sfs)
             .collect();
         validate_agreement(a, &others, &known).map_err(refused)?;
+        uppsikt_domain::area::count(a.statutes.len(), "statutes").map_err(refused)?;
         if let Some(f) = a.governing_forum_id {
             self.ensure_exist("forums", ObjectKind::Forum.log_type(), &[f])
                 .await?;
@@ -1890,22 +1986,14 @@ impl Writer {
     /// parts' new ids.
     async fn write_agreement_parts(&mut self, id: Id, a: &Agreement) -> Result<Agreement> {
         let mut stored = agreement_stored(id, a);
-        for table in ["agreement_areas", "agreement_focus_areas"] {
-            self.execute(
-                &format!("DELETE FROM {table} WHERE agreement_id = $1"),
-                vec![Bind::Int(id)],
-            )
+        self.write_area_links("agreement_areas", "agreement_id", id, &stored.area_ids)
             .await?;
-        }
-        for (i, area) in stored.area_ids.iter().enumerate() {
-            self.execute(
-                "INSERT INTO agreement_areas (agreement_id, area_id, position) VALUES ($1, $2, $3)",
-                vec![Bind::Int(id), Bind::Int(*area), Bind::Int(i as i64)],
-            )
-            .await?;
-        }
+        self.execute(
+            "DELETE FROM agreement_focus_areas WHERE agreement_id = $1",
+            vec![Bind::Int(id)],
+        )
+        .await?;
         for (i, f) in stored.focus_areas.iter_mut().enumerate() {
-            f.name = f.name.trim().to_string();
             f.id = self
                 .insert_columns(
                     "agreement_focus_areas",
@@ -1918,9 +2006,6 @@ impl Writer {
                 )
                 .await?;
             for (j, x) in f.activities.iter_mut().enumerate() {
-                x.title = x.title.trim().to_string();
-                x.owner = x.owner.trim().to_string();
-                x.frequency = x.frequency.trim().to_string();
                 x.id = self
                     .insert_columns(
                         "agreement_activities",
@@ -1947,45 +2032,28 @@ impl Writer {
     pub async fn create_agreement(&mut self, a: &Agreement) -> Result<Id> {
         let new = agreement_stored(0, a);
         self.check_agreement(&new).await?;
-        let id = self
-            .insert_columns("agreements", agreement_columns(&new))
-            .await?;
+        let id = self.insert_object(&new).await?;
         let stored = self.write_agreement_parts(id, &new).await?;
-        self.log(
-            "create",
-            ObjectKind::Agreement.log_type(),
-            Some(id),
-            None,
-            log_json(&stored),
-        )
-        .await?;
+        self.log_created(id, &stored).await?;
         Ok(id)
     }
 
     /// Changes an agreement (`a.id`), its areas, focus areas and activities replaced
-    /// (the parts get new ids); unchanged is no change.
+    /// (the parts get new ids); unchanged (but for the parts' ids) is no change.
     pub async fn update_agreement(&mut self, a: &Agreement) -> Result<()> {
         let before = load_agreement(&mut self.tx, a.id).await?;
         let after = agreement_stored(a.id, a);
-        if before == after {
+        if without_part_ids(&before) == without_part_ids(&after) {
             return Ok(());
         }
         self.check_agreement(&after).await?;
-        self.update_columns("agreements", a.id, agreement_columns(&after))
-            .await?;
+        self.update_object(a.id, &after).await?;
         let stored = self.write_agreement_parts(a.id, &after).await?;
-        self.log(
-            "update",
-            ObjectKind::Agreement.log_type(),
-            Some(a.id),
-            log_json(&before),
-            log_json(&stored),
-        )
-        .await
+        self.log_updated(a.id, &before, &stored).await
     }
 
     async fn check_statute(&mut self, s: &Statute) -> Result<()> {
-        let others = load_statutes(&mut self.tx, "1 = 1", &[]).await?;
+        let others = self.statutes_in_tx().await?;
         validate_statute(s, &others).map_err(refused)?;
         if let Some(u) = s.leading_unit_id {
             self.ensure_exist("org_units", "org unit", &[u]).await?;
@@ -1997,42 +2065,25 @@ impl Writer {
     pub async fn create_statute(&mut self, s: &Statute) -> Result<Id> {
         let new = statute_stored(0, s);
         self.check_statute(&new).await?;
-        let id = self
-            .insert_columns("statutes", statute_columns(&new))
-            .await?;
-        self.log(
-            "create",
-            ObjectKind::Statute.log_type(),
-            Some(id),
-            None,
-            log_json(&statute_stored(id, &new)),
-        )
-        .await?;
+        let id = self.insert_object(&new).await?;
+        self.log_created(id, &statute_stored(id, &new)).await?;
         Ok(id)
     }
 
     /// Changes a statute (`s.id`); unchanged is no change. A changed SFS number stays
     /// unique (agreements keep the number they name).
     pub async fn update_statute(&mut self, s: &Statute) -> Result<()> {
-        let before = load_statutes(&mut self.tx, "id = $1", &[Bind::Int(s.id)])
-            .await?
-            .pop()
-            .ok_or_else(|| StoreError::not_found(ObjectKind::Statute.log_type(), s.id))?;
+        let before = one(
+            load_statutes(&mut self.tx, "id = $1", &[Bind::Int(s.id)]).await?,
+            s.id,
+        )?;
         let after = statute_stored(s.id, s);
         if before == after {
             return Ok(());
         }
         self.check_statute(&after).await?;
-        self.update_columns("statutes", s.id, statute_columns(&after))
-            .await?;
-        self.log(
-            "update",
-            ObjectKind::Statute.log_type(),
-            Some(s.id),
-            log_json(&before),
-            log_json(&after),
-        )
-        .await
+        self.update_object(s.id, &after).await?;
+        self.log_updated(s.id, &before, &after).await
     }
 
     /// Checks a duty's own content, that its statute and board exist and that its code is
@@ -2121,9 +2172,7 @@ impl Writer {
         for a in &new.assessments {
             validate_assessment(&new, a, &facts, &today).map_err(refused)?;
         }
-        let id = self
-            .insert_columns("obligations", obligation_columns(&new))
-            .await?;
+        let id = self.insert_object(&new).await?;
         let mut stored = obligation_stored(id, &new);
         for e in stored.evidence.iter_mut() {
             e.id = self.insert_evidence(id, e).await?;
@@ -2131,14 +2180,7 @@ impl Writer {
         for a in &new.assessments {
             self.insert_obligation_assessment(id, a).await?;
         }
-        self.log(
-            "create",
-            ObjectKind::Obligation.log_type(),
-            Some(id),
-            None,
-            log_json(&stored),
-        )
-        .await?;
+        self.log_created(id, &stored).await?;
         Ok(id)
     }
 
@@ -2155,16 +2197,8 @@ impl Writer {
             return Ok(());
         }
         self.check_obligation(&after).await?;
-        self.update_columns("obligations", o.id, obligation_columns(&after))
-            .await?;
-        self.log(
-            "update",
-            ObjectKind::Obligation.log_type(),
-            Some(o.id),
-            log_json(&before),
-            log_json(&after),
-        )
-        .await
+        self.update_object(o.id, &after).await?;
+        self.log_updated(o.id, &before, &after).await
     }
 
     /// Adds evidence to a duty; returns its id.
@@ -2219,9 +2253,11 @@ impl Writer {
         a: &ObligationAssessment,
         today: &str,
     ) -> Result<()> {
-        let duty = load_obligation(&mut self.tx, obligation_id).await?;
+        let mut duty = load_obligation(&mut self.tx, obligation_id).await?;
         let facts = load_facts(&mut self.tx).await?;
         validate_assessment(&duty, a, &facts, today).map_err(refused)?;
+        duty.assessments.push(a.clone());
+        validate_obligation(&duty).map_err(refused)?;
         self.insert_obligation_assessment(obligation_id, a).await?;
         self.log(
             "create",

@@ -31,7 +31,7 @@ use uppsikt_domain::object_kind::ObjectKind;
 use uppsikt_domain::Period;
 
 use crate::deviation_sources::{BoxFuture, DeviationSource, DueDeviations};
-use crate::sql::rows_for;
+use crate::sql::{rows_for, rows_with};
 use crate::write::{Bind, Writer};
 use crate::{Result, Store, StoreError};
 
@@ -535,11 +535,11 @@ where
 {
     #[cfg(feature = "testing")]
     crate::testing::count_audit_query();
-    let mut q = sqlx::query_as::<_, T>(sql);
-    if let Which::One(id) = which {
-        q = q.bind(id);
-    }
-    Ok(q.fetch_all(&mut *conn).await?)
+    let id = match which {
+        Which::All => Vec::new(),
+        Which::One(id) => vec![Bind::Int(id)],
+    };
+    rows_with(conn, sql, &id).await
 }
 
 /// The selected audits, whole, by plan year (newest first) and id: fifteen queries (one
@@ -1081,7 +1081,7 @@ fn recommendation_of(id: Id, audit_id: Id, r: &RecommendationInput) -> Recommend
 }
 
 /// `ids` without repeats, in first-seen order.
-fn distinct(ids: &[Id]) -> Vec<Id> {
+pub(crate) fn distinct(ids: &[Id]) -> Vec<Id> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         if !out.contains(id) {

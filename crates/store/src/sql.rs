@@ -3,6 +3,7 @@
 
 use uppsikt_domain::model::Id;
 
+use crate::write::Bind;
 use crate::{Backend, Result};
 
 /// Ids bound per statement of [`rows_for`] (SQLite allows 32,766 parameters, PostgreSQL
@@ -52,6 +53,31 @@ where
         out.extend(q.fetch_all(&mut *conn).await?);
     }
     Ok(out)
+}
+
+/// The rows of `sql` with its parameters.
+pub(crate) async fn rows_with<T>(
+    conn: &mut sqlx::AnyConnection,
+    sql: &str,
+    binds: &[Bind],
+) -> Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let mut q = sqlx::query_as::<_, T>(sql);
+    for b in binds {
+        q = match b.clone() {
+            Bind::Int(v) => q.bind(v),
+            Bind::OptInt(v) => q.bind(v),
+            Bind::Real(v) => q.bind(v),
+            // A NULL that reaches PostgreSQL as `float8` (see `Bind::apply`).
+            Bind::OptReal(None) => q.bind(None::<f32>),
+            Bind::OptReal(v) => q.bind(v),
+            Bind::Text(v) => q.bind(v),
+            Bind::OptText(v) => q.bind(v),
+        };
+    }
+    Ok(q.fetch_all(&mut *conn).await?)
 }
 
 #[cfg(test)]

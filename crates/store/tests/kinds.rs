@@ -19,6 +19,134 @@ use uppsikt_store::{
     RecommendationInput, RiskInput, Store,
 };
 
+struct Family {
+    area: Id,
+    report: Id,
+    forum: Id,
+    agreement: Id,
+    statute: Id,
+    obligation: Id,
+}
+
+/// One area, situation report, forum, agreement, statute and duty.
+async fn area_family(w: &mut uppsikt_store::Writer, t: &common::Tree) -> Family {
+    use uppsikt_domain::area::Area;
+    use uppsikt_domain::forum::{Agreement, AgreementKind, Documented, Forum};
+    use uppsikt_domain::obligation::{Obligation, Statute};
+    use uppsikt_domain::situation::{ReportStatus, SituationKind, SituationReport};
+    let area = w
+        .create_area(&Area {
+            id: 0,
+            name: "Vårby".into(),
+            kind: None,
+            parent_id: None,
+            note: String::new(),
+            classifications: Vec::new(),
+        })
+        .await
+        .unwrap();
+    let report = w
+        .create_situation_report(&SituationReport {
+            id: 0,
+            kind: SituationKind::Overall,
+            title: "Övergripande lägesbild".into(),
+            period_start: "2023-01-01".into(),
+            period_end: "2023-12-31".into(),
+            producer: "OSG".into(),
+            producer_forum_id: None,
+            status: ReportStatus::Final,
+            levels: Vec::new(),
+            unnamed_levels: Vec::new(),
+            checklist: Default::default(),
+            summary: String::new(),
+            public: false,
+            synthetic: false,
+            presentations: Vec::new(),
+        })
+        .await
+        .unwrap();
+    let forum = w
+        .create_forum(&Forum {
+            id: 0,
+            code: "F03".into(),
+            name: "Styrgruppen".into(),
+            purpose: String::new(),
+            chair: String::new(),
+            members: Vec::new(),
+            cadence: String::new(),
+            reports_to_unit: None,
+            reports_to_forum: None,
+            reports_what: String::new(),
+            documented: Documented::No,
+            evaluated_on: None,
+            evaluation: String::new(),
+            area_ids: Vec::new(),
+            council: None,
+            meetings: Vec::new(),
+            note: String::new(),
+        })
+        .await
+        .unwrap();
+    let agreement = w
+        .create_agreement(&Agreement {
+            id: 0,
+            code: "AG-2023-24".into(),
+            kind: AgreementKind::Collaboration,
+            title: "Samverkansöverenskommelse".into(),
+            parties: Vec::new(),
+            valid_from: None,
+            valid_to: None,
+            purpose: String::new(),
+            focus_areas: Vec::new(),
+            governing_forum_id: None,
+            situation_report_id: None,
+            statutes: Vec::new(),
+            area_ids: Vec::new(),
+            note: String::new(),
+        })
+        .await
+        .unwrap();
+    let statute = w
+        .create_statute(&Statute {
+            id: 0,
+            sfs: "2023:196".into(),
+            title: "Lag om kommuners ansvar för brottsförebyggande arbete".into(),
+            in_force: Some("2023-07-01".into()),
+            leading_unit_id: Some(t.ks),
+            url: String::new(),
+            note: String::new(),
+        })
+        .await
+        .unwrap();
+    let obligation = w
+        .create_obligation(&Obligation {
+            id: 0,
+            statute_id: statute,
+            code: "L1".into(),
+            section: String::new(),
+            duty: "Ta fram en lägesbild".into(),
+            checklist: Vec::new(),
+            requirement: None,
+            first_due: None,
+            every_months: None,
+            responsible_unit_id: Some(t.child),
+            fulfilled_by: None,
+            evidence: Vec::new(),
+            assessments: Vec::new(),
+            note: String::new(),
+        })
+        .await
+        .unwrap();
+    Family {
+        area,
+        report,
+        forum,
+        agreement,
+        statute,
+        obligation,
+    }
+}
+
 /// One object of each kind, under the units `tree` made: the kind's id and its owner.
 async fn one_of_each(store: &Store) -> HashMap<ObjectKind, (Id, Id)> {
     let t = tree(store).await;
@@ -157,10 +285,11 @@ async fn one_of_each(store: &Store) -> HashMap<ObjectKind, (Id, Id)> {
         .await
         .unwrap();
     let recommendation = w.audit_in_tx(audit).await.unwrap().recommendations[0].id;
+    let family = area_family(&mut w, &t).await;
     w.commit().await.unwrap();
     ObjectKind::ALL
         .into_iter()
-        .filter_map(|kind| {
+        .map(|kind| {
             let object = match kind {
                 ObjectKind::OrgUnit => (t.child, t.child),
                 ObjectKind::Goal => (t.goal, t.child),
@@ -174,15 +303,16 @@ async fn one_of_each(store: &Store) -> HashMap<ObjectKind, (Id, Id)> {
                 ObjectKind::Control => (control, t.ks),
                 ObjectKind::Audit => (audit, t.other),
                 ObjectKind::Recommendation => (recommendation, t.child),
-                // The area family's storage lands with issue 20's store branch.
-                ObjectKind::Area
-                | ObjectKind::SituationReport
-                | ObjectKind::Forum
-                | ObjectKind::Agreement
-                | ObjectKind::Statute
-                | ObjectKind::Obligation => return None,
+                // The area family belongs to the root, a statute to the body leading the
+                // work, a duty to its responsible board.
+                ObjectKind::Area => (family.area, t.kommun),
+                ObjectKind::SituationReport => (family.report, t.kommun),
+                ObjectKind::Forum => (family.forum, t.kommun),
+                ObjectKind::Agreement => (family.agreement, t.kommun),
+                ObjectKind::Statute => (family.statute, t.ks),
+                ObjectKind::Obligation => (family.obligation, t.child),
             };
-            Some((kind, object))
+            (kind, object)
         })
         .collect()
 }
