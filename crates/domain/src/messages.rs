@@ -213,6 +213,11 @@ pub fn invalid_key(value: &str, max: usize) -> String {
     format!("”{value}” är ingen giltig nyckel: använd bara a–z, 0–9 och bindestreck, högst {max} tecken.")
 }
 
+/// A code naming a forum, agreement or situation report (`F03`, `AG-2023-24`, `LB-2023-ÖVG`).
+pub fn invalid_code(value: &str, max: usize) -> String {
+    format!("”{value}” är ingen giltig kod: använd bokstäver, siffror och bindestreck utan mellanslag, högst {max} tecken, t.ex. F03 eller AG-2023-24.")
+}
+
 pub fn out_of_range(min: i64, max: i64) -> String {
     format!("Värdet måste ligga mellan {min} och {max}.")
 }
@@ -257,6 +262,14 @@ pub enum Referent {
     Indicator,
     Commitment,
     ComparisonGroup,
+    /// Named by its code (`F03`).
+    Forum,
+    /// Named by its key in the files loaded together.
+    SituationReport,
+    /// Named by its code (`AG-2023-24`).
+    Agreement,
+    /// Named by its SFS number.
+    Statute,
 }
 
 /// (no such …, another …, the …) for a kind of object, with the right gender.
@@ -275,6 +288,14 @@ fn referent_sv(kind: Referent) -> (&'static str, &'static str, &'static str) {
             "en annan jämförelsegrupp",
             "jämförelsegruppen",
         ),
+        Referent::Forum => ("inget forum", "ett annat forum", "forumet"),
+        Referent::SituationReport => ("ingen lägesbild", "en annan lägesbild", "lägesbilden"),
+        Referent::Agreement => (
+            "ingen överenskommelse",
+            "en annan överenskommelse",
+            "överenskommelsen",
+        ),
+        Referent::Statute => ("ingen lag", "en annan lag", "lagen"),
     }
 }
 
@@ -309,6 +330,25 @@ pub fn duplicate_vision(first: &str) -> String {
 
 pub fn duplicate_area(name: &str, first: &str) -> String {
     format!("Området ”{name}” anges redan ({first}).")
+}
+
+/// An area named (by its name) that neither the files nor the database hold.
+pub fn unknown_area(name: &str) -> String {
+    format!("Det finns inget område med namnet ”{name}”, varken i filerna eller i databasen. Lägg till det under [[areas]].")
+}
+
+/// A forum given both a board and a forum to report to.
+pub const FORUM_REPORTS_TO_ONE: &str =
+    "Ange antingen en nämnd (reports_to) eller ett forum (reports_to_forum) som forumet rapporterar till, inte båda.";
+
+/// A second `[situation_scale]`.
+pub fn duplicate_level_scale(first: &str) -> String {
+    format!("Lägesskalan anges redan ({first}).")
+}
+
+/// Two obligations of one statute with the same code.
+pub fn duplicate_obligation(code: &str, first: &str) -> String {
+    format!("Skyldigheten ”{code}” finns redan i lagen ({first}).")
 }
 
 pub fn duplicate_outcome(period: &str, breakdown: &str, first: &str) -> String {

@@ -77,6 +77,7 @@ pub(crate) fn check_merged(data: &DataSet, errors: &mut Errors) {
         });
     }
     crate::audit::check_merged(data, errors);
+    crate::area::check_merged(data, errors);
     let mut kolada = Unique::default();
     for k in &data.kolada {
         kolada.first((), &k.origin, errors, messages::duplicate_kolada_settings);

@@ -17,6 +17,9 @@ use uppsikt_domain::model::{Comparison, GapJudgement, GoalKind, OrgKind, Outcome
 use uppsikt_domain::uncertainty::MarginBasis;
 use uppsikt_domain::{CommitmentStatus, Direction, Frequency, Outcome, Period, Target};
 
+pub use crate::area::{
+    AgreementData, AreaData, ForumData, LevelScaleData, SituationReportData, StatuteData,
+};
 use crate::report::Origin;
 
 /// Longest key (`[a-z0-9-]+`).
@@ -51,36 +54,6 @@ impl fmt::Display for Key {
     }
 }
 
-/// The police's classification of a district.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum PoliceClass {
-    Vulnerable,
-    Risk,
-    SeverelyVulnerable,
-}
-
-impl PoliceClass {
-    pub const ALL: [PoliceClass; 3] = [
-        PoliceClass::Vulnerable,
-        PoliceClass::Risk,
-        PoliceClass::SeverelyVulnerable,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            PoliceClass::Vulnerable => "utsatt",
-            PoliceClass::Risk => "risk",
-            PoliceClass::SeverelyVulnerable => "sarskilt-utsatt",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<PoliceClass> {
-        PoliceClass::ALL
-            .into_iter()
-            .find(|c| c.code() == code.trim())
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OrgUnitData {
     pub origin: Origin,
@@ -99,13 +72,6 @@ pub struct VisionData {
     /// The steering model (styrmodell) in a few paragraphs, shown in the reports'
     /// chapter "Vision och styrmodell"; empty when the data has none.
     pub steering_model: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AreaData {
-    pub origin: Origin,
-    pub name: String,
-    pub police_class: Option<PoliceClass>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -501,6 +467,12 @@ pub struct DataSet {
     pub comparison_groups: Vec<ComparisonGroupData>,
     pub control_plans: Vec<ControlPlanData>,
     pub audits: Vec<AuditData>,
+    /// At most one over all files (checked when merged).
+    pub level_scales: Vec<LevelScaleData>,
+    pub situation_reports: Vec<SituationReportData>,
+    pub forums: Vec<ForumData>,
+    pub agreements: Vec<AgreementData>,
+    pub statutes: Vec<StatuteData>,
 }
 
 impl DataSet {
@@ -519,6 +491,11 @@ impl DataSet {
         self.comparison_groups.extend(other.comparison_groups);
         self.control_plans.extend(other.control_plans);
         self.audits.extend(other.audits);
+        self.level_scales.extend(other.level_scales);
+        self.situation_reports.extend(other.situation_reports);
+        self.forums.extend(other.forums);
+        self.agreements.extend(other.agreements);
+        self.statutes.extend(other.statutes);
     }
 
     pub fn outcome_count(&self) -> usize {

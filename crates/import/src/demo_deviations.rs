@@ -161,32 +161,10 @@ fn recorded() -> Vec<Recorded> {
                 ],
             }],
         },
-        // Seed 002, §4.2/4.3: the situation picture never reached the board.
-        Recorded {
-            key: "demo:lagesbild-2023-varby",
-            unit: "Kommunstyrelsen",
-            area: Some("Vårby"),
-            source: Source::SituationReport,
-            severity: Severity::High,
-            period: Period::Year(2023),
-            raised_on: "2023-12-31",
-            description: "Den övergripande lägesbilden 2023 placerar Vårby i läge 5, det mest utsatta. Lägesbilderna har inte rapporterats till kommunstyrelsen under 2023.",
-            decision: None,
-            actions: vec![],
-        },
-        // Seed 002: no action plan under the crime-prevention law by 1 July 2024.
-        Recorded {
-            key: "demo:revision-2024-atgardsplan",
-            unit: "Kommunstyrelsen",
-            area: None,
-            source: Source::AuditRemark,
-            severity: Severity::High,
-            period: Period::Year(2024),
-            raised_on: "2024-07-01",
-            description: "Ingen åtgärdsplan för det brottsförebyggande arbetet har tagits fram, trots lagens krav senast 1 juli 2024.",
-            decision: None,
-            actions: vec![],
-        },
+        // Seed 002's findings that the overall lägesbild 2023 (Vårby at level 5) never
+        // reached KS, and that there is no åtgärdsplan after 1 July 2024, are raised by the
+        // rules from demo/safety.toml (the situation reports' and the duties' sources), not
+        // recorded here.
         // Seed 000: "Leder identifierade avvikelser till beslut om åtgärder? Nej".
         Recorded {
             key: "demo:revision-2024-utsatta-omraden",

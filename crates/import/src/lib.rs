@@ -10,6 +10,7 @@
 //! 3. Any error: nothing is written and an [`ImportReport`] lists every problem with its
 //!    file and location, in Swedish.
 
+mod area;
 mod audit;
 mod checks;
 mod data;
@@ -31,18 +32,24 @@ use uppsikt_domain::case_ref::CaseRefFormat;
 use uppsikt_domain::messages;
 use uppsikt_store::{ChangeSource, Store};
 
+pub use area::{
+    ActivityData, AgreementData, EvidenceData, FocusAreaData, ForumData, LevelScaleData,
+    ObligationData, PresentationData, SituationReportData, StatuteData, CODE_MAX,
+};
 pub use data::{
     ActionData, AreaData, AssessmentData, AuditData, AuditRecommendationData, BlockerData,
     CommitmentData, ComparisonGroupData, ControlData, ControlPlanData, DataSet, GoalData,
     IcItemKey, IcLinkData, IndicatorData, ItemKey, Key, KoladaData, OccurrenceData, OrgUnitData,
-    PoliceClass, QuestionData, RecommendationData, ResponseData, ResponseItemData, RiskData,
-    StatusData, VerdictData, VisionData, ITEM_KEY_MAX, KEY_MAX, NAME_MAX, TEXT_MAX,
+    QuestionData, RecommendationData, ResponseData, ResponseItemData, RiskData, StatusData,
+    VerdictData, VisionData, ITEM_KEY_MAX, KEY_MAX, NAME_MAX, TEXT_MAX,
 };
 pub use demo_deviations::load_demo_deviations;
 pub use load::{load, Summary};
 pub use parse::FORMAT;
 pub use progress::{Progress, Snapshot};
 pub use report::{ImportReport, Origin, RowError};
+/// The police's classification of an area (the domain's; the format's codes).
+pub use uppsikt_domain::area::PoliceClass;
 
 use report::Errors;
 
@@ -150,6 +157,10 @@ pub const DEMO: &[(&str, &str)] = &[
     (
         "demo/ks-2019.toml",
         include_str!("../../../demo/ks-2019.toml"),
+    ),
+    (
+        "demo/safety.toml",
+        include_str!("../../../demo/safety.toml"),
     ),
 ];
 

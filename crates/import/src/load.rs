@@ -35,6 +35,14 @@ pub struct Summary {
     pub control_plans: usize,
     /// Audits (`[[audits]]`).
     pub audits: usize,
+    /// Areas listed (`[[areas]]`).
+    pub areas: usize,
+    pub situation_reports: usize,
+    pub forums: usize,
+    pub agreements: usize,
+    pub statutes: usize,
+    /// The statutes' duties.
+    pub obligations: usize,
 }
 
 impl Summary {
@@ -51,6 +59,12 @@ impl Summary {
             decisions: data.decisions.len(),
             control_plans: data.control_plans.len(),
             audits: data.audits.len(),
+            areas: data.areas.len(),
+            situation_reports: data.situation_reports.len(),
+            forums: data.forums.len(),
+            agreements: data.agreements.len(),
+            statutes: data.statutes.len(),
+            obligations: data.statutes.iter().map(|s| s.obligations.len()).sum(),
         }
     }
 }
@@ -93,8 +107,21 @@ pub async fn load(
 ) -> Result<Summary, ImportReport> {
     let whole = Origin::new("", "");
     let (scale, _rules) = store.assessment_config().await.at(&whole)?;
-    let existing = Existing::read(store).await.at(&whole)?;
+    let mut existing = Existing::read(store).await.at(&whole)?;
+    existing
+        .safety
+        .read_indicators(store, data)
+        .await
+        .at(&whole)?;
     let mut errors = resolve::check_references(data, &existing);
+    let unit_known = |k: &Key| {
+        existing.org_units.contains_key(k.as_str()) || data.org_units.iter().any(|u| &u.key == k)
+    };
+    errors.append(crate::area::check_references(
+        data,
+        &existing.safety,
+        &unit_known,
+    ));
     errors.append(resolve::check_levels(data, &scale));
     errors.into_result(())?;
     let mut w = store.writer(actor, source).await.at(&whole)?;
@@ -166,14 +193,17 @@ async fn write_all(
     write_groups(w, data, existing, &mut ids).await?;
     write_org_units(w, data, &mut ids).await?;
     write_visions(w, data, &ids).await?;
-    write_areas(w, data).await?;
+    let mut sids = crate::area::SafetyIds::new(&existing.safety);
+    crate::area::write_areas(w, data, &existing.safety, &mut sids).await?;
     write_goals(w, data, &mut ids).await?;
-    write_indicators(w, data, &ids).await?;
+    sids.indicators
+        .extend(write_indicators(w, data, &ids).await?);
     write_commitments(w, data, &mut ids).await?;
     write_assessments(w, data, scale, &ids).await?;
     write_period_reviews(w, data, &ids).await?;
     let plans = write_control_plans(w, data, &ids, existing).await?;
     crate::audit::write_audits(w, data, &ids, existing, &plans).await?;
+    crate::area::write_safety(w, data, &ids, &existing.safety, &mut sids).await?;
     if let (true, Some(k)) = (municipality_changed, data.kolada.first()) {
         // As saving the Kolada page does: our municipality decides which of the stored
         // Kolada values fill the linked indicators (locked periods are left as decided).
@@ -355,27 +385,6 @@ async fn write_visions(w: &mut Writer, data: &DataSet, ids: &Ids) -> Result<(), 
     Ok(())
 }
 
-/// Listed areas, then those only named in `area:` breakdowns.
-async fn write_areas(w: &mut Writer, data: &DataSet) -> Result<(), ImportReport> {
-    for a in &data.areas {
-        w.upsert_area(&a.name, a.police_class.map(PoliceClass::code))
-            .await
-            .at(&a.origin)?;
-    }
-    let listed: BTreeSet<&str> = data.areas.iter().map(|a| a.name.as_str()).collect();
-    for i in &data.indicators {
-        let named: BTreeSet<&str> = i
-            .outcomes
-            .iter()
-            .filter_map(|o| o.breakdown.area())
-            .collect();
-        for name in named.into_iter().filter(|n| !listed.contains(n)) {
-            w.upsert_area(name, None).await.at(&i.origin)?;
-        }
-    }
-    Ok(())
-}
-
 async fn write_goals(w: &mut Writer, data: &DataSet, ids: &mut Ids) -> Result<(), ImportReport> {
     let links: Vec<_> = data
         .goals
@@ -407,7 +416,13 @@ async fn write_goals(w: &mut Writer, data: &DataSet, ids: &mut Ids) -> Result<()
     Ok(())
 }
 
-async fn write_indicators(w: &mut Writer, data: &DataSet, ids: &Ids) -> Result<(), ImportReport> {
+/// Returns every indicator's id by key (an activity's effect indicator names one).
+async fn write_indicators(
+    w: &mut Writer,
+    data: &DataSet,
+    ids: &Ids,
+) -> Result<HashMap<String, Id>, ImportReport> {
+    let mut written = HashMap::with_capacity(data.indicators.len());
     for (i, ind) in data.indicators.iter().enumerate() {
         let input = IndicatorInput {
             key: ind.key.to_string(),
@@ -424,6 +439,7 @@ async fn write_indicators(w: &mut Writer, data: &DataSet, ids: &Ids) -> Result<(
             position: position(ind.position, i),
         };
         let id = w.upsert_indicator(&input).await.at(&ind.origin)?;
+        written.insert(ind.key.to_string(), id);
         write_series(w, id, ind).await.at(&ind.origin)?;
         if let Some(keys) = &ind.comparison_groups {
             let mut groups = Vec::with_capacity(keys.len());
@@ -434,7 +450,7 @@ async fn write_indicators(w: &mut Writer, data: &DataSet, ids: &Ids) -> Result<(
             w.set_indicator_groups(id, &groups).await.at(&ind.origin)?;
         }
     }
-    Ok(())
+    Ok(written)
 }
 
 /// Replaces the indicator's outcomes, milestones, targets, comparisons, gaps and comments.

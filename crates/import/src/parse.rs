@@ -39,6 +39,11 @@ const TOP_LEVEL: &[&str] = &[
     "comparison_groups",
     "control_plans",
     "audits",
+    "situation_scale",
+    "situation_reports",
+    "forums",
+    "agreements",
+    "statutes",
 ];
 
 /// Parses one file's text. Errors are added to `errors`; the data set holds the rows
@@ -86,7 +91,7 @@ pub(crate) fn parse_table(
         areas: doc
             .rows(errors, "areas")
             .iter()
-            .filter_map(|r| area(r, errors))
+            .filter_map(|r| crate::area::area(r, errors))
             .collect(),
         goals: doc
             .rows(errors, "goals")
@@ -137,6 +142,31 @@ pub(crate) fn parse_table(
             .rows(errors, "audits")
             .iter()
             .filter_map(|r| crate::audit::audit(r, errors, format))
+            .collect(),
+        level_scales: doc
+            .sub_table(errors, "situation_scale")
+            .and_then(|r| crate::area::level_scale(&r, errors))
+            .into_iter()
+            .collect(),
+        situation_reports: doc
+            .rows(errors, "situation_reports")
+            .iter()
+            .filter_map(|r| crate::area::situation_report(r, errors))
+            .collect(),
+        forums: doc
+            .rows(errors, "forums")
+            .iter()
+            .filter_map(|r| crate::area::forum(r, errors))
+            .collect(),
+        agreements: doc
+            .rows(errors, "agreements")
+            .iter()
+            .filter_map(|r| crate::area::agreement(r, errors))
+            .collect(),
+        statutes: doc
+            .rows(errors, "statutes")
+            .iter()
+            .filter_map(|r| crate::area::statute(r, errors))
             .collect(),
     }
 }
@@ -210,21 +240,6 @@ fn vision(r: &Row<'_>, errors: &mut Errors) -> Option<VisionData> {
         org: org?,
         text: text?,
         steering_model: steering_model.unwrap_or_default(),
-    })
-}
-
-fn area(r: &Row<'_>, errors: &mut Errors) -> Option<AreaData> {
-    r.only(errors, &["name", "police_class"]);
-    let name = r.req(errors, "name", &text(100));
-    let police_class = r.opt(
-        errors,
-        "police_class",
-        &choice(PoliceClass::parse, &["utsatt", "risk", "sarskilt-utsatt"]),
-    );
-    Some(AreaData {
-        origin: r.origin.clone(),
-        name: name?,
-        police_class,
     })
 }
 

@@ -30,6 +30,12 @@ const EXPECTED: Summary = Summary {
     decisions: 2,
     control_plans: 1,
     audits: 14,
+    areas: 12,
+    situation_reports: 2,
+    forums: 14,
+    agreements: 8,
+    statutes: 1,
+    obligations: 8,
 };
 
 fn as_counts(s: &Summary, change_log: i64) -> Counts {

@@ -128,8 +128,8 @@ pub async fn run(
                 .await
                 .map_err(nothing_imported)?;
             println!(
-                "Importerat: {} enheter, {} mål, {} mått, {} utfall, {} etappmål, {} åtaganden, {} bedömningar, {} redovisningar av händelser och förbättringsområden, {} internkontrollplaner, {} granskningar.",
-                summary.org_units, summary.goals, summary.indicators, summary.outcomes, summary.milestones, summary.commitments, summary.assessments, summary.period_reviews, summary.control_plans, summary.audits
+                "Importerat: {} enheter, {} mål, {} mått, {} utfall, {} etappmål, {} åtaganden, {} bedömningar, {} redovisningar av händelser och förbättringsområden, {} internkontrollplaner, {} granskningar, {} områden, {} lägesbilder, {} forum, {} överenskommelser och planer, {} lagar med {} skyldigheter.",
+                summary.org_units, summary.goals, summary.indicators, summary.outcomes, summary.milestones, summary.commitments, summary.assessments, summary.period_reviews, summary.control_plans, summary.audits, summary.areas, summary.situation_reports, summary.forums, summary.agreements, summary.statutes, summary.obligations
             );
             Ok(())
         }
