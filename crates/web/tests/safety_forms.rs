@@ -12,7 +12,7 @@ mod common;
 
 use common::App;
 use uppsikt_domain::area::{Area, AreaKind, PoliceClass};
-use uppsikt_domain::forum::{Agreement, AgreementKind, Documented, Forum};
+use uppsikt_domain::forum::{Activity, Agreement, AgreementKind, Documented, FocusArea, Forum};
 use uppsikt_domain::model::Id;
 use uppsikt_domain::obligation::{ComplianceStatus, Evidence, EvidenceKind, Obligation, Statute};
 use uppsikt_domain::situation::{ReportStatus, SituationKind, SituationReport};
@@ -156,7 +156,23 @@ async fn seed(app: &App) -> Data {
             valid_from: None,
             valid_to: None,
             purpose: String::new(),
-            focus_areas: Vec::new(),
+            // An activity plan as import brings it: the form keeps it.
+            focus_areas: vec![FocusArea {
+                id: 0,
+                name: "Trygghet i offentlig miljö".into(),
+                has_plan: true,
+                activities: vec![Activity {
+                    id: 0,
+                    title: "Trygghetsvandringar".into(),
+                    problem: "Otrygghet kvällstid".into(),
+                    goal_short: String::new(),
+                    goal_long: String::new(),
+                    owner: "OSG".into(),
+                    frequency: "varje månad".into(),
+                    follow_up: String::new(),
+                    effect_indicator_id: None,
+                }],
+            }],
             governing_forum_id: None,
             situation_report_id: None,
             statutes: Vec::new(),
@@ -633,6 +649,39 @@ async fn forums_agreements_and_duties_are_kept_through_their_forms() {
         let (status, html) = app.get(&format!("/agreements/{agreement}/edit")).await;
         assert_eq!(status, 200);
         assert!(html.contains("läggs in genom import"), "activities: say so");
+        // Editing an agreement keeps the activities of the focus areas it keeps.
+        let path = format!("/agreements/{}/edit", d.agreement);
+        let (status, html) = app.get(&path).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("Trygghet i offentlig miljö; ja"), "{html}");
+        let (status, _, location) = app
+            .post(
+                &path,
+                &[
+                    ("code", "TEST-1"),
+                    ("kind", "samverkansoverenskommelse"),
+                    ("title", "Testöverenskommelsen, reviderad"),
+                    (
+                        "focus_areas",
+                        "trygghet i offentlig miljö; ja\nGängkriminalitet; nej",
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(status, 303);
+        assert_eq!(
+            location.as_deref(),
+            Some(format!("/agreements/{}", d.agreement).as_str())
+        );
+        let a = app.store().agreement(d.agreement).await.unwrap();
+        assert_eq!(a.title, "Testöverenskommelsen, reviderad");
+        assert_eq!(a.focus_areas.len(), 2);
+        assert_eq!(
+            a.focus_areas[0].activities.len(),
+            1,
+            "the imported activity is kept"
+        );
+        assert_eq!(a.focus_areas[0].activities[0].title, "Trygghetsvandringar");
 
         // A statute: a malformed SFS number and a link that is not a web address.
         let (status, html, _) = app
