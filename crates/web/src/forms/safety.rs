@@ -157,11 +157,15 @@ async fn assessment_guard(
 
 // ---- Shared parts ----
 
-const AREAS: (&str, &str) = ("/areas", "Områden");
-const REPORTS: (&str, &str) = ("/situation-reports", "Lägesbilder");
-const FORUMS: (&str, &str) = ("/forums", "Forum");
-const AGREEMENTS: (&str, &str) = ("/agreements", "Överenskommelser");
-const STATUTES: (&str, &str) = ("/statutes", "Lagkrav");
+/// The trails to the register's pages (the read pages' own: `crate::areas`, `crate::safety`):
+/// areas have their list; situation reports theirs under the crime-prevention overview;
+/// forums, agreements and statutes are listed on the overview itself.
+const HUB: (&str, &str) = ("/crime-prevention", "Brottsförebyggande arbete");
+const AREAS: &[(&str, &str)] = &[("/areas", "Områden")];
+const REPORTS: &[(&str, &str)] = &[HUB, ("/situation-reports", "Lägesbilder")];
+const FORUMS: &[(&str, &str)] = &[HUB];
+const AGREEMENTS: &[(&str, &str)] = &[HUB];
+const STATUTES: &[(&str, &str)] = &[HUB];
 
 /// A link that is not a web address.
 const URL_REFUSED: &str = "Länken ska vara en webbadress som börjar med https:// eller http://.";
@@ -169,11 +173,19 @@ const URL_REFUSED: &str = "Länken ska vara en webbadress som börjar med https:
 const PARTY_KIND_HINT: &str =
     "kommun, polisen, räddningstjänst, kriminalvården, kommunalt bolag eller annan part";
 
-/// The trail after the start page: the register's list, then the object (if any).
-fn trail(list: (&str, &str), object: Option<(String, String)>) -> Vec<(String, String)> {
-    let mut out = vec![(list.0.to_string(), list.1.to_string())];
+/// The trail after the start page: the way to the register's list, then the object (if any).
+fn trail(list: &[(&str, &str)], object: Option<(String, String)>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = list
+        .iter()
+        .map(|(href, label)| (href.to_string(), label.to_string()))
+        .collect();
     out.extend(object);
     out
+}
+
+/// Where a new object's form goes back to: its list.
+fn list_of(list: &[(&str, &str)]) -> String {
+    list.last().map_or("/", |(href, _)| href).to_string()
 }
 
 /// (code, Swedish label) of a coded enum's values, for a select, radios or checkboxes.
@@ -689,7 +701,7 @@ async fn area_page(state: &AppState, area: Option<&Area>) -> Result<FormPage> {
             "Nytt område".into(),
             None,
             "/areas/new".into(),
-            AREAS.0.into(),
+            list_of(AREAS),
             "Lägg till området",
             trail(AREAS, None),
             fields,
@@ -823,7 +835,7 @@ async fn scale_page(state: &AppState) -> Result<FormPage> {
         "Skalan för lägesbildernas lägen".into(),
         None,
         "/situation-reports/scale".into(),
-        REPORTS.0.into(),
+        list_of(REPORTS),
         "Spara skalan",
         trail(REPORTS, None),
         fields,
@@ -901,7 +913,7 @@ pub async fn save_scale(
         parsed,
         async |w, scale| {
             area_at(w.set_level_scale(&scale).await, "max_level", "max_level")?;
-            Ok(REPORTS.0.to_string())
+            Ok(list_of(REPORTS))
         },
     )
     .await
@@ -992,7 +1004,7 @@ async fn report_page(state: &AppState, report: Option<&SituationReport>) -> Resu
             "Ny lägesbild".into(),
             Some("Vilka lägesbilden redovisades för läggs till på lägesbildens sida.".into()),
             "/situation-reports/new".into(),
-            REPORTS.0.into(),
+            list_of(REPORTS),
             "Lägg till lägesbilden",
             trail(REPORTS, None),
             fields,
@@ -1291,7 +1303,7 @@ async fn forum_page(state: &AppState, forum: Option<&Forum>) -> Result<FormPage>
             "Nytt forum".into(),
             Some("Mötena läggs till på forumets sida.".into()),
             "/forums/new".into(),
-            FORUMS.0.into(),
+            list_of(FORUMS),
             "Lägg till forumet",
             trail(FORUMS, None),
             fields,
@@ -1580,7 +1592,7 @@ async fn agreement_page(state: &AppState, agreement: Option<&Agreement>) -> Resu
             "Ny överenskommelse".into(),
             Some(intro),
             "/agreements/new".into(),
-            AGREEMENTS.0.into(),
+            list_of(AGREEMENTS),
             "Lägg till överenskommelsen",
             trail(AGREEMENTS, None),
             fields,
@@ -1779,7 +1791,7 @@ async fn statute_page(state: &AppState, statute: Option<&Statute>) -> Result<For
             "Nytt lagkrav".into(),
             Some("Lagens skyldigheter läggs till på lagens sida.".into()),
             "/statutes/new".into(),
-            STATUTES.0.into(),
+            list_of(STATUTES),
             "Lägg till lagen",
             trail(STATUTES, None),
             fields,
