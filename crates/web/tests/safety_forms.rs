@@ -567,6 +567,20 @@ async fn a_situation_report_holds_levels_and_refuses_personal_numbers() {
         let scale = app.store().level_scale().await.unwrap();
         assert_eq!(scale.definitions.get(&1).map(String::as_str), Some("Lugnt"));
         assert_eq!(scale.board_id, Some(app.org_id("KS").await));
+
+        // With KS as the scale's board, a year KS's decision locked takes no report.
+        let (status, _, _) = app
+            .post(&format!("/org/{ks}/lock"), &common::KS_2019_DECISION)
+            .await;
+        assert_eq!(status, 303, "KS 2019 locked");
+        let version = app.store().data_version().await.unwrap();
+        let mut locked = form.clone();
+        locked.retain(|(k, _)| !k.starts_with("period_"));
+        locked.extend([("period_start", "2019-01-01"), ("period_end", "2019-12-31")]);
+        let (status, html, _) = app.post("/situation-reports/new", &locked).await;
+        assert_eq!(status, 422);
+        assert!(html.contains("f-period_end-error"), "at the period: {html}");
+        assert_eq!(app.store().data_version().await.unwrap(), version);
     })
     .await;
 }

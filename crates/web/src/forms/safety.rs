@@ -317,6 +317,8 @@ fn area_at<T>(
             });
             Err(Refusal::at(field, msg::refusal(&refusal)))
         }
+        // A report in a year a decision locked: at its period.
+        Err(locked @ StoreError::Locked(_)) => Err(locked).at(end),
         other => other.at(main),
     }
 }
