@@ -1790,7 +1790,7 @@ async fn statute_page(state: &AppState, statute: Option<&Statute>) -> Result<For
     ];
     Ok(match statute {
         None => page(
-            "Nytt lagkrav".into(),
+            "Ny lag i registret".into(),
             Some("Lagens skyldigheter läggs till på lagens sida.".into()),
             "/statutes/new".into(),
             list_of(STATUTES),
