@@ -1404,12 +1404,15 @@ impl DeviationSource for SituationSource {
             let scale = load_scale(&mut conn).await?;
             // Without a board nothing is raised: nothing more to load.
             let reports = if scale.board_id.is_some() {
-                load_reports(
-                    &mut conn,
-                    "r.kind <> $1",
-                    &[Bind::Text(SituationKind::Weekly.code().into())],
-                )
-                .await?
+                // By the kinds that reach the board (the index on kind), not "all but
+                // weekly", which would read every weekly report's levels.
+                let kinds: Vec<Bind> = SituationKind::ALL
+                    .iter()
+                    .filter(|k| k.reaches_board())
+                    .map(|k| Bind::Text(k.code().into()))
+                    .collect();
+                let cond = format!("r.kind IN ({})", crate::sql::placeholders(1, kinds.len()));
+                load_reports(&mut conn, &cond, &kinds).await?
             } else {
                 Vec::new()
             };

@@ -1,7 +1,8 @@
 //! Areas and community safety on every backend: areas, situation reports, forums,
 //! agreements, statutes and duties written and read whole; every refusal changing
 //! nothing; a locked year refusing a situation report; the deviations they raise, once;
-//! "2 av 4" from stored duties; an area's level history; the histories.
+//! "2 av 4" from stored duties; an area's level history; the histories; police classes of
+//! a database older than migration 0017.
 
 mod common;
 
@@ -1153,4 +1154,60 @@ async fn evidence_and_assessments_are_checked_against_what_they_name() {
         assert_eq!(store.statutes().await.unwrap(), vec![s]);
         db.finish().await;
     }
+}
+
+/// A database made before migration 0017 (its migrations only), with an area classed the
+/// old way: the migration makes the class an undated classification without a source.
+#[tokio::test]
+async fn old_police_classes_become_undated_classifications() {
+    let dir = std::env::temp_dir().join(format!(
+        "uppsikt-migrations-before-0017-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name.as_str() < "0017" {
+            std::fs::copy(&path, dir.join(&name)).unwrap();
+        }
+    }
+    let file = dir.join("old.db");
+    let store = Store::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    let before_0017 = sqlx::migrate::Migrator::new(dir.as_path()).await.unwrap();
+    before_0017.run(store.pool()).await.unwrap();
+    sqlx::query(
+        "INSERT INTO areas (name, police_class) VALUES ('Vårby', 'utsatt'), ('Alby', NULL), \
+         ('Fittja', 'sarskilt-utsatt')",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+    store.migrate().await.unwrap();
+    let classes: Vec<(String, Vec<Classification>)> = store
+        .areas()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.name, a.classifications))
+        .collect();
+    assert_eq!(
+        classes,
+        vec![
+            ("Alby".to_string(), vec![]),
+            (
+                "Fittja".to_string(),
+                vec![classification(None, PoliceClass::SeverelyVulnerable, "")]
+            ),
+            (
+                "Vårby".to_string(),
+                vec![classification(None, PoliceClass::Vulnerable, "")]
+            ),
+        ]
+    );
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }
