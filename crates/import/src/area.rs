@@ -246,20 +246,48 @@ fn area_name(v: &Value) -> Result<String, String> {
     text(AREA_NAME_MAX)(v)
 }
 
-fn codes<T: Copy + 'static>(all: &'static [T], code: fn(T) -> &'static str) -> Vec<&'static str> {
-    all.iter().map(|x| code(*x)).collect()
+/// The domain's coded enums (`code`, `parse`, `ALL`), so that one converter reads them.
+trait Coded: Copy + 'static {
+    const ALL: &'static [Self];
+    fn parse_code(text: &str) -> Option<Self>;
+    fn code_of(self) -> &'static str;
+}
+
+macro_rules! coded {
+    ($($t:ty),+) => {
+        $(impl Coded for $t {
+            const ALL: &'static [Self] = <$t>::ALL;
+            fn parse_code(text: &str) -> Option<Self> {
+                <$t>::parse(text)
+            }
+            fn code_of(self) -> &'static str {
+                self.code()
+            }
+        })+
+    };
+}
+
+coded!(
+    AreaKind,
+    PoliceClass,
+    SituationKind,
+    ReportStatus,
+    ChecklistItem,
+    Documented,
+    AgreementKind,
+    PartyKind,
+    EvidenceKind,
+    ComplianceStatus
+);
+
+fn codes<T: Coded>() -> Vec<&'static str> {
+    T::ALL.iter().map(|x| x.code_of()).collect()
 }
 
 /// One of a coded enum's codes; the message lists them.
-fn coded<T: Copy + 'static>(
-    parse: fn(&str) -> Option<T>,
-    all: &'static [T],
-    code_of: fn(T) -> &'static str,
-) -> impl Fn(&Value) -> Result<T, String> {
-    move |v| {
-        let s = text(NAME_MAX)(v)?;
-        parse(&s).ok_or_else(|| messages::choice_of(&quoted(&s), &codes(all, code_of)))
-    }
+fn coded<T: Coded>(v: &Value) -> Result<T, String> {
+    let s = text(NAME_MAX)(v)?;
+    T::parse_code(&s).ok_or_else(|| messages::choice_of(&quoted(&s), &codes::<T>()))
 }
 
 fn sfs(v: &Value) -> Result<String, String> {
@@ -280,6 +308,13 @@ fn requirement(v: &Value) -> Result<String, String> {
 }
 
 // --- row helpers --------------------------------------------------------------------------
+
+/// A required one-line text, checked for personal numbers.
+fn required(r: &Row<'_>, errors: &mut Errors, field: &'static str) -> Option<String> {
+    let t = r.req(errors, field, &text(NAME_MAX))?;
+    personal_number(r, errors, field, &t);
+    Some(t)
+}
 
 fn short(r: &Row<'_>, errors: &mut Errors, field: &'static str) -> String {
     let t = r.opt(errors, field, &text(NAME_MAX)).unwrap_or_default();
@@ -353,21 +388,13 @@ pub(crate) fn area(r: &Row<'_>, errors: &mut Errors) -> Option<AreaData> {
         ],
     );
     let name = r.req(errors, "name", &area_name);
-    let kind = r.opt(
-        errors,
-        "kind",
-        &coded(AreaKind::parse, AreaKind::ALL, AreaKind::code),
-    );
+    let kind = r.opt(errors, "kind", &coded::<AreaKind>);
     let parent = r.opt(errors, "parent", &area_name);
     if parent.is_some() && parent == name {
         errors.at(&r.at("parent"), refusal(&AreaRefusal::ParentCycle));
     }
     let note = written(r, "note").then(|| long(r, errors, "note"));
-    let legacy = r.opt(
-        errors,
-        "police_class",
-        &coded(PoliceClass::parse, PoliceClass::ALL, PoliceClass::code),
-    );
+    let legacy = r.opt(errors, "police_class", &coded::<PoliceClass>);
     let mut classifications: Vec<Classification> = legacy
         .map(|class| Classification {
             year: None,
@@ -384,11 +411,7 @@ pub(crate) fn area(r: &Row<'_>, errors: &mut Errors) -> Option<AreaData> {
     for c in rows(r, errors, "classifications") {
         c.only(errors, &["year", "class", "source", "as_of"]);
         let y = c.opt(errors, "year", &year);
-        let class = c.req(
-            errors,
-            "class",
-            &coded(PoliceClass::parse, PoliceClass::ALL, PoliceClass::code),
-        );
+        let class = c.req(errors, "class", &coded::<PoliceClass>);
         let source = short(&c, errors, "source");
         let as_of = c.opt(errors, "as_of", &date);
         let Some(class) = class else { continue };
@@ -499,19 +522,8 @@ const SITUATION_FIELDS: &[&str] = &[
 pub(crate) fn situation_report(r: &Row<'_>, errors: &mut Errors) -> Option<SituationReportData> {
     r.only(errors, SITUATION_FIELDS);
     let key = r.req(errors, "key", &code);
-    let kind = r.req(
-        errors,
-        "kind",
-        &coded(
-            SituationKind::parse,
-            SituationKind::ALL,
-            SituationKind::code,
-        ),
-    );
-    let title = r.req(errors, "title", &text(NAME_MAX));
-    if let Some(t) = &title {
-        personal_number(r, errors, "title", t);
-    }
+    let kind = r.req(errors, "kind", &coded::<SituationKind>);
+    let title = required(r, errors, "title");
     let period_start = r.req(errors, "period_start", &date);
     let period_end = r.req(errors, "period_end", &date);
     if let (Some(s), Some(e)) = (&period_start, &period_end) {
@@ -522,11 +534,7 @@ pub(crate) fn situation_report(r: &Row<'_>, errors: &mut Errors) -> Option<Situa
     let producer = short(r, errors, "producer");
     let producer_forum = r.opt(errors, "producer_forum", &code);
     let status = r
-        .opt(
-            errors,
-            "status",
-            &coded(ReportStatus::parse, ReportStatus::ALL, ReportStatus::code),
-        )
+        .opt(errors, "status", &coded::<ReportStatus>)
         .unwrap_or(ReportStatus::Final);
     let mut levels = Vec::new();
     if let Some(table) = r.sub_table(errors, "levels") {
@@ -579,20 +587,13 @@ pub(crate) fn situation_report(r: &Row<'_>, errors: &mut Errors) -> Option<Situa
             Vec::new()
         }
     };
-    let checklist: BTreeSet<ChecklistItem> = list(
-        r,
-        errors,
-        "checklist",
-        &coded(
-            ChecklistItem::parse,
-            ChecklistItem::ALL,
-            ChecklistItem::code,
-        ),
-        |c| c.code().to_string(),
-    )
-    .unwrap_or_default()
-    .into_iter()
-    .collect();
+    let checklist: BTreeSet<ChecklistItem> =
+        list(r, errors, "checklist", &coded::<ChecklistItem>, |c| {
+            c.code().to_string()
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
     let summary = long(r, errors, "summary");
     let public = r.opt(errors, "public", &boolean).unwrap_or(false);
     let synthetic = r.opt(errors, "synthetic", &boolean).unwrap_or(false);
@@ -661,14 +662,14 @@ pub(crate) fn forum(r: &Row<'_>, errors: &mut Errors) -> Option<ForumData> {
         ],
     );
     let key = r.req(errors, "key", &code);
-    let name = r.req(errors, "name", &text(NAME_MAX));
+    let name = required(r, errors, "name");
     let purpose = long(r, errors, "purpose");
     let chair = short(r, errors, "chair");
     let members = rows(r, errors, "members")
         .iter()
         .filter_map(|m| {
             m.only(errors, &["organisation", "role"]);
-            let organisation = m.req(errors, "organisation", &text(NAME_MAX));
+            let organisation = required(m, errors, "organisation");
             let role = short(m, errors, "role");
             Some(Member {
                 organisation: organisation?,
@@ -692,11 +693,7 @@ pub(crate) fn forum(r: &Row<'_>, errors: &mut Errors) -> Option<ForumData> {
         );
     }
     let reports_what = long(r, errors, "reports_what");
-    let documented = r.req(
-        errors,
-        "documented",
-        &coded(Documented::parse, Documented::ALL, Documented::code),
-    );
+    let documented = r.req(errors, "documented", &coded::<Documented>);
     let evaluated_on = r.opt(errors, "evaluated_on", &date);
     let evaluation = long(r, errors, "evaluation");
     let areas = names(r, errors, "areas");
@@ -774,30 +771,15 @@ pub(crate) fn agreement(r: &Row<'_>, errors: &mut Errors) -> Option<AgreementDat
         ],
     );
     let key = r.req(errors, "key", &code);
-    let kind = r.req(
-        errors,
-        "kind",
-        &coded(
-            AgreementKind::parse,
-            AgreementKind::ALL,
-            AgreementKind::code,
-        ),
-    );
-    let title = r.req(errors, "title", &text(NAME_MAX));
-    if let Some(t) = &title {
-        personal_number(r, errors, "title", t);
-    }
+    let kind = r.req(errors, "kind", &coded::<AgreementKind>);
+    let title = required(r, errors, "title");
     let parties = rows(r, errors, "parties")
         .iter()
         .filter_map(|p| {
             p.only(errors, &["name", "kind"]);
-            let name = p.req(errors, "name", &text(NAME_MAX));
+            let name = required(p, errors, "name");
             let kind = p
-                .opt(
-                    errors,
-                    "kind",
-                    &coded(PartyKind::parse, PartyKind::ALL, PartyKind::code),
-                )
+                .opt(errors, "kind", &coded::<PartyKind>)
                 .unwrap_or(PartyKind::Other);
             Some(Party { name: name?, kind })
         })
@@ -819,7 +801,7 @@ pub(crate) fn agreement(r: &Row<'_>, errors: &mut Errors) -> Option<AgreementDat
     let mut focus_areas = Vec::new();
     for f in rows(r, errors, "focus_areas") {
         f.only(errors, &["name", "has_plan", "activities"]);
-        let name = f.req(errors, "name", &text(NAME_MAX));
+        let name = required(&f, errors, "name");
         let has_plan = f.opt(errors, "has_plan", &boolean).unwrap_or(false);
         let activities = rows(&f, errors, "activities")
             .iter()
@@ -869,10 +851,7 @@ fn activity(r: &Row<'_>, errors: &mut Errors) -> Option<ActivityData> {
             "effect_indicator",
         ],
     );
-    let title = r.req(errors, "title", &text(NAME_MAX));
-    if let Some(t) = &title {
-        personal_number(r, errors, "title", t);
-    }
+    let title = required(r, errors, "title");
     Some(ActivityData {
         origin: r.origin.clone(),
         problem: long(r, errors, "problem"),
@@ -900,7 +879,7 @@ pub(crate) fn statute(r: &Row<'_>, errors: &mut Errors) -> Option<StatuteData> {
         ],
     );
     let sfs = r.req(errors, "sfs", &sfs);
-    let title = r.req(errors, "title", &text(NAME_MAX));
+    let title = required(r, errors, "title");
     let in_force = r.opt(errors, "in_force", &date);
     let leading = r.opt(errors, "leading", &key_of);
     let url = r.opt(errors, "url", &text(NAME_MAX)).unwrap_or_default();
@@ -963,7 +942,7 @@ fn obligation(r: &Row<'_>, errors: &mut Errors) -> Option<ObligationData> {
         .opt(errors, "every_months", &integer(1, 120))
         .map(|n| n as u32);
     let responsible = r.opt(errors, "responsible", &key_of);
-    let evidence_kind = coded(EvidenceKind::parse, EvidenceKind::ALL, EvidenceKind::code);
+    let evidence_kind = coded::<EvidenceKind>;
     let fulfilled_by = r.opt(errors, "fulfilled_by", &evidence_kind);
     let evidence = rows(r, errors, "evidence")
         .iter()
@@ -995,16 +974,8 @@ fn obligation(r: &Row<'_>, errors: &mut Errors) -> Option<ObligationData> {
                     "text",
                 ],
             );
-            let status = a.req(
-                errors,
-                "status",
-                &coded(
-                    ComplianceStatus::parse,
-                    ComplianceStatus::ALL,
-                    ComplianceStatus::code,
-                ),
-            );
-            let assessed_by = a.req(errors, "assessed_by", &text(NAME_MAX));
+            let status = a.req(errors, "status", &coded::<ComplianceStatus>);
+            let assessed_by = required(a, errors, "assessed_by");
             let by_auditors = a.opt(errors, "by_auditors", &boolean).unwrap_or(false);
             let assessed_on = a.req(errors, "assessed_on", &date);
             let t = long(a, errors, "text");
@@ -1098,23 +1069,29 @@ pub(crate) fn check_merged(data: &DataSet, errors: &mut Errors) {
         })
         .collect();
     for f in &data.forums {
-        let mut at = to.get(&f.key.to_lowercase());
-        let mut steps = 0;
-        while let Some(next) = at {
-            if *next == f.key.to_lowercase() && steps > 0 {
-                errors.at(
-                    &f.origin.field("reports_to_forum"),
-                    refusal(&AreaRefusal::ParentCycle),
-                );
-                break;
-            }
-            steps += 1;
-            if steps > to.len() {
-                break;
-            }
-            at = to.get(next);
+        let me = f.key.to_lowercase();
+        // A forum reporting to itself is reported with its row.
+        if to.get(&me) != Some(&me) && loops_back(&to, &me) {
+            errors.at(
+                &f.origin.field("reports_to_forum"),
+                refusal(&AreaRefusal::ParentCycle),
+            );
         }
     }
+}
+
+/// Whether following `parent` (child → parent, lower-case names or codes) from `me`
+/// comes back to `me`.
+fn loops_back(parent: &HashMap<String, String>, me: &str) -> bool {
+    let mut at = parent.get(me);
+    for _ in 0..=parent.len() {
+        match at {
+            Some(p) if p == me => return true,
+            Some(p) => at = parent.get(p),
+            None => return false,
+        }
+    }
+    false
 }
 
 // --- what the database holds --------------------------------------------------------------
@@ -1130,36 +1107,37 @@ pub(crate) struct StoredSafety {
     pub statutes: Vec<Statute>,
     /// Every statute's duties.
     pub obligations: Vec<Obligation>,
-    /// The indicators' ids by key, read only when an activity names an indicator
-    /// ([`StoredSafety::read_indicators`]).
+    /// The indicators' ids by key, read only when an activity names an indicator.
     pub indicators: HashMap<String, Id>,
 }
 
 impl StoredSafety {
-    pub async fn read(store: &Store) -> Result<StoredSafety, StoreError> {
-        let statutes = store.statutes().await?;
-        let mut obligations = Vec::new();
-        for s in &statutes {
-            obligations.extend(store.obligations(s.id).await?);
-        }
-        Ok(StoredSafety {
+    /// What the files need of the stored area family: the areas and the scale always
+    /// (small), the rest only when the files hold any of the family (a goal file does not
+    /// read 20,000 weekly reports), the situation reports only when the files hold some,
+    /// and the indicators' keys only when an activity names one.
+    pub async fn read(store: &Store, data: &DataSet) -> Result<StoredSafety, StoreError> {
+        let mut out = StoredSafety {
             areas: store.areas().await?,
             scale: store.level_scale().await?,
-            reports: store.situation_reports(None, None).await?,
-            forums: store.forums().await?,
-            agreements: store.agreements().await?,
-            statutes,
-            obligations,
-            indicators: HashMap::new(),
-        })
-    }
-
-    /// Reads the indicators' keys when an activity of the files names one.
-    pub async fn read_indicators(
-        &mut self,
-        store: &Store,
-        data: &DataSet,
-    ) -> Result<(), StoreError> {
+            ..StoredSafety::default()
+        };
+        let family = !data.situation_reports.is_empty()
+            || !data.forums.is_empty()
+            || !data.agreements.is_empty()
+            || !data.statutes.is_empty();
+        if !family {
+            return Ok(out);
+        }
+        if !data.situation_reports.is_empty() {
+            out.reports = store.situation_reports(None, None).await?;
+        }
+        out.forums = store.forums().await?;
+        out.agreements = store.agreements().await?;
+        out.statutes = store.statutes().await?;
+        for s in &out.statutes {
+            out.obligations.extend(store.obligations(s.id).await?);
+        }
         let named = data
             .agreements
             .iter()
@@ -1167,14 +1145,14 @@ impl StoredSafety {
             .flat_map(|f| &f.activities)
             .any(|a| a.effect_indicator.is_some());
         if named {
-            self.indicators = store
+            out.indicators = store
                 .indicator_records(Scope::All)
                 .await?
                 .into_iter()
                 .map(|r| (r.indicator.key, r.indicator.id))
                 .collect();
         }
-        Ok(())
+        Ok(out)
     }
 
     fn area(&self, name: &str) -> Option<&Area> {
@@ -1393,22 +1371,11 @@ fn check_area_cycles(data: &DataSet, stored: &StoredSafety, errors: &mut Errors)
         }
     }
     for a in &data.areas {
-        let me = a.name.to_lowercase();
-        let mut at = parent.get(&me);
-        let mut steps = 0;
-        while let Some(p) = at {
-            if *p == me {
-                errors.at(
-                    &a.origin.field("parent"),
-                    refusal(&AreaRefusal::ParentCycle),
-                );
-                break;
-            }
-            steps += 1;
-            if steps > parent.len() {
-                break;
-            }
-            at = parent.get(p);
+        if loops_back(&parent, &a.name.to_lowercase()) {
+            errors.at(
+                &a.origin.field("parent"),
+                refusal(&AreaRefusal::ParentCycle),
+            );
         }
     }
 }
@@ -2143,7 +2110,7 @@ evidence = [{ kind = "overenskommelse", ref = "AG-2023-24" }]
             (
                 with("kind = \"kommundel\"", "kind = \"stadsdel\""),
                 "areas[0].kind",
-                messages::choice_of("stadsdel", &codes(AreaKind::ALL, AreaKind::code)),
+                messages::choice_of("stadsdel", &codes::<AreaKind>()),
             ),
             (
                 with("parent = \"Vårby\"", "parent = \"Grantorp\""),
@@ -2171,12 +2138,20 @@ evidence = [{ kind = "overenskommelse", ref = "AG-2023-24" }]
             (
                 with("checklist = [\"kartlaggning\"]", "checklist = [\"karta\"]"),
                 "situation_reports[0].checklist[0]",
-                messages::choice_of("karta", &codes(ChecklistItem::ALL, ChecklistItem::code)),
+                messages::choice_of("karta", &codes::<ChecklistItem>()),
             ),
             (
                 with("levels = { \"Vårby\" = 5 }", "levels = { \"Vårby\" = 11 }"),
                 "situation_reports[0].levels.Vårby",
                 messages::out_of_range(1, 10),
+            ),
+            (
+                with(
+                    "name = \"Styrgruppen\"\ndocumented = \"ja\"",
+                    "name = \"Styrgruppen\"\ndocumented = \"ja\"\nreports_to_forum = \"F04\"",
+                ),
+                "forums[0].reports_to_forum",
+                refusal(&AreaRefusal::ParentCycle),
             ),
             (
                 with("key = \"F04\"", "key = \"F 04\""),
@@ -2216,7 +2191,7 @@ evidence = [{ kind = "overenskommelse", ref = "AG-2023-24" }]
             (
                 with("status = \"ej_uppfylld\"", "status = \"nej\""),
                 "statutes[0].obligations[0].assessments[0].status",
-                messages::choice_of("nej", &codes(ComplianceStatus::ALL, ComplianceStatus::code)),
+                messages::choice_of("nej", &codes::<ComplianceStatus>()),
             ),
             (
                 with("duty = \"Verka för överenskommelser.\"", "plikt = \"x\""),

@@ -108,9 +108,7 @@ pub async fn load(
     let whole = Origin::new("", "");
     let (scale, _rules) = store.assessment_config().await.at(&whole)?;
     let mut existing = Existing::read(store).await.at(&whole)?;
-    existing
-        .safety
-        .read_indicators(store, data)
+    existing.safety = crate::area::StoredSafety::read(store, data)
         .await
         .at(&whole)?;
     let mut errors = resolve::check_references(data, &existing);

@@ -36,7 +36,8 @@ pub(crate) struct Existing {
     /// The stored audits, whole (a file's audit is the stored one of the same plan year
     /// and title).
     pub audits: Vec<Audit>,
-    /// The stored areas, level scale, situation reports, forums, agreements and statutes.
+    /// The stored areas, level scale, situation reports, forums, agreements and statutes,
+    /// as far as the files need them (read by `load`, [`crate::area::StoredSafety::read`]).
     pub safety: crate::area::StoredSafety,
 }
 
@@ -73,7 +74,7 @@ impl Existing {
         let groups = store.comparison_groups().await?;
         let plans = store.control_plan_years().await?;
         Ok(Existing {
-            safety: crate::area::StoredSafety::read(store).await?,
+            safety: crate::area::StoredSafety::default(),
             audits: store.audits().await?,
             control_plans: plans
                 .into_iter()

@@ -355,3 +355,52 @@ fn the_demo_file_reads_the_same_as_json() {
     let from_json = parse_json("safety.toml", &json).unwrap_or_else(|r| panic!("{r}"));
     assert_eq!(from_json, toml);
 }
+
+#[tokio::test]
+async fn an_area_row_changes_only_what_it_gives_and_parents_cannot_loop() {
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let first = format!(
+            "{ORG}\n[[areas]]\nname = \"Grantorp\"\nkind = \"polisomrade\"\nparent = \"Vårby\"\nnote = \"Polisens område.\"\nclassifications = [{{ year = 2024, class = \"utsatt\", source = \"Polisens lägesbild\" }}]\n"
+        );
+        load_text(store, &first)
+            .await
+            .unwrap_or_else(|r| panic!("{r}"));
+        // The earlier form: a class without year; kind, parent, note and the 2024 class stay.
+        load_text(
+            store,
+            "format = \"uppsikt/1\"\n\n[[areas]]\nname = \"Grantorp\"\npolice_class = \"risk\"\n",
+        )
+        .await
+        .unwrap_or_else(|r| panic!("{r}"));
+        let g = store.area_by_name("Grantorp").await.unwrap().unwrap();
+        let varby = store.area_by_name("Vårby").await.unwrap().unwrap();
+        assert_eq!(g.kind, Some(AreaKind::PoliceArea));
+        assert_eq!(g.parent_id, Some(varby.id));
+        assert_eq!(g.note, "Polisens område.");
+        let classes: Vec<(Option<i32>, PoliceClass)> = g
+            .classifications
+            .iter()
+            .map(|c| (c.year, c.class))
+            .collect();
+        assert!(
+            classes.contains(&(Some(2024), PoliceClass::Vulnerable)),
+            "{classes:?}"
+        );
+        assert!(classes.contains(&(None, PoliceClass::Risk)), "{classes:?}");
+
+        // Vårby under Grantorp would put Vårby under itself (through the database).
+        let before = family(store).await;
+        let report = load_text(
+            store,
+            "format = \"uppsikt/1\"\n\n[[areas]]\nname = \"Vårby\"\nparent = \"Grantorp\"\n",
+        )
+        .await
+        .expect_err("a loop");
+        assert_eq!(report.errors.len(), 1, "{report}");
+        assert_eq!(report.errors[0].location, "areas[0].parent");
+        assert_eq!(report.errors[0].message, refusal(&AreaRefusal::ParentCycle));
+        assert_eq!(family(store).await, before);
+        db.finish().await;
+    }
+}
