@@ -610,6 +610,25 @@ async fn forums_agreements_and_duties_are_kept_through_their_forms() {
             .await;
         assert_eq!(status, 303);
         let forum = location_id(&location, "/forums/");
+        // A person's identity number has no place in the register, in any text.
+        let version = app.store().data_version().await.unwrap();
+        let (status, html, _) = app
+            .post(
+                &format!("/forums/{forum}/edit"),
+                &[
+                    ("name", "Testrådet"),
+                    ("documented", "ja"),
+                    ("members", "Huddinge kommun; 19121212-1212"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 422);
+        assert!(html.contains("Medlemmarna innehåller det som ser ut som ett personnummer"));
+        assert!(
+            html.contains("Huddinge kommun; 19121212-1212"),
+            "kept as typed"
+        );
+        assert_eq!(app.store().data_version().await.unwrap(), version);
         let f = app.store().forum(forum).await.unwrap();
         assert_eq!(f.members.len(), 2);
         assert_eq!(f.members[1].role, "Lokalpolisområdeschef");

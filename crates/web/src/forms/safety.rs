@@ -36,6 +36,7 @@ use uppsikt_domain::model::Id;
 use uppsikt_domain::obligation::{
     self, ComplianceStatus, Evidence, EvidenceKind, Obligation, ObligationAssessment, Statute,
 };
+use uppsikt_domain::personal_number;
 use uppsikt_domain::situation::{
     AreaLevel, ChecklistItem, LevelScale, Presentation, ReportStatus, SituationKind,
     SituationReport,
@@ -272,6 +273,33 @@ fn lines(e: &mut Errors, input: &Input, field: &'static str, what: &'static str)
     })
 }
 
+/// Refuses what looks like a personal identity number in any text the form takes (the
+/// number masked in the message): the register holds aggregate, area-level facts and
+/// functions, never individuals or the offences they are suspected of (GDPR art. 10).
+fn without_personal_numbers<T>(
+    form: &FormPage,
+    input: &Input,
+    parsed: std::result::Result<T, Errors>,
+) -> std::result::Result<T, Errors> {
+    let found: Vec<(&'static str, String)> = form
+        .fields
+        .iter()
+        .filter(|f| matches!(f.kind, FieldKind::Text | FieldKind::Textarea(_)))
+        .filter_map(|f| Some((f.name, personal_number::find(input.get(f.name)?)?)))
+        .collect();
+    if found.is_empty() {
+        return parsed;
+    }
+    let mut e = parsed.err().unwrap_or_default();
+    for (field, masked) in found {
+        e.add(
+            field,
+            msg::refusal(&AreaRefusal::PersonalNumber(field, masked)),
+        );
+    }
+    Err(e)
+}
+
 /// The field of a form a refusal belongs at, where the refusal names it.
 fn field_of(r: &AreaRefusal) -> Option<&'static str> {
     use AreaRefusal::*;
@@ -421,6 +449,7 @@ pub async fn create<K: Kept>(
     let post = Post::new(&state, viewer, 0, input);
     let form = K::page(&state, None).await?;
     let parsed = K::parse(&state, &form, &post.input, None).await?;
+    let parsed = without_personal_numbers(&form, &post.input, parsed);
     post.submit(
         async || K::page(&state, None).await,
         parsed,
@@ -448,6 +477,7 @@ pub async fn update<K: Kept>(post: Post) -> Result<Response> {
     let stored = K::load(state, post.id).await?;
     let form = K::page(state, Some(&stored)).await?;
     let parsed = K::parse(state, &form, &post.input, Some(&stored)).await?;
+    let parsed = without_personal_numbers(&form, &post.input, parsed);
     post.submit(
         async || K::page(state, Some(&stored)).await,
         parsed,
@@ -909,7 +939,7 @@ pub async fn save_scale(
 ) -> Result<Response> {
     let post = Post::new(&state, viewer, 0, input);
     let form = scale_page(&state).await?;
-    let parsed = parse_scale(&form, &post.input);
+    let parsed = without_personal_numbers(&form, &post.input, parse_scale(&form, &post.input));
     post.submit(
         async || scale_page(&state).await,
         parsed,
@@ -1220,7 +1250,8 @@ pub async fn add_presentation(post: Post) -> Result<Response> {
     let state = &post.state;
     let r = state.store.situation_report(post.id).await?;
     let form = presentation_page(state, &r).await?;
-    let parsed = parse_presentation(&form, &post.input);
+    let parsed =
+        without_personal_numbers(&form, &post.input, parse_presentation(&form, &post.input));
     post.submit(
         async || presentation_page(state, &r).await,
         parsed,
@@ -1494,7 +1525,8 @@ pub async fn meeting_form(State(state): State<AppState>, Path(id): Path<Id>) -> 
 
 pub async fn add_meeting(post: Post) -> Result<Response> {
     let f = post.state.store.forum(post.id).await?;
-    let parsed = parse_meeting(&post.input);
+    let parsed =
+        without_personal_numbers(&meeting_page(&f), &post.input, parse_meeting(&post.input));
     post.submit(
         async || Ok(meeting_page(&f)),
         parsed,
@@ -2029,6 +2061,7 @@ pub async fn create_obligation(post: Post) -> Result<Response> {
     let s = state.store.statute(post.id).await?;
     let form = obligation_page(state, &s, None).await?;
     let parsed = parse_obligation(&form, &post.input, new_obligation(s.id));
+    let parsed = without_personal_numbers(&form, &post.input, parsed);
     post.submit(
         async || obligation_page(state, &s, None).await,
         parsed,
@@ -2063,6 +2096,7 @@ pub async fn update_obligation(post: Post) -> Result<Response> {
     let (s, o) = obligation_of(state, post.id).await?;
     let form = obligation_page(state, &s, Some(&o)).await?;
     let parsed = parse_obligation(&form, &post.input, o.clone());
+    let parsed = without_personal_numbers(&form, &post.input, parsed);
     post.submit(
         async || obligation_page(state, &s, Some(&o)).await,
         parsed,
@@ -2197,7 +2231,7 @@ pub async fn add_evidence(post: Post) -> Result<Response> {
     let state = &post.state;
     let (s, o) = obligation_of(state, post.id).await?;
     let form = evidence_page(state, &s, &o).await?;
-    let parsed = parse_evidence(&form, &post.input);
+    let parsed = without_personal_numbers(&form, &post.input, parse_evidence(&form, &post.input));
     post.submit(
         async || evidence_page(state, &s, &o).await,
         parsed,
@@ -2403,7 +2437,12 @@ pub async fn assessment_form(
 pub async fn add_assessment(post: Post) -> Result<Response> {
     let state = &post.state;
     let (s, o) = obligation_of(state, post.id).await?;
-    let parsed = parse_assessment(&post.viewer, &post.input);
+    let form = assessment_page(state, &post.viewer, &s, &o).await?;
+    let parsed = without_personal_numbers(
+        &form,
+        &post.input,
+        parse_assessment(&post.viewer, &post.input),
+    );
     let today = uppsikt_store::today();
     post.submit(
         async || assessment_page(state, &post.viewer, &s, &o).await,
