@@ -629,6 +629,8 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .merge(edit)
         .merge(internal_control_shared)
         .merge(audit_register)
+        // The crime-prevention register's forms, with their guards (`forms::safety`).
+        .merge(forms::safety::safety_form_routes(&state))
         .merge(sources)
         .merge(import)
         .fallback(error::not_found)

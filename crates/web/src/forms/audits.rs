@@ -48,7 +48,7 @@ fn audit_at<T>(
     }
 }
 
-fn page(
+pub(super) fn page(
     title: String,
     intro: Option<String>,
     action: String,
@@ -95,19 +95,19 @@ fn assessment_options(empty: &str) -> FieldKind {
     FieldKind::Select(o)
 }
 
-fn board_choices(units: &HashMap<Id, OrgUnit>) -> Vec<(String, String)> {
+pub(super) fn board_choices(units: &HashMap<Id, OrgUnit>) -> Vec<(String, String)> {
     crate::audits::boards(units)
         .into_iter()
         .map(|u| (u.id.to_string(), u.name.clone()))
         .collect()
 }
 
-fn yes_no() -> Vec<(String, String)> {
+pub(super) fn yes_no() -> Vec<(String, String)> {
     vec![("yes".into(), "Ja".into()), ("no".into(), "Nej".into())]
 }
 
 /// Ids chosen in a checkbox field.
-fn chosen_ids(field: &Field, input: &Input) -> Vec<Id> {
+pub(super) fn chosen_ids(field: &Field, input: &Input) -> Vec<Id> {
     field
         .checked_in(input)
         .iter()
@@ -117,20 +117,9 @@ fn chosen_ids(field: &Field, input: &Input) -> Vec<Id> {
 
 /// Non-empty lines of a text (criteria, signatories), at most `MAX_ITEMS`.
 fn lines(e: &mut Errors, input: &Input, field: &'static str) -> Vec<String> {
-    let text = e.optional_paragraphs(input, field, TEXT_MAX);
-    let l: Vec<String> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_string)
-        .collect();
-    if l.len() > audit::MAX_ITEMS {
-        e.add(
-            field,
-            msg::refusal(&audit::AuditRefusal::TooMany(field_key(field))),
-        );
-    }
-    l
+    e.list(input, field, audit::MAX_ITEMS, || {
+        msg::refusal(&audit::AuditRefusal::TooMany(field_key(field)))
+    })
 }
 
 fn field_key(field: &'static str) -> &'static str {
@@ -141,7 +130,7 @@ fn field_key(field: &'static str) -> &'static str {
     }
 }
 
-fn optional_choice<T>(
+pub(super) fn optional_choice<T>(
     e: &mut Errors,
     input: &Input,
     field: &'static str,
@@ -172,7 +161,11 @@ fn optional_case_ref(
     }
 }
 
-fn date_or_none(e: &mut Errors, input: &Input, field: &'static str) -> Option<Option<String>> {
+pub(super) fn date_or_none(
+    e: &mut Errors,
+    input: &Input,
+    field: &'static str,
+) -> Option<Option<String>> {
     e.optional_date(input, field)
         .map(|d| (!d.is_empty()).then_some(d))
 }

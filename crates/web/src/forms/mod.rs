@@ -17,6 +17,7 @@ pub mod lock;
 pub mod milestone;
 pub mod outcome;
 pub mod review;
+pub mod safety;
 
 #[cfg(test)]
 mod properties;
@@ -458,6 +459,28 @@ impl Errors {
             .unwrap_or_default()
     }
 
+    /// The non-empty lines of a text field (trimmed), each an item of a list; more than
+    /// `max_items` lines are refused at the field with `too_many`.
+    pub fn list(
+        &mut self,
+        input: &Input,
+        field: &'static str,
+        max_items: usize,
+        too_many: impl FnOnce() -> String,
+    ) -> Vec<String> {
+        let text = self.optional_paragraphs(input, field, TEXT_MAX);
+        let items: Vec<String> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        if items.len() > max_items {
+            self.add(field, too_many());
+        }
+        items
+    }
+
     /// Whether a typed field was left empty (or is missing).
     pub fn is_blank(input: &Input, field: &str) -> bool {
         input.get(field).is_none_or(|v| v.trim().is_empty())
@@ -760,6 +783,23 @@ pub async fn indicator_crumbs(
         record.indicator.name.clone(),
     ));
     Ok(crumbs)
+}
+
+/// A field name made at run time for a form with rows or one input per stored object
+/// (`class-2`, `level-14`): [`Field`]'s names are `&'static str`, so each distinct name is
+/// made once and kept. Only names the server builds from stored ids or bounded row
+/// numbers come here, never names taken from a request.
+pub fn field_name(prefix: &str, n: impl std::fmt::Display) -> &'static str {
+    static NAMES: std::sync::LazyLock<std::sync::Mutex<std::collections::HashSet<&'static str>>> =
+        std::sync::LazyLock::new(Default::default);
+    let name = format!("{prefix}-{n}");
+    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(known) = names.get(name.as_str()) {
+        return known;
+    }
+    let made: &'static str = Box::leak(name.into_boxed_str());
+    names.insert(made);
+    made
 }
 
 pub const NAME_MAX: usize = 200;
