@@ -152,7 +152,7 @@ pub async fn generate(store: &Store, shape: AreaShape) -> Result<(usize, Id, Id)
             section: String::new(),
             duty: format!("Syntetisk skyldighet {n}"),
             checklist: vec!["Innehåll A".into(), "Innehåll B".into()],
-            requirement: (n <= 6).then(|| ((n + 1) / 2).to_string()),
+            requirement: (n <= 6).then(|| n.div_ceil(2).to_string()),
             first_due: Some("2024-07-01".into()),
             every_months: Some(24),
             responsible_unit_id: ks,

@@ -189,10 +189,7 @@ pub async fn list(
                     id: a.id,
                     name: a.name.clone(),
                     kind: a.kind.map(|k| k.label_sv()).unwrap_or("Ej angivet").into(),
-                    class: a
-                        .class_in(this_year)
-                        .map(|c| class_sv(c))
-                        .unwrap_or_default(),
+                    class: a.class_in(this_year).map(class_sv).unwrap_or_default(),
                     parent: a
                         .parent_id
                         .and_then(|p| names.get(&p).cloned())
@@ -331,7 +328,6 @@ async fn area_html(state: &AppState, viewer: &Viewer, id: Id, today: &str) -> Re
                 worst: v.worst,
                 areas: v.areas_with_value,
             })
-            .into()
         })
         .collect();
     let (levels, weekly, levels_hidden) = level_rows(state, &audience, id).await?;
