@@ -95,7 +95,64 @@ describe('uppsikt: områden och brottsförebyggande arbete', () => {
     await screenshot(page, 'safety-forum');
   }));
 
-  //FORMS//
+  it('en ny tertiallägesbild: ett personnummer nekas och det skrivna finns kvar; redovisningen för KS registreras', step('ny lägesbild', async (t) => {
+    await visit(page, '/situation-reports');
+    await followLink(page, 'Ny lägesbild');
+    await assertAxeClean(t, page, 'ny lägesbild');
+    await page.getByLabel('Tertiallägesbild').check();
+    await page.getByLabel(/^Rubrik/).fill('Tertial 1 2025');
+    await page.getByLabel(/^Periodens början/).fill('2025-01-01');
+    await page.getByLabel(/^Periodens slut/).fill('2025-04-30');
+    await page.getByLabel(/^Framtagen av/).fill('OSG');
+    await page.getByLabel('Klar', { exact: true }).check();
+    await page.getByLabel(/^Läge i Vårby/).fill('4');
+    await page.getByLabel(/^Kartläggning av brottsligheten/).check();
+    await page.getByLabel(/^Sammanfattning/).fill('Oro kring centrum. Anmälan gällde 121212-1212.');
+    await page.getByRole('group', { name: /allmänheten/ }).getByLabel('Nej').check();
+    await page.getByRole('group', { name: /Genererade data/ }).getByLabel('Nej').check();
+    let res = await submit(page, 'Lägg till lägesbilden');
+    assert.equal(res.status(), 422);
+    assert.match(await page.locator('main').innerText(), /personnummer/);
+    assert.equal(await page.getByLabel(/^Läge i Vårby/).inputValue(), '4', 'what was typed is kept');
+    assert.match(await page.getByLabel(/^Sammanfattning/).inputValue(), /Oro kring centrum/);
+    await assertAxeClean(t, page, 'lägesbild med fel');
+    await page.getByLabel(/^Sammanfattning/).fill('Oro kring centrum kvällstid; fler anmälda skadegörelser än tertialet innan.');
+    res = await submit(page, 'Lägg till lägesbilden');
+    assert.equal(res.status(), 200);
+    let main = await page.locator('main').innerText();
+    assert.match(main, /Tertial 1 2025/);
+    assert.match(main, /Saknar 4 av 5/);
+    await followLink(page, 'Registrera redovisning');
+    await assertAxeClean(t, page, 'redovisning');
+    await page.getByLabel(/^Nämnd/).selectOption({ label: 'Kommunstyrelsen' });
+    await page.getByLabel(/^Datum/).fill('2025-05-20');
+    await page.getByLabel(/^Paragraf eller protokoll/).fill('§ 7');
+    res = await submit(page, 'Lägg till redovisningen');
+    assert.equal(res.status(), 200);
+    main = await page.locator('main').innerText();
+    assert.match(main, /Kommunstyrelsen, 2025-05-20, § 7/);
+  }));
+
+  it('revisorerna bedömer åtgärdsplanen; uppfylld utan underlag nekas', step('bedömning', async (t) => {
+    const auditor = await h.newPage();
+    await signIn(auditor, 'revisor');
+    await visit(auditor, obligationPath);
+    await followLink(auditor, 'Bedöm kravet');
+    await assertAxeClean(t, auditor, 'bedöm kravet');
+    await auditor.getByLabel('Uppfylld', { exact: true }).check();
+    await auditor.getByLabel(/^Datum för bedömningen/).fill('2025-10-01');
+    await auditor.getByLabel(/^Motivering/).fill('Ingen åtgärdsplan är beslutad.');
+    let res = await submit(auditor, 'Spara bedömningen');
+    assert.equal(res.status(), 422);
+    assert.match(await auditor.locator('main').innerText(), /kan inte bedömas som uppfyllt/);
+    assert.equal(await auditor.getByLabel(/^Motivering/).inputValue(), 'Ingen åtgärdsplan är beslutad.');
+    await auditor.getByLabel('Ej uppfylld', { exact: true }).check();
+    res = await submit(auditor, 'Spara bedömningen');
+    assert.equal(res.status(), 200);
+    const main = await auditor.locator('main').innerText();
+    assert.match(main, /2025-10-01/);
+    assert.match(main, /Ingen åtgärdsplan är beslutad/);
+  }));
 
   it('sidorna läses i 390 px bredd', step('mobil', async (t) => {
     const phone = await h.newPage({ viewport: { width: 390, height: 844 } });

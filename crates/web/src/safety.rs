@@ -128,6 +128,11 @@ struct HubPage {
     agreements: Vec<FlagRow>,
     scale: ScaleView,
     can_manage: bool,
+    /// The municipality's top unit, for whom the register's reports are made.
+    report_unit: Option<Id>,
+    /// Periods the area follow-up can be made for ("2025T3" …), newest first.
+    tertials: Vec<(String, String)>,
+    years: Vec<i32>,
 }
 
 pub struct ScaleView {
@@ -300,7 +305,30 @@ pub async fn hub(
             .take(10)
             .map(|r| reg.report_row(r, &today))
             .collect();
+        let this_year: i32 = today.get(..4).and_then(|y| y.parse().ok()).unwrap_or(2000);
+        let mut years = state.store.situation_report_years().await?;
+        if !years.contains(&this_year) {
+            years.insert(0, this_year);
+        }
+        let years: Vec<i32> = years.into_iter().filter(|y| *y <= this_year).collect();
+        let tertials = years
+            .iter()
+            .flat_map(|y| {
+                [3, 2, 1]
+                    .into_iter()
+                    .map(move |t| (format!("{y}T{t}"), format!("Tertial {t} {y}")))
+                    .chain([(y.to_string(), format!("Hela {y}"))])
+            })
+            .collect();
         Ok(HubPage {
+            report_unit: reg
+                .units
+                .values()
+                .filter(|u| u.parent_id.is_none())
+                .map(|u| u.id)
+                .min(),
+            tertials,
+            years,
             crumbs: hub_crumbs().html(),
             statutes,
             reports,

@@ -107,7 +107,7 @@ async fn a_decision_and_an_action_move_a_deviation_out_of_the_undecided() {
             "the first outcome after autumn 2019: {html}"
         );
 
-        let id = deviation_id(&app, "Den övergripande lägesbilden 2023").await;
+        let id = deviation_id(&app, "Vårby har läge 5").await;
         let before = total(&app).await;
         // An editor of another board may not decide on a KS deviation.
         let fsn = app.session_for("redaktor-fsn").await;

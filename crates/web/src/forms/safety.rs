@@ -158,36 +158,17 @@ async fn assessment_guard(
 
 // ---- Shared parts ----
 
-/// The trails to the register's pages (the read pages' own: `crate::areas`, `crate::safety`):
-/// areas have their list; situation reports theirs under the crime-prevention overview;
-/// forums, agreements and statutes are listed on the overview itself.
-const HUB: (&str, &str) = ("/crime-prevention", "Brottsförebyggande arbete");
-const AREAS: &[(&str, &str)] = &[("/areas", "Områden")];
-const REPORTS: &[(&str, &str)] = &[HUB, ("/situation-reports", "Lägesbilder")];
-const FORUMS: &[(&str, &str)] = &[HUB];
-const AGREEMENTS: &[(&str, &str)] = &[HUB];
-const STATUTES: &[(&str, &str)] = &[HUB];
+/// The trails are the read pages' own (`crate::areas`, `crate::safety`); a form shows the
+/// trail of the page it leads back to. Where a new object's form goes back to: its list.
+const AREAS_LIST: &str = "/areas";
+const REPORTS_LIST: &str = "/situation-reports";
+const HUB_LIST: &str = "/crime-prevention";
 
 /// A link that is not a web address.
 const URL_REFUSED: &str = "Länken ska vara en webbadress som börjar med https:// eller http://.";
 /// A party line without a known kind.
 const PARTY_KIND_HINT: &str =
     "kommun, polisen, räddningstjänst, kriminalvården, kommunalt bolag eller annan part";
-
-/// The trail after the start page: the way to the register's list, then the object (if any).
-fn trail(list: &[(&str, &str)], object: Option<(String, String)>) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = list
-        .iter()
-        .map(|(href, label)| (href.to_string(), label.to_string()))
-        .collect();
-    out.extend(object);
-    out
-}
-
-/// Where a new object's form goes back to: its list.
-fn list_of(list: &[(&str, &str)]) -> String {
-    list.last().map_or("/", |(href, _)| href).to_string()
-}
 
 /// (code, Swedish label) of a coded enum's values, for a select, radios or checkboxes.
 fn coded<T: Copy>(
@@ -733,9 +714,9 @@ async fn area_page(state: &AppState, area: Option<&Area>) -> Result<FormPage> {
             "Nytt område".into(),
             None,
             "/areas/new".into(),
-            list_of(AREAS),
+            AREAS_LIST.to_string(),
             "Lägg till området",
-            trail(AREAS, None),
+            crate::areas::areas_crumbs().after_start(),
             fields,
         ),
         Some(a) => page(
@@ -744,7 +725,7 @@ async fn area_page(state: &AppState, area: Option<&Area>) -> Result<FormPage> {
             format!("/areas/{}/edit", a.id),
             format!("/areas/{}", a.id),
             "Spara",
-            trail(AREAS, Some((format!("/areas/{}", a.id), a.name.clone()))),
+            crate::areas::area_trail(a).after_start(),
             fields,
         ),
     })
@@ -867,9 +848,9 @@ async fn scale_page(state: &AppState) -> Result<FormPage> {
         "Skalan för lägesbildernas lägen".into(),
         None,
         "/situation-reports/scale".into(),
-        list_of(REPORTS),
+        REPORTS_LIST.to_string(),
         "Spara skalan",
-        trail(REPORTS, None),
+        crate::safety::reports_crumbs().after_start(),
         fields,
     ))
 }
@@ -945,7 +926,7 @@ pub async fn save_scale(
         parsed,
         async |w, scale| {
             area_at(w.set_level_scale(&scale).await, "max_level", "max_level")?;
-            Ok(list_of(REPORTS))
+            Ok(REPORTS_LIST.to_string())
         },
     )
     .await
@@ -1036,9 +1017,9 @@ async fn report_page(state: &AppState, report: Option<&SituationReport>) -> Resu
             "Ny lägesbild".into(),
             Some("Vilka lägesbilden redovisades för läggs till på lägesbildens sida.".into()),
             "/situation-reports/new".into(),
-            list_of(REPORTS),
+            REPORTS_LIST.to_string(),
             "Lägg till lägesbilden",
-            trail(REPORTS, None),
+            crate::safety::reports_crumbs().after_start(),
             fields,
         ),
         Some(r) => page(
@@ -1047,14 +1028,10 @@ async fn report_page(state: &AppState, report: Option<&SituationReport>) -> Resu
             format!("/situation-reports/{}/edit", r.id),
             format!("/situation-reports/{}", r.id),
             "Spara",
-            trail(REPORTS, Some(report_crumb(r))),
+            crate::safety::report_trail(r).after_start(),
             fields,
         ),
     })
-}
-
-fn report_crumb(r: &SituationReport) -> (String, String) {
-    (format!("/situation-reports/{}", r.id), r.title.clone())
 }
 
 fn report_values(r: &SituationReport) -> Vec<(&'static str, String)> {
@@ -1202,7 +1179,7 @@ async fn presentation_page(state: &AppState, r: &SituationReport) -> Result<Form
         format!("/situation-reports/{}/presentations/new", r.id),
         format!("/situation-reports/{}", r.id),
         "Lägg till redovisningen",
-        trail(REPORTS, Some(report_crumb(r))),
+        crate::safety::report_trail(r).after_start(),
         vec![
             Field::new(
                 "board",
@@ -1336,9 +1313,9 @@ async fn forum_page(state: &AppState, forum: Option<&Forum>) -> Result<FormPage>
             "Nytt forum".into(),
             Some("Mötena läggs till på forumets sida.".into()),
             "/forums/new".into(),
-            list_of(FORUMS),
+            HUB_LIST.to_string(),
             "Lägg till forumet",
-            trail(FORUMS, None),
+            crate::safety::hub_crumbs().after_start(),
             fields,
         ),
         Some(f) => page(
@@ -1347,14 +1324,10 @@ async fn forum_page(state: &AppState, forum: Option<&Forum>) -> Result<FormPage>
             format!("/forums/{}/edit", f.id),
             format!("/forums/{}", f.id),
             "Spara",
-            trail(FORUMS, Some(forum_crumb(f))),
+            crate::safety::forum_trail(f).after_start(),
             fields,
         ),
     })
-}
-
-fn forum_crumb(f: &Forum) -> (String, String) {
-    (format!("/forums/{}", f.id), forum_label(f))
 }
 
 fn forum_values(f: &Forum) -> Vec<(&'static str, String)> {
@@ -1494,7 +1467,7 @@ fn meeting_page(f: &Forum) -> FormPage {
         format!("/forums/{}/meetings/new", f.id),
         format!("/forums/{}", f.id),
         "Lägg till mötet",
-        trail(FORUMS, Some(forum_crumb(f))),
+        crate::safety::forum_trail(f).after_start(),
         vec![
             Field::new("date", "Datum", FieldKind::Date).required(),
             Field::new("reference", "Protokoll eller paragraf", FieldKind::Text)
@@ -1626,9 +1599,9 @@ async fn agreement_page(state: &AppState, agreement: Option<&Agreement>) -> Resu
             "Ny överenskommelse".into(),
             Some(intro),
             "/agreements/new".into(),
-            list_of(AGREEMENTS),
+            HUB_LIST.to_string(),
             "Lägg till överenskommelsen",
-            trail(AGREEMENTS, None),
+            crate::safety::hub_crumbs().after_start(),
             fields,
         ),
         Some(a) => page(
@@ -1637,10 +1610,7 @@ async fn agreement_page(state: &AppState, agreement: Option<&Agreement>) -> Resu
             format!("/agreements/{}/edit", a.id),
             format!("/agreements/{}", a.id),
             "Spara",
-            trail(
-                AGREEMENTS,
-                Some((format!("/agreements/{}", a.id), agreement_label(a))),
-            ),
+            crate::safety::agreement_trail(a).after_start(),
             fields,
         ),
     })
@@ -1798,10 +1768,6 @@ fn statute_label(s: &Statute) -> String {
     format!("Lag ({})", s.sfs)
 }
 
-fn statute_crumb(s: &Statute) -> (String, String) {
-    (format!("/statutes/{}", s.id), statute_label(s))
-}
-
 async fn statute_page(state: &AppState, statute: Option<&Statute>) -> Result<FormPage> {
     let fields = vec![
         Field::new("sfs", "SFS-nummer", FieldKind::Text)
@@ -1825,9 +1791,9 @@ async fn statute_page(state: &AppState, statute: Option<&Statute>) -> Result<For
             "Ny lag i registret".into(),
             Some("Lagens skyldigheter läggs till på lagens sida.".into()),
             "/statutes/new".into(),
-            list_of(STATUTES),
+            HUB_LIST.to_string(),
             "Lägg till lagen",
-            trail(STATUTES, None),
+            crate::safety::hub_crumbs().after_start(),
             fields,
         ),
         Some(s) => page(
@@ -1836,7 +1802,7 @@ async fn statute_page(state: &AppState, statute: Option<&Statute>) -> Result<For
             format!("/statutes/{}/edit", s.id),
             format!("/statutes/{}", s.id),
             "Spara",
-            trail(STATUTES, Some(statute_crumb(s))),
+            crate::safety::statute_trail(s).after_start(),
             fields,
         ),
     })
@@ -1891,11 +1857,11 @@ fn parse_statute(
 // ---- Duties ----
 
 fn obligation_trail(s: &Statute, o: Option<&Obligation>) -> Vec<(String, String)> {
-    let mut t = trail(STATUTES, Some(statute_crumb(s)));
-    if let Some(o) = o {
-        t.push((format!("/obligations/{}", o.id), o.code.clone()));
+    match o {
+        Some(o) => crate::safety::obligation_trail(s, o),
+        None => crate::safety::statute_trail(s),
     }
-    t
+    .after_start()
 }
 
 async fn obligation_page(
