@@ -737,6 +737,11 @@ fn duty_row(
 ) -> DutyRow {
     let current = o.current();
     let overdue = obligation::overdue(o, facts, today);
+    let qualifying = o
+        .evidence
+        .iter()
+        .filter(|e| obligation::qualifies(o, e, facts))
+        .count();
     DutyRow {
         id: o.id,
         code: o.code.clone(),
@@ -750,18 +755,16 @@ fn duty_row(
         due: match (&overdue, obligation::next_due(o, facts)) {
             (Some(d), _) => format!("Försenad sedan {d}"),
             (None, Some(d)) => format!("Senast {d}"),
-            (None, None) => match o.every_months {
-                Some(_) => "Uppfylld tills vidare".into(),
-                None => String::new(),
-            },
+            // No date: either met once for good by its evidence, or none is set.
+            (None, None) if qualifying > 0 => "Uppfylld, inget nytt datum".into(),
+            (None, None) if o.first_due.is_none() && o.every_months.is_some() => {
+                "Inget första datum angivet".into()
+            }
+            (None, None) => String::new(),
         },
         overdue: overdue.is_some(),
         evidence: o.evidence.len(),
-        qualifying: o
-            .evidence
-            .iter()
-            .filter(|e| obligation::qualifies(o, e, facts))
-            .count(),
+        qualifying,
         responsible: unit_name(units, o.responsible_unit_id),
     }
 }
