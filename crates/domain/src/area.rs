@@ -164,15 +164,10 @@ pub enum AreaRefusal {
     BadSfs(String),
     /// An SFS number that is not a registered statute; the close match, if any.
     UnknownStatute(String, Option<String>),
-    /// A forum designated the strategic council without the properties the law asks for.
-    CouncilNotQualified,
     /// "Uppfylld" with no evidence that can fulfil the duty (what is missing, in Swedish).
     NoQualifyingEvidence(String),
     /// An assessment dated in the future.
     InFuture,
-    /// A situation report marked as meeting the law's lägesbild duty while its content
-    /// checklist is incomplete.
-    ChecklistIncomplete,
 }
 
 /// Checks a required short text.

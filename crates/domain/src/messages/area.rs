@@ -37,6 +37,7 @@ fn field_sv(what: &str) -> &'static str {
         "valid_from" => "Giltig från",
         "valid_to" => "Giltig till",
         "parties" => "Parterna",
+        "statutes" => "Lagarna",
         "party" => "Partens namn",
         "focus_areas" => "Fokusområdena",
         "focus_area" => "Fokusområdets namn",
@@ -107,15 +108,9 @@ pub fn refusal(r: &AreaRefusal) -> String {
         AreaRefusal::UnknownStatute(sfs, None) => format!(
             "Lag ({sfs}) finns inte i registret. Lägg in lagen först."
         ),
-        AreaRefusal::CouncilNotQualified => {
-            "Ett strategiskt råd ska ledas av kommunen, ha parter i ledande befattning och ett strategiskt uppdrag, och utses genom ett beslut.".into()
-        }
         AreaRefusal::NoQualifyingEvidence(missing) => format!(
             "Kravet kan inte bedömas som uppfyllt utan {missing}. Lägg till underlaget först."
         ),
         AreaRefusal::InFuture => "Datumet ligger i framtiden.".into(),
-        AreaRefusal::ChecklistIncomplete => {
-            "Lägesbilden saknar innehåll som lagen kräver och kan inte anges som lagens lägesbild.".into()
-        }
     }
 }

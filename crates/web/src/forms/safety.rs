@@ -302,10 +302,8 @@ fn field_of(r: &AreaRefusal) -> Option<&'static str> {
         PresentationTarget => "board",
         BadSfs(_) => "sfs",
         UnknownStatute(..) => "statutes",
-        CouncilNotQualified => "council_decision",
         NoQualifyingEvidence(_) => "status",
         InFuture => "assessed_on",
-        ChecklistIncomplete => "checklist",
         Duplicate(_) | EndBeforeStart => return None,
     })
 }
