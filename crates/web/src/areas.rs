@@ -289,11 +289,7 @@ pub async fn page(
     Path(id): Path<Id>,
     uri: OriginalUri,
 ) -> Result<Response> {
-    let (state, viewer) = (&state, &viewer);
-    crate::pages::cached_today(state, viewer, &uri, |today| async move {
-        area_html(state, viewer, id, &today).await
-    })
-    .await
+    crate::pages::object_page(&state, &viewer, &uri, id, area_html).await
 }
 
 async fn area_html(state: &AppState, viewer: &Viewer, id: Id, today: &str) -> Result<String> {

@@ -83,6 +83,24 @@ where
     cached(state, &key, || render(today)).await
 }
 
+/// One object's page, cached per data version, view and day: `render` builds it from the
+/// object's id and today's date (the area family's pages).
+pub(crate) async fn object_page<R>(
+    state: &AppState,
+    viewer: &Viewer,
+    uri: &OriginalUri,
+    id: Id,
+    render: R,
+) -> Result<Response>
+where
+    R: AsyncFnOnce(&AppState, &Viewer, Id, &str) -> Result<String>,
+{
+    cached_today(state, viewer, uri, |today| async move {
+        render(state, viewer, id, &today).await
+    })
+    .await
+}
+
 /// Pages differ by what the viewer may do (edit links, published periods), not by who
 /// the viewer is: the user bar is filled in after the cache.
 pub(crate) fn cache_key(viewer: &Viewer, uri: &OriginalUri) -> String {

@@ -547,14 +547,10 @@ pub async fn forum_page(
     Path(id): Path<Id>,
     uri: OriginalUri,
 ) -> Result<Response> {
-    let (state, viewer) = (&state, &viewer);
-    crate::pages::cached_today(state, viewer, &uri, |_today| async move {
-        forum_html(state, viewer, id).await
-    })
-    .await
+    crate::pages::object_page(&state, &viewer, &uri, id, forum_html).await
 }
 
-async fn forum_html(state: &AppState, viewer: &Viewer, id: Id) -> Result<String> {
+async fn forum_html(state: &AppState, viewer: &Viewer, id: Id, _today: &str) -> Result<String> {
     let f = state.store.forum(id).await?;
     let reg = Register::load(state).await?;
     let names = area_names(&reg.areas);
@@ -631,11 +627,7 @@ pub async fn agreement_page(
     Path(id): Path<Id>,
     uri: OriginalUri,
 ) -> Result<Response> {
-    let (state, viewer) = (&state, &viewer);
-    crate::pages::cached_today(state, viewer, &uri, |today| async move {
-        agreement_html(state, viewer, id, &today).await
-    })
-    .await
+    crate::pages::object_page(&state, &viewer, &uri, id, agreement_html).await
 }
 
 async fn agreement_html(state: &AppState, viewer: &Viewer, id: Id, today: &str) -> Result<String> {
@@ -849,11 +841,7 @@ pub async fn obligation_page(
     Path(id): Path<Id>,
     uri: OriginalUri,
 ) -> Result<Response> {
-    let (state, viewer) = (&state, &viewer);
-    crate::pages::cached_today(state, viewer, &uri, |today| async move {
-        obligation_html(state, viewer, id, &today).await
-    })
-    .await
+    crate::pages::object_page(&state, &viewer, &uri, id, obligation_html).await
 }
 
 async fn obligation_html(state: &AppState, viewer: &Viewer, id: Id, today: &str) -> Result<String> {
