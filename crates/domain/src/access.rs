@@ -106,10 +106,15 @@ pub enum Action {
     /// assessed by the auditors ([`Action::ManageAudits`]) and by its responsible board
     /// ([`Action::Edit`] of that unit).
     ManageSafety,
+    /// Keep the municipality's economy: the cost types and account plan, ledger (SIE)
+    /// imports, tolerances, the equity rule, and grants with their allocations and spend
+    /// (controllers and administrators). A unit's own budget lines, forecasts and
+    /// explanations are [`Action::Edit`] of that unit.
+    ManageEconomy,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 16] = [
         Action::ReadPublished,
         Action::ReadAll,
         Action::ReadHistory,
@@ -125,6 +130,7 @@ impl Action {
         Action::ManageInternalControl,
         Action::ManageAudits,
         Action::ManageSafety,
+        Action::ManageEconomy,
     ];
 }
 

@@ -35,6 +35,11 @@ pub enum Source {
     AuditRecommendation,
     /// A statutory duty overdue or assessed as unmet (`obligation.rs`).
     Obligation,
+    /// An outcome or forecast below budget beyond the unit's tolerance (`economy.rs`).
+    Budget,
+    /// A grant not allocated by its date, or allocated with an unknown grant share
+    /// (`grant.rs`).
+    Grant,
 }
 
 impl Source {
@@ -59,6 +64,8 @@ impl Source {
             Source::Other => "Annat",
             Source::AuditRecommendation => "Revisionens rekommendation",
             Source::Obligation => "Lagkrav",
+            Source::Budget => "Budgetavvikelse",
+            Source::Grant => "Bidrag",
         }
     }
 
@@ -430,6 +437,8 @@ codes!(Source {
     Other => "other",
     AuditRecommendation => "audit_recommendation",
     Obligation => "obligation",
+    Budget => "budget",
+    Grant => "grant",
 });
 codes!(Severity { Low => "low", Medium => "medium", High => "high" });
 codes!(DecidingBody { Board => "board", Committee => "committee", Administration => "administration" });

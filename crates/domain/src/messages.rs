@@ -13,6 +13,7 @@ pub mod area;
 pub mod audit;
 pub mod cli;
 pub mod deviations;
+pub mod economy;
 pub mod forms;
 pub mod http;
 pub mod internal_control;

@@ -27,6 +27,8 @@ pub enum ObjectKind {
     Agreement,
     Statute,
     Obligation,
+    Grant,
+    InvestmentNode,
 }
 
 /// What one kind is called where: in the change log, in paths and in Swedish.
@@ -39,7 +41,7 @@ struct Spec {
 impl ObjectKind {
     /// Every kind, in the order the organisation holds them (a kind missing here has no
     /// pages: its paths are not found).
-    pub const ALL: [ObjectKind; 18] = [
+    pub const ALL: [ObjectKind; 20] = [
         ObjectKind::OrgUnit,
         ObjectKind::Goal,
         ObjectKind::Indicator,
@@ -58,6 +60,8 @@ impl ObjectKind {
         ObjectKind::Agreement,
         ObjectKind::Statute,
         ObjectKind::Obligation,
+        ObjectKind::Grant,
+        ObjectKind::InvestmentNode,
     ];
 
     /// The one declaration of each kind.
@@ -83,6 +87,8 @@ impl ObjectKind {
             ObjectKind::Agreement => ("agreement", "agreements", "Överenskommelse"),
             ObjectKind::Statute => ("statute", "statutes", "Lag"),
             ObjectKind::Obligation => ("obligation", "obligations", "Lagkrav"),
+            ObjectKind::Grant => ("grant", "grants", "Bidrag"),
+            ObjectKind::InvestmentNode => ("investment", "investments", "Investering"),
         };
         Spec {
             log_type,
@@ -167,6 +173,15 @@ const PART_LABELS: &[(&str, &str)] = &[
     ("audit_verdict", "Revisorernas uppföljning"),
     ("audit_ic_link", "Koppling till intern kontroll"),
     ("risk_matrix", "Riskmatris"),
+    ("budget_line", "Budgetrad"),
+    ("budget_explanation", "Förklaring till avvikelse"),
+    ("budget_import", "Inläsning av ekonomi"),
+    ("cost_type", "Kostnadsslag"),
+    ("economy_settings", "Ekonomiinställningar"),
+    ("equity", "Eget kapital"),
+    ("carry_over", "Saldoöverföring"),
+    ("grant_allocation", "Fördelning av bidrag"),
+    ("grant_spend", "Användning av bidrag"),
 ];
 
 /// A change-log object type in Swedish: a kind's name, a part's, or (unknown) as logged.

@@ -221,6 +221,13 @@ impl Audience {
         }
     }
 
+    /// Whether a board's economy of a year (budget, outcome, investments, equity) may be
+    /// shown: the public sees it once a decision covers the year (the decided annual
+    /// account or delårsrapport), never a year still being worked on.
+    pub fn sees_economy(&self, board: Id, year: i32) -> bool {
+        self.sees(board, Period::Year(year))
+    }
+
     /// Whether an assessment may be shown: the public sees decided assessments of decided
     /// periods only, never a proposal.
     pub fn sees_assessment(&self, a: &Assessment) -> bool {

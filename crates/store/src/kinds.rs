@@ -69,6 +69,12 @@ pub(crate) const fn owning_unit_sql(kind: ObjectKind) -> &'static str {
             "SELECT COALESCE(o.responsible_unit_id, (SELECT MIN(id) FROM org_units WHERE parent_id IS NULL)) \
              FROM obligations o WHERE o.id = $1"
         }
+        // A grant belongs to its board, else to the root; an investment to its board.
+        ObjectKind::Grant => {
+            "SELECT COALESCE(g.unit_id, (SELECT MIN(id) FROM org_units WHERE parent_id IS NULL)) \
+             FROM grants g WHERE g.id = $1"
+        }
+        ObjectKind::InvestmentNode => "SELECT unit_id FROM investment_nodes WHERE id = $1",
     }
 }
 
@@ -157,6 +163,9 @@ pub(crate) const fn history_parts(kind: ObjectKind) -> HistoryParts {
         ObjectKind::Forum => (&["forum_meeting"], None),
         ObjectKind::Agreement | ObjectKind::Statute => (&[], None),
         ObjectKind::Obligation => (&["obligation_evidence", "obligation_assessment"], None),
+        // Allocations and spend are logged under the grant's id.
+        ObjectKind::Grant => (&["grant_allocation", "grant_spend"], None),
+        ObjectKind::InvestmentNode => (&[], None),
     };
     HistoryParts { own, related }
 }

@@ -117,6 +117,7 @@ impl Crumbs {
                 let o = store.obligation(id).await?;
                 crate::safety::obligation_trail(&store.statute(o.statute_id).await?, &o)
             }
+            ObjectKind::Grant | ObjectKind::InvestmentNode => Crumbs::start(),
         })
     }
 

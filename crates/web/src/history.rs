@@ -145,6 +145,9 @@ async fn heading(state: &AppState, kind: ObjectKind, id: Id) -> Result<(String, 
             let s = state.store.statute(o.statute_id).await?;
             (format!("{} {}", s.sfs, o.code), back)
         }
+        ObjectKind::Grant | ObjectKind::InvestmentNode => {
+            (format!("{} {id}", kind.label_sv()), back)
+        }
     })
 }
 

@@ -17,6 +17,7 @@ pub fn refused(action: Action) -> &'static str {
         Action::ManageInternalControl => "Bara controller och administratörer kan föra in kommungemensamma risker och kontroller i nämndernas planer och ändra riskmatrisen. Inget har ändrats.",
         Action::ManageAudits => "Bara revisorer, controller och administratörer kan registrera granskningar, rekommendationer och revisorernas uppföljning. Inget har ändrats.",
         Action::ManageSafety => "Bara controller och administratörer kan föra registret över lägesbilder, forum, överenskommelser och lagkrav. Inget har ändrats.",
+        Action::ManageEconomy => "Bara controller och administratörer kan föra ekonomiregistret: kostnadsslag, kontoplan, inläsning från ekonomisystemet och bidrag. Inget har ändrats.",
         Action::ReadAll | Action::ReadHistory | Action::ReadPublished => {
             "Du har inte behörighet att se den här sidan."
         }
