@@ -117,7 +117,11 @@ impl Crumbs {
                 let o = store.obligation(id).await?;
                 crate::safety::obligation_trail(&store.statute(o.statute_id).await?, &o)
             }
-            ObjectKind::Grant | ObjectKind::InvestmentNode => Crumbs::start(),
+            ObjectKind::Grant => crate::economy::grant_trail(&store.grant(id).await?),
+            ObjectKind::InvestmentNode => {
+                let n = store.investment_node(id).await?;
+                crate::economy::board_trail(&units, n.unit_id, n.year)
+            }
         })
     }
 

@@ -145,8 +145,10 @@ async fn heading(state: &AppState, kind: ObjectKind, id: Id) -> Result<(String, 
             let s = state.store.statute(o.statute_id).await?;
             (format!("{} {}", s.sfs, o.code), back)
         }
-        ObjectKind::Grant | ObjectKind::InvestmentNode => {
-            (format!("{} {id}", kind.label_sv()), back)
+        ObjectKind::Grant => (state.store.grant(id).await?.name, back),
+        ObjectKind::InvestmentNode => {
+            let n = state.store.investment_node(id).await?;
+            (format!("{} ({} {})", n.name, n.kind.label_sv(), n.year), back)
         }
     })
 }

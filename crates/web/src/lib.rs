@@ -14,6 +14,7 @@ mod cache;
 mod calibration;
 mod change_text;
 mod crumbs;
+mod economy;
 mod error;
 mod flash;
 mod forms;
@@ -241,6 +242,10 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route("/sok", get(search::page))
         .route("/areas", get(areas::list))
         .route("/areas/{id}", get(areas::page))
+        // A board's economy of a year: the public sees decided years only
+        // (`Audience::sees_economy`, in the handlers).
+        .route("/economy", get(economy::list))
+        .route("/economy/{unit}/{year}", get(economy::board_page))
         .route("/static/style.css", get(style))
         .route(
             "/static/job.js",
@@ -317,6 +322,12 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route("/api/v1/agreements", get(safety::api_agreements))
         .route("/api/v1/statutes", get(safety::api_statutes))
         .route("/api/v1/statutes/{id}", get(safety::api_statute))
+        .route("/grants", get(economy::grants))
+        .route("/grants/{id}", get(economy::grant_page))
+        .route("/api/v1/economy", get(economy::api_years))
+        .route("/api/v1/economy/{unit}/{year}", get(economy::api_board))
+        .route("/api/v1/grants", get(economy::api_grants))
+        .route("/api/v1/grants/{id}", get(economy::api_grant))
         .route_layer(guard(&state, Action::ReadAll));
     // The auditors' own work: audits, their questions and recommendations, the yearly
     // verdicts and the report PDF (auditors, controllers, administrators).

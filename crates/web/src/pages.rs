@@ -384,6 +384,8 @@ struct OrgPage {
     crumbs: String,
     children: Vec<OrgUnit>,
     access: PageAccess,
+    /// The year's economy next to the goals ("Sund ekonomi"), when there is any.
+    economy: Option<crate::economy::Summary>,
 }
 
 pub async fn org_unit(
@@ -407,11 +409,15 @@ pub async fn org_unit(
             .cloned()
             .collect();
         let crumbs = Crumbs::units(&units, id, None).html();
+        let audience = audience(&state, &viewer).await?;
+        let economy =
+            crate::economy::summary(&state, &audience, id, v.period.year()).await?;
         Ok(OrgPage {
             v,
             crumbs,
             children,
             access,
+            economy,
         }
         .render()?)
     })

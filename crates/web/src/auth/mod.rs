@@ -122,6 +122,7 @@ impl Viewer {
                 crate::audits::MENU_LABEL,
             ),
             (true, "/areas", crate::areas::LABEL),
+            (true, "/economy", crate::economy::LABEL),
             (
                 self.allows(Action::ReadAll, &[]),
                 "/crime-prevention",
