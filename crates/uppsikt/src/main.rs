@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_areas;
+mod bench_economy;
 mod bench_audits;
 mod bench_ic;
 mod bench_kolada;
@@ -298,6 +299,9 @@ enum BenchCommand {
     Areas(bench_areas::AreaShape),
     /// Write a synthetic register of audits over the years (bench/audits.sh).
     Audits(bench_audits::AuditShape),
+    /// Write a large municipality's ledger: units, account plan, mapping, a synthetic SIE 4
+    /// file and the same rows as CSV (bench/economy.sh).
+    Economy(bench_economy::EconomyShape),
     /// Time building the auditors' follow-up report of the synthetic register's last year
     /// as PDF.
     AuditReport {
@@ -512,6 +516,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 started.elapsed().as_secs_f64()
             );
             Ok(())
+        }
+        Command::Bench {
+            what: BenchCommand::Economy(shape),
+        } => {
+            let store = open(&cli.database_url).await?;
+            bench_economy::generate(&store, &shape).await
         }
         Command::Bench {
             what: BenchCommand::AuditReport { rounds },
