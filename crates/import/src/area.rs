@@ -247,7 +247,7 @@ fn area_name(v: &Value) -> Result<String, String> {
 }
 
 /// The domain's coded enums (`code`, `parse`, `ALL`), so that one converter reads them.
-trait Coded: Copy + 'static {
+pub(crate) trait Coded: Copy + 'static {
     const ALL: &'static [Self];
     fn parse_code(text: &str) -> Option<Self>;
     fn code_of(self) -> &'static str;
@@ -277,7 +277,15 @@ coded!(
     AgreementKind,
     PartyKind,
     EvidenceKind,
-    ComplianceStatus
+    ComplianceStatus,
+    uppsikt_domain::economy::CostGroup,
+    uppsikt_domain::economy::LineKind,
+    uppsikt_domain::economy::TreeKind,
+    uppsikt_domain::economy::TotalsPolicy,
+    uppsikt_domain::economy::MoneyUnit,
+    uppsikt_domain::grant::Direction,
+    uppsikt_domain::grant::GrantKind,
+    uppsikt_domain::grant::UseStatus
 );
 
 fn codes<T: Coded>() -> Vec<&'static str> {
@@ -285,7 +293,7 @@ fn codes<T: Coded>() -> Vec<&'static str> {
 }
 
 /// One of a coded enum's codes; the message lists them.
-fn coded<T: Coded>(v: &Value) -> Result<T, String> {
+pub(crate) fn coded<T: Coded>(v: &Value) -> Result<T, String> {
     let s = text(NAME_MAX)(v)?;
     T::parse_code(&s).ok_or_else(|| messages::choice_of(&quoted(&s), &codes::<T>()))
 }

@@ -9,6 +9,7 @@ use crate::parse::Unique;
 use crate::report::{Errors, Origin};
 
 pub(crate) fn check_merged(data: &DataSet, errors: &mut Errors) {
+    crate::economy::check_merged(&data.economy, errors);
     unique_keys(
         data.org_units.iter().map(|u| (u.key.as_str(), &u.origin)),
         Referent::OrgUnit,

@@ -473,6 +473,8 @@ pub struct DataSet {
     pub forums: Vec<ForumData>,
     pub agreements: Vec<AgreementData>,
     pub statutes: Vec<StatuteData>,
+    /// `[economy]`, `[[cost_types]]`, `[[budget_lines]]`, `[[investments]]`, `[[grants]]` …
+    pub economy: crate::economy::EconomyData,
 }
 
 impl DataSet {
@@ -496,6 +498,7 @@ impl DataSet {
         self.forums.extend(other.forums);
         self.agreements.extend(other.agreements);
         self.statutes.extend(other.statutes);
+        self.economy.append(other.economy);
     }
 
     pub fn outcome_count(&self) -> usize {

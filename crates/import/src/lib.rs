@@ -15,6 +15,7 @@ mod audit;
 mod checks;
 mod data;
 mod demo_deviations;
+pub mod economy;
 mod internal_control;
 mod json;
 pub mod kolada;
@@ -24,6 +25,7 @@ pub mod progress;
 mod reader;
 mod report;
 mod resolve;
+pub mod sie;
 pub mod table;
 
 use std::path::{Path, PathBuf};
@@ -145,6 +147,10 @@ pub const DEMO: &[(&str, &str)] = &[
     (
         "demo/audits.toml",
         include_str!("../../../demo/audits.toml"),
+    ),
+    (
+        "demo/economy.toml",
+        include_str!("../../../demo/economy.toml"),
     ),
     (
         "demo/kf-2021-2023.toml",

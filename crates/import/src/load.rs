@@ -43,6 +43,11 @@ pub struct Summary {
     pub statutes: usize,
     /// The statutes' duties.
     pub obligations: usize,
+    /// The economy sections (`[[budget_lines]]`, `[[investments]]`, `[[grants]]` …).
+    pub economy: crate::economy::EconomySummary,
+    /// What the user should look at although it was loaded: typed totals that disagree
+    /// with their rows under the policy `flagga`, stray figures on heading rows.
+    pub warnings: Vec<crate::report::RowError>,
 }
 
 impl Summary {
@@ -65,16 +70,19 @@ impl Summary {
             agreements: data.agreements.len(),
             statutes: data.statutes.len(),
             obligations: data.statutes.iter().map(|s| s.obligations.len()).sum(),
+            economy: crate::economy::EconomySummary::of(&data.economy),
+            warnings: Vec::new(),
         }
     }
 }
 
 /// A database error while writing the row at `origin`.
-fn db_error(origin: &Origin, e: &StoreError) -> ImportReport {
+pub(crate) fn db_error(origin: &Origin, e: &StoreError) -> ImportReport {
     let message = match e {
         StoreError::InternalControl(r) => messages::internal_control::refusal(r),
         StoreError::Audit(r) => messages::audit::refusal(r),
         StoreError::Area(r) => messages::area::refusal(r),
+        StoreError::Economy(r) => messages::economy::refusal(r),
         StoreError::Locked(lock) => messages::period_locked(lock),
         StoreError::PlanDecided(plan) => messages::plan::plan_decided(plan),
         other => messages::import_database(&other.to_string()),
@@ -121,9 +129,13 @@ pub async fn load(
         &unit_known,
     ));
     errors.append(resolve::check_levels(data, &scale));
+    let economy = crate::economy::StoredEconomy::read(store, data)
+        .await
+        .at(&whole)?;
+    let warnings = crate::economy::check(&data.economy, &economy, &unit_known, &mut errors);
     errors.into_result(())?;
     let mut w = store.writer(actor, source).await.at(&whole)?;
-    let written = write_all(&mut w, data, &scale, &existing).await;
+    let written = write_all(&mut w, data, &scale, &existing, &economy).await;
     match written {
         Ok(()) => w.commit().await.at(&whole)?,
         Err(report) => {
@@ -132,7 +144,10 @@ pub async fn load(
             return Err(report);
         }
     }
-    Ok(Summary::of(data))
+    Ok(Summary {
+        warnings,
+        ..Summary::of(data)
+    })
 }
 
 /// Ids by kind and key: the database's, replaced by the files' objects as they are written
@@ -185,6 +200,7 @@ async fn write_all(
     data: &DataSet,
     scale: &AssessmentScale,
     existing: &Existing,
+    economy: &crate::economy::StoredEconomy,
 ) -> Result<(), ImportReport> {
     let mut ids = Ids::new(existing);
     let municipality_changed = write_kolada(w, data, existing).await?;
@@ -207,6 +223,7 @@ async fn write_all(
         // Kolada values fill the linked indicators (locked periods are left as decided).
         w.sync_kolada_outcomes(None).await.at(&k.origin)?;
     }
+    crate::economy::write(w, &data.economy, &ids, economy).await?;
     write_decisions(w, data, &ids).await
 }
 

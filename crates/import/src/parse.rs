@@ -44,6 +44,15 @@ const TOP_LEVEL: &[&str] = &[
     "forums",
     "agreements",
     "statutes",
+    "economy",
+    "cost_types",
+    "ledger_units",
+    "budget_lines",
+    "budget_explanations",
+    "investments",
+    "carry_overs",
+    "equity",
+    "grants",
 ];
 
 /// Parses one file's text. Errors are added to `errors`; the data set holds the rows
@@ -168,6 +177,7 @@ pub(crate) fn parse_table(
             .iter()
             .filter_map(|r| crate::area::statute(r, errors))
             .collect(),
+        economy: crate::economy::parse(&doc, errors),
     }
 }
 

@@ -480,7 +480,7 @@ fn the_built_in_demo_is_the_demo_directory() {
         assert_eq!(&std::fs::read_to_string(path).unwrap(), text);
     }
     let data = parse_texts(DEMO).unwrap_or_else(|r| panic!("{r}"));
-    assert_eq!(data.org_units.len(), 21);
+    assert_eq!(data.org_units.len(), 25);
 }
 
 // --- Kolada settings and comparison groups ---------------------------------------------

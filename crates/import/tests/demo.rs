@@ -19,7 +19,7 @@ fn demo() -> Vec<PathBuf> {
 }
 
 const EXPECTED: Summary = Summary {
-    org_units: 21,
+    org_units: 25,
     goals: 36,
     indicators: 92,
     outcomes: 494,
@@ -36,6 +36,15 @@ const EXPECTED: Summary = Summary {
     agreements: 8,
     statutes: 1,
     obligations: 8,
+    economy: uppsikt_import::economy::EconomySummary {
+        cost_types: 13,
+        budget_lines: 66,
+        investment_nodes: 39,
+        carry_overs: 11,
+        grants: 7,
+        allocations: 6,
+    },
+    warnings: Vec::new(),
 };
 
 fn as_counts(s: &Summary, change_log: i64) -> Counts {

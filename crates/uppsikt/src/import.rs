@@ -41,6 +41,23 @@ pub enum ImportCommand {
         about = "Importera utfall från en tabell: CSV, Excel (xlsx, xls) eller OpenDocument (ods); allt eller inget"
     )]
     Outcomes(OutcomesArgs),
+    /// Budget and outcome from a SIE 4 ledger file (docs/import-format.md, "SIE 4").
+    #[command(
+        about = "Importera budget och utfall från en SIE 4-fil från ekonomisystemet (#PSALDO, #PBUDGET); allt eller inget"
+    )]
+    Sie(SieArgs),
+}
+
+#[derive(Args)]
+pub struct SieArgs {
+    #[arg(help = "SIE 4-filen (PC8/CP437, t.ex. .se eller .si)")]
+    pub file: PathBuf,
+    #[arg(
+        long,
+        value_name = "ENHET",
+        help = "Enheten (nyckel, id eller kortnamn, t.ex. ks) som får rader utan ansvarsobjekt; utan den är sådana rader fel"
+    )]
+    pub unit: Option<String>,
 }
 
 #[derive(Args)]
@@ -131,11 +148,40 @@ pub async fn run(
                 "Importerat: {} enheter, {} mål, {} mått, {} utfall, {} etappmål, {} åtaganden, {} bedömningar, {} redovisningar av händelser och förbättringsområden, {} internkontrollplaner, {} granskningar, {} områden, {} lägesbilder, {} forum, {} överenskommelser och planer, {} lagar med {} skyldigheter.",
                 summary.org_units, summary.goals, summary.indicators, summary.outcomes, summary.milestones, summary.commitments, summary.assessments, summary.period_reviews, summary.control_plans, summary.audits, summary.areas, summary.situation_reports, summary.forums, summary.agreements, summary.statutes, summary.obligations
             );
+            let e = &summary.economy;
+            if *e != uppsikt_import::economy::EconomySummary::default() {
+                println!(
+                    "{}",
+                    messages::economy::economy_loaded(
+                        e.budget_lines,
+                        e.investment_nodes,
+                        e.carry_overs,
+                        e.grants
+                    )
+                );
+            }
+            for w in &summary.warnings {
+                println!("Obs: {w}");
+            }
             Ok(())
         }
         ImportCommand::Kolada(args) => import_kolada(store, args, kolada_api).await,
         ImportCommand::Outcomes(args) => import_outcomes(store, args).await,
+        ImportCommand::Sie(args) => import_sie(store, args).await,
     }
+}
+
+/// `uppsikt import sie FILE --unit KEY` (also `uppsikt import-sie`).
+pub async fn import_sie(store: &Store, args: SieArgs) -> Result<(), Failure> {
+    let summary = with_progress(|p| async move {
+        uppsikt_import::sie::import_file(store, &args.file, args.unit.as_deref(), ACTOR, &p).await
+    })
+    .await
+    .map_err(nothing_imported)?;
+    for line in summary.lines_sv() {
+        println!("{line}");
+    }
+    Ok(())
 }
 
 fn nothing_imported(report: ImportReport) -> Failure {

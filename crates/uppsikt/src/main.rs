@@ -218,6 +218,12 @@ enum Command {
         #[command(subcommand)]
         what: import::ImportCommand,
     },
+    /// `import sie` under the name the issue gives it.
+    #[command(
+        name = "import-sie",
+        about = "Importera budget och utfall från en SIE 4-fil (samma som import sie)"
+    )]
+    ImportSie(import::SieArgs),
     /// Report.
     #[command(
         about = "Skapa en rapport (verksamhetsberättelse eller delårsrapport) som HTML eller Excel"
@@ -611,6 +617,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
+        Command::ImportSie(args) => import::import_sie(&open(&cli.database_url).await?, args).await,
         Command::Import { what } => {
             import::run(
                 &open(&cli.database_url).await?,

@@ -163,3 +163,177 @@ pub fn grant_flag(f: &GrantFlag) -> String {
         ),
     }
 }
+
+// --- imports: SIE 4 files, the uppsikt/1 economy sections, budget tables --------------------
+
+/// A SIE file larger than the limit.
+pub fn sie_too_large(max_mib: u64) -> String {
+    format!("Filen är större än {max_mib} MiB och läses inte in. Dela upp den per år eller per förvaltning.")
+}
+
+/// A line of a SIE file longer than the limit.
+pub fn sie_line_too_long(max: usize) -> String {
+    format!("Raden är längre än {max} tecken; en SIE-rad är kort. Är det verkligen en SIE-fil?")
+}
+
+/// A file that says it is not SIE type 4 (or does not say).
+pub fn sie_wrong_type(found: &str) -> String {
+    format!("Filen är av SIE-typ ”{found}”; uppsikt läser SIE typ 4 (#SIETYP 4) med #PSALDO och #PBUDGET.")
+}
+
+/// A file without `#SIETYP`, `#PSALDO` and `#PBUDGET`: nothing to read.
+pub const SIE_NOTHING: &str =
+    "Filen har inga periodsaldon (#PSALDO) eller periodbudgetar (#PBUDGET). Är det en SIE 4-fil från ekonomisystemet?";
+
+/// `#FORMAT` other than PC8.
+pub fn sie_wrong_format(found: &str) -> String {
+    format!("Teckenkodningen ”{found}” stöds inte; SIE-filer ska vara i PC8 (#FORMAT PC8, teckentabell 437).")
+}
+
+/// An item whose fields cannot be read (an unterminated quote, an unclosed `{`).
+pub fn sie_syntax(what: &str) -> String {
+    format!("Raden kan inte läsas: {what}.")
+}
+
+pub const SIE_UNTERMINATED_QUOTE: &str = "ett citationstecken (\") stängs aldrig";
+pub const SIE_UNCLOSED_LIST: &str = "en objektlista ({…}) stängs aldrig";
+pub const SIE_NESTED_LIST: &str = "en objektlista ({…}) inuti en annan";
+pub const SIE_STRAY_BRACE: &str = "ett } utan {";
+
+/// An item lacking a field (named in Swedish).
+pub fn sie_missing_field(item: &str, field: &str) -> String {
+    format!("{item} saknar {field}.")
+}
+
+/// An amount that is not a SIE amount (`-1234.50`).
+pub fn sie_bad_amount(text: &str) -> String {
+    format!("”{text}” är inget belopp. SIE skriver belopp med punkt och högst två decimaler, t.ex. -1234.50.")
+}
+
+/// A period that is not `YYYYMM`, or outside the year it belongs to.
+pub fn sie_bad_period(text: &str) -> String {
+    format!("”{text}” är ingen period. SIE skriver perioder som ÅÅÅÅMM, t.ex. 201903, inom räkenskapsåret (#RAR).")
+}
+
+/// A year index (`årsnr`) that is not a number.
+pub fn sie_bad_year_index(text: &str) -> String {
+    format!("”{text}” är inget årsnummer (0 för innevarande år, -1 för föregående).")
+}
+
+/// An account that is not a number of 4–6 digits.
+pub fn sie_bad_account(text: &str) -> String {
+    format!("”{text}” är inget kontonummer (4–6 siffror).")
+}
+
+/// An object list that is not pairs of dimension and object.
+pub fn sie_bad_objects(text: &str) -> String {
+    format!("Objektlistan ”{text}” ska bestå av par av dimension och objekt, t.ex. {{1 \"100\"}}.")
+}
+
+/// An object of the responsibility dimension that no unit is mapped to (each code once,
+/// at its first line).
+pub fn sie_unmapped_object(dimension: u32, code: &str, name: &str) -> String {
+    let named = if name.is_empty() {
+        String::new()
+    } else {
+        format!(" (”{name}”)")
+    };
+    format!(
+        "Objektet ”{code}”{named} i dimension {dimension} (ansvar) är inte kopplat till någon enhet. Koppla det under Ekonomi → Koppling till ekonomisystemet och läs in filen igen."
+    )
+}
+
+/// An account the account plan maps to no cost type (each account once, at its first line).
+pub fn sie_unmapped_account(account: u32, name: &str) -> String {
+    let named = if name.is_empty() {
+        String::new()
+    } else {
+        format!(" (”{name}”)")
+    };
+    format!(
+        "Kontot {account}{named} hör inte till något kostnadsslag. Lägg till ett kontointervall som omfattar det under Ekonomi → Kostnadsslag och läs in filen igen."
+    )
+}
+
+/// A row without an object of the responsibility dimension while the import names no unit.
+pub fn sie_no_unit(dimension: u32) -> String {
+    format!("Raden har inget objekt i dimension {dimension} (ansvar), och ingen enhet angavs för rader utan ansvar.")
+}
+
+/// What a SIE import wrote.
+pub fn sie_done(lines: usize, units: usize, year: i32) -> String {
+    format!(
+        "{lines} budget- och utfallsrader för {year} på {units} enheter inlästa från SIE-filen."
+    )
+}
+
+/// Last year's outcome (`årsnr -1`) written for units that had none.
+pub fn sie_previous_year(lines: usize, units: usize, skipped: usize, year: i32) -> String {
+    let mut s = format!("{lines} utfallsrader för {year} (föregående år) inlästa för {units} enheter som saknade dem.");
+    if skipped > 0 {
+        s.push_str(&format!(
+            " {skipped} enheter hade redan rader för {year}; de ändrades inte."
+        ));
+    }
+    s
+}
+
+/// A typed total that disagrees, loaded anyway (the flag policy): a warning.
+pub fn total_flagged(d: &TotalDisagreement) -> String {
+    format!(
+        "{} Inläst ändå; summan räknas fram ur raderna.",
+        total_disagreement(d)
+    )
+}
+
+/// A value typed on a row that has children, with nothing to check it against: a stray
+/// figure (F2's "0,0" on "Planeringsprojekt"). A warning; the value is not stored.
+pub fn stray_value(name: &str, measure: &str, value: &str) -> String {
+    format!(
+        "{measure} {value} står på ”{name}”, som har rader under sig men inget värde att jämföra med; värdet räknas fram ur raderna och {value} sparas inte."
+    )
+}
+
+/// A typed deviation (avvikelse) on a leaf that disagrees with outcome − budget.
+pub fn deviation_disagrees(name: &str, typed: &str, computed: &str) -> String {
+    format!(
+        "Avvikelsen för ”{name}” är {typed} mnkr i filen men utfall − budget är {computed} mnkr."
+    )
+}
+
+/// A money unit that is not kr, tkr or mnkr.
+pub fn money_unit(found: &str) -> String {
+    format!("”{found}” är ingen beloppsenhet; skriv kr, tkr eller mnkr.")
+}
+
+/// A share that is neither a per cent nor "okänd".
+pub fn share(found: &str) -> String {
+    format!("”{found}” är ingen andel; skriv en procentsats 0–100 eller ”okänd”.")
+}
+
+/// A cost type code that neither the file nor the database holds.
+pub fn unknown_cost_type(code: &str) -> String {
+    format!("Kostnadsslaget ”{code}” finns inte. Lägg till det under [[cost_types]] eller under Ekonomi → Kostnadsslag.")
+}
+
+/// The same budget line twice in the files.
+pub fn duplicate_budget_line(first: &str) -> String {
+    format!("Samma budgetrad (enhet, kostnadsslag, period, typ, prognosdatum och område) finns redan, se {first}.")
+}
+
+/// A budget line's period in a year locked by a decision.
+pub fn budget_year_locked(unit: &str, year: i32) -> String {
+    format!("{year} är beslutat för {unit} och kan inte ändras av en import.")
+}
+
+/// What an economy file or budget table wrote (the Data in page, the command line).
+pub fn economy_loaded(lines: usize, nodes: usize, carry_overs: usize, grants: usize) -> String {
+    format!(
+        "Inläst: {lines} budgetrader, {nodes} investeringsrader, {carry_overs} saldoöverföringar och {grants} bidrag."
+    )
+}
+
+/// A second `[economy]` section.
+pub fn duplicate_settings(first: &str) -> String {
+    format!("Ekonomiinställningarna ([economy]) får bara anges en gång; de finns redan i {first}.")
+}
