@@ -210,6 +210,9 @@ pub enum EconomyRefusal {
     AllocationTarget,
     /// Spend recorded against an allocation of another grant.
     WrongGrant,
+    /// A line of a bulk replacement (a ledger import) outside the units and year it
+    /// replaces (the line's unit id and period).
+    OutsideImport(Id, String),
 }
 
 pub(crate) fn required(text: &str, what: &'static str) -> Result<(), EconomyRefusal> {
