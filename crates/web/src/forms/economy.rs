@@ -2694,7 +2694,12 @@ fn parse_allocation(
             .iter()
             .any(|f| !Errors::is_blank(input, f));
         if any {
-            let date = e.date(input, "follow_up_date");
+            let date = if Errors::is_blank(input, "follow_up_date") {
+                e.add("follow_up_date", messages::REQUIRED);
+                None
+            } else {
+                e.date(input, "follow_up_date")
+            };
             let status = e.choice(input, "follow_up_status", UseStatus::parse);
             let text = e.optional_paragraphs(input, "follow_up", MAX_TEXT_CHARS);
             match (date, status) {
@@ -2843,8 +2848,10 @@ fn delete_allocation_page(g: &Grant, a: &Allocation, spend: usize) -> ConfirmPag
         allocation_label(a),
         g.name
     );
-    if spend > 0 {
-        what.push_str(&format!(" Den har {spend} rader med användning."));
+    match spend {
+        0 => {}
+        1 => what.push_str(" Dess rad med användning tas bort med den."),
+        n => what.push_str(&format!(" Dess {n} rader med användning tas bort med den.")),
     }
     confirm_page(
         "Ta bort fördelningen".into(),
@@ -2901,7 +2908,7 @@ fn spend_page(g: &Grant, a: &Allocation) -> FormPage {
         vec![
             Field::new("period", "Period", FieldKind::Text)
                 .required()
-                .hint("År, tertial eller månad: 2024, 2024-T1 eller 2024-03."),
+                .hint("År, tertial eller månad: 2024, 2024T1 eller 2024-03."),
             Field::new("amount", "Belopp (mnkr)", FieldKind::Decimal).required(),
             Field::new("booked_on", "Projekt eller budgetrad", FieldKind::Text)
                 .hint("Där kostnaden är bokförd."),
