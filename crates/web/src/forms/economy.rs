@@ -335,7 +335,7 @@ fn permille(
 
 /// `3` for 30 per mille, `2,5` for 25.
 fn percent_input(p: u32) -> String {
-    if p % 10 == 0 {
+    if p.is_multiple_of(10) {
         (p / 10).to_string()
     } else {
         format!("{},{}", p / 10, p % 10)
@@ -3016,7 +3016,7 @@ mod tests {
         assert_eq!(mnkr_input(None), "");
         assert_eq!(mnkr_input(Some(Amount(-880_000_000))), "-8,8");
         assert_eq!(mnkr_input(Some(Amount(125_000))), "0,00125");
-        assert_eq!(mnkr_input(Some(Amount(1_234_500_000_00))), "1234,5");
+        assert_eq!(mnkr_input(Some(Amount(123_450_000_000))), "1234,5");
         assert_eq!(mnkr_input(Some(Amount(-1))), "-0,00000001");
         for a in [-880_000_000, 125_000, 123_456_789_012, -1, 0] {
             let text = mnkr_input(Some(Amount(a)));
