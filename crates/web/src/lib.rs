@@ -642,6 +642,8 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .merge(audit_register)
         // The crime-prevention register's forms, with their guards (`forms::safety`).
         .merge(forms::safety::safety_form_routes(&state))
+        // The economy's and grants' forms, with their guards (`forms::economy`).
+        .merge(forms::economy::economy_form_routes(&state))
         .merge(sources)
         .merge(import)
         .fallback(error::not_found)

@@ -337,3 +337,16 @@ pub fn economy_loaded(lines: usize, nodes: usize, carry_overs: usize, grants: us
 pub fn duplicate_settings(first: &str) -> String {
     format!("Ekonomiinställningarna ([economy]) får bara anges en gång; de finns redan i {first}.")
 }
+
+/// An investment row placed under a row of another table or year (web forms).
+pub const PARENT_OTHER_TABLE: &str =
+    "Raden kan bara ligga under en rad i samma tabell (investeringar eller exploatering) för samma enhet och år.";
+
+/// A grant share that is neither a percentage nor "okänd" (web forms).
+pub fn bad_share(text: &str) -> String {
+    format!("”{text}” är ingen andel. Skriv en procentsats 0–100, t.ex. 40, eller ”okänd”.")
+}
+
+/// A tolerance typed without saying whether it is per cent or mnkr (web forms).
+pub const TOLERANCE_KIND: &str =
+    "Välj om toleransen är en procentsats av budgeten eller ett belopp i mnkr.";

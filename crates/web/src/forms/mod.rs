@@ -9,6 +9,7 @@ pub mod commitment;
 pub mod current_period;
 pub mod deviation;
 pub mod deviation_board;
+pub mod economy;
 pub mod goal;
 pub mod grid;
 pub mod indicator;
