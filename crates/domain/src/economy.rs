@@ -115,7 +115,16 @@ impl Amount {
     /// `−8,8`: mnkr with one decimal, the minus sign U+2212 and no-break spaces in
     /// thousands, as the reports print them.
     pub fn format_mnkr(self) -> String {
-        format_sv(self.mnkr(), 1)
+        // Rounded on the exact öre, half away from zero (11,45 → 11,5), never on a binary
+        // fraction (11,45 as f64 is 11,4499…).
+        const TENTH: i64 = 10_000_000;
+        let tenths = (self.0.unsigned_abs() + TENTH as u64 / 2) / TENTH as u64;
+        let signed = if self.0 < 0 {
+            -(tenths as f64)
+        } else {
+            tenths as f64
+        };
+        format_sv(signed / 10.0, 1)
     }
 
     /// `−8,8 mnkr` below a million as tkr or kr, for sentences.
@@ -765,7 +774,9 @@ pub fn statements(
 }
 
 /// A month's budget and outcome, summed (the chart of budget vs outcome over the months,
-/// cumulative). Months without lines are absent.
+/// cumulative). Months without lines are absent; a series ends with its last month with
+/// lines (the outcome of a delårsrapport per August is `None` from September on, not
+/// August's total carried forward).
 pub fn monthly(lines: &[BudgetLine], year: i32) -> Vec<(u8, Option<Amount>, Option<Amount>)> {
     let mut by: BTreeMap<u8, (Option<Amount>, Option<Amount>)> = BTreeMap::new();
     for l in lines {
@@ -781,12 +792,17 @@ pub fn monthly(lines: &[BudgetLine], year: i32) -> Vec<(u8, Option<Amount>, Opti
             }
         }
     }
+    let last = |f: fn(&(Option<Amount>, Option<Amount>)) -> bool| {
+        by.iter().filter(|(_, v)| f(v)).map(|(m, _)| *m).max()
+    };
+    let (last_b, last_o) = (last(|v| v.0.is_some()), last(|v| v.1.is_some()));
     let (mut b, mut o) = (None, None);
     by.into_iter()
         .map(|(m, (bm, om))| {
             b = sum_present([b, bm]);
             o = sum_present([o, om]);
-            (m, b, o)
+            let until = |l: Option<u8>, v: Option<Amount>| v.filter(|_| l.is_some_and(|l| m <= l));
+            (m, until(last_b, b), until(last_o, o))
         })
         .collect()
 }

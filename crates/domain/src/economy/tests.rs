@@ -458,6 +458,46 @@ fn monthly_figures_accumulate() {
     assert_eq!(m[1].2.unwrap().format_mnkr(), "−8,0");
 }
 
+#[test]
+fn mnkr_round_half_away_from_zero_on_the_ore() {
+    for (text, shown) in [
+        ("11,45", "11,5"),
+        ("−11,45", "−11,5"),
+        ("15,339", "15,3"),
+        ("−0,04", "0,0"),
+        ("0,05", "0,1"),
+        ("1234,56", "1\u{a0}234,6"),
+    ] {
+        assert_eq!(mnkr(text).format_mnkr(), shown, "{text}");
+    }
+}
+
+#[test]
+fn monthly_outcome_ends_with_its_last_month() {
+    let lines = vec![
+        line(1, 2, None, Period::Month(2019, 1), LineKind::Budget, "−4"),
+        line(2, 2, None, Period::Month(2019, 1), LineKind::Outcome, "−3"),
+        line(3, 2, None, Period::Month(2019, 2), LineKind::Budget, "−4"),
+        line(4, 2, None, Period::Month(2019, 3), LineKind::Budget, "−4"),
+        line(5, 2, None, Period::Month(2019, 3), LineKind::Outcome, "0"),
+        line(6, 2, None, Period::Month(2019, 4), LineKind::Budget, "−4"),
+    ];
+    let m = monthly(&lines, 2019);
+    let outcome: Vec<Option<String>> = m.iter().map(|r| r.2.map(|a| a.format_mnkr())).collect();
+    // February has no outcome line but March has: February keeps January's total; April
+    // is after the last outcome and has none.
+    assert_eq!(
+        outcome,
+        vec![
+            Some("−3,0".to_string()),
+            Some("−3,0".into()),
+            Some("−3,0".into()),
+            None
+        ]
+    );
+    assert_eq!(m[3].1.unwrap().format_mnkr(), "−16,0");
+}
+
 proptest! {
     #[test]
     fn ledger_amounts_round_trip(kr in -10_000_000_000i64..10_000_000_000, ore in 0i64..100) {

@@ -350,3 +350,46 @@ pub fn bad_share(text: &str) -> String {
 /// A tolerance typed without saying whether it is per cent or mnkr (web forms).
 pub const TOLERANCE_KIND: &str =
     "Välj om toleransen är en procentsats av budgeten eller ett belopp i mnkr.";
+
+/// The operating statement's totals by cost type and by unit that disagree
+/// (`BoardEconomy::disagreements`: what, by cost type, by unit).
+pub fn statement_disagreement(
+    what: &str,
+    by_cost_type: crate::economy::Amount,
+    by_unit: crate::economy::Amount,
+) -> String {
+    format!(
+        "{what} stämmer inte mellan tabellerna: {} mnkr summerat per kostnadsslag men {} mnkr summerat per ansvar (skillnad {} mnkr).",
+        by_cost_type.format_mnkr(),
+        by_unit.format_mnkr(),
+        (by_cost_type - by_unit).abs().format_mnkr()
+    )
+}
+
+/// The carry-over a board requests in its text differs from its table's total (F5: 28,7
+/// requested, 33,5 in the table).
+pub fn carry_over_request_differs(
+    requested: crate::economy::Amount,
+    table: crate::economy::Amount,
+    next_year: i32,
+) -> String {
+    format!(
+        "Nämnden begär att {} mnkr överförs till {next_year}, men tabellen över saldoöverföringar summerar till {} mnkr (skillnad {} mnkr).",
+        requested.format_mnkr(),
+        table.format_mnkr(),
+        (table - requested).abs().format_mnkr()
+    )
+}
+
+/// A requested carry-over whose difference from the table is not explained.
+pub const RECONCILIATION_MISSING: &str =
+    "Någon avstämning av skillnaden finns inte i uppgifterna.";
+
+/// A carry-over larger than the budget its project left unused.
+pub fn carry_over_over_unused(project: &str) -> String {
+    format!("Överföringen för ”{project}” är större än den budget som inte använts.")
+}
+
+/// Closing equity below zero.
+pub const EQUITY_NEGATIVE: &str =
+    "Utgående eget kapital är negativt: underskottet ska återställas.";
