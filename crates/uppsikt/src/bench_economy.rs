@@ -32,10 +32,20 @@ pub const BOARD_KEY: &str = "bench-economy";
 
 /// The account plan: BAS classes as a municipality's report groups them.
 const PLAN: &[(&str, &str, CostGroup, &str)] = &[
-    ("taxor", "Taxor och avgifter", CostGroup::Revenue, "3000-3499"),
+    (
+        "taxor",
+        "Taxor och avgifter",
+        CostGroup::Revenue,
+        "3000-3499",
+    ),
     ("bidrag", "Bidrag", CostGroup::Revenue, "3500-3999"),
     ("kop", "Köp av verksamhet", CostGroup::Cost, "4000-4999"),
-    ("personal", "Personalkostnader", CostGroup::Staff, "5000-5999"),
+    (
+        "personal",
+        "Personalkostnader",
+        CostGroup::Staff,
+        "5000-5999",
+    ),
     ("lokaler", "Lokaler", CostGroup::Cost, "6000-6499"),
     ("varor", "Varor och tjänster", CostGroup::Cost, "6500-6999"),
     ("ovriga", "Övriga kostnader", CostGroup::Cost, "7000-7799"),
@@ -157,7 +167,11 @@ fn to_csv(sie: &std::path::Path, csv: &std::path::Path) -> std::io::Result<u64> 
             .and_then(|(_, r)| r.split_once('}'))
             .map(|(o, _)| o.split('"').nth(1).unwrap_or("").to_string())
             .unwrap_or_default();
-        let amount = t.iter().rev().find(|x| x.parse::<f64>().is_ok()).unwrap_or(&"0");
+        let amount = t
+            .iter()
+            .rev()
+            .find(|x| x.parse::<f64>().is_ok())
+            .unwrap_or(&"0");
         writeln!(out, "{item},{},{},{},{object},{amount}", t[1], t[2], t[3])?;
         n += 1;
     }

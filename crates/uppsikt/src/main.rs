@@ -2,8 +2,8 @@
 
 mod bench;
 mod bench_areas;
-mod bench_economy;
 mod bench_audits;
+mod bench_economy;
 mod bench_ic;
 mod bench_kolada;
 mod import;

@@ -21,11 +21,9 @@ use axum::extract::{OriginalUri, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use uppsikt_domain::access::Action;
-use uppsikt_domain::economy::{
-    self, Amount, BoardEconomy, Figures, StatementRow, TreeRow,
-};
+use uppsikt_domain::economy::{self, Amount, BoardEconomy, Figures, StatementRow, TreeRow};
 use uppsikt_domain::grant::{self, GrantView, YearSummary};
-use uppsikt_domain::messages::economy::grant_flag;
+use uppsikt_domain::messages::economy::{self as msg, grant_flag};
 use uppsikt_domain::model::{Id, OrgUnit};
 
 use crate::auth::Viewer;
@@ -79,6 +77,8 @@ pub struct MoneyRow {
     pub forecast_on: String,
     pub explanation: String,
     pub extra: String,
+    /// The row's edit form, where it has one.
+    pub edit: String,
 }
 
 fn money_row(label: String, depth: u8, sum: bool, f: &Figures) -> MoneyRow {
@@ -96,6 +96,7 @@ fn money_row(label: String, depth: u8, sum: bool, f: &Figures) -> MoneyRow {
         forecast_on: f.forecast_on.clone().unwrap_or_default(),
         explanation: String::new(),
         extra: String::new(),
+        edit: String::new(),
     }
 }
 
@@ -120,6 +121,7 @@ fn tree_row(r: &TreeRow) -> MoneyRow {
         forecast_on: r.forecast_on.clone().unwrap_or_default(),
         explanation: r.note.clone(),
         extra: cell(r.carry_over),
+        edit: format!("/investments/{}/edit", r.id),
     }
 }
 
@@ -138,8 +140,7 @@ pub struct Summary {
 
 /// The total a board's economy is judged on: by unit where there is one, else by cost type.
 fn total(e: &BoardEconomy) -> &Figures {
-    if e.statements.total_by_unit.budget.is_some() || e.statements.total_by_unit.outcome.is_some()
-    {
+    if e.statements.total_by_unit.budget.is_some() || e.statements.total_by_unit.outcome.is_some() {
         &e.statements.total_by_unit
     } else {
         &e.statements.total_by_cost_type
@@ -294,7 +295,8 @@ pub struct EquityView {
 
 pub struct CarryGroup {
     pub group: String,
-    pub rows: Vec<(String, String, String, String)>,
+    /// Id, project, budget, outcome, transfer.
+    pub rows: Vec<(Id, String, String, String, String)>,
     pub budget: String,
     pub outcome: String,
     pub transfer: String,
@@ -317,14 +319,16 @@ struct BoardPage {
     exploitation: Vec<MoneyRow>,
     carry_groups: Vec<CarryGroup>,
     carry_total: (String, String, String),
-    carry_over_unused: Vec<String>,
-    requested: String,
+    carry_over_flags: Vec<String>,
+    /// The board's request differs from the table (F5), empty when not.
+    request_differs: String,
     reconciliation: String,
     equity: Option<EquityView>,
     grants: Vec<GrantRow>,
     years: Vec<i32>,
     signed_in: bool,
     can_edit: bool,
+    can_manage: bool,
     empty: bool,
 }
 
@@ -346,7 +350,11 @@ fn month_chart(points: &[(u8, Option<Amount>, Option<Amount>)], title: &str) -> 
         .collect();
     let max = values.iter().cloned().fold(0.0_f64, f64::max);
     let min = values.iter().cloned().fold(0.0_f64, f64::min);
-    let span = if (max - min).abs() < 1e-9 { 1.0 } else { max - min };
+    let span = if (max - min).abs() < 1e-9 {
+        1.0
+    } else {
+        max - min
+    };
     let x = |m: u8| left + (f64::from(m) - 1.0) * (w - left - 20.0) / 11.0;
     let y = |v: f64| 10.0 + (max - v) * (h - bottom - 20.0) / span;
     let line = |pick: fn(&(u8, Option<Amount>, Option<Amount>)) -> Option<Amount>| {
@@ -401,8 +409,7 @@ pub async fn board_page(
         if !audience.sees_economy(unit, year) {
             return Err(AppError::NotPublished);
         }
-        if !(uppsikt_domain::period::MIN_YEAR..=uppsikt_domain::period::MAX_YEAR).contains(&year)
-        {
+        if !(uppsikt_domain::period::MIN_YEAR..=uppsikt_domain::period::MAX_YEAR).contains(&year) {
             return Err(AppError::NotFound);
         }
         let units = state.store.org_units().await?;
@@ -488,26 +495,22 @@ async fn board_view(
         unit_id: board.id,
         unit: board.name.clone(),
         year: e.year,
-        by_cost_type: e.statements.by_cost_type.iter().map(statement_row).collect(),
+        by_cost_type: e
+            .statements
+            .by_cost_type
+            .iter()
+            .map(statement_row)
+            .collect(),
         by_unit: e.statements.by_unit.iter().map(statement_row).collect(),
         disagreements: e
             .disagreements
             .iter()
-            .map(|(what, a, b)| {
-                format!(
-                    "{what}: {} mnkr per kostnadsslag men {} mnkr per ansvar.",
-                    a.format_mnkr(),
-                    b.format_mnkr()
-                )
-            })
+            .map(|(what, a, b)| msg::statement_disagreement(what, *a, *b))
             .collect(),
         forecast,
         chart: month_chart(
             &e.monthly,
-            &format!(
-                "Budget och utfall ackumulerat per månad {}, mnkr",
-                e.year
-            ),
+            &format!("Budget och utfall ackumulerat per månad {}, mnkr", e.year),
         ),
         months,
         investments: e.investments.iter().map(tree_row).collect(),
@@ -522,6 +525,7 @@ async fn board_view(
                     .iter()
                     .map(|r| {
                         (
+                            r.id,
                             r.project.clone(),
                             cell(r.budget),
                             cell(r.outcome),
@@ -535,18 +539,30 @@ async fn board_view(
             })
             .collect(),
         carry_total: (cell(c.budget), cell(c.outcome), cell(c.transfer)),
-        carry_over_unused: c.over_unused.clone(),
-        requested: cell(e.equity_year.as_ref().and_then(|y| y.requested_carry_over)),
+        carry_over_flags: c
+            .over_unused
+            .iter()
+            .map(|p| msg::carry_over_over_unused(p))
+            .collect(),
+        request_differs: match (
+            e.equity_year.as_ref().and_then(|y| y.requested_carry_over),
+            c.transfer,
+        ) {
+            (Some(r), Some(t)) if r != t => msg::carry_over_request_differs(r, t, e.year + 1),
+            _ => String::new(),
+        },
         reconciliation: e
             .equity_year
             .as_ref()
             .map(|y| y.reconciliation.clone())
-            .unwrap_or_default(),
+            .filter(|r| !r.trim().is_empty())
+            .unwrap_or_else(|| msg::RECONCILIATION_MISSING.to_string()),
         equity,
         grants,
         years,
         signed_in: !viewer.is_public(),
         can_edit: viewer.allows(Action::Edit, chain),
+        can_manage: viewer.allows(Action::ManageEconomy, &[]),
         empty: e.is_empty(),
     })
 }
@@ -667,7 +683,10 @@ async fn grant_html(state: &AppState, viewer: &Viewer, id: Id, today: &str) -> R
             } else if let Some(o) = a.obligation_id {
                 ("Lagkrav".to_string(), format!("/obligations/{o}"))
             } else if let Some(c) = a.commitment_id {
-                ("Utvecklingsåtagande".to_string(), format!("/history/commitments/{c}"))
+                (
+                    "Utvecklingsåtagande".to_string(),
+                    format!("/history/commitments/{c}"),
+                )
             } else {
                 (a.recipient.clone(), String::new())
             };
@@ -782,9 +801,6 @@ pub async fn api_grants(State(state): State<AppState>) -> ApiResult {
 
 /// `GET /api/v1/grants/{id}`.
 pub async fn api_grant(State(state): State<AppState>, Path(id): Path<Id>) -> ApiResult {
-    let v = state
-        .store
-        .grant_view(id, &uppsikt_store::today())
-        .await?;
+    let v = state.store.grant_view(id, &uppsikt_store::today()).await?;
     Ok(Json(serde_json::json!({ "amount_unit": "öre", "grant": v })).into_response())
 }

@@ -148,7 +148,10 @@ async fn heading(state: &AppState, kind: ObjectKind, id: Id) -> Result<(String, 
         ObjectKind::Grant => (state.store.grant(id).await?.name, back),
         ObjectKind::InvestmentNode => {
             let n = state.store.investment_node(id).await?;
-            (format!("{} ({} {})", n.name, n.kind.label_sv(), n.year), back)
+            (
+                format!("{} ({} {})", n.name, n.kind.label_sv(), n.year),
+                back,
+            )
         }
     })
 }

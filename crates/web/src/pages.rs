@@ -410,8 +410,7 @@ pub async fn org_unit(
             .collect();
         let crumbs = Crumbs::units(&units, id, None).html();
         let audience = audience(&state, &viewer).await?;
-        let economy =
-            crate::economy::summary(&state, &audience, id, v.period.year()).await?;
+        let economy = crate::economy::summary(&state, &audience, id, v.period.year()).await?;
         Ok(OrgPage {
             v,
             crumbs,

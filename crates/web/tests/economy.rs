@@ -56,7 +56,10 @@ async fn ks_2019_derives_every_sum_from_the_leaves() {
         ] {
             assert!(html.contains(expected), "{expected} on the page");
         }
-        assert!(!html.contains("42,1"), "the printed wrong total is not shown");
+        assert!(
+            !html.contains("42,1"),
+            "the printed wrong total is not shown"
+        );
         assert!(!html.contains("137,7"));
         assert!(!html.contains("163,7"));
         // The board page shows the year next to its goals.
@@ -83,7 +86,7 @@ async fn grants_show_received_allocated_spent_and_what_is_unknown() {
         assert_eq!(status, 200);
         for expected in [
             "1,9",
-            "ca 2,4 mnkr",
+            "ca 2,4 miljoner kronor",
             "andel bidragsfinansierad okänd",
             "2023-10-27",
             "hälften vore 1,2 mnkr",
@@ -153,7 +156,10 @@ async fn the_public_sees_decided_years_and_no_grants() {
         let (status, html) = app.get_as(None, &format!("/economy/{ks}/2019")).await;
         assert_eq!(status, 200, "{html}");
         assert!(html.contains("86,0"));
-        assert!(!html.contains("Bidrag som berör"), "grants are working material");
+        assert!(
+            !html.contains("Bidrag som berör"),
+            "grants are working material"
+        );
         assert!(!html.contains("Ändra budget och utfall"));
         // A year no decision covers is not published.
         let (status, _) = app.get_as(None, &format!("/economy/{ks}/2024")).await;
