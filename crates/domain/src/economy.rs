@@ -497,11 +497,14 @@ impl Figures {
     }
 }
 
+/// The latest forecast date of a unit and cost type, with the amounts made on it.
+type LatestForecast<'a> = (&'a str, Vec<Amount>);
+
 /// Sums the lines of a year (`year`) and the previous year's outcome into figures. Only
 /// the latest forecast counts (by date; per unit and cost type).
 pub fn figures<'a>(lines: impl IntoIterator<Item = &'a BudgetLine>, year: i32) -> Figures {
     let mut f = Figures::default();
-    let mut forecasts: BTreeMap<(Id, Option<Id>), (&str, Vec<Amount>)> = BTreeMap::new();
+    let mut forecasts: BTreeMap<(Id, Option<Id>), LatestForecast<'a>> = BTreeMap::new();
     for l in lines {
         let y = l.period.year();
         match l.kind {
