@@ -1236,7 +1236,8 @@ async fn replace_budget_lines_replaces_only_its_origin_units_and_year() {
     }
 }
 
-/// Many lines in batches over the parameter limits (3 640 rows of 9 on SQLite).
+/// Many lines in batches over the parameter limits (4 680 rows of 7 parameters on SQLite,
+/// 9 362 on PostgreSQL).
 #[tokio::test]
 async fn replace_budget_lines_writes_more_lines_than_one_statement_holds() {
     for db in TestDb::all().await {
@@ -1723,6 +1724,102 @@ async fn cost_types_settings_and_ledger_mapping_refuse_bad_input() {
         assert_eq!(
             store.economy_settings().await.unwrap(),
             EconomySettings::default()
+        );
+        db.finish().await;
+    }
+}
+
+/// A ledger's million lines replaced (and replaced again) on every backend; prints the
+/// time. `cargo test -p uppsikt-store --release --test economy -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore = "a benchmark: a million lines"]
+async fn replace_budget_lines_a_million() {
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let t = tree(store).await;
+        let mut w = writer(store).await;
+        let mut units = Vec::new();
+        for i in 0..200 {
+            units.push(
+                org_unit(
+                    &mut w,
+                    &format!("a{i}"),
+                    &format!("Ansvar {i}"),
+                    OrgKind::Enhet,
+                    t.ks,
+                )
+                .await,
+            );
+        }
+        let mut cts = Vec::new();
+        for i in 0..70 {
+            cts.push(
+                w.put_cost_type(&cost_type(
+                    &format!("k{i}"),
+                    &format!("Konto {i}"),
+                    CostGroup::Cost,
+                    i,
+                ))
+                .await
+                .unwrap(),
+            );
+        }
+        w.commit().await.unwrap();
+        let mut lines = Vec::with_capacity(1_008_000);
+        for u in &units {
+            for ct in &cts {
+                for m in 1..=12u8 {
+                    for kind in [LineKind::Budget, LineKind::Outcome] {
+                        for area in [None, Some("Vårby"), Some("Flemingsberg")] {
+                            let mut l =
+                                line(*u, Some(*ct), Period::Month(2019, m), kind, Amount(-12_345));
+                            l.area = area.map(str::to_string);
+                            lines.push(l);
+                        }
+                    }
+                }
+            }
+        }
+        for round in 0..2 {
+            let started = std::time::Instant::now();
+            let mut w = writer(store).await;
+            let n = w
+                .replace_budget_lines("sie", &units, 2019, &lines)
+                .await
+                .unwrap();
+            w.commit().await.unwrap();
+            eprintln!(
+                "{:?}: {n} lines replaced (round {round}) in {:.1} s",
+                store.backend(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+        let started = std::time::Instant::now();
+        let due = store
+            .automatic_deviations("2020-06-01", 2019)
+            .await
+            .unwrap();
+        eprintln!(
+            "{:?}: deviations over them in {:.1} s ({} due)",
+            store.backend(),
+            started.elapsed().as_secs_f64(),
+            due.len()
+        );
+        let started = std::time::Instant::now();
+        let all = store.budget_lines(&units, 2018, 2019).await.unwrap();
+        eprintln!(
+            "{:?}: {} lines read in {:.1} s",
+            store.backend(),
+            all.len(),
+            started.elapsed().as_secs_f64()
+        );
+        let started = std::time::Instant::now();
+        let e = store.board_economy(t.ks, 2019).await.unwrap();
+        eprintln!(
+            "{:?}: board_economy in {:.1} s ({} rows by unit)",
+            store.backend(),
+            started.elapsed().as_secs_f64(),
+            e.statements.by_unit.len()
         );
         db.finish().await;
     }
