@@ -337,3 +337,8 @@ pub fn economy_loaded(lines: usize, nodes: usize, carry_overs: usize, grants: us
 pub fn duplicate_settings(first: &str) -> String {
     format!("Ekonomiinställningarna ([economy]) får bara anges en gång; de finns redan i {first}.")
 }
+
+/// A budget table's row for a unit whose budget the user may not edit.
+pub fn budget_not_allowed(unit: &str) -> String {
+    format!("Du får inte ändra budgeten för {unit}. Be en controller eller enhetens redigerare läsa in raden.")
+}
