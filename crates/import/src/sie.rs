@@ -350,7 +350,7 @@ pub fn parse(
             return errors.into_result(Parsed::default());
         }
         progress.advance(n as u64);
-        if number % CHECK_EVERY == 0 {
+        if number.is_multiple_of(CHECK_EVERY) {
             progress.check()?;
         }
         line(&mut st, number, &buf);

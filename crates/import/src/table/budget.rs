@@ -417,7 +417,7 @@ pub async fn commit_budget(
     let mut written = 0;
     let mut units: HashSet<Id> = HashSet::new();
     for (i, (n, l)) in checked.lines.iter().enumerate() {
-        if i % super::commit::CHECK_EVERY == 0 {
+        if i.is_multiple_of(super::commit::CHECK_EVERY) {
             if let Err(r) = progress.check() {
                 let _ = w.rollback().await;
                 return Err(r);
