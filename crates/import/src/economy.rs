@@ -589,7 +589,7 @@ fn node(
 }
 
 /// The tree's nodes depth-first with temporary ids (1, 2, …) and parent links.
-fn flatten<'a>(n: &'a InvestmentData, parent: Option<Id>, out: &mut Vec<(InvestmentNode, Origin)>) {
+fn flatten(n: &InvestmentData, parent: Option<Id>, out: &mut Vec<(InvestmentNode, Origin)>) {
     let id = out.len() as Id + 1;
     let mut node = n.node.clone();
     node.id = id;
@@ -950,7 +950,7 @@ pub(crate) fn check_merged(data: &EconomyData, errors: &mut Errors) {
             (e.org.clone(), e.year, e.cost_type.clone()),
             &e.origin,
             errors,
-            |f| msg::duplicate_budget_line(f),
+            msg::duplicate_budget_line,
         );
     }
     let mut trees = Unique::default();
@@ -1324,12 +1324,15 @@ pub(crate) async fn write(
     write_grants(w, data, ids, stored).await
 }
 
+/// The cost type id of a file's code (none for a net line).
+type CostTypeOf<'a> = dyn Fn(&Option<String>, &Origin) -> Result<Option<Id>, ImportReport> + 'a;
+
 async fn write_lines(
     w: &mut Writer,
     data: &EconomyData,
     ids: &Ids,
     stored: &StoredEconomy,
-    ct_id: &dyn Fn(&Option<String>, &Origin) -> Result<Option<Id>, ImportReport>,
+    ct_id: &CostTypeOf<'_>,
 ) -> Result<(), ImportReport> {
     // What is stored for the files' units and years, read once.
     let mut wanted = Vec::with_capacity(data.budget_lines.len());

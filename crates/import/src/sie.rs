@@ -350,7 +350,7 @@ pub fn parse(
             return errors.into_result(Parsed::default());
         }
         progress.advance(n as u64);
-        if number % CHECK_EVERY == 0 {
+        if number.is_multiple_of(CHECK_EVERY) {
             progress.check()?;
         }
         line(&mut st, number, &buf);
@@ -899,8 +899,8 @@ const NAMES: &[&str] = &[
 /// codes `A00001`…, names with å/ä/ö), 1,500 result accounts (`3000`–`7999`, spread) of
 /// which each unit uses `accounts_per_unit` (rotating, so that all appear), with a
 /// `#PSALDO` and a `#PBUDGET` per unit, account and month of `year`. Amounts vary
-/// deterministically. About 46 bytes per row: 2,000 units × 32 accounts × 12 months × 2
-/// items ≈ 70 MB. Returns the number of `#PSALDO` + `#PBUDGET` rows written.
+/// deterministically. About 45 bytes per row: 2,000 units × 33 accounts × 12 months × 2
+/// items ≈ 70 MB (1.58 million rows). Returns the number of `#PSALDO` + `#PBUDGET` rows written.
 pub fn write_synthetic(
     out: &mut impl Write,
     units: usize,

@@ -784,3 +784,114 @@ async fn the_ks_2019_demo_loads_twice_and_its_statements_add_up() {
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn budget_lines_from_a_table_are_checked_row_by_row_and_written_all_or_nothing() {
+    use uppsikt_domain::access::{Principal, Role};
+    use uppsikt_import::table::{self, BudgetMapping};
+    let csv = "Enhet;Kostnadsslag;Period;Typ;Belopp (mnkr);Prognosdatum\r\n\
+ks;Personalkostnader;2019;budget;-263,4;\r\n\
+ekonomi;;2019;utfall;-47,8;\r\n\
+KANSLI;lokaler;2019-08;prognos;-1,5;2019-08-31\r\n";
+    let bad = format!(
+        "{csv}ks;Okänt slag;2019;budget;1;\r\nks;;2019W07;budget;1;\r\nks;;2019;prognos;1;\r\nfinns-inte;;2019;gissning;1,2,3;\r\nks;Personalkostnader;2019;budget;-1;\r\n"
+    );
+    let admin = Principal {
+        role: Role::Admin,
+        units: Vec::new(),
+    };
+    for db in TestDb::all().await {
+        eprintln!("budget table on {:?}", db.backend());
+        let store = &db.store;
+        load_files(store, &[("org.toml", ORG), ("bas.toml", BAS)])
+            .await
+            .unwrap();
+        let t = table::read_table("budget.csv", bad.as_bytes(), None).unwrap();
+        let mapping = BudgetMapping::guess(&t.headers);
+        let checked = table::check_budget(store, &t, &mapping, &admin)
+            .await
+            .unwrap();
+        let got: Vec<(&str, &str)> = checked
+            .errors
+            .iter()
+            .map(|e| (e.location.as_str(), e.message.as_str()))
+            .collect();
+        let expected = [
+            ("rad 5, Kostnadsslag", msg::unknown_cost_type("Okänt slag")),
+            (
+                "rad 6",
+                msg::refusal(&uppsikt_domain::economy::EconomyRefusal::BadPeriod),
+            ),
+            (
+                "rad 7",
+                msg::refusal(&uppsikt_domain::economy::EconomyRefusal::ForecastWithoutDate),
+            ),
+            (
+                "rad 8, Enhet",
+                uppsikt_domain::messages::unknown_reference(
+                    uppsikt_domain::messages::Referent::OrgUnit,
+                    "finns-inte",
+                ),
+            ),
+            (
+                "rad 8, Typ",
+                uppsikt_domain::messages::choice_of("gissning", &["budget", "utfall", "prognos"]),
+            ),
+            (
+                "rad 8, Belopp (mnkr)",
+                msg::refusal(&uppsikt_domain::economy::EconomyRefusal::BadAmount(
+                    "1,2,3".into(),
+                )),
+            ),
+            ("rad 9", msg::duplicate_budget_line("rad 2")),
+        ];
+        let expected: Vec<(&str, &str)> = expected.iter().map(|(l, m)| (*l, m.as_str())).collect();
+        assert_eq!(got, expected);
+        let refused = table::commit_budget(store, &checked, "test", &Progress::new())
+            .await
+            .unwrap_err();
+        assert_eq!(refused.errors.len(), 8, "{refused}");
+        let units = [
+            unit(store, "ks").await,
+            unit(store, "ekonomi").await,
+            unit(store, "kansli").await,
+        ];
+        assert!(store
+            .budget_lines(&units, 2019, 2019)
+            .await
+            .unwrap()
+            .is_empty());
+
+        // An editor of Ekonomiavdelningen may not write KS's lines.
+        let t = table::read_table("budget.csv", csv.as_bytes(), None).unwrap();
+        let editor = Principal {
+            role: Role::Editor,
+            units: vec![units[1]],
+        };
+        let checked = table::check_budget(store, &t, &mapping, &editor)
+            .await
+            .unwrap();
+        let at: Vec<&str> = checked.errors.iter().map(|e| e.location.as_str()).collect();
+        assert_eq!(at, ["rad 2", "rad 4"]);
+
+        let checked = table::check_budget(store, &t, &mapping, &admin)
+            .await
+            .unwrap();
+        assert!(checked.errors.is_empty(), "{:?}", checked.errors);
+        assert_eq!((checked.new, checked.changed, checked.unchanged), (3, 0, 0));
+        let n = table::commit_budget(store, &checked, "test", &Progress::new())
+            .await
+            .unwrap_or_else(|r| panic!("{r}"));
+        assert_eq!(n, 3);
+        let lines = store.budget_lines(&units, 2019, 2019).await.unwrap();
+        assert_eq!(lines.len(), 3);
+        assert!(lines
+            .iter()
+            .any(|l| l.unit_id == units[1] && l.amount == mnkr("-47,8")));
+        let again = table::check_budget(store, &t, &mapping, &admin)
+            .await
+            .unwrap();
+        assert_eq!((again.new, again.changed, again.unchanged), (0, 0, 3));
+        db.finish().await;
+    }
+}

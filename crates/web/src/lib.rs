@@ -433,6 +433,11 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
             "/import/outcomes",
             post(upload::upload).layer(axum::extract::DefaultBodyLimit::max(upload::UPLOAD_MAX)),
         )
+        .route(
+            "/import/sie",
+            post(upload::upload_sie)
+                .layer(axum::extract::DefaultBodyLimit::max(upload::UPLOAD_MAX)),
+        )
         .route("/import/outcomes/{token}", get(upload::preview))
         .route("/import/outcomes/{token}/columns", post(upload::choose))
         .route("/import/outcomes/{token}/commit", post(upload::commit))

@@ -210,6 +210,10 @@ struct ImportPage {
     error: Option<String>,
     indicators: usize,
     manage_sources: bool,
+    /// The ledger form (controllers): the boards and units by key, and its error.
+    economy: bool,
+    units: Vec<(String, String)>,
+    sie_error: Option<String>,
 }
 
 async fn import_page(state: &AppState, viewer: &Viewer, error: Option<String>) -> Result<Response> {
@@ -223,19 +227,45 @@ async fn import_page_with(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response> {
+    data_in_page(state, viewer, error, None, status).await
+}
+
+/// The "Data in" page with an outcome-file error or a ledger-file error.
+async fn data_in_page(
+    state: &AppState,
+    viewer: &Viewer,
+    error: Option<String>,
+    sie_error: Option<String>,
+    status: StatusCode,
+) -> Result<Response> {
     let indicators = table::template_indicators(&state.store, &viewer.principal)
         .await
         .map_err(|r| AppError::Internal(r.to_string()))?
         .len();
-    let status = if error.is_some() {
+    let status = if error.is_some() || sie_error.is_some() {
         status
     } else {
         StatusCode::OK
+    };
+    let economy = viewer.allows(Action::ManageEconomy, &[]);
+    let units = if economy {
+        state
+            .store
+            .org_units()
+            .await?
+            .into_iter()
+            .map(|u| (u.key, u.name))
+            .collect()
+    } else {
+        Vec::new()
     };
     let html = ImportPage {
         error,
         indicators,
         manage_sources: viewer.allows(Action::ManageSources, &[]),
+        economy,
+        units,
+        sie_error,
     }
     .render()?;
     Ok((status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
@@ -563,6 +593,110 @@ pub async fn choose(
     }
     state.uploads.set_choice(&token, None, Some(m));
     Ok(crate::forms::saved(format!("/import/outcomes/{token}")))
+}
+
+/// Receives a SIE 4 ledger file (`POST /import/sie`, multipart: the CSRF token, `unit`,
+/// `file`). Guard: `Action::ManageEconomy` (controllers, administrators), else 403 and
+/// nothing read. The file (within [`UPLOAD_MAX`]; larger files go through `uppsikt import
+/// sie`) is imported as a background job: all or nothing, every error with its line.
+pub async fn upload_sie(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    CheckedUpload(mut form): CheckedUpload,
+) -> Result<Response> {
+    if !viewer.allows(Action::ManageEconomy, &[]) {
+        return Err(AppError::Refused(
+            StatusCode::FORBIDDEN,
+            messages::access::refused(Action::ManageEconomy).into(),
+        ));
+    }
+    let refused = |message: String, status: StatusCode| {
+        let (state, viewer) = (&state, &viewer);
+        async move { data_in_page(state, viewer, None, Some(message), status).await }
+    };
+    let too_large = || messages::upload_too_large(UPLOAD_MAX / (1024 * 1024));
+    let mut unit: Option<String> = None;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        let mut field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(
+                multer::Error::FieldSizeExceeded { .. } | multer::Error::StreamSizeExceeded { .. },
+            ) => return refused(too_large(), StatusCode::PAYLOAD_TOO_LARGE).await,
+            Err(_) => {
+                return refused(
+                    messages::upload_unreadable(),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+        };
+        match field.name() {
+            Some("unit") => {
+                let t = field.text().await.unwrap_or_default();
+                unit = Some(t.trim().to_string()).filter(|t| !t.is_empty() && t.len() <= 200);
+            }
+            Some("file") => {
+                let name = field.file_name().unwrap_or("").to_string();
+                let mut bytes = Vec::new();
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(c)) if bytes.len() + c.len() > UPLOAD_MAX => {
+                            return refused(too_large(), StatusCode::PAYLOAD_TOO_LARGE).await
+                        }
+                        Ok(Some(c)) => bytes.extend_from_slice(&c),
+                        Ok(None) => break,
+                        Err(_) => {
+                            return refused(
+                                messages::upload_unreadable(),
+                                StatusCode::UNPROCESSABLE_ENTITY,
+                            )
+                            .await
+                        }
+                    }
+                }
+                file = Some((name, bytes));
+            }
+            _ => {}
+        }
+    }
+    let Some((name, bytes)) = file.filter(|(n, b)| !n.is_empty() || !b.is_empty()) else {
+        return refused(messages::upload_no_file(), StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    if bytes.is_empty() {
+        return refused(
+            messages::upload_empty(&name),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let store = state.store.clone();
+    let actor = viewer.actor();
+    let title = format!("Import av {name}");
+    let id = imports::spawn(
+        &state,
+        title,
+        "/import".into(),
+        &actor.clone(),
+        move |progress| async move {
+            progress.set_total(bytes.len() as u64);
+            let summary = uppsikt_import::sie::import(
+                &store,
+                &name,
+                std::io::Cursor::new(bytes),
+                unit.as_deref(),
+                &actor,
+                &progress,
+            )
+            .await?;
+            Ok(Finished {
+                summary: summary.lines_sv(),
+                next: ("/import".into(), "Till Data in".into()),
+            })
+        },
+    )?;
+    Ok(crate::forms::saved(format!("/imports/{id}")))
 }
 
 /// Checks again (the data may have changed since the preview) and starts the import.

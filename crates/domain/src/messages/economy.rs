@@ -392,3 +392,8 @@ pub fn carry_over_over_unused(project: &str) -> String {
 /// Closing equity below zero.
 pub const EQUITY_NEGATIVE: &str =
     "Utgående eget kapital är negativt: underskottet ska återställas.";
+
+/// A budget table's row for a unit whose budget the user may not edit.
+pub fn budget_not_allowed(unit: &str) -> String {
+    format!("Du får inte ändra budgeten för {unit}. Be en controller eller enhetens redigerare läsa in raden.")
+}

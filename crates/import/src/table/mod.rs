@@ -25,6 +25,7 @@
 //! [`template_xlsx`] and [`template_csv`] make the file to fill in, for the indicators
 //! [`template_indicators`] says the principal may import for.
 
+pub mod budget;
 pub mod cell;
 mod check;
 mod commit;
@@ -37,6 +38,9 @@ mod template;
 mod unzip;
 mod workbook;
 
+pub use budget::{
+    budget_template_csv, check_budget, commit_budget, BudgetField, BudgetMapping, CheckedBudget,
+};
 pub use check::{check, same_outcome, Change, Checked, CheckedRow};
 pub use commit::{commit, TableSummary};
 pub use field::{Field, Mapping};

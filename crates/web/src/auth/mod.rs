@@ -335,7 +335,8 @@ fn is_upload(parts: &Parts) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
-    multipart && (parts.uri.path() == "/import/outcomes" || is_audit_report_path(parts.uri.path()))
+    let path = parts.uri.path();
+    multipart && (path == "/import/outcomes" || path == "/import/sie" || is_audit_report_path(path))
 }
 
 /// `/audits/{id}/report`: where an audit's report PDF is uploaded.
