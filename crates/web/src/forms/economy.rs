@@ -238,7 +238,8 @@ const GRANTS: &str = "/grants";
 const NEW_ROWS: usize = 3;
 /// The most rows a row form takes (grant years; ledger objects have their own bound).
 const MAX_ROWS: usize = 200;
-/// The most ledger objects the mapping form shows and takes.
+/// The most ledger objects the mapping form shows and takes (a larger mapping comes with
+/// the ledger import; the form then edits the first ones and keeps the rest).
 const MAX_LEDGER_ROWS: usize = 5_000;
 /// Where budget lines typed in a form come from (the store's `origin`).
 const ORIGIN: &str = "form";
@@ -2171,7 +2172,9 @@ pub async fn save_ledger_units(
         async || ledger_page(&state, stored.len()).await,
         parsed,
         async |w, rows| {
-            for old in &stored {
+            // Only what the form showed can have been emptied: a mapping beyond the
+            // form's rows (more than it shows) is kept.
+            for old in stored.iter().take(MAX_LEDGER_ROWS) {
                 if !rows.iter().any(|r| r.object_code == old.object_code) {
                     economy_at(w.delete_ledger_unit(&old.object_code).await, first)?;
                 }
