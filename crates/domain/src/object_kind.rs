@@ -182,6 +182,8 @@ const PART_LABELS: &[(&str, &str)] = &[
     ("carry_over", "Saldoöverföring"),
     ("grant_allocation", "Fördelning av bidrag"),
     ("grant_spend", "Användning av bidrag"),
+    ("budget_tolerance", "Tolerans för budgetavvikelse"),
+    ("ledger_unit", "Koppling till huvudbokens ansvar"),
 ];
 
 /// A change-log object type in Swedish: a kind's name, a part's, or (unknown) as logged.

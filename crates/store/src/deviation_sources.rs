@@ -49,6 +49,8 @@ pub static DEVIATION_SOURCES: &[&dyn DeviationSource] = &[
     &crate::audit::AuditSource,
     &crate::area::SituationSource,
     &crate::area::ObligationSource,
+    &crate::economy::BudgetSource,
+    &crate::economy::GrantSource,
 ];
 
 /// The year of an ISO date (a date without one: no year has ended).

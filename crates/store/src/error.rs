@@ -42,6 +42,11 @@ pub enum StoreError {
     /// `messages::area::refusal`).
     #[error("area: {0:?}")]
     Area(uppsikt_domain::area::AreaRefusal),
+    /// A change to the economy (cost types, budget lines, investments, carry-overs,
+    /// equity, grants) that its rules refuse (the Swedish sentence:
+    /// `messages::economy::refusal`).
+    #[error("economy: {0:?}")]
+    Economy(uppsikt_domain::economy::EconomyRefusal),
 }
 
 impl StoreError {

@@ -109,6 +109,13 @@ pub(crate) const fn history_parts(kind: ObjectKind) -> HistoryParts {
                 crate::thresholds::THRESHOLD_LOG_TYPE,
                 crate::current_period::CURRENT_PERIOD_LOG_TYPE,
                 crate::decided_documents::DECIDED_DOCUMENT_LOG_TYPE,
+                crate::economy::BUDGET_LINE_LOG_TYPE,
+                crate::economy::EXPLANATION_LOG_TYPE,
+                crate::economy::BUDGET_IMPORT_LOG_TYPE,
+                crate::economy::CARRY_OVER_LOG_TYPE,
+                crate::economy::EQUITY_LOG_TYPE,
+                crate::economy::TOLERANCE_LOG_TYPE,
+                crate::economy::LEDGER_UNIT_LOG_TYPE,
             ],
             Some(Related {
                 ids_sql: "SELECT id FROM assessments WHERE org_id = $1 AND goal_id IS NULL",
@@ -164,7 +171,13 @@ pub(crate) const fn history_parts(kind: ObjectKind) -> HistoryParts {
         ObjectKind::Agreement | ObjectKind::Statute => (&[], None),
         ObjectKind::Obligation => (&["obligation_evidence", "obligation_assessment"], None),
         // Allocations and spend are logged under the grant's id.
-        ObjectKind::Grant => (&["grant_allocation", "grant_spend"], None),
+        ObjectKind::Grant => (
+            &[
+                crate::economy::ALLOCATION_LOG_TYPE,
+                crate::economy::SPEND_LOG_TYPE,
+            ],
+            None,
+        ),
         ObjectKind::InvestmentNode => (&[], None),
     };
     HistoryParts { own, related }

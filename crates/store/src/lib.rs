@@ -14,6 +14,7 @@ mod current_period;
 mod decided_documents;
 mod deviation_sources;
 mod deviations;
+mod economy;
 mod error;
 mod frozen;
 mod history;
@@ -56,6 +57,11 @@ pub use deviation_sources::{
     InternalControlSource, DEVIATION_SOURCES,
 };
 pub use deviations::{DeviationFilter, DeviationPage, StoredDeviation};
+pub use economy::{
+    BudgetSource, GrantSource, ALLOCATION_LOG_TYPE, BUDGET_IMPORT_LOG_TYPE, BUDGET_LINE_LOG_TYPE,
+    CARRY_OVER_LOG_TYPE, COST_TYPE_LOG_TYPE, ECONOMY_SETTINGS_LOG_TYPE, EQUITY_LOG_TYPE,
+    EXPLANATION_LOG_TYPE, LEDGER_UNIT_LOG_TYPE, MANUAL_ORIGIN, SPEND_LOG_TYPE, TOLERANCE_LOG_TYPE,
+};
 pub use error::StoreError;
 pub use frozen::series_lines;
 pub use internal_control::{

@@ -19,6 +19,74 @@ use uppsikt_store::{
     RecommendationInput, RiskInput, Store,
 };
 
+/// A grant of the municipality as a whole (no board), a grant of a board with an
+/// allocation, and an investment node.
+async fn economy(w: &mut uppsikt_store::Writer, t: &common::Tree) -> (Id, Id, Id) {
+    use uppsikt_domain::economy::{Amount, InvestmentNode, TreeKind};
+    use uppsikt_domain::grant::{Allocation, DecisionRef, Direction, Grant, GrantKind, GrantShare};
+    let grant = |code: &str, unit_id: Option<Id>| Grant {
+        id: 0,
+        code: code.into(),
+        name: "Statsbidrag".into(),
+        direction: Direction::Received,
+        grantor: "Staten".into(),
+        legal_basis: String::new(),
+        kind: GrantKind::General,
+        formula: String::new(),
+        reporting_duty: String::new(),
+        unit_id,
+        allocate_by: None,
+        rules: String::new(),
+        note: String::new(),
+        source: String::new(),
+        years: Vec::new(),
+    };
+    let common = w.put_grant(&grant("G-1", None)).await.unwrap();
+    let own = w.put_grant(&grant("G-2", Some(t.other))).await.unwrap();
+    w.put_allocation(&Allocation {
+        id: 0,
+        grant_id: own,
+        year: 2024,
+        decision: DecisionRef {
+            body: "KS".into(),
+            ..DecisionRef::default()
+        },
+        purpose: "Trygghet".into(),
+        amount: None,
+        share: GrantShare::Unknown,
+        unit_id: Some(t.child),
+        area: None,
+        obligation_id: None,
+        commitment_id: None,
+        situation_report_id: None,
+        recipient: String::new(),
+        follow_up: None,
+    })
+    .await
+    .unwrap();
+    let node = w
+        .put_investment_node(&InvestmentNode {
+            id: 0,
+            unit_id: t.ks,
+            year: 2024,
+            kind: TreeKind::Investment,
+            parent_id: None,
+            code: String::new(),
+            name: "Gator och vägar".into(),
+            position: 0,
+            budget: Some(Amount(-100)),
+            outcome: None,
+            forecast: None,
+            forecast_on: None,
+            carry_over: None,
+            areas: Vec::new(),
+            note: String::new(),
+        })
+        .await
+        .unwrap();
+    (common, own, node)
+}
+
 struct Family {
     area: Id,
     report: Id,
@@ -286,10 +354,11 @@ async fn one_of_each(store: &Store) -> HashMap<ObjectKind, (Id, Id)> {
         .unwrap();
     let recommendation = w.audit_in_tx(audit).await.unwrap().recommendations[0].id;
     let family = area_family(&mut w, &t).await;
+    let (_, unit_grant, investment) = economy(&mut w, &t).await;
     w.commit().await.unwrap();
     ObjectKind::ALL
         .into_iter()
-        .filter_map(|kind| {
+        .map(|kind| {
             let object = match kind {
                 ObjectKind::OrgUnit => (t.child, t.child),
                 ObjectKind::Goal => (t.goal, t.child),
@@ -311,10 +380,12 @@ async fn one_of_each(store: &Store) -> HashMap<ObjectKind, (Id, Id)> {
                 ObjectKind::Agreement => (family.agreement, t.kommun),
                 ObjectKind::Statute => (family.statute, t.ks),
                 ObjectKind::Obligation => (family.obligation, t.child),
-                // Written by the economy's store (issue 21).
-                ObjectKind::Grant | ObjectKind::InvestmentNode => return None,
+                // A grant belongs to its board (else to the root), an investment to its
+                // board.
+                ObjectKind::Grant => (unit_grant, t.other),
+                ObjectKind::InvestmentNode => (investment, t.ks),
             };
-            Some((kind, object))
+            (kind, object)
         })
         .collect()
 }
@@ -356,5 +427,24 @@ async fn every_kind_s_history_begins_with_its_creation() {
         assert!(history
             .iter()
             .any(|e| e.object_type == "deviation_action" && e.object_id == Some(action)));
+    }
+}
+
+#[tokio::test]
+async fn a_grant_without_a_board_belongs_to_the_root() {
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let t = tree(store).await;
+        let mut w = store
+            .writer("controller", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
+        let (common, _, _) = economy(&mut w, &t).await;
+        w.commit().await.unwrap();
+        assert_eq!(
+            store.owning_unit(ObjectKind::Grant, common).await.unwrap(),
+            t.kommun
+        );
+        db.finish().await;
     }
 }

@@ -90,6 +90,9 @@ pub fn refusal(r: &EconomyRefusal) -> String {
         EconomyRefusal::WrongGrant => {
             "Användningen hör till en fördelning av ett annat bidrag.".into()
         }
+        EconomyRefusal::OutsideImport(_, period) => format!(
+            "En rad för {period} ligger utanför de enheter och det år som läses in. Inget har lästs in."
+        ),
     }
 }
 
