@@ -243,11 +243,16 @@ pub async fn build_as(store: &Store, request: Request, options: Options) -> Resu
         today: today.clone(),
     };
     let internal_control = crate::internal_control::InternalControlPart { today };
+    // Reports are built for signed-in readers (a guard on every report route).
+    let economy = crate::economy::EconomyPart {
+        audience: Audience::SignedIn,
+    };
     let mut parts: Vec<&dyn ReportPart> = vec![
         &crate::chapters::VisionPart,
         &crate::chapters::CriteriaPart,
         &GoalsPart,
         &crate::chapters::PersonnelPart,
+        &economy,
         &internal_control,
     ];
     if options.oversight {

@@ -322,6 +322,185 @@ pub fn line_chart(record: &IndicatorRecord, title: &str, id: &str) -> String {
     svg
 }
 
+/// Swedish short month names, January first.
+pub const MONTHS_SV: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
+];
+
+/// The short Swedish name of month `m` (1–12).
+pub fn month_sv(m: u8) -> &'static str {
+    MONTHS_SV
+        .get(usize::from(m.clamp(1, 12)) - 1)
+        .copied()
+        .unwrap_or("")
+}
+
+const BUDGET_LINE: &str = r##"stroke="#6b7785" stroke-dasharray="6 4""##;
+const OUTCOME_LINE: &str = r##"stroke="#0b4f8a""##;
+
+/// Cumulative budget and outcome per month (mnkr) as a line chart: months on the x axis
+/// (evenly spaced, from the first month with lines to the last), zero on the y axis.
+/// `months` is (month, cumulative budget, cumulative outcome) as
+/// `uppsikt_domain::economy::monthly` gives it; the same values belong in a table beside it.
+pub fn budget_chart(
+    months: &[(u8, Option<uppsikt_domain::economy::Amount>, Option<uppsikt_domain::economy::Amount>)],
+    title: &str,
+    id: &str,
+) -> String {
+    let budget: Vec<(u8, f64)> = months
+        .iter()
+        .filter_map(|(m, b, _)| b.map(|b| (*m, b.mnkr())))
+        .collect();
+    let outcome: Vec<(u8, f64)> = months
+        .iter()
+        .filter_map(|(m, _, o)| o.map(|o| (*m, o.mnkr())))
+        .collect();
+    let desc = describe_months(&budget, &outcome);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r##"<svg class="chart" width="100%" viewBox="0 0 {WIDTH} {HEIGHT}" preserveAspectRatio="xMidYMid meet" role="img" aria-labelledby="{id}-title {id}-desc" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"##,
+        escape(title),
+        escape(&desc)
+    );
+    let (Some(first), Some(last)) = (
+        months.iter().map(|m| m.0).min(),
+        months.iter().map(|m| m.0).max(),
+    ) else {
+        let _ = write!(
+            svg,
+            r##"<text x="{}" y="{}" font-size="12" fill="#3b434d" text-anchor="middle">Inga månadsvärden</text></svg>"##,
+            WIDTH / 2.0,
+            HEIGHT / 2.0
+        );
+        return svg;
+    };
+    let values: Vec<f64> = budget.iter().chain(&outcome).map(|p| p.1).collect();
+    let (mut lo, mut hi) = values
+        .iter()
+        .fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    if lo == hi {
+        hi = lo + 1.0;
+    }
+    let step = tick_step(hi - lo);
+    lo = (lo / step).floor() * step;
+    hi = (hi / step).ceil() * step;
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    let x = |m: u8| -> f64 {
+        if last <= first {
+            LEFT + plot_w / 2.0
+        } else {
+            LEFT + plot_w * f64::from(m - first) / f64::from(last - first)
+        }
+    };
+    let y = |v: f64| TOP + plot_h * (1.0 - (v - lo) / (hi - lo));
+    let _ = write!(
+        svg,
+        r##"<text font-size="12" fill="#3b434d" x="4" y="{:.1}">Enhet: mnkr</text>"##,
+        TOP - 14.0
+    );
+    let mut tick = lo;
+    let mut guard = 0;
+    while tick <= hi + step * 0.001 && guard < 50 {
+        let ty = y(tick);
+        let _ = write!(
+            svg,
+            r##"<line stroke="#e1e5ea" stroke-width="1" x1="{LEFT}" x2="{}" y1="{ty:.1}" y2="{ty:.1}"/><text font-size="12" fill="#3b434d" x="{}" y="{:.1}" text-anchor="end">{}</text>"##,
+            WIDTH - RIGHT,
+            LEFT - 6.0,
+            ty + 4.0,
+            format_sv(tick, if step < 1.0 { 1 } else { 0 })
+        );
+        tick += step;
+        guard += 1;
+    }
+    for m in first..=last {
+        let _ = write!(
+            svg,
+            r##"<text font-size="12" fill="#3b434d" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"##,
+            x(m),
+            HEIGHT - BOTTOM + 18.0,
+            month_sv(m)
+        );
+    }
+    for (line, points) in [(BUDGET_LINE, &budget), (OUTCOME_LINE, &outcome)] {
+        if points.len() >= 2 {
+            let path: Vec<String> = points
+                .iter()
+                .map(|(m, v)| format!("{:.1},{:.1}", x(*m), y(*v)))
+                .collect();
+            let _ = write!(
+                svg,
+                r##"<polyline fill="none" stroke-width="2.5" {line} points="{}"/>"##,
+                path.join(" ")
+            );
+        }
+        for (m, v) in points.iter() {
+            let _ = write!(
+                svg,
+                r#"<circle {} cx="{:.1}" cy="{:.1}" r="3.5"/>"#,
+                dot_fill(line),
+                x(*m),
+                y(*v)
+            );
+        }
+    }
+    let ly = HEIGHT - 16.0;
+    let mut lx = LEFT;
+    for (line, label) in [
+        (BUDGET_LINE, "Budget, ackumulerad"),
+        (OUTCOME_LINE, "Utfall, ackumulerat"),
+    ] {
+        let _ = write!(
+            svg,
+            r##"<line stroke-width="2.5" {line} x1="{lx}" x2="{}" y1="{ly}" y2="{ly}"/><text font-size="12" fill="#3b434d" x="{}" y="{}">{label}</text>"##,
+            lx + 24.0,
+            lx + 30.0,
+            ly + 4.0,
+        );
+        lx += 40.0 + 7.5 * label.chars().count() as f64;
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// The text alternative of [`budget_chart`] for `months`.
+pub fn describe_budget(
+    months: &[(u8, Option<uppsikt_domain::economy::Amount>, Option<uppsikt_domain::economy::Amount>)],
+) -> String {
+    let series = |f: fn(&(u8, Option<uppsikt_domain::economy::Amount>, Option<uppsikt_domain::economy::Amount>)) -> Option<uppsikt_domain::economy::Amount>| {
+        months
+            .iter()
+            .filter_map(|m| f(m).map(|a| (m.0, a.mnkr())))
+            .collect::<Vec<_>>()
+    };
+    describe_months(&series(|m| m.1), &series(|m| m.2))
+}
+
+/// The text alternative of [`budget_chart`]: every value of both series.
+fn describe_months(budget: &[(u8, f64)], outcome: &[(u8, f64)]) -> String {
+    let series = |label: &str, points: &[(u8, f64)]| {
+        let values: Vec<String> = points
+            .iter()
+            .map(|(m, v)| format!("{} {}", month_sv(*m), format_sv(*v, 1)))
+            .collect();
+        format!("{label}: {}", values.join(", "))
+    };
+    let mut parts = Vec::new();
+    if !budget.is_empty() {
+        parts.push(series("Budget, ackumulerad (mnkr)", budget));
+    }
+    if !outcome.is_empty() {
+        parts.push(series("Utfall, ackumulerat (mnkr)", outcome));
+    }
+    if parts.is_empty() {
+        "Inga månadsvärden.".into()
+    } else {
+        format!("{}. Samma värden finns i tabellen nedan.", parts.join("; "))
+    }
+}
+
 /// The longest stretch of days between two consecutive periods of a kind (a year, the
 /// longest tertial, month and week); an indicator measured every other year expects two.
 fn longest_step(kind: PeriodKind, frequency: Frequency) -> i64 {
@@ -576,6 +755,25 @@ mod tests {
     fn empty_chart_says_so() {
         let svg = line_chart(&record(&[]), "Tom", "c");
         assert!(svg.contains("Inga utfall ännu"));
+    }
+
+    #[test]
+    fn budget_chart_draws_both_series_and_stops_the_outcome_where_it_ends() {
+        use uppsikt_domain::economy::Amount;
+        let mn = |v: i64| Some(Amount(v * 100_000_000));
+        let months = [
+            (1, mn(-40), mn(-38)),
+            (2, mn(-80), mn(-79)),
+            (3, mn(-120), None),
+        ];
+        let svg = budget_chart(&months, "Budget & utfall", "b");
+        assert!(svg.contains("<title id=\"b-title\">Budget &amp; utfall</title>"));
+        assert_eq!(svg.matches("<polyline").count(), 2);
+        assert_eq!(svg.matches("<circle").count(), 5, "three budget, two outcome dots");
+        assert!(svg.contains(">mar</text>") && svg.contains(">Enhet: mnkr</text>"));
+        assert!(svg.contains("Utfall, ackumulerat (mnkr): jan −38,0, feb −79,0."));
+        assert!(svg.contains(">0</text>"), "zero on the axis");
+        assert!(budget_chart(&[], "T", "t").contains("Inga månadsvärden"));
     }
 
     #[test]

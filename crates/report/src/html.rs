@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::build::Version;
-use crate::model::{Badge, Block, Report, Section, Table};
+use crate::model::{Badge, Block, FigureTable, Report, Section, Table};
 
 /// Text for HTML (and SVG) element content and quoted attribute values: `&`, `<`, `>`,
 /// `"` and `'` as references. The workspace's one HTML escaping: reports, charts, and the
@@ -69,6 +69,50 @@ fn table(t: &Table, out: &mut String) {
     out.push_str("</tbody></table></div>");
 }
 
+/// A table of figures: the label column heads each row (indented by depth), amounts are
+/// right-aligned, sum rows bold.
+fn figures(t: &FigureTable, out: &mut String) {
+    let name = if t.caption.trim().is_empty() {
+        "Tabell"
+    } else {
+        t.caption.as_str()
+    };
+    let _ = write!(
+        out,
+        r#"<div class="table-wrap" role="region" tabindex="0" aria-label="{}"><table class="figures"><caption>{}</caption><thead><tr>"#,
+        escape(name),
+        escape(&t.caption)
+    );
+    for (i, c) in t.columns.iter().enumerate() {
+        let class = if i == 0 { "" } else { r#" class="num""# };
+        let _ = write!(out, r#"<th scope="col"{class}>{}</th>"#, escape(c));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for row in &t.rows {
+        out.push_str(if row.sum { r#"<tr class="sum">"# } else { "<tr>" });
+        let depth = row.depth.min(5);
+        let class = if depth > 0 {
+            format!(r#" class="d{depth}""#)
+        } else {
+            String::new()
+        };
+        let _ = write!(out, r#"<th scope="row"{class}>{}</th>"#, lines(&row.label));
+        for cell in &row.cells {
+            let _ = write!(out, r#"<td class="num">{}</td>"#, lines(&cell.text));
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table></div>");
+}
+
+/// One section (and its subsections) as HTML, headed at `depth` (0: a chapter, `<h2>`):
+/// for tests and for pages that show a part of a report.
+pub fn section_html(s: &Section, depth: usize) -> String {
+    let mut out = String::new();
+    section(s, depth, &mut 0, &mut out);
+    out
+}
+
 fn block(b: &Block, out: &mut String) {
     match b {
         Block::Paragraph { text } => {
@@ -109,6 +153,7 @@ fn block(b: &Block, out: &mut String) {
             let _ = write!(out, r#"</dl><p class="basis">{}</p>"#, escape(basis));
         }
         Block::Table(t) => table(t, out),
+        Block::Figures(t) => figures(t, out),
         Block::Chart(c) => {
             let _ = write!(
                 out,

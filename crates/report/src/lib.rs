@@ -7,6 +7,7 @@ pub mod build;
 pub mod calibration;
 pub mod chapters;
 pub mod chart;
+pub mod economy;
 pub mod followup;
 pub mod html;
 pub mod internal_control;

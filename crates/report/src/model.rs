@@ -158,6 +158,8 @@ pub enum Block {
         basis: String,
     },
     Table(Table),
+    /// A table of amounts with sum rows and indented sub-rows (the economy chapter).
+    Figures(FigureTable),
     Chart(Chart),
     Commitment {
         title: String,
@@ -201,6 +203,49 @@ impl Table {
         self.columns = kept(self.columns, &keep);
         self.rows = self.rows.into_iter().map(|r| kept(r, &keep)).collect();
         self
+    }
+}
+
+/// A table of figures: a label column, then columns of amounts. Rows may be sums (shown
+/// bold) and sit at a depth (indented: a "varav" row, a project under its programme).
+/// Each cell carries its printed text and, for the workbook, its number.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FigureTable {
+    pub caption: String,
+    /// Column headings; the first heads the labels.
+    pub columns: Vec<String>,
+    pub rows: Vec<FigureRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FigureRow {
+    pub label: String,
+    /// 0 for a top row; 1, 2 … indented under the row above it.
+    pub depth: u8,
+    /// A sum row (bold).
+    pub sum: bool,
+    pub cells: Vec<FigureCell>,
+}
+
+/// A cell: its text as printed (`−8,8`, `okänd`, empty) and its value where it is a
+/// number (in the unit of the table, e.g. mnkr), for the workbook.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FigureCell {
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+}
+
+impl FigureCell {
+    pub fn text(text: impl Into<String>) -> FigureCell {
+        FigureCell {
+            text: text.into(),
+            value: None,
+        }
+    }
+
+    pub fn empty() -> FigureCell {
+        FigureCell::text("")
     }
 }
 

@@ -17,7 +17,7 @@ fn escape_string(s: &str) -> String {
 }
 
 use crate::build::Version;
-use crate::model::{Badge, Block, Report, Section, Table};
+use crate::model::{Badge, Block, FigureTable, Report, Section, Table};
 
 fn colour(tone: Option<u8>) -> &'static str {
     match tone {
@@ -74,6 +74,61 @@ fn table(t: &Table, out: &mut String) {
     );
 }
 
+/// A table of figures: amounts right-aligned, sum rows bold, sub-rows indented.
+fn figures(t: &FigureTable, out: &mut String) {
+    let widths: Vec<&str> = t
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, _)| if i == 0 { "3fr" } else { "1fr" })
+        .collect();
+    let align: Vec<&str> = t
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, _)| if i == 0 { "left + top" } else { "right + top" })
+        .collect();
+    let _ = writeln!(
+        out,
+        "#figure(\n  table(\n    columns: ({}),\n    align: ({},),",
+        widths.join(", "),
+        align.join(", ")
+    );
+    let header: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| format!("[*{}*]", escape_markup(c)))
+        .collect();
+    let _ = writeln!(out, "    table.header({}),", header.join(", "));
+    for row in &t.rows {
+        let strong = |s: String| {
+            if row.sum && !s.trim().is_empty() {
+                format!("*{s}*")
+            } else {
+                s
+            }
+        };
+        let label = strong(cell(&row.label));
+        let label = if row.depth > 0 {
+            format!("#pad(left: {}em)[{label}]", row.depth.min(5))
+        } else {
+            label
+        };
+        let mut cells = vec![format!("[{label}]")];
+        cells.extend(
+            row.cells
+                .iter()
+                .map(|c| format!("[{}]", strong(cell(&c.text)))),
+        );
+        let _ = writeln!(out, "    {},", cells.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        "  ),\n  caption: [{}],\n)\n",
+        escape_markup(&t.caption)
+    );
+}
+
 fn block(b: &Block, out: &mut String) {
     match b {
         Block::Paragraph { text } => {
@@ -104,6 +159,7 @@ fn block(b: &Block, out: &mut String) {
             );
         }
         Block::Table(t) => table(t, out),
+        Block::Figures(t) => figures(t, out),
         Block::Chart(c) => {
             let _ = writeln!(
                 out,

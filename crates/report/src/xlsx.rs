@@ -7,7 +7,7 @@ use rust_xlsxwriter::{Format, FormatBorder, Workbook, XlsxError};
 use rust_xlsxwriter::DocProperties;
 
 use crate::build::Version;
-use crate::model::{Block, Report, ReportKind, Section, Table};
+use crate::model::{Block, FigureTable, Report, ReportKind, Section, Table};
 
 fn number_format(decimals: u8) -> String {
     if decimals == 0 {
@@ -181,7 +181,143 @@ pub fn render(report: &Report) -> Result<Vec<u8>, XlsxError> {
             }
         }
     }
+    // The economy chapter: its tables of figures as numbers, its notes as text.
+    if !all {
+        if let Some(chapter) = report
+            .sections
+            .iter()
+            .find(|s| s.title == crate::economy::CHAPTER_TITLE)
+        {
+            let mut sections = Vec::new();
+            walk(chapter, &mut sections);
+            let has_tables = sections.iter().any(|s| {
+                s.blocks
+                    .iter()
+                    .any(|b| matches!(b, Block::Figures(_) | Block::Table(_)))
+            });
+            if has_tables {
+                economy_sheet(&mut wb, report, &sections, &header, &title)?;
+            }
+        }
+    }
     wb.save_to_buffer()
+}
+
+/// The economy chapter on a sheet: each section's heading, its notes, and its tables with
+/// amounts as numbers (mnkr, one decimal), sum rows bold and sub-rows indented.
+fn economy_sheet(
+    wb: &mut Workbook,
+    report: &Report,
+    sections: &[&Section],
+    header: &Format,
+    title: &Format,
+) -> Result<(), XlsxError> {
+    let sheet = wb
+        .add_worksheet()
+        .set_name(crate::economy::CHAPTER_TITLE)?;
+    sheet.write_string_with_format(
+        0,
+        0,
+        format!(
+            "{} – {}, {}",
+            crate::economy::CHAPTER_TITLE,
+            report.meta.subject,
+            report.meta.period_label
+        ),
+        title,
+    )?;
+    let bold = Format::new().set_bold();
+    let mut row = 2u32;
+    for s in sections.iter().skip(1) {
+        sheet.write_string_with_format(row, 0, &s.title, &bold)?;
+        row += 1;
+        for b in &s.blocks {
+            match b {
+                Block::Paragraph { text } => {
+                    sheet.write_string(row, 0, text)?;
+                    row += 1;
+                }
+                Block::Labeled { label, text } => {
+                    sheet.write_string(row, 0, format!("{label}: {text}"))?;
+                    row += 1;
+                }
+                Block::List { title, items } => {
+                    if let Some(t) = title {
+                        sheet.write_string(row, 0, t)?;
+                        row += 1;
+                    }
+                    for i in items {
+                        sheet.write_string(row, 0, format!("– {i}"))?;
+                        row += 1;
+                    }
+                }
+                Block::Figures(t) => {
+                    row = figure_rows(sheet, t, row, header)?;
+                }
+                Block::Table(t) => {
+                    sheet.write_string_with_format(row, 0, &t.caption, &bold)?;
+                    row += 1;
+                    for (c, name) in t.columns.iter().enumerate() {
+                        sheet.write_string_with_format(row, c as u16, name, header)?;
+                    }
+                    row += 1;
+                    for r in &t.rows {
+                        for (c, cell) in r.iter().enumerate() {
+                            sheet.write_string(row, c as u16, cell.replace('\n', "; "))?;
+                        }
+                        row += 1;
+                    }
+                }
+                Block::Assessment { .. } | Block::Chart(_) | Block::Commitment { .. } => {}
+            }
+        }
+        row += 1;
+    }
+    sheet.set_column_width(0, 48.0)?;
+    for c in 1..=6u16 {
+        sheet.set_column_width(c, 16.0)?;
+    }
+    Ok(())
+}
+
+/// A table of figures from `row` on; returns the row after it (and a blank line).
+fn figure_rows(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    t: &FigureTable,
+    mut row: u32,
+    header: &Format,
+) -> Result<u32, XlsxError> {
+    sheet.write_string_with_format(row, 0, &t.caption, &Format::new().set_bold())?;
+    row += 1;
+    for (c, name) in t.columns.iter().enumerate() {
+        sheet.write_string_with_format(row, c as u16, name, header)?;
+    }
+    row += 1;
+    for r in &t.rows {
+        let mut label = Format::new().set_indent(r.depth.min(5));
+        let mut number = Format::new().set_num_format("#,##0.0");
+        let mut text = Format::new().set_align(rust_xlsxwriter::FormatAlign::Right);
+        if r.sum {
+            label = label.set_bold();
+            number = number.set_bold();
+            text = text.set_bold();
+        }
+        sheet.write_string_with_format(row, 0, &r.label, &label)?;
+        for (i, cell) in r.cells.iter().enumerate() {
+            let c = (i + 1) as u16;
+            match cell.value {
+                Some(v) => {
+                    sheet.write_number_with_format(row, c, v, &number)?;
+                }
+                None if !cell.text.is_empty() => {
+                    sheet.write_string_with_format(row, c, cell.text.replace('\n', "; "), &text)?;
+                }
+                None => {}
+            }
+        }
+        row += 1;
+    }
+    Ok(row + 1)
 }
 
 fn tables_of(s: &Section) -> impl Iterator<Item = &Table> {
