@@ -26,6 +26,8 @@ use uppsikt_domain::grant::{self, GrantView, YearSummary};
 use uppsikt_domain::messages::economy::{self as msg, grant_flag};
 use uppsikt_domain::model::{Id, OrgUnit};
 
+use uppsikt_report::chart;
+
 use crate::auth::Viewer;
 use crate::crumbs::Crumbs;
 use crate::error::{AppError, Path, Result};
@@ -332,70 +334,6 @@ struct BoardPage {
     empty: bool,
 }
 
-const MONTHS: [&str; 12] = [
-    "jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
-];
-
-/// The cumulative budget and outcome per month as an SVG line chart (its data table is
-/// beside it on the page).
-fn month_chart(points: &[(u8, Option<Amount>, Option<Amount>)], title: &str) -> String {
-    if points.is_empty() {
-        return String::new();
-    }
-    let (w, h, left, bottom) = (640.0_f64, 260.0_f64, 70.0_f64, 30.0_f64);
-    let values: Vec<f64> = points
-        .iter()
-        .flat_map(|(_, b, o)| [b.map(|x| x.mnkr()), o.map(|x| x.mnkr())])
-        .flatten()
-        .collect();
-    let max = values.iter().cloned().fold(0.0_f64, f64::max);
-    let min = values.iter().cloned().fold(0.0_f64, f64::min);
-    let span = if (max - min).abs() < 1e-9 {
-        1.0
-    } else {
-        max - min
-    };
-    let x = |m: u8| left + (f64::from(m) - 1.0) * (w - left - 20.0) / 11.0;
-    let y = |v: f64| 10.0 + (max - v) * (h - bottom - 20.0) / span;
-    let line = |pick: fn(&(u8, Option<Amount>, Option<Amount>)) -> Option<Amount>| {
-        points
-            .iter()
-            .filter_map(|p| pick(p).map(|a| format!("{:.1},{:.1}", x(p.0), y(a.mnkr()))))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let mut svg = format!(
-        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-labelledby=\"month-chart-title\" preserveAspectRatio=\"xMidYMid meet\"><title id=\"month-chart-title\">{}</title>",
-        askama::filters::escape(title, askama::filters::Html)
-            .map(|e| e.to_string())
-            .unwrap_or_default()
-    );
-    for v in [max, (max + min) / 2.0, min] {
-        svg.push_str(&format!(
-            "<line x1=\"{left}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" class=\"grid\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" class=\"axis\">{}</text>",
-            w - 20.0,
-            left - 6.0,
-            y(v) + 4.0,
-            uppsikt_domain::number::format_sv(v, 1),
-            y = y(v)
-        ));
-    }
-    for (m, _, _) in points {
-        svg.push_str(&format!(
-            "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\" class=\"axis\">{}</text>",
-            x(*m),
-            h - 8.0,
-            MONTHS[usize::from(m.saturating_sub(1)).min(11)]
-        ));
-    }
-    svg.push_str(&format!(
-        "<polyline class=\"series-a\" fill=\"none\" points=\"{}\"/><polyline class=\"series-b\" fill=\"none\" points=\"{}\"/></svg>",
-        line(|p| p.1),
-        line(|p| p.2)
-    ));
-    svg
-}
-
 /// `GET /economy/{unit}/{year}`: a board's economy in a year.
 pub async fn board_page(
     State(state): State<AppState>,
@@ -464,7 +402,7 @@ async fn board_view(
         .monthly
         .iter()
         .map(|(m, b, o)| MonthRow {
-            month: MONTHS[usize::from(m.saturating_sub(1)).min(11)].into(),
+            month: chart::month_sv(*m).into(),
             budget: cell(*b),
             outcome: cell(*o),
             deviation: cell(economy::deviation(*b, *o)),
@@ -508,9 +446,10 @@ async fn board_view(
             .map(|(what, a, b)| msg::statement_disagreement(what, *a, *b))
             .collect(),
         forecast,
-        chart: month_chart(
+        chart: chart::budget_chart(
             &e.monthly,
-            &format!("Budget och utfall ackumulerat per månad {}, mnkr", e.year),
+            &format!("Budget och utfall per månad {}, ackumulerat", e.year),
+            "month-chart",
         ),
         months,
         investments: e.investments.iter().map(tree_row).collect(),
