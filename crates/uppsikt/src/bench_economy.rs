@@ -160,18 +160,15 @@ fn to_csv(sie: &std::path::Path, csv: &std::path::Path) -> std::io::Result<u64> 
         };
         let tokens = uppsikt_import::sie::tokenize(line)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        // #ITEM årsnr period konto {1 "A00001"} belopp [kvantitet]
         let t: Vec<&str> = tokens.iter().map(|t| t.text()).collect();
-        // #ITEM årsnr period konto {1 "A00001"} belopp
-        let object = line
-            .split_once('{')
-            .and_then(|(_, r)| r.split_once('}'))
-            .map(|(o, _)| o.split('"').nth(1).unwrap_or("").to_string())
-            .unwrap_or_default();
-        let amount = t
-            .iter()
-            .rev()
-            .find(|x| x.parse::<f64>().is_ok())
-            .unwrap_or(&"0");
+        let object = match tokens.get(4) {
+            Some(uppsikt_import::sie::Token::List(items)) => {
+                items.get(1).map(|o| o.text()).unwrap_or_default()
+            }
+            _ => "",
+        };
+        let amount = t.get(5).copied().unwrap_or("0");
         writeln!(out, "{item},{},{},{},{object},{amount}", t[1], t[2], t[3])?;
         n += 1;
     }
