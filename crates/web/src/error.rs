@@ -76,6 +76,10 @@ impl AppError {
                 StatusCode::BAD_REQUEST,
                 uppsikt_domain::messages::area::refusal(r),
             ),
+            AppError::Store(StoreError::Economy(r)) => (
+                StatusCode::BAD_REQUEST,
+                uppsikt_domain::messages::economy::refusal(r),
+            ),
             other => {
                 tracing::error!(error = %other, "request failed");
                 (

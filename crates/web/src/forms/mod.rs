@@ -659,6 +659,7 @@ impl<T> RefusedAt<T> for std::result::Result<T, StoreError> {
             }
             StoreError::Audit(r) => Refusal::at(field, messages::audit::refusal(&r)),
             StoreError::Area(r) => Refusal::at(field, messages::area::refusal(&r)),
+            StoreError::Economy(r) => Refusal::at(field, messages::economy::refusal(&r)),
             other => other.into(),
         })
     }
