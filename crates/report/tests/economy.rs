@@ -527,7 +527,8 @@ async fn the_public_sees_the_chapter_of_a_decided_year_only() {
         .await
         .unwrap();
         assert!(chapter_titles(&interim).is_empty());
-        // Signed in, the undecided year has its chapter (here: no data, one sentence).
+        // Signed in, the undecided year has its chapter: 2020 with 2019's outcome as last
+        // year's; 2022 without any data in one sentence.
         let signed_in = EconomyPart {
             audience: Audience::SignedIn,
         };
@@ -538,7 +539,18 @@ async fn the_public_sees_the_chapter_of_a_decided_year_only() {
         )
         .await
         .unwrap();
-        assert!(html(&working).contains("Det finns inga ekonomiska uppgifter för Kommunstyrelsen 2020."));
+        assert_eq!(chapter_titles(&working), [CHAPTER_TITLE]);
+        assert!(html(&working).contains(r#"<th scope="col" class="num">Utfall 2019</th>"#));
+        let empty = build_with(
+            store,
+            request(ks, ReportKind::Verksamhetsberattelse, 2022, None),
+            &[&signed_in],
+        )
+        .await
+        .unwrap();
+        assert_eq!(empty.sections[0].children.len(), 0);
+        assert!(html(&empty)
+            .contains("<p>Det finns inga ekonomiska uppgifter för Kommunstyrelsen 2022.</p>"));
         db.finish().await;
     }
 }
