@@ -124,7 +124,9 @@ impl EconomyData {
 
     /// Whether there is nothing to show at all.
     pub fn is_empty(&self) -> bool {
-        self.economy.is_empty() && self.economy.monthly.is_empty() && self.grants_of_year().is_empty()
+        self.economy.is_empty()
+            && self.economy.monthly.is_empty()
+            && self.grants_of_year().is_empty()
     }
 }
 
@@ -671,11 +673,7 @@ fn equity_section(d: &EconomyData) -> Option<Section> {
             false,
         ),
         row("Uttag ur eget kapital".into(), Some(eq.withdrawal), false),
-        row(
-            "Eget kapital före taket".into(),
-            uncapped,
-            false,
-        ),
+        row("Eget kapital före taket".into(), uncapped, false),
         row(
             format!("Tak: {cap_label} av budgetomslutningen"),
             eq.cap,
@@ -692,9 +690,9 @@ fn equity_section(d: &EconomyData) -> Option<Section> {
         ));
     }
     let mut s = Section::new("Eget kapital och resultatöverföring");
-    if let (Some(t), Some(cap), Some(o), Some(r), Some(u), Some(c)) =
-        (turnover, eq.cap, eq.opening, eq.result, uncapped, eq.closing)
-    {
+    if let (Some(t), Some(cap), Some(o), Some(r), Some(u), Some(c)) = (
+        turnover, eq.cap, eq.opening, eq.result, uncapped, eq.closing,
+    ) {
         let mut text = format!(
             "Eget kapital får vara högst {cap_label} av nämndens budgetomslutning {} mnkr, alltså {} mnkr. Ingående eget kapital {} mnkr, årets resultat {} mnkr och uttag {} mnkr ger {} mnkr",
             t.format_mnkr(),
@@ -783,7 +781,12 @@ fn grants_section(d: &EconomyData) -> Option<Section> {
                 known(y.allocated),
                 known(y.grant_financed),
                 known(y.spent),
-                known(y.unallocated),
+                // An allocation without an amount leaves what is unallocated unknown.
+                if y.allocations_without_amount > 0 {
+                    missing()
+                } else {
+                    known(y.unallocated)
+                },
             ],
         });
     }
@@ -841,9 +844,7 @@ fn grants_section(d: &EconomyData) -> Option<Section> {
                         .and_then(|u| d.unit_names.get(&u).cloned())
                         .into_iter()
                         .chain(a.area.clone())
-                        .chain(
-                            (!a.recipient.trim().is_empty()).then(|| a.recipient.clone()),
-                        )
+                        .chain((!a.recipient.trim().is_empty()).then(|| a.recipient.clone()))
                         .collect();
                     vec![
                         decision.join(" "),

@@ -89,7 +89,11 @@ fn figures(t: &FigureTable, out: &mut String) {
     }
     out.push_str("</tr></thead><tbody>");
     for row in &t.rows {
-        out.push_str(if row.sum { r#"<tr class="sum">"# } else { "<tr>" });
+        out.push_str(if row.sum {
+            r#"<tr class="sum">"#
+        } else {
+            "<tr>"
+        });
         let depth = row.depth.min(5);
         let class = if depth > 0 {
             format!(r#" class="d{depth}""#)

@@ -212,9 +212,7 @@ fn economy_sheet(
     header: &Format,
     title: &Format,
 ) -> Result<(), XlsxError> {
-    let sheet = wb
-        .add_worksheet()
-        .set_name(crate::economy::CHAPTER_TITLE)?;
+    let sheet = wb.add_worksheet().set_name(crate::economy::CHAPTER_TITLE)?;
     sheet.write_string_with_format(
         0,
         0,

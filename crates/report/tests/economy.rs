@@ -87,9 +87,23 @@ fn node(ks: Id, kind: TreeKind, parent: Option<Id>, name: &str, position: i64) -
 async fn ks_2019(store: &Store) -> Id {
     let mut w = writer(store).await;
     let kommun = org(&mut w, "huddinge", "Huddinge kommun", OrgKind::Kommun, None).await;
-    let ks = org(&mut w, "ks", "Kommunstyrelsen", OrgKind::Styrelse, Some(kommun)).await;
+    let ks = org(
+        &mut w,
+        "ks",
+        "Kommunstyrelsen",
+        OrgKind::Styrelse,
+        Some(kommun),
+    )
+    .await;
     let direktor = org(&mut w, "kd", "Kommundirektör", OrgKind::Avdelning, Some(ks)).await;
-    let kansli = org(&mut w, "kansli", "Kansliavdelningen", OrgKind::Avdelning, Some(ks)).await;
+    let kansli = org(
+        &mut w,
+        "kansli",
+        "Kansliavdelningen",
+        OrgKind::Avdelning,
+        Some(ks),
+    )
+    .await;
     let politik = org(
         &mut w,
         "politik",
@@ -109,10 +123,38 @@ async fn ks_2019(store: &Store) -> Id {
     let y = Period::Year(2019);
     let last = Period::Year(2018);
     for (i, (code, name, group, b, o, l)) in [
-        ("taxor", "Taxor och avgifter", CostGroup::Revenue, "8,8", "15,7", "10,6"),
-        ("personal", "Personalkostnader", CostGroup::Staff, "−263,4", "−251,6", "−236,7"),
-        ("lon-inv", "Lön fördelad mot investeringsprojekt", CostGroup::Staff, "51,2", "41,3", "38,7"),
-        ("lokaler", "Lokaler", CostGroup::Cost, "−21,9", "−23,0", "−24,4"),
+        (
+            "taxor",
+            "Taxor och avgifter",
+            CostGroup::Revenue,
+            "8,8",
+            "15,7",
+            "10,6",
+        ),
+        (
+            "personal",
+            "Personalkostnader",
+            CostGroup::Staff,
+            "−263,4",
+            "−251,6",
+            "−236,7",
+        ),
+        (
+            "lon-inv",
+            "Lön fördelad mot investeringsprojekt",
+            CostGroup::Staff,
+            "51,2",
+            "41,3",
+            "38,7",
+        ),
+        (
+            "lokaler",
+            "Lokaler",
+            CostGroup::Cost,
+            "−21,9",
+            "−23,0",
+            "−24,4",
+        ),
     ]
     .into_iter()
     .enumerate()
@@ -165,7 +207,13 @@ async fn ks_2019(store: &Store) -> Id {
     .unwrap();
     // E1.3: the tax-funded projects from their leaves.
     let inv = w
-        .put_investment_node(&node(ks, TreeKind::Investment, None, "Investeringsprojekt", 0))
+        .put_investment_node(&node(
+            ks,
+            TreeKind::Investment,
+            None,
+            "Investeringsprojekt",
+            0,
+        ))
         .await
         .unwrap();
     for (i, (group, leaves)) in [
@@ -224,10 +272,34 @@ async fn ks_2019(store: &Store) -> Id {
     }
     // E1.7 (IT and Övrigt) and the board's request in words.
     for (i, (group, project, b, o, t)) in [
-        ("IT-investeringar", "Säkerhet och övervakning av system", "−1,5", "−0,3", "1,2"),
-        ("IT-investeringar", "Utbyggnad av IT-infrastruktur", "−1,5", "−0,5", "1,0"),
-        ("IT-investeringar", "Fiber Skogås/Trångsund", "−25,9", "−17,8", "8,1"),
-        ("IT-investeringar", "Utbyte och uppgradering av IT-utrustning", "−11,2", "−10,9", "0,2"),
+        (
+            "IT-investeringar",
+            "Säkerhet och övervakning av system",
+            "−1,5",
+            "−0,3",
+            "1,2",
+        ),
+        (
+            "IT-investeringar",
+            "Utbyggnad av IT-infrastruktur",
+            "−1,5",
+            "−0,5",
+            "1,0",
+        ),
+        (
+            "IT-investeringar",
+            "Fiber Skogås/Trångsund",
+            "−25,9",
+            "−17,8",
+            "8,1",
+        ),
+        (
+            "IT-investeringar",
+            "Utbyte och uppgradering av IT-utrustning",
+            "−11,2",
+            "−10,9",
+            "0,2",
+        ),
         ("Övrigt", "Ombyggnad kommunhuset", "−4,8", "0", "4,8"),
     ]
     .into_iter()
@@ -285,8 +357,18 @@ async fn ks_2019(store: &Store) -> Id {
         .await
         .unwrap();
     for (unit, purpose, a, share) in [
-        (brand, "Volymer, löne- och prisuppräkning", Some("1,5"), GrantShare::Known(1000)),
-        (kansli, "Valet till Europaparlamentet 2019", None, GrantShare::Unknown),
+        (
+            brand,
+            "Volymer, löne- och prisuppräkning",
+            Some("1,5"),
+            GrantShare::Known(1000),
+        ),
+        (
+            kansli,
+            "Valet till Europaparlamentet 2019",
+            None,
+            GrantShare::Unknown,
+        ),
     ] {
         w.put_allocation(&Allocation {
             id: 0,
@@ -336,12 +418,19 @@ async fn the_annual_report_computes_the_chapter_from_the_stored_leaves() {
     for db in TestDb::all().await {
         let store = &db.store;
         let ks = ks_2019(store).await;
-        let report = build(store, request(ks, ReportKind::Verksamhetsberattelse, 2019, None))
-            .await
-            .unwrap();
+        let report = build(
+            store,
+            request(ks, ReportKind::Verksamhetsberattelse, 2019, None),
+        )
+        .await
+        .unwrap();
         let titles = chapter_titles(&report);
         let at = titles.iter().position(|t| t == CHAPTER_TITLE).unwrap();
-        assert_eq!(titles[at - 1], "Personal", "after the personnel chapter: {titles:?}");
+        assert_eq!(
+            titles[at - 1],
+            "Personal",
+            "after the personnel chapter: {titles:?}"
+        );
         let economy = &report.sections[at];
         let sub: Vec<&str> = economy.children.iter().map(|s| s.title.as_str()).collect();
         assert_eq!(
@@ -368,7 +457,7 @@ async fn the_annual_report_computes_the_chapter_from_the_stored_leaves() {
             r#"<tr class="sum"><th scope="row">Summa</th><td class="num">−44,9</td><td class="num">−29,5</td><td class="num">15,3</td></tr>"#,
             "Nämnden begär att 10,5 mnkr överförs till 2020, men tabellen över saldoöverföringar summerar till 15,3 mnkr (skillnad 4,8 mnkr).",
             "Någon avstämning av skillnaden finns inte i uppgifterna.",
-            r#"<th scope="row">G-RIKT Riktade satsningar</th><td class="num">2,5</td><td class="num">1,5</td><td class="num">1,5</td><td class="num">–</td><td class="num">1,0</td>"#,
+            r#"<th scope="row">G-RIKT Riktade satsningar</th><td class="num">2,5</td><td class="num">1,5</td><td class="num">1,5</td><td class="num">–</td><td class="num">–</td>"#,
             "Andel bidragsfinansierad okänd: beslutet om ”Valet till Europaparlamentet 2019”",
             "Fördelningen ”Valet till Europaparlamentet 2019” saknar belopp i beslutet.",
         ] {
@@ -388,11 +477,18 @@ async fn the_annual_report_computes_the_chapter_from_the_stored_leaves() {
             .find(|r| r.first() == Some(&Data::String("Investeringsprojekt".into())))
             .map(|r| r.to_vec())
             .unwrap();
-        assert!(matches!(invest[3], Data::Float(v) if (v - 86.0).abs() < 1e-9), "{invest:?}");
+        assert!(
+            matches!(invest[3], Data::Float(v) if (v - 86.0).abs() < 1e-9),
+            "{invest:?}"
+        );
 
         let pdf = render(&report, Format::Pdf).unwrap();
         assert!(pdf.starts_with(b"%PDF"));
-        if std::process::Command::new("pdftotext").arg("-v").output().is_ok() {
+        if std::process::Command::new("pdftotext")
+            .arg("-v")
+            .output()
+            .is_ok()
+        {
             let path = std::env::temp_dir().join(format!(
                 "uppsikt-economy-{}-{:?}.pdf",
                 std::process::id(),
@@ -437,7 +533,13 @@ async fn the_interim_report_shows_the_forecast_and_the_year_end_tables_stay_out(
         )
         .await;
         w.put_budget_line(
-            &line(direktor, None, Period::Year(2019), LineKind::Forecast, "−9,0"),
+            &line(
+                direktor,
+                None,
+                Period::Year(2019),
+                LineKind::Forecast,
+                "−9,0",
+            ),
             "test",
         )
         .await
@@ -445,9 +547,12 @@ async fn the_interim_report_shows_the_forecast_and_the_year_end_tables_stay_out(
         // A unit budgeted and followed per month; September's outcome is after the period.
         for m in 1..=9u8 {
             for (kind, a) in [(LineKind::Budget, "−4,0"), (LineKind::Outcome, "−3,5")] {
-                w.put_budget_line(&line(ekonomi, None, Period::Month(2019, m), kind, a), "test")
-                    .await
-                    .unwrap();
+                w.put_budget_line(
+                    &line(ekonomi, None, Period::Month(2019, m), kind, a),
+                    "test",
+                )
+                .await
+                .unwrap();
             }
         }
         w.commit().await.unwrap();
@@ -462,7 +567,10 @@ async fn the_interim_report_shows_the_forecast_and_the_year_end_tables_stay_out(
         let sub: Vec<&str> = economy.children.iter().map(|s| s.title.as_str()).collect();
         assert!(sub.contains(&"Prognos"), "{sub:?}");
         assert!(sub.contains(&"Budget och utfall per månad"), "{sub:?}");
-        assert!(!sub.contains(&"Saldoöverföringar") && !sub.contains(&"Eget kapital och resultatöverföring"));
+        assert!(
+            !sub.contains(&"Saldoöverföringar")
+                && !sub.contains(&"Eget kapital och resultatöverföring")
+        );
         let text = html(&report);
         for sample in [
             "Utfall t.o.m. 31 augusti 2019",
@@ -475,7 +583,10 @@ async fn the_interim_report_shows_the_forecast_and_the_year_end_tables_stay_out(
             assert!(text.contains(sample), "sample {sample}");
         }
         // The year's outcome lines end 31 December: not known per 31 August.
-        assert!(!text.contains("−8,1"), "no full-year outcome in an interim report");
+        assert!(
+            !text.contains("−8,1"),
+            "no full-year outcome in an interim report"
+        );
         db.finish().await;
     }
 }

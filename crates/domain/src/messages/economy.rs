@@ -195,8 +195,7 @@ pub fn carry_over_request_differs(
 }
 
 /// A requested carry-over whose difference from the table is not explained.
-pub const RECONCILIATION_MISSING: &str =
-    "Någon avstämning av skillnaden finns inte i uppgifterna.";
+pub const RECONCILIATION_MISSING: &str = "Någon avstämning av skillnaden finns inte i uppgifterna.";
 
 /// A carry-over larger than the budget its project left unused.
 pub fn carry_over_over_unused(project: &str) -> String {

@@ -31,44 +31,139 @@ const KS: Id = 1;
 
 /// E1.1: (name, group, budget 2019, outcome 2019, outcome 2018).
 const COST_TYPES: [(&str, CostGroup, &str, &str, &str); 13] = [
-    ("Taxor och avgifter", CostGroup::Revenue, "8,8", "15,7", "10,6"),
-    ("Försäljning av verksamhet", CostGroup::Revenue, "7,0", "24,9", "51,0"),
+    (
+        "Taxor och avgifter",
+        CostGroup::Revenue,
+        "8,8",
+        "15,7",
+        "10,6",
+    ),
+    (
+        "Försäljning av verksamhet",
+        CostGroup::Revenue,
+        "7,0",
+        "24,9",
+        "51,0",
+    ),
     ("Bidrag", CostGroup::Revenue, "6,2", "9,9", "9,8"),
-    ("Övriga intäkter", CostGroup::Revenue, "25,6", "29,4", "26,6"),
-    ("Personalkostnader", CostGroup::Staff, "−263,4", "−251,6", "−236,7"),
-    ("Lön fördelad mot investeringsprojekt", CostGroup::Staff, "51,2", "41,3", "38,7"),
+    (
+        "Övriga intäkter",
+        CostGroup::Revenue,
+        "25,6",
+        "29,4",
+        "26,6",
+    ),
+    (
+        "Personalkostnader",
+        CostGroup::Staff,
+        "−263,4",
+        "−251,6",
+        "−236,7",
+    ),
+    (
+        "Lön fördelad mot investeringsprojekt",
+        CostGroup::Staff,
+        "51,2",
+        "41,3",
+        "38,7",
+    ),
     ("Lokaler", CostGroup::Cost, "−21,9", "−23,0", "−24,4"),
     ("Bidrag kostnader", CostGroup::Cost, "−8,5", "−7,8", "−8,2"),
-    ("Köp av verksamhet", CostGroup::Cost, "−76,5", "−75,1", "−74,5"),
-    ("Konsulter och inhyrd personal", CostGroup::Cost, "−28,3", "−29,6", "−33,2"),
-    ("Varor och tjänster", CostGroup::Cost, "−78,2", "−98,1", "−128,1"),
+    (
+        "Köp av verksamhet",
+        CostGroup::Cost,
+        "−76,5",
+        "−75,1",
+        "−74,5",
+    ),
+    (
+        "Konsulter och inhyrd personal",
+        CostGroup::Cost,
+        "−28,3",
+        "−29,6",
+        "−33,2",
+    ),
+    (
+        "Varor och tjänster",
+        CostGroup::Cost,
+        "−78,2",
+        "−98,1",
+        "−128,1",
+    ),
     ("Övriga kostnader", CostGroup::Cost, "0,0", "−2,0", "−0,1"),
-    ("Kapitalkostnad", CostGroup::Cost, "−133,2", "−132,1", "−129,4"),
+    (
+        "Kapitalkostnad",
+        CostGroup::Cost,
+        "−133,2",
+        "−132,1",
+        "−129,4",
+    ),
 ];
 
 /// E1.2: (id, name, parent, budget 2019, outcome 2019, outcome 2018, explanation).
 /// Kansliavdelningen's own leaf is its printed total less its "varav" (Politisk
 /// verksamhet), so that the row shows the printed total.
 const UNITS: [(Id, &str, Id, &str, &str, &str, &str); 9] = [
-    (10, "Kommundirektör", KS, "−8,8", "−8,1", "−9,5", "Ingen central pott för oförutsedda kostnader 2019."),
-    (11, "IT- och kommunikationsavdelningen", KS, "−107,3", "−106,9", "−102,9", "Vakanser och senarelagda investeringar."),
+    (
+        10,
+        "Kommundirektör",
+        KS,
+        "−8,8",
+        "−8,1",
+        "−9,5",
+        "Ingen central pott för oförutsedda kostnader 2019.",
+    ),
+    (
+        11,
+        "IT- och kommunikationsavdelningen",
+        KS,
+        "−107,3",
+        "−106,9",
+        "−102,9",
+        "Vakanser och senarelagda investeringar.",
+    ),
     (12, "Ekonomiavdelningen", KS, "−53,7", "−47,8", "−51,1", ""),
     (13, "HR-avdelningen", KS, "−33,4", "−31,6", "−36,1", ""),
-    (14, "Kansliavdelningen", KS, "−52,5", "−53,2", "−51,5", "Politisk verksamhet, försäkringspremier och ombyggnad."),
+    (
+        14,
+        "Kansliavdelningen",
+        KS,
+        "−52,5",
+        "−53,2",
+        "−51,5",
+        "Politisk verksamhet, försäkringspremier och ombyggnad.",
+    ),
     (15, "Politisk verksamhet", 14, "−30,6", "−32,5", "−31,2", ""),
-    (16, "Samhällsbyggnadsavdelningen", KS, "−149,2", "−143,3", "−141,9", ""),
-    (17, "Södertörns brandförsvarsförbund", KS, "−68,2", "−68,0", "−65,8", ""),
-    (18, "Södertörns överförmyndarnämnd", KS, "−7,6", "−6,6", "−7,9", ""),
+    (
+        16,
+        "Samhällsbyggnadsavdelningen",
+        KS,
+        "−149,2",
+        "−143,3",
+        "−141,9",
+        "",
+    ),
+    (
+        17,
+        "Södertörns brandförsvarsförbund",
+        KS,
+        "−68,2",
+        "−68,0",
+        "−65,8",
+        "",
+    ),
+    (
+        18,
+        "Södertörns överförmyndarnämnd",
+        KS,
+        "−7,6",
+        "−6,6",
+        "−7,9",
+        "",
+    ),
 ];
 
-fn line(
-    id: Id,
-    unit: Id,
-    ct: Option<Id>,
-    period: Period,
-    kind: LineKind,
-    a: &str,
-) -> BudgetLine {
+fn line(id: Id, unit: Id, ct: Option<Id>, period: Period, kind: LineKind, a: &str) -> BudgetLine {
     BudgetLine {
         id,
         unit_id: unit,
@@ -81,38 +176,145 @@ fn line(
     }
 }
 
-/// E1.3 with E1.5 (sign fixed) and E1.6 (sign fixed): (id, parent, name, budget,
-/// outcome, areas).
+/// A node of the fixture: (id, parent, name, budget, outcome, areas).
+type NodeRow<'a> = (
+    Id,
+    Option<Id>,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    &'a [&'a str],
+);
+
+/// E1.3 with E1.5 (sign fixed) and E1.6 (sign fixed).
 fn investments() -> Vec<InvestmentNode> {
-    let rows: [(Id, Option<Id>, &str, Option<&str>, Option<&str>, &[&str]); 35] = [
+    let rows: [NodeRow; 35] = [
         (100, None, "Summa samhällsbyggnad", None, None, &[]),
         (110, Some(100), "Exploateringsprojekt", None, None, &[]),
         (111, Some(110), "Genomförandeprojekt", None, None, &[]),
-        (112, Some(111), "Bostäder", Some("−135,7"), Some("−95,1"), &[]),
-        (113, Some(111), "Skolor och förskolor", Some("−0,5"), Some("−4,2"), &[]),
-        (114, Some(111), "Arbetsplatser", Some("5,2"), Some("5,9"), &[]),
+        (
+            112,
+            Some(111),
+            "Bostäder",
+            Some("−135,7"),
+            Some("−95,1"),
+            &[],
+        ),
+        (
+            113,
+            Some(111),
+            "Skolor och förskolor",
+            Some("−0,5"),
+            Some("−4,2"),
+            &[],
+        ),
+        (
+            114,
+            Some(111),
+            "Arbetsplatser",
+            Some("5,2"),
+            Some("5,9"),
+            &[],
+        ),
         (115, Some(111), "Övrigt", Some("−1,2"), Some("−0,1"), &[]),
         (116, Some(110), "Planeringsprojekt", None, None, &[]),
         (117, Some(116), "Bostäder", Some("−33,4"), Some("−3,3"), &[]),
-        (118, Some(116), "Skolor och förskolor", Some("−1,0"), Some("−1,0"), &[]),
-        (119, Some(116), "Arbetsplatser", Some("−17,9"), Some("−4,9"), &[]),
+        (
+            118,
+            Some(116),
+            "Skolor och förskolor",
+            Some("−1,0"),
+            Some("−1,0"),
+            &[],
+        ),
+        (
+            119,
+            Some(116),
+            "Arbetsplatser",
+            Some("−17,9"),
+            Some("−4,9"),
+            &[],
+        ),
         (120, Some(116), "Övrigt", Some("−12,4"), Some("1,2"), &[]),
         (130, Some(100), "Investeringsprojekt", None, None, &[]),
         (131, Some(130), "Genomförandeprojekt", None, None, &[]),
-        (132, Some(131), "Gator och vägar", Some("−17,2"), Some("−19,7"), &[]),
-        (133, Some(131), "Gång- och cykelvägar", Some("−9,2"), Some("−10,4"), &[]),
-        (134, Some(131), "Parker och badplatser", Some("−5,9"), Some("−25,8"), &[]),
+        (
+            132,
+            Some(131),
+            "Gator och vägar",
+            Some("−17,2"),
+            Some("−19,7"),
+            &[],
+        ),
+        (
+            133,
+            Some(131),
+            "Gång- och cykelvägar",
+            Some("−9,2"),
+            Some("−10,4"),
+            &[],
+        ),
+        (
+            134,
+            Some(131),
+            "Parker och badplatser",
+            Some("−5,9"),
+            Some("−25,8"),
+            &[],
+        ),
         (135, Some(131), "Övrigt", Some("−12,5"), Some("−23,0"), &[]),
         (136, Some(130), "Planeringsprojekt", None, None, &[]),
-        (137, Some(136), "Gator och vägar", Some("−66,4"), Some("−22,5"), &[]),
-        (138, Some(136), "Gång- och cykelvägar", Some("−35,5"), Some("−1,1"), &[]),
-        (139, Some(136), "Parker och badplatser", Some("−32,6"), Some("−6,1"), &[]),
+        (
+            137,
+            Some(136),
+            "Gator och vägar",
+            Some("−66,4"),
+            Some("−22,5"),
+            &[],
+        ),
+        (
+            138,
+            Some(136),
+            "Gång- och cykelvägar",
+            Some("−35,5"),
+            Some("−1,1"),
+            &[],
+        ),
+        (
+            139,
+            Some(136),
+            "Parker och badplatser",
+            Some("−32,6"),
+            Some("−6,1"),
+            &[],
+        ),
         (140, Some(136), "Övrigt", Some("−18,0"), Some("−2,7"), &[]),
         (200, None, "IT mm.", None, None, &[]),
         (210, Some(200), "IT investeringar", None, None, &[]),
-        (211, Some(210), "Utbyte och uppgradering", Some("−11,2"), Some("−10,9"), &[]),
-        (212, Some(210), "Utbyggnad av IT-struktur", Some("−1,5"), Some("−0,5"), &[]),
-        (213, Some(210), "Säkerhet och övervakning", Some("−1,5"), Some("−0,3"), &[]),
+        (
+            211,
+            Some(210),
+            "Utbyte och uppgradering",
+            Some("−11,2"),
+            Some("−10,9"),
+            &[],
+        ),
+        (
+            212,
+            Some(210),
+            "Utbyggnad av IT-struktur",
+            Some("−1,5"),
+            Some("−0,5"),
+            &[],
+        ),
+        (
+            213,
+            Some(210),
+            "Säkerhet och övervakning",
+            Some("−1,5"),
+            Some("−0,3"),
+            &[],
+        ),
         (
             214,
             Some(210),
@@ -121,13 +323,41 @@ fn investments() -> Vec<InvestmentNode> {
             Some("−17,8"),
             &["Skogås", "Trångsund"],
         ),
-        (220, Some(200), "Övrigt KSF inkl. ombyggnad", None, None, &[]),
+        (
+            220,
+            Some(200),
+            "Övrigt KSF inkl. ombyggnad",
+            None,
+            None,
+            &[],
+        ),
         (221, Some(220), "Möbler", Some("−0,4"), Some("0,0"), &[]),
-        (222, Some(220), "Teknik Sessionssalen", Some("−0,4"), Some("0,0"), &[]),
-        (223, Some(220), "Ombyggnationer", Some("−4,0"), Some("0,0"), &[]),
+        (
+            222,
+            Some(220),
+            "Teknik Sessionssalen",
+            Some("−0,4"),
+            Some("0,0"),
+            &[],
+        ),
+        (
+            223,
+            Some(220),
+            "Ombyggnationer",
+            Some("−4,0"),
+            Some("0,0"),
+            &[],
+        ),
         // Exploitation result (E1.4): budget and forecast on the total.
         (300, None, "Exploateringsresultat", Some("90,0"), None, &[]),
-        (301, Some(300), "Markförsäljning Styckhus", None, Some("13,0"), &[]),
+        (
+            301,
+            Some(300),
+            "Markförsäljning Styckhus",
+            None,
+            Some("13,0"),
+            &[],
+        ),
     ];
     let mut out: Vec<InvestmentNode> = rows
         .iter()
@@ -174,16 +404,76 @@ fn investments() -> Vec<InvestmentNode> {
 
 /// E1.7: (group, project, budget, outcome, transfer).
 const CARRY_OVERS: [(&str, &str, &str, &str, &str); 11] = [
-    ("Samhällsbyggnadsinvesteringar", "Trafiksäkerhetsåtgärder huvudgator", "−14,0", "−12,1", "1,9"),
-    ("Samhällsbyggnadsinvesteringar", "Trafiksäkerhetsåtgärder lokalgator", "−6,0", "−0,6", "5,4"),
-    ("Samhällsbyggnadsinvesteringar", "Strategiska cykelåtgärder", "−5,8", "−0,9", "4,8"),
-    ("Samhällsbyggnadsinvesteringar", "Tillgänglighet", "−3,0", "−2,0", "0,9"),
-    ("Samhällsbyggnadsinvesteringar", "Bullerdämpande åtgärder", "−6,7", "−2,6", "4,1"),
-    ("Samhällsbyggnadsinvesteringar", "Medborgarförslag", "−1,2", "−0,1", "1,1"),
-    ("IT-investeringar", "Säkerhet och övervakning av system", "−1,5", "−0,3", "1,2"),
-    ("IT-investeringar", "Utbyggnad av IT-infrastruktur", "−1,5", "−0,5", "1,0"),
-    ("IT-investeringar", "Fiber Skogås/Trångsund", "−25,9", "−17,8", "8,1"),
-    ("IT-investeringar", "Utbyte och uppgradering av IT-utrustning", "−11,2", "−10,9", "0,2"),
+    (
+        "Samhällsbyggnadsinvesteringar",
+        "Trafiksäkerhetsåtgärder huvudgator",
+        "−14,0",
+        "−12,1",
+        "1,9",
+    ),
+    (
+        "Samhällsbyggnadsinvesteringar",
+        "Trafiksäkerhetsåtgärder lokalgator",
+        "−6,0",
+        "−0,6",
+        "5,4",
+    ),
+    (
+        "Samhällsbyggnadsinvesteringar",
+        "Strategiska cykelåtgärder",
+        "−5,8",
+        "−0,9",
+        "4,8",
+    ),
+    (
+        "Samhällsbyggnadsinvesteringar",
+        "Tillgänglighet",
+        "−3,0",
+        "−2,0",
+        "0,9",
+    ),
+    (
+        "Samhällsbyggnadsinvesteringar",
+        "Bullerdämpande åtgärder",
+        "−6,7",
+        "−2,6",
+        "4,1",
+    ),
+    (
+        "Samhällsbyggnadsinvesteringar",
+        "Medborgarförslag",
+        "−1,2",
+        "−0,1",
+        "1,1",
+    ),
+    (
+        "IT-investeringar",
+        "Säkerhet och övervakning av system",
+        "−1,5",
+        "−0,3",
+        "1,2",
+    ),
+    (
+        "IT-investeringar",
+        "Utbyggnad av IT-infrastruktur",
+        "−1,5",
+        "−0,5",
+        "1,0",
+    ),
+    (
+        "IT-investeringar",
+        "Fiber Skogås/Trångsund",
+        "−25,9",
+        "−17,8",
+        "8,1",
+    ),
+    (
+        "IT-investeringar",
+        "Utbyte och uppgradering av IT-utrustning",
+        "−11,2",
+        "−10,9",
+        "0,2",
+    ),
     ("Övrigt", "Ombyggnad kommunhuset", "−4,8", "0,0", "4,8"),
 ];
 
@@ -211,8 +501,8 @@ fn grants() -> Vec<GrantView> {
             half_year: false,
         }],
     };
-    let allocation = |id: Id, grant_id: Id, body: &str, purpose: &str, unit: Option<Id>| {
-        Allocation {
+    let allocation =
+        |id: Id, grant_id: Id, body: &str, purpose: &str, unit: Option<Id>| Allocation {
             id,
             grant_id,
             year: 2019,
@@ -230,8 +520,7 @@ fn grants() -> Vec<GrantView> {
             situation_report_id: None,
             recipient: String::new(),
             follow_up: None,
-        }
-    };
+        };
     let mut rikt = grant(
         2,
         "G-RIKT",
@@ -363,8 +652,8 @@ fn ks_2019(period: Period) -> EconomyData {
         opening: Some(mn("15,5")),
         withdrawal: Amount::ZERO,
         requested_carry_over: Some(mn("28,7")),
-        reconciliation: "Skillnaden 4,8 mnkr är ombyggnaden av kommunhuset, som inte begärs överförd."
-            .into(),
+        reconciliation:
+            "Skillnaden 4,8 mnkr är ombyggnaden av kommunhuset, som inte begärs överförd.".into(),
     };
     let nodes = investments();
     let economy = economy::board_economy(
@@ -513,7 +802,14 @@ fn an_interim_report_shows_outcome_to_date_the_forecast_and_the_months() {
     ];
     for m in 1..=8u8 {
         let id = 10 + Id::from(m);
-        lines.push(line(id, 12, None, Period::Month(2019, m), LineKind::Outcome, "−4,0"));
+        lines.push(line(
+            id,
+            12,
+            None,
+            Period::Month(2019, m),
+            LineKind::Outcome,
+            "−4,0",
+        ));
     }
     let economy = economy::board_economy(
         KS,
@@ -557,7 +853,10 @@ fn an_interim_report_shows_outcome_to_date_the_forecast_and_the_months() {
     ] {
         assert!(text.contains(sample), "sample {sample}\n\n{}", pretty(&text));
     }
-    assert!(!text.contains("Avvikelse</th><th"), "no deviation of eight months against a year");
+    assert!(
+        !text.contains("Avvikelse</th><th"),
+        "no deviation of eight months against a year"
+    );
     assert!(!text.contains("Saldoöverföringar"));
 }
 
@@ -600,7 +899,10 @@ fn the_workbook_has_the_chapter_with_numbers() {
     };
     let close = |d: &Data, v: f64| matches!(d, Data::Float(f) if (f - v).abs() < 1e-9);
     let personal = row("Personalkostnader");
-    assert!(close(&personal[1], -263.4) && close(&personal[3], 11.8), "{personal:?}");
+    assert!(
+        close(&personal[1], -263.4) && close(&personal[3], 11.8),
+        "{personal:?}"
+    );
     let invest = row("Investeringsprojekt");
     assert!(close(&invest[3], 86.0), "{invest:?}");
     let ub = row("Utgående eget kapital (UB)");
