@@ -955,3 +955,18 @@ fn the_pdf_builds_and_reads_back() {
         assert!(flat.contains(sample), "PDF sample {sample}");
     }
 }
+
+#[test]
+#[ignore = "writes the KS 2019 chapter to /tmp/rpt-economy for reading"]
+fn write_samples() {
+    let dir = std::path::Path::new("/tmp/rpt-economy");
+    std::fs::create_dir_all(dir).unwrap();
+    let report = report_of(chapter(&[ks_2019(Period::Year(2019))], false));
+    for f in [crate::Format::Html, crate::Format::Pdf, crate::Format::Xlsx] {
+        std::fs::write(
+            dir.join(format!("ks-2019-ekonomi.{}", f.extension())),
+            crate::render(&report, f).unwrap(),
+        )
+        .unwrap();
+    }
+}
