@@ -860,6 +860,37 @@ fn an_interim_report_shows_outcome_to_date_the_forecast_and_the_months() {
     assert!(!text.contains("Saldoöverföringar"));
 }
 
+#[test]
+fn a_municipality_report_has_a_section_per_board_with_data_and_names_the_rest() {
+    let ks = ks_2019(Period::Year(2019));
+    let mut other = ks_2019(Period::Year(2019));
+    other.board = unit(99, "Socialnämnden", None, OrgKind::Namnd);
+    other.economy = economy::board_economy(
+        99,
+        2019,
+        EconomyInputs {
+            units: &[other.board.clone()],
+            cost_types: &[],
+            lines: &[],
+            explanations: &[],
+            nodes: &[],
+            carry_overs: &[],
+            equity_year: None,
+        },
+    );
+    other.grants = vec![];
+    let s = chapter(&[ks, other], true);
+    let titles: Vec<&str> = s.children.iter().map(|c| c.title.as_str()).collect();
+    assert_eq!(titles, ["Kommunstyrelsen"]);
+    assert_eq!(
+        s.children[0].children[0].title,
+        "Driftredovisning per kostnadsslag"
+    );
+    assert!(s.blocks.contains(&Block::Paragraph {
+        text: "Ekonomiska uppgifter för 2019 saknas för Socialnämnden.".into()
+    }));
+}
+
 fn report_of(chapter: Section) -> crate::model::Report {
     use crate::model::{Report, ReportKind, ReportMeta};
     Report {
