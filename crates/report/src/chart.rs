@@ -322,6 +322,14 @@ pub fn line_chart(record: &IndicatorRecord, title: &str, id: &str) -> String {
     svg
 }
 
+/// A month with its cumulative budget and outcome, as `uppsikt_domain::economy::monthly`
+/// gives it.
+pub type MonthFigures = (
+    u8,
+    Option<uppsikt_domain::economy::Amount>,
+    Option<uppsikt_domain::economy::Amount>,
+);
+
 /// Swedish short month names, January first.
 pub const MONTHS_SV: [&str; 12] = [
     "jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
@@ -342,15 +350,7 @@ const OUTCOME_LINE: &str = r##"stroke="#0b4f8a""##;
 /// (evenly spaced, from the first month with lines to the last), zero on the y axis.
 /// `months` is (month, cumulative budget, cumulative outcome) as
 /// `uppsikt_domain::economy::monthly` gives it; the same values belong in a table beside it.
-pub fn budget_chart(
-    months: &[(
-        u8,
-        Option<uppsikt_domain::economy::Amount>,
-        Option<uppsikt_domain::economy::Amount>,
-    )],
-    title: &str,
-    id: &str,
-) -> String {
+pub fn budget_chart(months: &[MonthFigures], title: &str, id: &str) -> String {
     let budget: Vec<(u8, f64)> = months
         .iter()
         .filter_map(|(m, b, _)| b.map(|b| (*m, b.mnkr())))
@@ -470,20 +470,8 @@ pub fn budget_chart(
 }
 
 /// The text alternative of [`budget_chart`] for `months`.
-pub fn describe_budget(
-    months: &[(
-        u8,
-        Option<uppsikt_domain::economy::Amount>,
-        Option<uppsikt_domain::economy::Amount>,
-    )],
-) -> String {
-    let series = |f: fn(
-        &(
-            u8,
-            Option<uppsikt_domain::economy::Amount>,
-            Option<uppsikt_domain::economy::Amount>,
-        ),
-    ) -> Option<uppsikt_domain::economy::Amount>| {
+pub fn describe_budget(months: &[MonthFigures]) -> String {
+    let series = |f: fn(&MonthFigures) -> Option<uppsikt_domain::economy::Amount>| {
         months
             .iter()
             .filter_map(|m| f(m).map(|a| (m.0, a.mnkr())))

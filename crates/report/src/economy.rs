@@ -781,7 +781,12 @@ fn grants_section(d: &EconomyData) -> Option<Section> {
                 known(y.allocated),
                 known(y.grant_financed),
                 known(y.spent),
-                known(y.unallocated),
+                // An allocation without an amount leaves what is unallocated unknown.
+                if y.allocations_without_amount > 0 {
+                    missing()
+                } else {
+                    known(y.unallocated)
+                },
             ],
         });
     }

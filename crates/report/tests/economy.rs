@@ -457,7 +457,7 @@ async fn the_annual_report_computes_the_chapter_from_the_stored_leaves() {
             r#"<tr class="sum"><th scope="row">Summa</th><td class="num">−44,9</td><td class="num">−29,5</td><td class="num">15,3</td></tr>"#,
             "Nämnden begär att 10,5 mnkr överförs till 2020, men tabellen över saldoöverföringar summerar till 15,3 mnkr (skillnad 4,8 mnkr).",
             "Någon avstämning av skillnaden finns inte i uppgifterna.",
-            r#"<th scope="row">G-RIKT Riktade satsningar</th><td class="num">2,5</td><td class="num">1,5</td><td class="num">1,5</td><td class="num">–</td><td class="num">1,0</td>"#,
+            r#"<th scope="row">G-RIKT Riktade satsningar</th><td class="num">2,5</td><td class="num">1,5</td><td class="num">1,5</td><td class="num">–</td><td class="num">–</td>"#,
             "Andel bidragsfinansierad okänd: beslutet om ”Valet till Europaparlamentet 2019”",
             "Fördelningen ”Valet till Europaparlamentet 2019” saknar belopp i beslutet.",
         ] {
@@ -638,7 +638,8 @@ async fn the_public_sees_the_chapter_of_a_decided_year_only() {
         .await
         .unwrap();
         assert!(chapter_titles(&interim).is_empty());
-        // Signed in, the undecided year has its chapter (here: no data, one sentence).
+        // Signed in, the undecided year has its chapter: 2020 with 2019's outcome as last
+        // year's; 2022 without any data in one sentence.
         let signed_in = EconomyPart {
             audience: Audience::SignedIn,
         };
@@ -649,8 +650,18 @@ async fn the_public_sees_the_chapter_of_a_decided_year_only() {
         )
         .await
         .unwrap();
-        assert!(html(&working)
-            .contains("Det finns inga ekonomiska uppgifter för Kommunstyrelsen 2020."));
+        assert_eq!(chapter_titles(&working), [CHAPTER_TITLE]);
+        assert!(html(&working).contains(r#"<th scope="col" class="num">Utfall 2019</th>"#));
+        let empty = build_with(
+            store,
+            request(ks, ReportKind::Verksamhetsberattelse, 2022, None),
+            &[&signed_in],
+        )
+        .await
+        .unwrap();
+        assert_eq!(empty.sections[0].children.len(), 0);
+        assert!(html(&empty)
+            .contains("<p>Det finns inga ekonomiska uppgifter för Kommunstyrelsen 2022.</p>"));
         db.finish().await;
     }
 }

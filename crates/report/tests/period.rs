@@ -226,6 +226,7 @@ async fn board_version_has_the_seed_chapters_and_no_system_proposal() {
                 "Kriterier för måluppfyllelse",
                 "Kommunstyrelsen",
                 "Personal",
+                "Ekonomi",
                 "Intern kontroll",
             ]
         );

@@ -164,6 +164,7 @@ fn outline(report: &Report) -> Vec<String> {
                     Block::List { .. } => "list",
                     Block::Assessment { .. } => "assessment",
                     Block::Table(_) => "table",
+                    Block::Figures(_) => "figures",
                     Block::Chart(_) => "chart",
                     Block::Commitment { .. } => "commitment",
                 })

@@ -124,7 +124,13 @@ fn received_allocated_spent_and_the_unknown_share() {
     assert!(f
         .iter()
         .any(|x| matches!(x, GrantFlag::HalfYearMismatch { .. })));
-    let d = deviation_candidates(&[g.clone()], &allocations, &[], 2023, "2024-06-01");
+    let d = deviation_candidates(
+        std::slice::from_ref(&g),
+        &allocations,
+        &[],
+        2023,
+        "2024-06-01",
+    );
     assert_eq!(d.len(), 2);
     assert_eq!(d[1].org_id, 20);
     assert!(
@@ -233,7 +239,7 @@ fn duplicate_codes_and_years_are_refused() {
     let mut other = g.clone();
     other.id = 2;
     assert_eq!(
-        validate_grant(&other, &[g.clone()]),
+        validate_grant(&other, std::slice::from_ref(&g)),
         Err(EconomyRefusal::Duplicate("G-LAG2023".into()))
     );
     let mut y = g.clone();
