@@ -497,11 +497,14 @@ impl Figures {
     }
 }
 
+/// The latest forecast date of a unit and cost type, with the amounts made on it.
+type LatestForecast<'a> = (&'a str, Vec<Amount>);
+
 /// Sums the lines of a year (`year`) and the previous year's outcome into figures. Only
 /// the latest forecast counts (by date; per unit and cost type).
 pub fn figures<'a>(lines: impl IntoIterator<Item = &'a BudgetLine>, year: i32) -> Figures {
     let mut f = Figures::default();
-    let mut forecasts: BTreeMap<(Id, Option<Id>), (&str, Vec<Amount>)> = BTreeMap::new();
+    let mut forecasts: BTreeMap<(Id, Option<Id>), LatestForecast<'a>> = BTreeMap::new();
     for l in lines {
         let y = l.period.year();
         match l.kind {
@@ -642,18 +645,18 @@ pub fn statements(
     let mut group_totals: Vec<(CostGroup, Figures)> = Vec::new();
     let mut sorted: Vec<&CostType> = cost_types.iter().collect();
     sorted.sort_by_key(|c| (c.group, c.position, c.name.clone()));
+    let mut of_cost_type: HashMap<Id, Vec<&BudgetLine>> = HashMap::new();
+    for l in lines.iter().copied() {
+        if let Some(c) = l.cost_type_id {
+            of_cost_type.entry(c).or_default().push(l);
+        }
+    }
     for group in CostGroup::ALL {
         let members: Vec<&&CostType> = sorted.iter().filter(|c| c.group == *group).collect();
         let mut total = Figures::default();
         let mut any = false;
         for c in members {
-            let f = figures(
-                lines
-                    .iter()
-                    .copied()
-                    .filter(|l| l.cost_type_id == Some(c.id)),
-                year,
-            );
+            let f = figures(of_cost_type.get(&c.id).into_iter().flatten().copied(), year);
             if f == Figures::default() {
                 continue;
             }
@@ -688,12 +691,16 @@ pub fn statements(
 
     // By unit: net lines where the board has them, else the typed lines per unit.
     let has_net = lines.iter().any(|l| l.cost_type_id.is_none());
-    let unit_lines = |u: Id| {
-        lines
-            .iter()
-            .copied()
-            .filter(move |l| l.unit_id == u && (l.cost_type_id.is_none() || !has_net))
-    };
+    // Indexed by unit once: a ledger's board holds a million lines and hundreds of units.
+    let mut of_unit: HashMap<Id, Vec<&BudgetLine>> = HashMap::new();
+    for l in lines
+        .iter()
+        .copied()
+        .filter(|l| l.cost_type_id.is_none() || !has_net)
+    {
+        of_unit.entry(l.unit_id).or_default().push(l);
+    }
+    let unit_lines = |u: Id| of_unit.get(&u).into_iter().flatten().copied();
     // A row for each unit with lines of its own (an "ansvar"); units that only group
     // others (a förvaltning) get none, and a row's descendants with rows are its "varav".
     let mut by_unit = Vec::new();

@@ -476,7 +476,7 @@ pub fn half_year_mismatch(g: &Grant) -> Option<GrantFlag> {
         let full = next.amount?;
         let half = full.0 / 2;
         let slack = (half.abs() * HALF_YEAR_SLACK_PERMILLE) / 1000;
-        ((amount.0 - half).abs() > slack).then(|| GrantFlag::HalfYearMismatch {
+        ((amount.0 - half).abs() > slack).then_some(GrantFlag::HalfYearMismatch {
             year: y.year,
             amount,
             next_year: next.year,

@@ -39,7 +39,7 @@ use uppsikt_domain::Period;
 
 use crate::deviation_sources::{BoxFuture, DeviationSource, DueDeviations};
 use crate::rows::OrgUnitRow;
-use crate::sql::{rows_for, rows_with as fetch, value_rows};
+use crate::sql::{rows_for, rows_with as fetch};
 use crate::write::{Bind, Writer};
 use crate::{Backend, Result, Store, StoreError};
 
@@ -292,6 +292,82 @@ async fn load_lines(
         .collect()
 }
 
+#[derive(FromRow)]
+struct SummedRow {
+    unit_id: i64,
+    cost_type_id: Option<i64>,
+    year: i64,
+    kind: String,
+    forecast_on: Option<String>,
+    amount: i64,
+}
+
+/// The lines of `units` (all units: `None`) in the years `from..=to` summed per unit,
+/// cost type, year, kind and forecast date, as lines of a year: what `economy::figures`
+/// reads of them, exactly (it reads a line's year, never its month or area).
+async fn load_summed_lines(
+    conn: &mut sqlx::AnyConnection,
+    units: &[Id],
+    from: i32,
+    to: i32,
+) -> Result<Vec<BudgetLine>> {
+    let sql = format!(
+        "SELECT unit_id, cost_type_id, year, kind, forecast_on, \
+         CAST(SUM(amount) AS BIGINT) AS amount FROM budget_lines \
+         WHERE unit_id IN (@IDS@) AND year >= {from} AND year <= {to} \
+         GROUP BY unit_id, cost_type_id, year, kind, forecast_on"
+    );
+    let units = crate::audit::distinct(units);
+    rows_for::<SummedRow>(conn, &sql, &units)
+        .await?
+        .into_iter()
+        .map(summed_line)
+        .collect()
+}
+
+fn summed_line(r: SummedRow) -> Result<BudgetLine> {
+    Ok(BudgetLine {
+        id: 0,
+        unit_id: r.unit_id,
+        cost_type_id: r.cost_type_id,
+        period: Period::Year(small("year", r.year)?),
+        kind: code("line kind", &r.kind, LineKind::parse)?,
+        amount: Amount(r.amount),
+        forecast_on: r.forecast_on,
+        area: None,
+    })
+}
+
+/// The month lines of `units` in `year` summed per month and kind, net lines (no cost
+/// type) apart from the others: (net, month, kind, sum).
+async fn load_summed_months(
+    conn: &mut sqlx::AnyConnection,
+    units: &[Id],
+    year: i32,
+) -> Result<Vec<(bool, Period, LineKind, Amount)>> {
+    let sql = format!(
+        "SELECT CAST(CASE WHEN cost_type_id IS NULL THEN 1 ELSE 0 END AS BIGINT) AS net, period, kind, \
+         CAST(SUM(amount) AS BIGINT) AS amount FROM budget_lines \
+         WHERE unit_id IN (@IDS@) AND year = {year} AND kind <> 'prognos' \
+         GROUP BY CASE WHEN cost_type_id IS NULL THEN 1 ELSE 0 END, period, kind"
+    );
+    let units = crate::audit::distinct(units);
+    let mut out = Vec::new();
+    for (net, p, kind, amount) in rows_for::<(i64, String, String, i64)>(conn, &sql, &units).await?
+    {
+        let p = period(&p)?;
+        if matches!(p, Period::Month(..)) {
+            out.push((
+                net == 1,
+                p,
+                code("line kind", &kind, LineKind::parse)?,
+                Amount(amount),
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// A line as stored: its texts trimmed, an empty area none.
 fn line_stored(id: Id, l: &BudgetLine) -> BudgetLine {
     BudgetLine {
@@ -302,17 +378,18 @@ fn line_stored(id: Id, l: &BudgetLine) -> BudgetLine {
     }
 }
 
-/// The leaf key a line is unique on (`budget_lines_leaf`).
-type LeafKey = (Id, Id, String, &'static str, String, String);
+/// The leaf key a line is unique on (`budget_lines_leaf`): unit, cost type (0: none),
+/// period, kind, forecast date and area ("": none).
+type LeafKey<'a> = (Id, Id, Period, LineKind, &'a str, &'a str);
 
-fn leaf_key(l: &BudgetLine) -> LeafKey {
+fn leaf_key(l: &BudgetLine) -> LeafKey<'_> {
     (
         l.unit_id,
         l.cost_type_id.unwrap_or(0),
-        l.period.to_string(),
-        l.kind.code(),
-        l.forecast_on.clone().unwrap_or_default(),
-        l.area.clone().unwrap_or_default(),
+        l.period,
+        l.kind,
+        l.forecast_on.as_deref().unwrap_or(""),
+        l.area.as_deref().unwrap_or(""),
     )
 }
 
@@ -332,6 +409,43 @@ fn line_binds(l: &BudgetLine, origin: &str, out: &mut Vec<Bind>) {
     out.push(Bind::OptText(l.forecast_on.clone()));
     out.push(Bind::OptText(l.area.clone()));
     out.push(Bind::Text(origin.to_string()));
+}
+
+/// Parameters per row of a bulk insert ([`bulk_binds`]).
+const BULK_WIDTH: usize = 7;
+
+/// The parameters of one row of a bulk insert: all of [`line_binds`] but the year and the
+/// origin, which the statement holds as literals ([`bulk_rows`]).
+fn bulk_binds(l: &BudgetLine, out: &mut Vec<Bind>) {
+    out.push(Bind::Int(l.unit_id));
+    out.push(Bind::OptInt(l.cost_type_id));
+    out.push(Bind::Text(l.period.to_string()));
+    out.push(Bind::Text(l.kind.code().into()));
+    out.push(Bind::Int(l.amount.0));
+    out.push(Bind::OptText(l.forecast_on.clone()));
+    out.push(Bind::OptText(l.area.clone()));
+}
+
+/// `rows` rows of [`bulk_binds`] with the year and the quoted origin between them:
+/// numbered on PostgreSQL, `?` on SQLite (see `sql::value_rows`).
+fn bulk_rows(backend: Backend, rows: usize, year: i32, origin_literal: &str) -> String {
+    let mut out = String::with_capacity(rows * 48);
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        let p: Vec<String> = match backend {
+            Backend::Postgres => (1..=BULK_WIDTH)
+                .map(|k| format!("${}", r * BULK_WIDTH + k))
+                .collect(),
+            Backend::Sqlite => vec!["?".to_string(); BULK_WIDTH],
+        };
+        out.push_str(&format!(
+            "({}, {}, {year}, {}, {}, {}, {}, {}, {origin_literal})",
+            p[0], p[1], p[2], p[3], p[4], p[5], p[6]
+        ));
+    }
+    out
 }
 
 /// What a line looks like in the change log.
@@ -1111,14 +1225,17 @@ impl Store {
             .map(|(u, _)| u)
             .collect();
         let cost_types = load_cost_types(&mut conn).await?;
-        let lines = load_lines(&mut conn, &sub, year - 1, year).await?;
+        // The statements and the equity rule read sums per unit, cost type, year, kind and
+        // forecast date: summed in the database, so that a ledger's million monthly lines
+        // stay there. The monthly chart is summed there too, below.
+        let lines = load_summed_lines(&mut conn, &sub, year - 1, year).await?;
         let explanations = load_explanations(&mut conn, &sub, year).await?;
         let year_bind = [Bind::Int(board), Bind::Int(i64::from(year))];
         let nodes = load_nodes(&mut conn, "unit_id = $1 AND year = $2", &year_bind).await?;
         let carry_overs =
             load_carry_overs(&mut conn, "unit_id = $1 AND year = $2", &year_bind).await?;
         let equity_year = load_equity(&mut conn, board, year).await?;
-        Ok(economy::board_economy(
+        let mut e = economy::board_economy(
             board,
             year,
             EconomyInputs {
@@ -1130,7 +1247,27 @@ impl Store {
                 carry_overs: &carry_overs,
                 equity_year,
             },
-        ))
+        );
+        // `economy::monthly` over what `board_economy` gives it (the subtree's net lines
+        // where it has any, else all), from the months summed per kind.
+        let has_net = lines.iter().any(|l| l.cost_type_id.is_none());
+        let months = load_summed_months(&mut conn, &sub, year).await?;
+        let net: Vec<BudgetLine> = months
+            .into_iter()
+            .filter(|(is_net, ..)| *is_net || !has_net)
+            .map(|(_, period, kind, amount)| BudgetLine {
+                id: 0,
+                unit_id: board,
+                cost_type_id: None,
+                period,
+                kind,
+                amount,
+                forecast_on: None,
+                area: None,
+            })
+            .collect();
+        e.monthly = economy::monthly(&net, year);
+        Ok(e)
     }
 
     /// A grant's page as of `today` (`grant::view`).
@@ -1195,16 +1332,6 @@ struct BudgetDue {
     tolerances: BTreeMap<Id, Tolerance>,
 }
 
-#[derive(FromRow)]
-struct SummedRow {
-    unit_id: i64,
-    cost_type_id: Option<i64>,
-    year: i64,
-    kind: String,
-    forecast_on: Option<String>,
-    amount: i64,
-}
-
 impl DeviationSource for BudgetSource {
     fn load<'a>(
         &'a self,
@@ -1222,18 +1349,7 @@ impl DeviationSource for BudgetSource {
             .await?;
             let lines = rows
                 .into_iter()
-                .map(|r| {
-                    Ok(BudgetLine {
-                        id: 0,
-                        unit_id: r.unit_id,
-                        cost_type_id: r.cost_type_id,
-                        period: Period::Year(small("year", r.year)?),
-                        kind: code("line kind", &r.kind, LineKind::parse)?,
-                        amount: Amount(r.amount),
-                        forecast_on: r.forecast_on,
-                        area: None,
-                    })
-                })
+                .map(summed_line)
                 .collect::<Result<Vec<_>>>()?;
             let units = load_org_units(&mut conn).await?;
             let tolerances = load_tolerances(&mut conn).await?;
@@ -1432,6 +1548,12 @@ impl Writer {
 
     async fn line_by_leaf(&mut self, l: &BudgetLine) -> Result<Option<(BudgetLine, String)>> {
         let (unit, ct, period, kind, on, area) = leaf_key(l);
+        let (period, kind, on, area) = (
+            period.to_string(),
+            kind.code(),
+            on.to_string(),
+            area.to_string(),
+        );
         let found = fetch::<LineRowWithOrigin>(
             &mut self.tx,
             &format!(
@@ -1693,35 +1815,34 @@ impl Writer {
             removed.insert(*unit, n);
         }
 
+        // Seven parameters a row; the year and the origin, the same for every row, are
+        // literals (the year an integer, the origin quoted).
         let max_binds = match self.backend {
             Backend::Sqlite => SQLITE_MAX_BINDS,
             Backend::Postgres => POSTGRES_MAX_BINDS,
         };
-        let per_statement = (max_binds / LINE_INSERT_WIDTH).min(4_000);
-        let conflict = "ON CONFLICT (unit_id, COALESCE(cost_type_id, 0), period, kind, \
-                        COALESCE(forecast_on, ''), COALESCE(area, '')) \
-                        DO UPDATE SET amount = excluded.amount, year = excluded.year, \
-                        origin = excluded.origin";
-        let mut full_sql: Option<String> = None;
+        let per_statement = max_binds / BULK_WIDTH;
+        let backend = self.backend;
+        let literal = format!("'{}'", origin.replace('\'', "''"));
+        let statement = |rows: usize| {
+            format!(
+                "INSERT INTO budget_lines ({LINE_INSERT_COLUMNS}) VALUES {} \
+                 ON CONFLICT (unit_id, COALESCE(cost_type_id, 0), period, kind, \
+                 COALESCE(forecast_on, ''), COALESCE(area, '')) \
+                 DO UPDATE SET amount = excluded.amount, year = excluded.year, \
+                 origin = excluded.origin",
+                bulk_rows(backend, rows, year, &literal)
+            )
+        };
+        let full = (stored.len() >= per_statement).then(|| statement(per_statement));
         for chunk in stored.chunks(per_statement) {
-            let sql = if chunk.len() == per_statement {
-                full_sql
-                    .get_or_insert_with(|| {
-                        format!(
-                            "INSERT INTO budget_lines ({LINE_INSERT_COLUMNS}) VALUES {} {conflict}",
-                            value_rows(self.backend, per_statement, LINE_INSERT_WIDTH)
-                        )
-                    })
-                    .clone()
-            } else {
-                format!(
-                    "INSERT INTO budget_lines ({LINE_INSERT_COLUMNS}) VALUES {} {conflict}",
-                    value_rows(self.backend, chunk.len(), LINE_INSERT_WIDTH)
-                )
+            let sql = match &full {
+                Some(full) if chunk.len() == per_statement => full.clone(),
+                _ => statement(chunk.len()),
             };
-            let mut binds = Vec::with_capacity(chunk.len() * LINE_INSERT_WIDTH);
+            let mut binds = Vec::with_capacity(chunk.len() * BULK_WIDTH);
             for l in chunk {
-                line_binds(l, &origin, &mut binds);
+                bulk_binds(l, &mut binds);
             }
             self.execute(&sql, binds).await?;
         }

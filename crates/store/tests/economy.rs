@@ -1236,7 +1236,8 @@ async fn replace_budget_lines_replaces_only_its_origin_units_and_year() {
     }
 }
 
-/// Many lines in batches over the parameter limits (3 640 rows of 9 on SQLite).
+/// Many lines in batches over the parameter limits (4 680 rows of 7 parameters on SQLite,
+/// 9 362 on PostgreSQL).
 #[tokio::test]
 async fn replace_budget_lines_writes_more_lines_than_one_statement_holds() {
     for db in TestDb::all().await {
@@ -1723,6 +1724,253 @@ async fn cost_types_settings_and_ledger_mapping_refuse_bad_input() {
         assert_eq!(
             store.economy_settings().await.unwrap(),
             EconomySettings::default()
+        );
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn forecasts_raise_deviations_and_units_keep_their_economy_history() {
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let t = tree(store).await;
+        let mut w = writer(store).await;
+        let enhet = org_unit(&mut w, "enhet", "Fritidsgården", OrgKind::Enhet, t.child).await;
+        // The enhet's 2019: a budget of −10, no outcome yet, forecasts of −10,05 (April)
+        // and −11 (August): the latest counts and passes the 1 % tolerance.
+        w.put_budget_line(
+            &line(
+                enhet,
+                None,
+                Period::Year(2019),
+                LineKind::Budget,
+                mnkr(-10.0),
+            ),
+            "manual",
+        )
+        .await
+        .unwrap();
+        let mut april = line(
+            enhet,
+            None,
+            Period::Year(2019),
+            LineKind::Forecast,
+            Amount(-1_005_000_000),
+        );
+        april.forecast_on = Some("2019-04-30".into());
+        w.put_budget_line(&april, "manual").await.unwrap();
+        w.put_budget_line(
+            &line(
+                enhet,
+                None,
+                Period::Year(2019),
+                LineKind::Forecast,
+                mnkr(-11.0),
+            ),
+            "manual",
+        )
+        .await
+        .unwrap();
+        // A line on a unit outside any board (the root) is its own board's.
+        w.put_budget_line(
+            &line(
+                t.kommun,
+                None,
+                Period::Year(2017),
+                LineKind::Budget,
+                mnkr(-1.0),
+            ),
+            "manual",
+        )
+        .await
+        .unwrap();
+        w.put_explanation(&Explanation {
+            unit_id: enhet,
+            year: 2019,
+            cost_type_id: None,
+            text: "Fler besökare.".into(),
+        })
+        .await
+        .unwrap();
+        w.put_carry_over(&carry_over(t.ks, 2019, "Brandstegen"))
+            .await
+            .unwrap();
+        w.put_equity_year(&equity(t.ks, 2019)).await.unwrap();
+        w.put_tolerance(t.ks, Some(Tolerance::Amount(mnkr(2.0))))
+            .await
+            .unwrap();
+        w.put_ledger_unit(&LedgerUnit {
+            object_code: "300".into(),
+            unit_id: t.ks,
+            ledger_name: "Kommunstyrelsen".into(),
+        })
+        .await
+        .unwrap();
+        w.replace_budget_lines(
+            "sie",
+            &[t.ks],
+            2018,
+            &[line(
+                t.ks,
+                None,
+                Period::Month(2018, 1),
+                LineKind::Outcome,
+                mnkr(-1.0),
+            )],
+        )
+        .await
+        .unwrap();
+        w.commit().await.unwrap();
+
+        let due = store
+            .automatic_deviations("2019-09-15", 2019)
+            .await
+            .unwrap();
+        let budget: Vec<_> = due.iter().filter(|d| d.source == Source::Budget).collect();
+        // The enhet, and its förvaltning (a nämnd here, whose total it is); KS's tolerance of
+        // 2 mnkr keeps KS quiet.
+        let on: BTreeSet<Id> = budget.iter().map(|d| d.org_id).collect();
+        assert_eq!(on, BTreeSet::from([enhet, t.child]));
+        let e = budget.iter().find(|d| d.org_id == enhet).unwrap();
+        assert_eq!(
+            e.cause_key.as_deref(),
+            Some(format!("budget:{enhet}:2019:prognos").as_str())
+        );
+        assert!(e.description.contains("2019-08-31"), "{}", e.description);
+
+        // The boards with economy: the enhet's is its förvaltning (a nämnd here); KS has
+        // its carry-overs, equity and 2018 import; the root has none above it.
+        assert_eq!(
+            store.economy_years().await.unwrap(),
+            [
+                (t.ks, 2019),
+                (t.child, 2019),
+                (t.ks, 2018),
+                (t.kommun, 2017)
+            ]
+        );
+
+        // Each part is in its unit's history.
+        let types = |history: Vec<uppsikt_store::ChangeLogEntry>| {
+            history
+                .into_iter()
+                .map(|e| e.object_type)
+                .collect::<BTreeSet<_>>()
+        };
+        let ks = types(store.history(ObjectKind::OrgUnit, t.ks, 100).await.unwrap());
+        for part in [
+            "carry_over",
+            "equity",
+            "budget_tolerance",
+            "ledger_unit",
+            "budget_import",
+        ] {
+            assert!(ks.contains(part), "{part}: {ks:?}");
+        }
+        let enhet_history = types(
+            store
+                .history(ObjectKind::OrgUnit, enhet, 100)
+                .await
+                .unwrap(),
+        );
+        for part in ["budget_line", "budget_explanation"] {
+            assert!(enhet_history.contains(part), "{part}: {enhet_history:?}");
+        }
+        db.finish().await;
+    }
+}
+
+/// A ledger's million lines replaced (and replaced again) on every backend; prints the
+/// time. `cargo test -p uppsikt-store --release --test economy -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore = "a benchmark: a million lines"]
+async fn replace_budget_lines_a_million() {
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let t = tree(store).await;
+        let mut w = writer(store).await;
+        let mut units = Vec::new();
+        for i in 0..200 {
+            units.push(
+                org_unit(
+                    &mut w,
+                    &format!("a{i}"),
+                    &format!("Ansvar {i}"),
+                    OrgKind::Enhet,
+                    t.ks,
+                )
+                .await,
+            );
+        }
+        let mut cts = Vec::new();
+        for i in 0..70 {
+            cts.push(
+                w.put_cost_type(&cost_type(
+                    &format!("k{i}"),
+                    &format!("Konto {i}"),
+                    CostGroup::Cost,
+                    i,
+                ))
+                .await
+                .unwrap(),
+            );
+        }
+        w.commit().await.unwrap();
+        let mut lines = Vec::with_capacity(1_008_000);
+        for u in &units {
+            for ct in &cts {
+                for m in 1..=12u8 {
+                    for kind in [LineKind::Budget, LineKind::Outcome] {
+                        for area in [None, Some("Vårby"), Some("Flemingsberg")] {
+                            let mut l =
+                                line(*u, Some(*ct), Period::Month(2019, m), kind, Amount(-12_345));
+                            l.area = area.map(str::to_string);
+                            lines.push(l);
+                        }
+                    }
+                }
+            }
+        }
+        for round in 0..2 {
+            let started = std::time::Instant::now();
+            let mut w = writer(store).await;
+            let n = w
+                .replace_budget_lines("sie", &units, 2019, &lines)
+                .await
+                .unwrap();
+            w.commit().await.unwrap();
+            eprintln!(
+                "{:?}: {n} lines replaced (round {round}) in {:.1} s",
+                store.backend(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+        let started = std::time::Instant::now();
+        let due = store
+            .automatic_deviations("2020-06-01", 2019)
+            .await
+            .unwrap();
+        eprintln!(
+            "{:?}: deviations over them in {:.1} s ({} due)",
+            store.backend(),
+            started.elapsed().as_secs_f64(),
+            due.len()
+        );
+        let started = std::time::Instant::now();
+        let all = store.budget_lines(&units, 2018, 2019).await.unwrap();
+        eprintln!(
+            "{:?}: {} lines read in {:.1} s",
+            store.backend(),
+            all.len(),
+            started.elapsed().as_secs_f64()
+        );
+        let started = std::time::Instant::now();
+        let e = store.board_economy(t.ks, 2019).await.unwrap();
+        eprintln!(
+            "{:?}: board_economy in {:.1} s ({} rows by unit)",
+            store.backend(),
+            started.elapsed().as_secs_f64(),
+            e.statements.by_unit.len()
         );
         db.finish().await;
     }

@@ -358,7 +358,7 @@ async fn one_of_each(store: &Store) -> HashMap<ObjectKind, (Id, Id)> {
     w.commit().await.unwrap();
     ObjectKind::ALL
         .into_iter()
-        .filter_map(|kind| {
+        .map(|kind| {
             let object = match kind {
                 ObjectKind::OrgUnit => (t.child, t.child),
                 ObjectKind::Goal => (t.goal, t.child),
@@ -385,7 +385,7 @@ async fn one_of_each(store: &Store) -> HashMap<ObjectKind, (Id, Id)> {
                 ObjectKind::Grant => (unit_grant, t.other),
                 ObjectKind::InvestmentNode => (investment, t.ks),
             };
-            Some((kind, object))
+            (kind, object)
         })
         .collect()
 }
