@@ -269,3 +269,45 @@ fn a_column_choice_names_a_field_and_a_column_that_exist() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn import_sie_reads_a_ledger_file_and_a_bad_one_keeps_nothing() {
+    let (dir, url) = temp_dir("sie");
+    let org = dir.join("org.toml");
+    std::fs::write(
+        &org,
+        "format = \"uppsikt/1\"\n\n[[org_units]]\nkey = \"ks\"\nname = \"Kommunstyrelsen\"\nshort_name = \"KS\"\nkind = \"styrelse\"\n\n[[org_units]]\nkey = \"eko\"\nname = \"Ekonomiavdelningen\"\nshort_name = \"EKO\"\nkind = \"avdelning\"\nparent = \"ks\"\n\n[[cost_types]]\ncode = \"personal\"\nname = \"Personalkostnader\"\ngroup = \"personal\"\nranges = [\"5000-5999\"]\n\n[[ledger_units]]\nobject = \"A00001\"\norg = \"eko\"\n",
+    )
+    .unwrap();
+    ok(&import(&url, "data", &[org.to_str().unwrap()]));
+    // A synthetic file of one unit: its accounts 3000-3099 are not mapped.
+    let file = dir.join("bok.se");
+    let mut bytes = Vec::new();
+    uppsikt_import::sie::write_synthetic(&mut bytes, 1, 2, 12, 2024).unwrap();
+    std::fs::write(&file, &bytes).unwrap();
+    let o = uppsikt(&[
+        "--database-url",
+        &url,
+        "import-sie",
+        file.to_str().unwrap(),
+        "--unit",
+        "ks",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("rad ") && stderr(&o).contains("hör inte till något kostnadsslag"),
+        "{}",
+        stderr(&o)
+    );
+    // Accounts of class 5 only: all mapped.
+    let text = "#FORMAT PC8\r\n#SIETYP 4\r\n#RAR 0 20240101 20241231\r\n#PSALDO 0 202401 5010 {1 \"A00001\"} 100.00\r\n#PBUDGET 0 202401 5010 {1 \"A00001\"} 120.00\r\n";
+    std::fs::write(&file, text).unwrap();
+    let o = import(&url, "sie", &[file.to_str().unwrap(), "--unit", "ks"]);
+    ok(&o);
+    assert!(
+        stdout(&o).contains("2 budget- och utfallsrader för 2024"),
+        "{}",
+        stdout(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
