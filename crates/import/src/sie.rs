@@ -726,7 +726,7 @@ impl SieSummary {
                 self.year - 1,
             ));
         }
-        out.push(messages::table_in_history());
+        out.push(messages::economy::BUDGET_IN_HISTORY.to_string());
         out
     }
 }

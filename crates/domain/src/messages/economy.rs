@@ -397,3 +397,7 @@ pub const EQUITY_NEGATIVE: &str =
 pub fn budget_not_allowed(unit: &str) -> String {
     format!("Du får inte ändra budgeten för {unit}. Be en controller eller enhetens redigerare läsa in raden.")
 }
+
+/// After a ledger or budget-table import: where its changes are recorded.
+pub const BUDGET_IN_HISTORY: &str =
+    "Varje inläsning finns i enheternas historik (Historik på enhetens sida).";
