@@ -282,6 +282,18 @@ pub enum CostGroup {
     Financial,
 }
 
+impl CostGroup {
+    /// The label of the group's sum row in the operating statement.
+    pub fn sum_label_sv(self) -> &'static str {
+        match self {
+            CostGroup::Revenue => "Summa verksamhetens intäkter",
+            CostGroup::Staff => "Summa personalkostnader, netto",
+            CostGroup::Cost => "Summa övriga verksamhetskostnader",
+            CostGroup::Financial => "Summa finansiella poster",
+        }
+    }
+}
+
 coded_enum!(CostGroup {
     Revenue = "intakter", "Verksamhetens intäkter";
     Staff = "personal", "Personalkostnader, netto";
@@ -622,6 +634,18 @@ pub fn subtree(units: &[OrgUnit], root: Id) -> Vec<(Id, u8)> {
     out
 }
 
+fn sum_row(label: &str, figures: Figures) -> StatementRow {
+    StatementRow {
+        label: label.into(),
+        depth: 0,
+        sum: true,
+        unit_id: None,
+        cost_type_id: None,
+        figures,
+        explanation: String::new(),
+    }
+}
+
 /// The statements of board `board` in `year` from the lines of its subtree (this year's
 /// and last year's). Sums are derived; explanations attach to their rows.
 pub fn statements(
@@ -682,16 +706,18 @@ pub fn statements(
             });
         }
         if any {
-            by_cost_type.push(StatementRow {
-                label: format!("Summa {}", group.label_sv().to_lowercase()),
-                depth: 0,
-                sum: true,
-                unit_id: None,
-                cost_type_id: None,
-                figures: total.clone(),
-                explanation: String::new(),
-            });
+            by_cost_type.push(sum_row(group.sum_label_sv(), total.clone()));
             group_totals.push((*group, total));
+        }
+        // Verksamhetens kostnader: staff (net) and the other costs, as seed 004 sums them.
+        let costs: Vec<&Figures> = group_totals
+            .iter()
+            .filter(|(g, _)| matches!(g, CostGroup::Staff | CostGroup::Cost))
+            .map(|(_, f)| f)
+            .collect();
+        if *group == CostGroup::Cost && costs.len() == 2 {
+            let sum = costs[0].add(costs[1]);
+            by_cost_type.push(sum_row("Summa verksamhetens kostnader", sum));
         }
     }
     let total_by_cost_type = group_totals

@@ -110,8 +110,8 @@ async fn workbook_holds_every_measure_value_with_swedish_letters() {
             vec![
                 "Mått".to_string(),
                 "Måluppfyllelse".to_string(),
-                "Ekonomi".to_string(),
-                "Intern kontroll".to_string()
+                "Intern kontroll".to_string(),
+                "Ekonomi".to_string()
             ]
         );
         let sheet = wb.worksheet_range("Mått").unwrap();

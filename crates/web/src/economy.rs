@@ -433,12 +433,23 @@ async fn board_view(
         unit_id: board.id,
         unit: board.name.clone(),
         year: e.year,
-        by_cost_type: e
-            .statements
-            .by_cost_type
-            .iter()
-            .map(statement_row)
-            .collect(),
+        by_cost_type: {
+            let mut rows: Vec<MoneyRow> = e
+                .statements
+                .by_cost_type
+                .iter()
+                .map(statement_row)
+                .collect();
+            if !rows.is_empty() {
+                rows.push(money_row(
+                    "Årets resultat".into(),
+                    0,
+                    true,
+                    &e.statements.total_by_cost_type,
+                ));
+            }
+            rows
+        },
         by_unit: e.statements.by_unit.iter().map(statement_row).collect(),
         disagreements: e
             .disagreements
