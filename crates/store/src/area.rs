@@ -65,7 +65,8 @@ fn refused(r: AreaRefusal) -> StoreError {
     StoreError::Area(r)
 }
 
-fn to_json<T: Serialize>(value: &T) -> String {
+/// A value as the JSON text a column holds (the area family's and the economy's lists).
+pub(crate) fn to_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
@@ -73,7 +74,8 @@ fn from_json<T: for<'de> Deserialize<'de>>(what: &str, text: &str) -> Result<T> 
     serde_json::from_str(text).map_err(|_| corrupt(what, text))
 }
 
-fn log_json<T: Serialize>(value: &T) -> Option<serde_json::Value> {
+/// A value as the change log records it.
+pub(crate) fn log_json<T: Serialize>(value: &T) -> Option<serde_json::Value> {
     serde_json::to_value(value).ok()
 }
 

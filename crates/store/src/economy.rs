@@ -37,6 +37,7 @@ use uppsikt_domain::model::{Id, OrgKind, OrgUnit};
 use uppsikt_domain::object_kind::ObjectKind;
 use uppsikt_domain::Period;
 
+use crate::area::{log_json, to_json};
 use crate::deviation_sources::{BoxFuture, DeviationSource, DueDeviations};
 use crate::rows::OrgUnitRow;
 use crate::sql::{rows_for, rows_with as fetch};
@@ -82,16 +83,8 @@ fn refused(r: EconomyRefusal) -> StoreError {
     StoreError::Economy(r)
 }
 
-fn to_json<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_default()
-}
-
 fn from_json<T: for<'de> Deserialize<'de>>(what: &str, text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|_| corrupt(what, text))
-}
-
-fn log_json<T: Serialize>(value: &T) -> Option<serde_json::Value> {
-    serde_json::to_value(value).ok()
 }
 
 fn code<T>(what: &str, text: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T> {
