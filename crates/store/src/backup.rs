@@ -120,11 +120,13 @@ async fn copy_all(
         .await?;
     let before = before.unwrap_or(0);
     // The change log is append-only and stays as it is: it records what the restore
-    // undoes, and the restore itself. Sessions end: everyone signs in again.
+    // undoes, and the restore itself. Sessions end: everyone signs in again. The scope
+    // versions stay this database's (they must never go back: a page cached before the
+    // restore would look current), and global moves past them below.
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM main.sqlite_master WHERE type = 'table' \
          AND name NOT LIKE 'sqlite_%' \
-         AND name NOT IN ('_sqlx_migrations', 'change_log', 'sessions') ORDER BY name",
+         AND name NOT IN ('_sqlx_migrations', 'change_log', 'sessions', 'scope_versions') ORDER BY name",
     )
     .fetch_all(&mut **tx)
     .await?;
@@ -165,6 +167,10 @@ async fn copy_all(
         .execute(&mut **tx)
         .await?;
     sqlx::query("INSERT INTO main.data_version (id, version) VALUES (1, $1)")
+        .bind(data_version)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("UPDATE main.scope_versions SET version = $1 WHERE scope = 0")
         .bind(data_version)
         .execute(&mut **tx)
         .await?;

@@ -26,6 +26,7 @@ mod plan;
 mod read;
 mod rows;
 mod rules;
+mod scope;
 mod source;
 mod sql;
 mod thresholds;
@@ -78,6 +79,7 @@ pub use rules::{
     check_rules, RuleProblem, RuleVersion, COMMITMENT_WEIGHT_MAX, RELATIVE_THRESHOLD_MAX,
     RULE_VERSION_LOG_TYPE,
 };
+pub use scope::{PageScope, Stamp};
 pub use source::ChangeSource;
 pub use thresholds::{threshold_of, THRESHOLD_LOG_TYPE};
 pub use write::{

@@ -32,6 +32,8 @@ pub struct Writer {
     pub(crate) backend: crate::Backend,
     /// Raw Kolada values written or deleted in this transaction, logged once at commit.
     pub(crate) kolada: Option<crate::kolada::KoladaChanges>,
+    /// What the logged changes were to, for the scopes the commit moves (`scope.rs`).
+    touched: crate::scope::Touched,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -247,19 +249,26 @@ impl Writer {
             store: store.clone(),
             backend: store.backend,
             kolada: None,
+            touched: crate::scope::Touched::default(),
         })
     }
 
-    /// Commits the transaction; bumps the data version if anything changed.
+    /// Commits the transaction; if anything changed, moves the data version and the
+    /// versions of the scopes the changes were to (see `scope.rs`), in the same transaction.
     pub async fn commit(mut self) -> Result<()> {
         if let Some(kolada) = self.kolada.take().filter(|k| !k.is_empty()) {
             self.log("import", "kolada_values", None, None, json(&kolada))
                 .await?;
         }
         if self.changes > 0 {
-            sqlx::query("UPDATE data_version SET version = version + 1 WHERE id = 1")
-                .execute(&mut *self.tx)
-                .await?;
+            let version: i64 = sqlx::query_scalar(
+                "UPDATE data_version SET version = version + 1 WHERE id = 1 RETURNING version",
+            )
+            .fetch_one(&mut *self.tx)
+            .await?;
+            let touched = std::mem::take(&mut self.touched);
+            let scopes = crate::scope::changed_scopes(&mut self.tx, touched).await?;
+            crate::scope::bump(&mut self.tx, &scopes, version).await?;
         }
         self.tx.commit().await?;
         Ok(())
@@ -299,6 +308,8 @@ impl Writer {
         after: Option<Value>,
     ) -> Result<()> {
         self.changes += 1;
+        self.touched
+            .note(object_type, object_id, before.as_ref(), after.as_ref());
         sqlx::query(
             "INSERT INTO change_log (at, actor, action, object_type, object_id, before_value, after_value, source, source_detail) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

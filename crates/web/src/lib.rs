@@ -65,16 +65,14 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The page cache is on unless `UPPSIKT_PAGE_CACHE=off` (the benchmarks measure both).
     pub fn new(store: Store) -> AppState {
         AppState::with_options(store, &ServerOptions::default())
     }
 
     pub fn with_options(store: Store, options: &ServerOptions) -> AppState {
-        let enabled = std::env::var("UPPSIKT_PAGE_CACHE").map_or(true, |v| v != "off");
         AppState {
             store,
-            cache: Arc::new(cache::PageCache::new(enabled)),
+            cache: Arc::new(cache::PageCache::new(options.page_cache)),
             jobs: Arc::new(reports::Jobs::default()),
             imports: Arc::new(imports::ImportJobs::default()),
             uploads: Arc::new(upload::Uploads::default()),
@@ -118,6 +116,9 @@ pub struct ServerOptions {
     pub kolada_api: uppsikt_import::kolada::ApiAllowList,
     /// How the municipality writes its case numbers (`--case-ref-format`).
     pub case_ref_format: uppsikt_domain::case_ref::CaseRefFormat,
+    /// Whether rendered pages are cached: on unless `UPPSIKT_PAGE_CACHE=off` (the
+    /// benchmarks measure both; a test compares cached pages with freshly built ones).
+    pub page_cache: bool,
 }
 
 impl Default for ServerOptions {
@@ -131,6 +132,7 @@ impl Default for ServerOptions {
             purge_every: std::time::Duration::from_secs(15 * 60),
             kolada_api: uppsikt_import::kolada::ApiAllowList::default(),
             case_ref_format: uppsikt_domain::case_ref::CaseRefFormat::huddinge(),
+            page_cache: std::env::var("UPPSIKT_PAGE_CACHE").map_or(true, |v| v != "off"),
         }
     }
 }

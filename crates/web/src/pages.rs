@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -26,6 +25,7 @@ use crate::auth::Viewer;
 use crate::crumbs::Crumbs;
 use crate::error::{period_param, AppError, Path, Query, Result};
 use crate::AppState;
+use uppsikt_store::PageScope;
 
 #[derive(Deserialize, Default)]
 pub struct PeriodQuery {
@@ -48,21 +48,33 @@ async fn visible_indicator(
     Ok(record)
 }
 
-/// Serves a page from the cache while the data version is unchanged, else renders it.
+/// Serves a page that may show anything from the cache while the data version is
+/// unchanged (any write), else renders it.
 pub(crate) async fn cached<F, Fut>(state: &AppState, key: &str, render: F) -> Result<Response>
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<String>>,
 {
-    let version = state.store.data_version().await?;
-    let html = match state.cache.get(key, version) {
-        Some(html) => html,
-        None => {
-            let html = Bytes::from(render().await?);
-            state.cache.put(key.to_string(), version, html.clone());
-            html
-        }
-    };
+    cached_in(state, PageScope::All, key, render).await
+}
+
+/// Serves a page that shows `scope` from the cache while no write has changed what it
+/// shows (the store's `scope.rs` decides which write changes which scope), else renders
+/// it, once for all who ask at the same time.
+pub(crate) async fn cached_in<F, Fut>(
+    state: &AppState,
+    scope: PageScope,
+    key: &str,
+    render: F,
+) -> Result<Response>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<String>>,
+{
+    // Read before the page is built: a write in between makes the page look older than
+    // it is (built again next time), never newer.
+    let stamp = state.store.stamp(scope).await?;
+    let html = state.cache.get_or_build(key, stamp, render).await?;
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
 }
 
@@ -397,7 +409,7 @@ pub async fn org_unit(
 ) -> Result<Response> {
     let period = period_param(q.period.as_deref())?;
     let key = cache_key(&viewer, &uri);
-    cached(&state, &key, || async {
+    cached_in(&state, PageScope::Unit(id), &key, || async {
         let (v, access) = followup_view(&state, &viewer, id, period, async |period, audience| {
             Ok(followup::board(&state.store, id, period, audience).await?)
         })
@@ -440,18 +452,23 @@ pub async fn goal(
 ) -> Result<Response> {
     let period = period_param(q.period.as_deref())?;
     let key = cache_key(&viewer, &uri);
-    cached(&state, &key, || async {
-        let org_id = state.store.owning_unit(ObjectKind::Goal, id).await?;
-        let (v, access) =
-            followup_view(&state, &viewer, org_id, period, async |period, audience| {
-                Ok(followup::goal(&state.store, id, period, audience).await?)
-            })
-            .await?;
-        let crumbs = Crumbs::to_object(&state, ObjectKind::Goal, id, Some(v.period))
-            .await?
-            .html();
-        Ok(GoalPage { v, crumbs, access }.render()?)
-    })
+    cached_in(
+        &state,
+        PageScope::Object(ObjectKind::Goal, id),
+        &key,
+        || async {
+            let org_id = state.store.owning_unit(ObjectKind::Goal, id).await?;
+            let (v, access) =
+                followup_view(&state, &viewer, org_id, period, async |period, audience| {
+                    Ok(followup::goal(&state.store, id, period, audience).await?)
+                })
+                .await?;
+            let crumbs = Crumbs::to_object(&state, ObjectKind::Goal, id, Some(v.period))
+                .await?
+                .html();
+            Ok(GoalPage { v, crumbs, access }.render()?)
+        },
+    )
     .await
 }
 
@@ -502,28 +519,33 @@ pub async fn indicator(
 ) -> Result<Response> {
     let requested = period_param(q.period.as_deref())?;
     let key = cache_key(&viewer, &uri);
-    cached(&state, &key, || async {
-        let audience = audience(&state, &viewer).await?;
-        let record = visible_indicator(&state.store, id, &audience).await?;
-        let goal = state.store.goal(record.indicator.goal_id).await?;
-        let org = state.store.org_unit(goal.org_id).await?;
-        let start = followup::start_period(&state.store, org.id, &audience).await?;
-        let period = page_period(&state, &audience, org.id, requested)
-            .await?
-            .or(start);
-        let page = indicator_page(record, goal, org, period, start);
-        let access =
-            PageAccess::of(&state, &viewer, page.org.id, Some(page.current.period)).await?;
-        let crumbs = Crumbs::to_object(&state, ObjectKind::Indicator, id, None)
-            .await?
-            .html();
-        Ok(IndicatorPage {
-            access,
-            crumbs,
-            ..page
-        }
-        .render()?)
-    })
+    cached_in(
+        &state,
+        PageScope::Object(ObjectKind::Indicator, id),
+        &key,
+        || async {
+            let audience = audience(&state, &viewer).await?;
+            let record = visible_indicator(&state.store, id, &audience).await?;
+            let goal = state.store.goal(record.indicator.goal_id).await?;
+            let org = state.store.org_unit(goal.org_id).await?;
+            let start = followup::start_period(&state.store, org.id, &audience).await?;
+            let period = page_period(&state, &audience, org.id, requested)
+                .await?
+                .or(start);
+            let page = indicator_page(record, goal, org, period, start);
+            let access =
+                PageAccess::of(&state, &viewer, page.org.id, Some(page.current.period)).await?;
+            let crumbs = Crumbs::to_object(&state, ObjectKind::Indicator, id, None)
+                .await?
+                .html();
+            Ok(IndicatorPage {
+                access,
+                crumbs,
+                ..page
+            }
+            .render()?)
+        },
+    )
     .await
 }
 

@@ -329,6 +329,26 @@ impl App {
             .id
     }
 
+    /// A second server over the same database with `options` (another process would be
+    /// the same: sessions and data are in the database); stops when dropped.
+    pub async fn twin(&self, options: uppsikt_web::ServerOptions) -> Twin {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let store = self.db.store.clone();
+        tokio::spawn(async move {
+            uppsikt_web::serve_with(store, listener, options, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        Twin {
+            base,
+            _shutdown: tx,
+        }
+    }
+
     pub async fn finish(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -338,6 +358,12 @@ impl App {
         }
         self.db.finish().await;
     }
+}
+
+/// A second server over an [`App`]'s database.
+pub struct Twin {
+    pub base: String,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
 /// A route a refusal test sends: its path, a form to POST, and the sessions refused there.
