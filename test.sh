@@ -8,8 +8,9 @@
 #   tests. They use postgres://postgres@127.0.0.1:5432/test, or UPPSIKT_TEST_POSTGRES_URL
 #   (an admin database; each test creates and drops its own database).
 # - UPPSIKT_REQUIRE_BROWSER: the browser tests (Debian's chromium and e2e/node_modules).
-# - UPPSIKT_REQUIRE_TOOLS: the supply-chain check (cargo-deny, see deny.toml) and the PDF
-#   text checks (pdftotext and pdfinfo, from poppler-utils).
+# - UPPSIKT_REQUIRE_TOOLS: the supply-chain check (cargo-deny, see deny.toml), the PDF
+#   text checks (pdftotext and pdfinfo, from poppler-utils) and the bench smoke runs' tools
+#   (wrk, sqlite3, psql).
 # libtest hides what a passing test prints, so the tests also write each skip to the file
 # UPPSIKT_SKIP_LOG names; after `cargo test` this script counts them ("SKIPPED (PostgreSQL)
 # 214 times: no server at …"). `cargo test -- --nocapture` shows each test's own message.
@@ -38,6 +39,11 @@ UPPSIKT_SKIP_LOG="$skip_log" cargo test --workspace || status=$?
 awk -F '\t' '{ n[$1 FS $2]++ } END { for (k in n) { split(k, p, FS);
     printf "SKIPPED (%s) %d time%s: %s\n", p[1], n[k], n[k] == 1 ? "" : "s", p[2] } }' "$skip_log" | sort
 [ "$status" = 0 ] || exit "$status"
+
+echo "== bench smoke runs"
+# Every bench script in seconds (tiny sizes, the debug binary cargo test built), so that none
+# breaks unnoticed; wrk, sqlite3 or psql missing: SKIPPED, unless UPPSIKT_REQUIRE_TOOLS=1.
+bash bench/smoke.sh
 
 echo "== browser tests (e2e/)"
 if [ -x /usr/bin/chromium ] && [ -d e2e/node_modules ]; then

@@ -9,22 +9,23 @@
 #     ansvar rows) as HTML and PDF.
 #
 #   bash bench/economy.sh              # SQLite, and PostgreSQL when PG_URL answers
-#   PG_URL=postgres://postgres@127.0.0.1:5432 bash bench/economy.sh
+#   PG_ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres bash bench/economy.sh
+#   BENCH_SMOKE=1 bash bench/economy.sh   # 20 units × 4 accounts, debug build (see bench/lib.sh)
+#
+# Needs sqlite3, GNU time (/usr/bin/time) and for PostgreSQL psql (postgresql-client).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=bench/out/economy
-mkdir -p "$OUT"
-UNITS="${UNITS:-2000}"
-PER_UNIT="${PER_UNIT:-32}"
+. bench/lib.sh
+need sqlite3
+need /usr/bin/time time
+bench_init economy
+UNITS="${UNITS:-$(size 2000 20)}"
+PER_UNIT="${PER_UNIT:-$(size 32 4)}"
 YEAR=2026
-PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432}"
-cargo build --release -q -p uppsikt
-BIN="${CARGO_TARGET_DIR:-target}/release/uppsikt"
-command -v sqlite3 >/dev/null || { echo "sqlite3 is missing: apt-get install -y sqlite3" >&2; exit 1; }
 
 timed() { # label command… → prints "label seconds max_rss_mb"
     local label=$1; shift
-    /usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$@" > "$OUT/$label.log" 2>&1 || { cat "$OUT/$label.log" >&2; exit 1; }
+    /usr/bin/time -f "%e %M" -o "$OUT/time.txt" "$@" > "$OUT/$label.log" 2>&1 || { cat "$OUT/$label.log" >&2; fail "$label"; }
     read -r secs kb < "$OUT/time.txt"
     echo "$label $secs $((kb / 1024))"
 }
@@ -37,29 +38,31 @@ run() { # backend url
     echo "# $gen"
     local rows
     rows=$(echo "$gen" | sed -n 's/.* rows=\([0-9]*\).*/\1/p')
-    read -r _ import_s import_mb < <(timed "import_$backend" "$BIN" --database-url "$url" import-sie "$OUT/synthetic.se" --unit bench-economy)
+    local t
+    t=$(timed "import_$backend" "$BIN" --database-url "$url" import-sie "$OUT/synthetic.se" --unit bench-economy)
+    read -r _ import_s import_mb <<< "$t"
     local base_s
     if [ "$backend" = sqlite ]; then
         rm -f "$OUT/baseline.db"
         sqlite3 "$OUT/baseline.db" "CREATE TABLE raw (item TEXT, year_index INTEGER, period TEXT, account INTEGER, object TEXT, amount REAL);"
-        read -r _ base_s _ < <(timed "baseline_$backend" sqlite3 "$OUT/baseline.db" ".mode csv" ".import $OUT/rows.csv raw")
+        t=$(timed "baseline_$backend" sqlite3 "$OUT/baseline.db" ".mode csv" ".import $OUT/rows.csv raw")
     else
         psql -q "$url" -c "DROP TABLE IF EXISTS bench_raw" -c "CREATE TABLE bench_raw (item TEXT, year_index INTEGER, period TEXT, account INTEGER, object TEXT, amount NUMERIC)"
-        read -r _ base_s _ < <(timed "baseline_$backend" psql -q "$url" -c "\\copy bench_raw FROM '$OUT/rows.csv' CSV")
+        t=$(timed "baseline_$backend" psql -q "$url" -c "\\copy bench_raw FROM '$OUT/rows.csv' CSV")
     fi
+    read -r _ base_s _ <<< "$t"
     local ratio
     ratio=$(python3 -c "print(f'{$import_s / max($base_s, 0.01):.2f}')")
     echo "sie_import backend=$backend rows=$rows seconds=$import_s peak_rss_mb=$import_mb baseline_seconds=$base_s ratio=${ratio}x"
-    read -r _ html_s html_mb < <(timed "report_html_$backend" "$BIN" --database-url "$url" report --org SyntN --period "$YEAR" --format html -o "$OUT/vb.html")
-    read -r _ pdf_s pdf_mb < <(timed "report_pdf_$backend" "$BIN" --database-url "$url" report --org SyntN --period "$YEAR" --format pdf -o "$OUT/vb.pdf")
+    t=$(timed "report_html_$backend" "$BIN" --database-url "$url" report --org SyntN --period "$YEAR" --format html -o "$OUT/vb.html")
+    read -r _ html_s html_mb <<< "$t"
+    t=$(timed "report_pdf_$backend" "$BIN" --database-url "$url" report --org SyntN --period "$YEAR" --format pdf -o "$OUT/vb.pdf")
+    read -r _ pdf_s pdf_mb <<< "$t"
     echo "economy_chapter backend=$backend html_seconds=$html_s html_peak_mb=$html_mb pdf_seconds=$pdf_s pdf_peak_mb=$pdf_mb html_bytes=$(stat -c %s "$OUT/vb.html") pdf_bytes=$(stat -c %s "$OUT/vb.pdf")"
 }
 
 rm -f "$OUT"/synthetic.db*
 run sqlite "sqlite://$OUT/synthetic.db"
-if psql -q "$PG_URL/postgres" -c 'SELECT 1' >/dev/null 2>&1; then
-    psql -q "$PG_URL/postgres" -c "DROP DATABASE IF EXISTS uppsikt_bench_economy" -c "CREATE DATABASE uppsikt_bench_economy" >/dev/null
-    run postgres "$PG_URL/uppsikt_bench_economy"
-else
-    echo "# PostgreSQL at $PG_URL does not answer: skipped"
+if postgres_or_skip PostgreSQL; then
+    run postgres "$(fresh_postgres uppsikt_bench_economy)"
 fi

@@ -9,25 +9,25 @@
 # Prints evaluate_all_goals_ms (pure domain evaluation and roll-up) and
 # load_and_evaluate_all_goals_ms for each binary, and the ratio current / baseline.
 # Without BEFORE it measures the current build only (the issue's bar: < 100 ms).
+# BENCH_SMOKE=1 runs it in seconds on the debug build (see bench/lib.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=bench/out/evaluation
-mkdir -p "$OUT"
-cargo build --release -q -p uppsikt
-NOW="${CARGO_TARGET_DIR:-target}/release/uppsikt"
-SIZE=(--boards "${BOARDS:-20}" --goals "${GOALS:-400}" --indicators "${INDICATORS:-4000}" --years "${YEARS:-15}")
+. bench/lib.sh
+bench_init evaluation
+NOW="$BIN"
+SIZE=(--boards "${BOARDS:-$(size 20 2)}" --goals "${GOALS:-$(size 400 10)}" --indicators "${INDICATORS:-$(size 4000 20)}" --years "${YEARS:-$(size 15 2)}")
 
-measure() { # label binary
+evaluate_with() { # label binary
     local db="$OUT/$1.db"
     rm -f "$db"*
     "$2" --database-url "sqlite://$db" bench synthetic "${SIZE[@]}" >/dev/null
-    "$2" --database-url "sqlite://$db" bench evaluate --rounds "${ROUNDS:-7}" | sed "s/^/$1 /"
+    "$2" --database-url "sqlite://$db" bench evaluate --rounds "${ROUNDS:-$(size 7 1)}" | sed "s/^/$1 /"
 }
 
-now=$(measure current "$NOW")
+now=$(evaluate_with current "$NOW")
 echo "$now"
 if [ -n "${BEFORE:-}" ]; then
-    before=$(measure baseline "$BEFORE")
+    before=$(evaluate_with baseline "$BEFORE")
     echo "$before"
     ratio() { # key
         local a b

@@ -10,23 +10,15 @@
 #   bash bench/plan.sh            # SQLite under bench/out/plan
 #   YEARS=20 bash bench/plan.sh   # more roll-overs (default 10; board page 3x as many loads)
 #   PROFILE=debug bash bench/plan.sh
+#   BENCH_SMOKE=1 bash bench/plan.sh   # one roll-over on the debug build (see bench/lib.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-YEARS="${YEARS:-10}"
-OUT=bench/out/plan
-rm -rf "$OUT" && mkdir -p "$OUT"
-# PROFILE=debug measures the debug build (no release build needed; the ratio is what counts).
-PROFILE="${PROFILE:-release}"
-if [ "$PROFILE" = release ]; then cargo build --release -q -p uppsikt; else cargo build -q -p uppsikt; fi
-BIN="${CARGO_TARGET_DIR:-target}/$PROFILE/uppsikt"
-URL="sqlite://$OUT/demo.db"
-"$BIN" --database-url "$URL" demo --no-serve >/dev/null 2>"$OUT/demo.log"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-PORT=$(free_port)
-UPPSIKT_PAGE_CACHE=off RUST_LOG=warn "$BIN" --database-url "$URL" --addr "127.0.0.1:$PORT" serve >/dev/null 2>"$OUT/server.log" &
-SERVER_PID=$!
-trap 'kill $SERVER_PID 2>/dev/null; wait 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+. bench/lib.sh
+bench_init plan
+YEARS="${YEARS:-$(size 10 1)}"
+fresh_database
+"$BIN" --database-url "$DATABASE_URL" demo --no-serve >/dev/null 2>"$OUT/demo.log" || { cat "$OUT/demo.log" >&2; fail "uppsikt demo"; }
+start_server off
 python3 - "$PORT" "$YEARS" <<'PY'
 import re, statistics, sys, time, urllib.error, urllib.parse, urllib.request
 port, years = sys.argv[1], int(sys.argv[2])

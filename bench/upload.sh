@@ -16,41 +16,29 @@
 #   bash bench/upload.sh
 #   FILES="normal.csv bomb.xlsx" bash bench/upload.sh
 #
-# Needs python3 and curl. The files (~140 MB) are removed at the end.
+# Needs python3 and curl. The files (~140 MB) are removed at the end. BENCH_SMOKE=1 uploads
+# only normal.csv and bomb.xlsx on the debug build (see bench/lib.sh). The script fails when
+# a server answers 5xx or dies, or a normal file is not accepted and previewed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=bench/out/upload
+. bench/lib.sh
+bench_init upload
 rm -rf "$OUT"
-mkdir -p "$OUT"
+mkdir -p "$OUT/static"
+trap 'stop_servers; rm -rf "$OUT"' EXIT
 
-cargo build --release -q -p uppsikt
-BIN="${CARGO_TARGET_DIR:-target}/release/uppsikt"
-
-SERVER_PID=""
-cleanup() {
-    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
-    wait 2>/dev/null || true
-    rm -rf "$OUT"
-}
-trap cleanup EXIT
-
-DB="sqlite://$OUT/demo.db"
-RUST_LOG=warn "$BIN" --database-url "$DB" demo --no-serve >/dev/null
+DATABASE_URL="sqlite://$OUT/demo.db"
+RUST_LOG=warn "$BIN" --database-url "$DATABASE_URL" demo --no-serve >/dev/null || fail "uppsikt demo"
 echo "# files"
-RUST_LOG=warn "$BIN" --database-url "$DB" bench upload-files --out "$OUT/files" | tee "$OUT/files.txt" | sed 's/^/#   /'
-FILES="${FILES:-$(cut -f1 "$OUT/files.txt" | tr '\n' ' ')}"
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+RUST_LOG=warn "$BIN" --database-url "$DATABASE_URL" bench upload-files --out "$OUT/files" > "$OUT/files.txt" || fail "bench upload-files"
+sed 's/^/#   /' "$OUT/files.txt"
+FILES="${FILES:-$(size "$(cut -f1 "$OUT/files.txt" | tr '\n' ' ')" "normal.csv bomb.xlsx")}"
 
 printf '%-13s %6s %6s %8s %6s %8s %7s %9s %9s %9s  %s\n' \
     file MB status upload_s rss_MB peak_MB rise_MB health_ms preview_s +prev_MB message
 for file in $FILES; do
-    PORT=$(free_port)
-    RUST_LOG=warn "$BIN" --database-url "$DB" --addr "127.0.0.1:$PORT" serve \
-        >/dev/null 2>"$OUT/server.log" &
-    SERVER_PID=$!
-    for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
-    python3 - "http://127.0.0.1:$PORT" "$SERVER_PID" "$OUT/files/$file" <<'PY'
+    start_server on
+    python3 - "$BASE" "$SERVER_PID" "$OUT/files/$file" <<'PY' || fail "upload of $file"
 import html, re, sys, threading, time, urllib.error, urllib.request, uuid
 
 base, pid, path = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -131,6 +119,12 @@ size = len(body) / 1e6
 after_preview = f"{peak / 1024:.0f}" if preview_s != "-" else "-"
 print(f"{name:<13} {size:6.1f} {status:6} {upload_s:8.2f} {rss / 1024:6.0f} {peak_upload / 1024:8.0f} "
       f"{(peak_upload - rss) / 1024:7.0f} {slowest[0] * 1000:9.0f} {preview_s:>9} {after_preview:>9}  {message[:72]}")
+# A refusal is a figure; a server error, a server that stopped answering, or a normal file
+# not accepted and previewed is a failure.
+if status >= 500 or slowest[0] == float("inf"):
+    raise SystemExit(f"{name}: status {status}, slowest /healthz {slowest[0]}")
+if name.startswith("normal.") and (status != 303 or not message.startswith("preview 200")):
+    raise SystemExit(f"{name}: not accepted and previewed ({status}, {message})")
 PY
-    kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
+    stop_servers
 done

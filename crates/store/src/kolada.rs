@@ -106,10 +106,9 @@ pub struct OutcomeSync {
     pub no_municipality: bool,
 }
 
-/// Rows per bulk statement. SQLite: 6 binds a row stay under its 32,766 variables;
-/// PostgreSQL takes one array per column, so a chunk only bounds the statement's size.
+/// Rows per bulk statement on SQLite: 6 binds a row stay under its 32,766 variables.
+/// (PostgreSQL takes a whole call's values in one `COPY`.)
 const SQLITE_CHUNK: usize = 5_000;
-const POSTGRES_CHUNK: usize = 20_000;
 
 fn municipality(s: &str) -> Result<MunicipalityId> {
     MunicipalityId::parse(s)
@@ -603,40 +602,100 @@ fn sqlite_bind_values<'q>(
     q
 }
 
-/// A PostgreSQL array literal of texts: `{"a","b\"c"}`.
-fn pg_text_array<'a>(items: impl Iterator<Item = &'a str>) -> String {
-    let mut out = String::from("{");
-    for (i, s) in items.enumerate() {
-        if i > 0 {
-            out.push(',');
+/// The columns of `kolada_values` a bulk write fills, in the order of its rows.
+const COLUMNS: &str = "kpi, municipality, year, gender, value, status";
+
+/// Copies `values` into `table` (`kolada_values` or its staging table) with
+/// `COPY … FROM STDIN` on the transaction's connection, in PostgreSQL's text format.
+async fn copy_values(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    table: &str,
+    values: &[KoladaValue],
+) -> Result<()> {
+    /// Bytes sent a message; a whole call's rows need not be held as text at once.
+    const BATCH: usize = 1 << 20;
+    let conn = postgres_connection(tx)?;
+    let mut copy = conn
+        .copy_in_raw(&format!("COPY {table} ({COLUMNS}) FROM STDIN"))
+        .await?;
+    let mut buf = Vec::with_capacity(BATCH + 256);
+    for v in values {
+        copy_row(&mut buf, v);
+        if buf.len() >= BATCH {
+            copy.send(buf.as_slice()).await?;
+            buf.clear();
         }
-        out.push('"');
-        for c in s.chars() {
-            if c == '"' || c == '\\' {
-                out.push('\\');
-            }
-            out.push(c);
-        }
-        out.push('"');
     }
-    out.push('}');
-    out
+    if !buf.is_empty() {
+        copy.send(buf.as_slice()).await?;
+    }
+    copy.finish().await?;
+    Ok(())
 }
 
-/// A PostgreSQL array literal of numbers, `NULL` for `None`.
-fn pg_number_array<T: std::fmt::Display>(items: impl Iterator<Item = Option<T>>) -> String {
-    let mut out = String::from("{");
-    for (i, v) in items.enumerate() {
-        if i > 0 {
-            out.push(',');
+/// One row of `COPY`'s text format: tab-separated, `\N` for a missing value, and a
+/// backslash, tab, newline or carriage return in a text escaped as `\\`, `\t`, `\n`,
+/// `\r`. A number is written as Rust prints it (the shortest text that reads back the
+/// same `f64`).
+fn copy_row(buf: &mut Vec<u8>, v: &KoladaValue) {
+    use std::io::Write;
+    copy_text(buf, v.kpi.as_str());
+    buf.push(b'\t');
+    copy_text(buf, v.municipality.as_str());
+    let _ = write!(buf, "\t{}\t", v.year);
+    copy_text(buf, v.gender.code());
+    buf.push(b'\t');
+    match v.value {
+        Some(x) => {
+            let _ = write!(buf, "{x}");
         }
-        match v {
-            Some(v) => out.push_str(&v.to_string()),
-            None => out.push_str("NULL"),
+        None => buf.extend_from_slice(b"\\N"),
+    }
+    buf.push(b'\t');
+    copy_text(buf, &v.status);
+    buf.push(b'\n');
+}
+
+fn copy_text(buf: &mut Vec<u8>, s: &str) {
+    for b in s.bytes() {
+        match b {
+            b'\\' => buf.extend_from_slice(b"\\\\"),
+            b'\t' => buf.extend_from_slice(b"\\t"),
+            b'\n' => buf.extend_from_slice(b"\\n"),
+            b'\r' => buf.extend_from_slice(b"\\r"),
+            _ => buf.push(b),
         }
     }
-    out.push('}');
-    out
+}
+
+/// The PostgreSQL connection under the transaction, for `COPY`, which sqlx offers on
+/// `PgConnection` only: the store's pool uses sqlx's runtime-generic `Any` driver, whose
+/// `AnyConnection` holds the driver's own connection (for PostgreSQL, a `PgConnection`)
+/// as its one field, `Box<dyn AnyConnectionBackend>`, but does not hand it out.
+fn postgres_connection<'t>(
+    tx: &'t mut sqlx::Transaction<'static, sqlx::Any>,
+) -> Result<&'t mut sqlx::PgConnection> {
+    use sqlx_core::any::{AnyConnection, AnyConnectionBackend};
+    // The layout this relies on, checked at build time: the struct is exactly as large as
+    // its field, so the field sits at its start (sqlx-core is pinned to =0.8.6 in the
+    // workspace's Cargo.toml; an upgrade must look at `AnyConnection` again).
+    const _: () = assert!(
+        std::mem::size_of::<AnyConnection>()
+            == std::mem::size_of::<Box<dyn AnyConnectionBackend>>()
+            && std::mem::align_of::<AnyConnection>()
+                == std::mem::align_of::<Box<dyn AnyConnectionBackend>>()
+    );
+    let conn: &mut AnyConnection = tx;
+    // SAFETY: `AnyConnection` (sqlx-core 0.8.6) is `struct AnyConnection { backend:
+    // Box<dyn AnyConnectionBackend> }`; with its size and alignment equal to the field's
+    // (asserted above), a pointer to the struct is a valid pointer to that field, borrowed
+    // for as long as `tx` is.
+    let backend: &mut Box<dyn AnyConnectionBackend> =
+        unsafe { &mut *std::ptr::from_mut(conn).cast::<Box<dyn AnyConnectionBackend>>() };
+    let backend: &mut dyn std::any::Any = backend.as_mut();
+    backend
+        .downcast_mut::<sqlx::PgConnection>()
+        .ok_or_else(|| StoreError::Corrupt("COPY needs a PostgreSQL connection".into()))
 }
 
 const UPSERT_TAIL: &str = "ON CONFLICT (kpi, municipality, year, gender) DO UPDATE SET value = excluded.value, status = excluded.status";
@@ -918,11 +977,7 @@ impl Writer {
         }
         match self.backend {
             Backend::Sqlite => self.write_values_sqlite(values).await?,
-            Backend::Postgres => {
-                for chunk in values.chunks(POSTGRES_CHUNK) {
-                    self.write_values_postgres(chunk).await?;
-                }
-            }
+            Backend::Postgres => self.write_values_postgres(values).await?,
         }
         let changes = self.kolada_changes();
         changes.written += values.len() as u64;
@@ -960,17 +1015,21 @@ impl Writer {
         Ok(())
     }
 
-    /// PostgreSQL's `ON CONFLICT DO UPDATE` makes an insert more than twice as slow
-    /// (speculative insertion), though a bulk load of new values never meets a stored key.
-    /// So a chunk is first inserted plainly under a savepoint; when it meets a stored key
-    /// (or repeats one), it is rolled back to the savepoint and upserted, and so is every
-    /// later chunk of the transaction.
-    async fn write_values_postgres(&mut self, chunk: &[KoladaValue]) -> Result<()> {
+    /// PostgreSQL: the values go through `COPY … FROM STDIN`, PostgreSQL's bulk load, on
+    /// the transaction's own connection. `ON CONFLICT DO UPDATE` makes an insert more than
+    /// twice as slow (speculative insertion), though a bulk load of new values never meets
+    /// a stored key; so the values are first copied straight into `kolada_values` under a
+    /// savepoint. When they meet a stored key (or repeat one), that is rolled back to the
+    /// savepoint, and these and every later value of the transaction are copied into a
+    /// temporary staging table (dropped at commit) and upserted from it with one
+    /// `INSERT … SELECT … ON CONFLICT`: the same upsert as SQLite's, the last value of a
+    /// key winning.
+    async fn write_values_postgres(&mut self, values: &[KoladaValue]) -> Result<()> {
         if !self.kolada_changes().upserting {
             sqlx::query("SAVEPOINT kolada_values_plain")
                 .execute(&mut *self.tx)
                 .await?;
-            match self.insert_values_postgres(chunk, "").await {
+            match copy_values(&mut self.tx, "kolada_values", values).await {
                 Ok(()) => {
                     sqlx::query("RELEASE SAVEPOINT kolada_values_plain")
                         .execute(&mut *self.tx)
@@ -982,29 +1041,31 @@ impl Writer {
                         .execute(&mut *self.tx)
                         .await?;
                     self.kolada_changes().upserting = true;
+                    sqlx::query(
+                        "CREATE TEMPORARY TABLE kolada_values_staging \
+                         (LIKE kolada_values INCLUDING DEFAULTS) ON COMMIT DROP",
+                    )
+                    .execute(&mut *self.tx)
+                    .await?;
                 }
                 Err(e) => return Err(e),
             }
+        } else {
+            sqlx::query("TRUNCATE kolada_values_staging")
+                .execute(&mut *self.tx)
+                .await?;
         }
-        self.insert_values_postgres(&last_of_each_key(chunk), UPSERT_TAIL)
-            .await
-    }
-
-    async fn insert_values_postgres(&mut self, chunk: &[KoladaValue], tail: &str) -> Result<()> {
-        let sql = format!(
-            "INSERT INTO kolada_values (kpi, municipality, year, gender, value, status) \
-             SELECT * FROM unnest(CAST($1 AS TEXT[]), CAST($2 AS TEXT[]), CAST($3 AS BIGINT[]), \
-             CAST($4 AS TEXT[]), CAST($5 AS DOUBLE PRECISION[]), CAST($6 AS TEXT[])) {tail}"
-        );
-        sqlx::query(&sql)
-            .bind(pg_text_array(chunk.iter().map(|v| v.kpi.as_str())))
-            .bind(pg_text_array(chunk.iter().map(|v| v.municipality.as_str())))
-            .bind(pg_number_array(chunk.iter().map(|v| Some(v.year))))
-            .bind(pg_text_array(chunk.iter().map(|v| v.gender.code())))
-            .bind(pg_number_array(chunk.iter().map(|v| v.value)))
-            .bind(pg_text_array(chunk.iter().map(|v| v.status.as_str())))
-            .execute(&mut *self.tx)
-            .await?;
+        copy_values(
+            &mut self.tx,
+            "kolada_values_staging",
+            &last_of_each_key(values),
+        )
+        .await?;
+        sqlx::query(&format!(
+            "INSERT INTO kolada_values ({COLUMNS}) SELECT {COLUMNS} FROM kolada_values_staging {UPSERT_TAIL}"
+        ))
+        .execute(&mut *self.tx)
+        .await?;
         Ok(())
     }
 
@@ -1228,13 +1289,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn postgres_array_literals_quote_and_escape() {
+    fn copy_rows_escape_texts_and_write_null_for_missing() {
+        let value = |value, status: &str| KoladaValue {
+            kpi: KpiId::parse("N00001").unwrap(),
+            municipality: MunicipalityId::parse("0126").unwrap(),
+            year: 2019,
+            gender: Gender::Women,
+            value,
+            status: status.into(),
+        };
+        let mut buf = Vec::new();
+        copy_row(&mut buf, &value(Some(19.87), "a\tb\nc\rd\\e \"f\" 'g' \\N"));
+        copy_row(&mut buf, &value(None, ""));
+        copy_row(&mut buf, &value(Some(0.1 + 0.2), "Å"));
         assert_eq!(
-            pg_text_array(["a", "b\"c", "d\\e"].into_iter()),
-            r#"{"a","b\"c","d\\e"}"#
+            String::from_utf8(buf).unwrap(),
+            "N00001\t0126\t2019\tK\t19.87\ta\\tb\\nc\\rd\\\\e \"f\" 'g' \\\\N\n\
+             N00001\t0126\t2019\tK\t\\N\t\n\
+             N00001\t0126\t2019\tK\t0.30000000000000004\tÅ\n"
         );
-        assert_eq!(pg_number_array([Some(1.5), None].into_iter()), "{1.5,NULL}");
-        assert_eq!(pg_text_array(std::iter::empty()), "{}");
     }
 
     #[test]

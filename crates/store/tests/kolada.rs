@@ -215,6 +215,118 @@ async fn a_chunk_meeting_stored_keys_replaces_them_after_plain_chunks() {
     }
 }
 
+/// PostgreSQL writes the values with `COPY` (straight into the table, or through a staging
+/// table once a key repeats): a status holding COPY's own special characters (tab,
+/// newline, carriage return, backslash, `\N`, `\.`) or quotes arrives as given on both
+/// paths, on every backend; and a write that fails after both paths were taken leaves
+/// nothing: no value, no change-log row, the same data version (and on PostgreSQL no
+/// staging table).
+#[tokio::test]
+async fn texts_with_copy_delimiters_survive_and_a_failed_write_leaves_nothing() {
+    for db in TestDb::all().await {
+        let store = &db.store;
+        let statuses = [
+            "tab\there",
+            "new\nline\r\nand more",
+            "back\\slash \\N \\. \\t",
+            "\\N",
+            "\\.",
+            "\"double\" 'single' `back`",
+            "Å ä ö ; , | {}",
+        ];
+        let special = |year_offset: i32, suffix: &str| -> Vec<KoladaValue> {
+            statuses
+                .iter()
+                .enumerate()
+                .map(|(i, s)| KoladaValue {
+                    status: format!("{s}{suffix}"),
+                    ..value(
+                        "N00003",
+                        "0126",
+                        2000 + year_offset + i as i32,
+                        Gender::Total,
+                        Some(i as f64 + 0.25),
+                    )
+                })
+                .collect()
+        };
+        let stored = |store: &Store| {
+            let store = store.clone();
+            async move {
+                store
+                    .kolada_values_of(&KpiId::parse("N00003").unwrap(), &m("0126"))
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|(_, _, _, status)| status)
+                    .collect::<Vec<_>>()
+            }
+        };
+        // New keys: PostgreSQL copies them straight into the table.
+        let mut w = store
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
+        w.write_kolada_values(&special(0, "")).await.unwrap();
+        w.commit().await.unwrap();
+        assert_eq!(stored(store).await, statuses, "{:?}", db.backend());
+
+        // Stored keys, each given twice in one call: upserted (on PostgreSQL from the
+        // staging table), the last value of a key winning.
+        let mut twice = special(0, " (first)");
+        twice.extend(special(0, " (second)"));
+        let mut w = store
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
+        w.write_kolada_values(&twice).await.unwrap();
+        w.write_kolada_values(&special(100, "")).await.unwrap();
+        w.commit().await.unwrap();
+        let second: Vec<String> = statuses
+            .iter()
+            .map(|s| format!("{s} (second)"))
+            .chain(statuses.iter().map(|s| s.to_string()))
+            .collect();
+        assert_eq!(stored(store).await, second, "{:?}", db.backend());
+
+        // A write that fails after new keys and repeated keys: nothing of it stays.
+        let version = store.data_version().await.unwrap();
+        let count = store.kolada_value_count().await.unwrap();
+        let logged = log_rows(store, "kolada_values").await;
+        let mut w = store
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
+        w.write_kolada_values(&special(200, " (lost)"))
+            .await
+            .unwrap();
+        w.write_kolada_values(&special(0, " (lost)")).await.unwrap();
+        if db.backend() == uppsikt_store::Backend::Postgres {
+            // PostgreSQL refuses a NUL character in a text: the COPY itself fails.
+            let refused = w
+                .write_kolada_values(&special(300, "\0"))
+                .await
+                .unwrap_err();
+            assert!(refused.to_string().contains("0x00"), "{refused}");
+        }
+        drop(w);
+        assert_eq!(store.data_version().await.unwrap(), version);
+        assert_eq!(store.kolada_value_count().await.unwrap(), count);
+        assert_eq!(log_rows(store, "kolada_values").await, logged);
+        assert_eq!(stored(store).await, second, "{:?}", db.backend());
+        if db.backend() == uppsikt_store::Backend::Postgres {
+            let staging: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pg_class WHERE relname = 'kolada_values_staging'",
+            )
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+            assert_eq!(staging, 0, "the staging table goes with the transaction");
+        }
+        db.finish().await;
+    }
+}
+
 #[tokio::test]
 async fn linked_outcomes_are_filled_from_our_values_and_locks_are_respected() {
     for db in TestDb::all().await {
