@@ -259,6 +259,22 @@ async fn an_import_seals_its_job_in_its_transaction_once() {
         let mut w = s.writer("anna", ChangeSource::Form).await.unwrap();
         assert!(!w.seal_job(&seal("b")).await.unwrap());
         w.rollback().await.unwrap();
+
+        // Cancelling asked for (from any process) before the commit: no seal.
+        start(s, "2", "anna", T0).await.unwrap();
+        s.claim_job("report", "a", LEASE, T0)
+            .await
+            .unwrap()
+            .unwrap();
+        s.cancel_job(&id("2"), "{}", T0).await.unwrap();
+        let mut w = s.writer("anna", ChangeSource::Form).await.unwrap();
+        let two = JobSeal {
+            id: id("2"),
+            worker: "a".into(),
+        };
+        assert!(!w.seal_job(&two).await.unwrap());
+        assert!(w.job_cancel_requested(&two.id).await.unwrap());
+        w.rollback().await.unwrap();
         db.finish().await;
     }
 }
