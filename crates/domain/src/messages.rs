@@ -17,6 +17,7 @@ pub mod economy;
 pub mod forms;
 pub mod http;
 pub mod internal_control;
+pub mod jobs;
 pub mod kolada;
 pub mod plan;
 pub mod rules;

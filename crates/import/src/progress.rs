@@ -14,6 +14,8 @@ pub struct Progress {
     total: AtomicU64,
     cancelled: AtomicBool,
     step: Mutex<String>,
+    /// The job this import runs as, if it runs as one: sealed in the import's transaction.
+    seal: Mutex<Option<uppsikt_store::JobSeal>>,
 }
 
 /// A consistent reading of a [`Progress`].
@@ -75,6 +77,36 @@ impl Progress {
         } else {
             Ok(())
         }
+    }
+
+    /// Makes the import seal `job` in its transaction (see [`Progress::seal`]).
+    pub fn set_seal(&self, job: uppsikt_store::JobSeal) {
+        *self.seal.lock().unwrap_or_else(|e| e.into_inner()) = Some(job);
+    }
+
+    /// Called by an importer just before it commits: when it runs as a job, marks the
+    /// job's data as committed in the same transaction, and is `Err` (the importer rolls
+    /// back) when cancelling was asked for (in any process), or the job was taken over by
+    /// another worker or committed already, so that no import is written twice. Nothing to
+    /// do for an import that is no job.
+    pub async fn seal(&self, w: &mut uppsikt_store::Writer) -> Result<(), ImportReport> {
+        let job = self.seal.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let Some(job) = job else {
+            return Ok(());
+        };
+        let origin = crate::report::Origin::new("", "");
+        let db = |e: uppsikt_store::StoreError| ImportReport::single(&origin, e.to_string());
+        if w.seal_job(&job).await.map_err(db)? {
+            return Ok(());
+        }
+        if w.job_cancel_requested(&job.id).await.map_err(db)? {
+            self.cancel();
+            return Err(ImportReport::cancelled());
+        }
+        Err(ImportReport::single(
+            &origin,
+            uppsikt_domain::messages::jobs::import_taken_over(),
+        ))
     }
 
     pub fn snapshot(&self) -> Snapshot {

@@ -870,6 +870,10 @@ pub async fn write(
         let _ = w.rollback().await;
         return Err(r);
     }
+    if let Err(r) = progress.seal(&mut w).await {
+        let _ = w.rollback().await;
+        return Err(r);
+    }
     w.commit().await.map_err(db)?;
     Ok(SieSummary {
         year,

@@ -19,6 +19,7 @@ mod error;
 mod frozen;
 mod history;
 mod internal_control;
+mod jobs;
 mod kinds;
 mod kolada;
 mod kolada_pairs;
@@ -30,6 +31,7 @@ mod scope;
 mod source;
 mod sql;
 mod thresholds;
+mod uploads;
 mod write;
 
 use std::str::FromStr;
@@ -69,6 +71,10 @@ pub use internal_control::{
     ActionInput, CarriedOver, ControlInput, NewControlPlan, PlanHeader, PushedCommon, RiskInput,
     AMENDMENT_LOG_TYPE, MATRIX_LOG_TYPE, OCCURRENCE_LOG_TYPE,
 };
+pub use jobs::{
+    now_ms, ClaimedJob, JobLimits, JobOutcome, JobRefused, JobRow, JobSeal, JobStatus, NewJob,
+    JOB_KEEP_MS, JOB_MAX_ATTEMPTS,
+};
 pub use kolada::{
     ComparisonGroup, ComparisonGroupInput, KoladaChanges, KoladaKpi, KoladaMunicipality,
     KoladaSettings, OutcomeSync, KOLADA_API,
@@ -82,6 +88,7 @@ pub use rules::{
 pub use scope::{PageScope, Stamp};
 pub use source::ChangeSource;
 pub use thresholds::{threshold_of, THRESHOLD_LOG_TYPE};
+pub use uploads::{StoredUpload, UPLOAD_KEEP_MS};
 pub use write::{
     slugify, AssessmentInput, CommitmentInput, GoalInput, IndicatorInput, OrgUnitInput, Writer,
 };

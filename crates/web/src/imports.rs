@@ -3,9 +3,9 @@
 //! cancel it. An import is one transaction: cancelled or failed, nothing of it is kept.
 //! Who started it, or a controller, follows and cancels it; anyone else gets the same 404
 //! as for an unknown id. How many imports run and are kept is bounded by
-//! [`crate::jobs::Limits`].
+//! [`crate::jobs::Limits`]. Imports are jobs in the database (see [`crate::jobs`]): any app
+//! process runs, shows and cancels them.
 
-use std::future::Future;
 use std::sync::Arc;
 
 use askama::Template;
@@ -14,7 +14,9 @@ use axum::response::{Html, Response};
 use axum::Json;
 use uppsikt_domain::access::Action;
 use uppsikt_domain::messages;
+use uppsikt_import::progress::Snapshot;
 use uppsikt_import::{ImportReport, Progress};
+use uppsikt_store::{ClaimedJob, JobOutcome, JobRow, JobStatus};
 
 use crate::auth::Viewer;
 use crate::error::{AppError, Result};
@@ -24,9 +26,10 @@ use crate::AppState;
 /// Errors shown on a failed import's page; the rest are counted.
 const SHOWN_ERRORS: usize = 500;
 
+/// An import job as its page shows it.
 #[derive(Clone)]
 pub enum ImportState {
-    Running(Arc<Progress>),
+    Running(Snapshot),
     Done {
         summary: Vec<String>,
         /// Where to go next: (href, label).
@@ -38,22 +41,51 @@ pub enum ImportState {
     },
 }
 
-impl crate::jobs::JobState for ImportState {
-    fn is_running(&self) -> bool {
-        matches!(self, ImportState::Running(_))
-    }
-
-    fn kept_bytes(&self) -> usize {
-        let texts = |list: &[String]| list.iter().map(String::len).sum::<usize>();
-        match self {
-            ImportState::Running(_) => 0,
-            ImportState::Done { summary, next } => texts(summary) + next.0.len() + next.1.len(),
-            ImportState::Failed { errors, .. } => texts(errors),
+impl ImportState {
+    /// The state of the job's row (with the live progress when it runs in this process).
+    fn of(job: &JobRow, live: Option<Snapshot>) -> ImportState {
+        let result: serde_json::Value = job
+            .result_json
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok())
+            .unwrap_or_default();
+        let texts = |v: &serde_json::Value| -> Vec<String> {
+            v.as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|t| t.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        match job.state {
+            JobStatus::Waiting | JobStatus::Running => {
+                let mut s = live.unwrap_or_else(|| Snapshot {
+                    step: job.phase.clone(),
+                    done: job.done.max(0) as u64,
+                    total: job.total.max(0) as u64,
+                    cancelled: false,
+                });
+                s.cancelled |= job.cancel_requested;
+                ImportState::Running(s)
+            }
+            JobStatus::Done => {
+                let next = texts(&result["next"]);
+                ImportState::Done {
+                    summary: texts(&result["summary"]),
+                    next: match next.as_slice() {
+                        [href, label] => (href.clone(), label.clone()),
+                        _ => ("/import".into(), "Till Data in".into()),
+                    },
+                }
+            }
+            JobStatus::Failed | JobStatus::Cancelled => ImportState::Failed {
+                errors: texts(&result["errors"]),
+                cancelled: job.state == JobStatus::Cancelled,
+            },
         }
     }
 }
-
-pub type ImportJobs = crate::jobs::Jobs<ImportState>;
 
 /// What a finished import reports: lines of summary and where to go next.
 pub struct Finished {
@@ -61,53 +93,120 @@ pub struct Finished {
     pub next: (String, String),
 }
 
-/// Starts `work` in the background with a fresh [`Progress`]; returns the job's id, or
-/// refuses (429, nothing started) when the owner or the server runs enough imports.
-pub fn spawn<F, Fut>(
+/// What an import job does (the row's `params`, with the file as its input).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "source", rename_all = "lowercase")]
+pub enum ImportParams {
+    /// Outcomes from an uploaded table, as previewed: the upload it came from, its sheet
+    /// and columns, and the access of who committed it (checked again in the job).
+    Table {
+        upload: String,
+        file_name: String,
+        sheet: Option<String>,
+        mapping: String,
+        role: String,
+        units: Vec<uppsikt_domain::model::Id>,
+    },
+    /// A SIE 4 ledger for a unit (or the file's own).
+    Sie {
+        file_name: String,
+        unit: Option<String>,
+    },
+    /// Kolada's linked KPIs from the configured API.
+    Kolada,
+}
+
+/// Starts an import job (waiting for a worker); returns its id, or refuses (429, nothing
+/// started) when the owner or the server runs enough imports.
+pub async fn start(
     state: &AppState,
     title: String,
     back: String,
     owner: &str,
-    work: F,
-) -> Result<String>
-where
-    F: FnOnce(Arc<Progress>) -> Fut + Send + 'static,
-    Fut: Future<Output = std::result::Result<Finished, ImportReport>> + Send + 'static,
-{
-    let progress = Progress::new();
+    params: ImportParams,
+    input: Option<Vec<u8>>,
+) -> Result<String> {
+    let params = serde_json::to_value(&params).map_err(|e| AppError::Internal(e.to_string()))?;
+    let started = state
+        .jobs
+        .start(
+            &state.store,
+            crate::jobs::IMPORT,
+            title,
+            back,
+            owner,
+            params,
+            input,
+            "Startar",
+        )
+        .await?;
+    started.map_err(|refused| {
+        let message = match refused {
+            Refused::UserBusy(n) => messages::imports_user_busy(n),
+            Refused::ServerBusy(_) => messages::imports_server_busy(),
+        };
+        tracing::warn!(owner, ?refused, "import job refused");
+        AppError::Refused(StatusCode::TOO_MANY_REQUESTS, message)
+    })
+}
+
+/// Runs a claimed import job (see [`crate::jobs`]): the import is one transaction, which
+/// seals the job (so that it is never written twice).
+pub(crate) async fn run(state: AppState, job: ClaimedJob, progress: Arc<Progress>) -> JobOutcome {
     progress.set_step("Startar");
-    let id = state
-        .imports
-        .start(title, back, owner, ImportState::Running(progress.clone()))
-        .map_err(|refused| {
-            let message = match refused {
-                Refused::UserBusy(n) => messages::imports_user_busy(n),
-                Refused::ServerBusy(_) => messages::imports_server_busy(),
-            };
-            tracing::warn!(owner, ?refused, "import job refused");
-            AppError::Refused(StatusCode::TOO_MANY_REQUESTS, message)
-        })?;
-    let (jobs, job) = (state.imports.clone(), id.clone());
-    tokio::spawn(async move {
-        let outcome = work(progress).await;
-        let state = match outcome {
-            Ok(f) => ImportState::Done {
-                summary: f.summary,
-                next: f.next,
-            },
-            Err(report) => {
-                if !report.cancelled {
-                    tracing::warn!(job, errors = report.errors.len(), "import failed");
+    let outcome = match serde_json::from_str::<ImportParams>(&job.params) {
+        Ok(params) => {
+            let input = job.input.unwrap_or_default();
+            match params {
+                ImportParams::Table {
+                    upload,
+                    file_name,
+                    sheet,
+                    mapping,
+                    role,
+                    units,
+                } => {
+                    crate::upload::run_table(
+                        &state, &job.owner, &progress, &upload, file_name, sheet, &mapping, &role,
+                        units, input,
+                    )
+                    .await
                 }
-                ImportState::Failed {
-                    cancelled: report.cancelled,
-                    errors: report.errors.iter().map(ToString::to_string).collect(),
+                ImportParams::Sie { file_name, unit } => {
+                    crate::upload::run_sie(&state, &job.owner, &progress, file_name, unit, input)
+                        .await
+                }
+                ImportParams::Kolada => {
+                    crate::kolada::run_fetch(&state, &job.owner, &progress).await
                 }
             }
-        };
-        jobs.set(&job, state);
-    });
-    Ok(id)
+        }
+        Err(e) => Err(ImportReport::single(
+            &uppsikt_import::Origin::new("", ""),
+            format!("{}: {e}", messages::report_failed()),
+        )),
+    };
+    match outcome {
+        Ok(f) => JobOutcome::Json {
+            state: JobStatus::Done,
+            json: serde_json::json!({ "summary": f.summary, "next": [f.next.0, f.next.1] })
+                .to_string(),
+        },
+        Err(report) => {
+            if !report.cancelled {
+                tracing::warn!(job = job.id, errors = report.errors.len(), "import failed");
+            }
+            let errors: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
+            JobOutcome::Json {
+                state: if report.cancelled {
+                    JobStatus::Cancelled
+                } else {
+                    JobStatus::Failed
+                },
+                json: serde_json::json!({ "errors": errors }).to_string(),
+            }
+        }
+    }
 }
 
 #[derive(Template)]
@@ -123,10 +222,9 @@ struct JobPage {
 impl JobPage {
     /// (step, per cent if known, "x av y" text, cancel requested).
     fn running(&self) -> Option<(String, Option<u8>, String, bool)> {
-        let ImportState::Running(p) = &self.state else {
+        let ImportState::Running(s) = &self.state else {
             return None;
         };
-        let s = p.snapshot();
         let count = if s.total > 0 {
             format!("{} av {}", group(s.done), group(s.total))
         } else if s.done > 0 {
@@ -168,25 +266,26 @@ fn may_follow(viewer: &Viewer, owner: &str) -> bool {
 }
 
 /// The job, if the viewer may follow it; otherwise the same 404 as for an unknown id.
-fn followed(
-    state: &AppState,
-    viewer: &Viewer,
-    id: &str,
-) -> Result<crate::jobs::JobView<ImportState>> {
-    state
-        .imports
-        .get(id, |owner| may_follow(viewer, owner))
-        .ok_or(AppError::NotFound)
+async fn followed(state: &AppState, viewer: &Viewer, id: &str) -> Result<(JobRow, ImportState)> {
+    let (job, live) = state
+        .jobs
+        .get(&state.store, crate::jobs::IMPORT, id, |owner| {
+            may_follow(viewer, owner)
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let view = ImportState::of(&job, live);
+    Ok((job, view))
 }
 
 pub async fn show(JobRequest { state, viewer, id }: JobRequest) -> Result<Response> {
-    let job = followed(&state, &viewer, &id)?;
-    let can_cancel = matches!(job.state, ImportState::Running(_));
+    let (job, job_state) = followed(&state, &viewer, &id).await?;
+    let can_cancel = matches!(job_state, ImportState::Running(_));
     let html = JobPage {
         id,
         title: job.title,
         back: job.back,
-        state: job.state,
+        state: job_state,
         can_cancel,
     }
     .render()?;
@@ -195,10 +294,9 @@ pub async fn show(JobRequest { state, viewer, id }: JobRequest) -> Result<Respon
 
 /// The job's state as JSON, for `job.js`.
 pub async fn status(JobRequest { state, viewer, id }: JobRequest) -> Result<Response> {
-    let job = followed(&state, &viewer, &id)?;
-    let body = match &job.state {
-        ImportState::Running(p) => {
-            let s = p.snapshot();
+    let (_, job_state) = followed(&state, &viewer, &id).await?;
+    let body = match &job_state {
+        ImportState::Running(s) => {
             serde_json::json!({"state": "running", "step": s.step, "done": s.percent(), "count": s.done, "total": s.total})
         }
         ImportState::Done { .. } => serde_json::json!({"state": "done"}),
@@ -209,11 +307,13 @@ pub async fn status(JobRequest { state, viewer, id }: JobRequest) -> Result<Resp
     Ok(crate::jobs::uncached(Json(body)))
 }
 
-/// Asks the import to stop; it rolls back at its next check.
+/// Asks the import to stop (in whichever process runs it); it rolls back at its next
+/// check, and a waiting one never starts. Guard: who may follow the job (its owner or a
+/// controller); anyone else gets the same 404 as for an unknown id.
 pub async fn cancel(JobRequest { state, viewer, id }: JobRequest) -> Result<Response> {
-    let job = followed(&state, &viewer, &id)?;
-    if let ImportState::Running(p) = &job.state {
-        p.cancel();
+    let (_, job_state) = followed(&state, &viewer, &id).await?;
+    if let ImportState::Running(_) = job_state {
+        state.jobs.cancel(&state.store, &id).await?;
     }
     Ok(crate::forms::saved(format!("/imports/{id}")))
 }

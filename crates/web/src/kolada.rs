@@ -477,31 +477,41 @@ pub async fn link_all(
 /// "Hämta från Kolada nu": the linked KPIs for our municipality and the comparison groups'
 /// members, from the configured API, as an import job (all or nothing, can be cancelled).
 pub async fn fetch(State(state): State<AppState>, viewer: Viewer) -> Result<Response> {
+    let id = crate::imports::start(
+        &state,
+        "Hämtning från Kolada".into(),
+        "/kolada".into(),
+        &viewer.actor(),
+        crate::imports::ImportParams::Kolada,
+        None,
+    )
+    .await?;
+    Ok(saved(format!("/imports/{id}")))
+}
+
+/// Runs a Kolada fetch job for `actor` (the settings as they are when it runs).
+pub(crate) async fn run_fetch(
+    state: &AppState,
+    actor: &str,
+    progress: &uppsikt_import::Progress,
+) -> std::result::Result<crate::imports::Finished, uppsikt_import::ImportReport> {
     use uppsikt_import::kolada::{self, ClientOptions, Source};
-    let settings = state.store.kolada_settings().await?;
-    let store = state.store.clone();
-    let actor = viewer.actor();
+    let db = |e: uppsikt_store::StoreError| {
+        uppsikt_import::ImportReport::single(&uppsikt_import::Origin::new("", ""), e.to_string())
+    };
+    let settings = state.store.kolada_settings().await.map_err(db)?;
     let options = ClientOptions {
         allowed: state.kolada_api.as_ref().clone(),
         ..ClientOptions::default()
     };
-    let id = crate::imports::spawn(
-        &state,
-        "Hämtning från Kolada".into(),
-        "/kolada".into(),
-        &actor.clone(),
-        move |progress| async move {
-            let plan = kolada::default_plan(&store).await?;
-            let source = Source::Api(settings.api_url);
-            let summary =
-                kolada::import_kolada(&store, &source, &plan, &options, &actor, &progress).await?;
-            Ok(crate::imports::Finished {
-                summary: summary.lines_sv(),
-                next: ("/kolada".into(), "Till Kolada-sidan".into()),
-            })
-        },
-    )?;
-    Ok(saved(format!("/imports/{id}")))
+    let plan = kolada::default_plan(&state.store).await?;
+    let source = Source::Api(settings.api_url);
+    let summary =
+        kolada::import_kolada(&state.store, &source, &plan, &options, actor, progress).await?;
+    Ok(crate::imports::Finished {
+        summary: summary.lines_sv(),
+        next: ("/kolada".into(), "Till Kolada-sidan".into()),
+    })
 }
 
 #[cfg(test)]

@@ -44,14 +44,15 @@ use uppsikt_domain::access::Action;
 use uppsikt_store::Store;
 
 pub use error::AppError;
+pub use jobs::JobTiming;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub(crate) cache: Arc<cache::PageCache>,
-    pub(crate) jobs: Arc<reports::Jobs>,
-    pub(crate) imports: Arc<imports::ImportJobs>,
+    /// Report and import jobs (rows in the database) and this process's worker.
+    pub(crate) jobs: Arc<jobs::Jobs>,
     pub(crate) uploads: Arc<upload::Uploads>,
     pub(crate) login_limiter: Arc<auth::login::LoginLimiter>,
     /// Reverse proxies whose `X-Forwarded-For` is believed.
@@ -73,8 +74,7 @@ impl AppState {
         AppState {
             store,
             cache: Arc::new(cache::PageCache::new(options.page_cache)),
-            jobs: Arc::new(reports::Jobs::default()),
-            imports: Arc::new(imports::ImportJobs::default()),
+            jobs: Arc::new(jobs::Jobs::new(options.job_timing)),
             uploads: Arc::new(upload::Uploads::default()),
             login_limiter: Arc::new(auth::login::LoginLimiter::new(
                 options.login_attempts_per_minute,
@@ -119,6 +119,9 @@ pub struct ServerOptions {
     /// Whether rendered pages are cached: on unless `UPPSIKT_PAGE_CACHE=off` (the
     /// benchmarks measure both; a test compares cached pages with freshly built ones).
     pub page_cache: bool,
+    /// How long a job's worker holds it and how often workers look for jobs (default:
+    /// 30 s and 1 s; `UPPSIKT_JOB_LEASE_SECS` sets the lease).
+    pub job_timing: JobTiming,
 }
 
 impl Default for ServerOptions {
@@ -133,6 +136,7 @@ impl Default for ServerOptions {
             kolada_api: uppsikt_import::kolada::ApiAllowList::default(),
             case_ref_format: uppsikt_domain::case_ref::CaseRefFormat::huddinge(),
             page_cache: std::env::var("UPPSIKT_PAGE_CACHE").map_or(true, |v| v != "off"),
+            job_timing: JobTiming::from_env(),
         }
     }
 }
@@ -731,8 +735,10 @@ pub async fn serve_with(
     }
     tracing::info!(origins = ?options.public_origins, "POST accepted only from these origins");
     let purge = tokio::spawn(purge_periodically(store.clone(), options.purge_every));
-    let app = router_with(AppState::with_options(store, &options), &options)
-        .into_make_service_with_connect_info::<SocketAddr>();
+    let state = AppState::with_options(store, &options);
+    // This process's job workers: they claim report and import jobs from the database.
+    let workers = jobs::Jobs::spawn_workers(&state);
+    let app = router_with(state, &options).into_make_service_with_connect_info::<SocketAddr>();
     // Without TCP_NODELAY a streamed body (files) stalls on Nagle's algorithm and delayed
     // ACKs: tens of milliseconds per response on keep-alive connections.
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
@@ -744,6 +750,9 @@ pub async fn serve_with(
         .with_graceful_shutdown(shutdown)
         .await;
     purge.abort();
+    for w in workers {
+        w.abort();
+    }
     served
 }
 

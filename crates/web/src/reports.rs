@@ -5,7 +5,6 @@
 //! and how many build at once, is bounded by [`crate::jobs::Limits`].
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,40 +19,75 @@ use crate::error::{AppError, Path, Result};
 use crate::forms::{options, Errors, Field, FieldKind, FormPage, Post};
 use crate::jobs::{JobRequest, Refused};
 use crate::AppState;
+use std::sync::Arc;
+use uppsikt_import::Progress;
+use uppsikt_store::{ClaimedJob, JobOutcome, JobRow, JobStatus};
 
+/// A report job as its page shows it.
 #[derive(Clone)]
 pub enum JobState {
     Running {
-        step: &'static str,
+        step: String,
         done: u8,
     },
     Ready {
         file_name: String,
-        content_type: &'static str,
-        bytes: Bytes,
+        size: i64,
         data_version: i64,
     },
     Failed(String),
 }
 
-impl crate::jobs::JobState for JobState {
-    fn is_running(&self) -> bool {
-        matches!(self, JobState::Running { .. })
-    }
-
-    fn kept_bytes(&self) -> usize {
-        match self {
-            JobState::Running { .. } => 0,
-            JobState::Ready {
-                file_name, bytes, ..
-            } => bytes.len() + file_name.len(),
-            JobState::Failed(m) => m.len(),
+impl JobState {
+    /// The state of the job's row (with the live progress when it runs in this process).
+    fn of(job: &JobRow, live: Option<uppsikt_import::progress::Snapshot>) -> JobState {
+        let note: serde_json::Value = job
+            .result_json
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok())
+            .unwrap_or_default();
+        match job.state {
+            JobStatus::Waiting | JobStatus::Running => {
+                let (step, done, total) = match live {
+                    Some(s) => (s.step, s.done as i64, s.total as i64),
+                    None => (job.phase.clone(), job.done, job.total),
+                };
+                JobState::Running {
+                    step,
+                    done: if total > 0 {
+                        (done.clamp(0, total) * 100 / total) as u8
+                    } else {
+                        0
+                    },
+                }
+            }
+            JobStatus::Done => JobState::Ready {
+                file_name: job.result_name.clone().unwrap_or_default(),
+                size: job.result_size,
+                data_version: note["data_version"].as_i64().unwrap_or(0),
+            },
+            JobStatus::Failed | JobStatus::Cancelled => JobState::Failed(
+                note["message"]
+                    .as_str()
+                    .map_or_else(messages::report_failed, str::to_string),
+            ),
         }
     }
 }
 
-/// The report jobs of this server process.
-pub type Jobs = crate::jobs::Jobs<JobState>;
+/// What a report job needs besides its owner (the row's `params`).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Params {
+    org_id: Id,
+    /// The subject: a unit's id, or none for the municipality.
+    subject: Option<Id>,
+    kind: String,
+    year: i32,
+    tertial: Option<u8>,
+    format: String,
+    version: String,
+    oversight: bool,
+}
 
 /// The report form, its period filled with `period` (the unit's current period).
 fn form_page(org: &uppsikt_domain::model::OrgUnit, period: Option<Period>) -> FormPage {
@@ -280,78 +314,138 @@ pub async fn create(post: Post) -> Result<Response> {
     else {
         return page_with_documents(&state, org_id, e.apply(page.fill(&input))).await;
     };
-    let options = Options { version, oversight };
     let title = format!(
         "{} {} för {}",
         request.kind.label_sv(),
         input.get("period").map(|s| s.trim()).unwrap_or(""),
         org.name
     );
+    let params = Params {
+        org_id,
+        subject: match request.subject {
+            Subject::Unit(id) => Some(id),
+            Subject::Municipality => None,
+        },
+        kind: request.kind.code().to_string(),
+        year: request.year,
+        tertial: request.tertial,
+        format: format.extension().to_string(),
+        version: version.code().to_string(),
+        oversight,
+    };
     let owner = viewer.actor();
-    let id = state
+    let started = state
         .jobs
         .start(
+            &state.store,
+            crate::jobs::REPORT,
             title,
             format!("/org/{}", org.id),
             &owner,
-            JobState::Running {
-                step: "Väntar på sin tur",
-                done: 0,
-            },
+            serde_json::to_value(&params).map_err(|e| AppError::Internal(e.to_string()))?,
+            None,
+            messages::jobs::job_waiting(),
         )
-        .map_err(|refused| {
-            let message = match refused {
-                Refused::UserBusy(n) => messages::reports_user_busy(n),
-                Refused::ServerBusy(_) => messages::reports_server_busy(),
-            };
-            tracing::warn!(owner, ?refused, "report job refused");
-            AppError::Refused(StatusCode::TOO_MANY_REQUESTS, message)
-        })?;
-    let (store, jobs, job) = (state.store.clone(), state.jobs.clone(), id.clone());
-    tokio::spawn(async move {
-        // One build at a time per worker: the rest wait here, holding no memory yet.
-        let _turn = jobs.turn().await;
-        jobs.set(
-            &job,
-            JobState::Running {
-                step: "Hämtar uppgifterna",
-                done: 10,
-            },
-        );
-        let state = build(&store, &jobs, &job, org_id, request, options, format).await;
-        jobs.set(&job, state);
-    });
+        .await?;
+    let id = started.map_err(|refused| {
+        let message = match refused {
+            Refused::UserBusy(n) => messages::reports_user_busy(n),
+            Refused::ServerBusy(_) => messages::reports_server_busy(),
+        };
+        tracing::warn!(owner, ?refused, "report job refused");
+        AppError::Refused(StatusCode::TOO_MANY_REQUESTS, message)
+    })?;
     Ok(crate::forms::saved(format!("/reports/{id}")))
 }
 
+/// Runs a claimed report job (see [`crate::jobs`]): builds and renders the report.
+pub(crate) async fn run(state: AppState, job: ClaimedJob, progress: Arc<Progress>) -> JobOutcome {
+    let failed = |message: String| JobOutcome::Json {
+        state: JobStatus::Failed,
+        json: serde_json::json!({ "message": message }).to_string(),
+    };
+    let params: Params = match serde_json::from_str(&job.params) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(job = job.id, "report job with unreadable parameters: {e}");
+            return failed(messages::report_failed());
+        }
+    };
+    let (Some(kind), Some(format), Some(version)) = (
+        ReportKind::parse(&params.kind),
+        Format::parse(&params.format),
+        Version::parse(&params.version),
+    ) else {
+        tracing::error!(
+            job = job.id,
+            "report job with unknown kind, format or version"
+        );
+        return failed(messages::report_failed());
+    };
+    let request = Request {
+        subject: params.subject.map_or(Subject::Municipality, Subject::Unit),
+        kind,
+        year: params.year,
+        tertial: params.tertial,
+    };
+    let options = Options {
+        version,
+        oversight: params.oversight,
+    };
+    progress.set_total(100);
+    progress.set_step("Hämtar uppgifterna");
+    progress.set_done(10);
+    let kept = state.jobs.limits(crate::jobs::REPORT).kept_bytes;
+    match build(
+        &state.store,
+        &job.id,
+        &progress,
+        params.org_id,
+        request,
+        options,
+        format,
+        kept,
+    )
+    .await
+    {
+        Ok((name, bytes, version)) => JobOutcome::File {
+            name,
+            content_type: format.content_type().to_string(),
+            bytes,
+            json: serde_json::json!({ "data_version": version }).to_string(),
+        },
+        Err(message) => failed(message),
+    }
+}
+
 /// Builds and renders the report (the renderers are synchronous and CPU-bound: they run
-/// on a blocking thread). Failures of ours are logged and shown as one Swedish sentence.
-/// A report on a period with a decided document says on its cover that it is a draft.
+/// on a blocking thread): (file name, bytes, data version). Failures of ours are logged
+/// and shown as one Swedish sentence. A report on a period with a decided document says on
+/// its cover that it is a draft.
+#[allow(clippy::too_many_arguments)]
 async fn build(
     store: &uppsikt_store::Store,
-    jobs: &Jobs,
     job: &str,
+    progress: &Progress,
     org_id: Id,
     request: Request,
     options: Options,
     format: Format,
-) -> JobState {
+    kept_bytes: usize,
+) -> std::result::Result<(String, Vec<u8>, i64), String> {
     let failed = |detail: String| {
         tracing::error!(job, "report failed: {detail}");
-        JobState::Failed(messages::report_failed())
+        messages::report_failed()
     };
     let mut report = match uppsikt_report::build_as(store, request, options).await {
         Ok(report) => report,
-        Err(ReportError::Invalid(m)) => return JobState::Failed(m),
-        Err(e) => return failed(e.to_string()),
+        Err(ReportError::Invalid(m)) => return Err(m),
+        Err(e) => return Err(failed(e.to_string())),
     };
-    let decided = match store
+    let decided = store
         .decided_document(org_id, report.meta.period, document_kind(request.kind))
         .await
-    {
-        Ok(decided) => decided,
-        Err(e) => return failed(e.to_string()),
-    };
+        .map_err(|e| failed(e.to_string()))?;
     if let Some(d) = decided {
         report.meta.draft_note = Some(format!(
             "Utkast – inte det beslutade dokumentet. Det beslutade dokumentet ({} {}, {}) finns i uppsikt: /documents/{}, SHA-256 {}.",
@@ -359,30 +453,18 @@ async fn build(
         ));
         report.meta.decided_href = Some(format!("/documents/{}", d.id));
     }
-    jobs.set(
-        job,
-        JobState::Running {
-            step: "Skapar filen",
-            done: 60,
-        },
-    );
+    progress.set_step("Skapar filen");
+    progress.set_done(60);
     let version = report.meta.data_version;
     let name = file_name(&report, format);
     match tokio::task::spawn_blocking(move || uppsikt_report::render(&report, format)).await {
-        Ok(Ok(bytes)) if bytes.len() > jobs.limits().kept_bytes => {
+        Ok(Ok(bytes)) if bytes.len() > kept_bytes => {
             tracing::warn!(job, bytes = bytes.len(), "report too large to keep");
-            JobState::Failed(messages::report_too_large(
-                jobs.limits().kept_bytes / (1024 * 1024),
-            ))
+            Err(messages::report_too_large(kept_bytes / (1024 * 1024)))
         }
-        Ok(Ok(bytes)) => JobState::Ready {
-            file_name: name,
-            content_type: format.content_type(),
-            bytes: Bytes::from(bytes),
-            data_version: version,
-        },
-        Ok(Err(err)) => failed(err.to_string()),
-        Err(err) => failed(err.to_string()),
+        Ok(Ok(bytes)) => Ok((name, bytes, version)),
+        Ok(Err(err)) => Err(failed(err.to_string())),
+        Err(err) => Err(failed(err.to_string())),
     }
 }
 
@@ -397,9 +479,9 @@ struct JobPage {
 }
 
 impl JobPage {
-    fn running(&self) -> Option<(&'static str, u8)> {
-        match self.state {
-            JobState::Running { step, done } => Some((step, done)),
+    fn running(&self) -> Option<(String, u8)> {
+        match &self.state {
+            JobState::Running { step, done } => Some((step.clone(), *done)),
             _ => None,
         }
     }
@@ -408,10 +490,13 @@ impl JobPage {
         match &self.state {
             JobState::Ready {
                 file_name,
-                bytes,
+                size,
                 data_version,
-                ..
-            } => Some((file_name.clone(), bytes.len().div_ceil(1024), *data_version)),
+            } => Some((
+                file_name.clone(),
+                (*size as usize).div_ceil(1024),
+                *data_version,
+            )),
             _ => None,
         }
     }
@@ -425,16 +510,19 @@ impl JobPage {
 }
 
 /// The job, if the viewer started it; otherwise the same 404 as for an unknown id.
-fn own_job(state: &AppState, viewer: &Viewer, id: &str) -> Result<crate::jobs::JobView<JobState>> {
+async fn own_job(state: &AppState, viewer: &Viewer, id: &str) -> Result<(JobRow, JobState)> {
     let me = viewer.actor();
-    state
+    let (job, live) = state
         .jobs
-        .get(id, |owner| owner == me)
-        .ok_or(AppError::NotFound)
+        .get(&state.store, crate::jobs::REPORT, id, |owner| owner == me)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let view = JobState::of(&job, live);
+    Ok((job, view))
 }
 
 pub async fn show(JobRequest { state, viewer, id }: JobRequest) -> Result<Response> {
-    let job = own_job(&state, &viewer, &id)?;
+    let (job, job_state) = own_job(&state, &viewer, &id).await?;
     // Start → the unit tree (the report's unit is where the job was started) → the report.
     let units = state.store.org_units().await?;
     let trail = match job
@@ -454,7 +542,7 @@ pub async fn show(JobRequest { state, viewer, id }: JobRequest) -> Result<Respon
         title: job.title,
         crumbs,
         back: job.back,
-        state: job.state,
+        state: job_state,
     }
     .render()?;
     Ok(crate::jobs::uncached(axum::response::Html(html)))
@@ -462,7 +550,7 @@ pub async fn show(JobRequest { state, viewer, id }: JobRequest) -> Result<Respon
 
 /// The job's state as JSON, for `job.js`.
 pub async fn status(JobRequest { state, viewer, id }: JobRequest) -> Result<Response> {
-    let job_state = own_job(&state, &viewer, &id)?.state;
+    let (_, job_state) = own_job(&state, &viewer, &id).await?;
     let body = match job_state {
         JobState::Running { step, done } => {
             serde_json::json!({"state": "running", "step": step, "done": done})
@@ -474,15 +562,17 @@ pub async fn status(JobRequest { state, viewer, id }: JobRequest) -> Result<Resp
 }
 
 pub async fn download(JobRequest { state, viewer, id }: JobRequest) -> Result<Response> {
+    let (job, job_state) = own_job(&state, &viewer, &id).await?;
     let JobState::Ready {
         file_name,
-        content_type,
-        bytes,
         data_version,
-    } = own_job(&state, &viewer, &id)?.state
+        ..
+    } = job_state
     else {
         return Err(AppError::NotFound);
     };
+    let content_type = job.result_type.unwrap_or_default();
+    let bytes = state.store.job_file(&id).await?.ok_or(AppError::NotFound)?;
     let disposition = if content_type.starts_with("text/html") {
         "inline"
     } else {
@@ -497,7 +587,6 @@ pub async fn download(JobRequest { state, viewer, id }: JobRequest) -> Result<Re
             // The report carries its own stylesheet.
             (header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'".to_string()),
         ],
-        // Shared with the job, not copied per download.
         bytes,
     )
         .into_response())

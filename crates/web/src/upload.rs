@@ -6,8 +6,10 @@
 //! within [`UPLOAD_MAX`]. The file is parsed once, on a blocking thread and at most
 //! [`PARSE_PERMITS`] at a time (others wait up to [`PARSE_WAIT`], then are asked to try
 //! again), and the parsed table is kept in memory (for its owner, an hour) between the
-//! steps, so the user can change the mapping and look again before anything is written;
-//! the file's bytes are kept only where another sheet may be chosen.
+//! steps, so the user can change the mapping and look again before anything is written.
+//! The file and what its owner chose are kept in the database (within [`KEEP_BYTES`], an
+//! hour), so that the preview on one app process and the commit on another find it; each
+//! process keeps the tables it parsed, and parses the file again when it has none.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -26,12 +28,12 @@ use crate::error::{AppError, Path, Result};
 use crate::forms::{Form, Input};
 use crate::imports::{self, Finished};
 use crate::AppState;
+use uppsikt_store::now_ms;
 
 /// The largest file accepted.
 pub const UPLOAD_MAX: usize = 20 * 1024 * 1024;
 /// Uploads kept at most this long, and at most this many bytes in all (oldest go first):
-/// what is kept of each is its parsed table and, for a workbook of several sheets, the
-/// file (see [`Stored::bytes_kept`]).
+/// the files in the database, and apart from them the tables each process parsed.
 const KEEP: Duration = Duration::from_secs(3600);
 const KEEP_BYTES: usize = 200 * 1024 * 1024;
 /// Rows shown in the preview (all are checked and all errors listed).
@@ -42,47 +44,18 @@ pub const PARSE_PERMITS: usize = 1;
 /// How long an upload waits for its turn to be parsed before it is asked to try again.
 pub const PARSE_WAIT: Duration = Duration::from_secs(30);
 
-struct Upload {
-    owner: String,
+/// A parsed sheet of an upload, kept in this process so that the preview does not read
+/// the file again; the upload itself (file, sheet, columns) is a row in the database.
+struct Parsed {
     at: Instant,
-    file: Stored,
-}
-
-/// An uploaded file, parsed, and what its owner chose for it.
-#[derive(Clone)]
-struct Stored {
-    file_name: String,
-    /// The file, kept to read another sheet; empty when there is none to choose.
-    bytes: Arc<Vec<u8>>,
-    /// The chosen sheet (the first unless another was chosen) as read.
+    /// The sheet it is (none: the first).
+    sheet: Option<String>,
     table: Arc<Table>,
-    mapping: Option<Mapping>,
 }
 
-impl Stored {
-    fn new(file_name: String, bytes: Vec<u8>, table: Table) -> Stored {
-        let bytes = if table.sheets.len() > 1 {
-            bytes
-        } else {
-            Vec::new()
-        };
-        Stored {
-            file_name,
-            bytes: Arc::new(bytes),
-            table: Arc::new(table),
-            mapping: None,
-        }
-    }
-
-    /// The memory this upload keeps: its table and the file's bytes.
-    fn bytes_kept(&self) -> usize {
-        self.bytes.capacity() + self.table.heap_bytes()
-    }
-}
-
-/// Uploaded files waiting for their preview and commit, and the turns to parse files.
+/// The tables of uploaded files parsed in this process, and the turns to parse files.
 pub struct Uploads {
-    kept: Mutex<HashMap<String, Upload>>,
+    kept: Mutex<HashMap<String, Parsed>>,
     parsing: Arc<tokio::sync::Semaphore>,
 }
 
@@ -96,14 +69,14 @@ impl Default for Uploads {
 }
 
 impl Uploads {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Upload>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Parsed>> {
         self.kept.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Makes room for `adding` bytes within `budget` (dropping expired uploads, then the
+    /// Makes room for `adding` bytes within `budget` (dropping expired tables, then the
     /// oldest others; `keep` is never dropped).
     fn make_room(
-        map: &mut HashMap<String, Upload>,
+        map: &mut HashMap<String, Parsed>,
         adding: usize,
         keep: Option<&str>,
         budget: usize,
@@ -113,7 +86,7 @@ impl Uploads {
             let kept: usize = map
                 .iter()
                 .filter(|(k, _)| Some(k.as_str()) != keep)
-                .map(|(_, u)| u.file.bytes_kept())
+                .map(|(_, u)| u.table.heap_bytes())
                 .sum();
             if kept + adding <= budget {
                 return;
@@ -130,37 +103,29 @@ impl Uploads {
         }
     }
 
-    fn put(&self, upload: Upload) -> String {
-        let token = crate::auth::password::random_token();
+    /// Keeps the parsed `sheet` of the upload `token`.
+    fn keep(&self, token: &str, sheet: Option<String>, table: Arc<Table>) {
         let mut map = self.lock();
-        Uploads::make_room(&mut map, upload.file.bytes_kept(), None, KEEP_BYTES);
-        map.insert(token.clone(), upload);
-        token
+        Uploads::make_room(&mut map, table.heap_bytes(), Some(token), KEEP_BYTES);
+        map.insert(
+            token.to_string(),
+            Parsed {
+                at: Instant::now(),
+                sheet,
+                table,
+            },
+        );
     }
 
-    /// The upload, if it exists and belongs to `owner`.
-    fn get(&self, token: &str, owner: &str) -> Option<Stored> {
+    /// The parsed `sheet` of the upload `token`, if this process has it.
+    fn parsed(&self, token: &str, sheet: &Option<String>) -> Option<Arc<Table>> {
         self.lock()
             .get(token)
-            .filter(|u| u.owner == owner && u.at.elapsed() < KEEP)
-            .map(|u| u.file.clone())
+            .filter(|p| &p.sheet == sheet && p.at.elapsed() < KEEP)
+            .map(|p| p.table.clone())
     }
 
-    fn set_choice(&self, token: &str, table: Option<Table>, mapping: Option<Mapping>) {
-        let mut map = self.lock();
-        if let Some(table) = table {
-            let adding = table.heap_bytes();
-            if let Some(u) = map.get_mut(token) {
-                u.file.table = Arc::new(table);
-            }
-            Uploads::make_room(&mut map, adding, Some(token), KEEP_BYTES);
-        }
-        if let Some(u) = map.get_mut(token) {
-            u.file.mapping = mapping;
-        }
-    }
-
-    fn remove(&self, token: &str) {
+    fn forget(&self, token: &str) {
         self.lock().remove(token);
     }
 
@@ -376,12 +341,12 @@ pub async fn upload(
         Ok(table) => table,
         Err(message) => return import_page(&state, &viewer, Some(message)).await,
     };
-    let bytes = Arc::try_unwrap(bytes).unwrap_or_else(|shared| (*shared).clone());
-    let token = state.uploads.put(Upload {
-        owner: viewer.actor(),
-        at: Instant::now(),
-        file: Stored::new(name, bytes, table),
-    });
+    let token = crate::auth::password::random_token();
+    state
+        .store
+        .put_upload(&token, &viewer.actor(), &name, &bytes, KEEP_BYTES, now_ms())
+        .await?;
+    state.uploads.keep(&token, None, Arc::new(table));
     Ok(crate::forms::saved(format!("/import/outcomes/{token}")))
 }
 
@@ -476,24 +441,75 @@ fn preview_rows(checked: &Checked) -> Vec<PreviewRow> {
         .collect()
 }
 
-/// The upload's table and its chosen mapping (guessed when none was chosen): kept from the
-/// upload, not read again.
-async fn load(
-    state: &AppState,
-    viewer: &Viewer,
-    token: &str,
-) -> Result<(String, Arc<Table>, Mapping)> {
-    let Stored {
-        file_name,
+/// A mapping as stored with its upload: each field's code and its column.
+fn mapping_json(m: &Mapping) -> String {
+    let pairs: Vec<(&str, usize)> = Field::ALL
+        .into_iter()
+        .filter_map(|f| m.get(f).map(|c| (f.code(), c)))
+        .collect();
+    serde_json::to_string(&pairs).unwrap_or_default()
+}
+
+/// The mapping [`mapping_json`] wrote; `None` when it cannot be read.
+fn mapping_of(json: &str) -> Option<Mapping> {
+    let pairs: Vec<(String, usize)> = serde_json::from_str(json).ok()?;
+    let mut m = Mapping::default();
+    for (code, col) in pairs {
+        let f = Field::ALL.into_iter().find(|f| f.code() == code)?;
+        m.set(f, Some(col));
+    }
+    Some(m)
+}
+
+/// An upload as its preview and commit need it.
+struct Loaded {
+    file_name: String,
+    sheet: Option<String>,
+    table: Arc<Table>,
+    mapping: Mapping,
+}
+
+/// The viewer's upload with its table (parsed in this process before, or now from the
+/// stored file) and its chosen mapping (guessed when none was chosen); 404 with a Swedish
+/// message when it is gone or not theirs.
+async fn load(state: &AppState, viewer: &Viewer, token: &str) -> Result<Loaded> {
+    let gone = || AppError::Refused(StatusCode::NOT_FOUND, messages::upload_gone().into());
+    let stored = state
+        .store
+        .upload(token, &viewer.actor(), now_ms())
+        .await?
+        .ok_or_else(gone)?;
+    let table = match state.uploads.parsed(token, &stored.sheet) {
+        Some(table) => table,
+        None => {
+            let bytes = state.store.upload_bytes(token).await?.ok_or_else(gone)?;
+            let table = state
+                .uploads
+                .parse(
+                    stored.file_name.clone(),
+                    Arc::new(bytes),
+                    stored.sheet.clone(),
+                )
+                .await
+                .map_err(AppError::BadRequest)?;
+            let table = Arc::new(table);
+            state
+                .uploads
+                .keep(token, stored.sheet.clone(), table.clone());
+            table
+        }
+    };
+    let mapping = stored
+        .mapping
+        .as_deref()
+        .and_then(mapping_of)
+        .unwrap_or_else(|| Mapping::guess(&table.headers));
+    Ok(Loaded {
+        file_name: stored.file_name,
+        sheet: stored.sheet,
         table,
         mapping,
-        ..
-    } = state
-        .uploads
-        .get(token, &viewer.actor())
-        .ok_or_else(|| AppError::Refused(StatusCode::NOT_FOUND, messages::upload_gone().into()))?;
-    let mapping = mapping.unwrap_or_else(|| Mapping::guess(&table.headers));
-    Ok((file_name, table, mapping))
+    })
 }
 
 async fn render_preview(
@@ -502,7 +518,12 @@ async fn render_preview(
     token: &str,
     stale: Option<String>,
 ) -> Result<Response> {
-    let (file_name, table, mapping) = load(state, viewer, token).await?;
+    let Loaded {
+        file_name,
+        table,
+        mapping,
+        ..
+    } = load(state, viewer, token).await?;
     let checked = table::check(&state.store, &table, &mapping, &viewer.principal)
         .await
         .map_err(|r| AppError::Internal(r.to_string()))?;
@@ -563,24 +584,28 @@ pub async fn choose(
     Path(token): Path<String>,
     Form(input): Form<Input>,
 ) -> Result<Response> {
-    let stored = state
-        .uploads
-        .get(&token, &viewer.actor())
-        .ok_or_else(|| AppError::Refused(StatusCode::NOT_FOUND, messages::upload_gone().into()))?;
-    let table = &stored.table;
+    let loaded = load(&state, &viewer, &token).await?;
+    let table = &loaded.table;
     let sheet = input
         .get("sheet")
         .filter(|s| table.sheets.contains(s))
         .cloned()
         .or(table.sheet.clone());
-    if sheet != table.sheet && !stored.bytes.is_empty() {
+    if sheet != table.sheet {
+        let bytes = state.store.upload_bytes(&token).await?.ok_or_else(|| {
+            AppError::Refused(StatusCode::NOT_FOUND, messages::upload_gone().into())
+        })?;
         let other = state
             .uploads
-            .parse(stored.file_name.clone(), stored.bytes.clone(), sheet)
+            .parse(loaded.file_name.clone(), Arc::new(bytes), sheet.clone())
             .await
             .map_err(AppError::BadRequest)?;
         // Another sheet has other columns: guess again.
-        state.uploads.set_choice(&token, Some(other), None);
+        state
+            .store
+            .set_upload_choice(&token, sheet.as_deref(), None)
+            .await?;
+        state.uploads.keep(&token, sheet, Arc::new(other));
         return Ok(crate::forms::saved(format!("/import/outcomes/{token}")));
     }
     let mut m = Mapping::default();
@@ -591,7 +616,10 @@ pub async fn choose(
             .filter(|c| *c < table.headers.len());
         m.set(f, col);
     }
-    state.uploads.set_choice(&token, None, Some(m));
+    state
+        .store
+        .set_upload_choice(&token, loaded.sheet.as_deref(), Some(&mapping_json(&m)))
+        .await?;
     Ok(crate::forms::saved(format!("/import/outcomes/{token}")))
 }
 
@@ -671,32 +699,44 @@ pub async fn upload_sie(
         )
         .await;
     }
-    let store = state.store.clone();
-    let actor = viewer.actor();
-    let title = format!("Import av {name}");
-    let id = imports::spawn(
+    let id = imports::start(
         &state,
-        title,
+        format!("Import av {name}"),
         "/import".into(),
-        &actor.clone(),
-        move |progress| async move {
-            progress.set_total(bytes.len() as u64);
-            let summary = uppsikt_import::sie::import(
-                &store,
-                &name,
-                std::io::Cursor::new(bytes),
-                unit.as_deref(),
-                &actor,
-                &progress,
-            )
-            .await?;
-            Ok(Finished {
-                summary: summary.lines_sv(),
-                next: ("/import".into(), "Till Data in".into()),
-            })
+        &viewer.actor(),
+        imports::ImportParams::Sie {
+            file_name: name,
+            unit,
         },
-    )?;
+        Some(bytes),
+    )
+    .await?;
     Ok(crate::forms::saved(format!("/imports/{id}")))
+}
+
+/// Runs a ledger import job for `actor`.
+pub(crate) async fn run_sie(
+    state: &AppState,
+    actor: &str,
+    progress: &Arc<uppsikt_import::Progress>,
+    file_name: String,
+    unit: Option<String>,
+    bytes: Vec<u8>,
+) -> std::result::Result<Finished, uppsikt_import::ImportReport> {
+    progress.set_total(bytes.len() as u64);
+    let summary = uppsikt_import::sie::import(
+        &state.store,
+        &file_name,
+        std::io::Cursor::new(bytes),
+        unit.as_deref(),
+        actor,
+        progress,
+    )
+    .await?;
+    Ok(Finished {
+        summary: summary.lines_sv(),
+        next: ("/import".into(), "Till Data in".into()),
+    })
 }
 
 /// Checks again (the data may have changed since the preview) and starts the import.
@@ -705,35 +745,81 @@ pub async fn commit(
     viewer: Viewer,
     Path(token): Path<String>,
 ) -> Result<Response> {
-    let (file_name, table, mapping) = load(&state, &viewer, &token).await?;
+    let Loaded {
+        file_name,
+        sheet,
+        table,
+        mapping,
+    } = load(&state, &viewer, &token).await?;
     let checked = table::check(&state.store, &table, &mapping, &viewer.principal)
         .await
         .map_err(|r| AppError::Internal(r.to_string()))?;
     if !checked.errors.is_empty() {
         return render_preview(&state, &viewer, &token, Some(messages::preview_stale())).await;
     }
-    let store = state.store.clone();
-    let actor = viewer.actor();
-    let uploads_token = token.clone();
-    let uploads = state.uploads.clone();
-    let title = format!("Import av {file_name}");
-    let id = imports::spawn(
+    let bytes =
+        state.store.upload_bytes(&token).await?.ok_or_else(|| {
+            AppError::Refused(StatusCode::NOT_FOUND, messages::upload_gone().into())
+        })?;
+    let id = imports::start(
         &state,
-        title,
+        format!("Import av {file_name}"),
         "/import".into(),
-        &actor.clone(),
-        move |progress| async move {
-            let result = table::commit(&store, &checked, &actor, &progress).await;
-            if result.is_ok() {
-                uploads.remove(&uploads_token);
-            }
-            result.map(|s| Finished {
-                summary: s.lines_sv(),
-                next: ("/import".into(), "Importera fler utfall".into()),
-            })
+        &viewer.actor(),
+        imports::ImportParams::Table {
+            upload: token,
+            file_name,
+            sheet,
+            mapping: mapping_json(&mapping),
+            role: viewer.principal.role.key().to_string(),
+            units: viewer.principal.units.clone(),
         },
-    )?;
+        Some(bytes),
+    )
+    .await?;
     Ok(crate::forms::saved(format!("/imports/{id}")))
+}
+
+/// Runs an outcome import job for `actor`: reads the file as previewed, checks it again
+/// with the access of who committed it, and writes it in one transaction; the upload is
+/// forgotten once it is in.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn run_table(
+    state: &AppState,
+    actor: &str,
+    progress: &uppsikt_import::Progress,
+    upload: &str,
+    file_name: String,
+    sheet: Option<String>,
+    mapping: &str,
+    role: &str,
+    units: Vec<uppsikt_domain::model::Id>,
+    bytes: Vec<u8>,
+) -> std::result::Result<Finished, uppsikt_import::ImportReport> {
+    let whole = uppsikt_import::Origin::new(&file_name, "");
+    let single = |m: String| uppsikt_import::ImportReport::single(&whole, m);
+    progress.set_step(messages::table_progress_checking());
+    let table = state
+        .uploads
+        .parse(file_name.clone(), Arc::new(bytes), sheet)
+        .await
+        .map_err(single)?;
+    let mapping = mapping_of(mapping).unwrap_or_else(|| Mapping::guess(&table.headers));
+    let principal = uppsikt_domain::access::Principal {
+        role: uppsikt_domain::access::Role::parse(role)
+            .unwrap_or(uppsikt_domain::access::Role::Public),
+        units,
+    };
+    let checked = table::check(&state.store, &table, &mapping, &principal).await?;
+    let summary = table::commit(&state.store, &checked, actor, progress).await?;
+    if let Err(e) = state.store.remove_upload(upload).await {
+        tracing::warn!("forgetting an imported upload failed: {e}");
+    }
+    state.uploads.forget(upload);
+    Ok(Finished {
+        summary: summary.lines_sv(),
+        next: ("/import".into(), "Importera fler utfall".into()),
+    })
 }
 
 #[cfg(test)]
@@ -774,33 +860,40 @@ mod tests {
     }
 
     #[test]
-    fn the_store_counts_the_tables_it_keeps_and_drops_the_oldest_beyond_its_budget() {
-        let table = |rows| table::read_table("a.csv", &csv(rows), None).unwrap();
-        let one = Stored::new("a.csv".into(), csv(20_000), table(20_000));
-        // A CSV's bytes are not kept (there is no other sheet to read); its table is.
-        assert_eq!(one.bytes.len(), 0);
-        let kept = one.bytes_kept();
-        assert!(
-            kept >= one.table.heap_bytes() && kept > 20_000 * 12,
-            "{kept}"
-        );
+    fn the_tables_kept_are_bounded_in_bytes_oldest_first() {
+        let table = |rows| Arc::new(table::read_table("a.csv", &csv(rows), None).unwrap());
+        let one = table(20_000);
+        let kept = one.heap_bytes();
+        assert!(kept > 20_000 * 12, "{kept}");
         let mut map = HashMap::new();
         let budget = 2 * kept + kept / 2;
         for (i, token) in ["a", "b", "c"].into_iter().enumerate() {
             Uploads::make_room(&mut map, kept, None, budget);
             map.insert(
                 token.to_string(),
-                Upload {
-                    owner: "controller".into(),
+                Parsed {
                     at: Instant::now() + Duration::from_millis(i as u64),
-                    file: one.clone(),
+                    sheet: None,
+                    table: one.clone(),
                 },
             );
         }
         let mut tokens: Vec<&String> = map.keys().collect();
         tokens.sort();
         assert_eq!(tokens, ["b", "c"], "the oldest went first");
-        let total: usize = map.values().map(|u| u.file.bytes_kept()).sum();
+        let total: usize = map.values().map(|u| u.table.heap_bytes()).sum();
         assert!(total <= budget);
+    }
+
+    #[test]
+    fn a_mapping_is_stored_and_read_back_as_chosen() {
+        let mut m = Mapping::default();
+        m.set(Field::ALL[0], Some(3));
+        m.set(Field::ALL[2], Some(0));
+        let back = mapping_of(&mapping_json(&m)).unwrap();
+        for f in Field::ALL {
+            assert_eq!(back.get(f), m.get(f));
+        }
+        assert!(mapping_of("[[\"nej\", 1]]").is_none());
     }
 }

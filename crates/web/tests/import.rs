@@ -162,6 +162,17 @@ async fn a_file_is_previewed_row_by_row_and_imported_all_or_nothing() {
         let other = app.session_for("redaktor-ks").await;
         let (status, _) = app.get_as(Some(&other), &preview).await;
         assert_eq!(status, 404);
+        // Nor change its columns or commit it (the upload is a row any process finds, but
+        // only for its owner); the owner's choice and file stay as they were.
+        for path in [
+            format!("/import/outcomes/{token}/columns"),
+            format!("/import/outcomes/{token}/commit"),
+        ] {
+            let (status, _, location) = app
+                .post_as(Some(&other), &path, &[("value", "0"), ("indicator", "3")])
+                .await;
+            assert_eq!((status, location), (404, None), "{path}");
+        }
         let (status, _, location) = app
             .post_as(Some(&c), &format!("/import/outcomes/{token}/commit"), &[])
             .await;

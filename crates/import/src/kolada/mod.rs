@@ -411,6 +411,10 @@ async fn finish(
         let _ = w.rollback().await;
         return Err(cancelled);
     }
+    if let Err(r) = progress.seal(&mut w).await {
+        let _ = w.rollback().await;
+        return Err(r);
+    }
     w.commit().await.map_err(db)?;
     summary.value_kpis = touched;
     progress.set_step("Klart");

@@ -444,6 +444,10 @@ pub async fn commit_budget(
         let _ = w.rollback().await;
         return Err(r);
     }
+    if let Err(r) = progress.seal(&mut w).await {
+        let _ = w.rollback().await;
+        return Err(r);
+    }
     w.commit().await.map_err(|e| db(file, &e))?;
     Ok(written)
 }

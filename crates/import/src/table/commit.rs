@@ -91,6 +91,10 @@ pub async fn commit(
         Err(report) => Err(report),
     };
     let written = written.and_then(|summary| progress.check().map(|()| summary));
+    let written = match written {
+        Ok(summary) => progress.seal(&mut w).await.map(|()| summary),
+        Err(report) => Err(report),
+    };
     match written {
         Ok(summary) => {
             w.commit().await.map_err(|e| db_error(&whole, &e))?;
