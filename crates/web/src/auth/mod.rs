@@ -400,7 +400,8 @@ async fn read_form(body: Body) -> Result<axum::body::Bytes, Response> {
 /// answered with the sign-in page that carries what was typed, so that nothing typed is
 /// lost when a session expired (or was ended in another tab) while the form was open.
 /// Nothing is stored: the typed fields travel in the page. Anything else (the API, a
-/// file upload, signing out, a body that is not a form) is sent to sign in as before.
+/// file upload, signing out, a body that is not a form or is announced larger than
+/// [`MAX_BODY_BYTES`]) is sent to sign in as before, without reading its body.
 async fn sign_in_again(parts: &Parts, body: Body) -> Response {
     let form = is_form(parts) && !is_upload(parts);
     let path = parts.uri.path();
@@ -408,7 +409,13 @@ async fn sign_in_again(parts: &Parts, body: Body) -> Response {
         .uri
         .path_and_query()
         .and_then(|p| login::resume_address(p.as_str()));
-    let (true, Some(to)) = (form && !path.starts_with("/api/"), to) else {
+    // A body announced larger than a form may be is not waited for.
+    let fits = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+        .is_none_or(|n| n <= MAX_BODY_BYTES);
+    let (true, Some(to)) = (form && fits && !path.starts_with("/api/"), to) else {
         return sign_in_first(parts);
     };
     let bytes = match read_form(body).await {
