@@ -66,6 +66,7 @@ describe('ingen förlorad ändring', () => {
     await b.getByLabel(/^Lösenord/).fill(DEMO_PASSWORD);
     assert.equal((await submit(b, 'Logga in')).status(), 200);
     assert.match(await b.locator('main').innerText(), /Skrivet när inloggningen gick ut <b>/);
+    assert.match(await b.locator('header').innerText(), /Inloggad som/, 'sidhuvudet visar den nya inloggningen');
     await assertAxeClean(t, b, 'det du skrev');
     await screenshot(b, 'lost-update-typed');
 

@@ -92,17 +92,6 @@ pub fn paste_unknown_column(text: &str, areas: &[String]) -> String {
     format!("Kolumnen ”{shown}” är ingen grupp. Rubrikerna kan vara {} (och ± efter en kolumn för dess felmarginal).", known.join(", "))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn an_already_locked_period_is_named() {
-        assert_eq!(
-            super::already_locked("tertial 2 2019"),
-            "Perioden tertial 2 2019 är redan låst för enheten."
-        );
-    }
-}
-
 // --- no lost update; nothing typed lost on an expired session ------------------------------
 
 /// The heading above a form that was not saved because someone else changed the object.
@@ -144,3 +133,14 @@ pub const RESUMED_NOTICE: &str =
 /// The address a form was sent to is not a page of this site.
 pub const RESUME_ADDRESS_REFUSED: &str =
     "Adressen som formuläret skickades till är inte en sida i uppsikt, så det du skrev kan inte skickas dit.";
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_already_locked_period_is_named() {
+        assert_eq!(
+            super::already_locked("tertial 2 2019"),
+            "Perioden tertial 2 2019 är redan låst för enheten."
+        );
+    }
+}

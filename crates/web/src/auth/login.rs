@@ -424,7 +424,7 @@ struct TypedPage<'a> {
 impl Typed {
     /// The carried form in a sign-in POST, if any. A carried form whose address is not
     /// ours ([`resume_address`]) is refused (400) as a whole.
-    fn from_sign_in(input: &Input) -> std::result::Result<Option<Typed>, Response> {
+    fn from_sign_in(input: &Input) -> Result<Option<Typed>> {
         let mut numbered: Vec<(usize, String, String)> = input
             .iter()
             .filter_map(|(k, v)| {
@@ -439,8 +439,7 @@ impl Typed {
             return Err(crate::error::AppError::Refused(
                 StatusCode::BAD_REQUEST,
                 messages::forms::RESUME_ADDRESS_REFUSED.into(),
-            )
-            .into_response());
+            ));
         };
         numbered.sort_by_key(|(n, _, _)| *n);
         let fields = carried(numbered.into_iter().map(|(_, k, v)| (k, v)).collect());
@@ -484,7 +483,7 @@ impl Typed {
 
     /// After signing in: what was typed, with the choice to see the form with it or to
     /// save it; both send it to its address with the new session's CSRF token.
-    fn confirmation(&self, csrf: &str) -> Result<Response> {
+    fn confirmation(&self, viewer: &Viewer, csrf: &str) -> Result<Response> {
         use askama::Template;
         let page = TypedPage {
             title: messages::forms::TYPED_TITLE,
@@ -503,7 +502,12 @@ impl Typed {
                 .collect(),
             fields: &self.fields,
         };
-        Ok((no_store(), axum::response::Html(page.render()?)).into_response())
+        let html = page
+            .render()?
+            .replace(super::USER_MARKER, &viewer.user_bar())
+            .replace(super::NAV_MARKER, &viewer.nav())
+            .replace(super::FOOTER_MARKER, &viewer.footer());
+        Ok((no_store(), axum::response::Html(html)).into_response())
     }
 }
 
@@ -579,10 +583,7 @@ pub async fn login(
     let next = safe_next(q.next.as_deref());
     // What a form carried here when it was sent without a session: refused as a whole if
     // its address is not one of ours, before any password is tried.
-    let carried = match Typed::from_sign_in(&input) {
-        Ok(carried) => carried,
-        Err(refusal) => return Ok(refusal),
-    };
+    let carried = Typed::from_sign_in(&input)?;
     let mut e = Errors::default();
     let username = e.text(&input, "username", NAME_MAX);
     let password = input.get("password").cloned().unwrap_or_default();
@@ -635,7 +636,20 @@ pub async fn login(
                 .await?;
             let (token, csrf) = new_session(&state, user_id).await?;
             let mut response = match &carried {
-                Some(typed) => typed.confirmation(&csrf)?,
+                Some(typed) => {
+                    // The page is the first of the new session: its header shows who is
+                    // signed in.
+                    let viewer = match state.store.session(&token_hash(&token)).await? {
+                        Some(s) => Viewer {
+                            principal: s.user.principal(),
+                            user: Some(s.user),
+                            csrf: Some(csrf.clone()),
+                            token_hash: None,
+                        },
+                        None => Viewer::public(),
+                    };
+                    typed.confirmation(&viewer, &csrf)?
+                }
                 None => Redirect::to(&safe_next(Some(&next))).into_response(),
             };
             append_cookie(&mut response, &session_cookie(&token, SESSION_SECONDS));
