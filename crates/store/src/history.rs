@@ -6,7 +6,7 @@ use uppsikt_domain::object_kind::ObjectKind;
 
 use crate::kinds::history_parts;
 use crate::read::{ChangeLogEntry, CHANGE_LOG_COLUMNS as COLUMNS};
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store, StoreError, Writer};
 
 impl Store {
     /// The object's history, newest first, at most `limit` rows: the rows of its kind and
@@ -17,37 +17,56 @@ impl Store {
         id: Id,
         limit: i64,
     ) -> Result<Vec<ChangeLogEntry>> {
-        let parts = history_parts(kind);
-        let types: Vec<String> = std::iter::once(kind.log_type())
-            .chain(parts.own.iter().copied())
-            .map(|t| format!("'{t}'"))
-            .collect();
-        let mut sql = format!(
-            "SELECT {COLUMNS} WHERE (c.object_id = $1 AND c.object_type IN ({}))",
-            types.join(", ")
-        );
-        if let Some(related) = parts.related {
-            let ids: Vec<i64> = sqlx::query_scalar(related.ids_sql)
-                .bind(id)
-                .fetch_all(&self.pool)
-                .await?;
-            if !ids.is_empty() {
-                // Ids come from the database as integers, not from input.
-                let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
-                sql.push_str(&format!(
-                    " OR (c.object_type = '{}' AND c.object_id IN ({}))",
-                    related.log_type,
-                    ids.join(", ")
-                ));
+        let related = match history_parts(kind).related {
+            Some(r) => {
+                sqlx::query_scalar(r.ids_sql)
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await?
             }
-        }
-        sql.push_str(" ORDER BY c.id DESC LIMIT $2");
+            None => Vec::new(),
+        };
+        let sql = format!(
+            "SELECT {COLUMNS} WHERE {} ORDER BY c.id DESC LIMIT $2",
+            history_filter(kind, &related)
+        );
         let rows = sqlx::query_as(&sql)
             .bind(id)
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
         Ok(rows)
+    }
+
+    /// The object's history after `version` (rows with a greater id), newest first, at most
+    /// `limit` rows: what others changed since a form showed that version.
+    pub async fn history_since(
+        &self,
+        kind: ObjectKind,
+        id: Id,
+        version: i64,
+        limit: i64,
+    ) -> Result<Vec<ChangeLogEntry>> {
+        let mut rows = self.history(kind, id, limit).await?;
+        rows.retain(|e| e.id > version);
+        Ok(rows)
+    }
+
+    /// The object's version outside a write: see [`Writer::object_version`].
+    pub async fn object_version(&self, kind: ObjectKind, id: Id) -> Result<i64> {
+        let related = match history_parts(kind).related {
+            Some(r) => {
+                sqlx::query_scalar(r.ids_sql)
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            None => Vec::new(),
+        };
+        Ok(sqlx::query_scalar(&version_sql(kind, &related))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// The whole change log in order, optionally between two ISO dates (inclusive).
@@ -70,6 +89,69 @@ impl Store {
         .fetch_all(&self.pool)
         .await?)
     }
+}
+
+impl Writer {
+    /// The version of an object: the id of the newest change-log row of its history (its
+    /// own rows and its parts', as its "Historik" page lists them), 0 when it has none.
+    /// A form carries the version it showed; a save compares it with this, inside the
+    /// writer's transaction and before writing, so that a change someone else made since
+    /// is not overwritten unseen. SQLite's writers are serialised (`BEGIN IMMEDIATE`); on
+    /// PostgreSQL a transaction-scoped advisory lock on the object does the same for the
+    /// writers that check it, until this writer commits or rolls back.
+    pub async fn object_version(&mut self, kind: ObjectKind, id: Id) -> Result<i64> {
+        if self.backend == crate::Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind(format!("uppsikt-object:{}:{id}", kind.log_type()))
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        let related = match history_parts(kind).related {
+            Some(r) => {
+                sqlx::query_scalar(r.ids_sql)
+                    .bind(id)
+                    .fetch_all(&mut *self.tx)
+                    .await?
+            }
+            None => Vec::new(),
+        };
+        Ok(sqlx::query_scalar(&version_sql(kind, &related))
+            .bind(id)
+            .fetch_one(&mut *self.tx)
+            .await?)
+    }
+}
+
+/// The condition on `change_log c` (its parameter `$1` is the object's id) that selects
+/// an object's history: the rows of its kind and its own parts under its id, and those of
+/// its related parts (`related`: their ids, read from the database).
+fn history_filter(kind: ObjectKind, related: &[i64]) -> String {
+    let parts = history_parts(kind);
+    let types: Vec<String> = std::iter::once(kind.log_type())
+        .chain(parts.own.iter().copied())
+        .map(|t| format!("'{t}'"))
+        .collect();
+    let mut sql = format!(
+        "(c.object_id = $1 AND c.object_type IN ({}))",
+        types.join(", ")
+    );
+    if let (Some(r), false) = (parts.related, related.is_empty()) {
+        // Ids come from the database as integers, not from input.
+        let ids: Vec<String> = related.iter().map(i64::to_string).collect();
+        sql.push_str(&format!(
+            " OR (c.object_type = '{}' AND c.object_id IN ({}))",
+            r.log_type,
+            ids.join(", ")
+        ));
+    }
+    sql
+}
+
+fn version_sql(kind: ObjectKind, related: &[i64]) -> String {
+    format!(
+        "SELECT CAST(COALESCE(MAX(c.id), 0) AS BIGINT) FROM change_log c WHERE {}",
+        history_filter(kind, related)
+    )
 }
 
 fn next_day(day: &str) -> Result<String> {

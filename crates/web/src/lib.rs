@@ -641,7 +641,8 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         Some(dir) => open.nest_service("/files", tower_http::services::ServeDir::new(dir)),
         None => open,
     };
-    open.merge(read_all)
+    let routed = open
+        .merge(read_all)
         .merge(raise)
         .merge(rules)
         .merge(history)
@@ -660,6 +661,12 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn(error::swedish_refusals))
+        .with_state(state.clone());
+    // Authentication runs before routing (the routes are its fallback), so that a form
+    // shown again after signing in (`auth::authenticate`'s resume) is routed as the GET of
+    // its page.
+    Router::new()
+        .fallback_service(routed)
         .layer(from_fn_with_state(state.clone(), auth::authenticate))
         .layer(axum::Extension(auth::PublicOrigins(
             options.public_origins.clone(),

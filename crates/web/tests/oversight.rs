@@ -291,9 +291,9 @@ async fn only_controllers_raise_the_automatic_deviations() {
         let stored = async || app.store().deviations(None).await.unwrap().len();
         let before = stored().await;
 
-        let (status, _, location) = app.post_as(None, "/uppsikt/raise", &[]).await;
-        assert_eq!(status, 303, "the public must sign in first");
-        assert_eq!(location.as_deref(), Some("/login?next=%2F"));
+        let (status, html, _) = app.post_as(None, "/uppsikt/raise", &[]).await;
+        assert_eq!(status, 401, "the public must sign in first");
+        assert!(html.contains("action=\"/login\""));
         for refused in ["lasare", "revisor", "redaktor-ks"] {
             let session = app.session_for(refused).await;
             let (status, html, _) = app.post_as(Some(&session), "/uppsikt/raise", &[]).await;

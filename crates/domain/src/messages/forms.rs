@@ -92,6 +92,48 @@ pub fn paste_unknown_column(text: &str, areas: &[String]) -> String {
     format!("Kolumnen ”{shown}” är ingen grupp. Rubrikerna kan vara {} (och ± efter en kolumn för dess felmarginal).", known.join(", "))
 }
 
+// --- no lost update; nothing typed lost on an expired session ------------------------------
+
+/// The heading above a form that was not saved because someone else changed the object.
+pub const CONFLICT_HEADING: &str = "Någon annan har ändrat detta sedan du öppnade formuläret";
+
+/// What happened and what saving again does, above the other person's changes.
+pub fn conflict_intro(who: &str, when: &str) -> String {
+    format!(
+        "Det du skrev är inte sparat, men det står kvar i fälten nedan. {who} ändrade senast {when}. \
+         Jämför deras ändring med det du skrev. Sparar du igen ersätter det du skrev deras ändring."
+    )
+}
+
+/// More changes were made than the form lists.
+pub fn conflict_more(shown: usize) -> String {
+    format!("Bara de {shown} senaste ändringarna visas; se historiken för resten.")
+}
+
+/// The version field of a form was not a number.
+pub const VERSION_INVALID: &str =
+    "Formuläret kom med en ogiltig version. Öppna formuläret igen från sidan och skriv in ändringen där.";
+
+/// The sign-in page after a form was sent without a valid session.
+pub const SESSION_EXPIRED_TYPED: &str = "Din inloggning har gått ut. Det du skrev är kvar: logga in igen, så får du välja om du vill se formuläret med det du skrev eller spara det.";
+
+/// After signing in again: the page that shows what was typed.
+pub const TYPED_TITLE: &str = "Du är inloggad igen";
+pub const TYPED_INTRO: &str = "Det här skrev du innan inloggningen gick ut. Inget är sparat än. Välj om du vill se formuläret med det du skrev eller spara det direkt.";
+pub const TYPED_HEADING: &str = "Det du skrev";
+pub const SHOW_TYPED: &str = "Visa formuläret med det jag skrev";
+pub const SAVE_TYPED: &str = "Spara det jag skrev";
+/// A field that was sent empty.
+pub const TYPED_EMPTY: &str = "(tomt)";
+
+/// Above a form shown again with what was typed before signing in again.
+pub const RESUMED_NOTICE: &str =
+    "Formuläret visar det du skrev innan inloggningen gick ut. Inget är sparat än: granska och spara.";
+
+/// The address a form was sent to is not a page of this site.
+pub const RESUME_ADDRESS_REFUSED: &str =
+    "Adressen som formuläret skickades till är inte en sida i uppsikt, så det du skrev kan inte skickas dit.";
+
 #[cfg(test)]
 mod tests {
     #[test]

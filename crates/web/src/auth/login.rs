@@ -350,6 +350,172 @@ async fn with_sso(state: &AppState, next: &str, response: Response) -> Result<Re
     Ok(Response::from_parts(parts, axum::body::Body::from(html)))
 }
 
+// --- what was typed when the session had expired --------------------------------------------
+
+/// The field that asks for a form to be shown again with what was typed, not saved.
+pub const RESUME: &str = "resume";
+/// The sign-in form's field with the address a carried form was sent to.
+pub const RESUME_TO: &str = "resume_to";
+/// The prefix of a carried field's name in the sign-in form: `typed.{n}.{name}`, `n`
+/// keeping the form's order.
+const TYPED_PREFIX: &str = "typed.";
+
+/// The address a form sent without a session may be sent to again after signing in: a
+/// path on this site as [`safe_next`] admits it (no `//host`, no scheme, no `\`, nothing
+/// but ASCII), not the start page and not signing in or out. `None`: refused.
+pub fn resume_address(path: &str) -> Option<String> {
+    let local = safe_next(Some(path)) == path && path != "/";
+    let own = ["/login", "/logout"].iter().any(|p| {
+        path == *p || path.starts_with(&format!("{p}?")) || path.starts_with(&format!("{p}/"))
+    });
+    (local && !own).then(|| path.to_string())
+}
+
+/// The fields of a form that travel through signing in again: never its CSRF token (the
+/// new session has its own), the resume marker, or anything that names a password.
+pub fn carried(pairs: Vec<(String, String)>) -> Vec<(String, String)> {
+    pairs
+        .into_iter()
+        .filter(|(name, _)| {
+            name != "csrf" && name != RESUME && !name.to_lowercase().contains("password")
+        })
+        .collect()
+}
+
+/// A form sent without a session, carried through the sign-in page: where it was sent
+/// and its fields, in order. Nothing of it is stored on the server.
+pub struct Typed {
+    to: String,
+    fields: Vec<(String, String)>,
+}
+
+/// The sign-in page (401) for a form sent without a session: a message that what was typed
+/// is kept, and the form's fields as hidden inputs of the sign-in form (escaped).
+pub fn typed_sign_in(to: &str, fields: &[(String, String)]) -> Response {
+    let typed = Typed {
+        to: to.to_string(),
+        fields: fields.to_vec(),
+    };
+    match typed.sign_in_page(page("/")) {
+        Ok(mut response) => {
+            *response.status_mut() = StatusCode::UNAUTHORIZED;
+            response
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "typed.html")]
+struct TypedPage<'a> {
+    title: &'static str,
+    intro: &'static str,
+    heading: &'static str,
+    show: &'static str,
+    save: &'static str,
+    empty: &'static str,
+    to: &'a str,
+    csrf: &'a str,
+    /// The fields to show (not the version).
+    shown: Vec<(&'a str, &'a str)>,
+    fields: &'a [(String, String)],
+}
+
+impl Typed {
+    /// The carried form in a sign-in POST, if any. A carried form whose address is not
+    /// ours ([`resume_address`]) is refused (400) as a whole.
+    fn from_sign_in(input: &Input) -> Result<Option<Typed>> {
+        let mut numbered: Vec<(usize, String, String)> = input
+            .iter()
+            .filter_map(|(k, v)| {
+                let (n, name) = k.strip_prefix(TYPED_PREFIX)?.split_once('.')?;
+                Some((n.parse().ok()?, name.to_string(), v.clone()))
+            })
+            .collect();
+        let Some(to) = input.get(RESUME_TO) else {
+            return Ok(None);
+        };
+        let Some(to) = resume_address(to) else {
+            return Err(crate::error::AppError::Refused(
+                StatusCode::BAD_REQUEST,
+                messages::forms::RESUME_ADDRESS_REFUSED.into(),
+            ));
+        };
+        numbered.sort_by_key(|(n, _, _)| *n);
+        let fields = carried(numbered.into_iter().map(|(_, k, v)| (k, v)).collect());
+        Ok(Some(Typed { to, fields }))
+    }
+
+    /// The sign-in page with the carried form in it.
+    fn sign_in_page(&self, page: FormPage) -> Result<Response> {
+        use askama::Template;
+        let escape = uppsikt_report::html::escape;
+        let hidden: String = std::iter::once((RESUME_TO.to_string(), self.to.clone()))
+            .chain(
+                self.fields
+                    .iter()
+                    .enumerate()
+                    .map(|(n, (k, v))| (format!("{TYPED_PREFIX}{n}.{k}"), v.clone())),
+            )
+            .map(|(k, v)| {
+                format!(
+                    "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                    escape(&k),
+                    escape(&v)
+                )
+            })
+            .collect();
+        let notice = format!(
+            "<div class=\"working\" role=\"alert\"><p>{}</p></div>",
+            escape(messages::forms::SESSION_EXPIRED_TYPED)
+        );
+        let status = if page.has_errors() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        };
+        let html = page
+            .render()?
+            .replace(crate::forms::NOTICE_MARKER, &notice)
+            .replace(crate::forms::HIDDEN_MARKER, &hidden);
+        Ok((status, no_store(), axum::response::Html(html)).into_response())
+    }
+
+    /// After signing in: what was typed, with the choice to see the form with it or to
+    /// save it; both send it to its address with the new session's CSRF token.
+    fn confirmation(&self, viewer: &Viewer, csrf: &str) -> Result<Response> {
+        use askama::Template;
+        let page = TypedPage {
+            title: messages::forms::TYPED_TITLE,
+            intro: messages::forms::TYPED_INTRO,
+            heading: messages::forms::TYPED_HEADING,
+            show: messages::forms::SHOW_TYPED,
+            save: messages::forms::SAVE_TYPED,
+            empty: messages::forms::TYPED_EMPTY,
+            to: &self.to,
+            csrf,
+            shown: self
+                .fields
+                .iter()
+                .filter(|(k, _)| k != crate::forms::VERSION_FIELD)
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect(),
+            fields: &self.fields,
+        };
+        let html = page
+            .render()?
+            .replace(super::USER_MARKER, &viewer.user_bar())
+            .replace(super::NAV_MARKER, &viewer.nav())
+            .replace(super::FOOTER_MARKER, &viewer.footer());
+        Ok((no_store(), axum::response::Html(html)).into_response())
+    }
+}
+
+/// What was typed is not kept by any cache.
+fn no_store() -> [(header::HeaderName, &'static str); 1] {
+    [(header::CACHE_CONTROL, "no-store")]
+}
+
 // --- back-off --------------------------------------------------------------------------------
 
 /// An RFC 3339 time in whole seconds (as the sign-in counters store it).
@@ -415,6 +581,9 @@ pub async fn login(
     Form(input): Form<Input>,
 ) -> Result<Response> {
     let next = safe_next(q.next.as_deref());
+    // What a form carried here when it was sent without a session: refused as a whole if
+    // its address is not one of ours, before any password is tried.
+    let carried = Typed::from_sign_in(&input)?;
     let mut e = Errors::default();
     let username = e.text(&input, "username", NAME_MAX);
     let password = input.get("password").cloned().unwrap_or_default();
@@ -429,9 +598,18 @@ pub async fn login(
     let redisplay = |e: Errors| {
         let mut shown = input.clone();
         shown.remove("password");
-        e.apply(page(&next).fill(&shown)).render_page()
+        let page = e.apply(page(&next).fill(&shown));
+        match &carried {
+            Some(typed) => typed.sign_in_page(page),
+            None => page.render_page(),
+        }
     };
-    let redisplay = |e: Errors| async { with_sso(&state, &next, redisplay(e)?).await };
+    let redisplay = |e: Errors| async {
+        match carried.is_some() {
+            true => redisplay(e),
+            false => with_sso(&state, &next, redisplay(e)?).await,
+        }
+    };
     let Some(username) = username.filter(|_| e.is_empty()) else {
         return redisplay(e).await;
     };
@@ -456,7 +634,25 @@ pub async fn login(
                     &rfc3339(OffsetDateTime::now_utc()),
                 )
                 .await?;
-            let mut response = start_session(&state, user_id, &next).await?;
+            let (token, csrf) = new_session(&state, user_id).await?;
+            let mut response = match &carried {
+                Some(typed) => {
+                    // The page is the first of the new session: its header shows who is
+                    // signed in.
+                    let viewer = match state.store.session(&token_hash(&token)).await? {
+                        Some(s) => Viewer {
+                            principal: s.user.principal(),
+                            user: Some(s.user),
+                            csrf: Some(csrf.clone()),
+                            token_hash: None,
+                        },
+                        None => Viewer::public(),
+                    };
+                    typed.confirmation(&viewer, &csrf)?
+                }
+                None => Redirect::to(&safe_next(Some(&next))).into_response(),
+            };
+            append_cookie(&mut response, &session_cookie(&token, SESSION_SECONDS));
             append_cookie(&mut response, &device_cookie(&device));
             Ok(response)
         }
@@ -574,18 +770,26 @@ pub(crate) fn append_cookie(response: &mut Response, cookie: &str) {
 /// Starts a session for the account and sends the browser to `next`; the account's
 /// expired sessions are removed on the way.
 pub async fn start_session(state: &AppState, user_id: i64, next: &str) -> Result<Response> {
+    let (token, _) = new_session(state, user_id).await?;
+    let mut response = Redirect::to(&safe_next(Some(next))).into_response();
+    append_cookie(&mut response, &session_cookie(&token, SESSION_SECONDS));
+    Ok(response)
+}
+
+/// A new session for the account: its token (for the cookie) and its CSRF token. The
+/// account's expired sessions are removed on the way.
+async fn new_session(state: &AppState, user_id: i64) -> Result<(String, String)> {
     state.store.delete_expired_sessions_of(user_id).await?;
     let token = random_token();
+    let csrf = random_token();
     let expires = (OffsetDateTime::now_utc() + time::Duration::seconds(SESSION_SECONDS))
         .format(&Rfc3339)
         .unwrap_or_default();
     state
         .store
-        .create_session(&token_hash(&token), user_id, &random_token(), &expires)
+        .create_session(&token_hash(&token), user_id, &csrf, &expires)
         .await?;
-    let mut response = Redirect::to(&safe_next(Some(next))).into_response();
-    append_cookie(&mut response, &session_cookie(&token, SESSION_SECONDS));
-    Ok(response)
+    Ok((token, csrf))
 }
 
 pub async fn logout(State(state): State<AppState>, viewer: Viewer) -> Result<Response> {

@@ -262,34 +262,92 @@ fn foreign_origin(parts: &Parts) -> bool {
 }
 
 /// Finds the viewer, checks CSRF on unsafe methods, and fills per-user parts of HTML.
+///
+/// A form sent again after signing in with `resume=1` ([`login`]'s "show the form with
+/// what I typed") is answered as a GET of its address, with the typed values in the form
+/// ([`crate::forms::with_typed`]): a GET writes nothing, whatever the route.
 pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
     let viewer = match viewer_of(&state, &parts).await {
         Ok(v) => v,
         Err(e) => return e.into_response(),
     };
+    let mut typed = None;
     let body = if is_safe(&parts.method) {
         body
     } else {
         match check_post(&mut parts, &viewer, body).await {
-            Ok(body) => body,
+            Ok(Checked::Body(body)) => body,
+            Ok(Checked::Resume(input)) => {
+                parts.method = Method::GET;
+                typed = Some(input);
+                Body::empty()
+            }
+            // The sign-in page that carries what was typed has the site's header.
+            Err(refusal) if refusal.status() == StatusCode::UNAUTHORIZED => {
+                return personalise(&state, refusal, &viewer, None, Versions::Current).await
+            }
             Err(refusal) => return refusal,
         }
     };
+    // An edit form's version is read before its page reads the object: a change in
+    // between makes the next save a (needless) conflict, never a lost update.
+    let versions = match &typed {
+        Some(input) => Versions::Typed(
+            input
+                .get(crate::forms::VERSION_FIELD)
+                .and_then(|v| crate::forms::parse_version(v)),
+        ),
+        None if parts.method == Method::GET => {
+            match crate::forms::edited_object(parts.uri.path()) {
+                Some((kind, id)) => match state.store.object_version(kind, id).await {
+                    Ok(v) => Versions::ReadBefore(kind, id, v),
+                    Err(e) => return AppError::from(e).into_response(),
+                },
+                None => Versions::Current,
+            }
+        }
+        None => Versions::Current,
+    };
     parts.extensions.insert(viewer.clone());
     let flash = crate::flash::pending(&parts.headers);
-    let response = next.run(Request::from_parts(parts, body)).await;
-    personalise(response, &viewer, flash.as_deref()).await
+    let request = Request::from_parts(parts, body);
+    let response = match typed {
+        Some(input) => crate::forms::with_typed(input, next.run(request)).await,
+        None => next.run(request).await,
+    };
+    personalise(&state, response, &viewer, flash.as_deref(), versions).await
+}
+
+/// The version each edit form on a page gets.
+enum Versions {
+    /// The object's version now.
+    Current,
+    /// Read before the page was made (a GET of the object's form).
+    ReadBefore(ObjectKind, Id, i64),
+    /// The version the form had when it was typed into (`None`: it had none, and stays
+    /// without).
+    Typed(Option<i64>),
+}
+
+/// A POST that may go on: its body, or a form to be shown again with what was typed.
+enum Checked {
+    Body(Body),
+    Resume(crate::forms::Input),
 }
 
 /// Decides whether a POST can be accepted at all before reading its body, then checks
-/// that it carries the session's CSRF token. A POST from another site, or without a
-/// session (other than signing in), is answered without reading a byte of its body. A
-/// form's body is read (within [`MAX_BODY_BYTES`]) and its token checked here. A file
-/// upload's body is not read here: it is set aside for [`CheckedUpload`], the only way to
-/// it, which reads the token (the form's first field) before anything else, so that a file
-/// is neither buffered twice nor read at all for a request that carries no valid token.
-async fn check_post(parts: &mut Parts, viewer: &Viewer, body: Body) -> Result<Body, Response> {
+/// that it carries the session's CSRF token. A POST from another site is answered without
+/// reading a byte of its body. Without a session (other than signing in), a form from our
+/// own pages (`application/x-www-form-urlencoded`) is read within [`MAX_BODY_BYTES`] and
+/// answered with the sign-in page that carries what was typed ([`login::typed_sign_in`]);
+/// any other POST without a session without reading its body. A form's body is read
+/// (within [`MAX_BODY_BYTES`]) and its token checked here. A file upload's body is not
+/// read here: it is set aside for [`CheckedUpload`], the only way to it, which reads the
+/// token (the form's first field) before anything else, so that a file is neither buffered
+/// twice nor read at all for a request that carries no valid token. File uploads
+/// (multipart) are not carried through signing in again.
+async fn check_post(parts: &mut Parts, viewer: &Viewer, body: Body) -> Result<Checked, Response> {
     if foreign_origin(parts) {
         return Err(refuse(StatusCode::FORBIDDEN, messages::access::CROSS_SITE));
     }
@@ -297,31 +355,90 @@ async fn check_post(parts: &mut Parts, viewer: &Viewer, body: Body) -> Result<Bo
     let expected = match viewer.csrf.clone() {
         _ if parts.uri.path() == "/login" => None,
         Some(csrf) => Some(csrf),
-        None => return Err(sign_in_first(parts)),
+        None => return Err(sign_in_again(parts, body).await),
     };
     if let (Some(expected), true) = (&expected, is_upload(parts)) {
         parts
             .extensions
             .insert(PendingUpload::new(body, expected.clone()));
-        return Ok(Body::empty());
+        return Ok(Checked::Body(Body::empty()));
     }
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+    let bytes = read_form(body).await?;
+    let Some(expected) = expected else {
+        return Ok(Checked::Body(Body::from(bytes)));
+    };
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+    let sent = form.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v);
+    match sent {
+        Some(sent) if password::constant_time_eq(sent, &expected) => {
+            let resume = form.iter().any(|(k, v)| k == login::RESUME && v == "1");
+            match resume
+                .then(|| crate::forms::parse_form(&bytes).ok())
+                .flatten()
+            {
+                Some(typed) => Ok(Checked::Resume(typed)),
+                None => Ok(Checked::Body(Body::from(bytes))),
+            }
+        }
+        _ => Err(csrf_refused()),
+    }
+}
+
+/// A form's body, within [`MAX_BODY_BYTES`].
+async fn read_form(body: Body) -> Result<axum::body::Bytes, Response> {
+    axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(|_| {
             refuse(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 &messages::http::form_too_large(MAX_BODY_BYTES / (1024 * 1024)),
             )
-        })?;
-    let Some(expected) = expected else {
-        return Ok(Body::from(bytes));
+        })
+}
+
+/// A POST without a session: a form from one of our pages (the origin was checked) is
+/// answered with the sign-in page that carries what was typed, so that nothing typed is
+/// lost when a session expired (or was ended in another tab) while the form was open.
+/// Nothing is stored: the typed fields travel in the page. Anything else (the API, a
+/// file upload, signing out, a body that is not a form or is announced larger than
+/// [`MAX_BODY_BYTES`]) is sent to sign in as before, without reading its body.
+async fn sign_in_again(parts: &Parts, body: Body) -> Response {
+    let form = is_form(parts) && !is_upload(parts);
+    let path = parts.uri.path();
+    let to = parts
+        .uri
+        .path_and_query()
+        .and_then(|p| login::resume_address(p.as_str()));
+    // A body announced larger than a form may be is not waited for.
+    let fits = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+        .is_none_or(|n| n <= MAX_BODY_BYTES);
+    let (true, Some(to)) = (form && fits && !path.starts_with("/api/"), to) else {
+        return sign_in_first(parts);
     };
-    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-    let sent = form.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v);
-    match sent {
-        Some(sent) if password::constant_time_eq(&sent, &expected) => Ok(Body::from(bytes)),
-        _ => Err(csrf_refused()),
+    let bytes = match read_form(body).await {
+        Ok(bytes) => bytes,
+        Err(refusal) => return refusal,
+    };
+    match crate::forms::parse_form_pairs(&bytes) {
+        Ok(pairs) => login::typed_sign_in(&to, &login::carried(pairs)),
+        Err(_) => sign_in_first(parts),
     }
+}
+
+/// Whether the request's body is a form (`application/x-www-form-urlencoded`).
+fn is_form(parts: &Parts) -> bool {
+    parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
 }
 
 fn csrf_refused() -> Response {
@@ -411,9 +528,15 @@ impl<S: Send + Sync> FromRequestParts<S> for CheckedUpload {
     }
 }
 
-/// Fills the user bar, CSRF fields and a pending save confirmation (`flash`) into an HTML
-/// response; other responses pass as they are.
-async fn personalise(response: Response, viewer: &Viewer, flash: Option<&str>) -> Response {
+/// Fills the user bar, CSRF fields, edit forms' versions and a pending save confirmation
+/// (`flash`) into an HTML response; other responses pass as they are.
+async fn personalise(
+    state: &AppState,
+    response: Response,
+    viewer: &Viewer,
+    flash: Option<&str>,
+    versions: Versions,
+) -> Response {
     let is_html = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -426,11 +549,29 @@ async fn personalise(response: Response, viewer: &Viewer, flash: Option<&str>) -
     let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let html = String::from_utf8_lossy(&bytes)
+    let mut html = String::from_utf8_lossy(&bytes)
         .replace(USER_MARKER, &viewer.user_bar())
         .replace(NAV_MARKER, &viewer.nav())
         .replace(FOOTER_MARKER, &viewer.footer())
         .replace(CSRF_MARKER, &viewer.csrf_field());
+    for (kind, id) in crate::forms::version_markers(&html) {
+        let version = match versions {
+            Versions::Typed(v) => v,
+            Versions::ReadBefore(k, i, v) if (k, i) == (kind, id) => Some(v),
+            _ => match state.store.object_version(kind, id).await {
+                Ok(v) => Some(v),
+                Err(e) => return AppError::from(e).into_response(),
+            },
+        };
+        html = crate::forms::fill_version(&html, kind, id, version);
+    }
+    if let Versions::Typed(_) = versions {
+        let notice = format!(
+            "<div class=\"working\" role=\"status\"><p>{}</p></div>",
+            escape(messages::forms::RESUMED_NOTICE)
+        );
+        html = html.replace(crate::forms::NOTICE_MARKER, &notice);
+    }
     // Only a page that was answered (not an error page) shows and uses up the message.
     let flash = flash.filter(|_| parts.status.is_success());
     let (html, shown) = crate::flash::fill(html, flash);

@@ -572,13 +572,14 @@ pub async fn update_question(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(AuditItem { id, item }): Path<AuditItem>,
+    uri: axum::http::Uri,
     super::Form(input): super::Form,
 ) -> Result<Response> {
     let a = state.store.audit(id).await?;
     if !a.questions.iter().any(|q| q.id == item) {
         return Err(AppError::NotFound);
     }
-    let post = Post::new(&state, viewer, id, input);
+    let post = Post::new(&state, viewer, id, input).at(uri.path());
     let parsed = parse_question(&post.input);
     post.submit(
         async || Ok(question_page(&a, Some(item))),

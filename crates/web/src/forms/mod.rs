@@ -34,7 +34,9 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use uppsikt_domain::messages;
 use uppsikt_domain::model::Id;
+use uppsikt_domain::object_kind::ObjectKind;
 use uppsikt_domain::text::{self, Lines};
+use uppsikt_report::html::escape;
 
 use uppsikt_domain::deviation::LifecycleError;
 use uppsikt_store::{StoreError, Writer};
@@ -88,7 +90,12 @@ impl<S: Send + Sync> FromRequest<S> for Form<Input> {
 /// A name given twice keeps its last value; `+` is a space; a `%` not followed by two hex
 /// digits stays as it is (as browsers and the WHATWG URL standard do).
 pub fn parse_form(body: &[u8]) -> std::result::Result<Input, String> {
-    let mut input = Input::new();
+    Ok(parse_form_pairs(body)?.into_iter().collect())
+}
+
+/// [`parse_form`]'s fields in the order they were sent (a name given twice is there twice).
+pub fn parse_form_pairs(body: &[u8]) -> std::result::Result<Vec<(String, String)>, String> {
+    let mut input = Vec::new();
     for pair in body.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
         let (name, value) = match pair.iter().position(|&b| b == b'=') {
             Some(i) => (&pair[..i], &pair[i + 1..]),
@@ -97,7 +104,7 @@ pub fn parse_form(body: &[u8]) -> std::result::Result<Input, String> {
         let name = String::from_utf8(percent_decode(name))
             .map_err(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())?;
         let value = String::from_utf8(percent_decode(value)).map_err(|_| name.clone())?;
-        input.insert(name, value);
+        input.push((name, value));
     }
     Ok(input)
 }
@@ -292,6 +299,14 @@ pub struct FormPage {
 }
 
 impl FormPage {
+    /// Where the field with the version of the object the form edits goes (filled by
+    /// [`fill_versions`] or [`Post::submit`]); nothing for a form that edits no object.
+    pub fn version_marker(&self) -> String {
+        edited_object(&self.action)
+            .map(|(kind, id)| version_marker(kind, id))
+            .unwrap_or_default()
+    }
+
     pub fn has_errors(&self) -> bool {
         self.fields.iter().any(|f| f.error.is_some())
     }
@@ -337,6 +352,16 @@ impl FormPage {
     }
 
     pub fn render_page(self) -> Result<Response> {
+        // A form shown again with what was typed before signing in again (`auth`'s
+        // resume): the typed values replace the stored ones.
+        let page = match RESUMED.try_with(Input::clone) {
+            Ok(typed) => self.fill(&typed),
+            Err(_) => self,
+        };
+        page.render_status()
+    }
+
+    fn render_status(self) -> Result<Response> {
         let status = if self.has_errors() {
             StatusCode::UNPROCESSABLE_ENTITY
         } else {
@@ -675,6 +700,10 @@ pub struct Post {
     pub input: Input,
     /// What the page after a save confirms; `None`: [`messages::forms::saved`].
     pub confirmation: Option<String>,
+    /// The address the form was sent to: an edit form's object is read from it
+    /// ([`edited_object`]) for the lost-update check. `None` (built with [`Post::new`]
+    /// without [`Post::at`]): no check.
+    path: Option<String>,
 }
 
 impl FromRequest<AppState> for Post {
@@ -684,9 +713,10 @@ impl FromRequest<AppState> for Post {
         let (mut parts, body) = req.into_parts();
         let Ok(viewer) = Viewer::from_request_parts(&mut parts, state).await;
         let Path(id) = Path::<Id>::from_request_parts(&mut parts, state).await?;
+        let path = parts.uri.path().to_string();
         let Form(input) =
             Form::<Input>::from_request(Request::from_parts(parts, body), state).await?;
-        Ok(Post::new(state, viewer, id, input))
+        Ok(Post::new(state, viewer, id, input).at(&path))
     }
 }
 
@@ -700,6 +730,26 @@ impl Post {
             id,
             input,
             confirmation: None,
+            path: None,
+        }
+    }
+
+    /// The address the form was sent to (the request's path), for a POST built with
+    /// [`Post::new`]: an edit form's save is then checked against lost updates.
+    pub fn at(mut self, path: &str) -> Post {
+        self.path = Some(path.to_string());
+        self
+    }
+
+    /// The version the form showed, if it carries one. A form POST without a `version`
+    /// field (a page opened before forms carried it, a script) is saved as before, without
+    /// the check; a field that is not a version is refused.
+    fn sent_version(&self) -> Result<Option<i64>> {
+        match self.input.get(VERSION_FIELD) {
+            None => Ok(None),
+            Some(v) => parse_version(v)
+                .map(Some)
+                .ok_or_else(|| AppError::BadRequest(messages::forms::VERSION_INVALID.into())),
         }
     }
 
@@ -708,12 +758,21 @@ impl Post {
     /// typed and the messages at their fields; `form` builds it only then. Otherwise `write`
     /// runs on one writer on behalf of the viewer, is committed, and the answer redirects
     /// (303) to the address `write` returns. A refused write is rolled back.
+    ///
+    /// An edit form (its address names an object, [`edited_object`]) carries the version of
+    /// the object it showed. Before `write`, in the writer's transaction, that version is
+    /// compared with the object's current one ([`uppsikt_store::Writer::object_version`]);
+    /// if someone changed the object since, nothing is written and the form is shown again
+    /// (409) with everything typed, their changes above it and the new version in it, so
+    /// that saving again is a deliberate overwrite.
     pub async fn submit<T>(
         &self,
         form: impl AsyncFnOnce() -> Result<FormPage>,
         parsed: std::result::Result<T, Errors>,
         write: impl AsyncFnOnce(&mut Writer, T) -> std::result::Result<String, Refusal>,
     ) -> Result<Response> {
+        let sent = self.sent_version()?;
+        let object = self.path.as_deref().and_then(edited_object);
         let refused = match parsed {
             Err(e) => e,
             Ok(parsed) => {
@@ -722,6 +781,15 @@ impl Post {
                     .store
                     .writer(&self.viewer.actor(), uppsikt_store::ChangeSource::Form)
                     .await?;
+                if let (Some((kind, id)), Some(sent)) = (object, sent) {
+                    let current = w.object_version(kind, id).await?;
+                    if is_stale(sent, current) {
+                        w.rollback().await?;
+                        let page = form().await?.fill(&self.input);
+                        let notice = self.conflict_notice(kind, id, sent).await?;
+                        return finish(page, StatusCode::CONFLICT, &notice, Some(current));
+                    }
+                }
                 match write(&mut w, parsed).await {
                     Ok(to) => {
                         let changes = w.changes();
@@ -737,8 +805,169 @@ impl Post {
                 }
             }
         };
-        refused.apply(form().await?.fill(&self.input)).render_page()
+        // Shown again with the version it was sent with: a change made meanwhile is still
+        // caught at the next save.
+        let page = refused.apply(form().await?.fill(&self.input));
+        let status = if page.has_errors() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        };
+        finish(page, status, "", sent)
     }
+
+    /// The message above a form whose object someone else changed since version `sent`:
+    /// who, when, and each of their changes in words (before → after).
+    async fn conflict_notice(&self, kind: ObjectKind, id: Id, sent: i64) -> Result<String> {
+        let changes = self
+            .state
+            .store
+            .history_since(kind, id, sent, CONFLICT_ROWS + 1)
+            .await?;
+        let shown = changes.len().min(CONFLICT_ROWS as usize);
+        let (who, when) = changes
+            .first()
+            .map(|e| {
+                (
+                    crate::change_text::person(e),
+                    uppsikt_domain::date::swedish_time_of(&e.at),
+                )
+            })
+            .unwrap_or_default();
+        let rows: String = changes
+            .iter()
+            .take(shown)
+            .map(|e| {
+                format!(
+                    "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    escape(&uppsikt_domain::date::swedish_time_of(&e.at)),
+                    escape(&crate::change_text::person(e)),
+                    escape(&crate::change_text::describe(e)),
+                )
+            })
+            .collect();
+        let more = if changes.len() > shown {
+            format!("<p>{}</p>", escape(&messages::forms::conflict_more(shown)))
+        } else {
+            String::new()
+        };
+        Ok(format!(
+            "<div class=\"error-summary conflict\" role=\"alert\" aria-labelledby=\"conflict-h\">\
+             <h2 id=\"conflict-h\">{}</h2><p>{}</p>\
+             <table class=\"changes\"><caption>Deras ändringar</caption><thead><tr>\
+             <th scope=\"col\">När</th><th scope=\"col\">Vem</th><th scope=\"col\">Ändring</th>\
+             </tr></thead><tbody>{rows}</tbody></table>{more}</div>",
+            escape(messages::forms::CONFLICT_HEADING),
+            escape(&messages::forms::conflict_intro(&who, &when)),
+        ))
+    }
+}
+
+/// At most this many of the other person's changes are listed above a refused form.
+const CONFLICT_ROWS: i64 = 20;
+
+/// Renders a form shown again: `notice` (HTML) above it, and the version field with
+/// `version` (`None`: left for [`fill_versions`], which puts the current one).
+fn finish(
+    page: FormPage,
+    status: StatusCode,
+    notice: &str,
+    version: Option<i64>,
+) -> Result<Response> {
+    let object = edited_object(&page.action);
+    let mut html = page.render()?.replace(NOTICE_MARKER, notice);
+    if let (Some((kind, id)), Some(v)) = (object, version) {
+        html = fill_version(&html, kind, id, Some(v));
+    }
+    Ok((status, Html(html)).into_response())
+}
+
+// --- versions of edited objects -------------------------------------------------------------
+
+/// The name of an edit form's version field.
+pub const VERSION_FIELD: &str = "version";
+/// Where a form page shows a message above the form (a conflict, a resumed form).
+pub const NOTICE_MARKER: &str = "<!--uppsikt:form-notice-->";
+/// Where a form carries hidden fields of its own (the sign-in page's typed fields).
+pub const HIDDEN_MARKER: &str = "<!--uppsikt:form-hidden-->";
+/// The start of a version marker: `<!--uppsikt:version goals 12-->`.
+const VERSION_MARKER: &str = "<!--uppsikt:version ";
+
+/// The object an edit form at `action` changes: the kind its first segment names and the
+/// id in its second, for an address with more after them (`/goals/12/edit`,
+/// `/indicators/7/milestones`, `/audits/3/questions/9/edit`). A form that makes something
+/// new (`…/new`) edits no existing object, nor does one whose address names no kind
+/// (`/economy/…`, `/kolada/…`, `/login`).
+pub fn edited_object(action: &str) -> Option<(ObjectKind, Id)> {
+    let path = action.split(['?', '#']).next()?;
+    let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
+    if segments.len() < 3 || segments.last() == Some(&"new") {
+        return None;
+    }
+    let kind = ObjectKind::from_path_segment(segments[0])?;
+    let id = segments[1];
+    if id.is_empty() || id.len() > 18 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((kind, id.parse().ok()?))
+}
+
+/// A version as a form sends it: digits, at most 18.
+pub fn parse_version(v: &str) -> Option<i64> {
+    let v = v.trim();
+    (!v.is_empty() && v.len() <= 18 && v.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| v.parse().ok())
+        .flatten()
+}
+
+/// Whether a save that showed version `sent` must be refused because the object is now at
+/// `current`: any other version than the one shown means someone else has changed it (or,
+/// after a restore, that the page is older than the data).
+pub fn is_stale(sent: i64, current: i64) -> bool {
+    sent != current
+}
+
+fn version_marker(kind: ObjectKind, id: Id) -> String {
+    format!("{VERSION_MARKER}{} {id}-->", kind.path_segment())
+}
+
+/// The objects whose version fields a page asks for (its version markers).
+pub fn version_markers(html: &str) -> Vec<(ObjectKind, Id)> {
+    let mut found = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find(VERSION_MARKER) {
+        rest = &rest[start + VERSION_MARKER.len()..];
+        let Some(end) = rest.find("-->") else { break };
+        let object = rest[..end].split_once(' ').and_then(|(segment, id)| {
+            Some((ObjectKind::from_path_segment(segment)?, id.parse().ok()?))
+        });
+        if let Some(o) = object.filter(|o| !found.contains(o)) {
+            found.push(o);
+        }
+        rest = &rest[end..];
+    }
+    found
+}
+
+/// Puts the version field into the page's forms that edit the object (`None`: no field,
+/// the form is saved unchecked).
+pub fn fill_version(html: &str, kind: ObjectKind, id: Id, version: Option<i64>) -> String {
+    let field = version
+        .map(|v| format!("<input type=\"hidden\" name=\"{VERSION_FIELD}\" value=\"{v}\">"))
+        .unwrap_or_default();
+    html.replace(&version_marker(kind, id), &field)
+}
+
+tokio::task_local! {
+    /// What was typed into a form before signing in again, while its page is shown again
+    /// (`auth`'s resume): [`FormPage::render_page`] fills it into the form.
+    static RESUMED: Input;
+}
+
+/// Runs `f` (a GET of a form's page) with the form showing `typed` instead of what is
+/// stored.
+pub async fn with_typed<F: std::future::Future>(typed: Input, f: F) -> F::Output {
+    RESUMED.scope(typed, f).await
 }
 
 /// Redirect after a successful POST.
@@ -849,5 +1078,77 @@ mod tests {
     #[should_panic(expected = "no field \"yaer\"")]
     fn a_name_no_field_has_is_caught() {
         let _ = two_fields().with_values([("yaer", "2024")]);
+    }
+
+    #[test]
+    fn an_edit_forms_address_names_the_object_it_edits() {
+        assert_eq!(
+            edited_object("/goals/12/edit"),
+            Some((ObjectKind::Goal, 12))
+        );
+        assert_eq!(
+            edited_object("/audits/3/questions/9/edit"),
+            Some((ObjectKind::Audit, 3))
+        );
+        assert_eq!(
+            edited_object("/goals/12/assessment?period=2019"),
+            Some((ObjectKind::Goal, 12))
+        );
+        for none in [
+            "/goals/12",
+            "/org/3/goals/new",
+            "/goals/12/indicators/new",
+            "/economy/3/2024/lines",
+            "/kolada/groups/2/edit",
+            "/login",
+            "/goals/x/edit",
+            "/goals/+1/edit",
+            "/goals/-1/edit",
+            "/goals//edit",
+            "/goals/1234567890123456789/edit",
+            "goals/1/edit",
+            "",
+        ] {
+            assert_eq!(edited_object(none), None, "{none:?}");
+        }
+    }
+
+    #[test]
+    fn a_version_is_stale_when_it_is_not_the_current_one() {
+        assert!(!is_stale(7, 7));
+        assert!(is_stale(6, 7), "someone saved since");
+        assert!(is_stale(8, 7), "a page newer than the data (a restore)");
+        assert!(is_stale(0, 1), "the object's first change");
+        for bad in ["", " ", "1.5", "-1", "+1", "12a", "1234567890123456789"] {
+            assert_eq!(parse_version(bad), None, "{bad:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Every kind's edit form carries a marker for its object, which takes the version
+        /// field that the form sends back as the same version.
+        #[test]
+        fn a_forms_version_goes_out_and_comes_back(
+            k in 0..ObjectKind::ALL.len(),
+            id in 1i64..1_000_000_000_000,
+            version in 0i64..999_999_999_999_999_999,
+        ) {
+            let kind = ObjectKind::ALL[k];
+            let mut page = two_fields();
+            page.action = format!("/{}/{id}/edit", kind.path_segment());
+            let marker = page.version_marker();
+            proptest::prop_assert_eq!(version_markers(&marker), vec![(kind, id)]);
+            let html = fill_version(&format!("<form>{marker}</form>"), kind, id, Some(version));
+            let value = html
+                .split("name=\"version\" value=\"")
+                .nth(1)
+                .and_then(|v| v.split('"').next())
+                .unwrap();
+            proptest::prop_assert_eq!(parse_version(value), Some(version));
+            proptest::prop_assert!(!is_stale(parse_version(value).unwrap(), version));
+            // Another object's version does not fill it.
+            let other = fill_version(&marker, kind, id + 1, Some(version));
+            proptest::prop_assert_eq!(other, marker);
+        }
     }
 }
