@@ -17,15 +17,7 @@ impl Store {
         id: Id,
         limit: i64,
     ) -> Result<Vec<ChangeLogEntry>> {
-        let related = match history_parts(kind).related {
-            Some(r) => {
-                sqlx::query_scalar(r.ids_sql)
-                    .bind(id)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-            None => Vec::new(),
-        };
+        let related = related_ids(&self.pool, kind, id).await?;
         let sql = format!(
             "SELECT {COLUMNS} WHERE {} ORDER BY c.id DESC LIMIT $2",
             history_filter(kind, &related)
@@ -54,15 +46,7 @@ impl Store {
 
     /// The object's version outside a write: see [`Writer::object_version`].
     pub async fn object_version(&self, kind: ObjectKind, id: Id) -> Result<i64> {
-        let related = match history_parts(kind).related {
-            Some(r) => {
-                sqlx::query_scalar(r.ids_sql)
-                    .bind(id)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-            None => Vec::new(),
-        };
+        let related = related_ids(&self.pool, kind, id).await?;
         Ok(sqlx::query_scalar(&version_sql(kind, &related))
             .bind(id)
             .fetch_one(&self.pool)
@@ -106,20 +90,30 @@ impl Writer {
                 .execute(&mut *self.tx)
                 .await?;
         }
-        let related = match history_parts(kind).related {
-            Some(r) => {
-                sqlx::query_scalar(r.ids_sql)
-                    .bind(id)
-                    .fetch_all(&mut *self.tx)
-                    .await?
-            }
-            None => Vec::new(),
-        };
+        let related = related_ids(&mut *self.tx, kind, id).await?;
         Ok(sqlx::query_scalar(&version_sql(kind, &related))
             .bind(id)
             .fetch_one(&mut *self.tx)
             .await?)
     }
+}
+
+/// The ids of the related objects whose rows are part of an object's history (a goal's
+/// assessments, a deviation's actions …; `crate::kinds::history_parts`), read through
+/// `executor` (the pool, or a writer's transaction).
+async fn related_ids<'e, E>(executor: E, kind: ObjectKind, id: Id) -> Result<Vec<Id>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    Ok(match history_parts(kind).related {
+        Some(r) => {
+            sqlx::query_scalar(r.ids_sql)
+                .bind(id)
+                .fetch_all(executor)
+                .await?
+        }
+        None => Vec::new(),
+    })
 }
 
 /// The condition on `change_log c` (its parameter `$1` is the object's id) that selects
