@@ -80,4 +80,27 @@ describe('ingen förlorad ändring', () => {
     await visit(b, `/goals/${ids.goalId}`);
     assert.match(await b.locator('h1').innerText(), /Skrivet när inloggningen gick ut <b>/);
   }));
+
+  it('konfliktsidan och inloggningssidan med det som skrevs läses i 390 px bredd', step('mobil', async (t) => {
+    const phone = await h.newPage({ viewport: { width: 390, height: 844 } });
+    await signIn(phone, 'redaktor-ks');
+    const path = `/goals/${ids.goalId}/edit`;
+    await visit(phone, path);
+    await visit(a, path);
+    await a.getByLabel(/^Rubrik/).fill('Ändrat på datorn');
+    assert.equal((await submit(a, 'Spara målet')).status(), 200);
+    await phone.getByLabel(/^Rubrik/).fill('Ändrat i telefonen');
+    assert.equal((await submit(phone, 'Spara målet')).status(), 409);
+    const fits = async (label) => {
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 1, `${label}: sidan är ${overflow} px bredare än skärmen`);
+      await assertAxeClean(t, phone, `${label} 390 px`);
+    };
+    await fits('konfliktsidan');
+    await screenshot(phone, 'lost-update-conflict-390');
+    await phone.context().clearCookies();
+    assert.equal((await submit(phone, 'Spara målet')).status(), 401);
+    await fits('inloggningssidan med det som skrevs');
+    await screenshot(phone, 'lost-update-sign-in-390');
+  }));
 });
