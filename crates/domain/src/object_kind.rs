@@ -149,6 +149,7 @@ const PART_LABELS: &[(&str, &str)] = &[
     ("outcome_comment", "Kommentar till utfall"),
     ("commitment_status", "Status för åtagande"),
     ("user", "Konto"),
+    ("api_token", "API-nyckel"),
     ("database", "Databas"),
     ("kolada_values", "Kolada-värden"),
     ("kolada_settings", "Koppling till Kolada"),

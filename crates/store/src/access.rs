@@ -181,6 +181,11 @@ impl Store {
             .await
     }
 
+    /// The account with this id, if it exists.
+    pub async fn user_by_id(&self, id: Id) -> Result<Option<User>> {
+        self.user_where("u.id = $1", Key::Id(id)).await
+    }
+
     pub async fn user_by_oidc_subject(&self, subject: &str) -> Result<Option<User>> {
         self.user_where("u.oidc_subject = $1", Key::Text(subject))
             .await

@@ -7,6 +7,7 @@
 //! cached derived data is still current.
 
 mod access;
+mod api_tokens;
 mod area;
 mod audit;
 mod backup;
@@ -41,6 +42,10 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use access::{NewUser, Session, SignInCounter, SignInKey, User, DEVICES_PER_USER};
+pub use api_tokens::{
+    ApiToken, ApiTokenUse, NewApiToken, TokenRefusal, TokenScope, LIVE_TOKENS_PER_USER,
+    MAX_TOKEN_DAYS, USE_RECORD_EVERY_MS,
+};
 pub use area::{
     natural_cmp, ObligationSource, SituationSource, EVIDENCE_LOG_TYPE, MEETING_LOG_TYPE,
     OBLIGATION_ASSESSMENT_LOG_TYPE, PRESENTATION_LOG_TYPE, SCALE_LOG_TYPE,
