@@ -6,7 +6,9 @@
 //! (status, trend, proposed assessments) are computed per request from the store's data,
 //! and rendered pages are cached per data version, so a read after any write is current.
 
+mod account;
 mod api;
+mod api_import;
 mod areas;
 mod audits;
 pub mod auth;
@@ -179,13 +181,14 @@ pub fn parse_public_origin(value: &str) -> Result<String, String> {
 /// `Cache-Control: no-store` on every response to a signed-in viewer (HTML, JSON, CSV,
 /// workbooks, PDFs, redirects, refusals) and on every response that sets a cookie, so that
 /// neither a shared proxy nor the browser's back button keeps them. A request counts as
-/// signed in when it carries a session cookie; only a response that declares itself
+/// signed in when it carries a session cookie or an API token (`Authorization`); only a response that declares itself
 /// `public` (the style sheet and script, the same for everyone) keeps its own caching.
 async fn private_responses(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let signed_in = auth::cookie_value(req.headers(), auth::SESSION_COOKIE).is_some();
+    let signed_in = auth::cookie_value(req.headers(), auth::SESSION_COOKIE).is_some()
+        || req.headers().contains_key(header::AUTHORIZATION);
     let mut response = next.run(req).await;
     let sets_cookie = response.headers().contains_key(header::SET_COOKIE);
     let public = response
@@ -447,6 +450,13 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route("/import/outcomes/{token}", get(upload::preview))
         .route("/import/outcomes/{token}/columns", post(upload::choose))
         .route("/import/outcomes/{token}/commit", post(upload::commit))
+        // The outcome import for scripts: ImportData, and only with an API token that may
+        // import (`auth::bearer`; checked again in the handler). The file is the body.
+        .route(
+            "/api/v1/outcomes/import",
+            post(api_import::import)
+                .layer(axum::extract::DefaultBodyLimit::max(upload::UPLOAD_MAX)),
+        )
         .route("/imports/{id}", get(imports::show))
         .route("/imports/{id}/status", get(imports::status))
         .route("/imports/{id}/cancel", post(imports::cancel))
@@ -637,6 +647,16 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
                 .post(forms::internal_control::discontinue),
         )
         .route_layer(guard(&state, Action::Edit));
+    // The signed-in person's own account and API tokens: signed in in a browser, any role
+    // (`auth::require_session`); each handler reads and changes only the viewer's own.
+    let account = Router::new()
+        .route("/konto", get(account::page))
+        .route(
+            "/konto/api-nycklar",
+            get(account::list).post(account::create),
+        )
+        .route("/konto/api-nycklar/{id}/aterkalla", post(account::revoke))
+        .route_layer(axum::middleware::from_fn(auth::require_session));
     let open = match &options.files_dir {
         Some(dir) => open.nest_service("/files", tower_http::services::ServeDir::new(dir)),
         None => open,
@@ -658,6 +678,7 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .merge(forms::economy::economy_form_routes(&state))
         .merge(sources)
         .merge(import)
+        .merge(account)
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn(error::swedish_refusals))

@@ -133,7 +133,7 @@ impl Uploads {
     /// once a turn is free: the server's async workers go on answering meanwhile. `Err`
     /// with the Swedish reason when the file cannot be read, or when no turn came within
     /// [`PARSE_WAIT`].
-    async fn parse(
+    pub(crate) async fn parse(
         &self,
         file_name: String,
         bytes: Arc<Vec<u8>>,
@@ -810,8 +810,7 @@ pub(crate) async fn run_table(
             .unwrap_or(uppsikt_domain::access::Role::Public),
         units,
     };
-    let checked = table::check(&state.store, &table, &mapping, &principal).await?;
-    let summary = table::commit(&state.store, &checked, actor, progress).await?;
+    let summary = check_and_commit(state, &table, &mapping, &principal, actor, progress).await?;
     if let Err(e) = state.store.remove_upload(upload).await {
         tracing::warn!("forgetting an imported upload failed: {e}");
     }
@@ -820,6 +819,21 @@ pub(crate) async fn run_table(
         summary: summary.lines_sv(),
         next: ("/import".into(), "Importera fler utfall".into()),
     })
+}
+
+/// The one way from a read table to written outcomes, for the web's import job and the
+/// API's import alike: every row checked with the access of who imports, then written
+/// all or nothing (`table::commit` checks again inside its transaction).
+pub(crate) async fn check_and_commit(
+    state: &AppState,
+    table: &Table,
+    mapping: &Mapping,
+    principal: &uppsikt_domain::access::Principal,
+    actor: &str,
+    progress: &uppsikt_import::Progress,
+) -> std::result::Result<table::TableSummary, uppsikt_import::ImportReport> {
+    let checked = table::check(&state.store, table, mapping, principal).await?;
+    table::commit(&state.store, &checked, actor, progress).await
 }
 
 #[cfg(test)]

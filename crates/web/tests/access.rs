@@ -110,7 +110,7 @@ async fn sign_in_sets_a_secure_session_cookie_and_sign_out_ends_it() {
             .get_as(Some(&session), &format!("/indicators/{ind}"))
             .await;
         assert_eq!(status, 200);
-        assert!(html.contains("Inloggad som Test redaktor-ks (redaktör)"));
+        assert!(html.contains("Inloggad som <a href=\"/konto\">Test redaktor-ks</a> (redaktör)"));
         assert!(
             html.contains("Fyll i utfall"),
             "an editor of KS sees edit links"

@@ -860,7 +860,7 @@ async fn the_session_cookie_is_host_only_and_secure() {
         };
         let (status, html) = app.get_as(Some(&session), "/").await;
         assert_eq!(status, 200);
-        assert!(html.contains("Inloggad som Test controller"));
+        assert!(html.contains("Inloggad som <a href=\"/konto\">Test controller</a>"));
         // The old cookie name carries no session.
         let old = Session {
             cookie: cookie.replace("__Host-uppsikt_session=", "uppsikt_session="),

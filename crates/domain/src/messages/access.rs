@@ -48,3 +48,35 @@ mod tests {
         assert_ne!(refused(Action::RaiseDeviations), refused(Action::Edit));
     }
 }
+
+/// A request with `Authorization` whose token is malformed, unknown, expired or revoked,
+/// or whose owner's account is disabled.
+pub const TOKEN_INVALID: &str = "API-nyckeln gäller inte: den är felskriven, okänd, har gått ut \
+     eller återkallats. Skapa en ny under Mitt konto → API-nycklar.";
+
+/// A token used for something its scope does not allow (anything but reading, or an
+/// import with a read-only token).
+pub const TOKEN_SCOPE: &str = "API-nyckeln får inte göra detta: en nyckel för läsning får bara \
+     hämta (GET), och bara en nyckel för läsning och import får importera utfall.";
+
+/// A page that needs a signed-in browser (an API token cannot manage tokens).
+pub const SESSION_ONLY: &str =
+    "Den här sidan kräver att du är inloggad i webbläsaren; en API-nyckel räcker inte.";
+
+/// The outcome import through the API without a token that may import.
+pub const IMPORT_NEEDS_TOKEN: &str = "Importen via API:t kräver en API-nyckel med behörigheten \
+     ”Läsa och importera utfall” (Authorization: Bearer …).";
+
+/// The body of an API import is neither CSV nor an Excel workbook.
+pub const IMPORT_CONTENT_TYPE: &str = "Skicka filen som text/csv eller som Excel-arbetsbok \
+     (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet).";
+
+/// The person already has as many live tokens as allowed.
+pub fn too_many_tokens(limit: i64) -> String {
+    format!("Du har redan {limit} giltiga API-nycklar. Återkalla en som inte behövs innan du skapar en ny.")
+}
+
+/// The expiry of a new token is not within the allowed days.
+pub fn token_expiry(max_days: i64) -> String {
+    format!("Välj ett datum efter i dag och högst {max_days} dagar fram.")
+}

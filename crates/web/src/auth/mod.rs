@@ -4,10 +4,13 @@
 //!   (only the token's hash is stored), checks the CSRF token and origin of every POST,
 //!   and puts a [`Viewer`] in the request. On the way out it fills the user bar and the
 //!   forms' CSRF field into HTML, so that cached pages stay shared between users.
+//! - A request with `Authorization: Bearer …` is a personal API token's instead
+//!   ([`bearer`]): no cookie, no CSRF, the token's scope limiting its owner's role.
 //! - [`guard`] layers a route group with the [`Action`] it needs; for edits and locks it
 //!   resolves the organisation unit the path concerns and asks the domain's one access
 //!   function. A refusal changes nothing.
 
+pub mod bearer;
 pub mod login;
 pub mod oidc;
 pub mod password;
@@ -88,7 +91,7 @@ impl Viewer {
     fn user_bar(&self) -> String {
         match (&self.user, &self.csrf) {
             (Some(u), Some(csrf)) => format!(
-                "<form class=\"user\" method=\"post\" action=\"/logout\"><span>Inloggad som {} ({})</span> \
+                "<form class=\"user\" method=\"post\" action=\"/logout\"><span>Inloggad som <a href=\"/konto\">{}</a> ({})</span> \
                  <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\" class=\"link\">Logga ut</button></form>",
                 escape(&u.display_name),
                 u.role.label_sv(),
@@ -267,6 +270,9 @@ fn foreign_origin(parts: &Parts) -> bool {
 /// what I typed") is answered as a GET of its address, with the typed values in the form
 /// ([`crate::forms::with_typed`]): a GET writes nothing, whatever the route.
 pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if req.headers().contains_key(header::AUTHORIZATION) {
+        return bearer::authenticate(state, req, next).await;
+    }
     let (mut parts, body) = req.into_parts();
     let viewer = match viewer_of(&state, &parts).await {
         Ok(v) => v,
@@ -608,6 +614,20 @@ fn sign_in_first(parts: &Parts) -> Response {
     };
     let next: String = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
     Redirect::to(&format!("/login?{next}")).into_response()
+}
+
+/// Lets a request through only for a person signed in in a browser (any role): their own
+/// account's pages. Without a session it is sent to sign in; with an API token (no session
+/// of its own) it is refused, so that a token cannot manage tokens.
+pub async fn require_session(viewer: Viewer, req: Request, next: Next) -> Response {
+    if viewer.user.is_some() && viewer.csrf.is_some() {
+        return next.run(req).await;
+    }
+    let (parts, _) = req.into_parts();
+    if viewer.user.is_some() {
+        return refuse(StatusCode::FORBIDDEN, messages::access::SESSION_ONLY);
+    }
+    sign_in_first(&parts)
 }
 
 /// Which organisation unit a path's `{id}` concerns, from the kind of object its first
