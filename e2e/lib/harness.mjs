@@ -312,3 +312,63 @@ export function formatViolations(label, violations) {
   }
   return lines.join('\n');
 }
+
+/**
+ * What does not fit on the page as it is now laid out, as readable sentences (empty when
+ * everything fits): the page wider than the window (it would scroll sideways), two visible
+ * cells of one table drawn over each other (by more than 1 px both ways), or a cell whose
+ * content is wider than the cell. Each sentence names the table (caption, region label or
+ * position) and the cells (row, column and the start of their text).
+ */
+export async function fitProblems(page) {
+  return page.evaluate(() => {
+    const problems = [];
+    const { scrollWidth } = document.documentElement;
+    if (scrollWidth > window.innerWidth) {
+      problems.push(`sidan är ${scrollWidth} px bred i ett ${window.innerWidth} px brett fönster`);
+    }
+    const text = (el) => el.textContent.replace(/\s+/g, ' ').trim().slice(0, 40);
+    // Visually hidden (clipped to nothing, like a stacked table's header row): not seen.
+    const clipped = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const s = getComputedStyle(e);
+        if (s.clip !== 'auto' || (s.clipPath && s.clipPath !== 'none')) return true;
+      }
+      return false;
+    };
+    const tables = [...document.querySelectorAll('table')];
+    tables.forEach((table, ti) => {
+      const region = table.closest('[role=region]');
+      const regionLabel = region && (region.getAttribute('aria-label')
+        || (region.getAttribute('aria-labelledby') && document.getElementById(region.getAttribute('aria-labelledby'))?.textContent));
+      const label = `tabell ${ti + 1} «${text(table.caption || { textContent: regionLabel || table.id || '' })}»`;
+      const cells = [...table.querySelectorAll('th, td')]
+        .filter((c) => c.closest('table') === table)
+        .map((c) => ({ c, r: c.getBoundingClientRect() }))
+        .filter(({ c, r }) => r.width > 1 && r.height > 1 && c.checkVisibility({ visibilityProperty: true }) && !clipped(c));
+      const name = (c) => `rad ${c.parentElement.rowIndex + 1} kolumn ${c.cellIndex + 1} «${text(c)}»`;
+      cells.sort((a, b) => a.r.top - b.r.top);
+      for (let i = 0; i < cells.length; i++) {
+        const a = cells[i];
+        for (let j = i + 1; j < cells.length && cells[j].r.top < a.r.bottom - 1; j++) {
+          const b = cells[j];
+          const x = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
+          const y = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
+          if (x > 1 && y > 1) {
+            problems.push(`${label}: ${name(a.c)} och ${name(b.c)} överlappar (${Math.round(x)}×${Math.round(y)} px)`);
+          }
+        }
+        if (a.c.scrollWidth > a.c.clientWidth + 1) {
+          problems.push(`${label}: innehållet i ${name(a.c)} är ${a.c.scrollWidth} px brett i en ${a.c.clientWidth} px bred cell`);
+        }
+      }
+    });
+    return problems;
+  });
+}
+
+/** Fails unless the page fits its window and its tables are readable (see fitProblems). */
+export async function assertFits(page, label) {
+  const problems = await fitProblems(page);
+  assert.deepEqual(problems, [], `${label} (${page.url()}):\n  ${problems.join('\n  ')}`);
+}

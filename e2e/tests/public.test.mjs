@@ -5,21 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { assertAxeClean, followLink, screenshot, startHarness, visit } from '../lib/harness.mjs';
+import { assertAxeClean, assertFits, followLink, screenshot, startHarness, visit } from '../lib/harness.mjs';
 import { BOARD, GOAL, INDICATOR, steps } from '../lib/journey.mjs';
-
-/** Fails if the page scrolls sideways or a table cell's content overflows its cell. */
-async function assertFits(page, label) {
-  const { scrollWidth, innerWidth, overflowing } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    innerWidth: window.innerWidth,
-    overflowing: [...document.querySelectorAll('td, th')]
-      .filter((c) => c.scrollWidth > c.clientWidth + 1)
-      .map((c) => c.textContent.trim().slice(0, 40)),
-  }));
-  assert.ok(scrollWidth <= innerWidth, `${label}: sidan är ${scrollWidth} px bred i ett ${innerWidth} px fönster`);
-  assert.deepEqual(overflowing, [], `${label}: celler vars innehåll är bredare än cellen`);
-}
 
 for (const [name, viewport] of [['dator', { width: 1280, height: 900 }], ['mobil', { width: 390, height: 844 }]]) {
   describe(`allmänheten (${name})`, () => {
