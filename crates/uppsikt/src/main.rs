@@ -85,6 +85,16 @@ struct Cli {
         help = "Adressen som användarna når tjänsten på, t.ex. https://uppsikt.kommun.se; formulär skickade från andra adresser avvisas (standard: http://ADDR och http://localhost:PORT)"
     )]
     public_origin: Option<String>,
+    /// Where visitors report accessibility problems (the accessibility statement names it).
+    #[arg(
+        long,
+        global = true,
+        env = "UPPSIKT_ACCESSIBILITY_CONTACT",
+        value_name = "E-POST-ELLER-ADRESS",
+        value_parser = uppsikt_web::parse_accessibility_contact,
+        help = "Dit besökare rapporterar brister i tillgängligheten: en e-postadress eller en webbadress (https://…); tillgänglighetsredogörelsen visar den"
+    )]
+    accessibility_contact: Option<uppsikt_web::Contact>,
     /// Reverse proxies whose X-Forwarded-For names the client (repeatable, or comma-separated).
     #[arg(
         long = "trusted-proxy",
@@ -160,6 +170,7 @@ impl Cli {
             kolada_api: uppsikt_import::kolada::ApiAllowList::with(&self.kolada_api_allow)
                 .map_err(Failure)?,
             case_ref_format: self.case_ref_format.clone(),
+            accessibility_contact: self.accessibility_contact.clone(),
             ..Default::default()
         })
     }

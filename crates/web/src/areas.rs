@@ -121,7 +121,7 @@ struct AreasPage {
     public: bool,
 }
 
-fn compare_row(r: &IndicatorRecord, c: &ComparisonRow) -> CompareRow {
+pub(crate) fn compare_row(r: &IndicatorRecord, c: &ComparisonRow) -> CompareRow {
     let join = |names: &[String], values: &[(String, f64)]| {
         names
             .iter()

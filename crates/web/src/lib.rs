@@ -28,6 +28,7 @@ mod kolada;
 mod oversight;
 mod pages;
 mod plan;
+mod public_site;
 mod reports;
 mod safety;
 mod search;
@@ -47,6 +48,7 @@ use uppsikt_store::Store;
 
 pub use error::AppError;
 pub use jobs::JobTiming;
+pub use public_site::{parse_accessibility_contact, Contact};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -65,6 +67,10 @@ pub struct AppState {
     pub(crate) kolada_api: Arc<uppsikt_import::kolada::ApiAllowList>,
     /// How the municipality writes its case numbers (diarienummer).
     pub(crate) case_ref_format: Arc<uppsikt_domain::case_ref::CaseRefFormat>,
+    /// The origin canonical links and the sitemap name (a configured `--public-origin`).
+    pub(crate) canonical_origin: Option<Arc<str>>,
+    /// Where to report accessibility problems (`--accessibility-contact`).
+    pub(crate) accessibility_contact: Option<Arc<public_site::Contact>>,
 }
 
 impl AppState {
@@ -88,6 +94,8 @@ impl AppState {
                 .map(|c| Arc::new(auth::oidc::Oidc::new(c))),
             kolada_api: Arc::new(options.kolada_api.clone()),
             case_ref_format: Arc::new(options.case_ref_format.clone()),
+            canonical_origin: options.canonical_origin.as_deref().map(Arc::from),
+            accessibility_contact: options.accessibility_contact.clone().map(Arc::new),
         }
     }
 }
@@ -124,6 +132,13 @@ pub struct ServerOptions {
     /// How long a job's worker holds it and how often workers look for jobs (default:
     /// 30 s and 1 s; `UPPSIKT_JOB_LEASE_SECS` sets the lease).
     pub job_timing: JobTiming,
+    /// The origin that canonical links, `og:url` and the sitemap name. `serve_with` sets it
+    /// to the first of `public_origins` when those were configured; an origin derived from
+    /// the listening address is never named (the page then has no canonical link).
+    pub canonical_origin: Option<String>,
+    /// Where a visitor reports accessibility problems (`--accessibility-contact`, an
+    /// e-mail address or a web address); the statement says it is missing when unset.
+    pub accessibility_contact: Option<public_site::Contact>,
 }
 
 impl Default for ServerOptions {
@@ -139,6 +154,8 @@ impl Default for ServerOptions {
             case_ref_format: uppsikt_domain::case_ref::CaseRefFormat::huddinge(),
             page_cache: std::env::var("UPPSIKT_PAGE_CACHE").map_or(true, |v| v != "off"),
             job_timing: JobTiming::from_env(),
+            canonical_origin: None,
+            accessibility_contact: None,
         }
     }
 }
@@ -255,6 +272,23 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         // (`Audience::sees_economy`, in the handlers).
         .route("/economy", get(economy::list))
         .route("/economy/{unit}/{year}", get(economy::board_page))
+        // The site for residents (`public_site`): open, no input. The sitemap lists only
+        // what the one public rule shows a visitor; the statement and robots.txt are fixed.
+        .route("/robots.txt", get(public_site::robots))
+        .route("/sitemap.xml", get(public_site::sitemap))
+        .route("/tillganglighet", get(public_site::statement))
+        .route(
+            "/favicon.svg",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "image/svg+xml"),
+                        (header::CACHE_CONTROL, "public, max-age=86400"),
+                    ],
+                    public_site::FAVICON_SVG,
+                )
+            }),
+        )
         .route("/static/style.css", get(style))
         .route(
             "/static/job.js",
@@ -759,6 +793,8 @@ pub async fn serve_with(
         tracing::info!("uppsikt lyssnar på http://{addr}");
         if options.public_origins.is_empty() {
             options.public_origins = ServerOptions::local_origins(addr);
+        } else if options.canonical_origin.is_none() {
+            options.canonical_origin = options.public_origins.first().cloned();
         }
     }
     tracing::info!(origins = ?options.public_origins, "POST accepted only from these origins");

@@ -297,6 +297,10 @@ pub async fn index(
     viewer: Viewer,
     uri: OriginalUri,
 ) -> Result<Response> {
+    // A visitor gets the start page made for residents (`public_site`).
+    if viewer.is_public() {
+        return crate::public_site::start(&state, &viewer, &uri).await;
+    }
     let key = cache_key(&viewer, &uri);
     cached(&state, &key, || async {
         let units = state.store.org_units().await?;
@@ -441,6 +445,9 @@ struct GoalPage {
     v: GoalView,
     crumbs: String,
     access: PageAccess,
+    /// Other units' goals that serve this one (a KF goal's boards' goals), with their
+    /// decided assessments and indicators.
+    serving: Vec<crate::public_site::Serving>,
 }
 
 pub async fn goal(
@@ -466,7 +473,16 @@ pub async fn goal(
             let crumbs = Crumbs::to_object(&state, ObjectKind::Goal, id, Some(v.period))
                 .await?
                 .html();
-            Ok(GoalPage { v, crumbs, access }.render()?)
+            let audience = audience(&state, &viewer).await?;
+            let serving =
+                crate::public_site::serving(&state, &audience, &v.goal, &v.children).await?;
+            Ok(GoalPage {
+                v,
+                crumbs,
+                access,
+                serving,
+            }
+            .render()?)
         },
     )
     .await

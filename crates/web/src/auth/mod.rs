@@ -50,6 +50,9 @@ pub const NAV_MARKER: &str = "<!--uppsikt:nav-->";
 /// Where the footer's links that depend on the viewer's rights go (the API needs
 /// signing in, so a visitor is not offered it).
 pub const FOOTER_MARKER: &str = "<!--uppsikt:footer-->";
+/// Where in a page's head its share metadata goes (Open Graph, canonical link; filled by
+/// `public_site::share_tags` after the cache, since the canonical address is the request's).
+pub const SHARE_MARKER: &str = "<!--uppsikt:share-->";
 /// Where in a form its CSRF field goes.
 pub const CSRF_MARKER: &str = "<!--uppsikt:csrf-->";
 
@@ -291,7 +294,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
             }
             // The sign-in page that carries what was typed has the site's header.
             Err(refusal) if refusal.status() == StatusCode::UNAUTHORIZED => {
-                return personalise(&state, refusal, &viewer, None, Versions::Current).await
+                return personalise(&state, refusal, &viewer, None, Versions::Current, None).await
             }
             Err(refusal) => return refusal,
         }
@@ -317,12 +320,29 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
     };
     parts.extensions.insert(viewer.clone());
     let flash = crate::flash::pending(&parts.headers);
+    // The page's canonical address, when the site's public origin is configured.
+    let canonical = match (&state.canonical_origin, parts.method == Method::GET) {
+        (Some(origin), true) => Some(crate::public_site::canonical_url(
+            origin,
+            parts.uri.path(),
+            parts.uri.query(),
+        )),
+        _ => None,
+    };
     let request = Request::from_parts(parts, body);
     let response = match typed {
         Some(input) => crate::forms::with_typed(input, next.run(request)).await,
         None => next.run(request).await,
     };
-    personalise(&state, response, &viewer, flash.as_deref(), versions).await
+    personalise(
+        &state,
+        response,
+        &viewer,
+        flash.as_deref(),
+        versions,
+        canonical.as_deref(),
+    )
+    .await
 }
 
 /// The version each edit form on a page gets.
@@ -542,6 +562,7 @@ async fn personalise(
     viewer: &Viewer,
     flash: Option<&str>,
     versions: Versions,
+    canonical: Option<&str>,
 ) -> Response {
     let is_html = response
         .headers()
@@ -560,6 +581,9 @@ async fn personalise(
         .replace(NAV_MARKER, &viewer.nav())
         .replace(FOOTER_MARKER, &viewer.footer())
         .replace(CSRF_MARKER, &viewer.csrf_field());
+    let canonical = canonical.filter(|_| parts.status == StatusCode::OK);
+    let share = crate::public_site::share_tags(&html, canonical);
+    html = html.replacen(SHARE_MARKER, &share, 1);
     for (kind, id) in crate::forms::version_markers(&html) {
         let version = match versions {
             Versions::Typed(v) => v,
