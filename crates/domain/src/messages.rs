@@ -133,6 +133,28 @@ pub fn sign_in_failed(max_wait_minutes: i64) -> String {
 pub const TOO_MANY_SIGN_INS_FROM_HERE: &str =
     "För många inloggningsförsök från din dator. Vänta en minut och försök igen.";
 
+/// A client over the public API's or the open data's request limit.
+pub fn too_many_requests(retry_after_seconds: u64) -> String {
+    format!(
+        "För många anrop från din adress. Vänta {retry_after_seconds} sekund{} och försök igen.",
+        if retry_after_seconds == 1 { "" } else { "er" }
+    )
+}
+
+/// A query string longer than the open data and the public API read.
+pub fn query_too_long(max_bytes: usize) -> String {
+    format!("Adressens parametrar (efter ”?”) är för långa: högst {max_bytes} byte.")
+}
+
+/// A `--open-data-licence` that is no web address.
+pub fn not_a_licence_uri(value: &str) -> String {
+    format!("”{value}” är ingen adress till en licens: ange en fullständig adress som börjar med http:// eller https://, t.ex. http://creativecommons.org/publicdomain/zero/1.0/.")
+}
+
+/// A download format that does not exist.
+pub const UNKNOWN_FORMAT: &str =
+    "Okänt format. Välj format=excel (för Excel) eller format=rfc4180 (vanlig CSV).";
+
 pub fn password_too_long(max_bytes: usize) -> String {
     format!("Lösenordet är för långt: högst {max_bytes} byte.")
 }

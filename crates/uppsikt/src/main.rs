@@ -126,6 +126,17 @@ struct Cli {
         help = "Hur kommunen skriver diarienummer, byggt av {body}, {year}, {serial} och {class}, t.ex. {body}-{year}/{serial}.{class} för KS-2018/272.912"
     )]
     case_ref_format: uppsikt_domain::case_ref::CaseRefFormat,
+    /// The licence of the open data (a URI), stated on /oppna-data and in its catalogue.
+    #[arg(
+        long,
+        global = true,
+        env = "UPPSIKT_OPEN_DATA_LICENCE",
+        value_name = "URI",
+        default_value = uppsikt_web::OPEN_DATA_LICENCE_DEFAULT,
+        value_parser = uppsikt_web::parse_licence_uri,
+        help = "Licensen för öppna data (/oppna-data och katalogen för Sveriges dataportal), som en adress; standard CC0 1.0"
+    )]
+    open_data_licence: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -171,6 +182,7 @@ impl Cli {
                 .map_err(Failure)?,
             case_ref_format: self.case_ref_format.clone(),
             accessibility_contact: self.accessibility_contact.clone(),
+            open_data_licence: self.open_data_licence.clone(),
             ..Default::default()
         })
     }
@@ -200,6 +212,15 @@ enum Command {
             help = "Högsta antal inloggningsförsök per klientadress och minut"
         )]
         login_rate: u32,
+        /// Requests per client address and 10 seconds to the public API and open data.
+        #[arg(
+            long,
+            env = "UPPSIKT_PUBLIC_RATE",
+            default_value_t = 60,
+            value_parser = clap::value_parser!(u32).range(1..),
+            help = "Högsta antal anrop per klientadress och 10 sekunder till det öppna API:t och öppna data"
+        )]
+        public_rate: u32,
     },
     /// Accounts.
     #[command(about = "Hantera konton: add, set-password, disable, enable, list")]
@@ -439,10 +460,15 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Serve {
             files_dir,
             login_rate,
+            public_rate,
         } => {
             let options = uppsikt_web::ServerOptions {
                 files_dir,
                 login_attempts_per_minute: login_rate,
+                public_rate: uppsikt_web::rate_limit::RateLimit {
+                    requests: public_rate,
+                    window: std::time::Duration::from_secs(10),
+                },
                 ..options
             };
             serve(open(&cli.database_url).await?, cli.addr, options).await

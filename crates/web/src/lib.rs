@@ -25,10 +25,12 @@ mod imports;
 mod internal_control;
 mod jobs;
 mod kolada;
+mod open_data;
 mod oversight;
 mod pages;
 mod plan;
 mod public_site;
+pub mod rate_limit;
 mod reports;
 mod safety;
 mod search;
@@ -71,6 +73,12 @@ pub struct AppState {
     pub(crate) canonical_origin: Option<Arc<str>>,
     /// Where to report accessibility problems (`--accessibility-contact`).
     pub(crate) accessibility_contact: Option<Arc<public_site::Contact>>,
+    /// The public data and download files of the newest data version (`open_data`).
+    pub(crate) open_data: Arc<open_data::OpenDataCache>,
+    /// Requests per client address to the public API and the open data.
+    pub(crate) public_limiter: Arc<rate_limit::RateLimiter>,
+    /// The open data's licence (a URI).
+    pub(crate) open_data_licence: Arc<str>,
 }
 
 impl AppState {
@@ -96,6 +104,9 @@ impl AppState {
             case_ref_format: Arc::new(options.case_ref_format.clone()),
             canonical_origin: options.canonical_origin.as_deref().map(Arc::from),
             accessibility_contact: options.accessibility_contact.clone().map(Arc::new),
+            open_data: Arc::default(),
+            public_limiter: Arc::new(rate_limit::RateLimiter::new(options.public_rate)),
+            open_data_licence: options.open_data_licence.as_str().into(),
         }
     }
 }
@@ -139,6 +150,11 @@ pub struct ServerOptions {
     /// Where a visitor reports accessibility problems (`--accessibility-contact`, an
     /// e-mail address or a web address); the statement says it is missing when unset.
     pub accessibility_contact: Option<public_site::Contact>,
+    /// Requests per client address to the public API and the open-data downloads
+    /// (default 60 per 10 s; `--public-rate`).
+    pub public_rate: rate_limit::RateLimit,
+    /// The licence of the open data, a URI (`--open-data-licence`; default CC0 1.0).
+    pub open_data_licence: String,
 }
 
 impl Default for ServerOptions {
@@ -156,6 +172,8 @@ impl Default for ServerOptions {
             job_timing: JobTiming::from_env(),
             canonical_origin: None,
             accessibility_contact: None,
+            public_rate: rate_limit::RateLimit::default(),
+            open_data_licence: open_data::DEFAULT_LICENCE.into(),
         }
     }
 }
@@ -193,6 +211,20 @@ pub fn parse_public_origin(value: &str) -> Result<String, String> {
         return Err(wrong());
     }
     auth::PublicOrigins::origin_of(url.as_str()).ok_or_else(wrong)
+}
+
+/// The open data's licence when none is configured: CC0 1.0.
+pub const OPEN_DATA_LICENCE_DEFAULT: &str = open_data::DEFAULT_LICENCE;
+
+/// Parses `--open-data-licence`: an absolute `http(s)` URI.
+pub fn parse_licence_uri(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    match reqwest::Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+            Ok(value.to_string())
+        }
+        _ => Err(uppsikt_domain::messages::not_a_licence_uri(value)),
+    }
 }
 
 /// `Cache-Control: no-store` on every response to a signed-in viewer (HTML, JSON, CSV,
@@ -313,7 +345,29 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         .route("/login/oidc", get(auth::oidc::start))
         .route("/login/oidc/callback", get(auth::oidc::callback))
         .route("/api/v1/openapi.json", get(api::openapi))
-        .route("/healthz", get(|| async { "ok" }));
+        .route("/healthz", get(|| async { "ok" }))
+        // Open to everyone, decided data only (Audience::Public): what the datasets are.
+        .route("/oppna-data", get(open_data::page));
+    // Open to everyone, decided data only (Audience::Public, whoever asks: the answers are
+    // the same for everyone and publicly cacheable), limited per client address.
+    let public_data = Router::new()
+        // Open to everyone, decided data only (Audience::Public).
+        .route("/oppna-data/katalog.rdf", get(open_data::catalogue))
+        // Open to everyone, decided data only (Audience::Public).
+        .route("/oppna-data/{file}", get(open_data::download))
+        // Open to everyone, decided data only (Audience::Public).
+        .route("/api/public/v1/units", get(open_data::api_units))
+        // Open to everyone, decided data only (Audience::Public).
+        .route("/api/public/v1/goals", get(open_data::api_goals))
+        // Open to everyone, decided data only (Audience::Public).
+        .route("/api/public/v1/goals/{id}", get(open_data::api_goal))
+        // Open to everyone, decided data only (Audience::Public).
+        .route("/api/public/v1/indicators", get(open_data::api_indicators))
+        // Open to everyone, decided data only (Audience::Public).
+        .route("/api/public/v1/indicators/{id}", get(open_data::api_indicator))
+        // Open to everyone, decided data only (Audience::Public).
+        .route("/api/public/v1/assessments", get(open_data::api_assessments))
+        .route_layer(from_fn_with_state(state.clone(), rate_limit::limit_public));
     let read_all = Router::new()
         .route(
             "/org/{id}/reports",
@@ -696,6 +750,7 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         None => open,
     };
     let routed = open
+        .merge(public_data)
         .merge(read_all)
         .merge(raise)
         .merge(rules)

@@ -701,6 +701,15 @@ async fn api_serves_goals_indicators_and_its_openapi_document() {
             "/api/v1/org-units/{id}/goals",
             "/api/v1/goals/{id}",
             "/api/v1/indicators/{id}",
+            // The public API and the open data (issue 23; more in tests/open_data.rs).
+            "/api/public/v1/units",
+            "/api/public/v1/goals",
+            "/api/public/v1/goals/{id}",
+            "/api/public/v1/indicators",
+            "/api/public/v1/indicators/{id}",
+            "/api/public/v1/assessments",
+            "/oppna-data/utfall.csv",
+            "/oppna-data/katalog.rdf",
         ] {
             assert!(doc["paths"][path]["get"].is_object(), "{path} documented");
         }

@@ -151,10 +151,11 @@ impl Viewer {
 
     /// The footer's links this viewer may use: the API's description for readers.
     fn footer(&self) -> String {
+        let open_data = "<p><a href=\"/oppna-data\">Öppna data och öppet API</a></p>";
         if self.allows(Action::ReadAll, &[]) {
-            "<p><a href=\"/api/v1/openapi.json\">Öppet API (JSON)</a></p>".into()
+            format!("{open_data}<p><a href=\"/api/v1/openapi.json\">Öppet API (JSON)</a></p>")
         } else {
-            String::new()
+            open_data.into()
         }
     }
 
