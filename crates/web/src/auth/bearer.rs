@@ -160,7 +160,7 @@ pub(super) async fn authenticate(state: AppState, req: Request, next: Next) -> R
         scope: token.scope,
     });
     let response = next.run(Request::from_parts(parts, body)).await;
-    personalise(&state, response, &viewer, None, Versions::Current).await
+    personalise(&state, response, &viewer, None, Versions::Current, None).await
 }
 
 #[cfg(test)]
