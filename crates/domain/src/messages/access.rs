@@ -35,20 +35,6 @@ pub const FORM_UNVERIFIED: &str =
     "Formuläret kunde inte kontrolleras (det kan ha öppnats före en ny inloggning). \
          Gå tillbaka, ladda om sidan och skicka igen. Inget har sparats.";
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_action_has_a_swedish_refusal() {
-        for action in Action::ALL {
-            let m = refused(action);
-            assert!(m.ends_with('.') && m.len() > 20, "{action:?}: {m}");
-        }
-        assert_ne!(refused(Action::RaiseDeviations), refused(Action::Edit));
-    }
-}
-
 /// A request with `Authorization` whose token is malformed, unknown, expired or revoked,
 /// or whose owner's account is disabled.
 pub const TOKEN_INVALID: &str = "API-nyckeln gäller inte: den är felskriven, okänd, har gått ut \
@@ -79,4 +65,18 @@ pub fn too_many_tokens(limit: i64) -> String {
 /// The expiry of a new token is not within the allowed days.
 pub fn token_expiry(max_days: i64) -> String {
     format!("Välj ett datum efter i dag och högst {max_days} dagar fram.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_a_swedish_refusal() {
+        for action in Action::ALL {
+            let m = refused(action);
+            assert!(m.ends_with('.') && m.len() > 20, "{action:?}: {m}");
+        }
+        assert_ne!(refused(Action::RaiseDeviations), refused(Action::Edit));
+    }
 }
