@@ -713,6 +713,7 @@ async fn unchanged(
 
 /// Refuses a query string over [`QUERY_MAX`] bytes or with parameters other than
 /// `allowed` (each at most once), in Swedish, before anything is loaded.
+#[allow(clippy::result_large_err)] // the refusal is the answer, built once
 fn check_query(uri: &Uri, allowed: &[&str]) -> Result<Vec<(String, String)>, Response> {
     let path = uri.path();
     let raw = uri.query().unwrap_or("");
@@ -984,7 +985,7 @@ pub fn catalogue_xml(s: &Snapshot, base: &str, licence: &str) -> String {
          xmlns:foaf=\"http://xmlns.com/foaf/0.1/\" \
          xmlns:vcard=\"http://www.w3.org/2006/vcard/ns#\">\n",
     );
-    let _ = write!(
+    let _ = writeln!(
         x,
         "<dcat:Catalog rdf:about=\"{base}/oppna-data/katalog.rdf\">\
          <dct:title xml:lang=\"sv\">Öppna data om mål och uppföljning{of}</dct:title>\
@@ -992,7 +993,7 @@ pub fn catalogue_xml(s: &Snapshot, base: &str, licence: &str) -> String {
          <dct:publisher rdf:resource=\"{base}/#utgivare\"/>\
          <dct:license rdf:resource=\"{licence}\"/>\
          <dct:language rdf:resource=\"http://publications.europa.eu/resource/authority/language/SWE\"/>\
-         <foaf:homepage rdf:resource=\"{base}/oppna-data\"/>{modified}\n"
+         <foaf:homepage rdf:resource=\"{base}/oppna-data\"/>{modified}"
     );
     for d in Dataset::ALL {
         let _ = writeln!(
@@ -1010,7 +1011,7 @@ pub fn catalogue_xml(s: &Snapshot, base: &str, licence: &str) -> String {
     );
     for d in Dataset::ALL {
         let stem = d.stem();
-        let _ = write!(
+        let _ = writeln!(
             x,
             "<dcat:Dataset rdf:about=\"{base}/oppna-data#{stem}\">\
              <dct:title xml:lang=\"sv\">{}{of}</dct:title>\
@@ -1019,7 +1020,7 @@ pub fn catalogue_xml(s: &Snapshot, base: &str, licence: &str) -> String {
              <dct:license rdf:resource=\"{licence}\"/>\
              {theme}{contact}\
              <dct:accrualPeriodicity rdf:resource=\"http://publications.europa.eu/resource/authority/frequency/IRREG\"/>\
-             <dcat:landingPage rdf:resource=\"{base}/oppna-data#{stem}\"/>{modified}\n",
+             <dcat:landingPage rdf:resource=\"{base}/oppna-data#{stem}\"/>{modified}",
             e(d.title_sv()),
             e(d.description_sv()),
         );
