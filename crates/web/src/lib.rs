@@ -221,7 +221,9 @@ pub fn parse_licence_uri(value: &str) -> Result<String, String> {
     let value = value.trim();
     match reqwest::Url::parse(value) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
-            Ok(value.to_string())
+            // As the URL standard serialises it: what an IRI cannot hold percent-encoded,
+            // so the catalogue stays valid RDF.
+            Ok(url.to_string())
         }
         _ => Err(uppsikt_domain::messages::not_a_licence_uri(value)),
     }
@@ -364,9 +366,15 @@ pub fn router_with(state: AppState, options: &ServerOptions) -> Router {
         // Open to everyone, decided data only (Audience::Public).
         .route("/api/public/v1/indicators", get(open_data::api_indicators))
         // Open to everyone, decided data only (Audience::Public).
-        .route("/api/public/v1/indicators/{id}", get(open_data::api_indicator))
+        .route(
+            "/api/public/v1/indicators/{id}",
+            get(open_data::api_indicator),
+        )
         // Open to everyone, decided data only (Audience::Public).
-        .route("/api/public/v1/assessments", get(open_data::api_assessments))
+        .route(
+            "/api/public/v1/assessments",
+            get(open_data::api_assessments),
+        )
         .route_layer(from_fn_with_state(state.clone(), rate_limit::limit_public));
     let read_all = Router::new()
         .route(

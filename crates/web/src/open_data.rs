@@ -154,11 +154,15 @@ impl Snapshot {
     }
 
     fn goal_title(&self, id: Option<Id>) -> &str {
-        id.and_then(|id| self.goal(id)).map_or("", |g| g.title.as_str())
+        id.and_then(|id| self.goal(id))
+            .map_or("", |g| g.title.as_str())
     }
 
     pub fn outcome_count(&self) -> usize {
-        self.indicators.iter().map(|i| i.record.outcomes.len()).sum()
+        self.indicators
+            .iter()
+            .map(|i| i.record.outcomes.len())
+            .sum()
     }
 }
 
@@ -269,15 +273,27 @@ impl Dataset {
                 ("indicator_key", "Måttets nyckel"),
                 ("indicator", "Måttets namn"),
                 ("unit_of_measure", "Måttenhet"),
-                ("direction", "Riktning: higher (högre är bättre), lower eller none"),
-                ("frequency", "Hur ofta det mäts: year, biennial, tertial, month, week"),
+                (
+                    "direction",
+                    "Riktning: higher (högre är bättre), lower eller none",
+                ),
+                (
+                    "frequency",
+                    "Hur ofta det mäts: year, biennial, tertial, month, week",
+                ),
                 ("source", "Källa"),
-                ("kolada_kpi", "Kolada-nyckeltal, om måttet hämtas från Kolada"),
+                (
+                    "kolada_kpi",
+                    "Kolada-nyckeltal, om måttet hämtas från Kolada",
+                ),
                 ("goal_id", "Målets id"),
                 ("goal", "Målet måttet följer upp"),
                 ("org_unit_id", "Nämndens id"),
                 ("org_unit", "Nämnd (eller annan organisatorisk enhet)"),
-                ("milestones", "Beslutade etappmål per år, t.ex. ”2019: >93.7”"),
+                (
+                    "milestones",
+                    "Beslutade etappmål per år, t.ex. ”2019: >93.7”",
+                ),
                 ("targets", "Långsiktiga målvärden per år"),
                 ("outcomes", "Antal beslutade utfall"),
             ],
@@ -289,14 +305,23 @@ impl Dataset {
                 ("goal", "Målet"),
                 ("org_unit_id", "Nämndens id"),
                 ("org_unit", "Nämnd"),
-                ("period", "Period: år (2019), tertial (2019T2), månad (2019-03) eller vecka (2019V12)"),
-                ("breakdown", "Uppdelning: total, women, men, girls, boys eller area:NAMN"),
+                (
+                    "period",
+                    "Period: år (2019), tertial (2019T2), månad (2019-03) eller vecka (2019V12)",
+                ),
+                (
+                    "breakdown",
+                    "Uppdelning: total, women, men, girls, boys eller area:NAMN",
+                ),
                 ("breakdown_sv", "Uppdelningen på svenska"),
                 ("value", "Värde (tal)"),
                 ("margin_of_error", "Felmarginal (±), om den finns"),
                 ("sample_size", "Urvalsstorlek, om den finns"),
                 ("milestone", "Årets etappmål för måttet, om ett är beslutat"),
-                ("decided_by", "Organet som fattade beslutet som omfattar utfallet"),
+                (
+                    "decided_by",
+                    "Organet som fattade beslutet som omfattar utfallet",
+                ),
                 ("decided_on", "Beslutsdatum"),
                 ("paragraph", "Paragraf"),
                 ("diary_number", "Diarienummer"),
@@ -311,7 +336,10 @@ impl Dataset {
                 ("level", "Bedömd nivå, t.ex. God"),
                 ("motivation", "Motivering"),
                 ("date", "Datum för bedömningen"),
-                ("decided_by", "Organet som fattade beslutet som omfattar bedömningen"),
+                (
+                    "decided_by",
+                    "Organet som fattade beslutet som omfattar bedömningen",
+                ),
                 ("decided_on", "Beslutsdatum"),
                 ("paragraph", "Paragraf"),
                 ("diary_number", "Diarienummer"),
@@ -338,7 +366,9 @@ impl Format {
     /// The IANA media type's URI (DCAT's `dcat:mediaType`).
     fn media_type_uri(self) -> &'static str {
         match self {
-            Format::Excel | Format::Rfc4180 => "https://www.iana.org/assignments/media-types/text/csv",
+            Format::Excel | Format::Rfc4180 => {
+                "https://www.iana.org/assignments/media-types/text/csv"
+            }
             Format::Json => "https://www.iana.org/assignments/media-types/application/json",
         }
     }
@@ -483,7 +513,9 @@ impl RowWriter {
                 let _ = match cell {
                     Cell::Text(s) => serde_json::to_writer(&mut self.json, s.as_ref()),
                     Cell::Int(v) => serde_json::to_writer(&mut self.json, v),
-                    Cell::Num(v) => serde_json::to_writer(&mut self.json, &v.filter(|v| v.is_finite())),
+                    Cell::Num(v) => {
+                        serde_json::to_writer(&mut self.json, &v.filter(|v| v.is_finite()))
+                    }
                 };
             }
             self.json.push(b'}');
@@ -590,11 +622,7 @@ pub fn serialise(s: &Snapshot, dataset: Dataset, format: Format, licence: &str) 
                         Cell::Num(Some(o.value)),
                         Cell::Num(o.margin),
                         Cell::Int(o.sample_size),
-                        text(
-                            milestones
-                                .get(&o.period.year())
-                                .map_or("", |m| m.as_str()),
-                        ),
+                        text(milestones.get(&o.period.year()).map_or("", |m| m.as_str())),
                         by,
                         on,
                         par,
@@ -657,7 +685,10 @@ const CACHE_CONTROL: &str = "public, max-age=300";
 
 fn with_validators(mut response: Response, tag: &str) -> Response {
     let h = response.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+    );
     if let Ok(v) = HeaderValue::from_str(tag) {
         h.insert(header::ETAG, v);
     }
@@ -666,7 +697,11 @@ fn with_validators(mut response: Response, tag: &str) -> Response {
 }
 
 /// The 304 for a client that has `tag`, if it has; built from the data version alone.
-async fn unchanged(state: &AppState, uri: &Uri, headers: &HeaderMap) -> Result<(i64, Option<Response>), AppError> {
+async fn unchanged(
+    state: &AppState,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<(i64, Option<Response>), AppError> {
     let version = state.store.data_version().await?;
     let tag = etag(version, uri);
     Ok((
@@ -678,6 +713,7 @@ async fn unchanged(state: &AppState, uri: &Uri, headers: &HeaderMap) -> Result<(
 
 /// Refuses a query string over [`QUERY_MAX`] bytes or with parameters other than
 /// `allowed` (each at most once), in Swedish, before anything is loaded.
+#[allow(clippy::result_large_err)] // the refusal is the answer, built once
 fn check_query(uri: &Uri, allowed: &[&str]) -> Result<Vec<(String, String)>, Response> {
     let path = uri.path();
     let raw = uri.query().unwrap_or("");
@@ -688,8 +724,12 @@ fn check_query(uri: &Uri, allowed: &[&str]) -> Result<Vec<(String, String)>, Res
             &messages::query_too_long(QUERY_MAX),
         ));
     }
-    let Ok(pairs) = crate::forms::parse_form_pairs(raw.as_bytes()) else {
-        return Err(refusal(path, StatusCode::BAD_REQUEST, messages::BAD_QUERY));
+    let pairs = match crate::forms::parse_form_pairs(raw.as_bytes()) {
+        Ok(p) => p,
+        Err(name) => {
+            let message = messages::query_not_utf8(&uppsikt_domain::text::shown(&name, 40));
+            return Err(refusal(path, StatusCode::BAD_REQUEST, &message));
+        }
     };
     let mut seen = HashSet::new();
     for (name, _) in &pairs {
@@ -742,18 +782,18 @@ pub async fn download(
     if let Some(r) = done {
         return r;
     }
-    let (version, bytes) = match state
-        .open_data
-        .file(&state, version, dataset, format)
-        .await
-    {
+    let (version, bytes) = match state.open_data.file(&state, version, dataset, format).await {
         Ok(v) => v,
         Err(e) => return error_response(&path, e),
     };
     let name = format!(
         "{}{}.{}",
         dataset.stem(),
-        if format == Format::Rfc4180 { "-rfc4180" } else { "" },
+        if format == Format::Rfc4180 {
+            "-rfc4180"
+        } else {
+            ""
+        },
         format.extension()
     );
     let response = (
@@ -911,8 +951,7 @@ pub fn catalogue_xml(s: &Snapshot, base: &str, licence: &str) -> String {
     let publisher_name = match &who {
         Some(name) => format!("<foaf:name xml:lang=\"sv\">{name}</foaf:name>"),
         // The store holds no municipality: the agent is described by the service alone.
-        None => "<foaf:name xml:lang=\"sv\">Kommunen (namnet saknas i uppsikt)</foaf:name>"
-            .into(),
+        None => "<foaf:name xml:lang=\"sv\">Kommunen (namnet saknas i uppsikt)</foaf:name>".into(),
     };
     let of = who
         .as_deref()
@@ -946,7 +985,7 @@ pub fn catalogue_xml(s: &Snapshot, base: &str, licence: &str) -> String {
          xmlns:foaf=\"http://xmlns.com/foaf/0.1/\" \
          xmlns:vcard=\"http://www.w3.org/2006/vcard/ns#\">\n",
     );
-    let _ = write!(
+    let _ = writeln!(
         x,
         "<dcat:Catalog rdf:about=\"{base}/oppna-data/katalog.rdf\">\
          <dct:title xml:lang=\"sv\">Öppna data om mål och uppföljning{of}</dct:title>\
@@ -954,10 +993,14 @@ pub fn catalogue_xml(s: &Snapshot, base: &str, licence: &str) -> String {
          <dct:publisher rdf:resource=\"{base}/#utgivare\"/>\
          <dct:license rdf:resource=\"{licence}\"/>\
          <dct:language rdf:resource=\"http://publications.europa.eu/resource/authority/language/SWE\"/>\
-         <foaf:homepage rdf:resource=\"{base}/oppna-data\"/>{modified}\n"
+         <foaf:homepage rdf:resource=\"{base}/oppna-data\"/>{modified}"
     );
     for d in Dataset::ALL {
-        let _ = writeln!(x, "<dcat:dataset rdf:resource=\"{base}/oppna-data#{}\"/>", d.stem());
+        let _ = writeln!(
+            x,
+            "<dcat:dataset rdf:resource=\"{base}/oppna-data#{}\"/>",
+            d.stem()
+        );
     }
     let _ = writeln!(x, "<dcat:service rdf:resource=\"{base}/api/public/v1\"/>");
     x.push_str("</dcat:Catalog>\n");
@@ -968,7 +1011,7 @@ pub fn catalogue_xml(s: &Snapshot, base: &str, licence: &str) -> String {
     );
     for d in Dataset::ALL {
         let stem = d.stem();
-        let _ = write!(
+        let _ = writeln!(
             x,
             "<dcat:Dataset rdf:about=\"{base}/oppna-data#{stem}\">\
              <dct:title xml:lang=\"sv\">{}{of}</dct:title>\
@@ -977,7 +1020,7 @@ pub fn catalogue_xml(s: &Snapshot, base: &str, licence: &str) -> String {
              <dct:license rdf:resource=\"{licence}\"/>\
              {theme}{contact}\
              <dct:accrualPeriodicity rdf:resource=\"http://publications.europa.eu/resource/authority/frequency/IRREG\"/>\
-             <dcat:landingPage rdf:resource=\"{base}/oppna-data#{stem}\"/>{modified}\n",
+             <dcat:landingPage rdf:resource=\"{base}/oppna-data#{stem}\"/>{modified}",
             e(d.title_sv()),
             e(d.description_sv()),
         );
@@ -1063,7 +1106,10 @@ async fn public_json(
 }
 
 fn unit_filter(query: &[(String, String)]) -> Result<Option<Id>, AppError> {
-    let raw: Vec<(&str, &str)> = query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let raw: Vec<(&str, &str)> = query
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let encoded = serde_urlencoded::to_string(raw).unwrap_or_default();
     serde_urlencoded::from_str::<UnitFilter>(&encoded)
         .map(|f| f.unit)
@@ -1162,7 +1208,11 @@ pub async fn api_goal(
             .map(|i| indicator_summary(s, i))
             .collect();
         let mut children: Vec<&Goal> = s.goals.iter().filter(|c| c.parent_id == Some(id)).collect();
-        children.sort_by(|a, b| a.position.cmp(&b.position).then_with(|| swedish_cmp(&a.title, &b.title)));
+        children.sort_by(|a, b| {
+            a.position
+                .cmp(&b.position)
+                .then_with(|| swedish_cmp(&a.title, &b.title))
+        });
         out["children"] = children
             .into_iter()
             .map(|c| json!({ "id": c.id, "title": c.title, "org_unit_id": c.org_id }))
@@ -1308,19 +1358,32 @@ mod tests {
         let excel = String::from_utf8(excel.finish()).unwrap();
         assert!(excel.ends_with("a;b;c\r\n-88,7;-3;\r\n"), "{excel:?}");
         let mut rfc = RowWriter::new(Format::Rfc4180, &COLS, "");
-        rfc.row(&[Cell::Num(Some(1234567.25)), Cell::Int(None), Cell::Num(Some(f64::NAN))]);
-        assert_eq!(String::from_utf8(rfc.finish()).unwrap(), "a,b,c\r\n1234567.25,,\r\n");
+        rfc.row(&[
+            Cell::Num(Some(1234567.25)),
+            Cell::Int(None),
+            Cell::Num(Some(f64::NAN)),
+        ]);
+        assert_eq!(
+            String::from_utf8(rfc.finish()).unwrap(),
+            "a,b,c\r\n1234567.25,,\r\n"
+        );
     }
 
     #[test]
     fn xml_text_is_escaped_and_control_characters_dropped() {
-        assert_eq!(xml_escape("<a href=\"x\">&'\u{1}"), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;");
+        assert_eq!(
+            xml_escape("<a href=\"x\">&'\u{1}"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;"
+        );
     }
 
     #[test]
     fn if_none_match_matches_the_tag_in_a_list_or_weakly() {
         let mut h = HeaderMap::new();
-        h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"x\", W/\"v1-ab\""));
+        h.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_static("\"x\", W/\"v1-ab\""),
+        );
         assert!(not_modified(&h, "\"v1-ab\""));
         assert!(!not_modified(&h, "\"v2-ab\""));
     }
