@@ -20,7 +20,7 @@ const MAX_KINDS = 45;
 const SKIP = /^\/(logout|login)|\.(xlsx|pdf|csv|json|xml|txt)(\?|$)|\/download|\/api\/|\/files\//;
 
 /** A path with its numbers as {id}: one kind of page. */
-const kindOf = (path) => path.replace(/\/\d+(?=\/|$)/g, '/{id}').replace(/\?.*$/, '');
+const kindOf = (path) => path.replace(/[?#].*$/, '').replace(/\/\d+(?=\/|$)/g, '/{id}');
 
 /** The pages reachable by links from `/`, one per kind, breadth first. */
 async function crawl(page) {

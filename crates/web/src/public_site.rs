@@ -154,7 +154,6 @@ pub struct Outcome {
     /// Decided assessments per level, in the scale's order (best first); levels with none
     /// are left out.
     pub levels: Vec<(String, usize)>,
-    pub assessed: usize,
     /// The unit's own visible goals without a decided assessment for the period.
     pub unassessed: usize,
     pub overall: Option<String>,
@@ -264,7 +263,6 @@ pub async fn start(state: &AppState, viewer: &Viewer, uri: &OriginalUri) -> Resu
                 period: lock.period.label_sv(),
                 sentence: outcome_sentence(&unit.name, lock.period, assessed, unassessed, &levels),
                 levels,
-                assessed,
                 unassessed,
                 overall,
                 indicators,
@@ -430,7 +428,7 @@ pub(crate) async fn serving(
         let mut assessments = state.store.assessments_of_goal(g.id).await?;
         assessments.retain(|a| audience.sees_assessment(a) && a.org_id == g.org_id);
         assessments.retain(|a| a.stage == uppsikt_domain::model::Stage::Decided);
-        assessments.sort_by(|a, b| b.period.cmp(&a.period));
+        assessments.sort_by_key(|a| std::cmp::Reverse(a.period));
         let mut indicators = Vec::new();
         for r in state
             .store
