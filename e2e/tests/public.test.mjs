@@ -35,7 +35,30 @@ for (const [name, viewport] of [['dator', { width: 1280, height: 900 }], ['mobil
         assert.doesNotMatch(nav, new RegExp(hidden), `menyn erbjuder ${hidden}`);
       }
       assert.ok(await page.getByRole('link', { name: 'Logga in' }).count() > 0);
+      // The start page made for residents: what KF promised, how it went, the boards.
+      assert.match(await page.locator('h1').innerText(), /^Vad .* lovade och hur det gick$/);
+      const main = await page.locator('main').innerText();
+      assert.match(main, /Det här lovade kommunen/);
+      assert.match(main, /Bra att leva och bo/);
+      assert.match(main, /Huddinge är trivsamt och tryggt för alla invånare/);
+      assert.doesNotMatch(main, /Utbildning med hög kvalitet/, 'inget beslutat under det målet');
+      assert.match(main, /Kommunstyrelsen bedömde \d+ mål för 2019/);
+      const tally = page.getByRole('table', { name: /Beslutade bedömningar av målen, Kommunstyrelsen 2019/ });
+      assert.match(await tally.innerText(), /Godtagbar/);
+      for (const name of ['Sök bland mål och indikatorer', 'Öppna data: ladda ner siffrorna']) {
+        assert.equal(await page.getByRole('link', { name }).count(), 1, name);
+      }
+      assert.equal(await page.locator('footer').getByRole('link', { name: 'Tillgänglighetsredogörelse' }).count(), 1);
       await check(t, 'start');
+    }));
+
+    it('ett KF-mål visar nämndernas mål och indikatorer', step('KF-mål', async (t) => {
+      await followLink(page, 'Bra att leva och bo', page.locator('main'));
+      const serving = page.getByRole('region', { name: 'Nämndernas mål och indikatorer' });
+      assert.match(await serving.innerText(), /Ökat bostadsbyggande \(KS\)/);
+      assert.match(await serving.innerText(), /Godtagbar \(2019\)/);
+      await check(t, 'KF-mål');
+      await visit(page, '/');
     }));
 
     it('KS sida visar det beslutade 2019 utan förslag', step('nämnd', async (t) => {
@@ -58,6 +81,13 @@ for (const [name, viewport] of [['dator', { width: 1280, height: 900 }], ['mobil
       const table = page.getByRole('region', { name: 'Utfall per period' });
       assert.match(await table.innerText(), /2019/);
       await check(t, 'mått');
+    }));
+
+    it('tillgänglighetsredogörelsen nås från sidfoten', step('tillgänglighet', async (t) => {
+      await followLink(page, 'Tillgänglighetsredogörelse', page.locator('footer'));
+      assert.equal((await page.locator('h1').innerText()).trim(), 'Tillgänglighetsredogörelse');
+      assert.match(await page.locator('main').innerText(), /Tillsyn/);
+      await check(t, 'tillgänglighet');
     }));
 
     it('en period utan beslut förklaras', step('obeslutad', async () => {

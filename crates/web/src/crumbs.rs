@@ -23,7 +23,7 @@ impl Default for Crumbs {
 impl Crumbs {
     /// Just the start page.
     pub fn start() -> Crumbs {
-        Crumbs(vec![("/".into(), "Start".into())])
+        Crumbs(vec![("/".into(), "Startsida".into())])
     }
 
     /// One more crumb.
@@ -185,7 +185,7 @@ mod tests {
         let c = Crumbs::units(&units, 2, None).then("/history/org/2", "Historik");
         let html = c.html();
         assert!(html.starts_with("<nav class=\"crumbs\" aria-label=\"Brödsmulor\"><ol>"));
-        assert!(html.contains("<li><a href=\"/\">Start</a></li><li><a href=\"/org/1\">KF</a></li><li><a href=\"/org/2\">KS &amp; &lt;x&gt;</a></li>"));
+        assert!(html.contains("<li><a href=\"/\">Startsida</a></li><li><a href=\"/org/1\">KF</a></li><li><a href=\"/org/2\">KS &amp; &lt;x&gt;</a></li>"));
         assert!(html.ends_with(
             "<li><a href=\"/history/org/2\" aria-current=\"page\">Historik</a></li></ol></nav>"
         ));

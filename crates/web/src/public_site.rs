@@ -154,8 +154,8 @@ pub struct Outcome {
     /// Decided assessments per level, in the scale's order (best first); levels with none
     /// are left out.
     pub levels: Vec<(String, usize)>,
-    pub assessed: usize,
-    pub goals: usize,
+    /// The unit's own visible goals without a decided assessment for the period.
+    pub unassessed: usize,
     pub overall: Option<String>,
     pub indicators: usize,
     /// The plain sentence that sums it up.
@@ -229,10 +229,16 @@ pub async fn start(state: &AppState, viewer: &Viewer, uri: &OriginalUri) -> Resu
                 let pos = scale.position(&a.level).unwrap_or(usize::MAX);
                 counts.entry(pos).or_insert_with(|| (a.level.clone(), 0)).1 += 1;
             }
-            let goals = findable
+            // The unit's own goals the public sees, and how many of them it left unassessed.
+            let own: Vec<Id> = findable
                 .goals
                 .iter()
                 .filter(|g| g.org_id == lock.org_id)
+                .map(|g| g.id)
+                .collect();
+            let unassessed = own
+                .iter()
+                .filter(|id| !assessed_goals.contains(&Some(**id)))
                 .count();
             let indicators = findable
                 .records
@@ -255,10 +261,9 @@ pub async fn start(state: &AppState, viewer: &Viewer, uri: &OriginalUri) -> Resu
                 org_id: lock.org_id,
                 org_name: unit.name.clone(),
                 period: lock.period.label_sv(),
-                sentence: outcome_sentence(&unit.name, lock.period, assessed, goals, &levels),
+                sentence: outcome_sentence(&unit.name, lock.period, assessed, unassessed, &levels),
                 levels,
-                assessed,
-                goals,
+                unassessed,
                 overall,
                 indicators,
             });
@@ -281,12 +286,16 @@ pub async fn start(state: &AppState, viewer: &Viewer, uri: &OriginalUri) -> Resu
         for u in &units {
             if let Ok(Some(period)) = page_period(state, &audience, u.id, None).await {
                 let v = followup::board(&state.store, u.id, Some(period), &audience).await?;
-                boards.push(Board {
-                    id: u.id,
-                    name: u.name.clone(),
-                    short_name: u.short_name.clone(),
-                    goals: v.sections.iter().map(|s| s.goals.len()).sum(),
-                });
+                let goals: usize = v.sections.iter().map(|s| s.goals.len()).sum();
+                // A unit whose decided period holds no goals has nothing to show a resident.
+                if goals > 0 {
+                    boards.push(Board {
+                        id: u.id,
+                        name: u.name.clone(),
+                        short_name: u.short_name.clone(),
+                        goals,
+                    });
+                }
             }
         }
         let municipality = units
@@ -351,7 +360,7 @@ fn outcome_sentence(
     unit: &str,
     period: Period,
     assessed: usize,
-    goals: usize,
+    unassessed: usize,
     levels: &[(String, usize)],
 ) -> String {
     let when = period.label_sv();
@@ -375,10 +384,10 @@ fn outcome_sentence(
             goals_sv(*n)
         ));
     }
-    if goals > assessed {
+    if unassessed > 0 {
         s.push_str(&format!(
-            " {} saknar beslutad bedömning.",
-            goals_sv(goals - assessed)
+            " {} av dess egna mål saknar beslutad bedömning.",
+            goals_sv(unassessed)
         ));
     }
     s
@@ -419,7 +428,7 @@ pub(crate) async fn serving(
         let mut assessments = state.store.assessments_of_goal(g.id).await?;
         assessments.retain(|a| audience.sees_assessment(a) && a.org_id == g.org_id);
         assessments.retain(|a| a.stage == uppsikt_domain::model::Stage::Decided);
-        assessments.sort_by(|a, b| b.period.cmp(&a.period));
+        assessments.sort_by_key(|a| std::cmp::Reverse(a.period));
         let mut indicators = Vec::new();
         for r in state
             .store

@@ -385,7 +385,7 @@ async fn the_menu_footer_and_breadcrumbs_are_the_same_everywhere() {
             assert_eq!(status, 200, "{path}");
             let current = uppsikt_report::html::escape(&current);
             assert!(
-                html.contains("<nav class=\"crumbs\" aria-label=\"Brödsmulor\"><ol><li><a href=\"/\">Start</a></li>")
+                html.contains("<nav class=\"crumbs\" aria-label=\"Brödsmulor\"><ol><li><a href=\"/\">Startsida</a></li>")
                     || path == "/uppsikt",
                 "{path}: the one helper's trail"
             );
