@@ -175,7 +175,17 @@ pub struct OpenDataCache {
 struct Cached {
     snapshot: Arc<Snapshot>,
     files: HashMap<(Dataset, Format), Bytes>,
+    /// The public API's answers of this version, by path and query (what the ETag names),
+    /// within [`ANSWERS_MAX`] entries and [`ANSWERS_MAX_BYTES`]; beyond that, answers are
+    /// built and not kept.
+    answers: HashMap<String, Bytes>,
+    answer_bytes: usize,
 }
+
+/// At most this many API answers are kept per data version.
+const ANSWERS_MAX: usize = 4096;
+/// At most this many bytes of API answers are kept per data version.
+const ANSWERS_MAX_BYTES: usize = 64 << 20;
 
 impl OpenDataCache {
     /// The snapshot of `version` (loaded once; concurrent misses wait for one load).
@@ -188,8 +198,36 @@ impl OpenDataCache {
         *current = Some(Cached {
             snapshot: snapshot.clone(),
             files: HashMap::new(),
+            answers: HashMap::new(),
+            answer_bytes: 0,
         });
         Ok(snapshot)
+    }
+
+    /// The kept API answer `key` of `snapshot`'s version, if any.
+    async fn answer(&self, snapshot: &Arc<Snapshot>, key: &str) -> Option<Bytes> {
+        let current = self.current.lock().await;
+        current
+            .as_ref()
+            .filter(|c| Arc::ptr_eq(&c.snapshot, snapshot))
+            .and_then(|c| c.answers.get(key).cloned())
+    }
+
+    /// Keeps an API answer of `snapshot`'s version while it is current and within bounds.
+    async fn keep_answer(&self, snapshot: &Arc<Snapshot>, key: &str, body: &Bytes) {
+        let mut current = self.current.lock().await;
+        if let Some(c) = current
+            .as_mut()
+            .filter(|c| Arc::ptr_eq(&c.snapshot, snapshot))
+        {
+            if c.answers.len() < ANSWERS_MAX
+                && c.answer_bytes + body.len() <= ANSWERS_MAX_BYTES
+                && !c.answers.contains_key(key)
+            {
+                c.answer_bytes += body.len();
+                c.answers.insert(key.to_string(), body.clone());
+            }
+        }
     }
 
     /// A download file of `version`, serialised once per version.
@@ -877,23 +915,15 @@ pub async fn page(State(state): State<AppState>) -> crate::error::Result<Respons
 
 // --- the DCAT-AP-SE catalogue --------------------------------------------------------------
 
-/// Text for XML (element content and attribute values alike).
+/// Text for XML (element content and attribute values alike): the workspace's one
+/// escaping (`uppsikt_report::html::escape`, whose references XML shares), after leaving
+/// out the characters XML 1.0 cannot hold.
 pub fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 cannot hold are left out.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            '\u{FFFE}' | '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    let allowed = |c: &char| {
+        !((*c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')
+            || matches!(c, '\u{FFFE}' | '\u{FFFF}'))
+    };
+    uppsikt_report::html::escape(&s.chars().filter(allowed).collect::<String>())
 }
 
 /// The base of the catalogue's absolute URLs: the first configured public origin
@@ -1099,10 +1129,21 @@ async fn public_json(
         Ok(s) => s,
         Err(e) => return error_response(path, e),
     };
-    match build(&s, &query) {
-        Ok(v) => with_validators(axum::Json(v).into_response(), &etag(s.version, uri)),
-        Err(e) => ApiError(e).into_response(),
-    }
+    // Answers are the same for everyone, so each is built once per data version.
+    let key = uri.path_and_query().map_or(path, |p| p.as_str());
+    let body = match state.open_data.answer(&s, key).await {
+        Some(body) => body,
+        None => match build(&s, &query).map(|v| v.to_string().into_bytes()) {
+            Ok(v) => {
+                let body = Bytes::from(v);
+                state.open_data.keep_answer(&s, key, &body).await;
+                body
+            }
+            Err(e) => return ApiError(e).into_response(),
+        },
+    };
+    let response = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+    with_validators(response, &etag(s.version, uri))
 }
 
 fn unit_filter(query: &[(String, String)]) -> Result<Option<Id>, AppError> {
@@ -1373,7 +1414,7 @@ mod tests {
     fn xml_text_is_escaped_and_control_characters_dropped() {
         assert_eq!(
             xml_escape("<a href=\"x\">&'\u{1}"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;"
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
     }
 

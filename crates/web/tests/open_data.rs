@@ -341,6 +341,34 @@ async fn answers_are_the_same_for_everyone_cacheable_and_304_when_unchanged() {
             .unwrap()
             .iter()
             .all(|i| i["org_unit"]["id"] == ks));
+
+        // Answers are kept per data version: the same bytes again, and a write that changes
+        // what the public sees shows at once.
+        let units = "/api/public/v1/units";
+        let first = body(base, units).await;
+        assert_eq!(body(base, units).await, first);
+        let unit = app.store().org_unit(ks).await.unwrap();
+        let mut w = app
+            .store()
+            .writer("test", uppsikt_store::ChangeSource::Form)
+            .await
+            .unwrap();
+        w.upsert_org_unit(&uppsikt_store::OrgUnitInput {
+            key: unit.key.clone(),
+            name: "Kommunstyrelsen (nytt namn)".into(),
+            short_name: unit.short_name.clone(),
+            kind: unit.kind,
+            parent_id: unit.parent_id,
+            position: unit.position,
+        })
+        .await
+        .unwrap();
+        w.commit().await.unwrap();
+        let (status, renamed) = body(base, units).await;
+        assert_eq!(status, 200);
+        assert!(String::from_utf8(renamed)
+            .unwrap()
+            .contains("Kommunstyrelsen (nytt namn)"));
         app.finish().await;
     }
 }
