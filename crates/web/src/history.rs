@@ -150,7 +150,8 @@ async fn heading(state: &AppState, kind: ObjectKind, id: Id) -> Result<(String, 
             let n = state.store.investment_node(id).await?;
             (
                 format!("{} ({} {})", n.name, n.kind.label_sv(), n.year),
-                back,
+                // An investment row has no page of its own: back to its board's economy.
+                format!("/economy/{}/{}", n.unit_id, n.year),
             )
         }
     })

@@ -380,6 +380,20 @@ async fn every_route_refuses_who_may_not_and_changes_nothing() {
         ] {
             assert_eq!(app.get(&path).await.0, 404, "{path}");
         }
+        // An investment row's history leads back to its board's economy (it has no page
+        // of its own; `/investments/{id}` is not found).
+        let (status, html) = app
+            .get_as(
+                Some(&ks_editor),
+                &format!("/history/investments/{}", d.project),
+            )
+            .await;
+        assert_eq!(status, 200, "{html}");
+        assert!(
+            html.contains(&format!("href=\"/economy/{}/{YEAR}\"", d.ks)),
+            "{html}"
+        );
+        assert!(!html.contains(&format!("href=\"/investments/{}\"", d.project)));
     })
     .await;
 }
