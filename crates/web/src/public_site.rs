@@ -102,7 +102,7 @@ pub fn parse_accessibility_contact(value: &str) -> std::result::Result<Contact, 
 // ---- The known gaps: one file, rendered here and read by the browser tests ----
 
 /// The accessibility statement's facts that are not code: its date and the known gaps.
-/// The same file is read by `e2e/tests/accessibility-statement.test.mjs`, which fails when
+/// The same file is read by `e2e/tests/every-page.test.mjs`, which fails when
 /// axe finds a violation not listed here, or a listed one no longer occurs.
 const STATEMENT_JSON: &str = include_str!("../accessibility.json");
 
