@@ -249,8 +249,6 @@ pub struct TreeNode {
     pub unit: OrgUnit,
     pub children: Vec<TreeNode>,
     pub goals: usize,
-    /// Whether the viewer can open the unit's page (the public: a decision covers it).
-    pub linked: bool,
 }
 
 #[derive(Template)]
@@ -258,22 +256,17 @@ pub struct TreeNode {
 struct IndexPage {
     vision: Option<String>,
     tree_html: String,
-    public: bool,
 }
 
 /// The organisation tree as nested lists (escaped here; askama cannot recurse).
 fn tree_html(nodes: &[TreeNode]) -> String {
     let mut out = String::from("<ul class=\"tree\">");
     for n in nodes {
-        let name = if n.linked {
-            format!(
-                "<a href=\"/org/{}\">{}</a>",
-                n.unit.id,
-                escape(&n.unit.name)
-            )
-        } else {
+        let name = format!(
+            "<a href=\"/org/{}\">{}</a>",
+            n.unit.id,
             escape(&n.unit.name)
-        };
+        );
         out.push_str(&format!(
             "<li>{name} <span class=\"muted\">({}{})</span>",
             escape(&n.unit.short_name),
@@ -297,7 +290,8 @@ pub async fn index(
     viewer: Viewer,
     uri: OriginalUri,
 ) -> Result<Response> {
-    // A visitor gets the start page made for residents (`public_site`).
+    // A visitor gets the start page made for residents (`public_site`); this one is the
+    // signed-in viewer's: the whole organisation and every goal.
     if viewer.is_public() {
         return crate::public_site::start(&state, &viewer, &uri).await;
     }
@@ -305,28 +299,13 @@ pub async fn index(
     cached(&state, &key, || async {
         let units = state.store.org_units().await?;
         let mut goal_count: HashMap<Id, usize> = HashMap::new();
-        if viewer.is_public() {
-            // Counted as the board pages show them to the public.
-            let audience = audience(&state, &viewer).await?;
-            for u in &units {
-                if let Ok(Some(period)) = page_period(&state, &audience, u.id, None).await {
-                    let v = followup::board(&state.store, u.id, Some(period), &audience).await?;
-                    let n = v.sections.iter().map(|s| s.goals.len()).sum();
-                    goal_count.insert(u.id, n);
-                }
-            }
-        } else {
-            for g in state.store.goals().await? {
-                *goal_count.entry(g.org_id).or_default() += 1;
-            }
+        for g in state.store.goals().await? {
+            *goal_count.entry(g.org_id).or_default() += 1;
         }
-        // The public is offered only the units a decision covers.
-        let linked = |id: &Id| !viewer.is_public() || goal_count.contains_key(id);
-        let tree = build_tree(&units, None, &goal_count, &linked, 0);
+        let tree = build_tree(&units, None, &goal_count, 0);
         Ok(IndexPage {
             vision: state.store.vision().await?,
             tree_html: tree_html(&tree),
-            public: viewer.is_public(),
         }
         .render()?)
     })
@@ -337,7 +316,6 @@ fn build_tree(
     units: &[OrgUnit],
     parent: Option<Id>,
     goals: &HashMap<Id, usize>,
-    linked: &dyn Fn(&Id) -> bool,
     depth: usize,
 ) -> Vec<TreeNode> {
     if depth > 30 {
@@ -348,9 +326,8 @@ fn build_tree(
         .filter(|u| u.parent_id == parent)
         .map(|u| TreeNode {
             unit: u.clone(),
-            children: build_tree(units, Some(u.id), goals, linked, depth + 1),
+            children: build_tree(units, Some(u.id), goals, depth + 1),
             goals: goals.get(&u.id).copied().unwrap_or(0),
-            linked: linked(&u.id),
         })
         .collect()
 }

@@ -522,10 +522,10 @@ async fn the_public_sees_only_decided_periods_and_no_edit_links() {
         let (status, html) = app.get_as(None, "/").await;
         assert_eq!(status, 200);
         assert!(html.contains("href=\"/login\""));
-        assert!(html.contains("Du ser det som nämnderna har beslutat"));
+        assert!(html.contains("Allt på sidorna är beslutat"));
         let (_, html) = app.get("/").await;
         assert!(
-            !html.contains("Du ser det som nämnderna har beslutat"),
+            !html.contains("Allt på sidorna är beslutat"),
             "not when signed in"
         );
         let mut w = app
