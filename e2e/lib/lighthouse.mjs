@@ -112,6 +112,8 @@ export async function publicPages(base) {
     ['sök', '/sok?q=trygghet'],
     ['områden', '/areas'],
     ['tillgänglighet', '/tillganglighet'],
+    ['öppna data', '/oppna-data'],
+    ['ekonomi', '/economy'],
   ];
 }
 
