@@ -73,8 +73,10 @@ pub struct Snapshot {
     /// Decided assessments of decided periods.
     pub assessments: Vec<Assessment>,
     pub decisions: Decisions,
-    /// The newest decision's date (how fresh the data is).
+    /// The newest decision's date (how fresh the data is), where the records hold one.
     pub last_decided: Option<String>,
+    /// Whether any decision makes data public (dated or not).
+    pub any_decision: bool,
 }
 
 impl Snapshot {
@@ -126,7 +128,14 @@ impl Snapshot {
             .iter()
             .find(|u| u.parent_id.is_none() && u.kind == OrgKind::Kommun)
             .map(|u| u.name.clone());
-        let last_decided = decisions.locks().iter().map(|l| l.decided_on.clone()).max();
+        // A decision whose date the records lack (the demo's) says nothing about freshness.
+        let last_decided = decisions
+            .locks()
+            .iter()
+            .map(|l| l.decided_on.trim().to_string())
+            .filter(|d| !d.is_empty())
+            .max();
+        let any_decision = !decisions.locks().is_empty();
         Ok(Snapshot {
             version,
             municipality,
@@ -138,6 +147,7 @@ impl Snapshot {
             assessments,
             decisions,
             last_decided,
+            any_decision,
         })
     }
 
@@ -872,6 +882,7 @@ struct OpenDataPage {
     licence: String,
     licence_is_cc0: bool,
     last_decided: Option<String>,
+    any_decision: bool,
     datasets: Vec<DatasetInfo>,
 }
 
@@ -908,6 +919,7 @@ pub async fn page(State(state): State<AppState>) -> crate::error::Result<Respons
         licence_is_cc0: licence == DEFAULT_LICENCE,
         licence,
         last_decided: s.last_decided.clone(),
+        any_decision: s.any_decision,
         datasets,
     };
     Ok(Html(page.render()?).into_response())

@@ -665,9 +665,15 @@ async fn the_page_describes_the_datasets_for_everyone_and_the_footer_links_it() 
             "href=\"/oppna-data/katalog.rdf\"",
             "<code>decided_by</code>",
             "får ett inledande <code>'</code>",
+            // The demo's decisions carry no date: freshness is said to be unknown.
+            "Besluten saknar datum i underlaget",
         ] {
             assert!(html.contains(text), "{text}");
         }
+        assert!(
+            !html.contains("Senaste beslutet är från ."),
+            "no empty date"
+        );
         let (_, start) = app.get_as(None, "/").await;
         assert!(
             start.contains("<a href=\"/oppna-data\">"),
